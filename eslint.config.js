@@ -1,0 +1,87 @@
+// One lint tool, and the layer rules of DESIGN.md as lint rules (see docs/architecture.md).
+import tseslint from 'typescript-eslint';
+
+const noClock = {
+  'no-restricted-globals': [
+    'error',
+    { name: 'Date', message: 'Read time through the Clock port (engine) or take `now` as an argument (core).' },
+    { name: 'setTimeout', message: 'Timers are data: return them, the engine schedules them through the Clock port.' },
+    { name: 'setInterval', message: 'Timers are data: return them, the engine schedules them through the Clock port.' },
+    { name: 'setImmediate', message: 'Timers are data: return them, the engine schedules them through the Clock port.' },
+    { name: 'clearTimeout', message: 'Timers are data; cancel them through the Clock port.' },
+    { name: 'clearInterval', message: 'Timers are data; cancel them through the Clock port.' },
+    { name: 'performance', message: 'Read time through the Clock port.' },
+    { name: 'process', message: 'No process access in the pure layers.' },
+  ],
+  'no-restricted-properties': [
+    'error',
+    { object: 'Math', property: 'random', message: 'No hidden randomness in the pure layers.' },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'data/**', 'coverage/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // core/: pure rules. Imports only its own files; no node: module, no clock, no I/O.
+    files: ['src/core/**/*.ts'],
+    rules: {
+      ...noClock,
+      'no-console': 'error',
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!\\./)', message: 'core/ imports nothing outside core/ (DESIGN.md).' }] },
+      ],
+    },
+  },
+  {
+    // engine/: may import core/ only; time comes through the Clock port.
+    files: ['src/engine/**/*.ts'],
+    rules: {
+      ...noClock,
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(?!\\./|\\.\\./core/)', message: 'engine/ imports core/ only (DESIGN.md).' }] },
+      ],
+    },
+  },
+  {
+    // store/ may import core/ types only.
+    files: ['src/store/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\.\\./(engine|sip|http|feed|webhooks|app|cli)/', message: 'store/ imports core/ types only (DESIGN.md).' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/sip/**/*.ts', 'src/feed/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\.\\./(store|http|webhooks|app|cli|sip|feed)/', message: 'sip/ and feed/ import the engine API and core/ types only (DESIGN.md).' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/http/**/*.ts', 'src/webhooks/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\.\\./(sip|feed|app|cli)/', message: 'http/ and webhooks/ import the engine API and the store port only (DESIGN.md).' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/app/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./cli/', message: 'app/ does not import cli/.' }] }],
+    },
+  },
+);

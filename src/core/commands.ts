@@ -1,0 +1,164 @@
+// Everything the engine learns arrives as one of these commands (S1); everything it tells the
+// world leaves as one of these events (S6.1) or directives (for call control).
+import type {
+  Actor,
+  AgentRecord,
+  AnsweringAction,
+  Cause,
+  DeviceKind,
+  Group,
+  GroupId,
+  Instant,
+  LegState,
+  PresenceRecord,
+  QueueConfig,
+  QueueId,
+  Role,
+  RouteTarget,
+  TenantPolicy,
+  UserId,
+  UserSettings,
+  UserState,
+  QueueState,
+  Group as GroupConfig,
+} from './types.js';
+
+export type AgentAction = 'login' | 'logout' | 'ready' | 'not_ready';
+
+export interface UserInput {
+  readonly id: UserId;
+  readonly extension: string;
+  readonly name: string;
+  readonly role?: Role;
+  readonly settings?: Partial<UserSettings>;
+}
+
+export type QueueInput = Partial<QueueConfig> & Pick<QueueConfig, 'id' | 'name'>;
+export type GroupInput = Partial<Omit<GroupConfig, 'lastRang'>> & Pick<GroupConfig, 'id' | 'name'>;
+
+
+export interface CallRequest {
+  readonly callId?: string;
+  /** The calling user, or an outside number. */
+  readonly from?: { readonly userId: UserId } | { readonly external: string };
+  readonly to: RouteTarget;
+  /** S3.5: set when the call was already diverted once, naming who diverted it. */
+  readonly divertedBy?: { readonly kind: 'user' | 'group' | 'queue'; readonly id: string };
+}
+
+export type Command =
+  // Directory
+  | { readonly type: 'tenant.policy'; readonly policy: Partial<TenantPolicy> }
+  | { readonly type: 'user.upsert'; readonly user: UserInput }
+  | { readonly type: 'user.remove'; readonly userId: UserId }
+  | { readonly type: 'group.upsert'; readonly group: GroupInput }
+  | { readonly type: 'group.remove'; readonly groupId: GroupId }
+  | { readonly type: 'queue.upsert'; readonly queue: QueueInput }
+  | { readonly type: 'queue.remove'; readonly queueId: QueueId }
+  // S1.1 registrations (set = register or refresh)
+  | { readonly type: 'registration.set'; readonly userId: UserId; readonly id: string; readonly kind: DeviceKind; readonly expiresAt: Instant; readonly by?: Actor }
+  | { readonly type: 'registration.remove'; readonly userId: UserId; readonly id: string; readonly reason?: 'unregister' | 'lost'; readonly by?: Actor }
+  // S1.2 calls
+  | {
+      readonly type: 'leg.update';
+      readonly userId: UserId;
+      readonly legId: string;
+      readonly direction: 'in' | 'out';
+      readonly state: LegState;
+      readonly acd?: boolean;
+      readonly queueId?: QueueId;
+      readonly by?: Actor;
+    }
+  // S1.3 manual status
+  | {
+      readonly type: 'status.set';
+      readonly userId: UserId;
+      readonly status: string;
+      readonly text?: string;
+      readonly until?: Instant;
+      readonly forwardTo?: string;
+      readonly by: Actor;
+    }
+  | { readonly type: 'status.clear'; readonly userId: UserId; readonly by: Actor }
+  // S1.4, S1.5 app sessions
+  | { readonly type: 'session.start'; readonly userId: UserId; readonly sessionId: string }
+  | { readonly type: 'session.heartbeat'; readonly userId: UserId; readonly sessionId: string; readonly active: boolean }
+  | { readonly type: 'session.end'; readonly userId: UserId; readonly sessionId: string }
+  // S1.6 agents, S4.5 feature codes
+  | { readonly type: 'agent.command'; readonly userId: UserId; readonly queueId?: QueueId; readonly action: AgentAction; readonly reason?: string; readonly by: Actor }
+  | { readonly type: 'fac.dial'; readonly userId: UserId; readonly digits: string }
+  // Counters shown as indicators
+  | { readonly type: 'voicemail.count'; readonly userId: UserId; readonly count: number }
+  | { readonly type: 'missed.reset'; readonly userId: UserId; readonly by: Actor }
+  // S3, S4: a real call being routed, and queue calls
+  | { readonly type: 'call.route'; readonly call: CallRequest }
+  | { readonly type: 'queue.call.arrive'; readonly queueId: QueueId; readonly callId: string; readonly caller: string; readonly priority?: number }
+  | { readonly type: 'queue.call.answer'; readonly queueId: QueueId; readonly callId: string; readonly userId: UserId; readonly legId?: string }
+  | { readonly type: 'queue.call.abandon'; readonly queueId: QueueId; readonly callId: string }
+  | { readonly type: 'queue.resetCounters'; readonly queueId: QueueId }
+  // Timers fired back by the engine
+  | { readonly type: 'timer.wake'; readonly userId: UserId }
+  | { readonly type: 'timer.wrapUp'; readonly userId: UserId; readonly queueId: QueueId }
+  | { readonly type: 'timer.agentRing'; readonly queueId: QueueId; readonly callId: string }
+  | { readonly type: 'timer.queueMaxWait'; readonly queueId: QueueId; readonly callId: string };
+
+export type CommandType = Command['type'];
+
+export interface QueueSnapshot {
+  readonly queueId: QueueId;
+  readonly name: string;
+  readonly waiting: readonly {
+    readonly callId: string;
+    readonly caller: string;
+    readonly arrivedAt: Instant;
+    readonly position: number;
+    readonly priority: number;
+    readonly offeredTo: readonly UserId[];
+  }[];
+  readonly answeredToday: number;
+  readonly missedToday: number;
+  readonly overflowedToday: number;
+}
+
+/** S6.1, before the engine stamps it with tenant, epoch and seq. */
+export type CoreEvent =
+  | { readonly type: 'presence.changed'; readonly subject: UserId; readonly at: Instant; readonly cause: Cause; readonly value: PresenceRecord; readonly old?: PresenceRecord; readonly removed?: true }
+  | {
+      readonly type: 'agent.changed';
+      readonly subject: UserId;
+      readonly queueId: QueueId;
+      readonly at: Instant;
+      readonly cause: Cause;
+      readonly value: AgentRecord;
+      readonly old?: AgentRecord;
+    }
+  | { readonly type: 'queue.changed'; readonly subject: QueueId; readonly at: Instant; readonly cause: Cause; readonly value: QueueSnapshot; readonly old?: QueueSnapshot }
+  | {
+      readonly type: 'call.missed';
+      readonly subject: UserId;
+      readonly at: Instant;
+      readonly cause: Cause;
+      readonly value: { readonly callId?: string; readonly caller?: string; readonly reason: string };
+    };
+
+/** Instructions for the call-control side (the SIP proxy): not public events. */
+export type Directive =
+  | { readonly type: 'queue.offer'; readonly queueId: QueueId; readonly callId: string; readonly userIds: readonly UserId[]; readonly ringSec: number }
+  | { readonly type: 'queue.offerEnded'; readonly queueId: QueueId; readonly callId: string; readonly userIds: readonly UserId[] }
+  | { readonly type: 'queue.action'; readonly queueId: QueueId; readonly callId: string; readonly reason: 'overflow' | 'busy' | 'empty'; readonly action: AnsweringAction };
+
+/** A timer is data: set (or replace) the one with this key, or cancel it. */
+export type TimerRequest =
+  | { readonly key: string; readonly at: Instant; readonly command: Command }
+  | { readonly key: string; readonly cancel: true };
+
+/** The entities a command replaced or removed; the engine commits them. */
+export interface Patch {
+  readonly policy?: TenantPolicy;
+  readonly users?: readonly UserState[];
+  readonly removedUsers?: readonly UserId[];
+  readonly groups?: readonly Group[];
+  readonly removedGroups?: readonly GroupId[];
+  readonly queues?: readonly QueueState[];
+  readonly removedQueues?: readonly QueueId[];
+}

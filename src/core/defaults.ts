@@ -1,0 +1,48 @@
+// S2.5 defaults: tenant policies, user settings, and the queue and group options of S3/S4.
+import { MANUAL_STATUSES } from './types.js';
+import type { AgentRecord, Group, QueueConfig, TenantPolicy, UserSettings } from './types.js';
+
+export const DEFAULT_POLICY: TenantPolicy = {
+  statusIndependentOfLogin: false,
+  idleAfterSec: 600,
+  sessionTimeoutSec: 90,
+  defaultDeskDelaySec: 10,
+  manualStatuses: MANUAL_STATUSES,
+  adminsSetOthers: true,
+  timezone: 'UTC',
+  maxCallSec: 4 * 3600,
+};
+
+export const DEFAULT_USER_SETTINGS: UserSettings = {
+  ringTimeoutSec: 20,
+  callWaiting: true,
+  forwardingAllowed: false,
+  absentAtLogout: false,
+  voicemail: true,
+  actions: {},
+};
+
+export const DEFAULT_QUEUE: Omit<QueueConfig, 'id' | 'name'> = {
+  strategy: 'ringAll',
+  agents: [],
+  supervisors: [],
+  autoReady: false,
+  wrapUpSec: 0,
+  agentRingSec: 15,
+  missedToNotReady: true,
+  maxWaitSec: 300,
+  maxCallers: 50,
+  joinEmpty: true,
+  overflowAction: { type: 'voicemail' },
+  busyAction: { type: 'busyTone' },
+};
+
+export const DEFAULT_GROUP: Omit<Group, 'id' | 'name'> = {
+  strategy: 'ringAll',
+  members: [],
+  memberRingSec: 15,
+  ringTimeoutSec: 60,
+  actions: {},
+};
+
+export const LOGGED_OUT: AgentRecord = { state: 'logged_out', since: 0, callsToday: 0 };

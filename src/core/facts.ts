@@ -1,0 +1,146 @@
+// Facts with leases (S9.3): a registration, an app session, a call leg and a manual status with
+// `until` each count only while their lease runs. These helpers read the facts "as of now", so
+// every derived value is a function of (facts, policy, now) and a fired timer only has to
+// re-evaluate.
+import type { Instant, ManualStatus, TenantPolicy, UserState } from './types.js';
+
+const SEC = 1000;
+
+export interface DeviceCounts {
+  readonly app: number;
+  readonly terminal: number;
+  readonly pbx: number;
+  readonly sessions: number;
+}
+
+export function deviceCounts(user: UserState, policy: TenantPolicy, now: Instant): DeviceCounts {
+  let app = 0;
+  let terminal = 0;
+  let pbx = 0;
+  for (const r of user.registrations) {
+    if (r.expiresAt <= now) continue;
+    if (r.kind === 'app') app++;
+    else if (r.kind === 'terminal') terminal++;
+    else pbx++;
+  }
+  return { app, terminal, pbx, sessions: liveSessionCount(user, policy, now) };
+}
+
+export function liveSessionCount(user: UserState, policy: TenantPolicy, now: Instant): number {
+  let n = 0;
+  const timeoutMs = policy.sessionTimeoutSec * SEC;
+  for (const s of user.sessions) if (s.lastSeenAt + timeoutMs > now) n++;
+  return n;
+}
+
+/** S1.3: a manual status with `until` is gone at exactly `until`, not a millisecond before. */
+export function manualInForce(user: UserState, now: Instant): ManualStatus | undefined {
+  const m = user.manual;
+  if (m === undefined) return undefined;
+  return m.until === undefined || now < m.until ? m : undefined;
+}
+
+function legIsLive(updatedAt: Instant, policy: TenantPolicy, now: Instant): boolean {
+  return updatedAt + policy.maxCallSec * SEC > now;
+}
+
+/** S1.2: on a call while any leg is answered or held, or any outgoing leg is ringing or early. */
+export function isOnCall(user: UserState, policy: TenantPolicy, now: Instant): boolean {
+  for (const l of user.legs) {
+    if (!legIsLive(l.updatedAt, policy, now)) continue;
+    if (l.state === 'answered' || l.state === 'held') return true;
+    if (l.direction === 'out') return true;
+  }
+  return false;
+}
+
+/** S1.2: an incoming ringing leg only sets the ringing indicator. */
+export function isRinging(user: UserState, policy: TenantPolicy, now: Instant): boolean {
+  for (const l of user.legs) {
+    if (!legIsLive(l.updatedAt, policy, now)) continue;
+    if (l.direction === 'in' && (l.state === 'ringing' || l.state === 'early')) return true;
+  }
+  return false;
+}
+
+/** The latest user activity over the live app sessions, or undefined without one. */
+function lastActivity(user: UserState, policy: TenantPolicy, now: Instant): Instant | undefined {
+  let last: Instant | undefined;
+  const timeoutMs = policy.sessionTimeoutSec * SEC;
+  for (const s of user.sessions) {
+    if (s.lastSeenAt + timeoutMs <= now) continue;
+    if (last === undefined || s.lastActiveAt > last) last = s.lastActiveAt;
+  }
+  return last;
+}
+
+/** S1.4: idle only with a signed-in app session, no terminal registration, and no activity for idleAfterSec. */
+export function isIdle(user: UserState, policy: TenantPolicy, now: Instant): boolean {
+  const last = lastActivity(user, policy, now);
+  if (last === undefined) return false;
+  for (const r of user.registrations) if (r.kind === 'terminal' && r.expiresAt > now) return false;
+  return now >= last + policy.idleAfterSec * SEC;
+}
+
+/**
+ * S2.6: signed in, had an app or terminal registration during the session, has none now.
+ * `hadRegistrationInSession` is kept by `normalizeFacts`.
+ */
+export function hasLostRegistration(user: UserState, counts: DeviceCounts): boolean {
+  return counts.sessions > 0 && user.hadRegistrationInSession && counts.app + counts.terminal === 0;
+}
+
+/**
+ * Drops the facts whose lease ran out and keeps the S2.6 bookkeeping. Returns the same object
+ * when nothing changed, so callers can compare by identity.
+ */
+export function normalizeFacts(user: UserState, policy: TenantPolicy, now: Instant): UserState {
+  const registrations = user.registrations.some((r) => r.expiresAt <= now)
+    ? user.registrations.filter((r) => r.expiresAt > now)
+    : user.registrations;
+  const timeoutMs = policy.sessionTimeoutSec * SEC;
+  const sessions = user.sessions.some((s) => s.lastSeenAt + timeoutMs <= now)
+    ? user.sessions.filter((s) => s.lastSeenAt + timeoutMs > now)
+    : user.sessions;
+  const legs = user.legs.some((l) => !legIsLive(l.updatedAt, policy, now))
+    ? user.legs.filter((l) => legIsLive(l.updatedAt, policy, now))
+    : user.legs;
+  const manual = manualInForce(user, now);
+  let had = user.hadRegistrationInSession;
+  if (sessions.length === 0) had = false;
+  else if (registrations.some((r) => r.kind !== 'pbx')) had = true;
+  const lastCallEndedAt = legs.length < user.legs.length && legs.length === 0 ? now : user.lastCallEndedAt;
+  if (
+    registrations === user.registrations &&
+    sessions === user.sessions &&
+    legs === user.legs &&
+    manual === user.manual &&
+    had === user.hadRegistrationInSession
+  ) {
+    return user;
+  }
+  return { ...user, registrations, sessions, legs, manual, hadRegistrationInSession: had, lastCallEndedAt };
+}
+
+/** The next instant at which a lease of this user runs out or idleness begins, if any. */
+export function nextWakeAt(user: UserState, policy: TenantPolicy, now: Instant): Instant | undefined {
+  let next = Infinity;
+  for (const r of user.registrations) if (r.expiresAt > now && r.expiresAt < next) next = r.expiresAt;
+  const timeoutMs = policy.sessionTimeoutSec * SEC;
+  for (const s of user.sessions) {
+    const end = s.lastSeenAt + timeoutMs;
+    if (end > now && end < next) next = end;
+  }
+  for (const l of user.legs) {
+    const end = l.updatedAt + policy.maxCallSec * SEC;
+    if (end > now && end < next) next = end;
+  }
+  const until = user.manual?.until;
+  if (until !== undefined && until > now && until < next) next = until;
+  const last = lastActivity(user, policy, now);
+  if (last !== undefined) {
+    const idleAt = last + policy.idleAfterSec * SEC;
+    if (idleAt > now && idleAt < next) next = idleAt;
+  }
+  return next === Infinity ? undefined : next;
+}

@@ -1,0 +1,20 @@
+// The core's public face: every rule of SPEC S1–S4 as pure functions over plain data.
+export * from './types.js';
+export * from './commands.js';
+export { STATUS_CATALOG, isAutomaticStatus, isManualStatus, statusInfo } from './catalog.js';
+export type { StatusInfo } from './catalog.js';
+export { ERRORS, refuse } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { DEFAULT_POLICY, DEFAULT_USER_SETTINGS, DEFAULT_QUEUE, DEFAULT_GROUP, LOGGED_OUT } from './defaults.js';
+export { PRESENCE_RULES, effectiveStatus, presenceFacts, presenceRecord, presenceChanged } from './presence.js';
+export type { PresenceFacts, PresenceRule } from './presence.js';
+export { agentTransition } from './agents.js';
+export type { AgentInput, AgentOutcome } from './agents.js';
+export { route, reachability, resolveTarget, userAction, groupAction, queueCandidates } from './routing.js';
+export type { Decision, Explanation, RingEntry, ActionDecision, Owner } from './routing.js';
+export { parseFeatureCode } from './fac.js';
+export type { FeatureCode } from './fac.js';
+export { apply, causeOf } from './apply.js';
+export type { Applied } from './apply.js';
+export { createTenantState, commit, newUser } from './state.js';
+export { queueSnapshot } from './queue.js';

@@ -1,0 +1,475 @@
+// S3: what happens to a call, as a pure function (state, call, now) → decision. Every decision
+// carries its explanation: the ordered rules that applied, in words. The same function serves
+// call control, `POST /api/v1/route`, the CLI and the web app's "why didn't it ring?".
+import type { CallRequest } from './commands.js';
+import { refuse } from './errors.js';
+import { presenceRecord } from './presence.js';
+import { isOnCall } from './facts.js';
+import type {
+  AnsweringAction,
+  AnsweringCondition,
+  DeviceKind,
+  Group,
+  Instant,
+  PresenceRecord,
+  QueueState,
+  Refusal,
+  RouteTarget,
+  TenantState,
+  UserId,
+  UserState,
+} from './types.js';
+
+export interface Explanation {
+  readonly rule: string;
+  readonly text: string;
+}
+
+export interface Owner {
+  readonly kind: 'user' | 'group' | 'queue';
+  readonly id: string;
+}
+
+export interface RingEntry {
+  readonly kind: DeviceKind | 'external';
+  readonly userId?: UserId;
+  readonly deviceId?: string;
+  readonly number?: string;
+  /** Seconds after the call reaches this target that the device starts ringing. */
+  readonly startSec: number;
+  /** Hunt strategies: when it stops ringing and the next member starts. */
+  readonly stopSec?: number;
+  /** S3.3: rung in place of this forwarding member. */
+  readonly forwardedFrom?: UserId;
+}
+
+export interface ActionDecision {
+  readonly condition: AnsweringCondition;
+  readonly action: AnsweringAction;
+  readonly owner: Owner;
+  readonly defaulted: boolean;
+}
+
+export type Decision =
+  | {
+      readonly outcome: 'ring';
+      readonly target: Owner;
+      readonly ring: readonly RingEntry[];
+      readonly timeoutSec: number;
+      readonly onNoAnswer: ActionDecision;
+      readonly explanation: readonly Explanation[];
+    }
+  | {
+      readonly outcome: 'action';
+      readonly target: Owner;
+      readonly action: ActionDecision;
+      /** S3.1#3: the target gets a missed-call notification. */
+      readonly notifyMissed?: UserId;
+      /** The decision at the new target when the action diverts the call (one level, S3.5). */
+      readonly next?: Decision;
+      readonly explanation: readonly Explanation[];
+    }
+  | {
+      readonly outcome: 'forward';
+      readonly target: Owner;
+      readonly to: string;
+      readonly next?: Decision;
+      readonly explanation: readonly Explanation[];
+    }
+  | { readonly outcome: 'reject'; readonly target?: Owner; readonly reason: string; readonly explanation: readonly Explanation[] }
+  | {
+      readonly outcome: 'queue';
+      readonly target: Owner;
+      /** The agents a call arriving now would be offered to. */
+      readonly offerTo: readonly UserId[];
+      readonly explanation: readonly Explanation[];
+    }
+  | { readonly outcome: 'external'; readonly number: string; readonly explanation: readonly Explanation[] };
+
+export type Resolved =
+  | { readonly kind: 'user'; readonly user: UserState }
+  | { readonly kind: 'group'; readonly group: Group }
+  | { readonly kind: 'queue'; readonly queue: QueueState }
+  | { readonly kind: 'external'; readonly number: string };
+
+/** Finds a target by id or extension; an unknown id is a refusal, never a throw. */
+export function resolveTarget(state: TenantState, target: RouteTarget): ({ readonly ok: true; readonly resolved: Resolved }) | Refusal {
+  switch (target.kind) {
+    case 'user': {
+      const user = state.users.get(target.id);
+      return user ? { ok: true, resolved: { kind: 'user', user } } : refuse('SWB_ERR_USER_NOT_FOUND', { user: target.id });
+    }
+    case 'group': {
+      const group = state.groups.get(target.id);
+      return group ? { ok: true, resolved: { kind: 'group', group } } : refuse('SWB_ERR_GROUP_NOT_FOUND', { group: target.id });
+    }
+    case 'queue': {
+      const queue = state.queues.get(target.id);
+      return queue ? { ok: true, resolved: { kind: 'queue', queue } } : refuse('SWB_ERR_QUEUE_NOT_FOUND', { queue: target.id });
+    }
+    case 'external':
+      return { ok: true, resolved: { kind: 'external', number: target.number } };
+    case 'extension': {
+      const userId = state.byExtension.get(target.extension);
+      const user = userId === undefined ? undefined : state.users.get(userId);
+      if (user) return { ok: true, resolved: { kind: 'user', user } };
+      for (const group of state.groups.values()) if (group.extension === target.extension) return { ok: true, resolved: { kind: 'group', group } };
+      for (const queue of state.queues.values()) {
+        if (queue.config.extension === target.extension) return { ok: true, resolved: { kind: 'queue', queue } };
+      }
+      // A number that is no extension of the tenant leaves the PBX.
+      return { ok: true, resolved: { kind: 'external', number: target.extension } };
+    }
+  }
+}
+
+/** S3.2: the user's action for a condition, or the default. */
+export function userAction(user: UserState, condition: AnsweringCondition): { action: AnsweringAction; defaulted: boolean } {
+  const set = user.settings.actions[condition];
+  const voicemailOr = (): AnsweringAction => (user.settings.voicemail ? { type: 'voicemail' } : { type: 'reject' });
+  if (set !== undefined) {
+    // A voicemail action with voicemail off cannot be honoured: reject instead.
+    if (set.type === 'voicemail' && !user.settings.voicemail) return { action: { type: 'reject' }, defaulted: true };
+    return { action: set, defaulted: false };
+  }
+  return { action: condition === 'busy' ? { type: 'busyTone' } : voicemailOr(), defaulted: true };
+}
+
+/** Group defaults: busy → busy tone, unreachable and no answer → reject (docs/rules.md). */
+export function groupAction(group: Group, condition: 'busy' | 'unreachable' | 'noAnswer'): { action: AnsweringAction; defaulted: boolean } {
+  const set = group.actions[condition];
+  if (set !== undefined) return { action: set, defaulted: false };
+  return { action: condition === 'busy' ? { type: 'busyTone' } : { type: 'reject' }, defaulted: true };
+}
+
+function describeAction(a: AnsweringAction): string {
+  switch (a.type) {
+    case 'redirect':
+      return `redirect to ${a.target.kind} ${'id' in a.target ? a.target.id : 'extension' in a.target ? a.target.extension : a.target.number}`;
+    case 'external':
+      return `redirect to the number ${a.number}`;
+    case 'message':
+      return 'play a message, then hang up';
+    case 'queue':
+      return `queue the call in ${a.queueId}`;
+    default:
+      return a.type;
+  }
+}
+
+/** Why a user cannot ring, as S3.3/S3.4 classify it, or the devices to ring. */
+export type Reachability =
+  | { readonly ring: true; readonly record: PresenceRecord; readonly entries: readonly RingEntry[] }
+  | {
+      readonly ring: false;
+      readonly record: PresenceRecord;
+      readonly as: 'busy' | 'unreachable' | 'forwarding' | 'blocked';
+      readonly rule: string;
+      readonly text: string;
+    };
+
+/** Registered devices of a user that can ring now, with S2.1 at_desk delays. */
+function ringEntries(state: TenantState, user: UserState, status: PresenceRecord['status'], now: Instant, offsetSec: number): RingEntry[] {
+  const entries: RingEntry[] = [];
+  const deskDelaySec = user.settings.deskDelaySec ?? state.policy.defaultDeskDelaySec;
+  for (const r of user.registrations) {
+    if (r.expiresAt <= now) continue;
+    const delay = status === 'at_desk' && r.kind === 'app' ? deskDelaySec : 0;
+    entries.push({ kind: r.kind, userId: user.id, deviceId: r.id, startSec: offsetSec + delay });
+  }
+  return entries;
+}
+
+/** S3.1 rows 1–6 and S3.3's skip list, shared by direct, group and queue calls. */
+export function reachability(state: TenantState, user: UserState, now: Instant, offsetSec = 0): Reachability {
+  const record = presenceRecord(user, state.policy, now);
+  const name = `${user.name} (${user.extension})`;
+  switch (record.status) {
+    case 'blocked':
+      return { ring: false, record, as: 'blocked', rule: 'S3.1#1', text: `${name} is blocked` };
+    case 'forwarding':
+      return { ring: false, record, as: 'forwarding', rule: 'S3.1#2', text: `${name} forwards every call to ${record.manual?.forwardTo ?? '?'}` };
+    case 'dnd':
+      return { ring: false, record, as: 'busy', rule: 'S3.1#3', text: `${name} is in do not disturb` };
+    case 'busy':
+      return { ring: false, record, as: 'busy', rule: 'S3.1#4', text: `${name} set the status busy` };
+    case 'absent':
+    case 'offline':
+      return { ring: false, record, as: 'unreachable', rule: 'S3.1#5', text: `${name} is ${record.status}` };
+  }
+  const entries = ringEntries(state, user, record.status, now, offsetSec);
+  if (entries.length === 0) {
+    return { ring: false, record, as: 'unreachable', rule: 'S3.1#5', text: `${name} has no device that can ring` };
+  }
+  if (!user.settings.callWaiting && isOnCall(user, state.policy, now)) {
+    return { ring: false, record, as: 'busy', rule: 'S3.1#6', text: `${name} is on a call and call waiting is off` };
+  }
+  return { ring: true, record, entries };
+}
+
+function ownerName(state: TenantState, owner: Owner): string {
+  if (owner.kind === 'user') {
+    const u = state.users.get(owner.id);
+    return u ? `${u.name} (${u.extension})` : owner.id;
+  }
+  if (owner.kind === 'group') return `group ${state.groups.get(owner.id)?.name ?? owner.id}`;
+  return `queue ${state.queues.get(owner.id)?.config.name ?? owner.id}`;
+}
+
+function ownerAction(state: TenantState, owner: Owner, condition: AnsweringCondition): ActionDecision {
+  if (owner.kind === 'user') {
+    const user = state.users.get(owner.id);
+    const a = user ? userAction(user, condition) : { action: { type: 'reject' } as const, defaulted: true };
+    return { condition, owner, ...a };
+  }
+  if (owner.kind === 'group') {
+    const group = state.groups.get(owner.id);
+    const c = condition === 'dnd' ? 'busy' : condition;
+    const a = group ? groupAction(group, c) : { action: { type: 'reject' } as const, defaulted: true };
+    return { condition, owner, ...a };
+  }
+  const queue = state.queues.get(owner.id);
+  return { condition, owner, action: queue?.config.overflowAction ?? { type: 'reject' }, defaulted: false };
+}
+
+/**
+ * S3.5: a call already diverted once is never diverted again. The would-be second diversion is
+ * refused and the first diverter's noAnswer action runs.
+ */
+function secondDiversion(state: TenantState, call: CallRequest, at: Owner, why: string, explanation: Explanation[]): Decision {
+  const first = call.divertedBy!;
+  const action = ownerAction(state, first, 'noAnswer');
+  explanation.push({
+    rule: 'S3.5',
+    text: `the call was already diverted once by ${ownerName(state, first)}; ${why} would divert it again, so it is refused here and ${ownerName(state, first)}'s no-answer action runs: ${describeAction(action.action)}`,
+  });
+  return { outcome: 'action', target: at, action, explanation };
+}
+
+/** Runs an answering action; redirect and external actions are diversions (S3.5). */
+function runAction(state: TenantState, call: CallRequest, owner: Owner, action: ActionDecision, now: Instant, explanation: Explanation[], notifyMissed?: UserId): Decision {
+  const a = action.action;
+  const diverts = a.type === 'redirect' || a.type === 'external';
+  if (diverts && call.divertedBy !== undefined) return secondDiversion(state, call, owner, `the ${action.condition} action`, explanation);
+  explanation.push({
+    rule: 'S3.2',
+    text: `${ownerName(state, owner)}'s ${action.condition} action${action.defaulted ? ' (default)' : ''}: ${describeAction(a)}`,
+  });
+  const base = { outcome: 'action' as const, target: owner, action, explanation, ...(notifyMissed ? { notifyMissed } : {}) };
+  if (a.type === 'redirect') {
+    const next = route(state, { ...call, to: a.target, divertedBy: owner }, now);
+    return next.ok ? { ...base, next: next.decision } : base;
+  }
+  return base;
+}
+
+function forward(state: TenantState, call: CallRequest, user: UserState, forwardTo: string, now: Instant, explanation: Explanation[]): Decision {
+  const owner: Owner = { kind: 'user', id: user.id };
+  if (call.divertedBy !== undefined) return secondDiversion(state, call, owner, `${user.name}'s forwarding`, explanation);
+  const next = route(state, { ...call, to: { kind: 'extension', extension: forwardTo }, divertedBy: { kind: 'user', id: user.id } }, now);
+  return { outcome: 'forward', target: owner, to: forwardTo, ...(next.ok ? { next: next.decision } : {}), explanation };
+}
+
+function routeUser(state: TenantState, call: CallRequest, user: UserState, now: Instant, explanation: Explanation[]): Decision {
+  const owner: Owner = { kind: 'user', id: user.id };
+  const r = reachability(state, user, now);
+  explanation.push({ rule: r.record.rule, text: `${user.name} (${user.extension}) is ${r.record.label}` });
+  if (r.ring) {
+    const delayed = r.entries.some((e) => e.startSec > 0);
+    explanation.push({
+      rule: 'S3.1#7',
+      text: `ring ${r.entries.length} device(s)${delayed ? `; app devices after ${r.entries.find((e) => e.startSec > 0)?.startSec} s because the user is at the desk` : ''}; after ${user.settings.ringTimeoutSec} s without answer, the no-answer action`,
+    });
+    return {
+      outcome: 'ring',
+      target: owner,
+      ring: r.entries,
+      timeoutSec: user.settings.ringTimeoutSec,
+      onNoAnswer: { condition: 'noAnswer', owner, ...userAction(user, 'noAnswer') },
+      explanation,
+    };
+  }
+  explanation.push({ rule: r.rule, text: r.text });
+  switch (r.as) {
+    case 'blocked':
+      return { outcome: 'reject', target: owner, reason: 'not available', explanation };
+    case 'forwarding':
+      return forward(state, call, user, r.record.manual?.forwardTo ?? '', now, explanation);
+    case 'busy': {
+      const condition = r.rule === 'S3.1#3' ? 'dnd' : 'busy';
+      const action: ActionDecision = { condition, owner, ...userAction(user, condition) };
+      return runAction(state, call, owner, action, now, explanation, condition === 'dnd' ? user.id : undefined);
+    }
+    case 'unreachable':
+      return runAction(state, call, owner, { condition: 'unreachable', owner, ...userAction(user, 'unreachable') }, now, explanation);
+  }
+}
+
+function huntOrder(state: TenantState, group: Group): readonly UserId[] {
+  switch (group.strategy) {
+    case 'roundRobin': {
+      const i = group.lastRang === undefined ? -1 : group.members.indexOf(group.lastRang);
+      return [...group.members.slice(i + 1), ...group.members.slice(0, i + 1)];
+    }
+    case 'longestIdle':
+      return [...group.members].sort((a, b) => (state.users.get(a)?.lastCallEndedAt ?? -Infinity) - (state.users.get(b)?.lastCallEndedAt ?? -Infinity));
+    default:
+      return group.members;
+  }
+}
+
+function routeGroup(state: TenantState, call: CallRequest, group: Group, now: Instant, explanation: Explanation[]): Decision {
+  const owner: Owner = { kind: 'group', id: group.id };
+  const sequential = group.strategy !== 'ringAll';
+  explanation.push({ rule: 'S3.3', text: `group ${group.name} rings its members by ${group.strategy}` });
+  const ring: RingEntry[] = [];
+  let busySkips = 0;
+  let slot = 0;
+  for (const memberId of huntOrder(state, group)) {
+    const member = state.users.get(memberId);
+    if (member === undefined) continue;
+    const offset = sequential ? slot * group.memberRingSec : 0;
+    let r = reachability(state, member, now, offset);
+    let forwardedFrom: UserId | undefined;
+    if (!r.ring && r.as === 'forwarding') {
+      // S3.3: a forwarding member is replaced by their destination, one level only (S3.5).
+      const to = r.record.manual?.forwardTo ?? '';
+      if (call.divertedBy !== undefined) {
+        explanation.push({ rule: 'S3.5', text: `${member.name} forwards, but the call was already diverted once: skipped` });
+        continue;
+      }
+      const destId = state.byExtension.get(to);
+      const dest = destId === undefined ? undefined : state.users.get(destId);
+      if (dest === undefined) {
+        explanation.push({ rule: 'S3.3', text: `${member.name} forwards: ${to} rings in their place` });
+        ring.push({ kind: 'external', number: to, startSec: offset, forwardedFrom: member.id, ...(sequential ? { stopSec: offset + group.memberRingSec } : {}) });
+        slot++;
+        continue;
+      }
+      forwardedFrom = member.id;
+      r = reachability(state, dest, now, offset);
+      if (!r.ring && r.as === 'forwarding') {
+        explanation.push({ rule: 'S3.5', text: `${member.name} forwards to ${dest.name}, who forwards too: refused there, skipped` });
+        continue;
+      }
+      explanation.push({ rule: 'S3.3', text: `${member.name} forwards: ${dest.name} (${dest.extension}) takes their place` });
+    }
+    if (!r.ring) {
+      if (r.as === 'busy') busySkips++;
+      explanation.push({ rule: 'S3.3', text: `skipped as ${r.as}: ${r.text} (${r.rule})` });
+      continue;
+    }
+    for (const e of r.entries) {
+      ring.push({ ...e, ...(forwardedFrom ? { forwardedFrom } : {}), ...(sequential ? { stopSec: offset + group.memberRingSec + (e.startSec - offset) } : {}) });
+    }
+    slot++;
+  }
+  if (ring.length === 0) {
+    const condition = busySkips > 0 ? 'busy' : 'unreachable';
+    explanation.push({
+      rule: 'S3.4',
+      text:
+        condition === 'busy'
+          ? `nobody can ring and at least one member was skipped as busy: the group is busy`
+          : `nobody can ring and every member is unreachable: the group is unreachable`,
+    });
+    return runAction(state, call, owner, { condition, owner, ...groupAction(group, condition) }, now, explanation);
+  }
+  explanation.push({ rule: 'S3.3', text: `after ${group.ringTimeoutSec} s without answer, the group's no-answer action` });
+  return {
+    outcome: 'ring',
+    target: owner,
+    ring,
+    timeoutSec: group.ringTimeoutSec,
+    onNoAnswer: { condition: 'noAnswer', owner, ...groupAction(group, 'noAnswer') },
+    explanation,
+  };
+}
+
+/** S4.3: the agents of a queue that could be offered a call right now, in the strategy's order. */
+export function queueCandidates(state: TenantState, queue: QueueState, now: Instant, exclude: ReadonlySet<UserId> = new Set()): UserId[] {
+  const cfg = queue.config;
+  const offered = new Set<UserId>();
+  for (const q of state.queues.values()) for (const w of q.waiting) for (const u of w.offeredTo) offered.add(u);
+  const ready: UserId[] = [];
+  for (const agentId of cfg.agents) {
+    if (exclude.has(agentId) || offered.has(agentId)) continue;
+    const user = state.users.get(agentId);
+    if (user === undefined || user.agent[cfg.id]?.state !== 'ready') continue;
+    if (!reachability(state, user, now).ring || isOnCall(user, state.policy, now)) continue;
+    ready.push(agentId);
+  }
+  switch (cfg.strategy) {
+    case 'roundRobin': {
+      const i = queue.lastOffered === undefined ? -1 : cfg.agents.indexOf(queue.lastOffered);
+      const order = [...cfg.agents.slice(i + 1), ...cfg.agents.slice(0, i + 1)];
+      return order.filter((a) => ready.includes(a));
+    }
+    case 'longestIdle':
+      return ready.sort((a, b) => (state.users.get(a)?.lastCallEndedAt ?? -Infinity) - (state.users.get(b)?.lastCallEndedAt ?? -Infinity));
+    case 'fewestCalls':
+      return ready.sort((a, b) => (state.users.get(a)?.agent[cfg.id]?.callsToday ?? 0) - (state.users.get(b)?.agent[cfg.id]?.callsToday ?? 0));
+    default:
+      return ready;
+  }
+}
+
+export function loggedInAgents(state: TenantState, queue: QueueState): number {
+  let n = 0;
+  for (const a of queue.config.agents) {
+    const s = state.users.get(a)?.agent[queue.config.id]?.state;
+    if (s !== undefined && s !== 'logged_out') n++;
+  }
+  return n;
+}
+
+function routeQueue(state: TenantState, queue: QueueState, now: Instant, explanation: Explanation[]): Decision {
+  const cfg = queue.config;
+  const owner: Owner = { kind: 'queue', id: cfg.id };
+  if (queue.waiting.length >= cfg.maxCallers) {
+    explanation.push({ rule: 'S4.4', text: `queue ${cfg.name} already holds ${cfg.maxCallers} callers: its busy action` });
+    return { outcome: 'action', target: owner, action: { condition: 'busy', owner, action: cfg.busyAction, defaulted: false }, explanation };
+  }
+  if (loggedInAgents(state, queue) === 0 && !cfg.joinEmpty) {
+    explanation.push({ rule: 'S4.4', text: `no agent is logged in to queue ${cfg.name} and joinEmpty is off: the overflow action at once` });
+    return { outcome: 'action', target: owner, action: { condition: 'unreachable', owner, action: cfg.overflowAction, defaulted: false }, explanation };
+  }
+  const candidates = queueCandidates(state, queue, now);
+  const offerTo = queue.waiting.length > 0 ? [] : cfg.strategy === 'ringAll' ? candidates : candidates.slice(0, 1);
+  explanation.push({
+    rule: 'S4.3',
+    text:
+      offerTo.length > 0
+        ? `queue ${cfg.name} offers the call to ${offerTo.map((u) => state.users.get(u)?.extension ?? u).join(', ')} (${cfg.strategy})`
+        : queue.waiting.length > 0
+          ? `the caller waits at position ${queue.waiting.length + 1} in queue ${cfg.name}`
+          : `no agent of queue ${cfg.name} is ready and can ring: the caller waits (at most ${cfg.maxWaitSec} s, then the overflow action)`,
+  });
+  return { outcome: 'queue', target: owner, offerTo, explanation };
+}
+
+export function route(state: TenantState, call: CallRequest, now: Instant): ({ readonly ok: true; readonly decision: Decision }) | Refusal {
+  const explanation: Explanation[] = [];
+  if (call.from !== undefined && 'userId' in call.from) {
+    const caller = state.users.get(call.from.userId);
+    if (caller === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: call.from.userId });
+    if (call.divertedBy === undefined && presenceRecord(caller, state.policy, now).status === 'blocked') {
+      explanation.push({ rule: 'S3.1#caller', text: `${caller.name} (${caller.extension}) is blocked and cannot call out` });
+      return { ok: true, decision: { outcome: 'reject', reason: 'caller blocked', explanation } };
+    }
+  }
+  const resolved = resolveTarget(state, call.to);
+  if (!resolved.ok) return resolved;
+  const t = resolved.resolved;
+  switch (t.kind) {
+    case 'user':
+      return { ok: true, decision: routeUser(state, call, t.user, now, explanation) };
+    case 'group':
+      return { ok: true, decision: routeGroup(state, call, t.group, now, explanation) };
+    case 'queue':
+      return { ok: true, decision: routeQueue(state, t.queue, now, explanation) };
+    case 'external':
+      explanation.push({ rule: 'S3', text: `${t.number} is not an extension of this company: the call leaves through the PBX` });
+      return { ok: true, decision: { outcome: 'external', number: t.number, explanation } };
+  }
+}

@@ -1,0 +1,104 @@
+// Building a tenant's state and committing a patch to it. `apply` never mutates; `commit` is the
+// one place that does, and only the engine (the tenant's single writer) calls it.
+import { DEFAULT_POLICY, DEFAULT_USER_SETTINGS } from './defaults.js';
+import type { Patch } from './commands.js';
+import { presenceRecord } from './presence.js';
+import type { Group, GroupId, Instant, QueueId, QueueState, Role, TenantId, TenantPolicy, TenantState, UserId, UserSettings, UserState } from './types.js';
+
+export function createTenantState(id: TenantId, policy: Partial<TenantPolicy> = {}): TenantState {
+  return {
+    id,
+    policy: { ...DEFAULT_POLICY, ...policy },
+    users: new Map(),
+    byExtension: new Map(),
+    groups: new Map(),
+    queues: new Map(),
+  };
+}
+
+export function newUser(
+  input: { id: UserId; extension: string; name: string; role?: Role; settings?: Partial<UserSettings> },
+  policy: TenantPolicy,
+  now: Instant,
+): UserState {
+  const base: Omit<UserState, 'presence'> = {
+    id: input.id,
+    extension: input.extension,
+    name: input.name,
+    role: input.role ?? 'user',
+    settings: { ...DEFAULT_USER_SETTINGS, ...input.settings },
+    registrations: [],
+    sessions: [],
+    legs: [],
+    hadRegistrationInSession: false,
+    missedCalls: 0,
+    voicemail: 0,
+    agent: {},
+  };
+  const draft = base as UserState;
+  return { ...base, presence: presenceRecord(draft, policy, now) };
+}
+
+/** Applies a patch in place. Returns the state to keep (a new object only when the policy changed). */
+export function commit(state: TenantState, patch: Patch): TenantState {
+  const users = state.users as Map<UserId, UserState>;
+  const byExtension = state.byExtension as Map<string, UserId>;
+  for (const id of patch.removedUsers ?? []) {
+    const old = users.get(id);
+    if (old && byExtension.get(old.extension) === id) byExtension.delete(old.extension);
+    users.delete(id);
+  }
+  for (const user of patch.users ?? []) {
+    const old = users.get(user.id);
+    if (old && old.extension !== user.extension && byExtension.get(old.extension) === user.id) byExtension.delete(old.extension);
+    users.set(user.id, user);
+    byExtension.set(user.extension, user.id);
+  }
+  const groups = state.groups as Map<GroupId, Group>;
+  for (const id of patch.removedGroups ?? []) groups.delete(id);
+  for (const g of patch.groups ?? []) groups.set(g.id, g);
+  const queues = state.queues as Map<QueueId, QueueState>;
+  for (const id of patch.removedQueues ?? []) queues.delete(id);
+  for (const q of patch.queues ?? []) queues.set(q.config.id, q);
+  return patch.policy === undefined ? state : { ...state, policy: patch.policy };
+}
+
+/** A read-only map that shows `changes` over `base`, with `removed` keys hidden. */
+export class OverlayMap<K, V> implements ReadonlyMap<K, V> {
+  constructor(
+    private readonly base: ReadonlyMap<K, V>,
+    private readonly changes: ReadonlyMap<K, V>,
+    private readonly removed: ReadonlySet<K> = new Set(),
+  ) {}
+  get(key: K): V | undefined {
+    if (this.removed.has(key)) return undefined;
+    return this.changes.get(key) ?? this.base.get(key);
+  }
+  has(key: K): boolean {
+    return this.get(key) !== undefined;
+  }
+  get size(): number {
+    let n = 0;
+    for (const _ of this.keys()) n++;
+    return n;
+  }
+  *entries(): MapIterator<[K, V]> {
+    for (const [k, v] of this.base) {
+      if (this.removed.has(k)) continue;
+      yield [k, this.changes.get(k) ?? v];
+    }
+    for (const [k, v] of this.changes) if (!this.base.has(k) && !this.removed.has(k)) yield [k, v];
+  }
+  *keys(): MapIterator<K> {
+    for (const [k] of this.entries()) yield k;
+  }
+  *values(): MapIterator<V> {
+    for (const [, v] of this.entries()) yield v;
+  }
+  forEach(fn: (value: V, key: K, map: ReadonlyMap<K, V>) => void): void {
+    for (const [k, v] of this.entries()) fn(v, k, this);
+  }
+  [Symbol.iterator](): MapIterator<[K, V]> {
+    return this.entries();
+  }
+}

@@ -1,0 +1,272 @@
+// Plain data shared by every layer: ids, statuses, facts, directory, commands, events.
+// Everything here is a readonly plain object with a `type` discriminant where it varies.
+
+export type TenantId = string;
+export type UserId = string;
+export type GroupId = string;
+export type QueueId = string;
+
+/** Milliseconds since the epoch. The core never reads the clock: `now` is always passed in. */
+export type Instant = number;
+
+export const MANUAL_STATUSES = [
+  'available',
+  'away',
+  'custom',
+  'at_desk',
+  'busy',
+  'dnd',
+  'absent',
+  'forwarding',
+  'blocked',
+] as const;
+export type ManualStatusId = (typeof MANUAL_STATUSES)[number];
+
+export const AUTOMATIC_STATUSES = ['offline', 'on_call', 'idle', 'available_on_pbx', 'online'] as const;
+export type AutomaticStatusId = (typeof AUTOMATIC_STATUSES)[number];
+
+export type StatusId = ManualStatusId | AutomaticStatusId;
+/** What a presence record can show: `available` is never shown, it clears the manual status. */
+export type EffectiveStatusId = Exclude<StatusId, 'available'>;
+
+export type Colour = 'green' | 'yellow' | 'red' | 'grey';
+
+export type Role = 'admin' | 'supervisor' | 'user';
+
+/** S5.3: what made a change. Serialised as `self`, `admin:<id>`, `supervisor:<id>`, `apikey:<id>`, `fac`, `sip`, `pbx`, `system`. */
+export type Cause = string;
+
+/** Who asks for a command; the core checks permissions (S5.1) and derives the cause (S5.3). */
+export type Actor =
+  | { readonly kind: 'user'; readonly userId: UserId; readonly role: Role }
+  | { readonly kind: 'apikey'; readonly keyId: string; readonly role: Role }
+  | { readonly kind: 'fac'; readonly userId: UserId }
+  | { readonly kind: 'sip' }
+  | { readonly kind: 'pbx' }
+  | { readonly kind: 'system' };
+
+// ---------------------------------------------------------------------------
+// Directory
+
+export type RouteTarget =
+  | { readonly kind: 'user'; readonly id: UserId }
+  | { readonly kind: 'group'; readonly id: GroupId }
+  | { readonly kind: 'queue'; readonly id: QueueId }
+  | { readonly kind: 'extension'; readonly extension: string }
+  | { readonly kind: 'external'; readonly number: string };
+
+export type AnsweringAction =
+  | { readonly type: 'voicemail' }
+  | { readonly type: 'busyTone' }
+  | { readonly type: 'message'; readonly prompt?: string }
+  | { readonly type: 'redirect'; readonly target: RouteTarget }
+  | { readonly type: 'external'; readonly number: string }
+  | { readonly type: 'reject' }
+  | { readonly type: 'queue'; readonly queueId: QueueId };
+
+export type AnsweringCondition = 'dnd' | 'busy' | 'unreachable' | 'noAnswer';
+
+export interface UserSettings {
+  /** Delay before app devices ring in `at_desk`; undefined means the tenant's `defaultDeskDelaySec`. */
+  readonly deskDelaySec?: number;
+  readonly ringTimeoutSec: number;
+  readonly callWaiting: boolean;
+  readonly forwardingAllowed: boolean;
+  readonly absentAtLogout: boolean;
+  readonly voicemail: boolean;
+  readonly actions: Partial<Readonly<Record<AnsweringCondition, AnsweringAction>>>;
+}
+
+export interface TenantPolicy {
+  readonly statusIndependentOfLogin: boolean;
+  readonly idleAfterSec: number;
+  readonly sessionTimeoutSec: number;
+  readonly defaultDeskDelaySec: number;
+  readonly manualStatuses: readonly ManualStatusId[];
+  readonly adminsSetOthers: boolean;
+  readonly timezone: string;
+  /** S9.3: a leg with no update for this long is ended by the system. */
+  readonly maxCallSec: number;
+}
+
+export type GroupStrategy = 'ringAll' | 'hunt' | 'roundRobin' | 'longestIdle';
+
+export interface Group {
+  readonly id: GroupId;
+  readonly extension?: string;
+  readonly name: string;
+  readonly strategy: GroupStrategy;
+  readonly members: readonly UserId[];
+  readonly memberRingSec: number;
+  readonly ringTimeoutSec: number;
+  readonly actions: Partial<Readonly<Record<'busy' | 'unreachable' | 'noAnswer', AnsweringAction>>>;
+  /** roundRobin: the member who rang last. */
+  readonly lastRang?: UserId;
+}
+
+export type QueueStrategy = 'ringAll' | 'longestIdle' | 'roundRobin' | 'fewestCalls' | 'linear';
+
+export interface QueueConfig {
+  readonly id: QueueId;
+  readonly extension?: string;
+  readonly name: string;
+  readonly strategy: QueueStrategy;
+  /** In `linear` order. */
+  readonly agents: readonly UserId[];
+  readonly supervisors: readonly UserId[];
+  readonly autoReady: boolean;
+  readonly wrapUpSec: number;
+  readonly agentRingSec: number;
+  readonly missedToNotReady: boolean;
+  readonly maxWaitSec: number;
+  readonly maxCallers: number;
+  readonly joinEmpty: boolean;
+  readonly overflowAction: AnsweringAction;
+  readonly busyAction: AnsweringAction;
+}
+
+// ---------------------------------------------------------------------------
+// Facts about a user
+
+export type DeviceKind = 'app' | 'terminal' | 'pbx';
+
+export interface Registration {
+  readonly id: string;
+  readonly kind: DeviceKind;
+  readonly expiresAt: Instant;
+}
+
+export interface AppSession {
+  readonly id: string;
+  readonly lastSeenAt: Instant;
+  readonly lastActiveAt: Instant;
+}
+
+export type LegState = 'ringing' | 'early' | 'answered' | 'held' | 'ended';
+
+export interface Leg {
+  readonly id: string;
+  readonly direction: 'in' | 'out';
+  readonly state: Exclude<LegState, 'ended'>;
+  readonly acd: boolean;
+  readonly queueId?: QueueId;
+  readonly updatedAt: Instant;
+}
+
+export interface ManualStatus {
+  readonly status: Exclude<ManualStatusId, 'available'>;
+  readonly text?: string;
+  readonly until?: Instant;
+  readonly forwardTo?: string;
+  readonly setBy: Cause;
+  readonly setAt: Instant;
+}
+
+export type AgentStateId = 'logged_out' | 'not_ready' | 'ready' | 'queue_call' | 'other_call' | 'wrap_up';
+
+export interface AgentRecord {
+  readonly state: AgentStateId;
+  readonly reason?: string;
+  readonly since: Instant;
+  /** other_call: the state to return to when the other call ends. */
+  readonly resume?: { readonly state: 'ready' | 'not_ready'; readonly reason?: string };
+  /** queue_call: log out when the call ends. */
+  readonly logoutAfterCall?: boolean;
+  /** wrap_up: end in not_ready with this reason instead of ready. */
+  readonly afterWrapUp?: { readonly state: 'not_ready'; readonly reason?: string };
+  readonly wrapUpUntil?: Instant;
+  readonly lastCallEndedAt?: Instant;
+  readonly callsToday: number;
+}
+
+export interface UserState {
+  readonly id: UserId;
+  readonly extension: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly settings: UserSettings;
+  readonly registrations: readonly Registration[];
+  readonly sessions: readonly AppSession[];
+  readonly legs: readonly Leg[];
+  readonly manual?: ManualStatus;
+  /** S2.6: an app or terminal registration was seen during the current app session(s). */
+  readonly hadRegistrationInSession: boolean;
+  readonly missedCalls: number;
+  readonly voicemail: number;
+  readonly lastCallEndedAt?: Instant;
+  readonly agent: Readonly<Record<QueueId, AgentRecord>>;
+  /** The last presence record published, for the diff predicate and `since`. */
+  readonly presence: PresenceRecord;
+}
+
+export interface Indicators {
+  readonly onCall: boolean;
+  readonly ringing: boolean;
+  readonly lostRegistration: boolean;
+  readonly missedCalls: number;
+  readonly voicemail: number;
+  readonly forwardTo?: string;
+}
+
+/** S2.4 */
+export interface PresenceRecord {
+  readonly userId: UserId;
+  readonly extension: string;
+  readonly name: string;
+  readonly status: EffectiveStatusId;
+  readonly label: string;
+  readonly colour: Colour;
+  readonly icon: string;
+  readonly text?: string;
+  readonly until?: Instant;
+  readonly since: Instant;
+  readonly manual?: ManualStatus;
+  readonly indicators: Indicators;
+  readonly devices: { readonly app: number; readonly terminal: number; readonly pbx: number };
+  readonly sessions: number;
+  /** S9.5: the S2.3 row that produced the status. */
+  readonly rule: string;
+}
+
+export interface WaitingCaller {
+  readonly callId: string;
+  readonly caller: string;
+  readonly arrivedAt: Instant;
+  readonly priority: number;
+  /** The agents this call is being offered to right now, and since when. */
+  readonly offeredTo: readonly UserId[];
+  readonly offeredAt?: Instant;
+  /** Agents that already let this call ring out. */
+  readonly triedAgents: readonly UserId[];
+}
+
+export interface QueueState {
+  readonly config: QueueConfig;
+  readonly waiting: readonly WaitingCaller[];
+  /** roundRobin cursor: the agent offered last. */
+  readonly lastOffered?: UserId;
+  readonly answeredToday: number;
+  readonly missedToday: number;
+  readonly overflowedToday: number;
+}
+
+export interface TenantState {
+  readonly id: TenantId;
+  readonly policy: TenantPolicy;
+  readonly users: ReadonlyMap<UserId, UserState>;
+  readonly byExtension: ReadonlyMap<string, UserId>;
+  readonly groups: ReadonlyMap<GroupId, Group>;
+  readonly queues: ReadonlyMap<QueueId, QueueState>;
+}
+
+// ---------------------------------------------------------------------------
+// Results
+
+export interface Refusal {
+  readonly ok: false;
+  readonly code: string;
+  readonly message: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export type Result<T> = ({ readonly ok: true } & T) | Refusal;

@@ -1,0 +1,266 @@
+// The engine: one mailbox per tenant, applying commands in order with core.apply. It stamps
+// events with (epoch, seq), schedules the timers the core asks for through the Clock port and
+// fires them back as commands, and acknowledges a command only after the journal has committed
+// it (group commit: every command applied in one turn of the event loop shares one commit).
+import { apply, commit } from '../core/index.js';
+import type { Applied, Command, CoreEvent, Directive, Patch, Refusal, TenantId, TenantState } from '../core/index.js';
+import type { Clock, TimerHandle } from './clock.js';
+
+export type EngineEvent = CoreEvent & { readonly tenant: TenantId; readonly epoch: string; readonly seq: number };
+
+export type Outcome =
+  | { readonly ok: true; readonly events: readonly EngineEvent[]; readonly directives: readonly Directive[]; readonly reply?: unknown }
+  | Refusal;
+
+/** What the engine hands the store for one command that changed something. */
+export interface JournalEntry {
+  readonly tenant: TenantId;
+  readonly at: number;
+  readonly command: Command;
+  readonly patch: Patch;
+  readonly events: readonly EngineEvent[];
+}
+
+/** The persistence port as the engine sees it: commit a batch, durably, before acknowledging. */
+export interface Journal {
+  commit(batch: readonly JournalEntry[]): void | Promise<void>;
+}
+
+export interface EngineListener {
+  /** Committed events, in order, after the journal has them. */
+  onEvents?(events: readonly EngineEvent[]): void;
+  /** Every applied event at once, before the commit: for tests and tools that only observe. */
+  onApplied?(events: readonly EngineEvent[]): void;
+  onDirectives?(tenant: TenantId, directives: readonly Directive[]): void;
+}
+
+interface Tenant {
+  state: TenantState;
+  epoch: string;
+  seq: number;
+  timers: Map<string, { at: number; handle: TimerHandle }>;
+  /** Applied, not yet committed. */
+  pending: JournalEntry[];
+  pendingEvents: EngineEvent[];
+  pendingDirectives: Directive[];
+  waiters: (() => void)[];
+  failures: ((e: unknown) => void)[];
+  flushing: Promise<void> | undefined;
+  scheduled: boolean;
+}
+
+export interface EngineOptions {
+  readonly clock: Clock;
+  readonly journal?: Journal;
+}
+
+export class Engine {
+  private readonly tenants = new Map<TenantId, Tenant>();
+  private readonly listeners = new Set<EngineListener>();
+  private readonly clock: Clock;
+  private readonly journal: Journal | undefined;
+
+  constructor(options: EngineOptions) {
+    this.clock = options.clock;
+    this.journal = options.journal;
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /**
+   * Takes over a tenant's state. `epoch` names the sequence; pass the stored one (and its last
+   * seq) on restart so watchers can resume, or a new one when the sequence restarts (S6.1).
+   */
+  addTenant(state: TenantState, position: { epoch: string; seq: number }): void {
+    const tenant: Tenant = {
+      state,
+      epoch: position.epoch,
+      seq: position.seq,
+      timers: new Map(),
+      pending: [],
+      pendingEvents: [],
+      pendingDirectives: [],
+      waiters: [],
+      failures: [],
+      flushing: undefined,
+      scheduled: false,
+    };
+    this.tenants.set(state.id, tenant);
+    // Leases and timers of restored state: wake every user once so each schedules its own.
+    for (const userId of state.users.keys()) this.submit(state.id, { type: 'timer.wake', userId });
+    for (const [userId, user] of state.users) {
+      for (const queueId in user.agent) {
+        const a = user.agent[queueId]!;
+        if (a.state === 'wrap_up' && a.wrapUpUntil !== undefined) {
+          this.schedule(tenant, state.id, { key: `wrapup:${userId}:${queueId}`, at: a.wrapUpUntil, command: { type: 'timer.wrapUp', userId, queueId } });
+        }
+      }
+    }
+  }
+
+  hasTenant(id: TenantId): boolean {
+    return this.tenants.has(id);
+  }
+
+  tenantIds(): IterableIterator<TenantId> {
+    return this.tenants.keys();
+  }
+
+  /** The tenant's current state (read-only; includes applied commands not yet acknowledged). */
+  state(id: TenantId): TenantState | undefined {
+    return this.tenants.get(id)?.state;
+  }
+
+  position(id: TenantId): { epoch: string; seq: number } | undefined {
+    const t = this.tenants.get(id);
+    return t && { epoch: t.epoch, seq: t.seq };
+  }
+
+  listen(listener: EngineListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Applies a command and resolves once it is committed (or at once with a refusal). */
+  dispatch(tenantId: TenantId, command: Command): Promise<Outcome> {
+    const out = this.submit(tenantId, command);
+    if (!out.ok) return Promise.resolve(out);
+    const t = this.tenants.get(tenantId)!;
+    if (t.pending.length === 0 && t.flushing === undefined) return Promise.resolve(out);
+    return new Promise((resolve, reject) => {
+      t.waiters.push(() => resolve(out));
+      t.failures.push(reject);
+    });
+  }
+
+  /**
+   * Applies a command now, without waiting for the commit. Its events are published and it is
+   * acknowledged with the next flush; timers and the bench use this directly.
+   */
+  submit(tenantId: TenantId, command: Command): Outcome {
+    const t = this.tenants.get(tenantId);
+    if (t === undefined) return { ok: false, code: 'SWB_ERR_TENANT_NOT_FOUND', message: 'No such company.' };
+    const now = this.clock.now();
+    const result = apply(t.state, command, now);
+    if (!result.ok) return result;
+    return this.accept(t, tenantId, command, result, now);
+  }
+
+  private accept(t: Tenant, tenantId: TenantId, command: Command, result: Applied, now: number): Outcome {
+    t.state = commit(t.state, result.patch);
+    const events: EngineEvent[] = [];
+    for (const e of result.events) events.push({ ...e, tenant: tenantId, epoch: t.epoch, seq: ++t.seq });
+    if (events.length > 0) for (const l of this.listeners) l.onApplied?.(events);
+    for (const timer of result.timers) this.schedule(t, tenantId, timer);
+    const changed = events.length > 0 || hasChanges(result.patch);
+    if (changed) {
+      t.pending.push({ tenant: tenantId, at: now, command, patch: result.patch, events });
+      for (const e of events) t.pendingEvents.push(e);
+    }
+    for (const d of result.directives) t.pendingDirectives.push(d);
+    if (changed || result.directives.length > 0) this.scheduleFlush(t, tenantId);
+    return { ok: true, events, directives: result.directives, ...(result.reply !== undefined ? { reply: result.reply } : {}) };
+  }
+
+  private schedule(t: Tenant, tenantId: TenantId, timer: Applied['timers'][number]): void {
+    const existing = t.timers.get(timer.key);
+    if ('cancel' in timer) {
+      if (existing) {
+        this.clock.clearTimer(existing.handle);
+        t.timers.delete(timer.key);
+      }
+      return;
+    }
+    if (existing) {
+      if (existing.at === timer.at) return;
+      this.clock.clearTimer(existing.handle);
+    }
+    const key = timer.key;
+    const handle = this.clock.setTimer(timer.at, () => {
+      const current = t.timers.get(key);
+      if (current?.handle !== handle) return;
+      t.timers.delete(key);
+      if (this.tenants.get(tenantId) !== t) return;
+      this.submit(tenantId, timer.command);
+    });
+    t.timers.set(key, { at: timer.at, handle });
+  }
+
+  /** Timers waiting for this tenant (for tests and the operator view). */
+  timerCount(tenantId: TenantId): number {
+    return this.tenants.get(tenantId)?.timers.size ?? 0;
+  }
+
+  private scheduleFlush(t: Tenant, tenantId: TenantId): void {
+    if (t.scheduled) return;
+    t.scheduled = true;
+    queueMicrotask(() => {
+      t.scheduled = false;
+      void this.flush(t, tenantId);
+    });
+  }
+
+  /** Commits what is pending (one batch), then acknowledges and publishes it, in order. */
+  private async flush(t: Tenant, tenantId: TenantId): Promise<void> {
+    while (t.flushing !== undefined) await t.flushing;
+    if (t.pending.length === 0 && t.pendingDirectives.length === 0 && t.waiters.length === 0) return;
+    const batch = t.pending;
+    const events = t.pendingEvents;
+    const directives = t.pendingDirectives;
+    const waiters = t.waiters;
+    const failures = t.failures;
+    t.pending = [];
+    t.pendingEvents = [];
+    t.pendingDirectives = [];
+    t.waiters = [];
+    t.failures = [];
+    let done!: () => void;
+    t.flushing = new Promise((r) => (done = r));
+    try {
+      if (batch.length > 0 && this.journal !== undefined) await this.journal.commit(batch);
+    } catch (e) {
+      // Not committed: nothing is acknowledged or published. The caller sees the failure.
+      for (const f of failures) f(e);
+      t.flushing = undefined;
+      done();
+      return;
+    }
+    t.flushing = undefined;
+    done();
+    for (const w of waiters) w();
+    if (events.length > 0) for (const l of this.listeners) l.onEvents?.(events);
+    if (directives.length > 0) for (const l of this.listeners) l.onDirectives?.(tenantId, directives);
+  }
+
+  /** Resolves when everything applied so far is committed and published. */
+  async settled(): Promise<void> {
+    for (;;) {
+      const busy = [...this.tenants.values()].filter((t) => t.scheduled || t.flushing !== undefined || t.pending.length > 0);
+      if (busy.length === 0) return;
+      await Promise.all(busy.map((t) => t.flushing ?? Promise.resolve()));
+      await Promise.resolve();
+    }
+  }
+
+  /** Cancels every timer (on shutdown). */
+  stop(): void {
+    for (const t of this.tenants.values()) {
+      for (const { handle } of t.timers.values()) this.clock.clearTimer(handle);
+      t.timers.clear();
+    }
+  }
+}
+
+function hasChanges(p: Patch): boolean {
+  return (
+    (p.users?.length ?? 0) > 0 ||
+    (p.queues?.length ?? 0) > 0 ||
+    (p.groups?.length ?? 0) > 0 ||
+    (p.removedUsers?.length ?? 0) > 0 ||
+    (p.removedGroups?.length ?? 0) > 0 ||
+    (p.removedQueues?.length ?? 0) > 0 ||
+    p.policy !== undefined
+  );
+}
