@@ -1,0 +1,41 @@
+// The layer rules of DESIGN.md are lint rules; prove the lint rejects what they forbid.
+import { ESLint } from 'eslint';
+import { describe, expect, test } from 'vitest';
+
+const eslint = new ESLint({ cwd: new URL('..', import.meta.url).pathname });
+
+async function ruleIds(code: string, filePath: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath });
+  return result!.messages.map((m) => m.ruleId ?? m.message);
+}
+
+describe('layer rules (DESIGN.md) enforced by lint', () => {
+  test('core/ may not import a node: module', async () => {
+    expect(await ruleIds("import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n", 'src/core/bad.ts')).toContain('no-restricted-imports');
+  });
+
+  test('core/ may not import the engine', async () => {
+    expect(await ruleIds("import { Engine } from '../engine/index.js';\nexport const x = Engine;\n", 'src/core/bad.ts')).toContain('no-restricted-imports');
+  });
+
+  test('engine/ may import core/ only', async () => {
+    expect(await ruleIds("import { x } from '../store/index.js';\nexport const y = x;\n", 'src/engine/bad.ts')).toContain('no-restricted-imports');
+    expect(await ruleIds("import { apply } from '../core/index.js';\nexport const y = apply;\n", 'src/engine/ok.ts')).toEqual([]);
+  });
+
+  test('core/ and engine/ may not read the clock or set a timer', async () => {
+    for (const file of ['src/core/bad.ts', 'src/engine/bad.ts']) {
+      expect(await ruleIds('export const t = Date.now();\n', file)).toContain('no-restricted-globals');
+      expect(await ruleIds('setTimeout(() => 1, 10);\n', file)).toContain('no-restricted-globals');
+      expect(await ruleIds('export const r = Math.random();\n', file)).toContain('no-restricted-properties');
+    }
+  });
+
+  test('core/ does no I/O: no console', async () => {
+    expect(await ruleIds("console.log('x');\n", 'src/core/bad.ts')).toContain('no-console');
+  });
+
+  test('outside the pure layers the clock is allowed', async () => {
+    expect(await ruleIds('export const t = Date.now();\n', 'src/app/ok.ts')).toEqual([]);
+  });
+});
