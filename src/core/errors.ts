@@ -29,6 +29,21 @@ export const ERRORS = {
   SWB_ERR_INVALID: 'The request is not valid.',
   SWB_ERR_EXTENSION_TAKEN: 'Another user already has that extension.',
   SWB_ERR_TENANT_NOT_FOUND: 'No such company.',
+  // Adapters' own refusals (HTTP, feed, webhooks), in the same registry.
+  SWB_ERR_UNAUTHENTICATED: 'Sign in first: the request has no valid token or API key.',
+  SWB_ERR_LOGIN_FAILED: 'Wrong user name or password.',
+  SWB_ERR_RATE_LIMITED: 'Too many attempts; wait a moment and try again.',
+  SWB_ERR_BAD_JSON: 'The request body is not valid JSON.',
+  SWB_ERR_BODY_TOO_LARGE: 'The request body is too large.',
+  SWB_ERR_UNSUPPORTED_MEDIA_TYPE: 'Send the request body as application/json.',
+  SWB_ERR_VALIDATION: 'The request does not have the expected shape.',
+  SWB_ERR_NOT_FOUND: 'There is nothing at that address.',
+  SWB_ERR_WEBHOOK_NOT_FOUND: 'No such webhook in this company.',
+  SWB_ERR_API_KEY_NOT_FOUND: 'No such API key in this company.',
+  SWB_ERR_TENANT_EXISTS: 'A company with that id or SIP domain already exists.',
+  SWB_ERR_EMAIL_TAKEN: 'Another user already has that email address.',
+  SWB_ERR_SERVER: 'Something went wrong on the server; the change was not made.',
+  SWB_ERR_UNAVAILABLE: 'The server is starting or stopping; try again shortly.',
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

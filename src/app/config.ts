@@ -1,0 +1,141 @@
+// One typed, validated configuration: defaults < config file < SWITCHBOARD_* environment < CLI
+// flags. The options table is data, so `switchboard config docs` prints exactly what is read.
+import { readFileSync } from 'node:fs';
+
+type Kind = 'port' | 'string' | 'boolean' | 'level' | 'seconds';
+
+interface Option<K extends keyof Config = keyof Config> {
+  readonly key: K;
+  readonly env: string;
+  readonly flag: string;
+  readonly kind: Kind;
+  readonly default: Config[K];
+  readonly help: string;
+  /** Never printed or logged. */
+  readonly secret?: boolean;
+}
+
+export interface Config {
+  readonly httpPort: number;
+  readonly sipPort: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly demo: boolean;
+  readonly logLevel: string;
+  readonly systemToken: string;
+  readonly tokenTtlSec: number;
+  readonly webDir: string;
+}
+
+export const OPTIONS: readonly Option[] = [
+  { key: 'httpPort', env: 'SWITCHBOARD_HTTP_PORT', flag: '--http-port', kind: 'port', default: 8080, help: 'HTTP port for the REST API, the live feed and the web app (0 picks a free port).' },
+  { key: 'sipPort', env: 'SWITCHBOARD_SIP_PORT', flag: '--sip-port', kind: 'port', default: 5060, help: 'SIP port (UDP and TCP) for the registrar and presence server.' },
+  { key: 'host', env: 'SWITCHBOARD_HOST', flag: '--host', kind: 'string', default: '0.0.0.0', help: 'Address to bind HTTP and SIP to.' },
+  { key: 'dataDir', env: 'SWITCHBOARD_DATA_DIR', flag: '--data-dir', kind: 'string', default: './data', help: 'Directory of the SQLite database file (created on start).' },
+  { key: 'demo', env: 'SWITCHBOARD_DEMO', flag: '--demo', kind: 'boolean', default: true, help: 'Create the demo company "Acme" on first start with an empty data directory (--no-demo to skip).' },
+  { key: 'logLevel', env: 'SWITCHBOARD_LOG_LEVEL', flag: '--log-level', kind: 'level', default: 'info', help: 'Log level: fatal, error, warn, info, debug, trace or silent.' },
+  {
+    key: 'systemToken',
+    env: 'SWITCHBOARD_SYSTEM_TOKEN',
+    flag: '--system-token',
+    kind: 'string',
+    default: '',
+    help: 'Bearer token of the system administrator, who creates tenants (empty: tenant creation is off).',
+    secret: true,
+  },
+  { key: 'tokenTtlSec', env: 'SWITCHBOARD_TOKEN_TTL_SEC', flag: '--token-ttl-sec', kind: 'seconds', default: 7 * 24 * 3600, help: 'How long a web sign-in lasts, in seconds.' },
+  { key: 'webDir', env: 'SWITCHBOARD_WEB_DIR', flag: '--web-dir', kind: 'string', default: '', help: 'Directory of the built web app to serve at / (empty: web/dist beside the server, if present).' },
+];
+
+export const DEFAULT_CONFIG: Config = Object.fromEntries(OPTIONS.map((o) => [o.key, o.default])) as unknown as Config;
+
+export class ConfigError extends Error {}
+
+function parseValue(o: Option, raw: unknown, source: string): unknown {
+  const fail = (why: string) => new ConfigError(`${source}: ${o.key} ${why}`);
+  switch (o.kind) {
+    case 'port':
+    case 'seconds': {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isInteger(n) || n < 0 || (o.kind === 'port' && n > 65535)) throw fail(o.kind === 'port' ? 'must be a port number, 0 to 65535' : 'must be a whole number of seconds');
+      return n;
+    }
+    case 'boolean':
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === '1' || raw === 'yes') return true;
+      if (raw === 'false' || raw === '0' || raw === 'no') return false;
+      throw fail('must be true or false');
+    case 'level':
+      if (typeof raw === 'string' && ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(raw)) return raw;
+      throw fail('must be one of fatal, error, warn, info, debug, trace, silent');
+    case 'string':
+      if (typeof raw === 'string' && raw.length <= 4096) return raw;
+      throw fail('must be a string');
+  }
+}
+
+/**
+ * Reads the configuration. `argv` are the flags after the subcommand; `--config FILE` (or
+ * SWITCHBOARD_CONFIG) names a JSON file whose keys are the option keys.
+ */
+export function loadConfig(argv: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): Config {
+  const values: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  const flags = new Map<string, string | boolean>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument: ${arg}`);
+    const [name, inline] = arg.split('=', 2) as [string, string | undefined];
+    if (name.startsWith('--no-')) {
+      flags.set(`--${name.slice(5)}`, false);
+      continue;
+    }
+    const o = OPTIONS.find((x) => x.flag === name);
+    if (name !== '--config' && o === undefined) throw new ConfigError(`unknown option: ${name} (see: switchboard config docs)`);
+    if (o?.kind === 'boolean' && inline === undefined) {
+      flags.set(name, true);
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new ConfigError(`${name} needs a value`);
+    flags.set(name, value);
+  }
+  const file = (flags.get('--config') as string | undefined) ?? env.SWITCHBOARD_CONFIG;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new ConfigError(`config file ${file}: ${(e as Error).message}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`config file ${file}: must be a JSON object`);
+    for (const [k, v] of Object.entries(parsed)) {
+      const o = OPTIONS.find((x) => x.key === k);
+      if (o === undefined) throw new ConfigError(`config file ${file}: unknown option ${k}`);
+      values[k] = parseValue(o, v, `config file ${file}`);
+    }
+  }
+  for (const o of OPTIONS) {
+    const v = env[o.env];
+    if (v !== undefined && v !== '') values[o.key] = parseValue(o, v, o.env);
+  }
+  for (const o of OPTIONS) {
+    const v = flags.get(o.flag);
+    if (v !== undefined) values[o.key] = parseValue(o, v, o.flag);
+  }
+  return values as unknown as Config;
+}
+
+/** Markdown table of every option, for `switchboard config docs`. */
+export function configDocs(): string {
+  const lines = [
+    '| option | environment | flag | default | meaning |',
+    '| --- | --- | --- | --- | --- |',
+    ...OPTIONS.map((o) => `| \`${o.key}\` | \`${o.env}\` | \`${o.flag}\` | ${o.secret ? '(secret)' : `\`${JSON.stringify(o.default)}\``} | ${o.help} |`),
+  ];
+  return `Precedence: defaults < config file (--config FILE or SWITCHBOARD_CONFIG, JSON) < environment < flags.\n\n${lines.join('\n')}\n`;
+}
+
+/** The configuration with secrets masked, for logs. */
+export function redacted(config: Config): Record<string, unknown> {
+  return Object.fromEntries(OPTIONS.map((o) => [o.key, o.secret && config[o.key] ? '***' : config[o.key]]));
+}

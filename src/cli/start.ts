@@ -1,0 +1,33 @@
+// `switchboard start`: the real server on its embedded default, until SIGINT or SIGTERM.
+import { ConfigError, configDocs, loadConfig } from '../app/config.js';
+import { startServer } from '../app/server.js';
+
+export async function runStart(argv: readonly string[]): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(argv);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`switchboard: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const server = await startServer(config);
+  process.stdout.write(`Switchboard is running at ${server.url} (data in ${config.dataDir}). Stop it with Ctrl-C.\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void server.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}
+
+export function runConfigDocs(): number {
+  process.stdout.write(configDocs());
+  return 0;
+}

@@ -1,0 +1,136 @@
+// The HTTP surface: fastify with TypeBox schemas (one source for validation and the OpenAPI
+// document), bearer authentication, and every failure as a stable SWB_ERR_* body.
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { PresenceRecord, TenantId, UserState } from '../core/index.js';
+import type { Engine } from '../engine/index.js';
+import type { Store, TenantRow } from '../store/index.js';
+import type { AuthContext } from './accounts.js';
+import { Accounts } from './accounts.js';
+import { HttpRefusal, errorBody, fail, httpStatus } from './errors.js';
+import type { Metrics } from './metrics.js';
+
+export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: AuthContext | 'system' | undefined;
+  }
+  interface FastifyContextConfig {
+    /** 'public': no credentials; 'system': the system administrator only; default: a tenant user or API key. */
+    access?: 'public' | 'system';
+  }
+}
+
+export interface HttpContext {
+  readonly engine: Engine;
+  readonly store: Store;
+  readonly accounts: Accounts;
+  readonly metrics: Metrics;
+  readonly now: () => number;
+  /** The tenant that requests addressed to this server (not to a SIP domain) belong to. */
+  readonly defaultTenant: () => TenantId | undefined;
+  /** Loads a tenant created through the API into the engine. */
+  readonly addTenant: (row: TenantRow) => void;
+}
+
+/** The caller, who must be a tenant user or API key. */
+export function tenantAuth(request: FastifyRequest): AuthContext {
+  const auth = request.auth;
+  if (auth === undefined || auth === 'system') fail('SWB_ERR_UNAUTHENTICATED');
+  return auth;
+}
+
+/** `{user}` is a user id or an extension, in the caller's tenant only (S5.2: else not found). */
+export function resolveUser(ctx: HttpContext, auth: AuthContext, ref: string): UserState {
+  const state = ctx.engine.state(auth.tenant);
+  const user = state?.users.get(ref) ?? (state && state.users.get(state.byExtension.get(ref) ?? ''));
+  if (user === undefined) fail('SWB_ERR_USER_NOT_FOUND', { user: ref.slice(0, 64) });
+  return user;
+}
+
+/** S2.7: the forwarding destination is shown only to the user themself and to admins. */
+export function presenceFor(auth: AuthContext, record: PresenceRecord): PresenceRecord {
+  if (auth.role === 'admin' || auth.userId === record.userId || record.indicators.forwardTo === undefined) return record;
+  const { forwardTo: _f, ...indicators } = record.indicators;
+  const manual = record.manual && (({ forwardTo: _g, ...m }) => m)(record.manual);
+  return { ...record, indicators, ...(manual ? { manual } : {}) };
+}
+
+export function requireRole(auth: AuthContext, ...roles: AuthContext['role'][]): void {
+  if (!roles.includes(auth.role)) fail('SWB_ERR_FORBIDDEN');
+}
+
+export const BODY_LIMIT = 64 * 1024;
+
+export async function buildHttp(ctx: HttpContext, options: { logger?: FastifyBaseLogger | boolean; routes: readonly ((app: App, ctx: HttpContext) => void | Promise<void>)[] }): Promise<App> {
+  const app = Fastify({
+    loggerInstance: typeof options.logger === 'object' ? options.logger : undefined,
+    logger: typeof options.logger === 'boolean' ? options.logger : undefined,
+    bodyLimit: BODY_LIMIT,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  app.decorateRequest('auth', undefined);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Switchboard API', version: '1', description: 'Presence and call handling. Every failure is { error: { code, message, details? } } with a stable SWB_ERR_* code (docs/errors.md).' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config?.access;
+    if (access === 'public') return;
+    const auth = ctx.accounts.authenticate(request.headers.authorization);
+    if (access === 'system' && auth !== 'system') fail('SWB_ERR_FORBIDDEN');
+    if (access !== 'system' && auth === 'system') fail('SWB_ERR_FORBIDDEN', undefined, 'The system administrator manages tenants only; sign in as a user of the company.');
+    request.auth = auth;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    ctx.metrics.httpRequests.inc({ method: request.method, route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
+  });
+
+  app.setErrorHandler((error: Error & { code?: string; statusCode?: number; validation?: unknown[] }, request, reply) => {
+    if (error instanceof HttpRefusal) {
+      return reply.status(httpStatus(error.code)).send(errorBody(error.code, error.message, error.details));
+    }
+    if (error.validation !== undefined) {
+      const issues = (error.validation as { instancePath?: string; message?: string; params?: unknown }[]).slice(0, 10).map((v) => ({ path: v.instancePath ?? '', message: v.message ?? '', params: v.params }));
+      return reply.status(400).send(errorBody('SWB_ERR_VALIDATION', `The request does not have the expected shape: ${error.message}`, { issues }));
+    }
+    switch (error.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return reply.status(413).send(errorBody('SWB_ERR_BODY_TOO_LARGE', `The request body is larger than ${BODY_LIMIT} bytes.`));
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return reply.status(415).send(errorBody('SWB_ERR_UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.'));
+    }
+    if (error.statusCode === 400 || error instanceof SyntaxError) {
+      // JSON that does not parse, an empty JSON body, or a __proto__ / constructor.prototype key.
+      return reply.status(400).send(errorBody('SWB_ERR_BAD_JSON', `The request body is not valid JSON: ${error.message}`));
+    }
+    if (error.statusCode !== undefined && error.statusCode < 500) {
+      return reply.status(error.statusCode).send(errorBody('SWB_ERR_VALIDATION', error.message));
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.status(500).send(errorBody('SWB_ERR_SERVER', 'Something went wrong on the server; the change was not made.'));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send(errorBody('SWB_ERR_NOT_FOUND', `There is nothing at ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}.`));
+  });
+
+  for (const register of options.routes) await register(app, ctx);
+
+  app.get('/api/v1/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

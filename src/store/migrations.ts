@@ -1,0 +1,109 @@
+// Schema migrations, applied in order at start. A migration, once released, is never edited:
+// add a new one.
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE tenants (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    sip_domain TEXT NOT NULL UNIQUE,
+    policy TEXT NOT NULL,
+    epoch TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  -- The engine's durable state of each user: directory fields plus facts (JSON).
+  CREATE TABLE users (
+    tenant TEXT NOT NULL,
+    id TEXT NOT NULL,
+    extension TEXT NOT NULL,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (tenant, id)
+  );
+  CREATE UNIQUE INDEX users_extension ON users (tenant, extension);
+  -- Credentials live apart from the engine's state: written by the accounts layer only.
+  CREATE TABLE credentials (
+    tenant TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    email TEXT,
+    password_hash TEXT,
+    sip_ha1 TEXT,
+    terminal_ha1 TEXT,
+    PRIMARY KEY (tenant, user_id)
+  );
+  CREATE UNIQUE INDEX credentials_email ON credentials (tenant, email) WHERE email IS NOT NULL;
+  CREATE TABLE groups_ (tenant TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (tenant, id));
+  CREATE TABLE queues (tenant TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (tenant, id));
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE auth_tokens (
+    hash TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE events (
+    tenant TEXT NOT NULL,
+    epoch TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (tenant, epoch, seq)
+  );
+  CREATE TABLE history (
+    tenant TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    queue_id TEXT,
+    value TEXT NOT NULL,
+    reason TEXT,
+    cause TEXT NOT NULL
+  );
+  CREATE INDEX history_user ON history (tenant, user_id, at);
+  CREATE TABLE webhooks (
+    tenant TEXT NOT NULL,
+    id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    events TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (tenant, id)
+  );
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant TEXT NOT NULL,
+    webhook_id TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    last_error TEXT,
+    delivered_at INTEGER
+  );
+  CREATE INDEX outbox_due ON outbox (state, next_at);
+  CREATE INDEX outbox_subject ON outbox (webhook_id, subject, state, id);
+  CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    outbox_id INTEGER NOT NULL,
+    tenant TEXT NOT NULL,
+    webhook_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    status INTEGER,
+    error TEXT,
+    duration_ms INTEGER
+  );
+  CREATE INDEX deliveries_webhook ON deliveries (tenant, webhook_id, id);
+  `,
+];

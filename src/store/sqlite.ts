@@ -1,0 +1,332 @@
+// The embedded default store: one SQLite file (better-sqlite3), WAL with synchronous=NORMAL, so a
+// committed transaction survives the process being killed. Every journal batch is one
+// transaction: state rows, events, history and the webhook outbox together.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createTenantState, commit as commitPatch } from '../core/index.js';
+import type { Group, QueueState, TenantId, UserId, UserState } from '../core/index.js';
+import { MIGRATIONS } from './migrations.js';
+import type {
+  ApiKeyRow,
+  Credentials,
+  DeliveryRow,
+  HistoryRow,
+  JournalBatchEntry,
+  LoadedTenant,
+  OutboxRow,
+  Store,
+  StoredEvent,
+  TenantRow,
+  WebhookRow,
+} from './port.js';
+
+type Row = Record<string, unknown>;
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly stmt;
+  /** Webhooks per tenant, for enqueuing inside the journal transaction. */
+  private readonly hooks = new Map<TenantId, readonly WebhookRow[]>();
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    const db = this.db;
+    this.stmt = {
+      upsertUser: db.prepare(
+        `INSERT INTO users (tenant, id, extension, name, role, state) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (tenant, id) DO UPDATE SET extension = excluded.extension, name = excluded.name, role = excluded.role, state = excluded.state`,
+      ),
+      deleteUser: db.prepare('DELETE FROM users WHERE tenant = ? AND id = ?'),
+      deleteCredentials: db.prepare('DELETE FROM credentials WHERE tenant = ? AND user_id = ?'),
+      upsertGroup: db.prepare('INSERT INTO groups_ (tenant, id, data) VALUES (?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE SET data = excluded.data'),
+      deleteGroup: db.prepare('DELETE FROM groups_ WHERE tenant = ? AND id = ?'),
+      upsertQueue: db.prepare('INSERT INTO queues (tenant, id, data) VALUES (?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE SET data = excluded.data'),
+      deleteQueue: db.prepare('DELETE FROM queues WHERE tenant = ? AND id = ?'),
+      setPolicy: db.prepare('UPDATE tenants SET policy = ? WHERE id = ?'),
+      setSeq: db.prepare('UPDATE tenants SET seq = ? WHERE id = ?'),
+      insertEvent: db.prepare('INSERT INTO events (tenant, epoch, seq, at, type, subject, body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      insertHistory: db.prepare('INSERT INTO history (tenant, user_id, at, kind, queue_id, value, reason, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      insertOutbox: db.prepare('INSERT INTO outbox (tenant, webhook_id, subject, body, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    };
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    const row = this.db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+    let version = row?.version ?? 0;
+    if (row === undefined) this.db.prepare('INSERT INTO schema_version (version) VALUES (0)').run();
+    for (; version < MIGRATIONS.length; version++) {
+      const sql = MIGRATIONS[version]!;
+      this.db.transaction(() => {
+        this.db.exec(sql);
+        this.db.prepare('UPDATE schema_version SET version = ?').run(version + 1);
+      })();
+    }
+  }
+
+  commit(batch: readonly JournalBatchEntry[]): void {
+    this.db.transaction(() => {
+      const lastSeq = new Map<TenantId, number>();
+      for (const entry of batch) this.commitEntry(entry, lastSeq);
+      for (const [tenant, seq] of lastSeq) this.stmt.setSeq.run(seq, tenant);
+    })();
+  }
+
+  private commitEntry(entry: JournalBatchEntry, lastSeq: Map<TenantId, number>): void {
+    const { tenant, patch } = entry;
+    const s = this.stmt;
+    for (const id of patch.removedUsers ?? []) {
+      s.deleteUser.run(tenant, id);
+      s.deleteCredentials.run(tenant, id);
+    }
+    for (const u of patch.users ?? []) s.upsertUser.run(tenant, u.id, u.extension, u.name, u.role, JSON.stringify(u));
+    for (const id of patch.removedGroups ?? []) s.deleteGroup.run(tenant, id);
+    for (const g of patch.groups ?? []) s.upsertGroup.run(tenant, g.id, JSON.stringify(g));
+    for (const id of patch.removedQueues ?? []) s.deleteQueue.run(tenant, id);
+    for (const q of patch.queues ?? []) s.upsertQueue.run(tenant, q.config.id, JSON.stringify(q));
+    if (patch.policy !== undefined) s.setPolicy.run(JSON.stringify(patch.policy), tenant);
+    const hooks = this.webhooksCached(tenant);
+    for (const e of entry.events) {
+      const body = JSON.stringify(e);
+      s.insertEvent.run(tenant, e.epoch, e.seq, e.at, e.type, e.subject, body);
+      lastSeq.set(tenant, e.seq);
+      // S6.5: every effective status change and agent state change, with its cause.
+      if (e.type === 'presence.changed' && !e.removed && e.old?.status !== e.value.status) {
+        s.insertHistory.run(tenant, e.subject, e.at, 'status', null, e.value.status, e.value.text ?? null, e.cause);
+      } else if (e.type === 'agent.changed' && (e.old?.state !== e.value.state || e.old?.reason !== e.value.reason)) {
+        s.insertHistory.run(tenant, e.subject, e.at, 'agent', e.queueId, e.value.state, e.value.reason ?? null, e.cause);
+      }
+      for (const h of hooks) {
+        if (h.events.length === 0 || h.events.includes(e.type)) s.insertOutbox.run(tenant, h.id, e.subject, body, e.at, e.at);
+      }
+    }
+  }
+
+  private webhooksCached(tenant: TenantId): readonly WebhookRow[] {
+    let hooks = this.hooks.get(tenant);
+    if (hooks === undefined) {
+      hooks = this.webhooks(tenant);
+      this.hooks.set(tenant, hooks);
+    }
+    return hooks;
+  }
+
+  createTenant(row: TenantRow, createdAt: number): void {
+    this.db
+      .prepare('INSERT INTO tenants (id, name, sip_domain, policy, epoch, seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(row.id, row.name, row.sipDomain, JSON.stringify(row.policy), row.epoch, row.seq, createdAt);
+  }
+
+  private tenantRow(r: Row): TenantRow {
+    return { id: String(r.id), name: String(r.name), sipDomain: String(r.sip_domain), policy: JSON.parse(String(r.policy)), epoch: String(r.epoch), seq: Number(r.seq) };
+  }
+
+  tenants(): readonly TenantRow[] {
+    return (this.db.prepare('SELECT * FROM tenants ORDER BY created_at, id').all() as Row[]).map((r) => this.tenantRow(r));
+  }
+
+  tenantBySipDomain(domain: string): TenantRow | undefined {
+    const r = this.db.prepare('SELECT * FROM tenants WHERE sip_domain = ?').get(domain.toLowerCase()) as Row | undefined;
+    return r && this.tenantRow(r);
+  }
+
+  loadTenant(id: TenantId): LoadedTenant | undefined {
+    const r = this.db.prepare('SELECT * FROM tenants WHERE id = ?').get(id) as Row | undefined;
+    if (r === undefined) return undefined;
+    const row = this.tenantRow(r);
+    const users = (this.db.prepare('SELECT state FROM users WHERE tenant = ?').all(id) as Row[]).map((x) => JSON.parse(String(x.state)) as UserState);
+    const groups = (this.db.prepare('SELECT data FROM groups_ WHERE tenant = ?').all(id) as Row[]).map((x) => JSON.parse(String(x.data)) as Group);
+    const queues = (this.db.prepare('SELECT data FROM queues WHERE tenant = ?').all(id) as Row[]).map((x) => JSON.parse(String(x.data)) as QueueState);
+    const state = commitPatch(createTenantState(id, row.policy), { users, groups, queues });
+    return { row, state };
+  }
+
+  credentials(tenant: TenantId, userId: UserId): Credentials | undefined {
+    const r = this.db.prepare('SELECT * FROM credentials WHERE tenant = ? AND user_id = ?').get(tenant, userId) as Row | undefined;
+    if (r === undefined) return undefined;
+    return {
+      email: (r.email as string | null) ?? null,
+      passwordHash: (r.password_hash as string | null) ?? null,
+      sipHa1: (r.sip_ha1 as string | null) ?? null,
+      terminalHa1: (r.terminal_ha1 as string | null) ?? null,
+    };
+  }
+
+  setCredentials(tenant: TenantId, userId: UserId, c: Credentials): void {
+    const old = this.credentials(tenant, userId) ?? {};
+    const next = { ...old, ...c };
+    this.db
+      .prepare(
+        `INSERT INTO credentials (tenant, user_id, email, password_hash, sip_ha1, terminal_ha1) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (tenant, user_id) DO UPDATE SET email = excluded.email, password_hash = excluded.password_hash, sip_ha1 = excluded.sip_ha1, terminal_ha1 = excluded.terminal_ha1`,
+      )
+      .run(tenant, userId, next.email?.toLowerCase() ?? null, next.passwordHash ?? null, next.sipHa1 ?? null, next.terminalHa1 ?? null);
+  }
+
+  userIdByEmail(tenant: TenantId, email: string): UserId | undefined {
+    const r = this.db.prepare('SELECT user_id FROM credentials WHERE tenant = ? AND email = ?').get(tenant, email.toLowerCase()) as Row | undefined;
+    return r === undefined ? undefined : String(r.user_id);
+  }
+
+  saveToken(hash: string, tenant: TenantId, userId: UserId, expiresAt: number): void {
+    this.db.prepare('INSERT INTO auth_tokens (hash, tenant, user_id, expires_at) VALUES (?, ?, ?, ?)').run(hash, tenant, userId, expiresAt);
+  }
+
+  token(hash: string): { tenant: TenantId; userId: UserId; expiresAt: number } | undefined {
+    const r = this.db.prepare('SELECT * FROM auth_tokens WHERE hash = ?').get(hash) as Row | undefined;
+    return r && { tenant: String(r.tenant), userId: String(r.user_id), expiresAt: Number(r.expires_at) };
+  }
+
+  deleteToken(hash: string): void {
+    this.db.prepare('DELETE FROM auth_tokens WHERE hash = ?').run(hash);
+  }
+
+  createApiKey(row: ApiKeyRow): void {
+    this.db
+      .prepare('INSERT INTO api_keys (id, tenant, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(row.id, row.tenant, row.name, row.role, row.secretHash, row.createdAt);
+  }
+
+  private apiKeyRow(r: Row): ApiKeyRow {
+    return { id: String(r.id), tenant: String(r.tenant), name: String(r.name), role: r.role as ApiKeyRow['role'], secretHash: String(r.secret_hash), createdAt: Number(r.created_at) };
+  }
+
+  apiKey(id: string): ApiKeyRow | undefined {
+    const r = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
+    return r && this.apiKeyRow(r);
+  }
+
+  apiKeys(tenant: TenantId): readonly ApiKeyRow[] {
+    return (this.db.prepare('SELECT * FROM api_keys WHERE tenant = ? ORDER BY created_at').all(tenant) as Row[]).map((r) => this.apiKeyRow(r));
+  }
+
+  deleteApiKey(tenant: TenantId, id: string): boolean {
+    return this.db.prepare('DELETE FROM api_keys WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
+  }
+
+  createWebhook(row: WebhookRow): void {
+    this.db
+      .prepare('INSERT INTO webhooks (tenant, id, url, secret, events, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(row.tenant, row.id, row.url, row.secret, JSON.stringify(row.events), row.createdAt);
+    this.hooks.delete(row.tenant);
+  }
+
+  webhooks(tenant: TenantId): readonly WebhookRow[] {
+    return (this.db.prepare('SELECT * FROM webhooks WHERE tenant = ? ORDER BY created_at, id').all(tenant) as Row[]).map((r) => ({
+      tenant: String(r.tenant),
+      id: String(r.id),
+      url: String(r.url),
+      secret: String(r.secret),
+      events: JSON.parse(String(r.events)) as string[],
+      createdAt: Number(r.created_at),
+    }));
+  }
+
+  deleteWebhook(tenant: TenantId, id: string): boolean {
+    const gone = this.db.transaction(() => {
+      this.db.prepare("UPDATE outbox SET state = 'failed', last_error = 'webhook deleted' WHERE tenant = ? AND webhook_id = ? AND state = 'pending'").run(tenant, id);
+      return this.db.prepare('DELETE FROM webhooks WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
+    })();
+    this.hooks.delete(tenant);
+    return gone;
+  }
+
+  enqueue(tenant: TenantId, webhookId: string, subject: string, body: string, now: number): number {
+    return Number(this.stmt.insertOutbox.run(tenant, webhookId, subject, body, now, now).lastInsertRowid);
+  }
+
+  dueOutbox(now: number, limit: number): readonly OutboxRow[] {
+    // The head of each (webhook, subject) line only: a later event waits for the earlier one.
+    const rows = this.db
+      .prepare(
+        `SELECT o.* FROM outbox o
+         WHERE o.state = 'pending' AND o.next_at <= ?
+           AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.webhook_id = o.webhook_id AND p.tenant = o.tenant AND p.subject = o.subject AND p.state = 'pending' AND p.id < o.id)
+         ORDER BY o.id LIMIT ?`,
+      )
+      .all(now, limit) as Row[];
+    return rows.map((r) => ({
+      id: Number(r.id),
+      tenant: String(r.tenant),
+      webhookId: String(r.webhook_id),
+      subject: String(r.subject),
+      body: String(r.body),
+      attempts: Number(r.attempts),
+      nextAt: Number(r.next_at),
+      state: r.state as OutboxRow['state'],
+    }));
+  }
+
+  nextOutboxAt(): number | undefined {
+    const r = this.db.prepare("SELECT MIN(next_at) AS at FROM outbox WHERE state = 'pending'").get() as Row;
+    return r.at === null ? undefined : Number(r.at);
+  }
+
+  markDelivered(id: number, now: number, status: number, durationMs: number): void {
+    this.db.transaction(() => {
+      const r = this.db.prepare("UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ? WHERE id = ? RETURNING tenant, webhook_id").get(now, id) as Row | undefined;
+      if (r) this.db.prepare('INSERT INTO deliveries (outbox_id, tenant, webhook_id, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, NULL, ?)').run(id, r.tenant, r.webhook_id, now, status, durationMs);
+    })();
+  }
+
+  markFailed(id: number, now: number, status: number | null, error: string, nextAt: number | null, durationMs: number): void {
+    this.db.transaction(() => {
+      const r = this.db
+        .prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_at = COALESCE(?, next_at), state = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END WHERE id = ? RETURNING tenant, webhook_id`)
+        .get(error.slice(0, 500), nextAt, nextAt, id) as Row | undefined;
+      if (r) this.db.prepare('INSERT INTO deliveries (outbox_id, tenant, webhook_id, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)').run(id, r.tenant, r.webhook_id, now, status, error.slice(0, 500), durationMs);
+    })();
+  }
+
+  deliveries(tenant: TenantId, webhookId: string, limit: number): readonly DeliveryRow[] {
+    return (this.db.prepare('SELECT * FROM deliveries WHERE tenant = ? AND webhook_id = ? ORDER BY id DESC LIMIT ?').all(tenant, webhookId, limit) as Row[]).map((r) => ({
+      id: Number(r.id),
+      outboxId: Number(r.outbox_id),
+      webhookId: String(r.webhook_id),
+      at: Number(r.at),
+      status: r.status === null ? null : Number(r.status),
+      error: (r.error as string | null) ?? null,
+      durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
+    }));
+  }
+
+  events(tenant: TenantId, epoch: string, afterSeq: number, limit: number): readonly StoredEvent[] {
+    return (this.db.prepare('SELECT body FROM events WHERE tenant = ? AND epoch = ? AND seq > ? ORDER BY seq LIMIT ?').all(tenant, epoch, afterSeq, limit) as Row[]).map(
+      (r) => JSON.parse(String(r.body)) as StoredEvent,
+    );
+  }
+
+  private historyRow(r: Row): HistoryRow {
+    return {
+      userId: String(r.user_id),
+      at: Number(r.at),
+      kind: r.kind as HistoryRow['kind'],
+      queueId: (r.queue_id as string | null) ?? null,
+      value: String(r.value),
+      reason: (r.reason as string | null) ?? null,
+      cause: String(r.cause),
+    };
+  }
+
+  history(tenant: TenantId, userId: UserId, from: number, to: number): readonly HistoryRow[] {
+    return (this.db.prepare('SELECT * FROM history WHERE tenant = ? AND user_id = ? AND at >= ? AND at < ? ORDER BY at, rowid LIMIT 10000').all(tenant, userId, from, to) as Row[]).map((r) =>
+      this.historyRow(r),
+    );
+  }
+
+  statusBefore(tenant: TenantId, userId: UserId, at: number): HistoryRow | undefined {
+    const r = this.db.prepare("SELECT * FROM history WHERE tenant = ? AND user_id = ? AND kind = 'status' AND at < ? ORDER BY at DESC, rowid DESC LIMIT 1").get(tenant, userId, at) as Row | undefined;
+    return r && this.historyRow(r);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,55 @@
+// A real server on a free port with a fresh data directory, for tests over real sockets.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { DEFAULT_CONFIG } from '../../src/app/config.js';
+import type { Config } from '../../src/app/config.js';
+import { startServer } from '../../src/app/server.js';
+import type { Server } from '../../src/app/server.js';
+
+export const SYSTEM_TOKEN = 'system-token-for-tests-0123456789';
+
+export async function testServer(overrides: Partial<Config> = {}): Promise<Server & { dataDir: string; cleanup(): Promise<void> }> {
+  const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'swb-'));
+  const config: Config = { ...DEFAULT_CONFIG, httpPort: 0, sipPort: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', systemToken: SYSTEM_TOKEN, ...overrides };
+  const server = await startServer(config, { logger: pino({ level: 'silent' }) });
+  return {
+    ...server,
+    dataDir,
+    close: () => server.close(),
+    async cleanup() {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** fetch against the server, JSON in and out. */
+export async function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.raw !== undefined) {
+    body = options.raw;
+    headers['content-type'] ??= 'application/json';
+  } else if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] = 'application/json';
+  }
+  const res = await fetch(`${base}${path}`, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    // not JSON (e.g. /metrics)
+  }
+  return { status: res.status, body: parsed };
+}
+
+export async function login(base: string, username: string, password = `pass${username}`): Promise<string> {
+  const r = await call(base, 'POST', '/api/v1/auth/login', { body: { username, password } });
+  if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.token as string;
+}
