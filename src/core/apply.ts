@@ -144,7 +144,8 @@ function setStatus(tx: Tx, cmd: Extract<Command, { type: 'status.set' }>): Refus
   }
   if (!isManualStatus(status)) return refuse('SWB_ERR_STATUS_UNKNOWN', { status: String(status).slice(0, 40) });
   if (!tx.policy.manualStatuses.includes(status)) return refuse('SWB_ERR_STATUS_DISABLED', { status });
-  if (cmd.text !== undefined && cmd.text.length > MAX_TEXT) return refuse('SWB_ERR_TEXT_TOO_LONG', { max: MAX_TEXT });
+  // S1.3: at most 100 characters, counted as code points (an emoji is one).
+  if (cmd.text !== undefined && cmd.text.length > MAX_TEXT && [...cmd.text].length > MAX_TEXT) return refuse('SWB_ERR_TEXT_TOO_LONG', { max: MAX_TEXT });
   if (status === 'custom' && (cmd.text === undefined || cmd.text.trim() === '')) return refuse('SWB_ERR_TEXT_REQUIRED');
   if (cmd.until !== undefined && !(cmd.until > tx.now)) return refuse('SWB_ERR_UNTIL_NOT_FUTURE');
   if (status === 'forwarding') {
@@ -435,11 +436,14 @@ function routeCall(tx: Tx, cmd: Extract<Command, { type: 'call.route' }>): Refus
       const first = d.ring[0];
       if (g && g.strategy === 'roundRobin' && first) tx.groups.set(g.id, { ...g, lastRang: first.forwardedFrom ?? first.userId ?? g.lastRang });
     }
-    if (d.outcome === 'queue' && cmd.call.callId !== undefined) {
+    // A call that reaches a queue joins it (or gets its busy or overflow action, S4.4).
+    if ((d.outcome === 'queue' || d.outcome === 'action') && d.target.kind === 'queue' && cmd.call.callId !== undefined) {
       const r = queueCommand(tx, { type: 'queue.call.arrive', queueId: d.target.id, callId: cmd.call.callId, caller: callerOf(cmd.call.from).caller ?? 'unknown' });
       if (r) return r;
     }
   }
+  // The caller hears the decision, whatever the queue answered on the way.
+  tx.reply = out.decision;
   return undefined;
 }
 
@@ -626,11 +630,9 @@ function finish(tx: Tx): Applied {
         tx.events.push({ type: 'agent.changed', subject: id, queueId, at: now, cause: tx.cause, value: { ...LOGGED_OUT, since: now }, old: beforeAgent[queueId]! });
       }
     }
+    // S9.3: the next lease to run out. Always stated: the engine ignores a timer it already has.
     const wake = nextWakeAt(next, tx.policy, now);
-    const prevWake = before === undefined ? undefined : nextWakeAt(before, tx.base.policy, now);
-    if (wake !== prevWake || before === undefined) {
-      tx.timers.push(wake === undefined ? { key: `wake:${id}`, cancel: true } : { key: `wake:${id}`, at: wake, command: { type: 'timer.wake', userId: id } });
-    }
+    tx.timers.push(wake === undefined ? { key: `wake:${id}`, cancel: true } : { key: `wake:${id}`, at: wake, command: { type: 'timer.wake', userId: id } });
     users.push(next);
   }
   const queues: QueueState[] = [];

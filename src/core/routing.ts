@@ -236,21 +236,21 @@ function ownerAction(state: TenantState, owner: Owner, condition: AnsweringCondi
  * S3.5: a call already diverted once is never diverted again. The would-be second diversion is
  * refused and the first diverter's noAnswer action runs.
  */
-function secondDiversion(state: TenantState, call: CallRequest, at: Owner, why: string, explanation: Explanation[]): Decision {
+function secondDiversion(state: TenantState, call: CallRequest, at: Owner, why: string, explanation: Explanation[], notifyMissed?: UserId): Decision {
   const first = call.divertedBy!;
   const action = ownerAction(state, first, 'noAnswer');
   explanation.push({
     rule: 'S3.5',
     text: `the call was already diverted once by ${ownerName(state, first)}; ${why} would divert it again, so it is refused here and ${ownerName(state, first)}'s no-answer action runs: ${describeAction(action.action)}`,
   });
-  return { outcome: 'action', target: at, action, explanation };
+  return { outcome: 'action', target: at, action, explanation, ...(notifyMissed ? { notifyMissed } : {}) };
 }
 
 /** Runs an answering action; redirect and external actions are diversions (S3.5). */
 function runAction(state: TenantState, call: CallRequest, owner: Owner, action: ActionDecision, now: Instant, explanation: Explanation[], notifyMissed?: UserId): Decision {
   const a = action.action;
   const diverts = a.type === 'redirect' || a.type === 'external';
-  if (diverts && call.divertedBy !== undefined) return secondDiversion(state, call, owner, `the ${action.condition} action`, explanation);
+  if (diverts && call.divertedBy !== undefined) return secondDiversion(state, call, owner, `the ${action.condition} action`, explanation, notifyMissed);
   explanation.push({
     rule: 'S3.2',
     text: `${ownerName(state, owner)}'s ${action.condition} action${action.defaulted ? ' (default)' : ''}: ${describeAction(a)}`,

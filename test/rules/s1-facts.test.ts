@@ -3,6 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import type { DeviceKind } from '../../src/core/index.js';
 import type { EngineEvent } from '../../src/engine/index.js';
+import { Engine, ManualClock } from '../../src/engine/index.js';
 import type { Harness } from '../support/tenant.js';
 import { admin, SEC, self, T0, tenant, users } from '../support/tenant.js';
 
@@ -130,6 +131,24 @@ describe('S1.1 registrations', () => {
     expect(h.status('u1001')).toBe('offline');
   });
 
+  test('S1.1 a registration restored after a restart still ends at its expiresAt', () => {
+    const h = tenant({ users: users(1) });
+    register(h, 'u1001', 'r1', 'app', HOUR);
+    const clock = new ManualClock(T0 + MIN);
+    const restarted = new Engine({ clock });
+    restarted.addTenant(h.state(), { epoch: 'e1', seq: h.engine.position(h.tenant)!.seq });
+    clock.advance(HOUR);
+    expect(restarted.state(h.tenant)!.users.get('u1001')!.presence.status).toBe('offline');
+  });
+
+  test('S1.1 a registration.set whose expiry is not in the future is an unregistration', () => {
+    const h = tenant({ users: users(1) });
+    register(h, 'u1001', 'r1', 'app');
+    h.ok({ type: 'registration.set', userId: 'u1001', id: 'r1', kind: 'app', expiresAt: h.clock.now() });
+    expect(h.presence('u1001').devices.app).toBe(0);
+    expect(h.status('u1001')).toBe('offline');
+  });
+
   test('S1.1 one of two registrations expiring leaves the user online on the other', () => {
     const h = tenant({ users: users(1) });
     register(h, 'u1001', 'r1', 'app', 60 * SEC);
@@ -158,6 +177,15 @@ describe('S1.3 manual status', () => {
     expect(out).toMatchObject({ ok: false, code: 'SWB_ERR_TEXT_TOO_LONG' });
     expect(h.status('u1001')).toBe('online');
     expect(h.drain()).toEqual([]);
+  });
+
+  test('S1.3 the text limit counts characters: 100 emoji are accepted', () => {
+    const h = tenant({ users: users(1) });
+    register(h, 'u1001', 'r1', 'app');
+    const text = '\u{1F600}'.repeat(100);
+    const out = h.run({ type: 'status.set', userId: 'u1001', status: 'away', text, by: self('u1001') });
+    expect(out.ok).toBe(true);
+    expect(h.presence('u1001').text).toBe(text);
   });
 
   test('S1.3 a status with until in the future carries until in the record', () => {
@@ -200,6 +228,18 @@ describe('S1.3 manual status', () => {
     expect(h.presence('u1001').manual).toBeUndefined();
     const events = presenceEvents(h.drain());
     expect(events.map((e) => [e.at, e.cause, e.value.status])).toEqual([[until, 'system', 'online']]);
+  });
+
+  test('S1.3 until still clears the status after an earlier registration of the user has expired', () => {
+    const h = tenant({ users: users(1) });
+    register(h, 'u1001', 'r1', 'app', 10 * MIN);
+    register(h, 'u1001', 't1', 'terminal', HOUR);
+    h.ok({ type: 'status.set', userId: 'u1001', status: 'dnd', until: T0 + 30 * MIN, by: self('u1001') });
+    h.advance(10 * MIN);
+    expect(h.status('u1001')).toBe('dnd');
+    h.advance(20 * MIN);
+    expect(h.status('u1001')).toBe('online');
+    expect(h.presence('u1001').manual).toBeUndefined();
   });
 
   test('S1.3 clearing the manual status returns the user to the derived status', () => {
@@ -247,6 +287,22 @@ describe('S1.3 manual status', () => {
     register(h, 'u1001', 'r1', 'app');
     h.ok({ type: 'status.set', userId: 'u1001', status: 'forwarding', forwardTo: '+4930123456', by: self('u1001') });
     expect(h.presence('u1001').manual?.forwardTo).toBe('+4930123456');
+  });
+
+  test('S1.3 a forwardTo with a status other than forwarding is refused with SWB_ERR_FORWARD_TO_UNEXPECTED', () => {
+    const h = tenant({ users: users(1, { forwardingAllowed: true }) });
+    register(h, 'u1001', 'r1', 'app');
+    const out = h.run({ type: 'status.set', userId: 'u1001', status: 'dnd', forwardTo: '1002', by: self('u1001') });
+    expect(out).toMatchObject({ ok: false, code: 'SWB_ERR_FORWARD_TO_UNEXPECTED' });
+    expect(h.status('u1001')).toBe('online');
+  });
+
+  test('S1.3 forwarding to one\'s own extension is refused with SWB_ERR_FORWARD_TO_SELF', () => {
+    const h = tenant({ users: users(1, { forwardingAllowed: true }) });
+    register(h, 'u1001', 'r1', 'app');
+    const out = h.run({ type: 'status.set', userId: 'u1001', status: 'forwarding', forwardTo: '1001', by: self('u1001') });
+    expect(out).toMatchObject({ ok: false, code: 'SWB_ERR_FORWARD_TO_SELF' });
+    expect(h.status('u1001')).toBe('online');
   });
 
   test('S1.3 a new status replaces the previous manual status and its until', () => {
@@ -449,6 +505,15 @@ describe('S1.5 sign-out', () => {
     expect(h.presence('u1001').manual).toBeUndefined();
     h.ok({ type: 'session.end', userId: 'u1001', sessionId: 's2' });
     expect(h.status('u1001')).toBe('absent');
+  });
+
+  test('S1.5 with absentAtLogout on, a session that times out is not a sign-out and sets no absent', () => {
+    const h = tenant({ users: users(1, { absentAtLogout: true }) });
+    h.ok({ type: 'session.start', userId: 'u1001', sessionId: 's1' });
+    h.advance(90 * SEC);
+    expect(h.presence('u1001').sessions).toBe(0);
+    expect(h.presence('u1001').manual).toBeUndefined();
+    expect(h.status('u1001')).toBe('offline');
   });
 
   test('S1.5 with absentAtLogout on, absent replaces the manual status the user had', () => {
