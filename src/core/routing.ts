@@ -324,6 +324,7 @@ function routeGroup(state: TenantState, call: CallRequest, group: Group, now: In
   explanation.push({ rule: 'S3.3', text: `group ${group.name} rings its members by ${group.strategy}` });
   const ring: RingEntry[] = [];
   let busySkips = 0;
+  let refusedDiversions = 0;
   let slot = 0;
   for (const memberId of huntOrder(state, group)) {
     const member = state.users.get(memberId);
@@ -336,6 +337,7 @@ function routeGroup(state: TenantState, call: CallRequest, group: Group, now: In
       const to = r.record.manual?.forwardTo ?? '';
       if (call.divertedBy !== undefined) {
         explanation.push({ rule: 'S3.5', text: `${member.name} forwards, but the call was already diverted once: skipped` });
+        refusedDiversions++;
         continue;
       }
       const destId = state.byExtension.get(to);
@@ -350,6 +352,7 @@ function routeGroup(state: TenantState, call: CallRequest, group: Group, now: In
       r = reachability(state, dest, now, offset);
       if (!r.ring && r.as === 'forwarding') {
         explanation.push({ rule: 'S3.5', text: `${member.name} forwards to ${dest.name}, who forwards too: refused there, skipped` });
+        refusedDiversions++;
         continue;
       }
       explanation.push({ rule: 'S3.3', text: `${member.name} forwards: ${dest.name} (${dest.extension}) takes their place` });
@@ -363,6 +366,11 @@ function routeGroup(state: TenantState, call: CallRequest, group: Group, now: In
       ring.push({ ...e, ...(forwardedFrom ? { forwardedFrom } : {}), ...(sequential ? { stopSec: offset + group.memberRingSec + (e.startSec - offset) } : {}) });
     }
     slot++;
+  }
+  if (ring.length === 0 && busySkips === 0 && refusedDiversions > 0) {
+    // S3.5: a second diversion was refused there; the group's end-of-ring action runs.
+    explanation.push({ rule: 'S3.5', text: `nobody can ring and a member's diversion was refused: the group's no-answer action` });
+    return runAction(state, call, owner, { condition: 'noAnswer', owner, ...groupAction(group, 'noAnswer') }, now, explanation);
   }
   if (ring.length === 0) {
     const condition = busySkips > 0 ? 'busy' : 'unreachable';
