@@ -505,6 +505,19 @@ function step(tx: Tx, cmd: Command): Refusal | undefined {
       if (u.voicemail !== cmd.count) tx.putUser({ ...u, voicemail: cmd.count });
       return undefined;
     }
+    case 'missed.add': {
+      const u = tx.user(cmd.userId);
+      if (u === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
+      tx.putUser({ ...u, missedCalls: u.missedCalls + 1 });
+      tx.events.push({
+        type: 'call.missed',
+        subject: u.id,
+        at: tx.now,
+        cause: tx.cause,
+        value: { reason: 'missed', ...(cmd.callId !== undefined ? { callId: cmd.callId } : {}), ...(cmd.caller !== undefined ? { caller: cmd.caller } : {}) },
+      });
+      return undefined;
+    }
     case 'missed.reset': {
       const u = tx.user(cmd.userId);
       if (u === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
@@ -549,6 +562,7 @@ function commandCause(cmd: Command): Cause {
     case 'registration.remove':
       return cmd.by ? causeOf(cmd.by, cmd.userId) : cmd.type === 'registration.set' && cmd.kind === 'pbx' ? 'pbx' : 'sip';
     case 'leg.update':
+    case 'missed.add':
       return cmd.by ? causeOf(cmd.by, cmd.userId) : 'sip';
     case 'fac.dial':
       return 'fac';
@@ -585,6 +599,21 @@ function syncAgentWithCalls(tx: Tx, user: UserState): UserState {
   return agent === undefined ? user : { ...user, agent };
 }
 
+const sameStep = (x?: { state: string; reason?: string }, y?: { state: string; reason?: string }): boolean =>
+  x === y || (x !== undefined && y !== undefined && x.state === y.state && x.reason === y.reason);
+
+/** The diff predicate for agent records: equal by value, so a repeated command emits nothing. */
+function sameAgentRecord(a: AgentRecord, b: AgentRecord): boolean {
+  return (
+    a.state === b.state &&
+    a.reason === b.reason &&
+    sameStep(a.resume, b.resume) &&
+    sameStep(a.afterWrapUp, b.afterWrapUp) &&
+    a.logoutAfterCall === b.logoutAfterCall &&
+    a.wrapUpUntil === b.wrapUpUntil
+  );
+}
+
 /** Settles derived values once per command and emits one event per changed value. */
 function finish(tx: Tx): Applied {
   const now = tx.now;
@@ -612,7 +641,7 @@ function finish(tx: Tx): Applied {
       const b = beforeAgent[queueId];
       if (a === b) continue;
       if (b === undefined && a.state === 'logged_out') continue;
-      if (b !== undefined && a.state === b.state && a.reason === b.reason && a.resume === b.resume && a.afterWrapUp === b.afterWrapUp && a.logoutAfterCall === b.logoutAfterCall && a.wrapUpUntil === b.wrapUpUntil) continue;
+      if (b !== undefined && sameAgentRecord(a, b)) continue;
       tx.events.push(
         b === undefined
           ? { type: 'agent.changed', subject: id, queueId, at: now, cause: tx.cause, value: a }

@@ -90,6 +90,8 @@ export type Command =
   // Counters shown as indicators
   | { readonly type: 'voicemail.count'; readonly userId: UserId; readonly count: number }
   | { readonly type: 'missed.reset'; readonly userId: UserId; readonly by: Actor }
+  /** A call the user missed elsewhere (an overlay PBX reports it): one more missed call, one call.missed event. */
+  | { readonly type: 'missed.add'; readonly userId: UserId; readonly callId?: string; readonly caller?: string; readonly by?: Actor }
   // S3, S4: a real call being routed, and queue calls
   | { readonly type: 'call.route'; readonly call: CallRequest }
   | { readonly type: 'queue.call.arrive'; readonly queueId: QueueId; readonly callId: string; readonly caller: string; readonly priority?: number }

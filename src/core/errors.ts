@@ -42,6 +42,7 @@ export const ERRORS = {
   SWB_ERR_API_KEY_NOT_FOUND: 'No such API key in this company.',
   SWB_ERR_TENANT_EXISTS: 'A company with that id or SIP domain already exists.',
   SWB_ERR_EMAIL_TAKEN: 'Another user already has that email address.',
+  SWB_ERR_ID_TAKEN: 'Something in this company already has that id.',
   SWB_ERR_SERVER: 'Something went wrong on the server; the change was not made.',
   SWB_ERR_UNAVAILABLE: 'The server is starting or stopping; try again shortly.',
 } as const;

@@ -236,9 +236,34 @@ function ownerAction(state: TenantState, owner: Owner, condition: AnsweringCondi
  * S3.5: a call already diverted once is never diverted again. The would-be second diversion is
  * refused and the first diverter's noAnswer action runs.
  */
+const diverts = (a: AnsweringAction): boolean => a.type === 'redirect' || a.type === 'external';
+
+/**
+ * S3.5: the first diverter's noAnswer action. If that would divert the call too, its default
+ * (voicemail, or reject) runs instead, so no call is ever diverted twice (docs/rules.md).
+ */
+function firstDiverterNoAnswer(state: TenantState, first: Owner): ActionDecision {
+  const action = ownerAction(state, first, 'noAnswer');
+  if (!diverts(action.action)) return action;
+  const user = first.kind === 'user' ? state.users.get(first.id) : undefined;
+  const fallback: AnsweringAction = user?.settings.voicemail ? { type: 'voicemail' } : { type: 'reject' };
+  return { ...action, action: fallback, defaulted: true };
+}
+
+/** S3.5 for a ringing call that was already diverted: its no-answer action may not divert again. */
+function noAnswerAfterDiversion(state: TenantState, call: CallRequest, own: ActionDecision, explanation: Explanation[]): ActionDecision {
+  if (call.divertedBy === undefined || !diverts(own.action)) return own;
+  const action = firstDiverterNoAnswer(state, call.divertedBy);
+  explanation.push({
+    rule: 'S3.5',
+    text: `without an answer, ${ownerName(state, own.owner)}'s no-answer action would divert the call a second time; ${ownerName(state, call.divertedBy)}'s no-answer action runs instead: ${describeAction(action.action)}`,
+  });
+  return action;
+}
+
 function secondDiversion(state: TenantState, call: CallRequest, at: Owner, why: string, explanation: Explanation[], notifyMissed?: UserId): Decision {
   const first = call.divertedBy!;
-  const action = ownerAction(state, first, 'noAnswer');
+  const action = firstDiverterNoAnswer(state, first);
   explanation.push({
     rule: 'S3.5',
     text: `the call was already diverted once by ${ownerName(state, first)}; ${why} would divert it again, so it is refused here and ${ownerName(state, first)}'s no-answer action runs: ${describeAction(action.action)}`,
@@ -249,8 +274,7 @@ function secondDiversion(state: TenantState, call: CallRequest, at: Owner, why: 
 /** Runs an answering action; redirect and external actions are diversions (S3.5). */
 function runAction(state: TenantState, call: CallRequest, owner: Owner, action: ActionDecision, now: Instant, explanation: Explanation[], notifyMissed?: UserId): Decision {
   const a = action.action;
-  const diverts = a.type === 'redirect' || a.type === 'external';
-  if (diverts && call.divertedBy !== undefined) return secondDiversion(state, call, owner, `the ${action.condition} action`, explanation, notifyMissed);
+  if (diverts(a) && call.divertedBy !== undefined) return secondDiversion(state, call, owner, `the ${action.condition} action`, explanation, notifyMissed);
   explanation.push({
     rule: 'S3.2',
     text: `${ownerName(state, owner)}'s ${action.condition} action${action.defaulted ? ' (default)' : ''}: ${describeAction(a)}`,
@@ -285,7 +309,7 @@ function routeUser(state: TenantState, call: CallRequest, user: UserState, now: 
       target: owner,
       ring: r.entries,
       timeoutSec: user.settings.ringTimeoutSec,
-      onNoAnswer: { condition: 'noAnswer', owner, ...userAction(user, 'noAnswer') },
+      onNoAnswer: noAnswerAfterDiversion(state, call, { condition: 'noAnswer', owner, ...userAction(user, 'noAnswer') }, explanation),
       explanation,
     };
   }
@@ -389,7 +413,7 @@ function routeGroup(state: TenantState, call: CallRequest, group: Group, now: In
     target: owner,
     ring,
     timeoutSec: group.ringTimeoutSec,
-    onNoAnswer: { condition: 'noAnswer', owner, ...groupAction(group, 'noAnswer') },
+    onNoAnswer: noAnswerAfterDiversion(state, call, { condition: 'noAnswer', owner, ...groupAction(group, 'noAnswer') }, explanation),
     explanation,
   };
 }
