@@ -28,6 +28,11 @@ export default tseslint.config(
     },
   },
   {
+    // Tests read loosely typed JSON answers.
+    files: ['test/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
     // core/: pure rules. Imports only its own files; no node: module, no clock, no I/O.
     files: ['src/core/**/*.ts'],
     rules: {
@@ -75,6 +80,16 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         { patterns: [{ regex: '^\\.\\./(sip|feed|app|cli)/', message: 'http/ and webhooks/ import the engine API and the store port only (DESIGN.md).' }] },
+      ],
+    },
+  },
+  {
+    // web/: the browser app. It may share the core's pure tables (statuses, error words), nothing else.
+    files: ['web/src/**/*.ts', 'web/src/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(\\.\\./)+src/(?!core/)', message: 'web/ imports only src/core/ from the server side (DESIGN.md).' }, { regex: '^node:', message: 'web/ runs in the browser.' }] },
       ],
     },
   },

@@ -3,7 +3,8 @@
 // simulated time, so the mix follows the population: at 100 × 1,000 users about two thirds of
 // the inputs are app heartbeats that change nothing, a fifth are call legs and routings, a tenth
 // registration refreshes, and the rest manual statuses, sign-ins, agent and queue commands.
-import type { Command, Directive, Outcome } from './engine-types.js';
+import type { Command, Directive } from '../src/core/index.js';
+import type { Outcome } from '../src/engine/index.js';
 
 const SEC = 1000;
 
@@ -31,7 +32,8 @@ export const RATES = {
   appCrashesPerUserPerHour: 0.1,
   registrationLossesPerUserPerHour: 0.15,
   acdCallsPerQueuePerMinute: 2,
-  agentCommandsPerAgentPerHour: 12,
+  /** Breaks (not_ready, then ready again) and the odd log-out and back in. */
+  agentCommandsPerAgentPerHour: 2,
 } as const;
 
 export interface WorkloadOptions {
@@ -70,7 +72,6 @@ export class Workload {
   /** Model flags by global user index (tenant × usersPerTenant + i). */
   private readonly sessionUp: Uint8Array;
   private readonly registered: Uint8Array;
-  private readonly voicemail: Uint16Array;
   private readonly heartbeatOrder: Int32Array;
   private readonly refreshOrder: Int32Array;
   private readonly agenda = new Map<number, (() => void)[]>();
@@ -87,7 +88,6 @@ export class Workload {
     this.userIds = this.extensions.map((e) => `u${e}`);
     this.sessionUp = new Uint8Array(this.users);
     this.registered = new Uint8Array(this.users);
-    this.voicemail = new Uint16Array(this.users);
     this.heartbeatOrder = this.shuffled((g) => hasApp(kindOf(g % o.usersPerTenant)));
     this.refreshOrder = this.shuffled(() => true);
   }
@@ -246,7 +246,7 @@ export class Workload {
       this.push(g, { type: 'status.set', userId, status: 'dnd', until, by });
       return;
     }
-    const [status, text] = r < 0.55 ? ['away', 'Back at 3'] : r < 0.7 ? ['custom', 'In a meeting'] : r < 0.88 ? ['at_desk', undefined] : ['busy', undefined];
+    const [status, text]: readonly [string, string | undefined] = r < 0.55 ? ['away', 'Back at 3'] : r < 0.7 ? ['custom', 'In a meeting'] : r < 0.88 ? ['at_desk', undefined] : ['busy', undefined];
     this.push(g, { type: 'status.set', userId, status, ...(text !== undefined ? { text } : {}), by });
     this.at(clearAfter, () => this.push(g, this.rand() < 0.5 ? { type: 'status.clear', userId, by } : { type: 'status.set', userId, status: 'available', by }));
   }
@@ -297,7 +297,7 @@ export class Workload {
     } else {
       const reason = r < 0.6 ? 'break' : r < 0.8 ? 'lunch' : 'other';
       cmd({ type: 'agent.command', userId, action: 'not_ready', reason, by })();
-      this.at(60 + this.rand() * 540, cmd({ type: 'agent.command', userId, action: 'ready', by }));
+      this.at(60 + this.rand() * 240, cmd({ type: 'agent.command', userId, action: 'ready', by }));
     }
   }
 

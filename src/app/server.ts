@@ -1,36 +1,54 @@
 // The composition root: opens the store, loads every tenant into the engine, wires the
 // surfaces, and starts and stops them in order.
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { Logger } from 'pino';
 import type { TenantId } from '../core/index.js';
 import { Engine } from '../engine/index.js';
 import type { Clock } from '../engine/index.js';
+import { Feed } from '../feed/index.js';
+import type { FeedOptions } from '../feed/index.js';
 import { Accounts } from '../http/accounts.js';
 import { Metrics } from '../http/metrics.js';
+import { agentRoutes } from '../http/routes/agents.js';
 import { authRoutes } from '../http/routes/auth.js';
+import { directoryRoutes } from '../http/routes/directory.js';
+import { eventRoutes } from '../http/routes/events.js';
+import { historyRoutes } from '../http/routes/history.js';
 import { opsRoutes } from '../http/routes/ops.js';
 import { presenceRoutes } from '../http/routes/presence.js';
+import { routingRoutes } from '../http/routes/routing.js';
+import { webhookRoutes } from '../http/routes/webhooks.js';
 import { buildHttp } from '../http/server.js';
 import type { App, HttpContext } from '../http/server.js';
 import { SqliteStore } from '../store/index.js';
 import type { Store, TenantRow } from '../store/index.js';
+import { SipServer } from '../sip/index.js';
+import type { SipDirectory } from '../sip/index.js';
+import { Dispatcher } from '../webhooks/index.js';
+import type { DispatcherOptions } from '../webhooks/index.js';
 import type { Config } from './config.js';
 import { redacted } from './config.js';
 import { DEMO_TENANT, seedDemo } from './demo.js';
 import { SystemClock } from './system-clock.js';
+import { defaultWebDir, webRoutes } from './web.js';
 
 export interface Server {
   readonly config: Config;
   readonly engine: Engine;
   readonly store: Store;
   readonly http: App;
+  readonly feed: Feed;
+  readonly sip: SipServer;
+  /** The SIP port bound (UDP and TCP), useful when the configured one is 0. */
+  readonly sipPort: number;
   readonly url: string;
   readonly logger: Logger;
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, options: { clock?: Clock; logger?: Logger } = {}): Promise<Server> {
+export async function startServer(config: Config, options: { clock?: Clock; logger?: Logger; webhooks?: Partial<DispatcherOptions>; feed?: Partial<FeedOptions> } = {}): Promise<Server> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const clock = options.clock ?? new SystemClock();
   const store = new SqliteStore(join(config.dataDir, 'switchboard.db'));
@@ -44,7 +62,9 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
       },
     },
   });
-  engine.listen({ onEvents: (events) => { for (const e of events) metrics.events.inc({ type: e.type }); } });
+  // S6.3: committed events are already in the outbox; the poke makes dispatch prompt (S6.4).
+  const dispatcher = new Dispatcher(store, options.webhooks, { metrics, log: logger.child({ surface: 'webhooks' }) });
+  engine.listen({ onEvents: (events) => { for (const e of events) metrics.events.inc({ type: e.type }); dispatcher.poke(); } });
 
   const addTenant = (row: TenantRow): void => {
     const loaded = store.loadTenant(row.id);
@@ -61,15 +81,58 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
     logger.info({ tenant: DEMO_TENANT }, 'created the demo company Acme: sign in as 1001 / pass1001');
   }
 
-  const ctx: HttpContext = { engine, store, accounts, metrics, now: () => clock.now(), defaultTenant: () => defaultTenant ?? store.tenants()[0]?.id, addTenant };
+  // S7: the SIP server, told about tenants and credentials by the store through two functions.
+  const sip = new SipServer({
+    engine,
+    directory: sipDirectory(store, config, () => defaultTenant ?? store.tenants()[0]?.id),
+    host: config.host,
+    port: config.sipPort,
+    advertisedHost: advertisedAddress(config.host),
+    counters: {
+      authFailure: () => metrics.sipAuthFailures.inc(),
+      notifySent: () => metrics.sipNotifies.inc(),
+      request: (method, status) => metrics.sipRequests.inc({ method: SIP_METHODS.has(method) ? method : 'other', status: String(status) }),
+    },
+    log: (level, detail, message) => logger[level]({ surface: 'sip', ...detail }, message),
+  });
+  metrics.sipState = () => sip.stats();
+
+  const ctx: HttpContext = {
+    engine,
+    store,
+    accounts,
+    metrics,
+    now: () => clock.now(),
+    defaultTenant: () => defaultTenant ?? store.tenants()[0]?.id,
+    addTenant,
+    sipDevices: (tenant, userId) => sip.devices(tenant, userId),
+  };
   let ready = false;
   const http = await buildHttp(ctx, {
     logger: logger.child({ surface: 'http' }, { level: config.logLevel === 'info' ? 'warn' : config.logLevel }),
-    routes: [authRoutes, presenceRoutes, (app) => opsRoutes(app, ctx, () => ready)],
+    routes: [authRoutes, presenceRoutes, directoryRoutes, agentRoutes, routingRoutes, historyRoutes, eventRoutes, (app) => webhookRoutes(app, ctx, dispatcher), (app) => opsRoutes(app, ctx, () => ready), webRoutes(config.webDir || defaultWebDir())],
   });
+  // S6.2: the live feed on the same port, at /api/v1/stream.
+  const feed = new Feed({
+    engine,
+    authenticate(credential) {
+      try {
+        const auth = accounts.authenticate(`Bearer ${credential}`);
+        return auth === 'system' ? undefined : auth;
+      } catch {
+        return undefined;
+      }
+    },
+    metrics,
+    log: logger.child({ surface: 'feed' }),
+    ...(options.feed !== undefined ? { options: options.feed } : {}),
+  });
+  feed.attach(http.server);
+  const sipPort = await sip.start();
   const url = await http.listen({ port: config.httpPort, host: config.host });
   ready = true;
-  logger.info({ url, config: redacted(config) }, 'switchboard is listening');
+  dispatcher.start();
+  logger.info({ url, sipPort, config: redacted(config) }, 'switchboard is listening');
 
   let closed = false;
   return {
@@ -77,16 +140,74 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
     engine,
     store,
     http,
+    feed,
+    sip,
+    sipPort,
     url,
     logger,
     async close() {
       if (closed) return;
       closed = true;
       ready = false;
+      await feed.close();
+      await sip.stop();
       await http.close();
       await engine.settled();
       engine.stop();
+      await dispatcher.stop();
       store.close();
+    },
+  };
+}
+
+const SIP_METHODS = new Set(['REGISTER', 'SUBSCRIBE', 'PUBLISH', 'OPTIONS', 'INVITE', 'BYE', 'CANCEL', 'NOTIFY', 'MESSAGE', 'INFO', 'UPDATE', 'REFER', 'PRACK']);
+
+/** The address our Via and Contact headers name: the bound one, or the first outside interface. */
+function advertisedAddress(host: string): string {
+  if (host !== '0.0.0.0' && host !== '::') return host;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
+
+/**
+ * S7.1: the tenant of a SIP domain, else — for requests addressed to this server's own address
+ * or `localhost` — the default tenant; and the users' HA1 digests. Both are cached briefly so a
+ * burst of requests does not query the store for each.
+ */
+function sipDirectory(store: Store, config: Config, defaultTenant: () => TenantId | undefined): SipDirectory {
+  const own = new Set(['localhost', '127.0.0.1', '::1', '[::1]', config.host.toLowerCase()]);
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) own.add(a.address.toLowerCase());
+  const cache = new Map<string, { at: number; value: { tenant: TenantId; domain: string } | undefined }>();
+  const credentials = new Map<string, { at: number; value: { sipHa1: string | null; terminalHa1: string | null } | undefined }>();
+  return {
+    tenantForDomain(host) {
+      const key = host.toLowerCase();
+      const now = Date.now();
+      const hit = cache.get(key);
+      if (hit !== undefined && now - hit.at < 5000) return hit.value;
+      let row = store.tenantBySipDomain(key);
+      if (row === undefined && own.has(key)) {
+        const id = defaultTenant();
+        row = id === undefined ? undefined : store.tenants().find((t) => t.id === id);
+      }
+      const value = row === undefined ? undefined : { tenant: row.id, domain: row.sipDomain };
+      if (cache.size > 10_000) cache.clear();
+      cache.set(key, { at: now, value });
+      return value;
+    },
+    // HA1s are read at most every 2 s per user: a changed SIP password applies within 2 s.
+    credentials(tenant, userId) {
+      const key = `${tenant}\u0000${userId}`;
+      const now = Date.now();
+      const hit = credentials.get(key);
+      if (hit !== undefined && now - hit.at < 2000) return hit.value;
+      const row = store.credentials(tenant, userId);
+      const value = row === undefined ? undefined : { sipHa1: row.sipHa1 ?? null, terminalHa1: row.terminalHa1 ?? null };
+      if (credentials.size > 100_000) credentials.clear();
+      credentials.set(key, { at: now, value });
+      return value;
     },
   };
 }

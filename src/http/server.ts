@@ -1,10 +1,12 @@
 // The HTTP surface: fastify with TypeBox schemas (one source for validation and the OpenAPI
 // document), bearer authentication, and every failure as a stable SWB_ERR_* body.
 import swagger from '@fastify/swagger';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
-import type { PresenceRecord, TenantId, UserState } from '../core/index.js';
+import type { PresenceRecord, TenantId, UserId, UserState } from '../core/index.js';
 import type { Engine } from '../engine/index.js';
 import type { Store, TenantRow } from '../store/index.js';
 import type { AuthContext } from './accounts.js';
@@ -34,6 +36,8 @@ export interface HttpContext {
   readonly defaultTenant: () => TenantId | undefined;
   /** Loads a tenant created through the API into the engine. */
   readonly addTenant: (row: TenantRow) => void;
+  /** The SIP server's view of a user's bindings and subscriptions (operator view), when SIP runs. */
+  readonly sipDevices?: (tenant: TenantId, userId: UserId) => { readonly bindings: readonly unknown[]; readonly watchedBy: readonly unknown[]; readonly watching: readonly unknown[] };
 }
 
 /** The caller, who must be a tenant user or API key. */
@@ -73,8 +77,16 @@ export async function buildHttp(ctx: HttpContext, options: { logger?: FastifyBas
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  // S8.1: a body of the wrong type is refused, never converted; only the query string and path
+  // parameters (text by nature) are coerced to the declared types.
+  const strict = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false, strict: false });
+  const lenient = new Ajv({ removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, strict: false });
+  const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+  addFormats(strict);
+  addFormats(lenient);
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema));
 
   app.decorateRequest('auth', undefined);
 

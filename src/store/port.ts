@@ -110,6 +110,7 @@ export interface Store {
   enqueue(tenant: TenantId, webhookId: string, subject: string, body: string, now: number): number;
   /** Pending rows due at `now`, the oldest of each (webhook, subject) only: per-subject order. */
   dueOutbox(now: number, limit: number): readonly OutboxRow[];
+  /** When the earliest of those heads falls due (rows waiting behind a head do not count). */
   nextOutboxAt(): number | undefined;
   markDelivered(id: number, now: number, status: number, durationMs: number): void;
   markFailed(id: number, now: number, status: number | null, error: string, nextAt: number | null, durationMs: number): void;

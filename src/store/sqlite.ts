@@ -23,6 +23,9 @@ import type {
 
 type Row = Record<string, unknown>;
 
+/** next_at of an outbox row waiting behind the head of its line (see lineNextAt). */
+const BLOCKED = Number.MAX_SAFE_INTEGER;
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmt;
@@ -54,6 +57,10 @@ export class SqliteStore implements Store {
       insertEvent: db.prepare('INSERT INTO events (tenant, epoch, seq, at, type, subject, body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       insertHistory: db.prepare('INSERT INTO history (tenant, user_id, at, kind, queue_id, value, reason, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       insertOutbox: db.prepare('INSERT INTO outbox (tenant, webhook_id, subject, body, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      lineBusy: db.prepare("SELECT 1 FROM outbox WHERE webhook_id = ? AND subject = ? AND state = 'pending' AND tenant = ? LIMIT 1"),
+      promoteLine: db.prepare(
+        "UPDATE outbox SET next_at = MIN(next_at, ?) WHERE id = (SELECT id FROM outbox WHERE webhook_id = ? AND subject = ? AND state = 'pending' AND tenant = ? ORDER BY id LIMIT 1)",
+      ),
     };
   }
 
@@ -104,7 +111,7 @@ export class SqliteStore implements Store {
         s.insertHistory.run(tenant, e.subject, e.at, 'agent', e.queueId, e.value.state, e.value.reason ?? null, e.cause);
       }
       for (const h of hooks) {
-        if (h.events.length === 0 || h.events.includes(e.type)) s.insertOutbox.run(tenant, h.id, e.subject, body, e.at, e.at);
+        if (h.events.length === 0 || h.events.includes(e.type)) s.insertOutbox.run(tenant, h.id, e.subject, body, e.at, this.lineNextAt(tenant, h.id, e.subject, e.at));
       }
     }
   }
@@ -239,7 +246,21 @@ export class SqliteStore implements Store {
   }
 
   enqueue(tenant: TenantId, webhookId: string, subject: string, body: string, now: number): number {
-    return Number(this.stmt.insertOutbox.run(tenant, webhookId, subject, body, now, now).lastInsertRowid);
+    return Number(this.stmt.insertOutbox.run(tenant, webhookId, subject, body, now, this.lineNextAt(tenant, webhookId, subject, now)).lastInsertRowid);
+  }
+
+  /**
+   * A row joining a (webhook, subject) line that already has a pending head waits at BLOCKED until
+   * the head is settled (delivered or given up), which makes it the head and due at once
+   * (settleLine). So a backlog behind a head in backoff stays out of the due range dueOutbox scans,
+   * a retry touches one row, and the plain MIN(next_at) of nextOutboxAt is the earliest head.
+   */
+  private lineNextAt(tenant: TenantId, webhookId: string, subject: string, at: number): number {
+    return this.stmt.lineBusy.get(webhookId, subject, tenant) === undefined ? at : BLOCKED;
+  }
+
+  private settleLine(r: Row, now: number): void {
+    this.stmt.promoteLine.run(now, r.webhook_id, r.subject, r.tenant);
   }
 
   dueOutbox(now: number, limit: number): readonly OutboxRow[] {
@@ -265,13 +286,15 @@ export class SqliteStore implements Store {
   }
 
   nextOutboxAt(): number | undefined {
+    // The earliest head: rows behind a head wait at BLOCKED (see lineNextAt).
     const r = this.db.prepare("SELECT MIN(next_at) AS at FROM outbox WHERE state = 'pending'").get() as Row;
     return r.at === null ? undefined : Number(r.at);
   }
 
   markDelivered(id: number, now: number, status: number, durationMs: number): void {
     this.db.transaction(() => {
-      const r = this.db.prepare("UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ? WHERE id = ? RETURNING tenant, webhook_id").get(now, id) as Row | undefined;
+      const r = this.db.prepare("UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ? WHERE id = ? RETURNING tenant, webhook_id, subject").get(now, id) as Row | undefined;
+      if (r) this.settleLine(r, now);
       if (r) this.db.prepare('INSERT INTO deliveries (outbox_id, tenant, webhook_id, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, NULL, ?)').run(id, r.tenant, r.webhook_id, now, status, durationMs);
     })();
   }
@@ -279,8 +302,9 @@ export class SqliteStore implements Store {
   markFailed(id: number, now: number, status: number | null, error: string, nextAt: number | null, durationMs: number): void {
     this.db.transaction(() => {
       const r = this.db
-        .prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_at = COALESCE(?, next_at), state = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END WHERE id = ? RETURNING tenant, webhook_id`)
+        .prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_at = COALESCE(?, next_at), state = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END WHERE id = ? RETURNING tenant, webhook_id, subject`)
         .get(error.slice(0, 500), nextAt, nextAt, id) as Row | undefined;
+      if (r && nextAt === null) this.settleLine(r, now);
       if (r) this.db.prepare('INSERT INTO deliveries (outbox_id, tenant, webhook_id, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)').run(id, r.tenant, r.webhook_id, now, status, error.slice(0, 500), durationMs);
     })();
   }

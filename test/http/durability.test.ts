@@ -10,7 +10,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { call, login } from '../support/server.js';
 
 const root = new URL('../..', import.meta.url).pathname;
-const main = join(root, 'dist/cli/main.js');
+const main = join(root, 'dist/src/cli/main.js');
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -52,7 +52,7 @@ afterAll(() => {
 
 describe('S8.2 durability', () => {
   test('S8.2 every acknowledged status change survives kill -9 and restart', async () => {
-    expect(existsSync(main), 'dist/cli/main.js is missing: npm test builds it first').toBe(true);
+    expect(existsSync(main), 'dist/src/cli/main.js is missing: npm test builds it first').toBe(true);
     const dataDir = mkdtempSync(join(tmpdir(), 'swb-kill-'));
     dirs.push(dataDir);
     const port = await freePort();
@@ -83,10 +83,10 @@ describe('S8.2 durability', () => {
         }
       }, 5);
     });
+    const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     stop = true;
     await Promise.all(chains);
-    const exited = new Promise((r) => child.once('exit', r));
     await exited;
 
     child = await start(dataDir, port);

@@ -7,13 +7,14 @@ import { DEFAULT_CONFIG } from '../../src/app/config.js';
 import type { Config } from '../../src/app/config.js';
 import { startServer } from '../../src/app/server.js';
 import type { Server } from '../../src/app/server.js';
+import type { DispatcherOptions } from '../../src/webhooks/index.js';
 
 export const SYSTEM_TOKEN = 'system-token-for-tests-0123456789';
 
-export async function testServer(overrides: Partial<Config> = {}): Promise<Server & { dataDir: string; cleanup(): Promise<void> }> {
+export async function testServer(overrides: Partial<Config> = {}, options: { webhooks?: Partial<DispatcherOptions> } = {}): Promise<Server & { dataDir: string; cleanup(): Promise<void> }> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'swb-'));
   const config: Config = { ...DEFAULT_CONFIG, httpPort: 0, sipPort: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', systemToken: SYSTEM_TOKEN, ...overrides };
-  const server = await startServer(config, { logger: pino({ level: 'silent' }) });
+  const server = await startServer(config, { logger: pino({ level: 'silent' }), ...options });
   return {
     ...server,
     dataDir,

@@ -1,0 +1,310 @@
+// The feed bench: the server in this process (temp data dir, no demo), tenants and users made
+// through the engine, and a separate light client process (bench/feed-client.ts) holding the
+// watchers over loopback. Changes are driven through engine.dispatch (status.set, alternating
+// dnd with a text and available, so every change is one presence.changed event); the client
+// measures each event's delay from its `at` to its arrival.
+//   office: 10,000 watchers over 20 tenants (each subscribed to its tenant), 100 changes/s
+//   fanout: 1,000 watchers on one tenant, 500 changes/s
+// Targets (the issue): p50 ≤ 25 ms, p99 ≤ 100 ms; ≥ 500,000 notifications/s at p99 ≤ 100 ms;
+// ≤ 16 KB of server RSS per connected watcher.
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import pino from 'pino';
+import { DEFAULT_CONFIG } from '../src/app/config.js';
+import { startServer } from '../src/app/server.js';
+import type { Server } from '../src/app/server.js';
+import { DEFAULT_POLICY } from '../src/core/index.js';
+import type { Actor, Command } from '../src/core/index.js';
+import { sha256 } from '../src/http/accounts.js';
+import type { ClientStats, FromClient, ToClient, WatcherSpec } from './feed-client.js';
+
+export interface FeedBenchOptions {
+  readonly tenants: number;
+  readonly usersPerTenant: number;
+  readonly officeWatchers: number;
+  readonly officeRate: number;
+  readonly fanoutWatchers: number;
+  readonly fanoutRate: number;
+  readonly seconds: number;
+  readonly scenarios: readonly ('office' | 'fanout')[];
+}
+
+export const DEFAULTS: FeedBenchOptions = { tenants: 20, usersPerTenant: 500, officeWatchers: 10_000, officeRate: 100, fanoutWatchers: 1000, fanoutRate: 500, seconds: 10, scenarios: ['office', 'fanout'] };
+
+const TARGET = { p50Ms: 25, p99Ms: 100, notificationsPerSec: 500_000, rssPerWatcherKB: 16 };
+
+interface Phase {
+  readonly watchers: number;
+  readonly connectSec: number;
+  readonly changes: number;
+  readonly changesPerSec: number;
+  readonly seconds: number;
+  readonly expected: number;
+  readonly delivered: number;
+  readonly notificationsPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly sampledEvents: number;
+  readonly resyncs: number;
+  readonly serverCpuPct: number;
+  readonly clientCpuPct: number;
+  /** Share of the server's time spent in SQLite journal commits, and how many there were. */
+  readonly commitPct: number;
+  readonly commits: number;
+}
+
+/** The client process, one request and one answer at a time. */
+class Client {
+  private readonly waiting: ((m: FromClient) => void)[] = [];
+  constructor(private readonly child: ChildProcess) {
+    child.on('message', (m: FromClient) => this.waiting.shift()?.(m));
+  }
+  ask<T extends FromClient['type']>(m: ToClient, answer: T, timeoutMs = 300_000): Promise<Extract<FromClient, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`client: no ${answer} within ${timeoutMs} ms`)), timeoutMs);
+      this.waiting.push((r) => {
+        clearTimeout(timer);
+        if (r.type !== answer) reject(new Error(`client answered ${r.type}, expected ${answer}`));
+        else resolve(r as Extract<FromClient, { type: T }>);
+      });
+      this.child.send(m);
+    });
+  }
+  /** Lets the client exit by itself (it exits when the IPC channel closes). */
+  end(): void {
+    if (this.child.connected) this.child.disconnect();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+async function settleMemory(): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await sleep(200);
+  }
+  return process.memoryUsage().rss;
+}
+
+export async function runFeedBench(options: FeedBenchOptions, progress: (line: string) => void = () => {}): Promise<object> {
+  const loadBefore = round(loadavg()[0]!, 2);
+  const dataDir = mkdtempSync(join(tmpdir(), 'swb-feed-bench-'));
+  const server = await startServer({ ...DEFAULT_CONFIG, httpPort: 0, sipPort: 0, host: '127.0.0.1', dataDir, demo: false, logLevel: 'silent', systemToken: '' }, { logger: pino({ level: 'silent' }) });
+  // Time the journal's commits: the engine calls store.commit once per tenant per flush.
+  const commits: CommitTotals = { ms: 0, count: 0 };
+  const commit = server.store.commit.bind(server.store);
+  server.store.commit = (batch) => {
+    const t = performance.now();
+    commit(batch);
+    commits.ms += performance.now() - t;
+    commits.count++;
+  };
+  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'feed-client.js'), [], { execArgv: process.env.FEED_CLIENT_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const client = new Client(child);
+  const url = `${server.url.replace(/^http/, 'ws')}/api/v1/stream`;
+  try {
+    const started = performance.now();
+    const keys = await createTenants(server, options);
+    progress(`setup: ${options.tenants} tenants × ${options.usersPerTenant} users in ${round((performance.now() - started) / 1000)} s`);
+    const report: Record<string, unknown> = {
+      bench: 'feed',
+      machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, loadAvg: loadBefore },
+      target: TARGET,
+    };
+    const met: Record<string, boolean> = {};
+
+    if (options.scenarios.includes('office')) {
+      const rssBefore = await settleMemory();
+      const watchers: WatcherSpec[] = Array.from({ length: options.officeWatchers }, (_, i) => ({ token: keys[i % options.tenants]!, scope: { tenant: true }, sample: i % 20 === 0 }));
+      const phase = await runPhase(server, client, commits, url, watchers, options.officeRate, options.seconds, (n) => changeAnywhere(options, n), progress, 'office');
+      const rssPerWatcherKB = round((phase.rssAfter - rssBefore) / 1024 / options.officeWatchers, 2);
+      report.office = { ...phase.result, rssPerWatcherKB, rssMB: round(phase.rssAfter / 1024 / 1024) };
+      met.officeP50 = phase.result.p50Ms >= 0 && phase.result.p50Ms <= TARGET.p50Ms;
+      met.officeP99 = phase.result.p99Ms >= 0 && phase.result.p99Ms <= TARGET.p99Ms;
+      met.rssPerWatcher = rssPerWatcherKB <= TARGET.rssPerWatcherKB;
+    }
+    if (options.scenarios.includes('fanout')) {
+      const watchers: WatcherSpec[] = Array.from({ length: options.fanoutWatchers }, (_, i) => ({ token: keys[0]!, scope: { tenant: true }, sample: i % 50 === 0 }));
+      const phase = await runPhase(server, client, commits, url, watchers, options.fanoutRate, options.seconds, (n) => changeIn(0, options, n), progress, 'fanout');
+      report.fanout = phase.result;
+      met.fanoutRate = phase.result.notificationsPerSec >= TARGET.notificationsPerSec;
+      met.fanoutP99 = phase.result.p99Ms >= 0 && phase.result.p99Ms <= TARGET.p99Ms;
+    }
+    report.met = met;
+    report.meetsTargets = Object.values(met).every(Boolean);
+    report.commits = { count: commits.count, totalMs: round(commits.ms), note: 'SQLite journal: one transaction per tenant per engine flush' };
+    return report;
+  } finally {
+    client.end();
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Tenants t0… with users u1000…, made directly through the store and engine; one API key each. */
+async function createTenants(server: Server, options: FeedBenchOptions): Promise<string[]> {
+  const keys: string[] = [];
+  const now = Date.now();
+  for (let t = 0; t < options.tenants; t++) {
+    const id = `t${t}`;
+    server.store.createTenant({ id, name: `Tenant ${t}`, sipDomain: `t${t}.bench`, policy: DEFAULT_POLICY, epoch: `${id}-${now.toString(36)}`, seq: 0 }, now);
+    const loaded = server.store.loadTenant(id)!;
+    server.engine.addTenant(loaded.state, { epoch: loaded.row.epoch, seq: loaded.row.seq });
+    for (let u = 0; u < options.usersPerTenant; u++) {
+      const out = server.engine.submit(id, { type: 'user.upsert', user: { id: `u${1000 + u}`, extension: String(1000 + u), name: `User ${u} of tenant ${t}` } });
+      if (!out.ok) throw new Error(out.message);
+    }
+    await server.engine.settled();
+    const secret = randomBytes(24).toString('base64url');
+    server.store.createApiKey({ id: `kbench${t}`, tenant: id, name: 'feed bench', role: 'user', secretHash: sha256(secret), createdAt: now });
+    keys.push(`swk_kbench${t}.${secret}`);
+  }
+  return keys;
+}
+
+const SYSTEM: Actor = { kind: 'system' };
+const toggles = new Map<string, boolean>();
+
+/** The n-th change: a user's manual status flips between dnd (with a text) and available. */
+function statusChange(tenant: string, userId: string, n: number): Command {
+  const key = `${tenant}/${userId}`;
+  const dnd = !(toggles.get(key) ?? false);
+  toggles.set(key, dnd);
+  return dnd ? { type: 'status.set', userId, status: 'dnd', text: `change ${n}`, by: SYSTEM } : { type: 'status.set', userId, status: 'available', by: SYSTEM };
+}
+
+function changeAnywhere(options: FeedBenchOptions, n: number): [string, Command] {
+  const t = n % options.tenants;
+  const user = `u${1000 + (Math.floor(n / options.tenants) * 7919) % options.usersPerTenant}`;
+  return [`t${t}`, statusChange(`t${t}`, user, n)];
+}
+
+function changeIn(t: number, options: FeedBenchOptions, n: number): [string, Command] {
+  const user = `u${1000 + (n * 7919) % options.usersPerTenant}`;
+  return [`t${t}`, statusChange(`t${t}`, user, n)];
+}
+
+async function runPhase(
+  server: Server,
+  client: Client,
+  commits: CommitTotals,
+  url: string,
+  watchers: readonly WatcherSpec[],
+  rate: number,
+  seconds: number,
+  next: (n: number) => [string, Command],
+  progress: (line: string) => void,
+  name: string,
+): Promise<{ result: Phase; rssAfter: number }> {
+  const connected = await client.ask({ type: 'connect', url, watchers, concurrency: 64 }, 'connected');
+  if (connected.failed > 0) throw new Error(`${name}: ${connected.failed} watchers failed to connect`);
+  await waitFor(() => server.feed.stats().slow === 0, 60_000);
+  const rssAfter = await settleMemory();
+  progress(`${name}: ${connected.open} watchers connected in ${connected.seconds} s; server RSS ${round(rssAfter / 1024 / 1024)} MB`);
+
+  await client.ask({ type: 'start' }, 'started');
+  const feedBefore = server.feed.stats();
+  const commitsBefore = { ...commits };
+  const cpuBefore = process.cpuUsage();
+  const t0 = performance.now();
+  let sent = 0;
+  const inFlight: Promise<unknown>[] = [];
+  while (performance.now() - t0 < seconds * 1000) {
+    const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+    for (; sent < due; sent++) {
+      const [tenant, command] = next(sent);
+      inFlight.push(server.engine.dispatch(tenant, command));
+    }
+    await sleep(2);
+  }
+  const driveSec = (performance.now() - t0) / 1000;
+  await Promise.all(inFlight);
+  await sleep(1000); // the last changes reach every watcher
+  const cpu = process.cpuUsage(cpuBefore);
+  const elapsedMs = performance.now() - t0;
+  const stats: ClientStats = await client.ask({ type: 'stop' }, 'stats');
+  const feedAfter = server.feed.stats();
+  const commitsAfter = { ...commits };
+  await client.ask({ type: 'close' }, 'closed');
+  await waitFor(() => server.feed.stats().sockets === 0, 60_000);
+  const result: Phase = {
+    watchers: connected.open,
+    connectSec: connected.seconds,
+    changes: sent,
+    changesPerSec: round(sent / driveSec),
+    seconds: round(driveSec, 2),
+    expected: sent * (watchers.length / new Set(watchers.map((w) => w.token)).size),
+    delivered: stats.received,
+    notificationsPerSec: Math.round(stats.received / driveSec),
+    p50Ms: stats.p50Ms,
+    p99Ms: stats.p99Ms,
+    maxMs: stats.maxMs,
+    sampledEvents: stats.sampled,
+    resyncs: feedAfter.resyncs - feedBefore.resyncs,
+    serverCpuPct: round(((cpu.user + cpu.system) / 1000 / elapsedMs) * 100),
+    clientCpuPct: round((stats.cpuMs / elapsedMs) * 100),
+    commitPct: round(((commitsAfter.ms - commitsBefore.ms) / elapsedMs) * 100),
+    commits: commitsAfter.count - commitsBefore.count,
+  };
+  progress(`${name}: ${JSON.stringify(result)}`);
+  return { result, rssAfter };
+}
+
+interface CommitTotals {
+  ms: number;
+  count: number;
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(20);
+  }
+}
+
+/** `node --expose-gc dist/bench/feed.js [--seconds N] [--tenants N] [--users N] [--office-watchers N] [--office-rate N] [--fanout-watchers N] [--fanout-rate N] [--only office|fanout]` */
+function optionsFrom(argv: readonly string[]): FeedBenchOptions {
+  const flags: Record<string, keyof FeedBenchOptions> = {
+    '--seconds': 'seconds',
+    '--tenants': 'tenants',
+    '--users': 'usersPerTenant',
+    '--office-watchers': 'officeWatchers',
+    '--office-rate': 'officeRate',
+    '--fanout-watchers': 'fanoutWatchers',
+    '--fanout-rate': 'fanoutRate',
+  };
+  const o: { -readonly [K in keyof FeedBenchOptions]: FeedBenchOptions[K] } = { ...DEFAULTS };
+  for (let i = 0; i < argv.length; i += 2) {
+    if (argv[i] === '--only' && (argv[i + 1] === 'office' || argv[i + 1] === 'fanout')) {
+      o.scenarios = [argv[i + 1] as 'office' | 'fanout'];
+      continue;
+    }
+    const key = flags[argv[i]!];
+    const value = Number(argv[i + 1]);
+    if (key === undefined || !Number.isInteger(value) || value <= 0) throw new Error(`usage: feed.js [--seconds N] [--tenants N] [--users N] [--office-watchers N] [--office-rate N] [--fanout-watchers N] [--fanout-rate N] [--only office|fanout]; bad: ${argv[i]} ${argv[i + 1]}`);
+    (o as Record<string, unknown>)[key] = value;
+  }
+  return o;
+}
+
+async function main(): Promise<void> {
+  const report = await runFeedBench(optionsFrom(process.argv.slice(2)), (line) => process.stderr.write(`${line}\n`));
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  });
+}

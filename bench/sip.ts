@@ -1,0 +1,302 @@
+// The SIP bench: the full server in this process (temp data dir, no demo; one tenant
+// `bench.test` with 20,000 users made through the engine, HA1 credentials in the store) and a
+// separate light client process (bench/sip-client.ts) speaking raw SIP over UDP on loopback.
+//   register:  REGISTER with digest (401, then credentials) for every user → REGISTER/s
+//   subscribe: SUBSCRIBE Event: dialog with digest for distinct watcher → user pairs → SUBSCRIBE/s
+//   changes:   status changes through engine.dispatch at a fixed rate (dnd ⇄ available, so every
+//              change flips the BLF lamp of each subscription to that user); each NOTIFY's delay
+//              from the dispatch to its arrival at the subscriber (both on the monotonic clock)
+//   memory:    server RSS growth per subscription (after GC)
+// Targets: ≥ 5,000 REGISTER/s and ≥ 3,000 SUBSCRIBE/s with < 0.5 % failures; change → NOTIFY
+// p50 ≤ 2 ms, p99 ≤ 10 ms; ≤ 4 KB RSS per subscription. Runs 3 times and reports the medians.
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import pino from 'pino';
+import { DEFAULT_CONFIG } from '../src/app/config.js';
+import { startServer } from '../src/app/server.js';
+import type { Server } from '../src/app/server.js';
+import { DEFAULT_POLICY } from '../src/core/index.js';
+import type { Actor } from '../src/core/index.js';
+import type { FromClient, PhaseStats, ToClient } from './sip-client.js';
+
+export interface SipBenchOptions {
+  readonly users: number;
+  readonly subscriptions: number;
+  readonly changesPerSec: number;
+  readonly seconds: number;
+  readonly runs: number;
+  readonly concurrency: number;
+  readonly sockets: number;
+}
+
+export const DEFAULTS: SipBenchOptions = { users: 20_000, subscriptions: 50_000, changesPerSec: 1000, seconds: 10, runs: 3, concurrency: 400, sockets: 4 };
+
+export const TARGET = { registerPerSec: 5000, subscribePerSec: 3000, maxFailurePct: 0.5, p50Ms: 2, p99Ms: 10, rssPerSubscriptionKB: 4 };
+
+const DOMAIN = 'bench.test';
+const TENANT = 'bench';
+const SYSTEM: Actor = { kind: 'system' };
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+const cpuPct = (c: NodeJS.CpuUsage, seconds: number) => round((c.user + c.system) / 10_000 / seconds);
+
+class Client {
+  private readonly waiting: ((m: FromClient) => void)[] = [];
+  constructor(private readonly child: ChildProcess) {
+    child.on('message', (m: FromClient) => this.waiting.shift()?.(m));
+  }
+  ask<T extends FromClient['type']>(m: ToClient, answer: T, timeoutMs = 600_000): Promise<Extract<FromClient, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`client: no ${answer} within ${timeoutMs} ms`)), timeoutMs);
+      this.waiting.push((r) => {
+        clearTimeout(timer);
+        if (r.type !== answer) reject(new Error(`client answered ${r.type}, expected ${answer}`));
+        else resolve(r as Extract<FromClient, { type: T }>);
+      });
+      this.child.send(m);
+    });
+  }
+  end(): void {
+    if (this.child.connected) this.child.disconnect();
+  }
+}
+
+/** With SIP_BENCH_PROF=<dir>, a CPU profile of one phase of the server (this process). */
+async function profile(name: string): Promise<() => Promise<void>> {
+  const dir = process.env.SIP_BENCH_PROF;
+  if (!dir) return async () => {};
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile: p } = await session.post('Profiler.stop');
+    writeFileSync(join(dir, `sip-${name}.cpuprofile`), JSON.stringify(p));
+    session.disconnect();
+  };
+}
+
+async function settleMemory(): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await sleep(200);
+  }
+  return process.memoryUsage().rss;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return -1;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.floor(s.length / 2)]!;
+};
+
+export interface SipRun {
+  readonly register: PhaseStats & { readonly perSec: number; readonly failurePct: number; readonly serverCpuPct: number };
+  readonly subscribe: PhaseStats & { readonly perSec: number; readonly failurePct: number; readonly initialNotifies: number; readonly serverCpuPct: number };
+  readonly changes: { readonly dispatched: number; readonly refused: number; readonly perSec: number; readonly expectedNotifies: number; readonly measured: number; readonly missing: number; readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number; readonly retransmittedNotifies: number; readonly serverCpuPct: number; readonly clientCpuMs: number };
+  readonly memory: { readonly rssBeforeMB: number; readonly rssAfterMB: number; readonly rssPerSubscriptionKB: number; readonly heapPerSubscriptionKB: number };
+  readonly sip: ReturnType<Server['sip']['stats']>;
+}
+
+async function createUsers(server: Server, options: SipBenchOptions): Promise<string[]> {
+  const now = Date.now();
+  server.store.createTenant({ id: TENANT, name: 'SIP bench', sipDomain: DOMAIN, policy: DEFAULT_POLICY, epoch: `${TENANT}-${now.toString(36)}`, seq: 0 }, now);
+  const loaded = server.store.loadTenant(TENANT)!;
+  server.engine.addTenant(loaded.state, { epoch: loaded.row.epoch, seq: loaded.row.seq });
+  const exts: string[] = [];
+  for (let i = 0; i < options.users; i++) {
+    const ext = String(100_000 + i);
+    exts.push(ext);
+    const out = server.engine.submit(TENANT, { type: 'user.upsert', user: { id: `u${ext}`, extension: ext, name: `User ${ext}` } });
+    if (!out.ok) throw new Error(out.message);
+    server.store.setCredentials(TENANT, `u${ext}`, { sipHa1: md5(`${ext}:${DOMAIN}:pw${ext}`) });
+    if (i % 1000 === 999) await server.engine.settled();
+  }
+  await server.engine.settled();
+  return exts;
+}
+
+/** Distinct watcher → user pairs: watcher w watches w+1, w+2, … (mod users). */
+function pairs(exts: readonly string[], n: number): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i < n; i++) {
+    const w = i % exts.length;
+    const k = Math.floor(i / exts.length);
+    out.push([exts[w]!, exts[(w + 1 + k) % exts.length]!]);
+  }
+  return out;
+}
+
+export async function runOnce(options: SipBenchOptions, progress: (line: string) => void = () => {}): Promise<SipRun> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'swb-sip-bench-'));
+  const server = await startServer({ ...DEFAULT_CONFIG, httpPort: 0, sipPort: 0, host: '127.0.0.1', dataDir, demo: false, logLevel: 'silent', systemToken: '' }, { logger: pino({ level: 'silent' }) });
+  const here = dirname(fileURLToPath(import.meta.url));
+  const child = fork(join(here, 'sip-client.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const client = new Client(child);
+  try {
+    const exts = await createUsers(server, options);
+    progress(`setup: ${exts.length} users`);
+    await client.ask({ type: 'init', port: server.sipPort, domain: DOMAIN, sockets: options.sockets }, 'ready');
+
+    const stopProfile = await profile('register');
+    let cpu = process.cpuUsage();
+    const reg = await client.ask({ type: 'register', users: exts, concurrency: options.concurrency, expiresSec: 3600 }, 'registered');
+    await server.engine.settled();
+    const regCpu = process.cpuUsage(cpu);
+    await stopProfile();
+    const registered = [...server.engine.state(TENANT)!.users.values()].filter((u) => u.registrations.length > 0).length;
+    progress(`register: ${reg.ok} ok, ${reg.failed} failed in ${round(reg.seconds, 2)} s (${registered} users registered in the engine); server CPU ${cpuPct(regCpu, reg.seconds)} %`);
+
+    const rssBefore = await settleMemory();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const subPairs = pairs(exts, options.subscriptions);
+    const stopSubProfile = await profile('subscribe');
+    cpu = process.cpuUsage();
+    const sub = await client.ask({ type: 'subscribe', pairs: subPairs, concurrency: options.concurrency, expiresSec: 3600 }, 'subscribed');
+    const subCpu = process.cpuUsage(cpu);
+    await stopSubProfile();
+    await sleep(300);
+    const rssAfter = await settleMemory();
+    const heapAfter = process.memoryUsage().heapUsed;
+    progress(`subscribe: ${sub.ok} ok, ${sub.failed} failed in ${round(sub.seconds, 2)} s; ${sub.initialNotifies} initial NOTIFYs; server RSS ${round(rssAfter / 1048576)} MB; server CPU ${cpuPct(subCpu, sub.seconds)} %`);
+
+    const watchersOf = new Map<string, number>();
+    for (const [, t] of subPairs) watchersOf.set(t, (watchersOf.get(t) ?? 0) + 1);
+    await client.ask({ type: 'measure', on: true }, 'measuring');
+    const total = options.changesPerSec * options.seconds;
+    const sentAt = new Map<string, number>();
+    const counts = new Map<string, number>();
+    let refused = 0;
+    let expected = 0;
+    const started = nowMs();
+    cpu = process.cpuUsage();
+    const outcomes: Promise<void>[] = [];
+    for (let n = 0; n < total; ) {
+      const due = Math.min(total, Math.floor(((nowMs() - started) / 1000) * options.changesPerSec) + 1);
+      for (; n < due; n++) {
+        const ext = exts[(n * 7919) % exts.length]!;
+        const k = (counts.get(ext) ?? 0) + 1;
+        counts.set(ext, k);
+        expected += watchersOf.get(ext) ?? 0;
+        const at = nowMs();
+        sentAt.set(`${ext}:${k}`, at);
+        const p = server.engine.dispatch(TENANT, k % 2 === 1 ? { type: 'status.set', userId: `u${ext}`, status: 'dnd', by: SYSTEM } : { type: 'status.set', userId: `u${ext}`, status: 'available', by: SYSTEM });
+        outcomes.push(p.then((o) => void (o.ok || refused++)));
+      }
+      await sleep(1);
+    }
+    const changeSeconds = (nowMs() - started) / 1000;
+    await Promise.all(outcomes);
+    const changeCpu = process.cpuUsage(cpu);
+    await sleep(1000);
+    await client.ask({ type: 'measure', on: false }, 'measuring');
+    const arr = await client.ask({ type: 'arrivals' }, 'arrivals');
+    const delays: number[] = [];
+    for (let i = 0; i < arr.targets.length; i++) {
+      const t0 = sentAt.get(`${arr.targets[i]}:${arr.versions[i]}`);
+      if (t0 !== undefined) delays.push(arr.atMs[i]! - t0);
+    }
+    delays.sort((a, b) => a - b);
+    progress(`changes: ${total} in ${round(changeSeconds, 2)} s; ${delays.length}/${expected} NOTIFYs measured; p50 ${round(percentile(delays, 50), 3)} ms, p99 ${round(percentile(delays, 99), 3)} ms`);
+    const pct = (s: PhaseStats) => round((100 * s.failed) / Math.max(1, s.ok + s.failed), 3);
+    return {
+      register: { ...reg, perSec: round(reg.ok / reg.seconds), failurePct: pct(reg), seconds: round(reg.seconds, 3), serverCpuPct: cpuPct(regCpu, reg.seconds) },
+      subscribe: { ...sub, perSec: round(sub.ok / sub.seconds), failurePct: pct(sub), seconds: round(sub.seconds, 3), serverCpuPct: cpuPct(subCpu, sub.seconds) },
+      changes: {
+        dispatched: total,
+        refused,
+        perSec: round(total / changeSeconds),
+        expectedNotifies: expected,
+        measured: delays.length,
+        missing: expected - delays.length,
+        p50Ms: round(percentile(delays, 50), 3),
+        p99Ms: round(percentile(delays, 99), 3),
+        maxMs: round(delays.at(-1) ?? -1, 3),
+        retransmittedNotifies: arr.retransmitted,
+        serverCpuPct: cpuPct(changeCpu, changeSeconds),
+        clientCpuMs: round(arr.cpuMs),
+      },
+      memory: {
+        rssBeforeMB: round(rssBefore / 1048576),
+        rssAfterMB: round(rssAfter / 1048576),
+        rssPerSubscriptionKB: round((rssAfter - rssBefore) / 1024 / Math.max(1, sub.ok), 2),
+        heapPerSubscriptionKB: round((heapAfter - heapBefore) / 1024 / Math.max(1, sub.ok), 2),
+      },
+      sip: server.sip.stats(),
+    };
+  } finally {
+    await client.ask({ type: 'close' }, 'closed', 5000).catch(() => undefined);
+    client.end();
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function runSipBench(options: SipBenchOptions = DEFAULTS, progress: (line: string) => void = () => {}): Promise<object> {
+  const loadBefore = round(loadavg()[0]!, 2);
+  const runs: SipRun[] = [];
+  for (let i = 0; i < options.runs; i++) {
+    progress(`run ${i + 1} of ${options.runs}`);
+    runs.push(await runOnce(options, progress));
+  }
+  const m = {
+    registerPerSec: median(runs.map((r) => r.register.perSec)),
+    registerFailurePct: median(runs.map((r) => r.register.failurePct)),
+    subscribePerSec: median(runs.map((r) => r.subscribe.perSec)),
+    subscribeFailurePct: median(runs.map((r) => r.subscribe.failurePct)),
+    notifyP50Ms: median(runs.map((r) => r.changes.p50Ms)),
+    notifyP99Ms: median(runs.map((r) => r.changes.p99Ms)),
+    notifyMissing: median(runs.map((r) => r.changes.missing)),
+    rssPerSubscriptionKB: median(runs.map((r) => r.memory.rssPerSubscriptionKB)),
+  };
+  const met = {
+    registerPerSec: m.registerPerSec >= TARGET.registerPerSec,
+    subscribePerSec: m.subscribePerSec >= TARGET.subscribePerSec,
+    failures: m.registerFailurePct < TARGET.maxFailurePct && m.subscribeFailurePct < TARGET.maxFailurePct,
+    notifyP50: m.notifyP50Ms >= 0 && m.notifyP50Ms <= TARGET.p50Ms,
+    notifyP99: m.notifyP99Ms >= 0 && m.notifyP99Ms <= TARGET.p99Ms,
+    rssPerSubscription: m.rssPerSubscriptionKB <= TARGET.rssPerSubscriptionKB,
+  };
+  return {
+    bench: 'sip',
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, loadAvg: loadBefore },
+    options,
+    target: TARGET,
+    median: m,
+    met,
+    meetsTargets: Object.values(met).every(Boolean),
+    runs,
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const arg = (name: string, fallback: number) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i < 0 ? fallback : Number(process.argv[i + 1]);
+  };
+  const options: SipBenchOptions = {
+    users: arg('users', DEFAULTS.users),
+    subscriptions: arg('subscriptions', DEFAULTS.subscriptions),
+    changesPerSec: arg('rate', DEFAULTS.changesPerSec),
+    seconds: arg('seconds', DEFAULTS.seconds),
+    runs: arg('runs', DEFAULTS.runs),
+    concurrency: arg('concurrency', DEFAULTS.concurrency),
+    sockets: arg('sockets', DEFAULTS.sockets),
+  };
+  const report = await runSipBench(options, (line) => process.stderr.write(`${line}\n`));
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}

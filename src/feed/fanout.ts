@@ -1,0 +1,332 @@
+// Delivery (S6.2, S8.3): committed events serialised once, retained per tenant for resume, and
+// written coalesced — every `flushMs` each watcher gets at most one frame, and watchers with the
+// same scopes and the same view share its bytes. A watcher whose socket buffer is above the
+// high-water mark is not written to: it keeps only the latest event per subject and, past a
+// bound, is told to resync once it drains. Nobody waits for a slow watcher.
+import type { TenantState } from '../core/index.js';
+import type { Engine, EngineEvent } from '../engine/index.js';
+import type { Position } from './protocol.js';
+import { eventsFrame } from './protocol.js';
+import { Retention, toEntry } from './retention.js';
+import type { Entry, Scope } from './scope.js';
+import { inScope, ownRecordDiffers, scopeSource, snapshotBody } from './scope.js';
+import type { FeedAuth, Item, Subscription, Watcher } from './watcher.js';
+
+export interface FanoutOptions {
+  /** Writes are coalesced over this window. */
+  readonly flushMs: number;
+  /** A socket with more than this buffered is slow: not written to until it drains to `lowWaterBytes`. */
+  readonly highWaterBytes: number;
+  readonly lowWaterBytes: number;
+  /** A slow watcher keeps at most this many subjects' latest events, then is told to resync. */
+  readonly slowSubjectLimit: number;
+  /** Per tenant, for resume. */
+  readonly retainEvents: number;
+  readonly retainBytes: number;
+}
+
+export interface FanoutMetrics {
+  readonly feedDeliveries: { inc(value?: number): void };
+  readonly feedResyncs: { inc(value?: number): void };
+}
+
+interface TenantFeed {
+  readonly id: string;
+  readonly retention: Retention;
+  /** Committed, not yet written. */
+  pending: Entry[];
+  readonly watchers: Set<Watcher>;
+  readonly snapshots: Map<string, { epoch: string; seq: number; source: unknown; body: Buffer }>;
+}
+
+interface Frame {
+  readonly items: Item[];
+  buf?: Buffer;
+}
+
+export class Fanout {
+  private readonly tenants = new Map<string, TenantFeed>();
+  private readonly slow = new Set<Watcher>();
+  private readonly dirty = new Set<TenantFeed>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private delivered = 0;
+  /** Deliveries already added to the metric. */
+  private reported = 0;
+  private resyncs = 0;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly options: FanoutOptions,
+    private readonly metrics: FanoutMetrics,
+  ) {
+    // Tenants present now have nothing in flight: everything after their position is retained.
+    for (const id of engine.tenantIds()) this.tenantFeed(id);
+  }
+
+  /** A signed-in watcher starts getting its tenant's events (once it subscribes). */
+  join(w: Watcher, tenant: string): void {
+    this.tenantFeed(tenant).watchers.add(w);
+  }
+
+  leave(w: Watcher): void {
+    this.slow.delete(w);
+    if (w.auth !== undefined) this.tenants.get(w.auth.tenant)?.watchers.delete(w);
+  }
+
+  stats(): { watchers: number; slow: number; delivered: number; resyncs: number } {
+    let watchers = 0;
+    for (const t of this.tenants.values()) watchers += t.watchers.size;
+    return { watchers, slow: this.slow.size, delivered: this.delivered, resyncs: this.resyncs };
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+  }
+
+  /**
+   * Adds a subscription and sends what it starts with: the missed events when `resume` is still
+   * retained (S6.2), else a snapshot (marked `resync` when a resume was asked for).
+   */
+  subscribe(w: Watcher, auth: FeedAuth, id: string, scope: Scope, resume: Position | undefined): void {
+    const state = this.engine.state(auth.tenant);
+    const pos = this.engine.position(auth.tenant);
+    if (state === undefined || pos === undefined) return;
+    const t = this.tenantFeed(auth.tenant);
+    const sub: Subscription = { id, scope, fromSeq: pos.seq };
+    if (w.slow || w.socket.bufferedAmount > this.options.highWaterBytes) {
+      // Behind already (or asking faster than it reads): the snapshot comes with a resync once it drains.
+      w.subs.set(id, sub);
+      w.subscriptionsChanged();
+      this.markResync(w);
+      return;
+    }
+    // What is pending for the existing subscriptions goes first, so frames stay in seq order.
+    if (w.subs.size > 0 && t.pending.length > 0) this.write(w, this.select(state, w, t.pending, true));
+    w.cursor = Math.max(w.cursor, t.retention.lastSeq);
+    w.subs.set(id, sub);
+    w.subscriptionsChanged();
+    if (resume !== undefined) {
+      const missed = resume.epoch === pos.epoch && resume.epoch === t.retention.epoch && resume.seq <= pos.seq ? t.retention.since(resume.seq) : undefined;
+      if (missed !== undefined) {
+        sub.fromSeq = Math.max(t.retention.lastSeq, resume.seq);
+        w.sendJson({ type: 'resumed', id, epoch: pos.epoch, from: resume.seq, seq: sub.fromSeq });
+        const only: Reader = { auth, cursor: resume.seq, subs: new Map([[id, { id, scope, fromSeq: resume.seq }]]) };
+        const frame = this.select(state, only, missed, true);
+        if (frame.items.length > 0) this.send(w, frame);
+        return;
+      }
+      // S6.2: that position is no longer retained (or another epoch): a fresh snapshot.
+      this.countResync();
+    }
+    this.sendSnapshot(w, t, state, pos, sub, resume !== undefined);
+  }
+
+  private sendSnapshot(w: Watcher, t: TenantFeed, state: TenantState, pos: Position, sub: Subscription, resync: boolean): void {
+    const auth = w.auth!;
+    const full = auth.role === 'admin';
+    let body: Buffer;
+    if (!full && ownRecordDiffers(state, sub.scope, auth)) {
+      body = Buffer.from(snapshotBody(state, sub.scope, pos.epoch, pos.seq, { full, ...(auth.userId !== undefined ? { selfId: auth.userId } : {}) }));
+    } else {
+      // Watchers of the same scope at the same position share the snapshot's bytes.
+      const key = `${sub.scope.key}|${full ? 'f' : 'r'}`;
+      const source = scopeSource(state, sub.scope);
+      const cached = t.snapshots.get(key);
+      if (cached !== undefined && cached.seq === pos.seq && cached.epoch === pos.epoch && cached.source === source) body = cached.body;
+      else {
+        body = Buffer.from(snapshotBody(state, sub.scope, pos.epoch, pos.seq, { full }));
+        if (t.snapshots.size >= 32) t.snapshots.clear();
+        t.snapshots.set(key, { epoch: pos.epoch, seq: pos.seq, source, body });
+      }
+    }
+    sub.fromSeq = pos.seq;
+    if (w.socket.readyState !== w.socket.OPEN) return;
+    // One message in two fragments: the watcher's own head, then the shared body.
+    w.socket.send(`{"type":"snapshot","id":${JSON.stringify(sub.id)},${resync ? '"resync":true,' : ''}`, { fin: false });
+    w.socket.send(body, { binary: false, fin: true });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Events
+
+  private tenantFeed(id: string, firstEvent?: EngineEvent): TenantFeed {
+    let t = this.tenants.get(id);
+    if (t === undefined) {
+      const pos = this.engine.position(id) ?? { epoch: '', seq: 0 };
+      const retention =
+        firstEvent !== undefined
+          ? new Retention(firstEvent.epoch, firstEvent.seq - 1, this.options.retainEvents, this.options.retainBytes)
+          : new Retention(pos.epoch, pos.seq, this.options.retainEvents, this.options.retainBytes);
+      t = { id, retention, pending: [], watchers: new Set(), snapshots: new Map() };
+      this.tenants.set(id, t);
+    }
+    return t;
+  }
+
+  /** Committed events, in order: serialised once, retained for resume, written at the next flush. */
+  publish(events: readonly EngineEvent[]): void {
+    for (const e of events) {
+      const t = this.tenantFeed(e.tenant, e);
+      if (e.epoch !== t.retention.epoch) {
+        // The sequence restarted (S6.1): what watchers hold is from another epoch.
+        t.retention.reset(e.epoch, e.seq - 1);
+        t.pending = [];
+        for (const w of t.watchers) if (w.subs.size > 0) this.markResync(w);
+      }
+      const entry = toEntry(e);
+      t.retention.push(entry);
+      if (t.watchers.size === 0) continue;
+      t.pending.push(entry);
+      this.dirty.add(t);
+    }
+    if (this.dirty.size > 0) this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer !== undefined || this.stopped) return;
+    this.flushTimer = setTimeout(() => this.flush(), this.options.flushMs);
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    // Slow watchers that drained first: their backlog is older than this flush's events.
+    for (const w of this.slow) this.recover(w);
+    for (const t of this.dirty) {
+      const batch = t.pending;
+      t.pending = [];
+      const state = this.engine.state(t.id);
+      if (state !== undefined && batch.length > 0) this.deliver(t, state, batch);
+    }
+    this.dirty.clear();
+    if (this.delivered > this.reported) {
+      this.metrics.feedDeliveries.inc(this.delivered - this.reported);
+      this.reported = this.delivered;
+    }
+    if (this.slow.size > 0) this.scheduleFlush();
+  }
+
+  private deliver(t: TenantFeed, state: TenantState, batch: readonly Entry[]): void {
+    const firstSeq = batch[0]!.seq;
+    let redactable: Set<string> | undefined;
+    for (const e of batch) if (e.redacted !== undefined) (redactable ??= new Set()).add(e.subject);
+    const frames = new Map<string, Frame>();
+    for (const w of t.watchers) {
+      if (w.subs.size === 0) continue;
+      let custom = w.cursor >= firstSeq;
+      if (!custom) for (const s of w.subs.values()) if (s.fromSeq >= firstSeq) custom = true;
+      let frame: Frame;
+      if (custom) frame = this.select(state, w, batch, true, redactable);
+      else {
+        // Watchers with the same scopes and the same view (S2.7) share one frame.
+        const key = `${w.scopeKey}#${variantOf(w, redactable)}`;
+        let shared = frames.get(key);
+        if (shared === undefined) frames.set(key, (shared = this.select(state, w, batch, false, redactable)));
+        frame = shared;
+      }
+      if (frame.items.length > 0) this.write(w, frame);
+    }
+  }
+
+  /** The batch's events in any of the watcher's scopes, as this watcher may see them. */
+  private select(state: TenantState, w: Reader, batch: readonly Entry[], checkSeq: boolean, redactable?: Set<string>): Frame {
+    if (redactable === undefined) for (const e of batch) if (e.redacted !== undefined) (redactable ??= new Set()).add(e.subject);
+    const variant = variantOf(w, redactable);
+    const items: Item[] = [];
+    for (const e of batch) {
+      if (checkSeq && e.seq <= w.cursor) continue;
+      let wanted = false;
+      for (const s of w.subs.values()) {
+        if (checkSeq && e.seq <= s.fromSeq) continue;
+        if (inScope(state, s.scope, e)) {
+          wanted = true;
+          break;
+        }
+      }
+      if (!wanted) continue;
+      const json = e.redacted === undefined || variant === 'f' || variant === `s:${e.subject}` ? e.json : e.redacted;
+      items.push({ key: e.key, seq: e.seq, json });
+    }
+    return { items };
+  }
+
+  private write(w: Watcher, frame: Frame): void {
+    if (frame.items.length === 0) return;
+    if (!w.slow && w.socket.bufferedAmount > this.options.highWaterBytes) {
+      w.slow = true;
+      w.latest = new Map();
+      this.slow.add(w);
+    }
+    if (w.slow) return this.keepLatest(w, frame.items);
+    this.send(w, frame);
+  }
+
+  private send(w: Watcher, frame: Frame): void {
+    if (w.socket.readyState !== w.socket.OPEN) return;
+    frame.buf ??= eventsFrame(frame.items.map((i) => i.json));
+    w.socket.send(frame.buf, { binary: false });
+    this.delivered += frame.items.length;
+  }
+
+  /** S6.2: a watcher that falls behind keeps the latest event per subject, superseded ones skipped. */
+  private keepLatest(w: Watcher, items: readonly Item[]): void {
+    if (w.resyncPending) return;
+    const latest = (w.latest ??= new Map());
+    for (const i of items) {
+      latest.delete(i.key); // re-inserted: the map stays in order of the latest seq
+      latest.set(i.key, i);
+    }
+    if (latest.size > this.options.slowSubjectLimit) this.markResync(w);
+  }
+
+  private markResync(w: Watcher): void {
+    if (!w.resyncPending) this.countResync();
+    w.resyncPending = true;
+    w.latest = undefined;
+    w.slow = true;
+    this.slow.add(w);
+    this.scheduleFlush();
+  }
+
+  private countResync(): void {
+    this.resyncs++;
+    this.metrics.feedResyncs.inc();
+  }
+
+  /** A slow watcher whose socket drained: its latest events, or resync and fresh snapshots. */
+  private recover(w: Watcher): void {
+    if (w.closed || w.auth === undefined) {
+      this.slow.delete(w);
+      return;
+    }
+    if (w.socket.bufferedAmount > this.options.lowWaterBytes) return;
+    this.slow.delete(w);
+    w.slow = false;
+    const latest = w.latest;
+    w.latest = undefined;
+    if (w.resyncPending) {
+      w.resyncPending = false;
+      const t = this.tenantFeed(w.auth.tenant);
+      const state = this.engine.state(t.id);
+      const pos = this.engine.position(t.id);
+      if (state === undefined || pos === undefined) return;
+      w.sendJson({ type: 'resync', reason: 'behind', epoch: pos.epoch, seq: pos.seq });
+      w.cursor = Math.max(w.cursor, t.retention.lastSeq);
+      for (const sub of w.subs.values()) this.sendSnapshot(w, t, state, pos, sub, true);
+      return;
+    }
+    if (latest !== undefined && latest.size > 0) this.send(w, { items: [...latest.values()] });
+  }
+}
+
+/** What selecting events for a watcher needs to know about it. */
+type Reader = Pick<Watcher, 'auth' | 'subs' | 'cursor'>;
+
+/** S2.7: 'f' sees every destination; 's:<id>' only their own; 'r' none. */
+function variantOf(w: Reader, redactable: Set<string> | undefined): string {
+  const auth = w.auth!;
+  if (redactable === undefined || auth.role === 'admin') return 'f';
+  if (auth.userId !== undefined && redactable.has(auth.userId)) return `s:${auth.userId}`;
+  return 'r';
+}

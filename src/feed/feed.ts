@@ -1,0 +1,295 @@
+// The live feed (S6.2) at /api/v1/stream: WebSocket watchers sign in, subscribe to a tenant, a
+// group, a queue or users, get a snapshot tagged (epoch, seq), then every later committed event in
+// scope (delivery, coalescing and slow watchers: fanout.ts). App sessions (S1.4) ride on the
+// socket: heartbeats are app activity; a dropped socket is not a sign-out. Protocol: docs/feed.md.
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { RawData, WebSocket } from 'ws';
+import type { Command, ErrorCode } from '../core/index.js';
+import type { Engine } from '../engine/index.js';
+import { Fanout } from './fanout.js';
+import type { FanoutMetrics, FanoutOptions } from './fanout.js';
+import type { ClientMessage, Position, ProtocolError, ScopeRequest } from './protocol.js';
+import { CLOSE_GOING_AWAY, CLOSE_SIGNED_OUT, CLOSE_UNAUTHENTICATED, error, errorFrame, parseMessage } from './protocol.js';
+import { resolveScope } from './scope.js';
+import type { FeedAuth } from './watcher.js';
+import { Watcher } from './watcher.js';
+
+export interface FeedOptions extends FanoutOptions {
+  readonly path: string;
+  /** Larger client frames get SWB_ERR_BODY_TOO_LARGE; beyond `hardMaxMessageBytes` the socket closes (1009). */
+  readonly maxMessageBytes: number;
+  readonly hardMaxMessageBytes: number;
+  readonly maxSubscriptions: number;
+  /** A socket that sent no credential by then is closed with 4401. */
+  readonly authTimeoutMs: number;
+  readonly pingIntervalMs: number;
+  /** Heartbeats closer together than this are not dispatched, unless they report new activity. */
+  readonly heartbeatMinMs: number;
+}
+
+export const FEED_DEFAULTS: FeedOptions = {
+  path: '/api/v1/stream',
+  flushMs: 15,
+  highWaterBytes: 1024 * 1024,
+  lowWaterBytes: 128 * 1024,
+  slowSubjectLimit: 5000,
+  retainEvents: 10_000,
+  retainBytes: 16 * 1024 * 1024,
+  maxMessageBytes: 64 * 1024,
+  hardMaxMessageBytes: 1024 * 1024,
+  maxSubscriptions: 16,
+  authTimeoutMs: 10_000,
+  pingIntervalMs: 30_000,
+  heartbeatMinMs: 1000,
+};
+
+/** The metrics the feed updates (src/http/metrics.ts has them; passed in by the composition root). */
+export interface FeedMetrics extends FanoutMetrics {
+  readonly watchers: { inc(value?: number): void; dec(value?: number): void };
+}
+
+export interface FeedLog {
+  warn(obj: object, msg: string): void;
+}
+
+export interface FeedDeps {
+  readonly engine: Engine;
+  /** A bearer token or API key → who it is, or undefined when it is not valid. */
+  readonly authenticate: (credential: string) => FeedAuth | undefined;
+  readonly metrics?: FeedMetrics;
+  readonly log?: FeedLog;
+  readonly options?: Partial<FeedOptions>;
+}
+
+export interface FeedStats {
+  readonly sockets: number;
+  readonly watchers: number;
+  readonly slow: number;
+  readonly delivered: number;
+  readonly resyncs: number;
+}
+
+const NO_METRICS: FeedMetrics = { watchers: { inc() {}, dec() {} }, feedDeliveries: { inc() {} }, feedResyncs: { inc() {} } };
+
+export class Feed {
+  readonly options: FeedOptions;
+  private readonly engine: Engine;
+  private readonly metrics: FeedMetrics;
+  private readonly wss: WebSocketServer;
+  private readonly fanout: Fanout;
+  private readonly sockets = new Set<Watcher>();
+  private readonly unlisten: () => void;
+  private server: HttpServer | undefined;
+  private readonly pingTimer: NodeJS.Timeout;
+  private closing = false;
+
+  constructor(private readonly deps: FeedDeps) {
+    this.options = { ...FEED_DEFAULTS, ...deps.options };
+    this.engine = deps.engine;
+    this.metrics = deps.metrics ?? NO_METRICS;
+    this.wss = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: this.options.hardMaxMessageBytes });
+    this.fanout = new Fanout(this.engine, this.options, this.metrics);
+    this.unlisten = this.engine.listen({ onEvents: (events) => this.fanout.publish(events) });
+    this.pingTimer = setInterval(() => this.ping(), this.options.pingIntervalMs);
+    this.pingTimer.unref();
+  }
+
+  /** Serves the feed on `server`'s upgrade requests for the feed's path. */
+  attach(server: HttpServer): void {
+    this.server = server;
+    server.on('upgrade', this.onUpgrade);
+  }
+
+  stats(): FeedStats {
+    return { sockets: this.sockets.size, ...this.fanout.stats() };
+  }
+
+  /** Closes every socket (1001), waiting briefly for them to go. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.unlisten();
+    this.server?.off('upgrade', this.onUpgrade);
+    clearInterval(this.pingTimer);
+    this.fanout.stop();
+    const open = [...this.sockets];
+    for (const w of open) w.socket.close(CLOSE_GOING_AWAY, 'server stopping');
+    const deadline = Date.now() + 500;
+    while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    for (const w of this.sockets) w.socket.terminate();
+    this.wss.close();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Connections
+
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (path !== this.options.path) {
+      // Another surface may serve its own upgrades; with none, nothing else answers this one.
+      if (this.server !== undefined && this.server.listenerCount('upgrade') === 1) refuseUpgrade(socket, 404, 'SWB_ERR_NOT_FOUND', `There is no WebSocket at ${path.slice(0, 200)}; the live feed is at ${this.options.path}.`);
+      return;
+    }
+    if (this.closing) return refuseUpgrade(socket, 503, 'SWB_ERR_UNAVAILABLE', 'The server is stopping; try again shortly.');
+    let credential: string | undefined;
+    const header = req.headers.authorization;
+    if (header !== undefined) credential = /^Bearer +(\S+)$/.exec(header)?.[1] ?? '';
+    else if (q >= 0) credential = new URLSearchParams(url.slice(q + 1)).get('token') ?? undefined;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, credential));
+  };
+
+  private onConnection(ws: WebSocket, credential: string | undefined): void {
+    const w = new Watcher(ws);
+    this.sockets.add(w);
+    this.metrics.watchers.inc();
+    ws.on('message', (data, isBinary) => this.onMessage(w, data, isBinary));
+    ws.on('close', () => this.onClose(w));
+    ws.on('error', () => {}); // a socket error ends in 'close'
+    ws.on('pong', () => (w.alive = true));
+    if (credential !== undefined) this.signIn(w, credential);
+    else w.authTimer = setTimeout(() => this.reject(w, 'Send {"type":"auth","token":…} first, or connect with a bearer token.'), this.options.authTimeoutMs);
+  }
+
+  private signIn(w: Watcher, credential: string): void {
+    const auth = credential === '' ? undefined : this.deps.authenticate(credential);
+    if (auth === undefined || !this.engine.hasTenant(auth.tenant)) return this.reject(w);
+    if (w.authTimer !== undefined) clearTimeout(w.authTimer);
+    w.authTimer = undefined;
+    w.auth = auth;
+    this.fanout.join(w, auth.tenant);
+    if (auth.actor.kind === 'user' && auth.userId !== undefined) {
+      // S1.4: a signed-in user's socket is an app session; heartbeats keep it and report activity.
+      w.sessionId = `feed-${randomBytes(12).toString('base64url')}`;
+      void this.command(w, { type: 'session.start', userId: auth.userId, sessionId: w.sessionId });
+    }
+    w.sendJson({ type: 'authenticated', tenant: auth.tenant, role: auth.role, ...(auth.userId !== undefined ? { userId: auth.userId } : {}), ...(w.sessionId !== undefined ? { sessionId: w.sessionId } : {}) });
+  }
+
+  private reject(w: Watcher, message?: string): void {
+    this.sendError(w, error('SWB_ERR_UNAUTHENTICATED', message));
+    w.socket.close(CLOSE_UNAUTHENTICATED, 'unauthenticated');
+  }
+
+  private onClose(w: Watcher): void {
+    // Decision (docs/rules.md S1.5): a dropped socket is not a sign-out; its session times out.
+    w.closed = true;
+    if (w.authTimer !== undefined) clearTimeout(w.authTimer);
+    this.sockets.delete(w);
+    this.fanout.leave(w);
+    this.metrics.watchers.dec();
+  }
+
+  private ping(): void {
+    for (const w of this.sockets) {
+      if (!w.alive) {
+        w.socket.terminate();
+        continue;
+      }
+      w.alive = false;
+      w.socket.ping();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Client messages
+
+  private onMessage(w: Watcher, data: RawData, isBinary: boolean): void {
+    if (w.closed || this.closing) return;
+    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    if (buf.length > this.options.maxMessageBytes) return this.sendError(w, error('SWB_ERR_BODY_TOO_LARGE', `A message may be at most ${this.options.maxMessageBytes} bytes.`));
+    if (isBinary) return this.sendError(w, error('SWB_ERR_VALIDATION', 'Send JSON in text frames.'));
+    const parsed = parseMessage(buf.toString('utf8'));
+    if (w.auth === undefined) {
+      if (parsed.ok && parsed.message.type === 'auth') return this.signIn(w, parsed.message.token);
+      return this.reject(w, 'Send {"type":"auth","token":…} first, or connect with a bearer token.');
+    }
+    if (!parsed.ok) return this.sendError(w, parsed);
+    this.handle(w, w.auth, parsed.message);
+  }
+
+  private handle(w: Watcher, auth: FeedAuth, m: ClientMessage): void {
+    switch (m.type) {
+      case 'auth':
+        return this.sendError(w, error('SWB_ERR_VALIDATION', 'This socket is already signed in.'));
+      case 'subscribe':
+        return this.subscribe(w, auth, m.id, m.scope, m.resume);
+      case 'unsubscribe':
+        w.subs.delete(m.id);
+        w.subscriptionsChanged();
+        return w.sendJson({ type: 'unsubscribed', id: m.id });
+      case 'heartbeat':
+        return void this.heartbeat(w, auth, m.active);
+      case 'signout':
+        return void this.signOut(w, auth);
+    }
+  }
+
+  private async heartbeat(w: Watcher, auth: FeedAuth, active: boolean): Promise<void> {
+    if (w.sessionId === undefined || auth.userId === undefined) {
+      return this.sendError(w, error('SWB_ERR_FORBIDDEN', 'Only a signed-in user has an app session to keep alive; an API key sends no heartbeats.'));
+    }
+    const now = this.engine.now();
+    // Frequent heartbeats add nothing unless they bring activity after inactivity.
+    if (now - w.lastBeatAt < this.options.heartbeatMinMs && !(active && !w.lastBeatActive)) return;
+    w.lastBeatAt = now;
+    w.lastBeatActive = active;
+    const beat: Command = { type: 'session.heartbeat', userId: auth.userId, sessionId: w.sessionId, active };
+    let out = await this.command(w, beat);
+    if (out === 'SWB_ERR_SESSION_NOT_FOUND' && !w.closed && w.sessionId !== undefined) {
+      // S1.4: the session timed out (no heartbeat for sessionTimeoutSec) but the socket is here: start a new one.
+      await this.command(w, { type: 'session.start', userId: auth.userId, sessionId: w.sessionId });
+      out = await this.command(w, beat);
+    }
+    if (out !== undefined && out !== 'failed') this.sendError(w, error(out));
+  }
+
+  private async signOut(w: Watcher, auth: FeedAuth): Promise<void> {
+    const sessionId = w.sessionId;
+    if (sessionId === undefined || auth.userId === undefined) return this.sendError(w, error('SWB_ERR_FORBIDDEN', 'Only a signed-in user has an app session to sign out of.'));
+    w.sessionId = undefined;
+    // S1.5: signing out ends the session (and may set absent); a session that already timed out is gone.
+    await this.command(w, { type: 'session.end', userId: auth.userId, sessionId });
+    w.sendJson({ type: 'signedout' });
+    w.socket.close(CLOSE_SIGNED_OUT, 'signed out');
+  }
+
+  /** Dispatches for the watcher's tenant: undefined when done, else the refusal code (or 'failed'). */
+  private async command(w: Watcher, command: Command): Promise<ErrorCode | 'failed' | undefined> {
+    try {
+      const out = await this.engine.dispatch(w.auth!.tenant, command);
+      return out.ok ? undefined : (out.code as ErrorCode);
+    } catch (e) {
+      this.deps.log?.warn({ err: e, command: command.type }, 'feed command not committed');
+      return 'failed';
+    }
+  }
+
+  private subscribe(w: Watcher, auth: FeedAuth, id: string, request: ScopeRequest, resume: Position | undefined): void {
+    const state = this.engine.state(auth.tenant);
+    if (state === undefined) return this.sendError(w, error('SWB_ERR_TENANT_NOT_FOUND', undefined, undefined, id));
+    const scope = resolveScope(state, request, id);
+    if ('code' in scope) return this.sendError(w, scope);
+    if (!w.subs.has(id) && w.subs.size >= this.options.maxSubscriptions) {
+      return this.sendError(w, error('SWB_ERR_VALIDATION', `A socket may hold at most ${this.options.maxSubscriptions} subscriptions.`, undefined, id));
+    }
+    this.fanout.subscribe(w, auth, id, scope, resume);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private sendError(w: Watcher, e: ProtocolError): void {
+    // A client that sends without reading gets no more error frames than the buffer holds.
+    if (w.socket.readyState === w.socket.OPEN && w.socket.bufferedAmount <= this.options.highWaterBytes) w.socket.send(errorFrame(e));
+  }
+}
+
+function refuseUpgrade(socket: Duplex, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ error: { code, message } });
+  const reason = status === 404 ? 'Not Found' : 'Service Unavailable';
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+}

@@ -1,0 +1,63 @@
+// One connected feed socket: who it is, what it subscribed to, and how far behind it is.
+import type { Actor, Role, TenantId, UserId } from '../core/index.js';
+import type { WebSocket } from 'ws';
+import type { Scope } from './scope.js';
+
+/** Who a feed credential belongs to; the composition root injects how to find out. */
+export interface FeedAuth {
+  readonly tenant: TenantId;
+  readonly actor: Actor;
+  readonly role: Role;
+  /** The signed-in user; undefined for API keys (which have no app session). */
+  readonly userId?: UserId;
+}
+
+export interface Subscription {
+  readonly id: string;
+  readonly scope: Scope;
+  /** Events at or below this seq are already in what the watcher was sent (snapshot or resume). */
+  fromSeq: number;
+}
+
+/** An event picked for one watcher: the serialised form it may see (S2.7) and its supersede key. */
+export interface Item {
+  readonly key: string;
+  readonly seq: number;
+  readonly json: string;
+}
+
+export class Watcher {
+  auth: FeedAuth | undefined;
+  readonly subs = new Map<string, Subscription>();
+  /** The subscriptions' keys, sorted: watchers with the same one share a frame per flush. */
+  scopeKey = '';
+  /** Entries at or below this seq were already handled for every subscription. */
+  cursor = 0;
+  /** S6.2: behind (socket buffer above the high-water mark); keeps only the latest per subject. */
+  slow = false;
+  latest: Map<string, Item> | undefined;
+  /** Fell too far behind: gets `resync` and fresh snapshots once it has drained. */
+  resyncPending = false;
+  /** S1.4: the app session this socket holds, for signed-in users. */
+  sessionId: string | undefined;
+  lastBeatAt = -Infinity;
+  lastBeatActive = false;
+  authTimer: NodeJS.Timeout | undefined;
+  /** Answered the last ping. */
+  alive = true;
+  closed = false;
+
+  constructor(readonly socket: WebSocket) {}
+
+  /** A small protocol frame (not for events: those are pre-serialised and shared). */
+  sendJson(frame: object): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(frame));
+  }
+
+  subscriptionsChanged(): void {
+    this.scopeKey = [...this.subs.values()]
+      .map((s) => s.scope.key)
+      .sort()
+      .join('|');
+  }
+}

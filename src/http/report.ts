@@ -1,0 +1,122 @@
+// S6.5: time in each status per day in the tenant's time zone. Pure functions over the history
+// rows; local days come from Intl.DateTimeFormat, so a day is 23 or 25 hours long on the days
+// the clocks change.
+
+export interface StatusChange {
+  readonly at: number;
+  readonly status: string;
+}
+
+export interface DayTotals {
+  /** The local date, YYYY-MM-DD. */
+  readonly date: string;
+  /** Milliseconds spent in each status that day, within the window. */
+  readonly statusMs: Record<string, number>;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** Whether the name is an IANA time zone this runtime knows. */
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    formatter(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Wall {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
+}
+
+function wall(at: number, timeZone: string): Wall {
+  const parts: Record<string, number> = {};
+  for (const p of formatter(timeZone).formatToParts(at)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!, second: parts.second! };
+}
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+/** The local date of an instant, YYYY-MM-DD. */
+export function localDate(at: number, timeZone: string): string {
+  const w = wall(at, timeZone);
+  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}`;
+}
+
+/** How far local wall-clock time is ahead of UTC at an instant, in ms. */
+function offsetMs(at: number, timeZone: string): number {
+  const w = wall(at, timeZone);
+  const whole = at - (((at % 1000) + 1000) % 1000);
+  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - whole;
+}
+
+/** The first instant after `at` that falls on the next local date. */
+export function nextLocalMidnight(at: number, timeZone: string): number {
+  const today = localDate(at, timeZone);
+  const w = wall(at, timeZone);
+  const midnight = Date.UTC(w.year, w.month - 1, w.day + 1);
+  // Local midnight is wall time minus the offset in force then; two rounds settle a change of offset.
+  let guess = midnight - offsetMs(at, timeZone);
+  for (let i = 0; i < 2; i++) guess = midnight - offsetMs(guess, timeZone);
+  if (guess > at && localDate(guess, timeZone) !== today && localDate(guess - 1, timeZone) === today) return guess;
+  // Midnight does not exist that day (a clock change at midnight): search for the day's first instant.
+  let lo = at;
+  let hi = at + 50 * 3600_000;
+  while (hi - lo > 1) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    if (localDate(mid, timeZone) === today) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+/**
+ * Time in each status per local day over [from, to). `initial` is the status in force at `from`
+ * (undefined: none yet, e.g. the user did not exist); `changes` are the changes after it, in order.
+ * Every local day the window touches is listed, in order.
+ */
+export function timeInStatusPerDay(initial: string | undefined, changes: readonly StatusChange[], from: number, to: number, timeZone: string): DayTotals[] {
+  const days: DayTotals[] = [];
+  const add = (status: string | undefined, start: number, end: number): void => {
+    for (let a = start; a < end; ) {
+      const date = localDate(a, timeZone);
+      const b = Math.min(end, nextLocalMidnight(a, timeZone));
+      let day = days[days.length - 1];
+      if (day === undefined || day.date !== date) {
+        day = { date, statusMs: {} };
+        days.push(day);
+      }
+      if (status !== undefined) day.statusMs[status] = (day.statusMs[status] ?? 0) + (b - a);
+      a = b;
+    }
+  };
+  let cursor = from;
+  let status = initial;
+  for (const c of changes) {
+    if (c.at < from) {
+      status = c.status;
+      continue;
+    }
+    if (c.at >= to) break;
+    add(status, cursor, c.at);
+    cursor = c.at;
+    status = c.status;
+  }
+  add(status, cursor, to);
+  return days;
+}

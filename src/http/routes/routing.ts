@@ -1,0 +1,94 @@
+// S3, S9.5: POST /route answers what would happen to a call right now, with the rules that
+// applied, from the same pure function call control uses. It changes nothing.
+import { Type } from 'typebox';
+import { route } from '../../core/index.js';
+import type { CallRequest, Decision, RouteTarget, TenantState } from '../../core/index.js';
+import type { AuthContext } from '../accounts.js';
+import { HttpRefusal } from '../errors.js';
+import { groupRef, queueRef, tenantState, userRef } from '../lookup.js';
+import { Extension, PhoneNumber, Ref } from '../schemas.js';
+import type { App, HttpContext } from '../server.js';
+import { tenantAuth } from '../server.js';
+
+const closed = { additionalProperties: false } as const;
+
+const RouteBody = Type.Object(
+  {
+    from: Type.Optional(Type.Union([Type.Object({ user: Ref }, closed), Type.Object({ external: PhoneNumber }, closed)])),
+    to: Type.Union([
+      Type.Object({ user: Ref }, closed),
+      Type.Object({ group: Ref }, closed),
+      Type.Object({ queue: Ref }, closed),
+      Type.Object({ extension: Extension }, closed),
+      Type.Object({ external: PhoneNumber }, closed),
+    ]),
+  },
+  closed,
+);
+
+type To = { user: string } | { group: string } | { queue: string } | { extension: string } | { external: string };
+
+/** The target in core terms; a user, group or queue must exist in the caller's tenant (S5.2). */
+function target(state: TenantState, to: To): RouteTarget {
+  if ('user' in to) return { kind: 'user', id: userRef(state, to.user).id };
+  if ('group' in to) return { kind: 'group', id: groupRef(state, to.group).id };
+  if ('queue' in to) return { kind: 'queue', id: queueRef(state, to.queue).config.id };
+  if ('extension' in to) return { kind: 'extension', extension: to.extension };
+  return { kind: 'external', number: to.external };
+}
+
+const HIDDEN = '(hidden)';
+const hide = (text: string, secret: string): string => (secret === '' ? text : text.split(secret).join(HIDDEN));
+
+/**
+ * S2.7: only the user themself and admins see a forwarding destination. For anyone else the
+ * decision says that a user forwards, not where to, and stops there.
+ */
+export function withoutOthersForwarding(d: Decision, viewer: AuthContext): Decision {
+  if (viewer.role === 'admin') return d;
+  switch (d.outcome) {
+    case 'forward': {
+      if (d.target.kind === 'user' && d.target.id === viewer.userId) return d.next ? { ...d, next: withoutOthersForwarding(d.next, viewer) } : d;
+      const { next: _next, ...rest } = d;
+      return { ...rest, to: HIDDEN, explanation: d.explanation.map((e) => ({ ...e, text: hide(e.text, d.to) })) };
+    }
+    case 'ring': {
+      const secrets = d.ring.filter((r) => r.kind === 'external' && r.forwardedFrom !== undefined && r.forwardedFrom !== viewer.userId).map((r) => r.number ?? '');
+      if (secrets.length === 0) return d;
+      return {
+        ...d,
+        ring: d.ring.map((r) => (r.kind === 'external' && r.forwardedFrom !== undefined && r.forwardedFrom !== viewer.userId ? { ...r, number: HIDDEN } : r)),
+        explanation: d.explanation.map((e) => ({ ...e, text: secrets.reduce(hide, e.text) })),
+      };
+    }
+    case 'action':
+      return d.next ? { ...d, next: withoutOthersForwarding(d.next, viewer) } : d;
+    default:
+      return d;
+  }
+}
+
+export function routingRoutes(app: App, ctx: HttpContext): void {
+  app.post(
+    '/api/v1/route',
+    {
+      schema: {
+        summary: 'What would happen to this call now (S3): devices to ring with their delays, or the action, and the rules that applied. Changes nothing.',
+        tags: ['routing'],
+        body: RouteBody,
+      },
+    },
+    async (request) => {
+      const auth = tenantAuth(request);
+      const state = tenantState(ctx, auth);
+      const { from, to } = request.body;
+      const call: CallRequest = {
+        to: target(state, to),
+        ...(from === undefined ? {} : 'user' in from ? { from: { userId: userRef(state, from.user).id } } : { from: { external: from.external } }),
+      };
+      const out = route(state, call, ctx.now());
+      if (!out.ok) throw HttpRefusal.of(out);
+      return { decision: withoutOthersForwarding(out.decision, auth) };
+    },
+  );
+}

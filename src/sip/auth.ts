@@ -1,0 +1,113 @@
+// Who sent a request: digest authentication against the tenant's realm (S7.1). The credential
+// decides the registration kind (S1.1): the user's SIP password → `app`, the terminal password →
+// `terminal`. Failed attempts are limited per source address (S5.4).
+import type { TenantId, UserId } from '../core/index.js';
+import type { DeviceKind } from '../core/index.js';
+import { NonceIssuer, challenge, credentialsFrom, digestResponse, sameDigest } from './digest.js';
+import { parseDigest } from './headers.js';
+import type { Incoming } from './request.js';
+
+/** What the composition root tells the SIP server about tenants and credentials. */
+export interface SipDirectory {
+  /** The tenant served under a SIP domain (or this server's own address); its realm is its SIP domain. */
+  tenantForDomain(host: string): { readonly tenant: TenantId; readonly domain: string } | undefined;
+  /** HA1 = md5("<extension>:<sipDomain>:<password>") for the user's SIP and terminal passwords. */
+  credentials(tenant: TenantId, userId: UserId): { readonly sipHa1?: string | null; readonly terminalHa1?: string | null } | undefined;
+}
+
+export type AuthOutcome =
+  | { readonly ok: true; readonly userId: UserId; readonly extension: string; readonly kind: Extract<DeviceKind, 'app' | 'terminal'> }
+  | { readonly ok: false; readonly status: 401 | 403; readonly reason: string; readonly headers: readonly (readonly [string, string])[]; readonly failed: boolean };
+
+/** Failures per key in a sliding window, bounded in keys. */
+export class FailureWindow {
+  private readonly hits = new Map<string, number[]>();
+
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+    private readonly maxKeys = 50_000,
+  ) {}
+
+  private recent(key: string, now: number): number[] {
+    const list = this.hits.get(key);
+    if (list === undefined) return [];
+    const kept = list.filter((t) => t > now - this.windowMs);
+    if (kept.length === 0) this.hits.delete(key);
+    else if (kept.length !== list.length) this.hits.set(key, kept);
+    return kept;
+  }
+
+  blocked(key: string, now: number): boolean {
+    return this.recent(key, now).length >= this.max;
+  }
+
+  fail(key: string, now: number): void {
+    if (!this.hits.has(key) && this.hits.size >= this.maxKeys) {
+      const oldest = this.hits.keys().next().value;
+      if (oldest !== undefined) this.hits.delete(oldest);
+    }
+    this.hits.set(key, [...this.recent(key, now), now]);
+  }
+}
+
+export interface AuthenticatorOptions {
+  readonly directory: SipDirectory;
+  readonly nonces: NonceIssuer;
+  readonly now: () => number;
+  /** Users by extension in a tenant (the engine's directory). */
+  readonly userByExtension: (tenant: TenantId, extension: string) => UserId | undefined;
+  readonly maxFailuresPerMinute?: number;
+  readonly onFailure?: () => void;
+}
+
+export class Authenticator {
+  private readonly failures: FailureWindow;
+
+  constructor(private readonly options: AuthenticatorOptions) {
+    this.failures = new FailureWindow(options.maxFailuresPerMinute ?? 20, 60_000);
+  }
+
+  private challengeOf(realm: string, stale: boolean): AuthOutcome {
+    return { ok: false, status: 401, reason: 'Unauthorized', headers: [['WWW-Authenticate', challenge(realm, this.options.nonces.issue(realm), stale)]], failed: false };
+  }
+
+  private refuse(address: string, reason: string): AuthOutcome {
+    this.failures.fail(address, this.options.now());
+    this.options.onFailure?.();
+    return { ok: false, status: 403, reason, headers: [], failed: true };
+  }
+
+  authenticate(inc: Incoming, tenant: TenantId, realm: string): AuthOutcome {
+    const address = inc.flow.address;
+    // S5.4: an address with too many failures is refused before any check (no oracle).
+    if (this.failures.blocked(address, this.options.now())) return { ok: false, status: 403, reason: 'Forbidden (too many failed attempts)', headers: [], failed: false };
+    let params: ReadonlyMap<string, string> | undefined;
+    for (const h of inc.req.headers) {
+      if (h.key !== 'authorization' && h.key !== 'proxy-authorization') continue;
+      const p = parseDigest(h.value);
+      if (p !== undefined && p.get('realm') === realm) {
+        params = p;
+        break;
+      }
+    }
+    if (params === undefined) return this.challengeOf(realm, false);
+    const c = credentialsFrom(params);
+    if (c === undefined) return this.challengeOf(realm, false);
+    if (c.algorithm !== undefined && c.algorithm.toUpperCase() !== 'MD5') return this.challengeOf(realm, false);
+    if (c.qop !== undefined && c.qop !== 'auth') return this.challengeOf(realm, false);
+    const userId = this.options.userByExtension(tenant, c.username);
+    const creds = userId === undefined ? undefined : this.options.directory.credentials(tenant, userId);
+    if (userId === undefined || creds === undefined) return this.refuse(address, 'Forbidden');
+    let kind: 'app' | 'terminal' | undefined;
+    if (creds.sipHa1 && sameDigest(digestResponse(creds.sipHa1, inc.req.method, c), c.response)) kind = 'app';
+    else if (creds.terminalHa1 && sameDigest(digestResponse(creds.terminalHa1, inc.req.method, c), c.response)) kind = 'terminal';
+    if (kind === undefined) return this.refuse(address, 'Forbidden');
+    // The password is right: a nonce that is old, or not ours (e.g. from before a restart, the
+    // secret is per process), only asks for a fresh one (RFC 7616 §3.3 stale=true).
+    if (this.options.nonces.check(c.nonce, realm) !== 'ok') return this.challengeOf(realm, true);
+    // RFC 7616 §3.4: a nonce-count that does not rise is a replay: ask again with a fresh nonce.
+    if (!this.options.nonces.acceptCount(c.nonce, c.username, c.qop === undefined ? undefined : c.nc)) return this.challengeOf(realm, true);
+    return { ok: true, userId, extension: c.username, kind };
+  }
+}

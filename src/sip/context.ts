@@ -1,0 +1,33 @@
+// What the registrar, presence server and publication handler share: the engine, the directory,
+// the authenticator and a way to answer a request.
+import type { TenantId } from '../core/index.js';
+import type { Engine } from '../engine/index.js';
+import type { Authenticator, SipDirectory } from './auth.js';
+import type { HeaderList } from './message.js';
+import type { Incoming } from './request.js';
+
+export interface SipCounters {
+  /** Failed digest attempts (wrong password, unknown user). */
+  authFailure(): void;
+  notifySent(): void;
+  request(method: string, status: number): void;
+}
+
+export interface SipContext {
+  readonly engine: Engine;
+  readonly directory: SipDirectory;
+  readonly auth: Authenticator;
+  readonly counters: SipCounters;
+  /** Wall-clock milliseconds (the engine's clock, so leases and expiries agree). */
+  now(): number;
+  reply(inc: Incoming, status: number, reason: string, headers?: HeaderList, body?: string, toTag?: string): void;
+  log(level: 'debug' | 'info' | 'warn', detail: Record<string, unknown>, message: string): void;
+}
+
+/** The tenant a request is addressed to, by the host of a URI (S5.2: a domain names one tenant). */
+export function tenantOf(ctx: SipContext, host: string): { tenant: TenantId; domain: string } | undefined {
+  return ctx.directory.tenantForDomain(host);
+}
+
+export const ALLOW = 'REGISTER, SUBSCRIBE, PUBLISH, OPTIONS';
+export const ALLOW_EVENTS = 'presence, dialog';

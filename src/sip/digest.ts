@@ -1,0 +1,123 @@
+// Digest authentication (RFC 2617 / RFC 7616 with MD5, qop=auth; RFC 3261 §22). Nonces are
+// stateless: a timestamp and random bytes signed with a server secret, so any nonce we issued can
+// be checked without remembering it, and an old one is answered with stale=true. The only state
+// is the last nonce-count seen per (nonce, user), so a replayed request is refused.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomHex } from './random.js';
+
+export const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
+
+export type NonceCheck = 'ok' | 'stale' | 'invalid';
+
+export interface DigestOptions {
+  readonly secret?: Buffer;
+  readonly nonceTtlMs?: number;
+  readonly now: () => number;
+}
+
+export interface DigestCredentials {
+  readonly username: string;
+  readonly realm: string;
+  readonly nonce: string;
+  readonly uri: string;
+  readonly response: string;
+  readonly qop?: string;
+  readonly nc?: string;
+  readonly cnonce?: string;
+  readonly algorithm?: string;
+  readonly opaque?: string;
+}
+
+export function credentialsFrom(params: ReadonlyMap<string, string>): DigestCredentials | undefined {
+  const username = params.get('username');
+  const realm = params.get('realm');
+  const nonce = params.get('nonce');
+  const uri = params.get('uri');
+  const response = params.get('response');
+  if (username === undefined || realm === undefined || nonce === undefined || uri === undefined || response === undefined) return undefined;
+  const out: { -readonly [K in keyof DigestCredentials]: DigestCredentials[K] } = { username, realm, nonce, uri, response };
+  for (const k of ['qop', 'nc', 'cnonce', 'algorithm', 'opaque'] as const) {
+    const v = params.get(k);
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+/** The expected `response` for a request, given the stored HA1 = md5(user:realm:password). */
+export function digestResponse(ha1: string, method: string, c: DigestCredentials): string {
+  const ha2 = md5(`${method}:${c.uri}`);
+  if (c.qop === undefined) return md5(`${ha1}:${c.nonce}:${ha2}`);
+  return md5(`${ha1}:${c.nonce}:${c.nc ?? ''}:${c.cnonce ?? ''}:${c.qop}:${ha2}`);
+}
+
+export function sameDigest(a: string, b: string): boolean {
+  const x = Buffer.from(a.toLowerCase());
+  const y = Buffer.from(b.toLowerCase());
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export class NonceIssuer {
+  private readonly secret: Buffer;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  /** Last nonce-count per `nonce \0 user`, dropped once the nonce is past its lifetime. */
+  private readonly counts = new Map<string, { nc: number; issuedAt: number }>();
+
+  constructor(options: DigestOptions) {
+    this.secret = options.secret ?? randomBytes(32);
+    this.ttlMs = options.nonceTtlMs ?? 300_000;
+    this.now = options.now;
+  }
+
+  issue(realm: string): string {
+    const ts = this.now().toString(36);
+    const rand = randomHex(12);
+    return `${ts}.${rand}.${this.sign(ts, rand, realm)}`;
+  }
+
+  private sign(ts: string, rand: string, realm: string): string {
+    return createHmac('sha256', this.secret).update(`${ts}.${rand}.${realm}`).digest('base64url').slice(0, 22);
+  }
+
+  /** Was this nonce issued by us for this realm, and is it still fresh? */
+  check(nonce: string, realm: string): NonceCheck {
+    const parts = nonce.split('.');
+    if (parts.length !== 3) return 'invalid';
+    const [ts, rand, mac] = parts as [string, string, string];
+    const expected = this.sign(ts, rand, realm);
+    if (mac.length !== expected.length || !timingSafeEqual(Buffer.from(mac), Buffer.from(expected))) return 'invalid';
+    const issuedAt = parseInt(ts, 36);
+    if (!Number.isFinite(issuedAt) || this.now() - issuedAt > this.ttlMs || issuedAt > this.now() + 1000) return 'stale';
+    return 'ok';
+  }
+
+  /**
+   * RFC 7616 §3.4: the nonce-count rises with every request that reuses a nonce; a count that
+   * does not rise is a replay. Records the count when it is accepted. Without qop (RFC 2069
+   * clients) a nonce is good for one request only.
+   */
+  acceptCount(nonce: string, user: string, nc: string | undefined): boolean {
+    const n = nc === undefined ? 1 : /^[0-9a-fA-F]{8}$/.test(nc) ? parseInt(nc, 16) : NaN;
+    if (!(n >= 1)) return false;
+    const key = `${nonce}\u0000${user}`;
+    const last = this.counts.get(key);
+    if (last !== undefined && n <= last.nc) return false;
+    this.counts.set(key, { nc: n, issuedAt: parseInt(nonce.split('.')[0]!, 36) });
+    return true;
+  }
+
+  /** Forgets counts of nonces that can no longer be used. */
+  sweep(): void {
+    const oldest = this.now() - this.ttlMs;
+    for (const [k, v] of this.counts) if (v.issuedAt < oldest) this.counts.delete(k);
+  }
+
+  get tracked(): number {
+    return this.counts.size;
+  }
+}
+
+/** The WWW-Authenticate value of a challenge. */
+export function challenge(realm: string, nonce: string, stale: boolean): string {
+  return `Digest realm="${realm}", nonce="${nonce}", algorithm=MD5, qop="auth"${stale ? ', stale=true' : ''}`;
+}

@@ -1,0 +1,259 @@
+// SIP messages as plain data: parse raw bytes into a request or response, serialize one back.
+// RFC 3261 §7 (message format), §7.3.1 (folding, compact forms), §18.3 (framing). A protocol
+// failure is a value carrying the SIP status to answer with (400, 413, 505), never a throw.
+
+export interface SipHeader {
+  /** Lower-case long form (`via`, `call-id`): compact forms are expanded when parsing. */
+  readonly key: string;
+  /** The name as it goes on the wire. */
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface SipRequest {
+  readonly kind: 'request';
+  readonly method: string;
+  readonly uri: string;
+  readonly headers: readonly SipHeader[];
+  readonly body: Buffer;
+}
+
+export interface SipResponse {
+  readonly kind: 'response';
+  readonly status: number;
+  readonly reason: string;
+  readonly headers: readonly SipHeader[];
+  readonly body: Buffer;
+}
+
+export type SipMessage = SipRequest | SipResponse;
+
+/** A message that could not be parsed; `headers` holds what was read, to answer with when possible. */
+export interface ParseFailure {
+  readonly ok: false;
+  readonly status: number;
+  readonly reason: string;
+  readonly isRequest: boolean;
+  readonly headers: readonly SipHeader[];
+}
+
+export type ParseResult = { readonly ok: true; readonly message: SipMessage } | ParseFailure;
+
+/** RFC 3261 §7.3.3 compact forms, and the ones later RFCs added (RFC 6665 o/u, RFC 3515 r…). */
+const COMPACT: Readonly<Record<string, string>> = {
+  i: 'call-id',
+  m: 'contact',
+  e: 'content-encoding',
+  l: 'content-length',
+  c: 'content-type',
+  f: 'from',
+  s: 'subject',
+  k: 'supported',
+  t: 'to',
+  v: 'via',
+  o: 'event',
+  u: 'allow-events',
+  r: 'refer-to',
+  b: 'referred-by',
+  x: 'session-expires',
+  a: 'accept-contact',
+  j: 'reject-contact',
+  d: 'request-disposition',
+  y: 'identity',
+  n: 'identity-info',
+};
+
+const CANONICAL: Readonly<Record<string, string>> = {
+  'call-id': 'Call-ID',
+  cseq: 'CSeq',
+  'www-authenticate': 'WWW-Authenticate',
+  'sip-etag': 'SIP-ETag',
+  'sip-if-match': 'SIP-If-Match',
+  'mime-version': 'MIME-Version',
+};
+
+const NAMES = new Map<string, string>();
+
+/** The wire name of a header key: `content-length` → `Content-Length`. */
+export function headerName(key: string): string {
+  let name = NAMES.get(key);
+  if (name === undefined) {
+    name = CANONICAL[key] ?? key.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+    // Bounded: unknown header names from peers do not grow it without limit.
+    if (NAMES.size < 1000) NAMES.set(key, name);
+  }
+  return name;
+}
+
+export function headerKey(name: string): string {
+  const lower = name.toLowerCase();
+  return COMPACT[lower] ?? lower;
+}
+
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+const MAX_HEADERS = 256;
+const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
+const SIP_VERSION = 'SIP/2.0';
+
+/** Headers with one value only: more than one is a malformed message (RFC 4475 §3.1.2.11 multi01). */
+const SINGLE = new Set(['call-id', 'cseq', 'from', 'to', 'max-forwards', 'content-length', 'content-type', 'expires']);
+
+function failure(status: number, reason: string, isRequest: boolean, headers: readonly SipHeader[]): ParseFailure {
+  return { ok: false, status, reason, isRequest, headers };
+}
+
+/** Where the header section ends: the index of the empty line and the length of its terminator. */
+export function headerEnd(buf: Buffer, from = 0): { at: number; length: number } | undefined {
+  const crlf = buf.indexOf('\r\n\r\n', from, 'latin1');
+  const lf = buf.indexOf('\n\n', from, 'latin1');
+  if (crlf < 0 && lf < 0) return undefined;
+  if (crlf >= 0 && (lf < 0 || crlf < lf)) return { at: crlf, length: 4 };
+  return { at: lf, length: 2 };
+}
+
+/**
+ * Parses one message. `stream` says it came over TCP already framed by Content-Length (the body
+ * given is exactly the body); over UDP the datagram may carry trailing bytes past Content-Length,
+ * which are discarded (§18.3), and a Content-Length larger than the datagram is an error.
+ */
+export function parseMessage(buf: Buffer, options: { stream?: boolean } = {}): ParseResult {
+  if (buf.length > MAX_MESSAGE_BYTES) return failure(413, 'Message Too Large', true, []);
+  const end = headerEnd(buf);
+  const head = (end === undefined ? buf : buf.subarray(0, end.at)).toString('utf8');
+  const rest = end === undefined ? Buffer.alloc(0) : buf.subarray(end.at + end.length);
+  const lines = head.split(/\r?\n/);
+  const start = lines[0] ?? '';
+  const isRequest = !start.startsWith('SIP/');
+
+  // Unfold continuation lines (§7.3.1): a line starting with whitespace continues the previous.
+  const headers: SipHeader[] = [];
+  let bad: string | undefined;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line === '') continue;
+    if (line[0] === ' ' || line[0] === '\t') {
+      const last = headers.pop();
+      if (last === undefined) {
+        bad ??= 'Continuation line without a header';
+        continue;
+      }
+      headers.push({ ...last, value: `${last.value} ${line.trim()}`.trim() });
+      continue;
+    }
+    const colon = line.indexOf(':');
+    const name = colon < 0 ? '' : line.slice(0, colon).trimEnd();
+    if (colon < 0 || !TOKEN.test(name)) {
+      bad ??= 'Malformed header line';
+      continue;
+    }
+    if (headers.length >= MAX_HEADERS) return failure(413, 'Too Many Headers', isRequest, headers);
+    const key = headerKey(name);
+    headers.push({ key, name: headerName(key), value: line.slice(colon + 1).trim() });
+  }
+  if (end === undefined && !options.stream) bad ??= 'No empty line after the headers';
+
+  let method = '';
+  let uri = '';
+  let status = 0;
+  let reason = '';
+  if (isRequest) {
+    // Request-Line = Method SP Request-URI SP SIP-Version: exactly one space each (RFC 4475 §3.1.2.7, 3.1.2.8).
+    const m = /^([^ \t]+) ([^ \t]+) ([^ \t]+)$/.exec(start);
+    if (m === null) return failure(400, 'Malformed Request-Line', true, headers);
+    method = m[1]!;
+    uri = m[2]!;
+    if (!TOKEN.test(method)) return failure(400, 'Malformed Method', true, headers);
+    if (m[3] !== SIP_VERSION) return /^SIP\/\d+\.\d+$/i.test(m[3]!) && m[3]!.toUpperCase() !== SIP_VERSION ? failure(505, 'Version Not Supported', true, headers) : failure(400, 'Malformed SIP-Version', true, headers);
+    if (!/^[A-Za-z][A-Za-z0-9+\-.]*:/.test(uri) || uri.includes('<') || uri.includes('>')) return failure(400, 'Malformed Request-URI', true, headers);
+  } else {
+    // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (an empty phrase is allowed).
+    const m = /^SIP\/2\.0 ([1-6][0-9][0-9])(?: (.*))?$/.exec(start);
+    if (m === null) return failure(400, 'Malformed Status-Line', false, headers);
+    status = Number(m[1]);
+    reason = m[2] ?? '';
+  }
+  if (bad !== undefined) return failure(400, bad, isRequest, headers);
+
+  for (const key of SINGLE) {
+    let n = 0;
+    for (const h of headers) if (h.key === key) n++;
+    if (n > 1) return failure(400, `More than one ${headerName(key)} header`, isRequest, headers);
+  }
+
+  let body = rest;
+  const cl = headers.find((h) => h.key === 'content-length');
+  if (cl !== undefined) {
+    if (!/^[0-9]{1,9}$/.test(cl.value)) return failure(400, 'Malformed Content-Length', isRequest, headers);
+    const length = Number(cl.value);
+    if (length > MAX_MESSAGE_BYTES) return failure(413, 'Message Too Large', isRequest, headers);
+    if (length > rest.length) return failure(400, 'Content-Length larger than the body', isRequest, headers);
+    body = rest.subarray(0, length);
+  } else if (options.stream) {
+    body = Buffer.alloc(0);
+  }
+
+  const message: SipMessage = isRequest ? { kind: 'request', method, uri, headers, body } : { kind: 'response', status, reason, headers, body };
+  return { ok: true, message };
+}
+
+/** The first value of a header (the whole line value, not split at commas). */
+export function header(msg: { readonly headers: readonly SipHeader[] }, key: string): string | undefined {
+  for (const h of msg.headers) if (h.key === key) return h.value;
+  return undefined;
+}
+
+/**
+ * Every value of a list header (Via, Contact, Route, Allow…): separate header lines and
+ * comma-separated values alike (§7.3.1), splitting at commas outside quotes and angle brackets.
+ */
+export function headerValues(msg: { readonly headers: readonly SipHeader[] }, key: string): string[] {
+  const out: string[] = [];
+  for (const h of msg.headers) if (h.key === key) for (const v of splitList(h.value)) out.push(v);
+  return out;
+}
+
+export function splitList(value: string): string[] {
+  const out: string[] = [];
+  let quoted = false;
+  let angle = false;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (quoted) {
+      if (c === '\\') i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === '<') angle = true;
+    else if (c === '>') angle = false;
+    else if (c === ',' && !angle) {
+      const part = value.slice(start, i).trim();
+      if (part !== '') out.push(part);
+      start = i + 1;
+    }
+  }
+  const last = value.slice(start).trim();
+  if (last !== '') out.push(last);
+  return out;
+}
+
+export type HeaderList = readonly (readonly [string, string])[];
+
+/** Serializes a response; Content-Length is computed from the body. */
+export function serializeResponse(status: number, reason: string, headers: HeaderList, body: string | Buffer = ''): Buffer {
+  return serialize(`SIP/2.0 ${status} ${reason}`, headers, body);
+}
+
+export function serializeRequest(method: string, uri: string, headers: HeaderList, body: string | Buffer = ''): Buffer {
+  return serialize(`${method} ${uri} SIP/2.0`, headers, body);
+}
+
+function serialize(startLine: string, headers: HeaderList, body: string | Buffer): Buffer {
+  const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  let head = `${startLine}\r\n`;
+  for (const [name, value] of headers) {
+    if (name.toLowerCase() === 'content-length') continue;
+    head += `${name}: ${value}\r\n`;
+  }
+  head += `Content-Length: ${payload.length}\r\n\r\n`;
+  return payload.length === 0 ? Buffer.from(head, 'utf8') : Buffer.concat([Buffer.from(head, 'utf8'), payload]);
+}

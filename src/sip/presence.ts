@@ -1,0 +1,372 @@
+// S7.2 The presence server (RFC 6665 subscriptions; RFC 3856 `presence`, RFC 4235 `dialog`).
+// A watcher in the tenant subscribes to a user; the subscription gets a NOTIFY at once, then one
+// whenever what its document shows changes (S6.4), coalesced per subscription: the first change
+// goes out at once, later ones wait for the previous NOTIFY's answer and a short window. A NOTIFY
+// that times out is retried later; only a 481 ends the subscription (RFC 6665 §4.2.2).
+import type { PresenceRecord, TenantId, UserId } from '../core/index.js';
+import type { EngineEvent } from '../engine/index.js';
+import type { BlfState } from './bodies/dialog-info.js';
+import { blfState, dialogInfoDocument } from './bodies/dialog-info.js';
+import { pidfDocument, pidfKey, pidfView } from './bodies/pidf.js';
+import type { SipContext } from './context.js';
+import { ALLOW_EVENTS, tenantOf } from './context.js';
+import { parseDelta, parseNameAddr, parseParams, parseUri } from './headers.js';
+import { header, headerValues, serializeRequest } from './message.js';
+import type { Outgoing } from './outgoing.js';
+import type { Incoming } from './request.js';
+import { newTag } from './request.js';
+import type { Flow } from './transport.js';
+
+export type EventPackage = 'presence' | 'dialog';
+
+export interface PresenceOptions {
+  readonly minExpiresSec: number;
+  readonly maxExpiresSec: number;
+  readonly defaultExpiresSec: number;
+  /** Changes closer together than this share one NOTIFY. */
+  readonly coalesceMs: number;
+  readonly maxSubscriptions: number;
+}
+
+export const DEFAULT_PRESENCE: PresenceOptions = { minExpiresSec: 60, maxExpiresSec: 3600, defaultExpiresSec: 3600, coalesceMs: 5, maxSubscriptions: 500_000 };
+
+interface Subscription {
+  readonly tenant: TenantId;
+  readonly domain: string;
+  readonly target: UserId;
+  readonly extension: string;
+  readonly watcher: UserId;
+  readonly event: EventPackage;
+  readonly eventId: string | undefined;
+  readonly callId: string;
+  readonly localTag: string;
+  readonly remoteTag: string;
+  /** The SUBSCRIBE's To (our From) and From (our To, with the watcher's tag). */
+  readonly localParty: string;
+  readonly remoteParty: string;
+  remoteTarget: string;
+  readonly routes: readonly string[] | undefined;
+  readonly flow: Flow;
+  fallback: { host: string; port: number } | undefined;
+  remoteCSeq: number;
+  localCSeq: number;
+  expiresAt: number;
+  expiry: NodeJS.Timeout | undefined;
+  version: number;
+  lastKey: string | undefined;
+  inFlight: boolean;
+  dirty: boolean;
+  lastSentAt: number;
+  hold: NodeJS.Timeout | undefined;
+  retryMs: number;
+  ended: boolean;
+}
+
+export interface SubscriptionView {
+  readonly event: EventPackage;
+  readonly target: UserId;
+  readonly watcher: UserId;
+  readonly expiresAt: number;
+  readonly transport: string;
+  readonly remote: string;
+}
+
+const ACCEPTS: Readonly<Record<EventPackage, string>> = { presence: 'application/pidf+xml', dialog: 'application/dialog-info+xml' };
+
+export class PresenceServer {
+  private readonly byDialog = new Map<string, Subscription>();
+  private readonly byTarget = new Map<string, Set<Subscription>>();
+  private readonly byWatcher = new Map<string, Set<Subscription>>();
+  /** The last committed record of each watched user (what NOTIFYs show). */
+  private readonly latest = new Map<string, PresenceRecord>();
+
+  constructor(
+    private readonly ctx: SipContext,
+    private readonly out: Outgoing,
+    private readonly options: PresenceOptions = DEFAULT_PRESENCE,
+  ) {}
+
+  get size(): number {
+    return this.byDialog.size;
+  }
+
+  /** Subscriptions to a user and by a user (operator view). */
+  subscriptions(tenant: TenantId, userId: UserId): { watchedBy: SubscriptionView[]; watching: SubscriptionView[] } {
+    const view = (s: Subscription): SubscriptionView => ({ event: s.event, target: s.target, watcher: s.watcher, expiresAt: s.expiresAt, transport: s.flow.transport, remote: `${s.flow.address}:${s.flow.port}` });
+    const key = `${tenant}\u0000${userId}`;
+    return { watchedBy: [...(this.byTarget.get(key) ?? [])].map(view), watching: [...(this.byWatcher.get(key) ?? [])].map(view) };
+  }
+
+  /** Committed events: a NOTIFY for every subscription whose user changed. */
+  onEvents(events: readonly EngineEvent[]): void {
+    for (const e of events) {
+      if (e.type !== 'presence.changed') continue;
+      const key = `${e.tenant}\u0000${e.subject}`;
+      const subs = this.byTarget.get(key);
+      if (subs === undefined) continue;
+      if (e.removed) {
+        for (const s of [...subs]) this.terminate(s, 'noresource');
+        this.latest.delete(key);
+        continue;
+      }
+      this.latest.set(key, e.value);
+      for (const s of subs) this.changed(s);
+    }
+  }
+
+  async handle(inc: Incoming): Promise<void> {
+    const { ctx } = this;
+    const eventRaw = header(inc.req, 'event') ?? '';
+    const semi = eventRaw.indexOf(';');
+    const pkg = (semi < 0 ? eventRaw : eventRaw.slice(0, semi)).trim().toLowerCase();
+    if (pkg !== 'presence' && pkg !== 'dialog') return ctx.reply(inc, 489, 'Bad Event', [['Allow-Events', ALLOW_EVENTS]]);
+    const eventId = semi < 0 ? undefined : parseParams(eventRaw.slice(semi))?.get('id');
+    const expiresRaw = header(inc.req, 'expires');
+    const requested = expiresRaw === undefined ? this.options.defaultExpiresSec : parseDelta(expiresRaw);
+    if (requested === undefined) return ctx.reply(inc, 400, 'Bad Request: Expires');
+
+    if (inc.toTag !== undefined) return this.refresh(inc, pkg, requested);
+
+    const t = tenantOf(ctx, inc.ruri.host);
+    if (t === undefined) return ctx.reply(inc, 404, 'Not Found (unknown domain)');
+    // S5.2: the watcher authenticates in the target's tenant, so a watcher sees their own tenant only.
+    const auth = ctx.auth.authenticate(inc, t.tenant, t.domain);
+    if (!auth.ok) return ctx.reply(inc, auth.status, auth.reason, auth.headers);
+    const state = ctx.engine.state(t.tenant);
+    const target = inc.ruri.user === undefined ? undefined : state?.byExtension.get(inc.ruri.user);
+    const record = target === undefined ? undefined : state?.users.get(target)?.presence;
+    if (target === undefined || record === undefined) return ctx.reply(inc, 404, 'Not Found');
+    const accept = headerValues(inc.req, 'accept');
+    if (accept.length > 0 && !accept.some((a) => acceptable(a, ACCEPTS[pkg]))) return ctx.reply(inc, 406, 'Not Acceptable', [['Accept', ACCEPTS[pkg]]]);
+    if (requested > 0 && requested < this.options.minExpiresSec) return ctx.reply(inc, 423, 'Interval Too Brief', [['Min-Expires', String(this.options.minExpiresSec)]]);
+    const contact = parseNameAddr(headerValues(inc.req, 'contact')[0] ?? '');
+    if (contact === undefined || contact.star || parseUri(contact.uri) === undefined) return ctx.reply(inc, 400, 'Bad Request: Contact');
+    if (inc.fromTag === undefined) return ctx.reply(inc, 400, 'Bad Request: From tag');
+    if (this.byDialog.size >= this.options.maxSubscriptions) return ctx.reply(inc, 503, 'Service Unavailable', [['Retry-After', '60']]);
+
+    const expiresSec = Math.min(requested, this.options.maxExpiresSec);
+    const localTag = newTag();
+    const routes = headerValues(inc.req, 'record-route');
+    const sub: Subscription = {
+      tenant: t.tenant,
+      domain: t.domain,
+      target,
+      extension: inc.ruri.user!,
+      watcher: auth.userId,
+      event: pkg,
+      eventId,
+      callId: inc.callId,
+      localTag,
+      remoteTag: inc.fromTag,
+      localParty: `${inc.rawTo};tag=${localTag}`,
+      remoteParty: inc.rawFrom,
+      remoteTarget: contact.uri,
+      routes: routes.length > 0 ? routes : undefined,
+      flow: inc.flow,
+      fallback: fallbackOf(contact.uri),
+      remoteCSeq: inc.cseq.seq,
+      localCSeq: 0,
+      expiresAt: ctx.now() + expiresSec * 1000,
+      expiry: undefined,
+      version: 0,
+      lastKey: undefined,
+      inFlight: false,
+      dirty: false,
+      lastSentAt: 0,
+      hold: undefined,
+      retryMs: 0,
+      ended: false,
+    };
+    ctx.reply(inc, 200, 'OK', [['Expires', String(expiresSec)], ['Contact', this.out.contact(inc.flow)], ['Allow-Events', ALLOW_EVENTS]], '', localTag);
+    if (expiresSec === 0) {
+      // A fetch (RFC 6665 §4.4.3): one NOTIFY with the state, and no subscription.
+      sub.ended = true;
+      this.notify(sub, 'timeout');
+      return;
+    }
+    this.add(sub);
+    this.notify(sub);
+  }
+
+  private refresh(inc: Incoming, pkg: EventPackage, requested: number): void {
+    const { ctx } = this;
+    const sub = this.byDialog.get(`${inc.callId}\u0000${inc.toTag}`);
+    if (sub === undefined || sub.remoteTag !== inc.fromTag || sub.event !== pkg) return ctx.reply(inc, 481, 'Subscription Does Not Exist');
+    // RFC 3261 §12.2.2: a lower CSeq in a dialog is out of order.
+    if (inc.cseq.seq <= sub.remoteCSeq) return ctx.reply(inc, 500, 'Server Internal Error (CSeq out of order)', [['Retry-After', '1']]);
+    sub.remoteCSeq = inc.cseq.seq;
+    if (requested > 0 && requested < this.options.minExpiresSec) return ctx.reply(inc, 423, 'Interval Too Brief', [['Min-Expires', String(this.options.minExpiresSec)]]);
+    const contact = parseNameAddr(headerValues(inc.req, 'contact')[0] ?? '');
+    if (contact !== undefined && !contact.star && parseUri(contact.uri) !== undefined) {
+      sub.remoteTarget = contact.uri;
+      sub.fallback = fallbackOf(contact.uri);
+    }
+    const expiresSec = Math.min(requested, this.options.maxExpiresSec);
+    ctx.reply(inc, 200, 'OK', [['Expires', String(expiresSec)], ['Contact', this.out.contact(sub.flow)]]);
+    if (expiresSec === 0) {
+      // RFC 6665 §4.2.1.4: unsubscribing gets a final NOTIFY with the current state.
+      this.terminate(sub, undefined);
+      return;
+    }
+    sub.expiresAt = ctx.now() + expiresSec * 1000;
+    this.arm(sub);
+    // §4.2.1.2: a refresh is answered with a NOTIFY of the current state.
+    this.notify(sub, null, true);
+  }
+
+  private add(sub: Subscription): void {
+    this.byDialog.set(`${sub.callId}\u0000${sub.localTag}`, sub);
+    const t = `${sub.tenant}\u0000${sub.target}`;
+    const w = `${sub.tenant}\u0000${sub.watcher}`;
+    let set = this.byTarget.get(t);
+    if (set === undefined) this.byTarget.set(t, (set = new Set()));
+    set.add(sub);
+    let ws = this.byWatcher.get(w);
+    if (ws === undefined) this.byWatcher.set(w, (ws = new Set()));
+    ws.add(sub);
+    this.arm(sub);
+  }
+
+  private remove(sub: Subscription): void {
+    sub.ended = true;
+    if (sub.expiry !== undefined) clearTimeout(sub.expiry);
+    if (sub.hold !== undefined) clearTimeout(sub.hold);
+    this.byDialog.delete(`${sub.callId}\u0000${sub.localTag}`);
+    const t = `${sub.tenant}\u0000${sub.target}`;
+    const w = `${sub.tenant}\u0000${sub.watcher}`;
+    const set = this.byTarget.get(t);
+    set?.delete(sub);
+    if (set?.size === 0) {
+      this.byTarget.delete(t);
+      this.latest.delete(t);
+    }
+    const ws = this.byWatcher.get(w);
+    ws?.delete(sub);
+    if (ws?.size === 0) this.byWatcher.delete(w);
+  }
+
+  private arm(sub: Subscription): void {
+    if (sub.expiry !== undefined) clearTimeout(sub.expiry);
+    sub.expiry = setTimeout(() => this.terminate(sub, 'timeout'), Math.max(0, sub.expiresAt - this.ctx.now()));
+    sub.expiry.unref();
+  }
+
+  /** Ends a subscription with a final NOTIFY (`terminated`, with a reason when one applies). */
+  private terminate(sub: Subscription, reason: string | undefined): void {
+    if (sub.ended) return;
+    this.remove(sub);
+    this.notify(sub, reason ?? null, true, true);
+  }
+
+  private changed(sub: Subscription): void {
+    if (sub.ended) return;
+    if (sub.inFlight || sub.hold !== undefined) {
+      sub.dirty = true;
+      return;
+    }
+    const wait = sub.lastSentAt + this.options.coalesceMs - this.ctx.now();
+    if (wait > 0) {
+      sub.dirty = true;
+      sub.hold = setTimeout(() => {
+        sub.hold = undefined;
+        if (sub.dirty) this.changed(sub);
+      }, wait);
+      return;
+    }
+    sub.dirty = false;
+    this.notify(sub);
+  }
+
+  private record(sub: Subscription): PresenceRecord | undefined {
+    return this.latest.get(`${sub.tenant}\u0000${sub.target}`) ?? this.ctx.engine.state(sub.tenant)?.users.get(sub.target)?.presence;
+  }
+
+  /**
+   * Sends a NOTIFY with the current state. `reason` set (or null with `final`) sends the
+   * terminating one; `force` sends even when the document would show nothing new.
+   */
+  private notify(sub: Subscription, reason?: string | null, force = false, final = false): void {
+    const record = this.record(sub);
+    const ending = final || (reason !== undefined && reason !== null);
+    const entity = `sip:${sub.extension}@${sub.domain}`;
+    let body = '';
+    let key: string | undefined;
+    if (record !== undefined) {
+      if (sub.event === 'presence') {
+        const view = pidfView(record);
+        key = pidfKey(view);
+        if (key !== sub.lastKey || force || ending || sub.lastKey === undefined) body = pidfDocument(view, entity, sub.extension);
+      } else {
+        const state: BlfState = blfState(record);
+        key = state;
+        if (key !== sub.lastKey || force || ending || sub.lastKey === undefined) body = dialogInfoDocument(state, entity, `swb-${sub.extension}`, sub.version++);
+      }
+      if (body === '') return;
+    }
+    sub.lastKey = key;
+    const remaining = Math.max(0, Math.round((sub.expiresAt - this.ctx.now()) / 1000));
+    const subState = ending ? `terminated${reason ? `;reason=${reason}` : ''}` : `active;expires=${remaining}`;
+    const headers: [string, string][] = [];
+    sub.localCSeq++;
+    const build = (via: string): Buffer => {
+      headers.length = 0;
+      headers.push(['Via', via], ['Max-Forwards', '70']);
+      for (const r of sub.routes ?? []) headers.push(['Route', r]);
+      headers.push(
+        ['From', sub.localParty],
+        ['To', sub.remoteParty],
+        ['Call-ID', sub.callId],
+        ['CSeq', `${sub.localCSeq} NOTIFY`],
+        ['Contact', this.out.contact(sub.flow)],
+        ['Event', sub.eventId !== undefined ? `${sub.event};id=${sub.eventId}` : sub.event],
+        ['Subscription-State', subState],
+      );
+      if (body !== '') headers.push(['Content-Type', ACCEPTS[sub.event]]);
+      return serializeRequest('NOTIFY', sub.remoteTarget, headers, body);
+    };
+    sub.inFlight = !ending;
+    sub.lastSentAt = this.ctx.now();
+    this.ctx.counters.notifySent();
+    this.out.request(sub.flow, sub.flow.transport === 'tcp' ? sub.fallback : undefined, build, (outcome) => {
+      if (ending || sub.ended) return;
+      sub.inFlight = false;
+      const status = outcome.type === 'response' ? outcome.response.status : 408;
+      if (status === 481) {
+        // RFC 6665 §4.2.2: the subscriber has no such subscription: it ends, without a NOTIFY.
+        this.remove(sub);
+        return;
+      }
+      if (status >= 200 && status < 300) {
+        sub.retryMs = 0;
+        if (sub.dirty) this.changed(sub);
+        return;
+      }
+      // A timeout or another failure is not fatal: send the state again later.
+      sub.retryMs = Math.min(Math.max(sub.retryMs * 2, 2000), 60_000);
+      sub.lastKey = undefined;
+      sub.dirty = true;
+      sub.hold = setTimeout(() => {
+        sub.hold = undefined;
+        this.changed(sub);
+      }, sub.retryMs);
+      sub.hold.unref();
+    });
+  }
+
+  stop(): void {
+    for (const sub of this.byDialog.values()) {
+      if (sub.expiry !== undefined) clearTimeout(sub.expiry);
+      if (sub.hold !== undefined) clearTimeout(sub.hold);
+    }
+  }
+}
+
+function acceptable(range: string, type: string): boolean {
+  const r = range.split(';')[0]!.trim().toLowerCase();
+  return r === type || r === '*/*' || r === `${type.split('/')[0]}/*`;
+}
+
+function fallbackOf(uri: string): { host: string; port: number } | undefined {
+  const u = parseUri(uri);
+  return u === undefined || u.host === '' ? undefined : { host: u.host.replace(/^\[|\]$/g, ''), port: u.port ?? 5060 };
+}

@@ -1,0 +1,173 @@
+// S7.1 The registrar (RFC 3261 §10.3). Each binding of an address of record is a registration
+// fact in the engine (S1.1) whose expiry is its lease (S9.3): the engine ends it, so there is no
+// timer here. The binding id is a hash of tenant, user and contact URI, so a refresh or an
+// unregister after a restart finds the same registration; the contact URIs themselves are kept in
+// memory only (for the 200's Contact list and the operator view).
+import { createHash } from 'node:crypto';
+import type { TenantId, UserId } from '../core/index.js';
+import type { SipContext } from './context.js';
+import { tenantOf } from './context.js';
+import type { NameAddr } from './headers.js';
+import { parseDelta, parseNameAddr, parseUri } from './headers.js';
+import { header, headerValues } from './message.js';
+import type { Incoming } from './request.js';
+
+export interface Binding {
+  readonly id: string;
+  readonly uri: string;
+  readonly kind: 'app' | 'terminal';
+  readonly callId: string;
+  readonly cseq: number;
+  readonly expiresAt: number;
+  readonly transport: string;
+  readonly source: string;
+  readonly userAgent?: string;
+}
+
+export interface RegistrarOptions {
+  readonly minExpiresSec: number;
+  readonly maxExpiresSec: number;
+  readonly defaultExpiresSec: number;
+  readonly maxBindingsPerUser: number;
+}
+
+export const DEFAULT_REGISTRAR: RegistrarOptions = { minExpiresSec: 60, maxExpiresSec: 3600, defaultExpiresSec: 3600, maxBindingsPerUser: 10 };
+
+const SIP_REGISTRATION = 'sip-';
+
+export function bindingId(tenant: TenantId, userId: UserId, uri: string): string {
+  return SIP_REGISTRATION + createHash('sha1').update(`${tenant}\u0000${userId}\u0000${uri}`).digest('base64url').slice(0, 16);
+}
+
+export class Registrar {
+  private readonly bindings = new Map<string, Binding[]>();
+
+  constructor(
+    private readonly ctx: SipContext,
+    private readonly options: RegistrarOptions = DEFAULT_REGISTRAR,
+  ) {}
+
+  /** The live bindings of a user. */
+  list(tenant: TenantId, userId: UserId): readonly Binding[] {
+    const key = `${tenant}\u0000${userId}`;
+    const all = this.bindings.get(key);
+    if (all === undefined) return [];
+    const now = this.ctx.now();
+    const live = all.filter((b) => b.expiresAt > now);
+    if (live.length !== all.length) this.put(key, live);
+    return live;
+  }
+
+  private put(key: string, list: Binding[]): void {
+    if (list.length === 0) this.bindings.delete(key);
+    else this.bindings.set(key, list);
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const list of this.bindings.values()) n += list.length;
+    return n;
+  }
+
+  /** Drops bindings whose lease ran out (the engine already ended them). */
+  sweep(): void {
+    const now = this.ctx.now();
+    for (const [key, list] of this.bindings) {
+      if (list.some((b) => b.expiresAt <= now)) this.put(key, list.filter((b) => b.expiresAt > now));
+    }
+  }
+
+  async handle(inc: Incoming): Promise<void> {
+    const { ctx } = this;
+    // §10.3 step 1: a domain we do not serve.
+    const t = tenantOf(ctx, inc.ruri.host);
+    if (t === undefined) return ctx.reply(inc, 404, 'Not Found (unknown domain)');
+    if (inc.toUri.scheme !== 'sip') return ctx.reply(inc, 416, 'Unsupported URI Scheme');
+    const contacts: NameAddr[] = [];
+    for (const v of headerValues(inc.req, 'contact')) {
+      const c = parseNameAddr(v);
+      if (c === undefined || (!c.star && parseUri(c.uri) === undefined)) return ctx.reply(inc, 400, 'Bad Request: Contact');
+      contacts.push(c);
+    }
+    const expiresRaw = header(inc.req, 'expires');
+    const expiresHeader = expiresRaw === undefined ? undefined : parseDelta(expiresRaw);
+    if (expiresRaw !== undefined && expiresHeader === undefined) return ctx.reply(inc, 400, 'Bad Request: Expires');
+
+    // Step 3: digest against the tenant's realm (after the syntax checks: bad input is 400 first).
+    const auth = ctx.auth.authenticate(inc, t.tenant, t.domain);
+    if (!auth.ok) return ctx.reply(inc, auth.status, auth.reason, auth.headers);
+    // Steps 4–5: the address of record is the To URI, and a user registers only their own.
+    if (tenantOf(ctx, inc.toUri.host)?.tenant !== t.tenant || inc.toUri.user !== auth.extension) {
+      return ctx.reply(inc, 403, 'Forbidden (not your address of record)');
+    }
+    const { userId, kind } = auth;
+
+    const key = `${t.tenant}\u0000${userId}`;
+    const now = ctx.now();
+    const existing = this.list(t.tenant, userId);
+    const ua = header(inc.req, 'user-agent');
+
+    // Step 6: `Contact: *` with `Expires: 0` removes every binding of the address of record.
+    if (contacts.some((c) => c.star)) {
+      if (contacts.length !== 1 || expiresHeader !== 0) return ctx.reply(inc, 400, 'Bad Request: Contact * needs Expires: 0 and no other contact');
+      const ids = new Set(existing.map((b) => b.id));
+      for (const r of ctx.engine.state(t.tenant)?.users.get(userId)?.registrations ?? []) if (r.id.startsWith(SIP_REGISTRATION)) ids.add(r.id);
+      this.bindings.delete(key);
+      const outcomes = await Promise.all([...ids].map((id) => ctx.engine.dispatch(t.tenant, { type: 'registration.remove', userId, id, reason: 'unregister', by: { kind: 'sip' } })));
+      if (outcomes.some((o) => !o.ok)) return ctx.reply(inc, 500, 'Server Internal Error');
+      return ctx.reply(inc, 200, 'OK');
+    }
+
+    // Step 7: every contact's expiry, checked before anything changes.
+    const changes: { uri: string; expiresSec: number; previous: Binding | undefined }[] = [];
+    for (const c of contacts) {
+      const param = c.params.get('expires');
+      const fromParam = param === undefined ? undefined : parseDelta(param);
+      let expiresSec = fromParam ?? expiresHeader ?? this.options.defaultExpiresSec;
+      if (expiresSec > 0 && expiresSec < this.options.minExpiresSec) {
+        return ctx.reply(inc, 423, 'Interval Too Brief', [['Min-Expires', String(this.options.minExpiresSec)]]);
+      }
+      expiresSec = Math.min(expiresSec, this.options.maxExpiresSec);
+      const previous = existing.find((b) => b.uri === c.uri);
+      // Same Call-ID: the CSeq must rise, or the update is out of order and fails.
+      if (previous !== undefined && previous.callId === inc.callId && inc.cseq.seq <= previous.cseq) {
+        return ctx.reply(inc, 500, 'Server Internal Error (CSeq out of order)', [['Retry-After', '1']]);
+      }
+      changes.push({ uri: c.uri, expiresSec, previous });
+    }
+    const kept = existing.filter((b) => !changes.some((c) => c.uri === b.uri));
+    const added = changes.filter((c) => c.expiresSec > 0);
+    if (kept.length + added.length > this.options.maxBindingsPerUser) return ctx.reply(inc, 403, 'Forbidden (too many contacts)');
+
+    const next = [...kept];
+    const commands: Promise<{ ok: boolean }>[] = [];
+    for (const c of changes) {
+      const id = bindingId(t.tenant, userId, c.uri);
+      if (c.expiresSec === 0) {
+        commands.push(ctx.engine.dispatch(t.tenant, { type: 'registration.remove', userId, id, reason: 'unregister', by: { kind: 'sip' } }));
+        continue;
+      }
+      const expiresAt = now + c.expiresSec * 1000;
+      next.push({
+        id,
+        uri: c.uri,
+        kind,
+        callId: inc.callId,
+        cseq: inc.cseq.seq,
+        expiresAt,
+        transport: inc.flow.transport,
+        source: `${inc.flow.address}:${inc.flow.port}`,
+        ...(ua !== undefined ? { userAgent: ua.slice(0, 200) } : {}),
+      });
+      commands.push(ctx.engine.dispatch(t.tenant, { type: 'registration.set', userId, id, kind, expiresAt, by: { kind: 'sip' } }));
+    }
+    this.put(key, next);
+    // Commit before acknowledge: the 200 goes out once the engine has the bindings stored.
+    const outcomes = await Promise.all(commands);
+    if (outcomes.some((o) => !o.ok)) return ctx.reply(inc, 500, 'Server Internal Error');
+    // Step 8: the 200 lists every current binding with its remaining time.
+    const at = ctx.now();
+    const listed = next.map((b) => ['Contact', `<${b.uri}>;expires=${Math.max(0, Math.round((b.expiresAt - at) / 1000))}`] as const);
+    ctx.reply(inc, 200, 'OK', [...listed, ['Date', new Date(at).toUTCString()]]);
+  }
+}

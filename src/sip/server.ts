@@ -1,0 +1,261 @@
+// The SIP server: UDP and TCP on one port, the transaction layer, and the three services —
+// registrar (S7.1), presence server (S7.2) and publications (S7.3). Bad input is answered with
+// 400 when it can be answered (it has Via, From, To, Call-ID and CSeq) and dropped otherwise;
+// nothing a peer sends can stop the server.
+import type { TenantId, UserId } from '../core/index.js';
+import type { Engine } from '../engine/index.js';
+import type { SipDirectory } from './auth.js';
+import { Authenticator } from './auth.js';
+import type { SipContext, SipCounters } from './context.js';
+import { ALLOW, ALLOW_EVENTS } from './context.js';
+import { NonceIssuer } from './digest.js';
+import { parseVia } from './headers.js';
+import type { HeaderList, SipResponse } from './message.js';
+import { headerValues, parseMessage } from './message.js';
+import { OutgoingRequests } from './outgoing.js';
+import type { PresenceOptions, SubscriptionView } from './presence.js';
+import { DEFAULT_PRESENCE, PresenceServer } from './presence.js';
+import type { PublishOptions } from './publish.js';
+import { DEFAULT_PUBLISH, PublicationHandler } from './publish.js';
+import type { Binding, RegistrarOptions } from './registrar.js';
+import { DEFAULT_REGISTRAR, Registrar } from './registrar.js';
+import type { Incoming } from './request.js';
+import { buildResponse, checkRequest, rawDialogHeaders, rawOf } from './request.js';
+import { ServerTransactions, T1_MS, T2_MS, serverKey } from './transactions.js';
+import type { Flow } from './transport.js';
+import { Transport } from './transport.js';
+
+export interface SipServerOptions {
+  readonly engine: Engine;
+  readonly directory: SipDirectory;
+  readonly host: string;
+  /** 0 picks a free port (UDP and TCP the same). */
+  readonly port: number;
+  /** The address put in our Via and Contact when bound to 0.0.0.0. */
+  readonly advertisedHost?: string;
+  readonly registrar?: Partial<RegistrarOptions>;
+  readonly presence?: Partial<PresenceOptions>;
+  readonly publish?: Partial<PublishOptions>;
+  readonly counters?: Partial<SipCounters>;
+  readonly timers?: { readonly t1Ms: number; readonly t2Ms: number };
+  readonly maxAuthFailuresPerMinute?: number;
+  readonly log?: (level: 'debug' | 'info' | 'warn', detail: Record<string, unknown>, message: string) => void;
+}
+
+export interface SipStats {
+  readonly registrations: number;
+  readonly subscriptions: number;
+  readonly publications: number;
+  readonly serverTransactions: number;
+  readonly clientTransactions: number;
+  readonly connections: number;
+}
+
+const KNOWN_METHODS = new Set(['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'MESSAGE', 'INFO', 'PRACK', 'UPDATE', 'REFER']);
+
+export class SipServer {
+  private readonly transport: Transport;
+  private readonly serverTx: ServerTransactions;
+  private readonly outgoing: OutgoingRequests;
+  private readonly registrar: Registrar;
+  private readonly presence: PresenceServer;
+  private readonly publications: PublicationHandler;
+  private readonly nonces: NonceIssuer;
+  private readonly ctx: SipContext;
+  private readonly counters: SipCounters;
+  private sweeper: NodeJS.Timeout | undefined;
+  private unlisten: (() => void) | undefined;
+  private readonly txKeys = new WeakMap<Incoming, string>();
+  private inbox: { bytes: Buffer; flow: Flow }[] = [];
+
+  constructor(private readonly options: SipServerOptions) {
+    const engine = options.engine;
+    const now = (): number => engine.now();
+    const timers = options.timers ?? { t1Ms: T1_MS, t2Ms: T2_MS };
+    this.counters = { authFailure: () => {}, notifySent: () => {}, request: () => {}, ...options.counters };
+    this.transport = new Transport({
+      host: options.host,
+      port: options.port,
+      onMessage: (bytes, flow) => this.receive(bytes, flow),
+      onError: (e, where) => this.log('warn', { err: e.message, where }, 'sip transport error'),
+    });
+    this.serverTx = new ServerTransactions(64 * timers.t1Ms, () => Date.now());
+    this.outgoing = new OutgoingRequests(this.transport, () => ({ host: this.advertisedHost(), port: this.transport.port }), timers);
+    this.nonces = new NonceIssuer({ now });
+    const auth = new Authenticator({
+      directory: options.directory,
+      nonces: this.nonces,
+      now,
+      userByExtension: (tenant, ext) => engine.state(tenant)?.byExtension.get(ext),
+      onFailure: () => this.counters.authFailure(),
+      ...(options.maxAuthFailuresPerMinute !== undefined ? { maxFailuresPerMinute: options.maxAuthFailuresPerMinute } : {}),
+    });
+    this.ctx = {
+      engine,
+      directory: options.directory,
+      auth,
+      counters: this.counters,
+      now,
+      reply: (inc, status, reason, headers, body, toTag) => this.reply(inc, status, reason, headers, body, toTag),
+      log: (level, detail, message) => this.log(level, detail, message),
+    };
+    this.registrar = new Registrar(this.ctx, { ...DEFAULT_REGISTRAR, ...options.registrar });
+    this.presence = new PresenceServer(this.ctx, this.outgoing, { ...DEFAULT_PRESENCE, ...options.presence });
+    this.publications = new PublicationHandler(this.ctx, { ...DEFAULT_PUBLISH, ...options.publish });
+  }
+
+  private log(level: 'debug' | 'info' | 'warn', detail: Record<string, unknown>, message: string): void {
+    this.options.log?.(level, detail, message);
+  }
+
+  private advertisedHost(): string {
+    return this.options.advertisedHost ?? (this.options.host === '0.0.0.0' || this.options.host === '::' ? '127.0.0.1' : this.options.host);
+  }
+
+  get port(): number {
+    return this.transport.port;
+  }
+
+  async start(): Promise<number> {
+    const port = await this.transport.start();
+    this.unlisten = this.options.engine.listen({ onEvents: (events) => this.presence.onEvents(events) });
+    this.sweeper = setInterval(() => {
+      this.serverTx.sweep();
+      this.nonces.sweep();
+      this.registrar.sweep();
+    }, 1000);
+    this.sweeper.unref();
+    return port;
+  }
+
+  async stop(): Promise<void> {
+    this.unlisten?.();
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    this.presence.stop();
+    this.publications.stop();
+    this.outgoing.transactions.stop();
+    await this.transport.stop();
+  }
+
+  stats(): SipStats {
+    return {
+      registrations: this.registrar.size,
+      subscriptions: this.presence.size,
+      publications: this.publications.size,
+      serverTransactions: this.serverTx.size,
+      clientTransactions: this.outgoing.transactions.size,
+      connections: this.transport.connectionCount,
+    };
+  }
+
+  /** The operator's view of a user: SIP bindings with their contacts, and subscriptions. */
+  devices(tenant: TenantId, userId: UserId): { bindings: readonly Binding[]; watchedBy: readonly SubscriptionView[]; watching: readonly SubscriptionView[] } {
+    return { bindings: this.registrar.list(tenant, userId), ...this.presence.subscriptions(tenant, userId) };
+  }
+
+  /**
+   * Messages that arrive in one turn of the event loop are handled together in its check phase,
+   * so the engine commits the changes they cause in one transaction (group commit) instead of
+   * one per datagram.
+   */
+  private receive(bytes: Buffer, flow: Flow): void {
+    this.inbox.push({ bytes, flow });
+    if (this.inbox.length === 1) setImmediate(() => this.drain());
+  }
+
+  private drain(): void {
+    const batch = this.inbox;
+    this.inbox = [];
+    for (const { bytes, flow } of batch) {
+      try {
+        this.handleBytes(bytes, flow);
+      } catch (e) {
+        // A bug, not bad input: log it and keep serving.
+        this.log('warn', { err: (e as Error).stack ?? String(e) }, 'sip message handling failed');
+      }
+    }
+  }
+
+  private handleBytes(bytes: Buffer, flow: Flow): void {
+    // RFC 5626 keep-alives over UDP: a bare CRLF (or CRLFCRLF) datagram.
+    if (flow.transport === 'udp' && bytes.length <= 4 && /^[\r\n]*$/.test(bytes.toString('latin1'))) return;
+    const parsed = parseMessage(bytes, { stream: flow.transport === 'tcp' });
+    if (!parsed.ok) {
+      const raw = parsed.isRequest ? rawDialogHeaders(parsed.headers) : undefined;
+      if (raw !== undefined) this.send(flow, buildResponse(raw, flow, parsed.status, parsed.reason));
+      this.log('debug', { status: parsed.status, reason: parsed.reason, from: `${flow.address}:${flow.port}` }, 'malformed sip message');
+      return;
+    }
+    const msg = parsed.message;
+    if (msg.kind === 'response') return this.response(msg);
+    if (msg.method === 'ACK') return;
+    const checked = checkRequest(msg, flow);
+    if (!checked.ok) {
+      const raw = rawDialogHeaders(msg.headers);
+      if (raw !== undefined) this.send(flow, buildResponse(raw, flow, checked.status, checked.reason));
+      this.counters.request(msg.method.slice(0, 20), checked.status);
+      return;
+    }
+    const inc = checked.inc;
+    if (flow.transport === 'udp') {
+      const sentBy = `${inc.topVia.host}:${inc.topVia.port ?? ''}`;
+      const key = serverKey(inc.topVia.params.get('branch'), msg.method, sentBy, `${inc.callId}\u0000${inc.cseq.seq}\u0000${inc.fromTag ?? ''}`);
+      const seen = this.serverTx.lookup(key);
+      if (seen === 'pending') return;
+      if (seen !== 'new') {
+        this.send(flow, seen);
+        return;
+      }
+      this.serverTx.begin(key);
+      this.txKeys.set(inc, key);
+    }
+    this.dispatch(inc);
+  }
+
+  private dispatch(inc: Incoming): void {
+    // §8.2.2.3: we support no extensions; a request that requires one is 420.
+    const require = headerValues(inc.req, 'require');
+    if (require.length > 0 && inc.req.method !== 'CANCEL') return this.reply(inc, 420, 'Bad Extension', [['Unsupported', require.join(', ')]]);
+    const run = (p: Promise<void>): void => {
+      p.catch((e: unknown) => {
+        this.log('warn', { err: (e as Error).stack ?? String(e), method: inc.req.method }, 'sip request failed');
+        this.reply(inc, 500, 'Server Internal Error');
+      });
+    };
+    switch (inc.req.method) {
+      case 'REGISTER':
+        return run(this.registrar.handle(inc));
+      case 'SUBSCRIBE':
+        return run(this.presence.handle(inc));
+      case 'PUBLISH':
+        return run(this.publications.handle(inc));
+      case 'OPTIONS':
+        return this.reply(inc, 200, 'OK', [['Allow', ALLOW], ['Accept', 'application/pidf+xml, application/dialog-info+xml'], ['Allow-Events', ALLOW_EVENTS]]);
+      case 'CANCEL':
+        // No INVITE transaction of ours to cancel (§9.2).
+        return this.reply(inc, 481, 'Call/Transaction Does Not Exist');
+      default:
+        // §8.2.1: a method we know but do not serve is 405; one we do not know is 501.
+        if (KNOWN_METHODS.has(inc.req.method)) return this.reply(inc, 405, 'Method Not Allowed', [['Allow', ALLOW]]);
+        return this.reply(inc, 501, 'Not Implemented', [['Allow', ALLOW]]);
+    }
+  }
+
+  private response(res: SipResponse): void {
+    const top = headerValues(res, 'via')[0];
+    const branch = top === undefined ? undefined : parseVia(top)?.params.get('branch');
+    if (branch !== undefined) this.outgoing.transactions.receive(branch, res);
+  }
+
+  private send(flow: Flow, bytes: Buffer): void {
+    this.transport.send(flow, bytes);
+  }
+
+  private reply(inc: Incoming, status: number, reason: string, headers: HeaderList = [], body = '', toTag?: string): void {
+    const bytes = buildResponse(rawOf(inc), inc.flow, status, reason, headers, body, toTag);
+    const key = this.txKeys.get(inc);
+    if (key !== undefined && status >= 200) this.serverTx.complete(key, bytes);
+    this.send(inc.flow, bytes);
+    this.counters.request(inc.req.method, status);
+  }
+}

@@ -1,0 +1,171 @@
+// SIP transports over node:dgram and node:net: one UDP socket and one TCP listener on the same
+// port. A flow is where a message came from and where its answers go back: the datagram's source
+// address for UDP (RFC 3581 symmetric response routing), the same connection for TCP (§18.2.2).
+import { createSocket } from 'node:dgram';
+import type { Socket as UdpSocket } from 'node:dgram';
+import { createServer, connect } from 'node:net';
+import type { Server as TcpServer, Socket } from 'node:net';
+import { StreamFramer, FramingError } from './framing.js';
+import { MAX_MESSAGE_BYTES } from './message.js';
+
+export type TransportName = 'udp' | 'tcp';
+
+export interface Flow {
+  readonly transport: TransportName;
+  /** The peer's address and port as seen on the socket. */
+  readonly address: string;
+  readonly port: number;
+  /** The TCP connection, while open. */
+  readonly socket?: Socket;
+}
+
+export interface TransportOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly maxConnections?: number;
+  /** A TCP connection with no traffic for this long is closed. */
+  readonly idleTimeoutMs?: number;
+  readonly onMessage: (bytes: Buffer, flow: Flow) => void;
+  readonly onError?: (error: Error, where: string) => void;
+}
+
+export class Transport {
+  private udp: UdpSocket | undefined;
+  private tcp: TcpServer | undefined;
+  private readonly connections = new Set<Socket>();
+  /** Outgoing connections we opened, by `host:port`, reused for later requests. */
+  private readonly outbound = new Map<string, Socket>();
+  private boundPort = 0;
+
+  constructor(private readonly options: TransportOptions) {}
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Binds UDP, then TCP on the same port (port 0: a free port both can use, retried on a clash). */
+  async start(): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      const udp = createSocket({ type: 'udp4', recvBufferSize: 8 * 1024 * 1024, sendBufferSize: 8 * 1024 * 1024 });
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind(this.options.port, this.options.host, () => {
+          udp.off('error', reject);
+          resolve();
+        });
+      });
+      const port = udp.address().port;
+      try {
+        this.tcp = await this.listenTcp(port);
+      } catch (e) {
+        udp.close();
+        if (this.options.port === 0 && (e as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 20) continue;
+        throw e;
+      }
+      this.udp = udp;
+      this.boundPort = port;
+      udp.on('message', (msg, rinfo) => this.options.onMessage(msg, { transport: 'udp', address: rinfo.address, port: rinfo.port }));
+      udp.on('error', (e) => this.options.onError?.(e, 'udp'));
+      return port;
+    }
+  }
+
+  private listenTcp(port: number): Promise<TcpServer> {
+    const server = createServer((socket) => this.accept(socket));
+    server.maxConnections = this.options.maxConnections ?? 10_000;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.options.host, () => {
+        server.off('error', reject);
+        server.on('error', (e) => this.options.onError?.(e, 'tcp'));
+        resolve(server);
+      });
+    });
+  }
+
+  private accept(socket: Socket): void {
+    this.connections.add(socket);
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30_000);
+    socket.setTimeout(this.options.idleTimeoutMs ?? 15 * 60_000, () => socket.destroy());
+    const flow: Flow = { transport: 'tcp', address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, socket };
+    this.read(socket, flow);
+  }
+
+  private read(socket: Socket, flow: Flow): void {
+    const framer = new StreamFramer(MAX_MESSAGE_BYTES);
+    socket.on('data', (chunk: Buffer) => {
+      let frames;
+      try {
+        frames = framer.push(chunk);
+      } catch (e) {
+        // A stream we cannot frame cannot be resynchronised: close it.
+        if (e instanceof FramingError) this.options.onError?.(e, 'tcp-framing');
+        socket.destroy();
+        return;
+      }
+      for (const f of frames) {
+        if (f.type === 'ping') socket.write('\r\n');
+        else this.options.onMessage(f.bytes, flow);
+      }
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.connections.delete(socket);
+      for (const [k, s] of this.outbound) if (s === socket) this.outbound.delete(k);
+    });
+  }
+
+  /**
+   * Sends to a flow: over its connection while open; over UDP to its address. When a TCP flow is
+   * gone, `fallback` (the peer's Contact) gets a new connection. Returns false when nothing could
+   * be sent.
+   */
+  send(flow: Flow, bytes: Buffer, fallback?: { host: string; port: number }): boolean {
+    if (flow.transport === 'udp') {
+      if (this.udp === undefined) return false;
+      this.udp.send(bytes, flow.port, flow.address);
+      return true;
+    }
+    if (flow.socket !== undefined && !flow.socket.destroyed && flow.socket.writable) {
+      flow.socket.write(bytes);
+      return true;
+    }
+    if (fallback === undefined) return false;
+    return this.sendOutbound(fallback.host, fallback.port, bytes);
+  }
+
+  private sendOutbound(host: string, port: number, bytes: Buffer): boolean {
+    const key = `${host}:${port}`;
+    let socket = this.outbound.get(key);
+    if (socket === undefined || socket.destroyed) {
+      if (this.connections.size >= (this.options.maxConnections ?? 10_000)) return false;
+      socket = connect({ host, port });
+      this.outbound.set(key, socket);
+      this.connections.add(socket);
+      socket.setNoDelay(true);
+      socket.setTimeout(this.options.idleTimeoutMs ?? 15 * 60_000, () => socket!.destroy());
+      this.read(socket, { transport: 'tcp', address: host, port, socket });
+    }
+    socket.write(bytes);
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.connections) s.destroy();
+    this.connections.clear();
+    this.outbound.clear();
+    const udp = this.udp;
+    const tcp = this.tcp;
+    this.udp = undefined;
+    this.tcp = undefined;
+    await Promise.all([
+      udp && new Promise<void>((r) => udp.close(() => r())),
+      tcp && new Promise<void>((r) => tcp.close(() => r())),
+    ]);
+  }
+}

@@ -1,0 +1,249 @@
+// Running the real SIP peers from Debian (sipp, baresip, linphonec) against the server, on
+// 127.0.0.1 only. A peer that is not installed makes its tests skip with the reason printed.
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export function has(binary: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${binary}`]).status === 0;
+}
+
+export const SCENARIOS = new URL('./scenarios/', import.meta.url).pathname;
+
+export interface SippRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly errors: string;
+}
+
+/** Runs one sipp scenario as UAC (one call) and returns its exit code (0: every call succeeded). */
+export function sipp(scenario: string, port: number, options: { transport?: 'u1' | 't1'; user: string; password: string; keys?: Record<string, string>; timeoutSec?: number }): Promise<SippRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
+  const args = [
+    '-sf', join(SCENARIOS, scenario),
+    '-i', '127.0.0.1',
+    '-p', '0',
+    '-t', options.transport ?? 'u1',
+    '-m', '1',
+    '-s', options.user,
+    '-au', options.user,
+    '-ap', options.password,
+    '-nostdin',
+    '-timeout', `${options.timeoutSec ?? 15}s`,
+    '-timeout_error',
+    '-trace_err',
+    '-error_file', join(dir, 'errors.log'),
+    ...Object.entries({ domain: 'acme.test', expires: '600', ...options.keys }).flatMap(([k, v]) => ['-key', k, v]),
+    `127.0.0.1:${port}`,
+  ];
+  return new Promise((resolve) => {
+    const child = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => {
+      let errors = '';
+      try {
+        errors = spawnSync('cat', [join(dir, 'errors.log')]).stdout.toString();
+      } catch {
+        // no error file: no errors
+      }
+      resolve({ code, stdout, stderr, errors });
+    });
+  });
+}
+
+/** Waits until `check` returns a value other than undefined, polling; fails after `ms`. */
+export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, ms: number, what: string): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** baresip with its ctrl_tcp module: JSON commands in netstrings, responses and events back. */
+export class Baresip {
+  private buffer = Buffer.alloc(0);
+  private readonly responses: ((r: { ok: boolean; data: string }) => void)[] = [];
+  readonly events: Record<string, unknown>[] = [];
+  output = '';
+
+  private constructor(
+    readonly child: ChildProcess,
+    private readonly ctrl: Socket,
+  ) {
+    ctrl.on('data', (d: Buffer) => this.read(d));
+  }
+
+  /**
+   * Starts baresip with a fresh config directory: one account, ctrl_tcp on `ctrlPort`, the
+   * presence module subscribing to `contacts` (extensions) with `;presence=p2p`.
+   */
+  static async start(options: { sipPort: number; user: string; password: string; ctrlPort: number; contacts?: readonly string[]; regint?: number; pubint?: number }): Promise<Baresip> {
+    const dir = mkdtempSync(join(tmpdir(), 'baresip-'));
+    const listen = 20000 + Math.floor(Math.random() * 20000);
+    writeFileSync(
+      join(dir, 'config'),
+      [
+        'poll_method epoll',
+        `sip_listen 127.0.0.1:${listen}`,
+        'audio_player aufile,/dev/null',
+        'audio_source aufile,/dev/null',
+        'module_path /usr/lib/baresip/modules',
+        'module g711.so',
+        'module aufile.so',
+        'module_app account.so',
+        'module_app contact.so',
+        'module_app menu.so',
+        'module_app presence.so',
+        'module_app ctrl_tcp.so',
+        `ctrl_tcp_listen 127.0.0.1:${options.ctrlPort}`,
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(dir, 'accounts'),
+      `<sip:${options.user}@acme.test>;auth_pass=${options.password};outbound="sip:127.0.0.1:${options.sipPort}";regint=${options.regint ?? 600};pubint=${options.pubint ?? 0}\n`,
+    );
+    writeFileSync(join(dir, 'contacts'), (options.contacts ?? []).map((c) => `"User ${c}" <sip:${c}@acme.test>;presence=p2p\n`).join(''));
+    const child = spawn('baresip', ['-f', dir], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const ctrl = await eventually(
+      () =>
+        new Promise<Socket | undefined>((resolve) => {
+          const s = createConnection({ host: '127.0.0.1', port: options.ctrlPort });
+          s.once('connect', () => resolve(s));
+          s.once('error', () => resolve(undefined));
+        }),
+      10_000,
+      `baresip ctrl_tcp on ${options.ctrlPort}: ${output}`,
+    );
+    const b = new Baresip(child, ctrl);
+    child.stdout!.on('data', (d: Buffer) => (b.output += d.toString()));
+    b.output = output;
+    return b;
+  }
+
+  private read(d: Buffer): void {
+    this.buffer = Buffer.concat([this.buffer, d]);
+    for (;;) {
+      const colon = this.buffer.indexOf(':');
+      if (colon < 0) return;
+      const len = Number(this.buffer.subarray(0, colon).toString());
+      if (this.buffer.length < colon + 1 + len + 1) return;
+      const json = this.buffer.subarray(colon + 1, colon + 1 + len).toString();
+      this.buffer = this.buffer.subarray(colon + 1 + len + 1);
+      const msg = JSON.parse(json) as Record<string, unknown>;
+      if (msg.response) this.responses.shift()?.({ ok: msg.ok === true, data: String(msg.data ?? '') });
+      else if (msg.event) this.events.push(msg);
+    }
+  }
+
+  command(command: string, params?: string): Promise<{ ok: boolean; data: string }> {
+    const body = JSON.stringify({ command, ...(params !== undefined ? { params } : {}), token: String(Date.now()) });
+    return new Promise((resolve) => {
+      this.responses.push(resolve);
+      this.ctrl.write(`${Buffer.byteLength(body)}:${body},`);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.ctrl.destroy();
+    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** A TCP port free right now on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** baresip's view of a contact's presence: Online, Busy, Offline or Unknown. */
+export async function baresipPresence(b: Baresip, extension: string): Promise<string | undefined> {
+  const r = await b.command('contacts');
+  // eslint-disable-next-line no-control-regex
+  const text = r.data.replace(/\u001b\[[0-9;]*m/g, '');
+  return new RegExp(`(Online|Busy|Offline|Unknown)\\s+.*<sip:${extension}@`).exec(text)?.[1];
+}
+
+/** linphonec (liblinphone) driven over stdin, with a config naming one account and its proxy. */
+export class Linphonec {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly log: string,
+  ) {}
+
+  static start(options: { sipPort: number; user: string; password: string }): Linphonec {
+    const home = mkdtempSync(join(tmpdir(), 'linphone-'));
+    mkdirSync(join(home, '.local/share/linphone'), { recursive: true });
+    const rc = join(home, 'rc');
+    writeFileSync(
+      rc,
+      [
+        '[sip]',
+        'sip_port=-1',
+        'sip_tcp_port=0',
+        'sip_tls_port=0',
+        '[proxy_0]',
+        `reg_proxy=<sip:127.0.0.1:${options.sipPort};transport=udp>`,
+        `reg_route=<sip:127.0.0.1:${options.sipPort};transport=udp;lr>`,
+        `reg_identity="User ${options.user}" <sip:${options.user}@acme.test>`,
+        'reg_expires=600',
+        'reg_sendregister=1',
+        'publish=1',
+        '[auth_info_0]',
+        `username=${options.user}`,
+        `passwd=${options.password}`,
+        'realm=acme.test',
+        'domain=acme.test',
+        '',
+      ].join('\n'),
+    );
+    const log = join(home, 'linphone.log');
+    const child = spawn('linphonec', ['-c', rc, '-d', '6', '-l', log], { stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, HOME: home } });
+    return new Linphonec(child, log);
+  }
+
+  command(line: string): void {
+    this.child.stdin!.write(`${line}\n`);
+  }
+
+  logText(): string {
+    return existsSync(this.log) ? readFileSync(this.log, 'utf8') : '';
+  }
+
+  /** The presence liblinphone last reported for a friend ("open", "closed", "busy", …). */
+  friendPresence(extension: string): string | undefined {
+    const all = [...this.logText().matchAll(new RegExp(`We are notified that \\[.*<sip:${extension}@acme\\.test>\\] has presence \\[([^\\]]+)\\]`, 'g'))];
+    return all.at(-1)?.[1];
+  }
+
+  async stop(): Promise<void> {
+    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
+    this.command('quit');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

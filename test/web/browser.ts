@@ -1,0 +1,73 @@
+// Debian's Chromium driven by playwright-core (no browser download), for the web app's tests
+// and the browser benchmark. Each browser gets a fresh profile directory (playwright's own).
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const WEB_DIST = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url));
+export const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+
+/** Fails loudly when the web build or the browser is missing: a browser test is never skipped. */
+export function assertPrerequisites(): void {
+  if (!existsSync(WEB_DIST)) throw new Error(`The web app is not built (${WEB_DIST} is missing): run \`npm run build\` first (npm test does).`);
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install chromium (.ci/run does).`);
+}
+
+export interface TestBrowser {
+  readonly browser: Browser;
+  context(options?: { width?: number; height?: number }): Promise<BrowserContext>;
+  close(): Promise<void>;
+}
+
+export async function launch(): Promise<TestBrowser> {
+  assertPrerequisites();
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--disable-dev-shm-usage',
+      // No --user-data-dir here: playwright passes a fresh temporary one itself (and refuses ours).
+    ],
+  });
+  return {
+    browser,
+    async context({ width = 1280, height = 800 } = {}) {
+      const ctx = await browser.newContext({ viewport: { width, height }, reducedMotion: 'no-preference' });
+      // Library mode waits forever by default; a test should fail with the locator it waited for.
+      ctx.setDefaultTimeout(5000);
+      return ctx;
+    },
+    async close() {
+      await browser.close();
+    },
+  };
+}
+
+export async function screenshot(page: Page, name: string, fullPage = false): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage });
+  return path;
+}
+
+/** Signs in through the login form, as a person would. */
+export async function signIn(page: Page, base: string, extension: string, password = `pass${extension}`): Promise<void> {
+  await page.goto(`${base}/`);
+  await page.getByLabel('Extension or email').fill(extension);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Team' }).waitFor();
+}
+
+export const here = dirname(fileURLToPath(import.meta.url));

@@ -1,0 +1,559 @@
+// Administration (S5.1, admins): everyone's status, a user's answering actions and settings
+// (S2.5, S3.2), the tenant's policies, and importing users from CSV with a report per row.
+import type { JSX } from 'preact';
+import { useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { loadGroups, loadPolicy, loadQueues, loadSettings, loadUser, loadUsers } from '../directory.js';
+import type { Action, ActionType, Policy, Settings, Target } from '../directory.js';
+import { useLive, useLoad } from '../hooks.js';
+import { live } from '../live.js';
+import { useMe } from '../session.js';
+import { MANUAL_STATUSES, StatusBadge, statusInfo } from '../status.js';
+import { StatusForm } from '../statusform.js';
+import { ErrorNote, Loading, Notice, Page } from '../ui.js';
+import { EditDialog, labelOf } from './board.js';
+
+export function Admin({ path }: { path: string }): JSX.Element {
+  const me = useMe();
+  if (me.role !== 'admin') {
+    return (
+      <Page title="Administration">
+        <Notice kind="warn">Only administrators can open this page. Ask an administrator of {me.tenant.name} if you need a change.</Notice>
+      </Page>
+    );
+  }
+  const userMatch = /^\/admin\/users\/([^/]+)$/.exec(path);
+  const tab = path === '/admin/policy' ? 'policy' : path === '/admin/import' ? 'import' : 'users';
+  return (
+    <Page title="Administration">
+      <nav class="tabs" aria-label="Administration">
+        <a href="/admin" aria-current={tab === 'users' ? 'page' : undefined}>
+          Users
+        </a>
+        <a href="/admin/policy" aria-current={tab === 'policy' ? 'page' : undefined}>
+          Policies
+        </a>
+        <a href="/admin/import" aria-current={tab === 'import' ? 'page' : undefined}>
+          Import users
+        </a>
+      </nav>
+      {userMatch ? <UserSettings userRef={decodeURIComponent(userMatch[1]!)} /> : tab === 'policy' ? <PolicyForm /> : tab === 'import' ? <ImportUsers /> : <UserList />}
+    </Page>
+  );
+}
+
+function UserList(): JSX.Element {
+  useLive();
+  const users = useLoad(loadUsers, 'users');
+  const [editing, setEditing] = useState<string>();
+  const [q, setQ] = useState('');
+  if (users.error) return <ErrorNote error={users.error} onRetry={users.reload} />;
+  if (!users.data) return <Loading what="users" />;
+  const needle = q.trim().toLowerCase();
+  const shown = users.data.filter((u) => !needle || u.name.toLowerCase().includes(needle) || u.extension.includes(needle) || (u.email ?? '').toLowerCase().includes(needle));
+  const target = editing ? live.presence.get(editing) : undefined;
+  return (
+    <>
+      <div class="toolbar">
+        <label class="search">
+          <span class="sr">Search users</span>
+          <input type="search" placeholder="Search name, extension or email" value={q} onInput={(e) => setQ(e.currentTarget.value)} />
+        </label>
+      </div>
+      <div class="table-wrap card-box" style="padding:0.25rem 0.5rem">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Extension</th>
+              <th scope="col">Role</th>
+              <th scope="col">Status</th>
+              <th scope="col">
+                <span class="sr">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((u) => {
+              const p = live.presence.get(u.id);
+              return (
+                <tr key={u.id} data-user={u.id}>
+                  <td>
+                    <a href={`/users/${encodeURIComponent(u.id)}`}>{u.name}</a>
+                    {u.email && <div class="muted small">{u.email}</div>}
+                  </td>
+                  <td>{u.extension}</td>
+                  <td>{u.role}</td>
+                  <td>{p && <StatusBadge status={p.status} label={labelOf(p)} colour={p.colour} icon={p.icon} compact />}</td>
+                  <td>
+                    <div class="agent-actions">
+                      <button type="button" onClick={() => setEditing(u.id)} disabled={!p} aria-label={`Change ${u.name}’s status`}>
+                        Change status
+                      </button>
+                      <a class="button-link" href={`/admin/users/${encodeURIComponent(u.id)}`} aria-label={`Settings of ${u.name}`}>
+                        Settings
+                      </a>
+                    </div>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {target && (
+        <EditDialog title={`Change ${target.name}’s status`} onClose={() => setEditing(undefined)}>
+          <StatusForm target={target} self={false} />
+        </EditDialog>
+      )}
+    </>
+  );
+}
+
+// ------------------------------------------------------------------ one user's settings
+
+const CONDITIONS: [keyof Settings['actions'], string][] = [
+  ['dnd', 'When in Do not disturb'],
+  ['busy', 'When busy'],
+  ['unreachable', 'When unreachable'],
+  ['noAnswer', 'When nobody answers'],
+];
+const ACTION_LABELS: Record<ActionType | '', string> = {
+  '': 'Default',
+  voicemail: 'Voicemail',
+  busyTone: 'Busy tone',
+  message: 'Play a message',
+  redirect: 'Redirect to a colleague, group or queue',
+  external: 'Send to an outside number',
+  reject: 'Reject the call',
+  queue: 'Put in a queue',
+};
+
+interface ActionDraft {
+  type: ActionType | '';
+  prompt: string;
+  number: string;
+  targetKind: 'user' | 'group' | 'queue';
+  targetId: string;
+  queueId: string;
+}
+
+function draftOf(a: Action | undefined): ActionDraft {
+  const t = a?.target as { kind: string; id?: string } | undefined;
+  return {
+    type: a?.type ?? '',
+    prompt: a?.prompt ?? '',
+    number: a?.number ?? '',
+    targetKind: t && (t.kind === 'user' || t.kind === 'group' || t.kind === 'queue') ? t.kind : 'user',
+    targetId: t?.id ?? '',
+    queueId: a?.queueId ?? '',
+  };
+}
+
+function actionOf(d: ActionDraft): Action | undefined {
+  switch (d.type) {
+    case '':
+      return undefined;
+    case 'message':
+      return d.prompt.trim() ? { type: 'message', prompt: d.prompt.trim() } : { type: 'message' };
+    case 'external':
+      return { type: 'external', number: d.number.trim() };
+    case 'redirect':
+      return { type: 'redirect', target: { kind: d.targetKind, id: d.targetId } as Target };
+    case 'queue':
+      return { type: 'queue', queueId: d.queueId };
+    default:
+      return { type: d.type };
+  }
+}
+
+function UserSettings({ userRef }: { userRef: string }): JSX.Element {
+  const user = useLoad(() => loadUser(userRef), `u:${userRef}`);
+  const settings = useLoad(() => loadSettings(userRef), `s:${userRef}`);
+  if (user.error || settings.error) return <ErrorNote error={user.error ?? settings.error} onRetry={() => (user.reload(), settings.reload())} />;
+  if (!user.data || !settings.data) return <Loading what="the user's settings" />;
+  return <SettingsForm key={userRef} user={user.data} settings={settings.data} />;
+}
+
+function SettingsForm({ user, settings }: { user: { id: string; name: string; extension: string; email?: string; role?: string }; settings: Settings }): JSX.Element {
+  useLive();
+  const groups = useLoad(loadGroups, 'groups');
+  const queues = useLoad(loadQueues, 'queues');
+  const [name, setName] = useState(user.name);
+  const [email, setEmail] = useState(user.email ?? '');
+  const [role, setRole] = useState(user.role ?? 'user');
+  const [desk, setDesk] = useState(settings.deskDelaySec === undefined ? '' : String(settings.deskDelaySec));
+  const [ring, setRing] = useState(String(settings.ringTimeoutSec));
+  const [flags, setFlags] = useState({ callWaiting: settings.callWaiting, forwardingAllowed: settings.forwardingAllowed, absentAtLogout: settings.absentAtLogout, voicemail: settings.voicemail });
+  const [actions, setActions] = useState<Record<string, ActionDraft>>(() => Object.fromEntries(CONDITIONS.map(([c]) => [c, draftOf(settings.actions[c])])));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [done, setDone] = useState<string>();
+  const people = [...live.presence.values()].filter((p) => p.userId !== user.id).sort((a, b) => a.name.localeCompare(b.name));
+
+  const save = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setDone(undefined);
+    try {
+      const actionBody: Record<string, Action> = {};
+      for (const [c] of CONDITIONS) {
+        const a = actionOf(actions[c]!);
+        if (a) actionBody[c] = a;
+      }
+      const patch: Record<string, unknown> = {};
+      if (name.trim() !== user.name) patch.name = name.trim();
+      if (email.trim() !== (user.email ?? '') && email.trim() !== '') patch.email = email.trim();
+      if (role !== user.role) patch.role = role;
+      if (Object.keys(patch).length > 0) await api('PATCH', `/api/v1/users/${encodeURIComponent(user.id)}`, patch);
+      await api('PUT', `/api/v1/users/${encodeURIComponent(user.id)}/settings`, {
+        deskDelaySec: desk.trim() === '' ? null : Number(desk),
+        ringTimeoutSec: Number(ring),
+        ...flags,
+        actions: actionBody,
+      });
+      setDone(`Saved ${name.trim() || user.name}’s settings.`);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const setAction = (c: string, patch: Partial<ActionDraft>): void => setActions((a) => ({ ...a, [c]: { ...a[c]!, ...patch } }));
+  const flag = (k: keyof typeof flags, label: string): JSX.Element => (
+    <label class="check">
+      <input type="checkbox" checked={flags[k]} onChange={(e) => setFlags({ ...flags, [k]: e.currentTarget.checked })} />
+      {label}
+    </label>
+  );
+
+  return (
+    <form onSubmit={(e) => void save(e)}>
+      <p>
+        <a href="/admin">← All users</a>
+      </p>
+      <section class="card-box">
+        <h2>
+          {user.name} <span class="muted">· {user.extension}</span>
+        </h2>
+        <div class="form-grid">
+          <label>
+            Name
+            <input value={name} required maxLength={100} onInput={(e) => setName(e.currentTarget.value)} />
+          </label>
+          <label>
+            Email
+            <input type="email" value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+          </label>
+          <label>
+            Role
+            <select value={role} onChange={(e) => setRole(e.currentTarget.value)}>
+              <option value="user">User</option>
+              <option value="supervisor">Supervisor</option>
+              <option value="admin">Administrator</option>
+            </select>
+          </label>
+        </div>
+      </section>
+      <section class="card-box">
+        <h2>Calls</h2>
+        <div class="form-grid">
+          <label>
+            Desk delay (seconds)
+            <input type="number" min={0} max={600} value={desk} placeholder="company default" onInput={(e) => setDesk(e.currentTarget.value)} />
+            <span class="hint">How long the app waits before ringing in “At the desk”. Empty: the company default.</span>
+          </label>
+          <label>
+            Ring time (seconds)
+            <input type="number" min={1} max={600} required value={ring} onInput={(e) => setRing(e.currentTarget.value)} />
+            <span class="hint">After this, the no-answer action runs.</span>
+          </label>
+        </div>
+        <div class="form-grid">
+          {flag('callWaiting', 'Call waiting')}
+          {flag('voicemail', 'Voicemail')}
+          {flag('forwardingAllowed', 'May forward calls')}
+          {flag('absentAtLogout', 'Absent after signing out')}
+        </div>
+      </section>
+      <section class="card-box">
+        <h2>Answering actions</h2>
+        <div class="form-grid">
+          {CONDITIONS.map(([c, label]) => {
+            const d = actions[c]!;
+            return (
+              <fieldset key={c}>
+                <legend>{label}</legend>
+                <label>
+                  <span class="sr">{label}: action</span>
+                  <select value={d.type} onChange={(e) => setAction(c, { type: e.currentTarget.value as ActionType | '' })}>
+                    {Object.entries(ACTION_LABELS).map(([v, l]) => (
+                      <option key={v} value={v}>
+                        {l}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                {d.type === 'message' && (
+                  <label>
+                    Message
+                    <input value={d.prompt} maxLength={200} onInput={(e) => setAction(c, { prompt: e.currentTarget.value })} />
+                  </label>
+                )}
+                {d.type === 'external' && (
+                  <label>
+                    Number
+                    <input inputMode="tel" required pattern="\+?[0-9]{2,20}" value={d.number} onInput={(e) => setAction(c, { number: e.currentTarget.value })} />
+                  </label>
+                )}
+                {d.type === 'redirect' && (
+                  <>
+                    <label>
+                      To a
+                      <select value={d.targetKind} onChange={(e) => setAction(c, { targetKind: e.currentTarget.value as ActionDraft['targetKind'], targetId: '' })}>
+                        <option value="user">colleague</option>
+                        <option value="group">group</option>
+                        <option value="queue">queue</option>
+                      </select>
+                    </label>
+                    <label>
+                      Destination
+                      <select required value={d.targetId} onChange={(e) => setAction(c, { targetId: e.currentTarget.value })}>
+                        <option value="">Choose…</option>
+                        {(d.targetKind === 'user'
+                          ? people.map((p) => ({ id: p.userId, label: `${p.name} (${p.extension})` }))
+                          : d.targetKind === 'group'
+                            ? (groups.data ?? []).map((g) => ({ id: g.id, label: g.name }))
+                            : (queues.data ?? []).map((q) => ({ id: q.id, label: q.name }))
+                        ).map((o) => (
+                          <option key={o.id} value={o.id}>
+                            {o.label}
+                          </option>
+                        ))}
+                      </select>
+                    </label>
+                  </>
+                )}
+                {d.type === 'queue' && (
+                  <label>
+                    Queue
+                    <select required value={d.queueId} onChange={(e) => setAction(c, { queueId: e.currentTarget.value })}>
+                      <option value="">Choose…</option>
+                      {(queues.data ?? []).map((q) => (
+                        <option key={q.id} value={q.id}>
+                          {q.name}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                )}
+              </fieldset>
+            );
+          })}
+        </div>
+      </section>
+      <ErrorNote error={error} />
+      {done && <Notice kind="ok">{done}</Notice>}
+      <div class="buttons">
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? 'Saving…' : 'Save'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+// ------------------------------------------------------------------ policies
+
+function PolicyForm(): JSX.Element {
+  const policy = useLoad(loadPolicy, 'policy');
+  if (policy.error) return <ErrorNote error={policy.error} onRetry={policy.reload} />;
+  if (!policy.data) return <Loading what="the policies" />;
+  return <PolicyEditor policy={policy.data} />;
+}
+
+function PolicyEditor({ policy }: { policy: Policy }): JSX.Element {
+  const [p, setP] = useState<Policy>(policy);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [done, setDone] = useState<string>();
+  const num = (k: keyof Policy, label: string, hint: string, min: number, max: number): JSX.Element => (
+    <label>
+      {label}
+      <input type="number" min={min} max={max} required value={String(p[k] ?? '')} onInput={(e) => setP({ ...p, [k]: Number(e.currentTarget.value) })} />
+      <span class="hint">{hint}</span>
+    </label>
+  );
+  const bool = (k: keyof Policy, label: string): JSX.Element => (
+    <label class="check">
+      <input type="checkbox" checked={Boolean(p[k])} onChange={(e) => setP({ ...p, [k]: e.currentTarget.checked })} />
+      {label}
+    </label>
+  );
+  const statuses = p.manualStatuses ?? MANUAL_STATUSES;
+  const save = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setDone(undefined);
+    try {
+      const changed = Object.fromEntries(Object.entries(p).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(policy[k as keyof Policy])));
+      const saved = await api<Policy>('PUT', '/api/v1/tenant/policy', changed);
+      setP(saved);
+      setDone(Object.keys(changed).length === 0 ? 'Nothing to change.' : 'Saved the policies.');
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form onSubmit={(e) => void save(e)}>
+      <section class="card-box">
+        <h2>Presence</h2>
+        <div class="form-grid">
+          {num('idleAfterSec', 'Idle after (seconds)', 'Without activity in the app, a user shows as idle.', 1, 86400)}
+          {num('sessionTimeoutSec', 'App session timeout (seconds)', 'An app that stops sending heartbeats is signed out.', 1, 86400)}
+          {num('defaultDeskDelaySec', 'Default desk delay (seconds)', 'For “At the desk”, unless the user has their own.', 1, 600)}
+          {num('maxCallSec', 'Longest call (seconds)', 'A call with no update for this long is ended.', 60, 604800)}
+          <label>
+            Time zone
+            <input value={p.timezone ?? ''} required onInput={(e) => setP({ ...p, timezone: e.currentTarget.value })} placeholder="e.g. Europe/Berlin" />
+            <span class="hint">Days in reports follow this zone.</span>
+          </label>
+        </div>
+        <div class="form-grid">
+          {bool('statusIndependentOfLogin', 'Status independent of login')}
+          {bool('adminsSetOthers', 'Admins may set others’ status')}
+        </div>
+      </section>
+      <section class="card-box">
+        <fieldset>
+          <legend>Statuses people may choose</legend>
+          <div class="choices">
+            {MANUAL_STATUSES.map((s) => {
+              const info = statusInfo(s);
+              const on = statuses.includes(s);
+              return (
+                <label key={s} class="check">
+                  <input
+                    type="checkbox"
+                    checked={on}
+                    disabled={s === 'available'}
+                    onChange={(e) => setP({ ...p, manualStatuses: e.currentTarget.checked ? [...statuses, s] : statuses.filter((x) => x !== s) })}
+                  />
+                  <StatusBadge status={s} label={info.label} colour={info.colour} icon={info.icon} compact />
+                </label>
+              );
+            })}
+          </div>
+        </fieldset>
+      </section>
+      <ErrorNote error={error} />
+      {done && <Notice kind="ok">{done}</Notice>}
+      <button type="submit" class="primary" disabled={busy}>
+        {busy ? 'Saving…' : 'Save policies'}
+      </button>
+    </form>
+  );
+}
+
+// ------------------------------------------------------------------ import
+
+interface ImportReport {
+  readonly imported: number;
+  readonly failed: number;
+  readonly rows: readonly { readonly row: number; readonly ok: boolean; readonly id?: string; readonly error?: { readonly code: string; readonly message: string } }[];
+}
+
+const EXAMPLE = 'extension,name,email,role,password\n2001,Kim Kaur,kim@example.com,user,change-me-2001\n2002,Lee Lam,lee@example.com,supervisor,change-me-2002';
+
+function ImportUsers(): JSX.Element {
+  const [text, setText] = useState('');
+  const [fileName, setFileName] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [report, setReport] = useState<ImportReport>();
+
+  const onFile = async (f: File | undefined): Promise<void> => {
+    if (!f) return;
+    setFileName(f.name);
+    setText(await f.text());
+  };
+  const submit = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setReport(undefined);
+    try {
+      setReport(await api<ImportReport>('POST', '/api/v1/users/import', undefined, { raw: text, contentType: 'text/csv' }));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <form class="card-box" onSubmit={(e) => void submit(e)}>
+        <h2>Import users from a CSV file</h2>
+        <p class="muted small">
+          The first row names the columns: <code>id, extension, name, email, role, password, sipPassword, terminalPassword</code> (extension, name and role are needed). A row whose extension
+          exists updates that user. Good rows are imported; the report lists what was wrong with the others.
+        </p>
+        <div class="form-grid">
+          <label>
+            CSV file
+            <input type="file" accept=".csv,text/csv" onChange={(e) => void onFile(e.currentTarget.files?.[0])} />
+            {fileName && <span class="hint">{fileName}</span>}
+          </label>
+        </div>
+        <label>
+          Or paste the rows
+          <textarea value={text} placeholder={EXAMPLE} onInput={(e) => setText(e.currentTarget.value)} />
+        </label>
+        <ErrorNote error={error} />
+        <div class="buttons" style="margin-top:0.75rem">
+          <button type="submit" class="primary" disabled={busy || text.trim() === ''}>
+            {busy ? 'Importing…' : 'Import'}
+          </button>
+        </div>
+      </form>
+      {report && (
+        <section class="card-box" aria-live="polite" aria-labelledby="rep-h">
+          <h2 id="rep-h">
+            {report.imported} imported, {report.failed} with errors
+          </h2>
+          <div class="table-wrap">
+            <table class="import-report">
+              <thead>
+                <tr>
+                  <th scope="col">Line</th>
+                  <th scope="col">Result</th>
+                </tr>
+              </thead>
+              <tbody>
+                {report.rows.map((r) => (
+                  <tr key={r.row} data-ok={String(r.ok)}>
+                    <td>{r.row + 1}</td>
+                    <td>
+                      {r.ok ? (
+                        <span class="row-ok">Imported as {r.id}</span>
+                      ) : (
+                        <>
+                          <span class="row-bad">Not imported:</span> {r.error?.message}
+                        </>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      )}
+    </>
+  );
+}
