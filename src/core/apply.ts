@@ -5,11 +5,11 @@
 import { agentTransition } from './agents.js';
 import type { AgentInput } from './agents.js';
 import { isAutomaticStatus, isManualStatus } from './catalog.js';
-import type { Command, CoreEvent, Directive, Patch, TimerRequest } from './commands.js';
+import type { Command, CoreEvent, Directive, LeaseUpdate, Patch, TimerRequest } from './commands.js';
 import { DEFAULT_GROUP, DEFAULT_QUEUE, LOGGED_OUT } from './defaults.js';
 import { refuse } from './errors.js';
 import { parseFeatureCode } from './fac.js';
-import { isOnCall, nextWakeAt, normalizeFacts } from './facts.js';
+import { earliestLease, earliestLeaseExcept, isOnCall, lastActiveAt, nextWakeAt, normalizeFacts } from './facts.js';
 import { presenceChanged, presenceRecord } from './presence.js';
 import { distribute, queueCommand, queueSnapshot, queueSnapshotChanged } from './queue.js';
 import { route } from './routing.js';
@@ -41,6 +41,11 @@ export interface Applied {
   readonly directives: readonly Directive[];
   /** What the command answers its caller, e.g. a routing decision. */
   readonly reply?: unknown;
+  /**
+   * Only a lease moved later (a heartbeat): kept in memory, not worth a journal write of its own.
+   * It is persisted with the user's next durable change.
+   */
+  readonly volatile?: true;
 }
 
 /** The working set of one command: what it changed so far, over the untouched state. */
@@ -686,11 +691,48 @@ function finish(tx: Tx): Applied {
   return { ok: true, patch, events: tx.events, timers: tx.timers, directives: tx.directives, ...(tx.reply !== undefined ? { reply: tx.reply } : {}) };
 }
 
+const NOTHING: readonly never[] = [];
+
+/**
+ * The fast path for an input that only moves a lease later: a heartbeat of a known session, or
+ * a refresh of a live registration of the same kind, while no lease of the user is due. Nothing
+ * a watcher can see changes, so it emits nothing (S1.1, S1.4); the wake timer moves.
+ */
+function leaseOnly(state: TenantState, cmd: Extract<Command, { type: 'session.heartbeat' | 'registration.set' }>, now: Instant): Applied | undefined {
+  const user = state.users.get(cmd.userId);
+  if (user === undefined || !(earliestLease(user, state.policy) > now)) return undefined;
+  let lease: LeaseUpdate;
+  let wake: Instant;
+  if (cmd.type === 'session.heartbeat') {
+    const s = user.sessions.find((x) => x.id === cmd.sessionId);
+    if (s === undefined) return undefined;
+    lease = { userId: user.id, session: s.id, lastSeenAt: now, lastActiveAt: cmd.active ? now : s.lastActiveAt };
+    const active = Math.max(lease.lastActiveAt, lastActiveAt(user) ?? -Infinity);
+    wake = Math.min(earliestLeaseExcept(user, state.policy, s.id), now + state.policy.sessionTimeoutSec * 1000, active + state.policy.idleAfterSec * 1000);
+  } else {
+    const r = user.registrations.find((x) => x.id === cmd.id);
+    if (r === undefined || r.kind !== cmd.kind || !(cmd.expiresAt > now)) return undefined;
+    lease = { userId: user.id, registration: r.id, expiresAt: cmd.expiresAt };
+    const active = lastActiveAt(user);
+    wake = Math.min(earliestLeaseExcept(user, state.policy, r.id), cmd.expiresAt, active === undefined ? Infinity : active + state.policy.idleAfterSec * 1000);
+  }
+  const timers: readonly TimerRequest[] = [{ key: `wake:${user.id}`, at: wake, command: { type: 'timer.wake', userId: user.id } }];
+  // A registration refresh is durable (registrations survive a restart, S7.1); a heartbeat is not.
+  return cmd.type === 'session.heartbeat'
+    ? { ok: true, patch: { leases: [lease] }, events: NOTHING, timers, directives: NOTHING, volatile: true }
+    : { ok: true, patch: { leases: [lease], users: [user] }, events: NOTHING, timers, directives: NOTHING };
+}
+
 /**
  * Applies one command at `now`. Bad input (unknown user, queue or status, a forbidden change) is
  * a returned refusal, never a throw, and changes nothing.
  */
 export function apply(state: TenantState, command: Command, now: Instant): Applied | Refusal {
+  // Most inputs are heartbeats and registration refreshes that change no derived value.
+  if (command.type === 'session.heartbeat' || command.type === 'registration.set') {
+    const fast = leaseOnly(state, command, now);
+    if (fast !== undefined) return fast;
+  }
   const tx = new Tx(state, now, commandCause(command));
   const refused = step(tx, command);
   if (refused !== undefined) return refused;

@@ -154,8 +154,14 @@ export type TimerRequest =
   | { readonly key: string; readonly at: Instant; readonly command: Command }
   | { readonly key: string; readonly cancel: true };
 
+/** A lease moved later on an existing session or registration (S9.3), committed in place. */
+export type LeaseUpdate =
+  | { readonly userId: UserId; readonly session: string; readonly lastSeenAt: Instant; readonly lastActiveAt: Instant }
+  | { readonly userId: UserId; readonly registration: string; readonly expiresAt: Instant };
+
 /** The entities a command replaced or removed; the engine commits them. */
 export interface Patch {
+  readonly leases?: readonly LeaseUpdate[];
   readonly policy?: TenantPolicy;
   readonly users?: readonly UserState[];
   readonly removedUsers?: readonly UserId[];

@@ -43,23 +43,40 @@ export function newUser(
 export function commit(state: TenantState, patch: Patch): TenantState {
   const users = state.users as Map<UserId, UserState>;
   const byExtension = state.byExtension as Map<string, UserId>;
-  for (const id of patch.removedUsers ?? []) {
+  if (patch.removedUsers !== undefined) for (const id of patch.removedUsers) {
     const old = users.get(id);
     if (old && byExtension.get(old.extension) === id) byExtension.delete(old.extension);
     users.delete(id);
   }
-  for (const user of patch.users ?? []) {
+  if (patch.users !== undefined) for (const user of patch.users) {
     const old = users.get(user.id);
-    if (old && old.extension !== user.extension && byExtension.get(old.extension) === user.id) byExtension.delete(old.extension);
     users.set(user.id, user);
+    if (old !== undefined && old.extension === user.extension) continue;
+    if (old && byExtension.get(old.extension) === user.id) byExtension.delete(old.extension);
     byExtension.set(user.extension, user.id);
   }
+  // Leases move in place: a heartbeat is the most frequent input and copying the user for it
+  // would make every heartbeat garbage. Only the engine, the single writer, gets here.
+  if (patch.leases !== undefined) for (const l of patch.leases) {
+    const user = users.get(l.userId);
+    if (user === undefined) continue;
+    if ('session' in l) {
+      const s = user.sessions.find((x) => x.id === l.session) as { lastSeenAt: Instant; lastActiveAt: Instant } | undefined;
+      if (s) {
+        s.lastSeenAt = l.lastSeenAt;
+        s.lastActiveAt = l.lastActiveAt;
+      }
+    } else {
+      const r = user.registrations.find((x) => x.id === l.registration) as { expiresAt: Instant } | undefined;
+      if (r) r.expiresAt = l.expiresAt;
+    }
+  }
   const groups = state.groups as Map<GroupId, Group>;
-  for (const id of patch.removedGroups ?? []) groups.delete(id);
-  for (const g of patch.groups ?? []) groups.set(g.id, g);
+  if (patch.removedGroups !== undefined) for (const id of patch.removedGroups) groups.delete(id);
+  if (patch.groups !== undefined) for (const g of patch.groups) groups.set(g.id, g);
   const queues = state.queues as Map<QueueId, QueueState>;
-  for (const id of patch.removedQueues ?? []) queues.delete(id);
-  for (const q of patch.queues ?? []) queues.set(q.config.id, q);
+  if (patch.removedQueues !== undefined) for (const id of patch.removedQueues) queues.delete(id);
+  if (patch.queues !== undefined) for (const q of patch.queues) queues.set(q.config.id, q);
   return patch.policy === undefined ? state : { ...state, policy: patch.policy };
 }
 

@@ -34,11 +34,20 @@ export interface EngineListener {
   onDirectives?(tenant: TenantId, directives: readonly Directive[]): void;
 }
 
+interface TimerEntry {
+  /** When the timer is due. */
+  at: number;
+  /** When the clock will call back (at or before `at`). */
+  armedAt: number;
+  command: Command;
+  handle: TimerHandle;
+}
+
 interface Tenant {
   state: TenantState;
   epoch: string;
   seq: number;
-  timers: Map<string, { at: number; handle: TimerHandle }>;
+  timers: Map<string, TimerEntry>;
   /** Applied, not yet committed. */
   pending: JournalEntry[];
   pendingEvents: EngineEvent[];
@@ -151,19 +160,24 @@ export class Engine {
   private accept(t: Tenant, tenantId: TenantId, command: Command, result: Applied, now: number): Outcome {
     t.state = commit(t.state, result.patch);
     const events: EngineEvent[] = [];
-    for (const e of result.events) events.push({ ...e, tenant: tenantId, epoch: t.epoch, seq: ++t.seq });
+    for (let i = 0; i < result.events.length; i++) events.push({ ...result.events[i]!, tenant: tenantId, epoch: t.epoch, seq: ++t.seq });
     if (events.length > 0) for (const l of this.listeners) l.onApplied?.(events);
     for (const timer of result.timers) this.schedule(t, tenantId, timer);
-    const changed = events.length > 0 || hasChanges(result.patch);
+    const changed = events.length > 0 || (result.volatile !== true && hasChanges(result.patch));
     if (changed) {
       t.pending.push({ tenant: tenantId, at: now, command, patch: result.patch, events });
       for (const e of events) t.pendingEvents.push(e);
     }
     for (const d of result.directives) t.pendingDirectives.push(d);
     if (changed || result.directives.length > 0) this.scheduleFlush(t, tenantId);
-    return { ok: true, events, directives: result.directives, ...(result.reply !== undefined ? { reply: result.reply } : {}) };
+    return result.reply === undefined ? { ok: true, events, directives: result.directives } : { ok: true, events, directives: result.directives, reply: result.reply };
   }
 
+  /**
+   * Sets, moves or cancels a keyed timer. A timer moved later is not re-armed on the clock: it
+   * fires at its old time, sees its new time and re-arms itself (a heartbeat moves a lease many
+   * times a minute; re-arming each time would fill the clock with cancelled timers).
+   */
   private schedule(t: Tenant, tenantId: TenantId, timer: Applied['timers'][number]): void {
     const existing = t.timers.get(timer.key);
     if ('cancel' in timer) {
@@ -174,18 +188,31 @@ export class Engine {
       return;
     }
     if (existing) {
-      if (existing.at === timer.at) return;
+      existing.command = timer.command;
+      if (timer.at >= existing.armedAt) {
+        existing.at = timer.at;
+        return;
+      }
       this.clock.clearTimer(existing.handle);
     }
-    const key = timer.key;
-    const handle = this.clock.setTimer(timer.at, () => {
-      const current = t.timers.get(key);
-      if (current?.handle !== handle) return;
+    const entry: TimerEntry = { at: timer.at, armedAt: timer.at, command: timer.command, handle: undefined };
+    t.timers.set(timer.key, entry);
+    this.arm(t, tenantId, timer.key, entry);
+  }
+
+  private arm(t: Tenant, tenantId: TenantId, key: string, entry: TimerEntry): void {
+    entry.armedAt = entry.at;
+    const handle = this.clock.setTimer(entry.at, () => {
+      if (t.timers.get(key) !== entry || entry.handle !== handle) return;
+      if (entry.at > this.clock.now()) {
+        this.arm(t, tenantId, key, entry); // moved later since it was armed
+        return;
+      }
       t.timers.delete(key);
       if (this.tenants.get(tenantId) !== t) return;
-      this.submit(tenantId, timer.command);
+      this.submit(tenantId, entry.command);
     });
-    t.timers.set(key, { at: timer.at, handle });
+    entry.handle = handle;
   }
 
   /** Timers waiting for this tenant (for tests and the operator view). */
