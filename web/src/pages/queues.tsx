@@ -136,7 +136,7 @@ function QueuePanel({ q }: { q: QueueInfo }): JSX.Element {
       <ErrorNote error={error} />
       {done && <Notice kind="ok">{done}</Notice>}
       <div class="table-wrap">
-        <table>
+        <table class="agents">
           <thead>
             <tr>
               <th scope="col">Agent</th>
@@ -199,11 +199,13 @@ function AgentLine({
       <td>
         <StatusBadge status={s} label={info.label} colour={info.colour} icon={info.icon} compact />
       </td>
-      <td>{reasonLabel(row.reason)}</td>
-      <td class="since">{s === 'logged_out' || row.since === 0 ? '' : clock(now - row.since)}</td>
-      <td>{row.callsToday ?? ''}</td>
+      <td data-label="Reason">{reasonLabel(row.reason)}</td>
+      <td data-label="In state" class="since">
+        {s === 'logged_out' || row.since === 0 ? '' : clock(now - row.since)}
+      </td>
+      <td data-label="Calls">{row.callsToday ?? ''}</td>
       {canCommand && (
-        <td>
+        <td class="actions">
           <div class="agent-actions">
             {s === 'logged_out' && b('login', 'Log in')}
             {(s === 'not_ready' || s === 'wrap_up') && b('ready', 'Ready')}
