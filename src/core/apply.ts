@@ -390,15 +390,19 @@ function upsertQueue(tx: Tx, cmd: Extract<Command, { type: 'queue.upsert' }>): R
   if (bad) return bad;
   tx.putQueue(existing ? { ...existing, config } : { config, waiting: [], answeredToday: 0, missedToday: 0, overflowedToday: 0 });
   // Agents taken out of the queue leave its agent states.
-  for (const a of existing?.config.agents ?? []) {
-    if (config.agents.includes(a)) continue;
+  dropAgentStates(tx, config.id, (existing?.config.agents ?? []).filter((a) => !config.agents.includes(a)));
+  return undefined;
+}
+
+/** The agent state of these users in this queue is gone (finish emits logged_out for it). */
+function dropAgentStates(tx: Tx, queueId: QueueId, agents: readonly UserId[]): void {
+  for (const a of agents) {
     const u = tx.user(a);
-    if (u?.agent[config.id] === undefined) continue;
+    if (u?.agent[queueId] === undefined) continue;
     const agent = { ...u.agent };
-    delete agent[config.id];
+    delete agent[queueId];
     tx.putUser({ ...u, agent });
   }
-  return undefined;
 }
 
 function removeQueue(tx: Tx, queueId: QueueId): Refusal | undefined {
@@ -406,13 +410,7 @@ function removeQueue(tx: Tx, queueId: QueueId): Refusal | undefined {
   if (q === undefined) return refuse('SWB_ERR_QUEUE_NOT_FOUND', { queue: queueId });
   tx.removedQueues.add(queueId);
   tx.queues.delete(queueId);
-  for (const a of q.config.agents) {
-    const u = tx.user(a);
-    if (u?.agent[queueId] === undefined) continue;
-    const agent = { ...u.agent };
-    delete agent[queueId];
-    tx.putUser({ ...u, agent });
-  }
+  dropAgentStates(tx, queueId, q.config.agents);
   return undefined;
 }
 
