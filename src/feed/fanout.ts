@@ -1,8 +1,10 @@
 // Delivery (S6.2, S8.3): committed events serialised once, retained per tenant for resume, and
-// written coalesced — every `flushMs` each watcher gets at most one frame, and watchers with the
+// written coalesced — a tenant's watchers get at most one frame per `flushMs` (the first event
+// after a quiet spell goes out at once, later ones wait for the window), and watchers with the
 // same scopes and the same view share its bytes. A watcher whose socket buffer is above the
 // high-water mark is not written to: it keeps only the latest event per subject and, past a
 // bound, is told to resync once it drains. Nobody waits for a slow watcher.
+import { performance } from 'node:perf_hooks';
 import type { TenantState } from '../core/index.js';
 import type { Engine, EngineEvent } from '../engine/index.js';
 import type { Position } from './protocol.js';
@@ -35,6 +37,8 @@ interface TenantFeed {
   readonly retention: Retention;
   /** Committed, not yet written. */
   pending: Entry[];
+  /** When its watchers were last written to (performance.now()). */
+  flushedAt: number;
   readonly watchers: Set<Watcher>;
   readonly snapshots: Map<string, { epoch: string; seq: number; source: unknown; body: Buffer }>;
 }
@@ -48,9 +52,10 @@ export class Fanout {
   private readonly tenants = new Map<string, TenantFeed>();
   private readonly slow = new Set<Watcher>();
   private readonly dirty = new Set<TenantFeed>();
-  private flushTimer: NodeJS.Timeout | undefined;
+  private flushTimer: { readonly at: number; cancel(): void } | undefined;
   private stopped = false;
   private delivered = 0;
+  private writes = 0;
   /** Deliveries already added to the metric. */
   private reported = 0;
   private resyncs = 0;
@@ -74,15 +79,15 @@ export class Fanout {
     if (w.auth !== undefined) this.tenants.get(w.auth.tenant)?.watchers.delete(w);
   }
 
-  stats(): { watchers: number; slow: number; delivered: number; resyncs: number } {
+  stats(): { watchers: number; slow: number; delivered: number; writes: number; resyncs: number } {
     let watchers = 0;
     for (const t of this.tenants.values()) watchers += t.watchers.size;
-    return { watchers, slow: this.slow.size, delivered: this.delivered, resyncs: this.resyncs };
+    return { watchers, slow: this.slow.size, delivered: this.delivered, writes: this.writes, resyncs: this.resyncs };
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    this.flushTimer?.cancel();
   }
 
   /**
@@ -159,7 +164,7 @@ export class Fanout {
         firstEvent !== undefined
           ? new Retention(firstEvent.epoch, firstEvent.seq - 1, this.options.retainEvents, this.options.retainBytes)
           : new Retention(pos.epoch, pos.seq, this.options.retainEvents, this.options.retainBytes);
-      t = { id, retention, pending: [], watchers: new Set(), snapshots: new Map() };
+      t = { id, retention, pending: [], flushedAt: -Infinity, watchers: new Set(), snapshots: new Map() };
       this.tenants.set(id, t);
     }
     return t;
@@ -184,27 +189,43 @@ export class Fanout {
     if (this.dirty.size > 0) this.scheduleFlush();
   }
 
+  /** Runs the next flush when the earliest dirty tenant's window opens (slow watchers poll every window). */
   private scheduleFlush(): void {
-    if (this.flushTimer !== undefined || this.stopped) return;
-    this.flushTimer = setTimeout(() => this.flush(), this.options.flushMs);
+    if (this.stopped) return;
+    const now = performance.now();
+    let at = this.slow.size > 0 ? now + this.options.flushMs : Infinity;
+    for (const t of this.dirty) at = Math.min(at, t.flushedAt + this.options.flushMs);
+    if (at === Infinity || (this.flushTimer !== undefined && this.flushTimer.at <= at)) return;
+    this.flushTimer?.cancel();
+    if (at <= now) {
+      // Due now: after the current turn, so events committed in it go together.
+      const immediate = setImmediate(() => this.flush());
+      this.flushTimer = { at: now, cancel: () => clearImmediate(immediate) };
+    } else {
+      const timer = setTimeout(() => this.flush(), at - now);
+      this.flushTimer = { at, cancel: () => clearTimeout(timer) };
+    }
   }
 
   private flush(): void {
     this.flushTimer = undefined;
+    const now = performance.now();
     // Slow watchers that drained first: their backlog is older than this flush's events.
     for (const w of this.slow) this.recover(w);
     for (const t of this.dirty) {
+      if (t.flushedAt + this.options.flushMs > now + 1) continue; // its window is not open yet
+      this.dirty.delete(t);
+      t.flushedAt = now;
       const batch = t.pending;
       t.pending = [];
       const state = this.engine.state(t.id);
       if (state !== undefined && batch.length > 0) this.deliver(t, state, batch);
     }
-    this.dirty.clear();
     if (this.delivered > this.reported) {
       this.metrics.feedDeliveries.inc(this.delivered - this.reported);
       this.reported = this.delivered;
     }
-    if (this.slow.size > 0) this.scheduleFlush();
+    this.scheduleFlush();
   }
 
   private deliver(t: TenantFeed, state: TenantState, batch: readonly Entry[]): void {
@@ -267,6 +288,7 @@ export class Fanout {
     frame.buf ??= eventsFrame(frame.items.map((i) => i.json));
     w.socket.send(frame.buf, { binary: false });
     this.delivered += frame.items.length;
+    this.writes++;
   }
 
   /** S6.2: a watcher that falls behind keeps the latest event per subject, superseded ones skipped. */

@@ -35,7 +35,7 @@ export const FEED_DEFAULTS: FeedOptions = {
   flushMs: 15,
   highWaterBytes: 1024 * 1024,
   lowWaterBytes: 128 * 1024,
-  slowSubjectLimit: 5000,
+  slowSubjectLimit: 2000,
   retainEvents: 10_000,
   retainBytes: 16 * 1024 * 1024,
   maxMessageBytes: 64 * 1024,
@@ -68,7 +68,9 @@ export interface FeedStats {
   readonly sockets: number;
   readonly watchers: number;
   readonly slow: number;
+  /** Events written, and the socket writes that carried them. */
   readonly delivered: number;
+  readonly writes: number;
   readonly resyncs: number;
 }
 

@@ -30,7 +30,6 @@ export async function feedServer(feed: Partial<FeedOptions> = {}): Promise<FeedT
 
 export const wsUrl = (base: string, path = '/api/v1/stream') => base.replace(/^http/, 'ws') + path;
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export type Frame = any;
 
 /** A feed client that records every frame with its arrival time. */
