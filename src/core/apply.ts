@@ -617,11 +617,17 @@ function sameAgentRecord(a: AgentRecord, b: AgentRecord): boolean {
   );
 }
 
+function touchesAgent(tx: Tx): boolean {
+  for (const u of tx.users.values()) for (const _ in u.agent) return true;
+  return false;
+}
+
 /** Settles derived values once per command and emits one event per changed value. */
 function finish(tx: Tx): Applied {
   const now = tx.now;
   for (const [id, u] of tx.users) tx.users.set(id, syncAgentWithCalls(tx, normalizeFacts(u, tx.policy, now)));
-  distribute(tx);
+  // Only a queue change or a change to an agent can open a new offer (S4.3).
+  if (tx.queues.size > 0 || touchesAgent(tx)) distribute(tx);
   const users: UserState[] = [];
   for (const [id, u] of tx.users) {
     const before = tx.base.users.get(id);
