@@ -9,12 +9,13 @@
 //   memory:    server RSS growth per subscription (after GC)
 // Targets: ≥ 5,000 REGISTER/s and ≥ 3,000 SUBSCRIBE/s with < 0.5 % failures; change → NOTIFY
 // p50 ≤ 2 ms, p99 ≤ 10 ms; ≤ 4 KB RSS per subscription. Runs 3 times and reports the medians.
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { DEFAULT_CONFIG } from '../src/app/config.js';
@@ -32,9 +33,13 @@ export interface SipBenchOptions {
   readonly runs: number;
   readonly concurrency: number;
   readonly sockets: number;
+  /** Seconds to wait after subscribing before measuring steady-state memory (Timer J is 32 s). */
+  readonly settleSec: number;
+  /** 1: commit to SQLite as the server does; 0 (diagnosis only): skip the commits. */
+  readonly journal: number;
 }
 
-export const DEFAULTS: SipBenchOptions = { users: 20_000, subscriptions: 50_000, changesPerSec: 1000, seconds: 10, runs: 3, concurrency: 400, sockets: 4 };
+export const DEFAULTS: SipBenchOptions = { users: 20_000, subscriptions: 50_000, changesPerSec: 1000, seconds: 10, runs: 3, concurrency: 400, sockets: 4, settleSec: 33, journal: 1 };
 
 export const TARGET = { registerPerSec: 5000, subscribePerSec: 3000, maxFailurePct: 0.5, p50Ms: 2, p99Ms: 10, rssPerSubscriptionKB: 4 };
 
@@ -107,8 +112,18 @@ const median = (xs: readonly number[]): number => {
 export interface SipRun {
   readonly register: PhaseStats & { readonly perSec: number; readonly failurePct: number; readonly serverCpuPct: number };
   readonly subscribe: PhaseStats & { readonly perSec: number; readonly failurePct: number; readonly initialNotifies: number; readonly serverCpuPct: number };
-  readonly changes: { readonly dispatched: number; readonly refused: number; readonly perSec: number; readonly expectedNotifies: number; readonly measured: number; readonly missing: number; readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number; readonly retransmittedNotifies: number; readonly serverCpuPct: number; readonly clientCpuMs: number };
-  readonly memory: { readonly rssBeforeMB: number; readonly rssAfterMB: number; readonly rssPerSubscriptionKB: number; readonly heapPerSubscriptionKB: number };
+  readonly changes: { readonly dispatched: number; readonly refused: number; readonly perSec: number; readonly expectedNotifies: number; readonly measured: number; readonly missing: number; readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number; readonly retransmittedNotifies: number; readonly p99BySecondMs: number[]; readonly gcPauses: number; readonly gcMaxMs: number; readonly gcTotalMs: number; readonly commits: number; readonly commitTotalMs: number; readonly commitMaxMs: number; readonly serverCpuPct: number; readonly clientCpuMs: number };
+  readonly memory: {
+    readonly rssBeforeMB: number;
+    readonly rssAfterMB: number;
+    readonly rssSteadyMB: number;
+    /** After Timer J: the subscriptions alone. */
+    readonly rssPerSubscriptionKB: number;
+    readonly heapPerSubscriptionKB: number;
+    /** Right after subscribing, with every SUBSCRIBE's server transaction still cached. */
+    readonly rssPerSubscriptionWithTransactionsKB: number;
+    readonly heapPerSubscriptionWithTransactionsKB: number;
+  };
   readonly sip: ReturnType<Server['sip']['stats']>;
 }
 
@@ -144,6 +159,18 @@ function pairs(exts: readonly string[], n: number): [string, string][] {
 export async function runOnce(options: SipBenchOptions, progress: (line: string) => void = () => {}): Promise<SipRun> {
   const dataDir = mkdtempSync(join(tmpdir(), 'swb-sip-bench-'));
   const server = await startServer({ ...DEFAULT_CONFIG, httpPort: 0, sipPort: 0, host: '127.0.0.1', dataDir, demo: false, logLevel: 'silent', systemToken: '' }, { logger: pino({ level: 'silent' }) });
+  // Time the journal's commits (they run on the event loop, before any NOTIFY of their change).
+  const commits = { count: 0, ms: 0, maxMs: 0 };
+  const commit = server.store.commit.bind(server.store);
+  server.store.commit = (batch) => {
+    const t = nowMs();
+    // Diagnosis only (--journal 0): the SIP path without SQLite on the event loop.
+    if (options.journal !== 0) commit(batch);
+    const d = nowMs() - t;
+    commits.count++;
+    commits.ms += d;
+    if (d > commits.maxMs) commits.maxMs = d;
+  };
   const here = dirname(fileURLToPath(import.meta.url));
   const child = fork(join(here, 'sip-client.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const client = new Client(child);
@@ -162,6 +189,10 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
     progress(`register: ${reg.ok} ok, ${reg.failed} failed in ${round(reg.seconds, 2)} s (${registered} users registered in the engine); server CPU ${cpuPct(regCpu, reg.seconds)} %`);
 
     const rssBefore = await settleMemory();
+    {
+      const m = process.memoryUsage();
+      progress(`memory before subscribing: rss ${round(m.rss / 1048576)} heapTotal ${round(m.heapTotal / 1048576)} heapUsed ${round(m.heapUsed / 1048576)} external ${round(m.external / 1048576)} MB`);
+    }
     const heapBefore = process.memoryUsage().heapUsed;
     const subPairs = pairs(exts, options.subscriptions);
     const stopSubProfile = await profile('subscribe');
@@ -172,6 +203,14 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
     await sleep(300);
     const rssAfter = await settleMemory();
     const heapAfter = process.memoryUsage().heapUsed;
+    // Steady state: once Timer J (32 s) has let the server transactions of the SUBSCRIBEs go, what
+    // is left is the subscriptions themselves.
+    await sleep(options.settleSec * 1000);
+    const rssSteady = await settleMemory();
+    const heapSteady = process.memoryUsage().heapUsed;
+    const mem = (m: NodeJS.MemoryUsage) => `rss ${round(m.rss / 1048576)} heapTotal ${round(m.heapTotal / 1048576)} heapUsed ${round(m.heapUsed / 1048576)} external ${round(m.external / 1048576)} MB`;
+    progress(`memory after subscribing and ${options.settleSec} s: ${mem(process.memoryUsage())}`);
+    progress(`memory: ${round((rssSteady - rssBefore) / 1024 / Math.max(1, sub.ok), 2)} KB RSS per subscription after ${options.settleSec} s (${round((rssAfter - rssBefore) / 1024 / Math.max(1, sub.ok), 2)} KB with transactions)`);
     progress(`subscribe: ${sub.ok} ok, ${sub.failed} failed in ${round(sub.seconds, 2)} s; ${sub.initialNotifies} initial NOTIFYs; server RSS ${round(rssAfter / 1048576)} MB; server CPU ${cpuPct(subCpu, sub.seconds)} %`);
 
     const watchersOf = new Map<string, number>();
@@ -182,6 +221,15 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
     const counts = new Map<string, number>();
     let refused = 0;
     let expected = 0;
+    const gcs: number[] = [];
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) gcs.push(e.duration);
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
+    const stopChangeProfile = await profile('changes');
+    commits.count = 0;
+    commits.ms = 0;
+    commits.maxMs = 0;
     const started = nowMs();
     cpu = process.cpuUsage();
     const outcomes: Promise<void>[] = [];
@@ -202,13 +250,18 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
     const changeSeconds = (nowMs() - started) / 1000;
     await Promise.all(outcomes);
     const changeCpu = process.cpuUsage(cpu);
+    gcObserver.disconnect();
+    await stopChangeProfile();
     await sleep(1000);
     await client.ask({ type: 'measure', on: false }, 'measuring');
     const arr = await client.ask({ type: 'arrivals' }, 'arrivals');
     const delays: number[] = [];
+    const bySecond: number[][] = [];
     for (let i = 0; i < arr.targets.length; i++) {
       const t0 = sentAt.get(`${arr.targets[i]}:${arr.versions[i]}`);
-      if (t0 !== undefined) delays.push(arr.atMs[i]! - t0);
+      if (t0 === undefined) continue;
+      delays.push(arr.atMs[i]! - t0);
+      (bySecond[Math.floor((t0 - started) / 1000)] ??= []).push(arr.atMs[i]! - t0);
     }
     delays.sort((a, b) => a - b);
     progress(`changes: ${total} in ${round(changeSeconds, 2)} s; ${delays.length}/${expected} NOTIFYs measured; p50 ${round(percentile(delays, 50), 3)} ms, p99 ${round(percentile(delays, 99), 3)} ms`);
@@ -227,14 +280,24 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
         p99Ms: round(percentile(delays, 99), 3),
         maxMs: round(delays.at(-1) ?? -1, 3),
         retransmittedNotifies: arr.retransmitted,
+        p99BySecondMs: bySecond.map((d) => round(percentile(d.sort((a, b) => a - b), 99), 2)),
+        gcPauses: gcs.length,
+        gcMaxMs: round(Math.max(0, ...gcs), 2),
+        gcTotalMs: round(gcs.reduce((a, b) => a + b, 0), 1),
+        commits: commits.count,
+        commitTotalMs: round(commits.ms),
+        commitMaxMs: round(commits.maxMs, 2),
         serverCpuPct: cpuPct(changeCpu, changeSeconds),
         clientCpuMs: round(arr.cpuMs),
       },
       memory: {
         rssBeforeMB: round(rssBefore / 1048576),
         rssAfterMB: round(rssAfter / 1048576),
-        rssPerSubscriptionKB: round((rssAfter - rssBefore) / 1024 / Math.max(1, sub.ok), 2),
-        heapPerSubscriptionKB: round((heapAfter - heapBefore) / 1024 / Math.max(1, sub.ok), 2),
+        rssPerSubscriptionKB: round((rssSteady - rssBefore) / 1024 / Math.max(1, sub.ok), 2),
+        heapPerSubscriptionKB: round((heapSteady - heapBefore) / 1024 / Math.max(1, sub.ok), 2),
+        rssPerSubscriptionWithTransactionsKB: round((rssAfter - rssBefore) / 1024 / Math.max(1, sub.ok), 2),
+        heapPerSubscriptionWithTransactionsKB: round((heapAfter - heapBefore) / 1024 / Math.max(1, sub.ok), 2),
+        rssSteadyMB: round(rssSteady / 1048576),
       },
       sip: server.sip.stats(),
     };
@@ -246,12 +309,41 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
   }
 }
 
+/** One run in a fresh process (so each run's memory is measured from the same start). */
+function runInChild(options: SipBenchOptions, progress: (line: string) => void): Promise<SipRun> {
+  const args = ['--expose-gc', fileURLToPath(import.meta.url), '--single', ...Object.entries(FLAGS).flatMap(([flag, key]) => [`--${flag}`, String(options[key])])];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      for (const line of d.toString().split('\n')) if (line !== '') progress(line);
+    });
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`bench run exited with ${code}`));
+      else resolve(JSON.parse(out) as SipRun);
+    });
+  });
+}
+
+const FLAGS: Readonly<Record<string, keyof SipBenchOptions>> = {
+  users: 'users',
+  subscriptions: 'subscriptions',
+  rate: 'changesPerSec',
+  seconds: 'seconds',
+  runs: 'runs',
+  concurrency: 'concurrency',
+  sockets: 'sockets',
+  settle: 'settleSec',
+  journal: 'journal',
+};
+
 export async function runSipBench(options: SipBenchOptions = DEFAULTS, progress: (line: string) => void = () => {}): Promise<object> {
   const loadBefore = round(loadavg()[0]!, 2);
   const runs: SipRun[] = [];
   for (let i = 0; i < options.runs; i++) {
     progress(`run ${i + 1} of ${options.runs}`);
-    runs.push(await runOnce(options, progress));
+    runs.push(await runInChild(options, progress));
   }
   const m = {
     registerPerSec: median(runs.map((r) => r.register.perSec)),
@@ -273,7 +365,7 @@ export async function runSipBench(options: SipBenchOptions = DEFAULTS, progress:
   };
   return {
     bench: 'sip',
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, loadAvg: loadBefore },
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, loadAvgBefore: loadBefore, loadAvgAfter: round(loadavg()[0]!, 2) },
     options,
     target: TARGET,
     median: m,
@@ -288,15 +380,12 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     const i = process.argv.indexOf(`--${name}`);
     return i < 0 ? fallback : Number(process.argv[i + 1]);
   };
-  const options: SipBenchOptions = {
-    users: arg('users', DEFAULTS.users),
-    subscriptions: arg('subscriptions', DEFAULTS.subscriptions),
-    changesPerSec: arg('rate', DEFAULTS.changesPerSec),
-    seconds: arg('seconds', DEFAULTS.seconds),
-    runs: arg('runs', DEFAULTS.runs),
-    concurrency: arg('concurrency', DEFAULTS.concurrency),
-    sockets: arg('sockets', DEFAULTS.sockets),
-  };
-  const report = await runSipBench(options, (line) => process.stderr.write(`${line}\n`));
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  const options = Object.fromEntries(Object.entries(FLAGS).map(([flag, key]) => [key, arg(flag, DEFAULTS[key])])) as unknown as SipBenchOptions;
+  const progress = (line: string) => process.stderr.write(`${line}\n`);
+  if (process.argv.includes('--single')) {
+    process.stdout.write(`${JSON.stringify(await runOnce(options, progress))}\n`);
+  } else {
+    const report = await runSipBench(options, progress);
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  }
 }

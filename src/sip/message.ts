@@ -236,6 +236,15 @@ export function splitList(value: string): string[] {
   return out;
 }
 
+/**
+ * A copy of a string that does not share memory with the message it was cut from: V8 keeps a
+ * substring as a slice of its parent, so keeping a Call-ID for an hour would keep the whole
+ * message text. Use it for what outlives the request (subscriptions, bindings).
+ */
+export function detach(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
 export type HeaderList = readonly (readonly [string, string])[];
 
 /** Serializes a response; Content-Length is computed from the body. */

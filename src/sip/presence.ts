@@ -11,7 +11,7 @@ import { pidfDocument, pidfKey, pidfView } from './bodies/pidf.js';
 import type { SipContext } from './context.js';
 import { ALLOW_EVENTS, tenantOf } from './context.js';
 import { parseDelta, parseNameAddr, parseParams, parseUri } from './headers.js';
-import { header, headerValues, serializeRequest } from './message.js';
+import { detach, header, headerValues, serializeRequest } from './message.js';
 import type { Outgoing } from './outgoing.js';
 import type { Incoming } from './request.js';
 import { newTag } from './request.js';
@@ -47,11 +47,11 @@ interface Subscription {
   remoteTarget: string;
   readonly routes: readonly string[] | undefined;
   readonly flow: Flow;
-  fallback: { host: string; port: number } | undefined;
   remoteCSeq: number;
   localCSeq: number;
   expiresAt: number;
-  expiry: NodeJS.Timeout | undefined;
+  /** The expiry bucket (second) the subscription sits in. */
+  bucket: number;
   version: number;
   lastKey: string | undefined;
   inFlight: boolean;
@@ -79,6 +79,7 @@ export class PresenceServer {
   private readonly byWatcher = new Map<string, Set<Subscription>>();
   /** The last committed record of each watched user (what NOTIFYs show). */
   private readonly latest = new Map<string, PresenceRecord>();
+  private readonly buckets = new Map<number, Set<Subscription>>();
 
   constructor(
     private readonly ctx: SipContext,
@@ -151,23 +152,22 @@ export class PresenceServer {
       tenant: t.tenant,
       domain: t.domain,
       target,
-      extension: inc.ruri.user!,
+      extension: detach(inc.ruri.user!),
       watcher: auth.userId,
       event: pkg,
-      eventId,
-      callId: inc.callId,
+      eventId: eventId === undefined ? undefined : detach(eventId),
+      callId: detach(inc.callId),
       localTag,
-      remoteTag: inc.fromTag,
-      localParty: `${inc.rawTo};tag=${localTag}`,
-      remoteParty: inc.rawFrom,
-      remoteTarget: contact.uri,
-      routes: routes.length > 0 ? routes : undefined,
+      remoteTag: detach(inc.fromTag!),
+      localParty: detach(`${inc.rawTo};tag=${localTag}`),
+      remoteParty: detach(inc.rawFrom),
+      remoteTarget: detach(contact.uri),
+      routes: routes.length > 0 ? routes.map(detach) : undefined,
       flow: inc.flow,
-      fallback: fallbackOf(contact.uri),
       remoteCSeq: inc.cseq.seq,
       localCSeq: 0,
       expiresAt: ctx.now() + expiresSec * 1000,
-      expiry: undefined,
+      bucket: 0,
       version: 0,
       lastKey: undefined,
       inFlight: false,
@@ -198,8 +198,7 @@ export class PresenceServer {
     if (requested > 0 && requested < this.options.minExpiresSec) return ctx.reply(inc, 423, 'Interval Too Brief', [['Min-Expires', String(this.options.minExpiresSec)]]);
     const contact = parseNameAddr(headerValues(inc.req, 'contact')[0] ?? '');
     if (contact !== undefined && !contact.star && parseUri(contact.uri) !== undefined) {
-      sub.remoteTarget = contact.uri;
-      sub.fallback = fallbackOf(contact.uri);
+      sub.remoteTarget = detach(contact.uri);
     }
     const expiresSec = Math.min(requested, this.options.maxExpiresSec);
     ctx.reply(inc, 200, 'OK', [['Expires', String(expiresSec)], ['Contact', this.out.contact(sub.flow)]]);
@@ -229,7 +228,7 @@ export class PresenceServer {
 
   private remove(sub: Subscription): void {
     sub.ended = true;
-    if (sub.expiry !== undefined) clearTimeout(sub.expiry);
+    this.unbucket(sub);
     if (sub.hold !== undefined) clearTimeout(sub.hold);
     this.byDialog.delete(`${sub.callId}\u0000${sub.localTag}`);
     const t = `${sub.tenant}\u0000${sub.target}`;
@@ -245,10 +244,33 @@ export class PresenceServer {
     if (ws?.size === 0) this.byWatcher.delete(w);
   }
 
+  /**
+   * Expiry without a timer per subscription: subscriptions sit in one bucket per second of their
+   * expiry, and `sweep` (called every 250 ms) ends those whose second has passed.
+   */
   private arm(sub: Subscription): void {
-    if (sub.expiry !== undefined) clearTimeout(sub.expiry);
-    sub.expiry = setTimeout(() => this.terminate(sub, 'timeout'), Math.max(0, sub.expiresAt - this.ctx.now()));
-    sub.expiry.unref();
+    this.unbucket(sub);
+    sub.bucket = Math.ceil(sub.expiresAt / 1000);
+    let set = this.buckets.get(sub.bucket);
+    if (set === undefined) this.buckets.set(sub.bucket, (set = new Set()));
+    set.add(sub);
+  }
+
+  private unbucket(sub: Subscription): void {
+    const set = this.buckets.get(sub.bucket);
+    if (set === undefined) return;
+    set.delete(sub);
+    if (set.size === 0) this.buckets.delete(sub.bucket);
+  }
+
+  /** Ends the subscriptions that have run out (RFC 6665 §4.2.2: NOTIFY terminated;reason=timeout). */
+  sweep(): void {
+    const now = this.ctx.now();
+    if (this.buckets.size === 0) return;
+    for (const [second, set] of this.buckets) {
+      if (second * 1000 > now) continue;
+      for (const sub of [...set]) if (sub.expiresAt <= now) this.terminate(sub, 'timeout');
+    }
   }
 
   /** Ends a subscription with a final NOTIFY (`terminated`, with a reason when one applies). */
@@ -327,7 +349,7 @@ export class PresenceServer {
     sub.inFlight = !ending;
     sub.lastSentAt = this.ctx.now();
     this.ctx.counters.notifySent();
-    this.out.request(sub.flow, sub.flow.transport === 'tcp' ? sub.fallback : undefined, build, (outcome) => {
+    this.out.request(sub.flow, sub.flow.transport === 'tcp' ? fallbackOf(sub.remoteTarget) : undefined, build, (outcome) => {
       if (ending || sub.ended) return;
       sub.inFlight = false;
       const status = outcome.type === 'response' ? outcome.response.status : 408;
@@ -354,10 +376,8 @@ export class PresenceServer {
   }
 
   stop(): void {
-    for (const sub of this.byDialog.values()) {
-      if (sub.expiry !== undefined) clearTimeout(sub.expiry);
-      if (sub.hold !== undefined) clearTimeout(sub.hold);
-    }
+    for (const sub of this.byDialog.values()) if (sub.hold !== undefined) clearTimeout(sub.hold);
+    this.buckets.clear();
   }
 }
 

@@ -9,7 +9,7 @@ import type { SipContext } from './context.js';
 import { tenantOf } from './context.js';
 import type { NameAddr } from './headers.js';
 import { parseDelta, parseNameAddr, parseUri } from './headers.js';
-import { header, headerValues } from './message.js';
+import { detach, header, headerValues } from './message.js';
 import type { Incoming } from './request.js';
 
 export interface Binding {
@@ -150,14 +150,14 @@ export class Registrar {
       const expiresAt = now + c.expiresSec * 1000;
       next.push({
         id,
-        uri: c.uri,
+        uri: detach(c.uri),
         kind,
-        callId: inc.callId,
+        callId: detach(inc.callId),
         cseq: inc.cseq.seq,
         expiresAt,
         transport: inc.flow.transport,
         source: `${inc.flow.address}:${inc.flow.port}`,
-        ...(ua !== undefined ? { userAgent: ua.slice(0, 200) } : {}),
+        ...(ua !== undefined ? { userAgent: detach(ua.slice(0, 200)) } : {}),
       });
       commands.push(ctx.engine.dispatch(t.tenant, { type: 'registration.set', userId, id, kind, expiresAt, by: { kind: 'sip' } }));
     }

@@ -119,11 +119,15 @@ export class SipServer {
   async start(): Promise<number> {
     const port = await this.transport.start();
     this.unlisten = this.options.engine.listen({ onEvents: (events) => this.presence.onEvents(events) });
+    let ticks = 0;
     this.sweeper = setInterval(() => {
       this.serverTx.sweep();
-      this.nonces.sweep();
-      this.registrar.sweep();
-    }, 1000);
+      this.presence.sweep();
+      if (++ticks % 40 === 0) {
+        this.nonces.sweep();
+        this.registrar.sweep();
+      }
+    }, 250);
     this.sweeper.unref();
     return port;
   }
@@ -254,7 +258,11 @@ export class SipServer {
   private reply(inc: Incoming, status: number, reason: string, headers: HeaderList = [], body = '', toTag?: string): void {
     const bytes = buildResponse(rawOf(inc), inc.flow, status, reason, headers, body, toTag);
     const key = this.txKeys.get(inc);
-    if (key !== undefined && status >= 200) this.serverTx.complete(key, bytes);
+    if (key !== undefined && status >= 200) {
+      // Only a 2xx may have changed state; anything else can be answered again if retransmitted.
+      if (status < 300) this.serverTx.complete(key, bytes);
+      else this.serverTx.forget(key);
+    }
     this.send(inc.flow, bytes);
     this.counters.request(inc.req.method, status);
   }

@@ -44,6 +44,15 @@ export class ServerTransactions {
     if (e !== undefined) e.response = response;
   }
 
+  /**
+   * Forgets a transaction whose answer changed nothing (a 401 challenge, a refusal): a
+   * retransmission is then simply answered again, and the cache holds only answers that must
+   * not be produced twice.
+   */
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+
   sweep(): void {
     const now = this.now();
     while (this.head < this.order.length && this.order[this.head]!.expiresAt <= now) {

@@ -2,7 +2,7 @@
 // 127.0.0.1 only. A peer that is not installed makes its tests skip with the reason printed.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -48,12 +48,9 @@ export function sipp(scenario: string, port: number, options: { transport?: 'u1'
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (code) => {
-      let errors = '';
-      try {
-        errors = spawnSync('cat', [join(dir, 'errors.log')]).stdout.toString();
-      } catch {
-        // no error file: no errors
-      }
+      const file = join(dir, 'errors.log');
+      const errors = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      rmSync(dir, { recursive: true, force: true });
       resolve({ code, stdout, stderr, errors });
     });
   });
@@ -80,6 +77,7 @@ export class Baresip {
   private constructor(
     readonly child: ChildProcess,
     private readonly ctrl: Socket,
+    private readonly dir: string,
   ) {
     ctrl.on('data', (d: Buffer) => this.read(d));
   }
@@ -129,7 +127,7 @@ export class Baresip {
       10_000,
       `baresip ctrl_tcp on ${options.ctrlPort}: ${output}`,
     );
-    const b = new Baresip(child, ctrl);
+    const b = new Baresip(child, ctrl, dir);
     child.stdout!.on('data', (d: Buffer) => (b.output += d.toString()));
     b.output = output;
     return b;
@@ -165,6 +163,7 @@ export class Baresip {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
     await exited;
     clearTimeout(timer);
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -182,7 +181,6 @@ export function freePort(): Promise<number> {
 /** baresip's view of a contact's presence: Online, Busy, Offline or Unknown. */
 export async function baresipPresence(b: Baresip, extension: string): Promise<string | undefined> {
   const r = await b.command('contacts');
-  // eslint-disable-next-line no-control-regex
   const text = r.data.replace(/\u001b\[[0-9;]*m/g, '');
   return new RegExp(`(Online|Busy|Offline|Unknown)\\s+.*<sip:${extension}@`).exec(text)?.[1];
 }
@@ -192,6 +190,7 @@ export class Linphonec {
   private constructor(
     readonly child: ChildProcess,
     readonly log: string,
+    private readonly home: string,
   ) {}
 
   static start(options: { sipPort: number; user: string; password: string }): Linphonec {
@@ -222,7 +221,7 @@ export class Linphonec {
     );
     const log = join(home, 'linphone.log');
     const child = spawn('linphonec', ['-c', rc, '-d', '6', '-l', log], { stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, HOME: home } });
-    return new Linphonec(child, log);
+    return new Linphonec(child, log, home);
   }
 
   command(line: string): void {
@@ -245,5 +244,6 @@ export class Linphonec {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 3000);
     await exited;
     clearTimeout(timer);
+    rmSync(this.home, { recursive: true, force: true });
   }
 }

@@ -127,6 +127,20 @@ describe('S7.2 presence server', () => {
     await ua.close();
   });
 
+  test('S7.2 CSeq never goes back: an in-dialog SUBSCRIBE with an older CSeq is 500; NOTIFY CSeqs rise', async () => {
+    const ua = await TestUa.open('udp', h.port);
+    const sub = await subscribe(ua, '1002', '1003', 'presence');
+    const n1 = await ua.nextNotify();
+    ua.cseq = 1;
+    const old = await inDialog(sub, '1003', 'presence', 600);
+    expect([old.status, old.reason]).toEqual([500, 'Server Internal Error (CSeq out of order)']);
+    ua.cseq = 10;
+    expect((await inDialog(sub, '1003', 'presence', 600)).status).toBe(200);
+    const n2 = await ua.nextNotify();
+    expect(Number(header(n2, 'cseq')!.split(' ')[0])).toBe(Number(header(n1, 'cseq')!.split(' ')[0]) + 1);
+    await ua.close();
+  });
+
   test('S7.2 a subscription that is not refreshed ends with NOTIFY terminated;reason=timeout', async () => {
     const ua = await TestUa.open('udp', h.port);
     await subscribe(ua, '1002', '1007', 'presence', 1);
