@@ -64,16 +64,28 @@ export class SqliteStore implements Store {
     };
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, prepared once per SQL text. */
+  private sql(text: string): Database.Statement {
+    let st = this.statements.get(text);
+    if (st === undefined) {
+      st = this.db.prepare(text);
+      this.statements.set(text, st);
+    }
+    return st;
+  }
+
   private migrate(): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-    const row = this.db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+    const row = this.sql('SELECT version FROM schema_version').get() as { version: number } | undefined;
     let version = row?.version ?? 0;
-    if (row === undefined) this.db.prepare('INSERT INTO schema_version (version) VALUES (0)').run();
+    if (row === undefined) this.sql('INSERT INTO schema_version (version) VALUES (0)').run();
     for (; version < MIGRATIONS.length; version++) {
       const sql = MIGRATIONS[version]!;
       this.db.transaction(() => {
         this.db.exec(sql);
-        this.db.prepare('UPDATE schema_version SET version = ?').run(version + 1);
+        this.sql('UPDATE schema_version SET version = ?').run(version + 1);
       })();
     }
   }
@@ -136,27 +148,27 @@ export class SqliteStore implements Store {
   }
 
   tenants(): readonly TenantRow[] {
-    return (this.db.prepare('SELECT * FROM tenants ORDER BY created_at, id').all() as Row[]).map((r) => this.tenantRow(r));
+    return (this.sql('SELECT * FROM tenants ORDER BY created_at, id').all() as Row[]).map((r) => this.tenantRow(r));
   }
 
   tenantBySipDomain(domain: string): TenantRow | undefined {
-    const r = this.db.prepare('SELECT * FROM tenants WHERE sip_domain = ?').get(domain.toLowerCase()) as Row | undefined;
+    const r = this.sql('SELECT * FROM tenants WHERE sip_domain = ?').get(domain.toLowerCase()) as Row | undefined;
     return r && this.tenantRow(r);
   }
 
   loadTenant(id: TenantId): LoadedTenant | undefined {
-    const r = this.db.prepare('SELECT * FROM tenants WHERE id = ?').get(id) as Row | undefined;
+    const r = this.sql('SELECT * FROM tenants WHERE id = ?').get(id) as Row | undefined;
     if (r === undefined) return undefined;
     const row = this.tenantRow(r);
-    const users = (this.db.prepare('SELECT state FROM users WHERE tenant = ?').all(id) as Row[]).map((x) => JSON.parse(String(x.state)) as UserState);
-    const groups = (this.db.prepare('SELECT data FROM groups_ WHERE tenant = ?').all(id) as Row[]).map((x) => JSON.parse(String(x.data)) as Group);
-    const queues = (this.db.prepare('SELECT data FROM queues WHERE tenant = ?').all(id) as Row[]).map((x) => JSON.parse(String(x.data)) as QueueState);
+    const users = (this.sql('SELECT state FROM users WHERE tenant = ?').all(id) as Row[]).map((x) => JSON.parse(String(x.state)) as UserState);
+    const groups = (this.sql('SELECT data FROM groups_ WHERE tenant = ?').all(id) as Row[]).map((x) => JSON.parse(String(x.data)) as Group);
+    const queues = (this.sql('SELECT data FROM queues WHERE tenant = ?').all(id) as Row[]).map((x) => JSON.parse(String(x.data)) as QueueState);
     const state = commitPatch(createTenantState(id, row.policy), { users, groups, queues });
     return { row, state };
   }
 
   credentials(tenant: TenantId, userId: UserId): Credentials | undefined {
-    const r = this.db.prepare('SELECT * FROM credentials WHERE tenant = ? AND user_id = ?').get(tenant, userId) as Row | undefined;
+    const r = this.sql('SELECT * FROM credentials WHERE tenant = ? AND user_id = ?').get(tenant, userId) as Row | undefined;
     if (r === undefined) return undefined;
     return {
       email: (r.email as string | null) ?? null,
@@ -178,21 +190,21 @@ export class SqliteStore implements Store {
   }
 
   userIdByEmail(tenant: TenantId, email: string): UserId | undefined {
-    const r = this.db.prepare('SELECT user_id FROM credentials WHERE tenant = ? AND email = ?').get(tenant, email.toLowerCase()) as Row | undefined;
+    const r = this.sql('SELECT user_id FROM credentials WHERE tenant = ? AND email = ?').get(tenant, email.toLowerCase()) as Row | undefined;
     return r === undefined ? undefined : String(r.user_id);
   }
 
   saveToken(hash: string, tenant: TenantId, userId: UserId, expiresAt: number): void {
-    this.db.prepare('INSERT INTO auth_tokens (hash, tenant, user_id, expires_at) VALUES (?, ?, ?, ?)').run(hash, tenant, userId, expiresAt);
+    this.sql('INSERT INTO auth_tokens (hash, tenant, user_id, expires_at) VALUES (?, ?, ?, ?)').run(hash, tenant, userId, expiresAt);
   }
 
   token(hash: string): { tenant: TenantId; userId: UserId; expiresAt: number } | undefined {
-    const r = this.db.prepare('SELECT * FROM auth_tokens WHERE hash = ?').get(hash) as Row | undefined;
+    const r = this.sql('SELECT * FROM auth_tokens WHERE hash = ?').get(hash) as Row | undefined;
     return r && { tenant: String(r.tenant), userId: String(r.user_id), expiresAt: Number(r.expires_at) };
   }
 
   deleteToken(hash: string): void {
-    this.db.prepare('DELETE FROM auth_tokens WHERE hash = ?').run(hash);
+    this.sql('DELETE FROM auth_tokens WHERE hash = ?').run(hash);
   }
 
   createApiKey(row: ApiKeyRow): void {
@@ -206,16 +218,16 @@ export class SqliteStore implements Store {
   }
 
   apiKey(id: string): ApiKeyRow | undefined {
-    const r = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
+    const r = this.sql('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
     return r && this.apiKeyRow(r);
   }
 
   apiKeys(tenant: TenantId): readonly ApiKeyRow[] {
-    return (this.db.prepare('SELECT * FROM api_keys WHERE tenant = ? ORDER BY created_at').all(tenant) as Row[]).map((r) => this.apiKeyRow(r));
+    return (this.sql('SELECT * FROM api_keys WHERE tenant = ? ORDER BY created_at').all(tenant) as Row[]).map((r) => this.apiKeyRow(r));
   }
 
   deleteApiKey(tenant: TenantId, id: string): boolean {
-    return this.db.prepare('DELETE FROM api_keys WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
+    return this.sql('DELETE FROM api_keys WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
   }
 
   createWebhook(row: WebhookRow): void {
@@ -226,7 +238,7 @@ export class SqliteStore implements Store {
   }
 
   webhooks(tenant: TenantId): readonly WebhookRow[] {
-    return (this.db.prepare('SELECT * FROM webhooks WHERE tenant = ? ORDER BY created_at, id').all(tenant) as Row[]).map((r) => ({
+    return (this.sql('SELECT * FROM webhooks WHERE tenant = ? ORDER BY created_at, id').all(tenant) as Row[]).map((r) => ({
       tenant: String(r.tenant),
       id: String(r.id),
       url: String(r.url),
@@ -238,8 +250,8 @@ export class SqliteStore implements Store {
 
   deleteWebhook(tenant: TenantId, id: string): boolean {
     const gone = this.db.transaction(() => {
-      this.db.prepare("UPDATE outbox SET state = 'failed', last_error = 'webhook deleted' WHERE tenant = ? AND webhook_id = ? AND state = 'pending'").run(tenant, id);
-      return this.db.prepare('DELETE FROM webhooks WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
+      this.sql("UPDATE outbox SET state = 'failed', last_error = 'webhook deleted' WHERE tenant = ? AND webhook_id = ? AND state = 'pending'").run(tenant, id);
+      return this.sql('DELETE FROM webhooks WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
     })();
     this.hooks.delete(tenant);
     return gone;
@@ -287,15 +299,15 @@ export class SqliteStore implements Store {
 
   nextOutboxAt(): number | undefined {
     // The earliest head: rows behind a head wait at BLOCKED (see lineNextAt).
-    const r = this.db.prepare("SELECT MIN(next_at) AS at FROM outbox WHERE state = 'pending'").get() as Row;
+    const r = this.sql("SELECT MIN(next_at) AS at FROM outbox WHERE state = 'pending'").get() as Row;
     return r.at === null ? undefined : Number(r.at);
   }
 
   markDelivered(id: number, now: number, status: number, durationMs: number): void {
     this.db.transaction(() => {
-      const r = this.db.prepare("UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ? WHERE id = ? RETURNING tenant, webhook_id, subject").get(now, id) as Row | undefined;
+      const r = this.sql("UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ? WHERE id = ? RETURNING tenant, webhook_id, subject").get(now, id) as Row | undefined;
       if (r) this.settleLine(r, now);
-      if (r) this.db.prepare('INSERT INTO deliveries (outbox_id, tenant, webhook_id, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, NULL, ?)').run(id, r.tenant, r.webhook_id, now, status, durationMs);
+      if (r) this.sql('INSERT INTO deliveries (outbox_id, tenant, webhook_id, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, NULL, ?)').run(id, r.tenant, r.webhook_id, now, status, durationMs);
     })();
   }
 
@@ -305,12 +317,12 @@ export class SqliteStore implements Store {
         .prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_at = COALESCE(?, next_at), state = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END WHERE id = ? RETURNING tenant, webhook_id, subject`)
         .get(error.slice(0, 500), nextAt, nextAt, id) as Row | undefined;
       if (r && nextAt === null) this.settleLine(r, now);
-      if (r) this.db.prepare('INSERT INTO deliveries (outbox_id, tenant, webhook_id, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)').run(id, r.tenant, r.webhook_id, now, status, error.slice(0, 500), durationMs);
+      if (r) this.sql('INSERT INTO deliveries (outbox_id, tenant, webhook_id, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)').run(id, r.tenant, r.webhook_id, now, status, error.slice(0, 500), durationMs);
     })();
   }
 
   deliveries(tenant: TenantId, webhookId: string, limit: number): readonly DeliveryRow[] {
-    return (this.db.prepare('SELECT * FROM deliveries WHERE tenant = ? AND webhook_id = ? ORDER BY id DESC LIMIT ?').all(tenant, webhookId, limit) as Row[]).map((r) => ({
+    return (this.sql('SELECT * FROM deliveries WHERE tenant = ? AND webhook_id = ? ORDER BY id DESC LIMIT ?').all(tenant, webhookId, limit) as Row[]).map((r) => ({
       id: Number(r.id),
       outboxId: Number(r.outbox_id),
       webhookId: String(r.webhook_id),
@@ -322,7 +334,7 @@ export class SqliteStore implements Store {
   }
 
   events(tenant: TenantId, epoch: string, afterSeq: number, limit: number): readonly StoredEvent[] {
-    return (this.db.prepare('SELECT body FROM events WHERE tenant = ? AND epoch = ? AND seq > ? ORDER BY seq LIMIT ?').all(tenant, epoch, afterSeq, limit) as Row[]).map(
+    return (this.sql('SELECT body FROM events WHERE tenant = ? AND epoch = ? AND seq > ? ORDER BY seq LIMIT ?').all(tenant, epoch, afterSeq, limit) as Row[]).map(
       (r) => JSON.parse(String(r.body)) as StoredEvent,
     );
   }
@@ -340,13 +352,13 @@ export class SqliteStore implements Store {
   }
 
   history(tenant: TenantId, userId: UserId, from: number, to: number): readonly HistoryRow[] {
-    return (this.db.prepare('SELECT * FROM history WHERE tenant = ? AND user_id = ? AND at >= ? AND at < ? ORDER BY at, rowid LIMIT 10000').all(tenant, userId, from, to) as Row[]).map((r) =>
+    return (this.sql('SELECT * FROM history WHERE tenant = ? AND user_id = ? AND at >= ? AND at < ? ORDER BY at, rowid LIMIT 10000').all(tenant, userId, from, to) as Row[]).map((r) =>
       this.historyRow(r),
     );
   }
 
   statusBefore(tenant: TenantId, userId: UserId, at: number): HistoryRow | undefined {
-    const r = this.db.prepare("SELECT * FROM history WHERE tenant = ? AND user_id = ? AND kind = 'status' AND at < ? ORDER BY at DESC, rowid DESC LIMIT 1").get(tenant, userId, at) as Row | undefined;
+    const r = this.sql("SELECT * FROM history WHERE tenant = ? AND user_id = ? AND kind = 'status' AND at < ? ORDER BY at DESC, rowid DESC LIMIT 1").get(tenant, userId, at) as Row | undefined;
     return r && this.historyRow(r);
   }
 

@@ -9,7 +9,6 @@ export interface Received {
   readonly headers: IncomingHttpHeaders;
   readonly raw: string;
   /** The parsed JSON, read field by field in assertions (undefined when not JSON). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly body: any;
   readonly receivedAt: number;
 }
