@@ -122,7 +122,7 @@ export async function buildHttp(ctx: HttpContext, options: { logger?: FastifyBas
     }
     switch (error.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return reply.status(413).send(errorBody('SWB_ERR_BODY_TOO_LARGE', `The request body is larger than ${BODY_LIMIT} bytes.`));
+        return reply.status(413).send(errorBody('SWB_ERR_BODY_TOO_LARGE', `The request body is larger than ${request.routeOptions.bodyLimit ?? BODY_LIMIT} bytes.`));
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
         return reply.status(415).send(errorBody('SWB_ERR_UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.'));
     }

@@ -62,6 +62,7 @@ describe('the server on its embedded default', () => {
     expect([anon.status, anon.body.error.code]).toEqual([401, 'SWB_ERR_UNAUTHENTICATED']);
     const big = await call(s.url, 'PUT', '/api/v1/users/1003/status', { token: user, raw: JSON.stringify({ status: 'away', text: 'x'.repeat(70_000) }) });
     expect([big.status, big.body.error.code]).toEqual([413, 'SWB_ERR_BODY_TOO_LARGE']);
+    expect(big.body.error.message).toBe('The request body is larger than 65536 bytes.');
     const me = await call(s.url, 'GET', '/api/v1/users/1003/presence', { token: user });
     expect(me.body.manual.status).toBe('dnd');
   });
