@@ -8,7 +8,6 @@
 // Targets (the issue): p50 ≤ 25 ms, p99 ≤ 100 ms; ≥ 500,000 notifications/s at p99 ≤ 100 ms;
 // ≤ 16 KB of server RSS per connected watcher.
 import { fork } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -23,6 +22,7 @@ import { DEFAULT_POLICY } from '../src/core/index.js';
 import type { Actor, Command } from '../src/core/index.js';
 import { sha256 } from '../src/http/accounts.js';
 import type { ClientStats, FromClient, ToClient, WatcherSpec } from './feed-client.js';
+import { IpcClient } from './ipc-client.js';
 
 export interface FeedBenchOptions {
   readonly tenants: number;
@@ -67,28 +67,7 @@ interface Phase {
   readonly serverLoopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number };
 }
 
-/** The client process, one request and one answer at a time. */
-class Client {
-  private readonly waiting: ((m: FromClient) => void)[] = [];
-  constructor(private readonly child: ChildProcess) {
-    child.on('message', (m: FromClient) => this.waiting.shift()?.(m));
-  }
-  ask<T extends FromClient['type']>(m: ToClient, answer: T, timeoutMs = 300_000): Promise<Extract<FromClient, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`client: no ${answer} within ${timeoutMs} ms`)), timeoutMs);
-      this.waiting.push((r) => {
-        clearTimeout(timer);
-        if (r.type !== answer) reject(new Error(`client answered ${r.type}, expected ${answer}`));
-        else resolve(r as Extract<FromClient, { type: T }>);
-      });
-      this.child.send(m);
-    });
-  }
-  /** Lets the client exit by itself (it exits when the IPC channel closes). */
-  end(): void {
-    if (this.child.connected) this.child.disconnect();
-  }
-}
+type Client = IpcClient<ToClient, FromClient>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
@@ -116,7 +95,7 @@ export async function runFeedBench(options: FeedBenchOptions, progress: (line: s
     commits.count++;
   };
   const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'feed-client.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const client = new Client(child);
+  const client = new IpcClient<ToClient, FromClient>(child);
   const url = `${server.url.replace(/^http/, 'ws')}/api/v1/stream`;
   try {
     const started = performance.now();

@@ -10,7 +10,6 @@
 // Targets: ≥ 5,000 REGISTER/s and ≥ 3,000 SUBSCRIBE/s with < 0.5 % failures; change → NOTIFY
 // p50 ≤ 2 ms, p99 ≤ 10 ms; ≤ 4 KB RSS per subscription. Runs 3 times and reports the medians.
 import { fork, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -24,6 +23,7 @@ import type { Server } from '../src/app/server.js';
 import { DEFAULT_POLICY } from '../src/core/index.js';
 import type { Actor } from '../src/core/index.js';
 import type { FromClient, PhaseStats, ToClient } from './sip-client.js';
+import { IpcClient } from './ipc-client.js';
 
 export interface SipBenchOptions {
   readonly users: number;
@@ -53,26 +53,6 @@ const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 const cpuPct = (c: NodeJS.CpuUsage, seconds: number) => round((c.user + c.system) / 10_000 / seconds);
 
-class Client {
-  private readonly waiting: ((m: FromClient) => void)[] = [];
-  constructor(private readonly child: ChildProcess) {
-    child.on('message', (m: FromClient) => this.waiting.shift()?.(m));
-  }
-  ask<T extends FromClient['type']>(m: ToClient, answer: T, timeoutMs = 600_000): Promise<Extract<FromClient, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`client: no ${answer} within ${timeoutMs} ms`)), timeoutMs);
-      this.waiting.push((r) => {
-        clearTimeout(timer);
-        if (r.type !== answer) reject(new Error(`client answered ${r.type}, expected ${answer}`));
-        else resolve(r as Extract<FromClient, { type: T }>);
-      });
-      this.child.send(m);
-    });
-  }
-  end(): void {
-    if (this.child.connected) this.child.disconnect();
-  }
-}
 
 /** With SIP_BENCH_PROF=<dir>, a CPU profile of one phase of the server (this process). */
 async function profile(name: string): Promise<() => Promise<void>> {
@@ -173,7 +153,7 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
   };
   const here = dirname(fileURLToPath(import.meta.url));
   const child = fork(join(here, 'sip-client.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const client = new Client(child);
+  const client = new IpcClient<ToClient, FromClient>(child);
   try {
     const exts = await createUsers(server, options);
     progress(`setup: ${exts.length} users`);
