@@ -2,10 +2,16 @@
 // server: sign-in, the live board across two browsers, an admin's change, the wallboard, the
 // routing explanation, CSV import, and errors in words. Each test saves a screenshot.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { call, login, testServer } from '../support/server.js';
 import { launch, screenshot, signIn } from './browser.js';
 import type { TestBrowser } from './browser.js';
+
+/** Whether the element shows, waiting for it (the page renders after data arrives). */
+async function visible(locator: Locator): Promise<boolean> {
+  await locator.waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+  return locator.isVisible();
+}
 
 type S = Awaited<ReturnType<typeof testServer>>;
 let s: S;
@@ -39,9 +45,9 @@ describe('the web app', () => {
     contexts.push(ctx);
     const page = await ctx.newPage();
     await page.goto(`${s.url}/`);
-    await expect(page.getByRole('heading', { name: 'Sign in' }).isVisible()).resolves.toBe(true);
+    await expect(visible(page.getByRole('heading', { name: 'Sign in' }))).resolves.toBe(true);
     await signIn(page, s.url, '1003');
-    await expect(card(page, 'u1003').getByText('(you)').isVisible()).resolves.toBe(true);
+    await expect(visible(card(page, 'u1003').getByText('(you)'))).resolves.toBe(true);
     expect(await page.locator('li.card').count()).toBe(10);
 
     await page.reload();
@@ -52,7 +58,7 @@ describe('the web app', () => {
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 5000 });
-    await expect(page.getByText('You have signed out.').isVisible()).resolves.toBe(true);
+    await expect(visible(page.getByText('You have signed out.'))).resolves.toBe(true);
     // The token is gone from the page and no longer valid on the server.
     await page.reload();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 5000 });
@@ -186,7 +192,7 @@ describe('the web app', () => {
     await page.getByText('Away', { exact: true }).click();
     await page.getByRole('button', { name: 'Set status' }).click();
     await expect(alert.innerText()).resolves.toContain('Something went wrong on the server; nothing was changed.');
-    await expect(page.getByRole('heading', { name: 'My status', exact: true }).isVisible()).resolves.toBe(true);
+    await expect(visible(page.getByRole('heading', { name: 'My status', exact: true }))).resolves.toBe(true);
     await page.unroute('**/api/v1/users/*/status');
     await call(s.url, 'PUT', '/api/v1/tenant/policy', { token: admin, body: { manualStatuses: ['available', 'away', 'custom', 'at_desk', 'busy', 'dnd', 'absent', 'forwarding', 'blocked'] } });
   }, 30_000);
