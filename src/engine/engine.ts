@@ -2,7 +2,7 @@
 // events with (epoch, seq), schedules the timers the core asks for through the Clock port and
 // fires them back as commands, and acknowledges a command only after the journal has committed
 // it (group commit: every command applied in one turn of the event loop shares one commit).
-import { apply, commit } from '../core/index.js';
+import { apply, commit, refuse } from '../core/index.js';
 import type { Applied, Command, CoreEvent, Directive, Patch, Refusal, TenantId, TenantState } from '../core/index.js';
 import type { Clock, TimerHandle } from './clock.js';
 
@@ -150,7 +150,7 @@ export class Engine {
    */
   submit(tenantId: TenantId, command: Command): Outcome {
     const t = this.tenants.get(tenantId);
-    if (t === undefined) return { ok: false, code: 'SWB_ERR_TENANT_NOT_FOUND', message: 'No such company.' };
+    if (t === undefined) return refuse('SWB_ERR_TENANT_NOT_FOUND', { tenant: tenantId });
     const now = this.clock.now();
     const result = apply(t.state, command, now);
     if (!result.ok) return result;

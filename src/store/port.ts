@@ -1,6 +1,6 @@
 // The persistence port. The SQLite adapter is the embedded default; another adapter (e.g.
 // PostgreSQL) implements the same interface. Only core/ types cross it.
-import type { Command, CoreEvent, Group, Patch, QueueState, Role, TenantId, TenantPolicy, TenantState, UserId } from '../core/index.js';
+import type { Command, CoreEvent, Patch, Role, TenantId, TenantPolicy, TenantState, UserId } from '../core/index.js';
 
 export type StoredEvent = CoreEvent & { readonly tenant: TenantId; readonly epoch: string; readonly seq: number };
 
@@ -124,4 +124,3 @@ export interface Store {
   close(): void;
 }
 
-export type { Group, QueueState };

@@ -2,7 +2,7 @@
 // bad frames on /api/v1/stream.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Actor } from '../../src/core/index.js';
-import { FeedClient, SYSTEM_TOKEN, apiKey, call, feedServer, login, until } from './support.js';
+import { FeedClient, SYSTEM_TOKEN, apiKey, call, feedServer, login, secondTenant, until } from './support.js';
 import type { FeedTestServer, Frame } from './support.js';
 
 let s: FeedTestServer;
@@ -84,12 +84,7 @@ describe('S6.2 live feed', () => {
   });
 
   test('S5.2 a watcher of another tenant sees nothing of acme, and acme ids are not found for it', async () => {
-    const created = await call(s.url, 'POST', '/api/v1/tenants', {
-      token: SYSTEM_TOKEN,
-      body: { id: 'globex', name: 'Globex', sipDomain: 'globex.test', admin: { id: 'g2001', extension: '2001', name: 'Gina Globex', password: 'globex-secret' } },
-    });
-    expect(created.status).toBe(201);
-    const token = (await call(s.url, 'POST', '/api/v1/auth/login', { body: { username: '2001', password: 'globex-secret', tenant: 'globex' } })).body.token as string;
+    const token = await secondTenant(s.url, { id: 'globex', name: 'Globex', sipDomain: 'globex.test', admin: { id: 'g2001', extension: '2001', name: 'Gina Globex', password: 'globex-secret' } });
     const other = await FeedClient.signedIn(s.url, token);
     const snap = await other.subscribe('t', { tenant: true });
     expect(snap.presence.map((p: Frame) => p.userId)).toEqual(['g2001']);

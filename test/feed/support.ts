@@ -9,9 +9,9 @@ import type { Config } from '../../src/app/config.js';
 import { startServer } from '../../src/app/server.js';
 import type { Server } from '../../src/app/server.js';
 import type { FeedOptions } from '../../src/feed/index.js';
-import { SYSTEM_TOKEN, call, login } from '../support/server.js';
+import { SYSTEM_TOKEN, call, login, secondTenant } from '../support/server.js';
 
-export { SYSTEM_TOKEN, call, login };
+export { SYSTEM_TOKEN, call, login, secondTenant };
 
 export type FeedTestServer = Server & { cleanup(): Promise<void> };
 

@@ -1,7 +1,7 @@
 // S8.3: one tenant's load and one slow consumer never delay another tenant's changes beyond the
 // S6.4 budget (one second).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FeedClient, SYSTEM_TOKEN, call, feedServer, login } from './support.js';
+import { FeedClient, feedServer, login, secondTenant } from './support.js';
 import type { FeedTestServer } from './support.js';
 
 let s: FeedTestServer;
@@ -12,12 +12,7 @@ afterAll(async () => s.cleanup());
 
 describe('S8.3 tenants are independent', () => {
   test('S8.3 a burst of 3,000 changes in one tenant, watched by a stalled socket, leaves another tenant\'s change under one second', async () => {
-    const created = await call(s.url, 'POST', '/api/v1/tenants', {
-      token: SYSTEM_TOKEN,
-      body: { id: 'globex', name: 'Globex', sipDomain: 'globex.test', admin: { id: 'g2001', extension: '2001', name: 'Gina Globex', password: 'globex-secret' } },
-    });
-    expect(created.status).toBe(201);
-    const globexToken = (await call(s.url, 'POST', '/api/v1/auth/login', { body: { username: '2001', password: 'globex-secret', tenant: 'globex' } })).body.token as string;
+    const globexToken = await secondTenant(s.url, { id: 'globex', name: 'Globex', sipDomain: 'globex.test', admin: { id: 'g2001', extension: '2001', name: 'Gina Globex', password: 'globex-secret' } });
     const globex = await FeedClient.signedIn(s.url, globexToken);
     await globex.subscribe('t', { tenant: true });
 

@@ -1,7 +1,7 @@
 // S5.2 over real sockets: a second tenant's admin, using tenant A's ids on every route, is
 // answered "not found" and changes nothing in A; neither tenant ever lists the other's users.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { SYSTEM_TOKEN, call, login, testServer } from '../support/server.js';
+import { call, login, secondTenant, testServer } from '../support/server.js';
 
 type S = Awaited<ReturnType<typeof testServer>>;
 let s: S;
@@ -11,13 +11,7 @@ let adminB: string;
 beforeAll(async () => {
   s = await testServer();
   adminA = await login(s.url, '1001');
-  const created = await call(s.url, 'POST', '/api/v1/tenants', {
-    token: SYSTEM_TOKEN,
-    body: { id: 'beta', name: 'Beta', sipDomain: 'beta.test', admin: { id: 'b-admin', extension: '2001', name: 'Bea Beta', password: 'beta-pass-1' } },
-  });
-  if (created.status !== 201) throw new Error(JSON.stringify(created.body));
-  const signIn = await call(s.url, 'POST', '/api/v1/auth/login', { body: { username: '2001', password: 'beta-pass-1', tenant: 'beta' } });
-  adminB = signIn.body.token;
+  adminB = await secondTenant(s.url, { id: 'beta', name: 'Beta', sipDomain: 'beta.test', admin: { id: 'b-admin', extension: '2001', name: 'Bea Beta', password: 'beta-pass-1' } });
   await call(s.url, 'POST', '/api/v1/users', { token: adminB, body: { id: 'b-two', extension: '2002', name: 'Bo Beta', role: 'user' } });
   // Give A some live state worth protecting.
   await call(s.url, 'POST', '/api/v1/queues/support/agents/u1007/login', { token: adminA });

@@ -54,3 +54,15 @@ export async function login(base: string, username: string, password = `pass${us
   if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.token as string;
 }
+
+/** Creates another tenant through the system administrator and signs its admin in. */
+export async function secondTenant(
+  base: string,
+  t: { id: string; name: string; sipDomain: string; admin: { id: string; extension: string; name: string; password: string } },
+): Promise<string> {
+  const created = await call(base, 'POST', '/api/v1/tenants', { token: SYSTEM_TOKEN, body: t });
+  if (created.status !== 201) throw new Error(`create tenant ${t.id}: ${created.status} ${JSON.stringify(created.body)}`);
+  const signIn = await call(base, 'POST', '/api/v1/auth/login', { body: { username: t.admin.extension, password: t.admin.password, tenant: t.id } });
+  if (signIn.status !== 200) throw new Error(`sign in to ${t.id}: ${signIn.status} ${JSON.stringify(signIn.body)}`);
+  return signIn.body.token as string;
+}

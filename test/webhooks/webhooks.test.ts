@@ -3,7 +3,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { retryDelayMs } from '../../src/webhooks/index.js';
-import { SYSTEM_TOKEN, call, login, testServer } from '../support/server.js';
+import { call, login, secondTenant, testServer } from '../support/server.js';
 import { Receiver } from './receiver.js';
 import type { Received } from './receiver.js';
 
@@ -215,12 +215,7 @@ describe('S6.3 webhooks', () => {
   test('S6.3 another tenant cannot list, delete, test or read the log of this tenant\'s webhook (404), and a plain user is refused', async () => {
     const rx = await receiver();
     const hook = await createHook(s.url, admin, { url: rx.url });
-    const created = await call(s.url, 'POST', '/api/v1/tenants', {
-      token: SYSTEM_TOKEN,
-      body: { id: 'globex', name: 'Globex', sipDomain: 'globex.test', admin: { id: 'g1', extension: '100', name: 'Gina', password: 'globex-pass-1' } },
-    });
-    expect(created.status).toBe(201);
-    const other = (await call(s.url, 'POST', '/api/v1/auth/login', { body: { username: '100', password: 'globex-pass-1', tenant: 'globex' } })).body.token as string;
+    const other = await secondTenant(s.url, { id: 'globex', name: 'Globex', sipDomain: 'globex.test', admin: { id: 'g1', extension: '100', name: 'Gina', password: 'globex-pass-1' } });
     const list = await call(s.url, 'GET', '/api/v1/webhooks', { token: other });
     expect([list.status, list.body.webhooks]).toEqual([200, []]);
     for (const [method, path] of [['DELETE', ''], ['POST', '/test'], ['GET', '/deliveries']] as const) {
