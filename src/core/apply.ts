@@ -15,6 +15,7 @@ import { distribute, queueCommand, queueSnapshot, queueSnapshotChanged } from '.
 import { route } from './routing.js';
 import type { Decision } from './routing.js';
 import { newUser, OverlayMap } from './state.js';
+import { userWith } from './user.js';
 import { validateGroup, validatePolicy, validateQueue, validateUserInput } from './validate.js';
 import type {
   Actor,
@@ -163,7 +164,7 @@ function setStatus(tx: Tx, cmd: Extract<Command, { type: 'status.set' }>): Refus
   const current = user.manual;
   if (status === 'available') {
     // S2.1: setting available clears any other manual status.
-    if (current !== undefined) tx.putUser({ ...user, manual: undefined });
+    if (current !== undefined) tx.putUser(userWith(user, { manual: undefined }));
     return undefined;
   }
   // S1: setting the status already set changes nothing.
@@ -174,7 +175,7 @@ function setStatus(tx: Tx, cmd: Extract<Command, { type: 'status.set' }>): Refus
   if (cmd.text !== undefined) manual.text = cmd.text;
   if (cmd.until !== undefined) manual.until = cmd.until;
   if (cmd.forwardTo !== undefined) manual.forwardTo = cmd.forwardTo;
-  tx.putUser({ ...user, manual });
+  tx.putUser(userWith(user, { manual }));
   return undefined;
 }
 
@@ -183,7 +184,7 @@ function clearStatus(tx: Tx, userId: UserId, by: Actor, only?: ManualStatus['sta
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: userId });
   if (!maySetStatus(by, userId, tx.policy)) return refuse('SWB_ERR_FORBIDDEN');
   if (user.manual === undefined || (only !== undefined && user.manual.status !== only)) return undefined;
-  tx.putUser({ ...user, manual: undefined });
+  tx.putUser(userWith(user, { manual: undefined }));
   return undefined;
 }
 
@@ -226,7 +227,7 @@ function agentCommand(tx: Tx, cmd: Extract<Command, { type: 'agent.command' }>):
   // S4.2: a one-queue command is refused when it cannot apply; an all-queues command applies
   // where it can and is refused only when it applies nowhere.
   if (first !== undefined && refused.length === queues.length) return first;
-  tx.putUser({ ...user, agent });
+  tx.putUser(userWith(user, { agent }));
   tx.reply = refused.length > 0 ? { refused } : undefined;
   return undefined;
 }
@@ -265,7 +266,7 @@ function upsertRegistration(tx: Tx, cmd: Extract<Command, { type: 'registration.
   const i = user.registrations.findIndex((r) => r.id === cmd.id);
   const reg = { id: cmd.id, kind: cmd.kind, expiresAt: cmd.expiresAt };
   const registrations = i < 0 ? [...user.registrations, reg] : user.registrations.map((r, j) => (j === i ? reg : r));
-  tx.putUser({ ...user, registrations });
+  tx.putUser(userWith(user, { registrations }));
   return undefined;
 }
 
@@ -273,7 +274,7 @@ function removeRegistration(tx: Tx, userId: UserId, id: string): Refusal | undef
   const user = tx.user(userId);
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: userId });
   if (!user.registrations.some((r) => r.id === id)) return undefined;
-  tx.putUser({ ...user, registrations: user.registrations.filter((r) => r.id !== id) });
+  tx.putUser(userWith(user, { registrations: user.registrations.filter((r) => r.id !== id) }));
   return undefined;
 }
 
@@ -285,9 +286,9 @@ function updateLeg(tx: Tx, cmd: Extract<Command, { type: 'leg.update' }>): Refus
   if (cmd.state === 'ended') {
     if (others.length === user.legs.length) return undefined;
     const wasOnCall = isOnCall(user, tx.policy, tx.now);
-    const next = { ...user, legs: others };
+    const next = userWith(user, { legs: others });
     const ended = wasOnCall && !isOnCall(next, tx.policy, tx.now);
-    tx.putUser(ended ? { ...next, lastCallEndedAt: tx.now } : next);
+    tx.putUser(ended ? userWith(next, { lastCallEndedAt: tx.now }) : next);
     return undefined;
   }
   const leg = {
@@ -298,7 +299,7 @@ function updateLeg(tx: Tx, cmd: Extract<Command, { type: 'leg.update' }>): Refus
     updatedAt: tx.now,
     ...(cmd.queueId !== undefined ? { queueId: cmd.queueId } : {}),
   };
-  tx.putUser({ ...user, legs: [...others, leg] });
+  tx.putUser(userWith(user, { legs: [...others, leg] }));
   return undefined;
 }
 
@@ -308,24 +309,24 @@ function sessionCommand(tx: Tx, cmd: Extract<Command, { type: 'session.start' | 
   const i = user.sessions.findIndex((s) => s.id === cmd.sessionId);
   if (cmd.type === 'session.start') {
     const session = { id: cmd.sessionId, lastSeenAt: tx.now, lastActiveAt: tx.now };
-    tx.putUser({ ...user, sessions: i < 0 ? [...user.sessions, session] : user.sessions.map((s, j) => (j === i ? session : s)) });
+    tx.putUser(userWith(user, { sessions: i < 0 ? [...user.sessions, session] : user.sessions.map((s, j) => (j === i ? session : s)) }));
     return undefined;
   }
   if (i < 0) return refuse('SWB_ERR_SESSION_NOT_FOUND');
   if (cmd.type === 'session.heartbeat') {
     const s = user.sessions[i]!;
     const session = { id: s.id, lastSeenAt: tx.now, lastActiveAt: cmd.active ? tx.now : s.lastActiveAt };
-    tx.putUser({ ...user, sessions: user.sessions.map((x, j) => (j === i ? session : x)) });
+    tx.putUser(userWith(user, { sessions: user.sessions.map((x, j) => (j === i ? session : x)) }));
     return undefined;
   }
   const sessions = user.sessions.filter((_, j) => j !== i);
   // S1.5: signing out of the last session sets absent when the user asked for it.
   if (sessions.length === 0 && user.settings.absentAtLogout) {
     tx.cause = 'system';
-    tx.putUser({ ...user, sessions, manual: { status: 'absent', setBy: 'system', setAt: tx.now } });
+    tx.putUser(userWith(user, { sessions, manual: { status: 'absent', setBy: 'system', setAt: tx.now } }));
     return undefined;
   }
-  tx.putUser({ ...user, sessions });
+  tx.putUser(userWith(user, { sessions }));
   return undefined;
 }
 
@@ -343,13 +344,14 @@ function upsertUser(tx: Tx, cmd: Extract<Command, { type: 'user.upsert' }>): Ref
     tx.putUser(newUser(cmd.user, tx.policy, tx.now));
     return undefined;
   }
-  tx.putUser({
-    ...existing,
-    extension: cmd.user.extension,
-    name: cmd.user.name,
-    role: cmd.user.role ?? existing.role,
-    settings: { ...existing.settings, ...cmd.user.settings },
-  });
+  tx.putUser(
+    userWith(existing, {
+      extension: cmd.user.extension,
+      name: cmd.user.name,
+      role: cmd.user.role ?? existing.role,
+      settings: { ...existing.settings, ...cmd.user.settings },
+    }),
+  );
   return undefined;
 }
 
@@ -401,7 +403,7 @@ function dropAgentStates(tx: Tx, queueId: QueueId, agents: readonly UserId[]): v
     if (u?.agent[queueId] === undefined) continue;
     const agent = { ...u.agent };
     delete agent[queueId];
-    tx.putUser({ ...u, agent });
+    tx.putUser(userWith(u, { agent }));
   }
 }
 
@@ -424,7 +426,7 @@ function routeCall(tx: Tx, cmd: Extract<Command, { type: 'call.route' }>): Refus
       // S3.1#3: the DND user gets a missed-call notification.
       const u = tx.user(d.notifyMissed);
       if (u) {
-        tx.putUser({ ...u, missedCalls: u.missedCalls + 1 });
+        tx.putUser(userWith(u, { missedCalls: u.missedCalls + 1 }));
         tx.events.push({
           type: 'call.missed',
           subject: u.id,
@@ -505,13 +507,13 @@ function step(tx: Tx, cmd: Command): Refusal | undefined {
       const u = tx.user(cmd.userId);
       if (u === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
       if (!Number.isInteger(cmd.count) || cmd.count < 0) return refuse('SWB_ERR_INVALID', { field: 'count' });
-      if (u.voicemail !== cmd.count) tx.putUser({ ...u, voicemail: cmd.count });
+      if (u.voicemail !== cmd.count) tx.putUser(userWith(u, { voicemail: cmd.count }));
       return undefined;
     }
     case 'missed.add': {
       const u = tx.user(cmd.userId);
       if (u === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
-      tx.putUser({ ...u, missedCalls: u.missedCalls + 1 });
+      tx.putUser(userWith(u, { missedCalls: u.missedCalls + 1 }));
       tx.events.push({
         type: 'call.missed',
         subject: u.id,
@@ -525,7 +527,7 @@ function step(tx: Tx, cmd: Command): Refusal | undefined {
       const u = tx.user(cmd.userId);
       if (u === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
       if (!maySetStatus(cmd.by, cmd.userId, tx.policy)) return refuse('SWB_ERR_FORBIDDEN');
-      if (u.missedCalls !== 0) tx.putUser({ ...u, missedCalls: 0 });
+      if (u.missedCalls !== 0) tx.putUser(userWith(u, { missedCalls: 0 }));
       return undefined;
     }
     case 'call.route':
@@ -541,7 +543,7 @@ function step(tx: Tx, cmd: Command): Refusal | undefined {
       const rec = u?.agent[cmd.queueId];
       if (u === undefined || q === undefined || rec === undefined) return undefined;
       const out = agentTransition(rec, { type: 'wrapUpEnd' }, q.config, tx.now);
-      if (out.ok && out.record !== rec) tx.putUser({ ...u, agent: { ...u.agent, [cmd.queueId]: out.record } });
+      if (out.ok && out.record !== rec) tx.putUser(userWith(u, { agent: { ...u.agent, [cmd.queueId]: out.record } }));
       return undefined;
     }
     case 'queue.call.arrive':
@@ -599,7 +601,7 @@ function syncAgentWithCalls(tx: Tx, user: UserState): UserState {
       agent[queueId] = out.record;
     }
   }
-  return agent === undefined ? user : { ...user, agent };
+  return agent === undefined ? user : userWith(user, { agent });
 }
 
 const sameStep = (x?: { state: string; reason?: string }, y?: { state: string; reason?: string }): boolean =>
@@ -635,14 +637,14 @@ function finish(tx: Tx): Applied {
     const fresh = presenceRecord(u, tx.policy, now, old);
     let next = u;
     if (old === undefined || presenceChanged(old, fresh)) {
-      next = { ...u, presence: fresh };
+      next = userWith(u, { presence: fresh });
       tx.events.push(
         old === undefined
           ? { type: 'presence.changed', subject: id, at: now, cause: tx.cause, value: fresh }
           : { type: 'presence.changed', subject: id, at: now, cause: tx.cause, value: fresh, old },
       );
     } else if (u.presence !== old) {
-      next = { ...u, presence: old };
+      next = userWith(u, { presence: old });
     }
     const beforeAgent = before?.agent ?? {};
     for (const queueId in next.agent) {
@@ -700,31 +702,40 @@ const NOTHING: readonly never[] = [];
 /**
  * The fast path for an input that only moves a lease later: a heartbeat of a known session, or
  * a refresh of a live registration of the same kind, while no lease of the user is due. Nothing
- * a watcher can see changes, so it emits nothing (S1.1, S1.4); the wake timer moves.
+ * a watcher can see changes, so it emits nothing (S1.1, S1.4). The wake timer stays where it is:
+ * a lease that only moves later can at most make it fire early, and an early wake re-arms itself
+ * (see `wakeDue`). Only a registration refreshed to a shorter expiry moves it earlier.
  */
 function leaseOnly(state: TenantState, cmd: Extract<Command, { type: 'session.heartbeat' | 'registration.set' }>, now: Instant): Applied | undefined {
   const user = state.users.get(cmd.userId);
   if (user === undefined || !(earliestLease(user, state.policy) > now)) return undefined;
-  let lease: LeaseUpdate;
-  let wake: Instant;
   if (cmd.type === 'session.heartbeat') {
     const s = user.sessions.find((x) => x.id === cmd.sessionId);
     if (s === undefined) return undefined;
-    lease = { userId: user.id, session: s.id, lastSeenAt: now, lastActiveAt: cmd.active ? now : s.lastActiveAt };
-    const active = Math.max(lease.lastActiveAt, lastActiveAt(user) ?? -Infinity);
-    wake = Math.min(earliestLeaseExcept(user, state.policy, s.id), now + state.policy.sessionTimeoutSec * 1000, active + state.policy.idleAfterSec * 1000);
-  } else {
-    const r = user.registrations.find((x) => x.id === cmd.id);
-    if (r === undefined || r.kind !== cmd.kind || !(cmd.expiresAt > now)) return undefined;
-    lease = { userId: user.id, registration: r.id, expiresAt: cmd.expiresAt };
-    const active = lastActiveAt(user);
-    wake = Math.min(earliestLeaseExcept(user, state.policy, r.id), cmd.expiresAt, active === undefined ? Infinity : active + state.policy.idleAfterSec * 1000);
+    const lease: LeaseUpdate = { userId: user.id, session: s.id, lastSeenAt: now, lastActiveAt: cmd.active ? now : s.lastActiveAt };
+    return { ok: true, patch: { leases: [lease] }, events: NOTHING, timers: NOTHING, directives: NOTHING, volatile: true };
   }
-  const timers: readonly TimerRequest[] = [{ key: `wake:${user.id}`, at: wake, command: { type: 'timer.wake', userId: user.id } }];
+  const r = user.registrations.find((x) => x.id === cmd.id);
+  if (r === undefined || r.kind !== cmd.kind || !(cmd.expiresAt > now)) return undefined;
+  const lease: LeaseUpdate = { userId: user.id, registration: r.id, expiresAt: cmd.expiresAt };
   // A registration refresh is durable (registrations survive a restart, S7.1); a heartbeat is not.
-  return cmd.type === 'session.heartbeat'
-    ? { ok: true, patch: { leases: [lease] }, events: NOTHING, timers, directives: NOTHING, volatile: true }
-    : { ok: true, patch: { leases: [lease], users: [user] }, events: NOTHING, timers, directives: NOTHING };
+  const patch: Patch = { leases: [lease], users: [user] };
+  if (cmd.expiresAt >= r.expiresAt) return { ok: true, patch, events: NOTHING, timers: NOTHING, directives: NOTHING };
+  const active = lastActiveAt(user);
+  const wake = Math.min(earliestLeaseExcept(user, state.policy, r.id), cmd.expiresAt, active === undefined ? Infinity : active + state.policy.idleAfterSec * 1000);
+  return { ok: true, patch, events: NOTHING, timers: [{ key: `wake:${user.id}`, at: wake, command: { type: 'timer.wake', userId: user.id } }], directives: NOTHING };
+}
+
+/**
+ * For a wake timer that fired (S9.3): `'due'` when a lease of the user has run out or idleness
+ * began, so `timer.wake` must be applied; otherwise nothing changed (a lease moved later since
+ * the timer was set) and the answer is when to wake next (`Infinity`: no lease left).
+ */
+export function wakeDue(state: TenantState, userId: UserId, now: Instant): Instant | 'due' {
+  const user = state.users.get(userId);
+  if (user === undefined) return Infinity;
+  if (!(earliestLease(user, state.policy) > now)) return 'due';
+  return nextWakeAt(user, state.policy, now) ?? Infinity;
 }
 
 /**

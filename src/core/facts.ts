@@ -2,6 +2,7 @@
 // `until` each count only while their lease runs. These helpers read the facts "as of now", so
 // every derived value is a function of (facts, policy, now) and a fired timer only has to
 // re-evaluate.
+import { userWith } from './user.js';
 import type { Instant, ManualStatus, TenantPolicy, UserState } from './types.js';
 
 const SEC = 1000;
@@ -119,7 +120,7 @@ export function normalizeFacts(user: UserState, policy: TenantPolicy, now: Insta
   ) {
     return user;
   }
-  return { ...user, registrations, sessions, legs, manual, hadRegistrationInSession: had, lastCallEndedAt };
+  return userWith(user, { registrations, sessions, legs, manual, hadRegistrationInSession: had, lastCallEndedAt });
 }
 
 /** The next instant at which a lease of this user runs out or idleness begins, if any. */

@@ -1,4 +1,5 @@
 // S4.3, S4.4: callers waiting in a queue, offered to ready agents by the queue's strategy.
+import { userWith } from './user.js';
 import type { Command, QueueSnapshot } from './commands.js';
 import type { Tx } from './apply.js';
 import { refuse } from './errors.js';
@@ -97,7 +98,7 @@ export function queueCommand(tx: Tx, cmd: QueueCommand): Refusal | undefined {
       if (!cfg.agents.includes(cmd.userId)) return refuse('SWB_ERR_AGENT_NOT_MEMBER', { queue: cfg.id });
       leave(tx, q, w, { answeredToday: q.answeredToday + 1 });
       const leg = { id: cmd.legId ?? cmd.callId, direction: 'in' as const, state: 'answered' as const, acd: true, queueId: cfg.id, updatedAt: tx.now };
-      tx.putUser({ ...user, legs: [...user.legs.filter((l) => l.id !== leg.id), leg] });
+      tx.putUser(userWith(user, { legs: [...user.legs.filter((l) => l.id !== leg.id), leg] }));
       return undefined;
     }
     case 'queue.call.abandon':
@@ -117,7 +118,7 @@ export function queueCommand(tx: Tx, cmd: QueueCommand): Refusal | undefined {
           const u = tx.user(agentId);
           const rec = u?.agent[cfg.id];
           if (u === undefined || rec?.state !== 'ready') continue;
-          tx.putUser({ ...u, agent: { ...u.agent, [cfg.id]: { state: 'not_ready', reason: 'missed', since: tx.now, callsToday: rec.callsToday, ...(rec.lastCallEndedAt !== undefined ? { lastCallEndedAt: rec.lastCallEndedAt } : {}) } } });
+          tx.putUser(userWith(u, { agent: { ...u.agent, [cfg.id]: { state: 'not_ready', reason: 'missed', since: tx.now, callsToday: rec.callsToday, ...(rec.lastCallEndedAt !== undefined ? { lastCallEndedAt: rec.lastCallEndedAt } : {}) } } }));
         }
       }
       const next: WaitingCaller = { ...w, offeredTo: [], offeredAt: undefined, triedAgents: [...w.triedAgents, ...w.offeredTo] };

@@ -3,6 +3,7 @@
 import { DEFAULT_POLICY, DEFAULT_USER_SETTINGS } from './defaults.js';
 import type { Patch } from './commands.js';
 import { presenceRecord } from './presence.js';
+import { userWith } from './user.js';
 import type { Group, GroupId, Instant, QueueId, QueueState, Role, TenantId, TenantPolicy, TenantState, UserId, UserSettings, UserState } from './types.js';
 
 export function createTenantState(id: TenantId, policy: Partial<TenantPolicy> = {}): TenantState {
@@ -36,8 +37,9 @@ export function newUser(
     agent: {},
   };
   const draft = base as UserState;
-  return { ...base, presence: presenceRecord(draft, policy, now) };
+  return userWith(draft, { presence: presenceRecord(draft, policy, now) });
 }
+
 
 /** Applies a patch in place. Returns the state to keep (a new object only when the policy changed). */
 export function commit(state: TenantState, patch: Patch): TenantState {

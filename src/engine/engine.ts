@@ -2,11 +2,14 @@
 // events with (epoch, seq), schedules the timers the core asks for through the Clock port and
 // fires them back as commands, and acknowledges a command only after the journal has committed
 // it (group commit: every command applied in one turn of the event loop shares one commit).
-import { apply, commit, refuse } from '../core/index.js';
+import { apply, commit, refuse, wakeDue } from '../core/index.js';
 import type { Applied, Command, CoreEvent, Directive, Patch, Refusal, TenantId, TenantState } from '../core/index.js';
 import type { Clock, TimerHandle } from './clock.js';
 
 export type EngineEvent = CoreEvent & { readonly tenant: TenantId; readonly epoch: string; readonly seq: number };
+
+/** An event while the engine stamps it. */
+type Stamped = CoreEvent & { tenant: TenantId; epoch: string; seq: number };
 
 export type Outcome =
   | { readonly ok: true; readonly events: readonly EngineEvent[]; readonly directives: readonly Directive[]; readonly reply?: unknown }
@@ -159,10 +162,20 @@ export class Engine {
 
   private accept(t: Tenant, tenantId: TenantId, command: Command, result: Applied, now: number): Outcome {
     t.state = commit(t.state, result.patch);
-    const events: EngineEvent[] = [];
-    for (let i = 0; i < result.events.length; i++) events.push({ ...result.events[i]!, tenant: tenantId, epoch: t.epoch, seq: ++t.seq });
-    if (events.length > 0) for (const l of this.listeners) l.onApplied?.(events);
-    for (const timer of result.timers) this.schedule(t, tenantId, timer);
+    let events: readonly EngineEvent[] = NO_EVENTS;
+    if (result.events.length > 0) {
+      // The core's events are fresh objects of this command: stamped in place, not copied.
+      const stamped = result.events as Stamped[];
+      for (let i = 0; i < stamped.length; i++) {
+        const e = stamped[i]!;
+        e.tenant = tenantId;
+        e.epoch = t.epoch;
+        e.seq = ++t.seq;
+      }
+      events = stamped as readonly EngineEvent[];
+      for (const l of this.listeners) l.onApplied?.(events);
+    }
+    for (let i = 0; i < result.timers.length; i++) this.schedule(t, tenantId, result.timers[i]!);
     const changed = events.length > 0 || (result.volatile !== true && hasChanges(result.patch));
     if (changed) {
       t.pending.push({ tenant: tenantId, at: now, command, patch: result.patch, events });
@@ -207,6 +220,18 @@ export class Engine {
       if (entry.at > this.clock.now()) {
         this.arm(t, tenantId, key, entry); // moved later since it was armed
         return;
+      }
+      if (entry.command.type === 'timer.wake') {
+        // Heartbeats move leases later without moving the wake timer; ask whether one is due.
+        const next = wakeDue(t.state, entry.command.userId, this.clock.now());
+        if (next !== 'due') {
+          if (next === Infinity) t.timers.delete(key);
+          else {
+            entry.at = next;
+            this.arm(t, tenantId, key, entry);
+          }
+          return;
+        }
       }
       t.timers.delete(key);
       if (this.tenants.get(tenantId) !== t) return;
@@ -279,6 +304,8 @@ export class Engine {
     }
   }
 }
+
+const NO_EVENTS: readonly EngineEvent[] = [];
 
 function hasChanges(p: Patch): boolean {
   return (

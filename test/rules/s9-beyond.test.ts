@@ -30,6 +30,34 @@ describe('S9.3 freshness: every automatic input has a lease', () => {
     expect(h.status('u1001')).toBe('online');
   });
 
+  test('S9.3 a registration refreshed to a shorter expiry ends at the shorter one', () => {
+    const h = tenant({ users: users(1) });
+    const t0 = h.clock.now();
+    h.ok({ type: 'registration.set', userId: 'u1001', id: 'r', kind: 'terminal', expiresAt: t0 + 600 * SEC });
+    h.advance(10 * SEC);
+    h.ok({ type: 'registration.set', userId: 'u1001', id: 'r', kind: 'terminal', expiresAt: t0 + 70 * SEC });
+    h.advance(60 * SEC - 1);
+    expect(h.status('u1001')).toBe('online');
+    h.advance(1);
+    expect(h.status('u1001')).toBe('offline');
+  });
+
+  test('S9.3 refreshes that move a lease later leave one wake timer, and the fact still ends at its last lease', () => {
+    const h = tenant({ users: users(1) });
+    const t0 = h.clock.now();
+    for (let i = 0; i < 50; i++) {
+      h.ok({ type: 'registration.set', userId: 'u1001', id: 'r', kind: 'terminal', expiresAt: h.clock.now() + 120 * SEC });
+      h.advance(10 * SEC);
+    }
+    expect(h.engine.timerCount(h.tenant)).toBe(1);
+    expect(h.status('u1001')).toBe('online');
+    const lastRefresh = t0 + 49 * 10 * SEC;
+    h.advance(lastRefresh + 120 * SEC - h.clock.now() - 1);
+    expect(h.status('u1001')).toBe('online');
+    h.advance(1);
+    expect(h.status('u1001')).toBe('offline');
+  });
+
   test('S9.3 a pbx registration reported by an overlay PBX ends with its ttl', () => {
     const h = tenant({ users: users(1) });
     h.ok({ type: 'registration.set', userId: 'u1001', id: 'pbx', kind: 'pbx', expiresAt: h.clock.now() + 120 * SEC });

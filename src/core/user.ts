@@ -1,0 +1,30 @@
+// Copying a user record with some fields replaced (the core never mutates one).
+import type { UserState } from './types.js';
+
+/** What `userWith` may replace; `manual` and `lastCallEndedAt` are cleared by passing undefined. */
+export type UserChange = { -readonly [K in keyof UserState]?: UserState[K] };
+
+/**
+ * A copy of the user with some fields replaced. Every user record is built here, field by
+ * field, so all of them share one shape: copying one is cheap, where a spread of many shapes is
+ * not, and the engine replaces a user on most commands.
+ */
+export function userWith(u: UserState, c: UserChange): UserState {
+  return {
+    id: u.id,
+    extension: c.extension ?? u.extension,
+    name: c.name ?? u.name,
+    role: c.role ?? u.role,
+    settings: c.settings ?? u.settings,
+    registrations: c.registrations ?? u.registrations,
+    sessions: c.sessions ?? u.sessions,
+    legs: c.legs ?? u.legs,
+    manual: 'manual' in c ? c.manual : u.manual,
+    hadRegistrationInSession: c.hadRegistrationInSession ?? u.hadRegistrationInSession,
+    missedCalls: c.missedCalls ?? u.missedCalls,
+    voicemail: c.voicemail ?? u.voicemail,
+    lastCallEndedAt: 'lastCallEndedAt' in c ? c.lastCallEndedAt : u.lastCallEndedAt,
+    agent: c.agent ?? u.agent,
+    presence: c.presence ?? u.presence,
+  };
+}
