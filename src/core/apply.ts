@@ -49,14 +49,18 @@ export interface Applied {
   readonly volatile?: true;
 }
 
+const EMPTY_MAP: ReadonlyMap<never, never> = new Map<never, never>();
+const EMPTY_SET: ReadonlySet<never> = new Set<never>();
+
 /** The working set of one command: what it changed so far, over the untouched state. */
 export class Tx {
   readonly users = new Map<UserId, UserState>();
-  readonly queues = new Map<QueueId, QueueState>();
-  readonly groups = new Map<GroupId, Group>();
-  readonly removedUsers = new Set<UserId>();
-  readonly removedGroups = new Set<GroupId>();
-  readonly removedQueues = new Set<QueueId>();
+  // Most commands touch one user: the other working sets are made when first written.
+  private changedQueues: Map<QueueId, QueueState> | undefined;
+  private changedGroups: Map<GroupId, Group> | undefined;
+  private goneUsers: Set<UserId> | undefined;
+  private goneGroups: Set<GroupId> | undefined;
+  private goneQueues: Set<QueueId> | undefined;
   readonly events: CoreEvent[] = [];
   readonly timers: TimerRequest[] = [];
   readonly directives: Directive[] = [];
@@ -69,19 +73,48 @@ export class Tx {
   ) {
     this.policy = base.policy;
   }
+  get queues(): ReadonlyMap<QueueId, QueueState> {
+    return this.changedQueues ?? EMPTY_MAP;
+  }
+  get groups(): ReadonlyMap<GroupId, Group> {
+    return this.changedGroups ?? EMPTY_MAP;
+  }
+  get removedUsers(): ReadonlySet<UserId> {
+    return this.goneUsers ?? EMPTY_SET;
+  }
+  get removedGroups(): ReadonlySet<GroupId> {
+    return this.goneGroups ?? EMPTY_SET;
+  }
+  get removedQueues(): ReadonlySet<QueueId> {
+    return this.goneQueues ?? EMPTY_SET;
+  }
   user(id: UserId): UserState | undefined {
-    if (this.removedUsers.has(id)) return undefined;
+    if (this.goneUsers?.has(id) === true) return undefined;
     return this.users.get(id) ?? this.base.users.get(id);
   }
   queue(id: QueueId): QueueState | undefined {
-    if (this.removedQueues.has(id)) return undefined;
-    return this.queues.get(id) ?? this.base.queues.get(id);
+    if (this.goneQueues?.has(id) === true) return undefined;
+    return this.changedQueues?.get(id) ?? this.base.queues.get(id);
+  }
+  removeUser(id: UserId): void {
+    (this.goneUsers ??= new Set()).add(id);
+    this.users.delete(id);
+  }
+  putGroup(g: Group): void {
+    (this.changedGroups ??= new Map()).set(g.id, g);
+  }
+  removeGroup(id: GroupId): void {
+    (this.goneGroups ??= new Set()).add(id);
+  }
+  removeQueue(id: QueueId): void {
+    (this.goneQueues ??= new Set()).add(id);
+    this.changedQueues?.delete(id);
   }
   putUser(u: UserState): void {
     this.users.set(u.id, u);
   }
   putQueue(q: QueueState): void {
-    this.queues.set(q.config.id, q);
+    (this.changedQueues ??= new Map()).set(q.config.id, q);
   }
   /** The state as this command sees it so far. */
   view(): TenantState {
@@ -358,12 +391,11 @@ function upsertUser(tx: Tx, cmd: Extract<Command, { type: 'user.upsert' }>): Ref
 function removeUser(tx: Tx, userId: UserId): Refusal | undefined {
   const user = tx.user(userId);
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: userId });
-  tx.removedUsers.add(userId);
-  tx.users.delete(userId);
+  tx.removeUser(userId);
   tx.events.push({ type: 'presence.changed', subject: userId, at: tx.now, cause: tx.cause, value: user.presence, old: user.presence, removed: true });
-  tx.timers.push({ key: `wake:${userId}`, cancel: true });
+  tx.timers.push({ wake: userId, cancel: true });
   const view = tx.view();
-  for (const g of view.groups.values()) if (g.members.includes(userId)) tx.groups.set(g.id, { ...g, members: g.members.filter((m) => m !== userId) });
+  for (const g of view.groups.values()) if (g.members.includes(userId)) tx.putGroup({ ...g, members: g.members.filter((m) => m !== userId) });
   for (const q of view.queues.values()) {
     if (q.config.agents.includes(userId) || q.config.supervisors.includes(userId)) {
       tx.putQueue({
@@ -381,7 +413,7 @@ function upsertGroup(tx: Tx, cmd: Extract<Command, { type: 'group.upsert' }>): R
   const group: Group = { ...DEFAULT_GROUP, ...existing, ...cmd.group };
   const bad = validateGroup(group, (id) => tx.user(id) !== undefined);
   if (bad) return bad;
-  tx.groups.set(group.id, group);
+  tx.putGroup(group);
   return undefined;
 }
 
@@ -410,8 +442,7 @@ function dropAgentStates(tx: Tx, queueId: QueueId, agents: readonly UserId[]): v
 function removeQueue(tx: Tx, queueId: QueueId): Refusal | undefined {
   const q = tx.queue(queueId);
   if (q === undefined) return refuse('SWB_ERR_QUEUE_NOT_FOUND', { queue: queueId });
-  tx.removedQueues.add(queueId);
-  tx.queues.delete(queueId);
+  tx.removeQueue(queueId);
   dropAgentStates(tx, queueId, q.config.agents);
   return undefined;
 }
@@ -439,7 +470,7 @@ function routeCall(tx: Tx, cmd: Extract<Command, { type: 'call.route' }>): Refus
     if (d.outcome === 'ring' && d.target.kind === 'group') {
       const g = tx.view().groups.get(d.target.id);
       const first = d.ring[0];
-      if (g && g.strategy === 'roundRobin' && first) tx.groups.set(g.id, { ...g, lastRang: first.forwardedFrom ?? first.userId ?? g.lastRang });
+      if (g && g.strategy === 'roundRobin' && first) tx.putGroup({ ...g, lastRang: first.forwardedFrom ?? first.userId ?? g.lastRang });
     }
     // A call that reaches a queue joins it (or gets its busy or overflow action, S4.4).
     if ((d.outcome === 'queue' || d.outcome === 'action') && d.target.kind === 'queue' && cmd.call.callId !== undefined) {
@@ -479,7 +510,7 @@ function step(tx: Tx, cmd: Command): Refusal | undefined {
       return upsertGroup(tx, cmd);
     case 'group.remove':
       if (tx.view().groups.get(cmd.groupId) === undefined) return refuse('SWB_ERR_GROUP_NOT_FOUND', { group: cmd.groupId });
-      tx.removedGroups.add(cmd.groupId);
+      tx.removeGroup(cmd.groupId);
       return undefined;
     case 'queue.upsert':
       return upsertQueue(tx, cmd);
@@ -672,7 +703,7 @@ function finish(tx: Tx): Applied {
     }
     // S9.3: the next lease to run out. Always stated: the engine ignores a timer it already has.
     const wake = nextWakeAt(next, tx.policy, now);
-    tx.timers.push(wake === undefined ? { key: `wake:${id}`, cancel: true } : { key: `wake:${id}`, at: wake, command: { type: 'timer.wake', userId: id } });
+    tx.timers.push(wake === undefined ? { wake: id, cancel: true } : { wake: id, at: wake });
     users.push(next);
   }
   const queues: QueueState[] = [];
@@ -723,7 +754,7 @@ function leaseOnly(state: TenantState, cmd: Extract<Command, { type: 'session.he
   if (cmd.expiresAt >= r.expiresAt) return { ok: true, patch, events: NOTHING, timers: NOTHING, directives: NOTHING };
   const active = lastActiveAt(user);
   const wake = Math.min(earliestLeaseExcept(user, state.policy, r.id), cmd.expiresAt, active === undefined ? Infinity : active + state.policy.idleAfterSec * 1000);
-  return { ok: true, patch, events: NOTHING, timers: [{ key: `wake:${user.id}`, at: wake, command: { type: 'timer.wake', userId: user.id } }], directives: NOTHING };
+  return { ok: true, patch, events: NOTHING, timers: [{ wake: user.id, at: wake }], directives: NOTHING };
 }
 
 /**

@@ -152,7 +152,10 @@ export type Directive =
 /** A timer is data: set (or replace) the one with this key, or cancel it. */
 export type TimerRequest =
   | { readonly key: string; readonly at: Instant; readonly command: Command }
-  | { readonly key: string; readonly cancel: true };
+  | { readonly key: string; readonly cancel: true }
+  /** The user's wake timer (S9.3): `timer.wake` at the next lease to run out. */
+  | { readonly wake: UserId; readonly at: Instant }
+  | { readonly wake: UserId; readonly cancel: true };
 
 /** A lease moved later on an existing session or registration (S9.3), committed in place. */
 export type LeaseUpdate =

@@ -96,31 +96,37 @@ export function hasLostRegistration(user: UserState, counts: DeviceCounts): bool
  * when nothing changed, so callers can compare by identity.
  */
 export function normalizeFacts(user: UserState, policy: TenantPolicy, now: Instant): UserState {
-  const registrations = user.registrations.some((r) => r.expiresAt <= now)
-    ? user.registrations.filter((r) => r.expiresAt > now)
-    : user.registrations;
   const timeoutMs = policy.sessionTimeoutSec * SEC;
-  const sessions = user.sessions.some((s) => s.lastSeenAt + timeoutMs <= now)
-    ? user.sessions.filter((s) => s.lastSeenAt + timeoutMs > now)
-    : user.sessions;
-  const legs = user.legs.some((l) => !legIsLive(l.updatedAt, policy, now))
-    ? user.legs.filter((l) => legIsLive(l.updatedAt, policy, now))
-    : user.legs;
+  let expired = false;
+  for (const r of user.registrations) if (r.expiresAt <= now) expired = true;
+  for (const s of user.sessions) if (s.lastSeenAt + timeoutMs <= now) expired = true;
+  for (const l of user.legs) if (!legIsLive(l.updatedAt, policy, now)) expired = true;
   const manual = manualInForce(user, now);
-  let had = user.hadRegistrationInSession;
-  if (sessions.length === 0) had = false;
-  else if (registrations.some((r) => r.kind !== 'pbx')) had = true;
-  const lastCallEndedAt = legs.length < user.legs.length && legs.length === 0 ? now : user.lastCallEndedAt;
-  if (
-    registrations === user.registrations &&
-    sessions === user.sessions &&
-    legs === user.legs &&
-    manual === user.manual &&
-    had === user.hadRegistrationInSession
-  ) {
-    return user;
+  if (!expired && manual === user.manual) {
+    // The common case: nothing ran out; only the S2.6 bookkeeping may move.
+    const had = hadRegistration(user, user.sessions, user.registrations);
+    return had === user.hadRegistrationInSession ? user : userWith(user, { hadRegistrationInSession: had });
   }
-  return userWith(user, { registrations, sessions, legs, manual, hadRegistrationInSession: had, lastCallEndedAt });
+  const registrations = expired ? user.registrations.filter((r) => r.expiresAt > now) : user.registrations;
+  const sessions = expired ? user.sessions.filter((s) => s.lastSeenAt + timeoutMs > now) : user.sessions;
+  const legs = expired ? user.legs.filter((l) => legIsLive(l.updatedAt, policy, now)) : user.legs;
+  const had = hadRegistration(user, sessions, registrations);
+  const lastCallEndedAt = legs.length < user.legs.length && legs.length === 0 ? now : user.lastCallEndedAt;
+  return userWith(user, {
+    registrations: registrations.length === user.registrations.length ? user.registrations : registrations,
+    sessions: sessions.length === user.sessions.length ? user.sessions : sessions,
+    legs: legs.length === user.legs.length ? user.legs : legs,
+    manual,
+    hadRegistrationInSession: had,
+    lastCallEndedAt,
+  });
+}
+
+/** S2.6 bookkeeping: cleared with the last session, set by an app or terminal registration. */
+function hadRegistration(user: UserState, sessions: UserState['sessions'], registrations: UserState['registrations']): boolean {
+  if (sessions.length === 0) return false;
+  for (const r of registrations) if (r.kind !== 'pbx') return true;
+  return user.hadRegistrationInSession;
 }
 
 /** The next instant at which a lease of this user runs out or idleness begins, if any. */

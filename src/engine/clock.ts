@@ -62,37 +62,40 @@ export class ManualClock implements Clock {
     return this.heap.filter((p) => !p.cancelled).length;
   }
 
-  private less(a: Pending, b: Pending): boolean {
-    return a.at < b.at || (a.at === b.at && a.order < b.order);
-  }
-
+  /** Binary heap by (at, order), sifting a hole rather than swapping pairs. */
   private push(p: Pending): void {
     const h = this.heap;
+    let i = h.length;
     h.push(p);
-    let i = h.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[parent]!)) break;
-      [h[i], h[parent]] = [h[parent]!, h[i]!];
+      const q = h[parent]!;
+      if (!before(p, q)) break;
+      h[i] = q;
       i = parent;
     }
+    h[i] = p;
   }
 
   private pop(): void {
     const h = this.heap;
     const last = h.pop()!;
-    if (h.length === 0) return;
-    h[0] = last;
+    const n = h.length;
+    if (n === 0) return;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
+      if (l >= n) break;
       const r = l + 1;
-      let m = i;
-      if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-      if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-      if (m === i) break;
-      [h[i], h[m]] = [h[m]!, h[i]!];
+      const m = r < n && before(h[r]!, h[l]!) ? r : l;
+      if (!before(h[m]!, last)) break;
+      h[i] = h[m]!;
       i = m;
     }
+    h[i] = last;
   }
+}
+
+function before(a: Pending, b: Pending): boolean {
+  return a.at < b.at || (a.at === b.at && a.order < b.order);
 }

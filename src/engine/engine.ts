@@ -44,6 +44,8 @@ interface TimerEntry {
   armedAt: number;
   command: Command;
   handle: TimerHandle;
+  /** The clock's callback, made once per entry. */
+  fire: () => void;
 }
 
 interface Tenant {
@@ -51,6 +53,8 @@ interface Tenant {
   epoch: string;
   seq: number;
   timers: Map<string, TimerEntry>;
+  /** Each user's wake timer (S9.3), by user. */
+  wakes: Map<string, TimerEntry>;
   /** Applied, not yet committed. */
   pending: JournalEntry[];
   pendingEvents: EngineEvent[];
@@ -91,6 +95,7 @@ export class Engine {
       epoch: position.epoch,
       seq: position.seq,
       timers: new Map(),
+      wakes: new Map(),
       pending: [],
       pendingEvents: [],
       pendingDirectives: [],
@@ -187,62 +192,71 @@ export class Engine {
   }
 
   /**
-   * Sets, moves or cancels a keyed timer. A timer moved later is not re-armed on the clock: it
-   * fires at its old time, sees its new time and re-arms itself (a heartbeat moves a lease many
-   * times a minute; re-arming each time would fill the clock with cancelled timers).
+   * Sets, moves or cancels a keyed timer (a user's wake timer is keyed by the user). A timer
+   * moved later is not re-armed on the clock: it fires at its old time, sees its new time and
+   * re-arms itself (a refresh moves a lease many times an hour; re-arming each time would fill
+   * the clock with cancelled timers).
    */
   private schedule(t: Tenant, tenantId: TenantId, timer: Applied['timers'][number]): void {
-    const existing = t.timers.get(timer.key);
+    const wake = 'wake' in timer;
+    const map: Map<string, TimerEntry> = wake ? t.wakes : t.timers;
+    const key = wake ? timer.wake : timer.key;
+    const existing = map.get(key);
     if ('cancel' in timer) {
       if (existing) {
         this.clock.clearTimer(existing.handle);
-        t.timers.delete(timer.key);
+        map.delete(key);
       }
       return;
     }
     if (existing) {
-      existing.command = timer.command;
+      if (!wake) existing.command = timer.command;
       if (timer.at >= existing.armedAt) {
         existing.at = timer.at;
         return;
       }
       this.clock.clearTimer(existing.handle);
     }
-    const entry: TimerEntry = { at: timer.at, armedAt: timer.at, command: timer.command, handle: undefined };
-    t.timers.set(timer.key, entry);
-    this.arm(t, tenantId, timer.key, entry);
+    const command: Command = wake ? { type: 'timer.wake', userId: timer.wake } : timer.command;
+    const entry: TimerEntry = { at: timer.at, armedAt: timer.at, command, handle: undefined, fire: () => {} };
+    entry.fire = () => this.fire(t, tenantId, map, key, entry);
+    map.set(key, entry);
+    this.arm(entry);
   }
 
-  private arm(t: Tenant, tenantId: TenantId, key: string, entry: TimerEntry): void {
+  private arm(entry: TimerEntry): void {
     entry.armedAt = entry.at;
-    const handle = this.clock.setTimer(entry.at, () => {
-      if (t.timers.get(key) !== entry || entry.handle !== handle) return;
-      if (entry.at > this.clock.now()) {
-        this.arm(t, tenantId, key, entry); // moved later since it was armed
+    entry.handle = this.clock.setTimer(entry.at, entry.fire);
+  }
+
+  private fire(t: Tenant, tenantId: TenantId, map: Map<string, TimerEntry>, key: string, entry: TimerEntry): void {
+    if (map.get(key) !== entry) return; // cancelled or replaced
+    const now = this.clock.now();
+    if (entry.at > now) {
+      this.arm(entry); // moved later since it was armed
+      return;
+    }
+    if (entry.command.type === 'timer.wake') {
+      // Refreshes move leases later without moving the wake timer; ask whether one is due.
+      const next = wakeDue(t.state, entry.command.userId, now);
+      if (next !== 'due') {
+        if (next === Infinity) map.delete(key);
+        else {
+          entry.at = next;
+          this.arm(entry);
+        }
         return;
       }
-      if (entry.command.type === 'timer.wake') {
-        // Heartbeats move leases later without moving the wake timer; ask whether one is due.
-        const next = wakeDue(t.state, entry.command.userId, this.clock.now());
-        if (next !== 'due') {
-          if (next === Infinity) t.timers.delete(key);
-          else {
-            entry.at = next;
-            this.arm(t, tenantId, key, entry);
-          }
-          return;
-        }
-      }
-      t.timers.delete(key);
-      if (this.tenants.get(tenantId) !== t) return;
-      this.submit(tenantId, entry.command);
-    });
-    entry.handle = handle;
+    }
+    map.delete(key);
+    if (this.tenants.get(tenantId) !== t) return;
+    this.submit(tenantId, entry.command);
   }
 
   /** Timers waiting for this tenant (for tests and the operator view). */
   timerCount(tenantId: TenantId): number {
-    return this.tenants.get(tenantId)?.timers.size ?? 0;
+    const t = this.tenants.get(tenantId);
+    return t === undefined ? 0 : t.timers.size + t.wakes.size;
   }
 
   private scheduleFlush(t: Tenant, tenantId: TenantId): void {
@@ -300,7 +314,9 @@ export class Engine {
   stop(): void {
     for (const t of this.tenants.values()) {
       for (const { handle } of t.timers.values()) this.clock.clearTimer(handle);
+      for (const { handle } of t.wakes.values()) this.clock.clearTimer(handle);
       t.timers.clear();
+      t.wakes.clear();
     }
   }
 }
