@@ -9,7 +9,7 @@ import type { Command, CoreEvent, Directive, LeaseUpdate, Patch, TimerRequest } 
 import { DEFAULT_GROUP, DEFAULT_QUEUE, LOGGED_OUT } from './defaults.js';
 import { refuse } from './errors.js';
 import { parseFeatureCode } from './fac.js';
-import { earliestLease, earliestLeaseExcept, isOnCall, lastActiveAt, nextWakeAt, normalizeFacts } from './facts.js';
+import { isOnCall, lastActiveAt, nextWakeAt, normalizeFacts, stillSettled } from './facts.js';
 import { presenceChanged, presenceRecord } from './presence.js';
 import { distribute, queueCommand, queueSnapshot, queueSnapshotChanged } from './queue.js';
 import { route } from './routing.js';
@@ -330,7 +330,7 @@ function updateLeg(tx: Tx, cmd: Extract<Command, { type: 'leg.update' }>): Refus
     state: cmd.state,
     acd: cmd.acd ?? false,
     updatedAt: tx.now,
-    ...(cmd.queueId !== undefined ? { queueId: cmd.queueId } : {}),
+    queueId: cmd.queueId,
   };
   tx.putUser(userWith(user, { legs: [...others, leg] }));
   return undefined;
@@ -666,17 +666,16 @@ function finish(tx: Tx): Applied {
     const before = tx.base.users.get(id);
     const old = before?.presence;
     const fresh = presenceRecord(u, tx.policy, now, old);
-    let next = u;
+    let presence = old;
     if (old === undefined || presenceChanged(old, fresh)) {
-      next = userWith(u, { presence: fresh });
+      presence = fresh;
       tx.events.push(
         old === undefined
           ? { type: 'presence.changed', subject: id, at: now, cause: tx.cause, value: fresh }
           : { type: 'presence.changed', subject: id, at: now, cause: tx.cause, value: fresh, old },
       );
-    } else if (u.presence !== old) {
-      next = userWith(u, { presence: old });
     }
+    const next = u.presence === presence && u.settledAt === now ? u : userWith(u, { presence, settledAt: now });
     const beforeAgent = before?.agent ?? {};
     for (const queueId in next.agent) {
       const a = next.agent[queueId]!;
@@ -725,7 +724,7 @@ function finish(tx: Tx): Applied {
   if (tx.removedGroups.size > 0) patch.removedGroups = [...tx.removedGroups];
   if (tx.removedQueues.size > 0) patch.removedQueues = [...tx.removedQueues];
   if (tx.policy !== tx.base.policy) patch.policy = tx.policy;
-  return { ok: true, patch, events: tx.events, timers: tx.timers, directives: tx.directives, ...(tx.reply !== undefined ? { reply: tx.reply } : {}) };
+  return { ok: true, patch, events: tx.events, timers: tx.timers, directives: tx.directives, reply: tx.reply };
 }
 
 const NOTHING: readonly never[] = [];
@@ -739,22 +738,21 @@ const NOTHING: readonly never[] = [];
  */
 function leaseOnly(state: TenantState, cmd: Extract<Command, { type: 'session.heartbeat' | 'registration.set' }>, now: Instant): Applied | undefined {
   const user = state.users.get(cmd.userId);
-  if (user === undefined || !(earliestLease(user, state.policy) > now)) return undefined;
+  if (user === undefined || !stillSettled(user, state.policy, now)) return undefined;
   if (cmd.type === 'session.heartbeat') {
     const s = user.sessions.find((x) => x.id === cmd.sessionId);
     if (s === undefined) return undefined;
+    // Activity ends idleness: only a user not idle yet takes the fast path with an active one.
+    if (cmd.active && !(lastActiveAt(user)! + state.policy.idleAfterSec * 1000 > now)) return undefined;
     const lease: LeaseUpdate = { userId: user.id, session: s.id, lastSeenAt: now, lastActiveAt: cmd.active ? now : s.lastActiveAt };
     return { ok: true, patch: { leases: [lease] }, events: NOTHING, timers: NOTHING, directives: NOTHING, volatile: true };
   }
   const r = user.registrations.find((x) => x.id === cmd.id);
-  if (r === undefined || r.kind !== cmd.kind || !(cmd.expiresAt > now)) return undefined;
+  // A refresh to a shorter expiry moves the wake timer earlier: the full path does that.
+  if (r === undefined || r.kind !== cmd.kind || !(cmd.expiresAt >= r.expiresAt)) return undefined;
   const lease: LeaseUpdate = { userId: user.id, registration: r.id, expiresAt: cmd.expiresAt };
   // A registration refresh is durable (registrations survive a restart, S7.1); a heartbeat is not.
-  const patch: Patch = { leases: [lease], users: [user] };
-  if (cmd.expiresAt >= r.expiresAt) return { ok: true, patch, events: NOTHING, timers: NOTHING, directives: NOTHING };
-  const active = lastActiveAt(user);
-  const wake = Math.min(earliestLeaseExcept(user, state.policy, r.id), cmd.expiresAt, active === undefined ? Infinity : active + state.policy.idleAfterSec * 1000);
-  return { ok: true, patch, events: NOTHING, timers: [{ wake: user.id, at: wake }], directives: NOTHING };
+  return { ok: true, patch: { leases: [lease], users: [user] }, events: NOTHING, timers: NOTHING, directives: NOTHING };
 }
 
 /**
@@ -765,7 +763,7 @@ function leaseOnly(state: TenantState, cmd: Extract<Command, { type: 'session.he
 export function wakeDue(state: TenantState, userId: UserId, now: Instant): Instant | 'due' {
   const user = state.users.get(userId);
   if (user === undefined) return Infinity;
-  if (!(earliestLease(user, state.policy) > now)) return 'due';
+  if (!stillSettled(user, state.policy, now)) return 'due';
   return nextWakeAt(user, state.policy, now) ?? Infinity;
 }
 

@@ -153,12 +153,17 @@ export function nextWakeAt(user: UserState, policy: TenantPolicy, now: Instant):
 }
 
 /**
- * The earliest instant at which any lease of the user runs out or idleness could begin, due or
- * not. While it lies in the future, the published presence record is still exact.
+ * Do the derived values computed at `settledAt` (the presence record, agent states) still hold
+ * at `now`? Yes while no lease has run out since and idleness has not begun since; an idleness
+ * that began before `settledAt` is already shown. Leases only move later in place, so this
+ * stays exact without looking at what moved.
  */
-export function earliestLease(user: UserState, policy: TenantPolicy): Instant {
+export function stillSettled(user: UserState, policy: TenantPolicy, now: Instant): boolean {
+  if (!(earliestLeaseEnd(user, policy) > now)) return false;
   const active = lastActiveAt(user);
-  return Math.min(earliestLeaseExcept(user, policy, undefined), active === undefined ? Infinity : active + policy.idleAfterSec * SEC);
+  if (active === undefined) return true;
+  const idleAt = active + policy.idleAfterSec * SEC;
+  return idleAt > now || (user.settledAt !== undefined && idleAt <= user.settledAt);
 }
 
 /** The latest user activity over all app sessions, live or not. */
@@ -168,16 +173,14 @@ export function lastActiveAt(user: UserState): Instant | undefined {
   return last;
 }
 
-/**
- * When the first lease runs out (registrations, sessions, legs, `until`), leaving out the
- * session or registration with id `except` (about to move) and the idle threshold.
- */
-export function earliestLeaseExcept(user: UserState, policy: TenantPolicy, except: string | undefined): Instant {
+/** When the first lease runs out: registrations, sessions, legs and `until`. */
+function earliestLeaseEnd(user: UserState, policy: TenantPolicy): Instant {
   let first = Infinity;
-  for (const r of user.registrations) if (r.id !== except && r.expiresAt < first) first = r.expiresAt;
+  for (const r of user.registrations) if (r.expiresAt < first) first = r.expiresAt;
   const timeoutMs = policy.sessionTimeoutSec * SEC;
-  for (const s of user.sessions) if (s.id !== except && s.lastSeenAt + timeoutMs < first) first = s.lastSeenAt + timeoutMs;
-  for (const l of user.legs) if (l.updatedAt + policy.maxCallSec * SEC < first) first = l.updatedAt + policy.maxCallSec * SEC;
+  for (const s of user.sessions) if (s.lastSeenAt + timeoutMs < first) first = s.lastSeenAt + timeoutMs;
+  const maxCallMs = policy.maxCallSec * SEC;
+  for (const l of user.legs) if (l.updatedAt + maxCallMs < first) first = l.updatedAt + maxCallMs;
   const until = user.manual?.until;
   if (until !== undefined && until < first) first = until;
   return first;

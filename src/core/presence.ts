@@ -54,13 +54,13 @@ export const PRESENCE_RULES: readonly PresenceRule[] = [
 
 export function presenceFacts(user: UserState, policy: TenantPolicy, now: Instant): PresenceFacts {
   const manual = manualInForce(user, now);
-  const f = {
+  return {
+    manual,
     devices: deviceCounts(user, policy, now),
     onCall: isOnCall(user, policy, now),
     idle: isIdle(user, policy, now),
     statusIndependentOfLogin: policy.statusIndependentOfLogin,
   };
-  return manual === undefined ? f : { ...f, manual };
 }
 
 export function effectiveStatus(facts: PresenceFacts): { readonly status: EffectiveStatusId; readonly rule: PresenceRule } {
@@ -87,15 +87,17 @@ export function presenceRecord(
   const manual = facts.manual;
   const label = status === 'custom' && manual?.text ? manual.text : info.label;
   const since = previous !== undefined && previous.status === status ? previous.since : now;
+  // Built field by field (absent values as undefined, which JSON leaves out) so that every
+  // record has one shape.
   const indicators = {
     onCall: facts.onCall,
     ringing: isRinging(user, policy, now),
     lostRegistration: hasLostRegistration(user, facts.devices),
     missedCalls: user.missedCalls,
     voicemail: user.voicemail,
-    ...(manual?.forwardTo !== undefined && status === 'forwarding' ? { forwardTo: manual.forwardTo } : {}),
+    forwardTo: manual?.forwardTo !== undefined && status === 'forwarding' ? manual.forwardTo : undefined,
   };
-  const record: PresenceRecord = {
+  return {
     userId: user.id,
     extension: user.extension,
     name: user.name,
@@ -103,18 +105,14 @@ export function presenceRecord(
     label,
     colour: info.colour,
     icon: info.icon,
+    text: manual?.text,
+    until: manual?.until,
     since,
+    manual,
     indicators,
     devices: { app: facts.devices.app, terminal: facts.devices.terminal, pbx: facts.devices.pbx },
     sessions: facts.devices.sessions,
     rule: rule.rule,
-  };
-  if (manual === undefined) return record;
-  return {
-    ...record,
-    manual,
-    ...(manual.text !== undefined ? { text: manual.text } : {}),
-    ...(manual.until !== undefined ? { until: manual.until } : {}),
   };
 }
 

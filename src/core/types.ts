@@ -197,6 +197,8 @@ export interface UserState {
   readonly agent: Readonly<Record<QueueId, AgentRecord>>;
   /** The last presence record published, for the diff predicate and `since`. */
   readonly presence: PresenceRecord;
+  /** When the presence record and agent states were last derived from the facts (S9.3). */
+  readonly settledAt?: Instant;
 }
 
 export interface Indicators {

@@ -26,5 +26,6 @@ export function userWith(u: UserState, c: UserChange): UserState {
     lastCallEndedAt: 'lastCallEndedAt' in c ? c.lastCallEndedAt : u.lastCallEndedAt,
     agent: c.agent ?? u.agent,
     presence: c.presence ?? u.presence,
+    settledAt: c.settledAt ?? u.settledAt,
   };
 }

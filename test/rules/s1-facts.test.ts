@@ -414,6 +414,22 @@ describe('S1.4 app activity', () => {
     expect(presenceEvents(out.events).map((e) => [e.at, e.value.status])).toEqual([[T0 + 60 * SEC, 'online']]);
   });
 
+  test('S1.4 an idle user stays idle through quiet heartbeats, which emit nothing, and the session still ends 90 s after the last one', () => {
+    const h = tenant({ users: users(1), policy: { idleAfterSec: 60 } });
+    h.ok({ type: 'session.start', userId: 'u1001', sessionId: 's1' });
+    quietHeartbeats(h, 'u1001', 's1', 30 * SEC, 60 * SEC);
+    expect(h.status('u1001')).toBe('idle');
+    h.drain();
+    quietHeartbeats(h, 'u1001', 's1', 30 * SEC, 300 * SEC);
+    expect(h.status('u1001')).toBe('idle');
+    expect(h.drain()).toEqual([]);
+    const last = h.clock.now(); // the helper's last heartbeat
+    h.advance(last + 90 * SEC - h.clock.now() - 1);
+    expect(h.status('u1001')).toBe('idle');
+    h.advance(1);
+    expect(h.status('u1001')).toBe('offline');
+  });
+
   test('S1.4 a user with only an app registration and no app session is never idle', () => {
     const h = tenant({ users: users(1), policy: { idleAfterSec: 60 } });
     register(h, 'u1001', 'r1', 'app');
