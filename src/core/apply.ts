@@ -15,7 +15,7 @@ import { distribute, queueCommand, queueSnapshot, queueSnapshotChanged } from '.
 import { route } from './routing.js';
 import type { Decision } from './routing.js';
 import { newUser, OverlayMap } from './state.js';
-import { userWith } from './user.js';
+import { copyUser, userWith } from './user.js';
 import { validateGroup, validatePolicy, validateQueue, validateUserInput } from './validate.js';
 import type {
   Actor,
@@ -197,7 +197,7 @@ function setStatus(tx: Tx, cmd: Extract<Command, { type: 'status.set' }>): Refus
   const current = user.manual;
   if (status === 'available') {
     // S2.1: setting available clears any other manual status.
-    if (current !== undefined) tx.putUser(userWith(user, { manual: undefined }));
+    if (current !== undefined) tx.putUser(withManual(user, undefined));
     return undefined;
   }
   // S1: setting the status already set changes nothing.
@@ -208,8 +208,14 @@ function setStatus(tx: Tx, cmd: Extract<Command, { type: 'status.set' }>): Refus
   if (cmd.text !== undefined) manual.text = cmd.text;
   if (cmd.until !== undefined) manual.until = cmd.until;
   if (cmd.forwardTo !== undefined) manual.forwardTo = cmd.forwardTo;
-  tx.putUser(userWith(user, { manual }));
+  tx.putUser(withManual(user, manual));
   return undefined;
+}
+
+function withManual(user: UserState, manual: ManualStatus | undefined): UserState {
+  const next = copyUser(user);
+  next.manual = manual;
+  return next;
 }
 
 function clearStatus(tx: Tx, userId: UserId, by: Actor, only?: ManualStatus['status']): Refusal | undefined {
@@ -217,7 +223,7 @@ function clearStatus(tx: Tx, userId: UserId, by: Actor, only?: ManualStatus['sta
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: userId });
   if (!maySetStatus(by, userId, tx.policy)) return refuse('SWB_ERR_FORBIDDEN');
   if (user.manual === undefined || (only !== undefined && user.manual.status !== only)) return undefined;
-  tx.putUser(userWith(user, { manual: undefined }));
+  tx.putUser(withManual(user, undefined));
   return undefined;
 }
 
@@ -299,7 +305,9 @@ function upsertRegistration(tx: Tx, cmd: Extract<Command, { type: 'registration.
   const i = user.registrations.findIndex((r) => r.id === cmd.id);
   const reg = { id: cmd.id, kind: cmd.kind, expiresAt: cmd.expiresAt };
   const registrations = i < 0 ? [...user.registrations, reg] : user.registrations.map((r, j) => (j === i ? reg : r));
-  tx.putUser(userWith(user, { registrations }));
+  const next = copyUser(user);
+  next.registrations = registrations;
+  tx.putUser(next);
   return undefined;
 }
 
@@ -319,9 +327,10 @@ function updateLeg(tx: Tx, cmd: Extract<Command, { type: 'leg.update' }>): Refus
   if (cmd.state === 'ended') {
     if (others.length === user.legs.length) return undefined;
     const wasOnCall = isOnCall(user, tx.policy, tx.now);
-    const next = userWith(user, { legs: others });
-    const ended = wasOnCall && !isOnCall(next, tx.policy, tx.now);
-    tx.putUser(ended ? userWith(next, { lastCallEndedAt: tx.now }) : next);
+    const next = copyUser(user);
+    next.legs = others;
+    if (wasOnCall && !isOnCall(next, tx.policy, tx.now)) next.lastCallEndedAt = tx.now;
+    tx.putUser(next);
     return undefined;
   }
   const leg = {
@@ -332,7 +341,9 @@ function updateLeg(tx: Tx, cmd: Extract<Command, { type: 'leg.update' }>): Refus
     updatedAt: tx.now,
     queueId: cmd.queueId,
   };
-  tx.putUser(userWith(user, { legs: [...others, leg] }));
+  const next = copyUser(user);
+  next.legs = [...others, leg];
+  tx.putUser(next);
   return undefined;
 }
 
@@ -675,7 +686,13 @@ function finish(tx: Tx): Applied {
           : { type: 'presence.changed', subject: id, at: now, cause: tx.cause, value: fresh, old },
       );
     }
-    const next = u.presence === presence && u.settledAt === now ? u : userWith(u, { presence, settledAt: now });
+    let next = u;
+    if (u.presence !== presence || u.settledAt !== now) {
+      const draft = copyUser(u);
+      draft.presence = presence!;
+      draft.settledAt = now;
+      next = draft;
+    }
     const beforeAgent = before?.agent ?? {};
     for (const queueId in next.agent) {
       const a = next.agent[queueId]!;

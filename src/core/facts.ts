@@ -2,7 +2,7 @@
 // `until` each count only while their lease runs. These helpers read the facts "as of now", so
 // every derived value is a function of (facts, policy, now) and a fired timer only has to
 // re-evaluate.
-import { userWith } from './user.js';
+import { copyUser } from './user.js';
 import type { Instant, ManualStatus, TenantPolicy, UserState } from './types.js';
 
 const SEC = 1000;
@@ -105,21 +105,24 @@ export function normalizeFacts(user: UserState, policy: TenantPolicy, now: Insta
   if (!expired && manual === user.manual) {
     // The common case: nothing ran out; only the S2.6 bookkeeping may move.
     const had = hadRegistration(user, user.sessions, user.registrations);
-    return had === user.hadRegistrationInSession ? user : userWith(user, { hadRegistrationInSession: had });
+    if (had === user.hadRegistrationInSession) return user;
+    const next = copyUser(user);
+    next.hadRegistrationInSession = had;
+    return next;
   }
   const registrations = expired ? user.registrations.filter((r) => r.expiresAt > now) : user.registrations;
   const sessions = expired ? user.sessions.filter((s) => s.lastSeenAt + timeoutMs > now) : user.sessions;
   const legs = expired ? user.legs.filter((l) => legIsLive(l.updatedAt, policy, now)) : user.legs;
   const had = hadRegistration(user, sessions, registrations);
   const lastCallEndedAt = legs.length < user.legs.length && legs.length === 0 ? now : user.lastCallEndedAt;
-  return userWith(user, {
-    registrations: registrations.length === user.registrations.length ? user.registrations : registrations,
-    sessions: sessions.length === user.sessions.length ? user.sessions : sessions,
-    legs: legs.length === user.legs.length ? user.legs : legs,
-    manual,
-    hadRegistrationInSession: had,
-    lastCallEndedAt,
-  });
+  const next = copyUser(user);
+  if (registrations.length !== user.registrations.length) next.registrations = registrations;
+  if (sessions.length !== user.sessions.length) next.sessions = sessions;
+  if (legs.length !== user.legs.length) next.legs = legs;
+  next.manual = manual;
+  next.hadRegistrationInSession = had;
+  next.lastCallEndedAt = lastCallEndedAt;
+  return next;
 }
 
 /** S2.6 bookkeeping: cleared with the last session, set by an app or terminal registration. */

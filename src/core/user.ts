@@ -4,6 +4,34 @@ import type { UserState } from './types.js';
 /** What `userWith` may replace; `manual` and `lastCallEndedAt` are cleared by passing undefined. */
 export type UserChange = { -readonly [K in keyof UserState]?: UserState[K] };
 
+/** A user record being built: a copy the caller may still change before handing it on. */
+export type UserDraft = { -readonly [K in keyof UserState]: UserState[K] };
+
+/**
+ * A copy of the user, field by field, for the hot paths to change and hand on (one shape for
+ * every user, and no change object whose many shapes would make each read slow).
+ */
+export function copyUser(u: UserState): UserDraft {
+  return {
+    id: u.id,
+    extension: u.extension,
+    name: u.name,
+    role: u.role,
+    settings: u.settings,
+    registrations: u.registrations,
+    sessions: u.sessions,
+    legs: u.legs,
+    manual: u.manual,
+    hadRegistrationInSession: u.hadRegistrationInSession,
+    missedCalls: u.missedCalls,
+    voicemail: u.voicemail,
+    lastCallEndedAt: u.lastCallEndedAt,
+    agent: u.agent,
+    presence: u.presence,
+    settledAt: u.settledAt,
+  };
+}
+
 /**
  * A copy of the user with some fields replaced. Every user record is built here, field by
  * field, so all of them share one shape: copying one is cheap, where a spread of many shapes is
