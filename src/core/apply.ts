@@ -9,7 +9,7 @@ import type { Command, CoreEvent, Directive, LeaseUpdate, Patch, TimerRequest } 
 import { DEFAULT_GROUP, DEFAULT_QUEUE, LOGGED_OUT } from './defaults.js';
 import { refuse } from './errors.js';
 import { parseFeatureCode } from './fac.js';
-import { isOnCall, lastActiveAt, nextWakeAt, normalizeFacts, stillSettled } from './facts.js';
+import { earliestLeaseEnd, isOnCall, lastActiveAt, nextWakeAt, normalizeFacts, stillSettled } from './facts.js';
 import { presenceChanged, presenceRecord } from './presence.js';
 import { distribute, queueCommand, queueSnapshot, queueSnapshotChanged } from './queue.js';
 import { route } from './routing.js';
@@ -691,6 +691,7 @@ function finish(tx: Tx): Applied {
       const draft = copyUser(u);
       draft.presence = presence!;
       draft.settledAt = now;
+      draft.leasesEnd = earliestLeaseEnd(draft, tx.policy);
       next = draft;
     }
     const beforeAgent = before?.agent ?? {};
@@ -774,14 +775,15 @@ function leaseOnly(state: TenantState, cmd: Extract<Command, { type: 'session.he
 
 /**
  * For a wake timer that fired (S9.3): `'due'` when a lease of the user has run out or idleness
- * began, so `timer.wake` must be applied; otherwise nothing changed (a lease moved later since
- * the timer was set) and the answer is when to wake next (`Infinity`: no lease left).
+ * began, so `timer.wake` must be applied. Otherwise nothing changed (leases moved later since
+ * the timer was set): the answer is when to wake next (`Infinity`: no lease left) and the
+ * user's `leasesEnd` bound taken again, for the engine to commit in place.
  */
-export function wakeDue(state: TenantState, userId: UserId, now: Instant): Instant | 'due' {
+export function wakeDue(state: TenantState, userId: UserId, now: Instant): { readonly next: Instant; readonly lease: LeaseUpdate } | 'due' {
   const user = state.users.get(userId);
-  if (user === undefined) return Infinity;
+  if (user === undefined) return { next: Infinity, lease: { userId, leasesEnd: Infinity } };
   if (!stillSettled(user, state.policy, now)) return 'due';
-  return nextWakeAt(user, state.policy, now) ?? Infinity;
+  return { next: nextWakeAt(user, state.policy, now) ?? Infinity, lease: { userId, leasesEnd: earliestLeaseEnd(user, state.policy) } };
 }
 
 /**

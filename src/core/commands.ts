@@ -160,7 +160,9 @@ export type TimerRequest =
 /** A lease moved later on an existing session or registration (S9.3), committed in place. */
 export type LeaseUpdate =
   | { readonly userId: UserId; readonly session: string; readonly lastSeenAt: Instant; readonly lastActiveAt: Instant }
-  | { readonly userId: UserId; readonly registration: string; readonly expiresAt: Instant };
+  | { readonly userId: UserId; readonly registration: string; readonly expiresAt: Instant }
+  /** The user's `leasesEnd` bound, moved later after the leases it was taken from moved. */
+  | { readonly userId: UserId; readonly leasesEnd: Instant };
 
 /** The entities a command replaced or removed; the engine commits them. */
 export interface Patch {

@@ -162,7 +162,7 @@ export function nextWakeAt(user: UserState, policy: TenantPolicy, now: Instant):
  * stays exact without looking at what moved.
  */
 export function stillSettled(user: UserState, policy: TenantPolicy, now: Instant): boolean {
-  if (!(earliestLeaseEnd(user, policy) > now)) return false;
+  if (!((user.leasesEnd ?? -Infinity) > now) && !(earliestLeaseEnd(user, policy) > now)) return false;
   const active = lastActiveAt(user);
   if (active === undefined) return true;
   const idleAt = active + policy.idleAfterSec * SEC;
@@ -177,7 +177,7 @@ export function lastActiveAt(user: UserState): Instant | undefined {
 }
 
 /** When the first lease runs out: registrations, sessions, legs and `until`. */
-function earliestLeaseEnd(user: UserState, policy: TenantPolicy): Instant {
+export function earliestLeaseEnd(user: UserState, policy: TenantPolicy): Instant {
   let first = Infinity;
   for (const r of user.registrations) if (r.expiresAt < first) first = r.expiresAt;
   const timeoutMs = policy.sessionTimeoutSec * SEC;

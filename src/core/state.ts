@@ -62,7 +62,9 @@ export function commit(state: TenantState, patch: Patch): TenantState {
   if (patch.leases !== undefined) for (const l of patch.leases) {
     const user = users.get(l.userId);
     if (user === undefined) continue;
-    if ('session' in l) {
+    if ('leasesEnd' in l) {
+      (user as { leasesEnd?: Instant }).leasesEnd = l.leasesEnd;
+    } else if ('session' in l) {
       const s = user.sessions.find((x) => x.id === l.session) as { lastSeenAt: Instant; lastActiveAt: Instant } | undefined;
       if (s) {
         s.lastSeenAt = l.lastSeenAt;

@@ -199,6 +199,11 @@ export interface UserState {
   readonly presence: PresenceRecord;
   /** When the presence record and agent states were last derived from the facts (S9.3). */
   readonly settledAt?: Instant;
+  /**
+   * No lease of the user runs out before this instant (S9.3). Set when settled; leases only move
+   * later in place, so it stays a lower bound, and the fast paths need not read every fact.
+   */
+  readonly leasesEnd?: Instant;
 }
 
 export interface Indicators {

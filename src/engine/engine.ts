@@ -238,11 +238,12 @@ export class Engine {
     }
     if (entry.command.type === 'timer.wake') {
       // Refreshes move leases later without moving the wake timer; ask whether one is due.
-      const next = wakeDue(t.state, entry.command.userId, now);
-      if (next !== 'due') {
-        if (next === Infinity) map.delete(key);
+      const due = wakeDue(t.state, entry.command.userId, now);
+      if (due !== 'due') {
+        t.state = commit(t.state, { leases: [due.lease] });
+        if (due.next === Infinity) map.delete(key);
         else {
-          entry.at = next;
+          entry.at = due.next;
           this.arm(entry);
         }
         return;
