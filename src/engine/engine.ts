@@ -188,7 +188,8 @@ export class Engine {
     }
     for (const d of result.directives) t.pendingDirectives.push(d);
     if (changed || result.directives.length > 0) this.scheduleFlush(t, tenantId);
-    return result.reply === undefined ? { ok: true, events, directives: result.directives } : { ok: true, events, directives: result.directives, reply: result.reply };
+    if (result.reply !== undefined) return { ok: true, events, directives: result.directives, reply: result.reply };
+    return events === NO_EVENTS && result.directives.length === 0 ? QUIET : { ok: true, events, directives: result.directives };
   }
 
   /**
@@ -322,7 +323,9 @@ export class Engine {
   }
 }
 
-const NO_EVENTS: readonly EngineEvent[] = [];
+const NO_EVENTS: readonly EngineEvent[] = Object.freeze([]);
+/** The outcome of most inputs: applied, nothing to tell. */
+const QUIET: Outcome = Object.freeze({ ok: true, events: NO_EVENTS, directives: Object.freeze([]) });
 
 function hasChanges(p: Patch): boolean {
   return (
