@@ -687,11 +687,12 @@ function finish(tx: Tx): Applied {
       );
     }
     let next = u;
-    if (u.presence !== presence || u.settledAt !== now) {
+    const leasesEnd = earliestLeaseEnd(u, tx.policy);
+    if (u.presence !== presence || u.settledAt !== now || u.leasesEnd !== leasesEnd) {
       const draft = copyUser(u);
       draft.presence = presence!;
       draft.settledAt = now;
-      draft.leasesEnd = earliestLeaseEnd(draft, tx.policy);
+      draft.leasesEnd = leasesEnd;
       next = draft;
     }
     const beforeAgent = before?.agent ?? {};

@@ -42,6 +42,15 @@ describe('S9.3 freshness: every automatic input has a lease', () => {
     expect(h.status('u1001')).toBe('offline');
   });
 
+  test('S9.3 a registration refreshed to a shorter expiry at the same instant ends at the shorter one', () => {
+    const h = tenant({ users: users(1) });
+    const t0 = h.clock.now();
+    h.ok({ type: 'registration.set', userId: 'u1001', id: 'r', kind: 'app', expiresAt: t0 + 2 * SEC });
+    h.ok({ type: 'registration.set', userId: 'u1001', id: 'r', kind: 'app', expiresAt: t0 + SEC });
+    h.advance(SEC);
+    expect(h.status('u1001')).toBe('offline');
+  });
+
   test('S9.3 refreshes that move a lease later leave one wake timer, and the fact still ends at its last lease', () => {
     const h = tenant({ users: users(1) });
     const t0 = h.clock.now();
