@@ -88,6 +88,8 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
     host: config.host,
     port: config.sipPort,
     advertisedHost: advertisedAddress(config.host),
+    // S8.2: bindings, subscriptions and publications survive a restart.
+    persistence: store,
     counters: {
       authFailure: () => metrics.sipAuthFailures.inc(),
       notifySent: () => metrics.sipNotifies.inc(),

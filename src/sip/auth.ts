@@ -1,6 +1,7 @@
 // Who sent a request: digest authentication against the tenant's realm (S7.1). The credential
 // decides the registration kind (S1.1): the user's SIP password → `app`, the terminal password →
-// `terminal`. Failed attempts are limited per source address (S5.4).
+// `terminal`. Failed attempts are limited per source address (S5.4) and per account (S7.1): an
+// account with too many failures is refused from every address, the right password included.
 import type { TenantId, UserId } from '../core/index.js';
 import type { DeviceKind } from '../core/index.js';
 import { NonceIssuer, challenge, credentialsFrom, digestResponse, sameDigest } from './digest.js';
@@ -58,22 +59,27 @@ export interface AuthenticatorOptions {
   /** Users by extension in a tenant (the engine's directory). */
   readonly userByExtension: (tenant: TenantId, extension: string) => UserId | undefined;
   readonly maxFailuresPerMinute?: number;
+  readonly maxFailuresPerAccountPerMinute?: number;
   readonly onFailure?: () => void;
 }
 
 export class Authenticator {
   private readonly failures: FailureWindow;
+  private readonly accountFailures: FailureWindow;
 
   constructor(private readonly options: AuthenticatorOptions) {
     this.failures = new FailureWindow(options.maxFailuresPerMinute ?? 20, 60_000);
+    this.accountFailures = new FailureWindow(options.maxFailuresPerAccountPerMinute ?? 20, 60_000);
   }
 
   private challengeOf(realm: string, stale: boolean): AuthOutcome {
     return { ok: false, status: 401, reason: 'Unauthorized', headers: [['WWW-Authenticate', challenge(realm, this.options.nonces.issue(realm), stale)]], failed: false };
   }
 
-  private refuse(address: string, reason: string): AuthOutcome {
-    this.failures.fail(address, this.options.now());
+  private refuse(address: string, account: string, reason: string): AuthOutcome {
+    const now = this.options.now();
+    this.failures.fail(address, now);
+    this.accountFailures.fail(account, now);
     this.options.onFailure?.();
     return { ok: false, status: 403, reason, headers: [], failed: true };
   }
@@ -96,13 +102,17 @@ export class Authenticator {
     if (c === undefined) return this.challengeOf(realm, false);
     if (c.algorithm !== undefined && c.algorithm.toUpperCase() !== 'MD5') return this.challengeOf(realm, false);
     if (c.qop !== undefined && c.qop !== 'auth') return this.challengeOf(realm, false);
+    // S7.1: an account with too many failures is refused from any address, before the password is
+    // checked, so a guesser spread over many addresses learns nothing either.
+    const account = `${tenant}\u0000${c.username}`;
+    if (this.accountFailures.blocked(account, this.options.now())) return { ok: false, status: 403, reason: 'Forbidden (too many failed attempts for this account)', headers: [], failed: false };
     const userId = this.options.userByExtension(tenant, c.username);
     const creds = userId === undefined ? undefined : this.options.directory.credentials(tenant, userId);
-    if (userId === undefined || creds === undefined) return this.refuse(address, 'Forbidden');
+    if (userId === undefined || creds === undefined) return this.refuse(address, account, 'Forbidden');
     let kind: 'app' | 'terminal' | undefined;
     if (creds.sipHa1 && sameDigest(digestResponse(creds.sipHa1, inc.req.method, c), c.response)) kind = 'app';
     else if (creds.terminalHa1 && sameDigest(digestResponse(creds.terminalHa1, inc.req.method, c), c.response)) kind = 'terminal';
-    if (kind === undefined) return this.refuse(address, 'Forbidden');
+    if (kind === undefined) return this.refuse(address, account, 'Forbidden');
     // The password is right: a nonce that is old, or not ours (e.g. from before a restart, the
     // secret is per process), only asks for a fresh one (RFC 7616 §3.3 stale=true).
     if (this.options.nonces.check(c.nonce, realm) !== 'ok') return this.challengeOf(realm, true);

@@ -4,6 +4,7 @@ import type { TenantId } from '../core/index.js';
 import type { Engine } from '../engine/index.js';
 import type { Authenticator, SipDirectory } from './auth.js';
 import type { HeaderList } from './message.js';
+import type { SipJournal } from './persistence.js';
 import type { Incoming } from './request.js';
 
 export interface SipCounters {
@@ -18,6 +19,8 @@ export interface SipContext {
   readonly directory: SipDirectory;
   readonly auth: Authenticator;
   readonly counters: SipCounters;
+  /** S8.2: where bindings, subscriptions and publications are persisted (a no-op without a store). */
+  readonly journal: SipJournal;
   /** Wall-clock milliseconds (the engine's clock, so leases and expiries agree). */
   now(): number;
   reply(inc: Incoming, status: number, reason: string, headers?: HeaderList, body?: string, toTag?: string): void;
@@ -29,5 +32,5 @@ export function tenantOf(ctx: SipContext, host: string): { tenant: TenantId; dom
   return ctx.directory.tenantForDomain(host);
 }
 
-export const ALLOW = 'REGISTER, SUBSCRIBE, PUBLISH, OPTIONS';
-export const ALLOW_EVENTS = 'presence, dialog';
+export const ALLOW = 'INVITE, ACK, CANCEL, BYE, REGISTER, SUBSCRIBE, PUBLISH, OPTIONS';
+export const ALLOW_EVENTS = 'presence, dialog, as-feature-event';

@@ -3,21 +3,35 @@
 // whenever what its document shows changes (S6.4), coalesced per subscription: the first change
 // goes out at once, later ones wait for the previous NOTIFY's answer and a short window. A NOTIFY
 // that times out is retried later; only a 481 ends the subscription (RFC 6665 §4.2.2).
+// S9.4: `as-feature-event` is the phone's DND/forward key on its own user: the same manual
+// status, and a SetDoNotDisturb in the SUBSCRIBE body changes it. S8.2: each subscription is
+// persisted before its 200; the NOTIFY counters (CSeq, dialog-info version) are saved lazily, in
+// small batches every 250 ms (and at once when they near VERSION_JUMP past the stored ones), and
+// jump ahead by VERSION_JUMP when reloaded, so they still only rise.
 import type { PresenceRecord, TenantId, UserId } from '../core/index.js';
 import type { EngineEvent } from '../engine/index.js';
 import type { BlfState } from './bodies/dialog-info.js';
 import { blfState, dialogInfoDocument } from './bodies/dialog-info.js';
+import { FEATURE_EVENT_TYPE, featureDocuments, featureView } from './bodies/feature-event.js';
 import { pidfDocument, pidfKey, pidfView } from './bodies/pidf.js';
 import type { SipContext } from './context.js';
 import { ALLOW_EVENTS, tenantOf } from './context.js';
 import { parseDelta, parseNameAddr, parseParams, parseUri } from './headers.js';
 import { detach, header, headerValues, serializeRequest } from './message.js';
 import type { Outgoing } from './outgoing.js';
+import { applyFeatureRequest } from './features.js';
+import type { SipStateRow } from './persistence.js';
+import type { EventPackage, StoredSubscription } from './subscription-rows.js';
+import { PACKAGES, parseSubscriptionRow, subscriptionKey, subscriptionRow } from './subscription-rows.js';
 import type { Incoming } from './request.js';
-import { newTag } from './request.js';
-import type { Flow } from './transport.js';
+import { orderedTag } from './request.js';
 
-export type EventPackage = 'presence' | 'dialog';
+export type { EventPackage } from './subscription-rows.js';
+
+/** How far the NOTIFY CSeq and dialog-info version jump when a subscription is reloaded (S8.2). */
+export const VERSION_JUMP = 1000;
+/** Subscriptions whose counters are saved per sweep (every 250 ms). */
+const SAVE_BATCH = 64;
 
 export interface PresenceOptions {
   readonly minExpiresSec: number;
@@ -30,30 +44,12 @@ export interface PresenceOptions {
 
 export const DEFAULT_PRESENCE: PresenceOptions = { minExpiresSec: 60, maxExpiresSec: 3600, defaultExpiresSec: 3600, coalesceMs: 5, maxSubscriptions: 500_000 };
 
-interface Subscription {
-  readonly tenant: TenantId;
-  readonly domain: string;
-  readonly target: UserId;
-  readonly extension: string;
-  readonly watcher: UserId;
-  readonly event: EventPackage;
-  readonly eventId: string | undefined;
-  readonly callId: string;
-  readonly localTag: string;
-  readonly remoteTag: string;
-  /** The SUBSCRIBE's To (our From) and From (our To, with the watcher's tag). */
-  readonly localParty: string;
-  readonly remoteParty: string;
-  remoteTarget: string;
-  readonly routes: readonly string[] | undefined;
-  readonly flow: Flow;
-  remoteCSeq: number;
-  localCSeq: number;
-  expiresAt: number;
+/** A subscription: what is stored (S8.2) and how its NOTIFYs are going. */
+interface Subscription extends StoredSubscription {
+  /** The NOTIFY CSeq last persisted (S8.2). */
+  savedCSeq: number;
   /** The expiry bucket (second) the subscription sits in. */
   bucket: number;
-  version: number;
-  lastKey: string | undefined;
   inFlight: boolean;
   dirty: boolean;
   lastSentAt: number;
@@ -71,7 +67,7 @@ export interface SubscriptionView {
   readonly remote: string;
 }
 
-const ACCEPTS: Readonly<Record<EventPackage, string>> = { presence: 'application/pidf+xml', dialog: 'application/dialog-info+xml' };
+const ACCEPTS: Readonly<Record<EventPackage, string>> = { presence: 'application/pidf+xml', dialog: 'application/dialog-info+xml', 'as-feature-event': FEATURE_EVENT_TYPE };
 
 export class PresenceServer {
   private readonly byDialog = new Map<string, Subscription>();
@@ -80,6 +76,8 @@ export class PresenceServer {
   /** The last committed record of each watched user (what NOTIFYs show). */
   private readonly latest = new Map<string, PresenceRecord>();
   private readonly buckets = new Map<number, Set<Subscription>>();
+  /** Subscriptions whose NOTIFY counters moved since they were last persisted. */
+  private readonly unsaved = new Set<Subscription>();
 
   constructor(
     private readonly ctx: SipContext,
@@ -120,13 +118,14 @@ export class PresenceServer {
     const eventRaw = header(inc.req, 'event') ?? '';
     const semi = eventRaw.indexOf(';');
     const pkg = (semi < 0 ? eventRaw : eventRaw.slice(0, semi)).trim().toLowerCase();
-    if (pkg !== 'presence' && pkg !== 'dialog') return ctx.reply(inc, 489, 'Bad Event', [['Allow-Events', ALLOW_EVENTS]]);
+    if (!PACKAGES.includes(pkg)) return ctx.reply(inc, 489, 'Bad Event', [['Allow-Events', ALLOW_EVENTS]]);
+    const event = pkg as EventPackage;
     const eventId = semi < 0 ? undefined : parseParams(eventRaw.slice(semi))?.get('id');
     const expiresRaw = header(inc.req, 'expires');
     const requested = expiresRaw === undefined ? this.options.defaultExpiresSec : parseDelta(expiresRaw);
     if (requested === undefined) return ctx.reply(inc, 400, 'Bad Request: Expires');
 
-    if (inc.toTag !== undefined) return this.refresh(inc, pkg, requested);
+    if (inc.toTag !== undefined) return this.refresh(inc, event, requested);
 
     const t = tenantOf(ctx, inc.ruri.host);
     if (t === undefined) return ctx.reply(inc, 404, 'Not Found (unknown domain)');
@@ -137,16 +136,19 @@ export class PresenceServer {
     const target = inc.ruri.user === undefined ? undefined : state?.byExtension.get(inc.ruri.user);
     const record = target === undefined ? undefined : state?.users.get(target)?.presence;
     if (target === undefined || record === undefined) return ctx.reply(inc, 404, 'Not Found');
+    // S9.4: the feature keys are a user's own: another user's are not theirs to see or change.
+    if (event === 'as-feature-event' && target !== auth.userId) return ctx.reply(inc, 403, 'Forbidden (not your own features)');
     const accept = headerValues(inc.req, 'accept');
-    if (accept.length > 0 && !accept.some((a) => acceptable(a, ACCEPTS[pkg]))) return ctx.reply(inc, 406, 'Not Acceptable', [['Accept', ACCEPTS[pkg]]]);
+    if (accept.length > 0 && !accept.some((a) => acceptable(a, ACCEPTS[event]))) return ctx.reply(inc, 406, 'Not Acceptable', [['Accept', ACCEPTS[event]]]);
     if (requested > 0 && requested < this.options.minExpiresSec) return ctx.reply(inc, 423, 'Interval Too Brief', [['Min-Expires', String(this.options.minExpiresSec)]]);
     const contact = parseNameAddr(headerValues(inc.req, 'contact')[0] ?? '');
     if (contact === undefined || contact.star || parseUri(contact.uri) === undefined) return ctx.reply(inc, 400, 'Bad Request: Contact');
     if (inc.fromTag === undefined) return ctx.reply(inc, 400, 'Bad Request: From tag');
     if (this.byDialog.size >= this.options.maxSubscriptions) return ctx.reply(inc, 503, 'Service Unavailable', [['Retry-After', '60']]);
+    if (event === 'as-feature-event' && !(await applyFeatureRequest(ctx, inc, t.tenant, target))) return;
 
     const expiresSec = Math.min(requested, this.options.maxExpiresSec);
-    const localTag = newTag();
+    const localTag = orderedTag();
     const routes = headerValues(inc.req, 'record-route');
     const sub: Subscription = {
       tenant: t.tenant,
@@ -154,7 +156,7 @@ export class PresenceServer {
       target,
       extension: detach(inc.ruri.user!),
       watcher: auth.userId,
-      event: pkg,
+      event,
       eventId: eventId === undefined ? undefined : detach(eventId),
       callId: detach(inc.callId),
       localTag,
@@ -166,6 +168,7 @@ export class PresenceServer {
       flow: inc.flow,
       remoteCSeq: inc.cseq.seq,
       localCSeq: 0,
+      savedCSeq: 0,
       expiresAt: ctx.now() + expiresSec * 1000,
       bucket: 0,
       version: 0,
@@ -177,6 +180,8 @@ export class PresenceServer {
       retryMs: 0,
       ended: false,
     };
+    // Commit before acknowledge (S8.2): the 200 goes out once the subscription is stored.
+    if (expiresSec > 0) await ctx.journal.write([this.saved(sub)]);
     ctx.reply(inc, 200, 'OK', [['Expires', String(expiresSec)], ['Contact', this.out.contact(inc.flow)], ['Allow-Events', ALLOW_EVENTS]], '', localTag);
     if (expiresSec === 0) {
       // A fetch (RFC 6665 §4.4.3): one NOTIFY with the state, and no subscription.
@@ -188,10 +193,10 @@ export class PresenceServer {
     this.notify(sub);
   }
 
-  private refresh(inc: Incoming, pkg: EventPackage, requested: number): void {
+  private async refresh(inc: Incoming, event: EventPackage, requested: number): Promise<void> {
     const { ctx } = this;
     const sub = this.byDialog.get(`${inc.callId}\u0000${inc.toTag}`);
-    if (sub === undefined || sub.remoteTag !== inc.fromTag || sub.event !== pkg) return ctx.reply(inc, 481, 'Subscription Does Not Exist');
+    if (sub === undefined || sub.remoteTag !== inc.fromTag || sub.event !== event) return ctx.reply(inc, 481, 'Subscription Does Not Exist');
     // RFC 3261 §12.2.2: a lower CSeq in a dialog is out of order.
     if (inc.cseq.seq <= sub.remoteCSeq) return ctx.reply(inc, 500, 'Server Internal Error (CSeq out of order)', [['Retry-After', '1']]);
     sub.remoteCSeq = inc.cseq.seq;
@@ -200,14 +205,21 @@ export class PresenceServer {
     if (contact !== undefined && !contact.star && parseUri(contact.uri) !== undefined) {
       sub.remoteTarget = detach(contact.uri);
     }
+    // NOTIFYs follow the phone's latest flow (after a restart or a new TCP connection).
+    sub.flow = inc.flow;
+    if (event === 'as-feature-event' && !(await applyFeatureRequest(ctx, inc, sub.tenant, sub.target))) return;
     const expiresSec = Math.min(requested, this.options.maxExpiresSec);
+    if (expiresSec > 0) sub.expiresAt = ctx.now() + expiresSec * 1000;
+    // Commit before acknowledge (S8.2): the refreshed (or removed) subscription is stored first.
+    if (expiresSec === 0) await ctx.journal.write([], [{ kind: 'subscription', key: subscriptionKey(sub) }]);
+    else await ctx.journal.write([this.saved(sub)]);
+    if (sub.ended) return ctx.reply(inc, 481, 'Subscription Does Not Exist');
     ctx.reply(inc, 200, 'OK', [['Expires', String(expiresSec)], ['Contact', this.out.contact(sub.flow)]]);
     if (expiresSec === 0) {
       // RFC 6665 §4.2.1.4: unsubscribing gets a final NOTIFY with the current state.
       this.terminate(sub, undefined);
       return;
     }
-    sub.expiresAt = ctx.now() + expiresSec * 1000;
     this.arm(sub);
     // §4.2.1.2: a refresh is answered with a NOTIFY of the current state.
     this.notify(sub, null, true);
@@ -228,6 +240,8 @@ export class PresenceServer {
 
   private remove(sub: Subscription): void {
     sub.ended = true;
+    this.unsaved.delete(sub);
+    this.ctx.journal.later([], [{ kind: 'subscription', key: subscriptionKey(sub) }]);
     this.unbucket(sub);
     if (sub.hold !== undefined) clearTimeout(sub.hold);
     this.byDialog.delete(`${sub.callId}\u0000${sub.localTag}`);
@@ -265,6 +279,7 @@ export class PresenceServer {
 
   /** Ends the subscriptions that have run out (RFC 6665 §4.2.2: NOTIFY terminated;reason=timeout). */
   sweep(): void {
+    this.saveCounters(SAVE_BATCH);
     const now = this.ctx.now();
     if (this.buckets.size === 0) return;
     for (const [second, set] of this.buckets) {
@@ -318,10 +333,23 @@ export class PresenceServer {
         const view = pidfView(record);
         key = pidfKey(view);
         if (key !== sub.lastKey || force || ending || sub.lastKey === undefined) body = pidfDocument(view, entity, sub.extension);
-      } else {
+      } else if (sub.event === 'dialog') {
         const state: BlfState = blfState(record);
         key = state;
         if (key !== sub.lastKey || force || ending || sub.lastKey === undefined) body = dialogInfoDocument(state, entity, `swb-${sub.extension}`, sub.version++);
+      } else {
+        // One document per NOTIFY: the first one the phone has not been told (the other follows
+        // once this NOTIFY is answered); when it knows both, a refresh or the end gets DND.
+        const docs = featureDocuments(featureView(record), sub.extension);
+        const told = (sub.lastKey ?? '').split('|');
+        let i = docs.findIndex((d, j) => d.key !== told[j]);
+        if (i < 0 && (force || ending)) i = 0;
+        if (i >= 0) {
+          body = docs[i]!.body;
+          const next = docs.map((d, j) => (j === i ? d.key : (told[j] ?? '')));
+          key = next.join('|');
+          if (!ending && docs.some((d, j) => d.key !== next[j])) sub.dirty = true;
+        }
       }
       if (body === '') return;
     }
@@ -330,6 +358,12 @@ export class PresenceServer {
     const subState = ending ? `terminated${reason ? `;reason=${reason}` : ''}` : `active;expires=${remaining}`;
     const headers: [string, string][] = [];
     sub.localCSeq++;
+    if (!sub.ended) {
+      // The counters may run at most VERSION_JUMP ahead of what is stored: halfway there, this
+      // subscription is saved now rather than with the others.
+      if (sub.localCSeq - sub.savedCSeq >= VERSION_JUMP / 2) this.ctx.journal.later([this.saved(sub)]);
+      else this.unsaved.add(sub);
+    }
     const build = (via: string): Buffer => {
       headers.length = 0;
       headers.push(['Via', via], ['Max-Forwards', '70']);
@@ -375,7 +409,64 @@ export class PresenceServer {
     });
   }
 
+  /** The row of a subscription about to be stored, noting what its counters were. */
+  private saved(sub: Subscription): SipStateRow {
+    sub.savedCSeq = sub.localCSeq;
+    this.unsaved.delete(sub);
+    return subscriptionRow(sub);
+  }
+
+  /**
+   * Saves the NOTIFY counters that moved, lazily (nobody waits for this commit) and at most
+   * `limit` subscriptions at a time, so a burst of NOTIFYs never meets one long commit.
+   */
+  saveCounters(limit = Infinity): void {
+    if (this.unsaved.size === 0) return;
+    const rows: SipStateRow[] = [];
+    for (const sub of this.unsaved) {
+      if (rows.length >= limit) break;
+      if (!sub.ended) rows.push(this.saved(sub));
+      else this.unsaved.delete(sub);
+    }
+    this.ctx.journal.later(rows);
+  }
+
+  /**
+   * S8.2: the subscriptions stored before a restart, those still in force. Their counters jump by
+   * VERSION_JUMP (the last NOTIFYs before a crash may not have been saved), and a subscription
+   * whose document changed while the server was down gets a NOTIFY.
+   */
+  restore(rows: readonly SipStateRow[]): void {
+    const now = this.ctx.now();
+    const gone: string[] = [];
+    for (const row of rows) {
+      const stored = row.expiresAt > now ? parseSubscriptionRow(row) : undefined;
+      if (stored === undefined || this.ctx.engine.state(stored.tenant)?.users.get(stored.target) === undefined) {
+        gone.push(row.key);
+        continue;
+      }
+      const sub: Subscription = {
+        ...stored,
+        localCSeq: stored.localCSeq + VERSION_JUMP,
+        version: stored.version + VERSION_JUMP,
+        // What is stored is the CSeq before the jump: the first NOTIFY saves the jumped one.
+        savedCSeq: stored.localCSeq,
+        bucket: 0,
+        inFlight: false,
+        dirty: false,
+        lastSentAt: 0,
+        hold: undefined,
+        retryMs: 0,
+        ended: false,
+      };
+      this.add(sub);
+      this.changed(sub);
+    }
+    this.ctx.journal.later([], gone.map((key) => ({ kind: 'subscription', key })));
+  }
+
   stop(): void {
+    this.saveCounters();
     for (const sub of this.byDialog.values()) if (sub.hold !== undefined) clearTimeout(sub.hold);
     this.buckets.clear();
   }

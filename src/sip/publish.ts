@@ -1,7 +1,8 @@
 // S7.3 PUBLISH (RFC 3903) for `Event: presence`: a softphone's published PIDF sets the matching
 // manual status (cause `sip`). Each publication has an entity-tag, refreshed or modified with
 // SIP-If-Match; an unknown tag is 412. When a publication is removed (Expires: 0) or runs out, the
-// manual status it set is cleared — unless something else has changed it since.
+// manual status it set is cleared — unless something else has changed it since. Publications are
+// persisted (S8.2) before the 200, so an entity-tag issued before a restart still matches after it.
 import { randomBytes } from 'node:crypto';
 import type { TenantId, UserId } from '../core/index.js';
 import type { PublishedStatus } from './bodies/pidf.js';
@@ -10,6 +11,8 @@ import type { SipContext } from './context.js';
 import { tenantOf } from './context.js';
 import { parseDelta } from './headers.js';
 import { header } from './message.js';
+import type { SipStateRow } from './persistence.js';
+import { rowData } from './persistence.js';
 import type { Incoming } from './request.js';
 
 export interface PublishOptions {
@@ -18,6 +21,8 @@ export interface PublishOptions {
   readonly defaultExpiresSec: number;
   readonly maxPublications: number;
 }
+
+const PUBLISHED: readonly PublishedStatus[] = ['dnd', 'busy', 'away', 'available'];
 
 export const DEFAULT_PUBLISH: PublishOptions = { minExpiresSec: 60, maxExpiresSec: 3600, defaultExpiresSec: 3600, maxPublications: 100_000 };
 
@@ -75,7 +80,7 @@ export class PublicationHandler {
       if (pub === undefined) return ctx.reply(inc, 400, 'Bad Request: Expires 0 needs SIP-If-Match');
       this.byEtag.delete(pub.etag);
       if (pub.timer !== undefined) clearTimeout(pub.timer);
-      await this.clear(pub);
+      await Promise.all([this.clear(pub), ctx.journal.write([], [{ kind: 'publication', key: pub.etag }])]);
       return ctx.reply(inc, 200, 'OK', [['Expires', '0']]);
     }
 
@@ -97,16 +102,48 @@ export class PublicationHandler {
     if (pub === undefined) {
       if (this.byEtag.size >= this.options.maxPublications) return ctx.reply(inc, 503, 'Service Unavailable', [['Retry-After', '60']]);
       pub = { tenant: t.tenant, userId: auth.userId, etag: '', status, expiresAt: 0, timer: undefined };
-    } else {
-      this.byEtag.delete(pub.etag);
     }
+    const old = pub.etag;
+    if (old !== '') this.byEtag.delete(old);
     // §6 step 6: every successful PUBLISH gets a fresh entity-tag.
     pub.etag = randomBytes(9).toString('base64url');
     pub.status = status;
     pub.expiresAt = ctx.now() + expiresSec * 1000;
     this.byEtag.set(pub.etag, pub);
     this.arm(pub);
+    // Commit before acknowledge: the new tag is stored (and the old one gone) before the 200.
+    await ctx.journal.write([this.row(pub)], old !== '' ? [{ kind: 'publication', key: old }] : []);
     ctx.reply(inc, 200, 'OK', [['SIP-ETag', pub.etag], ['Expires', String(expiresSec)]]);
+  }
+
+  private row(pub: Publication): SipStateRow {
+    return { kind: 'publication', key: pub.etag, tenant: pub.tenant, expiresAt: pub.expiresAt, data: JSON.stringify({ userId: pub.userId, status: pub.status ?? null }) };
+  }
+
+  /**
+   * S8.2: the publications stored before a restart. Those still in force are kept with their
+   * entity-tags; those that ran out meanwhile clear the status they set, as if they had run out here.
+   */
+  restore(rows: readonly SipStateRow[]): void {
+    const now = this.ctx.now();
+    const gone: string[] = [];
+    for (const row of rows) {
+      const d = rowData(row);
+      if (d === undefined || typeof d.userId !== 'string') {
+        gone.push(row.key);
+        continue;
+      }
+      const status = PUBLISHED.find((x) => x === d.status);
+      const pub: Publication = { tenant: row.tenant, userId: d.userId, etag: row.key, status, expiresAt: row.expiresAt, timer: undefined };
+      if (row.expiresAt <= now) {
+        gone.push(row.key);
+        void this.clear(pub);
+        continue;
+      }
+      this.byEtag.set(pub.etag, pub);
+      this.arm(pub);
+    }
+    this.ctx.journal.later([], gone.map((key) => ({ kind: 'publication', key })));
   }
 
   private arm(pub: Publication): void {
@@ -114,6 +151,7 @@ export class PublicationHandler {
     pub.timer = setTimeout(() => {
       if (this.byEtag.get(pub.etag) !== pub) return;
       this.byEtag.delete(pub.etag);
+      this.ctx.journal.later([], [{ kind: 'publication', key: pub.etag }]);
       void this.clear(pub);
     }, Math.max(0, pub.expiresAt - this.ctx.now()));
     pub.timer.unref();

@@ -1,8 +1,9 @@
 // S7.1 The registrar (RFC 3261 §10.3). Each binding of an address of record is a registration
 // fact in the engine (S1.1) whose expiry is its lease (S9.3): the engine ends it, so there is no
 // timer here. The binding id is a hash of tenant, user and contact URI, so a refresh or an
-// unregister after a restart finds the same registration; the contact URIs themselves are kept in
-// memory only (for the 200's Contact list and the operator view).
+// unregister after a restart finds the same registration. The bindings themselves (contact URI,
+// where the REGISTER came from, Call-ID and CSeq) are persisted (S8.2) before the 200 goes out,
+// and reloaded at start, so the 200 after a restart lists every binding still in force.
 import { createHash } from 'node:crypto';
 import type { TenantId, UserId } from '../core/index.js';
 import type { SipContext } from './context.js';
@@ -10,6 +11,8 @@ import { tenantOf } from './context.js';
 import type { NameAddr } from './headers.js';
 import { parseDelta, parseNameAddr, parseUri } from './headers.js';
 import { detach, header, headerValues } from './message.js';
+import type { SipStateRow } from './persistence.js';
+import { rowData } from './persistence.js';
 import type { Incoming } from './request.js';
 
 export interface Binding {
@@ -72,9 +75,44 @@ export class Registrar {
   /** Drops bindings whose lease ran out (the engine already ended them). */
   sweep(): void {
     const now = this.ctx.now();
+    const gone: string[] = [];
     for (const [key, list] of this.bindings) {
-      if (list.some((b) => b.expiresAt <= now)) this.put(key, list.filter((b) => b.expiresAt > now));
+      if (!list.some((b) => b.expiresAt <= now)) continue;
+      for (const b of list) if (b.expiresAt <= now) gone.push(b.id);
+      this.put(key, list.filter((b) => b.expiresAt > now));
     }
+    this.ctx.journal.later([], gone.map((key) => ({ kind: 'binding', key })));
+  }
+
+  private row(tenant: TenantId, userId: UserId, b: Binding): SipStateRow {
+    return { kind: 'binding', key: b.id, tenant, expiresAt: b.expiresAt, data: JSON.stringify({ userId, ...b }) };
+  }
+
+  /** S8.2: the bindings stored before a restart, those still in force. */
+  restore(rows: readonly SipStateRow[]): void {
+    const now = this.ctx.now();
+    const expired: string[] = [];
+    for (const row of rows) {
+      const d = rowData(row);
+      if (row.expiresAt <= now || d === undefined || typeof d.userId !== 'string' || typeof d.uri !== 'string' || typeof d.id !== 'string') {
+        expired.push(row.key);
+        continue;
+      }
+      const b: Binding = {
+        id: d.id,
+        uri: d.uri,
+        kind: d.kind === 'terminal' ? 'terminal' : 'app',
+        callId: String(d.callId ?? ''),
+        cseq: Number(d.cseq ?? 0),
+        expiresAt: row.expiresAt,
+        transport: String(d.transport ?? 'udp'),
+        source: String(d.source ?? ''),
+        ...(typeof d.userAgent === 'string' ? { userAgent: d.userAgent } : {}),
+      };
+      const key = `${row.tenant}\u0000${d.userId}`;
+      this.bindings.set(key, [...(this.bindings.get(key) ?? []).filter((x) => x.id !== b.id), b]);
+    }
+    this.ctx.journal.later([], expired.map((key) => ({ kind: 'binding', key })));
   }
 
   async handle(inc: Incoming): Promise<void> {
@@ -113,7 +151,8 @@ export class Registrar {
       const ids = new Set(existing.map((b) => b.id));
       for (const r of ctx.engine.state(t.tenant)?.users.get(userId)?.registrations ?? []) if (r.id.startsWith(SIP_REGISTRATION)) ids.add(r.id);
       this.bindings.delete(key);
-      const outcomes = await Promise.all([...ids].map((id) => ctx.engine.dispatch(t.tenant, { type: 'registration.remove', userId, id, reason: 'unregister', by: { kind: 'sip' } })));
+      const stored = ctx.journal.write([], [...ids].map((id) => ({ kind: 'binding', key: id })));
+      const [outcomes] = await Promise.all([Promise.all([...ids].map((id) => ctx.engine.dispatch(t.tenant, { type: 'registration.remove', userId, id, reason: 'unregister', by: { kind: 'sip' } }))), stored]);
       if (outcomes.some((o) => !o.ok)) return ctx.reply(inc, 500, 'Server Internal Error');
       return ctx.reply(inc, 200, 'OK');
     }
@@ -141,14 +180,17 @@ export class Registrar {
 
     const next = [...kept];
     const commands: Promise<{ ok: boolean }>[] = [];
+    const puts: SipStateRow[] = [];
+    const deletes: { kind: 'binding'; key: string }[] = [];
     for (const c of changes) {
       const id = bindingId(t.tenant, userId, c.uri);
       if (c.expiresSec === 0) {
+        deletes.push({ kind: 'binding', key: id });
         commands.push(ctx.engine.dispatch(t.tenant, { type: 'registration.remove', userId, id, reason: 'unregister', by: { kind: 'sip' } }));
         continue;
       }
       const expiresAt = now + c.expiresSec * 1000;
-      next.push({
+      const binding: Binding = {
         id,
         uri: detach(c.uri),
         kind,
@@ -158,12 +200,14 @@ export class Registrar {
         transport: inc.flow.transport,
         source: `${inc.flow.address}:${inc.flow.port}`,
         ...(ua !== undefined ? { userAgent: detach(ua.slice(0, 200)) } : {}),
-      });
+      };
+      next.push(binding);
+      puts.push(this.row(t.tenant, userId, binding));
       commands.push(ctx.engine.dispatch(t.tenant, { type: 'registration.set', userId, id, kind, expiresAt, by: { kind: 'sip' } }));
     }
     this.put(key, next);
-    // Commit before acknowledge: the 200 goes out once the engine has the bindings stored.
-    const outcomes = await Promise.all(commands);
+    // Commit before acknowledge: the 200 goes out once the engine and the SIP state are stored.
+    const [outcomes] = await Promise.all([Promise.all(commands), ctx.journal.write(puts, deletes)]);
     if (outcomes.some((o) => !o.ok)) return ctx.reply(inc, 500, 'Server Internal Error');
     // Step 8: the 200 lists every current binding with its remaining time.
     const at = ctx.now();

@@ -1,7 +1,7 @@
-// The SIP server: UDP and TCP on one port, the transaction layer, and the three services —
-// registrar (S7.1), presence server (S7.2) and publications (S7.3). Bad input is answered with
-// 400 when it can be answered (it has Via, From, To, Call-ID and CSeq) and dropped otherwise;
-// nothing a peer sends can stop the server.
+// The SIP server: UDP and TCP on one port, the transaction layer, and the four services —
+// registrar (S7.1), presence server (S7.2), publications (S7.3) and the call proxy (S7.4,
+// calls.ts). Bad input is answered with 400 when it can be answered (it has Via, From, To,
+// Call-ID and CSeq) and dropped otherwise; nothing a peer sends can stop the server.
 import type { TenantId, UserId } from '../core/index.js';
 import type { Engine } from '../engine/index.js';
 import type { SipDirectory } from './auth.js';
@@ -12,7 +12,11 @@ import { NonceIssuer } from './digest.js';
 import { parseVia } from './headers.js';
 import type { HeaderList, SipResponse } from './message.js';
 import { headerValues, parseMessage } from './message.js';
+import type { CallOptions } from './calls.js';
+import { CallManager, DEFAULT_CALLS } from './calls.js';
 import { OutgoingRequests } from './outgoing.js';
+import type { SipPersistence } from './persistence.js';
+import { SipJournal } from './persistence.js';
 import type { PresenceOptions, SubscriptionView } from './presence.js';
 import { DEFAULT_PRESENCE, PresenceServer } from './presence.js';
 import type { PublishOptions } from './publish.js';
@@ -36,9 +40,15 @@ export interface SipServerOptions {
   readonly registrar?: Partial<RegistrarOptions>;
   readonly presence?: Partial<PresenceOptions>;
   readonly publish?: Partial<PublishOptions>;
+  /** S7.4: limits of the call proxy. */
+  readonly calls?: Partial<CallOptions>;
   readonly counters?: Partial<SipCounters>;
   readonly timers?: { readonly t1Ms: number; readonly t2Ms: number };
   readonly maxAuthFailuresPerMinute?: number;
+  /** S7.1: failed attempts for one account (tenant and username), from any address. */
+  readonly maxAuthFailuresPerAccountPerMinute?: number;
+  /** S8.2: where bindings, subscriptions and publications survive a restart (none: memory only). */
+  readonly persistence?: SipPersistence;
   readonly log?: (level: 'debug' | 'info' | 'warn', detail: Record<string, unknown>, message: string) => void;
 }
 
@@ -49,6 +59,7 @@ export interface SipStats {
   readonly serverTransactions: number;
   readonly clientTransactions: number;
   readonly connections: number;
+  readonly calls: number;
 }
 
 const KNOWN_METHODS = new Set(['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'MESSAGE', 'INFO', 'PRACK', 'UPDATE', 'REFER']);
@@ -60,9 +71,11 @@ export class SipServer {
   private readonly registrar: Registrar;
   private readonly presence: PresenceServer;
   private readonly publications: PublicationHandler;
+  private readonly calls: CallManager;
   private readonly nonces: NonceIssuer;
   private readonly ctx: SipContext;
   private readonly counters: SipCounters;
+  private readonly journal: SipJournal;
   private sweeper: NodeJS.Timeout | undefined;
   private unlisten: (() => void) | undefined;
   private readonly txKeys = new WeakMap<Incoming, string>();
@@ -89,12 +102,15 @@ export class SipServer {
       userByExtension: (tenant, ext) => engine.state(tenant)?.byExtension.get(ext),
       onFailure: () => this.counters.authFailure(),
       ...(options.maxAuthFailuresPerMinute !== undefined ? { maxFailuresPerMinute: options.maxAuthFailuresPerMinute } : {}),
+      ...(options.maxAuthFailuresPerAccountPerMinute !== undefined ? { maxFailuresPerAccountPerMinute: options.maxAuthFailuresPerAccountPerMinute } : {}),
     });
+    this.journal = new SipJournal(options.persistence, (e) => this.log('warn', { err: e.message }, 'sip state commit failed'));
     this.ctx = {
       engine,
       directory: options.directory,
       auth,
       counters: this.counters,
+      journal: this.journal,
       now,
       reply: (inc, status, reason, headers, body, toTag) => this.reply(inc, status, reason, headers, body, toTag),
       log: (level, detail, message) => this.log(level, detail, message),
@@ -102,6 +118,19 @@ export class SipServer {
     this.registrar = new Registrar(this.ctx, { ...DEFAULT_REGISTRAR, ...options.registrar });
     this.presence = new PresenceServer(this.ctx, this.outgoing, { ...DEFAULT_PRESENCE, ...options.presence });
     this.publications = new PublicationHandler(this.ctx, { ...DEFAULT_PUBLISH, ...options.publish });
+    this.calls = new CallManager(
+      this.ctx,
+      {
+        self: () => ({ host: this.advertisedHost(), port: this.transport.port }),
+        send: (hop, bytes) => this.transport.send(hop.flow, bytes, hop.fallback),
+        relay: (inc, status, bytes) => this.relay(inc, status, bytes),
+        bindings: (tenant, userId) => this.registrar.list(tenant, userId),
+        connection: (address, port) => this.transport.flowFrom(address, port),
+        outgoing: this.outgoing,
+        timers,
+      },
+      { ...DEFAULT_CALLS, ...options.calls },
+    );
   }
 
   private log(level: 'debug' | 'info' | 'warn', detail: Record<string, unknown>, message: string): void {
@@ -118,7 +147,15 @@ export class SipServer {
 
   async start(): Promise<number> {
     const port = await this.transport.start();
-    this.unlisten = this.options.engine.listen({ onEvents: (events) => this.presence.onEvents(events) });
+    // S8.2: what was acknowledged before a restart is served again.
+    const rows = this.journal.load();
+    this.registrar.restore(rows.filter((r) => r.kind === 'binding'));
+    this.publications.restore(rows.filter((r) => r.kind === 'publication'));
+    this.presence.restore(rows.filter((r) => r.kind === 'subscription'));
+    this.unlisten = this.options.engine.listen({
+      onEvents: (events) => this.presence.onEvents(events),
+      onDirectives: (tenant, directives) => this.calls.onDirectives(tenant, directives),
+    });
     let ticks = 0;
     this.sweeper = setInterval(() => {
       this.serverTx.sweep();
@@ -137,6 +174,8 @@ export class SipServer {
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
     this.presence.stop();
     this.publications.stop();
+    this.calls.stop();
+    this.journal.flush();
     this.outgoing.transactions.stop();
     await this.transport.stop();
   }
@@ -149,6 +188,7 @@ export class SipServer {
       serverTransactions: this.serverTx.size,
       clientTransactions: this.outgoing.transactions.size,
       connections: this.transport.connectionCount,
+      calls: this.calls.size,
     };
   }
 
@@ -192,7 +232,8 @@ export class SipServer {
     }
     const msg = parsed.message;
     if (msg.kind === 'response') return this.response(msg);
-    if (msg.method === 'ACK') return;
+    // ACK has no response and no transaction of its own here: the call proxy absorbs or passes it on.
+    if (msg.method === 'ACK') return this.calls.ack(msg, flow);
     const checked = checkRequest(msg, flow);
     if (!checked.ok) {
       const raw = rawDialogHeaders(msg.headers);
@@ -217,9 +258,17 @@ export class SipServer {
   }
 
   private dispatch(inc: Incoming): void {
-    // §8.2.2.3: we support no extensions; a request that requires one is 420.
+    // S7.4: a request inside a call through us goes to the other party, whatever it requires.
+    if (inc.toTag !== undefined && inc.req.method !== 'CANCEL' && this.calls.has(inc.callId)) {
+      // Passed on statelessly: a retransmission is passed on again, not absorbed.
+      const key = this.txKeys.get(inc);
+      if (key !== undefined) this.serverTx.forget(key);
+      return this.calls.inDialog(inc);
+    }
+    // §8.2.2.3: we support no extensions; a request that requires one is 420. A proxy leaves
+    // Require to the callee (§16.3).
     const require = headerValues(inc.req, 'require');
-    if (require.length > 0 && inc.req.method !== 'CANCEL') return this.reply(inc, 420, 'Bad Extension', [['Unsupported', require.join(', ')]]);
+    if (require.length > 0 && inc.req.method !== 'CANCEL' && inc.req.method !== 'INVITE') return this.reply(inc, 420, 'Bad Extension', [['Unsupported', require.join(', ')]]);
     const run = (p: Promise<void>): void => {
       p.catch((e: unknown) => {
         this.log('warn', { err: (e as Error).stack ?? String(e), method: inc.req.method }, 'sip request failed');
@@ -234,9 +283,14 @@ export class SipServer {
       case 'PUBLISH':
         return run(this.publications.handle(inc));
       case 'OPTIONS':
-        return this.reply(inc, 200, 'OK', [['Allow', ALLOW], ['Accept', 'application/pidf+xml, application/dialog-info+xml'], ['Allow-Events', ALLOW_EVENTS]]);
+        return this.reply(inc, 200, 'OK', [['Allow', ALLOW], ['Accept', 'application/pidf+xml, application/dialog-info+xml, application/x-as-feature-event+xml'], ['Allow-Events', ALLOW_EVENTS]]);
+      case 'INVITE':
+        return run(this.calls.invite(inc));
       case 'CANCEL':
-        // No INVITE transaction of ours to cancel (§9.2).
+        // §9.2: the INVITE transaction it names, or 481.
+        return this.calls.cancel(inc);
+      case 'BYE':
+        // A BYE of a call that is not ours (§15.1.2).
         return this.reply(inc, 481, 'Call/Transaction Does Not Exist');
       default:
         // §8.2.1: a method we know but do not serve is 405; one we do not know is 501.
@@ -246,6 +300,7 @@ export class SipServer {
   }
 
   private response(res: SipResponse): void {
+    if (this.calls.response(res)) return;
     const top = headerValues(res, 'via')[0];
     const branch = top === undefined ? undefined : parseVia(top)?.params.get('branch');
     if (branch !== undefined) this.outgoing.transactions.receive(branch, res);
@@ -256,11 +311,16 @@ export class SipServer {
   }
 
   private reply(inc: Incoming, status: number, reason: string, headers: HeaderList = [], body = '', toTag?: string): void {
-    const bytes = buildResponse(rawOf(inc), inc.flow, status, reason, headers, body, toTag);
+    this.relay(inc, status, buildResponse(rawOf(inc), inc.flow, status, reason, headers, body, toTag));
+  }
+
+  /** Sends a response to a request; a final one is kept for the request's retransmissions. */
+  private relay(inc: Incoming, status: number, bytes: Buffer): void {
     const key = this.txKeys.get(inc);
     if (key !== undefined && status >= 200) {
       // Only a 2xx may have changed state; anything else can be answered again if retransmitted.
-      if (status < 300) this.serverTx.complete(key, bytes);
+      // An INVITE's final answer is kept whatever it is: routing a call again is not harmless.
+      if (status < 300 || inc.req.method === 'INVITE') this.serverTx.complete(key, bytes);
       else this.serverTx.forget(key);
     }
     this.send(inc.flow, bytes);

@@ -120,6 +120,16 @@ export class Transport {
     });
   }
 
+  /** The open TCP connection from a peer at this address and port, as a flow. */
+  flowFrom(address: string, port: number): Flow | undefined {
+    for (const socket of this.connections) {
+      if (socket.remotePort === port && (socket.remoteAddress ?? '').replace(/^::ffff:/, '') === address && !socket.destroyed) {
+        return { transport: 'tcp', address, port, socket };
+      }
+    }
+    return undefined;
+  }
+
   /**
    * Sends to a flow: over its connection while open; over UDP to its address. When a TCP flow is
    * gone, `fallback` (the peer's Contact) gets a new connection. Returns false when nothing could

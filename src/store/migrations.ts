@@ -106,4 +106,16 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX deliveries_webhook ON deliveries (tenant, webhook_id, id);
   `,
+  `
+  -- S7, S8.2: SIP bindings, subscriptions and publications (kind), one JSON row each, so they
+  -- survive a restart. Rows past expires_at are dropped when the SIP server starts.
+  CREATE TABLE sip_state (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
+  );
+  `,
 ];

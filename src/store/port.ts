@@ -83,6 +83,15 @@ export interface HistoryRow {
   readonly cause: string;
 }
 
+/** S7, S8.2: one SIP binding, subscription or publication, as the SIP server serialises it. */
+export interface SipStateRow {
+  readonly kind: 'binding' | 'subscription' | 'publication';
+  readonly key: string;
+  readonly tenant: TenantId;
+  readonly expiresAt: number;
+  readonly data: string;
+}
+
 export interface Store {
   /** Commits a batch of applied commands in one transaction (commit before acknowledge). */
   commit(batch: readonly JournalBatchEntry[]): void;
@@ -120,6 +129,11 @@ export interface Store {
   history(tenant: TenantId, userId: UserId, from: number, to: number): readonly HistoryRow[];
   /** The last status of a user before `at`, for reports that start mid-status. */
   statusBefore(tenant: TenantId, userId: UserId, at: number): HistoryRow | undefined;
+
+  /** S8.2: writes and deletes SIP state rows in one transaction (commit before acknowledge). */
+  saveSipState(puts: readonly SipStateRow[], deletes: readonly Pick<SipStateRow, 'kind' | 'key'>[]): void;
+  /** Every stored SIP state row, expired ones included (the SIP server decides what they mean). */
+  sipState(): readonly SipStateRow[];
 
   close(): void;
 }

@@ -15,6 +15,7 @@ import type {
   JournalBatchEntry,
   LoadedTenant,
   OutboxRow,
+  SipStateRow,
   Store,
   StoredEvent,
   TenantRow,
@@ -360,6 +361,28 @@ export class SqliteStore implements Store {
   statusBefore(tenant: TenantId, userId: UserId, at: number): HistoryRow | undefined {
     const r = this.sql("SELECT * FROM history WHERE tenant = ? AND user_id = ? AND kind = 'status' AND at < ? ORDER BY at DESC, rowid DESC LIMIT 1").get(tenant, userId, at) as Row | undefined;
     return r && this.historyRow(r);
+  }
+
+  saveSipState(puts: readonly SipStateRow[], deletes: readonly Pick<SipStateRow, 'kind' | 'key'>[]): void {
+    const put = this.sql(
+      `INSERT INTO sip_state (kind, key, tenant, expires_at, data) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (kind, key) DO UPDATE SET tenant = excluded.tenant, expires_at = excluded.expires_at, data = excluded.data`,
+    );
+    const del = this.sql('DELETE FROM sip_state WHERE kind = ? AND key = ?');
+    this.db.transaction(() => {
+      for (const d of deletes) del.run(d.kind, d.key);
+      for (const p of puts) put.run(p.kind, p.key, p.tenant, p.expiresAt, p.data);
+    })();
+  }
+
+  sipState(): readonly SipStateRow[] {
+    return (this.sql('SELECT * FROM sip_state').all() as Row[]).map((r) => ({
+      kind: r.kind as SipStateRow['kind'],
+      key: String(r.key),
+      tenant: String(r.tenant),
+      expiresAt: Number(r.expires_at),
+      data: String(r.data),
+    }));
   }
 
   close(): void {

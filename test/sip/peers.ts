@@ -3,6 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
 import { createConnection, createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -57,14 +58,43 @@ export function sipp(scenario: string, port: number, options: { transport?: 'u1'
 }
 
 /** Waits until `check` returns a value other than undefined, polling; fails after `ms`. */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, ms: number, what: string): Promise<T> {
+export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, ms: number, what: string | (() => string)): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await check();
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** A WAV file (PCM, 8 kHz, 16 bit, mono) of `seconds` of silence. */
+function silenceWav(seconds: number): Buffer {
+  const data = 8000 * 2 * seconds;
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0);
+  h.writeUInt32LE(36 + data, 4);
+  h.write('WAVEfmt ', 8);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(8000, 24);
+  h.writeUInt32LE(16000, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36);
+  h.writeUInt32LE(data, 40);
+  return Buffer.concat([h, Buffer.alloc(data)]);
+}
+
+export interface BaresipOptions {
+  readonly sipPort: number;
+  readonly user: string;
+  readonly password: string;
+  readonly ctrlPort: number;
+  readonly contacts?: readonly string[];
+  readonly regint?: number;
+  readonly pubint?: number;
 }
 
 /** baresip with its ctrl_tcp module: JSON commands in netstrings, responses and events back. */
@@ -86,16 +116,33 @@ export class Baresip {
    * Starts baresip with a fresh config directory: one account, ctrl_tcp on `ctrlPort`, the
    * presence module subscribing to `contacts` (extensions) with `;presence=p2p`.
    */
-  static async start(options: { sipPort: number; user: string; password: string; ctrlPort: number; contacts?: readonly string[]; regint?: number; pubint?: number }): Promise<Baresip> {
+  static async start(options: BaresipOptions): Promise<Baresip> {
+    // A free port is only free until someone binds it: when another peer took one of ours in the
+    // meantime, baresip cannot start, and it is started again on new ports.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await Baresip.startOnce(attempt === 1 ? options : { ...options, ctrlPort: await freePort() });
+      } catch (e) {
+        if (attempt >= 3) throw e;
+      }
+    }
+  }
+
+  private static async startOnce(options: BaresipOptions): Promise<Baresip> {
     const dir = mkdtempSync(join(tmpdir(), 'baresip-'));
-    const listen = 20000 + Math.floor(Math.random() * 20000);
+    // A port free for both UDP and TCP right now: a random one may be an ephemeral port in use.
+    const listen = await freeSipPort();
+    // An answered call needs an audio source that opens: aufile fails on /dev/null (no WAV
+    // header) and the call closes. Ten seconds of 8 kHz silence, which the phone plays out.
+    const silence = join(dir, 'silence.wav');
+    writeFileSync(silence, silenceWav(10));
     writeFileSync(
       join(dir, 'config'),
       [
         'poll_method epoll',
         `sip_listen 127.0.0.1:${listen}`,
         'audio_player aufile,/dev/null',
-        'audio_source aufile,/dev/null',
+        `audio_source aufile,${silence}`,
         'module_path /usr/lib/baresip/modules',
         'module g711.so',
         'module aufile.so',
@@ -115,18 +162,29 @@ export class Baresip {
     writeFileSync(join(dir, 'contacts'), (options.contacts ?? []).map((c) => `"User ${c}" <sip:${c}@acme.test>;presence=p2p\n`).join(''));
     const child = spawn('baresip', ['-f', dir], { stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
+    let exited = false;
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const ctrl = await eventually(
-      () =>
-        new Promise<Socket | undefined>((resolve) => {
-          const s = createConnection({ host: '127.0.0.1', port: options.ctrlPort });
-          s.once('connect', () => resolve(s));
-          s.once('error', () => resolve(undefined));
-        }),
-      10_000,
-      `baresip ctrl_tcp on ${options.ctrlPort}: ${output}`,
-    );
+    child.once('exit', () => (exited = true));
+    let ctrl: Socket;
+    try {
+      ctrl = await eventually(
+        () => {
+          if (exited || output.includes('Address already in use')) throw new Error(`baresip could not start: ${output}`);
+          return new Promise<Socket | undefined>((resolve) => {
+            const s = createConnection({ host: '127.0.0.1', port: options.ctrlPort });
+            s.once('connect', () => resolve(s));
+            s.once('error', () => resolve(undefined));
+          });
+        },
+        10_000,
+        () => `baresip ctrl_tcp on ${options.ctrlPort}: ${output}`,
+      );
+    } catch (e) {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
     const b = new Baresip(child, ctrl, dir);
     child.stdout!.on('data', (d: Buffer) => (b.output += d.toString()));
     b.output = output;
@@ -168,6 +226,29 @@ export class Baresip {
 }
 
 /** A TCP port free right now on 127.0.0.1. */
+/** A port free on 127.0.0.1 for TCP and UDP alike (baresip's `sip_listen` binds both). */
+export async function freeSipPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    const udp = createSocket('udp4');
+    const ok = await new Promise<boolean>((resolve) => {
+      udp.once('error', () => resolve(false));
+      udp.bind(port, '127.0.0.1', () => resolve(true));
+    });
+    await new Promise<void>((r) => (ok ? udp.close(() => r()) : r()));
+    // baresip also listens for TLS on the next port up.
+    if (ok && (await tcpFree(port + 1))) return port;
+  }
+}
+
+function tcpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const srv = createServer();

@@ -155,7 +155,7 @@ describe('S7.2 presence server', () => {
   test('S7.2 an unknown event package is 489 Bad Event with Allow-Events; an unknown user 404; expires below minimum 423', async () => {
     const ua = await TestUa.open('udp', h.port);
     const bad = await subscribe(ua, '1002', '1003', 'message-summary');
-    expect([bad.res.status, header(bad.res, 'allow-events')]).toEqual([489, 'presence, dialog']);
+    expect([bad.res.status, header(bad.res, 'allow-events')]).toEqual([489, 'presence, dialog, as-feature-event']);
     expect((await subscribe(ua, '1002', '9999', 'presence')).res.status).toBe(404);
     const h2 = await sipHarness({ presence: { minExpiresSec: 60 } });
     const ua2 = await TestUa.open('udp', h2.port);

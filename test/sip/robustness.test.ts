@@ -36,9 +36,11 @@ async function answer(text: string | Buffer, waitMs = 400): Promise<number | 'dr
 }
 
 const SERVER_ANSWERS: Record<string, number | 'drop'> = {
-  wsinv: 405,
+  // S7.4: INVITE is served. wsinv has a To tag: a re-INVITE of no call we know (481); esc01
+  // names a domain the server does not serve (404).
+  wsinv: 481,
   intmeth: 501,
-  esc01: 405,
+  esc01: 404,
   esc02: 501,
   lwsdisp: 200,
   dblreq: 404,
@@ -65,7 +67,7 @@ describe('S8.1 the SIP server and bad input', () => {
     expect(await answer(huge)).toBe(200);
     const ua = await TestUa.open('udp', h.port);
     const ok = await ua.request('OPTIONS', 'sip:acme.test', [ua.from('1001'), ['To', '<sip:acme.test>']]);
-    expect([ok.status, header(ok, 'allow')]).toEqual([200, 'REGISTER, SUBSCRIBE, PUBLISH, OPTIONS']);
+    expect([ok.status, header(ok, 'allow')]).toEqual([200, 'INVITE, ACK, CANCEL, BYE, REGISTER, SUBSCRIBE, PUBLISH, OPTIONS']);
     await ua.close();
   });
 
@@ -115,6 +117,24 @@ describe('S8.1 the SIP server and bad input', () => {
     const right = await ua.authed('REGISTER', 'sip:acme.test', headers, { user: '1003', password: 'pass1003' });
     expect([right.status, right.reason]).toEqual([403, 'Forbidden (too many failed attempts)']);
     await ua.close();
+    await h2.close();
+  });
+
+  test('S7.1 failed digest attempts are limited per account too: a locked account is refused from every address, the right password included; other accounts are not', async () => {
+    // Per address the limit is out of reach here: only the account's limit (3 a minute) can lock.
+    const h2 = await sipHarness({ maxAuthFailuresPerMinute: 1000, maxAuthFailuresPerAccountPerMinute: 3 });
+    const uas = await Promise.all(['127.0.0.1', '127.0.0.2', '127.0.0.3'].map((a) => TestUa.open('udp', h2.port, a)));
+    const reg = (ua: TestUa, ext: string, password: string) => ua.authed('REGISTER', 'sip:acme.test', [ua.from(ext), ['To', `<sip:${ext}@acme.test>`], ['Contact', ua.contact]], { user: ext, password });
+    // Three wrong passwords, each from another address.
+    for (const ua of uas) expect((await reg(ua, '1003', 'guess')).status).toBe(403);
+    const right = await reg(uas[0]!, '1003', 'pass1003');
+    expect([right.status, right.reason]).toEqual([403, 'Forbidden (too many failed attempts for this account)']);
+    const fresh = await TestUa.open('tcp', h2.port, '127.0.0.4');
+    expect((await reg(fresh, '1003', 'pass1003')).reason).toBe('Forbidden (too many failed attempts for this account)');
+    expect(h2.engine.state('acme')!.users.get('u1003')!.registrations).toEqual([]);
+    // Another account from the same addresses is not locked.
+    expect((await reg(uas[1]!, '1004', 'pass1004')).status).toBe(200);
+    for (const ua of [...uas, fresh]) await ua.close();
     await h2.close();
   });
 });

@@ -34,22 +34,24 @@ export class TestUa {
     private readonly udp: UdpSocket | undefined,
     private readonly tcp: Socket | undefined,
     readonly localPort: number,
+    /** The loopback address the UA sends from (127.0.0.2… look like other hosts). */
+    readonly localAddress = '127.0.0.1',
   ) {}
 
-  static async open(transport: 'udp' | 'tcp', serverPort: number): Promise<TestUa> {
+  static async open(transport: 'udp' | 'tcp', serverPort: number, localAddress = '127.0.0.1'): Promise<TestUa> {
     if (transport === 'udp') {
       const udp = createSocket('udp4');
-      await new Promise<void>((r) => udp.bind(0, '127.0.0.1', () => r()));
-      const ua = new TestUa('udp', serverPort, udp, undefined, udp.address().port);
+      await new Promise<void>((r) => udp.bind(0, localAddress, () => r()));
+      const ua = new TestUa('udp', serverPort, udp, undefined, udp.address().port, localAddress);
       udp.on('message', (m) => ua.incoming(m));
       return ua;
     }
-    const tcp = connect({ host: '127.0.0.1', port: serverPort });
+    const tcp = connect({ host: '127.0.0.1', port: serverPort, localAddress });
     await new Promise<void>((r, j) => {
       tcp.once('connect', () => r());
       tcp.once('error', j);
     });
-    const ua = new TestUa('tcp', serverPort, undefined, tcp, tcp.localPort!);
+    const ua = new TestUa('tcp', serverPort, undefined, tcp, tcp.localPort!, localAddress);
     const framer = new StreamFramer();
     tcp.on('data', (d: Buffer) => {
       for (const f of framer.push(d)) if (f.type === 'message') ua.incoming(f.bytes);
@@ -58,7 +60,7 @@ export class TestUa {
   }
 
   get contact(): string {
-    return `<sip:ua@127.0.0.1:${this.localPort}${this.transport === 'tcp' ? ';transport=tcp' : ''}>`;
+    return `<sip:ua@${this.localAddress}:${this.localPort}${this.transport === 'tcp' ? ';transport=tcp' : ''}>`;
   }
 
   send(bytes: Buffer | string): void {
@@ -123,7 +125,7 @@ export class TestUa {
     const branch = `z9hG4bK${randomBytes(6).toString('hex')}`;
     const cseq = options.cseq ?? this.cseq++;
     const all: Headers = [
-      ['Via', `SIP/2.0/${this.transport.toUpperCase()} 127.0.0.1:${this.localPort};branch=${branch};rport`],
+      ['Via', `SIP/2.0/${this.transport.toUpperCase()} ${this.localAddress}:${this.localPort};branch=${branch};rport`],
       ['Max-Forwards', '70'],
       ['Call-ID', options.callId ?? this.callId],
       ['CSeq', `${cseq} ${method}`],
