@@ -1,49 +1,12 @@
 // S8.2: an acknowledged change survives kill -9. The server runs as its own process (the
 // README's `switchboard start`), is killed with SIGKILL mid-stream, and restarted on the same data.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { freePort, main, startProcess } from '../support/process.js';
 import { call, login } from '../support/server.js';
 
-const root = new URL('../..', import.meta.url).pathname;
-const main = join(root, 'dist/src/cli/main.js');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function start(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [main, 'start', '--host', '127.0.0.1', '--http-port', String(port), '--sip-port', '0', '--data-dir', dataDir, '--log-level', 'silent'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not start within 20 s')), 20_000);
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('running at')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}`));
-    });
-  });
-  return child;
-}
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -57,7 +20,7 @@ describe('S8.2 durability', () => {
     dirs.push(dataDir);
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    let child = await start(dataDir, port);
+    let child = await startProcess(dataDir, port);
     const token = await login(base, '1001');
 
     // Ten chains, one per user, each writing an increasing counter into the status text.
@@ -89,7 +52,7 @@ describe('S8.2 durability', () => {
     await Promise.all(chains);
     await exited;
 
-    child = await start(dataDir, port);
+    child = await startProcess(dataDir, port);
     try {
       const fresh = await login(base, '1001');
       const list = await call(base, 'GET', '/api/v1/presence', { token: fresh });

@@ -1,15 +1,13 @@
 // S8.2 for SIP: bindings (S7.1), subscriptions (S7.2) and publications (S7.3) survive a restart
 // on the same data directory and SIP port — a clean one in-process, and kill -9 of a real process.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { header, headerValues } from '../../src/sip/message.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message.js';
+import { freePort, main, startProcess } from '../support/process.js';
 import { call, login, testServer } from '../support/server.js';
 import { TestUa } from './ua.js';
 
@@ -169,42 +167,6 @@ describe('S8.2 SIP state across a restart', () => {
   });
 });
 
-// kill -9 of the real process (the README's `switchboard start`), as in test/http/durability.test.ts.
-const root = new URL('../..', import.meta.url).pathname;
-const main = join(root, 'dist/src/cli/main.js');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function start(dataDir: string, httpPort: number, sipPort: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [main, 'start', '--host', '127.0.0.1', '--http-port', String(httpPort), '--sip-port', String(sipPort), '--data-dir', dataDir, '--log-level', 'silent'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not start within 20 s')), 20_000);
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('running at')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}`));
-    });
-  });
-  return child;
-}
 
 describe('S8.2 SIP state across kill -9', () => {
   test('S8.2 S7.1 S7.2 S7.3 what was acknowledged with a 200 (binding, subscription, publication) is there after kill -9', async () => {
@@ -213,7 +175,7 @@ describe('S8.2 SIP state across kill -9', () => {
     dirs.push(dataDir);
     const httpPort = await freePort();
     const sipPort = await freePort();
-    let child = await start(dataDir, httpPort, sipPort);
+    let child = await startProcess(dataDir, httpPort, sipPort);
     const ua = await TestUa.open('udp', sipPort);
     try {
       expect((await register(ua, '1008', ua.contact)).status).toBe(200);
@@ -226,7 +188,7 @@ describe('S8.2 SIP state across kill -9', () => {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');
       await exited;
-      child = await start(dataDir, httpPort, sipPort);
+      child = await startProcess(dataDir, httpPort, sipPort);
 
       const reg = await register(ua, '1008', ua.contact);
       expect([reg.status, headerValues(reg, 'contact')]).toEqual([200, [`${ua.contact};expires=600`]]);
