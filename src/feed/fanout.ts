@@ -1,14 +1,19 @@
-// Delivery (S6.2, S8.3): committed events serialised once, retained per tenant for resume, and
-// written coalesced — a tenant's watchers get at most one frame per `flushMs` (the first event
-// after a quiet spell goes out at once, later ones wait for the window), and watchers with the
-// same scopes and the same view share its bytes. A watcher whose socket buffer is above the
-// high-water mark is not written to: it keeps only the latest event per subject and, past a
-// bound, is told to resync once it drains. Nobody waits for a slow watcher.
+// Delivery (S6.2, S8.3): committed events serialised once, retained per tenant for resume, kept
+// until every watcher had them, and written coalesced. A flush starts a round over the
+// tenant's watchers; each watcher gets, in one frame, every event after its cursor, so it gets at
+// most one frame per round and rounds start at least `flushMs` apart (the first event after a
+// quiet spell goes out at once, later ones wait for the window). A round writes `sliceWrites`
+// sockets, lets the event loop take a turn (commits, requests, other tenants), and goes on, so a
+// large tenant's flush never holds the loop for long — and events committed meanwhile already go
+// to the watchers the round has not reached yet. Watchers at the same cursor with the same scopes
+// and view share a frame's bytes. A watcher whose socket buffer is above the high-water mark is
+// not written to: it keeps only the latest event per subject and, past a bound, is told to resync
+// once it drains. Nobody waits for a slow watcher.
 import { performance } from 'node:perf_hooks';
 import type { TenantState } from '../core/index.js';
 import type { Engine, EngineEvent } from '../engine/index.js';
 import type { Position } from './protocol.js';
-import { eventsFrame } from './protocol.js';
+import { eventsMessage } from './protocol.js';
 import { Retention, toEntry } from './retention.js';
 import type { Entry, Scope } from './scope.js';
 import { inScope, ownRecordDiffers, scopeSource, snapshotBody } from './scope.js';
@@ -17,6 +22,8 @@ import type { FeedAuth, Item, Subscription, Watcher } from './watcher.js';
 export interface FanoutOptions {
   /** Writes are coalesced over this window. */
   readonly flushMs: number;
+  /** A flush writes to at most this many sockets before letting the event loop take a turn. */
+  readonly sliceWrites: number;
   /** A socket with more than this buffered is slow: not written to until it drains to `lowWaterBytes`. */
   readonly highWaterBytes: number;
   readonly lowWaterBytes: number;
@@ -35,24 +42,38 @@ export interface FanoutMetrics {
 interface TenantFeed {
   readonly id: string;
   readonly retention: Retention;
-  /** Committed, not yet written. */
-  pending: Entry[];
-  /** When its watchers were last written to (performance.now()). */
+  /** Committed events some watcher may not have had yet: those after the last finished round's start. */
+  readonly unsent: Retention;
+  /** The last seq when the round in progress started. */
+  roundFrom: number;
+  /** When its latest round started (performance.now()). */
   flushedAt: number;
   readonly watchers: Set<Watcher>;
   readonly snapshots: Map<string, { epoch: string; seq: number; source: unknown; body: Buffer }>;
+  /** The round in progress: the watchers it has not visited yet (a live iterator of `watchers`). */
+  round: Iterator<Watcher> | undefined;
 }
 
 interface Frame {
   readonly items: Item[];
+  /** The whole WebSocket frame, built on first use and shared. */
   buf?: Buffer;
+}
+
+/** The events after one cursor, as a slice sees them. */
+interface Batch {
+  readonly entries: readonly Entry[];
+  readonly redactable: Set<string> | undefined;
 }
 
 export class Fanout {
   private readonly tenants = new Map<string, TenantFeed>();
   private readonly slow = new Set<Watcher>();
   private readonly dirty = new Set<TenantFeed>();
+  /** Tenants with a round in progress, oldest first. */
+  private readonly rounds = new Set<TenantFeed>();
   private flushTimer: { readonly at: number; cancel(): void } | undefined;
+  private sliceTimer: NodeJS.Immediate | undefined;
   private stopped = false;
   private delivered = 0;
   private writes = 0;
@@ -88,6 +109,7 @@ export class Fanout {
   stop(): void {
     this.stopped = true;
     this.flushTimer?.cancel();
+    if (this.sliceTimer !== undefined) clearImmediate(this.sliceTimer);
   }
 
   /**
@@ -107,8 +129,8 @@ export class Fanout {
       this.markResync(w);
       return;
     }
-    // What is pending for the existing subscriptions goes first, so frames stay in seq order.
-    if (w.subs.size > 0 && t.pending.length > 0) this.write(w, this.select(state, w, t.pending, true));
+    // What is unsent for the existing subscriptions goes first, so frames stay in seq order.
+    if (w.subs.size > 0) this.catchUp(t, state, w, undefined);
     w.cursor = Math.max(w.cursor, t.retention.lastSeq);
     w.subs.set(id, sub);
     w.subscriptionsChanged();
@@ -160,41 +182,46 @@ export class Fanout {
     let t = this.tenants.get(id);
     if (t === undefined) {
       const pos = this.engine.position(id) ?? { epoch: '', seq: 0 };
-      const retention =
-        firstEvent !== undefined
-          ? new Retention(firstEvent.epoch, firstEvent.seq - 1, this.options.retainEvents, this.options.retainBytes)
-          : new Retention(pos.epoch, pos.seq, this.options.retainEvents, this.options.retainBytes);
-      t = { id, retention, pending: [], flushedAt: -Infinity, watchers: new Set(), snapshots: new Map() };
+      const [epoch, seq] = firstEvent !== undefined ? [firstEvent.epoch, firstEvent.seq - 1] : [pos.epoch, pos.seq];
+      const retention = new Retention(epoch, seq, this.options.retainEvents, this.options.retainBytes);
+      const unsent = new Retention(epoch, seq, Infinity, Infinity);
+      t = { id, retention, unsent, roundFrom: seq, flushedAt: -Infinity, watchers: new Set(), snapshots: new Map(), round: undefined };
       this.tenants.set(id, t);
     }
     return t;
   }
 
-  /** Committed events, in order: serialised once, retained for resume, written at the next flush. */
+  /** Committed events, in order: serialised once, retained, written by the next rounds. */
   publish(events: readonly EngineEvent[]): void {
     for (const e of events) {
       const t = this.tenantFeed(e.tenant, e);
       if (e.epoch !== t.retention.epoch) {
         // The sequence restarted (S6.1): what watchers hold is from another epoch.
         t.retention.reset(e.epoch, e.seq - 1);
-        t.pending = [];
-        for (const w of t.watchers) if (w.subs.size > 0) this.markResync(w);
+        t.unsent.reset(e.epoch, e.seq - 1);
+        for (const w of t.watchers) {
+          w.cursor = e.seq - 1;
+          if (w.subs.size > 0) this.markResync(w);
+        }
       }
       const entry = toEntry(e);
       t.retention.push(entry);
       if (t.watchers.size === 0) continue;
-      t.pending.push(entry);
+      t.unsent.push(entry);
       this.dirty.add(t);
     }
     if (this.dirty.size > 0) this.scheduleFlush();
   }
 
-  /** Runs the next flush when the earliest dirty tenant's window opens (slow watchers poll every window). */
+  /**
+   * Runs the next flush when the earliest dirty tenant's window opens (slow watchers poll every
+   * window); a tenant whose round is still going is rescheduled when it ends.
+   */
   private scheduleFlush(): void {
     if (this.stopped) return;
     const now = performance.now();
     let at = this.slow.size > 0 ? now + this.options.flushMs : Infinity;
-    for (const t of this.dirty) at = Math.min(at, t.flushedAt + this.options.flushMs);
+    for (const t of this.dirty) if (t.round === undefined) at = Math.min(at, t.flushedAt + this.options.flushMs);
     if (at === Infinity || (this.flushTimer !== undefined && this.flushTimer.at <= at)) return;
     this.flushTimer?.cancel();
     if (at <= now) {
@@ -213,41 +240,100 @@ export class Fanout {
     // Slow watchers that drained first: their backlog is older than this flush's events.
     for (const w of this.slow) this.recover(w);
     for (const t of this.dirty) {
+      if (t.round !== undefined) continue; // its round is still going
       if (t.flushedAt + this.options.flushMs > now + 1) continue; // its window is not open yet
       this.dirty.delete(t);
       t.flushedAt = now;
-      const batch = t.pending;
-      t.pending = [];
+      t.roundFrom = t.unsent.lastSeq;
+      t.round = t.watchers.values();
+      this.rounds.add(t);
+    }
+    // The first slice now, unless one is already due after this turn (one chain of slices).
+    if (this.sliceTimer === undefined) this.writeSlice();
+    this.scheduleFlush();
+  }
+
+  /** Writes to the next `sliceWrites` sockets of the rounds in progress; the rest after a turn. */
+  private writeSlice(): void {
+    this.sliceTimer = undefined;
+    let budget = this.options.sliceWrites;
+    for (const t of this.rounds) {
       const state = this.engine.state(t.id);
-      if (state !== undefined && batch.length > 0) this.deliver(t, state, batch);
+      if (state === undefined) {
+        this.endRound(t);
+        continue;
+      }
+      // Nothing is committed during a slice: watchers at the same cursor get the same events.
+      const batches = new Map<number, Batch | undefined>();
+      const frames = new Map<number, Map<string, Frame>>();
+      while (budget > 0) {
+        const next = t.round!.next();
+        if (next.done === true) {
+          this.endRound(t);
+          break;
+        }
+        if (next.value.subs.size > 0 && this.catchUp(t, state, next.value, batches, frames)) budget--;
+      }
+      if (budget <= 0) break;
     }
     if (this.delivered > this.reported) {
       this.metrics.feedDeliveries.inc(this.delivered - this.reported);
       this.reported = this.delivered;
     }
-    this.scheduleFlush();
+    if (this.rounds.size > 0 && !this.stopped) this.sliceTimer = setImmediate(() => this.writeSlice());
   }
 
-  private deliver(t: TenantFeed, state: TenantState, batch: readonly Entry[]): void {
-    const firstSeq = batch[0]!.seq;
-    let redactable: Set<string> | undefined;
-    for (const e of batch) if (e.redacted !== undefined) (redactable ??= new Set()).add(e.subject);
-    const frames = new Map<string, Frame>();
-    for (const w of t.watchers) {
-      if (w.subs.size === 0) continue;
-      let custom = w.cursor >= firstSeq;
-      if (!custom) for (const s of w.subs.values()) if (s.fromSeq >= firstSeq) custom = true;
-      let frame: Frame;
-      if (custom) frame = this.select(state, w, batch, true, redactable);
-      else {
-        // Watchers with the same scopes and the same view (S2.7) share one frame.
-        const key = `${w.scopeKey}#${variantOf(w, redactable)}`;
-        let shared = frames.get(key);
-        if (shared === undefined) frames.set(key, (shared = this.select(state, w, batch, false, redactable)));
-        frame = shared;
+  private endRound(t: TenantFeed): void {
+    this.rounds.delete(t);
+    t.round = undefined;
+    // Every watcher with a subscription is now past the round's start (one that subscribed
+    // during it started at the position of the moment).
+    t.unsent.forget(t.roundFrom);
+    if (this.dirty.has(t)) this.scheduleFlush();
+  }
+
+  /**
+   * Sends the watcher every committed event after its cursor, in one frame, and moves the cursor:
+   * whether a frame was written. (Events no longer kept would mean a bug: it resyncs.)
+   * `frames` shares frames between watchers at the same cursor (then with the same scopes and view).
+   */
+  private catchUp(t: TenantFeed, state: TenantState, w: Watcher, batches: Map<number, Batch | undefined> | undefined, frames?: Map<number, Map<string, Frame>>): boolean {
+    const from = w.cursor;
+    const to = t.unsent.lastSeq;
+    if (from >= to) return false;
+    let batch = batches?.get(from);
+    if (batch === undefined) {
+      const entries = t.unsent.since(from);
+      if (entries !== undefined) {
+        let redactable: Set<string> | undefined;
+        for (const e of entries) if (e.redacted !== undefined) (redactable ??= new Set()).add(e.subject);
+        batch = { entries, redactable };
+        batches?.set(from, batch);
       }
-      if (frame.items.length > 0) this.write(w, frame);
     }
+    if (batch === undefined) {
+      w.cursor = to;
+      this.markResync(w);
+      return false;
+    }
+    // A subscription younger than the cursor skips what its snapshot already showed.
+    let custom = frames === undefined;
+    for (const s of w.subs.values()) if (s.fromSeq > from) custom = true;
+    let frame: Frame;
+    if (custom) frame = this.select(state, w, batch.entries, true, batch.redactable);
+    else {
+      // Watchers with the same scopes and the same view (S2.7) share one frame.
+      let atCursor = frames!.get(from);
+      if (atCursor === undefined) frames!.set(from, (atCursor = new Map()));
+      const key = batch.redactable === undefined ? w.frameKey : `${w.scopeKey}#${variantOf(w, batch.redactable)}`;
+      let shared = atCursor.get(key);
+      if (shared === undefined) atCursor.set(key, (shared = this.select(state, w, batch.entries, false, batch.redactable)));
+      frame = shared;
+    }
+    w.cursor = to;
+    if (frame.items.length === 0) return false;
+    this.write(w, frame);
+    return true;
   }
 
   /** The batch's events in any of the watcher's scopes, as this watcher may see them. */
@@ -285,8 +371,8 @@ export class Fanout {
 
   private send(w: Watcher, frame: Frame): void {
     if (w.socket.readyState !== w.socket.OPEN) return;
-    frame.buf ??= eventsFrame(frame.items.map((i) => i.json));
-    w.socket.send(frame.buf, { binary: false });
+    frame.buf ??= eventsMessage(frame.items.map((i) => i.json));
+    w.writeFrame(frame.buf);
     this.delivered += frame.items.length;
     this.writes++;
   }

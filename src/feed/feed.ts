@@ -33,6 +33,7 @@ export interface FeedOptions extends FanoutOptions {
 export const FEED_DEFAULTS: FeedOptions = {
   path: '/api/v1/stream',
   flushMs: 15,
+  sliceWrites: 100,
   highWaterBytes: 1024 * 1024,
   lowWaterBytes: 128 * 1024,
   slowSubjectLimit: 2000,
@@ -142,11 +143,11 @@ export class Feed {
     const header = req.headers.authorization;
     if (header !== undefined) credential = /^Bearer +(\S+)$/.exec(header)?.[1] ?? '';
     else if (q >= 0) credential = new URLSearchParams(url.slice(q + 1)).get('token') ?? undefined;
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, credential));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, socket, credential));
   };
 
-  private onConnection(ws: WebSocket, credential: string | undefined): void {
-    const w = new Watcher(ws);
+  private onConnection(ws: WebSocket, connection: Duplex, credential: string | undefined): void {
+    const w = new Watcher(ws, connection);
     this.sockets.add(w);
     this.metrics.watchers.inc();
     ws.on('message', (data, isBinary) => this.onMessage(w, data, isBinary));

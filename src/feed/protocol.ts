@@ -150,9 +150,28 @@ export function error(code: ErrorCode, message?: string, details?: Record<string
 export const EVENTS_OPEN = '{"type":"events","events":[';
 export const EVENTS_CLOSE = ']}';
 
-/** One `events` frame from already-serialised events, joined without re-serialising. */
-export function eventsFrame(serialised: readonly string[]): Buffer {
-  return Buffer.from(EVENTS_OPEN + serialised.join(',') + EVENTS_CLOSE);
+/**
+ * One `events` message from already-serialised events, joined without re-serialising, as a
+ * whole WebSocket frame (RFC 6455 §5.2: FIN, text, unmasked as a
+ * server's frames are, then the payload length in 7, 16 or 64 bits), built once and written as
+ * is to every socket that shares it.
+ */
+export function eventsMessage(serialised: readonly string[]): Buffer {
+  const text = EVENTS_OPEN + serialised.join(',') + EVENTS_CLOSE;
+  const length = Buffer.byteLength(text);
+  const headLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headLength + length);
+  frame[0] = 0x81;
+  if (length < 126) frame[1] = length;
+  else if (length < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  frame.write(text, headLength, 'utf8');
+  return frame;
 }
 
 /** Close codes: 4401 mirrors HTTP 401 (RFC 6455 §7.4.2 leaves 4000–4999 to applications). */

@@ -64,11 +64,24 @@ export class Retention {
     this.entries.push(e);
     this.bytes += e.bytes;
     if (e.seq > this.lastSeq) this.lastSeq = e.seq;
-    while (this.entries.length - this.start > this.maxEntries || (this.bytes > this.maxBytes && this.entries.length - this.start > 1)) {
-      const dropped = this.entries[this.start++]!;
-      this.bytes -= dropped.bytes;
-      this.retainedFrom = dropped.seq;
-    }
+    while (this.entries.length - this.start > this.maxEntries || (this.bytes > this.maxBytes && this.entries.length - this.start > 1)) this.dropOldest();
+    this.compact();
+  }
+
+  /** Drops the events at or below `seq` (nobody needs them any more). */
+  forget(seq: number): void {
+    while (this.entries.length > this.start && this.entries[this.start]!.seq <= seq) this.dropOldest();
+    if (seq > this.retainedFrom) this.retainedFrom = Math.min(seq, this.lastSeq);
+    this.compact();
+  }
+
+  private dropOldest(): void {
+    const dropped = this.entries[this.start++]!;
+    this.bytes -= dropped.bytes;
+    this.retainedFrom = dropped.seq;
+  }
+
+  private compact(): void {
     if (this.start > 1024 && this.start * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.start);
       this.start = 0;

@@ -1,4 +1,5 @@
 // One connected feed socket: who it is, what it subscribed to, and how far behind it is.
+import type { Duplex } from 'node:stream';
 import type { Actor, Role, TenantId, UserId } from '../core/index.js';
 import type { WebSocket } from 'ws';
 import type { Scope } from './scope.js';
@@ -31,7 +32,9 @@ export class Watcher {
   readonly subs = new Map<string, Subscription>();
   /** The subscriptions' keys, sorted: watchers with the same one share a frame per flush. */
   scopeKey = '';
-  /** Entries at or below this seq were already handled for every subscription. */
+  /** `scopeKey` with the full view: the shared frame's key when no event in a batch is redacted. */
+  frameKey = '#f';
+  /** Entries at or below this seq were already handled (sent, kept or skipped) for every subscription. */
   cursor = 0;
   /** S6.2: behind (socket buffer above the high-water mark); keeps only the latest per subject. */
   slow = false;
@@ -47,7 +50,21 @@ export class Watcher {
   alive = true;
   closed = false;
 
-  constructor(readonly socket: WebSocket) {}
+  /**
+   * `connection` is the TCP socket under `socket` (the one the upgrade came on): shared event
+   * frames, already framed, are written to it directly — one write, none of the library's
+   * per-message work. ws writes nothing of its own between messages (no compression, no queue),
+   * and its `bufferedAmount` counts these bytes too.
+   */
+  constructor(
+    readonly socket: WebSocket,
+    private readonly connection: Duplex,
+  ) {}
+
+  /** A whole WebSocket frame from protocol.ts's `eventsMessage`. */
+  writeFrame(frame: Buffer): void {
+    if (this.socket.readyState === this.socket.OPEN) this.connection.write(frame);
+  }
 
   /** A small protocol frame (not for events: those are pre-serialised and shared). */
   sendJson(frame: object): void {
@@ -59,5 +76,6 @@ export class Watcher {
       .map((s) => s.scope.key)
       .sort()
       .join('|');
+    this.frameKey = `${this.scopeKey}#f`;
   }
 }
