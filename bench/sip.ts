@@ -9,6 +9,9 @@
 //   memory:    server RSS growth per subscription (after GC)
 // Targets: ≥ 5,000 REGISTER/s and ≥ 3,000 SUBSCRIBE/s with < 0.5 % failures; change → NOTIFY
 // p50 ≤ 2 ms, p99 ≤ 10 ms; ≤ 4 KB RSS per subscription. Runs 3 times and reports the medians.
+// Diagnosis: SIP_BENCH_PROF=<dir> writes CPU profiles of the phases, SIP_BENCH_HEAP=<dir> heap
+// snapshots before subscribing, with the transactions and at steady state (run small: --single
+// --users 2000 --subscriptions 10000; the snapshots themselves inflate the RSS figures).
 import { fork, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -69,6 +72,14 @@ async function profile(name: string): Promise<() => Promise<void>> {
     writeFileSync(join(dir, `sip-${name}.cpuprofile`), JSON.stringify(p));
     session.disconnect();
   };
+}
+
+/** With SIP_BENCH_HEAP=<dir>, a heap snapshot of the server at a point of the memory phase. */
+async function heapSnapshot(name: string): Promise<void> {
+  const dir = process.env.SIP_BENCH_HEAP;
+  if (!dir) return;
+  const { writeHeapSnapshot } = await import('node:v8');
+  writeHeapSnapshot(join(dir, `sip-${name}.heapsnapshot`));
 }
 
 async function settleMemory(): Promise<number> {
@@ -168,12 +179,16 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
     const registered = [...server.engine.state(TENANT)!.users.values()].filter((u) => u.registrations.length > 0).length;
     progress(`register: ${reg.ok} ok, ${reg.failed} failed in ${round(reg.seconds, 2)} s (${registered} users registered in the engine); server CPU ${cpuPct(regCpu, reg.seconds)} %`);
 
+    // The baseline is steady too: the REGISTERs' server transactions (Timer J) are gone, as the
+    // SUBSCRIBEs' will be when the subscriptions are measured.
+    await sleep(options.settleSec * 1000);
     const rssBefore = await settleMemory();
     {
       const m = process.memoryUsage();
       progress(`memory before subscribing: rss ${round(m.rss / 1048576)} heapTotal ${round(m.heapTotal / 1048576)} heapUsed ${round(m.heapUsed / 1048576)} external ${round(m.external / 1048576)} MB`);
     }
     const heapBefore = process.memoryUsage().heapUsed;
+    await heapSnapshot('before');
     const subPairs = pairs(exts, options.subscriptions);
     const stopSubProfile = await profile('subscribe');
     cpu = process.cpuUsage();
@@ -183,11 +198,13 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
     await sleep(300);
     const rssAfter = await settleMemory();
     const heapAfter = process.memoryUsage().heapUsed;
+    await heapSnapshot('with-transactions');
     // Steady state: once Timer J (32 s) has let the server transactions of the SUBSCRIBEs go, what
     // is left is the subscriptions themselves.
     await sleep(options.settleSec * 1000);
     const rssSteady = await settleMemory();
     const heapSteady = process.memoryUsage().heapUsed;
+    await heapSnapshot('steady');
     const mem = (m: NodeJS.MemoryUsage) => `rss ${round(m.rss / 1048576)} heapTotal ${round(m.heapTotal / 1048576)} heapUsed ${round(m.heapUsed / 1048576)} external ${round(m.external / 1048576)} MB`;
     progress(`memory after subscribing and ${options.settleSec} s: ${mem(process.memoryUsage())}`);
     progress(`memory: ${round((rssSteady - rssBefore) / 1024 / Math.max(1, sub.ok), 2)} KB RSS per subscription after ${options.settleSec} s (${round((rssAfter - rssBefore) / 1024 / Math.max(1, sub.ok), 2)} KB with transactions)`);

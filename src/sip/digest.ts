@@ -2,10 +2,11 @@
 // stateless: a timestamp and random bytes signed with a server secret, so any nonce we issued can
 // be checked without remembering it, and an old one is answered with stale=true. The only state
 // is the last nonce-count seen per (nonce, user), so a replayed request is refused.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { randomHex } from './random.js';
 
-export const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
+/** One-shot (no Hash object per call: two of these per authenticated request). */
+export const md5 = (s: string): string => hash('md5', s, 'hex');
 
 export type NonceCheck = 'ok' | 'stale' | 'invalid';
 
@@ -60,8 +61,12 @@ export class NonceIssuer {
   private readonly secret: Buffer;
   private readonly ttlMs: number;
   private readonly now: () => number;
-  /** Last nonce-count per `nonce \0 user`, dropped once the nonce is past its lifetime. */
-  private readonly counts = new Map<string, { nc: number; issuedAt: number }>();
+  /**
+   * Last nonce-count per `nonce \0 user`, dropped once the nonce is past its lifetime. The key is
+   * a flat string of its own (the nonce and user are slices of the request: a key built from them
+   * by concatenation would keep the whole request text for the nonce's lifetime).
+   */
+  private readonly counts = new Map<string, number>();
 
   constructor(options: DigestOptions) {
     this.secret = options.secret ?? randomBytes(32);
@@ -99,17 +104,21 @@ export class NonceIssuer {
   acceptCount(nonce: string, user: string, nc: string | undefined): boolean {
     const n = nc === undefined ? 1 : /^[0-9a-fA-F]{8}$/.test(nc) ? parseInt(nc, 16) : NaN;
     if (!(n >= 1)) return false;
-    const key = `${nonce}\u0000${user}`;
+    const key = [nonce, user].join('\u0000');
     const last = this.counts.get(key);
-    if (last !== undefined && n <= last.nc) return false;
-    this.counts.set(key, { nc: n, issuedAt: parseInt(nonce.split('.')[0]!, 36) });
+    if (last !== undefined && n <= last) return false;
+    this.counts.set(key, n);
     return true;
   }
 
   /** Forgets counts of nonces that can no longer be used. */
   sweep(): void {
     const oldest = this.now() - this.ttlMs;
-    for (const [k, v] of this.counts) if (v.issuedAt < oldest) this.counts.delete(k);
+    for (const k of this.counts.keys()) {
+      // The nonce starts with the time it was issued (base 36), up to the first dot.
+      const issuedAt = parseInt(k.slice(0, k.indexOf('.')), 36);
+      if (!(issuedAt >= oldest)) this.counts.delete(k);
+    }
   }
 
   get tracked(): number {

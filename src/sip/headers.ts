@@ -32,7 +32,10 @@ export interface Via {
 }
 
 function unquote(v: string): string {
-  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) return v.slice(1, -1).replace(/\\(.)/g, '$1');
+  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) {
+    const inner = v.slice(1, -1);
+    return inner.includes('\\') ? inner.replace(/\\(.)/g, '$1') : inner;
+  }
   return v;
 }
 
@@ -76,6 +79,7 @@ export function parseParams(s: string): Map<string, string> | undefined {
 }
 
 function unescapeUser(user: string): string | undefined {
+  if (!user.includes('%')) return user;
   try {
     return decodeURIComponent(user);
   } catch {

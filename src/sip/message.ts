@@ -90,6 +90,17 @@ export function headerKey(name: string): string {
   return COMPACT[lower] ?? lower;
 }
 
+/** Header names as they arrive (`Call-ID`, `i`, `CSeq`) → key and wire name, bounded like NAMES. */
+const SEEN_NAMES = new Map<string, { readonly key: string; readonly name: string }>();
+
+function seenName(raw: string): { readonly key: string; readonly name: string } {
+  const key = headerKey(raw);
+  const kn = { key, name: headerName(key) };
+  // Cached under a copy of the name: the name itself is a slice of a message.
+  if (SEEN_NAMES.size < 1000) SEEN_NAMES.set(detach(raw), kn);
+  return kn;
+}
+
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 const MAX_HEADERS = 256;
 const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
@@ -142,13 +153,14 @@ export function parseMessage(buf: Buffer, options: { stream?: boolean } = {}): P
     }
     const colon = line.indexOf(':');
     const name = colon < 0 ? '' : line.slice(0, colon).trimEnd();
-    if (colon < 0 || !TOKEN.test(name)) {
+    const known = SEEN_NAMES.get(name);
+    if (known === undefined && (colon < 0 || !TOKEN.test(name))) {
       bad ??= 'Malformed header line';
       continue;
     }
     if (headers.length >= MAX_HEADERS) return failure(413, 'Too Many Headers', isRequest, headers);
-    const key = headerKey(name);
-    headers.push({ key, name: headerName(key), value: line.slice(colon + 1).trim() });
+    const kn = known ?? seenName(name);
+    headers.push({ key: kn.key, name: kn.name, value: line.slice(colon + 1).trim() });
   }
   if (end === undefined && !options.stream) bad ??= 'No empty line after the headers';
 
@@ -257,12 +269,13 @@ export function serializeRequest(method: string, uri: string, headers: HeaderLis
 }
 
 function serialize(startLine: string, headers: HeaderList, body: string | Buffer): Buffer {
-  const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   let head = `${startLine}\r\n`;
   for (const [name, value] of headers) {
-    if (name.toLowerCase() === 'content-length') continue;
+    if (name.length === 14 && name.toLowerCase() === 'content-length') continue;
     head += `${name}: ${value}\r\n`;
   }
-  head += `Content-Length: ${payload.length}\r\n\r\n`;
-  return payload.length === 0 ? Buffer.from(head, 'utf8') : Buffer.concat([Buffer.from(head, 'utf8'), payload]);
+  // A text body goes into the same single allocation as the headers.
+  if (typeof body === 'string') return Buffer.from(`${head}Content-Length: ${Buffer.byteLength(body, 'utf8')}\r\n\r\n${body}`, 'utf8');
+  head += `Content-Length: ${body.length}\r\n\r\n`;
+  return body.length === 0 ? Buffer.from(head, 'utf8') : Buffer.concat([Buffer.from(head, 'utf8'), body]);
 }

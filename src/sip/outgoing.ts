@@ -21,10 +21,17 @@ export class OutgoingRequests implements Outgoing {
     this.transactions = new ClientTransactions(timers);
   }
 
+  /** Our advertised `host:port`, made once the port is known (every NOTIFY's Via and Contact use it). */
+  private advertisedSentBy: string | undefined;
+
   private sentBy(flow: Flow): string {
     const local = flow.socket?.localAddress;
-    const host = local !== undefined && local !== '' && flow.socket?.remoteAddress !== undefined ? local.replace(/^::ffff:/, '') : this.advertised().host;
-    return `${host}:${this.advertised().port}`;
+    if (local !== undefined && local !== '' && flow.socket?.remoteAddress !== undefined) return `${local.replace(/^::ffff:/, '')}:${this.advertised().port}`;
+    if (this.advertisedSentBy !== undefined) return this.advertisedSentBy;
+    const { host, port } = this.advertised();
+    const sentBy = `${host}:${port}`;
+    if (port !== 0) this.advertisedSentBy = sentBy;
+    return sentBy;
   }
 
   contact(flow: Flow): string {

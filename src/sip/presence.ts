@@ -70,6 +70,7 @@ export interface SubscriptionView {
 const ACCEPTS: Readonly<Record<EventPackage, string>> = { presence: 'application/pidf+xml', dialog: 'application/dialog-info+xml', 'as-feature-event': FEATURE_EVENT_TYPE };
 
 export class PresenceServer {
+  /** By our tag (unique: 64 random bits); the Call-ID is checked on lookup. */
   private readonly byDialog = new Map<string, Subscription>();
   private readonly byTarget = new Map<string, Set<Subscription>>();
   private readonly byWatcher = new Map<string, Set<Subscription>>();
@@ -154,7 +155,8 @@ export class PresenceServer {
       tenant: t.tenant,
       domain: t.domain,
       target,
-      extension: detach(inc.ruri.user!),
+      // The engine's own string, shared by every subscription to this user.
+      extension: state?.users.get(target)?.extension ?? detach(inc.ruri.user!),
       watcher: auth.userId,
       event,
       eventId: eventId === undefined ? undefined : detach(eventId),
@@ -195,8 +197,8 @@ export class PresenceServer {
 
   private async refresh(inc: Incoming, event: EventPackage, requested: number): Promise<void> {
     const { ctx } = this;
-    const sub = this.byDialog.get(`${inc.callId}\u0000${inc.toTag}`);
-    if (sub === undefined || sub.remoteTag !== inc.fromTag || sub.event !== event) return ctx.reply(inc, 481, 'Subscription Does Not Exist');
+    const sub = inc.toTag === undefined ? undefined : this.byDialog.get(inc.toTag);
+    if (sub === undefined || sub.callId !== inc.callId || sub.remoteTag !== inc.fromTag || sub.event !== event) return ctx.reply(inc, 481, 'Subscription Does Not Exist');
     // RFC 3261 §12.2.2: a lower CSeq in a dialog is out of order.
     if (inc.cseq.seq <= sub.remoteCSeq) return ctx.reply(inc, 500, 'Server Internal Error (CSeq out of order)', [['Retry-After', '1']]);
     sub.remoteCSeq = inc.cseq.seq;
@@ -226,7 +228,7 @@ export class PresenceServer {
   }
 
   private add(sub: Subscription): void {
-    this.byDialog.set(`${sub.callId}\u0000${sub.localTag}`, sub);
+    this.byDialog.set(sub.localTag, sub);
     const t = `${sub.tenant}\u0000${sub.target}`;
     const w = `${sub.tenant}\u0000${sub.watcher}`;
     let set = this.byTarget.get(t);
@@ -244,7 +246,7 @@ export class PresenceServer {
     this.ctx.journal.later([], [{ kind: 'subscription', key: subscriptionKey(sub) }]);
     this.unbucket(sub);
     if (sub.hold !== undefined) clearTimeout(sub.hold);
-    this.byDialog.delete(`${sub.callId}\u0000${sub.localTag}`);
+    if (this.byDialog.get(sub.localTag) === sub) this.byDialog.delete(sub.localTag);
     const t = `${sub.tenant}\u0000${sub.target}`;
     const w = `${sub.tenant}\u0000${sub.watcher}`;
     const set = this.byTarget.get(t);

@@ -4,7 +4,7 @@
 // unregister after a restart finds the same registration. The bindings themselves (contact URI,
 // where the REGISTER came from, Call-ID and CSeq) are persisted (S8.2) before the 200 goes out,
 // and reloaded at start, so the 200 after a restart lists every binding still in force.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { TenantId, UserId } from '../core/index.js';
 import type { SipContext } from './context.js';
 import { tenantOf } from './context.js';
@@ -14,6 +14,7 @@ import { detach, header, headerValues } from './message.js';
 import type { SipStateRow } from './persistence.js';
 import { rowData } from './persistence.js';
 import type { Incoming } from './request.js';
+import { orderedTag } from './request.js';
 
 export interface Binding {
   readonly id: string;
@@ -25,6 +26,12 @@ export interface Binding {
   readonly transport: string;
   readonly source: string;
   readonly userAgent?: string;
+  /**
+   * The key of its stored row (S8.2): made when the binding is first stored, in creation order,
+   * and kept while it is refreshed, so new bindings are appended to the table's index rather than
+   * each written to a random page of it.
+   */
+  readonly row: string;
 }
 
 export interface RegistrarOptions {
@@ -39,7 +46,7 @@ export const DEFAULT_REGISTRAR: RegistrarOptions = { minExpiresSec: 60, maxExpir
 const SIP_REGISTRATION = 'sip-';
 
 export function bindingId(tenant: TenantId, userId: UserId, uri: string): string {
-  return SIP_REGISTRATION + createHash('sha1').update(`${tenant}\u0000${userId}\u0000${uri}`).digest('base64url').slice(0, 16);
+  return SIP_REGISTRATION + hash('sha1', `${tenant}\u0000${userId}\u0000${uri}`, 'base64url').slice(0, 16);
 }
 
 export class Registrar {
@@ -57,7 +64,10 @@ export class Registrar {
     if (all === undefined) return [];
     const now = this.ctx.now();
     const live = all.filter((b) => b.expiresAt > now);
-    if (live.length !== all.length) this.put(key, live);
+    if (live.length !== all.length) {
+      this.put(key, live);
+      this.ctx.journal.later([], all.filter((b) => b.expiresAt <= now).map((b) => ({ kind: 'binding', key: b.row })));
+    }
     return live;
   }
 
@@ -78,14 +88,16 @@ export class Registrar {
     const gone: string[] = [];
     for (const [key, list] of this.bindings) {
       if (!list.some((b) => b.expiresAt <= now)) continue;
-      for (const b of list) if (b.expiresAt <= now) gone.push(b.id);
+      for (const b of list) if (b.expiresAt <= now) gone.push(b.row);
       this.put(key, list.filter((b) => b.expiresAt > now));
     }
     this.ctx.journal.later([], gone.map((key) => ({ kind: 'binding', key })));
   }
 
   private row(tenant: TenantId, userId: UserId, b: Binding): SipStateRow {
-    return { kind: 'binding', key: b.id, tenant, expiresAt: b.expiresAt, data: JSON.stringify({ userId, ...b }) };
+    // Named fields (not a spread of the binding): the row key is not part of the data.
+    const data = { userId, id: b.id, uri: b.uri, kind: b.kind, callId: b.callId, cseq: b.cseq, expiresAt: b.expiresAt, transport: b.transport, source: b.source, userAgent: b.userAgent };
+    return { kind: 'binding', key: b.row, tenant, expiresAt: b.expiresAt, data: JSON.stringify(data) };
   }
 
   /** S8.2: the bindings stored before a restart, those still in force. */
@@ -108,9 +120,13 @@ export class Registrar {
         transport: String(d.transport ?? 'udp'),
         source: String(d.source ?? ''),
         ...(typeof d.userAgent === 'string' ? { userAgent: d.userAgent } : {}),
+        row: row.key,
       };
       const key = `${row.tenant}\u0000${d.userId}`;
-      this.bindings.set(key, [...(this.bindings.get(key) ?? []).filter((x) => x.id !== b.id), b]);
+      const before = this.bindings.get(key) ?? [];
+      // Two rows for one binding (cannot happen unless a row was copied): the later one wins.
+      for (const x of before) if (x.id === b.id) expired.push(x.row);
+      this.bindings.set(key, [...before.filter((x) => x.id !== b.id), b]);
     }
     this.ctx.journal.later([], expired.map((key) => ({ kind: 'binding', key })));
   }
@@ -151,7 +167,7 @@ export class Registrar {
       const ids = new Set(existing.map((b) => b.id));
       for (const r of ctx.engine.state(t.tenant)?.users.get(userId)?.registrations ?? []) if (r.id.startsWith(SIP_REGISTRATION)) ids.add(r.id);
       this.bindings.delete(key);
-      const stored = ctx.journal.write([], [...ids].map((id) => ({ kind: 'binding', key: id })));
+      const stored = ctx.journal.write([], existing.map((b) => ({ kind: 'binding', key: b.row })));
       const [outcomes] = await Promise.all([Promise.all([...ids].map((id) => ctx.engine.dispatch(t.tenant, { type: 'registration.remove', userId, id, reason: 'unregister', by: { kind: 'sip' } }))), stored]);
       if (outcomes.some((o) => !o.ok)) return ctx.reply(inc, 500, 'Server Internal Error');
       return ctx.reply(inc, 200, 'OK');
@@ -185,7 +201,7 @@ export class Registrar {
     for (const c of changes) {
       const id = bindingId(t.tenant, userId, c.uri);
       if (c.expiresSec === 0) {
-        deletes.push({ kind: 'binding', key: id });
+        if (c.previous !== undefined) deletes.push({ kind: 'binding', key: c.previous.row });
         commands.push(ctx.engine.dispatch(t.tenant, { type: 'registration.remove', userId, id, reason: 'unregister', by: { kind: 'sip' } }));
         continue;
       }
@@ -200,6 +216,7 @@ export class Registrar {
         transport: inc.flow.transport,
         source: `${inc.flow.address}:${inc.flow.port}`,
         ...(ua !== undefined ? { userAgent: detach(ua.slice(0, 200)) } : {}),
+        row: c.previous?.row ?? SIP_REGISTRATION + orderedTag(now),
       };
       next.push(binding);
       puts.push(this.row(t.tenant, userId, binding));

@@ -10,38 +10,76 @@ export const T1_MS = 500;
 export const T2_MS = 4000;
 
 interface ServerEntry {
-  response: Buffer | undefined;
+  readonly key: string;
+  /** The chunk holding the final response (undefined while working on it), where and how long. */
+  chunk: Buffer | undefined;
+  at: number;
+  length: number;
+  /** Milliseconds since the cache was made (a small integer, not a boxed double). */
   readonly expiresAt: number;
 }
 
-/** Answers retransmissions from a cache; entries leave in arrival order (one TTL for all). */
+/** Responses are copied into chunks of this size, shared by the responses completed together. */
+const CHUNK_BYTES = 256 * 1024;
+
+/**
+ * Answers retransmissions from a cache; entries leave in arrival order (one TTL for all).
+ * Every answer is held for Timer J (32 s over UDP), so an entry is kept small: one object and a
+ * flat key (not a slice of the request, which would keep the whole message). The responses are
+ * copied one after another into large chunks: a chunk is freed whole once the entries using it
+ * have left, which they do together, since they entered together. (A Buffer per response would
+ * keep an 8 KB allocation pool alive each, and scattered small blocks are not given back to the
+ * system.)
+ */
 export class ServerTransactions {
   private readonly entries = new Map<string, ServerEntry>();
-  private readonly order: { key: string; expiresAt: number }[] = [];
+  private readonly order: ServerEntry[] = [];
   private head = 0;
+  private readonly epoch: number;
+  private chunk = Buffer.allocUnsafeSlow(0);
+  private used = 0;
 
   constructor(
     private readonly ttlMs: number,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.epoch = now();
+  }
+
+  private elapsed(): number {
+    return this.now() - this.epoch;
+  }
 
   /** 'new' (process it), 'pending' (still working on it: drop), or the response to resend. */
   lookup(key: string): 'new' | 'pending' | Buffer {
     const e = this.entries.get(key);
-    if (e === undefined || e.expiresAt <= this.now()) return 'new';
-    return e.response ?? 'pending';
+    if (e === undefined || e.expiresAt <= this.elapsed()) return 'new';
+    return e.chunk === undefined ? 'pending' : e.chunk.subarray(e.at, e.at + e.length);
   }
 
   begin(key: string): void {
-    const expiresAt = this.now() + this.ttlMs;
-    this.entries.set(key, { response: undefined, expiresAt });
-    this.order.push({ key, expiresAt });
+    const e: ServerEntry = { key, chunk: undefined, at: 0, length: 0, expiresAt: this.elapsed() + this.ttlMs };
+    this.entries.set(key, e);
+    this.order.push(e);
   }
 
   /** Records the final response for retransmissions (only for keys begun). */
   complete(key: string, response: Buffer): void {
     const e = this.entries.get(key);
-    if (e !== undefined) e.response = response;
+    if (e === undefined) return;
+    if (response.length > CHUNK_BYTES / 4) {
+      e.chunk = Buffer.from(response);
+      e.at = 0;
+    } else {
+      if (this.used + response.length > this.chunk.length) {
+        this.chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+        this.used = 0;
+      }
+      e.chunk = this.chunk;
+      e.at = this.used;
+      this.used += response.copy(this.chunk, this.used);
+    }
+    e.length = response.length;
   }
 
   /**
@@ -54,10 +92,11 @@ export class ServerTransactions {
   }
 
   sweep(): void {
-    const now = this.now();
+    const now = this.elapsed();
     while (this.head < this.order.length && this.order[this.head]!.expiresAt <= now) {
-      const { key, expiresAt } = this.order[this.head++]!;
-      if (this.entries.get(key)?.expiresAt === expiresAt) this.entries.delete(key);
+      const e = this.order[this.head]!;
+      this.order[this.head++] = undefined as unknown as ServerEntry;
+      if (this.entries.get(e.key) === e) this.entries.delete(e.key);
     }
     if (this.head > 1024 && this.head * 2 > this.order.length) {
       this.order.splice(0, this.head);
@@ -70,10 +109,14 @@ export class ServerTransactions {
   }
 }
 
-/** The key of a server transaction: the branch (RFC 3261 magic cookie) plus method and sent-by. */
+/**
+ * The key of a server transaction: the branch (RFC 3261 magic cookie) plus method and sent-by.
+ * Joined into a flat string: a template literal would make a rope holding the branch, itself a
+ * slice of the request text, so the cache would keep every request whole.
+ */
 export function serverKey(branch: string | undefined, method: string, sentBy: string, fallback: string): string {
   const m = method === 'ACK' ? 'INVITE' : method;
-  return branch !== undefined && branch.startsWith('z9hG4bK') ? `${branch}\u0000${m}\u0000${sentBy}` : `${fallback}\u0000${m}`;
+  return branch !== undefined && branch.startsWith('z9hG4bK') ? [branch, m, sentBy].join('\u0000') : [fallback, m].join('\u0000');
 }
 
 export function newBranch(): string {
