@@ -51,7 +51,7 @@ export interface Server {
 export async function startServer(config: Config, options: { clock?: Clock; logger?: Logger; webhooks?: Partial<DispatcherOptions>; feed?: Partial<FeedOptions> } = {}): Promise<Server> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const clock = options.clock ?? new SystemClock();
-  const store = new SqliteStore(join(config.dataDir, 'switchboard.db'));
+  const store = new SqliteStore(join(config.dataDir, 'switchboard.db'), { onCheckpointError: (message) => logger.warn({ surface: 'store', err: message }, 'WAL checkpoint failed') });
   const metrics = new Metrics();
   const engine = new Engine({
     clock,

@@ -42,6 +42,12 @@ export interface FanoutMetrics {
 interface TenantFeed {
   readonly id: string;
   readonly retention: Retention;
+  /**
+   * Whether the tenant has had a watcher since the server started. Until then nothing is retained:
+   * a position to resume from can only come from this feed, so none can point into that time,
+   * and a tenant watched only by SIP phones pays nothing for the feed.
+   */
+  retaining: boolean;
   /** Committed events some watcher may not have had yet: those after the last finished round's start. */
   readonly unsent: Retention;
   /** The last seq when the round in progress started. */
@@ -92,7 +98,9 @@ export class Fanout {
 
   /** A signed-in watcher starts getting its tenant's events (once it subscribes). */
   join(w: Watcher, tenant: string): void {
-    this.tenantFeed(tenant).watchers.add(w);
+    const t = this.tenantFeed(tenant);
+    t.retaining = true;
+    t.watchers.add(w);
   }
 
   leave(w: Watcher): void {
@@ -185,7 +193,7 @@ export class Fanout {
       const [epoch, seq] = firstEvent !== undefined ? [firstEvent.epoch, firstEvent.seq - 1] : [pos.epoch, pos.seq];
       const retention = new Retention(epoch, seq, this.options.retainEvents, this.options.retainBytes);
       const unsent = new Retention(epoch, seq, Infinity, Infinity);
-      t = { id, retention, unsent, roundFrom: seq, flushedAt: -Infinity, watchers: new Set(), snapshots: new Map(), round: undefined };
+      t = { id, retention, retaining: false, unsent, roundFrom: seq, flushedAt: -Infinity, watchers: new Set(), snapshots: new Map(), round: undefined };
       this.tenants.set(id, t);
     }
     return t;
@@ -203,6 +211,10 @@ export class Fanout {
           w.cursor = e.seq - 1;
           if (w.subs.size > 0) this.markResync(w);
         }
+      }
+      if (!t.retaining) {
+        t.retention.passOver(e.seq);
+        continue;
       }
       const entry = toEntry(e);
       t.retention.push(entry);

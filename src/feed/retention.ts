@@ -60,6 +60,12 @@ export class Retention {
     this.lastSeq = seq;
   }
 
+  /** Notes an event that is not kept (nobody can ask for it): what is retained starts after it. */
+  passOver(seq: number): void {
+    this.lastSeq = seq;
+    this.retainedFrom = seq;
+  }
+
   push(e: Entry): void {
     this.entries.push(e);
     this.bytes += e.bytes;

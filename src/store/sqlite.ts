@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createTenantState, commit as commitPatch } from '../core/index.js';
 import type { Group, QueueState, TenantId, UserId, UserState } from '../core/index.js';
+import { Checkpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
 import type {
   ApiKeyRow,
@@ -33,13 +34,22 @@ export class SqliteStore implements Store {
   /** Webhooks per tenant, for enqueuing inside the journal transaction. */
   private readonly hooks = new Map<TenantId, readonly WebhookRow[]>();
 
-  constructor(file: string) {
+  private readonly checkpointer: Checkpointer | undefined;
+
+  constructor(file: string, options: { readonly onCheckpointError?: (message: string) => void } = {}) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    if (file !== ':memory:') {
+      // Checkpoints run on a worker thread (see checkpointer.ts), never inside a commit; a WAL
+      // that grew large under a burst is cut back to this size once a checkpoint has caught up.
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+      this.checkpointer = new Checkpointer(file, options.onCheckpointError ?? (() => {}));
+    }
     this.migrate();
     const db = this.db;
     this.stmt = {
@@ -387,5 +397,6 @@ export class SqliteStore implements Store {
 
   close(): void {
     this.db.close();
+    this.checkpointer?.stop();
   }
 }

@@ -131,6 +131,28 @@ describe('S6.2 live feed', () => {
     again.close();
   });
 
+  test('S6.2 a tenant keeps events for resuming from its first watcher on: a position from before it gets a snapshot marked resync', async () => {
+    const fresh = await feedServer();
+    try {
+      await fresh.engine.dispatch('acme', { type: 'status.set', userId: 'u1004', status: 'away', by: byAdmin });
+      const before = fresh.engine.position('acme')!;
+      await fresh.engine.dispatch('acme', { type: 'status.set', userId: 'u1005', status: 'away', by: byAdmin });
+      const key = await apiKey(fresh.url, await login(fresh.url, '1001'), 'admin');
+      const w = await FeedClient.signedIn(fresh.url, key);
+      const snap = await w.subscribe('t', { tenant: true }, { epoch: before.epoch, seq: before.seq });
+      expect(snap).toMatchObject({ type: 'snapshot', resync: true, seq: before.seq + 1 });
+      // From the first watcher on, what it misses is kept.
+      w.close();
+      await w.waitClosed();
+      await fresh.engine.dispatch('acme', { type: 'status.set', userId: 'u1006', status: 'away', by: byAdmin });
+      const again = await FeedClient.signedIn(fresh.url, key);
+      expect(await again.subscribe('t', { tenant: true }, { epoch: snap.epoch, seq: snap.seq })).toMatchObject({ type: 'resumed', from: snap.seq, seq: snap.seq + 1 });
+      again.close();
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
   test('S6.2 resuming with another epoch, or from the future, gets a fresh snapshot marked resync', async () => {
     const w = await FeedClient.signedIn(s.url, adminKey);
     const pos = s.engine.position('acme')!;

@@ -1,0 +1,60 @@
+// WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside whichever commit
+// crosses the WAL size threshold, and copying the WAL back into the database file (with its
+// fsyncs) stalls that commit, and every NOTIFY and feed frame behind it, for several
+// milliseconds. So the store turns the automatic checkpoint off on its own connection and a
+// worker thread with a connection of its own runs PASSIVE checkpoints on a timer: a PASSIVE
+// checkpoint never blocks the writer, and the writer starts the WAL over once a checkpoint has
+// copied all of it. Durability is unchanged: a commit is in the WAL before it is acknowledged,
+// and whatever a checkpoint has not copied yet is replayed from the WAL on the next open.
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/** How often the worker checkpoints (at 1,000 commits/s the WAL grows by a few MB between runs). */
+export const CHECKPOINT_INTERVAL_MS = 200;
+
+// The worker's code is a script (an `eval` worker) rather than a module file, so it runs the same
+// from the compiled server and from the TypeScript sources under the test runner.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 1000');
+db.pragma('wal_autocheckpoint = 0');
+const checkpoint = () => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch (err) {
+    // SQLITE_BUSY and friends: the next round tries again; anything else is reported once per round.
+    parentPort.postMessage({ error: String(err && err.message || err) });
+  }
+};
+const timer = setInterval(checkpoint, workerData.intervalMs);
+parentPort.on('message', (m) => {
+  if (m === 'stop') {
+    clearInterval(timer);
+    checkpoint();
+    db.close();
+    parentPort.close();
+  }
+});
+`;
+
+export class Checkpointer {
+  private readonly worker: Worker;
+
+  constructor(file: string, onError: (message: string) => void, intervalMs = CHECKPOINT_INTERVAL_MS) {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, intervalMs } });
+    this.worker.on('message', (m: { error?: string }) => {
+      if (m.error !== undefined) onError(m.error);
+    });
+    this.worker.on('error', (err) => onError(err.message));
+    // A store that is never closed (a test, a crash) must not keep the process alive.
+    this.worker.unref();
+  }
+
+  /** Asks for a last checkpoint and lets the worker end; the WAL is safe either way. */
+  stop(): void {
+    this.worker.postMessage('stop');
+  }
+}
