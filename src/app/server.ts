@@ -182,7 +182,6 @@ function sipDirectory(store: Store, config: Config, defaultTenant: () => TenantI
   const own = new Set(['localhost', '127.0.0.1', '::1', '[::1]', config.host.toLowerCase()]);
   for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) own.add(a.address.toLowerCase());
   const cache = new Map<string, { at: number; value: { tenant: TenantId; domain: string } | undefined }>();
-  const credentials = new Map<string, { at: number; value: { sipHa1: string | null; terminalHa1: string | null } | undefined }>();
   return {
     tenantForDomain(host) {
       const key = host.toLowerCase();
@@ -199,17 +198,11 @@ function sipDirectory(store: Store, config: Config, defaultTenant: () => TenantI
       cache.set(key, { at: now, value });
       return value;
     },
-    // HA1s are read at most every 2 s per user: a changed SIP password applies within 2 s.
+    // The store keeps credentials in memory and updates them on every write: a changed SIP
+    // password applies to the next request.
     credentials(tenant, userId) {
-      const key = `${tenant}\u0000${userId}`;
-      const now = Date.now();
-      const hit = credentials.get(key);
-      if (hit !== undefined && now - hit.at < 2000) return hit.value;
       const row = store.credentials(tenant, userId);
-      const value = row === undefined ? undefined : { sipHa1: row.sipHa1 ?? null, terminalHa1: row.terminalHa1 ?? null };
-      if (credentials.size > 100_000) credentials.clear();
-      credentials.set(key, { at: now, value });
-      return value;
+      return row === undefined ? undefined : { sipHa1: row.sipHa1 ?? null, terminalHa1: row.terminalHa1 ?? null };
     },
   };
 }

@@ -57,6 +57,9 @@ export class SqliteStore implements Store {
         `INSERT INTO users (tenant, id, extension, name, role, state) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (tenant, id) DO UPDATE SET extension = excluded.extension, name = excluded.name, role = excluded.role, state = excluded.state`,
       ),
+      // Most writes change only the engine's state: the plain UPDATE leaves the extension index
+      // alone (an upsert rewrites it), and the upsert runs when the directory fields changed too.
+      updateUserState: db.prepare('UPDATE users SET state = ? WHERE tenant = ? AND id = ? AND extension = ? AND name = ? AND role = ?'),
       deleteUser: db.prepare('DELETE FROM users WHERE tenant = ? AND id = ?'),
       deleteCredentials: db.prepare('DELETE FROM credentials WHERE tenant = ? AND user_id = ?'),
       upsertGroup: db.prepare('INSERT INTO groups_ (tenant, id, data) VALUES (?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE SET data = excluded.data'),
@@ -115,8 +118,12 @@ export class SqliteStore implements Store {
     for (const id of patch.removedUsers ?? []) {
       s.deleteUser.run(tenant, id);
       s.deleteCredentials.run(tenant, id);
+      this.credentialsCache.delete(tenant);
     }
-    for (const u of patch.users ?? []) s.upsertUser.run(tenant, u.id, u.extension, u.name, u.role, JSON.stringify(u));
+    for (const u of patch.users ?? []) {
+      const state = JSON.stringify(u);
+      if (s.updateUserState.run(state, tenant, u.id, u.extension, u.name, u.role).changes === 0) s.upsertUser.run(tenant, u.id, u.extension, u.name, u.role, state);
+    }
     for (const id of patch.removedGroups ?? []) s.deleteGroup.run(tenant, id);
     for (const g of patch.groups ?? []) s.upsertGroup.run(tenant, g.id, JSON.stringify(g));
     for (const id of patch.removedQueues ?? []) s.deleteQueue.run(tenant, id);
@@ -178,26 +185,36 @@ export class SqliteStore implements Store {
     return { row, state };
   }
 
+  /**
+   * Credentials are read on every SIP authentication, so a tenant's are loaded whole on first use
+   * and kept in memory; this store is their only writer, so every write updates the copy (a
+   * removal drops the tenant's copy, which is reloaded when next asked).
+   */
+  private readonly credentialsCache = new Map<TenantId, Map<UserId, Credentials>>();
+
+  private tenantCredentials(tenant: TenantId): Map<UserId, Credentials> {
+    let byUser = this.credentialsCache.get(tenant);
+    if (byUser === undefined) {
+      byUser = new Map();
+      for (const r of this.sql('SELECT * FROM credentials WHERE tenant = ?').all(tenant) as Row[]) byUser.set(String(r.user_id), credentialsOf(r));
+      this.credentialsCache.set(tenant, byUser);
+    }
+    return byUser;
+  }
+
   credentials(tenant: TenantId, userId: UserId): Credentials | undefined {
-    const r = this.sql('SELECT * FROM credentials WHERE tenant = ? AND user_id = ?').get(tenant, userId) as Row | undefined;
-    if (r === undefined) return undefined;
-    return {
-      email: (r.email as string | null) ?? null,
-      passwordHash: (r.password_hash as string | null) ?? null,
-      sipHa1: (r.sip_ha1 as string | null) ?? null,
-      terminalHa1: (r.terminal_ha1 as string | null) ?? null,
-    };
+    return this.tenantCredentials(tenant).get(userId);
   }
 
   setCredentials(tenant: TenantId, userId: UserId, c: Credentials): void {
     const old = this.credentials(tenant, userId) ?? {};
     const next = { ...old, ...c };
-    this.db
-      .prepare(
-        `INSERT INTO credentials (tenant, user_id, email, password_hash, sip_ha1, terminal_ha1) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (tenant, user_id) DO UPDATE SET email = excluded.email, password_hash = excluded.password_hash, sip_ha1 = excluded.sip_ha1, terminal_ha1 = excluded.terminal_ha1`,
-      )
-      .run(tenant, userId, next.email?.toLowerCase() ?? null, next.passwordHash ?? null, next.sipHa1 ?? null, next.terminalHa1 ?? null);
+    const row: Credentials = { email: next.email?.toLowerCase() ?? null, passwordHash: next.passwordHash ?? null, sipHa1: next.sipHa1 ?? null, terminalHa1: next.terminalHa1 ?? null };
+    this.sql(
+      `INSERT INTO credentials (tenant, user_id, email, password_hash, sip_ha1, terminal_ha1) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tenant, user_id) DO UPDATE SET email = excluded.email, password_hash = excluded.password_hash, sip_ha1 = excluded.sip_ha1, terminal_ha1 = excluded.terminal_ha1`,
+    ).run(tenant, userId, row.email, row.passwordHash, row.sipHa1, row.terminalHa1);
+    this.credentialsCache.get(tenant)?.set(userId, row);
   }
 
   userIdByEmail(tenant: TenantId, email: string): UserId | undefined {
@@ -399,4 +416,13 @@ export class SqliteStore implements Store {
     this.db.close();
     this.checkpointer?.stop();
   }
+}
+
+function credentialsOf(r: Row): Credentials {
+  return {
+    email: (r.email as string | null) ?? null,
+    passwordHash: (r.password_hash as string | null) ?? null,
+    sipHa1: (r.sip_ha1 as string | null) ?? null,
+    terminalHa1: (r.terminal_ha1 as string | null) ?? null,
+  };
 }

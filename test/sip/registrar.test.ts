@@ -57,6 +57,18 @@ describe('S7.1 registrar', () => {
     await ua.close();
   });
 
+  test('S7.1 a SIP password changed through the API applies to the very next REGISTER', async () => {
+    const ua = await TestUa.open('udp', s.sipPort);
+    const setPassword = async (sipPassword: string) => expect((await call(s.url, 'PATCH', '/api/v1/users/1009', { token: admin, body: { sipPassword } })).status).toBe(200);
+    expect((await register(ua, '1009', 'pass1009', [['Expires', '0']])).status).toBe(200);
+    await setPassword('fresh-secret-1009');
+    expect((await register(ua, '1009', 'fresh-secret-1009', [['Expires', '0']])).status).toBe(200);
+    expect((await register(ua, '1009', 'pass1009', [['Expires', '0']])).status).toBe(403);
+    await setPassword('pass1009');
+    expect((await register(ua, '1009', 'pass1009', [['Expires', '0']])).status).toBe(200);
+    await ua.close();
+  });
+
   test('S7.1 a user cannot register another user’s address of record (403)', async () => {
     const ua = await TestUa.open('udp', s.sipPort);
     const first = await ua.request('REGISTER', 'sip:acme.test', [ua.from('1006'), ['To', '<sip:1006@acme.test>'], ['Contact', ua.contact]]);
