@@ -109,9 +109,10 @@ export async function runFeedBench(options: FeedBenchOptions, progress: (line: s
   const commit = server.store.commit.bind(server.store);
   server.store.commit = (batch) => {
     const t = performance.now();
-    commit(batch);
+    const result = commit(batch);
     commits.ms += performance.now() - t;
     commits.count++;
+    return result;
   };
   const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'feed-client.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const client = new IpcClient<ToClient, FromClient>(child);

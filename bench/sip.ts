@@ -156,11 +156,12 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
   server.store.commit = (batch) => {
     const t = nowMs();
     // Diagnosis only (--journal 0): the SIP path without SQLite on the event loop.
-    if (options.journal !== 0) commit(batch);
+    const result = options.journal !== 0 ? commit(batch) : { outboxRows: 0 };
     const d = nowMs() - t;
     commits.count++;
     commits.ms += d;
     if (d > commits.maxMs) commits.maxMs = d;
+    return result;
   };
   const here = dirname(fileURLToPath(import.meta.url));
   const child = fork(join(here, 'sip-client.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

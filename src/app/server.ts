@@ -57,14 +57,14 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
     clock,
     journal: {
       commit(batch) {
-        store.commit(batch);
+        // S6.3: the events' outbox rows are committed with them; the poke makes dispatch prompt (S6.4).
+        if (store.commit(batch).outboxRows > 0) dispatcher.poke();
         metrics.commitBatches.inc();
       },
     },
   });
-  // S6.3: committed events are already in the outbox; the poke makes dispatch prompt (S6.4).
   const dispatcher = new Dispatcher(store, options.webhooks, { metrics, log: logger.child({ surface: 'webhooks' }) });
-  engine.listen({ onEvents: (events) => { for (const e of events) metrics.events.inc({ type: e.type }); dispatcher.poke(); } });
+  engine.listen({ onEvents: (events) => { for (const e of events) metrics.events.inc({ type: e.type }); } });
 
   const addTenant = (row: TenantRow): void => {
     const loaded = store.loadTenant(row.id);

@@ -13,6 +13,10 @@ export interface JournalBatchEntry {
   readonly events: readonly StoredEvent[];
 }
 
+export interface CommitResult {
+  readonly outboxRows: number;
+}
+
 export interface TenantRow {
   readonly id: TenantId;
   readonly name: string;
@@ -94,7 +98,8 @@ export interface SipStateRow {
 
 export interface Store {
   /** Commits a batch of applied commands in one transaction (commit before acknowledge). */
-  commit(batch: readonly JournalBatchEntry[]): void;
+  /** Commits a journal batch in one transaction; says how many webhook outbox rows it added. */
+  commit(batch: readonly JournalBatchEntry[]): CommitResult;
   createTenant(row: TenantRow, createdAt: number): void;
   tenants(): readonly TenantRow[];
   tenantBySipDomain(domain: string): TenantRow | undefined;

@@ -10,6 +10,7 @@ import { Checkpointer } from './checkpointer.js';
 import { MIGRATIONS } from './migrations.js';
 import type {
   ApiKeyRow,
+  CommitResult,
   Credentials,
   DeliveryRow,
   HistoryRow,
@@ -104,15 +105,18 @@ export class SqliteStore implements Store {
     }
   }
 
-  commit(batch: readonly JournalBatchEntry[]): void {
+  commit(batch: readonly JournalBatchEntry[]): CommitResult {
+    let outboxRows = 0;
     this.db.transaction(() => {
       const lastSeq = new Map<TenantId, number>();
-      for (const entry of batch) this.commitEntry(entry, lastSeq);
+      for (const entry of batch) outboxRows += this.commitEntry(entry, lastSeq);
       for (const [tenant, seq] of lastSeq) this.stmt.setSeq.run(seq, tenant);
     })();
+    return { outboxRows };
   }
 
-  private commitEntry(entry: JournalBatchEntry, lastSeq: Map<TenantId, number>): void {
+  /** Writes one entry; answers the number of outbox rows it added. */
+  private commitEntry(entry: JournalBatchEntry, lastSeq: Map<TenantId, number>): number {
     const { tenant, patch } = entry;
     const s = this.stmt;
     for (const id of patch.removedUsers ?? []) {
@@ -130,6 +134,7 @@ export class SqliteStore implements Store {
     for (const q of patch.queues ?? []) s.upsertQueue.run(tenant, q.config.id, JSON.stringify(q));
     if (patch.policy !== undefined) s.setPolicy.run(JSON.stringify(patch.policy), tenant);
     const hooks = this.webhooksCached(tenant);
+    let outboxRows = 0;
     for (const e of entry.events) {
       const body = JSON.stringify(e);
       s.insertEvent.run(tenant, e.epoch, e.seq, e.at, e.type, e.subject, body);
@@ -141,9 +146,13 @@ export class SqliteStore implements Store {
         s.insertHistory.run(tenant, e.subject, e.at, 'agent', e.queueId, e.value.state, e.value.reason ?? null, e.cause);
       }
       for (const h of hooks) {
-        if (h.events.length === 0 || h.events.includes(e.type)) s.insertOutbox.run(tenant, h.id, e.subject, body, e.at, this.lineNextAt(tenant, h.id, e.subject, e.at));
+        if (h.events.length === 0 || h.events.includes(e.type)) {
+          s.insertOutbox.run(tenant, h.id, e.subject, body, e.at, this.lineNextAt(tenant, h.id, e.subject, e.at));
+          outboxRows++;
+        }
       }
     }
+    return outboxRows;
   }
 
   private webhooksCached(tenant: TenantId): readonly WebhookRow[] {
