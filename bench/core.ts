@@ -4,8 +4,8 @@
 // session, agent, queue, feature code) or a timer the engine fired back as a command while the
 // manual clock advanced (wake: idle, session timeout, registration expiry, `until`; wrap-up; agent
 // ring; queue max wait). Refused commands count too (they are reported). Events are the
-// stamped events those commands emitted. Generating the workload is not timed; applying it,
-// firing the timers and the engine's flush (no journal) are.
+// stamped events those commands emitted. Generating the workload is not timed (nor its reactions
+// to the engine's answers); applying it, firing the timers and the engine's flush (no journal) are.
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -111,12 +111,21 @@ export async function createBench(options: Pick<BenchOptions, 'tenants' | 'users
   const engine = new CountingEngine({ clock });
   const workload = new Workload(options);
   for (const id of workload.tenantIds) engine.addTenant(createTenantState(id), { epoch: 'bench', seq: 0 });
-  engine.onDirectives = (tenant, directives) => workload.onDirectives(tenant, directives);
+  // The workload's reactions to the engine's answers (who a routed call rings, queue offers)
+  // are workload generation: queued in order while the clock runs, played once it has stopped.
+  // They only schedule later steps' inputs, so the workload is the same either way.
+  const feedback: (() => void)[] = [];
+  const playFeedback = () => {
+    for (let i = 0; i < feedback.length; i++) feedback[i]!();
+    feedback.length = 0;
+  };
+  engine.onDirectives = (tenant, directives) => feedback.push(() => workload.onDirectives(tenant, directives));
   for (const input of workload.setup(clock.now())) {
     const out = engine.submit(input.tenant, input.command);
     if (!out.ok) throw new Error(`setup refused ${input.command.type}: ${out.code} ${out.message}`);
   }
   await engine.settled();
+  playFeedback();
   engine.reset();
 
   let direct = 0;
@@ -130,7 +139,8 @@ export async function createBench(options: Pick<BenchOptions, 'tenants' | 'users
       const t0 = performance.now();
       for (const input of batch) {
         const out = engine.submit(input.tenant, input.command);
-        if (input.then !== undefined) input.then(out);
+        const then = input.then;
+        if (then !== undefined) feedback.push(() => then(out));
       }
       direct += batch.length;
       clock.advance(options.stepMs);
@@ -138,6 +148,7 @@ export async function createBench(options: Pick<BenchOptions, 'tenants' | 'users
       seconds += (performance.now() - t0) / 1000;
       const c1 = process.cpuUsage(c0);
       cpuMicros += c1.user + c1.system;
+      playFeedback();
     }
     const applied = engine.applied - start.applied;
     const events = engine.events - start.events;

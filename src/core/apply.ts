@@ -9,13 +9,14 @@ import type { Command, CoreEvent, Directive, LeaseUpdate, Patch, TimerRequest } 
 import { DEFAULT_GROUP, DEFAULT_QUEUE, LOGGED_OUT } from './defaults.js';
 import { refuse } from './errors.js';
 import { parseFeatureCode } from './fac.js';
-import { earliestLeaseEnd, isOnCall, lastActiveAt, nextWakeAt, normalizeFacts, stillSettled } from './facts.js';
+import { earliestLeaseEnd, isOnCall, lastActiveAt, nextWakeAt, normalizeFacts, stillSettled, withId } from './facts.js';
 import { presenceChanged, presenceRecord } from './presence.js';
 import { distribute, queueCommand, queueSnapshot, queueSnapshotChanged } from './queue.js';
 import { route } from './routing.js';
 import type { Decision } from './routing.js';
 import { newUser, OverlayMap } from './state.js';
 import { copyUser, userWith } from './user.js';
+import type { UserDraft } from './user.js';
 import { validateGroup, validatePolicy, validateQueue, validateUserInput } from './validate.js';
 import type {
   Actor,
@@ -666,66 +667,73 @@ function touchesAgent(tx: Tx): boolean {
   return false;
 }
 
+/** The user's record as this command leaves it: presence and agent events, the wake timer. */
+function settleUser(tx: Tx, id: UserId, u: UserState): UserState {
+  const now = tx.now;
+  const before = tx.base.users.get(id);
+  const old = before?.presence;
+  const fresh = presenceRecord(u, tx.policy, now, old);
+  let presence = old;
+  if (old === undefined || presenceChanged(old, fresh)) {
+    presence = fresh;
+    tx.events.push(
+      old === undefined
+        ? { type: 'presence.changed', subject: id, at: now, cause: tx.cause, value: fresh }
+        : { type: 'presence.changed', subject: id, at: now, cause: tx.cause, value: fresh, old },
+    );
+  }
+  let next = u;
+  const leasesEnd = earliestLeaseEnd(u, tx.policy);
+  if (u.presence !== presence || u.settledAt !== now || u.leasesEnd !== leasesEnd) {
+    // A record other than the committed one was built by this command and nobody else holds
+    // it yet: it is finished in place instead of being copied a second time.
+    const draft = u === before ? copyUser(u) : (u as UserDraft);
+    draft.presence = presence!;
+    draft.settledAt = now;
+    draft.leasesEnd = leasesEnd;
+    next = draft;
+  }
+  const beforeAgent = before?.agent ?? {};
+  for (const queueId in next.agent) {
+    const a = next.agent[queueId]!;
+    const b = beforeAgent[queueId];
+    if (a === b) continue;
+    if (b === undefined && a.state === 'logged_out') continue;
+    if (b !== undefined && sameAgentRecord(a, b)) continue;
+    tx.events.push(
+      b === undefined
+        ? { type: 'agent.changed', subject: id, queueId, at: now, cause: tx.cause, value: a }
+        : { type: 'agent.changed', subject: id, queueId, at: now, cause: tx.cause, value: a, old: b },
+    );
+    const key = `wrapup:${id}:${queueId}`;
+    if (a.state === 'wrap_up' && a.wrapUpUntil !== undefined) {
+      tx.timers.push({ key, at: a.wrapUpUntil, command: { type: 'timer.wrapUp', userId: id, queueId } });
+    } else if (b?.state === 'wrap_up') {
+      tx.timers.push({ key, cancel: true });
+    }
+  }
+  for (const queueId in beforeAgent) {
+    if (next.agent[queueId] === undefined && beforeAgent[queueId]!.state !== 'logged_out') {
+      tx.events.push({ type: 'agent.changed', subject: id, queueId, at: now, cause: tx.cause, value: { ...LOGGED_OUT, since: now }, old: beforeAgent[queueId]! });
+    }
+  }
+  // S9.3: the next lease to run out. Always stated: the engine ignores a timer it already has.
+  const wake = nextWakeAt(next, tx.policy, now);
+  tx.timers.push(wake === undefined ? { wake: id, cancel: true } : { wake: id, at: wake });
+  return next;
+}
+
 /** Settles derived values once per command and emits one event per changed value. */
 function finish(tx: Tx): Applied {
   const now = tx.now;
-  for (const [id, u] of tx.users) tx.users.set(id, syncAgentWithCalls(tx, normalizeFacts(u, tx.policy, now)));
+  // forEach, not for-of, over the users: it makes no entry object per user.
+  tx.users.forEach((u, id) => tx.users.set(id, syncAgentWithCalls(tx, normalizeFacts(u, tx.policy, now))));
   // Only a queue change or a change to an agent can open a new offer (S4.3).
   if (tx.queues.size > 0 || touchesAgent(tx)) distribute(tx);
   const users: UserState[] = [];
-  for (const [id, u] of tx.users) {
-    const before = tx.base.users.get(id);
-    const old = before?.presence;
-    const fresh = presenceRecord(u, tx.policy, now, old);
-    let presence = old;
-    if (old === undefined || presenceChanged(old, fresh)) {
-      presence = fresh;
-      tx.events.push(
-        old === undefined
-          ? { type: 'presence.changed', subject: id, at: now, cause: tx.cause, value: fresh }
-          : { type: 'presence.changed', subject: id, at: now, cause: tx.cause, value: fresh, old },
-      );
-    }
-    let next = u;
-    const leasesEnd = earliestLeaseEnd(u, tx.policy);
-    if (u.presence !== presence || u.settledAt !== now || u.leasesEnd !== leasesEnd) {
-      const draft = copyUser(u);
-      draft.presence = presence!;
-      draft.settledAt = now;
-      draft.leasesEnd = leasesEnd;
-      next = draft;
-    }
-    const beforeAgent = before?.agent ?? {};
-    for (const queueId in next.agent) {
-      const a = next.agent[queueId]!;
-      const b = beforeAgent[queueId];
-      if (a === b) continue;
-      if (b === undefined && a.state === 'logged_out') continue;
-      if (b !== undefined && sameAgentRecord(a, b)) continue;
-      tx.events.push(
-        b === undefined
-          ? { type: 'agent.changed', subject: id, queueId, at: now, cause: tx.cause, value: a }
-          : { type: 'agent.changed', subject: id, queueId, at: now, cause: tx.cause, value: a, old: b },
-      );
-      const key = `wrapup:${id}:${queueId}`;
-      if (a.state === 'wrap_up' && a.wrapUpUntil !== undefined) {
-        tx.timers.push({ key, at: a.wrapUpUntil, command: { type: 'timer.wrapUp', userId: id, queueId } });
-      } else if (b?.state === 'wrap_up') {
-        tx.timers.push({ key, cancel: true });
-      }
-    }
-    for (const queueId in beforeAgent) {
-      if (next.agent[queueId] === undefined && beforeAgent[queueId]!.state !== 'logged_out') {
-        tx.events.push({ type: 'agent.changed', subject: id, queueId, at: now, cause: tx.cause, value: { ...LOGGED_OUT, since: now }, old: beforeAgent[queueId]! });
-      }
-    }
-    // S9.3: the next lease to run out. Always stated: the engine ignores a timer it already has.
-    const wake = nextWakeAt(next, tx.policy, now);
-    tx.timers.push(wake === undefined ? { wake: id, cancel: true } : { wake: id, at: wake });
-    users.push(next);
-  }
+  tx.users.forEach((u, id) => users.push(settleUser(tx, id, u)));
   const queues: QueueState[] = [];
-  for (const [id, q] of tx.queues) {
+  if (tx.queues.size > 0) for (const [id, q] of tx.queues) {
     const before = tx.base.queues.get(id);
     const value = queueSnapshot(q);
     if (before === undefined) tx.events.push({ type: 'queue.changed', subject: id, at: now, cause: tx.cause, value });
@@ -759,14 +767,14 @@ function leaseOnly(state: TenantState, cmd: Extract<Command, { type: 'session.he
   const user = state.users.get(cmd.userId);
   if (user === undefined || !stillSettled(user, state.policy, now)) return undefined;
   if (cmd.type === 'session.heartbeat') {
-    const s = user.sessions.find((x) => x.id === cmd.sessionId);
+    const s = withId(user.sessions, cmd.sessionId);
     if (s === undefined) return undefined;
     // Activity ends idleness: only a user not idle yet takes the fast path with an active one.
     if (cmd.active && !(lastActiveAt(user)! + state.policy.idleAfterSec * 1000 > now)) return undefined;
     const lease: LeaseUpdate = { userId: user.id, session: s.id, lastSeenAt: now, lastActiveAt: cmd.active ? now : s.lastActiveAt };
     return { ok: true, patch: { leases: [lease] }, events: NOTHING, timers: NOTHING, directives: NOTHING, volatile: true };
   }
-  const r = user.registrations.find((x) => x.id === cmd.id);
+  const r = withId(user.registrations, cmd.id);
   // A refresh to a shorter expiry moves the wake timer earlier: the full path does that.
   if (r === undefined || r.kind !== cmd.kind || !(cmd.expiresAt >= r.expiresAt)) return undefined;
   const lease: LeaseUpdate = { userId: user.id, registration: r.id, expiresAt: cmd.expiresAt };

@@ -34,6 +34,12 @@ export function liveSessionCount(user: UserState, policy: TenantPolicy, now: Ins
   return n;
 }
 
+/** The registration, session or leg with this id. A plain loop: heartbeats and refreshes run it. */
+export function withId<T extends { readonly id: string }>(items: readonly T[], id: string): T | undefined {
+  for (let i = 0; i < items.length; i++) if (items[i]!.id === id) return items[i];
+  return undefined;
+}
+
 /** S1.3: a manual status with `until` is gone at exactly `until`, not a millisecond before. */
 export function manualInForce(user: UserState, now: Instant): ManualStatus | undefined {
   const m = user.manual;

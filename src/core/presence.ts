@@ -64,8 +64,15 @@ export function presenceFacts(user: UserState, policy: TenantPolicy, now: Instan
 }
 
 export function effectiveStatus(facts: PresenceFacts): { readonly status: EffectiveStatusId; readonly rule: PresenceRule } {
-  for (const row of PRESENCE_RULES) {
-    if (row.when(facts)) return { status: row.then(facts), rule: row };
+  const row = matchingRow(facts);
+  return { status: row.then(facts), rule: row };
+}
+
+/** The first S2.3 row that matches. */
+function matchingRow(facts: PresenceFacts): PresenceRule {
+  for (let i = 0; i < PRESENCE_RULES.length; i++) {
+    const row = PRESENCE_RULES[i]!;
+    if (row.when(facts)) return row;
   }
   // The last row always matches.
   throw new Error('unreachable: S2.3 has a catch-all row');
@@ -82,21 +89,34 @@ export function presenceRecord(
   previous?: PresenceRecord,
 ): PresenceRecord {
   const facts = presenceFacts(user, policy, now);
-  const { status, rule } = effectiveStatus(facts);
+  const rule = matchingRow(facts);
+  const status = rule.then(facts);
   const info = STATUS_CATALOG[status];
   const manual = facts.manual;
   const label = status === 'custom' && manual?.text ? manual.text : info.label;
   const since = previous !== undefined && previous.status === status ? previous.since : now;
+  const onCall = facts.onCall;
+  const ringing = isRinging(user, policy, now);
+  const lostRegistration = hasLostRegistration(user, facts.devices);
+  const forwardTo = manual?.forwardTo !== undefined && status === 'forwarding' ? manual.forwardTo : undefined;
+  const d = facts.devices;
+  // Records are immutable, so a part equal to the previous record's is shared rather than
+  // rebuilt: most changes leave the devices (and often the indicators) as they were.
+  const pi = previous?.indicators;
+  const pd = previous?.devices;
   // Built field by field (absent values as undefined, which JSON leaves out) so that every
   // record has one shape.
-  const indicators = {
-    onCall: facts.onCall,
-    ringing: isRinging(user, policy, now),
-    lostRegistration: hasLostRegistration(user, facts.devices),
-    missedCalls: user.missedCalls,
-    voicemail: user.voicemail,
-    forwardTo: manual?.forwardTo !== undefined && status === 'forwarding' ? manual.forwardTo : undefined,
-  };
+  const indicators =
+    pi !== undefined &&
+    pi.onCall === onCall &&
+    pi.ringing === ringing &&
+    pi.lostRegistration === lostRegistration &&
+    pi.missedCalls === user.missedCalls &&
+    pi.voicemail === user.voicemail &&
+    pi.forwardTo === forwardTo
+      ? pi
+      : { onCall, ringing, lostRegistration, missedCalls: user.missedCalls, voicemail: user.voicemail, forwardTo };
+  const devices = pd !== undefined && pd.app === d.app && pd.terminal === d.terminal && pd.pbx === d.pbx ? pd : { app: d.app, terminal: d.terminal, pbx: d.pbx };
   return {
     userId: user.id,
     extension: user.extension,
@@ -110,8 +130,8 @@ export function presenceRecord(
     since,
     manual,
     indicators,
-    devices: { app: facts.devices.app, terminal: facts.devices.terminal, pbx: facts.devices.pbx },
-    sessions: facts.devices.sessions,
+    devices,
+    sessions: d.sessions,
     rule: rule.rule,
   };
 }

@@ -4,7 +4,7 @@
 import type { CallRequest } from './commands.js';
 import { refuse } from './errors.js';
 import { presenceRecord } from './presence.js';
-import { isOnCall } from './facts.js';
+import { isOnCall, manualInForce } from './facts.js';
 import type {
   AnsweringAction,
   AnsweringCondition,
@@ -485,7 +485,9 @@ export function route(state: TenantState, call: CallRequest, now: Instant): ({ r
   if (call.from !== undefined && 'userId' in call.from) {
     const caller = state.users.get(call.from.userId);
     if (caller === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: call.from.userId });
-    if (call.divertedBy === undefined && presenceRecord(caller, state.policy, now).status === 'blocked') {
+    // S2.3#1 is the table's first row: the caller shows blocked exactly when a blocked manual
+    // status is in force, so the whole record need not be built.
+    if (call.divertedBy === undefined && manualInForce(caller, now)?.status === 'blocked') {
       explanation.push({ rule: 'S3.1#caller', text: `${caller.name} (${caller.extension}) is blocked and cannot call out` });
       return { ok: true, decision: { outcome: 'reject', reason: 'caller blocked', explanation } };
     }

@@ -2,6 +2,7 @@
 // one place that does, and only the engine (the tenant's single writer) calls it.
 import { DEFAULT_POLICY, DEFAULT_USER_SETTINGS } from './defaults.js';
 import type { Patch } from './commands.js';
+import { withId } from './facts.js';
 import { presenceRecord } from './presence.js';
 import { userWith } from './user.js';
 import type { Group, GroupId, Instant, QueueId, QueueState, Role, TenantId, TenantPolicy, TenantState, UserId, UserSettings, UserState } from './types.js';
@@ -65,13 +66,13 @@ export function commit(state: TenantState, patch: Patch): TenantState {
     if ('leasesEnd' in l) {
       (user as { leasesEnd?: Instant }).leasesEnd = l.leasesEnd;
     } else if ('session' in l) {
-      const s = user.sessions.find((x) => x.id === l.session) as { lastSeenAt: Instant; lastActiveAt: Instant } | undefined;
+      const s = withId(user.sessions, l.session) as { lastSeenAt: Instant; lastActiveAt: Instant } | undefined;
       if (s) {
         s.lastSeenAt = l.lastSeenAt;
         s.lastActiveAt = l.lastActiveAt;
       }
     } else {
-      const r = user.registrations.find((x) => x.id === l.registration) as { expiresAt: Instant } | undefined;
+      const r = withId(user.registrations, l.registration) as { expiresAt: Instant } | undefined;
       if (r) r.expiresAt = l.expiresAt;
     }
   }

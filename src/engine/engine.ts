@@ -178,15 +178,15 @@ export class Engine {
         e.seq = ++t.seq;
       }
       events = stamped as readonly EngineEvent[];
-      for (const l of this.listeners) l.onApplied?.(events);
+      if (this.listeners.size > 0) for (const l of this.listeners) l.onApplied?.(events);
     }
     for (let i = 0; i < result.timers.length; i++) this.schedule(t, tenantId, result.timers[i]!);
     const changed = events.length > 0 || (result.volatile !== true && hasChanges(result.patch));
     if (changed) {
       t.pending.push({ tenant: tenantId, at: now, command, patch: result.patch, events });
-      for (const e of events) t.pendingEvents.push(e);
+      for (let i = 0; i < events.length; i++) t.pendingEvents.push(events[i]!);
     }
-    for (const d of result.directives) t.pendingDirectives.push(d);
+    for (let i = 0; i < result.directives.length; i++) t.pendingDirectives.push(result.directives[i]!);
     if (changed || result.directives.length > 0) this.scheduleFlush(t, tenantId);
     if (result.reply !== undefined) return { ok: true, events, directives: result.directives, reply: result.reply };
     return events === NO_EVENTS && result.directives.length === 0 ? QUIET : { ok: true, events, directives: result.directives };
@@ -284,19 +284,23 @@ export class Engine {
     t.pendingDirectives = [];
     t.waiters = [];
     t.failures = [];
-    let done!: () => void;
-    t.flushing = new Promise((r) => (done = r));
-    try {
-      if (batch.length > 0 && this.journal !== undefined) await this.journal.commit(batch);
-    } catch (e) {
-      // Not committed: nothing is acknowledged or published. The caller sees the failure.
-      for (const f of failures) f(e);
+    // Without a write to wait for, the flush runs to its end at once and nobody could see a
+    // `flushing` promise: it is only made when there is a commit to wait for.
+    if (batch.length > 0 && this.journal !== undefined) {
+      let done!: () => void;
+      t.flushing = new Promise((r) => (done = r));
+      try {
+        await this.journal.commit(batch);
+      } catch (e) {
+        // Not committed: nothing is acknowledged or published. The caller sees the failure.
+        for (const f of failures) f(e);
+        t.flushing = undefined;
+        done();
+        return;
+      }
       t.flushing = undefined;
       done();
-      return;
     }
-    t.flushing = undefined;
-    done();
     for (const w of waiters) w();
     if (events.length > 0) for (const l of this.listeners) l.onEvents?.(events);
     if (directives.length > 0) for (const l of this.listeners) l.onDirectives?.(tenantId, directives);
@@ -305,9 +309,10 @@ export class Engine {
   /** Resolves when everything applied so far is committed and published. */
   async settled(): Promise<void> {
     for (;;) {
-      const busy = [...this.tenants.values()].filter((t) => t.scheduled || t.flushing !== undefined || t.pending.length > 0);
+      const busy: Promise<void>[] = [];
+      for (const t of this.tenants.values()) if (t.scheduled || t.flushing !== undefined || t.pending.length > 0) busy.push(t.flushing ?? Promise.resolve());
       if (busy.length === 0) return;
-      await Promise.all(busy.map((t) => t.flushing ?? Promise.resolve()));
+      await Promise.all(busy);
       await Promise.resolve();
     }
   }
