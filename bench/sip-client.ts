@@ -57,13 +57,41 @@ const pending = new Map<string, Pending>();
 /** Subscription Call-ID → target extension (as a number). */
 const subs = new Map<string, number>();
 let measuring = false;
-let targets: number[] = [];
-let versions: number[] = [];
-let atMs: number[] = [];
+
+/**
+ * The arrivals measured, in typed arrays grown by doubling: the client is part of the measuring
+ * apparatus, and its own garbage collection (a JS array of boxed times, a Set of string keys)
+ * would add its pauses to the latencies it reports.
+ */
+class Arrivals {
+  n = 0;
+  targets = new Int32Array(1 << 16);
+  versions = new Int32Array(1 << 16);
+  atMs = new Float64Array(1 << 16);
+
+  push(target: number, version: number, at: number): void {
+    if (this.n === this.atMs.length) {
+      const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+        const b = make(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.targets = grow(this.targets, (n) => new Int32Array(n));
+      this.versions = grow(this.versions, (n) => new Int32Array(n));
+      this.atMs = grow(this.atMs, (n) => new Float64Array(n));
+    }
+    this.targets[this.n] = target;
+    this.versions[this.n] = version;
+    this.atMs[this.n++] = at;
+  }
+}
+
+let arrivals = new Arrivals();
 let notifies = 0;
 let initialNotifies = 0;
 let retransmitted = 0;
-let seen = new Set<string>();
+/** The highest dialog version seen per subscription (by Call-ID): versions rise by one per NOTIFY. */
+let lastVersion = new Map<string, number>();
 let measureCpu = process.cpuUsage();
 
 let phase: { ok: number; failed: number; retransmits: number; statuses: Record<string, number>; left: string[][]; next: number; concurrency: number; expiresSec: number; done: () => void } | undefined;
@@ -163,28 +191,30 @@ function onMessage(msg: Buffer, socketIndex: number): void {
     const at = nowMs();
     // Answer 200 with the request's Via, From, To, Call-ID and CSeq.
     let head = 'SIP/2.0 200 OK\r\n';
-    for (const line of text.slice(0, text.indexOf('\r\n\r\n')).split('\r\n')) {
-      const c = line.charCodeAt(0);
-      if ((c === 86 && line.startsWith('Via:')) || (c === 70 && line.startsWith('From:')) || (c === 84 && line.startsWith('To:')) || (c === 67 && (line.startsWith('Call-ID:') || line.startsWith('CSeq:')))) head += `${line}\r\n`;
+    const end = text.indexOf('\r\n\r\n');
+    for (let from = 0; from < end; ) {
+      let to = text.indexOf('\r\n', from);
+      if (to < 0 || to > end) to = end;
+      const c = text.charCodeAt(from);
+      if ((c === 86 && text.startsWith('Via:', from)) || (c === 70 && text.startsWith('From:', from)) || (c === 84 && text.startsWith('To:', from)) || (c === 67 && (text.startsWith('Call-ID:', from) || text.startsWith('CSeq:', from)))) head += `${text.slice(from, to)}\r\n`;
+      from = to + 2;
     }
     sockets[socketIndex]!.send(Buffer.from(`${head}Content-Length: 0\r\n\r\n`, 'latin1'), port, '127.0.0.1');
     notifies++;
     const callId = CALL_ID.exec(text)?.[1];
     const target = callId === undefined ? undefined : (subs.get(callId) ?? pending.get(callId)?.target);
-    const version = /version="([0-9]+)"/.exec(text)?.[1];
-    if (version === '0') initialNotifies++;
+    const versionText = /version="([0-9]+)"/.exec(text)?.[1];
+    if (versionText === '0') initialNotifies++;
+    if (!measuring || callId === undefined || versionText === undefined) return;
     // A retransmitted NOTIFY (our 200 was late or lost) counts once, at its first arrival.
-    const key = `${callId}:${version}`;
-    if (measuring && seen.has(key)) {
+    const version = Number(versionText);
+    const last = lastVersion.get(callId);
+    if (last !== undefined && version <= last) {
       retransmitted++;
       return;
     }
-    if (measuring) seen.add(key);
-    if (measuring && target !== undefined && version !== undefined) {
-      targets.push(Number(target));
-      versions.push(Number(version));
-      atMs.push(at);
-    }
+    lastVersion.set(callId, version);
+    if (target !== undefined) arrivals.push(Number(target), version, at);
   }
 }
 
@@ -247,12 +277,10 @@ process.on('message', (m: ToClient) => {
     case 'measure':
       measuring = m.on;
       if (m.on) {
-        targets = [];
-        versions = [];
-        atMs = [];
+        arrivals = new Arrivals();
         notifies = 0;
         retransmitted = 0;
-        seen = new Set();
+        lastVersion = new Map();
         measureCpu = process.cpuUsage();
       }
       reply({ type: 'measuring', on: m.on });
@@ -260,7 +288,8 @@ process.on('message', (m: ToClient) => {
     case 'arrivals':
       {
         const c = process.cpuUsage(measureCpu);
-        reply({ type: 'arrivals', targets, versions, atMs, notifies, retransmitted, cpuMs: (c.user + c.system) / 1000 });
+        const n = arrivals.n;
+        reply({ type: 'arrivals', targets: Array.from(arrivals.targets.subarray(0, n)), versions: Array.from(arrivals.versions.subarray(0, n)), atMs: Array.from(arrivals.atMs.subarray(0, n)), notifies, retransmitted, cpuMs: (c.user + c.system) / 1000 });
       }
       return;
     case 'close':

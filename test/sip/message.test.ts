@@ -170,6 +170,22 @@ describe('S7.1 SIP message parsing (RFC 3261 §7, RFC 4475)', () => {
     const res = (parseMessage(serializeResponse(423, 'Interval Too Brief', [['Min-Expires', '60']])) as { message: SipResponse }).message;
     expect([res.status, res.reason, header(res, 'min-expires')]).toEqual([423, 'Interval Too Brief', '60']);
   });
+
+  test('S7.1 the serializer writes any text byte for byte as UTF-8, however long, and messages never share bytes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.stringMatching(/^[A-Za-z-]{1,20}$/), fc.string({ maxLength: 300 })), { maxLength: 20 }), fc.string({ maxLength: 2000 }), (headers, body) => {
+        const clean = headers.map(([n, v]): [string, string] => [n, v.replace(/[\r\n]/g, ' ')]).filter(([n]) => n.toLowerCase() !== 'content-length');
+        const expected = `X sip:a SIP/2.0\r\n${clean.map(([n, v]) => `${n}: ${v}\r\n`).join('')}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+        const first = serializeRequest('X', 'sip:a', clean, body);
+        const second = serializeRequest('X', 'sip:a', [['Y', 'other']], 'z');
+        expect(first.equals(Buffer.from(expected, 'utf8'))).toBe(true);
+        expect(second.toString('latin1')).toBe('X sip:a SIP/2.0\r\nY: other\r\nContent-Length: 1\r\n\r\nz');
+      }),
+      { numRuns: 300 },
+    );
+    const huge = 'é'.repeat(40_000);
+    expect(serializeRequest('X', 'sip:a', [['H', huge]], huge).toString('utf8')).toBe(`X sip:a SIP/2.0\r\nH: ${huge}\r\nContent-Length: 80000\r\n\r\n${huge}`);
+  });
 });
 
 describe('S7.1 TCP stream framing (RFC 3261 §18.3)', () => {
