@@ -111,13 +111,19 @@ export class NonceIssuer {
     return true;
   }
 
-  /** Forgets counts of nonces that can no longer be used. */
+  /**
+   * Forgets counts of nonces that can no longer be used. A nonce is counted first moments after
+   * it is issued, so the map (in insertion order) is close to issue order: the sweep stops at the
+   * first nonce still fresh, and costs what it removes rather than a pass over every count (a
+   * late first use leaves a few stale counts behind for one lifetime more, no longer).
+   */
   sweep(): void {
     const oldest = this.now() - this.ttlMs;
     for (const k of this.counts.keys()) {
       // The nonce starts with the time it was issued (base 36), up to the first dot.
       const issuedAt = parseInt(k.slice(0, k.indexOf('.')), 36);
-      if (!(issuedAt >= oldest)) this.counts.delete(k);
+      if (issuedAt >= oldest) break;
+      this.counts.delete(k);
     }
   }
 

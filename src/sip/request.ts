@@ -34,7 +34,7 @@ export function checkRequest(req: SipRequest, flow: Flow): Checked {
   const vias = headerValues(req, 'via');
   const topVia = vias[0] === undefined ? undefined : parseVia(vias[0]);
   if (topVia === undefined) return bad('Bad Request: Via');
-  for (const v of vias) if (parseVia(v) === undefined) return bad('Bad Request: Via');
+  for (let i = 1; i < vias.length; i++) if (parseVia(vias[i]!) === undefined) return bad('Bad Request: Via');
   const callId = header(req, 'call-id');
   if (callId === undefined || callId === '' || /\s/.test(callId)) return bad('Bad Request: Call-ID');
   const cseqRaw = header(req, 'cseq');

@@ -39,6 +39,23 @@ describe('S7.1 digest authentication', () => {
     expect(n.tracked).toBe(0);
   });
 
+  test('S7.1 the count sweep removes what has expired and stops at the first fresh nonce; a late first use stays one lifetime more at most', () => {
+    let now = 1_000_000;
+    const n = new NonceIssuer({ now: () => now, nonceTtlMs: 1000 });
+    const early = n.issue('acme.test');
+    now += 600;
+    const late = n.issue('acme.test');
+    expect(n.acceptCount(late, '1001', '00000001')).toBe(true);
+    expect(n.acceptCount(early, '1002', '00000001')).toBe(true);
+    now += 700; // early has expired, late has not
+    n.sweep();
+    expect(n.tracked).toBe(2);
+    expect(n.check(early, 'acme.test')).toBe('stale');
+    now += 400; // both have expired
+    n.sweep();
+    expect(n.tracked).toBe(0);
+  });
+
   test('S7.1 the response is md5(HA1:nonce:nc:cnonce:auth:md5(method:uri)) — RFC 2617 §3.5 example values', () => {
     // RFC 2617 §3.5: Mufasa / Circle Of Life, realm testrealm@host.com.
     const ha1 = md5('Mufasa:testrealm@host.com:Circle Of Life');
