@@ -14,6 +14,7 @@ import type { Command, Directive } from '../src/core/index.js';
 import { Engine, ManualClock } from '../src/engine/index.js';
 import type { Outcome } from '../src/engine/index.js';
 import { Workload } from './workload.js';
+import { stealMeter } from './steal.js';
 
 /** 2026-11-02 09:00 UTC, a Monday morning. */
 const T0 = Date.UTC(2026, 10, 2, 9, 0, 0);
@@ -48,7 +49,7 @@ export interface RunResult {
 export interface BenchReport {
   readonly bench: 'core';
   /** `loadAvg`: the 1-minute load average before and after; other work on the machine skews the rates. */
-  readonly machine: { readonly cpus: number; readonly model: string; readonly node: string; readonly loadAvg: readonly [number, number] };
+  readonly machine: { readonly cpus: number; readonly model: string; readonly node: string; readonly loadAvg: readonly [number, number]; readonly stealPct: number | null };
   readonly users: number;
   readonly tenants: number;
   readonly inputs: number;
@@ -180,6 +181,7 @@ export async function createBench(options: Pick<BenchOptions, 'tenants' | 'users
 
 export async function runCoreBench(options: BenchOptions = DEFAULTS, progress: (line: string) => void = () => {}): Promise<BenchReport> {
   const loadBefore = round(loadavg()[0]!, 2);
+  const steal = stealMeter();
   const t0 = performance.now();
   const bench = await createBench(options);
   const setupSec = round((performance.now() - t0) / 1000, 1);
@@ -199,7 +201,7 @@ export async function runCoreBench(options: BenchOptions = DEFAULTS, progress: (
   const cpu = cpus();
   return {
     bench: 'core',
-    machine: { cpus: cpu.length, model: cpu[0]?.model ?? 'unknown', node: process.version, loadAvg: [loadBefore, round(loadavg()[0]!, 2)] },
+    machine: { cpus: cpu.length, model: cpu[0]?.model ?? 'unknown', node: process.version, loadAvg: [loadBefore, round(loadavg()[0]!, 2)], stealPct: steal() },
     users: bench.workload.userCount,
     tenants: options.tenants,
     inputs: options.inputs,

@@ -27,6 +27,7 @@ import type { Actor, Command } from '../src/core/index.js';
 import { sha256 } from '../src/http/accounts.js';
 import type { ClientStats, FromClient, ToClient, WatcherSpec } from './feed-client.js';
 import { IpcClient } from './ipc-client.js';
+import { stealMeter } from './steal.js';
 
 export interface FeedBenchOptions {
   readonly tenants: number;
@@ -101,6 +102,7 @@ async function settleMemory(): Promise<number> {
 
 export async function runFeedBench(options: FeedBenchOptions, progress: (line: string) => void = () => {}): Promise<object> {
   const loadBefore = round(loadavg()[0]!, 2);
+  const steal = stealMeter();
   const dataDir = mkdtempSync(join(tmpdir(), 'swb-feed-bench-'));
   const feed = { ...(options.flushMs !== undefined ? { flushMs: options.flushMs } : {}), ...(options.sliceWrites !== undefined ? { sliceWrites: options.sliceWrites } : {}) };
   const server = await startServer({ ...DEFAULT_CONFIG, httpPort: 0, sipPort: 0, host: '127.0.0.1', dataDir, demo: false, logLevel: 'silent', systemToken: '' }, { logger: pino({ level: 'silent' }), feed });
@@ -163,6 +165,7 @@ export async function runFeedBench(options: FeedBenchOptions, progress: (line: s
     report.met = met;
     report.meetsTargets = Object.values(met).every(Boolean);
     report.commits = { count: commits.count, totalMs: round(commits.ms), note: 'SQLite journal: one transaction per tenant per engine flush' };
+    report.stealPct = steal();
     return report;
   } finally {
     client.end();

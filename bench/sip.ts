@@ -27,6 +27,7 @@ import { DEFAULT_POLICY } from '../src/core/index.js';
 import type { Actor } from '../src/core/index.js';
 import type { FromClient, PhaseStats, ToClient } from './sip-client.js';
 import { IpcClient } from './ipc-client.js';
+import { stealMeter } from './steal.js';
 
 export interface SipBenchOptions {
   readonly users: number;
@@ -116,6 +117,8 @@ export interface SipRun {
     readonly heapPerSubscriptionWithTransactionsKB: number;
   };
   readonly sip: ReturnType<Server['sip']['stats']>;
+  /** CPU time stolen by the hypervisor during the run, in % (null where unknown). */
+  readonly stealPct: number | null;
 }
 
 async function createUsers(server: Server, options: SipBenchOptions): Promise<string[]> {
@@ -148,6 +151,7 @@ function pairs(exts: readonly string[], n: number): [string, string][] {
 }
 
 export async function runOnce(options: SipBenchOptions, progress: (line: string) => void = () => {}): Promise<SipRun> {
+  const steal = stealMeter();
   const dataDir = mkdtempSync(join(tmpdir(), 'swb-sip-bench-'));
   const server = await startServer({ ...DEFAULT_CONFIG, httpPort: 0, sipPort: 0, host: '127.0.0.1', dataDir, demo: false, logLevel: 'silent', systemToken: '' }, { logger: pino({ level: 'silent' }) });
   // Time the journal's commits (they run on the event loop, before any NOTIFY of their change).
@@ -298,6 +302,7 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
         rssSteadyMB: round(rssSteady / 1048576),
       },
       sip: server.sip.stats(),
+      stealPct: steal(),
     };
   } finally {
     await client.ask({ type: 'close' }, 'closed', 5000).catch(() => undefined);
@@ -338,6 +343,7 @@ const FLAGS: Readonly<Record<string, keyof SipBenchOptions>> = {
 
 export async function runSipBench(options: SipBenchOptions = DEFAULTS, progress: (line: string) => void = () => {}): Promise<object> {
   const loadBefore = round(loadavg()[0]!, 2);
+  const steal = stealMeter();
   const runs: SipRun[] = [];
   for (let i = 0; i < options.runs; i++) {
     progress(`run ${i + 1} of ${options.runs}`);
@@ -363,7 +369,7 @@ export async function runSipBench(options: SipBenchOptions = DEFAULTS, progress:
   };
   return {
     bench: 'sip',
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, loadAvgBefore: loadBefore, loadAvgAfter: round(loadavg()[0]!, 2) },
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, loadAvgBefore: loadBefore, loadAvgAfter: round(loadavg()[0]!, 2), stealPct: steal() },
     options,
     target: TARGET,
     median: m,
