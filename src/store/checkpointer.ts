@@ -34,27 +34,45 @@ parentPort.on('message', (m) => {
     clearInterval(timer);
     checkpoint();
     db.close();
+    // The store waits for this before closing its own connection (see stop()).
+    Atomics.store(workerData.stopped, 0, 1);
+    Atomics.notify(workerData.stopped, 0);
     parentPort.close();
   }
 });
 `;
 
+/** How long close() waits for the worker's last checkpoint before going on without it. */
+const STOP_WAIT_MS = 5000;
+
 export class Checkpointer {
   private readonly worker: Worker;
+  /** Set to 1 by the worker once its connection is closed. */
+  private readonly stopped = new Int32Array(new SharedArrayBuffer(4));
+  private exited = false;
 
   constructor(file: string, onError: (message: string) => void, intervalMs = CHECKPOINT_INTERVAL_MS) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, intervalMs } });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, intervalMs, stopped: this.stopped } });
     this.worker.on('message', (m: { error?: string }) => {
       if (m.error !== undefined) onError(m.error);
     });
     this.worker.on('error', (err) => onError(err.message));
+    this.worker.on('exit', () => {
+      this.exited = true;
+    });
     // A store that is never closed (a test, a crash) must not keep the process alive.
     this.worker.unref();
   }
 
-  /** Asks for a last checkpoint and lets the worker end; the WAL is safe either way. */
+  /**
+   * Runs a last checkpoint and closes the worker's connection, waiting for it (a few ms), so the
+   * store's own connection closes last and SQLite folds the WAL back and removes it: once the
+   * store is closed, nothing writes in its directory any more. The WAL is safe either way.
+   */
   stop(): void {
+    if (this.exited) return;
     this.worker.postMessage('stop');
+    Atomics.wait(this.stopped, 0, 0, STOP_WAIT_MS);
   }
 }

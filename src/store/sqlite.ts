@@ -422,8 +422,8 @@ export class SqliteStore implements Store {
   }
 
   close(): void {
-    this.db.close();
     this.checkpointer?.stop();
+    this.db.close();
   }
 }
 

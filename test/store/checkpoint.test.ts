@@ -1,7 +1,7 @@
 // S8.2 with S6.4's budget: commits never run a WAL checkpoint themselves (it would stall every
 // NOTIFY and feed frame behind them); a worker thread copies the WAL into the database file.
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -34,5 +34,8 @@ describe('S8.2 WAL checkpoints', () => {
     expect(reader.prepare('SELECT COUNT(*) AS n FROM users').get()).toEqual({ n: 100 });
     reader.close();
     store.close();
+    // The worker's connection closed first, so the store's closed last and folded the WAL away:
+    // nothing of the store is left writing in its directory.
+    expect(readdirSync(dir)).toEqual(['switchboard.db']);
   });
 });
