@@ -20,12 +20,16 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 1000');
 db.pragma('wal_autocheckpoint = 0');
+let lastError = '';
 const checkpoint = () => {
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
+    lastError = '';
   } catch (err) {
-    // SQLITE_BUSY and friends: the next round tries again; anything else is reported once per round.
-    parentPort.postMessage({ error: String(err && err.message || err) });
+    // The next round tries again; a failure is reported when it starts, not every round.
+    const message = String((err && err.message) || err);
+    if (message !== lastError) parentPort.postMessage({ error: message });
+    lastError = message;
   }
 };
 const timer = setInterval(checkpoint, workerData.intervalMs);

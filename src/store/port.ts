@@ -97,8 +97,10 @@ export interface SipStateRow {
 }
 
 export interface Store {
-  /** Commits a batch of applied commands in one transaction (commit before acknowledge). */
-  /** Commits a journal batch in one transaction; says how many webhook outbox rows it added. */
+  /**
+   * Commits a batch of applied commands in one transaction (commit before acknowledge); says how
+   * many webhook outbox rows it added.
+   */
   commit(batch: readonly JournalBatchEntry[]): CommitResult;
   createTenant(row: TenantRow, createdAt: number): void;
   tenants(): readonly TenantRow[];
