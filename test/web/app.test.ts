@@ -91,28 +91,29 @@ describe('the web app', () => {
 
     // Clearing it shows on the other board too, and the filter by status follows live.
     await dan.getByLabel('Status', { exact: true }).selectOption('dnd');
-    expect(await dan.locator('li.card').count()).toBe(1);
+    await expect.poll(() => dan.locator('li.card').count(), { timeout: 5000 }).toBe(1);
     await carol.getByRole('button', { name: 'Clear status' }).click();
     await dan.getByText('Nobody matches').waitFor({ timeout: 1000 });
   }, 40_000);
 
   test('S2.1 the board searches by name or extension and filters by group and colour', async () => {
     const page = await pageFor('1006');
-    await page.getByPlaceholder('Search name or extension').fill('10');
-    expect(await page.locator('li.card').count()).toBe(10);
-    await page.getByPlaceholder('Search name or extension').fill('carol');
-    await expect(page.locator('li.card').allTextContents()).resolves.toEqual([expect.stringContaining('1003')]);
-    await page.getByPlaceholder('Search name or extension').fill('1007');
-    await expect(page.locator('li.card').allTextContents()).resolves.toEqual([expect.stringContaining('Grace Gill')]);
-    await page.getByPlaceholder('Search name or extension').fill('');
+    // The board renders after its data and after each filter change: every check waits for it.
+    const shown = (how: (els: Element[]) => unknown) => expect.poll(() => page.locator('li.card').evaluateAll(how), { timeout: 5000 });
+    const search = page.getByPlaceholder('Search name or extension');
+    await search.fill('10');
+    await shown((els) => els.length).toBe(10);
+    await search.fill('carol');
+    await shown((els) => els.map((e) => e.textContent ?? '')).toEqual([expect.stringContaining('1003')]);
+    await search.fill('1007');
+    await shown((els) => els.map((e) => e.textContent ?? '')).toEqual([expect.stringContaining('Grace Gill')]);
+    await search.fill('');
     await page.getByLabel('Group', { exact: true }).selectOption({ label: 'Sales (6000)' });
-    expect(await page.locator('li.card').evaluateAll((els) => els.map((e) => e.getAttribute('data-user')).sort())).toEqual(['u1003', 'u1004', 'u1005', 'u1006']);
+    await shown((els) => els.map((e) => e.getAttribute('data-user')).sort()).toEqual(['u1003', 'u1004', 'u1005', 'u1006']);
     await page.getByLabel('Group', { exact: true }).selectOption('');
     await page.getByRole('button', { name: /Free$/ }).click();
     // Only signed-in people are free; everyone else is offline (grey).
-    const free = await page.locator('li.card').evaluateAll((els) => els.map((e) => e.className));
-    expect(free.length).toBeGreaterThan(0);
-    expect(free.every((c) => c.includes('c-green'))).toBe(true);
+    await shown((els) => els.length > 0 && els.every((e) => e.className.includes('c-green'))).toBe(true);
   }, 30_000);
 
   test('S5.1 an admin changes someone’s status from the board', async () => {
