@@ -99,21 +99,22 @@ describe('the web app', () => {
   test('S2.1 the board searches by name or extension and filters by group and colour', async () => {
     const page = await pageFor('1006');
     // The board renders after its data and after each filter change: every check waits for it.
-    const shown = (how: (els: Element[]) => unknown) => expect.poll(() => page.locator('li.card').evaluateAll(how), { timeout: 5000 });
+    const cards = page.locator('li.card');
+    const wait = { timeout: 5000 };
     const search = page.getByPlaceholder('Search name or extension');
     await search.fill('10');
-    await shown((els) => els.length).toBe(10);
+    await expect.poll(() => cards.count(), wait).toBe(10);
     await search.fill('carol');
-    await shown((els) => els.map((e) => e.textContent ?? '')).toEqual([expect.stringContaining('1003')]);
+    await expect.poll(() => cards.allTextContents(), wait).toEqual([expect.stringContaining('1003')]);
     await search.fill('1007');
-    await shown((els) => els.map((e) => e.textContent ?? '')).toEqual([expect.stringContaining('Grace Gill')]);
+    await expect.poll(() => cards.allTextContents(), wait).toEqual([expect.stringContaining('Grace Gill')]);
     await search.fill('');
     await page.getByLabel('Group', { exact: true }).selectOption({ label: 'Sales (6000)' });
-    await shown((els) => els.map((e) => e.getAttribute('data-user')).sort()).toEqual(['u1003', 'u1004', 'u1005', 'u1006']);
+    await expect.poll(() => cards.evaluateAll((els) => els.map((e) => e.getAttribute('data-user')).sort()), wait).toEqual(['u1003', 'u1004', 'u1005', 'u1006']);
     await page.getByLabel('Group', { exact: true }).selectOption('');
     await page.getByRole('button', { name: /Free$/ }).click();
     // Only signed-in people are free; everyone else is offline (grey).
-    await shown((els) => els.length > 0 && els.every((e) => e.className.includes('c-green'))).toBe(true);
+    await expect.poll(() => cards.evaluateAll((els) => els.length > 0 && els.every((e) => e.className.includes('c-green'))), wait).toBe(true);
   }, 30_000);
 
   test('S5.1 an admin changes someone’s status from the board', async () => {
