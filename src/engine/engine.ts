@@ -294,12 +294,11 @@ export class Engine {
       } catch (e) {
         // Not committed: nothing is acknowledged or published. The caller sees the failure.
         for (const f of failures) f(e);
+        return;
+      } finally {
         t.flushing = undefined;
         done();
-        return;
       }
-      t.flushing = undefined;
-      done();
     }
     for (const w of waiters) w();
     if (events.length > 0) for (const l of this.listeners) l.onEvents?.(events);

@@ -271,7 +271,8 @@ export function serializeRequest(method: string, uri: string, headers: HeaderLis
 /**
  * Messages are written straight into one scratch buffer and copied out at their exact length:
  * a NOTIFY or a response goes out without the intermediate strings (ropes, their flattened copy)
- * that concatenation would leave to the garbage collector on every message.
+ * that concatenation would leave to the garbage collector on every message. One larger than the
+ * scratch buffer is written into a buffer of its own.
  */
 const scratch = Buffer.allocUnsafeSlow(MAX_MESSAGE_BYTES);
 const COLON_SPACE = 0x203a; // ': ' little-endian, for writeUInt16LE
@@ -280,36 +281,27 @@ const CRLF = 0x0a0d;
 function serialize(startLine: string, headers: HeaderList, body: string | Buffer): Buffer {
   const bodyBytes = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
   const contentLength = String(bodyBytes);
-  // UTF-8 takes at most 3 bytes per UTF-16 unit: when even that fits, nothing can overflow.
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a buffer of this size cannot overflow.
   let bound = startLine.length * 3 + 2 + 20 + contentLength.length + 4 + bodyBytes;
   for (let i = 0; i < headers.length; i++) bound += (headers[i]![0].length + headers[i]![1].length) * 3 + 4;
-  if (bound > scratch.length) return serializeLarge(startLine, headers, body, contentLength);
-  let at = scratch.write(startLine, 0, 'utf8');
-  at = scratch.writeUInt16LE(CRLF, at);
+  const into = bound > scratch.length ? Buffer.allocUnsafe(bound) : scratch;
+  let at = into.write(startLine, 0, 'utf8');
+  at = into.writeUInt16LE(CRLF, at);
   for (let i = 0; i < headers.length; i++) {
     const [name, value] = headers[i]!;
     if (name.length === 14 && name.toLowerCase() === 'content-length') continue;
-    at += scratch.write(name, at, 'utf8');
-    at = scratch.writeUInt16LE(COLON_SPACE, at);
-    at += scratch.write(value, at, 'utf8');
-    at = scratch.writeUInt16LE(CRLF, at);
+    at += into.write(name, at, 'utf8');
+    at = into.writeUInt16LE(COLON_SPACE, at);
+    at += into.write(value, at, 'utf8');
+    at = into.writeUInt16LE(CRLF, at);
   }
-  at += scratch.write('Content-Length: ', at, 'latin1');
-  at += scratch.write(contentLength, at, 'latin1');
-  at = scratch.writeUInt32LE(0x0a0d0a0d, at);
-  if (typeof body === 'string') at += scratch.write(body, at, 'utf8');
-  else at += body.copy(scratch, at);
+  at += into.write('Content-Length: ', at, 'latin1');
+  at += into.write(contentLength, at, 'latin1');
+  at = into.writeUInt32LE(0x0a0d0a0d, at);
+  if (typeof body === 'string') at += into.write(body, at, 'utf8');
+  else at += body.copy(into, at);
+  if (into !== scratch) return into.subarray(0, at);
   const out = Buffer.allocUnsafe(at);
   scratch.copy(out, 0, 0, at);
   return out;
-}
-
-function serializeLarge(startLine: string, headers: HeaderList, body: string | Buffer, contentLength: string): Buffer {
-  let head = `${startLine}\r\n`;
-  for (const [name, value] of headers) {
-    if (name.length === 14 && name.toLowerCase() === 'content-length') continue;
-    head += `${name}: ${value}\r\n`;
-  }
-  head += `Content-Length: ${contentLength}\r\n\r\n`;
-  return Buffer.concat([Buffer.from(head, 'utf8'), typeof body === 'string' ? Buffer.from(body, 'utf8') : body]);
 }
