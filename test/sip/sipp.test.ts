@@ -52,6 +52,13 @@ describe.skipIf(!hasSipp)('S7 SIPp scenarios against the server', () => {
     }
   });
 
+  test('S7.2 uac-subscribe-presence-expect-notify-active-then-terminated (UDP and TCP): PIDF with the state in the note', async () => {
+    for (const transport of ['u1', 't1'] as const) {
+      const r = await sipp('uac-subscribe-presence-expect-notify-active-then-terminated.xml', s.sipPort, { user: '1002', password: 'pass1002', transport, keys: { target: '1007' } });
+      expect(r.code, `${transport}: ${show(r)}`).toBe(0);
+    }
+  });
+
   test('S7.3 uac-publish-etag-refresh-then-stale-expect-412: the published busy is the manual status, cause sip', async () => {
     const r = await sipp('uac-publish-etag-refresh-then-stale-expect-412.xml', s.sipPort, { user: '1008', password: 'pass1008' });
     expect(r.code, show(r)).toBe(0);
