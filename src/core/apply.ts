@@ -764,22 +764,34 @@ const NOTHING: readonly never[] = [];
  * (see `wakeDue`). Only a registration refreshed to a shorter expiry moves it earlier.
  */
 function leaseOnly(state: TenantState, cmd: Extract<Command, { type: 'session.heartbeat' | 'registration.set' }>, now: Instant): Applied | undefined {
+  if (cmd.type === 'session.heartbeat') {
+    const lease = heartbeatLease(state, cmd, now);
+    return lease && { ok: true, patch: { leases: [lease] }, events: NOTHING, timers: NOTHING, directives: NOTHING, volatile: true };
+  }
   const user = state.users.get(cmd.userId);
   if (user === undefined || !stillSettled(user, state.policy, now)) return undefined;
-  if (cmd.type === 'session.heartbeat') {
-    const s = withId(user.sessions, cmd.sessionId);
-    if (s === undefined) return undefined;
-    // Activity ends idleness: only a user not idle yet takes the fast path with an active one.
-    if (cmd.active && !(lastActiveAt(user)! + state.policy.idleAfterSec * 1000 > now)) return undefined;
-    const lease: LeaseUpdate = { userId: user.id, session: s.id, lastSeenAt: now, lastActiveAt: cmd.active ? now : s.lastActiveAt };
-    return { ok: true, patch: { leases: [lease] }, events: NOTHING, timers: NOTHING, directives: NOTHING, volatile: true };
-  }
   const r = withId(user.registrations, cmd.id);
   // A refresh to a shorter expiry moves the wake timer earlier: the full path does that.
   if (r === undefined || r.kind !== cmd.kind || !(cmd.expiresAt >= r.expiresAt)) return undefined;
   const lease: LeaseUpdate = { userId: user.id, registration: r.id, expiresAt: cmd.expiresAt };
   // A registration refresh is durable (registrations survive a restart, S7.1); a heartbeat is not.
   return { ok: true, patch: { leases: [lease], users: [user] }, events: NOTHING, timers: NOTHING, directives: NOTHING };
+}
+
+/**
+ * A heartbeat that only moves its session's lease later: the lease to commit in place, or
+ * undefined when the heartbeat needs the full path (unknown session, a lease due, idleness ending).
+ * `apply` answers such a heartbeat with exactly this lease as its patch; the engine, which sees
+ * most inputs as heartbeats, asks here first and commits the lease without building that answer.
+ */
+export function heartbeatLease(state: TenantState, cmd: Extract<Command, { type: 'session.heartbeat' }>, now: Instant): LeaseUpdate | undefined {
+  const user = state.users.get(cmd.userId);
+  if (user === undefined || !stillSettled(user, state.policy, now)) return undefined;
+  const s = withId(user.sessions, cmd.sessionId);
+  if (s === undefined) return undefined;
+  // Activity ends idleness: only a user not idle yet takes the fast path with an active one.
+  if (cmd.active && !(lastActiveAt(user)! + state.policy.idleAfterSec * 1000 > now)) return undefined;
+  return { userId: user.id, session: s.id, lastSeenAt: now, lastActiveAt: cmd.active ? now : s.lastActiveAt };
 }
 
 /**

@@ -14,7 +14,7 @@ export { route, reachability, resolveTarget, userAction, groupAction, queueCandi
 export type { Decision, Explanation, RingEntry, ActionDecision, Owner } from './routing.js';
 export { parseFeatureCode } from './fac.js';
 export type { FeatureCode } from './fac.js';
-export { apply, causeOf, wakeDue } from './apply.js';
+export { apply, causeOf, heartbeatLease, wakeDue } from './apply.js';
 export type { Applied } from './apply.js';
-export { createTenantState, commit, newUser } from './state.js';
+export { createTenantState, commit, commitLease, newUser } from './state.js';
 export { queueSnapshot } from './queue.js';

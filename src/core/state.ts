@@ -1,7 +1,7 @@
 // Building a tenant's state and committing a patch to it. `apply` never mutates; `commit` is the
 // one place that does, and only the engine (the tenant's single writer) calls it.
 import { DEFAULT_POLICY, DEFAULT_USER_SETTINGS } from './defaults.js';
-import type { Patch } from './commands.js';
+import type { LeaseUpdate, Patch } from './commands.js';
 import { withId } from './facts.js';
 import { presenceRecord } from './presence.js';
 import { userWith } from './user.js';
@@ -58,24 +58,7 @@ export function commit(state: TenantState, patch: Patch): TenantState {
     if (old && byExtension.get(old.extension) === user.id) byExtension.delete(old.extension);
     byExtension.set(user.extension, user.id);
   }
-  // Leases move in place: a heartbeat is the most frequent input and copying the user for it
-  // would make every heartbeat garbage. Only the engine, the single writer, gets here.
-  if (patch.leases !== undefined) for (const l of patch.leases) {
-    const user = users.get(l.userId);
-    if (user === undefined) continue;
-    if ('leasesEnd' in l) {
-      (user as { leasesEnd?: Instant }).leasesEnd = l.leasesEnd;
-    } else if ('session' in l) {
-      const s = withId(user.sessions, l.session) as { lastSeenAt: Instant; lastActiveAt: Instant } | undefined;
-      if (s) {
-        s.lastSeenAt = l.lastSeenAt;
-        s.lastActiveAt = l.lastActiveAt;
-      }
-    } else {
-      const r = withId(user.registrations, l.registration) as { expiresAt: Instant } | undefined;
-      if (r) r.expiresAt = l.expiresAt;
-    }
-  }
+  if (patch.leases !== undefined) for (const l of patch.leases) commitLease(state, l);
   const groups = state.groups as Map<GroupId, Group>;
   if (patch.removedGroups !== undefined) for (const id of patch.removedGroups) groups.delete(id);
   if (patch.groups !== undefined) for (const g of patch.groups) groups.set(g.id, g);
@@ -83,6 +66,27 @@ export function commit(state: TenantState, patch: Patch): TenantState {
   if (patch.removedQueues !== undefined) for (const id of patch.removedQueues) queues.delete(id);
   if (patch.queues !== undefined) for (const q of patch.queues) queues.set(q.config.id, q);
   return patch.policy === undefined ? state : { ...state, policy: patch.policy };
+}
+
+/**
+ * Moves one lease in place. A heartbeat is the most frequent input and copying the user for it
+ * would make every heartbeat garbage. Only the engine, the single writer, gets here.
+ */
+export function commitLease(state: TenantState, l: LeaseUpdate): void {
+  const user = state.users.get(l.userId);
+  if (user === undefined) return;
+  if ('leasesEnd' in l) {
+    (user as { leasesEnd?: Instant }).leasesEnd = l.leasesEnd;
+  } else if ('session' in l) {
+    const s = withId(user.sessions, l.session) as { lastSeenAt: Instant; lastActiveAt: Instant } | undefined;
+    if (s) {
+      s.lastSeenAt = l.lastSeenAt;
+      s.lastActiveAt = l.lastActiveAt;
+    }
+  } else {
+    const r = withId(user.registrations, l.registration) as { expiresAt: Instant } | undefined;
+    if (r) r.expiresAt = l.expiresAt;
+  }
 }
 
 /** A read-only map that shows `changes` over `base`, with `removed` keys hidden. */

@@ -2,7 +2,7 @@
 // events with (epoch, seq), schedules the timers the core asks for through the Clock port and
 // fires them back as commands, and acknowledges a command only after the journal has committed
 // it (group commit: every command applied in one turn of the event loop shares one commit).
-import { apply, commit, refuse, wakeDue } from '../core/index.js';
+import { apply, commit, commitLease, heartbeatLease, refuse, wakeDue } from '../core/index.js';
 import type { Applied, Command, CoreEvent, Directive, Patch, Refusal, TenantId, TenantState } from '../core/index.js';
 import type { Clock, TimerHandle } from './clock.js';
 
@@ -160,6 +160,15 @@ export class Engine {
     const t = this.tenants.get(tenantId);
     if (t === undefined) return refuse('SWB_ERR_TENANT_NOT_FOUND', { tenant: tenantId });
     const now = this.clock.now();
+    if (command.type === 'session.heartbeat') {
+      // Most inputs are heartbeats that only move a lease: committed in place, nothing to journal
+      // or publish (the same answer `apply` gives them, without building it).
+      const lease = heartbeatLease(t.state, command, now);
+      if (lease !== undefined) {
+        commitLease(t.state, lease);
+        return QUIET;
+      }
+    }
     const result = apply(t.state, command, now);
     if (!result.ok) return result;
     return this.accept(t, tenantId, command, result, now);
@@ -241,7 +250,7 @@ export class Engine {
       // Refreshes move leases later without moving the wake timer; ask whether one is due.
       const due = wakeDue(t.state, entry.command.userId, now);
       if (due !== 'due') {
-        t.state = commit(t.state, { leases: [due.lease] });
+        commitLease(t.state, due.lease);
         if (due.next === Infinity) map.delete(key);
         else {
           entry.at = due.next;
