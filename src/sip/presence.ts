@@ -19,7 +19,8 @@ import { ALLOW_EVENTS, tenantOf } from './context.js';
 import { parseDelta, parseNameAddr, parseParams, parseUri } from './headers.js';
 import { detach, header, headerValues, serializeRequest } from './message.js';
 import type { Outgoing } from './outgoing.js';
-import { applyFeatureRequest } from './features.js';
+import { applyFeatureRequest, FEATURE_KEYS } from './features.js';
+import type { FeatureKey } from './features.js';
 import type { SipStateRow } from './persistence.js';
 import type { EventPackage, StoredSubscription } from './subscription-rows.js';
 import { PACKAGES, parseSubscriptionRow, subscriptionKey, subscriptionRow } from './subscription-rows.js';
@@ -146,7 +147,7 @@ export class PresenceServer {
     if (contact === undefined || contact.star || parseUri(contact.uri) === undefined) return ctx.reply(inc, 400, 'Bad Request: Contact');
     if (inc.fromTag === undefined) return ctx.reply(inc, 400, 'Bad Request: From tag');
     if (this.byDialog.size >= this.options.maxSubscriptions) return ctx.reply(inc, 503, 'Service Unavailable', [['Retry-After', '60']]);
-    if (event === 'as-feature-event' && !(await applyFeatureRequest(ctx, inc, t.tenant, target))) return;
+    if (event === 'as-feature-event' && (await applyFeatureRequest(ctx, inc, t.tenant, target)) === undefined) return;
 
     const expiresSec = Math.min(requested, this.options.maxExpiresSec);
     const localTag = orderedTag();
@@ -209,7 +210,8 @@ export class PresenceServer {
     }
     // NOTIFYs follow the phone's latest flow (after a restart or a new TCP connection).
     sub.flow = inc.flow;
-    if (event === 'as-feature-event' && !(await applyFeatureRequest(ctx, inc, sub.tenant, sub.target))) return;
+    const pressed = event === 'as-feature-event' ? await applyFeatureRequest(ctx, inc, sub.tenant, sub.target) : null;
+    if (pressed === undefined) return;
     const expiresSec = Math.min(requested, this.options.maxExpiresSec);
     if (expiresSec > 0) sub.expiresAt = ctx.now() + expiresSec * 1000;
     // Commit before acknowledge (S8.2): the refreshed (or removed) subscription is stored first.
@@ -223,8 +225,9 @@ export class PresenceServer {
       return;
     }
     this.arm(sub);
-    // §4.2.1.2: a refresh is answered with a NOTIFY of the current state.
-    this.notify(sub, null, true);
+    // §4.2.1.2: a refresh is answered with a NOTIFY of the current state; after a key press, the
+    // document of that key (the phone may show the key as pressed until it is told otherwise).
+    this.notify(sub, null, true, false, pressed);
   }
 
   private add(sub: Subscription): void {
@@ -322,9 +325,10 @@ export class PresenceServer {
 
   /**
    * Sends a NOTIFY with the current state. `reason` set (or null with `final`) sends the
-   * terminating one; `force` sends even when the document would show nothing new.
+   * terminating one; `force` sends even when the document would show nothing new. `pressed`
+   * (as-feature-event only): the key whose document goes now, whatever else is still untold.
    */
-  private notify(sub: Subscription, reason?: string | null, force = false, final = false): void {
+  private notify(sub: Subscription, reason?: string | null, force = false, final = false, pressed: FeatureKey | null = null): void {
     const record = this.record(sub);
     const ending = final || (reason !== undefined && reason !== null);
     const entity = `sip:${sub.extension}@${sub.domain}`;
@@ -344,7 +348,7 @@ export class PresenceServer {
         // once this NOTIFY is answered); when it knows both, a refresh or the end gets DND.
         const docs = featureDocuments(featureView(record), sub.extension);
         const told = (sub.lastKey ?? '').split('|');
-        let i = docs.findIndex((d, j) => d.key !== told[j]);
+        let i = pressed === null ? docs.findIndex((d, j) => d.key !== told[j]) : FEATURE_KEYS.indexOf(pressed);
         if (i < 0 && (force || ending)) i = 0;
         if (i >= 0) {
           body = docs[i]!.body;

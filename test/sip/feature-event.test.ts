@@ -150,6 +150,24 @@ describe('S9.4 as-feature-event', () => {
     await ua.close();
   });
 
+  test('S9.4 a key press the status does not allow is set back at once, even before the phone has been told every document', async () => {
+    // Over TCP, nothing is retransmitted; the first NOTIFY stays unanswered, so the forwarding
+    // document is still untold when the phone presses DND.
+    const ua = await TestUa.open('tcp', s.sipPort);
+    ua.notifyAnswer = 0;
+    expect((await call(s.url, 'PUT', '/api/v1/users/1009/status', { token: admin, body: { status: 'blocked' } })).status).toBe(200);
+    const d = await subscribe(ua, '1009');
+    expect(d.res.status).toBe(200);
+    expect((await ua.nextNotify()).body.toString()).toContain('<doNotDisturbOn>false</doNotDisturbOn>');
+    expect((await inDialog(ua, d, setDnd('1009', true))).status).toBe(200);
+    const after = await ua.nextNotify();
+    expect(header(after, 'cseq')).toBe('2 NOTIFY');
+    expect(after.body.toString()).toContain('<DoNotDisturbEvent');
+    expect(after.body.toString()).toContain('<doNotDisturbOn>false</doNotDisturbOn>');
+    expect((await presenceOf('1009')).manual?.status).toBe('blocked');
+    await ua.close();
+  });
+
   test('S9.4 S4.5 FAC *78 and a published DND reach the DND key too', async () => {
     const ua = await TestUa.open('udp', s.sipPort);
     await subscribe(ua, '1008');
