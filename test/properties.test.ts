@@ -5,6 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { WakeQueue } from '../src/engine/wakes.js';
 import {
   AUTOMATIC_STATUSES,
   ERRORS,
@@ -1284,6 +1285,55 @@ describe('S1.3 a manual status with until', () => {
         expect(clearedAt(h.drain())).toEqual([['presence.changed', U, until, 'system', status, undefined]]);
       }),
       RUNS,
+    );
+  });
+});
+
+describe('S9.3 the wake queue', () => {
+  test('S9.3 wakes come out in the order of the instant they are looked at, ties in the order they were armed, whatever was set, moved and deleted before', () => {
+    type Op = { op: 'set'; user: number; at: number } | { op: 'delete'; user: number } | { op: 'rearmFirst'; at: number };
+    const op = fc.oneof(
+      fc.record({ op: fc.constant('set' as const), user: fc.nat(40), at: fc.nat(1000) }),
+      fc.record({ op: fc.constant('delete' as const), user: fc.nat(40) }),
+      fc.record({ op: fc.constant('rearmFirst' as const), at: fc.nat(50) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 50, maxLength: 200 }), (ops: Op[]) => {
+        const q = new WakeQueue();
+        // The model: each user's wake with the instant it is looked at and the order it was armed in.
+        const model = new Map<string, { at: number; armedAt: number; order: number }>();
+        let order = 0;
+        const first = () => [...model].sort((a, b) => a[1].armedAt - b[1].armedAt || a[1].order - b[1].order)[0];
+        for (const o of ops) {
+          if (o.op === 'set') {
+            const id = `u${o.user}`;
+            q.set(id, o.at);
+            const m = model.get(id);
+            if (m === undefined) model.set(id, { at: o.at, armedAt: o.at, order: ++order });
+            else if (o.at >= m.armedAt) m.at = o.at;
+            else model.set(id, { at: o.at, armedAt: o.at, order: ++order });
+          } else if (o.op === 'delete') {
+            q.delete(`u${o.user}`);
+            model.delete(`u${o.user}`);
+          } else {
+            const w = q.peek();
+            const f = first();
+            expect(w?.userId).toBe(f?.[0]);
+            if (w !== undefined && f !== undefined) {
+              q.rearm(w, o.at);
+              model.set(f[0], { at: o.at, armedAt: o.at, order: ++order });
+            }
+          }
+          expect(q.size).toBe(model.size);
+        }
+        const out: string[] = [];
+        for (let w = q.peek(); w !== undefined; w = q.peek()) {
+          expect(w.at).toBe(model.get(w.userId)!.at);
+          out.push(w.userId);
+          q.delete(w.userId);
+        }
+        expect(out).toEqual([...model].sort((a, b) => a[1].armedAt - b[1].armedAt || a[1].order - b[1].order).map(([id]) => id));
+      }),
     );
   });
 });

@@ -5,6 +5,7 @@
 import { apply, commit, commitLease, heartbeatLease, refuse, wakeDue } from '../core/index.js';
 import type { Applied, Command, CoreEvent, Directive, Patch, Refusal, TenantId, TenantState } from '../core/index.js';
 import type { Clock, TimerHandle } from './clock.js';
+import { WakeQueue } from './wakes.js';
 
 export type EngineEvent = CoreEvent & { readonly tenant: TenantId; readonly epoch: string; readonly seq: number };
 
@@ -53,8 +54,15 @@ interface Tenant {
   epoch: string;
   seq: number;
   timers: Map<string, TimerEntry>;
-  /** Each user's wake timer (S9.3), by user. */
-  wakes: Map<string, TimerEntry>;
+  /** Each user's wake timer (S9.3), behind one clock timer for the earliest of them. */
+  wakes: WakeQueue;
+  wakeTimer: TimerHandle | undefined;
+  /** When `wakeTimer` calls back (Infinity when it is not armed). */
+  wakeTimerAt: number;
+  /** The clock's callback for `wakeTimer`, made once per tenant. */
+  onWake: () => void;
+  /** Set while the due wakes are looked at: the clock timer is armed once, after them. */
+  waking: boolean;
   /** Applied, not yet committed. */
   pending: JournalEntry[];
   pendingEvents: EngineEvent[];
@@ -95,7 +103,11 @@ export class Engine {
       epoch: position.epoch,
       seq: position.seq,
       timers: new Map(),
-      wakes: new Map(),
+      wakes: new WakeQueue(),
+      wakeTimer: undefined,
+      wakeTimerAt: Infinity,
+      onWake: () => {},
+      waking: false,
       pending: [],
       pendingEvents: [],
       pendingDirectives: [],
@@ -104,6 +116,7 @@ export class Engine {
       flushing: undefined,
       scheduled: false,
     };
+    tenant.onWake = () => this.wake(tenant, state.id);
     this.tenants.set(state.id, tenant);
     // Leases and timers of restored state: wake every user once so each schedules its own.
     for (const userId of state.users.keys()) this.submit(state.id, { type: 'timer.wake', userId });
@@ -202,15 +215,22 @@ export class Engine {
   }
 
   /**
-   * Sets, moves or cancels a keyed timer (a user's wake timer is keyed by the user). A timer
-   * moved later is not re-armed on the clock: it fires at its old time, sees its new time and
-   * re-arms itself (a refresh moves a lease many times an hour; re-arming each time would fill
-   * the clock with cancelled timers).
+   * Sets, moves or cancels a keyed timer, or a user's wake timer. A timer moved later is not
+   * re-armed on the clock: it fires at its old time, sees its new time and re-arms itself (a
+   * refresh moves a lease many times an hour; re-arming each time would fill the clock with
+   * cancelled timers).
    */
   private schedule(t: Tenant, tenantId: TenantId, timer: Applied['timers'][number]): void {
-    const wake = 'wake' in timer;
-    const map: Map<string, TimerEntry> = wake ? t.wakes : t.timers;
-    const key = wake ? timer.wake : timer.key;
+    if ('wake' in timer) {
+      if ('cancel' in timer) t.wakes.delete(timer.wake);
+      else {
+        t.wakes.set(timer.wake, timer.at);
+        this.armWakes(t);
+      }
+      return;
+    }
+    const map = t.timers;
+    const key = timer.key;
     const existing = map.get(key);
     if ('cancel' in timer) {
       if (existing) {
@@ -220,16 +240,15 @@ export class Engine {
       return;
     }
     if (existing) {
-      if (!wake) existing.command = timer.command;
+      existing.command = timer.command;
       if (timer.at >= existing.armedAt) {
         existing.at = timer.at;
         return;
       }
       this.clock.clearTimer(existing.handle);
     }
-    const command: Command = wake ? { type: 'timer.wake', userId: timer.wake } : timer.command;
-    const entry: TimerEntry = { at: timer.at, armedAt: timer.at, command, handle: undefined, fire: () => {} };
-    entry.fire = () => this.fire(t, tenantId, map, key, entry);
+    const entry: TimerEntry = { at: timer.at, armedAt: timer.at, command: timer.command, handle: undefined, fire: () => {} };
+    entry.fire = () => this.fire(t, tenantId, key, entry);
     map.set(key, entry);
     this.arm(entry);
   }
@@ -239,29 +258,57 @@ export class Engine {
     entry.handle = this.clock.setTimer(entry.at, entry.fire);
   }
 
-  private fire(t: Tenant, tenantId: TenantId, map: Map<string, TimerEntry>, key: string, entry: TimerEntry): void {
-    if (map.get(key) !== entry) return; // cancelled or replaced
-    const now = this.clock.now();
-    if (entry.at > now) {
+  private fire(t: Tenant, tenantId: TenantId, key: string, entry: TimerEntry): void {
+    if (t.timers.get(key) !== entry) return; // cancelled or replaced
+    if (entry.at > this.clock.now()) {
       this.arm(entry); // moved later since it was armed
       return;
     }
-    if (entry.command.type === 'timer.wake') {
-      // Refreshes move leases later without moving the wake timer; ask whether one is due.
-      const due = wakeDue(t.state, entry.command.userId, now);
-      if (due !== 'due') {
-        commitLease(t.state, due.lease);
-        if (due.next === Infinity) map.delete(key);
-        else {
-          entry.at = due.next;
-          this.arm(entry);
-        }
-        return;
-      }
-    }
-    map.delete(key);
+    t.timers.delete(key);
     if (this.tenants.get(tenantId) !== t) return;
     this.submit(tenantId, entry.command);
+  }
+
+  /** Arms the tenant's clock timer for its earliest wake, unless one is armed early enough. */
+  private armWakes(t: Tenant): void {
+    if (t.waking) return;
+    const first = t.wakes.peek();
+    if (first === undefined || t.wakeTimerAt <= first.armedAt) return;
+    if (t.wakeTimer !== undefined) this.clock.clearTimer(t.wakeTimer);
+    t.wakeTimerAt = first.armedAt;
+    t.wakeTimer = this.clock.setTimer(first.armedAt, t.onWake);
+  }
+
+  /** The tenant's wake timer: looks at every wake due by now, then arms for the next. */
+  private wake(t: Tenant, tenantId: TenantId): void {
+    t.wakeTimer = undefined;
+    t.wakeTimerAt = Infinity;
+    if (this.tenants.get(tenantId) !== t) return;
+    t.waking = true;
+    try {
+      for (;;) {
+        const w = t.wakes.peek();
+        const now = this.clock.now();
+        if (w === undefined || w.armedAt > now) break;
+        if (w.at > now) {
+          t.wakes.rearm(w, w.at); // moved later since it was armed
+          continue;
+        }
+        // Refreshes move leases later without moving the wake; ask whether one is due.
+        const due = wakeDue(t.state, w.userId, now);
+        if (due !== 'due') {
+          commitLease(t.state, due.lease);
+          if (due.next === Infinity) t.wakes.delete(w.userId);
+          else t.wakes.rearm(w, due.next);
+          continue;
+        }
+        t.wakes.delete(w.userId);
+        this.submit(tenantId, { type: 'timer.wake', userId: w.userId });
+      }
+    } finally {
+      t.waking = false;
+    }
+    this.armWakes(t);
   }
 
   /** Timers waiting for this tenant (for tests and the operator view). */
@@ -329,7 +376,9 @@ export class Engine {
   stop(): void {
     for (const t of this.tenants.values()) {
       for (const { handle } of t.timers.values()) this.clock.clearTimer(handle);
-      for (const { handle } of t.wakes.values()) this.clock.clearTimer(handle);
+      if (t.wakeTimer !== undefined) this.clock.clearTimer(t.wakeTimer);
+      t.wakeTimer = undefined;
+      t.wakeTimerAt = Infinity;
       t.timers.clear();
       t.wakes.clear();
     }
