@@ -1303,7 +1303,7 @@ describe('S9.3 the wake queue', () => {
         // The model: each user's wake with the instant it is looked at and the order it was armed in.
         const model = new Map<string, { at: number; armedAt: number; order: number }>();
         let order = 0;
-        const first = () => [...model].sort((a, b) => a[1].armedAt - b[1].armedAt || a[1].order - b[1].order)[0];
+        const ordered = () => [...model].sort((a, b) => a[1].armedAt - b[1].armedAt || a[1].order - b[1].order);
         for (const o of ops) {
           if (o.op === 'set') {
             const id = `u${o.user}`;
@@ -1317,7 +1317,7 @@ describe('S9.3 the wake queue', () => {
             model.delete(`u${o.user}`);
           } else {
             const w = q.peek();
-            const f = first();
+            const f = ordered()[0];
             expect(w?.userId).toBe(f?.[0]);
             if (w !== undefined && f !== undefined) {
               q.rearm(w, o.at);
@@ -1332,7 +1332,7 @@ describe('S9.3 the wake queue', () => {
           out.push(w.userId);
           q.delete(w.userId);
         }
-        expect(out).toEqual([...model].sort((a, b) => a[1].armedAt - b[1].armedAt || a[1].order - b[1].order).map(([id]) => id));
+        expect(out).toEqual(ordered().map(([id]) => id));
       }),
     );
   });

@@ -2,6 +2,7 @@
 // `as-feature-event` SUBSCRIBE) becomes the user's manual status, with cause `sip`.
 import type { TenantId, UserId } from '../core/index.js';
 import { FEATURE_EVENT_TYPE, parseFeatureRequest } from './bodies/feature-event.js';
+import type { FeatureKey } from './bodies/feature-event.js';
 import type { SipContext } from './context.js';
 import { header } from './message.js';
 import type { Incoming } from './request.js';
@@ -41,7 +42,3 @@ export async function applyFeatureRequest(ctx: SipContext, inc: Incoming, tenant
   if (out !== undefined && !out.ok) ctx.log('debug', { code: out.code, userId }, 'as-feature-event change refused');
   return request.type === 'other' ? null : request.type;
 }
-
-/** The phone's feature keys, in the order of their documents (see `featureDocuments`). */
-export type FeatureKey = 'dnd' | 'forwarding';
-export const FEATURE_KEYS: readonly FeatureKey[] = ['dnd', 'forwarding'];

@@ -19,6 +19,10 @@ export function featureView(record: PresenceRecord): FeatureView {
   return { dnd: m?.status === 'dnd', forwardTo: m?.status === 'forwarding' ? (m.forwardTo ?? '') : undefined };
 }
 
+/** The phone's feature keys, in the order `featureDocuments` gives their documents. */
+export type FeatureKey = Exclude<FeatureRequest['type'], 'other'>;
+export const FEATURE_KEYS: readonly FeatureKey[] = ['dnd', 'forwarding'];
+
 /** The two documents, each with a key that changes exactly when the document does. */
 export function featureDocuments(view: FeatureView, device: string): readonly { readonly key: string; readonly body: string }[] {
   const head = '<?xml version="1.0" encoding="UTF-8"?>\r\n';
