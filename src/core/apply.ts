@@ -9,7 +9,7 @@ import type { Command, CoreEvent, Directive, LeaseUpdate, Patch, TimerRequest } 
 import { DEFAULT_GROUP, DEFAULT_QUEUE, LOGGED_OUT } from './defaults.js';
 import { refuse } from './errors.js';
 import { parseFeatureCode } from './fac.js';
-import { earliestLeaseEnd, isOnCall, lastActiveAt, nextWakeAt, normalizeFacts, stillSettled, withId } from './facts.js';
+import { isOnCall, lastActiveAt, nextWakeAt, normalizeFacts, stillSettled, withId } from './facts.js';
 import { presenceChanged, presenceRecord } from './presence.js';
 import { distribute, queueCommand, queueSnapshot, queueSnapshotChanged } from './queue.js';
 import { route } from './routing.js';
@@ -126,6 +126,7 @@ export class Tx {
     return {
       id: this.base.id,
       policy: this.policy,
+      leases: this.base.leases,
       users: new OverlayMap(this.base.users, this.users, this.removedUsers),
       byExtension,
       groups: new OverlayMap(this.base.groups, this.groups, this.removedGroups),
@@ -683,14 +684,12 @@ function settleUser(tx: Tx, id: UserId, u: UserState): UserState {
     );
   }
   let next = u;
-  const leasesEnd = earliestLeaseEnd(u, tx.policy);
-  if (u.presence !== presence || u.settledAt !== now || u.leasesEnd !== leasesEnd) {
+  if (u.presence !== presence || u.settledAt !== now) {
     // A record other than the committed one was built by this command and nobody else holds
     // it yet: it is finished in place instead of being copied a second time.
     const draft = u === before ? copyUser(u) : (u as UserDraft);
     draft.presence = presence!;
     draft.settledAt = now;
-    draft.leasesEnd = leasesEnd;
     next = draft;
   }
   const beforeAgent = before?.agent ?? {};
@@ -769,7 +768,7 @@ function leaseOnly(state: TenantState, cmd: Extract<Command, { type: 'session.he
     return lease && { ok: true, patch: { leases: [lease] }, events: NOTHING, timers: NOTHING, directives: NOTHING, volatile: true };
   }
   const user = state.users.get(cmd.userId);
-  if (user === undefined || !stillSettled(user, state.policy, now)) return undefined;
+  if (user === undefined || !settled(state, user, now)) return undefined;
   const r = withId(user.registrations, cmd.id);
   // A refresh to a shorter expiry moves the wake timer earlier: the full path does that.
   if (r === undefined || r.kind !== cmd.kind || !(cmd.expiresAt >= r.expiresAt)) return undefined;
@@ -786,7 +785,7 @@ function leaseOnly(state: TenantState, cmd: Extract<Command, { type: 'session.he
  */
 export function heartbeatLease(state: TenantState, cmd: Extract<Command, { type: 'session.heartbeat' }>, now: Instant): LeaseUpdate | undefined {
   const user = state.users.get(cmd.userId);
-  if (user === undefined || !stillSettled(user, state.policy, now)) return undefined;
+  if (user === undefined || !settled(state, user, now)) return undefined;
   const s = withId(user.sessions, cmd.sessionId);
   if (s === undefined) return undefined;
   // Activity ends idleness: only a user not idle yet takes the fast path with an active one.
@@ -794,17 +793,26 @@ export function heartbeatLease(state: TenantState, cmd: Extract<Command, { type:
   return { userId: user.id, session: s.id, lastSeenAt: now, lastActiveAt: cmd.active ? now : s.lastActiveAt };
 }
 
+/** Nothing of the user is due at `now`: the lease table says so, or else their records do. */
+function settled(state: TenantState, user: UserState, now: Instant): boolean {
+  return state.leases.bound(user.leaseRow, user.id) > now || stillSettled(user, state.policy, now);
+}
+
 /**
  * For a wake timer that fired (S9.3): `'due'` when a lease of the user has run out or idleness
  * began, so `timer.wake` must be applied. Otherwise nothing changed (leases moved later since
- * the timer was set): the answer is when to wake next (`Infinity`: no lease left) and the
- * user's `leasesEnd` bound taken again, for the engine to commit in place.
+ * the timer was set): the answer is when to wake next (`Infinity`: no lease left), and the
+ * user's lease bound is to be taken again (the engine commits that in place). `row` is the row
+ * of the user's lease table the caller knows: while its bound lies ahead, the user's records
+ * are not read at all.
  */
-export function wakeDue(state: TenantState, userId: UserId, now: Instant): { readonly next: Instant; readonly lease: LeaseUpdate } | 'due' {
+export function wakeDue(state: TenantState, userId: UserId, row: number, now: Instant): { readonly next: Instant; readonly lease?: LeaseUpdate } | 'due' {
+  const bound = state.leases.bound(row, userId);
+  if (bound > now) return { next: bound };
   const user = state.users.get(userId);
-  if (user === undefined) return { next: Infinity, lease: { userId, leasesEnd: Infinity } };
+  if (user === undefined) return { next: Infinity };
   if (!stillSettled(user, state.policy, now)) return 'due';
-  return { next: nextWakeAt(user, state.policy, now) ?? Infinity, lease: { userId, leasesEnd: earliestLeaseEnd(user, state.policy) } };
+  return { next: nextWakeAt(user, state.policy, now) ?? Infinity, lease: { userId, rebound: true } };
 }
 
 /**

@@ -161,8 +161,8 @@ export type TimerRequest =
 export type LeaseUpdate =
   | { readonly userId: UserId; readonly session: string; readonly lastSeenAt: Instant; readonly lastActiveAt: Instant }
   | { readonly userId: UserId; readonly registration: string; readonly expiresAt: Instant }
-  /** The user's `leasesEnd` bound, moved later after the leases it was taken from moved. */
-  | { readonly userId: UserId; readonly leasesEnd: Instant };
+  /** The user's lease bound, taken again from their records after the leases it was taken from moved. */
+  | { readonly userId: UserId; readonly rebound: true };
 
 /** The entities a command replaced or removed; the engine commits them. */
 export interface Patch {

@@ -164,11 +164,11 @@ export function nextWakeAt(user: UserState, policy: TenantPolicy, now: Instant):
 /**
  * Do the derived values computed at `settledAt` (the presence record, agent states) still hold
  * at `now`? Yes while no lease has run out since and idleness has not begun since; an idleness
- * that began before `settledAt` is already shown. Leases only move later in place, so this
- * stays exact without looking at what moved.
+ * that began before `settledAt` is already shown. The lease table's bound answers the same
+ * question for most inputs without reading the facts (`settledBound`).
  */
 export function stillSettled(user: UserState, policy: TenantPolicy, now: Instant): boolean {
-  if (!((user.leasesEnd ?? -Infinity) > now) && !(earliestLeaseEnd(user, policy) > now)) return false;
+  if (!(earliestLeaseEnd(user, policy) > now)) return false;
   const active = lastActiveAt(user);
   if (active === undefined) return true;
   const idleAt = active + policy.idleAfterSec * SEC;
@@ -184,13 +184,43 @@ export function lastActiveAt(user: UserState): Instant | undefined {
 
 /** When the first lease runs out: registrations, sessions, legs and `until`. */
 export function earliestLeaseEnd(user: UserState, policy: TenantPolicy): Instant {
+  return Math.min(sessionsEnd(user, policy), otherLeasesEnd(user, policy));
+}
+
+/** When the first app session runs out (S1.4), Infinity without one: the part of a user's lease bound a heartbeat moves. */
+export function sessionsEnd(user: UserState, policy: TenantPolicy): Instant {
+  let first = Infinity;
+  const timeoutMs = policy.sessionTimeoutSec * SEC;
+  const sessions = user.sessions;
+  for (let i = 0; i < sessions.length; i++) {
+    const end = sessions[i]!.lastSeenAt + timeoutMs;
+    if (end < first) first = end;
+  }
+  return first;
+}
+
+/** When the first registration or leg runs out, or `until` comes. */
+function otherLeasesEnd(user: UserState, policy: TenantPolicy): Instant {
   let first = Infinity;
   for (const r of user.registrations) if (r.expiresAt < first) first = r.expiresAt;
-  const timeoutMs = policy.sessionTimeoutSec * SEC;
-  for (const s of user.sessions) if (s.lastSeenAt + timeoutMs < first) first = s.lastSeenAt + timeoutMs;
   const maxCallMs = policy.maxCallSec * SEC;
   for (const l of user.legs) if (l.updatedAt + maxCallMs < first) first = l.updatedAt + maxCallMs;
   const until = user.manual?.until;
   if (until !== undefined && until < first) first = until;
+  return first;
+}
+
+/**
+ * The rest of a user's lease bound: the first registration or leg to run out, `until`, and the
+ * moment idleness begins unless it began by `settledAt` (and is shown). Refreshes only move these
+ * later, so the value stays a lower bound until the user is next settled.
+ */
+export function restWakeBound(user: UserState, policy: TenantPolicy): Instant {
+  let first = otherLeasesEnd(user, policy);
+  const active = lastActiveAt(user);
+  if (active !== undefined) {
+    const idleAt = active + policy.idleAfterSec * SEC;
+    if (idleAt < first && (user.settledAt === undefined || idleAt > user.settledAt)) first = idleAt;
+  }
   return first;
 }

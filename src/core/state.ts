@@ -3,6 +3,7 @@
 import { DEFAULT_POLICY, DEFAULT_USER_SETTINGS } from './defaults.js';
 import type { LeaseUpdate, Patch } from './commands.js';
 import { withId } from './facts.js';
+import { LeaseTable } from './leases.js';
 import { presenceRecord } from './presence.js';
 import { userWith } from './user.js';
 import type { Group, GroupId, Instant, QueueId, QueueState, Role, TenantId, TenantPolicy, TenantState, UserId, UserSettings, UserState } from './types.js';
@@ -11,6 +12,7 @@ export function createTenantState(id: TenantId, policy: Partial<TenantPolicy> = 
   return {
     id,
     policy: { ...DEFAULT_POLICY, ...policy },
+    leases: new LeaseTable(),
     users: new Map(),
     byExtension: new Map(),
     groups: new Map(),
@@ -36,6 +38,7 @@ export function newUser(
     missedCalls: 0,
     voicemail: 0,
     agent: {},
+    leaseRow: -1,
   };
   const draft = base as UserState;
   return userWith(draft, { presence: presenceRecord(draft, policy, now) });
@@ -46,14 +49,17 @@ export function newUser(
 export function commit(state: TenantState, patch: Patch): TenantState {
   const users = state.users as Map<UserId, UserState>;
   const byExtension = state.byExtension as Map<string, UserId>;
+  const policy = patch.policy ?? state.policy;
   if (patch.removedUsers !== undefined) for (const id of patch.removedUsers) {
     const old = users.get(id);
     if (old && byExtension.get(old.extension) === id) byExtension.delete(old.extension);
     users.delete(id);
+    state.leases.remove(id);
   }
   if (patch.users !== undefined) for (const user of patch.users) {
     const old = users.get(user.id);
     users.set(user.id, user);
+    state.leases.put(user, policy);
     if (old !== undefined && old.extension === user.extension) continue;
     if (old && byExtension.get(old.extension) === user.id) byExtension.delete(old.extension);
     byExtension.set(user.extension, user.id);
@@ -75,13 +81,14 @@ export function commit(state: TenantState, patch: Patch): TenantState {
 export function commitLease(state: TenantState, l: LeaseUpdate): void {
   const user = state.users.get(l.userId);
   if (user === undefined) return;
-  if ('leasesEnd' in l) {
-    (user as { leasesEnd?: Instant }).leasesEnd = l.leasesEnd;
+  if ('rebound' in l) {
+    state.leases.put(user, state.policy);
   } else if ('session' in l) {
     const s = withId(user.sessions, l.session) as { lastSeenAt: Instant; lastActiveAt: Instant } | undefined;
     if (s) {
       s.lastSeenAt = l.lastSeenAt;
       s.lastActiveAt = l.lastActiveAt;
+      state.leases.putSessions(user, state.policy);
     }
   } else {
     const r = withId(user.registrations, l.registration) as { expiresAt: Instant } | undefined;

@@ -1,5 +1,7 @@
 // Plain data shared by every layer: ids, statuses, facts, directory, commands, events.
-// Everything here is a readonly plain object with a `type` discriminant where it varies.
+// Everything here is a readonly plain object with a `type` discriminant where it varies, except
+// the lease table, an index over the users that only commit writes.
+import type { LeaseTable } from './leases.js';
 
 export type TenantId = string;
 export type UserId = string;
@@ -199,11 +201,8 @@ export interface UserState {
   readonly presence: PresenceRecord;
   /** When the presence record and agent states were last derived from the facts (S9.3). */
   readonly settledAt?: Instant;
-  /**
-   * No lease of the user runs out before this instant (S9.3). Set when settled; leases only move
-   * later in place, so it stays a lower bound, and the fast paths need not read every fact.
-   */
-  readonly leasesEnd?: Instant;
+  /** The user's row in the tenant's lease table (S9.3), or -1 before the first commit. */
+  readonly leaseRow: number;
 }
 
 export interface Indicators {
@@ -260,6 +259,8 @@ export interface QueueState {
 export interface TenantState {
   readonly id: TenantId;
   readonly policy: TenantPolicy;
+  /** Each user's lease bound (S9.3), for the inputs that only need to know nothing is due. */
+  readonly leases: LeaseTable;
   readonly users: ReadonlyMap<UserId, UserState>;
   readonly byExtension: ReadonlyMap<string, UserId>;
   readonly groups: ReadonlyMap<GroupId, Group>;

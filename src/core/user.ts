@@ -29,7 +29,7 @@ export function copyUser(u: UserState): UserDraft {
     agent: u.agent,
     presence: u.presence,
     settledAt: u.settledAt,
-    leasesEnd: u.leasesEnd,
+    leaseRow: u.leaseRow,
   };
 }
 
@@ -56,6 +56,6 @@ export function userWith(u: UserState, c: UserChange): UserState {
     agent: c.agent ?? u.agent,
     presence: c.presence ?? u.presence,
     settledAt: c.settledAt ?? u.settledAt,
-    leasesEnd: c.leasesEnd ?? u.leasesEnd,
+    leaseRow: u.leaseRow,
   };
 }

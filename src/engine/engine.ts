@@ -224,7 +224,7 @@ export class Engine {
     if ('wake' in timer) {
       if ('cancel' in timer) t.wakes.delete(timer.wake);
       else {
-        t.wakes.set(timer.wake, timer.at);
+        t.wakes.set(timer.wake, timer.at, t.state.users.get(timer.wake)?.leaseRow);
         this.armWakes(t);
       }
       return;
@@ -272,11 +272,13 @@ export class Engine {
   /** Arms the tenant's clock timer for its earliest wake, unless one is armed early enough. */
   private armWakes(t: Tenant): void {
     if (t.waking) return;
-    const first = t.wakes.peek();
-    if (first === undefined || t.wakeTimerAt <= first.armedAt) return;
+    const first = t.wakes.first();
+    if (first < 0) return;
+    const armedAt = t.wakes.armedAtOf(first);
+    if (t.wakeTimerAt <= armedAt) return;
     if (t.wakeTimer !== undefined) this.clock.clearTimer(t.wakeTimer);
-    t.wakeTimerAt = first.armedAt;
-    t.wakeTimer = this.clock.setTimer(first.armedAt, t.onWake);
+    t.wakeTimerAt = armedAt;
+    t.wakeTimer = this.clock.setTimer(armedAt, t.onWake);
   }
 
   /** The tenant's wake timer: looks at every wake due by now, then arms for the next. */
@@ -287,23 +289,25 @@ export class Engine {
     t.waking = true;
     try {
       for (;;) {
-        const w = t.wakes.peek();
+        const w = t.wakes.first();
         const now = this.clock.now();
-        if (w === undefined || w.armedAt > now) break;
-        if (w.at > now) {
-          t.wakes.rearm(w, w.at); // moved later since it was armed
+        if (w < 0 || t.wakes.armedAtOf(w) > now) break;
+        const at = t.wakes.atOf(w);
+        if (at > now) {
+          t.wakes.rearm(w, at); // moved later since it was armed
           continue;
         }
         // Refreshes move leases later without moving the wake; ask whether one is due.
-        const due = wakeDue(t.state, w.userId, now);
+        const userId = t.wakes.userOf(w);
+        const due = wakeDue(t.state, userId, t.wakes.rowOf(w), now);
         if (due !== 'due') {
-          commitLease(t.state, due.lease);
-          if (due.next === Infinity) t.wakes.delete(w.userId);
+          if (due.lease !== undefined) commitLease(t.state, due.lease);
+          if (due.next === Infinity) t.wakes.delete(userId);
           else t.wakes.rearm(w, due.next);
           continue;
         }
-        t.wakes.delete(w.userId);
-        this.submit(tenantId, { type: 'timer.wake', userId: w.userId });
+        t.wakes.delete(userId);
+        this.submit(tenantId, { type: 'timer.wake', userId });
       }
     } finally {
       t.waking = false;

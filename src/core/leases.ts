@@ -1,0 +1,77 @@
+// A tenant's lease table (S9.3): for each user, a lower bound on the next instant at which one of
+// their leases may run out or idleness may begin. The inputs that come most often, heartbeats
+// and wake timers that find every lease moved on, only need this bound to know that nothing is
+// due. Kept in typed arrays indexed by a row per user, it answers them without reading the
+// user's records, which at 100,000 users are spread over a heap far larger than the caches (and
+// every timestamp in them is a boxed number of its own). The bound of a user is the earlier of
+// two parts: the end of their app sessions, which a heartbeat moves, and the rest (registrations,
+// call legs, `until`, idleness), which only a command that settles the user sets.
+//
+// Only commit (the engine, the tenant's single writer) changes a table; `apply` reads it.
+import { restWakeBound, sessionsEnd } from './facts.js';
+import type { Instant, TenantPolicy, UserId, UserState } from './types.js';
+
+export class LeaseTable {
+  private readonly rows = new Map<UserId, number>();
+  private readonly free: number[] = [];
+  private owner: (UserId | undefined)[] = [];
+  private sessionEnd: Float64Array;
+  private restEnd: Float64Array;
+
+  constructor(capacity = 16) {
+    this.sessionEnd = new Float64Array(capacity);
+    this.restEnd = new Float64Array(capacity);
+  }
+
+  /**
+   * Nothing of the user in `row` is due before this instant. -Infinity when the row is not
+   * theirs (a record restored with another table's row), which sends the caller to the records.
+   */
+  bound(row: number, userId: UserId): Instant {
+    if (row < 0 || this.owner[row] !== userId) return -Infinity;
+    const s = this.sessionEnd[row]!;
+    const r = this.restEnd[row]!;
+    return s < r ? s : r;
+  }
+
+  /**
+   * Takes the user's bounds from their records (both parts), giving them a row if they have
+   * none, and writes the row into the record (`leaseRow`), which commit is about to keep.
+   */
+  put(user: UserState, policy: TenantPolicy): void {
+    let row = this.rows.get(user.id);
+    if (row === undefined) {
+      row = this.free.pop() ?? this.owner.length;
+      if (row >= this.sessionEnd.length) this.grow();
+      this.rows.set(user.id, row);
+      this.owner[row] = user.id;
+    }
+    if (user.leaseRow !== row) (user as { leaseRow: number }).leaseRow = row;
+    this.sessionEnd[row] = sessionsEnd(user, policy);
+    this.restEnd[row] = restWakeBound(user, policy);
+  }
+
+  /** A heartbeat moved a session lease: the session part is taken again, the rest stays. */
+  putSessions(user: UserState, policy: TenantPolicy): void {
+    const row = user.leaseRow;
+    if (row >= 0 && this.owner[row] === user.id) this.sessionEnd[row] = sessionsEnd(user, policy);
+  }
+
+  remove(userId: UserId): void {
+    const row = this.rows.get(userId);
+    if (row === undefined) return;
+    this.rows.delete(userId);
+    this.owner[row] = undefined;
+    this.free.push(row);
+  }
+
+  private grow(): void {
+    const size = this.sessionEnd.length * 2;
+    const sessionEnd = new Float64Array(size);
+    sessionEnd.set(this.sessionEnd);
+    this.sessionEnd = sessionEnd;
+    const restEnd = new Float64Array(size);
+    restEnd.set(this.restEnd);
+    this.restEnd = restEnd;
+  }
+}
