@@ -9,7 +9,8 @@ import type { Command, CoreEvent, Directive, LeaseUpdate, Patch, TimerRequest } 
 import { DEFAULT_GROUP, DEFAULT_QUEUE, LOGGED_OUT } from './defaults.js';
 import { refuse } from './errors.js';
 import { parseFeatureCode } from './fac.js';
-import { isOnCall, lastActiveAt, nextWakeAt, normalizeFacts, stillSettled, withId } from './facts.js';
+import { isOnCall, nextWakeAt, normalizeFacts, stillSettled, withId } from './facts.js';
+import { heartbeatSession, settled } from './leases.js';
 import { presenceChanged, presenceRecord } from './presence.js';
 import { distribute, queueCommand, queueSnapshot, queueSnapshotChanged } from './queue.js';
 import { route } from './routing.js';
@@ -718,7 +719,7 @@ function settleUser(tx: Tx, id: UserId, u: UserState): UserState {
   }
   // S9.3: the next lease to run out. Always stated: the engine ignores a timer it already has.
   const wake = nextWakeAt(next, tx.policy, now);
-  tx.timers.push(wake === undefined ? { wake: id, cancel: true } : { wake: id, at: wake });
+  tx.timers.push(wake === undefined ? { wake: id, cancel: true } : { wake: id, at: wake, row: next.leaseRow });
   return next;
 }
 
@@ -781,21 +782,11 @@ function leaseOnly(state: TenantState, cmd: Extract<Command, { type: 'session.he
  * A heartbeat that only moves its session's lease later: the lease to commit in place, or
  * undefined when the heartbeat needs the full path (unknown session, a lease due, idleness ending).
  * `apply` answers such a heartbeat with exactly this lease as its patch; the engine, which sees
- * most inputs as heartbeats, asks here first and commits the lease without building that answer.
+ * most inputs as heartbeats, commits the same change with `commitHeartbeat` without building it.
  */
 export function heartbeatLease(state: TenantState, cmd: Extract<Command, { type: 'session.heartbeat' }>, now: Instant): LeaseUpdate | undefined {
-  const user = state.users.get(cmd.userId);
-  if (user === undefined || !settled(state, user, now)) return undefined;
-  const s = withId(user.sessions, cmd.sessionId);
-  if (s === undefined) return undefined;
-  // Activity ends idleness: only a user not idle yet takes the fast path with an active one.
-  if (cmd.active && !(lastActiveAt(user)! + state.policy.idleAfterSec * 1000 > now)) return undefined;
-  return { userId: user.id, session: s.id, lastSeenAt: now, lastActiveAt: cmd.active ? now : s.lastActiveAt };
-}
-
-/** Nothing of the user is due at `now`: the lease table says so, or else their records do. */
-function settled(state: TenantState, user: UserState, now: Instant): boolean {
-  return state.leases.bound(user.leaseRow, user.id) > now || stillSettled(user, state.policy, now);
+  const s = heartbeatSession(state, cmd, now);
+  return s && { userId: cmd.userId, session: s.id, lastSeenAt: now, lastActiveAt: cmd.active ? now : s.lastActiveAt };
 }
 
 /**

@@ -8,8 +8,9 @@
 // call legs, `until`, idleness), which only a command that settles the user sets.
 //
 // Only commit (the engine, the tenant's single writer) changes a table; `apply` reads it.
-import { restWakeBound, sessionsEnd } from './facts.js';
-import type { Instant, TenantPolicy, UserId, UserState } from './types.js';
+import type { Command } from './commands.js';
+import { lastActiveAt, restWakeBound, sessionsEnd, stillSettled, withId } from './facts.js';
+import type { AppSession, Instant, TenantPolicy, TenantState, UserId, UserState } from './types.js';
 
 export class LeaseTable {
   private readonly rows = new Map<UserId, number>();
@@ -39,14 +40,11 @@ export class LeaseTable {
    * none, and writes the row into the record (`leaseRow`), which commit is about to keep.
    */
   put(user: UserState, policy: TenantPolicy): void {
-    let row = this.rows.get(user.id);
-    if (row === undefined) {
-      row = this.free.pop() ?? this.owner.length;
-      if (row >= this.sessionEnd.length) this.grow();
-      this.rows.set(user.id, row);
-      this.owner[row] = user.id;
+    let row = user.leaseRow;
+    if (!(row >= 0 && this.owner[row] === user.id)) {
+      row = this.rows.get(user.id) ?? this.newRow(user.id);
+      (user as { leaseRow: number }).leaseRow = row;
     }
-    if (user.leaseRow !== row) (user as { leaseRow: number }).leaseRow = row;
     this.sessionEnd[row] = sessionsEnd(user, policy);
     this.restEnd[row] = restWakeBound(user, policy);
   }
@@ -65,6 +63,14 @@ export class LeaseTable {
     this.free.push(row);
   }
 
+  private newRow(userId: UserId): number {
+    const row = this.free.pop() ?? this.owner.length;
+    if (row >= this.sessionEnd.length) this.grow();
+    this.rows.set(userId, row);
+    this.owner[row] = userId;
+    return row;
+  }
+
   private grow(): void {
     const size = this.sessionEnd.length * 2;
     const sessionEnd = new Float64Array(size);
@@ -74,4 +80,23 @@ export class LeaseTable {
     restEnd.set(this.restEnd);
     this.restEnd = restEnd;
   }
+}
+
+/** Nothing of the user is due at `now`: the lease table says so, or else their records do. */
+export function settled(state: TenantState, user: UserState, now: Instant): boolean {
+  return state.leases.bound(user.leaseRow, user.id) > now || stillSettled(user, state.policy, now);
+}
+
+/**
+ * The session a heartbeat only moves the lease of, or undefined when the heartbeat needs the
+ * full path: an unknown user or session, a lease due, or activity that ends idleness.
+ */
+export function heartbeatSession(state: TenantState, cmd: Extract<Command, { type: 'session.heartbeat' }>, now: Instant): AppSession | undefined {
+  const user = state.users.get(cmd.userId);
+  if (user === undefined || !settled(state, user, now)) return undefined;
+  const s = withId(user.sessions, cmd.sessionId);
+  if (s === undefined) return undefined;
+  // Activity ends idleness: only a user not idle yet takes the fast path with an active one.
+  if (cmd.active && !(lastActiveAt(user)! + state.policy.idleAfterSec * 1000 > now)) return undefined;
+  return s;
 }

@@ -1,9 +1,9 @@
 // Building a tenant's state and committing a patch to it. `apply` never mutates; `commit` is the
 // one place that does, and only the engine (the tenant's single writer) calls it.
 import { DEFAULT_POLICY, DEFAULT_USER_SETTINGS } from './defaults.js';
-import type { LeaseUpdate, Patch } from './commands.js';
+import type { Command, LeaseUpdate, Patch } from './commands.js';
 import { withId } from './facts.js';
-import { LeaseTable } from './leases.js';
+import { heartbeatSession, LeaseTable } from './leases.js';
 import { presenceRecord } from './presence.js';
 import { userWith } from './user.js';
 import type { Group, GroupId, Instant, QueueId, QueueState, Role, TenantId, TenantPolicy, TenantState, UserId, UserSettings, UserState } from './types.js';
@@ -94,6 +94,20 @@ export function commitLease(state: TenantState, l: LeaseUpdate): void {
     const r = withId(user.registrations, l.registration) as { expiresAt: Instant } | undefined;
     if (r) r.expiresAt = l.expiresAt;
   }
+}
+
+/**
+ * Commits a heartbeat that only moves its session's lease later, in place: the change `apply`
+ * answers it with (`heartbeatLease`), without building that answer. False when the heartbeat
+ * needs `apply`. Most inputs are such heartbeats; only the engine gets here.
+ */
+export function commitHeartbeat(state: TenantState, cmd: Extract<Command, { type: 'session.heartbeat' }>, now: Instant): boolean {
+  const s = heartbeatSession(state, cmd, now) as { lastSeenAt: Instant; lastActiveAt: Instant } | undefined;
+  if (s === undefined) return false;
+  s.lastSeenAt = now;
+  if (cmd.active) s.lastActiveAt = now;
+  state.leases.putSessions(state.users.get(cmd.userId)!, state.policy);
+  return true;
 }
 
 /** A read-only map that shows `changes` over `base`, with `removed` keys hidden. */

@@ -2,7 +2,7 @@
 // events with (epoch, seq), schedules the timers the core asks for through the Clock port and
 // fires them back as commands, and acknowledges a command only after the journal has committed
 // it (group commit: every command applied in one turn of the event loop shares one commit).
-import { apply, commit, commitLease, heartbeatLease, refuse, wakeDue } from '../core/index.js';
+import { apply, commit, commitHeartbeat, commitLease, refuse, wakeDue } from '../core/index.js';
 import type { Applied, Command, CoreEvent, Directive, Patch, Refusal, TenantId, TenantState } from '../core/index.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { WakeQueue } from './wakes.js';
@@ -176,11 +176,7 @@ export class Engine {
     if (command.type === 'session.heartbeat') {
       // Most inputs are heartbeats that only move a lease: committed in place, nothing to journal
       // or publish (the same answer `apply` gives them, without building it).
-      const lease = heartbeatLease(t.state, command, now);
-      if (lease !== undefined) {
-        commitLease(t.state, lease);
-        return QUIET;
-      }
+      if (commitHeartbeat(t.state, command, now)) return QUIET;
     }
     const result = apply(t.state, command, now);
     if (!result.ok) return result;
@@ -224,7 +220,7 @@ export class Engine {
     if ('wake' in timer) {
       if ('cancel' in timer) t.wakes.delete(timer.wake);
       else {
-        t.wakes.set(timer.wake, timer.at, t.state.users.get(timer.wake)?.leaseRow);
+        t.wakes.set(timer.wake, timer.at, timer.row);
         this.armWakes(t);
       }
       return;
