@@ -1330,13 +1330,13 @@ describe('S9.3 the wake queue', () => {
         for (const o of ops) {
           if (o.op === 'set') {
             const id = `u${o.user}`;
-            q.set(id, o.at);
+            q.set(o.user, id, o.at);
             const m = model.get(id);
             if (m === undefined) model.set(id, { at: o.at, armedAt: o.at, order: ++order });
             else if (o.at >= m.armedAt) m.at = o.at;
             else model.set(id, { at: o.at, armedAt: o.at, order: ++order });
           } else if (o.op === 'delete') {
-            q.delete(`u${o.user}`);
+            q.delete(o.user, `u${o.user}`);
             model.delete(`u${o.user}`);
           } else {
             const w = q.first();
@@ -1355,7 +1355,7 @@ describe('S9.3 the wake queue', () => {
           expect(q.atOf(w)).toBe(model.get(id)!.at);
           expect(q.armedAtOf(w)).toBe(model.get(id)!.armedAt);
           out.push(id);
-          q.delete(id);
+          q.delete(w, id);
         }
         expect(out).toEqual(ordered().map(([id]) => id));
       }),

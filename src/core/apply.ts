@@ -407,7 +407,7 @@ function removeUser(tx: Tx, userId: UserId): Refusal | undefined {
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: userId });
   tx.removeUser(userId);
   tx.events.push({ type: 'presence.changed', subject: userId, at: tx.now, cause: tx.cause, value: user.presence, old: user.presence, removed: true });
-  tx.timers.push({ wake: userId, cancel: true });
+  tx.timers.push({ wake: userId, cancel: true, row: user.leaseRow });
   const view = tx.view();
   for (const g of view.groups.values()) if (g.members.includes(userId)) tx.putGroup({ ...g, members: g.members.filter((m) => m !== userId) });
   for (const q of view.queues.values()) {
@@ -719,7 +719,7 @@ function settleUser(tx: Tx, id: UserId, u: UserState): UserState {
   }
   // S9.3: the next lease to run out. Always stated: the engine ignores a timer it already has.
   const wake = nextWakeAt(next, tx.policy, now);
-  tx.timers.push(wake === undefined ? { wake: id, cancel: true } : { wake: id, at: wake, row: next.leaseRow });
+  tx.timers.push(wake === undefined ? { wake: id, cancel: true, row: next.leaseRow } : { wake: id, at: wake, row: next.leaseRow });
   return next;
 }
 

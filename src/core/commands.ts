@@ -155,10 +155,10 @@ export type TimerRequest =
   | { readonly key: string; readonly cancel: true }
   /**
    * The user's wake timer (S9.3): `timer.wake` at the next lease to run out. `row` is the user's
-   * row in the lease table (-1 before their first commit), where a wake looks first.
+   * row in the lease table (-1 before their first commit), which names the wake.
    */
   | { readonly wake: UserId; readonly at: Instant; readonly row: number }
-  | { readonly wake: UserId; readonly cancel: true };
+  | { readonly wake: UserId; readonly cancel: true; readonly row: number };
 
 /** A lease moved later on an existing session or registration (S9.3), committed in place. */
 export type LeaseUpdate =

@@ -218,9 +218,11 @@ export class Engine {
    */
   private schedule(t: Tenant, tenantId: TenantId, timer: Applied['timers'][number]): void {
     if ('wake' in timer) {
-      if ('cancel' in timer) t.wakes.delete(timer.wake);
-      else {
-        t.wakes.set(timer.wake, timer.at, timer.row);
+      // A user settled by their first command learns their row when it is committed, just before.
+      const row = timer.row >= 0 ? timer.row : (t.state.users.get(timer.wake)?.leaseRow ?? -1);
+      if ('cancel' in timer) t.wakes.delete(row, timer.wake);
+      else if (row >= 0) {
+        t.wakes.set(row, timer.wake, timer.at);
         this.armWakes(t);
       }
       return;
@@ -295,14 +297,14 @@ export class Engine {
         }
         // Refreshes move leases later without moving the wake; ask whether one is due.
         const userId = t.wakes.userOf(w);
-        const due = wakeDue(t.state, userId, t.wakes.rowOf(w), now);
+        const due = wakeDue(t.state, userId, w, now);
         if (due !== 'due') {
           if (due.lease !== undefined) commitLease(t.state, due.lease);
-          if (due.next === Infinity) t.wakes.delete(userId);
+          if (due.next === Infinity) t.wakes.delete(w, userId);
           else t.wakes.rearm(w, due.next);
           continue;
         }
-        t.wakes.delete(userId);
+        t.wakes.delete(w, userId);
         this.submit(tenantId, { type: 'timer.wake', userId });
       }
     } finally {

@@ -5,138 +5,122 @@
 // The heap lives in typed arrays, not in an object per wake: a sift compares the instants of
 // neighbouring entries, and with objects each comparison would chase a pointer to a boxed number
 // somewhere in the heap. Here the keys of a tenant's heap sit side by side in a few kilobytes.
-
-/** A wake's handle: its slot, stable while the wake is queued. */
-export type WakeSlot = number;
+// A wake is known by the user's row in the core's lease table, so finding it takes no lookup.
 
 const NONE = -1;
 
 export class WakeQueue {
   private n = 0;
   private order = 0;
-  private readonly byUser = new Map<string, WakeSlot>();
-  private readonly free: WakeSlot[] = [];
-  // By heap position: the slot there, and the ordering key (when it is looked at, then the order it was armed in).
-  private heapSlot: Int32Array;
+  // By heap position: the row there, and the ordering key (when it is looked at, then the order it was armed in).
+  private heapRow: Int32Array;
   private heapArmedAt: Float64Array;
   private heapOrder: Float64Array;
-  // By slot: the user, when the wake is due (a refresh moves it later in place), its heap position,
-  // and the user's row in the core's lease table.
-  private slotUser: (string | undefined)[] = [];
-  private slotAt: Float64Array;
-  private slotPos: Int32Array;
-  private slotRow: Int32Array;
+  // By row: the user, when the wake is due (a refresh moves it later in place), and its heap
+  // position (-1 when the row has no wake).
+  private rowUser: (string | undefined)[] = [];
+  private rowAt: Float64Array;
+  private rowPos: Int32Array;
 
   constructor(capacity = 64) {
-    this.heapSlot = new Int32Array(capacity);
+    this.heapRow = new Int32Array(capacity);
     this.heapArmedAt = new Float64Array(capacity);
     this.heapOrder = new Float64Array(capacity);
-    this.slotAt = new Float64Array(capacity);
-    this.slotPos = new Int32Array(capacity);
-    this.slotRow = new Int32Array(capacity);
+    this.rowAt = new Float64Array(capacity);
+    this.rowPos = new Int32Array(capacity).fill(NONE);
   }
 
   get size(): number {
     return this.n;
   }
 
-  /** The wake to look at first, or -1 when none is queued. */
-  first(): WakeSlot {
-    return this.n === 0 ? NONE : this.heapSlot[0]!;
+  /** The row of the wake to look at first, or -1 when none is queued. */
+  first(): number {
+    return this.n === 0 ? NONE : this.heapRow[0]!;
   }
 
-  userOf(slot: WakeSlot): string {
-    return this.slotUser[slot]!;
-  }
-
-  /** The user's row in the lease table, as given when the wake was set. */
-  rowOf(slot: WakeSlot): number {
-    return this.slotRow[slot]!;
+  userOf(row: number): string {
+    return this.rowUser[row]!;
   }
 
   /** When the wake is due. */
-  atOf(slot: WakeSlot): number {
-    return this.slotAt[slot]!;
+  atOf(row: number): number {
+    return this.rowAt[row]!;
   }
 
   /** When the queue looks at the wake (at or before its `at`). */
-  armedAtOf(slot: WakeSlot): number {
-    return this.heapArmedAt[this.slotPos[slot]!]!;
+  armedAtOf(row: number): number {
+    return this.heapArmedAt[this.rowPos[row]!]!;
   }
 
   /**
-   * Sets a user's wake to `at`. A wake moved later keeps its place: it is looked at at its old
-   * time and re-armed then (a refresh moves a lease many times an hour; moving it in the heap
-   * each time would cost more than looking at it once). `row` is the user's row in the lease
-   * table, handed back with the wake (-1: none known).
+   * Sets the wake of the user in `row` to `at`. A wake moved later keeps its place: it is looked
+   * at at its old time and re-armed then (a refresh moves a lease many times an hour; moving it
+   * in the heap each time would cost more than looking at it once).
    */
-  set(userId: string, at: number, row = -1): void {
-    const slot = this.byUser.get(userId);
-    if (slot === undefined) {
-      if (this.n === this.heapSlot.length) this.grow();
-      const s = this.free.pop() ?? this.slotUser.length;
-      this.slotUser[s] = userId;
-      this.slotAt[s] = at;
-      this.slotRow[s] = row;
-      this.byUser.set(userId, s);
-      this.up(this.n++, s, at, ++this.order);
-      return;
+  set(row: number, userId: string, at: number): void {
+    if (row >= this.rowPos.length) this.grow(row + 1);
+    this.rowAt[row] = at;
+    if (this.rowPos[row]! < 0) {
+      this.rowUser[row] = userId;
+      this.up(this.n++, row, at, ++this.order);
+    } else if (this.rowUser[row] !== userId) {
+      // The row changed hands without its wake being deleted: the new user's wake starts afresh.
+      this.rowUser[row] = userId;
+      this.rearm(row, at);
+    } else if (at < this.armedAtOf(row)) {
+      this.rearm(row, at);
     }
-    this.slotRow[slot] = row;
-    if (at >= this.armedAtOf(slot)) this.slotAt[slot] = at;
-    else this.rearm(slot, at);
   }
 
   /** Looks at the wake again at `at` (its `at` too). */
-  rearm(slot: WakeSlot, at: number): void {
-    this.slotAt[slot] = at;
+  rearm(row: number, at: number): void {
+    this.rowAt[row] = at;
     const order = ++this.order;
-    const i = this.slotPos[slot]!;
-    if (i > 0 && earlier(at, order, this.heapArmedAt[(i - 1) >> 1]!, this.heapOrder[(i - 1) >> 1]!)) this.up(i, slot, at, order);
-    else this.down(i, slot, at, order);
+    const i = this.rowPos[row]!;
+    if (i > 0 && earlier(at, order, this.heapArmedAt[(i - 1) >> 1]!, this.heapOrder[(i - 1) >> 1]!)) this.up(i, row, at, order);
+    else this.down(i, row, at, order);
   }
 
-  delete(userId: string): void {
-    const slot = this.byUser.get(userId);
-    if (slot === undefined) return;
-    this.byUser.delete(userId);
-    this.slotUser[slot] = undefined;
-    this.free.push(slot);
-    const i = this.slotPos[slot]!;
+  /** Deletes the wake of the user in `row`, if it is theirs. */
+  delete(row: number, userId: string): void {
+    if (row < 0 || row >= this.rowPos.length || this.rowPos[row]! < 0 || this.rowUser[row] !== userId) return;
+    const i = this.rowPos[row]!;
+    this.rowPos[row] = NONE;
+    this.rowUser[row] = undefined;
     const last = --this.n;
     if (i === last) return;
     // The last entry fills the hole, then moves whichever way its key sends it.
-    const s = this.heapSlot[last]!;
+    const r = this.heapRow[last]!;
     const armedAt = this.heapArmedAt[last]!;
     const order = this.heapOrder[last]!;
-    if (i > 0 && earlier(armedAt, order, this.heapArmedAt[(i - 1) >> 1]!, this.heapOrder[(i - 1) >> 1]!)) this.up(i, s, armedAt, order);
-    else this.down(i, s, armedAt, order);
+    if (i > 0 && earlier(armedAt, order, this.heapArmedAt[(i - 1) >> 1]!, this.heapOrder[(i - 1) >> 1]!)) this.up(i, r, armedAt, order);
+    else this.down(i, r, armedAt, order);
   }
 
   clear(): void {
     this.n = 0;
-    this.byUser.clear();
-    this.free.length = 0;
-    this.slotUser.length = 0;
+    this.rowUser.length = 0;
+    this.rowPos.fill(NONE);
   }
 
-  /** Puts (slot, armedAt, order) at position `i` or above it, moving parents down. */
-  private up(i: number, slot: WakeSlot, armedAt: number, order: number): void {
-    const hs = this.heapSlot;
+  /** Puts (row, armedAt, order) at heap position `i` or above it, moving parents down. */
+  private up(i: number, row: number, armedAt: number, order: number): void {
+    const hr = this.heapRow;
     const ha = this.heapArmedAt;
     const ho = this.heapOrder;
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!earlier(armedAt, order, ha[p]!, ho[p]!)) break;
-      this.place(i, hs[p]!, ha[p]!, ho[p]!);
+      this.place(i, hr[p]!, ha[p]!, ho[p]!);
       i = p;
     }
-    this.place(i, slot, armedAt, order);
+    this.place(i, row, armedAt, order);
   }
 
-  /** Puts (slot, armedAt, order) at position `i` or below it, moving children up. */
-  private down(i: number, slot: WakeSlot, armedAt: number, order: number): void {
-    const hs = this.heapSlot;
+  /** Puts (row, armedAt, order) at heap position `i` or below it, moving children up. */
+  private down(i: number, row: number, armedAt: number, order: number): void {
+    const hr = this.heapRow;
     const ha = this.heapArmedAt;
     const ho = this.heapOrder;
     const n = this.n;
@@ -146,32 +130,32 @@ export class WakeQueue {
       const r = l + 1;
       const c = r < n && earlier(ha[r]!, ho[r]!, ha[l]!, ho[l]!) ? r : l;
       if (!earlier(ha[c]!, ho[c]!, armedAt, order)) break;
-      this.place(i, hs[c]!, ha[c]!, ho[c]!);
+      this.place(i, hr[c]!, ha[c]!, ho[c]!);
       i = c;
     }
-    this.place(i, slot, armedAt, order);
+    this.place(i, row, armedAt, order);
   }
 
-  private place(i: number, slot: WakeSlot, armedAt: number, order: number): void {
-    this.heapSlot[i] = slot;
+  private place(i: number, row: number, armedAt: number, order: number): void {
+    this.heapRow[i] = row;
     this.heapArmedAt[i] = armedAt;
     this.heapOrder[i] = order;
-    this.slotPos[slot] = i;
+    this.rowPos[row] = i;
   }
 
-  private grow(): void {
-    const size = this.heapSlot.length * 2;
-    const more = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(size);
+  /** Room for rows below `rows` (the heap never holds more wakes than there are rows). */
+  private grow(rows: number): void {
+    let size = this.rowPos.length * 2;
+    while (size < rows) size *= 2;
+    const more = <T extends Int32Array | Float64Array>(a: T, b: T): T => {
       b.set(a);
       return b;
     };
-    this.heapSlot = more(this.heapSlot, (k) => new Int32Array(k));
-    this.heapArmedAt = more(this.heapArmedAt, (k) => new Float64Array(k));
-    this.heapOrder = more(this.heapOrder, (k) => new Float64Array(k));
-    this.slotAt = more(this.slotAt, (k) => new Float64Array(k));
-    this.slotPos = more(this.slotPos, (k) => new Int32Array(k));
-    this.slotRow = more(this.slotRow, (k) => new Int32Array(k));
+    this.heapRow = more(this.heapRow, new Int32Array(size));
+    this.heapArmedAt = more(this.heapArmedAt, new Float64Array(size));
+    this.heapOrder = more(this.heapOrder, new Float64Array(size));
+    this.rowAt = more(this.rowAt, new Float64Array(size));
+    this.rowPos = more(this.rowPos, new Int32Array(size).fill(NONE));
   }
 }
 
