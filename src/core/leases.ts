@@ -16,12 +16,24 @@ export class LeaseTable {
   private readonly rows = new Map<UserId, number>();
   private readonly free: number[] = [];
   private owner: (UserId | undefined)[] = [];
+  /** The user's app session when they have exactly one (most users): a heartbeat finds it here. */
+  private sole: (AppSession | undefined)[] = [];
   private sessionEnd: Float64Array;
   private restEnd: Float64Array;
 
   constructor(capacity = 16) {
     this.sessionEnd = new Float64Array(capacity);
     this.restEnd = new Float64Array(capacity);
+  }
+
+  /** The user's row, or -1 for a user the tenant does not have. */
+  rowOf(userId: UserId): number {
+    return this.rows.get(userId) ?? -1;
+  }
+
+  /** The only app session of the user in `row`, or undefined when they have none or several. */
+  soleSession(row: number): AppSession | undefined {
+    return this.sole[row];
   }
 
   /**
@@ -47,6 +59,7 @@ export class LeaseTable {
     }
     this.sessionEnd[row] = sessionsEnd(user, policy);
     this.restEnd[row] = restWakeBound(user, policy);
+    this.sole[row] = user.sessions.length === 1 ? user.sessions[0] : undefined;
   }
 
   /** A heartbeat moved a session lease: the session part is taken again, the rest stays. */
@@ -55,11 +68,17 @@ export class LeaseTable {
     if (row >= 0 && this.owner[row] === user.id) this.sessionEnd[row] = sessionsEnd(user, policy);
   }
 
+  /** A heartbeat moved the lease of the only session of the user in `row` to `end`. */
+  putSoleSessionEnd(row: number, end: Instant): void {
+    this.sessionEnd[row] = end;
+  }
+
   remove(userId: UserId): void {
     const row = this.rows.get(userId);
     if (row === undefined) return;
     this.rows.delete(userId);
     this.owner[row] = undefined;
+    this.sole[row] = undefined;
     this.free.push(row);
   }
 
@@ -92,6 +111,12 @@ export function settled(state: TenantState, user: UserState, now: Instant): bool
  * full path: an unknown user or session, a lease due, or activity that ends idleness.
  */
 export function heartbeatSession(state: TenantState, cmd: Extract<Command, { type: 'session.heartbeat' }>, now: Instant): AppSession | undefined {
+  // Most users have one session: the table answers without the user's records.
+  const row = state.leases.rowOf(cmd.userId);
+  const sole = row >= 0 ? state.leases.soleSession(row) : undefined;
+  if (sole !== undefined && sole.id === cmd.sessionId && state.leases.bound(row, cmd.userId) > now) {
+    return cmd.active && !(sole.lastActiveAt + state.policy.idleAfterSec * 1000 > now) ? undefined : sole;
+  }
   const user = state.users.get(cmd.userId);
   if (user === undefined || !settled(state, user, now)) return undefined;
   const s = withId(user.sessions, cmd.sessionId);

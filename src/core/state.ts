@@ -59,7 +59,9 @@ export function commit(state: TenantState, patch: Patch): TenantState {
   if (patch.users !== undefined) for (const user of patch.users) {
     const old = users.get(user.id);
     users.set(user.id, user);
-    state.leases.put(user, policy);
+    // The same record again (a refresh kept for the journal) only had leases moved later: its
+    // bound stays a lower bound, and a wake takes it again once it has passed.
+    if (old !== user || patch.policy !== undefined) state.leases.put(user, policy);
     if (old !== undefined && old.extension === user.extension) continue;
     if (old && byExtension.get(old.extension) === user.id) byExtension.delete(old.extension);
     byExtension.set(user.extension, user.id);
@@ -102,11 +104,14 @@ export function commitLease(state: TenantState, l: LeaseUpdate): void {
  * needs `apply`. Most inputs are such heartbeats; only the engine gets here.
  */
 export function commitHeartbeat(state: TenantState, cmd: Extract<Command, { type: 'session.heartbeat' }>, now: Instant): boolean {
-  const s = heartbeatSession(state, cmd, now) as { lastSeenAt: Instant; lastActiveAt: Instant } | undefined;
+  const s = heartbeatSession(state, cmd, now);
   if (s === undefined) return false;
-  s.lastSeenAt = now;
-  if (cmd.active) s.lastActiveAt = now;
-  state.leases.putSessions(state.users.get(cmd.userId)!, state.policy);
+  const moved = s as { lastSeenAt: Instant; lastActiveAt: Instant };
+  moved.lastSeenAt = now;
+  if (cmd.active) moved.lastActiveAt = now;
+  const row = state.leases.rowOf(cmd.userId);
+  if (row >= 0 && state.leases.soleSession(row) === s) state.leases.putSoleSessionEnd(row, now + state.policy.sessionTimeoutSec * 1000);
+  else state.leases.putSessions(state.users.get(cmd.userId)!, state.policy);
   return true;
 }
 
