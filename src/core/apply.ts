@@ -9,8 +9,8 @@ import type { Command, CoreEvent, Directive, LeaseUpdate, Patch, TimerRequest } 
 import { DEFAULT_GROUP, DEFAULT_QUEUE, LOGGED_OUT } from './defaults.js';
 import { refuse } from './errors.js';
 import { parseFeatureCode } from './fac.js';
-import { isOnCall, nextWakeAt, normalizeFacts, stillSettled, withId } from './facts.js';
-import { heartbeatSession, settled } from './leases.js';
+import { isOnCall, nextWakeAt, normalizeFacts, stillSettled } from './facts.js';
+import { heartbeatSession, refreshedRegistration } from './leases.js';
 import { presenceChanged, presenceRecord } from './presence.js';
 import { distribute, queueCommand, queueSnapshot, queueSnapshotChanged } from './queue.js';
 import { route } from './routing.js';
@@ -769,13 +769,11 @@ function leaseOnly(state: TenantState, cmd: Extract<Command, { type: 'session.he
     return lease && { ok: true, patch: { leases: [lease] }, events: NOTHING, timers: NOTHING, directives: NOTHING, volatile: true };
   }
   const user = state.users.get(cmd.userId);
-  if (user === undefined || !settled(state, user, now)) return undefined;
-  const r = withId(user.registrations, cmd.id);
-  // A refresh to a shorter expiry moves the wake timer earlier: the full path does that.
-  if (r === undefined || r.kind !== cmd.kind || !(cmd.expiresAt >= r.expiresAt)) return undefined;
-  const lease: LeaseUpdate = { userId: user.id, registration: r.id, expiresAt: cmd.expiresAt };
+  const r = user && refreshedRegistration(state, user, cmd, now);
+  if (r === undefined) return undefined;
+  const lease: LeaseUpdate = { userId: user!.id, registration: r.id, expiresAt: cmd.expiresAt };
   // A registration refresh is durable (registrations survive a restart, S7.1); a heartbeat is not.
-  return { ok: true, patch: { leases: [lease], users: [user] }, events: NOTHING, timers: NOTHING, directives: NOTHING };
+  return { ok: true, patch: { leases: [lease], users: [user!] }, events: NOTHING, timers: NOTHING, directives: NOTHING };
 }
 
 /**

@@ -16,5 +16,5 @@ export { parseFeatureCode } from './fac.js';
 export type { FeatureCode } from './fac.js';
 export { apply, causeOf, heartbeatLease, wakeDue } from './apply.js';
 export type { Applied } from './apply.js';
-export { createTenantState, commit, commitHeartbeat, commitLease, newUser } from './state.js';
+export { createTenantState, commit, commitHeartbeat, commitLease, commitRefresh, newUser } from './state.js';
 export { queueSnapshot } from './queue.js';

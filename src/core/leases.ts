@@ -10,7 +10,7 @@
 // Only commit (the engine, the tenant's single writer) changes a table; `apply` reads it.
 import type { Command } from './commands.js';
 import { lastActiveAt, restWakeBound, sessionsEnd, stillSettled, withId } from './facts.js';
-import type { AppSession, Instant, TenantPolicy, TenantState, UserId, UserState } from './types.js';
+import type { AppSession, Instant, Registration, TenantPolicy, TenantState, UserId, UserState } from './types.js';
 
 export class LeaseTable {
   private readonly rows = new Map<UserId, number>();
@@ -124,4 +124,15 @@ export function heartbeatSession(state: TenantState, cmd: Extract<Command, { typ
   // Activity ends idleness: only a user not idle yet takes the fast path with an active one.
   if (cmd.active && !(lastActiveAt(user)! + state.policy.idleAfterSec * 1000 > now)) return undefined;
   return s;
+}
+
+/**
+ * The registration a refresh only moves the lease of (the same kind, expiring no earlier), or
+ * undefined when the refresh needs the full path: a new binding, a lease due, or a shorter expiry,
+ * which moves the wake timer earlier.
+ */
+export function refreshedRegistration(state: TenantState, user: UserState, cmd: Extract<Command, { type: 'registration.set' }>, now: Instant): Registration | undefined {
+  if (!settled(state, user, now)) return undefined;
+  const r = withId(user.registrations, cmd.id);
+  return r !== undefined && r.kind === cmd.kind && cmd.expiresAt >= r.expiresAt ? r : undefined;
 }

@@ -3,7 +3,7 @@
 import { DEFAULT_POLICY, DEFAULT_USER_SETTINGS } from './defaults.js';
 import type { Command, LeaseUpdate, Patch } from './commands.js';
 import { withId } from './facts.js';
-import { heartbeatSession, LeaseTable } from './leases.js';
+import { heartbeatSession, LeaseTable, refreshedRegistration } from './leases.js';
 import { presenceRecord } from './presence.js';
 import { userWith } from './user.js';
 import type { Group, GroupId, Instant, QueueId, QueueState, Role, TenantId, TenantPolicy, TenantState, UserId, UserSettings, UserState } from './types.js';
@@ -113,6 +113,20 @@ export function commitHeartbeat(state: TenantState, cmd: Extract<Command, { type
   if (row >= 0 && state.leases.soleSession(row) === s) state.leases.putSoleSessionEnd(row, now + state.policy.sessionTimeoutSec * 1000);
   else state.leases.putSessions(state.users.get(cmd.userId)!, state.policy);
   return true;
+}
+
+/**
+ * Commits a registration refresh that only moves its lease later, in place: the change `apply`
+ * answers it with, without building that answer. Returns the user's record, which the journal
+ * must keep (registrations survive a restart, S7.1), or undefined when the refresh needs `apply`.
+ * The user's lease bound is left as it is: it stays a lower bound, and a wake takes it again.
+ */
+export function commitRefresh(state: TenantState, cmd: Extract<Command, { type: 'registration.set' }>, now: Instant): UserState | undefined {
+  const user = state.users.get(cmd.userId);
+  const r = user && refreshedRegistration(state, user, cmd, now);
+  if (r === undefined) return undefined;
+  (r as { expiresAt: Instant }).expiresAt = cmd.expiresAt;
+  return user;
 }
 
 /** A read-only map that shows `changes` over `base`, with `removed` keys hidden. */

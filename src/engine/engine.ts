@@ -2,7 +2,7 @@
 // events with (epoch, seq), schedules the timers the core asks for through the Clock port and
 // fires them back as commands, and acknowledges a command only after the journal has committed
 // it (group commit: every command applied in one turn of the event loop shares one commit).
-import { apply, commit, commitHeartbeat, commitLease, refuse, wakeDue } from '../core/index.js';
+import { apply, commit, commitHeartbeat, commitLease, commitRefresh, refuse, wakeDue } from '../core/index.js';
 import type { Applied, Command, CoreEvent, Directive, Patch, Refusal, TenantId, TenantState } from '../core/index.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { WakeQueue } from './wakes.js';
@@ -177,6 +177,14 @@ export class Engine {
       // Most inputs are heartbeats that only move a lease: committed in place, nothing to journal
       // or publish (the same answer `apply` gives them, without building it).
       if (commitHeartbeat(t.state, command, now)) return QUIET;
+    } else if (command.type === 'registration.set') {
+      // A refresh that only moves a lease: committed in place and journalled, nothing to publish.
+      const user = commitRefresh(t.state, command, now);
+      if (user !== undefined) {
+        t.pending.push({ tenant: tenantId, at: now, command, patch: { users: [user] }, events: NO_EVENTS });
+        this.scheduleFlush(t, tenantId);
+        return QUIET;
+      }
     }
     const result = apply(t.state, command, now);
     if (!result.ok) return result;
