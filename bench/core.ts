@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { createTenantState } from '../src/core/index.js';
 import type { Command, Directive } from '../src/core/index.js';
+import { tuneHeap } from '../src/app/heap.js';
 import { Engine, ManualClock } from '../src/engine/index.js';
 import type { Outcome } from '../src/engine/index.js';
 import { Workload } from './workload.js';
@@ -180,6 +181,8 @@ export async function createBench(options: Pick<BenchOptions, 'tenants' | 'users
 }
 
 export async function runCoreBench(options: BenchOptions = DEFAULTS, progress: (line: string) => void = () => {}): Promise<BenchReport> {
+  // The engine runs with the server's heap settings (src/app/heap.ts).
+  tuneHeap();
   const loadBefore = round(loadavg()[0]!, 2);
   const steal = stealMeter();
   const t0 = performance.now();

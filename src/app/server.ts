@@ -33,6 +33,7 @@ import { redacted } from './config.js';
 import { DEMO_TENANT, seedDemo } from './demo.js';
 import { SystemClock } from './system-clock.js';
 import { defaultWebDir, webRoutes } from './web.js';
+import { tuneHeap } from './heap.js';
 
 export interface Server {
   readonly config: Config;
@@ -49,6 +50,7 @@ export interface Server {
 }
 
 export async function startServer(config: Config, options: { clock?: Clock; logger?: Logger; webhooks?: Partial<DispatcherOptions>; feed?: Partial<FeedOptions> } = {}): Promise<Server> {
+  tuneHeap();
   const logger = options.logger ?? pino({ level: config.logLevel });
   const clock = options.clock ?? new SystemClock();
   const store = new SqliteStore(join(config.dataDir, 'switchboard.db'), { onCheckpointError: (message) => logger.warn({ surface: 'store', err: message }, 'WAL checkpoint failed') });
