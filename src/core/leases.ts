@@ -108,11 +108,16 @@ export function settled(state: TenantState, user: UserState, now: Instant): bool
 
 /**
  * The session a heartbeat only moves the lease of, or undefined when the heartbeat needs the
- * full path: an unknown user or session, a lease due, or activity that ends idleness.
+ * full path: an unknown user or session, a lease due, or activity that ends idleness. `row` is
+ * the user's row in the lease table, for a caller that has looked it up already.
  */
-export function heartbeatSession(state: TenantState, cmd: Extract<Command, { type: 'session.heartbeat' }>, now: Instant): AppSession | undefined {
+export function heartbeatSession(
+  state: TenantState,
+  cmd: Extract<Command, { type: 'session.heartbeat' }>,
+  now: Instant,
+  row = state.leases.rowOf(cmd.userId),
+): AppSession | undefined {
   // Most users have one session: the table answers without the user's records.
-  const row = state.leases.rowOf(cmd.userId);
   const sole = row >= 0 ? state.leases.soleSession(row) : undefined;
   if (sole !== undefined && sole.id === cmd.sessionId && state.leases.bound(row, cmd.userId) > now) {
     return cmd.active && !(sole.lastActiveAt + state.policy.idleAfterSec * 1000 > now) ? undefined : sole;

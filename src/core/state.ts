@@ -104,12 +104,12 @@ export function commitLease(state: TenantState, l: LeaseUpdate): void {
  * needs `apply`. Most inputs are such heartbeats; only the engine gets here.
  */
 export function commitHeartbeat(state: TenantState, cmd: Extract<Command, { type: 'session.heartbeat' }>, now: Instant): boolean {
-  const s = heartbeatSession(state, cmd, now);
+  const row = state.leases.rowOf(cmd.userId);
+  const s = heartbeatSession(state, cmd, now, row);
   if (s === undefined) return false;
   const moved = s as { lastSeenAt: Instant; lastActiveAt: Instant };
   moved.lastSeenAt = now;
   if (cmd.active) moved.lastActiveAt = now;
-  const row = state.leases.rowOf(cmd.userId);
   if (row >= 0 && state.leases.soleSession(row) === s) state.leases.putSoleSessionEnd(row, now + state.policy.sessionTimeoutSec * 1000);
   else state.leases.putSessions(state.users.get(cmd.userId)!, state.policy);
   return true;
