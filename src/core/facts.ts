@@ -165,7 +165,7 @@ export function nextWakeAt(user: UserState, policy: TenantPolicy, now: Instant):
  * Do the derived values computed at `settledAt` (the presence record, agent states) still hold
  * at `now`? Yes while no lease has run out since and idleness has not begun since; an idleness
  * that began before `settledAt` is already shown. The lease table's bound answers the same
- * question for most inputs without reading the facts (`settledBound`).
+ * question for most inputs without reading the facts (`settled` in leases.ts).
  */
 export function stillSettled(user: UserState, policy: TenantPolicy, now: Instant): boolean {
   if (!(earliestLeaseEnd(user, policy) > now)) return false;
