@@ -582,6 +582,23 @@ function recordBatches(h: Harness): EngineEvent[][] {
   return batches;
 }
 
+/** Plays random office histories and asks `check` what is wrong with each user after every step. */
+function everyUserAfterEachStep(check: (u: UserState, state: TenantState, now: number) => readonly string[]): void {
+  fc.assert(
+    fc.property(loggedInArb, stepsArb(), (loggedIn, steps) => {
+      const h = office(loggedIn);
+      const violations: string[] = [];
+      play(h, steps, (s) => {
+        const state = h.state();
+        const now = h.clock.now();
+        for (const u of state.users.values()) for (const v of check(u, state, now)) violations.push(`after ${s.t} at +${now - T0} ms, ${u.id} ${v}`);
+      });
+      expect(violations).toEqual([]);
+    }),
+    RUNS,
+  );
+}
+
 describe('S1 S2.4 S6.1 the engine over random commands', () => {
   test('S6.1 seq rises by exactly one per tenant per event, through refusals and timer firings', () => {
     fc.assert(
@@ -660,46 +677,24 @@ describe('S1 S2.4 S6.1 the engine over random commands', () => {
   });
 
   test('S2.4 S9.3 the published presence is never stale: it always equals the record derived from the facts now', () => {
-    fc.assert(
-      fc.property(loggedInArb, stepsArb(), (loggedIn, steps) => {
-        const h = office(loggedIn);
-        const violations: string[] = [];
-        play(h, steps, (s) => {
-          const state = h.state();
-          const now = h.clock.now();
-          for (const u of state.users.values()) {
-            const fresh = presenceRecord(u, state.policy, now);
-            if (presenceChanged(u.presence, fresh)) violations.push(`after ${s.t} at +${now - T0} ms, ${u.id} shows ${u.presence.status} but the facts say ${fresh.status}`);
-            const model = modelStatusOf(u, state.policy, now);
-            if (u.presence.status !== model) violations.push(`after ${s.t} at +${now - T0} ms, ${u.id} shows ${u.presence.status}; S2.3 says ${model}`);
-          }
-        });
-        expect(violations).toEqual([]);
-      }),
-      RUNS,
-    );
+    everyUserAfterEachStep((u, state, now) => {
+      const wrong: string[] = [];
+      const fresh = presenceRecord(u, state.policy, now);
+      if (presenceChanged(u.presence, fresh)) wrong.push(`shows ${u.presence.status} but the facts say ${fresh.status}`);
+      const model = modelStatusOf(u, state.policy, now);
+      if (u.presence.status !== model) wrong.push(`shows ${u.presence.status}; S2.3 says ${model}`);
+      return wrong;
+    });
   });
 
   test('S9.3 the lease table never promises too much: nothing of a user falls due before the bound it keeps for them', () => {
-    fc.assert(
-      fc.property(loggedInArb, stepsArb(), (loggedIn, steps) => {
-        const h = office(loggedIn);
-        const violations: string[] = [];
-        play(h, steps, (s) => {
-          const state = h.state();
-          const now = h.clock.now();
-          for (const u of state.users.values()) {
-            const bound = state.leases.bound(u.leaseRow, u.id);
-            if (!(bound > now)) continue;
-            // Whether anything is due only ever changes from no to yes, so the last instant before the bound tells.
-            const last = bound === Infinity ? now + 10 * 24 * 3600_000 : bound - 1;
-            if (!stillSettled(u, state.policy, last)) violations.push(`after ${s.t} at +${now - T0} ms, ${u.id}'s bound is +${bound - T0} ms but something is due by +${last - T0} ms`);
-          }
-        });
-        expect(violations).toEqual([]);
-      }),
-      RUNS,
-    );
+    everyUserAfterEachStep((u, state, now) => {
+      const bound = state.leases.bound(u.leaseRow, u.id);
+      if (!(bound > now)) return [];
+      // Whether anything is due only ever changes from no to yes, so the last instant before the bound tells.
+      const last = bound === Infinity ? now + 10 * 24 * 3600_000 : bound - 1;
+      return stillSettled(u, state.policy, last) ? [] : [`has the bound +${bound - T0} ms but something is due by +${last - T0} ms`];
+    });
   });
 
   test('S1 S6.1 any fact or command repeated at the same instant emits nothing the second time', () => {

@@ -769,11 +769,12 @@ function leaseOnly(state: TenantState, cmd: Extract<Command, { type: 'session.he
     return lease && { ok: true, patch: { leases: [lease] }, events: NOTHING, timers: NOTHING, directives: NOTHING, volatile: true };
   }
   const user = state.users.get(cmd.userId);
-  const r = user && refreshedRegistration(state, user, cmd, now);
+  if (user === undefined) return undefined;
+  const r = refreshedRegistration(state, user, cmd, now);
   if (r === undefined) return undefined;
-  const lease: LeaseUpdate = { userId: user!.id, registration: r.id, expiresAt: cmd.expiresAt };
+  const lease: LeaseUpdate = { userId: user.id, registration: r.id, expiresAt: cmd.expiresAt };
   // A registration refresh is durable (registrations survive a restart, S7.1); a heartbeat is not.
-  return { ok: true, patch: { leases: [lease], users: [user!] }, events: NOTHING, timers: NOTHING, directives: NOTHING };
+  return { ok: true, patch: { leases: [lease], users: [user] }, events: NOTHING, timers: NOTHING, directives: NOTHING };
 }
 
 /**

@@ -86,7 +86,12 @@ export function isIdle(user: UserState, policy: TenantPolicy, now: Instant): boo
   const last = lastActivity(user, policy, now);
   if (last === undefined) return false;
   for (const r of user.registrations) if (r.kind === 'terminal' && r.expiresAt > now) return false;
-  return now >= last + policy.idleAfterSec * SEC;
+  return idleSince(last, policy, now);
+}
+
+/** S1.4: no activity since `lastActive` for idleAfterSec. */
+export function idleSince(lastActive: Instant, policy: TenantPolicy, now: Instant): boolean {
+  return now >= lastActive + policy.idleAfterSec * SEC;
 }
 
 /**

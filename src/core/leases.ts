@@ -9,7 +9,7 @@
 //
 // Only commit (the engine, the tenant's single writer) changes a table; `apply` reads it.
 import type { Command } from './commands.js';
-import { lastActiveAt, restWakeBound, sessionsEnd, stillSettled, withId } from './facts.js';
+import { idleSince, lastActiveAt, restWakeBound, sessionsEnd, stillSettled, withId } from './facts.js';
 import type { AppSession, Instant, Registration, TenantPolicy, TenantState, UserId, UserState } from './types.js';
 
 export class LeaseTable {
@@ -120,14 +120,14 @@ export function heartbeatSession(
   // Most users have one session: the table answers without the user's records.
   const sole = row >= 0 ? state.leases.soleSession(row) : undefined;
   if (sole !== undefined && sole.id === cmd.sessionId && state.leases.bound(row, cmd.userId) > now) {
-    return cmd.active && !(sole.lastActiveAt + state.policy.idleAfterSec * 1000 > now) ? undefined : sole;
+    return cmd.active && idleSince(sole.lastActiveAt, state.policy, now) ? undefined : sole;
   }
   const user = state.users.get(cmd.userId);
   if (user === undefined || !settled(state, user, now)) return undefined;
   const s = withId(user.sessions, cmd.sessionId);
   if (s === undefined) return undefined;
   // Activity ends idleness: only a user not idle yet takes the fast path with an active one.
-  if (cmd.active && !(lastActiveAt(user)! + state.policy.idleAfterSec * 1000 > now)) return undefined;
+  if (cmd.active && idleSince(lastActiveAt(user)!, state.policy, now)) return undefined;
   return s;
 }
 

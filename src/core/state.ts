@@ -123,7 +123,8 @@ export function commitHeartbeat(state: TenantState, cmd: Extract<Command, { type
  */
 export function commitRefresh(state: TenantState, cmd: Extract<Command, { type: 'registration.set' }>, now: Instant): UserState | undefined {
   const user = state.users.get(cmd.userId);
-  const r = user && refreshedRegistration(state, user, cmd, now);
+  if (user === undefined) return undefined;
+  const r = refreshedRegistration(state, user, cmd, now);
   if (r === undefined) return undefined;
   (r as { expiresAt: Instant }).expiresAt = cmd.expiresAt;
   return user;
