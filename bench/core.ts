@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { createTenantState } from '../src/core/index.js';
 import type { Command, Directive } from '../src/core/index.js';
-import { tuneHeap } from '../src/app/heap.js';
+import { NODE_FLAGS, semiSpaceMb, tuneHeap } from '../src/app/heap.js';
 import { Engine, ManualClock } from '../src/engine/index.js';
 import type { Outcome } from '../src/engine/index.js';
 import { Workload } from './workload.js';
@@ -49,8 +49,8 @@ export interface RunResult {
 
 export interface BenchReport {
   readonly bench: 'core';
-  /** `loadAvg`: the 1-minute load average before and after; other work on the machine skews the rates. */
-  readonly machine: { readonly cpus: number; readonly model: string; readonly node: string; readonly loadAvg: readonly [number, number]; readonly stealPct: number | null };
+  /** `semiSpaceMb`: node's --max-semi-space-size (src/app/heap.ts). `loadAvg`: the 1-minute load average before and after; other work on the machine skews the rates. */
+  readonly machine: { readonly cpus: number; readonly model: string; readonly node: string; readonly semiSpaceMb: number | 'default'; readonly loadAvg: readonly [number, number]; readonly stealPct: number | null };
   readonly users: number;
   readonly tenants: number;
   readonly inputs: number;
@@ -204,7 +204,7 @@ export async function runCoreBench(options: BenchOptions = DEFAULTS, progress: (
   const cpu = cpus();
   return {
     bench: 'core',
-    machine: { cpus: cpu.length, model: cpu[0]?.model ?? 'unknown', node: process.version, loadAvg: [loadBefore, round(loadavg()[0]!, 2)], stealPct: steal() },
+    machine: { cpus: cpu.length, model: cpu[0]?.model ?? 'unknown', node: process.version, semiSpaceMb: semiSpaceMb() ?? 'default', loadAvg: [loadBefore, round(loadavg()[0]!, 2)], stealPct: steal() },
     users: bench.workload.userCount,
     tenants: options.tenants,
     inputs: options.inputs,
@@ -243,6 +243,7 @@ function optionsFrom(argv: readonly string[]): BenchOptions {
 }
 
 async function main(): Promise<void> {
+  if (semiSpaceMb() === undefined) process.stderr.write(`note: node runs with V8's default young generation; the server runs with ${NODE_FLAGS.join(' ')} (npm run bench gives it)\n`);
   const report = await runCoreBench(optionsFrom(process.argv.slice(2)), (line) => process.stderr.write(`${line}\n`));
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }

@@ -20,6 +20,7 @@ import { PerformanceObserver, constants, monitorEventLoopDelay, performance } fr
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { DEFAULT_CONFIG } from '../src/app/config.js';
+import { semiSpaceMb } from '../src/app/heap.js';
 import { startServer } from '../src/app/server.js';
 import type { Server } from '../src/app/server.js';
 import { DEFAULT_POLICY } from '../src/core/index.js';
@@ -125,7 +126,7 @@ export async function runFeedBench(options: FeedBenchOptions, progress: (line: s
     progress(`setup: ${options.tenants} tenants × ${options.usersPerTenant} users in ${round((performance.now() - started) / 1000)} s`);
     const report: Record<string, unknown> = {
       bench: 'feed',
-      machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, loadAvg: loadBefore },
+      machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, semiSpaceMb: semiSpaceMb() ?? 'default', loadAvg: loadBefore },
       target: TARGET,
       feed: { flushMs: server.feed.options.flushMs, sliceWrites: server.feed.options.sliceWrites },
     };

@@ -21,6 +21,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { DEFAULT_CONFIG } from '../src/app/config.js';
+import { semiSpaceMb } from '../src/app/heap.js';
 import { startServer } from '../src/app/server.js';
 import type { Server } from '../src/app/server.js';
 import { DEFAULT_POLICY } from '../src/core/index.js';
@@ -314,7 +315,8 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
 
 /** One run in a fresh process (so each run's memory is measured from the same start). */
 function runInChild(options: SipBenchOptions, progress: (line: string) => void): Promise<SipRun> {
-  const args = ['--expose-gc', fileURLToPath(import.meta.url), '--single', ...Object.entries(FLAGS).flatMap(([flag, key]) => [`--${flag}`, String(options[key])])];
+  // The child hosts the server: it gets this process's node flags (the young generation's size).
+  const args = [...process.execArgv.filter((a) => a !== '--expose-gc'), '--expose-gc', fileURLToPath(import.meta.url), '--single', ...Object.entries(FLAGS).flatMap(([flag, key]) => [`--${flag}`, String(options[key])])];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
     let out = '';
@@ -369,7 +371,7 @@ export async function runSipBench(options: SipBenchOptions = DEFAULTS, progress:
   };
   return {
     bench: 'sip',
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, loadAvgBefore: loadBefore, loadAvgAfter: round(loadavg()[0]!, 2), stealPct: steal() },
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, semiSpaceMb: semiSpaceMb() ?? 'default', loadAvgBefore: loadBefore, loadAvgAfter: round(loadavg()[0]!, 2), stealPct: steal() },
     options,
     target: TARGET,
     median: m,

@@ -33,7 +33,7 @@ import { redacted } from './config.js';
 import { DEMO_TENANT, seedDemo } from './demo.js';
 import { SystemClock } from './system-clock.js';
 import { defaultWebDir, webRoutes } from './web.js';
-import { tuneHeap } from './heap.js';
+import { NODE_FLAGS, SEMI_SPACE_MB, semiSpaceMb, tuneHeap } from './heap.js';
 
 export interface Server {
   readonly config: Config;
@@ -136,7 +136,10 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   const url = await http.listen({ port: config.httpPort, host: config.host });
   ready = true;
   dispatcher.start();
-  logger.info({ url, sipPort, config: redacted(config) }, 'switchboard is listening');
+  logger.info({ url, sipPort, config: redacted(config), heap: { semiSpaceMb: semiSpaceMb() ?? 'default' } }, 'switchboard is listening');
+  if (semiSpaceMb() === undefined) {
+    logger.warn({ surface: 'heap', flags: NODE_FLAGS }, `node runs with V8's default young generation: start it with ${NODE_FLAGS.join(' ')} (npm start and the switchboard executable do) for less garbage-collection time (${SEMI_SPACE_MB} MB, src/app/heap.ts)`);
+  }
 
   let closed = false;
   return {

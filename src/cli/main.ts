@@ -1,5 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 // The `switchboard` executable (package.json "bin"): wires the real process to the CLI.
+// Its first line gives node the young-generation size the server runs with (src/app/heap.ts).
 import { readFileSync } from 'node:fs';
 import { runCli } from './cli.js';
 

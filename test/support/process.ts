@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { NODE_FLAGS } from '../../src/app/heap.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 export const main = join(root, 'dist/src/cli/main.js');
@@ -22,7 +23,8 @@ export function freePort(): Promise<number> {
 
 /** Starts `switchboard start` on these ports and data directory; resolves once it listens. */
 export async function startProcess(dataDir: string, httpPort: number, sipPort = 0): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [main, 'start', '--host', '127.0.0.1', '--http-port', String(httpPort), '--sip-port', String(sipPort), '--data-dir', dataDir, '--log-level', 'silent'], {
+  // With the node flags `npm start` gives it.
+  const child = spawn(process.execPath, [...NODE_FLAGS, main, 'start', '--host', '127.0.0.1', '--http-port', String(httpPort), '--sip-port', String(sipPort), '--data-dir', dataDir, '--log-level', 'silent'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {
