@@ -26,12 +26,18 @@ export interface BenchOptions {
   /** Inputs per measured run (the last step may overshoot by a few). */
   readonly inputs: number;
   readonly runs: number;
-  readonly warmupInputs: number;
+  /**
+   * Simulated seconds played before the measured runs. The hour starts with everyone signed in
+   * and registered at once and no call in progress; only after its first ten minutes have the
+   * first registrations expired, the first users gone idle and calls of every length been in
+   * progress. The runs measure that steady state, not the start.
+   */
+  readonly warmupSec: number;
   readonly seed: number;
   readonly stepMs: number;
 }
 
-export const DEFAULTS: BenchOptions = { tenants: 100, usersPerTenant: 1000, inputs: 400_000, runs: 5, warmupInputs: 150_000, seed: 20261102, stepMs: 200 };
+export const DEFAULTS: BenchOptions = { tenants: 100, usersPerTenant: 1000, inputs: 400_000, runs: 5, warmupSec: 720, seed: 20261102, stepMs: 200 };
 
 export interface RunResult {
   readonly inputs: number;
@@ -189,9 +195,15 @@ export async function runCoreBench(options: BenchOptions = DEFAULTS, progress: (
   const bench = await createBench(options);
   const setupSec = round((performance.now() - t0) / 1000, 1);
   progress(`setup: ${bench.workload.userCount} users in ${options.tenants} tenants, ${setupSec} s`);
-  if (options.warmupInputs > 0) {
-    const w = await bench.run(options.warmupInputs);
-    progress(`warm-up: ${w.inputs} inputs, ${w.inputsPerSec} inputs/s`);
+  if (options.warmupSec > 0) {
+    let inputs = 0;
+    let seconds = 0;
+    while (bench.clock.now() - T0 < options.warmupSec * 1000) {
+      const w = await bench.run(10_000);
+      inputs += w.inputs;
+      seconds += w.seconds;
+    }
+    progress(`warm-up: ${inputs} inputs over ${(bench.clock.now() - T0) / 1000} s simulated, ${Math.round(inputs / seconds)} inputs/s`);
   }
   bench.resetCounts();
   const runs: RunResult[] = [];
@@ -229,14 +241,14 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
-/** `node dist/bench/core.js [--inputs N] [--runs N] [--warmup N] [--tenants N] [--users N]` */
+/** `node dist/bench/core.js [--inputs N] [--runs N] [--warmup-sec N] [--tenants N] [--users N] [--seed N]` */
 function optionsFrom(argv: readonly string[]): BenchOptions {
-  const flags: Record<string, keyof BenchOptions> = { '--inputs': 'inputs', '--runs': 'runs', '--warmup': 'warmupInputs', '--tenants': 'tenants', '--users': 'usersPerTenant', '--seed': 'seed' };
+  const flags: Record<string, keyof BenchOptions> = { '--inputs': 'inputs', '--runs': 'runs', '--warmup-sec': 'warmupSec', '--tenants': 'tenants', '--users': 'usersPerTenant', '--seed': 'seed' };
   const o: { -readonly [K in keyof BenchOptions]: BenchOptions[K] } = { ...DEFAULTS };
   for (let i = 0; i < argv.length; i += 2) {
     const key = flags[argv[i]!];
     const value = Number(argv[i + 1]);
-    if (key === undefined || !Number.isInteger(value) || value < 0) throw new Error(`usage: core.js [--inputs N] [--runs N] [--warmup N] [--tenants N] [--users N] [--seed N]; bad: ${argv[i]} ${argv[i + 1]}`);
+    if (key === undefined || !Number.isInteger(value) || value < 0) throw new Error(`usage: core.js [--inputs N] [--runs N] [--warmup-sec N] [--tenants N] [--users N] [--seed N]; bad: ${argv[i]} ${argv[i + 1]}`);
     o[key] = value;
   }
   return o;

@@ -15,15 +15,15 @@ import type { AppSession, Instant, Registration, TenantPolicy, TenantState, User
 export class LeaseTable {
   private readonly rows = new Map<UserId, number>();
   private readonly free: number[] = [];
-  private owner: (UserId | undefined)[] = [];
-  /** The user's app session when they have exactly one (most users): a heartbeat finds it here. */
-  private sole: (AppSession | undefined)[] = [];
-  private sessionEnd: Float64Array;
-  private restEnd: Float64Array;
+  private used = 0;
+  // A row's fields sit side by side, so a heartbeat reads one cache line of each array:
+  // `who[2 row]` is the row's user and `who[2 row + 1]` their app session when they have exactly
+  // one (most users); `ends[2 row]` is the end of their app sessions, `ends[2 row + 1]` the rest.
+  private who: (UserId | AppSession | undefined)[] = [];
+  private ends: Float64Array;
 
   constructor(capacity = 16) {
-    this.sessionEnd = new Float64Array(capacity);
-    this.restEnd = new Float64Array(capacity);
+    this.ends = new Float64Array(2 * capacity);
   }
 
   /** The user's row, or -1 for a user the tenant does not have. */
@@ -33,7 +33,7 @@ export class LeaseTable {
 
   /** The only app session of the user in `row`, or undefined when they have none or several. */
   soleSession(row: number): AppSession | undefined {
-    return this.sole[row];
+    return this.who[2 * row + 1] as AppSession | undefined;
   }
 
   /**
@@ -41,9 +41,9 @@ export class LeaseTable {
    * theirs (a record restored with another table's row), which sends the caller to the records.
    */
   bound(row: number, userId: UserId): Instant {
-    if (row < 0 || this.owner[row] !== userId) return -Infinity;
-    const s = this.sessionEnd[row]!;
-    const r = this.restEnd[row]!;
+    if (row < 0 || this.who[2 * row] !== userId) return -Infinity;
+    const s = this.ends[2 * row]!;
+    const r = this.ends[2 * row + 1]!;
     return s < r ? s : r;
   }
 
@@ -53,51 +53,46 @@ export class LeaseTable {
    */
   put(user: UserState, policy: TenantPolicy): void {
     let row = user.leaseRow;
-    if (!(row >= 0 && this.owner[row] === user.id)) {
+    if (!(row >= 0 && this.who[2 * row] === user.id)) {
       row = this.rows.get(user.id) ?? this.newRow(user.id);
       (user as { leaseRow: number }).leaseRow = row;
     }
-    this.sessionEnd[row] = sessionsEnd(user, policy);
-    this.restEnd[row] = restWakeBound(user, policy);
-    this.sole[row] = user.sessions.length === 1 ? user.sessions[0] : undefined;
+    this.ends[2 * row] = sessionsEnd(user, policy);
+    this.ends[2 * row + 1] = restWakeBound(user, policy);
+    this.who[2 * row + 1] = user.sessions.length === 1 ? user.sessions[0] : undefined;
   }
 
   /** A heartbeat moved a session lease: the session part is taken again, the rest stays. */
   putSessions(user: UserState, policy: TenantPolicy): void {
     const row = user.leaseRow;
-    if (row >= 0 && this.owner[row] === user.id) this.sessionEnd[row] = sessionsEnd(user, policy);
+    if (row >= 0 && this.who[2 * row] === user.id) this.ends[2 * row] = sessionsEnd(user, policy);
   }
 
   /** A heartbeat moved the lease of the only session of the user in `row` to `end`. */
   putSoleSessionEnd(row: number, end: Instant): void {
-    this.sessionEnd[row] = end;
+    this.ends[2 * row] = end;
   }
 
   remove(userId: UserId): void {
     const row = this.rows.get(userId);
     if (row === undefined) return;
     this.rows.delete(userId);
-    this.owner[row] = undefined;
-    this.sole[row] = undefined;
+    this.who[2 * row] = undefined;
+    this.who[2 * row + 1] = undefined;
     this.free.push(row);
   }
 
   private newRow(userId: UserId): number {
-    const row = this.free.pop() ?? this.owner.length;
-    if (row >= this.sessionEnd.length) this.grow();
+    const row = this.free.pop() ?? this.used++;
+    if (2 * row >= this.ends.length) {
+      const ends = new Float64Array(2 * this.ends.length);
+      ends.set(this.ends);
+      this.ends = ends;
+    }
     this.rows.set(userId, row);
-    this.owner[row] = userId;
+    this.who[2 * row] = userId;
+    this.who[2 * row + 1] = undefined;
     return row;
-  }
-
-  private grow(): void {
-    const size = this.sessionEnd.length * 2;
-    const sessionEnd = new Float64Array(size);
-    sessionEnd.set(this.sessionEnd);
-    this.sessionEnd = sessionEnd;
-    const restEnd = new Float64Array(size);
-    restEnd.set(this.restEnd);
-    this.restEnd = restEnd;
   }
 }
 
