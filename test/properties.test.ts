@@ -7,6 +7,9 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { WakeQueue } from '../src/engine/wakes.js';
 import { stillSettled } from '../src/core/facts.js';
+import { LeaseTable } from '../src/core/leases.js';
+import { newUser } from '../src/core/state.js';
+import { DEFAULT_POLICY } from '../src/core/defaults.js';
 import {
   AUTOMATIC_STATUSES,
   ERRORS,
@@ -1301,6 +1304,43 @@ describe('S1.3 a manual status with until', () => {
         const { h, until } = timedStatus(status, reg, 0, untilMs);
         h.advance(untilMs + pastMs);
         expect(clearedAt(h.drain())).toEqual([['presence.changed', U, until, 'system', status, undefined]]);
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('S9.3 the lease table', () => {
+  test('S9.3 every user of the table has a row of their own, found by their id, whatever was added and removed before and whatever the ids hash to', () => {
+    // Short ids over two letters: many share a slot of the table's index.
+    const idArb = fc.string({ unit: fc.constantFrom('a', 'b'), minLength: 0, maxLength: 7 });
+    const opArb = fc.oneof(
+      fc.record({ op: fc.constant<'put'>('put'), id: idArb }),
+      fc.record({ op: fc.constant<'remove'>('remove'), id: idArb }),
+    );
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 400 }), (ops) => {
+        const table = new LeaseTable(2);
+        const model = new Map<string, number>();
+        for (const o of ops) {
+          if (o.op === 'put') {
+            // A new record each time, as a restore would bring: the table finds the user's row by id.
+            const user = newUser({ id: o.id, extension: '1', name: 'n' }, DEFAULT_POLICY, T0);
+            table.put(user, DEFAULT_POLICY);
+            const row = model.get(o.id) ?? user.leaseRow;
+            expect(user.leaseRow).toBe(row);
+            model.set(o.id, row);
+          } else {
+            table.remove(o.id);
+            model.delete(o.id);
+          }
+          for (const [id, row] of model) {
+            expect(table.rowOf(id)).toBe(row);
+            expect(table.bound(row, id)).not.toBe(-Infinity);
+          }
+        }
+        expect(new Set(model.values()).size).toBe(model.size);
+        for (const o of ops) if (!model.has(o.id)) expect(table.rowOf(o.id)).toBe(-1);
       }),
       RUNS,
     );

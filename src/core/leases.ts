@@ -13,7 +13,6 @@ import { idleSince, lastActiveAt, restWakeBound, sessionsEnd, stillSettled, with
 import type { AppSession, Instant, Registration, TenantPolicy, TenantState, UserId, UserState } from './types.js';
 
 export class LeaseTable {
-  private readonly rows = new Map<UserId, number>();
   private readonly free: number[] = [];
   private used = 0;
   // A row's fields sit side by side, so a heartbeat reads one cache line of each array:
@@ -21,6 +20,12 @@ export class LeaseTable {
   // one (most users); `ends[2 row]` is the end of their app sessions, `ends[2 row + 1]` the rest.
   private who: (UserId | AppSession | undefined)[] = [];
   private ends: Float64Array;
+  // User → row, by open addressing over (hash, row + 1) pairs side by side in one array: finding
+  // a heartbeat's row reads one cache line of it (a Map reads two), and the row's user in `who`,
+  // which the heartbeat reads next anyway, settles a collision. 0 marks a free slot, -1 a
+  // deleted one; at most half the slots are taken.
+  private index = new Int32Array(2 * 32);
+  private taken = 0;
 
   constructor(capacity = 16) {
     this.ends = new Float64Array(2 * capacity);
@@ -28,7 +33,8 @@ export class LeaseTable {
 
   /** The user's row, or -1 for a user the tenant does not have. */
   rowOf(userId: UserId): number {
-    return this.rows.get(userId) ?? -1;
+    const slot = this.slotOf(userId);
+    return slot < 0 ? -1 : this.index[2 * slot + 1]! - 1;
   }
 
   /** The only app session of the user in `row`, or undefined when they have none or several. */
@@ -54,7 +60,8 @@ export class LeaseTable {
   put(user: UserState, policy: TenantPolicy): void {
     let row = user.leaseRow;
     if (!(row >= 0 && this.who[2 * row] === user.id)) {
-      row = this.rows.get(user.id) ?? this.newRow(user.id);
+      row = this.rowOf(user.id);
+      if (row < 0) row = this.newRow(user.id);
       (user as { leaseRow: number }).leaseRow = row;
     }
     this.ends[2 * row] = sessionsEnd(user, policy);
@@ -74,9 +81,10 @@ export class LeaseTable {
   }
 
   remove(userId: UserId): void {
-    const row = this.rows.get(userId);
-    if (row === undefined) return;
-    this.rows.delete(userId);
+    const slot = this.slotOf(userId);
+    if (slot < 0) return;
+    const row = this.index[2 * slot + 1]! - 1;
+    this.index[2 * slot + 1] = -1;
     this.who[2 * row] = undefined;
     this.who[2 * row + 1] = undefined;
     this.free.push(row);
@@ -89,10 +97,50 @@ export class LeaseTable {
       ends.set(this.ends);
       this.ends = ends;
     }
-    this.rows.set(userId, row);
     this.who[2 * row] = userId;
     this.who[2 * row + 1] = undefined;
+    if (2 * (this.taken + 1) > this.index.length >> 1) this.rebuildIndex();
+    this.insert(userId, row);
+    this.taken++;
     return row;
+  }
+
+  /** The index slot of the user, or -1. */
+  private slotOf(userId: UserId): number {
+    const index = this.index;
+    const mask = (index.length >> 1) - 1;
+    const hash = hashOf(userId);
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const r = index[2 * i + 1]!;
+      if (r === 0) return -1;
+      if (r > 0 && index[2 * i] === hash && this.who[2 * (r - 1)] === userId) return i;
+    }
+  }
+
+  private insert(userId: UserId, row: number): void {
+    const index = this.index;
+    const mask = (index.length >> 1) - 1;
+    const hash = hashOf(userId);
+    let i = hash & mask;
+    while (index[2 * i + 1]! > 0) i = (i + 1) & mask;
+    index[2 * i] = hash;
+    index[2 * i + 1] = row + 1;
+  }
+
+  /** A fresh index without deleted slots, twice as large when the rows need it. */
+  private rebuildIndex(): void {
+    let rows = 0;
+    for (let row = 0; row < this.used; row++) if (this.who[2 * row] !== undefined) rows++;
+    let slots = this.index.length >> 1;
+    while (4 * (rows + 1) > slots) slots *= 2;
+    this.index = new Int32Array(2 * slots);
+    this.taken = 0;
+    for (let row = 0; row < this.used; row++) {
+      const userId = this.who[2 * row] as UserId | undefined;
+      if (userId === undefined) continue;
+      this.insert(userId, row);
+      this.taken++;
+    }
   }
 }
 
@@ -135,4 +183,11 @@ export function refreshedRegistration(state: TenantState, user: UserState, cmd: 
   if (!settled(state, user, now)) return undefined;
   const r = withId(user.registrations, cmd.id);
   return r !== undefined && r.kind === cmd.kind && cmd.expiresAt >= r.expiresAt ? r : undefined;
+}
+
+/** FNV-1a over the UTF-16 code units: the lease table's own hash of a user id. */
+function hashOf(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return h | 0;
 }
