@@ -97,9 +97,10 @@ export class LeaseTable {
       ends.set(this.ends);
       this.ends = ends;
     }
+    // Rebuilt before the row is the user's, so that the rebuild does not index them as well.
+    if (2 * (this.taken + 1) > this.index.length >> 1) this.rebuildIndex();
     this.who[2 * row] = userId;
     this.who[2 * row + 1] = undefined;
-    if (2 * (this.taken + 1) > this.index.length >> 1) this.rebuildIndex();
     this.insert(userId, row);
     this.taken++;
     return row;
