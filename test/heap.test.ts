@@ -21,7 +21,7 @@ describe('heap settings', () => {
 
   test('npm start, the bench scripts and the switchboard executable give node the flags', () => {
     const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: Record<string, string> };
-    for (const script of ['start', 'bench', 'bench:feed', 'bench:sip']) {
+    for (const script of ['start', 'bench', 'bench:feed', 'bench:sip', 'bench:web']) {
       for (const command of pkg.scripts[script]!.split('&&').filter((c) => c.includes('dist/'))) {
         for (const flag of NODE_FLAGS) expect(command, `${script}: ${command}`).toContain(` ${flag} `);
       }
