@@ -136,8 +136,9 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   const url = await http.listen({ port: config.httpPort, host: config.host });
   ready = true;
   dispatcher.start();
-  logger.info({ url, sipPort, config: redacted(config), heap: { semiSpaceMb: semiSpaceMb() ?? 'default' } }, 'switchboard is listening');
-  if (semiSpaceMb() === undefined) {
+  const semiSpace = semiSpaceMb();
+  logger.info({ url, sipPort, config: redacted(config), heap: { semiSpaceMb: semiSpace ?? 'default' } }, 'switchboard is listening');
+  if (semiSpace === undefined) {
     logger.warn({ surface: 'heap', flags: NODE_FLAGS }, `node runs with V8's default young generation: start it with ${NODE_FLAGS.join(' ')} (npm start and the switchboard executable do) for less garbage-collection time (${SEMI_SPACE_MB} MB, src/app/heap.ts)`);
   }
 

@@ -89,6 +89,11 @@ export function isIdle(user: UserState, policy: TenantPolicy, now: Instant): boo
   return idleSince(last, policy, now);
 }
 
+/** S9.3: when an app session last seen at `lastSeenAt` runs out. */
+export function sessionLeaseEnd(lastSeenAt: Instant, policy: TenantPolicy): Instant {
+  return lastSeenAt + policy.sessionTimeoutSec * SEC;
+}
+
 /** S1.4: no activity since `lastActive` for idleAfterSec. */
 export function idleSince(lastActive: Instant, policy: TenantPolicy, now: Instant): boolean {
   return now >= lastActive + policy.idleAfterSec * SEC;

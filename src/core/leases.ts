@@ -130,10 +130,10 @@ export class LeaseTable {
 
   /** A fresh index without deleted slots, twice as large when the rows need it. */
   private rebuildIndex(): void {
-    let rows = 0;
-    for (let row = 0; row < this.used; row++) if (this.who[2 * row] !== undefined) rows++;
+    // The rows in use, the one being given out included.
+    const rows = this.used - this.free.length;
     let slots = this.index.length >> 1;
-    while (4 * (rows + 1) > slots) slots *= 2;
+    while (4 * rows > slots) slots *= 2;
     this.index = new Int32Array(2 * slots);
     this.taken = 0;
     for (let row = 0; row < this.used; row++) {

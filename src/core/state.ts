@@ -2,7 +2,7 @@
 // one place that does, and only the engine (the tenant's single writer) calls it.
 import { DEFAULT_POLICY, DEFAULT_USER_SETTINGS } from './defaults.js';
 import type { Command, LeaseUpdate, Patch } from './commands.js';
-import { withId } from './facts.js';
+import { sessionLeaseEnd, withId } from './facts.js';
 import { heartbeatSession, LeaseTable, refreshedRegistration } from './leases.js';
 import { presenceRecord } from './presence.js';
 import { userWith } from './user.js';
@@ -110,7 +110,7 @@ export function commitHeartbeat(state: TenantState, cmd: Extract<Command, { type
   const moved = s as { lastSeenAt: Instant; lastActiveAt: Instant };
   moved.lastSeenAt = now;
   if (cmd.active) moved.lastActiveAt = now;
-  if (row >= 0 && state.leases.soleSession(row) === s) state.leases.putSoleSessionEnd(row, now + state.policy.sessionTimeoutSec * 1000);
+  if (row >= 0 && state.leases.soleSession(row) === s) state.leases.putSoleSessionEnd(row, sessionLeaseEnd(now, state.policy));
   else state.leases.putSessions(state.users.get(cmd.userId)!, state.policy);
   return true;
 }

@@ -1,24 +1,18 @@
 // S8.2 with S6.4's budget: commits never run a WAL checkpoint themselves (it would stall every
 // NOTIFY and feed frame behind them); a worker thread copies the WAL into the database file.
 import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { readdirSync, statSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/core/index.js';
 import type { UserState } from '../../src/core/index.js';
 import { SqliteStore } from '../../src/store/index.js';
+import { tempStores } from '../support/files.js';
 
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempStore = tempStores('ckpt');
 
 describe('S8.2 WAL checkpoints', () => {
   test('S8.2 committed rows reach the database file by a checkpoint on the worker, and a fresh connection reads them', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'swb-ckpt-'));
-    dirs.push(dir);
-    const file = join(dir, 'switchboard.db');
+    const { dir, file } = tempStore();
     const store = new SqliteStore(file);
     store.createTenant({ id: 't1', name: 'T', sipDomain: 't1.test', policy: DEFAULT_POLICY, epoch: 'e1', seq: 0 }, 0);
     const sizeBefore = statSync(file).size;
