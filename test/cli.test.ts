@@ -43,17 +43,17 @@ describe('switchboard explain', () => {
     );
     expect(out.code).toBe(0);
     expect(out.output).toContain('+10s       route call from +4930123456 to extension 1001');
-    expect(out.output).toContain('decision: ring user u1001: 2 device(s); no answer after 20 s → voicemail');
+    expect(out.output).toContain('decision: ring user Alice (1001): 2 device(s); no answer after 20 s → voicemail');
     expect(out.output).toContain('S2.3#7  Alice (1001) is At the desk');
     expect(out.output).toMatch(/S3\.1#7 {2}ring 2 device\(s\); app devices after 10 s because the user is at the desk/);
     // S2.1 at_desk: the terminal rings at once, the app after deskDelaySec.
-    expect(out.output).toContain('rings: terminal desk of u1001 at 0 s; app soft of u1001 at 10 s');
+    expect(out.output).toContain('rings: terminal desk of Alice (1001) at 0 s; app soft of Alice (1001) at 10 s');
   });
 
   test('S2.3 each presence change is printed with its rule and cause', () => {
     const out = explain(scenario([register('u1001', 'soft', 'app'), { at: '+1m', command: { type: 'status.set', userId: 'u1001', status: 'dnd' } }]));
-    expect(out.output).toContain('presence u1001: offline → online; app 1, terminal 0, pbx 0, sessions 0 (S2.3#10) cause sip');
-    expect(out.output).toContain('+1m        status.set u1001 status=dnd by self\n           presence u1001: online → dnd (S2.3#5) cause self');
+    expect(out.output).toContain('presence Alice (1001): offline → online; app 1, terminal 0, pbx 0, sessions 0 (S2.3#10) cause sip');
+    expect(out.output).toContain('+1m        status.set Alice (1001) status=dnd by self\n           presence Alice (1001): online → dnd (S2.3#5) cause self');
   });
 
   test('S3.3 a DND member is skipped in a group and S3.1#3 the DND user gets a missed call', () => {
@@ -70,9 +70,9 @@ describe('switchboard explain', () => {
       ),
     );
     expect(out.output).toContain('S3.3    skipped as busy: Bob (1002) is in do not disturb (S3.1#3)');
-    expect(out.output).toContain('rings: app a of u1001 at 0 s');
-    expect(out.output).toContain('decision: dnd action of user u1002 → voicemail (default)');
-    expect(out.output).toContain('missed call for u1002 (dnd) from u1001, cause sip');
+    expect(out.output).toContain('rings: app a of Alice (1001) at 0 s');
+    expect(out.output).toContain('decision: dnd action of user Bob (1002) → voicemail (default)');
+    expect(out.output).toContain('missed call for Bob (1002) (dnd) from Alice (1001), cause sip');
   });
 
   test('S3.5 the decision after a diversion is printed indented under the first one', () => {
@@ -89,7 +89,7 @@ describe('switchboard explain', () => {
         '             S2.3#2  Carol (1003) is Forwarding',
         '             S3.1#2  Carol (1003) forwards every call to 1002',
         '             then, at the new target:',
-        '               decision: ring user u1002: 1 device(s); no answer after 20 s → voicemail',
+        '               decision: ring user Bob (1002): 1 device(s); no answer after 20 s → voicemail',
       ].join('\n'),
     );
   });
@@ -108,9 +108,25 @@ describe('switchboard explain', () => {
         { at: '+1h', show: 'presence' },
       ]),
     );
-    expect(out.output).toContain('+30m10s    timer fired: timer.wake u1001\n           presence u1001: away → online; text cleared; no end time (S2.3#10) cause system');
+    expect(out.output).toContain(
+      [
+        '+30m10s    timer fired: timer.wake Alice (1001)',
+        '           # why: the manual status reached its end time (S1.3)',
+        '           presence Alice (1001): away → online; text cleared; no end time (S2.3#10) cause system',
+      ].join('\n'),
+    );
     // The registration expires at +1h too, before the show at +1h.
-    expect(out.output).toContain('+1h        timer fired: timer.wake u1001');
+    expect(out.output).toContain('+1h        timer fired: timer.wake Alice (1001)\n           # why: a registration reached its expiry without a refresh (S1.1)');
+  });
+
+  test('S1.4 a wake that ends a silent app session says why', () => {
+    const out = explain(
+      scenario([
+        { at: '+0s', command: { type: 'session.start', userId: 'u1001', sessionId: 's1' } },
+        { at: '+10m', show: 'presence' },
+      ]),
+    );
+    expect(out.output).toMatch(/timer fired: timer\.wake Alice \(1001\)\n {11}# why: an app session sent no heartbeat within its lease and ended \(S1\.4\)\n {11}presence Alice \(1001\): .*sessions 0/);
   });
 
   test('S2.4 show presence prints a table of effective statuses with label, colour, rule and indicators', () => {
@@ -142,10 +158,10 @@ describe('switchboard explain', () => {
         { queues: [{ id: 'support', name: 'Support', extension: '8001', agents: ['u1001'], autoReady: true, wrapUpSec: 30 }] },
       ),
     );
-    expect(out.output).toContain('agent u1001 in support: ready, cause fac');
-    expect(out.output).toContain('call control: offer call q1 of queue support to u1001 for 15 s');
+    expect(out.output).toContain('agent Alice (1001) in support: ready, cause fac');
+    expect(out.output).toContain('call control: offer call q1 of queue support to Alice (1001) for 15 s');
     expect(out.output).toMatch(/support +1 +q1 +\+4989 +\+2s +u1001/);
-    expect(out.output).toContain('agent u1001 in support: queue_call → wrap_up, until +1m30s, cause sip');
+    expect(out.output).toContain('agent Alice (1001) in support: queue_call → wrap_up, until +1m30s, cause sip');
     expect(out.output).toMatch(/support +u1001 +1001 +Alice +wrap_up +\+1m +1/);
   });
 

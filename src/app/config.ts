@@ -2,7 +2,7 @@
 // flags. The options table is data, so `switchboard config docs` prints exactly what is read.
 import { readFileSync } from 'node:fs';
 
-type Kind = 'port' | 'string' | 'boolean' | 'level' | 'seconds';
+type Kind = 'port' | 'string' | 'boolean' | 'level' | 'seconds' | 'logFormat';
 
 interface Option<K extends keyof Config = keyof Config> {
   readonly key: K;
@@ -22,6 +22,7 @@ export interface Config {
   readonly dataDir: string;
   readonly demo: boolean;
   readonly logLevel: string;
+  readonly logFormat: 'auto' | 'json' | 'pretty';
   readonly systemToken: string;
   readonly tokenTtlSec: number;
   readonly webDir: string;
@@ -34,6 +35,7 @@ export const OPTIONS: readonly Option[] = [
   { key: 'dataDir', env: 'SWITCHBOARD_DATA_DIR', flag: '--data-dir', kind: 'string', default: './data', help: 'Directory of the SQLite database file (created on start).' },
   { key: 'demo', env: 'SWITCHBOARD_DEMO', flag: '--demo', kind: 'boolean', default: true, help: 'Create the demo company "Acme" on first start with an empty data directory (--no-demo to skip).' },
   { key: 'logLevel', env: 'SWITCHBOARD_LOG_LEVEL', flag: '--log-level', kind: 'level', default: 'info', help: 'Log level: fatal, error, warn, info, debug, trace or silent.' },
+  { key: 'logFormat', env: 'SWITCHBOARD_LOG_FORMAT', flag: '--log-format', kind: 'logFormat', default: 'auto', help: 'Log lines as JSON or pretty text; auto: pretty on a terminal, JSON otherwise (for log collectors).' },
   {
     key: 'systemToken',
     env: 'SWITCHBOARD_SYSTEM_TOKEN',
@@ -68,6 +70,9 @@ function parseValue(o: Option, raw: unknown, source: string): unknown {
     case 'level':
       if (typeof raw === 'string' && ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(raw)) return raw;
       throw fail('must be one of fatal, error, warn, info, debug, trace, silent');
+    case 'logFormat':
+      if (raw === 'auto' || raw === 'json' || raw === 'pretty') return raw;
+      throw fail('must be one of auto, json, pretty');
     case 'string':
       if (typeof raw === 'string' && raw.length <= 4096) return raw;
       throw fail('must be a string');
@@ -130,7 +135,7 @@ export function configDocs(): string {
   const lines = [
     '| option | environment | flag | default | meaning |',
     '| --- | --- | --- | --- | --- |',
-    ...OPTIONS.map((o) => `| \`${o.key}\` | \`${o.env}\` | \`${o.flag}\` | ${o.secret ? '(secret)' : `\`${JSON.stringify(o.default)}\``} | ${o.help} |`),
+    ...OPTIONS.map((o) => `| \`${o.key}\` | \`${o.env}\` | \`${o.flag}\` | ${o.secret && o.default !== '' ? '(secret)' : `\`${JSON.stringify(o.default)}\``} | ${o.help} |`),
   ];
   return `Precedence: defaults < config file (--config FILE or SWITCHBOARD_CONFIG, JSON) < environment < flags.\n\n${lines.join('\n')}\n`;
 }

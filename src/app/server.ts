@@ -2,7 +2,6 @@
 // surfaces, and starts and stops them in order.
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import type { Logger } from 'pino';
 import type { TenantId } from '../core/index.js';
 import { Engine } from '../engine/index.js';
@@ -31,6 +30,7 @@ import type { DispatcherOptions } from '../webhooks/index.js';
 import type { Config } from './config.js';
 import { redacted } from './config.js';
 import { DEMO_TENANT, seedDemo } from './demo.js';
+import { createLogger } from './logger.js';
 import { SystemClock } from './system-clock.js';
 import { defaultWebDir, webRoutes } from './web.js';
 import { NODE_FLAGS, SEMI_SPACE_MB, semiSpaceMb, tuneHeap } from './heap.js';
@@ -51,7 +51,7 @@ export interface Server {
 
 export async function startServer(config: Config, options: { clock?: Clock; logger?: Logger; webhooks?: Partial<DispatcherOptions>; feed?: Partial<FeedOptions> } = {}): Promise<Server> {
   tuneHeap();
-  const logger = options.logger ?? pino({ level: config.logLevel });
+  const logger = options.logger ?? createLogger(config);
   const clock = options.clock ?? new SystemClock();
   const store = new SqliteStore(join(config.dataDir, 'switchboard.db'), { onCheckpointError: (message) => logger.warn({ surface: 'store', err: message }, 'WAL checkpoint failed') });
   const metrics = new Metrics();

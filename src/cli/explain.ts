@@ -56,6 +56,8 @@ export interface Transcript {
   readonly groups: number;
   readonly queues: number;
   readonly steps: readonly StepResult[];
+  /** How each user is named in the text: "Alice (1001)". */
+  readonly names?: Readonly<Record<string, string>>;
 }
 
 export type ExplainResult = { readonly ok: true; readonly transcript: Transcript } | { readonly ok: false; readonly errors: readonly string[] };
@@ -150,7 +152,7 @@ export function play(scenario: Scenario): ExplainResult {
   engine.stop();
   return {
     ok: true,
-    transcript: { start: new Date(SCENARIO_START).toISOString(), users: scenario.users.length, groups: scenario.groups.length, queues: scenario.queues.length, steps },
+    transcript: { start: new Date(SCENARIO_START).toISOString(), users: scenario.users.length, groups: scenario.groups.length, queues: scenario.queues.length, steps, names: Object.fromEntries(scenario.users.map((u) => [u.id, `${u.name} (${u.extension})`])) },
   };
 }
 

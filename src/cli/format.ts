@@ -5,9 +5,14 @@ import type { Actor, AnsweringAction, CallRequest, Command, Decision, Directive,
 import type { EngineEvent } from '../engine/index.js';
 import type { AgentRow, Applied, Shown, StepResult, Transcript } from './explain.js';
 import { SCENARIO_START as START } from './scenario.js';
+import { timerReason } from './timer-reason.js';
 
 const PAD = 9;
 const INDENT = ' '.repeat(PAD + 2);
+
+/** How a user is named in a transcript: "Alice (1001)" for a known user, else the id. */
+export type Who = (userId: string) => string;
+const byId: Who = (userId) => userId;
 
 /** Milliseconds after the start as "+0s", "+1m30s", "+2h", "+500ms". */
 export function offset(ms: number): string {
@@ -53,19 +58,19 @@ export function describeAction(a: AnsweringAction): string {
   }
 }
 
-function describeCall(call: CallRequest): string {
-  const from = call.from === undefined ? 'unknown caller' : 'userId' in call.from ? call.from.userId : call.from.external;
+function describeCall(call: CallRequest, who: Who): string {
+  const from = call.from === undefined ? 'unknown caller' : 'userId' in call.from ? who(call.from.userId) : call.from.external;
   return `call${call.callId !== undefined ? ` ${call.callId}` : ''} from ${from} to ${describeTarget(call.to)}`;
 }
 
 /** A command as one line: its type, its subject, then its other fields (instants as offsets). */
-export function describeCommand(c: Command): string {
-  if (c.type === 'call.route') return `route ${describeCall(c.call)}`;
+export function describeCommand(c: Command, who: Who = byId): string {
+  if (c.type === 'call.route') return `route ${describeCall(c.call, who)}`;
   const fields: string[] = [];
   let subject = '';
   for (const [k, v] of Object.entries(c)) {
     if (k === 'type' || v === undefined) continue;
-    if (k === 'userId') subject = ` ${String(v)}`;
+    if (k === 'userId') subject = ` ${who(String(v))}`;
     else if (k === 'by') fields.push(`by ${causeOf(v as Actor, 'userId' in c ? c.userId : undefined)}`);
     else if ((k === 'expiresAt' || k === 'until') && typeof v === 'number') fields.push(`${k}=${at(v)}`);
     else fields.push(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
@@ -102,11 +107,11 @@ function presenceChange(v: PresenceRecord, old: PresenceRecord | undefined): str
   return parts.join('; ');
 }
 
-export function describeEvent(e: EngineEvent): string {
+export function describeEvent(e: EngineEvent, who: Who = byId): string {
   switch (e.type) {
     case 'presence.changed':
-      if (e.removed) return `presence ${e.subject}: removed, cause ${e.cause}`;
-      return `presence ${e.subject}: ${presenceChange(e.value, e.old)} (${e.value.rule}) cause ${e.cause}`;
+      if (e.removed) return `presence ${who(e.subject)}: removed, cause ${e.cause}`;
+      return `presence ${who(e.subject)}: ${presenceChange(e.value, e.old)} (${e.value.rule}) cause ${e.cause}`;
     case 'agent.changed': {
       const state = (a: { state: string; reason?: string }) => (a.reason !== undefined ? `${a.state} (${a.reason})` : a.state);
       const move = e.old === undefined || state(e.old) === state(e.value) ? state(e.value) : `${state(e.old)} → ${state(e.value)}`;
@@ -115,12 +120,12 @@ export function describeEvent(e: EngineEvent): string {
         e.value.afterWrapUp !== undefined ? `then ${state(e.value.afterWrapUp)}` : '',
         e.value.logoutAfterCall ? 'logs out after the call' : '',
       ].filter((x) => x !== '');
-      return `agent ${e.subject} in ${e.queueId}: ${move}${extra.length > 0 ? `, ${extra.join(', ')}` : ''}, cause ${e.cause}`;
+      return `agent ${who(e.subject)} in ${e.queueId}: ${move}${extra.length > 0 ? `, ${extra.join(', ')}` : ''}, cause ${e.cause}`;
     }
     case 'queue.changed':
       return `queue ${e.subject}: ${queueLine(e.value)}, cause ${e.cause}`;
     case 'call.missed':
-      return `missed call for ${e.subject} (${e.value.reason})${e.value.caller !== undefined ? ` from ${e.value.caller}` : ''}, cause ${e.cause}`;
+      return `missed call for ${who(e.subject)} (${e.value.reason})${e.value.caller !== undefined ? ` from ${who(e.value.caller)}` : ''}, cause ${e.cause}`;
   }
 }
 
@@ -129,50 +134,51 @@ function queueLine(q: QueueSnapshot): string {
   return `${q.waiting.length} waiting${waiting.length > 0 ? ` [${waiting.join('; ')}]` : ''}, answered ${q.answeredToday}, missed ${q.missedToday}, overflowed ${q.overflowedToday}`;
 }
 
-export function describeDirective(d: Directive): string {
+export function describeDirective(d: Directive, who: Who = byId): string {
   switch (d.type) {
     case 'queue.offer':
-      return `call control: offer call ${d.callId} of queue ${d.queueId} to ${d.userIds.join(', ')} for ${d.ringSec} s`;
+      return `call control: offer call ${d.callId} of queue ${d.queueId} to ${d.userIds.map(who).join(', ')} for ${d.ringSec} s`;
     case 'queue.offerEnded':
-      return `call control: stop offering call ${d.callId} of queue ${d.queueId} to ${d.userIds.join(', ')}`;
+      return `call control: stop offering call ${d.callId} of queue ${d.queueId} to ${d.userIds.map(who).join(', ')}`;
     case 'queue.action':
       return `call control: call ${d.callId} of queue ${d.queueId}: ${d.reason} → ${describeAction(d.action)}`;
   }
 }
 
-function decisionHead(d: Decision): string {
+function decisionHead(d: Decision, who: Who): string {
+  const owner = (o: { readonly kind: string; readonly id: string }) => `${o.kind} ${o.kind === 'user' ? who(o.id) : o.id}`;
   switch (d.outcome) {
     case 'ring':
-      return `ring ${d.target.kind} ${d.target.id}: ${d.ring.length} device(s); no answer after ${d.timeoutSec} s → ${describeAction(d.onNoAnswer.action)}`;
+      return `ring ${owner(d.target)}: ${d.ring.length} device(s); no answer after ${d.timeoutSec} s → ${describeAction(d.onNoAnswer.action)}`;
     case 'action':
-      return `${d.action.condition} action of ${d.action.owner.kind} ${d.action.owner.id} → ${describeAction(d.action.action)}${d.action.defaulted ? ' (default)' : ''}`;
+      return `${d.action.condition} action of ${owner(d.action.owner)} → ${describeAction(d.action.action)}${d.action.defaulted ? ' (default)' : ''}`;
     case 'forward':
       return `forward to ${d.to}`;
     case 'reject':
       return `reject (${d.reason})`;
     case 'queue':
-      return `queue ${d.target.id}${d.offerTo.length > 0 ? `, offered to ${d.offerTo.join(', ')}` : ', the caller waits'}`;
+      return `queue ${d.target.id}${d.offerTo.length > 0 ? `, offered to ${d.offerTo.map(who).join(', ')}` : ', the caller waits'}`;
     case 'external':
       return `leaves the PBX to ${d.number}`;
   }
 }
 
 /** A decision, its explanation lines, what rings, and the decision after a diversion (indented). */
-export function formatDecision(d: Decision, indent = ''): string[] {
-  const lines = [`${indent}decision: ${decisionHead(d)}`];
+export function formatDecision(d: Decision, indent = '', who: Who = byId): string[] {
+  const lines = [`${indent}decision: ${decisionHead(d, who)}`];
   const width = Math.max(6, ...d.explanation.map((x) => x.rule.length));
   for (const x of d.explanation) lines.push(`${indent}  ${x.rule.padEnd(width)}  ${x.text}`);
   if (d.outcome === 'ring') {
     const rings = d.ring.map((r) => {
-      const who = r.kind === 'external' ? `number ${r.number}` : `${r.kind} ${r.deviceId} of ${r.userId}`;
+      const device = r.kind === 'external' ? `number ${r.number}` : `${r.kind} ${r.deviceId}${r.userId !== undefined ? ` of ${who(r.userId)}` : ''}`;
       const window = r.stopSec !== undefined ? `from ${r.startSec} s to ${r.stopSec} s` : `at ${r.startSec} s`;
-      return `${who} ${window}${r.forwardedFrom !== undefined ? ` (for ${r.forwardedFrom})` : ''}`;
+      return `${device} ${window}${r.forwardedFrom !== undefined ? ` (for ${r.forwardedFrom})` : ''}`;
     });
     lines.push(`${indent}  rings: ${rings.join('; ')}`);
   }
   if ((d.outcome === 'action' || d.outcome === 'forward') && d.next !== undefined) {
     lines.push(`${indent}  then, at the new target:`);
-    lines.push(...formatDecision(d.next, `${indent}    `));
+    lines.push(...formatDecision(d.next, `${indent}    `, who));
   }
   return lines;
 }
@@ -207,20 +213,21 @@ function shownLines(s: Shown): string[] {
   }
 }
 
-function appliedLines(a: Applied): string[] {
+function appliedLines(a: Applied, who: Who): string[] {
   const lines: string[] = [];
   if (a.refusal !== undefined) lines.push(`refused ${a.refusal.code}: ${a.refusal.message}`);
-  for (const e of a.events) lines.push(describeEvent(e));
-  for (const d of a.directives) lines.push(describeDirective(d));
+  for (const e of a.events) lines.push(describeEvent(e, who));
+  for (const d of a.directives) lines.push(describeDirective(d, who));
   if (a.refusal === undefined && a.events.length === 0 && a.directives.length === 0 && a.command.type !== 'call.route') lines.push('(no change)');
   return lines;
 }
 
-function stepLines(s: StepResult): string[] {
+function stepLines(s: StepResult, who: Who): string[] {
   const lines: string[] = [];
   for (const t of s.timers) {
-    lines.push(`${offset(t.offsetMs).padEnd(PAD)}  timer fired: ${describeCommand(t.command)}`);
-    for (const l of appliedLines(t)) lines.push(`${INDENT}${l}`);
+    lines.push(`${offset(t.offsetMs).padEnd(PAD)}  timer fired: ${describeCommand(t.command, who)}`);
+    lines.push(`${INDENT}# why: ${timerReason(t)}`);
+    for (const l of appliedLines(t, who)) lines.push(`${INDENT}${l}`);
   }
   const head = offset(s.offsetMs).padEnd(PAD);
   const note = s.note !== undefined ? [`${INDENT}# ${s.note}`] : [];
@@ -230,14 +237,16 @@ function stepLines(s: StepResult): string[] {
     return lines;
   }
   const a = s.applied!;
-  lines.push(`${head}  ${describeCommand(a.command)}`, ...note);
-  if (s.decision !== undefined) for (const l of formatDecision(s.decision)) lines.push(`${INDENT}${l}`);
-  for (const l of appliedLines(a)) lines.push(`${INDENT}${l}`);
+  lines.push(`${head}  ${describeCommand(a.command, who)}`, ...note);
+  if (s.decision !== undefined) for (const l of formatDecision(s.decision, '', who)) lines.push(`${INDENT}${l}`);
+  for (const l of appliedLines(a, who)) lines.push(`${INDENT}${l}`);
   return lines;
 }
 
 export function formatTranscript(t: Transcript): string {
   const lines = [`Scenario: ${t.users} user(s), ${t.groups} group(s), ${t.queues} queue(s); the clock starts at ${t.start}`, ''];
-  for (const s of t.steps) lines.push(...stepLines(s), '');
+  const names = new Map(Object.entries(t.names ?? {}));
+  const who: Who = (userId) => names.get(userId) ?? userId;
+  for (const s of t.steps) lines.push(...stepLines(s, who), '');
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -1,5 +1,7 @@
 // `switchboard start`: the real server on its embedded default, until SIGINT or SIGTERM.
 import { ConfigError, configDocs, loadConfig } from '../app/config.js';
+import type { Config } from '../app/config.js';
+import { bindProblem, preflight } from '../app/preflight.js';
 import { startServer } from '../app/server.js';
 
 export async function runStart(argv: readonly string[]): Promise<number> {
@@ -13,7 +15,22 @@ export async function runStart(argv: readonly string[]): Promise<number> {
     }
     throw e;
   }
-  const server = await startServer(config);
+  // A taken port or an unusable data directory is one plain line, before anything is created.
+  const problem = await preflight(config);
+  if (problem !== undefined) {
+    process.stderr.write(`switchboard: cannot start: ${problem}\n`);
+    return 1;
+  }
+  let server;
+  try {
+    server = await startServer(config);
+  } catch (e) {
+    // Another program took a port between the check and the bind.
+    const line = lateBindProblem(e, config);
+    if (line === undefined) throw e;
+    process.stderr.write(`switchboard: cannot start: ${line}\n`);
+    return 1;
+  }
   process.stdout.write(`Switchboard is running at ${server.url} (data in ${config.dataDir}). Stop it with Ctrl-C.\n`);
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -25,6 +42,13 @@ export async function runStart(argv: readonly string[]): Promise<number> {
     process.on('SIGTERM', stop);
   });
   return 0;
+}
+
+function lateBindProblem(e: unknown, config: Config): string | undefined {
+  const err = e as NodeJS.ErrnoException & { port?: number };
+  if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') return undefined;
+  const http = err.port === config.httpPort;
+  return bindProblem(err.code, http ? 'HTTP port' : 'SIP port', err.port ?? 0, config.host, http ? '--http-port or SWITCHBOARD_HTTP_PORT' : '--sip-port or SWITCHBOARD_SIP_PORT');
 }
 
 export function runConfigDocs(): number {
