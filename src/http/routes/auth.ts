@@ -81,7 +81,7 @@ export function authRoutes(app: App, ctx: HttpContext): void {
   app.delete('/api/v1/api-keys/:id', { schema: { summary: 'Delete an API key (admin).', tags: ['auth'], params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
     const auth = tenantAuth(request);
     requireRole(auth, 'admin');
-    if (!ctx.store.deleteApiKey(auth.tenant, request.params.id)) fail('SWB_ERR_API_KEY_NOT_FOUND');
+    if (!ctx.accounts.deleteApiKey(auth.tenant, request.params.id)) fail('SWB_ERR_API_KEY_NOT_FOUND');
     return reply.status(204).send();
   });
 
