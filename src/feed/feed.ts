@@ -7,7 +7,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
-import type { Command, ErrorCode } from '../core/index.js';
+import type { Command, ErrorCode, TenantId, UserId } from '../core/index.js';
 import type { Engine } from '../engine/index.js';
 import { Fanout } from './fanout.js';
 import type { FanoutMetrics, FanoutOptions } from './fanout.js';
@@ -164,6 +164,7 @@ export class Feed {
     if (w.authTimer !== undefined) clearTimeout(w.authTimer);
     w.authTimer = undefined;
     w.auth = auth;
+    w.credential = credential;
     this.fanout.join(w, auth.tenant);
     if (auth.actor.kind === 'user' && auth.userId !== undefined) {
       // S1.4: a signed-in user's socket is an app session; heartbeats keep it and report activity.
@@ -178,6 +179,29 @@ export class Feed {
     w.socket.close(CLOSE_UNAUTHENTICATED, 'unauthenticated');
   }
 
+  /**
+   * S5.4: closes the sockets whose credential no longer works — signed out, expired, its API key
+   * deleted, its user deleted or their role or password changed — with 4401, and ends their app
+   * sessions (the credential cannot come back, so waiting out the timeout keeps a dead session).
+   * Only the sockets of `tenant` (and `userId`) when given; every socket at each ping.
+   */
+  recheck(tenant?: TenantId, userId?: UserId): void {
+    for (const w of this.sockets) {
+      const auth = w.auth;
+      if (auth === undefined || w.credential === undefined || w.socket.readyState !== w.socket.OPEN) continue;
+      if ((tenant !== undefined && auth.tenant !== tenant) || (userId !== undefined && auth.userId !== userId)) continue;
+      if (this.deps.authenticate(w.credential) === undefined) this.expel(w, auth);
+    }
+  }
+
+  private expel(w: Watcher, auth: FeedAuth): void {
+    const sessionId = w.sessionId;
+    w.sessionId = undefined;
+    this.sendError(w, error('SWB_ERR_UNAUTHENTICATED', 'This sign-in has ended (signed out, expired, revoked, or the user was deleted or changed); sign in again.'));
+    w.socket.close(CLOSE_UNAUTHENTICATED, 'credential ended');
+    if (sessionId !== undefined && auth.userId !== undefined) void this.command(w, { type: 'session.end', userId: auth.userId, sessionId });
+  }
+
   private onClose(w: Watcher): void {
     // Decision (docs/rules.md S1.5): a dropped socket is not a sign-out; its session times out.
     w.closed = true;
@@ -188,6 +212,8 @@ export class Feed {
   }
 
   private ping(): void {
+    // An expired token is noticed here, within one ping interval.
+    this.recheck();
     for (const w of this.sockets) {
       if (!w.alive) {
         w.socket.terminate();

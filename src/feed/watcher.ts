@@ -29,6 +29,8 @@ export interface Item {
 
 export class Watcher {
   auth: FeedAuth | undefined;
+  /** What it signed in with: checked again when credentials end (S5.4) and at every ping. */
+  credential: string | undefined;
   readonly subs = new Map<string, Subscription>();
   /** The subscriptions' keys, sorted: watchers with the same one share a frame per flush. */
   scopeKey = '';
