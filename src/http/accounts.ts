@@ -126,11 +126,13 @@ export class Accounts {
     return { account, address: byAddress };
   }
 
-  /** Web sign-in with extension or email and password → a bearer token. */
-  async login(tenant: TenantId, username: string, password: string, address: string): Promise<{ token: string; userId: UserId; expiresAt: number }> {
-    const now = this.options.now();
-    const userId = this.userFor(tenant, username);
-    const attempt = this.reserve(tenant, username, userId, address, now);
+  /**
+   * S5.4: checks a password under the login limits (reserved before the check). True only for the
+   * user's current password: a user deleted (and perhaps created again under the same id) or a
+   * password changed while the check ran does not pass.
+   */
+  private async checkPassword(tenant: TenantId, username: string, userId: UserId | undefined, password: string, address: string): Promise<boolean> {
+    const attempt = this.reserve(tenant, username, userId, address, this.options.now());
     const hash = userId === undefined ? undefined : this.store.credentials(tenant, userId)?.passwordHash;
     let ok = false;
     try {
@@ -139,18 +141,38 @@ export class Accounts {
     } finally {
       this.pending.delete(attempt.account);
     }
-    // F3: the token is for the credential just checked: a user deleted (and perhaps created again
-    // under the same id) or a password changed while the check ran gets no token.
     const current = userId === undefined ? undefined : this.store.credentials(tenant, userId)?.passwordHash;
-    if (!ok || userId === undefined || hash == null || current !== hash || this.engine.state(tenant)?.users.get(userId) === undefined) {
-      fail('SWB_ERR_LOGIN_FAILED');
-    }
+    if (!ok || userId === undefined || hash == null || current !== hash || this.engine.state(tenant)?.users.get(userId) === undefined) return false;
     this.perAccount.forgive(attempt.account, this.pending);
     this.perAddress.release(attempt.address);
+    return true;
+  }
+
+  /** Web sign-in with extension or email and password → a bearer token. */
+  async login(tenant: TenantId, username: string, password: string, address: string): Promise<{ token: string; userId: UserId; expiresAt: number }> {
+    const userId = this.userFor(tenant, username);
+    const ok = await this.checkPassword(tenant, username, userId, password, address);
+    if (!ok || userId === undefined) fail('SWB_ERR_LOGIN_FAILED');
+    const now = this.options.now();
     const token = `swt_${randomBytes(32).toString('base64url')}`;
     const expiresAt = now + this.options.tokenTtlSec * 1000;
     this.store.saveToken(sha256(token), tenant, userId, expiresAt);
     return { token, userId, expiresAt };
+  }
+
+  /**
+   * S5.4: users change their own password, proving the current one (counted like a login). Their
+   * other sign-ins end; the one that made the change stays.
+   */
+  async changePassword(auth: AuthContext, current: string, next: string, address: string): Promise<void> {
+    const userId = auth.userId;
+    if (userId === undefined) fail('SWB_ERR_FORBIDDEN', undefined, 'Only a signed-in user has a password to change; an API key has none.');
+    if (!(await this.checkPassword(auth.tenant, userId, userId, current, address))) fail('SWB_ERR_FORBIDDEN', undefined, 'The current password is not right.');
+    const passwordHash = await argonHash(next);
+    if (this.engine.state(auth.tenant)?.users.get(userId) === undefined) fail('SWB_ERR_UNAUTHENTICATED');
+    this.store.setCredentials(auth.tenant, userId, { passwordHash });
+    this.store.deleteTokens(auth.tenant, userId, auth.tokenHash);
+    this.revoked(auth.tenant, userId);
   }
 
   logout(auth: AuthContext): void {

@@ -57,6 +57,32 @@ describe('S5.4 tokens belong to one user, once', () => {
     expect((await me(admin)).status).toBe(200);
   });
 
+  test('S5.4 users change their own password by giving the current one: their other sign-ins end, this one stays', async () => {
+    const here = await login(s.url, '1006');
+    const elsewhere = await login(s.url, '1006');
+    const change = (token: string, currentPassword: string, newPassword = 'pass1006-next') => call(s.url, 'POST', '/api/v1/auth/password', { token, body: { currentPassword, newPassword } });
+    const wrong = await change(here, 'not-it');
+    expect([wrong.status, wrong.body.error.code]).toEqual([403, 'SWB_ERR_FORBIDDEN']);
+    expect((await me(elsewhere)).status).toBe(200);
+    expect((await change(here, 'pass1006', 'short')).status).toBe(400);
+    expect((await change(here, 'pass1006')).status).toBe(204);
+    expect((await me(here)).status).toBe(200);
+    expect((await me(elsewhere)).status).toBe(401);
+    expect((await call(s.url, 'POST', '/api/v1/auth/login', { body: { username: '1006', password: 'pass1006' } })).status).toBe(401);
+    expect((await me(await login(s.url, '1006', 'pass1006-next'))).status).toBe(200);
+  });
+
+  test('S5.4 guessing the current password is limited like a login: the 6th guess is 429 even when right', async () => {
+    const t = await login(s.url, '1007');
+    const guesses = await Promise.all(Array.from({ length: 30 }, (_, i) => call(s.url, 'POST', '/api/v1/auth/password', { token: t, body: { currentPassword: `guess-${i}`, newPassword: 'taken-over-1' } })));
+    expect(guesses.filter((g) => g.status === 403)).toHaveLength(5);
+    expect(guesses.filter((g) => g.status === 429)).toHaveLength(25);
+    const right = await call(s.url, 'POST', '/api/v1/auth/password', { token: t, body: { currentPassword: 'pass1007', newPassword: 'taken-over-1' } });
+    expect([right.status, right.body.error.code]).toEqual([429, 'SWB_ERR_RATE_LIMITED']);
+    const key = (await call(s.url, 'POST', '/api/v1/api-keys', { token: admin, body: { name: 'pw', role: 'admin' } })).body.key as string;
+    expect((await call(s.url, 'POST', '/api/v1/auth/password', { token: key, body: { currentPassword: 'x', newPassword: 'whatever-1' } })).status).toBe(403);
+  });
+
   test('S5.4 deleting an API key ends it at once', async () => {
     const made = await call(s.url, 'POST', '/api/v1/api-keys', { token: admin, body: { name: 'ci', role: 'user' } });
     expect((await me(made.body.key)).status).toBe(200);

@@ -4,6 +4,7 @@ import { DEFAULT_POLICY } from '../../core/index.js';
 import type { App, HttpContext } from '../server.js';
 import { requireRole, tenantAuth } from '../server.js';
 import { fail } from '../errors.js';
+import { Password } from '../schemas.js';
 
 const Role = Type.Enum(['admin', 'supervisor', 'user']);
 const Id = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' });
@@ -42,6 +43,21 @@ export function authRoutes(app: App, ctx: HttpContext): void {
     ctx.accounts.logout(tenantAuth(request));
     return reply.status(204).send();
   });
+
+  app.post(
+    '/api/v1/auth/password',
+    {
+      schema: {
+        summary: 'Change your own password (a signed-in user): give the current one. Your other sign-ins end; this one stays.',
+        tags: ['auth'],
+        body: Type.Object({ currentPassword: Type.String({ minLength: 1, maxLength: 200 }), newPassword: Password }, { additionalProperties: false }),
+      },
+    },
+    async (request, reply) => {
+      await ctx.accounts.changePassword(tenantAuth(request), request.body.currentPassword, request.body.newPassword, request.ip);
+      return reply.status(204).send();
+    },
+  );
 
   app.get('/api/v1/auth/me', { schema: { summary: 'Who the credential belongs to.', tags: ['auth'] } }, async (request) => {
     const auth = tenantAuth(request);
