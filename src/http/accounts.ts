@@ -38,7 +38,7 @@ export interface NewUser extends UserInput {
 /** S5.4: login attempts counted per account and per address (docs/security.md, Limits). */
 export const LOGIN_LIMITS = { perAccount: 5, perAddress: 20, windowMs: 60_000 } as const;
 
-/** Told when credentials stop working, so open feed sockets can be checked again (F7). */
+/** Told when credentials stop working, so open feed sockets can be checked again (S5.4). */
 export type RevocationListener = (tenant: TenantId, userId?: UserId) => void;
 
 export class Accounts {
@@ -64,7 +64,7 @@ export class Accounts {
   }
 
   /**
-   * Creates or updates a user: credentials first, then the engine's directory entry. A changed
+   * Creates or updates a user: the engine's directory entry, then the credentials. A changed
    * role or password ends the user's sign-ins (S5.4), except the one of `by` that made the change
    * of its own password.
    */
@@ -110,7 +110,7 @@ export class Accounts {
 
   /**
    * S5.4: reserves one attempt for the account and one for the address, before the password is
-   * checked; refuses when either is used up. F10: the account is the user, whichever alias
+   * checked; refuses when either is used up. The account is the user, whichever alias
    * (extension, email in any case) names it; a name that is no user counts under itself.
    */
   private reserve(tenant: TenantId, username: string, userId: UserId | undefined, address: string, now: number): { account: Attempt; address: Attempt } {

@@ -62,9 +62,4 @@ export class AttemptLimiter {
     if (kept.length === 0) this.attempts.delete(attempt.key);
     else this.attempts.set(attempt.key, kept);
   }
-
-  /** How many attempts count for `key` now (tests and metrics). */
-  count(key: string, now: number): number {
-    return this.recent(key, now).length;
-  }
 }

@@ -121,7 +121,7 @@ export const MIGRATIONS: readonly string[] = [
   `
   -- S5.4: a user's sign-ins are found (and ended) by user: on removal, role or password change.
   CREATE INDEX auth_tokens_user ON auth_tokens (tenant, user_id);
-  -- F3: tokens left behind by users removed before this migration must not pass to a later user
+  -- S5.4: tokens left behind by users removed before this migration must not pass to a later user
   -- created under the same id.
   DELETE FROM auth_tokens WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.tenant = auth_tokens.tenant AND u.id = auth_tokens.user_id);
   `,

@@ -123,7 +123,7 @@ export class SqliteStore implements Store {
     for (const id of patch.removedUsers ?? []) {
       s.deleteUser.run(tenant, id);
       s.deleteCredentials.run(tenant, id);
-      // F3: a removed user's sign-ins end with them; a user created later under the same id gets none.
+      // S5.4: a removed user's sign-ins end with them; a user created later under the same id gets none.
       s.deleteUserTokens.run(tenant, id);
       this.credentialsCache.delete(tenant);
     }
