@@ -11,6 +11,8 @@ export interface FeedAuth {
   readonly role: Role;
   /** The signed-in user; undefined for API keys (which have no app session). */
   readonly userId?: UserId;
+  /** When the credential stops working, on the engine's clock; undefined: no end of its own. */
+  readonly expiresAt?: number;
 }
 
 export interface Subscription {
@@ -48,6 +50,8 @@ export class Watcher {
   lastBeatAt = -Infinity;
   lastBeatActive = false;
   authTimer: NodeJS.Timeout | undefined;
+  /** S5.4: fires when the credential expires. */
+  expiryTimer: NodeJS.Timeout | undefined;
   /** Answered the last ping. */
   alive = true;
   closed = false;

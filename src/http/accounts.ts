@@ -17,6 +17,8 @@ export interface AuthContext {
   /** The signed-in user; undefined for API keys. */
   readonly userId?: UserId;
   readonly tokenHash?: string;
+  /** When a user token stops working (ms); undefined for API keys. */
+  readonly expiresAt?: number;
 }
 
 export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -38,8 +40,11 @@ export interface NewUser extends UserInput {
 /** S5.4: login attempts counted per account and per address (docs/security.md, Limits). */
 export const LOGIN_LIMITS = { perAccount: 5, perAddress: 20, windowMs: 60_000 } as const;
 
+/** Whose credentials stopped working: a user's tokens or an API key. */
+export type Revoked = { readonly userId: UserId } | { readonly keyId: string };
+
 /** Told when credentials stop working, so open feed sockets can be checked again (S5.4). */
-export type RevocationListener = (tenant: TenantId, userId?: UserId) => void;
+export type RevocationListener = (tenant: TenantId, whose: Revoked) => void;
 
 export class Accounts {
   /** S5.4: login attempts, reserved before the password check (limiter.ts). */
@@ -59,8 +64,8 @@ export class Accounts {
     this.listeners.push(listener);
   }
 
-  private revoked(tenant: TenantId, userId?: UserId): void {
-    for (const l of this.listeners) l(tenant, userId);
+  private revoked(tenant: TenantId, whose: Revoked): void {
+    for (const l of this.listeners) l(tenant, whose);
   }
 
   /**
@@ -91,7 +96,7 @@ export class Accounts {
     if (roleChanged || passwordHash !== undefined) {
       const keep = !roleChanged && by?.userId === input.id ? by.tokenHash : undefined;
       this.store.deleteTokens(tenant, input.id, keep);
-      this.revoked(tenant, input.id);
+      this.revoked(tenant, { userId: input.id });
     }
   }
 
@@ -99,7 +104,7 @@ export class Accounts {
   async deleteUser(tenant: TenantId, userId: UserId): Promise<void> {
     const out = await this.engine.dispatch(tenant, { type: 'user.remove', userId });
     if (!out.ok) throw HttpRefusal.of(out);
-    this.revoked(tenant, userId);
+    this.revoked(tenant, { userId });
   }
 
   /** The user an extension or email names (any case), or undefined. */
@@ -172,18 +177,18 @@ export class Accounts {
     if (this.engine.state(auth.tenant)?.users.get(userId) === undefined) fail('SWB_ERR_UNAUTHENTICATED');
     this.store.setCredentials(auth.tenant, userId, { passwordHash });
     this.store.deleteTokens(auth.tenant, userId, auth.tokenHash);
-    this.revoked(auth.tenant, userId);
+    this.revoked(auth.tenant, { userId });
   }
 
   logout(auth: AuthContext): void {
-    if (auth.tokenHash === undefined) return;
+    if (auth.tokenHash === undefined || auth.userId === undefined) return;
     this.store.deleteToken(auth.tokenHash);
-    this.revoked(auth.tenant, auth.userId);
+    this.revoked(auth.tenant, { userId: auth.userId });
   }
 
   deleteApiKey(tenant: TenantId, id: string): boolean {
     const deleted = this.store.deleteApiKey(tenant, id);
-    if (deleted) this.revoked(tenant);
+    if (deleted) this.revoked(tenant, { keyId: id });
     return deleted;
   }
 
@@ -210,7 +215,7 @@ export class Accounts {
     const t = this.store.token(tokenHash);
     const user = t === undefined ? undefined : this.engine.state(t.tenant)?.users.get(t.userId);
     if (t === undefined || user === undefined || t.expiresAt <= this.options.now()) fail('SWB_ERR_UNAUTHENTICATED');
-    return { tenant: t.tenant, userId: user.id, role: user.role, tokenHash, actor: { kind: 'user', userId: user.id, role: user.role } };
+    return { tenant: t.tenant, userId: user.id, role: user.role, tokenHash, expiresAt: t.expiresAt, actor: { kind: 'user', userId: user.id, role: user.role } };
   }
 }
 
