@@ -131,6 +131,8 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
     log: logger.child({ surface: 'feed' }),
     ...(options.feed !== undefined ? { options: options.feed } : {}),
   });
+  // S5.4: a sign-in that ends closes the feed sockets that use it.
+  accounts.onRevoked((tenant, whose) => feed.recheck(tenant, whose));
   feed.attach(http.server);
   const sipPort = await sip.start();
   const url = await http.listen({ port: config.httpPort, host: config.host });

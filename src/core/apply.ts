@@ -6,7 +6,7 @@ import { agentTransition } from './agents.js';
 import type { AgentInput } from './agents.js';
 import { isAutomaticStatus, isManualStatus } from './catalog.js';
 import type { Command, CoreEvent, Directive, LeaseUpdate, Patch, TimerRequest } from './commands.js';
-import { DEFAULT_GROUP, DEFAULT_QUEUE, LOGGED_OUT } from './defaults.js';
+import { DEFAULT_GROUP, DEFAULT_QUEUE, LOGGED_OUT, MAX_APP_SESSIONS } from './defaults.js';
 import { refuse } from './errors.js';
 import { parseFeatureCode } from './fac.js';
 import { isOnCall, nextWakeAt, normalizeFacts, stillSettled } from './facts.js';
@@ -356,7 +356,13 @@ function sessionCommand(tx: Tx, cmd: Extract<Command, { type: 'session.start' | 
   const i = user.sessions.findIndex((s) => s.id === cmd.sessionId);
   if (cmd.type === 'session.start') {
     const session = { id: cmd.sessionId, lastSeenAt: tx.now, lastActiveAt: tx.now };
-    tx.putUser(userWith(user, { sessions: i < 0 ? [...user.sessions, session] : user.sessions.map((s, j) => (j === i ? session : s)) }));
+    if (i >= 0) {
+      tx.putUser(userWith(user, { sessions: user.sessions.map((s, j) => (j === i ? session : s)) }));
+      return undefined;
+    }
+    // S1.4: a new session past the cap ends the ones heard from least recently (not a sign-out).
+    const kept = [...user.sessions].sort((a, b) => b.lastSeenAt - a.lastSeenAt).slice(0, MAX_APP_SESSIONS - 1);
+    tx.putUser(userWith(user, { sessions: [...user.sessions.filter((s) => kept.includes(s)), session] }));
     return undefined;
   }
   if (i < 0) return refuse('SWB_ERR_SESSION_NOT_FOUND');
@@ -386,6 +392,7 @@ function upsertUser(tx: Tx, cmd: Extract<Command, { type: 'user.upsert' }>): Ref
   }
   for (const u of tx.users.values()) if (u.id !== cmd.user.id && u.extension === cmd.user.extension) return refuse('SWB_ERR_EXTENSION_TAKEN', { extension: cmd.user.extension });
   const existing = tx.user(cmd.user.id);
+  if (cmd.user.role !== undefined && cmd.user.role !== 'admin' && isLastAdmin(tx, cmd.user.id)) return refuse('SWB_ERR_LAST_ADMIN', { user: cmd.user.id });
   if (existing === undefined) {
     // A new user's first record is announced in `finish` (it has no old one).
     tx.putUser(newUser(cmd.user, tx.policy, tx.now));
@@ -402,9 +409,18 @@ function upsertUser(tx: Tx, cmd: Extract<Command, { type: 'user.upsert' }>): Ref
   return undefined;
 }
 
+/** S5.1: a tenant keeps at least one admin; is `userId` the only one? */
+function isLastAdmin(tx: Tx, userId: UserId): boolean {
+  if (tx.user(userId)?.role !== 'admin') return false;
+  for (const u of tx.users.values()) if (u.id !== userId && u.role === 'admin') return false;
+  for (const u of tx.base.users.values()) if (u.id !== userId && u.role === 'admin' && tx.user(u.id)?.role === 'admin') return false;
+  return true;
+}
+
 function removeUser(tx: Tx, userId: UserId): Refusal | undefined {
   const user = tx.user(userId);
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: userId });
+  if (isLastAdmin(tx, userId)) return refuse('SWB_ERR_LAST_ADMIN', { user: userId });
   tx.removeUser(userId);
   tx.events.push({ type: 'presence.changed', subject: userId, at: tx.now, cause: tx.cause, value: user.presence, old: user.presence, removed: true });
   tx.timers.push({ wake: userId, cancel: true, row: user.leaseRow });

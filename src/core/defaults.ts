@@ -46,3 +46,9 @@ export const DEFAULT_GROUP: Omit<Group, 'id' | 'name'> = {
 };
 
 export const LOGGED_OUT: AgentRecord = { state: 'logged_out', since: 0, callsToday: 0 };
+
+/**
+ * S1.4: at most this many app sessions per user. Starting one more ends the one heard from least
+ * recently (most likely a socket that dropped and is waiting out its timeout), never the new one.
+ */
+export const MAX_APP_SESSIONS = 20;

@@ -29,6 +29,7 @@ export const ERRORS = {
   SWB_ERR_INVALID: 'The request is not valid.',
   SWB_ERR_EXTENSION_TAKEN: 'Another user already has that extension.',
   SWB_ERR_TENANT_NOT_FOUND: 'No such company.',
+  SWB_ERR_LAST_ADMIN: 'This is the company\'s only admin: make another user admin first.',
   // Adapters' own refusals (HTTP, feed, webhooks), in the same registry.
   SWB_ERR_UNAUTHENTICATED: 'Sign in first: the request has no valid token or API key.',
   SWB_ERR_LOGIN_FAILED: 'Wrong user name or password.',

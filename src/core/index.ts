@@ -5,7 +5,7 @@ export { STATUS_CATALOG, isAutomaticStatus, isManualStatus, statusInfo } from '.
 export type { StatusInfo } from './catalog.js';
 export { ERRORS, refuse } from './errors.js';
 export type { ErrorCode } from './errors.js';
-export { DEFAULT_POLICY, DEFAULT_USER_SETTINGS, DEFAULT_QUEUE, DEFAULT_GROUP, LOGGED_OUT } from './defaults.js';
+export { DEFAULT_POLICY, DEFAULT_USER_SETTINGS, DEFAULT_QUEUE, DEFAULT_GROUP, LOGGED_OUT, MAX_APP_SESSIONS } from './defaults.js';
 export { PRESENCE_RULES, effectiveStatus, presenceFacts, presenceRecord, presenceChanged } from './presence.js';
 export type { PresenceFacts, PresenceRule } from './presence.js';
 export { agentTransition } from './agents.js';

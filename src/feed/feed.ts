@@ -7,7 +7,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
-import type { Command, ErrorCode } from '../core/index.js';
+import type { Command, ErrorCode, TenantId, UserId } from '../core/index.js';
 import type { Engine } from '../engine/index.js';
 import { Fanout } from './fanout.js';
 import type { FanoutMetrics, FanoutOptions } from './fanout.js';
@@ -164,6 +164,8 @@ export class Feed {
     if (w.authTimer !== undefined) clearTimeout(w.authTimer);
     w.authTimer = undefined;
     w.auth = auth;
+    w.credential = credential;
+    this.watchExpiry(w, auth);
     this.fanout.join(w, auth.tenant);
     if (auth.actor.kind === 'user' && auth.userId !== undefined) {
       // S1.4: a signed-in user's socket is an app session; heartbeats keep it and report activity.
@@ -178,10 +180,52 @@ export class Feed {
     w.socket.close(CLOSE_UNAUTHENTICATED, 'unauthenticated');
   }
 
+  /**
+   * S5.4: closes the sockets of `tenant` signed in as `whose` (a user, or an API key) whose
+   * credential no longer works — signed out, its API key deleted, its user deleted or their role
+   * or password changed — with 4401, and ends their app sessions (the credential cannot come back,
+   * so waiting out the timeout would keep a dead session). Expiry has its own timer.
+   */
+  recheck(tenant: TenantId, whose: { readonly userId: UserId } | { readonly keyId: string }): void {
+    for (const w of this.sockets) {
+      const auth = w.auth;
+      if (auth === undefined || auth.tenant !== tenant) continue;
+      const mine = 'userId' in whose ? auth.userId === whose.userId : auth.actor.kind === 'apikey' && auth.actor.keyId === whose.keyId;
+      if (mine) this.verify(w, auth);
+    }
+  }
+
+  /** Expels the watcher unless its credential still works. */
+  private verify(w: Watcher, auth: FeedAuth): void {
+    if (w.credential === undefined || w.socket.readyState !== w.socket.OPEN) return;
+    const now = this.deps.authenticate(w.credential);
+    if (now === undefined) this.expel(w, auth);
+    else this.watchExpiry(w, now);
+  }
+
+  /** Checks the credential again when it expires (a timer's longest delay is about 24.8 days). */
+  private watchExpiry(w: Watcher, auth: FeedAuth): void {
+    if (w.expiryTimer !== undefined) clearTimeout(w.expiryTimer);
+    w.expiryTimer = undefined;
+    if (auth.expiresAt === undefined) return;
+    const delay = Math.min(Math.max(auth.expiresAt - this.engine.now(), 0), 2 ** 31 - 1);
+    w.expiryTimer = setTimeout(() => this.verify(w, auth), delay);
+    w.expiryTimer.unref();
+  }
+
+  private expel(w: Watcher, auth: FeedAuth): void {
+    const sessionId = w.sessionId;
+    w.sessionId = undefined;
+    this.sendError(w, error('SWB_ERR_UNAUTHENTICATED', 'This sign-in has ended (signed out, expired, revoked, or the user was deleted or changed); sign in again.'));
+    w.socket.close(CLOSE_UNAUTHENTICATED, 'credential ended');
+    if (sessionId !== undefined && auth.userId !== undefined) void this.command(w, { type: 'session.end', userId: auth.userId, sessionId });
+  }
+
   private onClose(w: Watcher): void {
     // Decision (docs/rules.md S1.5): a dropped socket is not a sign-out; its session times out.
     w.closed = true;
     if (w.authTimer !== undefined) clearTimeout(w.authTimer);
+    if (w.expiryTimer !== undefined) clearTimeout(w.expiryTimer);
     this.sockets.delete(w);
     this.fanout.leave(w);
     this.metrics.watchers.dec();

@@ -11,6 +11,8 @@ export interface FeedAuth {
   readonly role: Role;
   /** The signed-in user; undefined for API keys (which have no app session). */
   readonly userId?: UserId;
+  /** When the credential stops working, on the engine's clock; undefined: no end of its own. */
+  readonly expiresAt?: number;
 }
 
 export interface Subscription {
@@ -29,6 +31,8 @@ export interface Item {
 
 export class Watcher {
   auth: FeedAuth | undefined;
+  /** What it signed in with: checked again when credentials end (S5.4) and at every ping. */
+  credential: string | undefined;
   readonly subs = new Map<string, Subscription>();
   /** The subscriptions' keys, sorted: watchers with the same one share a frame per flush. */
   scopeKey = '';
@@ -46,6 +50,8 @@ export class Watcher {
   lastBeatAt = -Infinity;
   lastBeatActive = false;
   authTimer: NodeJS.Timeout | undefined;
+  /** S5.4: fires when the credential expires. */
+  expiryTimer: NodeJS.Timeout | undefined;
   /** Answered the last ping. */
   alive = true;
   closed = false;

@@ -7,7 +7,8 @@ import type { Actor, Role, TenantId, UserId, UserInput } from '../core/index.js'
 import type { Engine } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 import { HttpRefusal, fail } from './errors.js';
-import { FailureLimiter } from './limiter.js';
+import { AttemptLimiter } from './limiter.js';
+import type { Attempt } from './limiter.js';
 
 export interface AuthContext {
   readonly tenant: TenantId;
@@ -16,6 +17,8 @@ export interface AuthContext {
   /** The signed-in user; undefined for API keys. */
   readonly userId?: UserId;
   readonly tokenHash?: string;
+  /** When a user token stops working (ms); undefined for API keys. */
+  readonly expiresAt?: number;
 }
 
 export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -34,10 +37,22 @@ export interface NewUser extends UserInput {
   readonly terminalPassword?: string;
 }
 
+/** S5.4: login attempts counted per account and per address (docs/security.md, Limits). */
+export const LOGIN_LIMITS = { perAccount: 5, perAddress: 20, windowMs: 60_000 } as const;
+
+/** Whose credentials stopped working: a user's tokens or an API key. */
+export type Revoked = { readonly userId: UserId } | { readonly keyId: string };
+
+/** Told when credentials stop working, so open feed sockets can be checked again (S5.4). */
+export type RevocationListener = (tenant: TenantId, whose: Revoked) => void;
+
 export class Accounts {
-  /** S5.4: failed logins limited per account and per address. */
-  private readonly perAccount = new FailureLimiter(5, 60_000);
-  private readonly perAddress = new FailureLimiter(20, 60_000);
+  /** S5.4: login attempts, reserved before the password check (limiter.ts). */
+  private readonly perAccount = new AttemptLimiter(LOGIN_LIMITS.perAccount, LOGIN_LIMITS.windowMs);
+  private readonly perAddress = new AttemptLimiter(LOGIN_LIMITS.perAddress, LOGIN_LIMITS.windowMs);
+  /** Attempts whose password check is still running. */
+  private readonly pending = new Set<Attempt>();
+  private readonly listeners: RevocationListener[] = [];
 
   constructor(
     private readonly engine: Engine,
@@ -45,49 +60,136 @@ export class Accounts {
     private readonly options: { readonly systemToken: string; readonly tokenTtlSec: number; readonly now: () => number },
   ) {}
 
-  /** Creates or updates a user: credentials first, then the engine's directory entry. */
-  async saveUser(tenant: TenantId, input: NewUser, sipDomain: string): Promise<void> {
+  onRevoked(listener: RevocationListener): void {
+    this.listeners.push(listener);
+  }
+
+  private revoked(tenant: TenantId, whose: Revoked): void {
+    for (const l of this.listeners) l(tenant, whose);
+  }
+
+  /**
+   * Creates or updates a user: the engine's directory entry, then the credentials. A changed
+   * role or password ends the user's sign-ins (S5.4), except the one of `by` that made the change
+   * of its own password.
+   */
+  async saveUser(tenant: TenantId, input: NewUser, sipDomain: string, by?: AuthContext): Promise<void> {
     const state = this.engine.state(tenant);
     if (state === undefined) fail('SWB_ERR_TENANT_NOT_FOUND');
     if (input.email !== undefined) {
       const holder = this.store.userIdByEmail(tenant, input.email);
       if (holder !== undefined && holder !== input.id) fail('SWB_ERR_EMAIL_TAKEN', { email: input.email });
     }
+    const before = state.users.get(input.id);
     const { email, password, sipPassword, terminalPassword, ...user } = input;
+    const passwordHash = password !== undefined ? await argonHash(password) : undefined;
     const out = await this.engine.dispatch(tenant, { type: 'user.upsert', user });
     if (!out.ok) throw HttpRefusal.of(out);
     this.store.setCredentials(tenant, input.id, {
       ...(email !== undefined ? { email } : {}),
-      ...(password !== undefined ? { passwordHash: await argonHash(password) } : {}),
+      ...(passwordHash !== undefined ? { passwordHash } : {}),
       ...(sipPassword !== undefined ? { sipHa1: ha1(input.extension, sipDomain, sipPassword) } : {}),
       ...(terminalPassword !== undefined ? { terminalHa1: ha1(input.extension, sipDomain, terminalPassword) } : {}),
     });
+    if (before === undefined) return;
+    const roleChanged = input.role !== undefined && input.role !== before.role;
+    if (roleChanged || passwordHash !== undefined) {
+      const keep = !roleChanged && by?.userId === input.id ? by.tokenHash : undefined;
+      this.store.deleteTokens(tenant, input.id, keep);
+      this.revoked(tenant, { userId: input.id });
+    }
+  }
+
+  /** Deletes a user; the store drops their credentials and sign-ins in the same transaction. */
+  async deleteUser(tenant: TenantId, userId: UserId): Promise<void> {
+    const out = await this.engine.dispatch(tenant, { type: 'user.remove', userId });
+    if (!out.ok) throw HttpRefusal.of(out);
+    this.revoked(tenant, { userId });
+  }
+
+  /** The user an extension or email names (any case), or undefined. */
+  private userFor(tenant: TenantId, username: string): UserId | undefined {
+    const state = this.engine.state(tenant);
+    return state === undefined ? undefined : (state.byExtension.get(username) ?? this.store.userIdByEmail(tenant, username));
+  }
+
+  /**
+   * S5.4: reserves one attempt for the account and one for the address, before the password is
+   * checked; refuses when either is used up. The account is the user, whichever alias
+   * (extension, email in any case) names it; a name that is no user counts under itself.
+   */
+  private reserve(tenant: TenantId, username: string, userId: UserId | undefined, address: string, now: number): { account: Attempt; address: Attempt } {
+    const byAddress = this.perAddress.take(address, now);
+    if (byAddress === undefined) fail('SWB_ERR_RATE_LIMITED');
+    const account = this.perAccount.take(`${tenant}\u0000${userId !== undefined ? `id:${userId}` : `name:${username.toLowerCase()}`}`, now);
+    if (account === undefined) {
+      // Refused before any check: this request costs the address nothing.
+      this.perAddress.release(byAddress);
+      fail('SWB_ERR_RATE_LIMITED');
+    }
+    this.pending.add(account);
+    return { account, address: byAddress };
+  }
+
+  /**
+   * S5.4: checks a password under the login limits (reserved before the check). True only for the
+   * user's current password: a user deleted (and perhaps created again under the same id) or a
+   * password changed while the check ran does not pass.
+   */
+  private async checkPassword(tenant: TenantId, username: string, userId: UserId | undefined, password: string, address: string): Promise<boolean> {
+    const attempt = this.reserve(tenant, username, userId, address, this.options.now());
+    const hash = userId === undefined ? undefined : this.store.credentials(tenant, userId)?.passwordHash;
+    let ok = false;
+    try {
+      // Verify against a hash even for an unknown user, so timing does not tell who exists.
+      ok = await argonVerify(hash ?? (await dummy()), password).catch(() => false);
+    } finally {
+      this.pending.delete(attempt.account);
+    }
+    const current = userId === undefined ? undefined : this.store.credentials(tenant, userId)?.passwordHash;
+    if (!ok || userId === undefined || hash == null || current !== hash || this.engine.state(tenant)?.users.get(userId) === undefined) return false;
+    this.perAccount.forgive(attempt.account, this.pending);
+    this.perAddress.release(attempt.address);
+    return true;
   }
 
   /** Web sign-in with extension or email and password → a bearer token. */
   async login(tenant: TenantId, username: string, password: string, address: string): Promise<{ token: string; userId: UserId; expiresAt: number }> {
-    const accountKey = `${tenant}\u0000${username.toLowerCase()}`;
+    const userId = this.userFor(tenant, username);
+    const ok = await this.checkPassword(tenant, username, userId, password, address);
+    if (!ok || userId === undefined) fail('SWB_ERR_LOGIN_FAILED');
     const now = this.options.now();
-    if (this.perAccount.blocked(accountKey, now) || this.perAddress.blocked(address, now)) fail('SWB_ERR_RATE_LIMITED');
-    const state = this.engine.state(tenant);
-    const userId = state === undefined ? undefined : (state.byExtension.get(username) ?? this.store.userIdByEmail(tenant, username));
-    const hash = userId === undefined ? undefined : this.store.credentials(tenant, userId)?.passwordHash;
-    // Verify against a hash even for an unknown user, so timing does not tell who exists.
-    const ok = await argonVerify(hash ?? (await dummy()), password).catch(() => false);
-    if (!ok || userId === undefined || hash == null || state?.users.get(userId) === undefined) {
-      this.perAccount.fail(accountKey, now);
-      this.perAddress.fail(address, now);
-      fail('SWB_ERR_LOGIN_FAILED');
-    }
-    this.perAccount.reset(accountKey);
     const token = `swt_${randomBytes(32).toString('base64url')}`;
     const expiresAt = now + this.options.tokenTtlSec * 1000;
     this.store.saveToken(sha256(token), tenant, userId, expiresAt);
     return { token, userId, expiresAt };
   }
 
+  /**
+   * S5.4: users change their own password, proving the current one (counted like a login). Their
+   * other sign-ins end; the one that made the change stays.
+   */
+  async changePassword(auth: AuthContext, current: string, next: string, address: string): Promise<void> {
+    const userId = auth.userId;
+    if (userId === undefined) fail('SWB_ERR_FORBIDDEN', undefined, 'Only a signed-in user has a password to change; an API key has none.');
+    if (!(await this.checkPassword(auth.tenant, userId, userId, current, address))) fail('SWB_ERR_FORBIDDEN', undefined, 'The current password is not right.');
+    const passwordHash = await argonHash(next);
+    if (this.engine.state(auth.tenant)?.users.get(userId) === undefined) fail('SWB_ERR_UNAUTHENTICATED');
+    this.store.setCredentials(auth.tenant, userId, { passwordHash });
+    this.store.deleteTokens(auth.tenant, userId, auth.tokenHash);
+    this.revoked(auth.tenant, { userId });
+  }
+
   logout(auth: AuthContext): void {
-    if (auth.tokenHash !== undefined) this.store.deleteToken(auth.tokenHash);
+    if (auth.tokenHash === undefined || auth.userId === undefined) return;
+    this.store.deleteToken(auth.tokenHash);
+    this.revoked(auth.tenant, { userId: auth.userId });
+  }
+
+  deleteApiKey(tenant: TenantId, id: string): boolean {
+    const deleted = this.store.deleteApiKey(tenant, id);
+    if (deleted) this.revoked(tenant, { keyId: id });
+    return deleted;
   }
 
   async createApiKey(tenant: TenantId, name: string, role: Role): Promise<{ id: string; key: string }> {
@@ -113,7 +215,7 @@ export class Accounts {
     const t = this.store.token(tokenHash);
     const user = t === undefined ? undefined : this.engine.state(t.tenant)?.users.get(t.userId);
     if (t === undefined || user === undefined || t.expiresAt <= this.options.now()) fail('SWB_ERR_UNAUTHENTICATED');
-    return { tenant: t.tenant, userId: user.id, role: user.role, tokenHash, actor: { kind: 'user', userId: user.id, role: user.role } };
+    return { tenant: t.tenant, userId: user.id, role: user.role, tokenHash, expiresAt: t.expiresAt, actor: { kind: 'user', userId: user.id, role: user.role } };
   }
 }
 

@@ -118,4 +118,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (kind, key)
   );
   `,
+  `
+  -- S5.4: a user's sign-ins are found (and ended) by user: on removal, role or password change.
+  CREATE INDEX auth_tokens_user ON auth_tokens (tenant, user_id);
+  -- S5.4: tokens left behind by users removed before this migration must not pass to a later user
+  -- created under the same id.
+  DELETE FROM auth_tokens WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.tenant = auth_tokens.tenant AND u.id = auth_tokens.user_id);
+  `,
 ];

@@ -114,6 +114,8 @@ export interface Store {
   saveToken(hash: string, tenant: TenantId, userId: UserId, expiresAt: number): void;
   token(hash: string): { tenant: TenantId; userId: UserId; expiresAt: number } | undefined;
   deleteToken(hash: string): void;
+  /** S5.4: ends a user's sign-ins (all but `keep`, a token hash). A removed user's go with them. */
+  deleteTokens(tenant: TenantId, userId: UserId, keep?: string): void;
 
   createApiKey(row: ApiKeyRow): void;
   apiKey(id: string): ApiKeyRow | undefined;

@@ -63,6 +63,7 @@ export class SqliteStore implements Store {
       updateUserState: db.prepare('UPDATE users SET state = ? WHERE tenant = ? AND id = ? AND extension = ? AND name = ? AND role = ?'),
       deleteUser: db.prepare('DELETE FROM users WHERE tenant = ? AND id = ?'),
       deleteCredentials: db.prepare('DELETE FROM credentials WHERE tenant = ? AND user_id = ?'),
+      deleteUserTokens: db.prepare('DELETE FROM auth_tokens WHERE tenant = ? AND user_id = ?'),
       upsertGroup: db.prepare('INSERT INTO groups_ (tenant, id, data) VALUES (?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE SET data = excluded.data'),
       deleteGroup: db.prepare('DELETE FROM groups_ WHERE tenant = ? AND id = ?'),
       upsertQueue: db.prepare('INSERT INTO queues (tenant, id, data) VALUES (?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE SET data = excluded.data'),
@@ -122,6 +123,8 @@ export class SqliteStore implements Store {
     for (const id of patch.removedUsers ?? []) {
       s.deleteUser.run(tenant, id);
       s.deleteCredentials.run(tenant, id);
+      // S5.4: a removed user's sign-ins end with them; a user created later under the same id gets none.
+      s.deleteUserTokens.run(tenant, id);
       this.credentialsCache.delete(tenant);
     }
     for (const u of patch.users ?? []) {
@@ -242,6 +245,10 @@ export class SqliteStore implements Store {
 
   deleteToken(hash: string): void {
     this.sql('DELETE FROM auth_tokens WHERE hash = ?').run(hash);
+  }
+
+  deleteTokens(tenant: TenantId, userId: UserId, keep?: string): void {
+    this.sql('DELETE FROM auth_tokens WHERE tenant = ? AND user_id = ? AND hash IS NOT ?').run(tenant, userId, keep ?? null);
   }
 
   createApiKey(row: ApiKeyRow): void {

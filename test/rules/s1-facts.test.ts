@@ -2,6 +2,7 @@
 // (S1.4) and sign-out (S1.5). S1.2 and S1.6 have their own files.
 import { describe, expect, test } from 'vitest';
 import type { DeviceKind } from '../../src/core/index.js';
+import { MAX_APP_SESSIONS } from '../../src/core/index.js';
 import type { EngineEvent } from '../../src/engine/index.js';
 import { Engine, ManualClock } from '../../src/engine/index.js';
 import type { Harness } from '../support/tenant.js';
@@ -322,6 +323,25 @@ describe('S1.4 app activity', () => {
     h.ok({ type: 'session.start', userId: 'u1001', sessionId: 's1' });
     expect(h.status('u1001')).toBe('online');
     expect(h.presence('u1001').sessions).toBe(1);
+  });
+
+  test(`S1.4 a user holds at most ${MAX_APP_SESSIONS} app sessions: one more ends the one heard from least recently, without a sign-out`, () => {
+    const h = tenant({ users: users(1) });
+    h.ok({ type: 'user.upsert', user: { id: 'u1001', extension: '1001', name: 'User 1001', settings: { absentAtLogout: true } } });
+    for (let i = 0; i < MAX_APP_SESSIONS; i++) {
+      h.ok({ type: 'session.start', userId: 'u1001', sessionId: `s${i}` });
+      h.advance(SEC);
+    }
+    h.ok({ type: 'session.heartbeat', userId: 'u1001', sessionId: 's0', active: false });
+    h.ok({ type: 'session.start', userId: 'u1001', sessionId: 'new' });
+    const ids = h.state().users.get('u1001')!.sessions.map((x) => x.id);
+    expect(ids).toHaveLength(MAX_APP_SESSIONS);
+    expect(ids).toContain('new');
+    expect(ids).toContain('s0');
+    expect(ids).not.toContain('s1');
+    expect(h.run({ type: 'session.heartbeat', userId: 'u1001', sessionId: 's1', active: false })).toMatchObject({ ok: false, code: 'SWB_ERR_SESSION_NOT_FOUND' });
+    expect(h.presence('u1001').sessions).toBe(MAX_APP_SESSIONS);
+    expect(h.state().users.get('u1001')!.manual).toBeUndefined();
   });
 
   test('S1.4 a session with no heartbeat ends after sessionTimeoutSec, 90 s by default', () => {

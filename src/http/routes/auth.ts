@@ -4,6 +4,7 @@ import { DEFAULT_POLICY } from '../../core/index.js';
 import type { App, HttpContext } from '../server.js';
 import { requireRole, tenantAuth } from '../server.js';
 import { fail } from '../errors.js';
+import { Password } from '../schemas.js';
 
 const Role = Type.Enum(['admin', 'supervisor', 'user']);
 const Id = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' });
@@ -43,6 +44,21 @@ export function authRoutes(app: App, ctx: HttpContext): void {
     return reply.status(204).send();
   });
 
+  app.post(
+    '/api/v1/auth/password',
+    {
+      schema: {
+        summary: 'Change your own password (a signed-in user): give the current one. Your other sign-ins end; this one stays.',
+        tags: ['auth'],
+        body: Type.Object({ currentPassword: Type.String({ minLength: 1, maxLength: 200 }), newPassword: Password }, { additionalProperties: false }),
+      },
+    },
+    async (request, reply) => {
+      await ctx.accounts.changePassword(tenantAuth(request), request.body.currentPassword, request.body.newPassword, request.ip);
+      return reply.status(204).send();
+    },
+  );
+
   app.get('/api/v1/auth/me', { schema: { summary: 'Who the credential belongs to.', tags: ['auth'] } }, async (request) => {
     const auth = tenantAuth(request);
     const tenant = ctx.store.tenants().find((t) => t.id === auth.tenant);
@@ -81,7 +97,7 @@ export function authRoutes(app: App, ctx: HttpContext): void {
   app.delete('/api/v1/api-keys/:id', { schema: { summary: 'Delete an API key (admin).', tags: ['auth'], params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
     const auth = tenantAuth(request);
     requireRole(auth, 'admin');
-    if (!ctx.store.deleteApiKey(auth.tenant, request.params.id)) fail('SWB_ERR_API_KEY_NOT_FOUND');
+    if (!ctx.accounts.deleteApiKey(auth.tenant, request.params.id)) fail('SWB_ERR_API_KEY_NOT_FOUND');
     return reply.status(204).send();
   });
 

@@ -106,6 +106,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
         auth.tenant,
         { id: u.id, extension: u.extension, name: u.name, role: u.role, ...rest, ...(settings !== undefined ? { settings: settingsInput(state, settings) } : {}) },
         sipDomainOf(ctx, auth),
+        auth,
       );
       return userView(ctx, auth, tenantState(ctx, auth).users.get(u.id)!);
     },
@@ -115,7 +116,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
     const auth = tenantAuth(request);
     requireRole(auth, 'admin');
     const u = resolveUser(ctx, auth, request.params.user);
-    await run(ctx, auth, { type: 'user.remove', userId: u.id });
+    await ctx.accounts.deleteUser(auth.tenant, u.id);
     return reply.status(204).send();
   });
 
@@ -339,7 +340,7 @@ async function importRow(ctx: HttpContext, auth: AuthContext, row: number, input
     const state = tenantState(ctx, auth);
     // Importing again updates: a row without id is the user holding that extension, if any.
     const id = body.id ?? state.byExtension.get(body.extension) ?? freshUserId(state, body.extension);
-    await ctx.accounts.saveUser(auth.tenant, newUserInput(state, id, body), sipDomain);
+    await ctx.accounts.saveUser(auth.tenant, newUserInput(state, id, body), sipDomain, auth);
     return { row, ok: true, id };
   } catch (e) {
     if (!(e instanceof HttpRefusal)) throw e;
