@@ -118,4 +118,10 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (kind, key)
   );
   `,
+  `
+  -- S5.4: webhook secrets are stored sealed (AES-256-GCM, secret-box.ts); rows written before
+  -- this are sealed = 0 and get sealed at start. store_meta holds the key check.
+  ALTER TABLE webhooks ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
 ];

@@ -2,12 +2,14 @@
 // committed transaction survives the process being killed. Every journal batch is one
 // transaction: state rows, events, history and the webhook outbox together.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { createTenantState, commit as commitPatch } from '../core/index.js';
 import type { Group, QueueState, TenantId, UserId, UserState } from '../core/index.js';
 import { Checkpointer } from './checkpointer.js';
+import { secureDataDir } from './file-modes.js';
 import { MIGRATIONS } from './migrations.js';
+import { keyFromFile, SecretBox, SecretKeyError } from './secret-box.js';
 import type {
   ApiKeyRow,
   CommitResult,
@@ -29,6 +31,24 @@ type Row = Record<string, unknown>;
 /** next_at of an outbox row waiting behind the head of its line (see lineNextAt). */
 const BLOCKED = Number.MAX_SAFE_INTEGER;
 
+/** Sealed under the key when a database is first opened, to know a wrong key at start (S5.4). */
+const KEY_CHECK = 'switchboard secret key check';
+
+/** What the store reports on start: never a secret, only paths, counts and modes. */
+export interface StoreLog {
+  info(detail: object, message: string): void;
+  warn(detail: object, message: string): void;
+}
+
+export interface SqliteStoreOptions {
+  readonly onCheckpointError?: (message: string) => void;
+  /** Encrypts webhook secrets at rest (32 bytes); absent: the key file beside the database. */
+  readonly secretKey?: Buffer;
+  readonly log?: StoreLog;
+}
+
+const webhookContext = (tenant: string, id: string): string => `webhook:${tenant}:${id}`;
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmt;
@@ -36,22 +56,36 @@ export class SqliteStore implements Store {
   private readonly hooks = new Map<TenantId, readonly WebhookRow[]>();
 
   private readonly checkpointer: Checkpointer | undefined;
+  /** Seals and opens webhook secrets (S5.4). */
+  private readonly box: SecretBox;
 
-  constructor(file: string, options: { readonly onCheckpointError?: (message: string) => void } = {}) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  /** Throws SecretKeyError when the key does not open what this database holds. */
+  constructor(file: string, options: SqliteStoreOptions = {}) {
+    const log = options.log;
+    const memory = file === ':memory:';
+    // S5.4: 0700 directory, 0600 files, before SQLite creates anything there.
+    if (!memory) secureDataDir(dirname(file), file, (detail, message) => log?.warn({ surface: 'store', ...detail }, message));
+    this.box = new SecretBox(options.secretKey ?? (memory ? randomBytes(32) : this.keyFile(dirname(file), log)));
     this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    if (file !== ':memory:') {
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('busy_timeout = 5000');
+      this.migrate();
+      this.checkKey(options.secretKey !== undefined);
+      this.sealPlainSecrets(log);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+    if (!memory) {
       // Checkpoints run on a worker thread (see checkpointer.ts), never inside a commit; a WAL
       // that grew large under a burst is cut back to this size once a checkpoint has caught up.
       this.db.pragma('wal_autocheckpoint = 0');
       this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
       this.checkpointer = new Checkpointer(file, options.onCheckpointError ?? (() => {}));
     }
-    this.migrate();
     const db = this.db;
     this.stmt = {
       upsertUser: db.prepare(
@@ -89,6 +123,46 @@ export class SqliteStore implements Store {
       this.statements.set(text, st);
     }
     return st;
+  }
+
+  private keyFile(dir: string, log: StoreLog | undefined): Buffer {
+    const { key, created, path } = keyFromFile(dir);
+    if (created) log?.info({ surface: 'store', path }, 'generated the key that encrypts webhook secrets: back it up with the database (or set secretKey)');
+    return key;
+  }
+
+  /** S5.4: a wrong key stops the start here, instead of signing with garbage later. */
+  private checkKey(configured: boolean): void {
+    const row = this.sql("SELECT value FROM store_meta WHERE key = 'key_check'").get() as { value: string } | undefined;
+    if (row === undefined) {
+      this.sql("INSERT INTO store_meta (key, value) VALUES ('key_check', ?)").run(this.box.seal(KEY_CHECK, 'key_check'));
+      return;
+    }
+    try {
+      if (this.box.open(row.value, 'key_check') === KEY_CHECK) return;
+    } catch {
+      // answered below
+    }
+    const source = configured ? 'secretKey (SWITCHBOARD_SECRET_KEY)' : 'the key file secret.key in the data directory';
+    throw new SecretKeyError(`${source} is not the key this database's webhook secrets were encrypted with: start with the key it was written with`);
+  }
+
+  /**
+   * S5.4: webhook secrets written in plain text by an older version are sealed in place. SQLite's
+   * secure_delete zeroes the old bytes in the page, and a truncating checkpoint empties the WAL,
+   * so no plain copy is left in the files.
+   */
+  private sealPlainSecrets(log: StoreLog | undefined): void {
+    const plain = this.sql('SELECT tenant, id, secret FROM webhooks WHERE sealed = 0').all() as { tenant: string; id: string; secret: string }[];
+    if (plain.length === 0) return;
+    this.db.pragma('secure_delete = ON');
+    const seal = this.sql('UPDATE webhooks SET secret = ?, sealed = 1 WHERE tenant = ? AND id = ?');
+    this.db.transaction(() => {
+      for (const r of plain) seal.run(this.box.seal(r.secret, webhookContext(r.tenant, r.id)), r.tenant, r.id);
+    })();
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.pragma('secure_delete = OFF');
+    log?.warn({ surface: 'store', webhooks: plain.length }, 'encrypted webhook secrets that were stored in plain text');
   }
 
   private migrate(): void {
@@ -268,9 +342,10 @@ export class SqliteStore implements Store {
   }
 
   createWebhook(row: WebhookRow): void {
+    const sealed = this.box.seal(row.secret, webhookContext(row.tenant, row.id));
     this.db
-      .prepare('INSERT INTO webhooks (tenant, id, url, secret, events, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(row.tenant, row.id, row.url, row.secret, JSON.stringify(row.events), row.createdAt);
+      .prepare('INSERT INTO webhooks (tenant, id, url, secret, sealed, events, created_at) VALUES (?, ?, ?, ?, 1, ?, ?)')
+      .run(row.tenant, row.id, row.url, sealed, JSON.stringify(row.events), row.createdAt);
     this.hooks.delete(row.tenant);
   }
 
@@ -279,7 +354,7 @@ export class SqliteStore implements Store {
       tenant: String(r.tenant),
       id: String(r.id),
       url: String(r.url),
-      secret: String(r.secret),
+      secret: this.box.open(String(r.secret), webhookContext(String(r.tenant), String(r.id))),
       events: JSON.parse(String(r.events)) as string[],
       createdAt: Number(r.created_at),
     }));
