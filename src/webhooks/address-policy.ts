@@ -80,12 +80,18 @@ export class WebhookAddressError extends Error {
   readonly code = 'SWB_ERR_WEBHOOK_URL_FORBIDDEN';
 }
 
+/** Every address of a name (node's dns.lookup with `all`; tests put their own DNS here). */
+export type Resolve = (hostname: string, options: LookupOptions & { all: true }, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+
 export class AddressPolicy {
   private readonly names: ReadonlySet<string>;
   private readonly ranges: BlockList;
 
   /** `allowed`: host names, addresses and CIDR ranges the operator admits (checked by allowEntryProblem). */
-  constructor(readonly allowed: readonly string[] = []) {
+  constructor(
+    readonly allowed: readonly string[] = [],
+    private readonly resolve: Resolve = dnsLookup,
+  ) {
     for (const entry of allowed) {
       const problem = allowEntryProblem(entry);
       if (problem !== undefined) throw new Error(`webhookAllowedHosts: ${problem}`);
@@ -136,7 +142,7 @@ export class AddressPolicy {
    * address that was checked (no second look-up an attacker's DNS could answer differently).
    */
   readonly lookup = (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
-    dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+    this.resolve(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, options.all ? [] : '', 0);
       if (!this.namedAllowed(hostname)) {
         for (const a of addresses) {
