@@ -29,19 +29,28 @@ export function parseSecretKey(text: string): Buffer | undefined {
 }
 
 /**
- * The key in `dir`'s key file, created (mode 0600, never overwritten) when there is none yet.
- * `created` says so, for the start-up log.
+ * The key in `dir`'s key file. When there is none yet and `create` is set (a database that has
+ * sealed nothing), a new one is written (mode 0600, never overwritten); `created` says so.
  */
-export function keyFromFile(dir: string): { key: Buffer; created: boolean; path: string } {
+export function keyFromFile(dir: string, create: boolean): { key: Buffer; created: boolean; path: string } {
   const path = join(dir, KEY_FILE);
-  try {
-    const key = randomBytes(KEY_BYTES);
-    writeFileSync(path, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-    return { key, created: true, path };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  if (create) {
+    try {
+      const key = randomBytes(KEY_BYTES);
+      writeFileSync(path, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+      return { key, created: true, path };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
   }
-  const key = parseSecretKey(readFileSync(path, 'utf8'));
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw new SecretKeyError(`this database's webhook secrets are encrypted, but no secretKey (SWITCHBOARD_SECRET_KEY) is set and ${path} is missing: set the key or restore the file from your backup`);
+  }
+  const key = parseSecretKey(text);
   if (key === undefined) throw new SecretKeyError(`${path} does not hold a secret key (32 bytes, base64 or hex); restore it from your backup`);
   return { key, created: false, path };
 }

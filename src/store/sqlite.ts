@@ -65,7 +65,6 @@ export class SqliteStore implements Store {
     const memory = file === ':memory:';
     // S5.4: 0700 directory, 0600 files, before SQLite creates anything there.
     if (!memory) secureDataDir(dirname(file), file, (detail, message) => log?.warn({ surface: 'store', ...detail }, message));
-    this.box = new SecretBox(options.secretKey ?? (memory ? randomBytes(32) : this.keyFile(dirname(file), log)));
     this.db = new Database(file);
     try {
       this.db.pragma('journal_mode = WAL');
@@ -73,7 +72,10 @@ export class SqliteStore implements Store {
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('busy_timeout = 5000');
       this.migrate();
-      this.checkKey(options.secretKey !== undefined);
+      const check = this.keyCheck();
+      // A key file is generated only for a database that has sealed nothing yet.
+      this.box = new SecretBox(options.secretKey ?? (memory ? randomBytes(32) : this.keyFile(dirname(file), check === undefined, log)));
+      this.checkKey(check, options.secretKey !== undefined);
       this.sealPlainSecrets(log);
     } catch (err) {
       this.db.close();
@@ -125,21 +127,25 @@ export class SqliteStore implements Store {
     return st;
   }
 
-  private keyFile(dir: string, log: StoreLog | undefined): Buffer {
-    const { key, created, path } = keyFromFile(dir);
+  private keyFile(dir: string, create: boolean, log: StoreLog | undefined): Buffer {
+    const { key, created, path } = keyFromFile(dir, create);
     if (created) log?.info({ surface: 'store', path }, 'generated the key that encrypts webhook secrets: back it up with the database (or set secretKey)');
     return key;
   }
 
+  /** The key check sealed when this database was first opened, if it has been. */
+  private keyCheck(): string | undefined {
+    return (this.sql("SELECT value FROM store_meta WHERE key = 'key_check'").get() as { value: string } | undefined)?.value;
+  }
+
   /** S5.4: a wrong key stops the start here, instead of signing with garbage later. */
-  private checkKey(configured: boolean): void {
-    const row = this.sql("SELECT value FROM store_meta WHERE key = 'key_check'").get() as { value: string } | undefined;
-    if (row === undefined) {
+  private checkKey(check: string | undefined, configured: boolean): void {
+    if (check === undefined) {
       this.sql("INSERT INTO store_meta (key, value) VALUES ('key_check', ?)").run(this.box.seal(KEY_CHECK, 'key_check'));
       return;
     }
     try {
-      if (this.box.open(row.value, 'key_check') === KEY_CHECK) return;
+      if (this.box.open(check, 'key_check') === KEY_CHECK) return;
     } catch {
       // answered below
     }
