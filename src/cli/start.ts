@@ -1,6 +1,7 @@
 // `switchboard start`: the real server on its embedded default, until SIGINT or SIGTERM.
 import { ConfigError, configDocs, loadConfig } from '../app/config.js';
 import { startServer } from '../app/server.js';
+import { SecretKeyError } from '../store/index.js';
 
 export async function runStart(argv: readonly string[]): Promise<number> {
   let config;
@@ -13,7 +14,17 @@ export async function runStart(argv: readonly string[]): Promise<number> {
     }
     throw e;
   }
-  const server = await startServer(config);
+  let server;
+  try {
+    server = await startServer(config);
+  } catch (e) {
+    // S5.4: a wrong or missing secret key is the operator's to fix, said in one line.
+    if (e instanceof SecretKeyError) {
+      process.stderr.write(`switchboard: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
   process.stdout.write(`Switchboard is running at ${server.url} (data in ${config.dataDir}). Stop it with Ctrl-C.\n`);
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -3,6 +3,7 @@
 // they still sign after a restart, a plain secret from an older version is encrypted on start, and
 // a wrong key stops the start with a clear error instead of signing with garbage.
 import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { MIGRATIONS } from '../../src/store/migrations.js';
 import { SecretKeyError, SqliteStore } from '../../src/store/index.js';
 import { tempStores } from '../support/files.js';
 import { call, login, SYSTEM_TOKEN, testServer } from '../support/server.js';
+import { main } from '../support/process.js';
 import { Receiver } from '../webhooks/receiver.js';
 
 const tempStore = tempStores('rest');
@@ -175,6 +177,17 @@ describe('S5.4 webhook secrets at rest', () => {
     const right = new SqliteStore(file, { secretKey: Buffer.from(key, 'base64') });
     expect(right.webhooks('acme').map((w) => w.secret)).toEqual([SECRET]);
     right.close();
+  });
+
+  test('S5.4 `switchboard start` with the wrong key exits 2 with one line naming the setting (needs npm run build)', () => {
+    const { dir, file } = tempStore();
+    new SqliteStore(file, { secretKey: randomBytes(32) }).close();
+    const run = spawnSync(process.execPath, [main, 'start', '--data-dir', dir, '--http-port', '0', '--sip-port', '0', '--host', '127.0.0.1', '--log-level', 'silent'], {
+      env: { ...process.env, SWITCHBOARD_SECRET_KEY: randomBytes(32).toString('base64') },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect([run.status, run.stderr]).toEqual([2, "switchboard: secretKey (SWITCHBOARD_SECRET_KEY) is not the key this database's webhook secrets were encrypted with: start with the key it was written with\n"]);
   });
 
   test('S5.4 a replaced or damaged key file stops the start with a clear error', () => {
