@@ -2,14 +2,15 @@
 // committed transaction survives the process being killed. Every journal batch is one
 // transaction: state rows, events, history and the webhook outbox together.
 import Database from 'better-sqlite3';
-import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { createTenantState, commit as commitPatch } from '../core/index.js';
 import type { Group, QueueState, TenantId, UserId, UserState } from '../core/index.js';
 import { Checkpointer } from './checkpointer.js';
 import { secureDataDir } from './file-modes.js';
 import { MIGRATIONS } from './migrations.js';
-import { keyFromFile, SecretBox, SecretKeyError } from './secret-box.js';
+import type { SecretBox } from './secret-box.js';
+import { unlockSecrets, webhookContext } from './webhook-secrets.js';
+import type { StoreLog } from './webhook-secrets.js';
 import type {
   ApiKeyRow,
   CommitResult,
@@ -31,23 +32,12 @@ type Row = Record<string, unknown>;
 /** next_at of an outbox row waiting behind the head of its line (see lineNextAt). */
 const BLOCKED = Number.MAX_SAFE_INTEGER;
 
-/** Sealed under the key when a database is first opened, to know a wrong key at start (S5.4). */
-const KEY_CHECK = 'switchboard secret key check';
-
-/** What the store reports on start: never a secret, only paths, counts and modes. */
-export interface StoreLog {
-  info(detail: object, message: string): void;
-  warn(detail: object, message: string): void;
-}
-
 export interface SqliteStoreOptions {
   readonly onCheckpointError?: (message: string) => void;
   /** Encrypts webhook secrets at rest (32 bytes); absent: the key file beside the database. */
   readonly secretKey?: Buffer;
   readonly log?: StoreLog;
 }
-
-const webhookContext = (tenant: string, id: string): string => `webhook:${tenant}:${id}`;
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -72,11 +62,7 @@ export class SqliteStore implements Store {
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('busy_timeout = 5000');
       this.migrate();
-      const check = this.keyCheck();
-      // A key file is generated only for a database that has sealed nothing yet.
-      this.box = new SecretBox(options.secretKey ?? (memory ? randomBytes(32) : this.keyFile(dirname(file), check === undefined, log)));
-      this.checkKey(check, options.secretKey !== undefined);
-      this.sealPlainSecrets(log);
+      this.box = unlockSecrets(this.db, memory ? undefined : dirname(file), options.secretKey, log);
     } catch (err) {
       this.db.close();
       throw err;
@@ -125,50 +111,6 @@ export class SqliteStore implements Store {
       this.statements.set(text, st);
     }
     return st;
-  }
-
-  private keyFile(dir: string, create: boolean, log: StoreLog | undefined): Buffer {
-    const { key, created, path } = keyFromFile(dir, create);
-    if (created) log?.info({ surface: 'store', path }, 'generated the key that encrypts webhook secrets: back it up with the database (or set secretKey)');
-    return key;
-  }
-
-  /** The key check sealed when this database was first opened, if it has been. */
-  private keyCheck(): string | undefined {
-    return (this.sql("SELECT value FROM store_meta WHERE key = 'key_check'").get() as { value: string } | undefined)?.value;
-  }
-
-  /** S5.4: a wrong key stops the start here, instead of signing with garbage later. */
-  private checkKey(check: string | undefined, configured: boolean): void {
-    if (check === undefined) {
-      this.sql("INSERT INTO store_meta (key, value) VALUES ('key_check', ?)").run(this.box.seal(KEY_CHECK, 'key_check'));
-      return;
-    }
-    try {
-      if (this.box.open(check, 'key_check') === KEY_CHECK) return;
-    } catch {
-      // answered below
-    }
-    const source = configured ? 'secretKey (SWITCHBOARD_SECRET_KEY)' : 'the key file secret.key in the data directory';
-    throw new SecretKeyError(`${source} is not the key this database's webhook secrets were encrypted with: start with the key it was written with`);
-  }
-
-  /**
-   * S5.4: webhook secrets written in plain text by an older version are sealed in place. SQLite's
-   * secure_delete zeroes the old bytes in the page, and a truncating checkpoint empties the WAL,
-   * so no plain copy is left in the files.
-   */
-  private sealPlainSecrets(log: StoreLog | undefined): void {
-    const plain = this.sql('SELECT tenant, id, secret FROM webhooks WHERE sealed = 0').all() as { tenant: string; id: string; secret: string }[];
-    if (plain.length === 0) return;
-    this.db.pragma('secure_delete = ON');
-    const seal = this.sql('UPDATE webhooks SET secret = ?, sealed = 1 WHERE tenant = ? AND id = ?');
-    this.db.transaction(() => {
-      for (const r of plain) seal.run(this.box.seal(r.secret, webhookContext(r.tenant, r.id)), r.tenant, r.id);
-    })();
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
-    this.db.pragma('secure_delete = OFF');
-    log?.warn({ surface: 'store', webhooks: plain.length }, 'encrypted webhook secrets that were stored in plain text');
   }
 
   private migrate(): void {
