@@ -81,7 +81,11 @@ export class WebhookAddressError extends Error {
 }
 
 /** Every address of a name (node's dns.lookup with `all`; tests put their own DNS here). */
-export type Resolve = (hostname: string, options: LookupOptions & { all: true }, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+export type Resolve = (
+  hostname: string,
+  options: LookupOptions & { all: true },
+  callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
 
 export class AddressPolicy {
   private readonly names: ReadonlySet<string>;

@@ -231,7 +231,9 @@ export class Dispatcher {
       // A refused address is a setting to change, not a passing failure: given up at once, and
       // the log says only that it was refused, never whether anything listens there.
       refused = err instanceof WebhookAddressError;
-      error = timedOut ? `timed out after ${this.o.timeoutMs} ms` : refused ? `${(err as WebhookAddressError).code}: ${(err as Error).message}` : failureText(err);
+      if (timedOut) error = `timed out after ${this.o.timeoutMs} ms`;
+      else if (err instanceof WebhookAddressError) error = `${err.code}: ${err.message}`;
+      else error = failureText(err);
     } finally {
       clearTimeout(timeout);
     }

@@ -87,7 +87,7 @@ describe('S6.3 webhook addresses', () => {
     }
   });
 
-  test('S6.3 a webhook stored with an internal address (before this check, or before the allow-list changed) is refused at delivery: nothing is sent, it is given up at once, and its log does not tell whether anything listens there', async () => {
+  test('S6.3 a stored webhook to an internal address (from before this check) is refused at delivery: nothing sent, given up at once, the log does not tell whether anything listens', async () => {
     // Written straight into the store, as an older version would have kept it.
     const listening = `http://127.0.0.1:${rx.port}/old`;
     const probe = await Receiver.start();
