@@ -63,7 +63,7 @@ describe('starting on a taken port or an unusable data directory', () => {
   });
 });
 
-/** Starts the server with these log flags and returns what it printed up to "running at". */
+/** Starts the server with these log flags and returns what it printed until it listens. */
 async function startupOutput(dataDir: string, args: readonly string[]): Promise<string> {
   const child = spawn(process.execPath, [main, 'start', '--host', '127.0.0.1', '--http-port', '0', '--sip-port', '0', '--data-dir', dataDir, '--no-demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -71,7 +71,7 @@ async function startupOutput(dataDir: string, args: readonly string[]): Promise<
     await new Promise<void>((resolve, reject) => {
       child.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
-        if (out.includes('running at')) resolve();
+        if (out.includes('running at') && out.includes('switchboard is listening')) resolve();
       });
       child.once('exit', (code) => reject(new Error(`exited with ${code}: ${out}`)));
     });

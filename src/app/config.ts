@@ -1,8 +1,10 @@
 // One typed, validated configuration: defaults < config file < SWITCHBOARD_* environment < CLI
 // flags. The options table is data, so `switchboard config docs` prints exactly what is read.
 import { readFileSync } from 'node:fs';
+import { parseSecretKey } from '../store/secret-box.js';
+import { allowEntryProblem } from '../webhooks/address-policy.js';
 
-type Kind = 'port' | 'string' | 'boolean' | 'level' | 'seconds' | 'logFormat';
+type Kind = 'port' | 'string' | 'boolean' | 'level' | 'seconds' | 'logFormat' | 'hosts' | 'key';
 
 interface Option<K extends keyof Config = keyof Config> {
   readonly key: K;
@@ -26,6 +28,10 @@ export interface Config {
   readonly systemToken: string;
   readonly tokenTtlSec: number;
   readonly webDir: string;
+  /** Host names, addresses and CIDR ranges webhooks may reach although internal (S6.3). */
+  readonly webhookAllowedHosts: readonly string[];
+  /** 32 bytes, base64 or hex, that encrypt webhook secrets at rest; empty: a key file in dataDir. */
+  readonly secretKey: string;
 }
 
 export const OPTIONS: readonly Option[] = [
@@ -47,6 +53,23 @@ export const OPTIONS: readonly Option[] = [
   },
   { key: 'tokenTtlSec', env: 'SWITCHBOARD_TOKEN_TTL_SEC', flag: '--token-ttl-sec', kind: 'seconds', default: 7 * 24 * 3600, help: 'How long a web sign-in lasts, in seconds.' },
   { key: 'webDir', env: 'SWITCHBOARD_WEB_DIR', flag: '--web-dir', kind: 'string', default: '', help: 'Directory of the built web app to serve at / (empty: web/dist beside the server, if present).' },
+  {
+    key: 'webhookAllowedHosts',
+    env: 'SWITCHBOARD_WEBHOOK_ALLOWED_HOSTS',
+    flag: '--webhook-allowed-hosts',
+    kind: 'hosts',
+    default: [],
+    help: 'Internal hosts webhooks may reach anyway: host names, addresses and CIDR ranges, comma-separated (e.g. 10.0.5.0/24,hooks.corp). Empty: public addresses only.',
+  },
+  {
+    key: 'secretKey',
+    env: 'SWITCHBOARD_SECRET_KEY',
+    flag: '--secret-key',
+    kind: 'key',
+    default: '',
+    help: 'Key that encrypts webhook secrets in the database: 32 random bytes, base64 or hex (openssl rand -base64 32). Empty: generated once into secret.key in the data directory.',
+    secret: true,
+  },
 ];
 
 export const DEFAULT_CONFIG: Config = Object.fromEntries(OPTIONS.map((o) => [o.key, o.default])) as unknown as Config;
@@ -76,6 +99,17 @@ function parseValue(o: Option, raw: unknown, source: string): unknown {
     case 'string':
       if (typeof raw === 'string' && raw.length <= 4096) return raw;
       throw fail('must be a string');
+    case 'hosts': {
+      const entries = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : undefined;
+      if (entries === undefined || entries.length > 1000 || !entries.every((e) => typeof e === 'string')) throw fail('must be a list of host names, addresses and CIDR ranges');
+      const list = (entries as string[]).map((e) => e.trim()).filter((e) => e !== '');
+      const problem = list.map(allowEntryProblem).find((p) => p !== undefined);
+      if (problem !== undefined) throw fail(`entry ${problem}`);
+      return list;
+    }
+    case 'key':
+      if (typeof raw === 'string' && (raw === '' || parseSecretKey(raw) !== undefined)) return raw;
+      throw fail('must be 32 bytes in base64 or hex (e.g. the output of openssl rand -base64 32)');
   }
 }
 

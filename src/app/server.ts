@@ -21,11 +21,11 @@ import { routingRoutes } from '../http/routes/routing.js';
 import { webhookRoutes } from '../http/routes/webhooks.js';
 import { buildHttp } from '../http/server.js';
 import type { App, HttpContext } from '../http/server.js';
-import { SqliteStore } from '../store/index.js';
+import { parseSecretKey, SqliteStore } from '../store/index.js';
 import type { Store, TenantRow } from '../store/index.js';
 import { SipServer } from '../sip/index.js';
 import type { SipDirectory } from '../sip/index.js';
-import { Dispatcher } from '../webhooks/index.js';
+import { AddressPolicy, Dispatcher } from '../webhooks/index.js';
 import type { DispatcherOptions } from '../webhooks/index.js';
 import type { Config } from './config.js';
 import { redacted } from './config.js';
@@ -53,7 +53,14 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   tuneHeap();
   const logger = options.logger ?? createLogger(config);
   const clock = options.clock ?? new SystemClock();
-  const store = new SqliteStore(join(config.dataDir, 'switchboard.db'), { onCheckpointError: (message) => logger.warn({ surface: 'store', err: message }, 'WAL checkpoint failed') });
+  const store = new SqliteStore(join(config.dataDir, 'switchboard.db'), {
+    onCheckpointError: (message) => logger.warn({ surface: 'store', err: message }, 'WAL checkpoint failed'),
+    // S5.4: the configured key, else the store's key file in the data directory.
+    ...(config.secretKey !== '' ? { secretKey: parseSecretKey(config.secretKey)! } : {}),
+    log: logger,
+  });
+  // S6.3: where webhooks may go; the operator's allow-list admits internal hosts.
+  const addresses = new AddressPolicy(config.webhookAllowedHosts);
   const metrics = new Metrics();
   const engine = new Engine({
     clock,
@@ -65,7 +72,7 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
       },
     },
   });
-  const dispatcher = new Dispatcher(store, options.webhooks, { metrics, log: logger.child({ surface: 'webhooks' }) });
+  const dispatcher = new Dispatcher(store, options.webhooks, { metrics, log: logger.child({ surface: 'webhooks' }), addresses });
   engine.listen({ onEvents: (events) => { for (const e of events) metrics.events.inc({ type: e.type }); } });
 
   const addTenant = (row: TenantRow): void => {
@@ -114,7 +121,7 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   let ready = false;
   const http = await buildHttp(ctx, {
     logger: logger.child({ surface: 'http' }, { level: config.logLevel === 'info' ? 'warn' : config.logLevel }),
-    routes: [authRoutes, presenceRoutes, directoryRoutes, agentRoutes, routingRoutes, historyRoutes, eventRoutes, (app) => webhookRoutes(app, ctx, dispatcher), (app) => opsRoutes(app, ctx, () => ready), webRoutes(config.webDir || defaultWebDir())],
+    routes: [authRoutes, presenceRoutes, directoryRoutes, agentRoutes, routingRoutes, historyRoutes, eventRoutes, (app) => webhookRoutes(app, ctx, dispatcher, addresses), (app) => opsRoutes(app, ctx, () => ready), webRoutes(config.webDir || defaultWebDir())],
   });
   // S6.2: the live feed on the same port, at /api/v1/stream.
   const feed = new Feed({

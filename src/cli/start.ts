@@ -3,6 +3,7 @@ import { ConfigError, configDocs, loadConfig } from '../app/config.js';
 import type { Config } from '../app/config.js';
 import { bindProblem, preflight } from '../app/preflight.js';
 import { startServer } from '../app/server.js';
+import { SecretKeyError } from '../store/index.js';
 
 export async function runStart(argv: readonly string[]): Promise<number> {
   let config;
@@ -25,6 +26,11 @@ export async function runStart(argv: readonly string[]): Promise<number> {
   try {
     server = await startServer(config);
   } catch (e) {
+    // S5.4: a wrong or missing secret key is the operator's to fix, said in one line.
+    if (e instanceof SecretKeyError) {
+      process.stderr.write(`switchboard: ${e.message}\n`);
+      return 2;
+    }
     // Another program took a port between the check and the bind.
     const line = lateBindProblem(e, config);
     if (line === undefined) throw e;

@@ -40,6 +40,7 @@ export const ERRORS = {
   SWB_ERR_VALIDATION: 'The request does not have the expected shape.',
   SWB_ERR_NOT_FOUND: 'There is nothing at that address.',
   SWB_ERR_WEBHOOK_NOT_FOUND: 'No such webhook in this company.',
+  SWB_ERR_WEBHOOK_URL_FORBIDDEN: 'Webhooks may not be sent to that address: it is internal (loopback, private, link-local or metadata).',
   SWB_ERR_API_KEY_NOT_FOUND: 'No such API key in this company.',
   SWB_ERR_TENANT_EXISTS: 'A company with that id or SIP domain already exists.',
   SWB_ERR_EMAIL_TAKEN: 'Another user already has that email address.',

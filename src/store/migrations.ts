@@ -125,4 +125,10 @@ export const MIGRATIONS: readonly string[] = [
   -- created under the same id.
   DELETE FROM auth_tokens WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.tenant = auth_tokens.tenant AND u.id = auth_tokens.user_id);
   `,
+  `
+  -- S5.4: webhook secrets are stored sealed (AES-256-GCM, secret-box.ts); rows written before
+  -- this are sealed = 0 and get sealed at start. store_meta holds the key check.
+  ALTER TABLE webhooks ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
 ];

@@ -2,12 +2,15 @@
 // committed transaction survives the process being killed. Every journal batch is one
 // transaction: state rows, events, history and the webhook outbox together.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createTenantState, commit as commitPatch } from '../core/index.js';
 import type { Group, QueueState, TenantId, UserId, UserState } from '../core/index.js';
 import { Checkpointer } from './checkpointer.js';
+import { secureDataDir } from './file-modes.js';
 import { MIGRATIONS } from './migrations.js';
+import type { SecretBox } from './secret-box.js';
+import { unlockSecrets, webhookContext } from './webhook-secrets.js';
+import type { StoreLog } from './webhook-secrets.js';
 import type {
   ApiKeyRow,
   CommitResult,
@@ -29,6 +32,13 @@ type Row = Record<string, unknown>;
 /** next_at of an outbox row waiting behind the head of its line (see lineNextAt). */
 const BLOCKED = Number.MAX_SAFE_INTEGER;
 
+export interface SqliteStoreOptions {
+  readonly onCheckpointError?: (message: string) => void;
+  /** Encrypts webhook secrets at rest (32 bytes); absent: the key file beside the database. */
+  readonly secretKey?: Buffer;
+  readonly log?: StoreLog;
+}
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmt;
@@ -36,22 +46,34 @@ export class SqliteStore implements Store {
   private readonly hooks = new Map<TenantId, readonly WebhookRow[]>();
 
   private readonly checkpointer: Checkpointer | undefined;
+  /** Seals and opens webhook secrets (S5.4). */
+  private readonly box: SecretBox;
 
-  constructor(file: string, options: { readonly onCheckpointError?: (message: string) => void } = {}) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  /** Throws SecretKeyError when the key does not open what this database holds. */
+  constructor(file: string, options: SqliteStoreOptions = {}) {
+    const log = options.log;
+    const memory = file === ':memory:';
+    // S5.4: 0700 directory, 0600 files, before SQLite creates anything there.
+    if (!memory) secureDataDir(dirname(file), file, (detail, message) => log?.warn({ surface: 'store', ...detail }, message));
     this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    if (file !== ':memory:') {
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('busy_timeout = 5000');
+      this.migrate();
+      this.box = unlockSecrets(this.db, memory ? undefined : dirname(file), options.secretKey, log);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+    if (!memory) {
       // Checkpoints run on a worker thread (see checkpointer.ts), never inside a commit; a WAL
       // that grew large under a burst is cut back to this size once a checkpoint has caught up.
       this.db.pragma('wal_autocheckpoint = 0');
       this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
       this.checkpointer = new Checkpointer(file, options.onCheckpointError ?? (() => {}));
     }
-    this.migrate();
     const db = this.db;
     this.stmt = {
       upsertUser: db.prepare(
@@ -275,9 +297,10 @@ export class SqliteStore implements Store {
   }
 
   createWebhook(row: WebhookRow): void {
+    const sealed = this.box.seal(row.secret, webhookContext(row.tenant, row.id));
     this.db
-      .prepare('INSERT INTO webhooks (tenant, id, url, secret, events, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(row.tenant, row.id, row.url, row.secret, JSON.stringify(row.events), row.createdAt);
+      .prepare('INSERT INTO webhooks (tenant, id, url, secret, sealed, events, created_at) VALUES (?, ?, ?, ?, 1, ?, ?)')
+      .run(row.tenant, row.id, row.url, sealed, JSON.stringify(row.events), row.createdAt);
     this.hooks.delete(row.tenant);
   }
 
@@ -286,7 +309,7 @@ export class SqliteStore implements Store {
       tenant: String(r.tenant),
       id: String(r.id),
       url: String(r.url),
-      secret: String(r.secret),
+      secret: this.box.open(String(r.secret), webhookContext(String(r.tenant), String(r.id))),
       events: JSON.parse(String(r.events)) as string[],
       createdAt: Number(r.created_at),
     }));

@@ -5,6 +5,9 @@
 // (webhook, subject) line, and a row stays pending while in flight, so one subject is never sent
 // twice at once and never out of order; different subjects go out concurrently.
 import type { OutboxRow, Store, WebhookRow } from '../store/index.js';
+import { AddressPolicy, WebhookAddressError } from './address-policy.js';
+import { policyPost } from './post.js';
+import type { Post } from './post.js';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature } from './signing.js';
 
 export type DeliveryOutcome = 'delivered' | 'retry' | 'failed';
@@ -53,6 +56,16 @@ export function retryDelayMs(attempts: number, o: Pick<DispatcherOptions, 'retry
   return Math.max(0, Math.round(Math.min(o.retryCapMs, plain + spread)));
 }
 
+export interface DispatcherDeps {
+  readonly metrics?: DispatcherMetrics;
+  readonly log?: DispatcherLog;
+  readonly now?: () => number;
+  /** Where deliveries may go (default: public addresses only, no allow-list). */
+  readonly addresses?: AddressPolicy;
+  /** How a delivery is sent (default: node:http through the address policy). */
+  readonly post?: Post;
+}
+
 interface Flight {
   readonly controller: AbortController;
   /** Set when stop() aborts it: the attempt is not recorded and the row stays pending. */
@@ -73,10 +86,13 @@ export class Dispatcher {
   constructor(
     private readonly store: Store,
     options: Partial<DispatcherOptions> = {},
-    private readonly deps: { readonly metrics?: DispatcherMetrics; readonly log?: DispatcherLog; readonly now?: () => number; readonly fetch?: typeof fetch } = {},
+    private readonly deps: DispatcherDeps = {},
   ) {
     this.o = { ...DEFAULT_DISPATCHER_OPTIONS, ...options };
+    this.post = deps.post ?? policyPost(deps.addresses ?? new AddressPolicy());
   }
+
+  private readonly post: Post;
 
   /** Picks up whatever is pending (after a restart too) and keeps delivering until stop(). */
   start(): void {
@@ -185,7 +201,6 @@ export class Dispatcher {
   }
 
   private async deliver(row: OutboxRow, hook: WebhookRow, flight: Flight): Promise<void> {
-    const fetchFn = this.deps.fetch ?? fetch;
     const startedMs = performance.now();
     const timestampSec = Math.floor(this.now() / 1000);
     let timedOut = false;
@@ -195,12 +210,11 @@ export class Dispatcher {
     }, this.o.timeoutMs);
     let status: number | null = null;
     let error: string | null = null;
+    let refused = false;
     try {
-      const res = await fetchFn(hook.url, {
-        method: 'POST',
+      status = await this.post({
+        url: hook.url,
         body: row.body,
-        // A redirect is a failure to deliver: a signed body is not forwarded to another address.
-        redirect: 'manual',
         signal: flight.controller.signal,
         headers: {
           'content-type': 'application/json',
@@ -211,11 +225,15 @@ export class Dispatcher {
           [DELIVERY_HEADER]: String(row.id),
         },
       });
-      status = res.status;
-      await res.body?.cancel().catch(() => undefined);
+      // A redirect is a failure to deliver: a signed body is not forwarded to another address.
       if (status < 200 || status >= 300) error = `HTTP ${status}`;
     } catch (err) {
-      error = timedOut ? `timed out after ${this.o.timeoutMs} ms` : failureText(err);
+      // A refused address is a setting to change, not a passing failure: given up at once, and
+      // the log says only that it was refused, never whether anything listens there.
+      refused = err instanceof WebhookAddressError;
+      if (timedOut) error = `timed out after ${this.o.timeoutMs} ms`;
+      else if (err instanceof WebhookAddressError) error = `${err.code}: ${err.message}`;
+      else error = failureText(err);
     } finally {
       clearTimeout(timeout);
     }
@@ -229,7 +247,7 @@ export class Dispatcher {
         return;
       }
       const attempts = row.attempts + 1;
-      if (attempts >= this.o.maxAttempts) {
+      if (attempts >= this.o.maxAttempts || refused) {
         this.store.markFailed(row.id, now, status, error, null, durationMs);
         this.deps.metrics?.webhookDeliveries.inc({ outcome: 'failed' });
         this.deps.log?.warn({ tenant: row.tenant, webhook: row.webhookId, delivery: row.id, attempts, error }, 'webhook delivery given up');
@@ -253,10 +271,9 @@ function eventType(body: string): string {
   }
 }
 
-/** The network failure in a few words: fetch wraps the socket error as its cause. */
+/** The network failure in a few words: the socket error's code (ECONNREFUSED, ENOTFOUND …). */
 function failureText(err: unknown): string {
-  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
-  if (typeof cause?.code === 'string') return cause.code;
-  if (typeof cause?.message === 'string') return cause.message;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
   return err instanceof Error ? err.message : String(err);
 }

@@ -12,6 +12,8 @@ type S = Awaited<ReturnType<typeof testServer>>;
 /** Small waits and no jitter, so retries happen within a test and their spacing is known. */
 const FAST = { retryBaseMs: 20, retryCapMs: 100, maxAttempts: 4, jitterRatio: 0 };
 const SECRET = 'a-secret-of-at-least-16-chars';
+/** The receivers listen on 127.0.0.1, which webhooks may reach only when the operator allows it (S6.3). */
+const ALLOW_RECEIVERS = { webhookAllowedHosts: ['127.0.0.1'] };
 
 let s: S;
 let admin: string;
@@ -20,7 +22,7 @@ const hooks: string[] = [];
 const receivers: Receiver[] = [];
 
 beforeAll(async () => {
-  s = await testServer({}, { webhooks: FAST });
+  s = await testServer(ALLOW_RECEIVERS, { webhooks: FAST });
   admin = await login(s.url, '1001');
   user = await login(s.url, '1003');
 });
@@ -283,7 +285,7 @@ describe('S6.4 webhook dispatch latency', () => {
 describe('S6.3 webhooks across a restart', () => {
   test('S6.3 events pending while the receiver is down are delivered, in order, by the next server on the same data', async () => {
     const options = { webhooks: { retryBaseMs: 50, retryCapMs: 200, maxAttempts: 1_000, jitterRatio: 0 } };
-    const first = await testServer({}, options);
+    const first = await testServer(ALLOW_RECEIVERS, options);
     let second: S | undefined;
     // A port nobody listens on yet: the receiver comes up there after the restart.
     const probe = await Receiver.start();
@@ -303,7 +305,7 @@ describe('S6.3 webhooks across a restart', () => {
       expect(refused[0]).toMatchObject({ ok: false, status: null, error: 'ECONNREFUSED' });
       await first.close();
 
-      second = await testServer({ dataDir: first.dataDir }, options);
+      second = await testServer({ ...ALLOW_RECEIVERS, dataDir: first.dataDir }, options);
       rx = await Receiver.start({ port });
       const got = await rx.waitFor(sequence.length, presenceOf('u1005'));
       expect(got.map((r) => r.body.value.manual.status)).toEqual(sequence);

@@ -9,6 +9,7 @@ import type { App, HttpContext } from '../server.js';
 import { requireRole, tenantAuth } from '../server.js';
 import type { AuthContext } from '../accounts.js';
 import { fail } from '../errors.js';
+import { AddressPolicy } from '../../webhooks/address-policy.js';
 
 /** The event types a webhook can ask for (S6.1); none listed means all of them. */
 export const WEBHOOK_EVENT_TYPES = ['presence.changed', 'agent.changed', 'queue.changed', 'call.missed'] as const satisfies readonly CoreEvent['type'][];
@@ -38,8 +39,11 @@ function isHttpUrl(raw: string): boolean {
   }
 }
 
-/** `dispatcher.poke()` makes a test event go out at once instead of at the next wake-up. */
-export function webhookRoutes(app: App, ctx: HttpContext, dispatcher: { poke(): void } = { poke: () => undefined }): void {
+/**
+ * `dispatcher.poke()` makes a test event go out at once instead of at the next wake-up;
+ * `addresses` is where webhooks may point (the operator's allow-list, else public addresses only).
+ */
+export function webhookRoutes(app: App, ctx: HttpContext, dispatcher: { poke(): void } = { poke: () => undefined }, addresses = new AddressPolicy()): void {
   app.post(
     '/api/v1/webhooks',
     {
@@ -61,6 +65,9 @@ export function webhookRoutes(app: App, ctx: HttpContext, dispatcher: { poke(): 
       requireRole(auth, 'admin');
       const { url, events = [], secret } = request.body;
       if (!isHttpUrl(url)) fail('SWB_ERR_VALIDATION', { field: 'url' }, 'The url must be an http or https address.');
+      // S6.3: no webhook to the server's own network; names are checked again after DNS at delivery.
+      const refused = addresses.urlProblem(url);
+      if (refused !== undefined) fail('SWB_ERR_WEBHOOK_URL_FORBIDDEN', { field: 'url' }, `Webhooks may not be sent to that address: ${refused}. An operator can allow it with webhookAllowedHosts.`);
       if (ctx.store.webhooks(auth.tenant).length >= MAX_WEBHOOKS_PER_TENANT) fail('SWB_ERR_INVALID', { limit: MAX_WEBHOOKS_PER_TENANT }, `A company has at most ${MAX_WEBHOOKS_PER_TENANT} webhooks; delete one first.`);
       const row: WebhookRow = {
         tenant: auth.tenant,
