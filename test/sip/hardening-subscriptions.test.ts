@@ -4,10 +4,12 @@
 // Here the limits are small: 3 per watcher and target, 6 per user, 10 per tenant.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/app/config.js';
 import { header } from '../../src/sip/message.js';
 import type { SipResponse } from '../../src/sip/message.js';
 import { sipHarness } from './harness.js';
 import type { SipHarness } from './harness.js';
+import { testServer } from '../support/server.js';
 import { TestUa } from './ua.js';
 
 let h: SipHarness;
@@ -124,5 +126,28 @@ describe('S7.2 S8.3 subscription limits', () => {
     expect(h2.sip.stats().subscriptions).toBe(6);
     for (const u of uas) await u.close();
     await h2.close();
+  });
+});
+
+describe('S7.2 S8.1 the limits are configuration', () => {
+  test('S7.2 S8.1 the options are read from flags and environment, and a limit below 1 is refused', () => {
+    const c = loadConfig(['--sip-subscriptions-per-user', '50', '--sip-tcp-message-timeout-sec=5'], { SWITCHBOARD_SIP_SUBSCRIPTIONS_PER_TENANT: '2000', SWITCHBOARD_SIP_TCP_CONNECTIONS_PER_ADDRESS: '30' });
+    expect([c.sipSubscriptionsPerUser, c.sipSubscriptionsPerTenant, c.sipTcpMessageTimeoutSec, c.sipTcpConnectionsPerAddress]).toEqual([50, 2000, 5, 30]);
+    expect(loadConfig([], {}).sipSubscriptionsPerUser).toBe(500);
+    expect(() => loadConfig(['--sip-subscriptions-per-user', '0'], {})).toThrow(ConfigError);
+    expect(() => loadConfig(['--sip-tcp-message-timeout-sec', '0'], {})).toThrow(/at least 1/);
+  });
+
+  test('S7.2 the server started from the configuration applies sipSubscriptionsPerUser (here 1)', async () => {
+    const s = await testServer({ sipSubscriptionsPerUser: 1 });
+    const phone = await TestUa.open('udp', s.sipPort);
+    const sub = (target: string) => {
+      const uri = `sip:${target}@acme.test`;
+      return phone.authed('SUBSCRIBE', uri, [phone.from('1003'), ['To', `<${uri}>`], ['Contact', phone.contact], ['Event', 'presence'], ['Expires', '600']], { user: '1003', password: 'pass1003' }, '', { callId: `${randomBytes(6).toString('hex')}@cfg` });
+    };
+    expect((await sub('1004')).status).toBe(200);
+    expect([(await sub('1005')).status, (await sub('1005')).reason]).toEqual([403, 'Forbidden (too many subscriptions by this user)']);
+    await phone.close();
+    await s.cleanup();
   });
 });
