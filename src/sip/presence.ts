@@ -8,6 +8,7 @@
 // persisted before its 200; the NOTIFY counters (CSeq, dialog-info version) are saved lazily, in
 // small batches every 250 ms (and at once when they near VERSION_JUMP past the stored ones), and
 // jump ahead by VERSION_JUMP when reloaded, so they still only rise.
+// S8.3: how many subscriptions a watcher, a tenant and the server may hold is subscription-quota.ts.
 import type { PresenceRecord, TenantId, UserId } from '../core/index.js';
 import type { EngineEvent } from '../engine/index.js';
 import type { BlfState } from './bodies/dialog-info.js';
