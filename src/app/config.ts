@@ -74,7 +74,7 @@ export const OPTIONS: readonly Option[] = [
     flag: '--sip-tcp-message-timeout-sec',
     kind: 'count',
     default: 20,
-    help: 'Seconds a SIP message over TCP may take from its first byte to its last; a connection with a message still incomplete then is closed.',
+    help: 'Seconds a SIP message over TCP may take from its first byte to its last (and a new connection to bring its first message); then the connection is closed.',
   },
   {
     key: 'sipTcpConnectionsPerAddress',

@@ -123,18 +123,21 @@ export class Transport {
     socket.setKeepAlive(true, 30_000);
     socket.setTimeout(this.options.idleTimeoutMs ?? 15 * 60_000, () => socket.destroy());
     const flow: Flow = { transport: 'tcp', address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, socket };
-    this.read(socket, flow);
+    this.read(socket, flow, true);
   }
 
-  private read(socket: Socket, flow: Flow): void {
+  /** `accepted`: a connection a peer opened, which must bring its first message in time too. */
+  private read(socket: Socket, flow: Flow, accepted = false): void {
     const framer = new StreamFramer(MAX_MESSAGE_BYTES);
     const limitMs = this.options.messageTimeoutMs ?? DEFAULT_MESSAGE_TIMEOUT_MS;
-    // Armed at the first byte of a message, cleared when it is whole: trickling bytes do not reset it.
-    let deadline: NodeJS.Timeout | undefined;
     const onDeadline = (): void => {
       this.options.onError?.(new Error(`message not complete within ${limitMs} ms`), 'tcp-timeout');
       socket.destroy();
     };
+    // Armed at the first byte of a message (and at accept, until the first message), cleared when
+    // it is whole: trickling bytes do not reset it.
+    let awaitingFirst = accepted;
+    let deadline = accepted ? setTimeout(onDeadline, limitMs) : undefined;
     const onData = (chunk: Buffer): void => {
       let frames;
       try {
@@ -151,7 +154,8 @@ export class Transport {
         socket.end(() => socket.destroy());
         return;
       }
-      if (deadline !== undefined && (frames.length > 0 || !framer.partial)) {
+      if (awaitingFirst && frames.some((f) => f.type === 'message')) awaitingFirst = false;
+      if (deadline !== undefined && !awaitingFirst && (frames.length > 0 || !framer.partial)) {
         clearTimeout(deadline);
         deadline = undefined;
       }

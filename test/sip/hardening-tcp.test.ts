@@ -138,12 +138,23 @@ describe('S8.1 SIP/TCP connections that hold half a message', () => {
 
   test('S8.1 keep-alive line breaks between messages are not half a message: the connection stays open', async () => {
     const raw = await open('127.0.0.7');
+    raw.socket.write(`${options('first', 'Content-Length: 0\r\n')}\r\n`);
     raw.socket.write('\r\n');
     expect(await isOpen(raw, MESSAGE_TIMEOUT_MS * 2)).toBe(true);
     raw.socket.write(`${options('after-crlf', 'Content-Length: 0\r\n')}\r\n`);
-    for (let i = 0; i < 100 && raw.responses.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(raw.responses.map((r) => r.status)).toEqual([200]);
+    for (let i = 0; i < 100 && raw.responses.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(raw.responses.map((r) => r.status)).toEqual([200, 200]);
     raw.socket.destroy();
+  });
+
+  test('S8.1 a connection that brings no message (silent, or keep-alives only) is closed after the message timeout', async () => {
+    const silent = await open('127.0.0.7');
+    const crlf = await open('127.0.0.7');
+    const start = Date.now();
+    const pings = setInterval(() => crlf.socket.writable && crlf.socket.write('\r\n\r\n'), 50);
+    const closed = await Promise.all([silent.closed, crlf.closed]);
+    clearInterval(pings);
+    for (const at of closed) expect(at - start).toBeLessThan(MESSAGE_TIMEOUT_MS + 1500);
   });
 
   test('S8.1 one address holds at most 4 connections (here): more are closed at once, other addresses are served, and room comes back', async () => {
