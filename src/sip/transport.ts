@@ -143,7 +143,12 @@ export class Transport {
       try {
         frames = framer.push(chunk);
       } catch (e) {
-        if (!(e instanceof FramingError)) throw e;
+        if (!(e instanceof FramingError)) {
+          // A bug, not bad input: this connection goes, the server keeps serving.
+          this.options.onError?.(e as Error, 'tcp-framing');
+          socket.destroy();
+          return;
+        }
         // A stream we cannot frame cannot be resynchronised: nothing more from it is served (not
         // even the messages framed with the fault), the fault is answered when it can be, and
         // the connection closes once the answer is written.
