@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseSecretKey } from '../store/secret-box.js';
 import { allowEntryProblem } from '../webhooks/address-policy.js';
 
-type Kind = 'port' | 'string' | 'boolean' | 'level' | 'seconds' | 'logFormat' | 'hosts' | 'key';
+type Kind = 'port' | 'string' | 'boolean' | 'level' | 'seconds' | 'logFormat' | 'hosts' | 'key' | 'count';
 
 interface Option<K extends keyof Config = keyof Config> {
   readonly key: K;
@@ -32,6 +32,10 @@ export interface Config {
   readonly webhookAllowedHosts: readonly string[];
   /** 32 bytes, base64 or hex, that encrypt webhook secrets at rest; empty: a key file in dataDir. */
   readonly secretKey: string;
+  readonly sipSubscriptionsPerUser: number;
+  readonly sipSubscriptionsPerTenant: number;
+  readonly sipTcpMessageTimeoutSec: number;
+  readonly sipTcpConnectionsPerAddress: number;
 }
 
 export const OPTIONS: readonly Option[] = [
@@ -70,6 +74,41 @@ export const OPTIONS: readonly Option[] = [
     help: 'Key that encrypts webhook secrets in the database: 32 random bytes, base64 or hex (openssl rand -base64 32). Empty: generated once into secret.key in the data directory.',
     secret: true,
   },
+  // S7.2, S8.3: the server holds at most 500,000 SIP subscriptions; these shares keep one user or
+  // one company from taking them all (docs/sip.md, Limits).
+  {
+    key: 'sipSubscriptionsPerUser',
+    env: 'SWITCHBOARD_SIP_SUBSCRIPTIONS_PER_USER',
+    flag: '--sip-subscriptions-per-user',
+    kind: 'count',
+    default: 500,
+    help: 'SIP presence/BLF subscriptions one user may hold over all their phones (more: 403).',
+  },
+  {
+    key: 'sipSubscriptionsPerTenant',
+    env: 'SWITCHBOARD_SIP_SUBSCRIPTIONS_PER_TENANT',
+    flag: '--sip-subscriptions-per-tenant',
+    kind: 'count',
+    default: 100_000,
+    help: 'SIP subscriptions one company may hold (more: 503 with Retry-After); the server holds 500,000 in all.',
+  },
+  // S8.1: a TCP peer that sends part of a message and stops is not kept waiting for.
+  {
+    key: 'sipTcpMessageTimeoutSec',
+    env: 'SWITCHBOARD_SIP_TCP_MESSAGE_TIMEOUT_SEC',
+    flag: '--sip-tcp-message-timeout-sec',
+    kind: 'count',
+    default: 20,
+    help: 'Seconds a SIP message over TCP may take from its first byte to its last (and a new connection to bring its first message); then the connection is closed.',
+  },
+  {
+    key: 'sipTcpConnectionsPerAddress',
+    env: 'SWITCHBOARD_SIP_TCP_CONNECTIONS_PER_ADDRESS',
+    flag: '--sip-tcp-connections-per-address',
+    kind: 'count',
+    default: 200,
+    help: 'SIP/TCP connections open at once from one IP address (raise it for more TCP phones behind one NAT address).',
+  },
 ];
 
 export const DEFAULT_CONFIG: Config = Object.fromEntries(OPTIONS.map((o) => [o.key, o.default])) as unknown as Config;
@@ -80,8 +119,10 @@ function parseValue(o: Option, raw: unknown, source: string): unknown {
   const fail = (why: string) => new ConfigError(`${source}: ${o.key} ${why}`);
   switch (o.kind) {
     case 'port':
-    case 'seconds': {
+    case 'seconds':
+    case 'count': {
       const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
+      if (o.kind === 'count' && !(Number.isSafeInteger(n) && n >= 1)) throw fail('must be a whole number, at least 1');
       if (!Number.isInteger(n) || n < 0 || (o.kind === 'port' && n > 65535)) throw fail(o.kind === 'port' ? 'must be a port number, 0 to 65535' : 'must be a whole number of seconds');
       return n;
     }

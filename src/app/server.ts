@@ -99,6 +99,9 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
     advertisedHost: advertisedAddress(config.host),
     // S8.2: bindings, subscriptions and publications survive a restart.
     persistence: store,
+    // S7.2, S8.3, S8.1: the configured shares of subscriptions and limits of SIP over TCP.
+    presence: { maxSubscriptionsPerUser: config.sipSubscriptionsPerUser, maxSubscriptionsPerTenant: config.sipSubscriptionsPerTenant },
+    tcp: { messageTimeoutMs: config.sipTcpMessageTimeoutSec * 1000, maxConnectionsPerAddress: config.sipTcpConnectionsPerAddress },
     counters: {
       authFailure: () => metrics.sipAuthFailures.inc(),
       notifySent: () => metrics.sipNotifies.inc(),

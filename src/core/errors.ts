@@ -48,6 +48,7 @@ export const ERRORS = {
   SWB_ERR_SERVER: 'Something went wrong on the server; the change was not made.',
   SWB_ERR_UNAVAILABLE: 'The server is starting or stopping; try again shortly.',
   SWB_ERR_CALL_LIMIT: 'Too many calls at once; hang up one and try again.',
+  SWB_ERR_SUBSCRIPTION_LIMIT: 'Too many presence or BLF subscriptions; remove some keys or buddies and try again.',
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -4,7 +4,7 @@
 // account with too many failures is refused from every address, the right password included.
 import type { TenantId, UserId } from '../core/index.js';
 import type { DeviceKind } from '../core/index.js';
-import { NonceIssuer, challenge, credentialsFrom, digestResponse, sameDigest } from './digest.js';
+import { NonceIssuer, challenge, credentialsFrom, digestResponse, sameDigest, sameTarget } from './digest.js';
 import { parseDigest } from './headers.js';
 import type { Incoming } from './request.js';
 
@@ -18,7 +18,7 @@ export interface SipDirectory {
 
 export type AuthOutcome =
   | { readonly ok: true; readonly userId: UserId; readonly extension: string; readonly kind: Extract<DeviceKind, 'app' | 'terminal'> }
-  | { readonly ok: false; readonly status: 401 | 403; readonly reason: string; readonly headers: readonly (readonly [string, string])[]; readonly failed: boolean };
+  | { readonly ok: false; readonly status: 400 | 401 | 403; readonly reason: string; readonly headers: readonly (readonly [string, string])[]; readonly failed: boolean };
 
 /** Failures per key in a sliding window, bounded in keys. */
 export class FailureWindow {
@@ -102,6 +102,9 @@ export class Authenticator {
     if (c === undefined) return this.challengeOf(realm, false);
     if (c.algorithm !== undefined && c.algorithm.toUpperCase() !== 'MD5') return this.challengeOf(realm, false);
     if (c.qop !== undefined && c.qop !== 'auth') return this.challengeOf(realm, false);
+    // S7.1: credentials for another target are refused before the password is looked at (RFC
+    // 2617 §3.2.2.5: 400). Nothing about the password is learnt, so it counts as no failure.
+    if (!sameTarget(c.uri, inc.req.uri)) return { ok: false, status: 400, reason: 'Bad Request (digest uri does not match the Request-URI)', headers: [], failed: false };
     // S7.1: an account with too many failures is refused from any address, before the password is
     // checked, so a guesser spread over many addresses learns nothing either.
     const account = `${tenant}\u0000${c.username}`;

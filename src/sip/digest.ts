@@ -3,6 +3,7 @@
 // be checked without remembering it, and an old one is answered with stale=true. The only state
 // is the last nonce-count seen per (nonce, user), so a replayed request is refused.
 import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { parseUri } from './headers.js';
 import { randomHex } from './random.js';
 
 /** One-shot (no Hash object per call: two of these per authenticated request). */
@@ -49,6 +50,24 @@ export function digestResponse(ha1: string, method: string, c: DigestCredentials
   const ha2 = md5(`${method}:${c.uri}`);
   if (c.qop === undefined) return md5(`${ha1}:${c.nonce}:${ha2}`);
   return md5(`${ha1}:${c.nonce}:${c.nc ?? ''}:${c.cnonce ?? ''}:${c.qop}:${ha2}`);
+}
+
+/**
+ * RFC 2617 §3.2.2.5 (kept by RFC 7616 §3.4.6), RFC 3261 §22.4: the `uri` of the credentials must
+ * name the resource of the Request-URI, or a response computed for one request could be spent on
+ * another target. The same text always does. Otherwise both must be SIP URIs naming the same
+ * target: scheme, user (unescaped), host (in any case), port (5060 when absent, 5061 for sips)
+ * and maddr; parameters that do not change the target (transport, lr, user=phone…) are not
+ * compared, so a client that writes them differently is not refused.
+ */
+export function sameTarget(digestUri: string, requestUri: string): boolean {
+  if (digestUri === requestUri) return true;
+  const a = parseUri(digestUri);
+  const b = parseUri(requestUri);
+  if (a === undefined || b === undefined || (a.scheme !== 'sip' && a.scheme !== 'sips') || a.scheme !== b.scheme) return false;
+  const port = (u: NonNullable<typeof a>): number => u.port ?? (u.scheme === 'sips' ? 5061 : 5060);
+  const maddr = (u: NonNullable<typeof a>): string => (u.params.get('maddr') ?? '').toLowerCase();
+  return a.user === b.user && a.host === b.host && port(a) === port(b) && maddr(a) === maddr(b);
 }
 
 export function sameDigest(a: string, b: string): boolean {

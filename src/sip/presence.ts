@@ -8,6 +8,7 @@
 // persisted before its 200; the NOTIFY counters (CSeq, dialog-info version) are saved lazily, in
 // small batches every 250 ms (and at once when they near VERSION_JUMP past the stored ones), and
 // jump ahead by VERSION_JUMP when reloaded, so they still only rise.
+// S8.3: how many subscriptions a watcher, a tenant and the server may hold is subscription-quota.ts.
 import type { PresenceRecord, TenantId, UserId } from '../core/index.js';
 import type { EngineEvent } from '../engine/index.js';
 import type { BlfState } from './bodies/dialog-info.js';
@@ -22,6 +23,8 @@ import { detach, header, headerValues, serializeRequest } from './message.js';
 import type { Outgoing } from './outgoing.js';
 import { applyFeatureRequest } from './features.js';
 import type { SipStateRow } from './persistence.js';
+import type { SubscriptionLimits } from './subscription-quota.js';
+import { DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionQuota } from './subscription-quota.js';
 import type { EventPackage, StoredSubscription } from './subscription-rows.js';
 import { PACKAGES, parseSubscriptionRow, subscriptionKey, subscriptionRow } from './subscription-rows.js';
 import type { Incoming } from './request.js';
@@ -34,16 +37,15 @@ export const VERSION_JUMP = 1000;
 /** Subscriptions whose counters are saved per sweep (every 250 ms). */
 const SAVE_BATCH = 64;
 
-export interface PresenceOptions {
+export interface PresenceOptions extends SubscriptionLimits {
   readonly minExpiresSec: number;
   readonly maxExpiresSec: number;
   readonly defaultExpiresSec: number;
   /** Changes closer together than this share one NOTIFY. */
   readonly coalesceMs: number;
-  readonly maxSubscriptions: number;
 }
 
-export const DEFAULT_PRESENCE: PresenceOptions = { minExpiresSec: 60, maxExpiresSec: 3600, defaultExpiresSec: 3600, coalesceMs: 5, maxSubscriptions: 500_000 };
+export const DEFAULT_PRESENCE: PresenceOptions = { minExpiresSec: 60, maxExpiresSec: 3600, defaultExpiresSec: 3600, coalesceMs: 5, ...DEFAULT_SUBSCRIPTION_LIMITS };
 
 /** A subscription: what is stored (S8.2) and how its NOTIFYs are going. */
 interface Subscription extends StoredSubscription {
@@ -68,6 +70,20 @@ export interface SubscriptionView {
   readonly remote: string;
 }
 
+/** An initial SUBSCRIBE, authenticated, checked and admitted. */
+interface NewSubscription {
+  readonly tenant: TenantId;
+  readonly domain: string;
+  readonly watcher: UserId;
+  readonly target: UserId;
+  readonly event: EventPackage;
+  readonly eventId: string | undefined;
+  /** Seconds asked for (0: a fetch). */
+  readonly requested: number;
+  /** The watcher's Contact URI. */
+  readonly contact: string;
+}
+
 const ACCEPTS: Readonly<Record<EventPackage, string>> = { presence: 'application/pidf+xml', dialog: 'application/dialog-info+xml', 'as-feature-event': FEATURE_EVENT_TYPE };
 
 export class PresenceServer {
@@ -80,12 +96,15 @@ export class PresenceServer {
   private readonly buckets = new Map<number, Set<Subscription>>();
   /** Subscriptions whose NOTIFY counters moved since they were last persisted. */
   private readonly unsaved = new Set<Subscription>();
+  private readonly quota: SubscriptionQuota;
 
   constructor(
     private readonly ctx: SipContext,
     private readonly out: Outgoing,
     private readonly options: PresenceOptions = DEFAULT_PRESENCE,
-  ) {}
+  ) {
+    this.quota = new SubscriptionQuota(options, (w) => this.byWatcher.get(w), () => this.byDialog.size);
+  }
 
   get size(): number {
     return this.byDialog.size;
@@ -146,19 +165,32 @@ export class PresenceServer {
     const contact = parseNameAddr(headerValues(inc.req, 'contact')[0] ?? '');
     if (contact === undefined || contact.star || parseUri(contact.uri) === undefined) return ctx.reply(inc, 400, 'Bad Request: Contact');
     if (inc.fromTag === undefined) return ctx.reply(inc, 400, 'Bad Request: From tag');
-    if (this.byDialog.size >= this.options.maxSubscriptions) return ctx.reply(inc, 503, 'Service Unavailable', [['Retry-After', '60']]);
-    if (event === 'as-feature-event' && (await applyFeatureRequest(ctx, inc, t.tenant, target)) === undefined) return;
+    // S8.3: within the limits of the server, the tenant and the watcher (subscription-quota.ts).
+    const refused = this.quota.admit(t.tenant, auth.userId, target);
+    if (refused !== undefined) return ctx.reply(inc, refused.status, refused.reason, refused.headers);
+    let kept = false;
+    try {
+      kept = await this.create(inc, { tenant: t.tenant, domain: t.domain, watcher: auth.userId, target, event, eventId, requested, contact: contact.uri });
+    } finally {
+      this.quota.settle(t.tenant, auth.userId, target, kept);
+    }
+  }
 
-    const expiresSec = Math.min(requested, this.options.maxExpiresSec);
+  /** A new subscription, admitted; true when it is held (not a fetch, not refused). */
+  private async create(inc: Incoming, n: NewSubscription): Promise<boolean> {
+    const { ctx } = this;
+    const { tenant, target, event, eventId } = n;
+    if (event === 'as-feature-event' && (await applyFeatureRequest(ctx, inc, tenant, target)) === undefined) return false;
+    const expiresSec = Math.min(n.requested, this.options.maxExpiresSec);
     const localTag = orderedTag();
     const routes = headerValues(inc.req, 'record-route');
     const sub: Subscription = {
-      tenant: t.tenant,
-      domain: t.domain,
+      tenant,
+      domain: n.domain,
       target,
       // The engine's own string, shared by every subscription to this user.
-      extension: state?.users.get(target)?.extension ?? detach(inc.ruri.user!),
-      watcher: auth.userId,
+      extension: ctx.engine.state(tenant)?.users.get(target)?.extension ?? detach(inc.ruri.user!),
+      watcher: n.watcher,
       event,
       eventId: eventId === undefined ? undefined : detach(eventId),
       callId: detach(inc.callId),
@@ -166,7 +198,7 @@ export class PresenceServer {
       remoteTag: detach(inc.fromTag!),
       localParty: detach(`${inc.rawTo};tag=${localTag}`),
       remoteParty: detach(inc.rawFrom),
-      remoteTarget: detach(contact.uri),
+      remoteTarget: detach(n.contact),
       routes: routes.length > 0 ? routes.map(detach) : undefined,
       flow: inc.flow,
       remoteCSeq: inc.cseq.seq,
@@ -190,10 +222,11 @@ export class PresenceServer {
       // A fetch (RFC 6665 §4.4.3): one NOTIFY with the state, and no subscription.
       sub.ended = true;
       this.notify(sub, 'timeout');
-      return;
+      return false;
     }
     this.add(sub);
     this.notify(sub);
+    return true;
   }
 
   private async refresh(inc: Incoming, event: EventPackage, requested: number): Promise<void> {
@@ -244,6 +277,7 @@ export class PresenceServer {
   }
 
   private remove(sub: Subscription): void {
+    if (!sub.ended) this.quota.ended(sub.tenant);
     sub.ended = true;
     this.unsaved.delete(sub);
     this.ctx.journal.later([], [{ kind: 'subscription', key: subscriptionKey(sub) }]);
@@ -465,6 +499,7 @@ export class PresenceServer {
         retryMs: 0,
         ended: false,
       };
+      this.quota.restored(sub.tenant);
       this.add(sub);
       this.changed(sub);
     }

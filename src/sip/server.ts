@@ -26,6 +26,7 @@ import { DEFAULT_REGISTRAR, Registrar } from './registrar.js';
 import type { Incoming } from './request.js';
 import { buildResponse, checkRequest, rawDialogHeaders, rawOf } from './request.js';
 import { ServerTransactions, T1_MS, T2_MS, serverKey } from './transactions.js';
+import type { FramingError } from './framing.js';
 import type { Flow } from './transport.js';
 import { Transport } from './transport.js';
 
@@ -43,6 +44,8 @@ export interface SipServerOptions {
   /** S7.4: limits of the call proxy. */
   readonly calls?: Partial<CallOptions>;
   readonly counters?: Partial<SipCounters>;
+  /** S8.1: limits of SIP over TCP (transport.ts has the defaults). */
+  readonly tcp?: { readonly messageTimeoutMs?: number; readonly maxConnectionsPerAddress?: number };
   readonly timers?: { readonly t1Ms: number; readonly t2Ms: number };
   readonly maxAuthFailuresPerMinute?: number;
   /** S7.1: failed attempts for one account (tenant and username), from any address. */
@@ -61,6 +64,8 @@ export interface SipStats {
   readonly connections: number;
   readonly calls: number;
 }
+
+const END_OF_HEADERS = Buffer.from('\r\n\r\n');
 
 const KNOWN_METHODS = new Set(['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'MESSAGE', 'INFO', 'PRACK', 'UPDATE', 'REFER']);
 
@@ -89,7 +94,9 @@ export class SipServer {
     this.transport = new Transport({
       host: options.host,
       port: options.port,
+      ...options.tcp,
       onMessage: (bytes, flow) => this.receive(bytes, flow),
+      onUnframed: (e, flow) => this.unframed(e, flow),
       onError: (e, where) => this.log('warn', { err: e.message, where }, 'sip transport error'),
     });
     this.serverTx = new ServerTransactions(64 * timers.t1Ms, () => Date.now());
@@ -218,6 +225,21 @@ export class SipServer {
         this.log('warn', { err: (e as Error).stack ?? String(e) }, 'sip message handling failed');
       }
     }
+  }
+
+  /**
+   * S8.1: a TCP message whose end cannot be known (two Content-Lengths, a malformed one: framing
+   * is lost, and the connection closes after this) is answered 400 (413 when too large) when it
+   * can be, at once, before the close; nothing in it or after it is handled.
+   */
+  private unframed(e: FramingError, flow: Flow): void {
+    if (e.head === undefined) return;
+    const parsed = parseMessage(Buffer.concat([e.head, END_OF_HEADERS]), { stream: true });
+    const isRequest = parsed.ok ? parsed.message.kind === 'request' : parsed.isRequest;
+    const raw = isRequest ? rawDialogHeaders(parsed.ok ? parsed.message.headers : parsed.headers) : undefined;
+    const reason = `${e.status === 413 ? 'Message Too Large' : 'Bad Request'} (${e.message}; closing the connection)`;
+    if (raw !== undefined) this.send(flow, buildResponse(raw, flow, e.status, reason));
+    this.log('debug', { reason: e.message, from: `${flow.address}:${flow.port}` }, 'sip tcp framing lost');
   }
 
   private handleBytes(bytes: Buffer, flow: Flow): void {

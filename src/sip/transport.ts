@@ -1,6 +1,9 @@
 // SIP transports over node:dgram and node:net: one UDP socket and one TCP listener on the same
 // port. A flow is where a message came from and where its answers go back: the datagram's source
 // address for UDP (RFC 3581 symmetric response routing), the same connection for TCP (§18.2.2).
+// S8.1 over TCP: a message must be whole within `messageTimeoutMs` of its first byte (a peer that
+// sends half a message and waits holds no connection for long), one address holds at most
+// `maxConnectionsPerAddress` connections, and a stream whose framing is lost is closed.
 import { createSocket } from 'node:dgram';
 import type { Socket as UdpSocket } from 'node:dgram';
 import { createServer, connect } from 'node:net';
@@ -23,16 +26,30 @@ export interface TransportOptions {
   readonly host: string;
   readonly port: number;
   readonly maxConnections?: number;
+  /** Incoming TCP connections from one address at once; more are closed as they come. */
+  readonly maxConnectionsPerAddress?: number;
   /** A TCP connection with no traffic for this long is closed. */
   readonly idleTimeoutMs?: number;
+  /** A TCP message not whole this long after its first byte closes the connection. */
+  readonly messageTimeoutMs?: number;
   readonly onMessage: (bytes: Buffer, flow: Flow) => void;
+  /**
+   * A TCP message that cannot be framed (FramingError): called before the connection is closed,
+   * with the header section when it was read whole, so it can be answered on the spot.
+   */
+  readonly onUnframed?: (error: FramingError, flow: Flow) => void;
   readonly onError?: (error: Error, where: string) => void;
 }
+
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 200;
+export const DEFAULT_MESSAGE_TIMEOUT_MS = 20_000;
 
 export class Transport {
   private udp: UdpSocket | undefined;
   private tcp: TcpServer | undefined;
   private readonly connections = new Set<Socket>();
+  /** Incoming connections open per remote address. */
+  private readonly perAddress = new Map<string, number>();
   /** Outgoing connections we opened, by `host:port`, reused for later requests. */
   private readonly outbound = new Map<string, Socket>();
   private boundPort = 0;
@@ -88,33 +105,75 @@ export class Transport {
   }
 
   private accept(socket: Socket): void {
+    const address = socket.remoteAddress ?? '';
+    const open = this.perAddress.get(address) ?? 0;
+    if (open >= (this.options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS)) {
+      // Not logged: a flood of connections would become a flood of log lines.
+      socket.destroy();
+      return;
+    }
+    this.perAddress.set(address, open + 1);
+    socket.once('close', () => {
+      const n = (this.perAddress.get(address) ?? 1) - 1;
+      if (n <= 0) this.perAddress.delete(address);
+      else this.perAddress.set(address, n);
+    });
     this.connections.add(socket);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
     socket.setTimeout(this.options.idleTimeoutMs ?? 15 * 60_000, () => socket.destroy());
     const flow: Flow = { transport: 'tcp', address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, socket };
-    this.read(socket, flow);
+    this.read(socket, flow, true);
   }
 
-  private read(socket: Socket, flow: Flow): void {
+  /** `accepted`: a connection a peer opened, which must bring its first message in time too. */
+  private read(socket: Socket, flow: Flow, accepted = false): void {
     const framer = new StreamFramer(MAX_MESSAGE_BYTES);
-    socket.on('data', (chunk: Buffer) => {
+    const limitMs = this.options.messageTimeoutMs ?? DEFAULT_MESSAGE_TIMEOUT_MS;
+    const onDeadline = (): void => {
+      this.options.onError?.(new Error(`message not complete within ${limitMs} ms`), 'tcp-timeout');
+      socket.destroy();
+    };
+    // Armed at the first byte of a message (and at accept, until the first message), cleared when
+    // it is whole: trickling bytes do not reset it.
+    let awaitingFirst = accepted;
+    let deadline = accepted ? setTimeout(onDeadline, limitMs) : undefined;
+    const onData = (chunk: Buffer): void => {
       let frames;
       try {
         frames = framer.push(chunk);
       } catch (e) {
-        // A stream we cannot frame cannot be resynchronised: close it.
-        if (e instanceof FramingError) this.options.onError?.(e, 'tcp-framing');
-        socket.destroy();
+        if (!(e instanceof FramingError)) {
+          // A bug, not bad input: this connection goes, the server keeps serving.
+          this.options.onError?.(e as Error, 'tcp-framing');
+          socket.destroy();
+          return;
+        }
+        // A stream we cannot frame cannot be resynchronised: nothing more from it is served (not
+        // even the messages framed with the fault), the fault is answered when it can be, and
+        // the connection closes once the answer is written.
+        socket.off('data', onData);
+        clearTimeout(deadline);
+        this.options.onError?.(e, 'tcp-framing');
+        this.options.onUnframed?.(e, flow);
+        socket.end(() => socket.destroy());
         return;
       }
+      if (awaitingFirst && frames.some((f) => f.type === 'message')) awaitingFirst = false;
+      if (deadline !== undefined && !awaitingFirst && (frames.length > 0 || !framer.partial)) {
+        clearTimeout(deadline);
+        deadline = undefined;
+      }
+      if (deadline === undefined && framer.partial) deadline = setTimeout(onDeadline, limitMs);
       for (const f of frames) {
         if (f.type === 'ping') socket.write('\r\n');
         else this.options.onMessage(f.bytes, flow);
       }
-    });
+    };
+    socket.on('data', onData);
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
+      clearTimeout(deadline);
       this.connections.delete(socket);
       for (const [k, s] of this.outbound) if (s === socket) this.outbound.delete(k);
     });

@@ -208,4 +208,44 @@ describe('S7.1 TCP stream framing (RFC 3261 §18.3)', () => {
     expect(() => new StreamFramer().push(Buffer.from('OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 99999999\r\n\r\n'))).toThrow(FramingError);
     expect(() => new StreamFramer().push(Buffer.alloc(70_000, 0x41))).toThrow(FramingError);
   });
+
+  test('S8.1 framing and parsing read Content-Length alike: whatever the framer frames, the parser reads with the same body, or refuses', () => {
+    // Header lines that touch Content-Length in the ways a smuggler would: duplicates, the compact
+    // form, odd spacing and case, folding, bad values, a continuation that looks like a header.
+    const lines = ['Content-Length: 3', 'l: 0', 'content-length :5', 'CONTENT-LENGTH:\t2', 'Content-Length: +3', 'Content-Length: 3 3', 'Content-Length:', ' 4', '\tContent-Length: 1', 'X-A: Content-Length: 9', 'L : 1', 'Via: SIP/2.0/TCP h;branch=z9hG4bKx'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...lines), { maxLength: 6 }), fc.string({ minLength: 0, maxLength: 12 }), (headers, tail) => {
+        const text = `OPTIONS sip:a@b SIP/2.0\r\n${headers.map((l) => `${l}\r\n`).join('')}\r\n${tail.replace(/[\r\n]/g, '.')}`;
+        let frames;
+        try {
+          frames = new StreamFramer().push(Buffer.from(text, 'latin1'));
+        } catch (e) {
+          expect(e).toBeInstanceOf(FramingError);
+          return;
+        }
+        const first = frames.find((f) => f.type === 'message');
+        if (first === undefined || first.type !== 'message') return;
+        const parsed = parseMessage(first.bytes, { stream: true });
+        const framedBody = first.bytes.length - (first.bytes.indexOf('\r\n\r\n') + 4);
+        if (parsed.ok) expect(parsed.message.body.length).toBe(framedBody);
+        // A Content-Length the parser would refuse is one the framer must have refused first.
+        else expect([parsed.status, /Content-Length/.test(parsed.reason)]).toEqual([400, false]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('S8.1 two Content-Lengths, long or compact, fail framing with the header section kept for a 400', () => {
+    for (const pair of ['Content-Length: 0\r\nContent-Length: 5', 'l: 0\r\nContent-Length: 5', 'Content-Length: 5\r\nl: 5']) {
+      const error = (() => {
+        try {
+          new StreamFramer().push(Buffer.from(`OPTIONS sip:a@b SIP/2.0\r\n${pair}\r\n\r\nhello`));
+        } catch (e) {
+          return e as FramingError;
+        }
+        return undefined;
+      })();
+      expect([error?.message, error?.status, error?.head?.toString()]).toEqual(['more than one Content-Length header', 400, `OPTIONS sip:a@b SIP/2.0\r\n${pair}`]);
+    }
+  });
 });

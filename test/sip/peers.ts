@@ -22,9 +22,22 @@ export interface SippRun {
   readonly errors: string;
 }
 
+/**
+ * The Request-URI of a scenario's requests (each scenario sends to one), keys filled in, without
+ * `sip:`. By default sipp computes digest credentials for `sip:<server address>:<port>`, not the
+ * Request-URI (RFC 3261 §22.4); the server refuses credentials for another target (S7.1), so
+ * sipp is told the right one with -auth_uri.
+ */
+function authUri(scenario: string, keys: Readonly<Record<string, string>>): string {
+  const m = /^\s*[A-Z]+ sip:(\S+) SIP\/2\.0\s*$/m.exec(readFileSync(join(SCENARIOS, scenario), 'utf8'));
+  if (m === null) throw new Error(`${scenario}: no request line`);
+  return m[1]!.replace(/\[(\w+)\]/g, (all, k: string) => keys[k] ?? all);
+}
+
 /** Runs one sipp scenario as UAC (one call) and returns its exit code (0: every call succeeded). */
-export function sipp(scenario: string, port: number, options: { transport?: 'u1' | 't1'; user: string; password: string; keys?: Record<string, string>; timeoutSec?: number }): Promise<SippRun> {
+export function sipp(scenario: string, port: number, options: { transport?: 'u1' | 't1'; user: string; password: string; keys?: Record<string, string>; timeoutSec?: number; defaultAuthUri?: true }): Promise<SippRun> {
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
+  const keys = { domain: 'acme.test', expires: '600', ...options.keys };
   const args = [
     '-sf', join(SCENARIOS, scenario),
     '-i', '127.0.0.1',
@@ -39,7 +52,8 @@ export function sipp(scenario: string, port: number, options: { transport?: 'u1'
     '-timeout_error',
     '-trace_err',
     '-error_file', join(dir, 'errors.log'),
-    ...Object.entries({ domain: 'acme.test', expires: '600', ...options.keys }).flatMap(([k, v]) => ['-key', k, v]),
+    ...(options.defaultAuthUri ? [] : ['-auth_uri', authUri(scenario, { ...keys, service: options.user })]),
+    ...Object.entries(keys).flatMap(([k, v]) => ['-key', k, v]),
     `127.0.0.1:${port}`,
   ];
   return new Promise((resolve) => {

@@ -37,6 +37,12 @@ describe.skipIf(!hasSipp)('S7 SIPp scenarios against the server', () => {
     expect(user('u1005').presence.status).toBe('offline');
   });
 
+  test('S7.1 uac-register-other-digest-uri-expect-400: sipp with its default digest uri (the server address, not the Request-URI) is refused, nothing registered', async () => {
+    const r = await sipp('uac-register-other-digest-uri-expect-400.xml', s.sipPort, { user: '1009', password: 'pass1009', defaultAuthUri: true });
+    expect(r.code, show(r)).toBe(0);
+    expect(user('u1009').registrations).toEqual([]);
+  });
+
   test('S7.1 uac-register-expect-423-then-200: Expires 10 is too brief, Min-Expires 60 is accepted', async () => {
     const r = await sipp('uac-register-expect-423-then-200.xml', s.sipPort, { user: '1006', password: 'pass1006', keys: { expires: '10' } });
     expect(r.code, show(r)).toBe(0);
