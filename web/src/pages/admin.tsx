@@ -44,6 +44,7 @@ export function Admin({ path }: { path: string }): JSX.Element {
 
 function UserList(): JSX.Element {
   useLive();
+  const me = useMe();
   const users = useLoad(loadUsers, 'users');
   const [editing, setEditing] = useState<string>();
   const [q, setQ] = useState('');
@@ -61,7 +62,7 @@ function UserList(): JSX.Element {
         </label>
       </div>
       <div class="table-wrap card-box" style="padding:0.25rem 0.5rem">
-        <table>
+        <table class="users">
           <thead>
             <tr>
               <th scope="col">Name</th>
@@ -82,16 +83,17 @@ function UserList(): JSX.Element {
                     <a href={`/users/${encodeURIComponent(u.id)}`}>{u.name}</a>
                     {u.email && <div class="muted small">{u.email}</div>}
                   </td>
-                  <td>{u.extension}</td>
-                  <td>{u.role}</td>
+                  <td data-label="Extension">{u.extension}</td>
+                  <td data-label="Role">{u.role}</td>
                   <td>{p && <StatusBadge status={p.status} label={labelOf(p)} colour={p.colour} icon={p.icon} compact />}</td>
-                  <td>
+                  <td class="actions">
                     <div class="agent-actions">
-                      <button type="button" onClick={() => setEditing(u.id)} disabled={!p} aria-label={`Change ${u.name}’s status`}>
-                        Change status
+                      {/* The name a screen reader says starts with the visible words (WCAG 2.5.3). */}
+                      <button type="button" onClick={() => setEditing(u.id)} disabled={!p}>
+                        Change status<span class="sr"> of {u.name}</span>
                       </button>
-                      <a class="button-link" href={`/admin/users/${encodeURIComponent(u.id)}`} aria-label={`Settings of ${u.name}`}>
-                        Settings
+                      <a class="button-link" href={`/admin/users/${encodeURIComponent(u.id)}`}>
+                        Settings<span class="sr"> of {u.name}</span>
                       </a>
                     </div>
                   </td>
@@ -103,7 +105,7 @@ function UserList(): JSX.Element {
       </div>
       {target && (
         <EditDialog title={`Change ${target.name}’s status`} onClose={() => setEditing(undefined)}>
-          <StatusForm target={target} self={false} />
+          <StatusForm target={target} self={target.userId === me.user?.id} canBlock={target.userId !== me.user?.id} />
         </EditDialog>
       )}
     </>
@@ -202,17 +204,15 @@ function SettingsForm({ user, settings }: { user: { id: string; name: string; ex
         const a = actionOf(actions[c]!);
         if (a) actionBody[c] = a;
       }
-      const patch: Record<string, unknown> = {};
+      // D1: one request for the user and their settings, so the save is all or nothing; an
+      // empty desk delay is the company default ("default"), never null.
+      const patch: Record<string, unknown> = {
+        settings: { deskDelaySec: desk.trim() === '' ? 'default' : Number(desk), ringTimeoutSec: Number(ring), ...flags, actions: actionBody },
+      };
       if (name.trim() !== user.name) patch.name = name.trim();
       if (email.trim() !== (user.email ?? '') && email.trim() !== '') patch.email = email.trim();
       if (role !== user.role) patch.role = role;
-      if (Object.keys(patch).length > 0) await api('PATCH', `/api/v1/users/${encodeURIComponent(user.id)}`, patch);
-      await api('PUT', `/api/v1/users/${encodeURIComponent(user.id)}/settings`, {
-        deskDelaySec: desk.trim() === '' ? null : Number(desk),
-        ringTimeoutSec: Number(ring),
-        ...flags,
-        actions: actionBody,
-      });
+      await api('PATCH', `/api/v1/users/${encodeURIComponent(user.id)}`, patch);
       setDone(`Saved ${name.trim() || user.name}’s settings.`);
     } catch (err) {
       setError(err);
