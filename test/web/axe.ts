@@ -14,12 +14,16 @@ export interface AxeViolation {
   readonly nodes: readonly { readonly target: readonly unknown[]; readonly failureSummary?: string }[];
 }
 
-/** Every violation axe finds on the page now (all of axe's default rules). */
+/** Every violation axe finds on the page now (its default rules and its experimental ones). */
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
   const injected = await page.evaluate('typeof window.axe === "object"');
   if (injected !== true) await page.addScriptTag({ content: AXE_SOURCE });
   // A page script as a string: this file is type-checked for Node, without the DOM's types.
-  return (await page.evaluate(`window.axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({
+  // axe's experimental rules too: label-content-name-mismatch (WCAG 2.5.3) is one of them.
+  return (await page.evaluate(`window.axe.run(document, {
+    resultTypes: ['violations'],
+    rules: Object.fromEntries(window.axe.getRules(['experimental']).map((r) => [r.ruleId, { enabled: true }])),
+  }).then((r) => r.violations.map((v) => ({
     id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })),
   })))`)) as AxeViolation[];

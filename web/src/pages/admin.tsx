@@ -3,6 +3,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
+import { plural } from '../format.js';
 import { loadGroups, loadPolicy, loadQueues, loadSettings, loadUser, loadUsers } from '../directory.js';
 import type { Action, ActionType, Policy, Settings, Target } from '../directory.js';
 import { useLive, useLoad } from '../hooks.js';
@@ -462,46 +463,85 @@ function PolicyEditor({ policy }: { policy: Policy }): JSX.Element {
 
 // ------------------------------------------------------------------ import
 
+interface PlannedRow {
+  readonly row: number;
+  readonly action: 'create' | 'update' | 'skip';
+  readonly id?: string;
+  readonly extension?: string;
+  readonly name?: string;
+  readonly problems: readonly string[];
+  readonly duplicateOf?: number;
+}
+interface ImportPlan {
+  readonly creates: number;
+  readonly updates: number;
+  readonly skipped: number;
+  readonly rows: readonly PlannedRow[];
+}
 interface ImportReport {
   readonly imported: number;
   readonly failed: number;
-  readonly rows: readonly { readonly row: number; readonly ok: boolean; readonly id?: string; readonly error?: { readonly code: string; readonly message: string } }[];
+  readonly rows: readonly { readonly row: number; readonly ok: boolean; readonly id?: string; readonly action?: string; readonly error?: { readonly code: string; readonly message: string } }[];
 }
 
 const EXAMPLE = 'extension,name,email,role,password\n2001,Kim Kaur,kim@example.com,user,change-me-2001\n2002,Lee Lam,lee@example.com,supervisor,change-me-2002';
+const ACTION_WORDS: Record<PlannedRow['action'], string> = { create: 'New user', update: 'Updates', skip: 'Not imported' };
 
+/**
+ * S5.1, D3: a CSV import is checked first (nothing written): the preview lists what each line
+ * will do — create, update, or nothing because of its problems, every one in words — and only
+ * the explicit “Import” writes. Editing the rows asks for a new check.
+ */
 function ImportUsers(): JSX.Element {
   const [text, setText] = useState('');
   const [fileName, setFileName] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  const [plan, setPlan] = useState<ImportPlan>();
   const [report, setReport] = useState<ImportReport>();
 
+  const edit = (t: string): void => {
+    setText(t);
+    setPlan(undefined);
+    setReport(undefined);
+  };
   const onFile = async (f: File | undefined): Promise<void> => {
     if (!f) return;
     setFileName(f.name);
-    setText(await f.text());
+    edit(await f.text());
   };
-  const submit = async (e: Event): Promise<void> => {
-    e.preventDefault();
+  const send = async (preview: boolean): Promise<void> => {
+    if (busy) return;
     setBusy(true);
     setError(undefined);
-    setReport(undefined);
     try {
-      setReport(await api<ImportReport>('POST', '/api/v1/users/import', undefined, { raw: text, contentType: 'text/csv' }));
+      if (preview) {
+        setReport(undefined);
+        setPlan(await api<ImportPlan>('POST', '/api/v1/users/import?preview=true', undefined, { raw: text, contentType: 'text/csv' }));
+      } else {
+        setReport(await api<ImportReport>('POST', '/api/v1/users/import', undefined, { raw: text, contentType: 'text/csv' }));
+        setPlan(undefined);
+      }
     } catch (err) {
       setError(err);
     } finally {
       setBusy(false);
     }
   };
+  const good = plan ? plan.creates + plan.updates : 0;
   return (
     <>
-      <form class="card-box" onSubmit={(e) => void submit(e)}>
+      <form
+        class="card-box"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void send(true);
+        }}
+      >
         <h2>Import users from a CSV file</h2>
         <p class="muted small">
           The first row names the columns: <code>id, extension, name, email, role, password, sipPassword, terminalPassword</code> (extension, name and role are needed). A row whose extension
-          exists updates that user. Good rows are imported; the report lists what was wrong with the others.
+          exists updates that user. First you see what each line will do; nothing changes until you press Import.
         </p>
         <div class="form-grid">
           <label>
@@ -512,15 +552,65 @@ function ImportUsers(): JSX.Element {
         </div>
         <label>
           Or paste the rows
-          <textarea value={text} placeholder={EXAMPLE} onInput={(e) => setText(e.currentTarget.value)} />
+          <textarea value={text} placeholder={EXAMPLE} onInput={(e) => edit(e.currentTarget.value)} />
         </label>
         <ErrorNote error={error} />
         <div class="buttons" style="margin-top:0.75rem">
-          <button type="submit" class="primary" disabled={busy || text.trim() === ''}>
-            {busy ? 'Importing…' : 'Import'}
+          <button type="submit" class={plan ? undefined : 'primary'} disabled={text.trim() === ''} aria-disabled={busy ? 'true' : undefined}>
+            {busy && !plan ? 'Checking…' : 'Check the file'}
           </button>
         </div>
       </form>
+      {plan && (
+        <section class="card-box" aria-labelledby="plan-h">
+          <h2 id="plan-h">
+            Preview: {plural(plan.creates, 'new user')}, {plural(plan.updates, 'update')}, {plural(plan.skipped, 'line')} with problems
+          </h2>
+          <p class="muted small">Nothing has been changed yet. Lines with problems are left out; fix them and check again, or import the others.</p>
+          <div class="table-wrap">
+            <table class="import-report import-plan">
+              <thead>
+                <tr>
+                  <th scope="col">Line</th>
+                  <th scope="col">Will</th>
+                  <th scope="col">User</th>
+                  <th scope="col">Problems</th>
+                </tr>
+              </thead>
+              <tbody>
+                {plan.rows.map((r) => (
+                  <tr key={r.row} data-action={r.action}>
+                    <td data-label="Line">{r.row + 1}</td>
+                    <td>
+                      <span class={`plan plan-${r.action}`}>{ACTION_WORDS[r.action]}</span>
+                      {r.duplicateOf !== undefined && <div class="muted small">repeats line {r.duplicateOf + 1}</div>}
+                    </td>
+                    <td>
+                      {r.name ?? '—'} {r.extension && <span class="muted">· {r.extension}</span>}
+                    </td>
+                    <td>
+                      {r.problems.length === 0 ? (
+                        <span class="muted">No problems</span>
+                      ) : (
+                        <ul class="problems">
+                          {r.problems.map((p) => (
+                            <li key={p}>{p}</li>
+                          ))}
+                        </ul>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <div class="buttons" style="margin-top:0.75rem">
+            <button type="button" class="primary" disabled={good === 0} aria-disabled={busy ? 'true' : undefined} onClick={() => void send(false)}>
+              {busy ? 'Importing…' : `Import ${plural(good, 'user')}`}
+            </button>
+          </div>
+        </section>
+      )}
       {report && (
         <section class="card-box" aria-live="polite" aria-labelledby="rep-h">
           <h2 id="rep-h">
@@ -540,7 +630,7 @@ function ImportUsers(): JSX.Element {
                     <td>{r.row + 1}</td>
                     <td>
                       {r.ok ? (
-                        <span class="row-ok">Imported as {r.id}</span>
+                        <span class="row-ok">{r.action === 'update' ? `Updated ${r.id}` : `Created as ${r.id}`}</span>
                       ) : (
                         <>
                           <span class="row-bad">Not imported:</span> {r.error?.message}
