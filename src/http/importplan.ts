@@ -16,6 +16,8 @@ export interface PlannedRow {
   readonly name?: string;
   /** Every problem of the row, in words; empty: the row can be imported. */
   readonly problems: readonly string[];
+  /** The code of the first problem: SWB_ERR_VALIDATION, or …_EXTENSION_TAKEN / …_EMAIL_TAKEN. */
+  readonly code?: string;
   /** The earlier row with the same extension, id or email. */
   readonly duplicateOf?: number;
 }
@@ -72,6 +74,11 @@ export function planImport(state: TenantState, rows: readonly unknown[], emailHo
     if (input === null || typeof input !== 'object' || Array.isArray(input)) return { row, action: 'skip', problems: ['The row is not a user.'] };
     const rec = input as Record<string, unknown>;
     const problems = checkRow.Check(input) ? [] : [...new Set([...checkRow.Errors(input)].map((e) => words(e, rec)).filter((w): w is string => w !== undefined))];
+    let code = problems.length > 0 ? 'SWB_ERR_VALIDATION' : undefined;
+    const problem = (c: string, text: string): void => {
+      code ??= c;
+      problems.push(text);
+    };
     const body = rec as Partial<Static<typeof NewUserBody>>;
     const extension = typeof body.extension === 'string' ? body.extension : undefined;
     let duplicateOf: number | undefined;
@@ -84,14 +91,14 @@ export function planImport(state: TenantState, rows: readonly unknown[], emailHo
       const first = seen[key].get(value);
       if (first !== undefined) {
         duplicateOf ??= first;
-        problems.push(`The same ${key} as ${where(first)} (${value}): a file may name each user once.`);
+        problem('SWB_ERR_VALIDATION', `The same ${key} as ${where(first)} (${value}): a file may name each user once.`);
       } else seen[key].set(value, row);
     }
     const holder = extension === undefined ? undefined : state.byExtension.get(extension);
     const id = typeof body.id === 'string' ? body.id : holder;
-    if (typeof body.id === 'string' && holder !== undefined && holder !== body.id) problems.push(`Extension ${extension} belongs to another user (${holder}).`);
+    if (typeof body.id === 'string' && holder !== undefined && holder !== body.id) problem('SWB_ERR_EXTENSION_TAKEN', `Extension ${extension} belongs to another user (${holder}).`);
     const emailOwner = typeof body.email === 'string' ? emailHolder(body.email) : undefined;
-    if (emailOwner !== undefined && emailOwner !== id) problems.push(`The email ${body.email} belongs to another user (${emailOwner}).`);
+    if (emailOwner !== undefined && emailOwner !== id) problem('SWB_ERR_EMAIL_TAKEN', `The email ${body.email} belongs to another user (${emailOwner}).`);
     const action = problems.length > 0 ? 'skip' : id !== undefined && state.users.has(id) ? 'update' : 'create';
     return {
       row,
@@ -100,6 +107,7 @@ export function planImport(state: TenantState, rows: readonly unknown[], emailHo
       ...(extension !== undefined ? { extension } : {}),
       ...(typeof body.name === 'string' ? { name: body.name } : {}),
       problems,
+      ...(code !== undefined ? { code } : {}),
       ...(duplicateOf !== undefined ? { duplicateOf } : {}),
     };
   });

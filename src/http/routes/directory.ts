@@ -172,7 +172,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
         const report: ImportRow[] = [];
         for (let i = 0; i < rows.length; i++) {
           const p = plan[i]!;
-          if (p.problems.length > 0) report.push({ row: p.row, ok: false, error: { code: 'SWB_ERR_VALIDATION', message: p.problems.join(' '), details: { problems: p.problems } } });
+          if (p.problems.length > 0) report.push({ row: p.row, ok: false, error: { code: p.code ?? 'SWB_ERR_VALIDATION', message: p.problems.join(' '), details: { problems: p.problems } } });
           else report.push({ ...(await importRow(ctx, auth, i + 1, rows[i], sipDomain)), action: p.action });
         }
         const imported = report.filter((r) => r.ok).length;
