@@ -42,12 +42,12 @@ export function agentSummary(userId: string): string | undefined {
   return rows.map((r) => `${queueName(r.queueId)}: ${agentWords(r, 0, false)}`).join(' · ');
 }
 
-const DONE_WORDS: Record<string, string> = { login: 'logged in', logout: 'logged out', ready: 'ready', not_ready: 'not ready' };
+const DONE_WORDS: Record<string, string> = { login: 'logged in to', logout: 'logged out of', ready: 'ready in', not_ready: 'not ready in' };
 
 /** Sends one agent command for one queue; answers the sentence to confirm it. */
 export async function agentCommand(queueId: string, queueName: string, userId: string, who: string, action: string, reason?: string): Promise<string> {
   await api('POST', `/api/v1/queues/${encodeURIComponent(queueId)}/agents/${encodeURIComponent(userId)}/${action}`, reason ? { reason } : {});
-  return `${who} ${who === 'You' ? 'are' : 'is'} ${DONE_WORDS[action] ?? action} in ${queueName}${reason ? ` (${reasonLabel(reason)})` : ''}.`;
+  return `${who} ${who === 'You' ? 'are' : 'is'} ${DONE_WORDS[action] ?? action} ${queueName}${reason ? ` (${reasonLabel(reason)})` : ''}.`;
 }
 
 /**

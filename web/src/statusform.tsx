@@ -3,13 +3,15 @@
 // Each choice says in one line what it does to calls; after a change focus moves to the
 // confirmation, so a keyboard or screen-reader user hears the result and is never left on <body>.
 import type { JSX } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api } from './api.js';
+import { loadSettings } from './directory.js';
 import { when } from './format.js';
+import { useLoad } from './hooks.js';
 import { live } from './live.js';
 import type { Presence } from './live.js';
 import { Icon, MANUAL_STATUSES, statusInfo } from './status.js';
-import { ErrorNote } from './ui.js';
+import { ErrorNote, Notice } from './ui.js';
 
 /** S2.1 and S3.1 in a person's words: what each manual status does to calls. */
 export const STATUS_EFFECT: Record<string, string> = {
@@ -89,16 +91,15 @@ export function StatusForm({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [done, setDone] = useState<string>();
-  const doneRef = useRef<HTMLDivElement>(null);
-  // D4/D8: the confirmation takes the focus (the Clear button it came from may be gone).
-  useEffect(() => {
-    if (done !== undefined) doneRef.current?.focus();
-  }, [done]);
 
+  // Whether the person may forward (S2.7), when the page did not say: asked once; until the
+  // answer (or when it cannot be read) Forwarding is offered and the server decides.
+  const settings = useLoad(() => (forwardingAllowed === undefined ? loadSettings(target.userId) : Promise.resolve(undefined)), `fwd:${target.userId}:${String(forwardingAllowed)}`);
+  const mayForward = forwardingAllowed ?? settings.data?.forwardingAllowed;
   const offered = MANUAL_STATUSES.filter(
     (s) =>
       (allowed === undefined || allowed.includes(s) || s === 'available') &&
-      (s !== 'forwarding' || forwardingAllowed !== false) &&
+      (s !== 'forwarding' || mayForward !== false || manual?.status === 'forwarding') &&
       (s !== 'blocked' || canBlock || manual?.status === 'blocked'),
   );
   // A new choice starts with an empty text: the text belonged to the status it was written for.
@@ -248,10 +249,11 @@ export function StatusForm({
         </>
       )}
       <ErrorNote error={error} />
+      {/* D4/D8: the confirmation takes the focus (the Clear button it came from may be gone). */}
       {done && (
-        <div class="note ok" role="status" tabIndex={-1} ref={doneRef}>
+        <Notice kind="ok" focus>
           {done}
-        </div>
+        </Notice>
       )}
       <div class="buttons">
         <button type="submit" class="primary" aria-disabled={busy ? 'true' : undefined}>

@@ -356,7 +356,11 @@ function SettingsForm({ user, settings }: { user: { id: string; name: string; ex
         </div>
       </section>
       <ErrorNote error={error} />
-      {done && <Notice kind="ok">{done}</Notice>}
+      {done && (
+        <Notice kind="ok" focus>
+          {done}
+        </Notice>
+      )}
       <div class="buttons">
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Saving…' : 'Save'}
@@ -453,7 +457,11 @@ function PolicyEditor({ policy }: { policy: Policy }): JSX.Element {
         </fieldset>
       </section>
       <ErrorNote error={error} />
-      {done && <Notice kind="ok">{done}</Notice>}
+      {done && (
+        <Notice kind="ok" focus>
+          {done}
+        </Notice>
+      )}
       <button type="submit" class="primary" disabled={busy}>
         {busy ? 'Saving…' : 'Save policies'}
       </button>

@@ -88,7 +88,11 @@ function MyQueues({ userId, queues }: { userId: string; queues: readonly QueueIn
     <section class="card-box" aria-labelledby="myq-h">
       <h2 id="myq-h">My queues</h2>
       <ErrorNote error={error} />
-      {done && <Notice kind="ok">{done}</Notice>}
+      {done && (
+        <Notice kind="ok" focus>
+          {done}
+        </Notice>
+      )}
       <ul class="my-queues">
         {queues.map((q) => {
           const row = live.agents.get(q.id)?.get(userId) ?? { userId, queueId: q.id, state: 'logged_out', since: 0 };

@@ -130,7 +130,11 @@ function QueuePanel({ q }: { q: QueueInfo }): JSX.Element {
       )}
       <h3 style="margin-top:0.75rem">Agents</h3>
       <ErrorNote error={error} />
-      {done && <Notice kind="ok">{done}</Notice>}
+      {done && (
+        <Notice kind="ok" focus>
+          {done}
+        </Notice>
+      )}
       <div class="table-wrap">
         <table class="agents">
           <thead>
