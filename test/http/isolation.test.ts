@@ -111,7 +111,7 @@ describe('S5.2 tenant isolation', () => {
     expect(r.body.decision).toMatchObject({ outcome: 'external', number: '6000' });
     const before = await snapshotA();
     const imp = await call(s.url, 'POST', '/api/v1/users/import', { token: adminB, raw: 'id,extension,name,role\nu1003,2003,Mallory,admin\n', headers: { 'content-type': 'text/csv' } });
-    expect(imp.body.rows).toEqual([{ row: 1, ok: true, id: 'u1003' }]);
+    expect(imp.body.rows).toEqual([{ row: 1, ok: true, id: 'u1003', action: 'create' }]);
     // The row created a user u1003 in beta; A's u1003 is untouched.
     expect(await snapshotA()).toEqual(before);
     expect((await call(s.url, 'GET', '/api/v1/users/u1003', { token: adminB })).body).toMatchObject({ extension: '2003', name: 'Mallory' });

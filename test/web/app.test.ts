@@ -231,9 +231,10 @@ describe('the web app', () => {
     const page = await pageFor('1001');
     await page.goto(`${s.url}/admin/import`);
     await page.getByLabel('Or paste the rows').fill('extension,name,role,password\n2001,Kim Kaur,user,change-me-2001\n12,Bad Row,emperor,change-me-12');
-    await page.getByRole('button', { name: 'Import' }).click();
+    await page.getByRole('button', { name: 'Check the file' }).click();
+    await page.getByRole('button', { name: 'Import 1 user' }).click();
     await page.getByRole('heading', { name: '1 imported, 1 with errors' }).waitFor({ timeout: 5000 });
-    expect(await page.locator('tr[data-ok="true"]').innerText()).toContain('Imported as');
+    expect(await page.locator('tr[data-ok="true"]').innerText()).toContain('Created as u2001');
     expect(await page.locator('tr[data-ok="false"]').innerText()).toContain('Not imported');
     await screenshot(page, 'admin-import', true);
     await page.goto(`${s.url}/`);

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { assertAccessible } from './axe.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const WEB_DIST = fileURLToPath(new URL('../../web/dist/index.html', import.meta.url));
@@ -54,7 +55,13 @@ export async function launch(): Promise<TestBrowser> {
   };
 }
 
-export async function screenshot(page: Page, name: string, fullPage = false): Promise<string> {
+/**
+ * Saves a screenshot of a page state, after axe-core found no serious or critical violation in it:
+ * every state a test shows is also checked for accessibility (`{ axe: false }` only for a state
+ * that is not the app's, e.g. a blank page).
+ */
+export async function screenshot(page: Page, name: string, fullPage = false, { axe = true } = {}): Promise<string> {
+  if (axe) await assertAccessible(page, name);
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path, fullPage });

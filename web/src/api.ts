@@ -48,12 +48,27 @@ export function whenSignedOut(fn: () => void): void {
   onUnauthenticated = fn;
 }
 
+/** The form's words for the API's field names, so a refusal names what the person sees. */
+const FIELD_WORDS: Record<string, string> = {
+  deskDelaySec: 'Desk delay',
+  ringTimeoutSec: 'Ring time',
+  forwardTo: 'Forward calls to',
+  extension: 'Extension',
+  name: 'Name',
+  email: 'Email',
+  role: 'Role',
+  number: 'Number',
+  prompt: 'Message',
+  text: 'Text',
+};
+
 function validationWords(details: Record<string, unknown> | undefined, fallback: string): string {
   const issues = Array.isArray(details?.issues) ? (details.issues as { path?: string; message?: string }[]) : [];
   const first = issues[0];
   if (first === undefined) return fallback;
   const field = (first.path ?? '').split('/').filter(Boolean).pop();
-  return field ? `Please check “${field}”: it ${first.message ?? 'is not valid'}.` : `Please check the form: it ${first.message ?? 'is not valid'}.`;
+  const words = field === undefined ? undefined : (FIELD_WORDS[field] ?? field);
+  return words ? `Please check “${words}”: it ${first.message ?? 'is not valid'}.` : `Please check the form: it ${first.message ?? 'is not valid'}.`;
 }
 
 /** A readable sentence for any failure. */

@@ -3,7 +3,8 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, getToken, setToken, whenSignedOut } from './api.js';
 import { Feed } from './feed.js';
-import { useLive } from './hooks.js';
+import { loadQueues } from './directory.js';
+import { useLive, useLoad } from './hooks.js';
 import { live } from './live.js';
 import { Login } from './pages/login.js';
 import { Board } from './pages/board.js';
@@ -77,6 +78,7 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: (message?: string) => voi
   const path = usePath();
   useLive();
   const [signOutError, setSignOutError] = useState<unknown>();
+  const queues = useLoad(loadQueues, 'shell-queues');
 
   useEffect(() => {
     const token = getToken()!;
@@ -134,7 +136,8 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: (message?: string) => voi
   };
 
   const mine = me.user ? live.presence.get(me.user.id) : undefined;
-  const canWatchQueues = me.role === 'admin' || me.role === 'supervisor';
+  // S5.1: admins, supervisors, and agents (their own queues, to change their own state, S1.6).
+  const canWatchQueues = me.role === 'admin' || me.role === 'supervisor' || (queues.data ?? []).some((q) => me.user !== null && q.agents.includes(me.user.id));
   const links: [string, string][] = [
     ['/', 'Team'],
     ['/me', 'My status'],

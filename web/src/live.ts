@@ -28,6 +28,8 @@ export interface AgentRow {
   readonly reason?: string;
   readonly since: number;
   readonly callsToday?: number;
+  /** wrap_up: when it ends (S4). */
+  readonly wrapUpUntil?: number;
 }
 
 export interface Waiting {
@@ -77,6 +79,7 @@ export function normalizeAgent(raw: Raw, queueId?: string, userId?: string): Age
     ...(typeof raw.reason === 'string' ? { reason: raw.reason } : {}),
     since: instant(raw.since) ?? Date.now(),
     ...(typeof raw.callsToday === 'number' ? { callsToday: raw.callsToday } : {}),
+    ...(instant(raw.wrapUpUntil) !== undefined ? { wrapUpUntil: instant(raw.wrapUpUntil) } : {}),
   };
 }
 
@@ -125,6 +128,16 @@ export class Live {
   lastEventAt = 0;
   private listeners = new Set<() => void>();
   private scheduled = false;
+
+  /** A user's agent rows, one per queue where they have a state. */
+  agentRowsOf(userId: string): AgentRow[] {
+    const out: AgentRow[] = [];
+    for (const rows of this.agents.values()) {
+      const r = rows.get(userId);
+      if (r !== undefined) out.push(r);
+    }
+    return out;
+  }
 
   subscribe(fn: () => void): () => void {
     this.listeners.add(fn);

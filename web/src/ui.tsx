@@ -1,6 +1,7 @@
 // Shared pieces of the interface: error and notice boxes, a memo for large lists, the page frame.
 import { Component } from 'preact';
 import type { ComponentChildren, JSX } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
 import { describeError } from './api.js';
 
 /** An API failure in words, announced to screen readers. */
@@ -24,9 +25,18 @@ export function ErrorNote({ error, onRetry }: { error: unknown; onRetry?: () => 
   );
 }
 
-export function Notice({ children, kind = 'info' }: { children: ComponentChildren; kind?: 'info' | 'ok' | 'warn' }): JSX.Element {
+/**
+ * A notice; with `focus`, it takes the focus whenever its text changes: the confirmation of an
+ * action whose button may be gone afterwards (focus never falls back to <body>, D4/D8).
+ */
+export function Notice({ children, kind = 'info', focus = false }: { children: ComponentChildren; kind?: 'info' | 'ok' | 'warn'; focus?: boolean }): JSX.Element {
+  const ref = useRef<HTMLDivElement>(null);
+  const text = typeof children === 'string' ? children : undefined;
+  useEffect(() => {
+    if (focus) ref.current?.focus();
+  }, [focus, text]);
   return (
-    <div class={`note ${kind}`} role="status">
+    <div class={`note ${kind}`} role="status" ref={ref} tabIndex={focus ? -1 : undefined}>
       {children}
     </div>
   );

@@ -8,6 +8,7 @@ import { Compile } from 'typebox/compile';
 import type { AnsweringAction, AnsweringCondition, Command, TenantState, UserSettings, UserState } from '../../core/index.js';
 import type { AuthContext, NewUser } from '../accounts.js';
 import { parseCsv } from '../csv.js';
+import { planImport } from '../importplan.js';
 import { HttpRefusal, fail } from '../errors.js';
 import { actionRef, actionRefs, groupRef, groupView, queueRef, sipDomainOf, tenantState, userRefs, userView } from '../lookup.js';
 import { isTimeZone } from '../report.js';
@@ -154,18 +155,27 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
       {
         bodyLimit: IMPORT_BODY_LIMIT,
         schema: {
-          summary: `Import users (admin): JSON { users: [...] } or text/csv with a header row (${CSV_COLUMNS.join(', ')}; id optional). Answers a report per row; good rows are imported, bad ones are not.`,
+          summary: `Import users (admin): JSON { users: [...] } or text/csv with a header row (${CSV_COLUMNS.join(', ')}; id optional). Answers a report per row; good rows are imported, bad ones (every problem in words, a repeated extension, id or email included) are not. With ?preview=true nothing is written: the plan per row (create, update or skip, with its problems).`,
           tags: ['directory'],
+          querystring: Type.Object({ preview: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
           body: Type.Union([Type.Object({ users: Type.Array(Type.Unknown(), { maxItems: IMPORT_MAX_ROWS }) }, { additionalProperties: false }), Type.String({ maxLength: IMPORT_BODY_LIMIT })]),
         },
       },
       async (request) => {
         const auth = tenantAuth(request);
         requireRole(auth, 'admin');
+        const csv = typeof request.body === 'string';
         const rows = typeof request.body === 'string' ? csvRows(request.body) : request.body.users;
+        const plan = planImport(tenantState(ctx, auth), rows, (email) => ctx.store.userIdByEmail(auth.tenant, email), csv ? 'line' : 'row');
+        const count = (a: string) => plan.filter((p) => p.action === a).length;
+        if (request.query.preview === true) return { preview: true, creates: count('create'), updates: count('update'), skipped: count('skip'), rows: plan };
         const sipDomain = sipDomainOf(ctx, auth);
         const report: ImportRow[] = [];
-        for (let i = 0; i < rows.length; i++) report.push(await importRow(ctx, auth, i + 1, rows[i], sipDomain));
+        for (let i = 0; i < rows.length; i++) {
+          const p = plan[i]!;
+          if (p.problems.length > 0) report.push({ row: p.row, ok: false, error: { code: p.code ?? 'SWB_ERR_VALIDATION', message: p.problems.join(' '), details: { problems: p.problems } } });
+          else report.push({ ...(await importRow(ctx, auth, i + 1, rows[i], sipDomain)), action: p.action });
+        }
         const imported = report.filter((r) => r.ok).length;
         return { imported, failed: report.length - imported, rows: report };
       },
@@ -301,6 +311,7 @@ interface ImportRow {
   readonly row: number;
   readonly ok: boolean;
   readonly id?: string;
+  readonly action?: 'create' | 'update' | 'skip';
   readonly error?: { readonly code: string; readonly message: string; readonly details?: Readonly<Record<string, unknown>> };
 }
 

@@ -1,5 +1,5 @@
 // Administration (S5.1, admins): everyone's status, a user's answering actions and settings
-// (S2.5, S3.2), the tenant's policies, and importing users from CSV with a report per row.
+// (S2.5, S3.2), the tenant's policies, and importing users from CSV (import.tsx).
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
@@ -12,6 +12,7 @@ import { MANUAL_STATUSES, StatusBadge, statusInfo } from '../status.js';
 import { StatusForm } from '../statusform.js';
 import { ErrorNote, Loading, Notice, Page } from '../ui.js';
 import { EditDialog, labelOf } from './board.js';
+import { ImportUsers } from './import.js';
 
 export function Admin({ path }: { path: string }): JSX.Element {
   const me = useMe();
@@ -44,6 +45,7 @@ export function Admin({ path }: { path: string }): JSX.Element {
 
 function UserList(): JSX.Element {
   useLive();
+  const me = useMe();
   const users = useLoad(loadUsers, 'users');
   const [editing, setEditing] = useState<string>();
   const [q, setQ] = useState('');
@@ -61,7 +63,7 @@ function UserList(): JSX.Element {
         </label>
       </div>
       <div class="table-wrap card-box" style="padding:0.25rem 0.5rem">
-        <table>
+        <table class="users">
           <thead>
             <tr>
               <th scope="col">Name</th>
@@ -82,16 +84,17 @@ function UserList(): JSX.Element {
                     <a href={`/users/${encodeURIComponent(u.id)}`}>{u.name}</a>
                     {u.email && <div class="muted small">{u.email}</div>}
                   </td>
-                  <td>{u.extension}</td>
-                  <td>{u.role}</td>
+                  <td data-label="Extension">{u.extension}</td>
+                  <td data-label="Role">{u.role}</td>
                   <td>{p && <StatusBadge status={p.status} label={labelOf(p)} colour={p.colour} icon={p.icon} compact />}</td>
-                  <td>
+                  <td class="actions">
                     <div class="agent-actions">
-                      <button type="button" onClick={() => setEditing(u.id)} disabled={!p} aria-label={`Change ${u.name}’s status`}>
-                        Change status
+                      {/* The name a screen reader says starts with the visible words (WCAG 2.5.3). */}
+                      <button type="button" onClick={() => setEditing(u.id)} disabled={!p}>
+                        Change status<span class="sr"> of {u.name}</span>
                       </button>
-                      <a class="button-link" href={`/admin/users/${encodeURIComponent(u.id)}`} aria-label={`Settings of ${u.name}`}>
-                        Settings
+                      <a class="button-link" href={`/admin/users/${encodeURIComponent(u.id)}`}>
+                        Settings<span class="sr"> of {u.name}</span>
                       </a>
                     </div>
                   </td>
@@ -103,7 +106,7 @@ function UserList(): JSX.Element {
       </div>
       {target && (
         <EditDialog title={`Change ${target.name}’s status`} onClose={() => setEditing(undefined)}>
-          <StatusForm target={target} self={false} />
+          <StatusForm target={target} self={target.userId === me.user?.id} canBlock={target.userId !== me.user?.id} />
         </EditDialog>
       )}
     </>
@@ -202,17 +205,15 @@ function SettingsForm({ user, settings }: { user: { id: string; name: string; ex
         const a = actionOf(actions[c]!);
         if (a) actionBody[c] = a;
       }
-      const patch: Record<string, unknown> = {};
+      // D1: one request for the user and their settings, so the save is all or nothing; an
+      // empty desk delay is the company default ("default"), never null.
+      const patch: Record<string, unknown> = {
+        settings: { deskDelaySec: desk.trim() === '' ? 'default' : Number(desk), ringTimeoutSec: Number(ring), ...flags, actions: actionBody },
+      };
       if (name.trim() !== user.name) patch.name = name.trim();
       if (email.trim() !== (user.email ?? '') && email.trim() !== '') patch.email = email.trim();
       if (role !== user.role) patch.role = role;
-      if (Object.keys(patch).length > 0) await api('PATCH', `/api/v1/users/${encodeURIComponent(user.id)}`, patch);
-      await api('PUT', `/api/v1/users/${encodeURIComponent(user.id)}/settings`, {
-        deskDelaySec: desk.trim() === '' ? null : Number(desk),
-        ringTimeoutSec: Number(ring),
-        ...flags,
-        actions: actionBody,
-      });
+      await api('PATCH', `/api/v1/users/${encodeURIComponent(user.id)}`, patch);
       setDone(`Saved ${name.trim() || user.name}’s settings.`);
     } catch (err) {
       setError(err);
@@ -355,7 +356,11 @@ function SettingsForm({ user, settings }: { user: { id: string; name: string; ex
         </div>
       </section>
       <ErrorNote error={error} />
-      {done && <Notice kind="ok">{done}</Notice>}
+      {done && (
+        <Notice kind="ok" focus>
+          {done}
+        </Notice>
+      )}
       <div class="buttons">
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Saving…' : 'Save'}
@@ -452,108 +457,14 @@ function PolicyEditor({ policy }: { policy: Policy }): JSX.Element {
         </fieldset>
       </section>
       <ErrorNote error={error} />
-      {done && <Notice kind="ok">{done}</Notice>}
+      {done && (
+        <Notice kind="ok" focus>
+          {done}
+        </Notice>
+      )}
       <button type="submit" class="primary" disabled={busy}>
         {busy ? 'Saving…' : 'Save policies'}
       </button>
     </form>
-  );
-}
-
-// ------------------------------------------------------------------ import
-
-interface ImportReport {
-  readonly imported: number;
-  readonly failed: number;
-  readonly rows: readonly { readonly row: number; readonly ok: boolean; readonly id?: string; readonly error?: { readonly code: string; readonly message: string } }[];
-}
-
-const EXAMPLE = 'extension,name,email,role,password\n2001,Kim Kaur,kim@example.com,user,change-me-2001\n2002,Lee Lam,lee@example.com,supervisor,change-me-2002';
-
-function ImportUsers(): JSX.Element {
-  const [text, setText] = useState('');
-  const [fileName, setFileName] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [report, setReport] = useState<ImportReport>();
-
-  const onFile = async (f: File | undefined): Promise<void> => {
-    if (!f) return;
-    setFileName(f.name);
-    setText(await f.text());
-  };
-  const submit = async (e: Event): Promise<void> => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    setReport(undefined);
-    try {
-      setReport(await api<ImportReport>('POST', '/api/v1/users/import', undefined, { raw: text, contentType: 'text/csv' }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <>
-      <form class="card-box" onSubmit={(e) => void submit(e)}>
-        <h2>Import users from a CSV file</h2>
-        <p class="muted small">
-          The first row names the columns: <code>id, extension, name, email, role, password, sipPassword, terminalPassword</code> (extension, name and role are needed). A row whose extension
-          exists updates that user. Good rows are imported; the report lists what was wrong with the others.
-        </p>
-        <div class="form-grid">
-          <label>
-            CSV file
-            <input type="file" accept=".csv,text/csv" onChange={(e) => void onFile(e.currentTarget.files?.[0])} />
-            {fileName && <span class="hint">{fileName}</span>}
-          </label>
-        </div>
-        <label>
-          Or paste the rows
-          <textarea value={text} placeholder={EXAMPLE} onInput={(e) => setText(e.currentTarget.value)} />
-        </label>
-        <ErrorNote error={error} />
-        <div class="buttons" style="margin-top:0.75rem">
-          <button type="submit" class="primary" disabled={busy || text.trim() === ''}>
-            {busy ? 'Importing…' : 'Import'}
-          </button>
-        </div>
-      </form>
-      {report && (
-        <section class="card-box" aria-live="polite" aria-labelledby="rep-h">
-          <h2 id="rep-h">
-            {report.imported} imported, {report.failed} with errors
-          </h2>
-          <div class="table-wrap">
-            <table class="import-report">
-              <thead>
-                <tr>
-                  <th scope="col">Line</th>
-                  <th scope="col">Result</th>
-                </tr>
-              </thead>
-              <tbody>
-                {report.rows.map((r) => (
-                  <tr key={r.row} data-ok={String(r.ok)}>
-                    <td>{r.row + 1}</td>
-                    <td>
-                      {r.ok ? (
-                        <span class="row-ok">Imported as {r.id}</span>
-                      ) : (
-                        <>
-                          <span class="row-bad">Not imported:</span> {r.error?.message}
-                        </>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </section>
-      )}
-    </>
   );
 }

@@ -3,6 +3,7 @@
 import type { JSX } from 'preact';
 import { createRef } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { agentSummary } from '../agent.js';
 import { loadGroups, loadPolicy, loadQueues } from '../directory.js';
 import type { GroupInfo } from '../directory.js';
 import { duration, plural, when } from '../format.js';
@@ -151,7 +152,7 @@ export function Board(): JSX.Element {
           </p>
           <ul class="board" aria-label="Team members">
             {shown.map((p) => (
-              <Card key={p.userId} p={p} minute={Math.floor(now / 30_000)} flashAt={live.changedAt.get(`u:${p.userId}`)} self={p.userId === me.user?.id} canEdit={isAdmin} onEdit={setEditing} />
+              <Card key={p.userId} p={p} agent={agentSummary(p.userId)} minute={Math.floor(now / 30_000)} flashAt={live.changedAt.get(`u:${p.userId}`)} self={p.userId === me.user?.id} canEdit={isAdmin} onEdit={setEditing} />
             ))}
           </ul>
           {shown.length === 0 && <p class="empty">Nobody matches. Try another search or filter.</p>}
@@ -159,7 +160,7 @@ export function Board(): JSX.Element {
       )}
       {editTarget && (
         <EditDialog title={`Change ${editTarget.name}’s status`} onClose={() => setEditing(undefined)}>
-          <StatusForm target={editTarget} self={editTarget.userId === me.user?.id} allowed={policy.data?.manualStatuses} />
+          <StatusForm target={editTarget} self={editTarget.userId === me.user?.id} allowed={policy.data?.manualStatuses} canBlock={isAdmin && editTarget.userId !== me.user?.id} />
         </EditDialog>
       )}
     </Page>
@@ -168,6 +169,8 @@ export function Board(): JSX.Element {
 
 interface CardProps {
   p: Presence;
+  /** S1.6: the person's agent state in the queues they are logged in to, in words. */
+  agent: string | undefined;
   minute: number;
   flashAt: number | undefined;
   self: boolean;
@@ -193,7 +196,7 @@ class Card extends Pure<CardProps> {
   }
 
   override render(): JSX.Element {
-    const { p, self, canEdit, onEdit } = this.props;
+    const { p, agent, self, canEdit, onEdit } = this.props;
     const ind = p.indicators;
     const label = labelOf(p);
     const showText = p.text && p.status !== 'custom';
@@ -216,7 +219,9 @@ class Card extends Pure<CardProps> {
             </span>
           </div>
           <div class="card-status">
-            <span class="label">{label}</span>
+            <span class="label" title={label}>
+              {label}
+            </span>
             <span class="since" title={`since ${when(p.since)}`}>
               {duration(Date.now() - p.since)}
             </span>
@@ -224,9 +229,18 @@ class Card extends Pure<CardProps> {
           {(showText || p.until !== undefined || forwardTo || hiddenManual) && (
             <div class="card-more">
               {hiddenManual && <span class="set">set to {statusInfo(hiddenManual).label}</span>}
-              {showText && <span class="text">“{p.text}”</span>}
+              {showText && (
+                <span class="text" title={p.text}>
+                  “{p.text}”
+                </span>
+              )}
               {forwardTo && <span class="fwd">→ {forwardTo}</span>}
               {p.until !== undefined && <span class="until">until {when(p.until)}</span>}
+            </div>
+          )}
+          {agent !== undefined && (
+            <div class="card-agent" data-agent-state={agent}>
+              <Icon name="phone" size={12} /> {agent}
             </div>
           )}
           {(ind.lostRegistration || (ind.onCall && p.status !== 'on_call') || ind.ringing || ind.missedCalls > 0 || ind.voicemail > 0) && (
@@ -278,10 +292,23 @@ export function EditDialog({ title, onClose, children }: { title: string; onClos
     const back = document.activeElement as HTMLElement | null;
     const d = ref.current!;
     if (!d.open) d.showModal();
-    return () => back?.focus?.();
+    // D4: the browser moves focus when the open modal leaves the page, after this cleanup; focus
+    // the opener once that is done (or the page's main region if the opener is gone).
+    return () => {
+      if (d.open) d.close();
+      setTimeout(() => {
+        const target = back && back.isConnected && back !== document.body ? back : document.getElementById('main');
+        target?.focus();
+      }, 0);
+    };
   }, []);
+  // Escape: the dialog closes by way of the page's state, not the browser, so the cleanup above runs once.
+  const cancel = (e: Event): void => {
+    e.preventDefault();
+    onClose();
+  };
   return (
-    <dialog ref={ref} class="dialog" aria-label={title} onClose={onClose} onCancel={onClose}>
+    <dialog ref={ref} class="dialog" aria-label={title} onClose={onClose} onCancel={cancel}>
       <div class="dialog-head">
         <h2>{title}</h2>
         <button type="button" class="ghost" onClick={onClose} aria-label="Close">

@@ -1,9 +1,10 @@
 // The queue wallboard (S4): per queue, waiting callers and their wait, today's counters, and
-// every agent's state with reason and time in state. Supervisors of a queue and admins change
-// agent states from here (S1.6).
+// every agent's state with reason and time in state (wrap-up with its countdown). Supervisors of
+// a queue and admins change any agent's state from here, an agent their own (S1.6); a plain
+// user sees the queues they are an agent of.
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api } from '../api.js';
+import { AgentControls, agentCommand, reasonLabel } from '../agent.js';
 import { loadQueues } from '../directory.js';
 import type { QueueInfo } from '../directory.js';
 import { clock, plural } from '../format.js';
@@ -14,16 +15,9 @@ import { useMe } from '../session.js';
 import { StatusBadge, agentInfo } from '../status.js';
 import { ErrorNote, Loading, Notice, Page, flash } from '../ui.js';
 
-const REASONS: [string, string][] = [
-  ['break', 'Break'],
-  ['lunch', 'Lunch'],
-  ['training', 'Training'],
-  ['other', 'Other'],
-];
-const reasonLabel = (r: string | undefined): string => (r === undefined ? '' : (REASONS.find(([k]) => k === r)?.[1] ?? (r === 'missed' ? 'Missed a call' : r)));
-
 export function Wallboard({ queueId }: { queueId?: string | undefined }): JSX.Element {
   useLive();
+  const me = useMe();
   const queues = useLoad(loadQueues, 'queues');
   if (queues.error) {
     return (
@@ -33,22 +27,24 @@ export function Wallboard({ queueId }: { queueId?: string | undefined }): JSX.El
     );
   }
   if (!queues.data) return <Loading what="the queues" />;
-  const list = queueId ? queues.data.filter((q) => q.id === queueId || q.extension === queueId) : queues.data;
+  // S5.1: a queue's live state is for its agents, supervisors and admins.
+  const mine = me.role === 'user' ? queues.data.filter((q) => me.user !== null && q.agents.includes(me.user.id)) : queues.data;
+  const list = queueId ? mine.filter((q) => q.id === queueId || q.extension === queueId) : mine;
   return (
     <Page title="Queues" wide>
-      {queues.data.length > 1 && (
+      {mine.length > 1 && (
         <nav class="tabs" aria-label="Queues">
           <a href="/queues" aria-current={queueId === undefined ? 'page' : undefined}>
             All queues
           </a>
-          {queues.data.map((q) => (
+          {mine.map((q) => (
             <a key={q.id} href={`/queues/${encodeURIComponent(q.id)}`} aria-current={queueId === q.id ? 'page' : undefined}>
               {q.name}
             </a>
           ))}
         </nav>
       )}
-      {list.length === 0 && <p class="empty">{queueId ? `There is no queue “${queueId}”.` : 'This company has no call queues yet.'}</p>}
+      {list.length === 0 && <p class="empty">{queueId ? `There is no queue “${queueId}” for you.` : me.role === 'user' ? 'You are not an agent of any queue.' : 'This company has no call queues yet.'}</p>}
       {list.map((q) => (
         <QueuePanel key={q.id} q={q} />
       ))}
@@ -80,15 +76,15 @@ function QueuePanel({ q }: { q: QueueInfo }): JSX.Element {
     setDone(undefined);
     setBusy(`${userId}:${action}`);
     try {
-      await api('POST', `/api/v1/queues/${encodeURIComponent(q.id)}/agents/${encodeURIComponent(userId)}/${action}`, reason ? { reason } : {});
-      const words: Record<string, string> = { login: 'logged in', logout: 'logged out', ready: 'ready', not_ready: 'not ready' };
-      setDone(`${name} is ${words[action] ?? action} in ${q.name}.`);
+      setDone(await agentCommand(q.id, q.name, userId, userId === me.user?.id ? 'You' : name, action, reason));
     } catch (e) {
       setError(e);
     } finally {
       setBusy(undefined);
     }
   };
+  const mayCommand = (userId: string): boolean => canCommand || userId === me.user?.id;
+  const showChange = agents.some((a) => mayCommand(a.row.userId));
 
   return (
     <section class="queue card-box" aria-labelledby={`q-${q.id}`} data-queue={q.id}>
@@ -134,7 +130,11 @@ function QueuePanel({ q }: { q: QueueInfo }): JSX.Element {
       )}
       <h3 style="margin-top:0.75rem">Agents</h3>
       <ErrorNote error={error} />
-      {done && <Notice kind="ok">{done}</Notice>}
+      {done && (
+        <Notice kind="ok" focus>
+          {done}
+        </Notice>
+      )}
       <div class="table-wrap">
         <table class="agents">
           <thead>
@@ -144,12 +144,23 @@ function QueuePanel({ q }: { q: QueueInfo }): JSX.Element {
               <th scope="col">Reason</th>
               <th scope="col">In state</th>
               <th scope="col">Calls</th>
-              {canCommand && <th scope="col">Change</th>}
+              {showChange && <th scope="col">Change</th>}
             </tr>
           </thead>
           <tbody>
             {agents.map(({ row, name, extension }) => (
-              <AgentLine key={row.userId} row={row} name={name} extension={extension} now={now} canCommand={canCommand} busy={busy} command={command} flashAt={live.changedAt.get(`a:${q.id}:${row.userId}`)} />
+              <AgentLine
+                key={row.userId}
+                row={row}
+                name={name}
+                extension={extension}
+                now={now}
+                showChange={showChange}
+                canCommand={mayCommand(row.userId)}
+                busy={busy}
+                command={command}
+                flashAt={live.changedAt.get(`a:${q.id}:${row.userId}`)}
+              />
             ))}
           </tbody>
         </table>
@@ -165,6 +176,7 @@ function AgentLine({
   name,
   extension,
   now,
+  showChange,
   canCommand,
   busy,
   command,
@@ -174,23 +186,19 @@ function AgentLine({
   name: string;
   extension: string;
   now: number;
+  showChange: boolean;
   canCommand: boolean;
   busy: string | undefined;
   command: (userId: string, name: string, action: string, reason?: string) => Promise<void>;
   flashAt: number | undefined;
 }): JSX.Element {
-  const [reason, setReason] = useState('break');
   const info = agentInfo(row.state);
   const s = row.state;
   const ref = useRef<HTMLTableRowElement>(null);
   useEffect(() => {
     if (flashAt !== undefined && Date.now() - flashAt < 1500) flash(ref.current);
   }, [flashAt]);
-  const b = (action: string, label: string, r?: string): JSX.Element => (
-    <button type="button" disabled={busy !== undefined} aria-label={`${label}: ${name}`} onClick={() => void command(row.userId, name, action, r)}>
-      {busy === `${row.userId}:${action}` ? '…' : label}
-    </button>
-  );
+  const mine = busy?.startsWith(`${row.userId}:`) ? busy.slice(row.userId.length + 1) : busy === undefined ? undefined : '';
   return (
     <tr ref={ref} data-agent={row.userId} data-state={s}>
       <td>
@@ -200,29 +208,13 @@ function AgentLine({
         <StatusBadge status={s} label={info.label} colour={info.colour} icon={info.icon} compact />
       </td>
       <td data-label="Reason">{reasonLabel(row.reason)}</td>
-      <td data-label="In state" class="since">
-        {s === 'logged_out' || row.since === 0 ? '' : clock(now - row.since)}
+      <td data-label={s === 'wrap_up' && row.wrapUpUntil !== undefined ? 'Wrap-up left' : 'In state'} class="since">
+        {s === 'wrap_up' && row.wrapUpUntil !== undefined ? clock(row.wrapUpUntil - now) : s === 'logged_out' || row.since === 0 ? '' : clock(now - row.since)}
       </td>
       <td data-label="Calls">{row.callsToday ?? ''}</td>
-      {canCommand && (
+      {showChange && (
         <td class="actions">
-          <div class="agent-actions">
-            {s === 'logged_out' && b('login', 'Log in')}
-            {(s === 'not_ready' || s === 'wrap_up') && b('ready', 'Ready')}
-            {(s === 'ready' || s === 'wrap_up' || s === 'not_ready') && (
-              <>
-                <select aria-label={`Not-ready reason for ${name}`} value={reason} onChange={(e) => setReason(e.currentTarget.value)}>
-                  {REASONS.map(([k, l]) => (
-                    <option key={k} value={k}>
-                      {l}
-                    </option>
-                  ))}
-                </select>
-                {b('not_ready', 'Not ready', reason)}
-              </>
-            )}
-            {s !== 'logged_out' && b('logout', 'Log out')}
-          </div>
+          {canCommand && <AgentControls row={row} name={name} busy={mine} onCommand={(action, reason) => void command(row.userId, name, action, reason)} />}
         </td>
       )}
     </tr>

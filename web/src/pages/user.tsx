@@ -2,6 +2,7 @@
 // status per day, and the list of changes with their causes.
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
+import { agentWords, queueName, reasonLabel } from '../agent.js';
 import { api } from '../api.js';
 import { duration, when } from '../format.js';
 import { useLive, useLoad, useNow } from '../hooks.js';
@@ -84,7 +85,8 @@ export function UserPage({ userRef }: { userRef: string }): JSX.Element {
   const isAdmin = me.role === 'admin';
   const mayRead = me.role !== 'user' || me.user?.id === p.userId;
   const statusRows = (history.data?.history ?? []).filter((r) => r.kind === 'status');
-  const agentQueues = Object.entries(p.agent ?? {});
+  const agentRows = live.agentRowsOf(p.userId);
+  const now = Date.now();
 
   return (
     <Page
@@ -104,23 +106,27 @@ export function UserPage({ userRef }: { userRef: string }): JSX.Element {
     >
       <section class="card-box now">
         <div class="now-row">
-          <StatusBadge status={p.status} label={labelOf(p)} colour={p.colour} icon={p.icon} />
+          <span title={labelOf(p)} class="now-badge">
+            <StatusBadge status={p.status} label={labelOf(p)} colour={p.colour} icon={p.icon} />
+          </span>
           <span class="muted">
             extension {p.extension} · since {when(p.since)} ({duration(Date.now() - p.since)})
             {p.until !== undefined ? ` · until ${when(p.until)}` : ''}
           </span>
         </div>
         {p.text && p.status !== 'custom' && <p class="now-text">“{p.text}”</p>}
-        {agentQueues.length > 0 && (
-          <p class="muted small">
-            Agent:{' '}
-            {agentQueues.map(([q, s], i) => (
-              <span key={q}>
-                {i > 0 ? ', ' : ''}
-                {q} — {agentInfo(s).label}
-              </span>
-            ))}
-          </p>
+        {agentRows.length > 0 && (
+          <ul class="agent-states">
+            {agentRows.map((r) => {
+              const info = agentInfo(r.state);
+              return (
+                <li key={r.queueId} data-queue={r.queueId}>
+                  <span class="muted">Agent in {queueName(r.queueId)}:</span>{' '}
+                  <StatusBadge status={r.state} label={agentWords(r, now)} colour={info.colour} icon={info.icon} compact />
+                </li>
+              );
+            })}
+          </ul>
         )}
       </section>
       {!mayRead ? (
@@ -150,7 +156,7 @@ export function UserPage({ userRef }: { userRef: string }): JSX.Element {
       )}
       {editing && (
         <EditDialog title={`Change ${p.name}’s status`} onClose={() => setEditing(false)}>
-          <StatusForm target={p} self={p.userId === me.user?.id} />
+          <StatusForm target={p} self={p.userId === me.user?.id} canBlock={isAdmin && p.userId !== me.user?.id} />
         </EditDialog>
       )}
     </Page>
@@ -177,7 +183,7 @@ function Timeline({ rows, dayStart }: { rows: readonly HistoryRow[]; dayStart: n
   const used = [...new Set(segments.map((s) => s.status).filter((s): s is string => s !== undefined))];
   return (
     <>
-      <svg class="timeline" viewBox={`0 0 ${W} 64`} role="img" aria-label={`Status timeline: ${segments.map((s) => `${s.status ? statusInfo(s.status).label : 'no data'} from ${when(s.from, s.from)}`).join('; ')}`}>
+      <svg class="timeline" viewBox={`0 0 ${W} 48`} role="img" aria-label={`Status timeline: ${segments.map((s) => `${s.status ? statusInfo(s.status).label : 'no data'} from ${when(s.from, s.from)}`).join('; ')}`}>
         <defs>
           <pattern id="nodata" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
             <rect width="6" height="6" fill="#f3f4f6" />
@@ -194,16 +200,17 @@ function Timeline({ rows, dayStart }: { rows: readonly HistoryRow[]; dayStart: n
         ))}
         {end < dayStart + DAY && <line x1={x(end)} x2={x(end)} y1="0" y2="40" stroke="#1f2328" stroke-width="2" stroke-dasharray="3 2" />}
         {Array.from({ length: 25 }, (_, h) => (
-          <g key={h}>
-            <line x1={(h / 24) * W} x2={(h / 24) * W} y1="38" y2={h % 6 === 0 ? 46 : 42} stroke="#8c959f" />
-            {h % 3 === 0 && (
-              <text x={Math.min(W - 14, Math.max(2, (h / 24) * W - 8))} y="60" font-size="12" fill="#59636e">
-                {String(h).padStart(2, '0')}:00
-              </text>
-            )}
-          </g>
+          <line key={h} x1={(h / 24) * W} x2={(h / 24) * W} y1="38" y2={h % 6 === 0 ? 46 : 42} stroke="#8c959f" />
         ))}
       </svg>
+      {/* D9: the hours as text, not inside the scaled drawing, so they stay readable on a phone. */}
+      <div class="timeline-hours" aria-hidden="true">
+        {[0, 3, 6, 9, 12, 15, 18, 21, 24].map((h) => (
+          <span key={h} class={h % 6 === 0 ? 'major' : 'minor'} style={`left:${(h / 24) * 100}%`}>
+            {String(h).padStart(2, '0')}:00
+          </span>
+        ))}
+      </div>
       <div class="legend">
         {used.map((s) => {
           const info = statusInfo(s);
@@ -278,9 +285,9 @@ function ChangeList({ rows }: { rows: readonly HistoryRow[] }): JSX.Element {
               <tr key={i}>
                 <td style="white-space:nowrap">{when(r.at)}</td>
                 <td>
-                  {r.kind === 'agent' && <span class="muted small">{r.queueId}: </span>}
+                  {r.kind === 'agent' && <span class="muted small">{queueName(r.queueId ?? '')}: </span>}
                   <StatusBadge status={r.value} label={info.label} colour={info.colour} icon={info.icon} compact />
-                  {r.reason && <span class="muted small"> ({r.reason})</span>}
+                  {r.reason && <span class="muted small"> ({reasonLabel(r.reason)})</span>}
                 </td>
                 <td>{causeWords(r.cause)}</td>
               </tr>

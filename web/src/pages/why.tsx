@@ -151,7 +151,8 @@ function DecisionView({ d, nested = false }: { d: Decision; nested?: boolean }):
           {d.onNoAnswer.defaulted ? ' (the default)' : ''}.
         </p>
       )}
-      <h3>Why</h3>
+      {/* Headings follow the page's outline: h2 for the decision, h3 inside, h4 when nested. */}
+      {nested ? <h4>Why</h4> : <h3>Why</h3>}
       <ol>
         {d.explanation.map((e, i) => (
           <li key={i}>
@@ -275,7 +276,8 @@ export function WhyPage(): JSX.Element {
       </form>
       <ErrorNote error={error ?? (toKind === 'group' ? groups.error : toKind === 'queue' ? queues.error : undefined)} />
       {decision && (
-        <section class="card-box" aria-live="polite" aria-label="Routing decision">
+        <section class="card-box" aria-live="polite" aria-labelledby="decision-h">
+          <h2 id="decision-h">Routing decision</h2>
           <DecisionView d={decision} />
         </section>
       )}
