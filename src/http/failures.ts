@@ -3,7 +3,7 @@
 // raise before a route runs: an address that does not decode, a path segment over fastify's
 // maxParamLength, headers or a request line over node's limit, a method the path does not take.
 import type { Socket } from 'node:net';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, maxHeaderSize } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS } from '../core/index.js';
 import type { ErrorCode } from '../core/index.js';
@@ -59,15 +59,14 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
 
 /**
  * node's `clientError`: the request could not be parsed, so no fastify reply exists; answer on
- * the socket with a complete HTTP response, then close it. A request line that overflows the
- * header limit by itself (no line break yet) is a URI that is too long (414), else 431.
+ * the socket with a complete HTTP response, then close it. A request line that is over node's
+ * header limit by itself is a URI that is too long (414); other header overflows are 431.
  */
 export function clientErrorHandler(error: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   let code: ErrorCode = 'SWB_ERR_BAD_REQUEST';
   if (error.code === 'HPE_HEADER_OVERFLOW') {
-    const firstLineEnds = Buffer.isBuffer(error.rawPacket) ? error.rawPacket.indexOf('\n') : 0;
-    code = firstLineEnds < 0 ? 'SWB_ERR_URI_TOO_LONG' : 'SWB_ERR_HEADERS_TOO_LARGE';
+    code = requestLineLength(error.rawPacket) > maxHeaderSize ? 'SWB_ERR_URI_TOO_LONG' : 'SWB_ERR_HEADERS_TOO_LARGE';
   } else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     code = 'SWB_ERR_TIMEOUT';
   } else if (error.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') {
@@ -82,6 +81,13 @@ export function clientErrorHandler(error: Error & { code?: string; rawPacket?: u
     );
   }
   socket.destroy();
+}
+
+/** The length of the first line of the bytes that overflowed (the request line, when they start with it). */
+function requestLineLength(packet: unknown): number {
+  if (!Buffer.isBuffer(packet)) return 0;
+  const end = packet.indexOf('\n');
+  return end < 0 ? packet.length : end;
 }
 
 /** The methods each documented path takes, for 405 answers (RFC 9110 §15.5.6: with Allow). */
