@@ -105,6 +105,8 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'GET /api/v1/webhooks/:id/deliveries': op(200, DeliveriesReply, 404),
 };
 
+const SUCCESS: Readonly<Record<Operation['status'], string>> = { 200: 'OK.', 201: 'Created.', 202: 'Accepted: it happens shortly.', 204: 'Done; no body.' };
+
 interface RouteShape {
   readonly method: string;
   readonly url: string;
@@ -122,7 +124,8 @@ export function responsesOf(route: RouteShape): Record<number, TSchema> {
   if (route.schema.params !== undefined || route.schema.querystring !== undefined || route.schema.body !== undefined) errors.add(400);
   if (route.schema.body !== undefined) [413, 415].forEach((s) => errors.add(s as ErrorStatus));
   [500, 503].forEach((s) => errors.add(s as ErrorStatus));
-  const out: Record<number, TSchema> = { [operation.status]: operation.reply };
+  const reply = 'description' in operation.reply ? operation.reply : { ...operation.reply, description: SUCCESS[operation.status] };
+  const out: Record<number, TSchema> = { [operation.status]: reply };
   for (const status of [...errors].sort((a, b) => a - b)) out[status] = errorReply(status);
   return out;
 }

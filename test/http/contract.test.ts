@@ -120,6 +120,28 @@ export async function misuse(): Promise<void> {
     expect(new Set(seen.filter((r) => r.status >= 400).map((r) => r.status))).toEqual(new Set([401, 404, 409, 422]));
   }, 60_000);
 
+  test('S5.4 no answer declares a password, hash or HA1; secrets only in the answer that creates them', () => {
+    const names = (schema: unknown, into: Set<string>): Set<string> => {
+      if (schema !== null && typeof schema === 'object') {
+        for (const [key, value] of Object.entries(schema)) {
+          if (key === 'properties') Object.keys(value as object).forEach((k) => into.add(k));
+          names(value, into);
+        }
+      }
+      return into;
+    };
+    const secretive = /password|hash|ha1|secret|^key$/i;
+    const found: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const method of METHODS) {
+        for (const [status, response] of Object.entries(item[method]?.responses ?? {})) {
+          for (const name of names(response, new Set())) if (secretive.test(name)) found.push(`${method.toUpperCase()} ${path} ${status} ${name}`);
+        }
+      }
+    }
+    expect(found.sort()).toEqual(['POST /api/v1/api-keys 201 key', 'POST /api/v1/webhooks 201 secret']);
+  });
+
   test('S8.1 the document declares the real success codes and an optional agent-command body', () => {
     const success = (method: (typeof METHODS)[number], path: string): string[] => Object.keys(doc.paths[path]?.[method]?.responses ?? {}).filter((c) => c < '300');
     expect(success('post', '/api/v1/webhooks')).toEqual(['201']);
