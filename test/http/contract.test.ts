@@ -44,7 +44,7 @@ afterAll(async () => {
 const operations = (): string[] => Object.entries(doc.paths).flatMap(([path, item]) => METHODS.filter((m) => item[m] !== undefined).map((m) => `${m.toUpperCase()} ${path}`));
 
 describe('the OpenAPI contract (issue 14)', () => {
-  test('S8.1 a client generated from the document type-checks a script calling every operation, and misuse does not', async () => {
+  test('S8.1 a client generated from the document type-checks a script calling every operation and the docs example, and misuse does not', async () => {
     // What the generated types must refuse: a wrong body type, a field no answer has (a hash),
     // a required body left out.
     writeFileSync(
@@ -60,9 +60,17 @@ export async function misuse(): Promise<void> {
 }
 `,
     );
+    // The integrator example of docs/api.md (a module with top-level await) is checked too.
+    const example = /```ts\n([\s\S]*?)```/.exec(readFileSync(join(ROOT, 'docs/api.md'), 'utf8'))?.[1];
+    expect(example).toContain("api.PUT('/api/v1/users/{user}/status'");
+    writeFileSync(join(dir, 'example.ts'), example!);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
     writeFileSync(
       join(dir, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['calls.ts', 'misuse.ts'] }),
+      JSON.stringify({
+        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+        files: ['calls.ts', 'example.ts', 'misuse.ts'],
+      }),
     );
     const out = await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir }).then(
       (r) => r.stdout,
