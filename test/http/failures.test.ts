@@ -117,3 +117,33 @@ describe('F9: refusals before a route runs', () => {
     expect(refusals).toBeGreaterThan(300);
   }, 60_000);
 });
+
+describe('F9: a server that is stopping', () => {
+  test('S8.1 a request that arrives while the server closes is 503 SWB_ERR_UNAVAILABLE, not fastify\'s own body', async () => {
+    const t = await testServer();
+    try {
+      const admin = await login(t.url, '1001');
+      const { hostname, port } = new URL(t.url);
+      const socket = connect(Number(port), hostname);
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const chunks: Buffer[] = [];
+      socket.on('data', (c) => chunks.push(c));
+      // A request in progress (its body not sent yet) keeps the connection busy while the server closes.
+      const body = '{"status":"away"}';
+      socket.write(`PUT /api/v1/users/1003/status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      // Short pauses order events across the real socket: the headers are read, then closing begins.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const closed = t.close();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // The body, then a second request on the same connection: it arrives after closing began.
+      socket.write(`${body}GET /api/v1/auth/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\n\r\n`);
+      await new Promise((resolve) => socket.once('close', resolve));
+      await closed;
+      const answers = Buffer.concat(chunks).toString('utf8').split(/(?=HTTP\/1\.1 )/);
+      expect(answers.map((a) => Number(a.slice(9, 12)))).toEqual([200, 503]);
+      expectRefusal(503, JSON.parse(answers[1]!.split('\r\n\r\n')[1]!), 'SWB_ERR_UNAVAILABLE');
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
