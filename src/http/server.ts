@@ -5,13 +5,17 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import { isDeepStrictEqual } from 'node:util';
 import type { PresenceRecord, TenantId, UserId, UserState } from '../core/index.js';
 import type { Engine } from '../engine/index.js';
 import type { Store, TenantRow } from '../store/index.js';
 import type { AuthContext } from './accounts.js';
 import { Accounts } from './accounts.js';
-import { HttpRefusal, errorBody, fail, httpStatus } from './errors.js';
+import { fail } from './errors.js';
+import { MethodTable, clientErrorHandler, errorHandler, frameworkErrors } from './failures.js';
+import { openapiPath, responsesOf } from './contract.js';
+import { DecisionSchema } from './replies.js';
 import type { Metrics } from './metrics.js';
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -23,6 +27,12 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** 'public': no credentials; 'system': the system administrator only; default: a tenant user or API key. */
     access?: 'public' | 'system';
+    /** The route takes no body as `{}` (and the OpenAPI document says the body is optional). */
+    bodyOptional?: boolean;
+  }
+  interface FastifyInstance {
+    /** 405 for a path that takes other methods, else 404, in the SWB_ERR_ shape. */
+    notFound(request: FastifyRequest, reply: FastifyReply): FastifyReply;
   }
 }
 
@@ -76,7 +86,10 @@ export async function buildHttp(ctx: HttpContext, options: { logger?: FastifyBas
     bodyLimit: BODY_LIMIT,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    return503OnClosing: true,
+    // S8.1: the refusals raised before a route runs get the SWB_ERR_ shape too (failures.ts).
+    return503OnClosing: false,
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   // S8.1: a body of the wrong type is refused, never converted; only the query string and path
@@ -90,6 +103,25 @@ export async function buildHttp(ctx: HttpContext, options: { logger?: FastifyBas
 
   app.decorateRequest('auth', undefined);
 
+  // The answers: every documented route gets its response schemas from contract.ts (the OpenAPI
+  // document and fast-json-stringify both read them); the 405 table learns every path.
+  app.addSchema(DecisionSchema);
+  const methods = new MethodTable();
+  const bodyOptional = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    const method = String(route.method);
+    if (route.url.startsWith('/api/')) methods.add(method, route.url);
+    if (method === 'HEAD' || route.schema?.hide === true) return;
+    const schema = route.schema ?? {};
+    route.schema = { ...schema, response: responsesOf({ method, url: route.url, access: route.config?.access, schema }) };
+    if (route.config?.bodyOptional === true) {
+      bodyOptional.add(`${method.toLowerCase()} ${openapiPath(route.url)}`);
+      // No body is an empty one.
+      route.preValidation = [...[route.preValidation ?? []].flat(), async (request: FastifyRequest) => void (request.body ??= {})];
+    }
+  });
+  if (process.env.SWB_CHECK_REPLIES === '1') checkReplies(app);
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -97,9 +129,21 @@ export async function buildHttp(ctx: HttpContext, options: { logger?: FastifyBas
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    // Shared schemas (the recursive Decision) keep their names in components.schemas.
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    transformObject: (document) => markOptionalBodies('openapiObject' in document ? document.openapiObject : document.swaggerObject, bodyOptional),
   });
 
-  app.addHook('onRequest', async (request) => {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (closing) {
+      void reply.header('connection', 'close');
+      fail('SWB_ERR_UNAVAILABLE');
+    }
     const access = request.routeOptions.config?.access;
     if (access === 'public') return;
     const auth = ctx.accounts.authenticate(request.headers.authorization);
@@ -112,37 +156,46 @@ export async function buildHttp(ctx: HttpContext, options: { logger?: FastifyBas
     ctx.metrics.httpRequests.inc({ method: request.method, route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
   });
 
-  app.setErrorHandler((error: Error & { code?: string; statusCode?: number; validation?: unknown[] }, request, reply) => {
-    if (error instanceof HttpRefusal) {
-      return reply.status(httpStatus(error.code)).send(errorBody(error.code, error.message, error.details));
-    }
-    if (error.validation !== undefined) {
-      const issues = (error.validation as { instancePath?: string; message?: string; params?: unknown }[]).slice(0, 10).map((v) => ({ path: v.instancePath ?? '', message: v.message ?? '', params: v.params }));
-      return reply.status(400).send(errorBody('SWB_ERR_VALIDATION', `The request does not have the expected shape: ${error.message}`, { issues }));
-    }
-    switch (error.code) {
-      case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return reply.status(413).send(errorBody('SWB_ERR_BODY_TOO_LARGE', `The request body is larger than ${request.routeOptions.bodyLimit ?? BODY_LIMIT} bytes.`));
-      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return reply.status(415).send(errorBody('SWB_ERR_UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.'));
-    }
-    if (error.statusCode === 400 || error instanceof SyntaxError) {
-      // JSON that does not parse, an empty JSON body, or a __proto__ / constructor.prototype key.
-      return reply.status(400).send(errorBody('SWB_ERR_BAD_JSON', `The request body is not valid JSON: ${error.message}`));
-    }
-    if (error.statusCode !== undefined && error.statusCode < 500) {
-      return reply.status(error.statusCode).send(errorBody('SWB_ERR_VALIDATION', error.message));
-    }
-    request.log.error({ err: error }, 'request failed');
-    return reply.status(500).send(errorBody('SWB_ERR_SERVER', 'Something went wrong on the server; the change was not made.'));
-  });
-
-  app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send(errorBody('SWB_ERR_NOT_FOUND', `There is nothing at ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}.`));
-  });
+  app.setErrorHandler(errorHandler(BODY_LIMIT));
+  app.setNotFoundHandler((request, reply) => methods.notFound(request, reply));
+  app.decorate('notFound', (request: FastifyRequest, reply: FastifyReply) => methods.notFound(request, reply));
 
   for (const register of options.routes) await register(app, ctx);
 
   app.get('/api/v1/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
   return app;
+}
+
+/** OpenAPI: fastify-swagger marks every body required; these routes take none as `{}`. */
+function markOptionalBodies<T>(document: T, optional: ReadonlySet<string>): T {
+  const paths = (document as { paths?: Record<string, Record<string, { requestBody?: { required?: boolean } }>> }).paths ?? {};
+  for (const [path, operations] of Object.entries(paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      if (optional.has(`${method} ${path}`) && operation.requestBody !== undefined) operation.requestBody.required = false;
+    }
+  }
+  return document;
+}
+
+/**
+ * SWB_CHECK_REPLIES=1 (the tests): an answer whose serialized form differs from what the route
+ * returned — a field missing from its reply schema, dropped by fast-json-stringify, or a value
+ * of another type — is a bug, answered as 500 and logged, so a test that reads it fails.
+ */
+function checkReplies(app: App): void {
+  const sent = new WeakMap<FastifyReply, unknown>();
+  app.addHook('preSerialization', async (_request, reply, payload) => {
+    sent.set(reply, payload);
+    return payload;
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!sent.has(reply) || typeof payload !== 'string') return payload;
+    const expected: unknown = JSON.parse(JSON.stringify(sent.get(reply)));
+    sent.delete(reply);
+    if (!isDeepStrictEqual(JSON.parse(payload), expected)) {
+      request.log.error({ route: request.routeOptions.url, status: reply.statusCode, expected, serialized: payload }, 'the reply schema does not describe this answer');
+      throw new Error(`The reply schema of ${request.method} ${request.routeOptions.url ?? request.url} (status ${reply.statusCode}) does not describe the answer: ${JSON.stringify(expected).slice(0, 2000)} was serialized as ${payload.slice(0, 2000)}`);
+    }
+    return payload;
+  });
 }

@@ -38,9 +38,7 @@ export function agentRoutes(app: App, ctx: HttpContext): void {
     '/api/v1/queues/:queue/agents/:user/:action',
     {
       // The body is optional: no body is no reason.
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
+      config: { bodyOptional: true },
       schema: {
         summary: "An agent command in one queue (S1.6): the agent themself, a supervisor of the queue, or an admin.",
         tags: ['agents'],
@@ -59,9 +57,7 @@ export function agentRoutes(app: App, ctx: HttpContext): void {
   app.post(
     '/api/v1/agents/:user/:action',
     {
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
+      config: { bodyOptional: true },
       schema: {
         summary: "An agent command in every queue the agent belongs to (S1.6, S4.2); `refused` lists the queues where it did not apply.",
         tags: ['agents'],

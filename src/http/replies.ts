@@ -1,0 +1,325 @@
+// What the API answers, as TypeBox schemas: the one source for the OpenAPI document's responses
+// and for serialization (fastify compiles each into fast-json-stringify, which writes only the
+// fields declared here — so a credential, hash or secret that is not declared can never leave).
+// Every field a route really answers must be declared, or it is silently dropped: the contract
+// test and SWB_CHECK_REPLIES (server.ts) catch a field that is missing here.
+import { Type } from 'typebox';
+import type { Static, TSchema } from 'typebox';
+import { AUTOMATIC_STATUSES, ERRORS, MANUAL_STATUSES } from '../core/index.js';
+import { httpStatus } from './errors.js';
+
+const Opt = Type.Optional;
+const Str = Type.String();
+const Int = Type.Integer();
+const Bool = Type.Boolean();
+const StrList = Type.Array(Str);
+/** Milliseconds since the epoch (presence records keep the core's instants). */
+const Instant = Type.Integer({ description: 'Milliseconds since the epoch.' });
+const IsoTime = Type.String({ format: 'date-time' });
+
+/** A map keyed by ids (users, queues, statuses): additionalProperties, so clients type it as a record. */
+function MapOf<T extends TSchema>(value: T, description: string): ReturnType<typeof Type.Unsafe<Record<string, Static<T>>>> {
+  return Type.Unsafe<Record<string, Static<T>>>({ type: 'object', additionalProperties: value, description });
+}
+
+// ------------------------------------------------------------------ errors
+
+/** The codes answered with this status, from the one registry (src/core/errors.ts, errors.ts). */
+export function codesFor(status: number): string[] {
+  return Object.keys(ERRORS).filter((code) => httpStatus(code) === status);
+}
+
+const ERROR_MEANING: Readonly<Record<number, string>> = {
+  400: 'The request is malformed or does not have the expected shape.',
+  401: 'No valid token or API key.',
+  403: 'The caller may not do this.',
+  404: 'Nothing with that id or extension in the caller\'s company.',
+  405: 'The path exists but not with this method.',
+  409: 'The id, extension or email is taken.',
+  413: 'The request body is too large.',
+  414: 'The address is too long.',
+  415: 'The body is not application/json.',
+  422: 'A rule of the service refuses the change; the code says which.',
+  429: 'Too many failed sign-ins; wait and retry.',
+  431: 'The request headers are too large.',
+  500: 'A bug on the server; the change was not made.',
+  503: 'The server is starting or stopping.',
+};
+
+const errorReplies = new Map<number, TSchema>();
+
+/** `{ error: { code, message, details? } }` with the codes that go with the status. */
+export function errorReply(status: number): typeof ErrorReply {
+  let schema = errorReplies.get(status);
+  if (schema === undefined) {
+    schema = Type.Object(
+      {
+        error: Type.Object({
+          code: Type.Enum(codesFor(status)),
+          message: Str,
+          details: Opt(Type.Object({}, { additionalProperties: true, description: 'What the refusal is about (a field, an id, the validation issues).' })),
+        }),
+      },
+      { description: `${ERROR_MEANING[status] ?? 'Refused.'} See docs/errors.md.` },
+    );
+    errorReplies.set(status, schema);
+  }
+  return schema as typeof ErrorReply;
+}
+
+export const ErrorReply = Type.Object({ error: Type.Object({ code: Str, message: Str, details: Opt(Type.Object({}, { additionalProperties: true })) }) });
+
+// ------------------------------------------------------------------ directory
+
+const RoleReply = Type.Enum(['admin', 'supervisor', 'user']);
+
+export const RouteTargetReply = Type.Union([
+  Type.Object({ kind: Type.Literal('user'), id: Str }),
+  Type.Object({ kind: Type.Literal('group'), id: Str }),
+  Type.Object({ kind: Type.Literal('queue'), id: Str }),
+  Type.Object({ kind: Type.Literal('extension'), extension: Str }),
+  Type.Object({ kind: Type.Literal('external'), number: Str }),
+]);
+
+export const ActionReply = Type.Union([
+  Type.Object({ type: Type.Literal('voicemail') }),
+  Type.Object({ type: Type.Literal('busyTone') }),
+  Type.Object({ type: Type.Literal('message'), prompt: Opt(Str) }),
+  Type.Object({ type: Type.Literal('redirect'), target: RouteTargetReply }),
+  Type.Object({ type: Type.Literal('external'), number: Str }),
+  Type.Object({ type: Type.Literal('reject') }),
+  Type.Object({ type: Type.Literal('queue'), queueId: Str }),
+]);
+
+/** The directory view of a user: never a password, hash or HA1. */
+export const UserReply = Type.Object({ id: Str, extension: Str, name: Str, role: RoleReply, email: Opt(Str) });
+export const UserBrief = Type.Object({ id: Str, extension: Str, name: Str, role: RoleReply });
+
+export const SettingsReply = Type.Object({
+  deskDelaySec: Opt(Type.Integer({ description: "Absent: the tenant's defaultDeskDelaySec." })),
+  ringTimeoutSec: Int,
+  callWaiting: Bool,
+  forwardingAllowed: Bool,
+  absentAtLogout: Bool,
+  voicemail: Bool,
+  actions: Type.Object({ dnd: Opt(ActionReply), busy: Opt(ActionReply), unreachable: Opt(ActionReply), noAnswer: Opt(ActionReply) }),
+});
+
+export const GroupReply = Type.Object({
+  id: Str,
+  extension: Opt(Str),
+  name: Str,
+  strategy: Type.Enum(['ringAll', 'hunt', 'roundRobin', 'longestIdle']),
+  members: StrList,
+  memberRingSec: Int,
+  ringTimeoutSec: Int,
+  actions: Type.Object({ busy: Opt(ActionReply), unreachable: Opt(ActionReply), noAnswer: Opt(ActionReply) }),
+});
+
+export const QueueReply = Type.Object({
+  id: Str,
+  extension: Opt(Str),
+  name: Str,
+  strategy: Type.Enum(['ringAll', 'longestIdle', 'roundRobin', 'fewestCalls', 'linear']),
+  agents: StrList,
+  supervisors: StrList,
+  autoReady: Bool,
+  wrapUpSec: Int,
+  agentRingSec: Int,
+  missedToNotReady: Bool,
+  maxWaitSec: Int,
+  maxCallers: Int,
+  joinEmpty: Bool,
+  overflowAction: ActionReply,
+  busyAction: ActionReply,
+});
+
+export const PolicyReply = Type.Object({
+  statusIndependentOfLogin: Bool,
+  idleAfterSec: Int,
+  sessionTimeoutSec: Int,
+  defaultDeskDelaySec: Int,
+  manualStatuses: Type.Array(Type.Enum([...MANUAL_STATUSES])),
+  adminsSetOthers: Bool,
+  timezone: Str,
+  maxCallSec: Int,
+});
+
+const ImportError = Type.Object({ code: Str, message: Str, details: Opt(Type.Object({}, { additionalProperties: true })) });
+const ImportAction = Type.Enum(['create', 'update', 'skip']);
+/** The import's report, or with ?preview=true its plan (nothing written). */
+export const ImportReply = Type.Union([
+  Type.Object({
+    imported: Int,
+    failed: Int,
+    rows: Type.Array(Type.Object({ row: Int, ok: Bool, id: Opt(Str), action: Opt(ImportAction), error: Opt(ImportError) })),
+  }),
+  Type.Object({
+    preview: Type.Literal(true),
+    creates: Int,
+    updates: Int,
+    skipped: Int,
+    rows: Type.Array(
+      Type.Object({ row: Int, action: ImportAction, id: Opt(Str), extension: Opt(Str), name: Opt(Str), problems: Type.Array(Str), code: Opt(Str), duplicateOf: Opt(Int) }),
+    ),
+  }),
+]);
+
+// ------------------------------------------------------------------ presence
+
+const AgentStateReply = Type.Enum(['logged_out', 'not_ready', 'ready', 'queue_call', 'other_call', 'wrap_up']);
+
+/** S2.4 */
+export const PresenceReply = Type.Object({
+  userId: Str,
+  extension: Str,
+  name: Str,
+  status: Type.Enum([...MANUAL_STATUSES.filter((s) => s !== 'available'), ...AUTOMATIC_STATUSES]),
+  label: Str,
+  colour: Type.Enum(['green', 'yellow', 'red', 'grey']),
+  icon: Str,
+  text: Opt(Str),
+  until: Opt(Instant),
+  since: Instant,
+  manual: Opt(Type.Object({ status: Str, text: Opt(Str), until: Opt(Instant), forwardTo: Opt(Str), setBy: Str, setAt: Instant })),
+  indicators: Type.Object({ onCall: Bool, ringing: Bool, lostRegistration: Bool, missedCalls: Int, voicemail: Int, forwardTo: Opt(Str) }),
+  devices: Type.Object({ app: Int, terminal: Int, pbx: Int }),
+  sessions: Int,
+  rule: Type.String({ description: 'S9.5: the S2.3 row that produced the status.' }),
+  agent: Opt(MapOf(AgentStateReply, 'S2.4: the agent state in each queue, by queue id.')),
+});
+
+export const PresenceListReply = Type.Object({ epoch: Str, seq: Int, presence: Type.Array(PresenceReply) });
+
+// ------------------------------------------------------------------ agents and queues
+
+export const AgentViewReply = Type.Object({ queueId: Str, queue: Str, state: AgentStateReply, reason: Opt(Str), since: Opt(IsoTime), callsToday: Int });
+
+export const AgentCommandReply = Type.Object({
+  userId: Str,
+  queues: Type.Array(AgentViewReply),
+  refused: Opt(Type.Array(Type.Object({ queueId: Str, code: Str }), { description: 'S4.2: the queues where an all-queues command did not apply.' })),
+});
+
+export const AgentReply = Type.Object({ userId: Str, extension: Str, name: Str, queues: Type.Array(AgentViewReply) });
+
+export const QueueStateReply = Type.Object({
+  queueId: Str,
+  name: Str,
+  extension: Opt(Str),
+  strategy: Str,
+  waiting: Type.Array(Type.Object({ callId: Str, caller: Str, arrivedAt: IsoTime, position: Int, priority: Type.Number(), offeredTo: StrList, waitSec: Int })),
+  counters: Type.Object({
+    waiting: Int,
+    longestWaitSec: Int,
+    answeredToday: Int,
+    missedToday: Int,
+    overflowedToday: Int,
+    loggedIn: Int,
+    ready: Int,
+    onQueueCall: Int,
+    wrapUp: Int,
+    notReady: Int,
+  }),
+  agents: Type.Array(Type.Object({ userId: Str, extension: Str, name: Str, ...AgentViewReply.properties })),
+});
+
+// ------------------------------------------------------------------ routing (S3, S9.5)
+
+const Owner = Type.Object({ kind: Type.Enum(['user', 'group', 'queue']), id: Str });
+const Explanations = Type.Array(Type.Object({ rule: Str, text: Str }));
+const ActionDecision = Type.Object({ condition: Type.Enum(['dnd', 'busy', 'unreachable', 'noAnswer']), action: ActionReply, owner: Owner, defaulted: Bool });
+const RingEntry = Type.Object({
+  kind: Type.Enum(['app', 'terminal', 'pbx', 'external']),
+  userId: Opt(Str),
+  deviceId: Opt(Str),
+  number: Opt(Str),
+  startSec: Type.Number(),
+  stopSec: Opt(Type.Number()),
+  forwardedFrom: Opt(Str),
+});
+
+/** A decision may hold the decision at the next target: a shared schema that refers to itself. */
+export const DECISION_ID = 'Decision';
+const Next = Opt(Type.Ref(DECISION_ID));
+export const DecisionSchema = Type.Union(
+  [
+    Type.Object({ outcome: Type.Literal('ring'), target: Owner, ring: Type.Array(RingEntry), timeoutSec: Type.Number(), onNoAnswer: ActionDecision, explanation: Explanations }),
+    Type.Object({ outcome: Type.Literal('action'), target: Owner, action: ActionDecision, notifyMissed: Opt(Str), next: Next, explanation: Explanations }),
+    Type.Object({ outcome: Type.Literal('forward'), target: Owner, to: Str, next: Next, explanation: Explanations }),
+    Type.Object({ outcome: Type.Literal('reject'), target: Opt(Owner), reason: Str, explanation: Explanations }),
+    Type.Object({ outcome: Type.Literal('queue'), target: Owner, offerTo: StrList, explanation: Explanations }),
+    Type.Object({ outcome: Type.Literal('external'), number: Str, explanation: Explanations }),
+  ],
+  { $id: DECISION_ID, title: DECISION_ID },
+);
+
+export const RouteReply = Type.Object({ decision: Type.Ref(DECISION_ID) });
+
+// ------------------------------------------------------------------ history and devices (S6.5, S7)
+
+export const HistoryReply = Type.Object({
+  userId: Str,
+  from: IsoTime,
+  to: IsoTime,
+  history: Type.Array(Type.Object({ at: IsoTime, kind: Type.Enum(['status', 'agent']), queueId: Opt(Str), value: Str, reason: Opt(Str), cause: Str })),
+});
+
+export const ReportReply = Type.Object({
+  userId: Str,
+  timezone: Str,
+  from: IsoTime,
+  to: IsoTime,
+  days: Type.Array(Type.Object({ date: Type.String({ description: 'The local date, YYYY-MM-DD.' }), statusMs: MapOf(Int, 'Milliseconds in each status that day, by status.') })),
+});
+
+const Subscription = Type.Object({ event: Str, target: Str, watcher: Str, expiresAt: Instant, transport: Str, remote: Str });
+export const DevicesReply = Type.Object({
+  userId: Str,
+  registrations: Type.Array(
+    Type.Object({ id: Str, kind: Type.Enum(['app', 'terminal', 'pbx']), expiresAt: IsoTime, contact: Opt(Str), transport: Opt(Str), source: Opt(Str), userAgent: Opt(Str) }),
+  ),
+  sessions: Int,
+  subscriptions: Opt(Type.Object({ watchedBy: Type.Array(Subscription), watching: Type.Array(Subscription) })),
+});
+
+// ------------------------------------------------------------------ overlay, webhooks, auth
+
+export const EventsReply = Type.Object({
+  accepted: Int,
+  results: Type.Array(Type.Object({ index: Int, ok: Bool, error: Opt(Type.Object({ code: Str, message: Str })) })),
+});
+
+/** A webhook without its secret (S6.3). */
+export const WebhookReply = Type.Object({ id: Str, url: Str, events: StrList, createdAt: IsoTime });
+export const WebhookCreatedReply = Type.Object({ ...WebhookReply.properties, secret: Type.String({ description: 'The signing secret, shown only in this answer.' }) });
+export const WebhookListReply = Type.Object({ webhooks: Type.Array(WebhookReply) });
+export const WebhookTestReply = Type.Object({ delivery: Str });
+export const DeliveriesReply = Type.Object({
+  deliveries: Type.Array(
+    Type.Object({
+      id: Int,
+      delivery: Str,
+      at: IsoTime,
+      ok: Bool,
+      status: Type.Union([Int, Type.Null()]),
+      error: Type.Union([Str, Type.Null()]),
+      durationMs: Type.Union([Type.Number(), Type.Null()]),
+    }),
+  ),
+});
+
+export const LoginReply = Type.Object({ token: Str, expiresAt: IsoTime, tenant: Str, user: UserBrief });
+export const MeReply = Type.Object({
+  tenant: Type.Object({ id: Str, name: Str, sipDomain: Str }),
+  role: RoleReply,
+  user: Type.Union([UserBrief, Type.Null()]),
+  apiKey: Type.Union([Str, Type.Null()], { description: 'The API key id, when the credential is an API key.' }),
+});
+export const ApiKeyReply = Type.Object({ id: Str, name: Str, role: RoleReply, createdAt: IsoTime });
+export const ApiKeyListReply = Type.Object({ apiKeys: Type.Array(ApiKeyReply) });
+export const ApiKeyCreatedReply = Type.Object({ id: Str, key: Type.String({ description: 'The key, shown only in this answer.' }), name: Str, role: RoleReply });
+export const TenantReply = Type.Object({ id: Str, name: Str, sipDomain: Str });
+
+/** An answer without a body (204). */
+export const NoContent = Type.Null({ description: 'Done; no body.' });
