@@ -203,20 +203,18 @@ export class Fanout {
   private sendSnapshot(w: Watcher, t: TenantFeed, state: TenantState, pos: Position, sub: Subscription, resync: boolean): void {
     const auth = w.auth!;
     const full = auth.role === 'admin';
+    // Watchers of the same scope and view at the same position share the snapshot's bytes (a
+    // user whose own record shows more than others see has a view of their own, S2.7).
+    const self = !full && ownRecordDiffers(state, sub.scope, auth) ? auth.userId : undefined;
+    const key = `${sub.scope.key}|${full ? 'f' : self !== undefined ? `s:${self}` : 'r'}`;
+    const source = scopeSource(state, sub.scope);
+    const cached = t.snapshots.get(key);
     let body: Buffer;
-    if (!full && ownRecordDiffers(state, sub.scope, auth)) {
-      body = Buffer.from(snapshotBody(state, sub.scope, pos.epoch, pos.seq, { full, ...(auth.userId !== undefined ? { selfId: auth.userId } : {}) }));
-    } else {
-      // Watchers of the same scope at the same position share the snapshot's bytes.
-      const key = `${sub.scope.key}|${full ? 'f' : 'r'}`;
-      const source = scopeSource(state, sub.scope);
-      const cached = t.snapshots.get(key);
-      if (cached !== undefined && cached.seq === pos.seq && cached.epoch === pos.epoch && cached.source === source) body = cached.body;
-      else {
-        body = Buffer.from(snapshotBody(state, sub.scope, pos.epoch, pos.seq, { full }));
-        if (t.snapshots.size >= 32) t.snapshots.clear();
-        t.snapshots.set(key, { epoch: pos.epoch, seq: pos.seq, source, body });
-      }
+    if (cached !== undefined && cached.seq === pos.seq && cached.epoch === pos.epoch && cached.source === source) body = cached.body;
+    else {
+      body = Buffer.from(snapshotBody(state, sub.scope, pos.epoch, pos.seq, { full, ...(self !== undefined ? { selfId: self } : {}) }));
+      if (t.snapshots.size >= 32) t.snapshots.clear();
+      t.snapshots.set(key, { epoch: pos.epoch, seq: pos.seq, source, body });
     }
     sub.fromSeq = pos.seq;
     if (w.socket.readyState !== w.socket.OPEN) return;
