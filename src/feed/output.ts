@@ -122,7 +122,7 @@ export class Output {
       part.head = undefined;
       return false;
     }
-    const chunk = part.body.subarray(part.offset, part.offset + this.limits.pageBytes - MAX_HEAD_BYTES);
+    const chunk = part.body.subarray(part.offset, part.offset + Math.max(1, this.limits.pageBytes - MAX_HEAD_BYTES));
     part.offset += chunk.length;
     const fin = part.offset >= part.body.length;
     this.connection.cork();
