@@ -8,15 +8,18 @@
 // to the watchers the round has not reached yet. Watchers at the same cursor with the same scopes
 // and view share a frame's bytes. A watcher whose socket buffer is above the high-water mark is
 // not written to: it keeps only the latest event per subject and, past a bound, is told to resync
-// once it drains. Nobody waits for a slow watcher.
+// once it drains. Nobody waits for a slow watcher. Every write keeps the socket's buffer within
+// `highWaterBytes + pageBytes`: what does not fit waits in the watcher's output (output.ts) —
+// answers, snapshots in fragments, resumed events in pages — and the watcher counts as behind.
 import { performance } from 'node:perf_hooks';
 import type { TenantState } from '../core/index.js';
 import type { Engine, EngineEvent } from '../engine/index.js';
 import type { Position } from './protocol.js';
-import { eventsMessage } from './protocol.js';
+import { CLOSE_TOO_SLOW, eventsMessage } from './protocol.js';
 import { Retention, toEntry } from './retention.js';
 import type { Entry, Scope } from './scope.js';
 import { inScope, ownRecordDiffers, scopeSource, snapshotBody } from './scope.js';
+import type { Tally } from './output.js';
 import type { FeedAuth, Item, Subscription, Watcher } from './watcher.js';
 
 export interface FanoutOptions {
@@ -27,6 +30,10 @@ export interface FanoutOptions {
   /** A socket with more than this buffered is slow: not written to until it drains to `lowWaterBytes`. */
   readonly highWaterBytes: number;
   readonly lowWaterBytes: number;
+  /** The most one write adds past the high-water mark: larger output is written in pages (output.ts). */
+  readonly pageBytes: number;
+  /** Answers that may wait for a socket that does not read; one more closes it (1008, too slow). */
+  readonly maxQueuedAnswers: number;
   /** A slow watcher keeps at most this many subjects' latest events, then is told to resync. */
   readonly slowSubjectLimit: number;
   /** Per tenant, for resume. */
@@ -81,8 +88,8 @@ export class Fanout {
   private flushTimer: { readonly at: number; cancel(): void } | undefined;
   private sliceTimer: NodeJS.Immediate | undefined;
   private stopped = false;
-  private delivered = 0;
-  private writes = 0;
+  /** Events written, and the socket writes that carried them. */
+  private readonly tally: Tally = { delivered: 0, writes: 0 };
   /** Deliveries already added to the metric. */
   private reported = 0;
   private resyncs = 0;
@@ -111,7 +118,7 @@ export class Fanout {
   stats(): { watchers: number; slow: number; delivered: number; writes: number; resyncs: number } {
     let watchers = 0;
     for (const t of this.tenants.values()) watchers += t.watchers.size;
-    return { watchers, slow: this.slow.size, delivered: this.delivered, writes: this.writes, resyncs: this.resyncs };
+    return { watchers, slow: this.slow.size, delivered: this.tally.delivered, writes: this.tally.writes, resyncs: this.resyncs };
   }
 
   stop(): void {
@@ -130,6 +137,8 @@ export class Fanout {
     if (state === undefined || pos === undefined) return;
     const t = this.tenantFeed(auth.tenant);
     const sub: Subscription = { id, scope, fromSeq: pos.seq };
+    // What is unsent for the existing subscriptions goes first, so frames stay in seq order.
+    if (!w.slow && w.subs.size > 0) this.catchUp(t, state, w, undefined);
     if (w.slow || w.socket.bufferedAmount > this.options.highWaterBytes) {
       // Behind already (or asking faster than it reads): the snapshot comes with a resync once it drains.
       w.subs.set(id, sub);
@@ -137,8 +146,6 @@ export class Fanout {
       this.markResync(w);
       return;
     }
-    // What is unsent for the existing subscriptions goes first, so frames stay in seq order.
-    if (w.subs.size > 0) this.catchUp(t, state, w, undefined);
     w.cursor = Math.max(w.cursor, t.retention.lastSeq);
     w.subs.set(id, sub);
     w.subscriptionsChanged();
@@ -146,41 +153,73 @@ export class Fanout {
       const missed = resume.epoch === pos.epoch && resume.epoch === t.retention.epoch && resume.seq <= pos.seq ? t.retention.since(resume.seq) : undefined;
       if (missed !== undefined) {
         sub.fromSeq = Math.max(t.retention.lastSeq, resume.seq);
-        w.sendJson({ type: 'resumed', id, epoch: pos.epoch, from: resume.seq, seq: sub.fromSeq });
+        this.answer(w, JSON.stringify({ type: 'resumed', id, epoch: pos.epoch, from: resume.seq, seq: sub.fromSeq }));
         const only: Reader = { auth, cursor: resume.seq, subs: new Map([[id, { id, scope, fromSeq: resume.seq }]]) };
-        const frame = this.select(state, only, missed, true);
-        if (frame.items.length > 0) this.send(w, frame);
-        return;
+        // Paged: however far back, the socket's buffer stays within its bound (output.ts).
+        w.out.events(this.select(state, only, missed, true).items);
+        return this.flushOut(w);
       }
       // S6.2: that position is no longer retained (or another epoch): a fresh snapshot.
       this.countResync();
     }
     this.sendSnapshot(w, t, state, pos, sub, resume !== undefined);
+    this.flushOut(w);
+  }
+
+  /**
+   * A protocol frame for the watcher (an acknowledgement, an error…): written, or queued behind
+   * what waits; a socket with `maxQueuedAnswers` unread answers already is closed as too slow.
+   */
+  answer(w: Watcher, frame: string): void {
+    if (w.out.answer(frame)) {
+      if (!w.out.empty) this.behind(w);
+      return;
+    }
+    w.out.clear();
+    w.latest = undefined;
+    w.socket.close(CLOSE_TOO_SLOW, 'too slow: answers not read');
+  }
+
+  /** A client's ping: the pong is bounded like any other output (only the latest one waits). */
+  answerPing(w: Watcher, data: Buffer): void {
+    w.out.answerPing(data);
+    if (!w.out.empty) this.behind(w);
+  }
+
+  /** Writes what waits in the watcher's output while it has room; what is left makes it behind. */
+  private flushOut(w: Watcher): void {
+    w.out.pump(this.tally);
+    if (!w.out.empty) this.behind(w);
+  }
+
+  /** S6.2: not written to until it drains; its events meanwhile keep only the latest per subject. */
+  private behind(w: Watcher): void {
+    if (w.slow) return;
+    w.slow = true;
+    this.slow.add(w);
+    this.scheduleFlush();
   }
 
   private sendSnapshot(w: Watcher, t: TenantFeed, state: TenantState, pos: Position, sub: Subscription, resync: boolean): void {
     const auth = w.auth!;
     const full = auth.role === 'admin';
+    // Watchers of the same scope and view at the same position share the snapshot's bytes (a
+    // user whose own record shows more than others see has a view of their own, S2.7).
+    const self = !full && ownRecordDiffers(state, sub.scope, auth) ? auth.userId : undefined;
+    const key = `${sub.scope.key}|${full ? 'f' : self !== undefined ? `s:${self}` : 'r'}`;
+    const source = scopeSource(state, sub.scope);
+    const cached = t.snapshots.get(key);
     let body: Buffer;
-    if (!full && ownRecordDiffers(state, sub.scope, auth)) {
-      body = Buffer.from(snapshotBody(state, sub.scope, pos.epoch, pos.seq, { full, ...(auth.userId !== undefined ? { selfId: auth.userId } : {}) }));
-    } else {
-      // Watchers of the same scope at the same position share the snapshot's bytes.
-      const key = `${sub.scope.key}|${full ? 'f' : 'r'}`;
-      const source = scopeSource(state, sub.scope);
-      const cached = t.snapshots.get(key);
-      if (cached !== undefined && cached.seq === pos.seq && cached.epoch === pos.epoch && cached.source === source) body = cached.body;
-      else {
-        body = Buffer.from(snapshotBody(state, sub.scope, pos.epoch, pos.seq, { full }));
-        if (t.snapshots.size >= 32) t.snapshots.clear();
-        t.snapshots.set(key, { epoch: pos.epoch, seq: pos.seq, source, body });
-      }
+    if (cached !== undefined && cached.seq === pos.seq && cached.epoch === pos.epoch && cached.source === source) body = cached.body;
+    else {
+      body = Buffer.from(snapshotBody(state, sub.scope, pos.epoch, pos.seq, { full, ...(self !== undefined ? { selfId: self } : {}) }));
+      if (t.snapshots.size >= 32) t.snapshots.clear();
+      t.snapshots.set(key, { epoch: pos.epoch, seq: pos.seq, source, body });
     }
     sub.fromSeq = pos.seq;
     if (w.socket.readyState !== w.socket.OPEN) return;
-    // One message in two fragments: the watcher's own head, then the shared body.
-    w.socket.send(`{"type":"snapshot","id":${JSON.stringify(sub.id)},${resync ? '"resync":true,' : ''}`, { fin: false });
-    w.socket.send(body, { binary: false, fin: true });
+    // One message in fragments: the watcher's own head, then the shared body in pages.
+    w.out.message(`{"type":"snapshot","id":${JSON.stringify(sub.id)},${resync ? '"resync":true,' : ''}`, body);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -288,9 +327,9 @@ export class Fanout {
       }
       if (budget <= 0) break;
     }
-    if (this.delivered > this.reported) {
-      this.metrics.feedDeliveries.inc(this.delivered - this.reported);
-      this.reported = this.delivered;
+    if (this.tally.delivered > this.reported) {
+      this.metrics.feedDeliveries.inc(this.tally.delivered - this.reported);
+      this.reported = this.tally.delivered;
     }
     if (this.rounds.size > 0 && !this.stopped) this.sliceTimer = setImmediate(() => this.writeSlice());
   }
@@ -371,22 +410,19 @@ export class Fanout {
   }
 
   private write(w: Watcher, frame: Frame): void {
-    if (frame.items.length === 0) return;
-    if (!w.slow && w.socket.bufferedAmount > this.options.highWaterBytes) {
-      w.slow = true;
-      w.latest = new Map();
-      this.slow.add(w);
-    }
+    if (frame.items.length === 0 || w.socket.readyState !== w.socket.OPEN) return;
+    const buffered = w.socket.bufferedAmount;
+    if (!w.slow && buffered > this.options.highWaterBytes) this.behind(w);
     if (w.slow) return this.keepLatest(w, frame.items);
-    this.send(w, frame);
-  }
-
-  private send(w: Watcher, frame: Frame): void {
-    if (w.socket.readyState !== w.socket.OPEN) return;
     frame.buf ??= eventsMessage(frame.items.map((i) => i.json));
+    if (buffered + frame.buf.length > this.options.highWaterBytes + this.options.pageBytes) {
+      // Too large for the bound in one write (a burst): the same events, in pages.
+      w.out.events(frame.items);
+      return this.flushOut(w);
+    }
     w.writeFrame(frame.buf);
-    this.delivered += frame.items.length;
-    this.writes++;
+    this.tally.delivered += frame.items.length;
+    this.tally.writes++;
   }
 
   /** S6.2: a watcher that falls behind keeps the latest event per subject, superseded ones skipped. */
@@ -414,15 +450,21 @@ export class Fanout {
     this.metrics.feedResyncs.inc();
   }
 
-  /** A slow watcher whose socket drained: its latest events, or resync and fresh snapshots. */
+  /**
+   * A slow watcher whose socket drained: what waits in its output first, then its latest events,
+   * or resync and fresh snapshots.
+   */
   private recover(w: Watcher): void {
-    if (w.closed || w.auth === undefined) {
+    if (w.closed || w.socket.readyState !== w.socket.OPEN) {
       this.slow.delete(w);
       return;
     }
     if (w.socket.bufferedAmount > this.options.lowWaterBytes) return;
+    w.out.pump(this.tally);
+    if (!w.out.empty) return;
     this.slow.delete(w);
     w.slow = false;
+    if (w.auth === undefined) return;
     const latest = w.latest;
     w.latest = undefined;
     if (w.resyncPending) {
@@ -431,12 +473,11 @@ export class Fanout {
       const state = this.engine.state(t.id);
       const pos = this.engine.position(t.id);
       if (state === undefined || pos === undefined) return;
-      w.sendJson({ type: 'resync', reason: 'behind', epoch: pos.epoch, seq: pos.seq });
+      this.answer(w, JSON.stringify({ type: 'resync', reason: 'behind', epoch: pos.epoch, seq: pos.seq }));
       w.cursor = Math.max(w.cursor, t.retention.lastSeq);
       for (const sub of w.subs.values()) this.sendSnapshot(w, t, state, pos, sub, true);
-      return;
-    }
-    if (latest !== undefined && latest.size > 0) this.send(w, { items: [...latest.values()] });
+    } else if (latest !== undefined) w.out.events([...latest.values()]);
+    this.flushOut(w);
   }
 }
 

@@ -3,6 +3,7 @@
 // scope (delivery, coalescing and slow watchers: fanout.ts). App sessions (S1.4) ride on the
 // socket: heartbeats are app activity; a dropped socket is not a sign-out. Protocol: docs/feed.md.
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
@@ -28,6 +29,13 @@ export interface FeedOptions extends FanoutOptions {
   readonly pingIntervalMs: number;
   /** Heartbeats closer together than this are not dispatched, unless they report new activity. */
   readonly heartbeatMinMs: number;
+  /**
+   * Client messages (pings included) per second a socket may send, after a burst of
+   * `messageBurst`; one over is refused (SWB_ERR_RATE_LIMITED) and the socket is not read until
+   * the next is allowed (docs/feed.md "Limits").
+   */
+  readonly messageRate: number;
+  readonly messageBurst: number;
 }
 
 export const FEED_DEFAULTS: FeedOptions = {
@@ -36,6 +44,8 @@ export const FEED_DEFAULTS: FeedOptions = {
   sliceWrites: 100,
   highWaterBytes: 1024 * 1024,
   lowWaterBytes: 128 * 1024,
+  pageBytes: 64 * 1024,
+  maxQueuedAnswers: 64,
   slowSubjectLimit: 2000,
   retainEvents: 10_000,
   retainBytes: 16 * 1024 * 1024,
@@ -45,6 +55,8 @@ export const FEED_DEFAULTS: FeedOptions = {
   authTimeoutMs: 10_000,
   pingIntervalMs: 30_000,
   heartbeatMinMs: 1000,
+  messageRate: 20,
+  messageBurst: 100,
 };
 
 /** The metrics the feed updates (src/http/metrics.ts has them; passed in by the composition root). */
@@ -93,7 +105,8 @@ export class Feed {
     this.options = { ...FEED_DEFAULTS, ...deps.options };
     this.engine = deps.engine;
     this.metrics = deps.metrics ?? NO_METRICS;
-    this.wss = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: this.options.hardMaxMessageBytes });
+    // autoPong off: a client's pings are answered within the socket's output bound (output.ts).
+    this.wss = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, autoPong: false, maxPayload: this.options.hardMaxMessageBytes });
     this.fanout = new Fanout(this.engine, this.options, this.metrics);
     this.unlisten = this.engine.listen({ onEvents: (events) => this.fanout.publish(events) });
     this.pingTimer = setInterval(() => this.ping(), this.options.pingIntervalMs);
@@ -108,6 +121,13 @@ export class Feed {
 
   stats(): FeedStats {
     return { sockets: this.sockets.size, ...this.fanout.stats() };
+  }
+
+  /** The most bytes any one socket has waiting in the server (at most highWaterBytes + pageBytes). */
+  mostBuffered(): number {
+    let most = 0;
+    for (const w of this.sockets) most = Math.max(most, w.socket.bufferedAmount);
+    return most;
   }
 
   /** Closes every socket (1001), waiting briefly for them to go. */
@@ -147,10 +167,13 @@ export class Feed {
   };
 
   private onConnection(ws: WebSocket, connection: Duplex, credential: string | undefined): void {
-    const w = new Watcher(ws, connection);
+    const w = new Watcher(ws, connection, this.options);
     this.sockets.add(w);
     this.metrics.watchers.inc();
     ws.on('message', (data, isBinary) => this.onMessage(w, data, isBinary));
+    ws.on('ping', (data) => {
+      if (ws.readyState === ws.OPEN && this.allowed(w)) this.fanout.answerPing(w, data);
+    });
     ws.on('close', () => this.onClose(w));
     ws.on('error', () => {}); // a socket error ends in 'close'
     ws.on('pong', () => (w.alive = true));
@@ -172,7 +195,7 @@ export class Feed {
       w.sessionId = `feed-${randomBytes(12).toString('base64url')}`;
       void this.command(w, { type: 'session.start', userId: auth.userId, sessionId: w.sessionId });
     }
-    w.sendJson({ type: 'authenticated', tenant: auth.tenant, role: auth.role, ...(auth.userId !== undefined ? { userId: auth.userId } : {}), ...(w.sessionId !== undefined ? { sessionId: w.sessionId } : {}) });
+    this.answer(w, { type: 'authenticated', tenant: auth.tenant, role: auth.role, ...(auth.userId !== undefined ? { userId: auth.userId } : {}), ...(w.sessionId !== undefined ? { sessionId: w.sessionId } : {}) });
   }
 
   private reject(w: Watcher, message?: string): void {
@@ -226,6 +249,8 @@ export class Feed {
     w.closed = true;
     if (w.authTimer !== undefined) clearTimeout(w.authTimer);
     if (w.expiryTimer !== undefined) clearTimeout(w.expiryTimer);
+    if (w.readTimer !== undefined) clearTimeout(w.readTimer);
+    w.out.clear();
     this.sockets.delete(w);
     this.fanout.leave(w);
     this.metrics.watchers.dec();
@@ -246,7 +271,14 @@ export class Feed {
   // Client messages
 
   private onMessage(w: Watcher, data: RawData, isBinary: boolean): void {
-    if (w.closed || this.closing) return;
+    if (w.closed || this.closing || w.socket.readyState !== w.socket.OPEN) return;
+    if (!this.allowed(w)) {
+      if (w.limited) return;
+      w.limited = true;
+      const wait = Math.ceil(1000 / this.options.messageRate);
+      return this.sendError(w, error('SWB_ERR_RATE_LIMITED', `At most ${this.options.messageRate} messages a second (bursts of ${this.options.messageBurst}); this one was not handled.`, { retryAfterMs: wait }));
+    }
+    w.limited = false;
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
     if (buf.length > this.options.maxMessageBytes) return this.sendError(w, error('SWB_ERR_BODY_TOO_LARGE', `A message may be at most ${this.options.maxMessageBytes} bytes.`));
     if (isBinary) return this.sendError(w, error('SWB_ERR_VALIDATION', 'Send JSON in text frames.'));
@@ -268,7 +300,7 @@ export class Feed {
       case 'unsubscribe':
         w.subs.delete(m.id);
         w.subscriptionsChanged();
-        return w.sendJson({ type: 'unsubscribed', id: m.id });
+        return this.answer(w, { type: 'unsubscribed', id: m.id });
       case 'heartbeat':
         return void this.heartbeat(w, auth, m.active);
       case 'signout':
@@ -301,7 +333,7 @@ export class Feed {
     w.sessionId = undefined;
     // S1.5: signing out ends the session (and may set absent); a session that already timed out is gone.
     await this.command(w, { type: 'session.end', userId: auth.userId, sessionId });
-    w.sendJson({ type: 'signedout' });
+    this.answer(w, { type: 'signedout' });
     w.socket.close(CLOSE_SIGNED_OUT, 'signed out');
   }
 
@@ -329,9 +361,36 @@ export class Feed {
 
   // ---------------------------------------------------------------------------------------------
 
+  /**
+   * Takes a token for one client message. Without one the socket is not read until the next is
+   * allowed: TCP holds the rest back, so a flood costs the server neither memory nor answers.
+   */
+  private allowed(w: Watcher): boolean {
+    const now = performance.now();
+    const { messageRate: rate, messageBurst: burst } = this.options;
+    w.tokens = Math.min(burst, w.tokens + ((now - w.tokensAt) * rate) / 1000);
+    w.tokensAt = now;
+    if (w.tokens >= 1) {
+      w.tokens -= 1;
+      return true;
+    }
+    if (w.readTimer === undefined && !w.closed) {
+      w.socket.pause();
+      w.readTimer = setTimeout(() => {
+        w.readTimer = undefined;
+        if (!w.closed) w.socket.resume();
+      }, Math.ceil(((1 - w.tokens) * 1000) / rate));
+    }
+    return false;
+  }
+
+  /** Every answer is bounded with the socket's other output (output.ts). */
+  private answer(w: Watcher, frame: object): void {
+    this.fanout.answer(w, JSON.stringify(frame));
+  }
+
   private sendError(w: Watcher, e: ProtocolError): void {
-    // A client that sends without reading gets no more error frames than the buffer holds.
-    if (w.socket.readyState === w.socket.OPEN && w.socket.bufferedAmount <= this.options.highWaterBytes) w.socket.send(errorFrame(e));
+    this.fanout.answer(w, errorFrame(e));
   }
 }
 

@@ -152,29 +152,55 @@ export const EVENTS_CLOSE = ']}';
 
 /**
  * One `events` message from already-serialised events, joined without re-serialising, as a
- * whole WebSocket frame (RFC 6455 §5.2: FIN, text, unmasked as a
- * server's frames are, then the payload length in 7, 16 or 64 bits), built once and written as
- * is to every socket that shares it.
+ * whole WebSocket frame, built once and written as is to every socket that shares it.
  */
 export function eventsMessage(serialised: readonly string[]): Buffer {
-  const text = EVENTS_OPEN + serialised.join(',') + EVENTS_CLOSE;
+  return textFrame(EVENTS_OPEN + serialised.join(',') + EVENTS_CLOSE);
+}
+
+/** A whole text frame: one message, or the first fragment of one when `fin` is false. */
+export function textFrame(text: string, fin = true): Buffer {
   const length = Buffer.byteLength(text);
-  const headLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(headLength + length);
-  frame[0] = 0x81;
-  if (length < 126) frame[1] = length;
-  else if (length < 65_536) {
+  const frame = Buffer.allocUnsafe(headLength(length) + length);
+  frame.write(text, writeHead(frame, fin ? 0x81 : 0x01, length), 'utf8');
+  return frame;
+}
+
+/** The head of a continuation fragment (opcode 0) carrying `length` bytes, the last one when `fin`. */
+export function continuationHead(length: number, fin: boolean): Buffer {
+  const head = Buffer.allocUnsafe(headLength(length));
+  writeHead(head, fin ? 0x80 : 0x00, length);
+  return head;
+}
+
+/** The most bytes a frame's head takes (RFC 6455 §5.2, unmasked). */
+export const MAX_HEAD_BYTES = 10;
+
+const headLength = (length: number): number => (length < 126 ? 2 : length < 65_536 ? 4 : 10);
+
+/**
+ * RFC 6455 §5.2: FIN and opcode, then the payload length in 7, 16 or 64 bits; unmasked, as a
+ * server's frames are. Returns where the payload starts.
+ */
+function writeHead(frame: Buffer, first: number, length: number): number {
+  frame[0] = first;
+  if (length < 126) {
+    frame[1] = length;
+    return 2;
+  }
+  if (length < 65_536) {
     frame[1] = 126;
     frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeBigUInt64BE(BigInt(length), 2);
+    return 4;
   }
-  frame.write(text, headLength, 'utf8');
-  return frame;
+  frame[1] = 127;
+  frame.writeBigUInt64BE(BigInt(length), 2);
+  return 10;
 }
 
 /** Close codes: 4401 mirrors HTTP 401 (RFC 6455 §7.4.2 leaves 4000–4999 to applications). */
 export const CLOSE_UNAUTHENTICATED = 4401;
 export const CLOSE_SIGNED_OUT = 1000;
 export const CLOSE_GOING_AWAY = 1001;
+/** RFC 6455 §7.4.1 policy violation: the socket kept asking while not reading its answers (docs/feed.md). */
+export const CLOSE_TOO_SLOW = 1008;

@@ -2,6 +2,8 @@
 import type { Duplex } from 'node:stream';
 import type { Actor, Role, TenantId, UserId } from '../core/index.js';
 import type { WebSocket } from 'ws';
+import { Output } from './output.js';
+import type { OutputLimits } from './output.js';
 import type { Scope } from './scope.js';
 
 /** Who a feed credential belongs to; the composition root injects how to find out. */
@@ -40,7 +42,7 @@ export class Watcher {
   frameKey = '#f';
   /** Entries at or below this seq were already handled (sent, kept or skipped) for every subscription. */
   cursor = 0;
-  /** S6.2: behind (socket buffer above the high-water mark); keeps only the latest per subject. */
+  /** S6.2: behind (socket buffer above the high-water mark, or output waiting); keeps only the latest per subject. */
   slow = false;
   latest: Map<string, Item> | undefined;
   /** Fell too far behind: gets `resync` and fresh snapshots once it has drained. */
@@ -55,6 +57,15 @@ export class Watcher {
   /** Answered the last ping. */
   alive = true;
   closed = false;
+  /** Everything but the shared event frames of a round: bounded per socket (output.ts). */
+  readonly out: Output;
+  /** Client messages: tokens left and when they were counted (feed.ts, docs/feed.md "Limits"). */
+  tokens: number;
+  tokensAt = 0;
+  /** Reading is paused until the next message is allowed. */
+  readTimer: NodeJS.Timeout | undefined;
+  /** A message was refused for the rate since the last one handled: no second error for it. */
+  limited = false;
 
   /**
    * `connection` is the TCP socket under `socket` (the one the upgrade came on): shared event
@@ -65,16 +76,15 @@ export class Watcher {
   constructor(
     readonly socket: WebSocket,
     private readonly connection: Duplex,
-  ) {}
-
-  /** A whole WebSocket frame from protocol.ts's `eventsMessage`. */
-  writeFrame(frame: Buffer): void {
-    if (this.socket.readyState === this.socket.OPEN) this.connection.write(frame);
+    limits: OutputLimits & { readonly messageBurst: number },
+  ) {
+    this.out = new Output(socket, connection, limits);
+    this.tokens = limits.messageBurst;
   }
 
-  /** A small protocol frame (not for events: those are pre-serialised and shared). */
-  sendJson(frame: object): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(frame));
+  /** A whole WebSocket frame from protocol.ts's `eventsMessage` (the caller checked the bound). */
+  writeFrame(frame: Buffer): void {
+    if (this.socket.readyState === this.socket.OPEN) this.connection.write(frame);
   }
 
   subscriptionsChanged(): void {

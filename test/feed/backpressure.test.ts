@@ -2,7 +2,7 @@
 // subject (or is told to resync) and never delays the others; resume is bounded by retention.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Actor } from '../../src/core/index.js';
-import { FeedClient, apiKey, feedServer, login } from './support.js';
+import { FeedClient, apiKey, feedServer, login, pauseReading as pause, resumeReading as resume } from './support.js';
 import type { FeedTestServer, Frame } from './support.js';
 
 let s: FeedTestServer;
@@ -34,9 +34,6 @@ async function changeUntil(users: readonly string[], done: () => boolean): Promi
     await new Promise((r) => setTimeout(r, 20));
   }
 }
-
-const pause = (c: FeedClient) => (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
-const resume = (c: FeedClient) => (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.resume();
 
 /** Each event's delay from its `at` to the arrival of its frame at the client. */
 function latencies(c: FeedClient): number[] {

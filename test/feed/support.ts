@@ -36,6 +36,8 @@ export type Frame = any;
 export class FeedClient {
   readonly frames: Frame[] = [];
   readonly arrivals: number[] = [];
+  /** Each message's size in bytes, as received. */
+  readonly sizes: number[] = [];
   closed: { code: number; reason: string } | undefined;
   private cursor = 0;
   private wake: (() => void) | undefined;
@@ -43,6 +45,7 @@ export class FeedClient {
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => {
       this.frames.push(JSON.parse(data.toString('utf8')));
+      this.sizes.push(data.length);
       this.arrivals.push(Date.now());
       this.wake?.();
     });
@@ -140,6 +143,11 @@ export class FeedClient {
     this.ws.close();
   }
 }
+
+type Paceable = { _socket: { pause(): void; resume(): void } };
+/** Stops reading the client's TCP socket: the server's frames pile up on its side. */
+export const pauseReading = (c: FeedClient): void => (c.ws as unknown as Paceable)._socket.pause();
+export const resumeReading = (c: FeedClient): void => (c.ws as unknown as Paceable)._socket.resume();
 
 /** Waits for a condition on the server side, polling with a bound. */
 export async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
