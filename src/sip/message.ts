@@ -78,7 +78,7 @@ const NAMES = new Map<string, string>();
 export function headerName(key: string): string {
   let name = NAMES.get(key);
   if (name === undefined) {
-    name = CANONICAL[key] ?? key.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+    name = (Object.hasOwn(CANONICAL, key) ? CANONICAL[key] : undefined) ?? key.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
     // Bounded: unknown header names from peers do not grow it without limit.
     if (NAMES.size < 1000) NAMES.set(key, name);
   }
@@ -87,7 +87,8 @@ export function headerName(key: string): string {
 
 export function headerKey(name: string): string {
   const lower = name.toLowerCase();
-  return COMPACT[lower] ?? lower;
+  // Own keys only: a header named `constructor` or `__proto__` is an extension header like any other.
+  return Object.hasOwn(COMPACT, lower) ? COMPACT[lower]! : lower;
 }
 
 /** Header names as they arrive (`Call-ID`, `i`, `CSeq`) → key and wire name, bounded like NAMES. */
@@ -137,20 +138,26 @@ export function parseMessage(buf: Buffer, options: { stream?: boolean } = {}): P
   const isRequest = !start.startsWith('SIP/');
 
   // Unfold continuation lines (§7.3.1): a line starting with whitespace continues the previous.
+  // They are joined once the header is complete: joining them line by line copied the value again
+  // for each line, quadratic in a 64 KB datagram of folded lines (found by fuzzing, S8.1).
   const headers: SipHeader[] = [];
+  let folded: string[] = [];
+  const unfold = (): void => {
+    if (folded.length === 0) return;
+    const last = headers.pop()!;
+    headers.push({ ...last, value: [last.value, ...folded].filter((part) => part !== '').join(' ') });
+    folded = [];
+  };
   let bad: string | undefined;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     if (line === '') continue;
     if (line[0] === ' ' || line[0] === '\t') {
-      const last = headers.pop();
-      if (last === undefined) {
-        bad ??= 'Continuation line without a header';
-        continue;
-      }
-      headers.push({ ...last, value: `${last.value} ${line.trim()}`.trim() });
+      if (headers.length === 0) bad ??= 'Continuation line without a header';
+      else folded.push(line.trim());
       continue;
     }
+    unfold();
     const colon = line.indexOf(':');
     const name = colon < 0 ? '' : line.slice(0, colon).trimEnd();
     const known = SEEN_NAMES.get(name);
@@ -162,6 +169,7 @@ export function parseMessage(buf: Buffer, options: { stream?: boolean } = {}): P
     const kn = known ?? seenName(name);
     headers.push({ key: kn.key, name: kn.name, value: line.slice(colon + 1).trim() });
   }
+  unfold();
   if (end === undefined && !options.stream) bad ??= 'No empty line after the headers';
 
   let method = '';

@@ -1,0 +1,13 @@
+// The fuzz targets by name (--target).
+import { sipTarget } from './sip-target.js';
+import type { Target } from './target.js';
+
+export const TARGETS: Readonly<Record<string, () => Target>> = {
+  sip: sipTarget,
+};
+
+export function makeTarget(name: string): Target {
+  const make = TARGETS[name];
+  if (make === undefined) throw new Error(`unknown fuzz target ${name}: one of ${Object.keys(TARGETS).join(', ')}`);
+  return make();
+}
