@@ -1,9 +1,11 @@
 // The fuzz targets by name (--target).
+import { jsonTarget } from './json-target.js';
 import { sipTarget } from './sip-target.js';
 import type { Target } from './target.js';
 
 export const TARGETS: Readonly<Record<string, () => Target>> = {
   sip: sipTarget,
+  json: jsonTarget,
 };
 
 export function makeTarget(name: string): Target {

@@ -77,6 +77,14 @@ export async function buildHttp(ctx: HttpContext, options: { logger?: FastifyBas
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
+    // Failures before routing (a %-escape that does not decode, a path parameter over fastify's
+    // length limit) get the error body of every other refusal, not fastify's (found by fuzzing, S8.1).
+    frameworkErrors: (error, _request, reply) => {
+      const server = error.statusCode !== undefined && error.statusCode >= 500;
+      void reply
+        .status(server ? 500 : httpStatus('SWB_ERR_VALIDATION'))
+        .send(server ? errorBody('SWB_ERR_SERVER', 'Something went wrong on the server; the change was not made.') : errorBody('SWB_ERR_VALIDATION', `The request address is not valid: ${error.message.slice(0, 200)}`));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   // S8.1: a body of the wrong type is refused, never converted; only the query string and path
