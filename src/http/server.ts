@@ -5,7 +5,7 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { PresenceRecord, TenantId, UserId, UserState } from '../core/index.js';
 import type { Engine } from '../engine/index.js';
 import type { Store, TenantRow } from '../store/index.js';
@@ -79,8 +79,9 @@ export async function buildHttp(ctx: HttpContext, options: { logger?: FastifyBas
     return503OnClosing: true,
     // Failures before routing (a %-escape that does not decode, a path parameter over fastify's
     // length limit) get the error body of every other refusal, not fastify's (found by fuzzing, S8.1).
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, _request, generic) => {
       const server = error.statusCode !== undefined && error.statusCode >= 500;
+      const reply = generic as unknown as FastifyReply;
       void reply
         .status(server ? 500 : httpStatus('SWB_ERR_VALIDATION'))
         .send(server ? errorBody('SWB_ERR_SERVER', 'Something went wrong on the server; the change was not made.') : errorBody('SWB_ERR_VALIDATION', `The request address is not valid: ${error.message.slice(0, 200)}`));
