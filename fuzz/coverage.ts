@@ -26,7 +26,7 @@ interface ScriptCoverage {
 /**
  * A block is a range V8 reported at least once. V8 leaves out a block whose count equals its
  * parent's, so a block that never ran shows up (count 0 while its function ran) and a block that
- * always runs with its function never does: it is covered with its parent.
+ * always ran with its function did not: it is covered with its parent.
  */
 interface Block {
   readonly start: number;
@@ -102,7 +102,12 @@ export class CoverageTracker {
     for (const r of fn.ranges) {
       const key = `${r.startOffset}:${r.endOffset}`;
       if (!script.byKey.has(key)) {
-        const block: Block = { start: r.startOffset, end: r.endOffset, covered: false };
+        // Never reported before: at every earlier look it ran exactly as often as the block
+        // around it, so it ran if that one did (ranges come outermost first).
+        let around: Block | undefined;
+        for (const b of entry.blocks) if (b.start <= r.startOffset && r.endOffset <= b.end && (around === undefined || b.end - b.start <= around.end - around.start)) around = b;
+        const block: Block = { start: r.startOffset, end: r.endOffset, covered: around?.covered ?? false };
+        if (block.covered) this.coveredBlocks++;
         script.byKey.set(key, block);
         entry.blocks.push(block);
       }
@@ -161,7 +166,11 @@ export class CoverageTracker {
         const entry = map.findEntry(i, col) as { originalSource?: string; originalLine?: number };
         if (entry.originalLine !== undefined) {
           const tsLine = entry.originalLine + 1;
-          tsLines.set(tsLine, (tsLines.get(tsLine) ?? false) || coveredAt(offset + col));
+          // Covered when all of it ran: a line whose `else`, `??` right side or early return
+          // never ran is not.
+          let all = true;
+          for (let c = col; c < line.length && all; c++) if (line[c] !== ' ' && !coveredAt(offset + c)) all = false;
+          tsLines.set(tsLine, (tsLines.get(tsLine) ?? true) && all);
         }
       }
       offset += line.length + 1;

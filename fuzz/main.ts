@@ -1,4 +1,4 @@
-// `npm run fuzz -- [--target sip|json] [--seconds N] [--seed N] [--fresh] [--replay FILE]`
+// `npm run fuzz -- [--target sip|json|sip-server] [--seconds N] [--seed N] [--fresh] [--replay FILE]`
 // Runs a time-bounded, coverage-guided fuzz campaign (docs/fuzzing.md) in a worker thread, watches
 // it for hangs, and prints a JSON summary: executions, executions per second, the corpus, the
 // coverage of the target's source files and the findings. Exits 1 when anything was found.
@@ -14,9 +14,9 @@ import { makeTarget } from './targets.js';
 
 /** The repository root: this file runs as dist/fuzz/main.js. */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DEFAULT_SECONDS: Readonly<Record<string, number>> = { sip: 600, json: 120 };
+const DEFAULT_SECONDS: Readonly<Record<string, number>> = { sip: 600, json: 120, 'sip-server': 120 };
 /** A run slower than this is a finding (twice in a row); password hashing makes sign-ins slow. */
-const DEFAULT_SLOW_MS: Readonly<Record<string, number>> = { sip: 200, json: 2000 };
+const DEFAULT_SLOW_MS: Readonly<Record<string, number>> = { sip: 200, json: 2000, 'sip-server': 2000 };
 const SHARED_BYTES = 128 * 1024;
 
 const { values } = parseArgs({

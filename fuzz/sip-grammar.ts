@@ -4,6 +4,9 @@
 // Content-Length. The mutators (sip-mutate.ts) then break them.
 import fc from 'fast-check';
 
+/** Undefined mostly; a value one time in eight (fc.option's `freq` is the other way round). */
+const rarely = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.oneof({ weight: 7, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
+
 const alnum = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789');
 const tokenChars = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789-.!%*_+`\'~');
 const word = (max = 12) => fc.string({ unit: alnum, minLength: 1, maxLength: max });
@@ -18,7 +21,7 @@ const ipv6 = fc.constantFrom('[::1]', '[2001:db8::5]', '[fe80::1:2:3:4]', '[::ff
 const domain = fc.oneof(fc.constantFrom('acme.test', 'example.com', 'localhost', '127.0.0.1'), fc.array(word(8), { minLength: 1, maxLength: 3 }).map((l) => `${l.join('.')}.test`));
 const host = fc.oneof({ weight: 4, arbitrary: domain }, { weight: 2, arbitrary: ipv4 }, { weight: 1, arbitrary: ipv6 });
 const port = fc.option(
-  fc.oneof({ weight: 4, arbitrary: fc.constantFrom(5060, 5061, 5080) }, { weight: 1, arbitrary: fc.constantFrom(0, 65535, 65536) }, { weight: 1, arbitrary: fc.nat(99999) }),
+  fc.oneof({ weight: 12, arbitrary: fc.constantFrom(5060, 5061, 5080) }, { weight: 1, arbitrary: fc.constantFrom(0, 65535, 65536) }, { weight: 1, arbitrary: fc.nat(99999) }),
   { freq: 2, nil: undefined },
 );
 const hostport = fc.tuple(host, port).map(([h, p]) => (p === undefined ? h : `${h}:${p}`));
@@ -31,7 +34,7 @@ const params = fc.array(fc.tuple(param, ws), { maxLength: 4 }).map((ps) => ps.ma
 const escapedUser = fc.oneof(digits(5), word(10), fc.constantFrom('%75ser', 'user;par=u%40x', 'a%2', '%ZZ', '+15551234', "!~*'()&=+$,;?/", '%00'));
 const scheme = fc.oneof({ weight: 8, arbitrary: fc.constant('sip') }, { weight: 1, arbitrary: fc.constantFrom('sips', 'tel', 'SIP', 'mailto', 'urn') });
 const uri = fc
-  .tuple(scheme, fc.option(escapedUser, { nil: undefined }), fc.option(fc.constantFrom(':secret', ':'), { nil: undefined }), hostport, params, fc.option(fc.constantFrom('?subject=x', '?a=b&c=d', '?'), { nil: undefined }))
+  .tuple(scheme, fc.option(escapedUser, { nil: undefined }), fc.option(fc.constantFrom(':secret', ':'), { nil: undefined }), hostport, params, rarely(fc.constantFrom('?subject=x', '?a=b&c=d', '?')))
   .map(([s, u, pw, hp, ps, hs]) => `${s}:${u === undefined ? '' : `${u}${pw ?? ''}@`}${hp}${ps.replace(/\s/g, '')}${hs ?? ''}`);
 
 const display = fc.oneof(
@@ -77,6 +80,10 @@ const dialogInfo = fc
   .map(([state, v]) => `<?xml version="1.0"?><dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="${v}" state="full" entity="sip:1001@acme.test"><dialog id="d1"><state>${state}</state></dialog></dialog-info>`);
 const body = fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: pidf }, { weight: 1, arbitrary: dialogInfo }, { weight: 1, arbitrary: fc.string({ maxLength: 200 }) }, { weight: 1, arbitrary: fc.constant('v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n') });
 
+/** The headers that may appear once (src/sip/message.ts SINGLE), by any of their names. */
+const SINGLE_NAMES: Readonly<Record<string, string>> = { from: 'from', f: 'from', to: 'to', t: 'to', 'call-id': 'call-id', i: 'call-id', cseq: 'cseq', 'max-forwards': 'max-forwards', 'content-length': 'content-length', l: 'content-length', 'content-type': 'content-type', c: 'content-type', expires: 'expires' };
+const singleKey = (name: string): string | undefined => (Object.hasOwn(SINGLE_NAMES, name.toLowerCase()) ? SINGLE_NAMES[name.toLowerCase()] : undefined);
+
 /** The headers every request needs (§8.1.1), each sometimes left out, plus extra ones. */
 const requestHeaders = (m: string): fc.Arbitrary<[string, string][]> =>
   fc
@@ -88,9 +95,10 @@ const requestHeaders = (m: string): fc.Arbitrary<[string, string][]> =>
       digits(6),
       fc.option(digits(3), { nil: undefined }),
       fc.array(header, { maxLength: 8 }),
-      fc.option(fc.nat(5), { freq: 6, nil: undefined }),
+      rarely(fc.nat(5)),
+      fc.nat(19).map((n) => n === 0),
     )
-    .map(([v, f, t, cid, seq, mf, extra, drop]) => {
+    .map(([v, f, t, cid, seq, mf, extra, drop, dup]) => {
       const base: [string, string][] = [
         ['Via', v],
         ['From', f.includes('tag=') ? f : `${f};tag=${cid.slice(0, 6)}`],
@@ -99,8 +107,21 @@ const requestHeaders = (m: string): fc.Arbitrary<[string, string][]> =>
         ['CSeq', `${seq} ${m}`],
         ['Max-Forwards', mf ?? '70'],
       ];
-      // Mostly complete: leave one out now and then.
-      return [...base.filter((_, i) => i !== drop), ...extra];
+      // Mostly complete: leave one out now and then. Headers allowed once (RFC 4475 multi01)
+      // are not repeated by the extras, except in one message of twenty.
+      const kept = base.filter((_, i) => i !== drop);
+      if (dup) return [...kept, ...extra];
+      const seen = new Set(kept.map(([n]) => singleKey(n)));
+      return [
+        ...kept,
+        ...extra.filter(([n]) => {
+          const key = singleKey(n);
+          if (key === undefined) return true;
+          if (seen.has(key)) return false;
+          seen.add(key);
+          return true;
+        }),
+      ];
     });
 
 const separator = fc.constantFrom(': ', ':', ' : ', ':\t', ':  ', ' :\r\n ');
@@ -114,7 +135,7 @@ function assemble(start: string, headers: [string, string][], seps: string[], li
 
 export const sipRequest: fc.Arbitrary<string> = method.chain((m) =>
   fc
-    .tuple(uri, requestHeaders(m), fc.array(separator, { minLength: 1, maxLength: 4 }), eol, body, fc.boolean(), fc.constantFrom('SIP/2.0', 'SIP/2.0', 'SIP/2.0', 'sip/2.0', 'SIP/3.0', 'SIP/2.00'))
+    .tuple(uri, requestHeaders(m), fc.array(separator, { minLength: 1, maxLength: 4 }), eol, body, fc.boolean(), fc.oneof({ weight: 20, arbitrary: fc.constant('SIP/2.0') }, { weight: 1, arbitrary: fc.constantFrom('sip/2.0', 'SIP/3.0', 'SIP/2.00') }))
     .map(([u, hs, seps, lineEnd, text, withLength, version]) => assemble(`${m} ${u} ${version}`, hs, seps, lineEnd, text, withLength || text !== '')),
 );
 
