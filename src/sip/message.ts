@@ -78,7 +78,7 @@ const NAMES = new Map<string, string>();
 export function headerName(key: string): string {
   let name = NAMES.get(key);
   if (name === undefined) {
-    name = CANONICAL[key] ?? key.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+    name = (Object.hasOwn(CANONICAL, key) ? CANONICAL[key] : undefined) ?? key.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
     // Bounded: unknown header names from peers do not grow it without limit.
     if (NAMES.size < 1000) NAMES.set(key, name);
   }
@@ -87,7 +87,8 @@ export function headerName(key: string): string {
 
 export function headerKey(name: string): string {
   const lower = name.toLowerCase();
-  return COMPACT[lower] ?? lower;
+  // Own keys only: a header named `constructor` or `__proto__` is an extension header like any other.
+  return Object.hasOwn(COMPACT, lower) ? COMPACT[lower]! : lower;
 }
 
 /** Header names as they arrive (`Call-ID`, `i`, `CSeq`) → key and wire name, bounded like NAMES. */
@@ -115,11 +116,14 @@ function failure(status: number, reason: string, isRequest: boolean, headers: re
 
 /** Where the header section ends: the index of the empty line and the length of its terminator. */
 export function headerEnd(buf: Buffer, from = 0): { at: number; length: number } | undefined {
-  const crlf = buf.indexOf('\r\n\r\n', from, 'latin1');
-  const lf = buf.indexOf('\n\n', from, 'latin1');
-  if (crlf < 0 && lf < 0) return undefined;
-  if (crlf >= 0 && (lf < 0 || crlf < lf)) return { at: crlf, length: 4 };
-  return { at: lf, length: 2 };
+  // One pass over the line feeds, whichever terminator comes first. Two searches (CRLFCRLF, LFLF)
+  // read the rest of the buffer for the absent one at every message of a TCP segment: quadratic
+  // in a segment of many small messages (found by fuzzing, S8.1).
+  for (let i = buf.indexOf(0x0a, from); i >= 0; i = buf.indexOf(0x0a, i + 1)) {
+    if (buf[i + 1] === 0x0a) return { at: i, length: 2 };
+    if (buf[i + 1] === 0x0d && buf[i + 2] === 0x0a && i - 1 >= from && buf[i - 1] === 0x0d) return { at: i - 1, length: 4 };
+  }
+  return undefined;
 }
 
 /**
@@ -137,20 +141,26 @@ export function parseMessage(buf: Buffer, options: { stream?: boolean } = {}): P
   const isRequest = !start.startsWith('SIP/');
 
   // Unfold continuation lines (§7.3.1): a line starting with whitespace continues the previous.
+  // They are joined once the header is complete: joining them line by line copied the value again
+  // for each line, quadratic in a 64 KB datagram of folded lines (found by fuzzing, S8.1).
   const headers: SipHeader[] = [];
+  let folded: string[] = [];
+  const unfold = (): void => {
+    if (folded.length === 0) return;
+    const last = headers.pop()!;
+    headers.push({ ...last, value: [last.value, ...folded].filter((part) => part !== '').join(' ') });
+    folded = [];
+  };
   let bad: string | undefined;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     if (line === '') continue;
     if (line[0] === ' ' || line[0] === '\t') {
-      const last = headers.pop();
-      if (last === undefined) {
-        bad ??= 'Continuation line without a header';
-        continue;
-      }
-      headers.push({ ...last, value: `${last.value} ${line.trim()}`.trim() });
+      if (headers.length === 0) bad ??= 'Continuation line without a header';
+      else folded.push(line.trim());
       continue;
     }
+    unfold();
     const colon = line.indexOf(':');
     const name = colon < 0 ? '' : line.slice(0, colon).trimEnd();
     const known = SEEN_NAMES.get(name);
@@ -162,6 +172,7 @@ export function parseMessage(buf: Buffer, options: { stream?: boolean } = {}): P
     const kn = known ?? seenName(name);
     headers.push({ key: kn.key, name: kn.name, value: line.slice(colon + 1).trim() });
   }
+  unfold();
   if (end === undefined && !options.stream) bad ??= 'No empty line after the headers';
 
   let method = '';
