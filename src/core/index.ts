@@ -12,6 +12,8 @@ export { agentTransition } from './agents.js';
 export type { AgentInput, AgentOutcome } from './agents.js';
 export { route, reachability, resolveTarget, userAction, groupAction, queueCandidates } from './routing.js';
 export type { Decision, Explanation, RingEntry, ActionDecision, Owner } from './routing.js';
+export { FORWARDING_VISIBILITY, HIDDEN, decisionAs, hasForwardTo, presenceAs, seesForwardTo, seesOthersForwardTo, showsFree, visibilityRule, withoutForwardTo } from './visibility.js';
+export type { Viewer, VisibilityRule } from './visibility.js';
 export { parseFeatureCode } from './fac.js';
 export type { FeatureCode } from './fac.js';
 export { apply, causeOf, heartbeatLease, wakeDue } from './apply.js';

@@ -10,6 +10,7 @@
 // not written to: it keeps only the latest event per subject and, past a bound, is told to resync
 // once it drains. Nobody waits for a slow watcher.
 import { performance } from 'node:perf_hooks';
+import { seesOthersForwardTo } from '../core/index.js';
 import type { TenantState } from '../core/index.js';
 import type { Engine, EngineEvent } from '../engine/index.js';
 import type { Position } from './protocol.js';
@@ -160,7 +161,7 @@ export class Fanout {
 
   private sendSnapshot(w: Watcher, t: TenantFeed, state: TenantState, pos: Position, sub: Subscription, resync: boolean): void {
     const auth = w.auth!;
-    const full = auth.role === 'admin';
+    const full = seesOthersForwardTo(auth);
     let body: Buffer;
     if (!full && ownRecordDiffers(state, sub.scope, auth)) {
       body = Buffer.from(snapshotBody(state, sub.scope, pos.epoch, pos.seq, { full, ...(auth.userId !== undefined ? { selfId: auth.userId } : {}) }));
@@ -446,7 +447,7 @@ type Reader = Pick<Watcher, 'auth' | 'subs' | 'cursor'>;
 /** S2.7: 'f' sees every destination; 's:<id>' only their own; 'r' none. */
 function variantOf(w: Reader, redactable: Set<string> | undefined): string {
   const auth = w.auth!;
-  if (redactable === undefined || auth.role === 'admin') return 'f';
+  if (redactable === undefined || seesOthersForwardTo(auth)) return 'f';
   if (auth.userId !== undefined && redactable.has(auth.userId)) return `s:${auth.userId}`;
   return 'r';
 }

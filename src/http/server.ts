@@ -6,6 +6,7 @@ import addFormatsModule from 'ajv-formats';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import { presenceAs } from '../core/index.js';
 import type { PresenceRecord, TenantId, UserId, UserState } from '../core/index.js';
 import type { Engine } from '../engine/index.js';
 import type { Store, TenantRow } from '../store/index.js';
@@ -55,12 +56,9 @@ export function resolveUser(ctx: HttpContext, auth: AuthContext, ref: string): U
   return user;
 }
 
-/** S2.7: the forwarding destination is shown only to the user themself and to admins. */
+/** S2.7: the record as the caller may see it (the core's one visibility rule). */
 export function presenceFor(auth: AuthContext, record: PresenceRecord): PresenceRecord {
-  if (auth.role === 'admin' || auth.userId === record.userId || record.indicators.forwardTo === undefined) return record;
-  const { forwardTo: _f, ...indicators } = record.indicators;
-  const manual = record.manual && (({ forwardTo: _g, ...m }) => m)(record.manual);
-  return { ...record, indicators, ...(manual ? { manual } : {}) };
+  return presenceAs(auth, record);
 }
 
 export function requireRole(auth: AuthContext, ...roles: AuthContext['role'][]): void {
