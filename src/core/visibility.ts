@@ -83,9 +83,8 @@ function stepAs(viewer: Viewer, e: Explanation): Explanation {
 /** A ring entry rung in place of a forwarding member, without what says who or where it is. */
 function ringAs(viewer: Viewer, r: RingEntry): RingEntry {
   if (r.forwardedFrom === undefined || seesForwardTo(viewer, r.forwardedFrom)) return r;
-  if (r.kind === 'external') return { ...r, number: HIDDEN };
   const { userId: _u, deviceId: _d, ...rest } = r;
-  return rest;
+  return { ...rest, number: HIDDEN };
 }
 
 /**

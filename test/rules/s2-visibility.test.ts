@@ -106,7 +106,7 @@ describe('S2.7 every surface gives the same answer', () => {
       expect({ ext, ...(await surfaces(tokens[ext]!, '1005', ['1005'])) }).toEqual({ ext, rest: sees, feed: sees, directRoute: sees, groupRoute: sees });
     }
     const hidden = await call(s.url, 'POST', '/api/v1/route', { token: tokens['1004'], body: { to: { group: 'sales' } } });
-    expect(hidden.body.decision.ring).toEqual([{ kind: 'pbx', startSec: 0, forwardedFrom: 'u1010' }]);
+    expect(hidden.body.decision.ring).toEqual([{ kind: 'pbx', number: '(hidden)', startSec: 0, forwardedFrom: 'u1010' }]);
     expect(hidden.body.decision.explanation.map((e: { text: string }) => e.text)).toContain(`${put.body.name} forwards: a colleague takes their place`);
   });
 
