@@ -14,6 +14,8 @@ export { route, reachability, resolveTarget, userAction, groupAction, queueCandi
 export type { Decision, Explanation, RingEntry, ActionDecision, Owner } from './routing.js';
 export { FORWARDING_VISIBILITY, HIDDEN, decisionAs, hasForwardTo, presenceAs, seesForwardTo, seesOthersForwardTo, showsFree, visibilityRule, withoutForwardTo } from './visibility.js';
 export type { Viewer, VisibilityRule } from './visibility.js';
+export { PERMISSIONS, permission } from './permissions.js';
+export type { Action, PermissionRule, Subject, Who } from './permissions.js';
 export { historyEntry, webhookWants, webhooksFor } from './journal.js';
 export type { HistoryEntry } from './journal.js';
 export { parseFeatureCode } from './fac.js';

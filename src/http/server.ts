@@ -6,8 +6,8 @@ import addFormatsModule from 'ajv-formats';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
-import { presenceAs } from '../core/index.js';
-import type { PresenceRecord, TenantId, UserId, UserState } from '../core/index.js';
+import { permission, presenceAs } from '../core/index.js';
+import type { Action, PresenceRecord, Subject, TenantId, UserId, UserState } from '../core/index.js';
 import type { Engine } from '../engine/index.js';
 import type { Store, TenantRow } from '../store/index.js';
 import type { AuthContext } from './accounts.js';
@@ -61,8 +61,9 @@ export function presenceFor(auth: AuthContext, record: PresenceRecord): Presence
   return presenceAs(auth, record);
 }
 
-export function requireRole(auth: AuthContext, ...roles: AuthContext['role'][]): void {
-  if (!roles.includes(auth.role)) fail('SWB_ERR_FORBIDDEN');
+/** S5.1: the core's permission table decides who may do what; anyone else is refused. */
+export function requirePermission(auth: AuthContext, action: Action, subject?: Subject): void {
+  if (!permission(auth, action, subject).allowed) fail('SWB_ERR_FORBIDDEN');
 }
 
 export const BODY_LIMIT = 64 * 1024;
