@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { App } from '../http/server.js';
-import { errorBody } from '../http/errors.js';
+import { errorBody, httpStatus } from '../http/errors.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -45,7 +45,7 @@ export function webRoutes(dir: string): (app: App) => void {
         return reply.status(404).type('text/plain; charset=utf-8').send('Not found');
       }
       if (path === '/api' || path.startsWith('/api/')) {
-        return reply.status(404).send(errorBody('SWB_ERR_NOT_FOUND', `There is nothing at ${request.method} ${path.slice(0, 200)}.`));
+        return reply.status(httpStatus('SWB_ERR_NOT_FOUND')).send(errorBody('SWB_ERR_NOT_FOUND', `There is nothing at ${request.method} ${path.slice(0, 200)}.`));
       }
       const file = resolve(root, `.${normalize(path)}`);
       if (file.startsWith(root + sep) && existsSync(file) && statSync(file).isFile()) {

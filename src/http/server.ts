@@ -117,27 +117,27 @@ export async function buildHttp(ctx: HttpContext, options: { logger?: FastifyBas
     }
     if (error.validation !== undefined) {
       const issues = (error.validation as { instancePath?: string; message?: string; params?: unknown }[]).slice(0, 10).map((v) => ({ path: v.instancePath ?? '', message: v.message ?? '', params: v.params }));
-      return reply.status(400).send(errorBody('SWB_ERR_VALIDATION', `The request does not have the expected shape: ${error.message}`, { issues }));
+      return reply.status(httpStatus('SWB_ERR_VALIDATION')).send(errorBody('SWB_ERR_VALIDATION', `The request does not have the expected shape: ${error.message}`, { issues }));
     }
     switch (error.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return reply.status(413).send(errorBody('SWB_ERR_BODY_TOO_LARGE', `The request body is larger than ${request.routeOptions.bodyLimit ?? BODY_LIMIT} bytes.`));
+        return reply.status(httpStatus('SWB_ERR_BODY_TOO_LARGE')).send(errorBody('SWB_ERR_BODY_TOO_LARGE', `The request body is larger than ${request.routeOptions.bodyLimit ?? BODY_LIMIT} bytes.`));
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return reply.status(415).send(errorBody('SWB_ERR_UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.'));
+        return reply.status(httpStatus('SWB_ERR_UNSUPPORTED_MEDIA_TYPE')).send(errorBody('SWB_ERR_UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.'));
     }
     if (error.statusCode === 400 || error instanceof SyntaxError) {
       // JSON that does not parse, an empty JSON body, or a __proto__ / constructor.prototype key.
-      return reply.status(400).send(errorBody('SWB_ERR_BAD_JSON', `The request body is not valid JSON: ${error.message}`));
+      return reply.status(httpStatus('SWB_ERR_BAD_JSON')).send(errorBody('SWB_ERR_BAD_JSON', `The request body is not valid JSON: ${error.message}`));
     }
     if (error.statusCode !== undefined && error.statusCode < 500) {
       return reply.status(error.statusCode).send(errorBody('SWB_ERR_VALIDATION', error.message));
     }
     request.log.error({ err: error }, 'request failed');
-    return reply.status(500).send(errorBody('SWB_ERR_SERVER', 'Something went wrong on the server; the change was not made.'));
+    return reply.status(httpStatus('SWB_ERR_SERVER')).send(errorBody('SWB_ERR_SERVER', 'Something went wrong on the server; the change was not made.'));
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send(errorBody('SWB_ERR_NOT_FOUND', `There is nothing at ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}.`));
+    reply.status(httpStatus('SWB_ERR_NOT_FOUND')).send(errorBody('SWB_ERR_NOT_FOUND', `There is nothing at ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}.`));
   });
 
   for (const register of options.routes) await register(app, ctx);
