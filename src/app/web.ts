@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { App } from '../http/server.js';
-import { errorBody } from '../http/errors.js';
+import { errorBody, httpStatus } from '../http/errors.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -42,7 +42,7 @@ export function webRoutes(dir: string): (app: App) => void {
       try {
         path = decodeURIComponent(request.url.split('?')[0]!);
       } catch {
-        return reply.status(400).send(errorBody('SWB_ERR_BAD_URL', 'The address is not valid: a percent-escape does not decode to text.'));
+        return reply.status(httpStatus('SWB_ERR_BAD_URL')).send(errorBody('SWB_ERR_BAD_URL', 'The address is not valid: a percent-escape does not decode to text.'));
       }
       // An API path that is not a route: 405 when it takes other methods, else 404 (S8.1).
       if (path === '/api' || path.startsWith('/api/')) return request.server.notFound(request, reply);

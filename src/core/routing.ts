@@ -23,6 +23,11 @@ import type {
 export interface Explanation {
   readonly rule: string;
   readonly text: string;
+  /**
+   * S2.7: this step names where `user` forwards; `withheld` says the same without the
+   * destination, for viewers who may not see it (visibility.ts, decisionAs).
+   */
+  readonly forwarding?: { readonly user: UserId; readonly withheld: string };
 }
 
 export interface Owner {
@@ -313,7 +318,8 @@ function routeUser(state: TenantState, call: CallRequest, user: UserState, now: 
       explanation,
     };
   }
-  explanation.push({ rule: r.rule, text: r.text });
+  const withheld = r.as === 'forwarding' ? { forwarding: { user: user.id, withheld: `${user.name} forwards every call` } } : {};
+  explanation.push({ rule: r.rule, text: r.text, ...withheld });
   switch (r.as) {
     case 'blocked':
       return { outcome: 'reject', target: owner, reason: 'not available', explanation };
@@ -367,7 +373,8 @@ function routeGroup(state: TenantState, call: CallRequest, group: Group, now: In
       const destId = state.byExtension.get(to);
       const dest = destId === undefined ? undefined : state.users.get(destId);
       if (dest === undefined) {
-        explanation.push({ rule: 'S3.3', text: `${member.name} forwards: ${to} rings in their place` });
+        const withheld = `${member.name} forwards: another number rings in their place`;
+        explanation.push({ rule: 'S3.3', text: `${member.name} forwards: ${to} rings in their place`, forwarding: { user: member.id, withheld } });
         ring.push({ kind: 'external', number: to, startSec: offset, forwardedFrom: member.id, ...(sequential ? { stopSec: offset + group.memberRingSec } : {}) });
         slot++;
         continue;
@@ -375,11 +382,13 @@ function routeGroup(state: TenantState, call: CallRequest, group: Group, now: In
       forwardedFrom = member.id;
       r = reachability(state, dest, now, offset);
       if (!r.ring && r.as === 'forwarding') {
-        explanation.push({ rule: 'S3.5', text: `${member.name} forwards to ${dest.name}, who forwards too: refused there, skipped` });
+        const withheld = `${member.name} forwards to someone who forwards too: refused there, skipped`;
+        explanation.push({ rule: 'S3.5', text: `${member.name} forwards to ${dest.name}, who forwards too: refused there, skipped`, forwarding: { user: member.id, withheld } });
         refusedDiversions++;
         continue;
       }
-      explanation.push({ rule: 'S3.3', text: `${member.name} forwards: ${dest.name} (${dest.extension}) takes their place` });
+      const withheld = `${member.name} forwards: a colleague takes their place`;
+      explanation.push({ rule: 'S3.3', text: `${member.name} forwards: ${dest.name} (${dest.extension}) takes their place`, forwarding: { user: member.id, withheld } });
     }
     if (!r.ring) {
       if (r.as === 'busy') busySkips++;

@@ -1,6 +1,7 @@
 // Plain data shared by every layer: ids, statuses, facts, directory, commands, events.
 // Everything here is a readonly plain object with a `type` discriminant where it varies, except
 // the lease table, an index over the users that only commit writes.
+import type { ErrorCode } from './errors.js';
 import type { LeaseTable } from './leases.js';
 
 export type TenantId = string;
@@ -272,7 +273,8 @@ export interface TenantState {
 
 export interface Refusal {
   readonly ok: false;
-  readonly code: string;
+  /** A code of the one registry (errors.ts, docs/errors.md). */
+  readonly code: ErrorCode;
   readonly message: string;
   readonly details?: Readonly<Record<string, unknown>>;
 }

@@ -12,6 +12,7 @@
 // `highWaterBytes + pageBytes`: what does not fit waits in the watcher's output (output.ts) —
 // answers, snapshots in fragments, resumed events in pages — and the watcher counts as behind.
 import { performance } from 'node:perf_hooks';
+import { seesOthersForwardTo } from '../core/index.js';
 import type { TenantState } from '../core/index.js';
 import type { Engine, EngineEvent } from '../engine/index.js';
 import type { Position } from './protocol.js';
@@ -202,7 +203,7 @@ export class Fanout {
 
   private sendSnapshot(w: Watcher, t: TenantFeed, state: TenantState, pos: Position, sub: Subscription, resync: boolean): void {
     const auth = w.auth!;
-    const full = auth.role === 'admin';
+    const full = seesOthersForwardTo(auth);
     // Watchers of the same scope and view at the same position share the snapshot's bytes (a
     // user whose own record shows more than others see has a view of their own, S2.7).
     const self = !full && ownRecordDiffers(state, sub.scope, auth) ? auth.userId : undefined;
@@ -487,7 +488,7 @@ type Reader = Pick<Watcher, 'auth' | 'subs' | 'cursor'>;
 /** S2.7: 'f' sees every destination; 's:<id>' only their own; 'r' none. */
 function variantOf(w: Reader, redactable: Set<string> | undefined): string {
   const auth = w.auth!;
-  if (redactable === undefined || auth.role === 'admin') return 'f';
+  if (redactable === undefined || seesOthersForwardTo(auth)) return 'f';
   if (auth.userId !== undefined && redactable.has(auth.userId)) return `s:${auth.userId}`;
   return 'r';
 }

@@ -3,7 +3,7 @@
 // older positions, or another epoch, get a fresh snapshot instead.
 import type { EngineEvent } from '../engine/index.js';
 import type { Entry } from './scope.js';
-import { hasForwardTo, redactPresence } from './scope.js';
+import { hasForwardTo, withoutForwardTo } from '../core/index.js';
 
 /** Serialises a committed event once, with its S2.7-redacted twin when it shows a destination. */
 export function toEntry(e: EngineEvent): Entry {
@@ -15,7 +15,7 @@ export function toEntry(e: EngineEvent): Entry {
     case 'presence.changed':
       key = `p:${e.subject}`;
       if (hasForwardTo(e.value) || hasForwardTo(e.old)) {
-        redacted = JSON.stringify({ ...e, value: redactPresence(e.value), ...(e.old ? { old: redactPresence(e.old) } : {}) });
+        redacted = JSON.stringify({ ...e, value: withoutForwardTo(e.value), ...(e.old ? { old: withoutForwardTo(e.old) } : {}) });
       }
       break;
     case 'agent.changed':

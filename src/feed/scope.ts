@@ -1,7 +1,8 @@
 // What a subscription covers (S6.2: a tenant, a group, a queue or users), which events fall in
-// it, the snapshot of it, and what each viewer may see of a forwarding user (S2.7).
-import { queueSnapshot } from '../core/index.js';
-import type { Group, PresenceRecord, QueueConfig, Role, TenantState, UserId, UserState } from '../core/index.js';
+// it, the snapshot of it, and what each viewer may see of a forwarding user (S2.7, by the core's
+// one rule in src/core/visibility.ts).
+import { hasForwardTo, queueSnapshot, seesOthersForwardTo, withoutForwardTo } from '../core/index.js';
+import type { Group, QueueConfig, TenantState, UserId, UserState, Viewer } from '../core/index.js';
 import type { ProtocolError, ScopeRequest } from './protocol.js';
 import { error } from './protocol.js';
 
@@ -10,12 +11,6 @@ export type Scope =
   | { readonly kind: 'group'; readonly id: string; readonly key: string }
   | { readonly kind: 'queue'; readonly id: string; readonly key: string }
   | { readonly kind: 'users'; readonly ids: ReadonlySet<UserId>; readonly key: string };
-
-/** Who is watching: what S2.7 lets them see. */
-export interface Viewer {
-  readonly role: Role;
-  readonly userId?: UserId;
-}
 
 /** One committed event, serialised once (DESIGN.md) and shared by every watcher that gets it. */
 export interface Entry {
@@ -103,26 +98,6 @@ export function usersInScope(state: TenantState, scope: Scope): UserState[] {
   return out.sort((a, b) => byExtension.compare(a.extension, b.extension));
 }
 
-/** S2.7: the destination is shown only to the user themself and to admins. */
-export function seesForwardTo(viewer: Viewer, subject: UserId): boolean {
-  return viewer.role === 'admin' || viewer.userId === subject;
-}
-
-export function hasForwardTo(p: PresenceRecord | undefined): boolean {
-  return p !== undefined && (p.indicators.forwardTo !== undefined || p.manual?.forwardTo !== undefined);
-}
-
-export function redactPresence(p: PresenceRecord): PresenceRecord {
-  if (!hasForwardTo(p)) return p;
-  const { forwardTo: _f, ...indicators } = p.indicators;
-  const out: PresenceRecord = { ...p, indicators };
-  if (p.manual !== undefined) {
-    const { forwardTo: _g, ...manual } = p.manual;
-    return { ...out, manual };
-  }
-  return out;
-}
-
 /** The S2.4 record with the agent state per queue, serialised once per UserState (full, redacted). */
 const recordJson = new WeakMap<UserState, { full: string; redacted?: string }>();
 
@@ -133,7 +108,7 @@ function userJson(u: UserState, redacted: boolean): string {
     const agent = queues.length === 0 ? undefined : Object.fromEntries(queues.map((q) => [q, u.agent[q]!.state]));
     const record = agent === undefined ? u.presence : { ...u.presence, agent };
     cached = { full: JSON.stringify(record) };
-    if (hasForwardTo(u.presence)) cached.redacted = JSON.stringify(agent === undefined ? redactPresence(u.presence) : { ...redactPresence(u.presence), agent });
+    if (hasForwardTo(u.presence)) cached.redacted = JSON.stringify(agent === undefined ? withoutForwardTo(u.presence) : { ...withoutForwardTo(u.presence), agent });
     recordJson.set(u, cached);
   }
   return redacted ? (cached.redacted ?? cached.full) : cached.full;
@@ -166,7 +141,7 @@ export function snapshotBody(state: TenantState, scope: Scope, epoch: string, se
 
 /** Whether a viewer's own record in scope is one only they (and admins) see in full. */
 export function ownRecordDiffers(state: TenantState, scope: Scope, viewer: Viewer): boolean {
-  if (viewer.userId === undefined || viewer.role === 'admin') return false;
+  if (viewer.userId === undefined || seesOthersForwardTo(viewer)) return false;
   const me = state.users.get(viewer.userId);
   if (me === undefined || !hasForwardTo(me.presence)) return false;
   const members = membersOf(state, scope);

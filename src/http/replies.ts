@@ -6,6 +6,7 @@
 import { Type } from 'typebox';
 import type { Static, TSchema } from 'typebox';
 import { AUTOMATIC_STATUSES, ERRORS, MANUAL_STATUSES } from '../core/index.js';
+import type { ErrorCode } from '../core/index.js';
 import { httpStatus } from './errors.js';
 
 const Opt = Type.Optional;
@@ -26,7 +27,7 @@ function MapOf<T extends TSchema>(value: T, description: string): ReturnType<typ
 
 /** The codes answered with this status, from the one registry (src/core/errors.ts, errors.ts). */
 export function codesFor(status: number): string[] {
-  return Object.keys(ERRORS).filter((code) => httpStatus(code) === status);
+  return (Object.keys(ERRORS) as ErrorCode[]).filter((code) => httpStatus(code) === status);
 }
 
 const ERROR_MEANING: Readonly<Record<number, string>> = {

@@ -7,7 +7,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import { isDeepStrictEqual } from 'node:util';
-import type { PresenceRecord, TenantId, UserId, UserState } from '../core/index.js';
+import { permission, presenceAs } from '../core/index.js';
+import type { Action, PresenceRecord, Subject, TenantId, UserId, UserState } from '../core/index.js';
 import type { Engine } from '../engine/index.js';
 import type { Store, TenantRow } from '../store/index.js';
 import type { AuthContext } from './accounts.js';
@@ -65,16 +66,14 @@ export function resolveUser(ctx: HttpContext, auth: AuthContext, ref: string): U
   return user;
 }
 
-/** S2.7: the forwarding destination is shown only to the user themself and to admins. */
+/** S2.7: the record as the caller may see it (the core's one visibility rule). */
 export function presenceFor(auth: AuthContext, record: PresenceRecord): PresenceRecord {
-  if (auth.role === 'admin' || auth.userId === record.userId || record.indicators.forwardTo === undefined) return record;
-  const { forwardTo: _f, ...indicators } = record.indicators;
-  const manual = record.manual && (({ forwardTo: _g, ...m }) => m)(record.manual);
-  return { ...record, indicators, ...(manual ? { manual } : {}) };
+  return presenceAs(auth, record);
 }
 
-export function requireRole(auth: AuthContext, ...roles: AuthContext['role'][]): void {
-  if (!roles.includes(auth.role)) fail('SWB_ERR_FORBIDDEN');
+/** S5.1: the core's permission table decides who may do what; anyone else is refused. */
+export function requirePermission(auth: AuthContext, action: Action, subject?: Subject): void {
+  if (!permission(auth, action, subject).allowed) fail('SWB_ERR_FORBIDDEN');
 }
 
 export const BODY_LIMIT = 64 * 1024;

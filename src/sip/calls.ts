@@ -19,6 +19,7 @@ import type { Hop, SentInvite } from './proxy.js';
 import { FORK_BRANCH, InviteClient, STATELESS_BRANCH, ackFor, cancelFor, forkBranch, forwardedRequest, hopOfUri, routeUri, statelessBranch, viaHop, withoutTopVia } from './proxy.js';
 import type { Binding } from './registrar.js';
 import type { Incoming } from './request.js';
+import { reasonPhrase, sipStatus } from './refusals.js';
 import { buildResponse, checkRequest, newTag, rawOf, stampVia } from './request.js';
 import type { Flow } from './transport.js';
 
@@ -90,7 +91,7 @@ export class CallManager {
     if (this.calls.has(inc.callId)) return ctx.reply(inc, 482, 'Loop Detected');
     const userKey = `${t.tenant}\u0000${auth.userId}`;
     if ((this.perUser.get(userKey) ?? 0) >= this.options.maxCallsPerUser) {
-      return ctx.reply(inc, 403, 'Forbidden (too many calls)', [['Warning', warningValue(this.ports.self().host, `SWB_ERR_CALL_LIMIT: ${ERRORS.SWB_ERR_CALL_LIMIT}`)]]);
+      return ctx.reply(inc, sipStatus('SWB_ERR_CALL_LIMIT'), 'Forbidden (too many calls)', [['Warning', warningValue(this.ports.self().host, `SWB_ERR_CALL_LIMIT: ${ERRORS.SWB_ERR_CALL_LIMIT}`)]]);
     }
     if ((this.perTenant.get(t.tenant) ?? 0) >= this.options.maxCallsPerTenant) {
       return ctx.reply(inc, 503, 'Service Unavailable (too many calls)', [['Retry-After', '5'], ['Warning', warningValue(this.ports.self().host, `SWB_ERR_CALL_LIMIT: ${ERRORS.SWB_ERR_CALL_LIMIT}`)]]);
@@ -583,8 +584,10 @@ export class CallManager {
       return ctx.reply(inc, 500, 'Server Internal Error');
     }
     if (!out.ok) {
-      const status = out.code === 'SWB_ERR_FAC_UNKNOWN' ? 404 : 403;
-      return ctx.reply(inc, status, status === 404 ? 'Not Found (unknown feature code)' : 'Forbidden', [['Warning', warningValue(self.host, `${out.code}: ${out.message}`)]]);
+      // S7.4: the status is the registry's (404 for an unknown code, 403 for a code the user cannot use).
+      const status = sipStatus(out.code);
+      const reason = out.code === 'SWB_ERR_FAC_UNKNOWN' ? 'Not Found (unknown feature code)' : reasonPhrase(status);
+      return ctx.reply(inc, status, reason, [['Warning', warningValue(self.host, `${out.code}: ${out.message}`)]]);
     }
     // The code is done: the call connects without media and the server hangs up after a moment.
     const call = this.open(newCall('fac', inc, t, userId, '', { callId: detach(inc.callId), to: { kind: 'extension', extension: digits } }));

@@ -14,6 +14,7 @@ import { header } from './message.js';
 import type { SipStateRow } from './persistence.js';
 import { rowData } from './persistence.js';
 import type { Incoming } from './request.js';
+import { reasonPhrase, sipStatus } from './refusals.js';
 
 export interface PublishOptions {
   readonly minExpiresSec: number;
@@ -94,8 +95,9 @@ export class PublicationHandler {
       if (status !== undefined) {
         const out = await ctx.engine.dispatch(t.tenant, { type: 'status.set', userId: auth.userId, status, by: { kind: 'sip' } });
         if (!out.ok) {
-          const code = out.code === 'SWB_ERR_USER_NOT_FOUND' ? 404 : out.code === 'SWB_ERR_STATUS_DISABLED' || out.code === 'SWB_ERR_FORBIDDEN' ? 403 : 400;
-          return ctx.reply(inc, code, code === 404 ? 'Not Found' : code === 403 ? 'Forbidden (status not allowed)' : 'Bad Request', [['Warning', `399 switchboard "${out.code}"`]]);
+          // S7.3: the status is the registry's for the code (src/core/errors.ts).
+          const code = sipStatus(out.code);
+          return ctx.reply(inc, code, code === 403 ? 'Forbidden (status not allowed)' : reasonPhrase(code), [['Warning', `399 switchboard "${out.code}"`]]);
         }
       }
     }

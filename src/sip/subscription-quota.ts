@@ -15,6 +15,7 @@ import { ERRORS } from '../core/index.js';
 import type { TenantId, UserId } from '../core/index.js';
 import { warningValue } from './call-answers.js';
 import type { HeaderList } from './message.js';
+import { sipStatus } from './refusals.js';
 
 export interface SubscriptionLimits {
   /** Server-wide. */
@@ -34,7 +35,7 @@ export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = {
 };
 
 export interface QuotaRefusal {
-  readonly status: 403 | 503;
+  readonly status: number;
   readonly reason: string;
   readonly headers: HeaderList;
 }
@@ -82,12 +83,12 @@ export class SubscriptionQuota {
     const pair = `${w}\u0000${target}`;
     const mine = this.watching(w);
     if ((mine?.size ?? 0) + (this.pending.get(w) ?? 0) >= limits.maxSubscriptionsPerUser) {
-      return { status: 403, reason: 'Forbidden (too many subscriptions by this user)', headers: [limitWarning()] };
+      return { status: sipStatus('SWB_ERR_SUBSCRIPTION_LIMIT'), reason: 'Forbidden (too many subscriptions by this user)', headers: [limitWarning()] };
     }
     let same = this.pending.get(pair) ?? 0;
     if (mine !== undefined) for (const s of mine) if (s.target === target) same++;
     if (same >= limits.maxSubscriptionsPerPair) {
-      return { status: 403, reason: 'Forbidden (too many subscriptions to the same user)', headers: [limitWarning()] };
+      return { status: sipStatus('SWB_ERR_SUBSCRIPTION_LIMIT'), reason: 'Forbidden (too many subscriptions to the same user)', headers: [limitWarning()] };
     }
     bump(this.pending, w, 1);
     bump(this.pending, pair, 1);

@@ -3,7 +3,7 @@
 // transaction: state rows, events, history and the webhook outbox together.
 import Database from 'better-sqlite3';
 import { dirname } from 'node:path';
-import { createTenantState, commit as commitPatch } from '../core/index.js';
+import { createTenantState, commit as commitPatch, historyEntry, webhooksFor } from '../core/index.js';
 import type { Group, QueueState, TenantId, UserId, UserState } from '../core/index.js';
 import { Checkpointer } from './checkpointer.js';
 import { secureDataDir } from './file-modes.js';
@@ -164,17 +164,12 @@ export class SqliteStore implements Store {
       const body = JSON.stringify(e);
       s.insertEvent.run(tenant, e.epoch, e.seq, e.at, e.type, e.subject, body);
       lastSeq.set(tenant, e.seq);
-      // S6.5: every effective status change and agent state change, with its cause.
-      if (e.type === 'presence.changed' && !e.removed && e.old?.status !== e.value.status) {
-        s.insertHistory.run(tenant, e.subject, e.at, 'status', null, e.value.status, e.value.text ?? null, e.cause);
-      } else if (e.type === 'agent.changed' && (e.old?.state !== e.value.state || e.old?.reason !== e.value.reason)) {
-        s.insertHistory.run(tenant, e.subject, e.at, 'agent', e.queueId, e.value.state, e.value.reason ?? null, e.cause);
-      }
-      for (const h of hooks) {
-        if (h.events.length === 0 || h.events.includes(e.type)) {
-          s.insertOutbox.run(tenant, h.id, e.subject, body, e.at, this.lineNextAt(tenant, h.id, e.subject, e.at));
-          outboxRows++;
-        }
+      // S6.5 and S6.3 are the core's decisions (core/journal.ts); the store writes what they say.
+      const h = historyEntry(e);
+      if (h !== undefined) s.insertHistory.run(tenant, h.userId, h.at, h.kind, h.queueId, h.value, h.reason, h.cause);
+      for (const hook of webhooksFor(e, hooks)) {
+        s.insertOutbox.run(tenant, hook.id, e.subject, body, e.at, this.lineNextAt(tenant, hook.id, e.subject, e.at));
+        outboxRows++;
       }
     }
     return outboxRows;

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ERRORS } from '../../src/core/index.js';
+import type { ErrorCode } from '../../src/core/index.js';
 import { httpStatus } from '../../src/http/errors.js';
 import { login, testServer } from '../support/server.js';
 
@@ -39,7 +40,7 @@ function expectRefusal(status: number, body: unknown, code?: string): void {
   const error = (body as { error?: { code?: string; message?: string } }).error;
   expect(error?.code, JSON.stringify(body)).toMatch(/^SWB_ERR_/);
   expect(Object.keys(ERRORS)).toContain(error!.code);
-  expect(httpStatus(error!.code!)).toBe(status);
+  expect(httpStatus(error!.code! as ErrorCode)).toBe(status);
   expect(typeof error!.message).toBe('string');
   if (code !== undefined) expect(error!.code).toBe(code);
 }

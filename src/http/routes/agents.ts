@@ -5,11 +5,11 @@ import { Type } from 'typebox';
 import { queueSnapshot } from '../../core/index.js';
 import type { AgentAction, UserState } from '../../core/index.js';
 import type { AuthContext } from '../accounts.js';
-import { HttpRefusal, fail } from '../errors.js';
+import { HttpRefusal } from '../errors.js';
 import { agentStates, agentView, iso, queueRef, tenantState } from '../lookup.js';
 import { Ref } from '../schemas.js';
 import type { App, HttpContext } from '../server.js';
-import { resolveUser, tenantAuth } from '../server.js';
+import { requirePermission, resolveUser, tenantAuth } from '../server.js';
 
 const Action = Type.Enum(['login', 'logout', 'ready', 'not_ready']);
 const ReasonBody = Type.Object(
@@ -95,7 +95,7 @@ export function agentRoutes(app: App, ctx: HttpContext): void {
       const auth = tenantAuth(request);
       const state = tenantState(ctx, auth);
       const q = queueRef(state, request.params.queue);
-      if (auth.role === 'user' && (auth.userId === undefined || !q.config.agents.includes(auth.userId))) fail('SWB_ERR_FORBIDDEN');
+      requirePermission(auth, 'queue.watch', { agents: q.config.agents });
       const now = ctx.now();
       const snap = queueSnapshot(q);
       const agents = q.config.agents.map((id) => {

@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import { DEFAULT_POLICY } from '../../core/index.js';
 import type { App, HttpContext } from '../server.js';
-import { requireRole, tenantAuth } from '../server.js';
+import { requirePermission, tenantAuth } from '../server.js';
 import { fail } from '../errors.js';
 import { Password } from '../schemas.js';
 
@@ -73,7 +73,7 @@ export function authRoutes(app: App, ctx: HttpContext): void {
 
   app.get('/api/v1/api-keys', { schema: { summary: 'List API keys (admin).', tags: ['auth'] } }, async (request) => {
     const auth = tenantAuth(request);
-    requireRole(auth, 'admin');
+    requirePermission(auth, 'integrations.manage');
     return { apiKeys: ctx.store.apiKeys(auth.tenant).map((k) => ({ id: k.id, name: k.name, role: k.role, createdAt: new Date(k.createdAt).toISOString() })) };
   });
 
@@ -88,7 +88,7 @@ export function authRoutes(app: App, ctx: HttpContext): void {
     },
     async (request, reply) => {
       const auth = tenantAuth(request);
-      requireRole(auth, 'admin');
+      requirePermission(auth, 'integrations.manage');
       const { id, key } = await ctx.accounts.createApiKey(auth.tenant, request.body.name, request.body.role);
       return reply.status(201).send({ id, key, name: request.body.name, role: request.body.role });
     },
@@ -96,7 +96,7 @@ export function authRoutes(app: App, ctx: HttpContext): void {
 
   app.delete('/api/v1/api-keys/:id', { schema: { summary: 'Delete an API key (admin).', tags: ['auth'], params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
     const auth = tenantAuth(request);
-    requireRole(auth, 'admin');
+    requirePermission(auth, 'integrations.manage');
     if (!ctx.accounts.deleteApiKey(auth.tenant, request.params.id)) fail('SWB_ERR_API_KEY_NOT_FOUND');
     return reply.status(204).send();
   });

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
 import { Compile } from 'typebox/compile';
-import type { AnsweringAction, AnsweringCondition, Command, TenantState, UserSettings, UserState } from '../../core/index.js';
+import type { AnsweringAction, AnsweringCondition, Command, TenantState, UserSettings } from '../../core/index.js';
 import type { AuthContext, NewUser } from '../accounts.js';
 import { parseCsv } from '../csv.js';
 import { planImport } from '../importplan.js';
@@ -26,7 +26,7 @@ import {
   UserPatchBody,
 } from '../schemas.js';
 import type { App, HttpContext } from '../server.js';
-import { requireRole, resolveUser, tenantAuth } from '../server.js';
+import { requirePermission, resolveUser, tenantAuth } from '../server.js';
 
 /** CSV and JSON imports may be larger than an ordinary request. */
 export const IMPORT_BODY_LIMIT = 1024 * 1024;
@@ -62,8 +62,6 @@ function newUserInput(state: TenantState, id: string, body: Static<typeof NewUse
   return { ...rest, id, ...(settings !== undefined ? { settings: settingsInput(state, settings) } : {}) };
 }
 
-const mayRead = (auth: AuthContext, u: UserState): boolean => auth.role !== 'user' || auth.userId === u.id;
-
 export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void> {
   // ---------------------------------------------------------------- users
   app.get('/api/v1/users', { schema: { summary: 'Every user of the tenant (directory view, no credentials).', tags: ['directory'] } }, async (request) => {
@@ -74,7 +72,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
 
   app.post('/api/v1/users', { schema: { summary: 'Create a user (admin). Passwords are stored only as hashes.', tags: ['directory'], body: NewUserBody } }, async (request, reply) => {
     const auth = tenantAuth(request);
-    requireRole(auth, 'admin');
+    requirePermission(auth, 'directory.change');
     const state = tenantState(ctx, auth);
     const id = request.body.id ?? freshUserId(state, request.body.extension);
     if (state.users.has(id)) fail('SWB_ERR_ID_TAKEN', { id });
@@ -99,7 +97,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
     },
     async (request) => {
       const auth = tenantAuth(request);
-      requireRole(auth, 'admin');
+      requirePermission(auth, 'directory.change');
       const u = resolveUser(ctx, auth, request.params.user);
       const state = tenantState(ctx, auth);
       const { settings, ...rest } = request.body;
@@ -115,7 +113,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
 
   app.delete('/api/v1/users/:user', { schema: { summary: 'Delete a user (admin), with their credentials.', tags: ['directory'], params: UserParam } }, async (request, reply) => {
     const auth = tenantAuth(request);
-    requireRole(auth, 'admin');
+    requirePermission(auth, 'directory.change');
     const u = resolveUser(ctx, auth, request.params.user);
     await ctx.accounts.deleteUser(auth.tenant, u.id);
     return reply.status(204).send();
@@ -127,7 +125,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
     async (request) => {
       const auth = tenantAuth(request);
       const u = resolveUser(ctx, auth, request.params.user);
-      if (!mayRead(auth, u)) fail('SWB_ERR_FORBIDDEN');
+      requirePermission(auth, 'user.watch', { user: u.id });
       return u.settings;
     },
   );
@@ -137,7 +135,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
     { schema: { summary: "Change a user's settings (admin): the fields given replace the current ones.", tags: ['directory'], params: UserParam, body: SettingsPatch } },
     async (request) => {
       const auth = tenantAuth(request);
-      requireRole(auth, 'admin');
+      requirePermission(auth, 'directory.change');
       const u = resolveUser(ctx, auth, request.params.user);
       const settings = settingsInput(tenantState(ctx, auth), request.body);
       await run(ctx, auth, { type: 'user.upsert', user: { id: u.id, extension: u.extension, name: u.name, role: u.role, settings } });
@@ -163,7 +161,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
       },
       async (request) => {
         const auth = tenantAuth(request);
-        requireRole(auth, 'admin');
+        requirePermission(auth, 'directory.change');
         const csv = typeof request.body === 'string';
         const rows = typeof request.body === 'string' ? csvRows(request.body) : request.body.users;
         const plan = planImport(tenantState(ctx, auth), rows, (email) => ctx.store.userIdByEmail(auth.tenant, email), csv ? 'line' : 'row');
@@ -190,7 +188,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
 
   app.post('/api/v1/groups', { schema: { summary: 'Create a group (admin); members by id or extension.', tags: ['directory'], body: NewGroupBody } }, async (request, reply) => {
     const auth = tenantAuth(request);
-    requireRole(auth, 'admin');
+    requirePermission(auth, 'directory.change');
     const state = tenantState(ctx, auth);
     const { members, actions, ...rest } = request.body;
     if (state.groups.has(rest.id)) fail('SWB_ERR_ID_TAKEN', { id: rest.id });
@@ -208,7 +206,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
 
   app.put('/api/v1/groups/:id', { schema: { summary: "Change a group's configuration (admin): the fields given.", tags: ['directory'], params: IdParam, body: GroupPatchBody } }, async (request) => {
     const auth = tenantAuth(request);
-    requireRole(auth, 'admin');
+    requirePermission(auth, 'directory.change');
     const state = tenantState(ctx, auth);
     const g = groupRef(state, request.params.id);
     const { members, actions, ...rest } = request.body;
@@ -227,7 +225,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
 
   app.put('/api/v1/groups/:id/members', { schema: { summary: "Replace a group's members (admin), in order.", tags: ['directory'], params: IdParam, body: MembersBody } }, async (request) => {
     const auth = tenantAuth(request);
-    requireRole(auth, 'admin');
+    requirePermission(auth, 'directory.change');
     const state = tenantState(ctx, auth);
     const g = groupRef(state, request.params.id);
     await run(ctx, auth, { type: 'group.upsert', group: { id: g.id, name: g.name, members: userRefs(state, request.body.members, 'members') } });
@@ -236,7 +234,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
 
   app.delete('/api/v1/groups/:id', { schema: { summary: 'Delete a group (admin).', tags: ['directory'], params: IdParam } }, async (request, reply) => {
     const auth = tenantAuth(request);
-    requireRole(auth, 'admin');
+    requirePermission(auth, 'directory.change');
     const g = groupRef(tenantState(ctx, auth), request.params.id);
     await run(ctx, auth, { type: 'group.remove', groupId: g.id });
     return reply.status(204).send();
@@ -250,7 +248,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
 
   app.post('/api/v1/queues', { schema: { summary: 'Create a queue (admin); agents and supervisors by id or extension.', tags: ['directory'], body: NewQueueBody } }, async (request, reply) => {
     const auth = tenantAuth(request);
-    requireRole(auth, 'admin');
+    requirePermission(auth, 'directory.change');
     const state = tenantState(ctx, auth);
     if (state.queues.has(request.body.id)) fail('SWB_ERR_ID_TAKEN', { id: request.body.id });
     await run(ctx, auth, { type: 'queue.upsert', queue: { ...queueInput(state, request.body), id: request.body.id, name: request.body.name } });
@@ -264,7 +262,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
 
   app.put('/api/v1/queues/:id', { schema: { summary: "Change a queue's configuration (admin): the fields given.", tags: ['directory'], params: IdParam, body: QueuePatchBody } }, async (request) => {
     const auth = tenantAuth(request);
-    requireRole(auth, 'admin');
+    requirePermission(auth, 'directory.change');
     const state = tenantState(ctx, auth);
     const q = queueRef(state, request.params.id);
     await run(ctx, auth, { type: 'queue.upsert', queue: { ...queueInput(state, request.body), id: q.config.id, name: request.body.name ?? q.config.name } });
@@ -273,7 +271,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
 
   app.delete('/api/v1/queues/:id', { schema: { summary: 'Delete a queue (admin); its agents leave it.', tags: ['directory'], params: IdParam } }, async (request, reply) => {
     const auth = tenantAuth(request);
-    requireRole(auth, 'admin');
+    requirePermission(auth, 'directory.change');
     const q = queueRef(tenantState(ctx, auth), request.params.id);
     await run(ctx, auth, { type: 'queue.remove', queueId: q.config.id });
     return reply.status(204).send();
@@ -287,7 +285,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
 
   app.put('/api/v1/tenant/policy', { schema: { summary: "Change the tenant's policies (admin): the fields given.", tags: ['directory'], body: PolicyPatchBody } }, async (request) => {
     const auth = tenantAuth(request);
-    requireRole(auth, 'admin');
+    requirePermission(auth, 'directory.change');
     if (request.body.timezone !== undefined && !isTimeZone(request.body.timezone)) fail('SWB_ERR_INVALID', { field: 'timezone' }, `timezone: "${request.body.timezone.slice(0, 64)}" is not an IANA time zone.`);
     await run(ctx, auth, { type: 'tenant.policy', policy: request.body });
     return tenantState(ctx, auth).policy;

@@ -7,7 +7,7 @@ import type { Actor, Command, TenantState } from '../../core/index.js';
 import { findQueue, findUser, tenantState } from '../lookup.js';
 import { Ref } from '../schemas.js';
 import type { App, HttpContext } from '../server.js';
-import { requireRole, tenantAuth } from '../server.js';
+import { requirePermission, tenantAuth } from '../server.js';
 
 const closed = { additionalProperties: false } as const;
 export const EVENTS_MAX = 500;
@@ -82,7 +82,7 @@ export function eventRoutes(app: App, ctx: HttpContext): void {
     },
     async (request) => {
       const auth = tenantAuth(request);
-      requireRole(auth, 'admin');
+      requirePermission(auth, 'events.post');
       const now = ctx.now();
       const pending: Promise<Result>[] = [];
       // Commands are applied in the order dispatched and share one commit.

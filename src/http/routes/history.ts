@@ -8,13 +8,14 @@ import { iso, tenantState } from '../lookup.js';
 import { timeInStatusPerDay } from '../report.js';
 import { UserParam, WindowQuery } from '../schemas.js';
 import type { App, HttpContext } from '../server.js';
-import { resolveUser, tenantAuth } from '../server.js';
+import { requirePermission, resolveUser, tenantAuth } from '../server.js';
 
 const DAY_MS = 24 * 3600_000;
 const MAX_WINDOW_MS = 31 * DAY_MS;
 
+/** S5.1: the user themself, supervisors and admins (the core's permission table). */
 function mayWatch(auth: AuthContext, u: UserState): void {
-  if (auth.role === 'user' && auth.userId !== u.id) fail('SWB_ERR_FORBIDDEN');
+  requirePermission(auth, 'user.watch', { user: u.id });
 }
 
 /** [from, to): by default the last 24 hours; at most 31 days. */

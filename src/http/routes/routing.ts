@@ -1,9 +1,8 @@
 // S3, S9.5: POST /route answers what would happen to a call right now, with the rules that
 // applied, from the same pure function call control uses. It changes nothing.
 import { Type } from 'typebox';
-import { route } from '../../core/index.js';
-import type { CallRequest, Decision, RouteTarget, TenantState } from '../../core/index.js';
-import type { AuthContext } from '../accounts.js';
+import { decisionAs, route } from '../../core/index.js';
+import type { CallRequest, RouteTarget, TenantState } from '../../core/index.js';
 import { HttpRefusal } from '../errors.js';
 import { groupRef, queueRef, tenantState, userRef } from '../lookup.js';
 import { Extension, PhoneNumber, Ref } from '../schemas.js';
@@ -37,37 +36,6 @@ function target(state: TenantState, to: To): RouteTarget {
   return { kind: 'external', number: to.external };
 }
 
-const HIDDEN = '(hidden)';
-const hide = (text: string, secret: string): string => (secret === '' ? text : text.split(secret).join(HIDDEN));
-
-/**
- * S2.7: only the user themself and admins see a forwarding destination. For anyone else the
- * decision says that a user forwards, not where to, and stops there.
- */
-export function withoutOthersForwarding(d: Decision, viewer: AuthContext): Decision {
-  if (viewer.role === 'admin') return d;
-  switch (d.outcome) {
-    case 'forward': {
-      if (d.target.kind === 'user' && d.target.id === viewer.userId) return d.next ? { ...d, next: withoutOthersForwarding(d.next, viewer) } : d;
-      const { next: _next, ...rest } = d;
-      return { ...rest, to: HIDDEN, explanation: d.explanation.map((e) => ({ ...e, text: hide(e.text, d.to) })) };
-    }
-    case 'ring': {
-      const secrets = d.ring.filter((r) => r.kind === 'external' && r.forwardedFrom !== undefined && r.forwardedFrom !== viewer.userId).map((r) => r.number ?? '');
-      if (secrets.length === 0) return d;
-      return {
-        ...d,
-        ring: d.ring.map((r) => (r.kind === 'external' && r.forwardedFrom !== undefined && r.forwardedFrom !== viewer.userId ? { ...r, number: HIDDEN } : r)),
-        explanation: d.explanation.map((e) => ({ ...e, text: secrets.reduce(hide, e.text) })),
-      };
-    }
-    case 'action':
-      return d.next ? { ...d, next: withoutOthersForwarding(d.next, viewer) } : d;
-    default:
-      return d;
-  }
-}
-
 export function routingRoutes(app: App, ctx: HttpContext): void {
   app.post(
     '/api/v1/route',
@@ -88,7 +56,7 @@ export function routingRoutes(app: App, ctx: HttpContext): void {
       };
       const out = route(state, call, ctx.now());
       if (!out.ok) throw HttpRefusal.of(out);
-      return { decision: withoutOthersForwarding(out.decision, auth) };
+      return { decision: decisionAs(auth, out.decision) }; // S2.7, S5.1
     },
   );
 }

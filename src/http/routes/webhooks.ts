@@ -6,7 +6,7 @@ import { causeOf } from '../../core/index.js';
 import type { CoreEvent } from '../../core/index.js';
 import type { WebhookRow } from '../../store/index.js';
 import type { App, HttpContext } from '../server.js';
-import { requireRole, tenantAuth } from '../server.js';
+import { requirePermission, tenantAuth } from '../server.js';
 import type { AuthContext } from '../accounts.js';
 import { fail } from '../errors.js';
 import { AddressPolicy } from '../../webhooks/address-policy.js';
@@ -62,7 +62,7 @@ export function webhookRoutes(app: App, ctx: HttpContext, dispatcher: { poke(): 
     },
     async (request, reply) => {
       const auth = tenantAuth(request);
-      requireRole(auth, 'admin');
+      requirePermission(auth, 'integrations.manage');
       const { url, events = [], secret } = request.body;
       if (!isHttpUrl(url)) fail('SWB_ERR_VALIDATION', { field: 'url' }, 'The url must be an http or https address.');
       // S6.3: no webhook to the server's own network; names are checked again after DNS at delivery.
@@ -84,20 +84,20 @@ export function webhookRoutes(app: App, ctx: HttpContext, dispatcher: { poke(): 
 
   app.get('/api/v1/webhooks', { schema: { summary: "The company's webhooks, without their secrets (admin).", tags: ['webhooks'] } }, async (request) => {
     const auth = tenantAuth(request);
-    requireRole(auth, 'admin');
+    requirePermission(auth, 'integrations.manage');
     return { webhooks: ctx.store.webhooks(auth.tenant).map(publicView) };
   });
 
   app.delete('/api/v1/webhooks/:id', { schema: { summary: 'Delete a webhook (admin); its undelivered events are dropped.', tags: ['webhooks'], params: IdParam } }, async (request, reply) => {
     const auth = tenantAuth(request);
-    requireRole(auth, 'admin');
+    requirePermission(auth, 'integrations.manage');
     if (!ctx.store.deleteWebhook(auth.tenant, request.params.id)) fail('SWB_ERR_WEBHOOK_NOT_FOUND', { webhook: request.params.id });
     return reply.status(204).send();
   });
 
   app.post('/api/v1/webhooks/:id/test', { schema: { summary: 'Send a webhook.test event to this webhook only (admin).', tags: ['webhooks'], params: IdParam } }, async (request, reply) => {
     const auth = tenantAuth(request);
-    requireRole(auth, 'admin');
+    requirePermission(auth, 'integrations.manage');
     const hook = ownWebhook(ctx, auth, request.params.id);
     const at = ctx.now();
     const event = { type: 'webhook.test', tenant: auth.tenant, subject: hook.id, at, cause: causeOf(auth.actor), value: { webhook: hook.id, url: hook.url } };
@@ -118,7 +118,7 @@ export function webhookRoutes(app: App, ctx: HttpContext, dispatcher: { poke(): 
     },
     async (request) => {
       const auth = tenantAuth(request);
-      requireRole(auth, 'admin');
+      requirePermission(auth, 'integrations.manage');
       const hook = ownWebhook(ctx, auth, request.params.id);
       const rows = ctx.store.deliveries(auth.tenant, hook.id, request.query.limit ?? 100);
       return {

@@ -1,6 +1,7 @@
 // dialog-info (RFC 4235) for BLF lamps, from a presence record (S2.4). A lamp has three states:
 // idle, ringing (blinking), busy (lit). An idle user is one `terminated` dialog, never an empty
 // document: several phones treat an empty one as "no information" rather than "free".
+import { showsFree } from '../../core/index.js';
 import type { PresenceRecord } from '../../core/index.js';
 import { xmlEscape } from './xml.js';
 
@@ -12,7 +13,7 @@ export type BlfState = 'terminated' | 'early' | 'confirmed';
  */
 export function blfState(record: PresenceRecord): BlfState {
   const s = record.status;
-  if (s === 'forwarding') return 'terminated';
+  if (showsFree(record)) return 'terminated';
   if (s === 'on_call' || s === 'dnd' || s === 'busy' || s === 'blocked' || record.indicators.onCall) return 'confirmed';
   if (record.indicators.ringing) return 'early';
   return 'terminated';

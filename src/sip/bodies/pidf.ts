@@ -1,5 +1,6 @@
 // PIDF (RFC 3863) with RPID activities (RFC 4480) from a presence record (S2.4), and the reverse
 // for PUBLISH (S7.3). Pure functions: a record in, a string out.
+import { showsFree } from '../../core/index.js';
 import type { EffectiveStatusId, PresenceRecord } from '../../core/index.js';
 import { xmlEscape, xmlUnescape } from './xml.js';
 
@@ -22,7 +23,7 @@ export function pidfView(record: PresenceRecord): PidfView {
   // S9.4: DND shows as busy (with its label in the note); S2.7: forwarding shows free.
   if (status === 'dnd' || status === 'busy') activities.push('busy');
   if (status === 'away' || status === 'absent') activities.push('away');
-  if (status !== 'forwarding' && (status === 'on_call' || record.indicators.onCall)) activities.push('on-the-phone');
+  if (!showsFree(record) && (status === 'on_call' || record.indicators.onCall)) activities.push('on-the-phone');
   const text = status !== 'custom' && record.text !== undefined && record.text !== '' ? `${record.label}: ${record.text}` : record.label;
   return { basic: CLOSED.has(status) ? 'closed' : 'open', activities, note: text, idle: status === 'idle' };
 }
