@@ -57,7 +57,7 @@ export function webRoutes(dir: string): (app: App) => void {
       }
       // A missing asset is a 404; any other path is a page of the app.
       if (extname(path) !== '' && extname(path) !== '.html') {
-        return reply.status(404).send(errorBody('SWB_ERR_NOT_FOUND', `There is no file at ${path.slice(0, 200)}.`));
+        return reply.status(httpStatus('SWB_ERR_NOT_FOUND')).send(errorBody('SWB_ERR_NOT_FOUND', `There is no file at ${path.slice(0, 200)}.`));
       }
       const html = existsSync(index) ? await readFile(index) : NOT_BUILT;
       return reply.header('content-type', TYPES['.html']!).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(html);

@@ -1,10 +1,12 @@
 // Health, readiness and Prometheus metrics.
+import { ERRORS } from '../../core/index.js';
+import { errorBody, httpStatus } from '../errors.js';
 import type { App, HttpContext } from '../server.js';
 
 export function opsRoutes(app: App, ctx: HttpContext, ready: () => boolean = () => true): void {
   app.get('/healthz', { config: { access: 'public' }, schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/readyz', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
-    if (!ready()) return reply.status(503).send({ error: { code: 'SWB_ERR_UNAVAILABLE', message: 'The server is starting or stopping; try again shortly.' } });
+    if (!ready()) return reply.status(httpStatus('SWB_ERR_UNAVAILABLE')).send(errorBody('SWB_ERR_UNAVAILABLE', ERRORS.SWB_ERR_UNAVAILABLE));
     return { ok: true, tenants: [...ctx.engine.tenantIds()].length };
   });
   app.get('/metrics', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
