@@ -1,0 +1,161 @@
+// S8.2: what an uncommitted batch changed in a tenant, so that a batch the journal does not take
+// leaves the tenant exactly as it was. The engine applies a batch's commands in place (each
+// command of the batch sees the ones before it, and most inputs cost no copy) and notes here, before
+// each write, what it overwrites: records (replaced whole, never changed in place but for the
+// lease fields in `fields`), groups, queues, the policy, which lease row is whose, (epoch, seq),
+// keyed timers and wakes. Readers see the tenant through `view`, which shows what was committed.
+import { OverlayMap, restoreFields } from '../core/index.js';
+import type { FieldLog, Group, GroupId, LeaseSnapshot, LeaseUndo, Patch, QueueId, QueueState, TenantState, UserId, UserState } from '../core/index.js';
+import type { TimerEntry } from './engine.js';
+import type { WakeQueue } from './wakes.js';
+
+/** A keyed timer as it was: its entry and the fields the batch may change. */
+export interface TimerWas {
+  readonly entry: TimerEntry;
+  readonly at: number;
+  readonly armedAt: number;
+  readonly command: TimerEntry['command'];
+  readonly handle: TimerEntry['handle'];
+}
+
+/** A user's wake as it was (see WakeQueue.restore). */
+export interface WakeWas {
+  readonly userId: UserId;
+  readonly at: number;
+  readonly armedAt: number;
+}
+
+export class Undo implements LeaseUndo {
+  /** Each record the batch replaced, added (undefined: there was none) or removed, as it was. */
+  readonly users = new Map<UserId, UserState | undefined>();
+  readonly groups = new Map<GroupId, Group | undefined>();
+  readonly queues = new Map<QueueId, QueueState | undefined>();
+  /** The fields written in place (lease times, records' lease rows), with their old values. */
+  readonly fields: FieldLog = [];
+  /** The lease table's rows as they were, and the whole table once a row is given or taken. */
+  readonly rows: unknown[] = [];
+  structure: LeaseSnapshot | undefined;
+  /** The order of users, groups and queues, once the batch removes one (a map's order is seen). */
+  private order: { users?: UserId[]; groups?: GroupId[]; queues?: QueueId[] } = {};
+  readonly timers = new Map<string, TimerWas | undefined>();
+  readonly wakes = new Map<number, WakeWas | undefined>();
+
+  /** `state` and `seq`: the tenant's when the batch began (a policy change makes a new state). */
+  constructor(
+    readonly state: TenantState,
+    readonly seq: number,
+  ) {}
+
+  /** Notes what `patch` is about to replace; call it before committing the patch. */
+  notePatch(state: TenantState, patch: Patch): void {
+    const order = this.order;
+    if (patch.removedUsers !== undefined && patch.removedUsers.length > 0) order.users ??= [...state.users.keys()];
+    if (patch.removedGroups !== undefined && patch.removedGroups.length > 0) order.groups ??= [...state.groups.keys()];
+    if (patch.removedQueues !== undefined && patch.removedQueues.length > 0) order.queues ??= [...state.queues.keys()];
+    if (patch.removedUsers !== undefined) for (const id of patch.removedUsers) this.noteUser(state, id);
+    if (patch.users !== undefined) for (const u of patch.users) this.noteUser(state, u.id);
+    if (patch.removedGroups !== undefined) for (const id of patch.removedGroups) noteOnce(this.groups, id, state.groups);
+    if (patch.groups !== undefined) for (const g of patch.groups) noteOnce(this.groups, g.id, state.groups);
+    if (patch.removedQueues !== undefined) for (const id of patch.removedQueues) noteOnce(this.queues, id, state.queues);
+    if (patch.queues !== undefined) for (const q of patch.queues) noteOnce(this.queues, q.config.id, state.queues);
+  }
+
+  noteUser(state: TenantState, id: UserId): void {
+    noteOnce(this.users, id, state.users);
+  }
+
+  noteTimer(key: string, entry: TimerEntry | undefined): void {
+    if (this.timers.has(key)) return;
+    this.timers.set(key, entry && { entry, at: entry.at, armedAt: entry.armedAt, command: entry.command, handle: entry.handle });
+  }
+
+  noteWake(row: number, wakes: WakeQueue): void {
+    if (row < 0 || this.wakes.has(row)) return;
+    this.wakes.set(row, wakes.has(row) ? { userId: wakes.userOf(row), at: wakes.atOf(row), armedAt: wakes.armedAtOf(row) } : undefined);
+  }
+
+  /**
+   * Puts the records, extension index, groups, queues, lease fields and lease table back as
+   * they were; answers the state to keep (the one the batch began with). Timers, wakes and seq are the
+   * engine's to put back.
+   */
+  rollback(live: TenantState): TenantState {
+    restoreFields(this.fields);
+    const users = live.users as Map<UserId, UserState>;
+    const byExtension = live.byExtension as Map<string, UserId>;
+    for (const [id, was] of this.users) {
+      const now = users.get(id);
+      if (now !== undefined && byExtension.get(now.extension) === id) byExtension.delete(now.extension);
+      if (was === undefined) users.delete(id);
+      else users.set(id, was);
+    }
+    for (const [id, was] of this.users) if (was !== undefined) byExtension.set(was.extension, id);
+    putBack(live.groups as Map<GroupId, Group>, this.groups);
+    putBack(live.queues as Map<QueueId, QueueState>, this.queues);
+    reorder(users, this.order.users);
+    reorder(live.groups as Map<GroupId, Group>, this.order.groups);
+    reorder(live.queues as Map<QueueId, QueueState>, this.order.queues);
+    live.leases.rollback(this);
+    return this.state;
+  }
+
+  /** The tenant as committed: `live` with what this batch changed shown as it was before. */
+  view(live: TenantState): TenantState {
+    const oldUsers = new Map<UserId, UserState>();
+    const added = new Set<UserId>();
+    const oldExtensions = new Map<string, UserId>();
+    const newExtensions = new Set<string>();
+    for (const [id, was] of this.users) {
+      const now = live.users.get(id);
+      if (was === undefined) added.add(id);
+      else {
+        oldUsers.set(id, was);
+        oldExtensions.set(was.extension, id);
+      }
+      if (now !== undefined && now.extension !== was?.extension) newExtensions.add(now.extension);
+    }
+    for (const ext of oldExtensions.keys()) newExtensions.delete(ext);
+    return {
+      id: live.id,
+      policy: this.state.policy,
+      leases: live.leases,
+      users: new OverlayMap(live.users, oldUsers, added),
+      byExtension: new OverlayMap(live.byExtension, oldExtensions, newExtensions),
+      groups: overlay(live.groups, this.groups),
+      queues: overlay(live.queues, this.queues),
+    };
+  }
+}
+
+function noteOnce<K, V>(notes: Map<K, V | undefined>, key: K, from: ReadonlyMap<K, V>): void {
+  if (!notes.has(key)) notes.set(key, from.get(key));
+}
+
+function putBack<K, V>(live: Map<K, V>, notes: ReadonlyMap<K, V | undefined>): void {
+  for (const [key, was] of notes) {
+    if (was === undefined) live.delete(key);
+    else live.set(key, was);
+  }
+}
+
+/** Puts a map's entries back in `order` (which has every key the map has). */
+function reorder<K, V>(map: Map<K, V>, order: readonly K[] | undefined): void {
+  if (order === undefined) return;
+  const entries = new Map(map);
+  map.clear();
+  for (const key of order) {
+    const v = entries.get(key);
+    if (v !== undefined) map.set(key, v);
+  }
+}
+
+function overlay<K, V>(live: ReadonlyMap<K, V>, notes: ReadonlyMap<K, V | undefined>): ReadonlyMap<K, V> {
+  if (notes.size === 0) return live;
+  const was = new Map<K, V>();
+  const added = new Set<K>();
+  for (const [key, v] of notes) {
+    if (v === undefined) added.add(key);
+    else was.set(key, v);
+  }
+  return new OverlayMap(live, was, added);
+}
