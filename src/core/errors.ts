@@ -44,7 +44,7 @@ export const ERRORS = {
   SWB_ERR_EMAIL_TAKEN: 'Another user already has that email address.',
   SWB_ERR_ID_TAKEN: 'Something in this company already has that id.',
   SWB_ERR_SERVER: 'Something went wrong on the server; the change was not made.',
-  SWB_ERR_UNAVAILABLE: 'The server is starting or stopping; try again shortly.',
+  SWB_ERR_UNAVAILABLE: 'The server cannot take the change now (starting, stopping, or unable to save); nothing changed, try again shortly.',
   SWB_ERR_CALL_LIMIT: 'Too many calls at once; hang up one and try again.',
 } as const;
 

@@ -94,6 +94,8 @@ export class PublicationHandler {
       if (status !== undefined) {
         const out = await ctx.engine.dispatch(t.tenant, { type: 'status.set', userId: auth.userId, status, by: { kind: 'sip' } });
         if (!out.ok) {
+          // S8.2: the store could not save the status; the phone may try again.
+          if (out.code === 'SWB_ERR_UNAVAILABLE') return ctx.reply(inc, 503, 'Service Unavailable', [['Retry-After', '5'], ['Warning', `399 switchboard "${out.code}"`]]);
           const code = out.code === 'SWB_ERR_USER_NOT_FOUND' ? 404 : out.code === 'SWB_ERR_STATUS_DISABLED' || out.code === 'SWB_ERR_FORBIDDEN' ? 403 : 400;
           return ctx.reply(inc, code, code === 404 ? 'Not Found' : code === 403 ? 'Forbidden (status not allowed)' : 'Bad Request', [['Warning', `399 switchboard "${out.code}"`]]);
         }
