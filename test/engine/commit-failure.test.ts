@@ -3,8 +3,9 @@
 // refuses leaves the tenant exactly as it was (records, extension index, lease rows, groups,
 // queues, policy, (epoch, seq), timers and wakes), publishes nothing, and refuses its commands
 // with SWB_ERR_UNAVAILABLE; the same commands retried are applied and stored.
+import fc from 'fast-check';
 import { afterEach, describe, expect, test } from 'vitest';
-import { DEFAULT_POLICY } from '../../src/core/index.js';
+import { DEFAULT_POLICY, MANUAL_STATUSES, createTenantState } from '../../src/core/index.js';
 import type { Command, Directive } from '../../src/core/index.js';
 import { Engine, ManualClock } from '../../src/engine/index.js';
 import type { EngineEvent, JournalEntry, Outcome } from '../../src/engine/index.js';
@@ -86,7 +87,7 @@ async function ok(r: Rig, command: Command): Promise<Extract<Outcome, { ok: true
 }
 
 /** Everything of the tenant a reader or the engine itself can tell apart, in order. */
-function exact(r: Rig): unknown {
+function exact(r: { readonly engine: Engine }): unknown {
   const state = r.engine.state('acme')!;
   return {
     users: [...state.users].map(([id, u]) => [id, JSON.stringify(u)]),
@@ -273,5 +274,132 @@ describe('S8.2 a change is saved or not made', () => {
     const alone = await r.run({ type: 'session.heartbeat', userId: 'u1001', sessionId: 's1', active: true });
     expect(alone.ok).toBe(true);
     expect(session()).not.toBe(was);
+  });
+});
+
+/** Commands over u1001…u1004 and q1 (and a new user u2001), valid or not. */
+const userArb = fc.constantFrom('u1001', 'u1002', 'u1003', 'u1004', 'u2001');
+const commandArb = (now: number): fc.Arbitrary<Command> =>
+  fc.oneof(
+    fc.record({ userId: userArb, status: fc.constantFrom(...MANUAL_STATUSES), untilSec: fc.option(fc.integer({ min: 1, max: 600 }), { nil: undefined }) }).map(
+      ({ userId, status, untilSec }): Command => ({
+        type: 'status.set',
+        userId,
+        status,
+        by: self(userId),
+        ...(status === 'custom' ? { text: 'Back at 3' } : {}),
+        ...(status === 'forwarding' ? { forwardTo: '5550100' } : {}),
+        ...(untilSec !== undefined ? { until: now + untilSec * SEC } : {}),
+      }),
+    ),
+    userArb.map((userId): Command => ({ type: 'status.clear', userId, by: self(userId) })),
+    fc.record({ userId: userArb, sessionId: fc.constantFrom('s1', 's2'), op: fc.constantFrom('start', 'heartbeat', 'heartbeat', 'end'), active: fc.boolean() }).map(
+      ({ userId, sessionId, op, active }): Command =>
+        op === 'heartbeat' ? { type: 'session.heartbeat', userId, sessionId, active } : { type: op === 'start' ? 'session.start' : 'session.end', userId, sessionId },
+    ),
+    fc.record({ userId: userArb, id: fc.constantFrom('r1', 'r2'), forSec: fc.integer({ min: -5, max: 600 }), remove: fc.boolean() }).map(
+      ({ userId, id, forSec, remove }): Command =>
+        remove ? { type: 'registration.remove', userId, id, reason: 'unregister' } : { type: 'registration.set', userId, id, kind: 'app', expiresAt: now + forSec * SEC },
+    ),
+    fc.record({ userId: userArb, legId: fc.constantFrom('l1', 'c1'), state: fc.constantFrom('ringing', 'answered', 'ended' as const) }).map(
+      ({ userId, legId, state }): Command => ({ type: 'leg.update', userId, legId, direction: 'in', state }),
+    ),
+    fc.record({ userId: userArb, action: fc.constantFrom('login', 'logout', 'ready', 'not_ready' as const) }).map(
+      ({ userId, action }): Command => ({ type: 'agent.command', userId, queueId: 'q1', action, by: self(userId) }),
+    ),
+    fc.constantFrom<Command>(
+      { type: 'user.upsert', user: { id: 'u2001', extension: '2001', name: 'New Hire' } },
+      { type: 'user.upsert', user: { id: 'u1003', extension: '1102', name: 'User 1003' } },
+      { type: 'user.remove', userId: 'u1004' },
+      { type: 'queue.call.arrive', queueId: 'q1', callId: 'c1', caller: '+15550001' },
+      { type: 'queue.call.answer', queueId: 'q1', callId: 'c1', userId: 'u1001' },
+      { type: 'tenant.policy', policy: { sessionTimeoutSec: 90 } },
+    ),
+  );
+/** A step: a command, or the clock moving on (firing what falls due). */
+type Step = { readonly command: (now: number) => Command } | { readonly advanceMs: number };
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 0, max: 1 << 30 }).map((seed): Step => ({ command: (now) => fc.sample(commandArb(now), { numRuns: 1, seed })[0]! })) },
+  { weight: 1, arbitrary: fc.oneof(fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 1000, max: 700_000 })).map((advanceMs): Step => ({ advanceMs })) },
+);
+
+/** Tenant acme on a journal that throws while `full` (no store: the property runs many times). */
+async function bare() {
+  const clock = new ManualClock(T0);
+  const r = { mode: 'store' as 'store' | 'full', clock, engine: undefined as unknown as Engine, published: [] as EngineEvent[] };
+  r.engine = new Engine({
+    clock,
+    journal: {
+      commit() {
+        if (r.mode === 'full') throw new Error('SQLITE_FULL: database or disk is full');
+      },
+    },
+  });
+  r.engine.addTenant(createTenantState('acme'), { epoch: 'e1', seq: 0 });
+  r.engine.listen({ onEvents: (e) => r.published.push(...e) });
+  for (const u of users(4)) await r.engine.dispatch('acme', { type: 'user.upsert', user: u });
+  await r.engine.dispatch('acme', { type: 'queue.upsert', queue: { id: 'q1', name: 'Sales', extension: '501', agents: ['u1001', 'u1002'], wrapUpSec: 30 } });
+  return r;
+}
+
+/** Plays steps one turn each (the engine commits after each). */
+async function play(r: Awaited<ReturnType<typeof bare>>, steps: readonly Step[]): Promise<void> {
+  for (const s of steps) {
+    if ('advanceMs' in s) r.clock.advance(s.advanceMs);
+    else await r.engine.dispatch('acme', s.command(r.clock.now()));
+    await r.engine.settled();
+  }
+}
+
+/** Plays steps in one turn: one batch (timers falling due inside it included); the outcomes. */
+async function batch(r: Awaited<ReturnType<typeof bare>>, steps: readonly Step[]): Promise<Outcome[]> {
+  const outcomes: Promise<Outcome>[] = [];
+  for (const s of steps) {
+    if ('advanceMs' in s) r.clock.advance(s.advanceMs);
+    else outcomes.push(r.engine.dispatch('acme', s.command(r.clock.now())));
+  }
+  const out = await Promise.all(outcomes);
+  await r.engine.settled();
+  return out;
+}
+
+describe('S8.2 a refused batch, for any history and any batch', () => {
+  test('S8.2 any batch the journal refuses, timers falling due inside it included, leaves the tenant exactly as it was and publishes nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(stepArb, { maxLength: 25 }), fc.array(stepArb, { minLength: 1, maxLength: 15 }), async (history, steps) => {
+        const r = await bare();
+        await play(r, history);
+        const before = exact(r);
+        const published = r.published.length;
+        r.mode = 'full';
+        const outcomes = await batch(r, steps);
+        expect(exact(r)).toEqual(before);
+        expect(r.published.length).toBe(published);
+        // Each command is refused: for what it asked (a rule) or as not saved, never acknowledged.
+        expect(outcomes.filter((o) => o.ok && o.events.length > 0)).toEqual([]);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test('S8.2 a refused batch retried ends where the same batch saved the first time ends', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(stepArb, { maxLength: 25 }), fc.array(fc.integer({ min: 0, max: 1 << 30 }), { minLength: 1, maxLength: 15 }), async (history, seeds) => {
+        const steps = seeds.map((seed): Step => ({ command: (now) => fc.sample(commandArb(now), { numRuns: 1, seed })[0]! }));
+        const failed = await bare();
+        const saved = await bare();
+        await play(failed, history);
+        await play(saved, history);
+        failed.mode = 'full';
+        await batch(failed, steps);
+        failed.mode = 'store';
+        const retried = await batch(failed, steps);
+        const once = await batch(saved, steps);
+        expect(retried).toEqual(once);
+        expect(exact(failed)).toEqual(exact(saved));
+        expect(failed.published).toEqual(saved.published);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
