@@ -47,8 +47,9 @@ export function newUser(
 
 /**
  * S8.2: where an in-place write notes the value it overwrites, as (object, field, old value)
- * triples in order, so that the engine can undo a batch the journal did not take. Records are
- * otherwise never changed in place: replacing one is undone by putting the old one back.
+ * triples in order, so that the engine can undo a batch the journal did not take. Only session
+ * lease times (which no reader is shown) and the lease rows of records are written in place;
+ * records are otherwise replaced, which is undone by putting the old one back.
  */
 export type FieldLog = unknown[];
 
@@ -133,19 +134,22 @@ export function commitHeartbeat(state: TenantState, cmd: Extract<Command, { type
 }
 
 /**
- * Commits a registration refresh that only moves its lease later, in place: the change `apply`
- * answers it with, without building that answer. Returns the user's record, which the journal
- * must keep (registrations survive a restart, S7.1), or undefined when the refresh needs `apply`.
- * The user's lease bound is left as it is: it stays a lower bound, and a wake takes it again.
+ * Commits a registration refresh that only moves its lease later: the change `apply` answers it
+ * with, without building that answer. Returns the user's new record, which the journal must keep
+ * (registrations survive a restart, S7.1), or undefined when the refresh needs `apply`. The
+ * record is replaced, not changed in place: readers are shown registrations, and until the
+ * engine's batch is committed they see the old record (S8.2). The user's lease bound is left as
+ * it is: it stays a lower bound, and a wake takes it again.
  */
-export function commitRefresh(state: TenantState, cmd: Extract<Command, { type: 'registration.set' }>, now: Instant, log?: FieldLog): UserState | undefined {
+export function commitRefresh(state: TenantState, cmd: Extract<Command, { type: 'registration.set' }>, now: Instant): UserState | undefined {
   const user = state.users.get(cmd.userId);
   if (user === undefined) return undefined;
   const r = refreshedRegistration(state, user, cmd, now);
   if (r === undefined) return undefined;
-  log?.push(r, 'expiresAt', r.expiresAt);
-  (r as { expiresAt: Instant }).expiresAt = cmd.expiresAt;
-  return user;
+  const registrations = user.registrations.map((x) => (x === r ? { ...x, expiresAt: cmd.expiresAt } : x));
+  const next = userWith(user, { registrations });
+  (state.users as Map<UserId, UserState>).set(user.id, next);
+  return next;
 }
 
 /** A read-only map that shows `changes` over `base`, with `removed` keys hidden. */

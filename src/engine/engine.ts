@@ -202,10 +202,10 @@ export class Engine {
       const undo = this.undoOf(t);
       if (commitHeartbeat(t.state, command, now, undo?.fields)) return QUIET;
     } else if (command.type === 'registration.set') {
-      // A refresh that only moves a lease: committed in place and journalled, nothing to publish.
+      // A refresh that only moves a lease: a new record, journalled, nothing to publish.
       const fresh = t.undo === undefined;
-      const undo = this.open(t);
-      const user = commitRefresh(t.state, command, now, undo.fields);
+      this.open(t).noteUser(t.state, command.userId);
+      const user = commitRefresh(t.state, command, now);
       if (user !== undefined) {
         t.pending.push({ tenant: tenantId, at: now, command, patch: { users: [user] }, events: NO_EVENTS });
         this.scheduleFlush(t, tenantId);

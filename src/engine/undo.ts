@@ -4,7 +4,7 @@
 // each write, what it overwrites: records (replaced whole, never changed in place but for the
 // lease fields in `fields`), groups, queues, the policy, which lease row is whose, (epoch, seq),
 // keyed timers and wakes. Readers see the tenant through `view`, which shows what was committed.
-import { OverlayMap, restoreFields } from '../core/index.js';
+import { restoreFields } from '../core/index.js';
 import type { FieldLog, Group, GroupId, LeaseSnapshot, LeaseUndo, Patch, QueueId, QueueState, TenantState, UserId, UserState } from '../core/index.js';
 import type { TimerEntry } from './engine.js';
 import type { WakeQueue } from './wakes.js';
@@ -99,31 +99,95 @@ export class Undo implements LeaseUndo {
     return this.state;
   }
 
-  /** The tenant as committed: `live` with what this batch changed shown as it was before. */
+  /**
+   * The tenant as committed: `live` with what this batch changed shown as it was before. Made in
+   * constant time (a reader may ask once per item of a large request while its batch is open).
+   */
   view(live: TenantState): TenantState {
-    const oldUsers = new Map<UserId, UserState>();
-    const added = new Set<UserId>();
-    const oldExtensions = new Map<string, UserId>();
-    const newExtensions = new Set<string>();
-    for (const [id, was] of this.users) {
-      const now = live.users.get(id);
-      if (was === undefined) added.add(id);
-      else {
-        oldUsers.set(id, was);
-        oldExtensions.set(was.extension, id);
-      }
-      if (now !== undefined && now.extension !== was?.extension) newExtensions.add(now.extension);
-    }
-    for (const ext of oldExtensions.keys()) newExtensions.delete(ext);
     return {
       id: live.id,
       policy: this.state.policy,
       leases: live.leases,
-      users: new OverlayMap(live.users, oldUsers, added),
-      byExtension: new OverlayMap(live.byExtension, oldExtensions, newExtensions),
-      groups: overlay(live.groups, this.groups),
-      queues: overlay(live.queues, this.queues),
+      users: new Before(live.users, this.users, this.order.users),
+      byExtension: new ExtensionsBefore(live.byExtension, this.users),
+      groups: this.groups.size === 0 ? live.groups : new Before(live.groups, this.groups, this.order.groups),
+      queues: this.queues.size === 0 ? live.queues : new Before(live.queues, this.queues, this.order.queues),
     };
+  }
+}
+
+/**
+ * A map as it was: `live` with each noted key shown with its noted value (undefined: absent), in
+ * its old order (`order`, taken once the batch removed a key; until then the live order is it).
+ */
+class Before<K, V> implements ReadonlyMap<K, V> {
+  constructor(
+    private readonly live: ReadonlyMap<K, V>,
+    private readonly notes: ReadonlyMap<K, V | undefined>,
+    private readonly order?: readonly K[],
+  ) {}
+  get(key: K): V | undefined {
+    return this.notes.has(key) ? this.notes.get(key) : this.live.get(key);
+  }
+  has(key: K): boolean {
+    return this.get(key) !== undefined;
+  }
+  get size(): number {
+    let n = 0;
+    for (const _ of this.entries()) n++;
+    return n;
+  }
+  *entries(): MapIterator<[K, V]> {
+    if (this.order !== undefined) {
+      for (const key of this.order) {
+        const v = this.get(key);
+        if (v !== undefined) yield [key, v];
+      }
+      return;
+    }
+    for (const [key, v] of this.live) {
+      const was = this.notes.has(key) ? this.notes.get(key) : v;
+      if (was !== undefined) yield [key, was];
+    }
+    for (const [key, was] of this.notes) if (was !== undefined && !this.live.has(key)) yield [key, was];
+  }
+  *keys(): MapIterator<K> {
+    for (const [key] of this.entries()) yield key;
+  }
+  *values(): MapIterator<V> {
+    for (const [, v] of this.entries()) yield v;
+  }
+  forEach(fn: (value: V, key: K, map: ReadonlyMap<K, V>) => void): void {
+    for (const [key, v] of this.entries()) fn(v, key, this);
+  }
+  [Symbol.iterator](): MapIterator<[K, V]> {
+    return this.entries();
+  }
+}
+
+/** The extension index as it was, from the records as they were. */
+class ExtensionsBefore extends Before<string, UserId> {
+  constructor(
+    private readonly extensions: ReadonlyMap<string, UserId>,
+    private readonly users: ReadonlyMap<UserId, UserState | undefined>,
+  ) {
+    super(extensions, new Map());
+  }
+  override get(extension: string): UserId | undefined {
+    const id = this.extensions.get(extension);
+    // A user the batch did not touch holds the extension as before.
+    if (id !== undefined && (!this.users.has(id) || this.users.get(id)?.extension === extension)) return id;
+    for (const [userId, was] of this.users) if (was?.extension === extension) return userId;
+    return undefined;
+  }
+  override *entries(): MapIterator<[string, UserId]> {
+    const seen = new Set<string>();
+    for (const [extension] of this.extensions) {
+      const id = this.get(extension);
+      seen.add(extension);
+      if (id !== undefined) yield [extension, id];
+    }
+    for (const [userId, was] of this.users) if (was !== undefined && !seen.has(was.extension)) yield [was.extension, userId];
   }
 }
 
@@ -147,15 +211,4 @@ function reorder<K, V>(map: Map<K, V>, order: readonly K[] | undefined): void {
     const v = entries.get(key);
     if (v !== undefined) map.set(key, v);
   }
-}
-
-function overlay<K, V>(live: ReadonlyMap<K, V>, notes: ReadonlyMap<K, V | undefined>): ReadonlyMap<K, V> {
-  if (notes.size === 0) return live;
-  const was = new Map<K, V>();
-  const added = new Set<K>();
-  for (const [key, v] of notes) {
-    if (v === undefined) added.add(key);
-    else was.set(key, v);
-  }
-  return new OverlayMap(live, was, added);
 }
