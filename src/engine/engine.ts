@@ -152,9 +152,9 @@ export class Engine {
 
   /**
    * The tenant's committed state (read-only). S8.2: while a batch waits for its commit, what it
-   * changed is shown as it was before (only lease times moved in place show early). An engine
-   * without a journal (the core's tests, the bench, the CLI) has nothing to wait for: it shows
-   * every applied command at once.
+   * changed is shown as it was before (but for the lease times of app sessions, which heartbeats
+   * move in place and no reader is shown). An engine without a journal (the core's tests, the
+   * bench, the CLI) has nothing to wait for: it shows every applied command at once.
    */
   state(id: TenantId): TenantState | undefined {
     const t = this.tenants.get(id);
