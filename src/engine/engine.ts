@@ -9,7 +9,6 @@ import { apply, commit, commitHeartbeat, commitLease, commitRefresh, refuse, wak
 import type { Applied, Command, CoreEvent, Directive, Patch, Refusal, TenantId, TenantState } from '../core/index.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { Undo } from './undo.js';
-import type { TimerWas } from './undo.js';
 import { WakeQueue } from './wakes.js';
 
 export type EngineEvent = CoreEvent & { readonly tenant: TenantId; readonly epoch: string; readonly seq: number };
@@ -474,29 +473,7 @@ export class Engine {
   private undoBatch(t: Tenant, undo: Undo): void {
     t.state = undo.rollback(t.state);
     t.seq = undo.seq;
-    for (const [key, was] of undo.timers) this.restoreTimer(t, key, was);
-    // A wake the batch took is looked at again, a while later if it was due (RETRY_MS).
-    const retryAt = this.clock.now() + RETRY_MS;
-    for (const [row, was] of undo.wakes) t.wakes.restore(row, was && { ...was, armedAt: was.armedAt > this.clock.now() ? was.armedAt : retryAt });
-  }
-
-  /** Puts a keyed timer back as it was; one that fired in the undone batch fires again later. */
-  private restoreTimer(t: Tenant, key: string, was: TimerWas | undefined): void {
-    const now = t.timers.get(key);
-    const same = was !== undefined && now === was.entry && now.handle === was.handle;
-    if (now !== undefined && !same) this.clock.clearTimer(now.handle);
-    if (was === undefined) {
-      t.timers.delete(key);
-      return;
-    }
-    const e = was.entry;
-    e.at = was.at;
-    e.command = was.command;
-    t.timers.set(key, e);
-    if (same) return;
-    const clockNow = this.clock.now();
-    e.armedAt = was.armedAt > clockNow ? was.armedAt : clockNow + RETRY_MS;
-    e.handle = this.clock.setTimer(e.armedAt, e.fire);
+    undo.rollbackTimers(t.timers, t.wakes, this.clock);
   }
 
   /** Resolves when everything applied so far is committed and published. */
@@ -526,8 +503,6 @@ export class Engine {
 const NO_EVENTS: readonly EngineEvent[] = Object.freeze([]);
 /** S8.2: the answer to every command of a batch the journal did not take. */
 const NOT_SAVED: Refusal = Object.freeze(refuse('SWB_ERR_UNAVAILABLE', undefined, 'The change could not be saved, so nothing changed; try again shortly.'));
-/** How long a timer or wake whose command was undone waits before it fires again. */
-const RETRY_MS = 1000;
 /** The outcome of most inputs: applied, nothing to tell. */
 const QUIET: Outcome = Object.freeze({ ok: true, events: NO_EVENTS, directives: Object.freeze([]) });
 

@@ -6,8 +6,12 @@
 // keyed timers and wakes. Readers see the tenant through `view`, which shows what was committed.
 import { restoreFields } from '../core/index.js';
 import type { FieldLog, Group, GroupId, LeaseSnapshot, LeaseUndo, Patch, QueueId, QueueState, TenantState, UserId, UserState } from '../core/index.js';
+import type { Clock } from './clock.js';
 import type { TimerEntry } from './engine.js';
 import type { WakeQueue } from './wakes.js';
+
+/** How long a timer or wake whose command was undone waits before it fires again. */
+const RETRY_MS = 1000;
 
 /** A keyed timer as it was: its entry and the fields the batch may change. */
 export interface TimerWas {
@@ -76,8 +80,8 @@ export class Undo implements LeaseUndo {
 
   /**
    * Puts the records, extension index, groups, queues, lease fields and lease table back as
-   * they were; answers the state to keep (the one the batch began with). Timers, wakes and seq are the
-   * engine's to put back.
+   * they were; answers the state to keep (the one the batch began with). The seq is the
+   * engine's to put back, the timers rollbackTimers'.
    */
   rollback(live: TenantState): TenantState {
     restoreFields(this.fields);
@@ -97,6 +101,32 @@ export class Undo implements LeaseUndo {
     reorder(live.queues as Map<QueueId, QueueState>, this.order.queues);
     live.leases.rollback(this);
     return this.state;
+  }
+
+  /**
+   * Puts the keyed timers and wakes back as they were. One whose command the batch applied (it
+   * fell due inside it) is looked at again RETRY_MS later, not at once: the store that refused
+   * the batch is given a moment.
+   */
+  rollbackTimers(timers: Map<string, TimerEntry>, wakes: WakeQueue, clock: Clock): void {
+    const now = clock.now();
+    for (const [key, was] of this.timers) {
+      const current = timers.get(key);
+      const same = was !== undefined && current === was.entry && current.handle === was.handle;
+      if (current !== undefined && !same) clock.clearTimer(current.handle);
+      if (was === undefined) {
+        timers.delete(key);
+        continue;
+      }
+      const e = was.entry;
+      e.at = was.at;
+      e.command = was.command;
+      timers.set(key, e);
+      if (same) continue;
+      e.armedAt = was.armedAt > now ? was.armedAt : now + RETRY_MS;
+      e.handle = clock.setTimer(e.armedAt, e.fire);
+    }
+    for (const [row, was] of this.wakes) wakes.restore(row, was && { ...was, armedAt: was.armedAt > now ? was.armedAt : now + RETRY_MS });
   }
 
   /**
