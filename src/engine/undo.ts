@@ -22,18 +22,12 @@ export interface TimerWas {
   readonly handle: TimerEntry['handle'];
 }
 
-/** A user's wake as it was (see WakeQueue.restore). */
-export interface WakeWas {
-  readonly userId: UserId;
-  readonly at: number;
-  readonly armedAt: number;
-}
-
 export class Undo implements LeaseUndo {
   /** Each record the batch replaced, added (undefined: there was none) or removed, as it was. */
   readonly users = new Map<UserId, UserState | undefined>();
-  readonly groups = new Map<GroupId, Group | undefined>();
-  readonly queues = new Map<QueueId, QueueState | undefined>();
+  // Most batches touch no group, queue or keyed timer: those notes are made on first use.
+  groups: Map<GroupId, Group | undefined> | undefined;
+  queues: Map<QueueId, QueueState | undefined> | undefined;
   /** The fields written in place (lease times, records' lease rows), with their old values. */
   readonly fields: FieldLog = [];
   /** The lease table's rows as they were, and the whole table once a row is given or taken. */
@@ -41,8 +35,9 @@ export class Undo implements LeaseUndo {
   structure: LeaseSnapshot | undefined;
   /** The order of users, groups and queues, once the batch removes one (a map's order is seen). */
   private order: { users?: UserId[]; groups?: GroupId[]; queues?: QueueId[] } = {};
-  readonly timers = new Map<string, TimerWas | undefined>();
-  readonly wakes = new Map<number, WakeWas | undefined>();
+  timers: Map<string, TimerWas | undefined> | undefined;
+  /** Wakes as they were, in order: (row, user or undefined when none was queued, at, armedAt). */
+  readonly wakes: unknown[] = [];
 
   /** `state` and `seq`: the tenant's when the batch began (a policy change makes a new state). */
   constructor(
@@ -58,10 +53,10 @@ export class Undo implements LeaseUndo {
     if (patch.removedQueues !== undefined && patch.removedQueues.length > 0) order.queues ??= [...state.queues.keys()];
     if (patch.removedUsers !== undefined) for (const id of patch.removedUsers) this.noteUser(state, id);
     if (patch.users !== undefined) for (const u of patch.users) this.noteUser(state, u.id);
-    if (patch.removedGroups !== undefined) for (const id of patch.removedGroups) noteOnce(this.groups, id, state.groups);
-    if (patch.groups !== undefined) for (const g of patch.groups) noteOnce(this.groups, g.id, state.groups);
-    if (patch.removedQueues !== undefined) for (const id of patch.removedQueues) noteOnce(this.queues, id, state.queues);
-    if (patch.queues !== undefined) for (const q of patch.queues) noteOnce(this.queues, q.config.id, state.queues);
+    if (patch.removedGroups !== undefined) for (const id of patch.removedGroups) noteOnce((this.groups ??= new Map()), id, state.groups);
+    if (patch.groups !== undefined) for (const g of patch.groups) noteOnce((this.groups ??= new Map()), g.id, state.groups);
+    if (patch.removedQueues !== undefined) for (const id of patch.removedQueues) noteOnce((this.queues ??= new Map()), id, state.queues);
+    if (patch.queues !== undefined) for (const q of patch.queues) noteOnce((this.queues ??= new Map()), q.config.id, state.queues);
   }
 
   noteUser(state: TenantState, id: UserId): void {
@@ -69,13 +64,15 @@ export class Undo implements LeaseUndo {
   }
 
   noteTimer(key: string, entry: TimerEntry | undefined): void {
-    if (this.timers.has(key)) return;
-    this.timers.set(key, entry && { entry, at: entry.at, armedAt: entry.armedAt, command: entry.command, handle: entry.handle });
+    const timers = (this.timers ??= new Map());
+    if (timers.has(key)) return;
+    timers.set(key, entry && { entry, at: entry.at, armedAt: entry.armedAt, command: entry.command, handle: entry.handle });
   }
 
   noteWake(row: number, wakes: WakeQueue): void {
-    if (row < 0 || this.wakes.has(row)) return;
-    this.wakes.set(row, wakes.has(row) ? { userId: wakes.userOf(row), at: wakes.atOf(row), armedAt: wakes.armedAtOf(row) } : undefined);
+    if (row < 0) return;
+    if (wakes.has(row)) this.wakes.push(row, wakes.userOf(row), wakes.atOf(row), wakes.armedAtOf(row));
+    else this.wakes.push(row, undefined, 0, 0);
   }
 
   /**
@@ -94,8 +91,8 @@ export class Undo implements LeaseUndo {
       else users.set(id, was);
     }
     for (const [id, was] of this.users) if (was !== undefined) byExtension.set(was.extension, id);
-    putBack(live.groups as Map<GroupId, Group>, this.groups);
-    putBack(live.queues as Map<QueueId, QueueState>, this.queues);
+    if (this.groups !== undefined) putBack(live.groups as Map<GroupId, Group>, this.groups);
+    if (this.queues !== undefined) putBack(live.queues as Map<QueueId, QueueState>, this.queues);
     reorder(users, this.order.users);
     reorder(live.groups as Map<GroupId, Group>, this.order.groups);
     reorder(live.queues as Map<QueueId, QueueState>, this.order.queues);
@@ -110,7 +107,7 @@ export class Undo implements LeaseUndo {
    */
   rollbackTimers(timers: Map<string, TimerEntry>, wakes: WakeQueue, clock: Clock): void {
     const now = clock.now();
-    for (const [key, was] of this.timers) {
+    for (const [key, was] of this.timers ?? []) {
       const current = timers.get(key);
       const same = was !== undefined && current === was.entry && current.handle === was.handle;
       if (current !== undefined && !same) clock.clearTimer(current.handle);
@@ -126,7 +123,13 @@ export class Undo implements LeaseUndo {
       e.armedAt = was.armedAt > now ? was.armedAt : now + RETRY_MS;
       e.handle = clock.setTimer(e.armedAt, e.fire);
     }
-    for (const [row, was] of this.wakes) wakes.restore(row, was && { ...was, armedAt: was.armedAt > now ? was.armedAt : now + RETRY_MS });
+    // The latest first, so that each row ends as its first note has it.
+    const log = this.wakes;
+    for (let i = log.length - 4; i >= 0; i -= 4) {
+      const userId = log[i + 1] as UserId | undefined;
+      const armedAt = log[i + 3] as number;
+      wakes.restore(log[i] as number, userId === undefined ? undefined : { userId, at: log[i + 2] as number, armedAt: armedAt > now ? armedAt : now + RETRY_MS });
+    }
   }
 
   /**
@@ -140,8 +143,8 @@ export class Undo implements LeaseUndo {
       leases: live.leases,
       users: new Before(live.users, this.users, this.order.users),
       byExtension: new ExtensionsBefore(live.byExtension, this.users),
-      groups: this.groups.size === 0 ? live.groups : new Before(live.groups, this.groups, this.order.groups),
-      queues: this.queues.size === 0 ? live.queues : new Before(live.queues, this.queues, this.order.queues),
+      groups: this.groups === undefined ? live.groups : new Before(live.groups, this.groups, this.order.groups),
+      queues: this.queues === undefined ? live.queues : new Before(live.queues, this.queues, this.order.queues),
     };
   }
 }
