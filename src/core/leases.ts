@@ -10,6 +10,7 @@
 // Only commit (the engine, the tenant's single writer) changes a table; `apply` reads it.
 import type { Command } from './commands.js';
 import { idleSince, lastActiveAt, restWakeBound, sessionsEnd, stillSettled, withId } from './facts.js';
+import type { FieldLog } from './state.js';
 import type { AppSession, Instant, Registration, TenantPolicy, TenantState, UserId, UserState } from './types.js';
 
 export class LeaseTable {
@@ -64,7 +65,10 @@ export class LeaseTable {
     if (!(row >= 0 && this.who[2 * row] === user.id)) {
       row = this.rowOf(user.id);
       if (row < 0) row = this.newRow(user.id);
-      this.undo?.fields.push(user, 'leaseRow', user.leaseRow);
+      if (this.undo !== undefined) {
+        this.undo.fields.places.push(user, 'leaseRow');
+        this.undo.fields.values.push(user.leaseRow);
+      }
       (user as { leaseRow: number }).leaseRow = row;
     }
     if (this.undo !== undefined) this.save(row);
@@ -98,18 +102,19 @@ export class LeaseTable {
   /** Puts back what `undo` noted, the latest first (call it while not tracking). */
   rollback(undo: LeaseUndo): void {
     if (undo.structure !== undefined) this.restore(undo.structure);
-    const log = undo.rows;
-    for (let i = log.length - 4; i >= 0; i -= 4) {
-      const row = log[i] as number;
+    const { rows, soles } = undo;
+    for (let i = soles.length - 1; i >= 0; i--) {
+      const row = rows[3 * i]!;
       if (row >= this.used) continue; // a row the batch added, gone with the restored structure
-      this.ends[2 * row] = log[i + 1] as number;
-      this.ends[2 * row + 1] = log[i + 2] as number;
-      this.who[2 * row + 1] = log[i + 3] as AppSession | undefined;
+      this.ends[2 * row] = rows[3 * i + 1]!;
+      this.ends[2 * row + 1] = rows[3 * i + 2]!;
+      this.who[2 * row + 1] = soles[i];
     }
   }
 
   private save(row: number): void {
-    this.undo!.rows.push(row, this.ends[2 * row], this.ends[2 * row + 1], this.who[2 * row + 1]);
+    this.undo!.rows.push(row, this.ends[2 * row]!, this.ends[2 * row + 1]!);
+    this.undo!.soles.push(this.who[2 * row + 1] as AppSession | undefined);
   }
 
   private saveStructure(): void {
@@ -200,10 +205,12 @@ export class LeaseTable {
 
 /** S8.2: what a lease table noted while tracking (LeaseTable.track), to put it back. */
 export interface LeaseUndo {
-  /** (row, session end, rest end, sole session) before each write, in order. */
-  readonly rows: unknown[];
-  /** (record, 'leaseRow', old row) before each write of a record's row (see state.ts FieldLog). */
-  readonly fields: unknown[];
+  /** (row, session end, rest end) before each write, in order: numbers only, kept unboxed. */
+  readonly rows: number[];
+  /** The row's sole session before each write (one per triple in `rows`). */
+  readonly soles: (AppSession | undefined)[];
+  /** Each record's `leaseRow` before it is written. */
+  readonly fields: FieldLog;
   /** The whole table before the first row given or taken. */
   structure: LeaseSnapshot | undefined;
 }

@@ -51,11 +51,22 @@ export function newUser(
  * lease times (which no reader is shown) and the lease rows of records are written in place;
  * records are otherwise replaced, which is undone by putting the old one back.
  */
-export type FieldLog = unknown[];
+export interface FieldLog {
+  /** (object, field) pairs. */
+  readonly places: unknown[];
+  /** The old value of each place: all numbers, kept unboxed (a heartbeat notes two). */
+  readonly values: number[];
+}
 
 /** Puts back every value noted in `log`, the latest first. */
 export function restoreFields(log: FieldLog): void {
-  for (let i = log.length - 3; i >= 0; i -= 3) (log[i] as Record<string, unknown>)[log[i + 1] as string] = log[i + 2];
+  const { places, values } = log;
+  for (let i = values.length - 1; i >= 0; i--) (places[2 * i] as Record<string, unknown>)[places[2 * i + 1] as string] = values[i];
+}
+
+function noteSession(log: FieldLog, s: { lastSeenAt: Instant; lastActiveAt: Instant }): void {
+  log.places.push(s, 'lastSeenAt', s, 'lastActiveAt');
+  log.values.push(s.lastSeenAt, s.lastActiveAt);
 }
 
 /** Applies a patch in place. Returns the state to keep (a new object only when the policy changed). */
@@ -101,7 +112,7 @@ export function commitLease(state: TenantState, l: LeaseUpdate, log?: FieldLog):
   } else if ('session' in l) {
     const s = withId(user.sessions, l.session) as { lastSeenAt: Instant; lastActiveAt: Instant } | undefined;
     if (s) {
-      log?.push(s, 'lastSeenAt', s.lastSeenAt, s, 'lastActiveAt', s.lastActiveAt);
+      if (log !== undefined) noteSession(log, s);
       s.lastSeenAt = l.lastSeenAt;
       s.lastActiveAt = l.lastActiveAt;
       state.leases.putSessions(user, state.policy);
@@ -109,7 +120,8 @@ export function commitLease(state: TenantState, l: LeaseUpdate, log?: FieldLog):
   } else {
     const r = withId(user.registrations, l.registration) as { expiresAt: Instant } | undefined;
     if (r) {
-      log?.push(r, 'expiresAt', r.expiresAt);
+      log?.places.push(r, 'expiresAt');
+      log?.values.push(r.expiresAt);
       r.expiresAt = l.expiresAt;
     }
   }
@@ -125,7 +137,7 @@ export function commitHeartbeat(state: TenantState, cmd: Extract<Command, { type
   const s = heartbeatSession(state, cmd, now, row);
   if (s === undefined) return false;
   const moved = s as { lastSeenAt: Instant; lastActiveAt: Instant };
-  log?.push(s, 'lastSeenAt', s.lastSeenAt, s, 'lastActiveAt', s.lastActiveAt);
+  if (log !== undefined) noteSession(log, s);
   moved.lastSeenAt = now;
   if (cmd.active) moved.lastActiveAt = now;
   if (row >= 0 && state.leases.soleSession(row) === s) state.leases.putSoleSessionEnd(row, sessionLeaseEnd(now, state.policy));

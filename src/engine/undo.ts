@@ -29,15 +29,17 @@ export class Undo implements LeaseUndo {
   groups: Map<GroupId, Group | undefined> | undefined;
   queues: Map<QueueId, QueueState | undefined> | undefined;
   /** The fields written in place (lease times, records' lease rows), with their old values. */
-  readonly fields: FieldLog = [];
+  readonly fields: FieldLog = { places: [], values: [] };
   /** The lease table's rows as they were, and the whole table once a row is given or taken. */
-  readonly rows: unknown[] = [];
+  readonly rows: number[] = [];
+  readonly soles: LeaseUndo['soles'] = [];
   structure: LeaseSnapshot | undefined;
   /** The order of users, groups and queues, once the batch removes one (a map's order is seen). */
   private order: { users?: UserId[]; groups?: GroupId[]; queues?: QueueId[] } = {};
   timers: Map<string, TimerWas | undefined> | undefined;
-  /** Wakes as they were, in order: (row, user or undefined when none was queued, at, armedAt). */
-  readonly wakes: unknown[] = [];
+  /** Wakes as they were, in order: (row, at, armedAt), numbers only, and the user (undefined: none). */
+  readonly wakes: number[] = [];
+  readonly wakeUsers: (UserId | undefined)[] = [];
 
   /** `state` and `seq`: the tenant's when the batch began (a policy change makes a new state). */
   constructor(
@@ -71,8 +73,9 @@ export class Undo implements LeaseUndo {
 
   noteWake(row: number, wakes: WakeQueue): void {
     if (row < 0) return;
-    if (wakes.has(row)) this.wakes.push(row, wakes.userOf(row), wakes.atOf(row), wakes.armedAtOf(row));
-    else this.wakes.push(row, undefined, 0, 0);
+    const queued = wakes.has(row);
+    this.wakes.push(row, queued ? wakes.atOf(row) : 0, queued ? wakes.armedAtOf(row) : 0);
+    this.wakeUsers.push(queued ? wakes.userOf(row) : undefined);
   }
 
   /**
@@ -125,10 +128,10 @@ export class Undo implements LeaseUndo {
     }
     // The latest first, so that each row ends as its first note has it.
     const log = this.wakes;
-    for (let i = log.length - 4; i >= 0; i -= 4) {
-      const userId = log[i + 1] as UserId | undefined;
-      const armedAt = log[i + 3] as number;
-      wakes.restore(log[i] as number, userId === undefined ? undefined : { userId, at: log[i + 2] as number, armedAt: armedAt > now ? armedAt : now + RETRY_MS });
+    for (let i = this.wakeUsers.length - 1; i >= 0; i--) {
+      const userId = this.wakeUsers[i];
+      const armedAt = log[3 * i + 2]!;
+      wakes.restore(log[3 * i]!, userId === undefined ? undefined : { userId, at: log[3 * i + 1]!, armedAt: armedAt > now ? armedAt : now + RETRY_MS });
     }
   }
 
