@@ -73,7 +73,11 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
     },
   });
   const dispatcher = new Dispatcher(store, options.webhooks, { metrics, log: logger.child({ surface: 'webhooks' }), addresses });
-  engine.listen({ onEvents: (events) => { for (const e of events) metrics.events.inc({ type: e.type }); } });
+  engine.listen({
+    onEvents: (events) => { for (const e of events) metrics.events.inc({ type: e.type }); },
+    // S8.2: the batch was undone and its commands refused; the operator needs the store's reason.
+    onCommitFailed: (tenant, err) => logger.error({ surface: 'store', tenant, err: err instanceof Error ? err.message : String(err) }, 'commit failed: batch undone and refused'),
+  });
 
   const addTenant = (row: TenantRow): void => {
     const loaded = store.loadTenant(row.id);

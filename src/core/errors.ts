@@ -60,7 +60,7 @@ export const ERROR_REGISTRY = {
   SWB_ERR_EMAIL_TAKEN: { http: 409, message: 'Another user already has that email address.' },
   SWB_ERR_ID_TAKEN: { http: 409, message: 'Something in this company already has that id.' },
   SWB_ERR_SERVER: { http: 500, sip: 500, message: 'Something went wrong on the server; the change was not made.' },
-  SWB_ERR_UNAVAILABLE: { http: 503, sip: 503, message: 'The server is starting or stopping; try again shortly.' },
+  SWB_ERR_UNAVAILABLE: { http: 503, sip: 503, message: 'The server cannot take the change now (starting, stopping, or unable to save); nothing changed, try again shortly.' },
   SWB_ERR_CALL_LIMIT: { http: 429, sip: 403, message: 'Too many calls at once; hang up one and try again.' },
   SWB_ERR_SUBSCRIPTION_LIMIT: { http: 429, sip: 403, message: 'Too many presence or BLF subscriptions; remove some keys or buddies and try again.' },
 } as const satisfies Record<string, ErrorDefinition>;

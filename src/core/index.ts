@@ -22,5 +22,7 @@ export { parseFeatureCode } from './fac.js';
 export type { FeatureCode } from './fac.js';
 export { apply, causeOf, heartbeatLease, wakeDue } from './apply.js';
 export type { Applied } from './apply.js';
-export { createTenantState, commit, commitHeartbeat, commitLease, commitRefresh, newUser } from './state.js';
+export { createTenantState, commit, commitHeartbeat, commitLease, commitRefresh, newUser, restoreFields } from './state.js';
+export type { FieldLog } from './state.js';
+export type { LeaseSnapshot, LeaseUndo } from './leases.js';
 export { queueSnapshot } from './queue.js';

@@ -10,6 +10,7 @@
 // Only commit (the engine, the tenant's single writer) changes a table; `apply` reads it.
 import type { Command } from './commands.js';
 import { idleSince, lastActiveAt, restWakeBound, sessionsEnd, stillSettled, withId } from './facts.js';
+import type { FieldLog } from './state.js';
 import type { AppSession, Instant, Registration, TenantPolicy, TenantState, UserId, UserState } from './types.js';
 
 export class LeaseTable {
@@ -26,6 +27,8 @@ export class LeaseTable {
   // deleted one; at most half the slots are taken.
   private index = new Int32Array(2 * 32);
   private taken = 0;
+  // S8.2: while the engine's batch is open, where each write notes what it overwrites.
+  private undo: LeaseUndo | undefined;
 
   constructor(capacity = 16) {
     this.ends = new Float64Array(2 * capacity);
@@ -62,8 +65,13 @@ export class LeaseTable {
     if (!(row >= 0 && this.who[2 * row] === user.id)) {
       row = this.rowOf(user.id);
       if (row < 0) row = this.newRow(user.id);
+      if (this.undo !== undefined) {
+        this.undo.fields.places.push(user, 'leaseRow');
+        this.undo.fields.values.push(user.leaseRow);
+      }
       (user as { leaseRow: number }).leaseRow = row;
     }
+    if (this.undo !== undefined) this.save(row);
     this.ends[2 * row] = sessionsEnd(user, policy);
     this.ends[2 * row + 1] = restWakeBound(user, policy);
     this.who[2 * row + 1] = user.sessions.length === 1 ? user.sessions[0] : undefined;
@@ -72,17 +80,66 @@ export class LeaseTable {
   /** A heartbeat moved a session lease: the session part is taken again, the rest stays. */
   putSessions(user: UserState, policy: TenantPolicy): void {
     const row = user.leaseRow;
-    if (row >= 0 && this.who[2 * row] === user.id) this.ends[2 * row] = sessionsEnd(user, policy);
+    if (!(row >= 0 && this.who[2 * row] === user.id)) return;
+    if (this.undo !== undefined) this.save(row);
+    this.ends[2 * row] = sessionsEnd(user, policy);
   }
 
   /** A heartbeat moved the lease of the only session of the user in `row` to `end`. */
   putSoleSessionEnd(row: number, end: Instant): void {
+    if (this.undo !== undefined) this.save(row);
     this.ends[2 * row] = end;
+  }
+
+  /**
+   * S8.2: from now on, until track(undefined), every write notes in `undo` what it overwrites:
+   * a row's fields, a record's `leaseRow`, and the whole table before a row is given or taken.
+   */
+  track(undo: LeaseUndo | undefined): void {
+    this.undo = undo;
+  }
+
+  /** Puts back what `undo` noted, the latest first (call it while not tracking). */
+  rollback(undo: LeaseUndo): void {
+    if (undo.structure !== undefined) this.restore(undo.structure);
+    const { rows, soles } = undo;
+    for (let i = soles.length - 1; i >= 0; i--) {
+      const row = rows[3 * i]!;
+      if (row >= this.used) continue; // a row the batch added, gone with the restored structure
+      this.ends[2 * row] = rows[3 * i + 1]!;
+      this.ends[2 * row + 1] = rows[3 * i + 2]!;
+      this.who[2 * row + 1] = soles[i];
+    }
+  }
+
+  private save(row: number): void {
+    this.undo!.rows.push(row, this.ends[2 * row]!, this.ends[2 * row + 1]!);
+    this.undo!.soles.push(this.who[2 * row + 1] as AppSession | undefined);
+  }
+
+  private saveStructure(): void {
+    if (this.undo !== undefined) this.undo.structure ??= this.snapshot();
+  }
+
+  /** A copy of the table (which row is whose, and the bounds), for `restore`. */
+  private snapshot(): LeaseSnapshot {
+    return { free: this.free.slice(), used: this.used, who: this.who.slice(), ends: this.ends.slice(), index: this.index.slice(), taken: this.taken };
+  }
+
+  private restore(s: LeaseSnapshot): void {
+    this.free.length = 0;
+    for (const row of s.free) this.free.push(row);
+    this.used = s.used;
+    this.who = s.who.slice();
+    this.ends = s.ends.slice();
+    this.index = s.index.slice();
+    this.taken = s.taken;
   }
 
   remove(userId: UserId): void {
     const slot = this.slotOf(userId);
     if (slot < 0) return;
+    this.saveStructure();
     const row = this.index[2 * slot + 1]! - 1;
     this.index[2 * slot + 1] = -1;
     this.who[2 * row] = undefined;
@@ -91,6 +148,7 @@ export class LeaseTable {
   }
 
   private newRow(userId: UserId): number {
+    this.saveStructure();
     const row = this.free.pop() ?? this.used++;
     if (2 * row >= this.ends.length) {
       const ends = new Float64Array(2 * this.ends.length);
@@ -143,6 +201,28 @@ export class LeaseTable {
       this.taken++;
     }
   }
+}
+
+/** S8.2: what a lease table noted while tracking (LeaseTable.track), to put it back. */
+export interface LeaseUndo {
+  /** (row, session end, rest end) before each write, in order: numbers only, kept unboxed. */
+  readonly rows: number[];
+  /** The row's sole session before each write (one per triple in `rows`). */
+  readonly soles: (AppSession | undefined)[];
+  /** Each record's `leaseRow` before it is written. */
+  readonly fields: FieldLog;
+  /** The whole table before the first row given or taken. */
+  structure: LeaseSnapshot | undefined;
+}
+
+/** A lease table as it was (LeaseTable.snapshot). */
+export interface LeaseSnapshot {
+  readonly free: readonly number[];
+  readonly used: number;
+  readonly who: readonly (UserId | AppSession | undefined)[];
+  readonly ends: Float64Array;
+  readonly index: Int32Array;
+  readonly taken: number;
 }
 
 /** Nothing of the user is due at `now`: the lease table says so, or else their records do. */

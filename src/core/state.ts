@@ -45,8 +45,32 @@ export function newUser(
 }
 
 
+/**
+ * S8.2: where an in-place write notes the value it overwrites, as (object, field, old value)
+ * triples in order, so that the engine can undo a batch the journal did not take. Only session
+ * lease times (which no reader is shown) and the lease rows of records are written in place;
+ * records are otherwise replaced, which is undone by putting the old one back.
+ */
+export interface FieldLog {
+  /** (object, field) pairs. */
+  readonly places: unknown[];
+  /** The old value of each place: all numbers, kept unboxed (a heartbeat notes two). */
+  readonly values: number[];
+}
+
+/** Puts back every value noted in `log`, the latest first. */
+export function restoreFields(log: FieldLog): void {
+  const { places, values } = log;
+  for (let i = values.length - 1; i >= 0; i--) (places[2 * i] as Record<string, unknown>)[places[2 * i + 1] as string] = values[i];
+}
+
+function noteSession(log: FieldLog, s: { lastSeenAt: Instant; lastActiveAt: Instant }): void {
+  log.places.push(s, 'lastSeenAt', s, 'lastActiveAt');
+  log.values.push(s.lastSeenAt, s.lastActiveAt);
+}
+
 /** Applies a patch in place. Returns the state to keep (a new object only when the policy changed). */
-export function commit(state: TenantState, patch: Patch): TenantState {
+export function commit(state: TenantState, patch: Patch, log?: FieldLog): TenantState {
   const users = state.users as Map<UserId, UserState>;
   const byExtension = state.byExtension as Map<string, UserId>;
   const policy = patch.policy ?? state.policy;
@@ -66,7 +90,7 @@ export function commit(state: TenantState, patch: Patch): TenantState {
     if (old && byExtension.get(old.extension) === user.id) byExtension.delete(old.extension);
     byExtension.set(user.extension, user.id);
   }
-  if (patch.leases !== undefined) for (const l of patch.leases) commitLease(state, l);
+  if (patch.leases !== undefined) for (const l of patch.leases) commitLease(state, l, log);
   const groups = state.groups as Map<GroupId, Group>;
   if (patch.removedGroups !== undefined) for (const id of patch.removedGroups) groups.delete(id);
   if (patch.groups !== undefined) for (const g of patch.groups) groups.set(g.id, g);
@@ -80,7 +104,7 @@ export function commit(state: TenantState, patch: Patch): TenantState {
  * Moves one lease in place. A heartbeat is the most frequent input and copying the user for it
  * would make every heartbeat garbage. Only the engine, the single writer, gets here.
  */
-export function commitLease(state: TenantState, l: LeaseUpdate): void {
+export function commitLease(state: TenantState, l: LeaseUpdate, log?: FieldLog): void {
   const user = state.users.get(l.userId);
   if (user === undefined) return;
   if ('rebound' in l) {
@@ -88,13 +112,18 @@ export function commitLease(state: TenantState, l: LeaseUpdate): void {
   } else if ('session' in l) {
     const s = withId(user.sessions, l.session) as { lastSeenAt: Instant; lastActiveAt: Instant } | undefined;
     if (s) {
+      if (log !== undefined) noteSession(log, s);
       s.lastSeenAt = l.lastSeenAt;
       s.lastActiveAt = l.lastActiveAt;
       state.leases.putSessions(user, state.policy);
     }
   } else {
     const r = withId(user.registrations, l.registration) as { expiresAt: Instant } | undefined;
-    if (r) r.expiresAt = l.expiresAt;
+    if (r) {
+      log?.places.push(r, 'expiresAt');
+      log?.values.push(r.expiresAt);
+      r.expiresAt = l.expiresAt;
+    }
   }
 }
 
@@ -103,11 +132,12 @@ export function commitLease(state: TenantState, l: LeaseUpdate): void {
  * answers it with (`heartbeatLease`), without building that answer. False when the heartbeat
  * needs `apply`. Most inputs are such heartbeats; only the engine gets here.
  */
-export function commitHeartbeat(state: TenantState, cmd: Extract<Command, { type: 'session.heartbeat' }>, now: Instant): boolean {
+export function commitHeartbeat(state: TenantState, cmd: Extract<Command, { type: 'session.heartbeat' }>, now: Instant, log?: FieldLog): boolean {
   const row = state.leases.rowOf(cmd.userId);
   const s = heartbeatSession(state, cmd, now, row);
   if (s === undefined) return false;
   const moved = s as { lastSeenAt: Instant; lastActiveAt: Instant };
+  if (log !== undefined) noteSession(log, s);
   moved.lastSeenAt = now;
   if (cmd.active) moved.lastActiveAt = now;
   if (row >= 0 && state.leases.soleSession(row) === s) state.leases.putSoleSessionEnd(row, sessionLeaseEnd(now, state.policy));
@@ -116,18 +146,22 @@ export function commitHeartbeat(state: TenantState, cmd: Extract<Command, { type
 }
 
 /**
- * Commits a registration refresh that only moves its lease later, in place: the change `apply`
- * answers it with, without building that answer. Returns the user's record, which the journal
- * must keep (registrations survive a restart, S7.1), or undefined when the refresh needs `apply`.
- * The user's lease bound is left as it is: it stays a lower bound, and a wake takes it again.
+ * Commits a registration refresh that only moves its lease later: the change `apply` answers it
+ * with, without building that answer. Returns the user's new record, which the journal must keep
+ * (registrations survive a restart, S7.1), or undefined when the refresh needs `apply`. The
+ * record is replaced, not changed in place: readers are shown registrations, and until the
+ * engine's batch is committed they see the old record (S8.2). The user's lease bound is left as
+ * it is: it stays a lower bound, and a wake takes it again.
  */
 export function commitRefresh(state: TenantState, cmd: Extract<Command, { type: 'registration.set' }>, now: Instant): UserState | undefined {
   const user = state.users.get(cmd.userId);
   if (user === undefined) return undefined;
   const r = refreshedRegistration(state, user, cmd, now);
   if (r === undefined) return undefined;
-  (r as { expiresAt: Instant }).expiresAt = cmd.expiresAt;
-  return user;
+  const registrations = user.registrations.map((x) => (x === r ? { ...x, expiresAt: cmd.expiresAt } : x));
+  const next = userWith(user, { registrations });
+  (state.users as Map<UserId, UserState>).set(user.id, next);
+  return next;
 }
 
 /** A read-only map that shows `changes` over `base`, with `removed` keys hidden. */

@@ -2,9 +2,13 @@
 // events with (epoch, seq), schedules the timers the core asks for through the Clock port and
 // fires them back as commands, and acknowledges a command only after the journal has committed
 // it (group commit: every command applied in one turn of the event loop shares one commit).
+// S8.2: nothing of a batch is seen before its commit (readers get the committed view, events and
+// directives are published after it), and a batch the journal refuses is undone: the tenant is
+// left as it was and every command of the batch is refused with SWB_ERR_UNAVAILABLE.
 import { apply, commit, commitHeartbeat, commitLease, commitRefresh, refuse, wakeDue } from '../core/index.js';
 import type { Applied, Command, CoreEvent, Directive, Patch, Refusal, TenantId, TenantState } from '../core/index.js';
 import type { Clock, TimerHandle } from './clock.js';
+import { Undo } from './undo.js';
 import { WakeQueue } from './wakes.js';
 
 export type EngineEvent = CoreEvent & { readonly tenant: TenantId; readonly epoch: string; readonly seq: number };
@@ -36,9 +40,11 @@ export interface EngineListener {
   /** Every applied event at once, before the commit: for tests and tools that only observe. */
   onApplied?(events: readonly EngineEvent[]): void;
   onDirectives?(tenant: TenantId, directives: readonly Directive[]): void;
+  /** S8.2: the journal did not take a batch; it was undone and its commands refused. */
+  onCommitFailed?(tenant: TenantId, error: unknown): void;
 }
 
-interface TimerEntry {
+export interface TimerEntry {
   /** When the timer is due. */
   at: number;
   /** When the clock will call back (at or before `at`). */
@@ -67,8 +73,12 @@ interface Tenant {
   pending: JournalEntry[];
   pendingEvents: EngineEvent[];
   pendingDirectives: Directive[];
-  waiters: (() => void)[];
-  failures: ((e: unknown) => void)[];
+  /** Told, in order, whether the batch they wait for was saved. */
+  waiters: ((saved: boolean) => void)[];
+  /** S8.2: what the batch applied since the last commit overwrote (undefined: nothing open). */
+  undo: Undo | undefined;
+  /** The undo of the batch the journal has now. */
+  committing: Undo | undefined;
   flushing: Promise<void> | undefined;
   scheduled: boolean;
 }
@@ -112,7 +122,8 @@ export class Engine {
       pendingEvents: [],
       pendingDirectives: [],
       waiters: [],
-      failures: [],
+      undo: undefined,
+      committing: undefined,
       flushing: undefined,
       scheduled: false,
     };
@@ -138,14 +149,27 @@ export class Engine {
     return this.tenants.keys();
   }
 
-  /** The tenant's current state (read-only; includes applied commands not yet acknowledged). */
+  /**
+   * The tenant's committed state (read-only). S8.2: while a batch waits for its commit, what it
+   * changed is shown as it was before (but for the lease times of app sessions, which heartbeats
+   * move in place and no reader is shown). An engine without a journal (the core's tests, the
+   * bench, the CLI) has nothing to wait for: it shows every applied command at once.
+   */
   state(id: TenantId): TenantState | undefined {
-    return this.tenants.get(id)?.state;
+    const t = this.tenants.get(id);
+    if (t === undefined) return undefined;
+    let view = t.state;
+    if (this.journal === undefined) return view;
+    if (t.undo !== undefined) view = t.undo.view(view);
+    if (t.committing !== undefined) view = t.committing.view(view);
+    return view;
   }
 
+  /** The last committed (epoch, seq); without a journal, the last applied (see state). */
   position(id: TenantId): { epoch: string; seq: number } | undefined {
     const t = this.tenants.get(id);
-    return t && { epoch: t.epoch, seq: t.seq };
+    if (t === undefined) return undefined;
+    return { epoch: t.epoch, seq: this.journal === undefined ? t.seq : (t.committing?.seq ?? t.undo?.seq ?? t.seq) };
   }
 
   listen(listener: EngineListener): () => void {
@@ -159,10 +183,7 @@ export class Engine {
     if (!out.ok) return Promise.resolve(out);
     const t = this.tenants.get(tenantId)!;
     if (t.pending.length === 0 && t.flushing === undefined) return Promise.resolve(out);
-    return new Promise((resolve, reject) => {
-      t.waiters.push(() => resolve(out));
-      t.failures.push(reject);
-    });
+    return new Promise((resolve) => t.waiters.push((saved) => resolve(saved ? out : NOT_SAVED)));
   }
 
   /**
@@ -175,16 +196,21 @@ export class Engine {
     const now = this.clock.now();
     if (command.type === 'session.heartbeat') {
       // Most inputs are heartbeats that only move a lease: committed in place, nothing to journal
-      // or publish (the same answer `apply` gives them, without building it).
-      if (commitHeartbeat(t.state, command, now)) return QUIET;
+      // or publish (the same answer `apply` gives them, without building it). Inside a batch it
+      // is undone with the batch: it may be a heartbeat of a session the batch opened.
+      const undo = this.undoOf(t);
+      if (commitHeartbeat(t.state, command, now, undo?.fields)) return QUIET;
     } else if (command.type === 'registration.set') {
-      // A refresh that only moves a lease: committed in place and journalled, nothing to publish.
+      // A refresh that only moves a lease: a new record, journalled, nothing to publish.
+      const fresh = t.undo === undefined;
+      this.open(t).noteUser(t.state, command.userId);
       const user = commitRefresh(t.state, command, now);
       if (user !== undefined) {
         t.pending.push({ tenant: tenantId, at: now, command, patch: { users: [user] }, events: NO_EVENTS });
         this.scheduleFlush(t, tenantId);
         return QUIET;
       }
+      this.closeIfIdle(t, fresh);
     }
     const result = apply(t.state, command, now);
     if (!result.ok) return result;
@@ -192,7 +218,10 @@ export class Engine {
   }
 
   private accept(t: Tenant, tenantId: TenantId, command: Command, result: Applied, now: number): Outcome {
-    t.state = commit(t.state, result.patch);
+    const changed = result.events.length > 0 || (result.volatile !== true && hasChanges(result.patch));
+    const undo = changed ? this.open(t) : this.undoOf(t);
+    undo?.notePatch(t.state, result.patch);
+    t.state = commit(t.state, result.patch, undo?.fields);
     let events: readonly EngineEvent[] = NO_EVENTS;
     if (result.events.length > 0) {
       // The core's events are fresh objects of this command: stamped in place, not copied.
@@ -207,7 +236,6 @@ export class Engine {
       if (this.listeners.size > 0) for (const l of this.listeners) l.onApplied?.(events);
     }
     for (let i = 0; i < result.timers.length; i++) this.schedule(t, tenantId, result.timers[i]!);
-    const changed = events.length > 0 || (result.volatile !== true && hasChanges(result.patch));
     if (changed) {
       t.pending.push({ tenant: tenantId, at: now, command, patch: result.patch, events });
       for (let i = 0; i < events.length; i++) t.pendingEvents.push(events[i]!);
@@ -225,9 +253,11 @@ export class Engine {
    * cancelled timers).
    */
   private schedule(t: Tenant, tenantId: TenantId, timer: Applied['timers'][number]): void {
+    const undo = this.undoOf(t);
     if ('wake' in timer) {
       // A user settled by their first command learns their row when it is committed, just before.
       const row = timer.row >= 0 ? timer.row : (t.state.users.get(timer.wake)?.leaseRow ?? -1);
+      undo?.noteWake(row, t.wakes);
       if ('cancel' in timer) t.wakes.delete(row, timer.wake);
       else if (row >= 0) {
         t.wakes.set(row, timer.wake, timer.at);
@@ -238,6 +268,7 @@ export class Engine {
     const map = t.timers;
     const key = timer.key;
     const existing = map.get(key);
+    undo?.noteTimer(key, existing);
     if ('cancel' in timer) {
       if (existing) {
         this.clock.clearTimer(existing.handle);
@@ -270,9 +301,13 @@ export class Engine {
       this.arm(entry); // moved later since it was armed
       return;
     }
-    t.timers.delete(key);
     if (this.tenants.get(tenantId) !== t) return;
+    // The timer is spent only if its command is committed: a batch undone arms it again.
+    const fresh = t.undo === undefined;
+    this.open(t).noteTimer(key, entry);
+    t.timers.delete(key);
     this.submit(tenantId, entry.command);
+    this.closeIfIdle(t, fresh);
   }
 
   /** Arms the tenant's clock timer for its earliest wake, unless one is armed early enough. */
@@ -307,13 +342,19 @@ export class Engine {
         const userId = t.wakes.userOf(w);
         const due = wakeDue(t.state, userId, w, now);
         if (due !== 'due') {
-          if (due.lease !== undefined) commitLease(t.state, due.lease);
+          const undo = this.undoOf(t);
+          undo?.noteWake(w, t.wakes);
+          if (due.lease !== undefined) commitLease(t.state, due.lease, undo?.fields);
           if (due.next === Infinity) t.wakes.delete(w, userId);
           else t.wakes.rearm(w, due.next);
           continue;
         }
+        // Spent only if the wake's command is committed, as a keyed timer (fire).
+        const fresh = t.undo === undefined;
+        this.open(t).noteWake(w, t.wakes);
         t.wakes.delete(w, userId);
         this.submit(tenantId, { type: 'timer.wake', userId });
+        this.closeIfIdle(t, fresh);
       }
     } finally {
       t.waking = false;
@@ -321,10 +362,44 @@ export class Engine {
     this.armWakes(t);
   }
 
+  /** The undo to note a write in: the open batch's, or a new one while a batch is being committed. */
+  private undoOf(t: Tenant): Undo | undefined {
+    return t.undo ?? (t.committing !== undefined ? this.open(t) : undefined);
+  }
+
+  /** The open batch's undo, opened now when there is none; the lease table notes into it. */
+  private open(t: Tenant): Undo {
+    if (t.undo === undefined) {
+      t.undo = new Undo(t.state, t.seq);
+      t.state.leases.track(t.undo);
+    }
+    return t.undo;
+  }
+
+  /** Stops noting: what was applied since the undo opened stays. */
+  private close(t: Tenant): void {
+    t.undo = undefined;
+    t.state.leases.track(undefined);
+  }
+
+  /** Closes an undo opened for one input that left nothing to commit (and nothing under it). */
+  private closeIfIdle(t: Tenant, fresh: boolean): void {
+    if (fresh && t.pending.length === 0 && t.committing === undefined) this.close(t);
+  }
+
   /** Timers waiting for this tenant (for tests and the operator view). */
   timerCount(tenantId: TenantId): number {
     const t = this.tenants.get(tenantId);
     return t === undefined ? 0 : t.timers.size + t.wakes.size;
+  }
+
+  /** The tenant's timers as `key@at` and wakes as `wake:user@at`, sorted (for tests and the operator view). */
+  timerList(tenantId: TenantId): string[] {
+    const t = this.tenants.get(tenantId);
+    if (t === undefined) return [];
+    const out = [...t.timers].map(([key, e]) => `${key}@${e.at}`);
+    for (const [userId, at] of t.wakes.list()) out.push(`wake:${userId}@${at}`);
+    return out.sort();
   }
 
   private scheduleFlush(t: Tenant, tenantId: TenantId): void {
@@ -344,31 +419,61 @@ export class Engine {
     const events = t.pendingEvents;
     const directives = t.pendingDirectives;
     const waiters = t.waiters;
-    const failures = t.failures;
+    const undo = t.undo;
     t.pending = [];
     t.pendingEvents = [];
     t.pendingDirectives = [];
     t.waiters = [];
-    t.failures = [];
+    this.close(t);
     // Without a write to wait for, the flush runs to its end at once and nobody could see a
     // `flushing` promise: it is only made when there is a commit to wait for.
     if (batch.length > 0 && this.journal !== undefined) {
       let done!: () => void;
       t.flushing = new Promise((r) => (done = r));
+      t.committing = undo;
       try {
         await this.journal.commit(batch);
       } catch (e) {
-        // Not committed: nothing is acknowledged or published. The caller sees the failure.
-        for (const f of failures) f(e);
+        // Not committed: undone, and nothing is acknowledged or published.
+        this.rollBack(t, tenantId, undo, waiters, e);
         return;
       } finally {
+        t.committing = undefined;
         t.flushing = undefined;
         done();
       }
     }
-    for (const w of waiters) w();
+    // What was noted while the journal had the batch depends on nothing uncommitted any more.
+    if (t.undo !== undefined && t.pending.length === 0) this.close(t);
+    for (const w of waiters) w(true);
     if (events.length > 0) for (const l of this.listeners) l.onEvents?.(events);
     if (directives.length > 0) for (const l of this.listeners) l.onDirectives?.(tenantId, directives);
+  }
+
+  /**
+   * S8.2: undoes a batch the journal did not take, and the one applied over it meanwhile, and
+   * refuses every command waiting for either.
+   */
+  private rollBack(t: Tenant, tenantId: TenantId, undo: Undo | undefined, waiters: readonly ((saved: boolean) => void)[], error: unknown): void {
+    const newer = t.undo;
+    const newerWaiters = t.waiters;
+    this.close(t);
+    t.pending = [];
+    t.pendingEvents = [];
+    t.pendingDirectives = [];
+    t.waiters = [];
+    if (newer !== undefined) this.undoBatch(t, newer);
+    if (undo !== undefined) this.undoBatch(t, undo);
+    this.armWakes(t);
+    for (const w of waiters) w(false);
+    for (const w of newerWaiters) w(false);
+    for (const l of this.listeners) l.onCommitFailed?.(tenantId, error);
+  }
+
+  private undoBatch(t: Tenant, undo: Undo): void {
+    t.state = undo.rollback(t.state);
+    t.seq = undo.seq;
+    undo.rollbackTimers(t.timers, t.wakes, this.clock);
   }
 
   /** Resolves when everything applied so far is committed and published. */
@@ -396,6 +501,8 @@ export class Engine {
 }
 
 const NO_EVENTS: readonly EngineEvent[] = Object.freeze([]);
+/** S8.2: the answer to every command of a batch the journal did not take. */
+const NOT_SAVED: Refusal = Object.freeze(refuse('SWB_ERR_UNAVAILABLE', undefined, 'The change could not be saved, so nothing changed; try again shortly.'));
 /** The outcome of most inputs: applied, nothing to tell. */
 const QUIET: Outcome = Object.freeze({ ok: true, events: NO_EVENTS, directives: Object.freeze([]) });
 

@@ -98,6 +98,31 @@ export class WakeQueue {
     else this.down(i, r, armedAt, order);
   }
 
+  /** Every queued wake as [user, due at, looked at], in row order (for tests and the operator view). */
+  list(): [string, number, number][] {
+    const out: [string, number, number][] = [];
+    for (let row = 0; row < this.rowPos.length; row++) if (this.rowPos[row]! >= 0) out.push([this.rowUser[row]!, this.rowAt[row]!, this.armedAtOf(row)]);
+    return out;
+  }
+
+  /** Whether the row has a wake queued (whoever's it is). */
+  has(row: number): boolean {
+    return row >= 0 && row < this.rowPos.length && this.rowPos[row]! >= 0;
+  }
+
+  /**
+   * S8.2: puts the row's wake back as it was before a batch the journal did not take: none, or
+   * the user's, due at `at` and looked at at `armedAt`.
+   */
+  restore(row: number, was: { readonly userId: string; readonly at: number; readonly armedAt: number } | undefined): void {
+    if (this.has(row)) this.delete(row, this.rowUser[row]!);
+    if (was === undefined) return;
+    if (row >= this.rowPos.length) this.grow(row + 1);
+    this.rowUser[row] = was.userId;
+    this.rowAt[row] = was.at;
+    this.up(this.n++, row, was.armedAt, ++this.order);
+  }
+
   clear(): void {
     this.n = 0;
     this.rowUser.length = 0;

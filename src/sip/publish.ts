@@ -95,9 +95,11 @@ export class PublicationHandler {
       if (status !== undefined) {
         const out = await ctx.engine.dispatch(t.tenant, { type: 'status.set', userId: auth.userId, status, by: { kind: 'sip' } });
         if (!out.ok) {
+          // S8.2: the store could not save the status; the phone may try again.
+          const retry: [string, string][] = out.code === 'SWB_ERR_UNAVAILABLE' ? [['Retry-After', '5']] : [];
           // S7.3: the status is the registry's for the code (src/core/errors.ts).
           const code = sipStatus(out.code);
-          return ctx.reply(inc, code, code === 403 ? 'Forbidden (status not allowed)' : reasonPhrase(code), [['Warning', `399 switchboard "${out.code}"`]]);
+          return ctx.reply(inc, code, code === 403 ? 'Forbidden (status not allowed)' : reasonPhrase(code), [...retry, ['Warning', `399 switchboard "${out.code}"`]]);
         }
       }
     }
