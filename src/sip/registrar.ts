@@ -6,6 +6,7 @@
 // and reloaded at start, so the 200 after a restart lists every binding still in force.
 import { hash } from 'node:crypto';
 import type { TenantId, UserId } from '../core/index.js';
+import type { Outcome } from '../engine/index.js';
 import type { SipContext } from './context.js';
 import { tenantOf } from './context.js';
 import type { NameAddr } from './headers.js';
@@ -131,6 +132,23 @@ export class Registrar {
     this.ctx.journal.later([], expired.map((key) => ({ kind: 'binding', key })));
   }
 
+  /**
+   * S8.2: the engine could not store the change, so the bindings are put back as they were, in
+   * memory and in the SIP state rows, and the phone is told to try again (503 when the store was
+   * unavailable, e.g. a full disk).
+   */
+  private refused(inc: Incoming, tenant: TenantId, userId: UserId, before: readonly Binding[], tried: readonly Binding[], outcomes: readonly Outcome[]): void {
+    this.put(`${tenant}\u0000${userId}`, [...before]);
+    const kept = new Set(before.map((b) => b.row));
+    this.ctx.journal.later(
+      before.map((b) => this.row(tenant, userId, b)),
+      tried.filter((b) => !kept.has(b.row)).map((b) => ({ kind: 'binding', key: b.row })),
+    );
+    const unavailable = outcomes.some((o) => !o.ok && o.code === 'SWB_ERR_UNAVAILABLE');
+    if (unavailable) return this.ctx.reply(inc, 503, 'Service Unavailable (the change could not be saved)', [['Retry-After', '5']]);
+    this.ctx.reply(inc, 500, 'Server Internal Error');
+  }
+
   async handle(inc: Incoming): Promise<void> {
     const { ctx } = this;
     // §10.3 step 1: a domain we do not serve.
@@ -169,7 +187,7 @@ export class Registrar {
       this.bindings.delete(key);
       const stored = ctx.journal.write([], existing.map((b) => ({ kind: 'binding', key: b.row })));
       const [outcomes] = await Promise.all([Promise.all([...ids].map((id) => ctx.engine.dispatch(t.tenant, { type: 'registration.remove', userId, id, reason: 'unregister', by: { kind: 'sip' } }))), stored]);
-      if (outcomes.some((o) => !o.ok)) return ctx.reply(inc, 500, 'Server Internal Error');
+      if (outcomes.some((o) => !o.ok)) return this.refused(inc, t.tenant, userId, existing, existing, outcomes);
       return ctx.reply(inc, 200, 'OK');
     }
 
@@ -195,7 +213,7 @@ export class Registrar {
     if (kept.length + added.length > this.options.maxBindingsPerUser) return ctx.reply(inc, 403, 'Forbidden (too many contacts)');
 
     const next = [...kept];
-    const commands: Promise<{ ok: boolean }>[] = [];
+    const commands: Promise<Outcome>[] = [];
     const puts: SipStateRow[] = [];
     const deletes: { kind: 'binding'; key: string }[] = [];
     for (const c of changes) {
@@ -225,7 +243,7 @@ export class Registrar {
     this.put(key, next);
     // Commit before acknowledge: the 200 goes out once the engine and the SIP state are stored.
     const [outcomes] = await Promise.all([Promise.all(commands), ctx.journal.write(puts, deletes)]);
-    if (outcomes.some((o) => !o.ok)) return ctx.reply(inc, 500, 'Server Internal Error');
+    if (outcomes.some((o) => !o.ok)) return this.refused(inc, t.tenant, userId, existing, next, outcomes);
     // Step 8: the 200 lists every current binding with its remaining time.
     const at = ctx.now();
     const listed = next.map((b) => ['Contact', `<${b.uri}>;expires=${Math.max(0, Math.round((b.expiresAt - at) / 1000))}`] as const);
