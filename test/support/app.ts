@@ -11,7 +11,8 @@ import { startServer } from '../../src/app/server.js';
 import { ERRORS } from '../../src/core/index.js';
 import type { ErrorCode } from '../../src/core/index.js';
 import type { Server, StartOptions } from '../../src/app/server.js';
-import { SYSTEM_TOKEN } from './server.js';
+import { SYSTEM_TOKEN, bodyOf, requestOf } from './server.js';
+import type { CallOptions } from './server.js';
 
 export { SYSTEM_TOKEN };
 
@@ -40,25 +41,10 @@ export async function testApp(overrides: Partial<Config> = {}, options: Omit<Sta
 }
 
 /** A request through `inject()`, JSON in and out: the in-process twin of support/server.ts `call`. */
-export async function call(app: Server, method: string, path: string, options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.token) headers.authorization = `Bearer ${options.token}`;
-  let payload: string | undefined;
-  if (options.raw !== undefined) {
-    payload = options.raw;
-    headers['content-type'] ??= 'application/json';
-  } else if (options.body !== undefined) {
-    payload = JSON.stringify(options.body);
-    headers['content-type'] = 'application/json';
-  }
-  const res = await app.http.inject({ method: method as 'GET', url: path, headers, ...(payload !== undefined ? { payload } : {}) });
-  let body: unknown = res.body;
-  try {
-    body = res.body === '' ? undefined : JSON.parse(res.body);
-  } catch {
-    // not JSON (e.g. /metrics)
-  }
-  return { status: res.statusCode, headers: res.headers, body };
+export async function call(app: Server, method: string, path: string, options: CallOptions = {}): Promise<Answer> {
+  const { headers, body } = requestOf(options);
+  const res = await app.http.inject({ method: method as 'GET', url: path, headers, ...(body !== undefined ? { payload: body } : {}) });
+  return { status: res.statusCode, headers: res.headers, body: bodyOf(res.body) };
 }
 
 /** Signs a user of the demo company in; answers the bearer token. */

@@ -26,8 +26,16 @@ export async function testServer(overrides: Partial<Config> = {}, options: { web
   };
 }
 
-/** fetch against the server, JSON in and out. */
-export async function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any }> {
+export interface CallOptions {
+  readonly token?: string;
+  readonly body?: unknown;
+  /** The body as it is sent (JSON unless a content-type header says otherwise). */
+  readonly raw?: string;
+  readonly headers?: Record<string, string>;
+}
+
+/** The headers and body text of a JSON request (shared with support/app.ts). */
+export function requestOf(options: CallOptions): { headers: Record<string, string>; body: string | undefined } {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined;
@@ -38,15 +46,22 @@ export async function call(base: string, method: string, path: string, options: 
     body = JSON.stringify(options.body);
     headers['content-type'] = 'application/json';
   }
-  const res = await fetch(`${base}${path}`, { method, headers, body });
-  const text = await res.text();
-  let parsed: unknown = text;
+  return { headers, body };
+}
+
+/** An answer's body: parsed JSON, else the text (e.g. /metrics), undefined when empty. */
+export function bodyOf(text: string): any {
   try {
-    parsed = text === '' ? undefined : JSON.parse(text);
+    return text === '' ? undefined : JSON.parse(text);
   } catch {
-    // not JSON (e.g. /metrics)
+    return text;
   }
-  return { status: res.status, body: parsed };
+}
+
+/** fetch against the server, JSON in and out. */
+export async function call(base: string, method: string, path: string, options: CallOptions = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${base}${path}`, { method, ...requestOf(options) });
+  return { status: res.status, body: bodyOf(await res.text()) };
 }
 
 export async function login(base: string, username: string, password = `pass${username}`): Promise<string> {
