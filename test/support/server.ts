@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG } from '../../src/app/config.js';
 import type { Config } from '../../src/app/config.js';
 import { startServer } from '../../src/app/server.js';
 import type { Server } from '../../src/app/server.js';
+import type { App } from '../../src/http/server.js';
 import type { DispatcherOptions } from '../../src/webhooks/index.js';
 
 export const SYSTEM_TOKEN = 'system-token-for-tests-0123456789';
@@ -34,8 +35,8 @@ export interface CallOptions {
   readonly headers?: Record<string, string>;
 }
 
-/** The headers and body text of a JSON request (shared with support/app.ts). */
-export function requestOf(options: CallOptions): { headers: Record<string, string>; body: string | undefined } {
+/** The headers and body text of a JSON request. */
+function requestOf(options: CallOptions): { headers: Record<string, string>; body: string | undefined } {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined;
@@ -50,7 +51,7 @@ export function requestOf(options: CallOptions): { headers: Record<string, strin
 }
 
 /** An answer's body: parsed JSON, else the text (e.g. /metrics), undefined when empty. */
-export function bodyOf(text: string): any {
+function bodyOf(text: string): any {
   try {
     return text === '' ? undefined : JSON.parse(text);
   } catch {
@@ -58,13 +59,28 @@ export function bodyOf(text: string): any {
   }
 }
 
-/** fetch against the server, JSON in and out. */
-export async function call(base: string, method: string, path: string, options: CallOptions = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${base}${path}`, { method, ...requestOf(options) });
-  return { status: res.status, body: bodyOf(await res.text()) };
+/** Where a request goes: a listening server's base URL, or an app in-process (support/app.ts) through inject(). */
+export type Target = string | { readonly http: App };
+
+export interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, unknown>;
+  /** The parsed JSON body, or the text when it is not JSON (undefined when empty). */
+  readonly body: any;
 }
 
-export async function login(base: string, username: string, password = `pass${username}`): Promise<string> {
+/** A request, JSON in and out: over a socket (fetch) to a URL, through inject() to an app. */
+export async function call(target: Target, method: string, path: string, options: CallOptions = {}): Promise<Answer> {
+  const { headers, body } = requestOf(options);
+  if (typeof target === 'string') {
+    const res = await fetch(`${target}${path}`, { method, headers, body });
+    return { status: res.status, headers: Object.fromEntries(res.headers), body: bodyOf(await res.text()) };
+  }
+  const res = await target.http.inject({ method: method as 'GET', url: path, headers, ...(body !== undefined ? { payload: body } : {}) });
+  return { status: res.statusCode, headers: res.headers, body: bodyOf(res.body) };
+}
+
+export async function login(base: Target, username: string, password = `pass${username}`): Promise<string> {
   const r = await call(base, 'POST', '/api/v1/auth/login', { body: { username, password } });
   if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.token as string;
@@ -72,7 +88,7 @@ export async function login(base: string, username: string, password = `pass${us
 
 /** Creates another tenant through the system administrator and signs its admin in. */
 export async function secondTenant(
-  base: string,
+  base: Target,
   t: { id: string; name: string; sipDomain: string; admin: { id: string; extension: string; name: string; password: string } },
 ): Promise<string> {
   const created = await call(base, 'POST', '/api/v1/tenants', { token: SYSTEM_TOKEN, body: t });
