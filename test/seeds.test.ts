@@ -5,19 +5,13 @@
 // time.
 import { describe, expect, test } from 'vitest';
 import { route } from '../src/core/index.js';
-import type { AnsweringAction, CallRequest, Decision, DeviceKind, GroupInput, QueueInput, UserInput, UserSettings } from '../src/core/index.js';
+import type { AnsweringAction, CallRequest, Decision, GroupInput, QueueInput, UserInput, UserSettings } from '../src/core/index.js';
 import type { Harness } from './support/tenant.js';
-import { admin, SEC, self, tenant, users } from './support/tenant.js';
+import { admin, MIN, register, SEC, self, tenant, users } from './support/tenant.js';
 
-const MIN = 60 * SEC;
-const HOUR = 60 * MIN;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-function register(h: Harness, userId: string, id: string, kind: DeviceKind, forMs = HOUR): void {
-  h.ok({ type: 'registration.set', userId, id, kind, expiresAt: h.clock.now() + forMs });
-}
 
 /** User n with extension n, e.g. user(1001) is u1001 at 1001. */
 function user(n: number, settings: Partial<UserSettings> = {}, role: UserInput['role'] = 'user'): UserInput {

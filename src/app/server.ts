@@ -49,7 +49,19 @@ export interface Server {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, options: { clock?: Clock; logger?: Logger; webhooks?: Partial<DispatcherOptions>; feed?: Partial<FeedOptions> } = {}): Promise<Server> {
+export interface StartOptions {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly webhooks?: Partial<DispatcherOptions>;
+  readonly feed?: Partial<FeedOptions>;
+  /**
+   * false: wire everything but bind no port and send no webhook, for tests that drive HTTP through
+   * `http.inject()` (then `url` is '' and `sipPort` 0). Default true.
+   */
+  readonly listen?: boolean;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<Server> {
   tuneHeap();
   const logger = options.logger ?? createLogger(config);
   const clock = options.clock ?? new SystemClock();
@@ -148,6 +160,11 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
   // S5.4: a sign-in that ends closes the feed sockets that use it.
   accounts.onRevoked((tenant, whose) => feed.recheck(tenant, whose));
   feed.attach(http.server);
+  if (options.listen === false) {
+    await http.ready();
+    ready = true;
+    return handle({ config, engine, store, http, feed, sip, sipPort: 0, url: '', logger }, dispatcher, () => (ready = false));
+  }
   const sipPort = await sip.start();
   const url = await http.listen({ port: config.httpPort, host: config.host });
   ready = true;
@@ -158,21 +175,19 @@ export async function startServer(config: Config, options: { clock?: Clock; logg
     logger.warn({ surface: 'heap', flags: NODE_FLAGS }, `node runs with V8's default young generation: start it with ${NODE_FLAGS.join(' ')} (npm start and the switchboard executable do) for less garbage-collection time (${SEMI_SPACE_MB} MB, src/app/heap.ts)`);
   }
 
+  return handle({ config, engine, store, http, feed, sip, sipPort, url, logger }, dispatcher, () => (ready = false));
+}
+
+/** The running server and how it stops: the surfaces first, then the engine's last commits, then the store. */
+function handle(parts: Omit<Server, 'close'>, dispatcher: Dispatcher, notReady: () => void): Server {
+  const { engine, store, http, feed, sip } = parts;
   let closed = false;
   return {
-    config,
-    engine,
-    store,
-    http,
-    feed,
-    sip,
-    sipPort,
-    url,
-    logger,
+    ...parts,
     async close() {
       if (closed) return;
       closed = true;
-      ready = false;
+      notReady();
       await feed.close();
       await sip.stop();
       await http.close();

@@ -10,6 +10,7 @@ import { startServer } from '../../src/app/server.js';
 import type { Server } from '../../src/app/server.js';
 import type { FeedOptions } from '../../src/feed/index.js';
 import { SYSTEM_TOKEN, call, login, secondTenant } from '../support/server.js';
+import { eventually } from '../support/wait.js';
 
 export { SYSTEM_TOKEN, call, login, secondTenant };
 
@@ -151,11 +152,7 @@ export const resumeReading = (c: FeedClient): void => (c.ws as unknown as Paceab
 
 /** Waits for a condition on the server side, polling with a bound. */
 export async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await eventually(() => (check() ? true : undefined), timeoutMs, what, 5);
 }
 
 export async function apiKey(base: string, adminToken: string, role: 'admin' | 'supervisor' | 'user'): Promise<string> {

@@ -1,31 +1,24 @@
-// Overlay events over real sockets (S1.1, S1.2, S9.3): how an existing PBX reports registrations,
-// calls, voicemail and missed calls. Each item is a command with cause `pbx`.
+// Overlay events through inject(), on a manual clock (S1.1, S1.2, S9.3): how an existing PBX reports
+// registrations, calls, voicemail and missed calls. Each item is a command with cause `pbx`.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { call, login, testServer } from '../support/server.js';
+import { ManualClock } from '../../src/engine/index.js';
+import { call, login, testApp } from '../support/app.js';
+import { T0 } from '../support/tenant.js';
 
-type S = Awaited<ReturnType<typeof testServer>>;
+type S = Awaited<ReturnType<typeof testApp>>;
+const clock = new ManualClock(T0);
 let s: S;
 let admin: string;
 let user: string;
 
 beforeAll(async () => {
-  s = await testServer();
-  [admin, user] = await Promise.all([login(s.url, '1001'), login(s.url, '1003')]);
+  s = await testApp({}, { clock });
+  [admin, user] = await Promise.all([login(s, '1001'), login(s, '1003')]);
 }, 30_000);
 afterAll(async () => s.cleanup(), 30_000);
 
-const post = (events: unknown[], token = admin) => call(s.url, 'POST', '/api/v1/events', { token, body: { events } });
-const presence = async (ext: string) => (await call(s.url, 'GET', `/api/v1/users/${ext}/presence`, { token: admin })).body;
-
-/** Polls until the condition holds, at most `ms`. */
-async function until(condition: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await condition()) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return condition();
-}
+const post = (events: unknown[], token = admin) => call(s, 'POST', '/api/v1/events', { token, body: { events } });
+const presence = async (ext: string) => (await call(s, 'GET', `/api/v1/users/${ext}/presence`, { token: admin })).body;
 
 describe('overlay events', () => {
   test('S1.1 a PBX registration makes the user available_on_pbx (cause pbx); expires 0 ends it', async () => {
@@ -33,9 +26,11 @@ describe('overlay events', () => {
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ accepted: 1, results: [{ index: 0, ok: true }] });
     expect((await presence('1006')).status).toBe('available_on_pbx');
-    const h = await call(s.url, 'GET', '/api/v1/users/1006/history', { token: admin });
+    // History runs up to now, exclusive: read it a second later.
+    clock.advance(1000);
+    const h = await call(s, 'GET', '/api/v1/users/1006/history', { token: admin });
     expect(h.body.history.at(-1)).toMatchObject({ value: 'available_on_pbx', cause: 'pbx' });
-    const devices = await call(s.url, 'GET', '/api/v1/users/1006/devices', { token: admin });
+    const devices = await call(s, 'GET', '/api/v1/users/1006/devices', { token: admin });
     expect(devices.body.registrations).toMatchObject([{ id: 'reg-1', kind: 'pbx' }]);
     await post([{ type: 'registration', user: '1006', id: 'reg-1', expires: 0 }]);
     expect((await presence('1006')).status).toBe('offline');
@@ -44,7 +39,12 @@ describe('overlay events', () => {
   test('S9.3 a registration whose lease runs out ends by itself', async () => {
     await post([{ type: 'registration', user: '1007', id: 'reg-short', kind: 'terminal', ttlSec: 1 }]);
     expect((await presence('1007')).status).toBe('online');
-    expect(await until(async () => (await presence('1007')).status === 'offline', 5000)).toBe(true);
+    clock.advance(999);
+    await s.engine.settled();
+    expect((await presence('1007')).status).toBe('online');
+    clock.advance(1);
+    await s.engine.settled();
+    expect((await presence('1007')).status).toBe('offline');
   });
 
   test('S1.2 call events put the user on a call and the end frees them', async () => {
@@ -112,7 +112,7 @@ describe('overlay events', () => {
       [JSON.stringify({ events: [{ ...good, user: 'x'.repeat(600_000) }] }), 413, 'SWB_ERR_BODY_TOO_LARGE'],
     ];
     for (const [body, status, code] of raw) {
-      const r = await call(s.url, 'POST', '/api/v1/events', { token: admin, raw: body });
+      const r = await call(s, 'POST', '/api/v1/events', { token: admin, raw: body });
       expect([r.status, r.body.error.code]).toEqual([status, code]);
     }
     expect(await presence('1005')).toEqual(before);
@@ -122,10 +122,10 @@ describe('overlay events', () => {
     const item = [{ type: 'voicemail', user: '1003', count: 4 }];
     const denied = await post(item, user);
     expect([denied.status, denied.body.error.code]).toEqual([403, 'SWB_ERR_FORBIDDEN']);
-    const supKey = (await call(s.url, 'POST', '/api/v1/api-keys', { token: admin, body: { name: 'sup', role: 'supervisor' } })).body.key;
+    const supKey = (await call(s, 'POST', '/api/v1/api-keys', { token: admin, body: { name: 'sup', role: 'supervisor' } })).body.key;
     expect((await post(item, supKey)).status).toBe(403);
     expect((await presence('1003')).indicators.voicemail).toBe(0);
-    const adminKey = (await call(s.url, 'POST', '/api/v1/api-keys', { token: admin, body: { name: 'pbx', role: 'admin' } })).body.key;
+    const adminKey = (await call(s, 'POST', '/api/v1/api-keys', { token: admin, body: { name: 'pbx', role: 'admin' } })).body.key;
     expect((await post(item, adminKey)).body.accepted).toBe(1);
     expect((await presence('1003')).indicators.voicemail).toBe(4);
   });

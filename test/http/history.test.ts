@@ -1,10 +1,10 @@
-// S6.5 over real sockets: history with causes, the daily report in the tenant's time zone, and
+// S6.5 through inject(): history with causes, the daily report in the tenant's time zone, and
 // the operator's view of a user's devices.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { localDate } from '../../src/http/report.js';
-import { call, login, testServer } from '../support/server.js';
+import { call, login, testApp } from '../support/app.js';
 
-type S = Awaited<ReturnType<typeof testServer>>;
+type S = Awaited<ReturnType<typeof testApp>>;
 let s: S;
 let admin: string;
 let sup: string;
@@ -13,12 +13,12 @@ let startedAt: number;
 
 beforeAll(async () => {
   startedAt = Date.now();
-  s = await testServer();
-  [admin, sup, user] = await Promise.all([login(s.url, '1001'), login(s.url, '1002'), login(s.url, '1005')]);
+  s = await testApp();
+  [admin, sup, user] = await Promise.all([login(s, '1001'), login(s, '1002'), login(s, '1005')]);
   // 1005 comes online through an app registration, sets DND, then an admin sets away.
-  await call(s.url, 'POST', '/api/v1/events', { token: admin, body: { events: [{ type: 'registration', user: '1005', id: 'app-1005', kind: 'app', ttlSec: 3600 }] } });
-  await call(s.url, 'PUT', '/api/v1/users/1005/status', { token: user, body: { status: 'dnd' } });
-  await call(s.url, 'PUT', '/api/v1/users/1005/status', { token: admin, body: { status: 'away' } });
+  await call(s, 'POST', '/api/v1/events', { token: admin, body: { events: [{ type: 'registration', user: '1005', id: 'app-1005', kind: 'app', ttlSec: 3600 }] } });
+  await call(s, 'PUT', '/api/v1/users/1005/status', { token: user, body: { status: 'dnd' } });
+  await call(s, 'PUT', '/api/v1/users/1005/status', { token: admin, body: { status: 'away' } });
 }, 30_000);
 afterAll(async () => s.cleanup(), 30_000);
 
@@ -26,7 +26,7 @@ const rowsOf = (body: { history: { kind: string; value: string; cause: string }[
 
 describe('history', () => {
   test('S6.5 every effective status change is kept with its cause, oldest first', async () => {
-    const r = await call(s.url, 'GET', '/api/v1/users/1005/history', { token: user });
+    const r = await call(s, 'GET', '/api/v1/users/1005/history', { token: user });
     expect(r.status).toBe(200);
     expect(rowsOf(r.body)).toEqual([
       ['status', 'offline', 'system'],
@@ -37,18 +37,18 @@ describe('history', () => {
   });
 
   test('S6.5 the window defaults to the last 24 hours and can be narrowed', async () => {
-    const r = await call(s.url, 'GET', `/api/v1/users/1005/history?from=${new Date(Date.now() + 60_000).toISOString()}&to=${new Date(Date.now() + 120_000).toISOString()}`, { token: admin });
+    const r = await call(s, 'GET', `/api/v1/users/1005/history?from=${new Date(Date.now() + 60_000).toISOString()}&to=${new Date(Date.now() + 120_000).toISOString()}`, { token: admin });
     expect(r.body.history).toEqual([]);
-    const all = await call(s.url, 'GET', '/api/v1/users/u1005/history', { token: admin });
+    const all = await call(s, 'GET', '/api/v1/users/u1005/history', { token: admin });
     expect(Date.parse(all.body.to) - Date.parse(all.body.from)).toBe(24 * 3600_000);
   });
 
   test('S5.1 a plain user sees only their own history; supervisors and admins see anyone\'s', async () => {
-    const denied = await call(s.url, 'GET', '/api/v1/users/1004/history', { token: user });
+    const denied = await call(s, 'GET', '/api/v1/users/1004/history', { token: user });
     expect([denied.status, denied.body.error.code]).toEqual([403, 'SWB_ERR_FORBIDDEN']);
-    expect((await call(s.url, 'GET', '/api/v1/users/1005/history', { token: sup })).status).toBe(200);
-    expect((await call(s.url, 'GET', '/api/v1/users/1004/report', { token: user })).status).toBe(403);
-    expect((await call(s.url, 'GET', '/api/v1/users/1004/devices', { token: user })).status).toBe(403);
+    expect((await call(s, 'GET', '/api/v1/users/1005/history', { token: sup })).status).toBe(200);
+    expect((await call(s, 'GET', '/api/v1/users/1004/report', { token: user })).status).toBe(403);
+    expect((await call(s, 'GET', '/api/v1/users/1004/devices', { token: user })).status).toBe(403);
   });
 
   test('S8.1 a bad window is refused with a code', async () => {
@@ -61,21 +61,21 @@ describe('history', () => {
     ];
     for (const [query, status, code] of cases) {
       for (const what of ['history', 'report']) {
-        const r = await call(s.url, 'GET', `/api/v1/users/1005/${what}?${query}`, { token: admin });
+        const r = await call(s, 'GET', `/api/v1/users/1005/${what}?${query}`, { token: admin });
         expect([what, query, r.status, r.body.error.code]).toEqual([what, query, status, code]);
       }
     }
-    const unknown = await call(s.url, 'GET', '/api/v1/users/9999/history', { token: admin });
+    const unknown = await call(s, 'GET', '/api/v1/users/9999/history', { token: admin });
     expect([unknown.status, unknown.body.error.code]).toEqual([404, 'SWB_ERR_USER_NOT_FOUND']);
   });
 });
 
 describe('report', () => {
   test('S6.5 the report gives time in each status per day in the tenant time zone, covering the window up to now', async () => {
-    await call(s.url, 'PUT', '/api/v1/tenant/policy', { token: admin, body: { timezone: 'Europe/Berlin' } });
+    await call(s, 'PUT', '/api/v1/tenant/policy', { token: admin, body: { timezone: 'Europe/Berlin' } });
     const from = startedAt - 60_000;
     const before = Date.now();
-    const r = await call(s.url, 'GET', `/api/v1/users/1005/report?from=${new Date(from).toISOString()}&to=${new Date(before + 3600_000).toISOString()}`, { token: user });
+    const r = await call(s, 'GET', `/api/v1/users/1005/report?from=${new Date(from).toISOString()}&to=${new Date(before + 3600_000).toISOString()}`, { token: user });
     const after = Date.now();
     expect(r.status).toBe(200);
     expect(r.body.timezone).toBe('Europe/Berlin');
@@ -86,7 +86,7 @@ describe('report', () => {
     expect(Object.keys(totals).sort()).toEqual(['away', 'dnd', 'offline', 'online']);
     // Nothing before the user existed, nothing after now: the sum lies between those bounds.
     const sum = Object.values(totals).reduce((a, b) => a + b, 0);
-    const created = Date.parse((await call(s.url, 'GET', '/api/v1/users/1005/history', { token: admin })).body.history[0].at);
+    const created = Date.parse((await call(s, 'GET', '/api/v1/users/1005/history', { token: admin })).body.history[0].at);
     expect(sum).toBeGreaterThanOrEqual(before - created);
     expect(sum).toBeLessThanOrEqual(after - created);
   });
@@ -94,7 +94,7 @@ describe('report', () => {
 
 describe('devices', () => {
   test('S1.1 the operator view lists live registrations with kind and expiry, and the app sessions', async () => {
-    const r = await call(s.url, 'GET', '/api/v1/users/1005/devices', { token: sup });
+    const r = await call(s, 'GET', '/api/v1/users/1005/devices', { token: sup });
     expect(r.body).toMatchObject({ userId: 'u1005', registrations: [{ id: 'app-1005', kind: 'app' }], sessions: 0 });
     const expires = Date.parse(r.body.registrations[0].expiresAt);
     expect(expires).toBeGreaterThan(Date.now() + 3500_000);

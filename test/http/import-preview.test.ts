@@ -2,20 +2,20 @@
 // and changes nothing; the import refuses a second row for the same extension, id or email
 // instead of letting it overwrite the first; every problem of a row is told, in words.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { call, login, testServer } from '../support/server.js';
+import { call, login, testApp } from '../support/app.js';
 
-type S = Awaited<ReturnType<typeof testServer>>;
+type S = Awaited<ReturnType<typeof testApp>>;
 let s: S;
 let admin: string;
 
 beforeAll(async () => {
-  s = await testServer();
-  admin = await login(s.url, '1001');
+  s = await testApp();
+  admin = await login(s, '1001');
 }, 30_000);
 afterAll(async () => s.cleanup(), 30_000);
 
-const csv = (body: string, query = '') => call(s.url, 'POST', `/api/v1/users/import${query}`, { token: admin, raw: body, headers: { 'content-type': 'text/csv' } });
-const users = async () => (await call(s.url, 'GET', '/api/v1/users', { token: admin })).body.users as { id: string; extension: string; name: string }[];
+const csv = (body: string, query = '') => call(s, 'POST', `/api/v1/users/import${query}`, { token: admin, raw: body, headers: { 'content-type': 'text/csv' } });
+const users = async () => (await call(s, 'GET', '/api/v1/users', { token: admin })).body.users as { id: string; extension: string; name: string }[];
 
 const FILE = [
   'extension,name,email,role,password',
@@ -69,7 +69,7 @@ describe('S5.1 import preview', () => {
   });
 
   test('S5.1 a JSON import refuses a repeated id too; a row that is not an object is told so', async () => {
-    const r = await call(s.url, 'POST', '/api/v1/users/import?preview=true', {
+    const r = await call(s, 'POST', '/api/v1/users/import?preview=true', {
       token: admin,
       body: { users: [{ id: 'x1', extension: '3001', name: 'X One', role: 'user' }, { id: 'x1', extension: '3002', name: 'X Two', role: 'user' }, 'nope'] },
     });

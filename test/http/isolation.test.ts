@@ -1,27 +1,27 @@
-// S5.2 over real sockets: a second tenant's admin, using tenant A's ids on every route, is
+// S5.2 through inject(): a second tenant's admin, using tenant A's ids on every route, is
 // answered "not found" and changes nothing in A; neither tenant ever lists the other's users.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { call, login, secondTenant, testServer } from '../support/server.js';
+import { call, login, secondTenant, testApp } from '../support/app.js';
 
-type S = Awaited<ReturnType<typeof testServer>>;
+type S = Awaited<ReturnType<typeof testApp>>;
 let s: S;
 let adminA: string;
 let adminB: string;
 
 beforeAll(async () => {
-  s = await testServer();
-  adminA = await login(s.url, '1001');
-  adminB = await secondTenant(s.url, { id: 'beta', name: 'Beta', sipDomain: 'beta.test', admin: { id: 'b-admin', extension: '2001', name: 'Bea Beta', password: 'beta-pass-1' } });
-  await call(s.url, 'POST', '/api/v1/users', { token: adminB, body: { id: 'b-two', extension: '2002', name: 'Bo Beta', role: 'user' } });
+  s = await testApp();
+  adminA = await login(s, '1001');
+  adminB = await secondTenant(s, { id: 'beta', name: 'Beta', sipDomain: 'beta.test', admin: { id: 'b-admin', extension: '2001', name: 'Bea Beta', password: 'beta-pass-1' } });
+  await call(s, 'POST', '/api/v1/users', { token: adminB, body: { id: 'b-two', extension: '2002', name: 'Bo Beta', role: 'user' } });
   // Give A some live state worth protecting.
-  await call(s.url, 'POST', '/api/v1/queues/support/agents/u1007/login', { token: adminA });
-  await call(s.url, 'PUT', '/api/v1/users/u1003/status', { token: adminA, body: { status: 'away', text: 'back soon' } });
+  await call(s, 'POST', '/api/v1/queues/support/agents/u1007/login', { token: adminA });
+  await call(s, 'PUT', '/api/v1/users/u1003/status', { token: adminA, body: { status: 'away', text: 'back soon' } });
 }, 30_000);
 afterAll(async () => s.cleanup(), 30_000);
 
 /** Everything A has, as A's admin sees it. */
 async function snapshotA(): Promise<unknown> {
-  const get = async (path: string) => (await call(s.url, 'GET', path, { token: adminA })).body;
+  const get = async (path: string) => (await call(s, 'GET', path, { token: adminA })).body;
   return {
     users: await get('/api/v1/users'),
     groups: await get('/api/v1/groups'),
@@ -80,7 +80,7 @@ describe('S5.2 tenant isolation', () => {
   test('S5.2 every route answers another tenant\'s id as not found (404) and leaves that tenant unchanged', async () => {
     const before = await snapshotA();
     for (const [method, path, body] of MATRIX) {
-      const r = await call(s.url, method, path, { token: adminB, ...(body !== undefined ? { body } : {}) });
+      const r = await call(s, method, path, { token: adminB, ...(body !== undefined ? { body } : {}) });
       expect([method, path, r.status]).toEqual([method, path, 404]);
       expect(NOT_FOUND).toContain(r.body.error.code);
     }
@@ -89,7 +89,7 @@ describe('S5.2 tenant isolation', () => {
 
   test('S5.2 overlay events naming another tenant\'s users fail item by item and change nothing there', async () => {
     const before = await snapshotA();
-    const r = await call(s.url, 'POST', '/api/v1/events', {
+    const r = await call(s, 'POST', '/api/v1/events', {
       token: adminB,
       body: {
         events: [
@@ -107,23 +107,23 @@ describe('S5.2 tenant isolation', () => {
   });
 
   test('S5.2 an extension of the other tenant is just a number here; a CSV import cannot touch the other tenant', async () => {
-    const r = await call(s.url, 'POST', '/api/v1/route', { token: adminB, body: { to: { extension: '6000' } } });
+    const r = await call(s, 'POST', '/api/v1/route', { token: adminB, body: { to: { extension: '6000' } } });
     expect(r.body.decision).toMatchObject({ outcome: 'external', number: '6000' });
     const before = await snapshotA();
-    const imp = await call(s.url, 'POST', '/api/v1/users/import', { token: adminB, raw: 'id,extension,name,role\nu1003,2003,Mallory,admin\n', headers: { 'content-type': 'text/csv' } });
+    const imp = await call(s, 'POST', '/api/v1/users/import', { token: adminB, raw: 'id,extension,name,role\nu1003,2003,Mallory,admin\n', headers: { 'content-type': 'text/csv' } });
     expect(imp.body.rows).toEqual([{ row: 1, ok: true, id: 'u1003', action: 'create' }]);
     // The row created a user u1003 in beta; A's u1003 is untouched.
     expect(await snapshotA()).toEqual(before);
-    expect((await call(s.url, 'GET', '/api/v1/users/u1003', { token: adminB })).body).toMatchObject({ extension: '2003', name: 'Mallory' });
+    expect((await call(s, 'GET', '/api/v1/users/u1003', { token: adminB })).body).toMatchObject({ extension: '2003', name: 'Mallory' });
   });
 
   test('S5.2 neither tenant lists the other\'s users, groups or queues', async () => {
-    const presenceA = (await call(s.url, 'GET', '/api/v1/presence', { token: adminA })).body.presence as { userId: string; extension: string }[];
+    const presenceA = (await call(s, 'GET', '/api/v1/presence', { token: adminA })).body.presence as { userId: string; extension: string }[];
     expect(presenceA.map((p) => p.extension)).toEqual(['1001', '1002', '1003', '1004', '1005', '1006', '1007', '1008', '1009', '1010']);
-    const presenceB = (await call(s.url, 'GET', '/api/v1/presence', { token: adminB })).body.presence as { userId: string; extension: string }[];
+    const presenceB = (await call(s, 'GET', '/api/v1/presence', { token: adminB })).body.presence as { userId: string; extension: string }[];
     expect(presenceB.map((p) => p.userId)).toEqual(['b-admin', 'b-two', 'u1003']);
-    expect((await call(s.url, 'GET', '/api/v1/users', { token: adminB })).body.users.map((u: { id: string }) => u.id)).toEqual(['b-admin', 'b-two', 'u1003']);
-    expect((await call(s.url, 'GET', '/api/v1/groups', { token: adminB })).body.groups).toEqual([]);
-    expect((await call(s.url, 'GET', '/api/v1/queues', { token: adminB })).body.queues).toEqual([]);
+    expect((await call(s, 'GET', '/api/v1/users', { token: adminB })).body.users.map((u: { id: string }) => u.id)).toEqual(['b-admin', 'b-two', 'u1003']);
+    expect((await call(s, 'GET', '/api/v1/groups', { token: adminB })).body.groups).toEqual([]);
+    expect((await call(s, 'GET', '/api/v1/queues', { token: adminB })).body.queues).toEqual([]);
   });
 });

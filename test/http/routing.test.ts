@@ -1,24 +1,25 @@
-// POST /api/v1/route over real sockets (S3, S9.5): the decision and its explanation, changing
+// POST /api/v1/route through inject() (S3, S9.5): the decision and its explanation, changing
 // nothing; S2.7 for forwarding destinations.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { call, login, testServer } from '../support/server.js';
+import { ERRORS } from '../../src/core/index.js';
+import { call, login, testApp } from '../support/app.js';
 
-type S = Awaited<ReturnType<typeof testServer>>;
+type S = Awaited<ReturnType<typeof testApp>>;
 let s: S;
 let admin: string;
 let user: string;
 
 beforeAll(async () => {
-  s = await testServer();
-  [admin, user] = await Promise.all([login(s.url, '1001'), login(s.url, '1003')]);
+  s = await testApp();
+  [admin, user] = await Promise.all([login(s, '1001'), login(s, '1003')]);
   // 1004 and 1005 have a live PBX registration, so they are reachable.
   const events = ['1004', '1005', '1010'].map((u) => ({ type: 'registration', user: u, id: `pbx-${u}`, kind: 'pbx', ttlSec: 3600 }));
-  const r = await call(s.url, 'POST', '/api/v1/events', { token: admin, body: { events } });
+  const r = await call(s, 'POST', '/api/v1/events', { token: admin, body: { events } });
   if (r.status !== 200) throw new Error(JSON.stringify(r.body));
 }, 30_000);
 afterAll(async () => s.cleanup(), 30_000);
 
-const route = (body: unknown, token = user) => call(s.url, 'POST', '/api/v1/route', { token, body });
+const route = (body: unknown, token = user) => call(s, 'POST', '/api/v1/route', { token, body });
 const rules = (d: { explanation: { rule: string }[] }) => d.explanation.map((e) => e.rule);
 
 describe('POST /route', () => {
@@ -30,12 +31,12 @@ describe('POST /route', () => {
   });
 
   test('S3.1 a DND user: the dnd action, explained, and nothing changes (no missed call is counted)', async () => {
-    await call(s.url, 'PUT', '/api/v1/users/1004/status', { token: admin, body: { status: 'dnd' } });
+    await call(s, 'PUT', '/api/v1/users/1004/status', { token: admin, body: { status: 'dnd' } });
     const r = await route({ from: { external: '+4930555' }, to: { extension: '1004' } });
     expect(r.body.decision).toMatchObject({ outcome: 'action', target: { kind: 'user', id: 'u1004' }, action: { condition: 'dnd', action: { type: 'voicemail' }, defaulted: true }, notifyMissed: 'u1004' });
     expect(rules(r.body.decision)).toEqual(['S2.3#5', 'S3.1#3', 'S3.2']);
     expect(r.body.decision.explanation[1].text).toContain('do not disturb');
-    const p = await call(s.url, 'GET', '/api/v1/users/1004/presence', { token: admin });
+    const p = await call(s, 'GET', '/api/v1/users/1004/presence', { token: admin });
     expect(p.body.indicators.missedCalls).toBe(0);
   });
 
@@ -60,8 +61,8 @@ describe('POST /route', () => {
   });
 
   test('S2.7 a forwarding destination is shown to admins and the user themself, hidden from everyone else', async () => {
-    const me = await login(s.url, '1010');
-    expect((await call(s.url, 'PUT', '/api/v1/users/1010/status', { token: me, body: { status: 'forwarding', forwardTo: '017012345' } })).status).toBe(200);
+    const me = await login(s, '1010');
+    expect((await call(s, 'PUT', '/api/v1/users/1010/status', { token: me, body: { status: 'forwarding', forwardTo: '017012345' } })).status).toBe(200);
     const other = await route({ to: { user: '1010' } });
     expect(other.body.decision).toMatchObject({ outcome: 'forward', to: '(hidden)' });
     expect(other.body.decision.next).toBeUndefined();
@@ -71,7 +72,7 @@ describe('POST /route', () => {
       const r = await route({ to: { user: '1010' } }, token);
       expect(r.body.decision).toMatchObject({ outcome: 'forward', to: '017012345', next: { outcome: 'external', number: '017012345' } });
     }
-    await call(s.url, 'PUT', '/api/v1/groups/sales/members', { token: admin, body: { members: ['1010'] } });
+    await call(s, 'PUT', '/api/v1/groups/sales/members', { token: admin, body: { members: ['1010'] } });
     const group = await route({ to: { group: 'sales' } });
     expect(group.body.decision.ring).toEqual([{ kind: 'external', number: '(hidden)', startSec: 0, forwardedFrom: 'u1010' }]);
     expect(JSON.stringify(group.body)).not.toContain('017012345');
@@ -79,31 +80,37 @@ describe('POST /route', () => {
   });
 
   test('S3.1 a blocked caller cannot call out', async () => {
-    await call(s.url, 'PUT', '/api/v1/users/1005/status', { token: admin, body: { status: 'blocked' } });
+    await call(s, 'PUT', '/api/v1/users/1005/status', { token: admin, body: { status: 'blocked' } });
     const r = await route({ from: { user: '1005' }, to: { user: '1003' } });
     expect(r.body.decision).toMatchObject({ outcome: 'reject', reason: 'caller blocked' });
     expect(rules(r.body.decision)).toEqual(['S3.1#caller']);
   });
 
-  test('S8.1 bad route requests are refused with a code', async () => {
-    const cases: [unknown, number, string][] = [
-      [{ to: { user: 'nobody' } }, 404, 'SWB_ERR_USER_NOT_FOUND'],
-      [{ to: { group: 'nobody' } }, 404, 'SWB_ERR_GROUP_NOT_FOUND'],
-      [{ to: { queue: 'nobody' } }, 404, 'SWB_ERR_QUEUE_NOT_FOUND'],
-      [{ from: { user: 'nobody' }, to: { user: '1003' } }, 404, 'SWB_ERR_USER_NOT_FOUND'],
-      [{ to: { user: '1003', group: 'sales' } }, 400, 'SWB_ERR_VALIDATION'],
-      [{ to: {} }, 400, 'SWB_ERR_VALIDATION'],
-      [{ to: { external: 'call me' } }, 400, 'SWB_ERR_VALIDATION'],
-      [{ to: { user: '1003' }, callId: 'x' }, 400, 'SWB_ERR_VALIDATION'],
-      [{}, 400, 'SWB_ERR_VALIDATION'],
+  test('S8.1 bad route requests are refused with a code: the whole error body', async () => {
+    const notFound = (code: 'SWB_ERR_USER_NOT_FOUND' | 'SWB_ERR_GROUP_NOT_FOUND' | 'SWB_ERR_QUEUE_NOT_FOUND', details: object) => ({ error: { code, message: ERRORS[code], details } });
+    const shape = (problem: string, issue: object) => ({
+      error: { code: 'SWB_ERR_VALIDATION', message: `The request does not have the expected shape: ${problem}`, details: { issues: [issue] } },
+    });
+    const cases: [unknown, number, object][] = [
+      [{ to: { user: 'nobody' } }, 404, notFound('SWB_ERR_USER_NOT_FOUND', { user: 'nobody' })],
+      [{ to: { group: 'nobody' } }, 404, notFound('SWB_ERR_GROUP_NOT_FOUND', { group: 'nobody' })],
+      [{ to: { queue: 'nobody' } }, 404, notFound('SWB_ERR_QUEUE_NOT_FOUND', { queue: 'nobody' })],
+      [{ from: { user: 'nobody' }, to: { user: '1003' } }, 404, notFound('SWB_ERR_USER_NOT_FOUND', { user: 'nobody' })],
+      [{ to: { user: '1003' }, callId: 'x' }, 400, shape('body must NOT have additional properties', { path: '', message: 'must NOT have additional properties', params: { additionalProperty: 'callId' } })],
+      [{}, 400, shape("body must have required property 'to'", { path: '', message: "must have required property 'to'", params: { missingProperty: 'to' } })],
     ];
-    for (const [body, status, code] of cases) {
+    for (const [body, status, answer] of cases) {
       const r = await route(body);
-      expect([JSON.stringify(body), r.status, r.body.error.code]).toEqual([JSON.stringify(body), status, code]);
+      expect([JSON.stringify(body), r.status, r.body]).toEqual([JSON.stringify(body), status, answer]);
     }
-    const raw = await call(s.url, 'POST', '/api/v1/route', { token: user, raw: '{"to":{"__proto__":{"user":"1003"}}}' });
+    // A target that is none or two of the kinds: every issue names the path /to.
+    for (const body of [{ to: { user: '1003', group: 'sales' } }, { to: {} }, { to: { external: 'call me' } }]) {
+      const r = await route(body);
+      expect([r.status, r.body.error.code, r.body.error.details.issues.every((i: { path: string }) => i.path.startsWith('/to'))]).toEqual([400, 'SWB_ERR_VALIDATION', true]);
+    }
+    const raw = await call(s, 'POST', '/api/v1/route', { token: user, raw: '{"to":{"__proto__":{"user":"1003"}}}' });
     expect([raw.status, raw.body.error.code]).toEqual([400, 'SWB_ERR_BAD_JSON']);
-    const anon = await call(s.url, 'POST', '/api/v1/route', { body: { to: { user: '1003' } } });
-    expect([anon.status, anon.body.error.code]).toEqual([401, 'SWB_ERR_UNAUTHENTICATED']);
+    const anon = await call(s, 'POST', '/api/v1/route', { body: { to: { user: '1003' } } });
+    expect([anon.status, anon.body]).toEqual([401, { error: { code: 'SWB_ERR_UNAUTHENTICATED', message: ERRORS.SWB_ERR_UNAUTHENTICATED } }]);
   });
 });

@@ -1,23 +1,11 @@
 // SPEC S1 — what Switchboard learns: registrations (S1.1), manual status (S1.3), app activity
 // (S1.4) and sign-out (S1.5). S1.2 and S1.6 have their own files.
 import { describe, expect, test } from 'vitest';
-import type { DeviceKind } from '../../src/core/index.js';
 import { MAX_APP_SESSIONS } from '../../src/core/index.js';
-import type { EngineEvent } from '../../src/engine/index.js';
 import { Engine, ManualClock } from '../../src/engine/index.js';
 import type { Harness } from '../support/tenant.js';
-import { admin, SEC, self, T0, tenant, users } from '../support/tenant.js';
+import { admin, HOUR, MIN, presenceEvents, register, SEC, self, T0, tenant, users } from '../support/tenant.js';
 
-const MIN = 60 * SEC;
-const HOUR = 60 * MIN;
-
-function register(h: Harness, userId: string, id: string, kind: DeviceKind, forMs = HOUR) {
-  return h.ok({ type: 'registration.set', userId, id, kind, expiresAt: h.clock.now() + forMs });
-}
-
-function presenceEvents(events: readonly EngineEvent[]) {
-  return events.filter((e) => e.type === 'presence.changed');
-}
 
 /** Keeps a session alive with heartbeats every `everyMs` for `totalMs`, none of them flagged active. */
 function quietHeartbeats(h: Harness, userId: string, sessionId: string, everyMs: number, totalMs: number): void {

@@ -3,28 +3,18 @@
 // free (S2.7) — and S5.3, the cause every change records.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import type { Actor, Command, DeviceKind, ManualStatusId } from '../../src/core/index.js';
+import type { Actor, Command, ManualStatusId } from '../../src/core/index.js';
 import { DEFAULT_POLICY, DEFAULT_USER_SETTINGS, STATUS_CATALOG } from '../../src/core/index.js';
 import type { EngineEvent } from '../../src/engine/index.js';
 import type { Harness } from '../support/tenant.js';
-import { admin, SEC, self, T0, tenant, users } from '../support/tenant.js';
+import { admin, HOUR, MIN, presenceEvents, register, SEC, self, T0, tenant, users } from '../support/tenant.js';
 
-const MIN = 60 * SEC;
-const HOUR = 60 * MIN;
 
 const supervisor = (userId: string): Actor => ({ kind: 'user', userId, role: 'supervisor' });
 const apikey = (keyId: string, role: 'admin' | 'supervisor' | 'user'): Actor => ({ kind: 'apikey', keyId, role });
 
-function register(h: Harness, userId: string, id: string, kind: DeviceKind, forMs = HOUR) {
-  return h.ok({ type: 'registration.set', userId, id, kind, expiresAt: h.clock.now() + forMs });
-}
-
 function answeredCall(h: Harness, userId: string, legId = 'L1') {
   return h.ok({ type: 'leg.update', userId, legId, direction: 'in', state: 'answered' });
-}
-
-function presenceEvents(events: readonly EngineEvent[]) {
-  return events.filter((e) => e.type === 'presence.changed');
 }
 
 function agentEvents(events: readonly EngineEvent[]) {

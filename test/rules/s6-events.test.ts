@@ -1,23 +1,13 @@
 // SPEC S6.1 — every change of a derived value emits exactly one event carrying tenant, subject,
 // at, cause, the new value and the old one, and (epoch, seq) with seq rising by one per tenant.
 import { describe, expect, test } from 'vitest';
-import type { DeviceKind, TenantState } from '../../src/core/index.js';
+import type { TenantState } from '../../src/core/index.js';
 import { createTenantState } from '../../src/core/index.js';
 import type { EngineEvent } from '../../src/engine/index.js';
 import { Engine, ManualClock } from '../../src/engine/index.js';
 import type { Harness } from '../support/tenant.js';
-import { SEC, self, T0, tenant, users } from '../support/tenant.js';
+import { HOUR, MIN, presenceEvents, register, SEC, self, T0, tenant, users } from '../support/tenant.js';
 
-const MIN = 60 * SEC;
-const HOUR = 60 * MIN;
-
-function register(h: Harness, userId: string, id: string, kind: DeviceKind, forMs = HOUR) {
-  return h.ok({ type: 'registration.set', userId, id, kind, expiresAt: h.clock.now() + forMs });
-}
-
-function presenceEvents(events: readonly EngineEvent[]) {
-  return events.filter((e) => e.type === 'presence.changed');
-}
 
 function seqOf(h: Harness): number {
   return h.engine.position(h.tenant)!.seq;

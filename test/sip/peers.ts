@@ -8,6 +8,9 @@ import { createConnection, createServer } from 'node:net';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually } from '../support/wait.js';
+
+export { eventually };
 
 export function has(binary: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${binary}`]).status === 0;
@@ -69,17 +72,6 @@ export function sipp(scenario: string, port: number, options: { transport?: 'u1'
       resolve({ code, stdout, stderr, errors });
     });
   });
-}
-
-/** Waits until `check` returns a value other than undefined, polling; fails after `ms`. */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, ms: number, what: string | (() => string)): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${typeof what === 'string' ? what : what()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** A WAV file (PCM, 8 kHz, 16 bit, mono) of `seconds` of silence. */

@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG } from '../../src/app/config.js';
 import type { Config } from '../../src/app/config.js';
 import { startServer } from '../../src/app/server.js';
 import type { Server } from '../../src/app/server.js';
+import type { App } from '../../src/http/server.js';
 import type { DispatcherOptions } from '../../src/webhooks/index.js';
 
 export const SYSTEM_TOKEN = 'system-token-for-tests-0123456789';
@@ -26,8 +27,16 @@ export async function testServer(overrides: Partial<Config> = {}, options: { web
   };
 }
 
-/** fetch against the server, JSON in and out. */
-export async function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any }> {
+export interface CallOptions {
+  readonly token?: string;
+  readonly body?: unknown;
+  /** The body as it is sent (JSON unless a content-type header says otherwise). */
+  readonly raw?: string;
+  readonly headers?: Record<string, string>;
+}
+
+/** The headers and body text of a JSON request. */
+function requestOf(options: CallOptions): { headers: Record<string, string>; body: string | undefined } {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined;
@@ -38,18 +47,40 @@ export async function call(base: string, method: string, path: string, options: 
     body = JSON.stringify(options.body);
     headers['content-type'] = 'application/json';
   }
-  const res = await fetch(`${base}${path}`, { method, headers, body });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    // not JSON (e.g. /metrics)
-  }
-  return { status: res.status, body: parsed };
+  return { headers, body };
 }
 
-export async function login(base: string, username: string, password = `pass${username}`): Promise<string> {
+/** An answer's body: parsed JSON, else the text (e.g. /metrics), undefined when empty. */
+function bodyOf(text: string): any {
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Where a request goes: a listening server's base URL, or an app in-process (support/app.ts) through inject(). */
+export type Target = string | { readonly http: App };
+
+export interface Answer {
+  readonly status: number;
+  readonly headers: Record<string, unknown>;
+  /** The parsed JSON body, or the text when it is not JSON (undefined when empty). */
+  readonly body: any;
+}
+
+/** A request, JSON in and out: over a socket (fetch) to a URL, through inject() to an app. */
+export async function call(target: Target, method: string, path: string, options: CallOptions = {}): Promise<Answer> {
+  const { headers, body } = requestOf(options);
+  if (typeof target === 'string') {
+    const res = await fetch(`${target}${path}`, { method, headers, body });
+    return { status: res.status, headers: Object.fromEntries(res.headers), body: bodyOf(await res.text()) };
+  }
+  const res = await target.http.inject({ method: method as 'GET', url: path, headers, ...(body !== undefined ? { payload: body } : {}) });
+  return { status: res.statusCode, headers: res.headers, body: bodyOf(res.body) };
+}
+
+export async function login(base: Target, username: string, password = `pass${username}`): Promise<string> {
   const r = await call(base, 'POST', '/api/v1/auth/login', { body: { username, password } });
   if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.token as string;
@@ -57,7 +88,7 @@ export async function login(base: string, username: string, password = `pass${us
 
 /** Creates another tenant through the system administrator and signs its admin in. */
 export async function secondTenant(
-  base: string,
+  base: Target,
   t: { id: string; name: string; sipDomain: string; admin: { id: string; extension: string; name: string; password: string } },
 ): Promise<string> {
   const created = await call(base, 'POST', '/api/v1/tenants', { token: SYSTEM_TOKEN, body: t });

@@ -1,5 +1,5 @@
 // A tenant on a manual clock, for given / when / then tests of the engine.
-import type { Actor, Command, GroupInput, PresenceRecord, QueueInput, TenantPolicy, TenantState, UserInput } from '../../src/core/index.js';
+import type { Actor, Command, DeviceKind, GroupInput, PresenceRecord, QueueInput, TenantPolicy, TenantState, UserInput } from '../../src/core/index.js';
 import { createTenantState } from '../../src/core/index.js';
 import { Engine, ManualClock } from '../../src/engine/index.js';
 import type { EngineEvent, Outcome } from '../../src/engine/index.js';
@@ -7,6 +7,8 @@ import type { EngineEvent, Outcome } from '../../src/engine/index.js';
 /** 2026-11-02 09:00 UTC, a Monday. */
 export const T0 = Date.UTC(2026, 10, 2, 9, 0, 0);
 export const SEC = 1000;
+export const MIN = 60 * SEC;
+export const HOUR = 60 * MIN;
 
 export interface Harness {
   readonly engine: Engine;
@@ -77,4 +79,14 @@ export function tenant(options: { policy?: Partial<TenantPolicy>; users?: readon
   for (const q of options.queues ?? []) h.ok({ type: 'queue.upsert', queue: q });
   h.drain();
   return h;
+}
+
+/** S1.1: a device of the user registers now, for `forMs`. */
+export function register(h: Harness, userId: string, id: string, kind: DeviceKind, forMs = HOUR): Extract<Outcome, { ok: true }> {
+  return h.ok({ type: 'registration.set', userId, id, kind, expiresAt: h.clock.now() + forMs });
+}
+
+/** The presence.changed events among these. */
+export function presenceEvents(events: readonly EngineEvent[]) {
+  return events.filter((e) => e.type === 'presence.changed');
 }

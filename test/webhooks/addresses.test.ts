@@ -10,6 +10,7 @@ import { AddressPolicy, Dispatcher } from '../../src/webhooks/index.js';
 import type { Resolve } from '../../src/webhooks/index.js';
 import { tempStores } from '../support/files.js';
 import { call, login, testServer } from '../support/server.js';
+import { eventually } from '../support/wait.js';
 import { Receiver } from './receiver.js';
 
 type S = Awaited<ReturnType<typeof testServer>>;
@@ -219,14 +220,3 @@ describe('S6.3 the operator allow-list', () => {
     expect(() => loadConfig([], { SWITCHBOARD_WEBHOOK_ALLOWED_HOSTS: 'hooks corp' })).toThrow(/SWITCHBOARD_WEBHOOK_ALLOWED_HOSTS: webhookAllowedHosts entry "hooks corp" is not/);
   });
 });
-
-/** Polls a store-backed fact with no event to await, with a bounded wait. */
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -4,6 +4,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { retryDelayMs } from '../../src/webhooks/index.js';
 import { call, login, secondTenant, testServer } from '../support/server.js';
+import { eventually } from '../support/wait.js';
 import { Receiver } from './receiver.js';
 import type { Received } from './receiver.js';
 
@@ -55,17 +56,6 @@ async function setStatus(base: string, token: string, ext: string, status: strin
 }
 
 const presenceOf = (subject: string) => (r: Received) => r.body?.type === 'presence.changed' && r.body.subject === subject;
-
-/** Polls a condition (a store-backed fact with no event to await) with a bounded wait. */
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('S6.3 webhooks', () => {
   test('S6.3 a status change through REST arrives as presence.changed with its cause, signed over timestamp and body', async () => {
