@@ -157,22 +157,22 @@ export function directRow(facts: DirectFacts): DirectRule {
 }
 
 /** Why a user cannot ring, as the S3.1 table classifies it, or the devices to ring. */
-export type Reachability =
-  | { readonly ring: true; readonly record: PresenceRecord; readonly entries: readonly RingEntry[]; readonly row: DirectRule; readonly facts: DirectFacts }
+export type Reachability = { readonly record: PresenceRecord; readonly facts: DirectFacts } & (
+  | { readonly ring: true; readonly entries: readonly RingEntry[]; readonly row: Extract<DirectRule, { then: 'ring' }> }
   | {
       readonly ring: false;
-      readonly record: PresenceRecord;
       readonly as: SkipAs;
       readonly rule: string;
       readonly text: string;
       readonly row: Exclude<DirectRule, { then: 'ring' }>;
-    };
+    }
+);
 
 /** S3.1 for one user, shared by direct, group (S3.3) and queue (S4.3) calls. */
 export function reachability(state: TenantState, user: UserState, now: Instant, offsetSec = 0): Reachability {
   const record = presenceRecord(user, state.policy, now);
   const facts = new Facts(state, user, record, now, offsetSec);
   const row = directRow(facts);
-  if (row.then === 'ring') return { ring: true, record, entries: facts.entries, row, facts };
-  return { ring: false, record, as: row.as, rule: row.rule, text: row.text(facts), row };
+  if (row.then === 'ring') return { ring: true, record, facts, entries: facts.entries, row };
+  return { ring: false, record, facts, as: row.as, rule: row.rule, text: row.text(facts), row };
 }
