@@ -3,7 +3,15 @@
 // runs (S3.2) and how a group or queue counts the user when they cannot ring (S3.3, S3.4); the
 // explanation line is the matched row's id and text, so "why didn't it ring?" reads the table.
 import { presenceRecord } from './presence.js';
-import type { AnsweringCondition, DeviceKind, Instant, PresenceRecord, TenantState, UserId, UserState } from './types.js';
+import type {
+  AnsweringCondition,
+  DeviceKind,
+  Instant,
+  PresenceRecord,
+  TenantState,
+  UserId,
+  UserState,
+} from './types.js';
 
 export interface RingEntry {
   readonly kind: DeviceKind | 'external';
@@ -42,7 +50,12 @@ export type DirectRule = RowBase &
     | { readonly then: 'reject'; readonly as: 'blocked' }
     | { readonly then: 'forward'; readonly as: 'forwarding' }
     /** The user's action for `condition` (S3.2); `notifyMissed`: a missed-call notification too. */
-    | { readonly then: 'action'; readonly as: 'busy' | 'unreachable'; readonly condition: AnsweringCondition; readonly notifyMissed: boolean }
+    | {
+        readonly then: 'action';
+        readonly as: 'busy' | 'unreachable';
+        readonly condition: AnsweringCondition;
+        readonly notifyMissed: boolean;
+      }
     | { readonly then: 'ring' }
   );
 
@@ -53,7 +66,13 @@ const statusIs =
     ids.includes(f.record.status);
 
 export const DIRECT_RULES: readonly DirectRule[] = [
-  { rule: 'S3.1#1', then: 'reject', as: 'blocked', when: statusIs('blocked'), text: (f) => `${nameOf(f.user)} is blocked` },
+  {
+    rule: 'S3.1#1',
+    then: 'reject',
+    as: 'blocked',
+    when: statusIs('blocked'),
+    text: (f) => `${nameOf(f.user)} is blocked`,
+  },
   {
     rule: 'S3.1#2',
     then: 'forward',
@@ -113,13 +132,20 @@ export const DIRECT_RULES: readonly DirectRule[] = [
     text: (f) => {
       const delayed = f.entries.find((e) => e.startSec > 0);
       const desk = delayed ? `; app devices after ${delayed.startSec} s because the user is at the desk` : '';
-      return `ring ${f.entries.length} device(s)${desk}; after ${f.user.settings.ringTimeoutSec} s without answer, the no-answer action`;
+      const timeout = `after ${f.user.settings.ringTimeoutSec} s without answer, the no-answer action`;
+      return `ring ${f.entries.length} device(s)${desk}; ${timeout}`;
     },
   },
 ];
 
 /** Registered devices of a user that can ring now, with S2.1 at_desk delays. */
-function ringEntries(state: TenantState, user: UserState, status: PresenceRecord['status'], now: Instant, offsetSec: number): RingEntry[] {
+function ringEntries(
+  state: TenantState,
+  user: UserState,
+  status: PresenceRecord['status'],
+  now: Instant,
+  offsetSec: number,
+): RingEntry[] {
   const entries: RingEntry[] = [];
   const deskDelaySec = user.settings.deskDelaySec ?? state.policy.defaultDeskDelaySec;
   for (const r of user.registrations) {
@@ -158,7 +184,11 @@ export function directRow(facts: DirectFacts): DirectRule {
 
 /** Why a user cannot ring, as the S3.1 table classifies it, or the devices to ring. */
 export type Reachability = { readonly record: PresenceRecord; readonly facts: DirectFacts } & (
-  | { readonly ring: true; readonly entries: readonly RingEntry[]; readonly row: Extract<DirectRule, { then: 'ring' }> }
+  | {
+      readonly ring: true;
+      readonly entries: readonly RingEntry[];
+      readonly row: Extract<DirectRule, { then: 'ring' }>;
+    }
   | {
       readonly ring: false;
       readonly as: SkipAs;

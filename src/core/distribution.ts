@@ -25,7 +25,10 @@ export const GROUP_STRATEGIES: { readonly [S in GroupStrategy]: GroupStrategyRow
   // Start after the member who rang last (apply.ts records who that was).
   roundRobin: { sequential: true, order: (_s, g) => startAfter(g.members, g.lastRang) },
   // Longest since their last call ended first; never-called members before everyone.
-  longestIdle: { sequential: true, order: (s, g) => [...g.members].sort((a, b) => idleSince(s, a) - idleSince(s, b)) },
+  longestIdle: {
+    sequential: true,
+    order: (s, g) => [...g.members].sort((a, b) => idleSince(s, a) - idleSince(s, b)),
+  },
 };
 
 export interface QueueStrategyRow {
@@ -35,7 +38,8 @@ export interface QueueStrategyRow {
   readonly order: (state: TenantState, queue: QueueState, ready: UserId[]) => UserId[];
 }
 
-const callsToday = (state: TenantState, queue: QueueState, u: UserId): number => state.users.get(u)?.agent[queue.config.id]?.callsToday ?? 0;
+const callsToday = (state: TenantState, queue: QueueState, u: UserId): number =>
+  state.users.get(u)?.agent[queue.config.id]?.callsToday ?? 0;
 
 /** S4.3: queue strategies. */
 export const QUEUE_STRATEGIES: { readonly [S in QueueStrategy]: QueueStrategyRow } = {
