@@ -766,6 +766,7 @@ const agentInputArb: fc.Arbitrary<AgentInput> = fc.oneof(
   fc.option(fc.constantFrom('break', 'lunch', 'missed', 'other'), { nil: undefined }).map((reason): AgentInput => (reason === undefined ? { type: 'not_ready' } : { type: 'not_ready', reason })),
   fc.record({ queueCall: fc.boolean(), otherCall: fc.boolean() }).map(({ queueCall, otherCall }): AgentInput => ({ type: 'calls', queueCall, otherCall })),
   fc.constant<AgentInput>({ type: 'wrapUpEnd' }),
+  fc.constant<AgentInput>({ type: 'missed' }),
 );
 
 /** What the record may carry in each state (S4.1): nothing left over from another state. */
@@ -827,6 +828,8 @@ describe('S4.2 the agent machine is total', () => {
             // Entering wrap-up schedules its end wrapUpSec from now; with 0 there is no wrap-up.
             if (next.state === 'wrap_up' && rec.state !== 'wrap_up') expect([q.wrapUpSec > 0, next.wrapUpUntil]).toEqual([true, now + q.wrapUpSec * SEC]);
             if (input.type === 'wrapUpEnd' && rec.state === 'wrap_up' && rec.wrapUpUntil !== undefined && now < rec.wrapUpUntil) expect(next).toBe(rec);
+            // S4.3: a ring-out sends a ready agent to not_ready (missed) and leaves any other state as it was.
+            if (input.type === 'missed') expect(next).toEqual(rec.state === 'ready' ? { ...next, state: 'not_ready', reason: 'missed', since: now } : rec);
             rec = next;
           }
         },

@@ -11,7 +11,9 @@ export type AgentInput =
   | { readonly type: 'not_ready'; readonly reason?: string }
   /** The user's calls as they are now: a call of this queue, any other call. */
   | { readonly type: 'calls'; readonly queueCall: boolean; readonly otherCall: boolean }
-  | { readonly type: 'wrapUpEnd' };
+  | { readonly type: 'wrapUpEnd' }
+  /** S4.3: a queue offer rang `agentRingSec` without an answer (applied with `missedToNotReady`). */
+  | { readonly type: 'missed' };
 
 export type AgentOutcome = { readonly ok: true; readonly record: AgentRecord } | Refusal;
 
@@ -122,6 +124,9 @@ export function agentTransition(rec: AgentRecord, input: AgentInput, q: QueueTim
       }
       return ok(next);
     }
+    case 'missed':
+      // Only a ready agent is offered a call; one who left ready since keeps their state.
+      return ok(s === 'ready' ? make(rec, 'not_ready', now, { reason: 'missed' }) : rec);
     case 'wrapUpEnd':
       if (s !== 'wrap_up' || (rec.wrapUpUntil !== undefined && now < rec.wrapUpUntil)) return ok(rec);
       return ok(rec.afterWrapUp ? make(rec, 'not_ready', now, { reason: rec.afterWrapUp.reason }) : make(rec, 'ready', now));

@@ -10,8 +10,11 @@ export { PRESENCE_RULES, effectiveStatus, presenceFacts, presenceRecord, presenc
 export type { PresenceFacts, PresenceRule } from './presence.js';
 export { agentTransition } from './agents.js';
 export type { AgentInput, AgentOutcome } from './agents.js';
-export { route, reachability, resolveTarget, userAction, groupAction, queueCandidates } from './routing.js';
-export type { Decision, Explanation, RingEntry, ActionDecision, Owner } from './routing.js';
+export { route, resolveTarget, userAction, groupAction } from './routing.js';
+export type { Decision, Explanation, ActionDecision, Owner } from './routing.js';
+export { DIRECT_RULES, directRow, reachability } from './direct.js';
+export type { DirectFacts, DirectRule, RingEntry } from './direct.js';
+export { GROUP_STRATEGIES, QUEUE_STRATEGIES, queueCandidates } from './distribution.js';
 export { FORWARDING_VISIBILITY, HIDDEN, decisionAs, hasForwardTo, presenceAs, seesForwardTo, seesOthersForwardTo, showsFree, visibilityRule, withoutForwardTo } from './visibility.js';
 export type { Viewer, VisibilityRule } from './visibility.js';
 export { PERMISSIONS, permission } from './permissions.js';

@@ -1,9 +1,10 @@
 // S4.3, S4.4: callers waiting in a queue, offered to ready agents by the queue's strategy.
+import { agentTransition } from './agents.js';
 import { userWith } from './user.js';
 import type { Command, QueueSnapshot } from './commands.js';
 import type { Tx } from './apply.js';
 import { refuse } from './errors.js';
-import { loggedInAgents, queueCandidates } from './routing.js';
+import { loggedInAgents, offerTo as offersOf, queueCandidates } from './distribution.js';
 import type { QueueState, Refusal, WaitingCaller } from './types.js';
 
 type QueueCommand = Extract<
@@ -117,8 +118,9 @@ export function queueCommand(tx: Tx, cmd: QueueCommand): Refusal | undefined {
         for (const agentId of w.offeredTo) {
           const u = tx.user(agentId);
           const rec = u?.agent[cfg.id];
-          if (u === undefined || rec?.state !== 'ready') continue;
-          tx.putUser(userWith(u, { agent: { ...u.agent, [cfg.id]: { state: 'not_ready', reason: 'missed', since: tx.now, callsToday: rec.callsToday, ...(rec.lastCallEndedAt !== undefined ? { lastCallEndedAt: rec.lastCallEndedAt } : {}) } } }));
+          if (u === undefined || rec === undefined) continue;
+          const out = agentTransition(rec, { type: 'missed' }, cfg, tx.now);
+          if (out.ok && out.record !== rec) tx.putUser(userWith(u, { agent: { ...u.agent, [cfg.id]: out.record } }));
         }
       }
       const next: WaitingCaller = { ...w, offeredTo: [], offeredAt: undefined, triedAgents: [...w.triedAgents, ...w.offeredTo] };
@@ -152,7 +154,7 @@ export function distribute(tx: Tx): void {
         if (tried !== w.triedAgents) tx.putQueue({ ...q, waiting: q.waiting.map((x) => (x === w ? { ...w, triedAgents: tried } : x)) });
         break; // callers behind this one wait too: arrival order (S4.4)
       }
-      const offerTo = q.config.strategy === 'ringAll' ? candidates : candidates.slice(0, 1);
+      const offerTo = offersOf(q, candidates);
       const next: WaitingCaller = { ...w, offeredTo: offerTo, offeredAt: tx.now, triedAgents: tried };
       tx.putQueue({ ...q, lastOffered: offerTo[offerTo.length - 1], waiting: q.waiting.map((x) => (x === w ? next : x)) });
       tx.timers.push({ key: ringKey(q.config.id, w.callId), at: tx.now + q.config.agentRingSec * 1000, command: { type: 'timer.agentRing', queueId: q.config.id, callId: w.callId } });

@@ -3,15 +3,15 @@
 // call control, `POST /api/v1/route`, the CLI and the web app's "why didn't it ring?".
 import type { CallRequest } from './commands.js';
 import { refuse } from './errors.js';
-import { presenceRecord } from './presence.js';
-import { isOnCall, manualInForce } from './facts.js';
+import { reachability } from './direct.js';
+import type { RingEntry } from './direct.js';
+import { GROUP_STRATEGIES, loggedInAgents, offerTo as offersOf, queueCandidates } from './distribution.js';
+import { manualInForce } from './facts.js';
 import type {
   AnsweringAction,
   AnsweringCondition,
-  DeviceKind,
   Group,
   Instant,
-  PresenceRecord,
   QueueState,
   Refusal,
   RouteTarget,
@@ -33,19 +33,6 @@ export interface Explanation {
 export interface Owner {
   readonly kind: 'user' | 'group' | 'queue';
   readonly id: string;
-}
-
-export interface RingEntry {
-  readonly kind: DeviceKind | 'external';
-  readonly userId?: UserId;
-  readonly deviceId?: string;
-  readonly number?: string;
-  /** Seconds after the call reaches this target that the device starts ringing. */
-  readonly startSec: number;
-  /** Hunt strategies: when it stops ringing and the next member starts. */
-  readonly stopSec?: number;
-  /** S3.3: rung in place of this forwarding member. */
-  readonly forwardedFrom?: UserId;
 }
 
 export interface ActionDecision {
@@ -162,56 +149,6 @@ function describeAction(a: AnsweringAction): string {
   }
 }
 
-/** Why a user cannot ring, as S3.3/S3.4 classify it, or the devices to ring. */
-export type Reachability =
-  | { readonly ring: true; readonly record: PresenceRecord; readonly entries: readonly RingEntry[] }
-  | {
-      readonly ring: false;
-      readonly record: PresenceRecord;
-      readonly as: 'busy' | 'unreachable' | 'forwarding' | 'blocked';
-      readonly rule: string;
-      readonly text: string;
-    };
-
-/** Registered devices of a user that can ring now, with S2.1 at_desk delays. */
-function ringEntries(state: TenantState, user: UserState, status: PresenceRecord['status'], now: Instant, offsetSec: number): RingEntry[] {
-  const entries: RingEntry[] = [];
-  const deskDelaySec = user.settings.deskDelaySec ?? state.policy.defaultDeskDelaySec;
-  for (const r of user.registrations) {
-    if (r.expiresAt <= now) continue;
-    const delay = status === 'at_desk' && r.kind === 'app' ? deskDelaySec : 0;
-    entries.push({ kind: r.kind, userId: user.id, deviceId: r.id, startSec: offsetSec + delay });
-  }
-  return entries;
-}
-
-/** S3.1 rows 1–6 and S3.3's skip list, shared by direct, group and queue calls. */
-export function reachability(state: TenantState, user: UserState, now: Instant, offsetSec = 0): Reachability {
-  const record = presenceRecord(user, state.policy, now);
-  const name = `${user.name} (${user.extension})`;
-  switch (record.status) {
-    case 'blocked':
-      return { ring: false, record, as: 'blocked', rule: 'S3.1#1', text: `${name} is blocked` };
-    case 'forwarding':
-      return { ring: false, record, as: 'forwarding', rule: 'S3.1#2', text: `${name} forwards every call to ${record.manual?.forwardTo ?? '?'}` };
-    case 'dnd':
-      return { ring: false, record, as: 'busy', rule: 'S3.1#3', text: `${name} is in do not disturb` };
-    case 'busy':
-      return { ring: false, record, as: 'busy', rule: 'S3.1#4', text: `${name} set the status busy` };
-    case 'absent':
-    case 'offline':
-      return { ring: false, record, as: 'unreachable', rule: 'S3.1#5', text: `${name} is ${record.status}` };
-  }
-  const entries = ringEntries(state, user, record.status, now, offsetSec);
-  if (entries.length === 0) {
-    return { ring: false, record, as: 'unreachable', rule: 'S3.1#5', text: `${name} has no device that can ring` };
-  }
-  if (!user.settings.callWaiting && isOnCall(user, state.policy, now)) {
-    return { ring: false, record, as: 'busy', rule: 'S3.1#6', text: `${name} is on a call and call waiting is off` };
-  }
-  return { ring: true, record, entries };
-}
-
 function ownerName(state: TenantState, owner: Owner): string {
   if (owner.kind === 'user') {
     const u = state.users.get(owner.id);
@@ -304,11 +241,7 @@ function routeUser(state: TenantState, call: CallRequest, user: UserState, now: 
   const r = reachability(state, user, now);
   explanation.push({ rule: r.record.rule, text: `${user.name} (${user.extension}) is ${r.record.label}` });
   if (r.ring) {
-    const delayed = r.entries.some((e) => e.startSec > 0);
-    explanation.push({
-      rule: 'S3.1#7',
-      text: `ring ${r.entries.length} device(s)${delayed ? `; app devices after ${r.entries.find((e) => e.startSec > 0)?.startSec} s because the user is at the desk` : ''}; after ${user.settings.ringTimeoutSec} s without answer, the no-answer action`,
-    });
+    explanation.push({ rule: r.row.rule, text: r.row.text(r.facts) });
     return {
       outcome: 'ring',
       target: owner,
@@ -318,45 +251,32 @@ function routeUser(state: TenantState, call: CallRequest, user: UserState, now: 
       explanation,
     };
   }
-  const withheld = r.as === 'forwarding' ? { forwarding: { user: user.id, withheld: `${user.name} forwards every call` } } : {};
+  const row = r.row;
+  // S2.7: the forwarding step carries its withheld wording, so a viewer's copy leaves the destination out.
+  const withheld = row.then === 'forward' ? { forwarding: { user: user.id, withheld: `${user.name} forwards every call` } } : {};
   explanation.push({ rule: r.rule, text: r.text, ...withheld });
-  switch (r.as) {
-    case 'blocked':
+  switch (row.then) {
+    case 'reject':
       return { outcome: 'reject', target: owner, reason: 'not available', explanation };
-    case 'forwarding':
+    case 'forward':
       return forward(state, call, user, r.record.manual?.forwardTo ?? '', now, explanation);
-    case 'busy': {
-      const condition = r.rule === 'S3.1#3' ? 'dnd' : 'busy';
-      const action: ActionDecision = { condition, owner, ...userAction(user, condition) };
-      return runAction(state, call, owner, action, now, explanation, condition === 'dnd' ? user.id : undefined);
+    case 'action': {
+      const action: ActionDecision = { condition: row.condition, owner, ...userAction(user, row.condition) };
+      return runAction(state, call, owner, action, now, explanation, row.notifyMissed ? user.id : undefined);
     }
-    case 'unreachable':
-      return runAction(state, call, owner, { condition: 'unreachable', owner, ...userAction(user, 'unreachable') }, now, explanation);
-  }
-}
-
-function huntOrder(state: TenantState, group: Group): readonly UserId[] {
-  switch (group.strategy) {
-    case 'roundRobin': {
-      const i = group.lastRang === undefined ? -1 : group.members.indexOf(group.lastRang);
-      return [...group.members.slice(i + 1), ...group.members.slice(0, i + 1)];
-    }
-    case 'longestIdle':
-      return [...group.members].sort((a, b) => (state.users.get(a)?.lastCallEndedAt ?? -Infinity) - (state.users.get(b)?.lastCallEndedAt ?? -Infinity));
-    default:
-      return group.members;
   }
 }
 
 function routeGroup(state: TenantState, call: CallRequest, group: Group, now: Instant, explanation: Explanation[]): Decision {
   const owner: Owner = { kind: 'group', id: group.id };
-  const sequential = group.strategy !== 'ringAll';
+  const strategy = GROUP_STRATEGIES[group.strategy];
+  const sequential = strategy.sequential;
   explanation.push({ rule: 'S3.3', text: `group ${group.name} rings its members by ${group.strategy}` });
   const ring: RingEntry[] = [];
   let busySkips = 0;
   let refusedDiversions = 0;
   let slot = 0;
-  for (const memberId of huntOrder(state, group)) {
+  for (const memberId of strategy.order(state, group)) {
     const member = state.users.get(memberId);
     if (member === undefined) continue;
     const offset = sequential ? slot * group.memberRingSec : 0;
@@ -427,43 +347,6 @@ function routeGroup(state: TenantState, call: CallRequest, group: Group, now: In
   };
 }
 
-/** S4.3: the agents of a queue that could be offered a call right now, in the strategy's order. */
-export function queueCandidates(state: TenantState, queue: QueueState, now: Instant, exclude: ReadonlySet<UserId> = new Set()): UserId[] {
-  const cfg = queue.config;
-  const offered = new Set<UserId>();
-  for (const q of state.queues.values()) for (const w of q.waiting) for (const u of w.offeredTo) offered.add(u);
-  const ready: UserId[] = [];
-  for (const agentId of cfg.agents) {
-    if (exclude.has(agentId) || offered.has(agentId)) continue;
-    const user = state.users.get(agentId);
-    if (user === undefined || user.agent[cfg.id]?.state !== 'ready') continue;
-    if (!reachability(state, user, now).ring || isOnCall(user, state.policy, now)) continue;
-    ready.push(agentId);
-  }
-  switch (cfg.strategy) {
-    case 'roundRobin': {
-      const i = queue.lastOffered === undefined ? -1 : cfg.agents.indexOf(queue.lastOffered);
-      const order = [...cfg.agents.slice(i + 1), ...cfg.agents.slice(0, i + 1)];
-      return order.filter((a) => ready.includes(a));
-    }
-    case 'longestIdle':
-      return ready.sort((a, b) => (state.users.get(a)?.lastCallEndedAt ?? -Infinity) - (state.users.get(b)?.lastCallEndedAt ?? -Infinity));
-    case 'fewestCalls':
-      return ready.sort((a, b) => (state.users.get(a)?.agent[cfg.id]?.callsToday ?? 0) - (state.users.get(b)?.agent[cfg.id]?.callsToday ?? 0));
-    default:
-      return ready;
-  }
-}
-
-export function loggedInAgents(state: TenantState, queue: QueueState): number {
-  let n = 0;
-  for (const a of queue.config.agents) {
-    const s = state.users.get(a)?.agent[queue.config.id]?.state;
-    if (s !== undefined && s !== 'logged_out') n++;
-  }
-  return n;
-}
-
 function routeQueue(state: TenantState, queue: QueueState, now: Instant, explanation: Explanation[]): Decision {
   const cfg = queue.config;
   const owner: Owner = { kind: 'queue', id: cfg.id };
@@ -476,7 +359,7 @@ function routeQueue(state: TenantState, queue: QueueState, now: Instant, explana
     return { outcome: 'action', target: owner, action: { condition: 'unreachable', owner, action: cfg.overflowAction, defaulted: false }, explanation };
   }
   const candidates = queueCandidates(state, queue, now);
-  const offerTo = queue.waiting.length > 0 ? [] : cfg.strategy === 'ringAll' ? candidates : candidates.slice(0, 1);
+  const offerTo = queue.waiting.length > 0 ? [] : offersOf(queue, candidates);
   explanation.push({
     rule: 'S4.3',
     text:

@@ -1,7 +1,8 @@
 // S2.7 (with S5.1): who sees what of whom. A forwarding user shows free to everyone; where they
 // forward to is seen only by the user themself and by admins. This is the one rule every surface
 // applies: REST reads, the live feed, routing decisions (POST /route) and SIP bodies.
-import type { Decision, Explanation, RingEntry } from './routing.js';
+import type { RingEntry } from './direct.js';
+import type { Decision, Explanation } from './routing.js';
 import type { PresenceRecord, Role, UserId } from './types.js';
 
 /** Whoever looks: a signed-in user (with their id) or an API key (a role only). */

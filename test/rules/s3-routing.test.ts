@@ -3,6 +3,7 @@
 // recorded) and checks the decision and the rule ids of its explanation.
 import { describe, expect, test } from 'vitest';
 import type { AnsweringAction, CallRequest, Decision, DeviceKind, GroupInput, UserSettings } from '../../src/core/index.js';
+import { DIRECT_RULES, reachability } from '../../src/core/index.js';
 import { SEC, admin, self, tenant, users } from '../support/tenant.js';
 import type { Harness } from '../support/tenant.js';
 
@@ -726,5 +727,76 @@ describe('S3.5 one level of diversion', () => {
     setStatus(h, 'u1003', 'forwarding', { forwardTo: '1004' });
 
     expect(rungUsers(decide(h, toGroup()))).toEqual(['u1001']);
+  });
+});
+
+describe('S3.1 the direct-call table', () => {
+  /** One situation per row of DIRECT_RULES, in table order; u1001…u1004 have an app device. */
+  const situations: readonly { readonly name: string; readonly userId: string; readonly set: (h: Harness) => void }[] = [
+    { name: 'blocked', userId: 'u1001', set: (h) => setStatus(h, 'u1001', 'blocked') },
+    { name: 'forwarding', userId: 'u1001', set: (h) => setStatus(h, 'u1001', 'forwarding', { forwardTo: '1002' }) },
+    { name: 'dnd', userId: 'u1001', set: (h) => setStatus(h, 'u1001', 'dnd') },
+    { name: 'manual busy', userId: 'u1001', set: (h) => setStatus(h, 'u1001', 'busy') },
+    { name: 'absent', userId: 'u1001', set: (h) => setStatus(h, 'u1001', 'absent') },
+    { name: 'app session, no device', userId: 'u1005', set: (h) => h.ok({ type: 'session.start', userId: 'u1005', sessionId: 's1' }) },
+    {
+      name: 'on a call, call waiting off',
+      userId: 'u1001',
+      set: (h) => {
+        settings(h, 'u1001', { callWaiting: false });
+        h.ok({ type: 'leg.update', userId: 'u1001', legId: 'l1', direction: 'in', state: 'answered' });
+      },
+    },
+    { name: 'available', userId: 'u1001', set: () => undefined },
+  ];
+
+  test('S3.1#1 S3.1#2 S3.1#3 S3.1#4 S3.1#5 S3.1#6 S3.1#7 every row is reached and its id and text are the explanation line', () => {
+    expect(situations).toHaveLength(DIRECT_RULES.length);
+    situations.forEach((sit, i) => {
+      const h = office();
+      sit.set(h);
+      const user = h.state().users.get(sit.userId)!;
+      const r = reachability(h.state(), user, h.clock.now());
+      const expected = DIRECT_RULES[i]!;
+      expect({ situation: sit.name, row: DIRECT_RULES.indexOf(r.row) }).toEqual({ situation: sit.name, row: i });
+
+      const d = decide(h, toUser(sit.userId));
+
+      // The S2.3 line, then the matched S3.1 row's own line.
+      const line = d.explanation[1];
+      // S2.7: the forwarding row's line also carries its withheld wording (visibility.ts).
+      expect({ situation: sit.name, line: { rule: line?.rule, text: line?.text } }).toEqual({ situation: sit.name, line: { rule: expected.rule, text: expected.text(r.facts) } });
+    });
+  });
+
+  test('S3.1#3 S3.1#4 S3.1#5 S3.1#6 an action row picks the answering condition by its typed field, and only DND notifies a missed call', () => {
+    situations.forEach((sit, i) => {
+      const row = DIRECT_RULES[i]!;
+      if (row.then !== 'action') return;
+      const h = office();
+      sit.set(h);
+
+      const d = decide(h, toUser(sit.userId));
+
+      expect({ row: row.rule, outcome: d.outcome, condition: d.outcome === 'action' ? d.action.condition : undefined }).toEqual({
+        row: row.rule,
+        outcome: 'action',
+        condition: row.condition,
+      });
+      expect({ row: row.rule, notifyMissed: d.outcome === 'action' ? d.notifyMissed : undefined }).toEqual({
+        row: row.rule,
+        notifyMissed: row.notifyMissed ? sit.userId : undefined,
+      });
+    });
+  });
+
+  test('S3.1#3 S3.1#5 the first matching row wins: a DND user without a device is row 3, not row 5', () => {
+    const h = tenant({ users: users(2), policy: { statusIndependentOfLogin: true } });
+    setStatus(h, 'u1001', 'dnd');
+
+    const r = reachability(h.state(), h.state().users.get('u1001')!, h.clock.now());
+
+    expect(r.row).toBe(DIRECT_RULES.find((row) => row.rule === 'S3.1#3'));
+    expect(DIRECT_RULES.filter((row) => row.when(r.facts)).map((row) => row.rule)).toEqual(['S3.1#3', 'S3.1#5', 'S3.1#7']);
   });
 });

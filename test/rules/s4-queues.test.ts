@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { AgentRecord, AgentStateId, AnsweringAction, Command, Decision, Directive, QueueInput } from '../../src/core/index.js';
-import { route } from '../../src/core/index.js';
+import { QUEUE_STRATEGIES, agentTransition, route } from '../../src/core/index.js';
+import type { QueueStrategy } from '../../src/core/index.js';
 import { SEC, admin, self, tenant, users } from '../support/tenant.js';
 import type { Harness } from '../support/tenant.js';
 
@@ -966,5 +967,46 @@ describe('S4.5 feature access codes', () => {
 
     expect(dial(h, '*38599')).toMatchObject({ ok: false, code: 'SWB_ERR_AGENT_NOT_MEMBER' });
     expect(h.drain()).toEqual([]);
+  });
+});
+
+describe('S4.3 distribution and the missed transition as tables', () => {
+  test('S4.3 every strategy row of the table offers a call to every ready agent at once only when it says so, for a waiting call and for POST /route alike', () => {
+    const strategies = Object.keys(QUEUE_STRATEGIES) as QueueStrategy[];
+    expect([...strategies].sort()).toEqual(['fewestCalls', 'linear', 'longestIdle', 'ringAll', 'roundRobin']);
+    for (const strategy of strategies) {
+      const h = callCentre({ strategy });
+      readyIn(h, 'q1', 'u1001', 'u1002', 'u1003');
+      const routed = route(h.state(), { callId: 'r1', from: { external: '+15550100' }, to: { kind: 'queue', id: 'q1' } }, h.clock.now());
+
+      arrive(h, 'c1');
+
+      const count = QUEUE_STRATEGIES[strategy].offersAll ? 3 : 1;
+      expect({ strategy, offered: offeredTo(h, 'c1')?.length }).toEqual({ strategy, offered: count });
+      expect({ strategy, offered: routed.ok && routed.decision.outcome === 'queue' ? routed.decision.offerTo.length : -1 }).toEqual({ strategy, offered: count });
+    }
+  });
+
+  test('S4.2 S4.3 missed: the agent machine takes a ready agent to not_ready (missed) from now on, keeping the day counters', () => {
+    const rec: AgentRecord = { state: 'ready', since: 1000, callsToday: 4, lastCallEndedAt: 500 };
+
+    const out = agentTransition(rec, { type: 'missed' }, { autoReady: true, wrapUpSec: 0 }, 9000);
+
+    expect(out).toEqual({ ok: true, record: { state: 'not_ready', reason: 'missed', since: 9000, callsToday: 4, lastCallEndedAt: 500 } });
+  });
+
+  test('S4.2 S4.3 missed changes nothing for an agent no longer ready: one who chose a break while the offer rang keeps it', () => {
+    const h = callCentre({ strategy: 'linear', agentRingSec: 15 });
+    readyIn(h, 'q1', 'u1001', 'u1002');
+    arrive(h, 'c1');
+    expect(offeredTo(h, 'c1')).toEqual(['u1001']);
+    h.ok(agentCmd('u1001', 'not_ready', 'q1', 'break'));
+    const before = record(h, 'u1001', 'q1');
+
+    h.advance(15 * SEC);
+
+    expect(record(h, 'u1001', 'q1')).toEqual(before);
+    expect(before).toMatchObject({ state: 'not_ready', reason: 'break' });
+    expect(offeredTo(h, 'c1')).toEqual(['u1002']);
   });
 });
