@@ -17,6 +17,8 @@ function refusal(reply: FastifyReply, code: ErrorCode, message?: string, details
 export function errorHandler(bodyLimit: number) {
   return (error: Error & { code?: string; statusCode?: number; validation?: unknown[] }, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     if (error instanceof HttpRefusal) {
+      // S8.2: nothing was changed (the store could not save, or the server is stopping): come back soon.
+      if (error.code === 'SWB_ERR_UNAVAILABLE') void reply.header('retry-after', '5');
       return reply.status(httpStatus(error.code)).send(errorBody(error.code, error.message, error.details));
     }
     if (error.validation !== undefined) {
