@@ -108,7 +108,7 @@ async function startKamailio(dir: string, port: number): Promise<() => Promise<v
     '-f', join(HERE, 'kamailio.cfg'),
     '-DD', '-E',
     '-n', '2',
-    '-m', '512', '-M', '32',
+    '-m', '2048', '-M', '64',
     '-Y', join(dir, 'run'),
     '-w', dir,
     '-l', `udp:127.0.0.1:${port}`,
