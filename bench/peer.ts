@@ -6,10 +6,13 @@
 // (bench/kamailio/*.xml) are run against one then the other at each step of a ramp:
 //   register:  REGISTER with digest (401, then credentials) → REGISTER flows/s
 //   subscribe: SUBSCRIBE Event: dialog with digest, until the first NOTIFY → SUBSCRIBE flows/s
+//   presence:  5,000 presence subscriptions to 500 users who PUBLISH open/closed at 1,000
+//              changes/s in all (for 2 × --seconds) → PUBLISH → NOTIFY p50/p99 (bench/peer-presence.ts)
 // For each: the highest offered rate with < 0.5 % failed flows (and at least 90 % of it achieved),
 // the flow p99 there, and Switchboard's rate over Kamailio's.
 //   npm run bench:peer [-- --install] [--seconds 5] [--users 20000]
-//     [--register 500,1000,…] [--subscribe 250,500,…] [--only register|subscribe]
+//     [--register 500,1000,…] [--subscribe 250,500,…] [--only register|subscribe|presence]
+//     [--subscriptions 5000] [--changes 1000]
 // --install: apt-get update, then apt-get install kamailio kamailio-presence-modules (as root).
 // Not run by .ci/run: it needs Kamailio and sipp, and minutes of both cores.
 import { spawn, spawnSync } from 'node:child_process';
@@ -21,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { DEFAULT_CONFIG } from '../src/app/config.js';
 import { startServer } from '../src/app/server.js';
+import { presenceLatency } from './peer-presence.js';
 import { createUsers } from './sip.js';
 
 const DOMAIN = 'bench.test';
@@ -35,7 +39,10 @@ export interface PeerOptions {
   readonly users: number;
   readonly register: readonly number[];
   readonly subscribe: readonly number[];
-  readonly only: 'register' | 'subscribe' | undefined;
+  readonly only: 'register' | 'subscribe' | 'presence' | undefined;
+  /** PUBLISH → NOTIFY: subscriptions held, presentities publishing, changes per second. */
+  readonly subscriptions: number;
+  readonly changesPerSec: number;
 }
 
 export const DEFAULTS: PeerOptions = {
@@ -45,6 +52,8 @@ export const DEFAULTS: PeerOptions = {
   register: [500, 1000, 2000, 3000, 4000, 6000, 8000],
   subscribe: [250, 500, 1000, 2000, 3000, 4000],
   only: undefined,
+  subscriptions: 5000,
+  changesPerSec: 1000,
 };
 
 export interface Step {
@@ -229,6 +238,17 @@ async function ramp(name: string, scenario: string, rates: readonly number[], po
   };
 }
 
+/** PUBLISH → NOTIFY latency with `subscriptions` held (bench/peer-presence.ts), one peer after the other. */
+async function presence(ports: Record<Peer, number>, exts: readonly string[], options: PeerOptions, progress: (line: string) => void): Promise<object> {
+  const out: Partial<Record<Peer, object>> = {};
+  for (const peer of ['switchboard', 'kamailio'] as const) {
+    const r = await presenceLatency(ports[peer], DOMAIN, exts, { subscriptions: options.subscriptions, presentities: 500, changesPerSec: options.changesPerSec, seconds: options.seconds * 2 });
+    progress(`presence ${peer}: ${r.subscribed} subscribed, ${r.published} PUBLISH ok (${r.publishFailed} failed), ${r.achievedChangesPerSec}/s, ${r.notifies} NOTIFYs, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms; load ${loadavg()[0]!.toFixed(1)}`);
+    out[peer] = r;
+  }
+  return out;
+}
+
 export async function runPeerBench(options: PeerOptions, progress: (line: string) => void): Promise<object> {
   if (options.install) install();
   for (const binary of ['kamailio', 'sipp']) {
@@ -244,8 +264,10 @@ export async function runPeerBench(options: PeerOptions, progress: (line: string
     const ports: Record<Peer, number> = { switchboard: server.sipPort, kamailio: kamailioPort };
     progress(`switchboard on 127.0.0.1:${ports.switchboard}, kamailio on 127.0.0.1:${ports.kamailio}; ${exts.length} users; ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}`);
     const results: Record<string, object> = {};
-    if (options.only !== 'subscribe') results.register = await ramp('register', 'register.xml', options.register, ports, exts, options, dir, progress);
-    if (options.only !== 'register') results.subscribe = await ramp('subscribe', 'subscribe-dialog.xml', options.subscribe, ports, exts, options, dir, progress);
+    const run = (what: 'register' | 'subscribe' | 'presence') => options.only === undefined || options.only === what;
+    if (run('register')) results.register = await ramp('register', 'register.xml', options.register, ports, exts, options, dir, progress);
+    if (run('subscribe')) results.subscribe = await ramp('subscribe', 'subscribe-dialog.xml', options.subscribe, ports, exts, options, dir, progress);
+    if (run('presence')) results.presence = await presence(ports, exts, options, progress);
     return { options, machine: { cores: cpus().length, loadAvg1m: round(loadavg()[0]!, 2) }, maxFailurePct: MAX_FAILURE_PCT, ...results };
   } finally {
     await stopKamailio?.();
@@ -267,7 +289,9 @@ function parseArgs(argv: readonly string[]): PeerOptions {
     users: Number(value('users') ?? DEFAULTS.users),
     register: list('register', DEFAULTS.register),
     subscribe: list('subscribe', DEFAULTS.subscribe),
-    only: only === 'register' || only === 'subscribe' ? only : undefined,
+    only: only === 'register' || only === 'subscribe' || only === 'presence' ? only : undefined,
+    subscriptions: Number(value('subscriptions') ?? DEFAULTS.subscriptions),
+    changesPerSec: Number(value('changes') ?? DEFAULTS.changesPerSec),
   };
 }
 
