@@ -3,9 +3,11 @@
 // the presentities register, `subscriptions` watchers subscribe to them (Event: presence, with
 // digest), then each presentity PUBLISHes open/closed in turn (with digest, SIP-If-Match) at
 // `changesPerSec` in all, and every NOTIFY's delay from the PUBLISH of its presentity is timed.
+// It runs as its own process (bench/peer.ts starts it), not in the process hosting Switchboard.
 import { createHash, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
+import { pathToFileURL } from 'node:url';
 
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
@@ -215,4 +217,12 @@ export async function presenceLatency(port: number, domain: string, exts: readon
   } finally {
     c.close();
   }
+}
+
+/** Run by bench/peer.ts: `node peer-presence.js` reads its arguments as JSON on stdin, prints the result as JSON. */
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  let input = '';
+  for await (const chunk of process.stdin) input += String(chunk);
+  const a = JSON.parse(input) as { port: number; domain: string; exts: string[]; options: Parameters<typeof presenceLatency>[3] };
+  process.stdout.write(JSON.stringify(await presenceLatency(a.port, a.domain, a.exts, a.options)));
 }

@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { DEFAULT_CONFIG } from '../src/app/config.js';
 import { startServer } from '../src/app/server.js';
-import { presenceLatency } from './peer-presence.js';
+import type { PresenceResult } from './peer-presence.js';
 import { createUsers } from './sip.js';
 
 const DOMAIN = 'bench.test';
@@ -238,11 +238,23 @@ async function ramp(name: string, scenario: string, rates: readonly number[], po
   };
 }
 
+/** Runs bench/peer-presence.ts in a process of its own, so it takes no time from Switchboard's. */
+function presenceClient(args: object): Promise<PresenceResult> {
+  const file = join(dirname(fileURLToPath(import.meta.url)), 'peer-presence.js');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--max-semi-space-size=64', file], { stdio: ['pipe', 'pipe', 'inherit'] });
+    child.stdin.end(JSON.stringify(args));
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as PresenceResult) : reject(new Error(`peer-presence exited ${code}`))));
+  });
+}
+
 /** PUBLISH → NOTIFY latency with `subscriptions` held (bench/peer-presence.ts), one peer after the other. */
 async function presence(ports: Record<Peer, number>, exts: readonly string[], options: PeerOptions, progress: (line: string) => void): Promise<object> {
   const out: Partial<Record<Peer, object>> = {};
   for (const peer of ['switchboard', 'kamailio'] as const) {
-    const r = await presenceLatency(ports[peer], DOMAIN, exts, { subscriptions: options.subscriptions, presentities: 500, changesPerSec: options.changesPerSec, seconds: options.seconds * 2 });
+    const r = await presenceClient({ port: ports[peer], domain: DOMAIN, exts, options: { subscriptions: options.subscriptions, presentities: 500, changesPerSec: options.changesPerSec, seconds: options.seconds * 2 } });
     progress(`presence ${peer}: ${r.subscribed} subscribed, ${r.published} PUBLISH ok (${r.publishFailed} failed), ${r.achievedChangesPerSec}/s, ${r.notifies} NOTIFYs, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms; load ${loadavg()[0]!.toFixed(1)}`);
     out[peer] = r;
   }
