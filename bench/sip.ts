@@ -122,7 +122,7 @@ export interface SipRun {
   readonly stealPct: number | null;
 }
 
-async function createUsers(server: Server, options: SipBenchOptions): Promise<string[]> {
+export async function createUsers(server: Server, options: Pick<SipBenchOptions, 'users'>): Promise<string[]> {
   const now = Date.now();
   server.store.createTenant({ id: TENANT, name: 'SIP bench', sipDomain: DOMAIN, policy: DEFAULT_POLICY, epoch: `${TENANT}-${now.toString(36)}`, seq: 0 }, now);
   const loaded = server.store.loadTenant(TENANT)!;

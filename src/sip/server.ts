@@ -47,6 +47,8 @@ export interface SipServerOptions {
   /** S8.1: limits of SIP over TCP (transport.ts has the defaults). */
   readonly tcp?: { readonly messageTimeoutMs?: number; readonly maxConnectionsPerAddress?: number };
   readonly timers?: { readonly t1Ms: number; readonly t2Ms: number };
+  /** S8.1: server transactions remembered for retransmissions (transactions.ts has the default). */
+  readonly maxServerTransactions?: number;
   readonly maxAuthFailuresPerMinute?: number;
   /** S7.1: failed attempts for one account (tenant and username), from any address. */
   readonly maxAuthFailuresPerAccountPerMinute?: number;
@@ -99,7 +101,7 @@ export class SipServer {
       onUnframed: (e, flow) => this.unframed(e, flow),
       onError: (e, where) => this.log('warn', { err: e.message, where }, 'sip transport error'),
     });
-    this.serverTx = new ServerTransactions(64 * timers.t1Ms, () => Date.now());
+    this.serverTx = new ServerTransactions(64 * timers.t1Ms, () => Date.now(), options.maxServerTransactions);
     this.outgoing = new OutgoingRequests(this.transport, () => ({ host: this.advertisedHost(), port: this.transport.port }), timers);
     this.nonces = new NonceIssuer({ now });
     const auth = new Authenticator({
@@ -336,15 +338,15 @@ export class SipServer {
     this.relay(inc, status, buildResponse(rawOf(inc), inc.flow, status, reason, headers, body, toTag));
   }
 
-  /** Sends a response to a request; a final one is kept for the request's retransmissions. */
+  /**
+   * Sends a response to a request and keeps it for the request's retransmissions (RFC 3261
+   * §17.2): every answer, a 401/407 challenge and a refusal as much as a 2xx, so a retransmission
+   * gets the very same bytes (same To-tag, same nonce) and is not handled twice; a provisional one
+   * until the final one replaces it.
+   */
   private relay(inc: Incoming, status: number, bytes: Buffer): void {
     const key = this.txKeys.get(inc);
-    if (key !== undefined && status >= 200) {
-      // Only a 2xx may have changed state; anything else can be answered again if retransmitted.
-      // An INVITE's final answer is kept whatever it is: routing a call again is not harmless.
-      if (status < 300 || inc.req.method === 'INVITE') this.serverTx.complete(key, bytes);
-      else this.serverTx.forget(key);
-    }
+    if (key !== undefined) this.serverTx.complete(key, bytes);
     this.send(inc.flow, bytes);
     this.counters.request(inc.req.method, status);
   }

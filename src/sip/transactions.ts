@@ -1,7 +1,10 @@
-// Non-INVITE transactions (RFC 3261 §17). Server side: a retransmitted request gets the same
-// response again, without being processed twice, for Timer J = 64*T1 over UDP (§17.2.2). Client
-// side (our NOTIFYs): over UDP the request is retransmitted at T1, 2*T1, … capped at T2 (Timer E)
-// until a final response, and abandoned at 64*T1 (Timer F, §17.1.2.2); over TCP only Timer F runs.
+// Transactions (RFC 3261 §17). Server side: a retransmitted request gets the very bytes of the
+// response sent the first time — a 401/407 challenge (same To-tag, same nonce) and any final
+// answer as much as a 2xx — without being processed twice, for Timer J = 64*T1 after the final
+// response over UDP (§17.2.2); an INVITE's retransmission gets its latest provisional response
+// while it is proceeding and its final one after (§17.2.1). Client side (our NOTIFYs): over UDP
+// the request is retransmitted at T1, 2*T1, … capped at T2 (Timer E) until a final response, and
+// abandoned at 64*T1 (Timer F, §17.1.2.2); over TCP only Timer F runs.
 import { randomHex } from './random.js';
 import type { SipResponse } from './message.js';
 import type { Flow } from './transport.js';
@@ -9,9 +12,17 @@ import type { Flow } from './transport.js';
 export const T1_MS = 500;
 export const T2_MS = 4000;
 
+/**
+ * S8.1: at most this many server transactions are remembered; past it the oldest is forgotten
+ * first (a retransmission of it, later than that, is handled as a new request). 100,000 answers
+ * are about 60 MB and, at 9,000 REGISTER/s (two transactions each), cover the last 5 s, where a
+ * UDP client's retransmissions (at 0.5, 1, 2 and 4 s) fall; Kamailio keeps a transaction 5 s.
+ */
+export const MAX_SERVER_TRANSACTIONS = 100_000;
+
 interface ServerEntry {
   readonly key: string;
-  /** The chunk holding the final response (undefined while working on it), where and how long. */
+  /** The chunk holding the response (undefined while working on it), where and how long. */
   chunk: Buffer | undefined;
   at: number;
   length: number;
@@ -23,7 +34,8 @@ interface ServerEntry {
 const CHUNK_BYTES = 256 * 1024;
 
 /**
- * Answers retransmissions from a cache; entries leave in arrival order (one TTL for all).
+ * Answers retransmissions from a cache; entries leave in the order their last response was sent
+ * (one TTL for all, counted from it: Timer J starts at the final response, §17.2.2).
  * Every answer is held for Timer J (32 s over UDP), so an entry is kept small: one object and a
  * flat key (not a slice of the request, which would keep the whole message). The responses are
  * copied one after another into large chunks: a chunk is freed whole once the entries using it
@@ -33,6 +45,7 @@ const CHUNK_BYTES = 256 * 1024;
  */
 export class ServerTransactions {
   private readonly entries = new Map<string, ServerEntry>();
+  /** Entries in expiry order; one replaced in `entries` (by a later response) is skipped. */
   private readonly order: ServerEntry[] = [];
   private head = 0;
   private readonly epoch: number;
@@ -42,6 +55,7 @@ export class ServerTransactions {
   constructor(
     private readonly ttlMs: number,
     private readonly now: () => number,
+    private readonly maxEntries = MAX_SERVER_TRANSACTIONS,
   ) {
     this.epoch = now();
   }
@@ -58,37 +72,59 @@ export class ServerTransactions {
   }
 
   begin(key: string): void {
-    const e: ServerEntry = { key, chunk: undefined, at: 0, length: 0, expiresAt: this.elapsed() + this.ttlMs };
-    this.entries.set(key, e);
+    while (this.entries.size >= this.maxEntries && this.evictOldest());
+    this.add({ key, chunk: undefined, at: 0, length: 0, expiresAt: this.elapsed() + this.ttlMs });
+  }
+
+  private add(e: ServerEntry): void {
+    this.entries.set(e.key, e);
     this.order.push(e);
   }
 
-  /** Records the final response for retransmissions (only for keys begun). */
+  /**
+   * Records the response to resend on a retransmission (only for keys begun): the final one, or
+   * an INVITE's latest provisional one until its final one replaces it.
+   */
   complete(key: string, response: Buffer): void {
-    const e = this.entries.get(key);
-    if (e === undefined) return;
+    if (!this.entries.has(key)) return;
+    let chunk: Buffer;
+    let at: number;
     if (response.length > CHUNK_BYTES / 4) {
-      e.chunk = Buffer.from(response);
-      e.at = 0;
+      chunk = Buffer.from(response);
+      at = 0;
     } else {
       if (this.used + response.length > this.chunk.length) {
         this.chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
         this.used = 0;
       }
-      e.chunk = this.chunk;
-      e.at = this.used;
+      chunk = this.chunk;
+      at = this.used;
       this.used += response.copy(this.chunk, this.used);
     }
-    e.length = response.length;
+    // A new entry at the end of the order: Timer J runs from this response.
+    this.add({ key, chunk, at, length: response.length, expiresAt: this.elapsed() + this.ttlMs });
   }
 
-  /**
-   * Forgets a transaction whose answer changed nothing (a 401 challenge, a refusal): a
-   * retransmission is then simply answered again, and the cache holds only answers that must
-   * not be produced twice.
-   */
+  /** Forgets a transaction answered statelessly (a request passed on inside a call). */
   forget(key: string): void {
     this.entries.delete(key);
+  }
+
+  /** Removes the entry at the head of the order if it is still current; false when none is left. */
+  private evictOldest(): boolean {
+    if (this.head >= this.order.length) return false;
+    const e = this.order[this.head]!;
+    this.order[this.head++] = undefined as unknown as ServerEntry;
+    if (this.entries.get(e.key) === e) this.entries.delete(e.key);
+    this.compact();
+    return true;
+  }
+
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.order.length) {
+      this.order.splice(0, this.head);
+      this.head = 0;
+    }
   }
 
   sweep(): void {
@@ -98,10 +134,7 @@ export class ServerTransactions {
       this.order[this.head++] = undefined as unknown as ServerEntry;
       if (this.entries.get(e.key) === e) this.entries.delete(e.key);
     }
-    if (this.head > 1024 && this.head * 2 > this.order.length) {
-      this.order.splice(0, this.head);
-      this.head = 0;
-    }
+    this.compact();
   }
 
   get size(): number {

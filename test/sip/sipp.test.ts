@@ -31,6 +31,11 @@ describe.skipIf(!hasSipp)('S7 SIPp scenarios against the server', () => {
     expect(user('u1004').presence.devices).toEqual({ app: 0, terminal: 1, pbx: 0 });
   });
 
+  test('S8.1 uac-register-retransmitted-expect-same-401: the REGISTER sent again with its branch gets the same 401 (To-tag, nonce)', async () => {
+    const r = await sipp('uac-register-retransmitted-expect-same-401.xml', s.sipPort, { user: '1007', password: 'pass1007' });
+    expect(r.code, show(r)).toBe(0);
+  });
+
   test('S7.1 uac-register-wrong-password-expect-403: refused, still offline', async () => {
     const r = await sipp('uac-register-wrong-password-expect-403.xml', s.sipPort, { user: '1005', password: 'not-it' });
     expect(r.code, show(r)).toBe(0);

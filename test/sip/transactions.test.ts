@@ -31,6 +31,38 @@ describe('server transactions', () => {
     expect(tx.lookup(serverKey('z9hG4bK1', 'SUBSCRIBE', '10.0.0.1:5060', 'x'))).toBe('new');
   });
 
+  test('S8.1 an INVITE retransmission gets the latest provisional answer, then the final one; Timer J runs from it', () => {
+    let now = 0;
+    const tx = new ServerTransactions(32_000, () => now);
+    const key = serverKey('z9hG4bKinv', 'INVITE', '10.0.0.1:5060', 'x');
+    tx.begin(key);
+    tx.complete(key, Buffer.from('SIP/2.0 100 Trying\r\n\r\n'));
+    expect(String(tx.lookup(key))).toMatch(/^SIP\/2\.0 100 /);
+    tx.complete(key, Buffer.from('SIP/2.0 182 Queued\r\n\r\n'));
+    expect(String(tx.lookup(key))).toMatch(/^SIP\/2\.0 182 /);
+    now = 30_000;
+    tx.complete(key, Buffer.from('SIP/2.0 486 Busy Here\r\n\r\n'));
+    now = 40_000;
+    tx.sweep();
+    expect(String(tx.lookup(key))).toMatch(/^SIP\/2\.0 486 /);
+    now = 62_001;
+    tx.sweep();
+    expect(tx.lookup(key)).toBe('new');
+    expect(tx.size).toBe(0);
+  });
+
+  test('S8.1 at most the cap of transactions is remembered: the oldest leaves first', () => {
+    const tx = new ServerTransactions(32_000, () => 0, 3);
+    const key = (i: number) => serverKey(`z9hG4bK${i}`, 'REGISTER', 'h:1', 'x');
+    for (let i = 0; i < 10; i++) {
+      tx.begin(key(i));
+      tx.complete(key(i), Buffer.from(`SIP/2.0 401 Unauthorized ${i}\r\n\r\n`));
+    }
+    expect(tx.size).toBe(3);
+    expect([0, 6].map((i) => tx.lookup(key(i)))).toEqual(['new', 'new']);
+    expect([7, 8, 9].map((i) => String(tx.lookup(key(i))))).toEqual([7, 8, 9].map((i) => `SIP/2.0 401 Unauthorized ${i}\r\n\r\n`));
+  });
+
   test('S8.1 the key does not keep the request text (a flat string, not a slice of the message)', () => {
     const message = `SUBSCRIBE sip:1@x SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKabcdefabcdefabcdef\r\n${'y'.repeat(2000)}`;
     const branch = message.slice(message.indexOf('z9hG4bK'), message.indexOf('z9hG4bK') + 25);
