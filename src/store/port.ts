@@ -1,6 +1,6 @@
 // The persistence port. The SQLite adapter is the embedded default; another adapter (e.g.
 // PostgreSQL) implements the same interface. Only core/ types cross it.
-import type { Command, CoreEvent, Patch, Role, TenantId, TenantPolicy, TenantState, UserId } from '../core/index.js';
+import type { Command, CoreEvent, HistoryEntry, Patch, Role, TenantId, TenantPolicy, TenantState, UserId } from '../core/index.js';
 
 export type StoredEvent = CoreEvent & { readonly tenant: TenantId; readonly epoch: string; readonly seq: number };
 
@@ -77,15 +77,8 @@ export interface DeliveryRow {
   readonly durationMs: number | null;
 }
 
-export interface HistoryRow {
-  readonly userId: UserId;
-  readonly at: number;
-  readonly kind: 'status' | 'agent';
-  readonly queueId: string | null;
-  readonly value: string;
-  readonly reason: string | null;
-  readonly cause: string;
-}
+/** One S6.5 history row, as the core's historyEntry makes it. */
+export type HistoryRow = HistoryEntry;
 
 /** S7, S8.2: one SIP binding, subscription or publication, as the SIP server serialises it. */
 export interface SipStateRow {
