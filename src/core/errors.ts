@@ -8,6 +8,8 @@ export interface ErrorDefinition {
   readonly http: number;
   /** The SIP response code, for the codes a SIP surface answers (S7.3, S7.4, S7.2). */
   readonly sip?: number;
+  /** Seconds after which asking again may succeed (a `Retry-After` on HTTP and SIP), for a refusal that passes. */
+  readonly retryAfterSec?: number;
   readonly message: string;
 }
 
@@ -60,7 +62,7 @@ export const ERROR_REGISTRY = {
   SWB_ERR_EMAIL_TAKEN: { http: 409, message: 'Another user already has that email address.' },
   SWB_ERR_ID_TAKEN: { http: 409, message: 'Something in this company already has that id.' },
   SWB_ERR_SERVER: { http: 500, sip: 500, message: 'Something went wrong on the server; the change was not made.' },
-  SWB_ERR_UNAVAILABLE: { http: 503, sip: 503, message: 'The server cannot take the change now (starting, stopping, or unable to save); nothing changed, try again shortly.' },
+  SWB_ERR_UNAVAILABLE: { http: 503, sip: 503, retryAfterSec: 5, message: 'The server cannot take the change now (starting, stopping, or unable to save); nothing changed, try again shortly.' },
   SWB_ERR_CALL_LIMIT: { http: 429, sip: 403, message: 'Too many calls at once; hang up one and try again.' },
   SWB_ERR_SUBSCRIPTION_LIMIT: { http: 429, sip: 403, message: 'Too many presence or BLF subscriptions; remove some keys or buddies and try again.' },
 } as const satisfies Record<string, ErrorDefinition>;
@@ -78,6 +80,12 @@ export function httpStatusOf(code: ErrorCode): number {
 }
 
 /** The SIP status of a code, or undefined for a code no SIP surface answers. */
+/** S8.2: when to ask again for a refusal that passes (the store could not save), else undefined. */
+export function retryAfterOf(code: ErrorCode): number | undefined {
+  const e: ErrorDefinition = ERROR_REGISTRY[code];
+  return e.retryAfterSec;
+}
+
 export function sipStatusOf(code: ErrorCode): number | undefined {
   const e: ErrorDefinition = ERROR_REGISTRY[code];
   return e.sip;

@@ -3,7 +3,7 @@ export * from './types.js';
 export * from './commands.js';
 export { STATUS_CATALOG, isAutomaticStatus, isManualStatus, statusInfo } from './catalog.js';
 export type { StatusInfo } from './catalog.js';
-export { ERRORS, ERROR_REGISTRY, httpStatusOf, refuse, sipStatusOf } from './errors.js';
+export { ERRORS, ERROR_REGISTRY, httpStatusOf, refuse, retryAfterOf, sipStatusOf } from './errors.js';
 export type { ErrorCode, ErrorDefinition } from './errors.js';
 export { DEFAULT_POLICY, DEFAULT_USER_SETTINGS, DEFAULT_QUEUE, DEFAULT_GROUP, LOGGED_OUT, MAX_APP_SESSIONS } from './defaults.js';
 export { PRESENCE_RULES, effectiveStatus, presenceFacts, presenceRecord, presenceChanged } from './presence.js';

@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { STATUS_CODES, maxHeaderSize } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ERRORS } from '../core/index.js';
+import { ERRORS, retryAfterOf } from '../core/index.js';
 import type { ErrorCode } from '../core/index.js';
 import { HttpRefusal, errorBody, httpStatus } from './errors.js';
 
@@ -18,7 +18,8 @@ export function errorHandler(bodyLimit: number) {
   return (error: Error & { code?: string; statusCode?: number; validation?: unknown[] }, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     if (error instanceof HttpRefusal) {
       // S8.2: nothing was changed (the store could not save, or the server is stopping): come back soon.
-      if (error.code === 'SWB_ERR_UNAVAILABLE') void reply.header('retry-after', '5');
+      const retryAfter = retryAfterOf(error.code);
+      if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
       return reply.status(httpStatus(error.code)).send(errorBody(error.code, error.message, error.details));
     }
     if (error.validation !== undefined) {

@@ -4,6 +4,7 @@
 // manual status it set is cleared — unless something else has changed it since. Publications are
 // persisted (S8.2) before the 200, so an entity-tag issued before a restart still matches after it.
 import { randomBytes } from 'node:crypto';
+import { retryAfterOf } from '../core/index.js';
 import type { TenantId, UserId } from '../core/index.js';
 import type { PublishedStatus } from './bodies/pidf.js';
 import { parsePidf } from './bodies/pidf.js';
@@ -96,7 +97,8 @@ export class PublicationHandler {
         const out = await ctx.engine.dispatch(t.tenant, { type: 'status.set', userId: auth.userId, status, by: { kind: 'sip' } });
         if (!out.ok) {
           // S8.2: the store could not save the status; the phone may try again.
-          const retry: [string, string][] = out.code === 'SWB_ERR_UNAVAILABLE' ? [['Retry-After', '5']] : [];
+          const retryAfter = retryAfterOf(out.code);
+          const retry: [string, string][] = retryAfter !== undefined ? [['Retry-After', String(retryAfter)]] : [];
           // S7.3: the status is the registry's for the code (src/core/errors.ts).
           const code = sipStatus(out.code);
           return ctx.reply(inc, code, code === 403 ? 'Forbidden (status not allowed)' : reasonPhrase(code), [...retry, ['Warning', `399 switchboard "${out.code}"`]]);

@@ -5,6 +5,7 @@
 // where the REGISTER came from, Call-ID and CSeq) are persisted (S8.2) before the 200 goes out,
 // and reloaded at start, so the 200 after a restart lists every binding still in force.
 import { hash } from 'node:crypto';
+import { retryAfterOf } from '../core/index.js';
 import type { TenantId, UserId } from '../core/index.js';
 import type { Outcome } from '../engine/index.js';
 import type { SipContext } from './context.js';
@@ -144,8 +145,9 @@ export class Registrar {
       before.map((b) => this.row(tenant, userId, b)),
       tried.filter((b) => !kept.has(b.row)).map((b) => ({ kind: 'binding', key: b.row })),
     );
-    const unavailable = outcomes.some((o) => !o.ok && o.code === 'SWB_ERR_UNAVAILABLE');
-    if (unavailable) return this.ctx.reply(inc, 503, 'Service Unavailable (the change could not be saved)', [['Retry-After', '5']]);
+    const unavailable = outcomes.find((o) => !o.ok && o.code === 'SWB_ERR_UNAVAILABLE');
+    const retryAfter = unavailable !== undefined && !unavailable.ok ? retryAfterOf(unavailable.code) : undefined;
+    if (retryAfter !== undefined) return this.ctx.reply(inc, 503, 'Service Unavailable (the change could not be saved)', [['Retry-After', String(retryAfter)]]);
     this.ctx.reply(inc, 500, 'Server Internal Error');
   }
 
