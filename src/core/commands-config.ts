@@ -1,0 +1,57 @@
+// Command handlers: the tenant's groups, queues and policy (group.upsert, queue.upsert, queue.remove, tenant.policy).
+import type { Command } from './commands.js';
+import { DEFAULT_GROUP, DEFAULT_QUEUE } from './defaults.js';
+import { refuse } from './errors.js';
+import type { Tx } from './tx.js';
+import { userWith } from './user.js';
+import { validateGroup, validatePolicy, validateQueue } from './validate.js';
+import type { Group, QueueId, Refusal, TenantPolicy, UserId } from './types.js';
+
+export function upsertGroup(tx: Tx, cmd: Extract<Command, { type: 'group.upsert' }>): Refusal | undefined {
+  const existing = tx.view().groups.get(cmd.group.id);
+  const group: Group = { ...DEFAULT_GROUP, ...existing, ...cmd.group };
+  const bad = validateGroup(group, (id) => tx.user(id) !== undefined);
+  if (bad) return bad;
+  tx.putGroup(group);
+  return undefined;
+}
+
+export function upsertQueue(tx: Tx, cmd: Extract<Command, { type: 'queue.upsert' }>): Refusal | undefined {
+  const existing = tx.queue(cmd.queue.id);
+  const config = { ...DEFAULT_QUEUE, ...existing?.config, ...cmd.queue };
+  const bad = validateQueue(config, (id) => tx.user(id) !== undefined);
+  if (bad) return bad;
+  tx.putQueue(existing ? { ...existing, config } : { config, waiting: [], answeredToday: 0, missedToday: 0, overflowedToday: 0 });
+  // Agents taken out of the queue leave its agent states.
+  dropAgentStates(tx, config.id, (existing?.config.agents ?? []).filter((a) => !config.agents.includes(a)));
+  return undefined;
+}
+
+/** The agent state of these users in this queue is gone (finish emits logged_out for it). */
+function dropAgentStates(tx: Tx, queueId: QueueId, agents: readonly UserId[]): void {
+  for (const a of agents) {
+    const u = tx.user(a);
+    if (u?.agent[queueId] === undefined) continue;
+    const agent = { ...u.agent };
+    delete agent[queueId];
+    tx.putUser(userWith(u, { agent }));
+  }
+}
+
+export function removeQueue(tx: Tx, queueId: QueueId): Refusal | undefined {
+  const q = tx.queue(queueId);
+  if (q === undefined) return refuse('SWB_ERR_QUEUE_NOT_FOUND', { queue: queueId });
+  tx.removeQueue(queueId);
+  dropAgentStates(tx, queueId, q.config.agents);
+  return undefined;
+}
+
+export function setPolicy(tx: Tx, policy: Partial<TenantPolicy>): Refusal | undefined {
+  const next = { ...tx.policy, ...policy };
+  const bad = validatePolicy(next);
+  if (bad) return bad;
+  tx.policy = next;
+  // Every user's presence may depend on the policy (S2.3#4, S1.4).
+  for (const u of tx.base.users.values()) if (!tx.users.has(u.id)) tx.putUser(u);
+  return undefined;
+}

@@ -1,0 +1,64 @@
+// Command handlers: setting and clearing a manual status (status.set, status.clear).
+import { isAutomaticStatus, isManualStatus } from './catalog.js';
+import type { Command } from './commands.js';
+import { refuse } from './errors.js';
+import { maySetStatus } from './permission-checks.js';
+import type { Tx } from './tx.js';
+import { copyUser } from './user.js';
+import type { Actor, ManualStatus, Refusal, UserId, UserState } from './types.js';
+
+const MAX_TEXT = 100;
+
+export function setStatus(tx: Tx, cmd: Extract<Command, { type: 'status.set' }>): Refusal | undefined {
+  const user = tx.user(cmd.userId);
+  if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
+  if (!maySetStatus(cmd.by, cmd.userId, tx.policy)) return refuse('SWB_ERR_FORBIDDEN');
+  const status = cmd.status;
+  if (isAutomaticStatus(status)) {
+    return refuse('SWB_ERR_STATUS_AUTOMATIC', { status }, `The status "${status}" is set automatically and cannot be chosen by hand.`);
+  }
+  if (!isManualStatus(status)) return refuse('SWB_ERR_STATUS_UNKNOWN', { status: String(status).slice(0, 40) });
+  if (!tx.policy.manualStatuses.includes(status)) return refuse('SWB_ERR_STATUS_DISABLED', { status });
+  // S1.3: at most 100 characters, counted as code points (an emoji is one).
+  if (cmd.text !== undefined && cmd.text.length > MAX_TEXT && [...cmd.text].length > MAX_TEXT) return refuse('SWB_ERR_TEXT_TOO_LONG', { max: MAX_TEXT });
+  if (status === 'custom' && (cmd.text === undefined || cmd.text.trim() === '')) return refuse('SWB_ERR_TEXT_REQUIRED');
+  if (cmd.until !== undefined && !(cmd.until > tx.now)) return refuse('SWB_ERR_UNTIL_NOT_FUTURE');
+  if (status === 'forwarding') {
+    if (!user.settings.forwardingAllowed) return refuse('SWB_ERR_FORWARDING_NOT_ALLOWED');
+    if (cmd.forwardTo === undefined || cmd.forwardTo.trim() === '') return refuse('SWB_ERR_FORWARD_TO_REQUIRED');
+    if (cmd.forwardTo === user.extension) return refuse('SWB_ERR_FORWARD_TO_SELF');
+  } else if (cmd.forwardTo !== undefined) {
+    return refuse('SWB_ERR_FORWARD_TO_UNEXPECTED');
+  }
+  const current = user.manual;
+  if (status === 'available') {
+    // S2.1: setting available clears any other manual status.
+    if (current !== undefined) tx.putUser(withManual(user, undefined));
+    return undefined;
+  }
+  // S1: setting the status already set changes nothing.
+  if (current !== undefined && current.status === status && current.text === cmd.text && current.until === cmd.until && current.forwardTo === cmd.forwardTo) {
+    return undefined;
+  }
+  const manual: { -readonly [K in keyof ManualStatus]: ManualStatus[K] } = { status, setBy: tx.cause, setAt: tx.now };
+  if (cmd.text !== undefined) manual.text = cmd.text;
+  if (cmd.until !== undefined) manual.until = cmd.until;
+  if (cmd.forwardTo !== undefined) manual.forwardTo = cmd.forwardTo;
+  tx.putUser(withManual(user, manual));
+  return undefined;
+}
+
+function withManual(user: UserState, manual: ManualStatus | undefined): UserState {
+  const next = copyUser(user);
+  next.manual = manual;
+  return next;
+}
+
+export function clearStatus(tx: Tx, userId: UserId, by: Actor, only?: ManualStatus['status']): Refusal | undefined {
+  const user = tx.user(userId);
+  if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: userId });
+  if (!maySetStatus(by, userId, tx.policy)) return refuse('SWB_ERR_FORBIDDEN');
+  if (user.manual === undefined || (only !== undefined && user.manual.status !== only)) return undefined;
+  tx.putUser(withManual(user, undefined));
+  return undefined;
+}

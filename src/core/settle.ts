@@ -1,0 +1,136 @@
+// The settle/diff step: derived values settled once per command, one event per changed value (S6.1).
+import { agentTransition } from './agents.js';
+import type { Applied } from './apply.js';
+import type { Patch } from './commands.js';
+import { LOGGED_OUT } from './defaults.js';
+import { isOnCall, nextWakeAt, normalizeFacts } from './facts.js';
+import { presenceChanged, presenceRecord } from './presence.js';
+import { distribute, queueSnapshot, queueSnapshotChanged } from './queue.js';
+import type { Tx } from './tx.js';
+import { copyUser, userWith } from './user.js';
+import type { UserDraft } from './user.js';
+import type { AgentRecord, QueueId, QueueState, UserId, UserState } from './types.js';
+
+/** Sync every logged-in queue of the user with the calls they have now (S4.2). */
+function syncAgentWithCalls(tx: Tx, user: UserState): UserState {
+  let agent: Record<QueueId, AgentRecord> | undefined;
+  const onCall = isOnCall(user, tx.policy, tx.now);
+  for (const queueId in user.agent) {
+    const rec = user.agent[queueId]!;
+    if (rec.state === 'logged_out') continue;
+    const q = tx.queue(queueId);
+    if (q === undefined) continue;
+    const queueCall = user.legs.some((l) => l.acd && l.queueId === queueId && (l.state === 'answered' || l.state === 'held'));
+    const out = agentTransition(rec, { type: 'calls', queueCall, otherCall: onCall && !queueCall }, q.config, tx.now);
+    if (out.ok && out.record !== rec) {
+      agent ??= { ...user.agent };
+      agent[queueId] = out.record;
+    }
+  }
+  return agent === undefined ? user : userWith(user, { agent });
+}
+
+const sameStep = (x?: { state: string; reason?: string }, y?: { state: string; reason?: string }): boolean =>
+  x === y || (x !== undefined && y !== undefined && x.state === y.state && x.reason === y.reason);
+
+/** The diff predicate for agent records: equal by value, so a repeated command emits nothing. */
+function sameAgentRecord(a: AgentRecord, b: AgentRecord): boolean {
+  return (
+    a.state === b.state &&
+    a.reason === b.reason &&
+    sameStep(a.resume, b.resume) &&
+    sameStep(a.afterWrapUp, b.afterWrapUp) &&
+    a.logoutAfterCall === b.logoutAfterCall &&
+    a.wrapUpUntil === b.wrapUpUntil
+  );
+}
+
+function touchesAgent(tx: Tx): boolean {
+  for (const u of tx.users.values()) for (const _ in u.agent) return true;
+  return false;
+}
+
+/** The user's record as this command leaves it: presence and agent events, the wake timer. */
+function settleUser(tx: Tx, id: UserId, u: UserState): UserState {
+  const now = tx.now;
+  const before = tx.base.users.get(id);
+  const old = before?.presence;
+  const fresh = presenceRecord(u, tx.policy, now, old);
+  let presence = old;
+  if (old === undefined || presenceChanged(old, fresh)) {
+    presence = fresh;
+    tx.events.push(
+      old === undefined
+        ? { type: 'presence.changed', subject: id, at: now, cause: tx.cause, value: fresh }
+        : { type: 'presence.changed', subject: id, at: now, cause: tx.cause, value: fresh, old },
+    );
+  }
+  let next = u;
+  if (u.presence !== presence || u.settledAt !== now) {
+    // A record other than the committed one was built by this command and nobody else holds
+    // it yet: it is finished in place instead of being copied a second time.
+    const draft = u === before ? copyUser(u) : (u as UserDraft);
+    draft.presence = presence!;
+    draft.settledAt = now;
+    next = draft;
+  }
+  const beforeAgent = before?.agent ?? {};
+  for (const queueId in next.agent) {
+    const a = next.agent[queueId]!;
+    const b = beforeAgent[queueId];
+    if (a === b) continue;
+    if (b === undefined && a.state === 'logged_out') continue;
+    if (b !== undefined && sameAgentRecord(a, b)) continue;
+    tx.events.push(
+      b === undefined
+        ? { type: 'agent.changed', subject: id, queueId, at: now, cause: tx.cause, value: a }
+        : { type: 'agent.changed', subject: id, queueId, at: now, cause: tx.cause, value: a, old: b },
+    );
+    const key = `wrapup:${id}:${queueId}`;
+    if (a.state === 'wrap_up' && a.wrapUpUntil !== undefined) {
+      tx.timers.push({ key, at: a.wrapUpUntil, command: { type: 'timer.wrapUp', userId: id, queueId } });
+    } else if (b?.state === 'wrap_up') {
+      tx.timers.push({ key, cancel: true });
+    }
+  }
+  for (const queueId in beforeAgent) {
+    if (next.agent[queueId] === undefined && beforeAgent[queueId]!.state !== 'logged_out') {
+      tx.events.push({ type: 'agent.changed', subject: id, queueId, at: now, cause: tx.cause, value: { ...LOGGED_OUT, since: now }, old: beforeAgent[queueId]! });
+    }
+  }
+  // S9.3: the next lease to run out. Always stated: the engine ignores a timer it already has.
+  const wake = nextWakeAt(next, tx.policy, now);
+  tx.timers.push(wake === undefined ? { wake: id, cancel: true, row: next.leaseRow } : { wake: id, at: wake, row: next.leaseRow });
+  return next;
+}
+
+/** Settles derived values once per command and emits one event per changed value. */
+export function finish(tx: Tx): Applied {
+  const now = tx.now;
+  // forEach, not for-of, over the users: it makes no entry object per user.
+  tx.users.forEach((u, id) => tx.users.set(id, syncAgentWithCalls(tx, normalizeFacts(u, tx.policy, now))));
+  // Only a queue change or a change to an agent can open a new offer (S4.3).
+  if (tx.queues.size > 0 || touchesAgent(tx)) distribute(tx);
+  const users: UserState[] = [];
+  tx.users.forEach((u, id) => users.push(settleUser(tx, id, u)));
+  const queues: QueueState[] = [];
+  if (tx.queues.size > 0) for (const [id, q] of tx.queues) {
+    const before = tx.base.queues.get(id);
+    const value = queueSnapshot(q);
+    if (before === undefined) tx.events.push({ type: 'queue.changed', subject: id, at: now, cause: tx.cause, value });
+    else {
+      const old = queueSnapshot(before);
+      if (queueSnapshotChanged(old, value)) tx.events.push({ type: 'queue.changed', subject: id, at: now, cause: tx.cause, value, old });
+    }
+    queues.push(q);
+  }
+  const patch: { -readonly [K in keyof Patch]: Patch[K] } = {};
+  if (users.length > 0) patch.users = users;
+  if (queues.length > 0) patch.queues = queues;
+  if (tx.groups.size > 0) patch.groups = [...tx.groups.values()].filter((g) => !tx.removedGroups.has(g.id));
+  if (tx.removedUsers.size > 0) patch.removedUsers = [...tx.removedUsers];
+  if (tx.removedGroups.size > 0) patch.removedGroups = [...tx.removedGroups];
+  if (tx.removedQueues.size > 0) patch.removedQueues = [...tx.removedQueues];
+  if (tx.policy !== tx.base.policy) patch.policy = tx.policy;
+  return { ok: true, patch, events: tx.events, timers: tx.timers, directives: tx.directives, reply: tx.reply };
+}
