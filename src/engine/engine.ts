@@ -5,10 +5,13 @@
 // S8.2: nothing of a batch is seen before its commit (readers get the committed view, events and
 // directives are published after it), and a batch the journal refuses is undone: the tenant is
 // left as it was and every command of the batch is refused with SWB_ERR_UNAVAILABLE.
-import { apply, commit, commitHeartbeat, commitLease, commitRefresh, refuse, wakeDue } from '../core/index.js';
+import { apply, commit, commitHeartbeat, commitRefresh, refuse } from '../core/index.js';
 import type { Applied, Command, CoreEvent, Directive, Patch, Refusal, TenantId, TenantState } from '../core/index.js';
+import { closeIfIdle, open, scheduleFlush, undoOf } from './batch.js';
 import type { Clock, TimerHandle } from './clock.js';
-import { Undo } from './undo.js';
+import { schedule, wake } from './timers.js';
+import type { TimerEntry } from './timers.js';
+import type { Undo } from './undo.js';
 import { WakeQueue } from './wakes.js';
 
 export type EngineEvent = CoreEvent & { readonly tenant: TenantId; readonly epoch: string; readonly seq: number };
@@ -44,18 +47,8 @@ export interface EngineListener {
   onCommitFailed?(tenant: TenantId, error: unknown): void;
 }
 
-export interface TimerEntry {
-  /** When the timer is due. */
-  at: number;
-  /** When the clock will call back (at or before `at`). */
-  armedAt: number;
-  command: Command;
-  handle: TimerHandle;
-  /** The clock's callback, made once per entry. */
-  fire: () => void;
-}
-
-interface Tenant {
+/** One tenant's mailbox: its state, timers and the batch waiting for its commit. */
+export interface Tenant {
   state: TenantState;
   epoch: string;
   seq: number;
@@ -83,6 +76,15 @@ interface Tenant {
   scheduled: boolean;
 }
 
+/** What the timer and batch functions use of the engine; made once per engine. */
+export interface EngineHost {
+  readonly clock: Clock;
+  readonly journal: Journal | undefined;
+  readonly listeners: ReadonlySet<EngineListener>;
+  readonly tenants: ReadonlyMap<TenantId, Tenant>;
+  submit(tenantId: TenantId, command: Command): Outcome;
+}
+
 export interface EngineOptions {
   readonly clock: Clock;
   readonly journal?: Journal;
@@ -93,10 +95,12 @@ export class Engine {
   private readonly listeners = new Set<EngineListener>();
   private readonly clock: Clock;
   private readonly journal: Journal | undefined;
+  private readonly host: EngineHost;
 
   constructor(options: EngineOptions) {
     this.clock = options.clock;
     this.journal = options.journal;
+    this.host = { clock: this.clock, journal: this.journal, listeners: this.listeners, tenants: this.tenants, submit: (tenantId, command) => this.submit(tenantId, command) };
   }
 
   now(): number {
@@ -127,7 +131,7 @@ export class Engine {
       flushing: undefined,
       scheduled: false,
     };
-    tenant.onWake = () => this.wake(tenant, state.id);
+    tenant.onWake = () => wake(this.host, tenant, state.id);
     this.tenants.set(state.id, tenant);
     // Leases and timers of restored state: wake every user once so each schedules its own.
     for (const userId of state.users.keys()) this.submit(state.id, { type: 'timer.wake', userId });
@@ -135,7 +139,7 @@ export class Engine {
       for (const queueId in user.agent) {
         const a = user.agent[queueId]!;
         if (a.state === 'wrap_up' && a.wrapUpUntil !== undefined) {
-          this.schedule(tenant, state.id, { key: `wrapup:${userId}:${queueId}`, at: a.wrapUpUntil, command: { type: 'timer.wrapUp', userId, queueId } });
+          schedule(this.host, tenant, state.id, { key: `wrapup:${userId}:${queueId}`, at: a.wrapUpUntil, command: { type: 'timer.wrapUp', userId, queueId } });
         }
       }
     }
@@ -198,19 +202,19 @@ export class Engine {
       // Most inputs are heartbeats that only move a lease: committed in place, nothing to journal
       // or publish (the same answer `apply` gives them, without building it). Inside a batch it
       // is undone with the batch: it may be a heartbeat of a session the batch opened.
-      const undo = this.undoOf(t);
+      const undo = undoOf(t);
       if (commitHeartbeat(t.state, command, now, undo?.fields)) return QUIET;
     } else if (command.type === 'registration.set') {
       // A refresh that only moves a lease: a new record, journalled, nothing to publish.
       const fresh = t.undo === undefined;
-      this.open(t).noteUser(t.state, command.userId);
+      open(t).noteUser(t.state, command.userId);
       const user = commitRefresh(t.state, command, now);
       if (user !== undefined) {
         t.pending.push({ tenant: tenantId, at: now, command, patch: { users: [user] }, events: NO_EVENTS });
-        this.scheduleFlush(t, tenantId);
+        scheduleFlush(this.host, t, tenantId);
         return QUIET;
       }
-      this.closeIfIdle(t, fresh);
+      closeIfIdle(t, fresh);
     }
     const result = apply(t.state, command, now);
     if (!result.ok) return result;
@@ -219,7 +223,7 @@ export class Engine {
 
   private accept(t: Tenant, tenantId: TenantId, command: Command, result: Applied, now: number): Outcome {
     const changed = result.events.length > 0 || (result.volatile !== true && hasChanges(result.patch));
-    const undo = changed ? this.open(t) : this.undoOf(t);
+    const undo = changed ? open(t) : undoOf(t);
     undo?.notePatch(t.state, result.patch);
     t.state = commit(t.state, result.patch, undo?.fields);
     let events: readonly EngineEvent[] = NO_EVENTS;
@@ -235,156 +239,15 @@ export class Engine {
       events = stamped as readonly EngineEvent[];
       if (this.listeners.size > 0) for (const l of this.listeners) l.onApplied?.(events);
     }
-    for (let i = 0; i < result.timers.length; i++) this.schedule(t, tenantId, result.timers[i]!);
+    for (let i = 0; i < result.timers.length; i++) schedule(this.host, t, tenantId, result.timers[i]!);
     if (changed) {
       t.pending.push({ tenant: tenantId, at: now, command, patch: result.patch, events });
       for (let i = 0; i < events.length; i++) t.pendingEvents.push(events[i]!);
     }
     for (let i = 0; i < result.directives.length; i++) t.pendingDirectives.push(result.directives[i]!);
-    if (changed || result.directives.length > 0) this.scheduleFlush(t, tenantId);
+    if (changed || result.directives.length > 0) scheduleFlush(this.host, t, tenantId);
     if (result.reply !== undefined) return { ok: true, events, directives: result.directives, reply: result.reply };
     return events === NO_EVENTS && result.directives.length === 0 ? QUIET : { ok: true, events, directives: result.directives };
-  }
-
-  /**
-   * Sets, moves or cancels a keyed timer, or a user's wake timer. A timer moved later is not
-   * re-armed on the clock: it fires at its old time, sees its new time and re-arms itself (a
-   * refresh moves a lease many times an hour; re-arming each time would fill the clock with
-   * cancelled timers).
-   */
-  private schedule(t: Tenant, tenantId: TenantId, timer: Applied['timers'][number]): void {
-    const undo = this.undoOf(t);
-    if ('wake' in timer) {
-      // A user settled by their first command learns their row when it is committed, just before.
-      const row = timer.row >= 0 ? timer.row : (t.state.users.get(timer.wake)?.leaseRow ?? -1);
-      undo?.noteWake(row, t.wakes);
-      if ('cancel' in timer) t.wakes.delete(row, timer.wake);
-      else if (row >= 0) {
-        t.wakes.set(row, timer.wake, timer.at);
-        this.armWakes(t);
-      }
-      return;
-    }
-    const map = t.timers;
-    const key = timer.key;
-    const existing = map.get(key);
-    undo?.noteTimer(key, existing);
-    if ('cancel' in timer) {
-      if (existing) {
-        this.clock.clearTimer(existing.handle);
-        map.delete(key);
-      }
-      return;
-    }
-    if (existing) {
-      existing.command = timer.command;
-      if (timer.at >= existing.armedAt) {
-        existing.at = timer.at;
-        return;
-      }
-      this.clock.clearTimer(existing.handle);
-    }
-    const entry: TimerEntry = { at: timer.at, armedAt: timer.at, command: timer.command, handle: undefined, fire: () => {} };
-    entry.fire = () => this.fire(t, tenantId, key, entry);
-    map.set(key, entry);
-    this.arm(entry);
-  }
-
-  private arm(entry: TimerEntry): void {
-    entry.armedAt = entry.at;
-    entry.handle = this.clock.setTimer(entry.at, entry.fire);
-  }
-
-  private fire(t: Tenant, tenantId: TenantId, key: string, entry: TimerEntry): void {
-    if (t.timers.get(key) !== entry) return; // cancelled or replaced
-    if (entry.at > this.clock.now()) {
-      this.arm(entry); // moved later since it was armed
-      return;
-    }
-    if (this.tenants.get(tenantId) !== t) return;
-    // The timer is spent only if its command is committed: a batch undone arms it again.
-    const fresh = t.undo === undefined;
-    this.open(t).noteTimer(key, entry);
-    t.timers.delete(key);
-    this.submit(tenantId, entry.command);
-    this.closeIfIdle(t, fresh);
-  }
-
-  /** Arms the tenant's clock timer for its earliest wake, unless one is armed early enough. */
-  private armWakes(t: Tenant): void {
-    if (t.waking) return;
-    const first = t.wakes.first();
-    if (first < 0) return;
-    const armedAt = t.wakes.armedAtOf(first);
-    if (t.wakeTimerAt <= armedAt) return;
-    if (t.wakeTimer !== undefined) this.clock.clearTimer(t.wakeTimer);
-    t.wakeTimerAt = armedAt;
-    t.wakeTimer = this.clock.setTimer(armedAt, t.onWake);
-  }
-
-  /** The tenant's wake timer: looks at every wake due by now, then arms for the next. */
-  private wake(t: Tenant, tenantId: TenantId): void {
-    t.wakeTimer = undefined;
-    t.wakeTimerAt = Infinity;
-    if (this.tenants.get(tenantId) !== t) return;
-    t.waking = true;
-    try {
-      for (;;) {
-        const w = t.wakes.first();
-        const now = this.clock.now();
-        if (w < 0 || t.wakes.armedAtOf(w) > now) break;
-        const at = t.wakes.atOf(w);
-        if (at > now) {
-          t.wakes.rearm(w, at); // moved later since it was armed
-          continue;
-        }
-        // Refreshes move leases later without moving the wake; ask whether one is due.
-        const userId = t.wakes.userOf(w);
-        const due = wakeDue(t.state, userId, w, now);
-        if (due !== 'due') {
-          const undo = this.undoOf(t);
-          undo?.noteWake(w, t.wakes);
-          if (due.lease !== undefined) commitLease(t.state, due.lease, undo?.fields);
-          if (due.next === Infinity) t.wakes.delete(w, userId);
-          else t.wakes.rearm(w, due.next);
-          continue;
-        }
-        // Spent only if the wake's command is committed, as a keyed timer (fire).
-        const fresh = t.undo === undefined;
-        this.open(t).noteWake(w, t.wakes);
-        t.wakes.delete(w, userId);
-        this.submit(tenantId, { type: 'timer.wake', userId });
-        this.closeIfIdle(t, fresh);
-      }
-    } finally {
-      t.waking = false;
-    }
-    this.armWakes(t);
-  }
-
-  /** The undo to note a write in: the open batch's, or a new one while a batch is being committed. */
-  private undoOf(t: Tenant): Undo | undefined {
-    return t.undo ?? (t.committing !== undefined ? this.open(t) : undefined);
-  }
-
-  /** The open batch's undo, opened now when there is none; the lease table notes into it. */
-  private open(t: Tenant): Undo {
-    if (t.undo === undefined) {
-      t.undo = new Undo(t.state, t.seq);
-      t.state.leases.track(t.undo);
-    }
-    return t.undo;
-  }
-
-  /** Stops noting: what was applied since the undo opened stays. */
-  private close(t: Tenant): void {
-    t.undo = undefined;
-    t.state.leases.track(undefined);
-  }
-
-  /** Closes an undo opened for one input that left nothing to commit (and nothing under it). */
-  private closeIfIdle(t: Tenant, fresh: boolean): void {
-    if (fresh && t.pending.length === 0 && t.committing === undefined) this.close(t);
   }
 
   /** Timers waiting for this tenant (for tests and the operator view). */
@@ -400,80 +263,6 @@ export class Engine {
     const out = [...t.timers].map(([key, e]) => `${key}@${e.at}`);
     for (const [userId, at] of t.wakes.list()) out.push(`wake:${userId}@${at}`);
     return out.sort();
-  }
-
-  private scheduleFlush(t: Tenant, tenantId: TenantId): void {
-    if (t.scheduled) return;
-    t.scheduled = true;
-    queueMicrotask(() => {
-      t.scheduled = false;
-      void this.flush(t, tenantId);
-    });
-  }
-
-  /** Commits what is pending (one batch), then acknowledges and publishes it, in order. */
-  private async flush(t: Tenant, tenantId: TenantId): Promise<void> {
-    while (t.flushing !== undefined) await t.flushing;
-    if (t.pending.length === 0 && t.pendingDirectives.length === 0 && t.waiters.length === 0) return;
-    const batch = t.pending;
-    const events = t.pendingEvents;
-    const directives = t.pendingDirectives;
-    const waiters = t.waiters;
-    const undo = t.undo;
-    t.pending = [];
-    t.pendingEvents = [];
-    t.pendingDirectives = [];
-    t.waiters = [];
-    this.close(t);
-    // Without a write to wait for, the flush runs to its end at once and nobody could see a
-    // `flushing` promise: it is only made when there is a commit to wait for.
-    if (batch.length > 0 && this.journal !== undefined) {
-      let done!: () => void;
-      t.flushing = new Promise((r) => (done = r));
-      t.committing = undo;
-      try {
-        await this.journal.commit(batch);
-      } catch (e) {
-        // Not committed: undone, and nothing is acknowledged or published.
-        this.rollBack(t, tenantId, undo, waiters, e);
-        return;
-      } finally {
-        t.committing = undefined;
-        t.flushing = undefined;
-        done();
-      }
-    }
-    // What was noted while the journal had the batch depends on nothing uncommitted any more.
-    if (t.undo !== undefined && t.pending.length === 0) this.close(t);
-    for (const w of waiters) w(true);
-    if (events.length > 0) for (const l of this.listeners) l.onEvents?.(events);
-    if (directives.length > 0) for (const l of this.listeners) l.onDirectives?.(tenantId, directives);
-  }
-
-  /**
-   * S8.2: undoes a batch the journal did not take, and the one applied over it meanwhile, and
-   * refuses every command waiting for either.
-   */
-  private rollBack(t: Tenant, tenantId: TenantId, undo: Undo | undefined, waiters: readonly ((saved: boolean) => void)[], error: unknown): void {
-    const newer = t.undo;
-    const newerWaiters = t.waiters;
-    this.close(t);
-    t.pending = [];
-    t.pendingEvents = [];
-    t.pendingDirectives = [];
-    t.waiters = [];
-    if (newer !== undefined) this.undoBatch(t, newer);
-    if (undo !== undefined) this.undoBatch(t, undo);
-    this.armWakes(t);
-    for (const w of waiters) w(false);
-    for (const w of newerWaiters) w(false);
-    for (const l of this.listeners) l.onCommitFailed?.(tenantId, error);
-  }
-
-  private undoBatch(t: Tenant, undo: Undo): void {
-    t.state = undo.rollback(t.state);
-    t.seq = undo.seq;
-    undo.rollbackTimers(t.timers, t.wakes, this.clock);
   }
 
   /** Resolves when everything applied so far is committed and published. */

@@ -7,7 +7,7 @@
 import { restoreFields } from '../core/index.js';
 import type { FieldLog, Group, GroupId, LeaseSnapshot, LeaseUndo, Patch, QueueId, QueueState, TenantState, UserId, UserState } from '../core/index.js';
 import type { Clock } from './clock.js';
-import type { TimerEntry } from './engine.js';
+import type { TimerEntry } from './timers.js';
 import type { WakeQueue } from './wakes.js';
 
 /** How long a timer or wake whose command was undone waits before it fires again. */
