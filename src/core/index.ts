@@ -10,7 +10,8 @@ export { PRESENCE_RULES, effectiveStatus, presenceFacts, presenceRecord, presenc
 export type { PresenceFacts, PresenceRule } from './presence.js';
 export { agentTransition } from './agents.js';
 export type { AgentInput, AgentOutcome } from './agents.js';
-export { route, resolveTarget, userAction, groupAction } from './routing.js';
+export { route, resolveTarget } from './routing.js';
+export { userAction, groupAction } from './answering.js';
 export type { Decision, Explanation, ActionDecision, Owner } from './routing.js';
 export { DIRECT_RULES, directRow, reachability } from './direct.js';
 export type { DirectFacts, DirectRule, RingEntry } from './direct.js';

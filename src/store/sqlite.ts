@@ -8,6 +8,8 @@ import type { Group, QueueState, TenantId, UserId, UserState } from '../core/ind
 import { Checkpointer } from './checkpointer.js';
 import { secureDataDir } from './file-modes.js';
 import { MIGRATIONS } from './migrations.js';
+import { SqliteOutbox } from './sqlite-outbox.js';
+import { apiKeyRow, credentialsOf, historyRow, tenantRow } from './sqlite-rows.js';
 import type { SecretBox } from './secret-box.js';
 import { unlockSecrets, webhookContext } from './webhook-secrets.js';
 import type { StoreLog } from './webhook-secrets.js';
@@ -29,9 +31,6 @@ import type {
 
 type Row = Record<string, unknown>;
 
-/** next_at of an outbox row waiting behind the head of its line (see lineNextAt). */
-const BLOCKED = Number.MAX_SAFE_INTEGER;
-
 export interface SqliteStoreOptions {
   readonly onCheckpointError?: (message: string) => void;
   /** Encrypts webhook secrets at rest (32 bytes); absent: the key file beside the database. */
@@ -44,6 +43,9 @@ export class SqliteStore implements Store {
   private readonly stmt;
   /** Webhooks per tenant, for enqueuing inside the journal transaction. */
   private readonly hooks = new Map<TenantId, readonly WebhookRow[]>();
+
+  /** The webhook outbox and its deliveries (sqlite-outbox.ts). */
+  private readonly outbox: SqliteOutbox;
 
   private readonly checkpointer: Checkpointer | undefined;
   /** Seals and opens webhook secrets (S5.4). */
@@ -94,12 +96,8 @@ export class SqliteStore implements Store {
       setSeq: db.prepare('UPDATE tenants SET seq = ? WHERE id = ?'),
       insertEvent: db.prepare('INSERT INTO events (tenant, epoch, seq, at, type, subject, body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       insertHistory: db.prepare('INSERT INTO history (tenant, user_id, at, kind, queue_id, value, reason, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-      insertOutbox: db.prepare('INSERT INTO outbox (tenant, webhook_id, subject, body, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?)'),
-      lineBusy: db.prepare("SELECT 1 FROM outbox WHERE webhook_id = ? AND subject = ? AND state = 'pending' AND tenant = ? LIMIT 1"),
-      promoteLine: db.prepare(
-        "UPDATE outbox SET next_at = MIN(next_at, ?) WHERE id = (SELECT id FROM outbox WHERE webhook_id = ? AND subject = ? AND state = 'pending' AND tenant = ? ORDER BY id LIMIT 1)",
-      ),
     };
+    this.outbox = new SqliteOutbox(db, (text) => this.sql(text));
   }
 
   private readonly statements = new Map<string, Database.Statement>();
@@ -168,7 +166,7 @@ export class SqliteStore implements Store {
       const h = historyEntry(e);
       if (h !== undefined) s.insertHistory.run(tenant, h.userId, h.at, h.kind, h.queueId, h.value, h.reason, h.cause);
       for (const hook of webhooksFor(e, hooks)) {
-        s.insertOutbox.run(tenant, hook.id, e.subject, body, e.at, this.lineNextAt(tenant, hook.id, e.subject, e.at));
+        this.outbox.enqueue(tenant, hook.id, e.subject, body, e.at);
         outboxRows++;
       }
     }
@@ -190,23 +188,19 @@ export class SqliteStore implements Store {
       .run(row.id, row.name, row.sipDomain, JSON.stringify(row.policy), row.epoch, row.seq, createdAt);
   }
 
-  private tenantRow(r: Row): TenantRow {
-    return { id: String(r.id), name: String(r.name), sipDomain: String(r.sip_domain), policy: JSON.parse(String(r.policy)), epoch: String(r.epoch), seq: Number(r.seq) };
-  }
-
   tenants(): readonly TenantRow[] {
-    return (this.sql('SELECT * FROM tenants ORDER BY created_at, id').all() as Row[]).map((r) => this.tenantRow(r));
+    return (this.sql('SELECT * FROM tenants ORDER BY created_at, id').all() as Row[]).map((r) => tenantRow(r));
   }
 
   tenantBySipDomain(domain: string): TenantRow | undefined {
     const r = this.sql('SELECT * FROM tenants WHERE sip_domain = ?').get(domain.toLowerCase()) as Row | undefined;
-    return r && this.tenantRow(r);
+    return r && tenantRow(r);
   }
 
   loadTenant(id: TenantId): LoadedTenant | undefined {
     const r = this.sql('SELECT * FROM tenants WHERE id = ?').get(id) as Row | undefined;
     if (r === undefined) return undefined;
-    const row = this.tenantRow(r);
+    const row = tenantRow(r);
     const users = (this.sql('SELECT state FROM users WHERE tenant = ?').all(id) as Row[]).map((x) => JSON.parse(String(x.state)) as UserState);
     const groups = (this.sql('SELECT data FROM groups_ WHERE tenant = ?').all(id) as Row[]).map((x) => JSON.parse(String(x.data)) as Group);
     const queues = (this.sql('SELECT data FROM queues WHERE tenant = ?').all(id) as Row[]).map((x) => JSON.parse(String(x.data)) as QueueState);
@@ -274,17 +268,13 @@ export class SqliteStore implements Store {
       .run(row.id, row.tenant, row.name, row.role, row.secretHash, row.createdAt);
   }
 
-  private apiKeyRow(r: Row): ApiKeyRow {
-    return { id: String(r.id), tenant: String(r.tenant), name: String(r.name), role: r.role as ApiKeyRow['role'], secretHash: String(r.secret_hash), createdAt: Number(r.created_at) };
-  }
-
   apiKey(id: string): ApiKeyRow | undefined {
     const r = this.sql('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
-    return r && this.apiKeyRow(r);
+    return r && apiKeyRow(r);
   }
 
   apiKeys(tenant: TenantId): readonly ApiKeyRow[] {
-    return (this.sql('SELECT * FROM api_keys WHERE tenant = ? ORDER BY created_at').all(tenant) as Row[]).map((r) => this.apiKeyRow(r));
+    return (this.sql('SELECT * FROM api_keys WHERE tenant = ? ORDER BY created_at').all(tenant) as Row[]).map((r) => apiKeyRow(r));
   }
 
   deleteApiKey(tenant: TenantId, id: string): boolean {
@@ -320,79 +310,27 @@ export class SqliteStore implements Store {
   }
 
   enqueue(tenant: TenantId, webhookId: string, subject: string, body: string, now: number): number {
-    return Number(this.stmt.insertOutbox.run(tenant, webhookId, subject, body, now, this.lineNextAt(tenant, webhookId, subject, now)).lastInsertRowid);
-  }
-
-  /**
-   * A row joining a (webhook, subject) line that already has a pending head waits at BLOCKED until
-   * the head is settled (delivered or given up), which makes it the head and due at once
-   * (settleLine). So a backlog behind a head in backoff stays out of the due range dueOutbox scans,
-   * a retry touches one row, and the plain MIN(next_at) of nextOutboxAt is the earliest head.
-   */
-  private lineNextAt(tenant: TenantId, webhookId: string, subject: string, at: number): number {
-    return this.stmt.lineBusy.get(webhookId, subject, tenant) === undefined ? at : BLOCKED;
-  }
-
-  private settleLine(r: Row, now: number): void {
-    this.stmt.promoteLine.run(now, r.webhook_id, r.subject, r.tenant);
+    return this.outbox.enqueue(tenant, webhookId, subject, body, now);
   }
 
   dueOutbox(now: number, limit: number): readonly OutboxRow[] {
-    // The head of each (webhook, subject) line only: a later event waits for the earlier one.
-    const rows = this.db
-      .prepare(
-        `SELECT o.* FROM outbox o
-         WHERE o.state = 'pending' AND o.next_at <= ?
-           AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.webhook_id = o.webhook_id AND p.tenant = o.tenant AND p.subject = o.subject AND p.state = 'pending' AND p.id < o.id)
-         ORDER BY o.id LIMIT ?`,
-      )
-      .all(now, limit) as Row[];
-    return rows.map((r) => ({
-      id: Number(r.id),
-      tenant: String(r.tenant),
-      webhookId: String(r.webhook_id),
-      subject: String(r.subject),
-      body: String(r.body),
-      attempts: Number(r.attempts),
-      nextAt: Number(r.next_at),
-      state: r.state as OutboxRow['state'],
-    }));
+    return this.outbox.dueOutbox(now, limit);
   }
 
   nextOutboxAt(): number | undefined {
-    // The earliest head: rows behind a head wait at BLOCKED (see lineNextAt).
-    const r = this.sql("SELECT MIN(next_at) AS at FROM outbox WHERE state = 'pending'").get() as Row;
-    return r.at === null ? undefined : Number(r.at);
+    return this.outbox.nextOutboxAt();
   }
 
   markDelivered(id: number, now: number, status: number, durationMs: number): void {
-    this.db.transaction(() => {
-      const r = this.sql("UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ? WHERE id = ? RETURNING tenant, webhook_id, subject").get(now, id) as Row | undefined;
-      if (r) this.settleLine(r, now);
-      if (r) this.sql('INSERT INTO deliveries (outbox_id, tenant, webhook_id, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, NULL, ?)').run(id, r.tenant, r.webhook_id, now, status, durationMs);
-    })();
+    this.outbox.markDelivered(id, now, status, durationMs);
   }
 
   markFailed(id: number, now: number, status: number | null, error: string, nextAt: number | null, durationMs: number): void {
-    this.db.transaction(() => {
-      const r = this.db
-        .prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_at = COALESCE(?, next_at), state = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END WHERE id = ? RETURNING tenant, webhook_id, subject`)
-        .get(error.slice(0, 500), nextAt, nextAt, id) as Row | undefined;
-      if (r && nextAt === null) this.settleLine(r, now);
-      if (r) this.sql('INSERT INTO deliveries (outbox_id, tenant, webhook_id, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)').run(id, r.tenant, r.webhook_id, now, status, error.slice(0, 500), durationMs);
-    })();
+    this.outbox.markFailed(id, now, status, error, nextAt, durationMs);
   }
 
   deliveries(tenant: TenantId, webhookId: string, limit: number): readonly DeliveryRow[] {
-    return (this.sql('SELECT * FROM deliveries WHERE tenant = ? AND webhook_id = ? ORDER BY id DESC LIMIT ?').all(tenant, webhookId, limit) as Row[]).map((r) => ({
-      id: Number(r.id),
-      outboxId: Number(r.outbox_id),
-      webhookId: String(r.webhook_id),
-      at: Number(r.at),
-      status: r.status === null ? null : Number(r.status),
-      error: (r.error as string | null) ?? null,
-      durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
-    }));
+    return this.outbox.deliveries(tenant, webhookId, limit);
   }
 
   events(tenant: TenantId, epoch: string, afterSeq: number, limit: number): readonly StoredEvent[] {
@@ -401,27 +339,15 @@ export class SqliteStore implements Store {
     );
   }
 
-  private historyRow(r: Row): HistoryRow {
-    return {
-      userId: String(r.user_id),
-      at: Number(r.at),
-      kind: r.kind as HistoryRow['kind'],
-      queueId: (r.queue_id as string | null) ?? null,
-      value: String(r.value),
-      reason: (r.reason as string | null) ?? null,
-      cause: String(r.cause),
-    };
-  }
-
   history(tenant: TenantId, userId: UserId, from: number, to: number): readonly HistoryRow[] {
     return (this.sql('SELECT * FROM history WHERE tenant = ? AND user_id = ? AND at >= ? AND at < ? ORDER BY at, rowid LIMIT 10000').all(tenant, userId, from, to) as Row[]).map((r) =>
-      this.historyRow(r),
+      historyRow(r),
     );
   }
 
   statusBefore(tenant: TenantId, userId: UserId, at: number): HistoryRow | undefined {
     const r = this.sql("SELECT * FROM history WHERE tenant = ? AND user_id = ? AND kind = 'status' AND at < ? ORDER BY at DESC, rowid DESC LIMIT 1").get(tenant, userId, at) as Row | undefined;
-    return r && this.historyRow(r);
+    return r && historyRow(r);
   }
 
   saveSipState(puts: readonly SipStateRow[], deletes: readonly Pick<SipStateRow, 'kind' | 'key'>[]): void {
@@ -450,13 +376,4 @@ export class SqliteStore implements Store {
     this.checkpointer?.stop();
     this.db.close();
   }
-}
-
-function credentialsOf(r: Row): Credentials {
-  return {
-    email: (r.email as string | null) ?? null,
-    passwordHash: (r.password_hash as string | null) ?? null,
-    sipHa1: (r.sip_ha1 as string | null) ?? null,
-    terminalHa1: (r.terminal_ha1 as string | null) ?? null,
-  };
 }
