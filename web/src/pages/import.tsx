@@ -1,12 +1,21 @@
 // Administration → Import users (S5.1): CSV rows checked first — what each line will do, every
 // problem in words — and written only on an explicit Import, with a report per line.
 import type { JSX } from 'preact';
-import type { PlannedRow } from '../../../src/http/importplan.js';
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { plural } from '../format.js';
 import { ErrorNote } from '../ui.js';
 
+/** The preview's row (src/http/importplan.ts, as the API answers it; web/ imports only src/core/). */
+interface PlannedRow {
+  readonly row: number;
+  readonly action: 'create' | 'update' | 'skip';
+  readonly id?: string;
+  readonly extension?: string;
+  readonly name?: string;
+  readonly problems: readonly string[];
+  readonly duplicateOf?: number;
+}
 interface ImportPlan {
   readonly creates: number;
   readonly updates: number;
