@@ -7,7 +7,10 @@ const noClock = {
     { name: 'Date', message: 'Read time through the Clock port (engine) or take `now` as an argument (core).' },
     { name: 'setTimeout', message: 'Timers are data: return them, the engine schedules them through the Clock port.' },
     { name: 'setInterval', message: 'Timers are data: return them, the engine schedules them through the Clock port.' },
-    { name: 'setImmediate', message: 'Timers are data: return them, the engine schedules them through the Clock port.' },
+    {
+      name: 'setImmediate',
+      message: 'Timers are data: return them, the engine schedules them through the Clock port.',
+    },
     { name: 'clearTimeout', message: 'Timers are data; cancel them through the Clock port.' },
     { name: 'clearInterval', message: 'Timers are data; cancel them through the Clock port.' },
     { name: 'performance', message: 'Read time through the Clock port.' },
@@ -61,7 +64,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^\\.\\./(engine|sip|http|feed|webhooks|app|cli)/', message: 'store/ imports core/ types only (DESIGN.md).' }] },
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(engine|sip|http|feed|webhooks|app|cli)/',
+              message: 'store/ imports core/ types only (DESIGN.md).',
+            },
+          ],
+        },
       ],
     },
   },
@@ -70,7 +80,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^\\.\\./(store|http|webhooks|app|cli|sip|feed)/', message: 'sip/ and feed/ import the engine API and core/ types only (DESIGN.md).' }] },
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(store|http|webhooks|app|cli|sip|feed)/',
+              message: 'sip/ and feed/ import the engine API and core/ types only (DESIGN.md).',
+            },
+          ],
+        },
       ],
     },
   },
@@ -79,7 +96,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^\\.\\./(sip|feed|app|cli)/', message: 'http/ and webhooks/ import the engine API and the store port only (DESIGN.md).' }] },
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(sip|feed|app|cli)/',
+              message: 'http/ and webhooks/ import the engine API and the store port only (DESIGN.md).',
+            },
+          ],
+        },
       ],
     },
   },
@@ -89,14 +113,25 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^(\\.\\./)+src/(?!core/)', message: 'web/ imports only src/core/ from the server side (DESIGN.md).' }, { regex: '^node:', message: 'web/ runs in the browser.' }] },
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+src/(?!core/)',
+              message: 'web/ imports only src/core/ from the server side (DESIGN.md).',
+            },
+            { regex: '^node:', message: 'web/ runs in the browser.' },
+          ],
+        },
       ],
     },
   },
   {
     files: ['src/app/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./cli/', message: 'app/ does not import cli/.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\.\\./cli/', message: 'app/ does not import cli/.' }] },
+      ],
     },
   },
 );

@@ -37,7 +37,15 @@ export interface BenchOptions {
   readonly stepMs: number;
 }
 
-export const DEFAULTS: BenchOptions = { tenants: 100, usersPerTenant: 1000, inputs: 400_000, runs: 5, warmupSec: 720, seed: 20261102, stepMs: 200 };
+export const DEFAULTS: BenchOptions = {
+  tenants: 100,
+  usersPerTenant: 1000,
+  inputs: 400_000,
+  runs: 5,
+  warmupSec: 720,
+  seed: 20261102,
+  stepMs: 200,
+};
 
 export interface RunResult {
   readonly inputs: number;
@@ -56,7 +64,14 @@ export interface RunResult {
 export interface BenchReport {
   readonly bench: 'core';
   /** `semiSpaceMb`: node's --max-semi-space-size (src/app/heap.ts). `loadAvg`: the 1-minute load average before and after; other work on the machine skews the rates. */
-  readonly machine: { readonly cpus: number; readonly model: string; readonly node: string; readonly semiSpaceMb: number | 'default'; readonly loadAvg: readonly [number, number]; readonly stealPct: number | null };
+  readonly machine: {
+    readonly cpus: number;
+    readonly model: string;
+    readonly node: string;
+    readonly semiSpaceMb: number | 'default';
+    readonly loadAvg: readonly [number, number];
+    readonly stealPct: number | null;
+  };
   readonly users: number;
   readonly tenants: number;
   readonly inputs: number;
@@ -114,7 +129,9 @@ export interface Bench {
 }
 
 /** Builds the tenants and brings them to the start of the hour (untimed). */
-export async function createBench(options: Pick<BenchOptions, 'tenants' | 'usersPerTenant' | 'seed' | 'stepMs'>): Promise<Bench> {
+export async function createBench(
+  options: Pick<BenchOptions, 'tenants' | 'usersPerTenant' | 'seed' | 'stepMs'>,
+): Promise<Bench> {
   const clock = new ManualClock(T0);
   const engine = new CountingEngine({ clock });
   const workload = new Workload(options);
@@ -138,7 +155,13 @@ export async function createBench(options: Pick<BenchOptions, 'tenants' | 'users
 
   let direct = 0;
   const run = async (inputs: number): Promise<RunResult> => {
-    const start = { applied: engine.applied, events: engine.events, refusals: engine.refusals, direct, at: clock.now() };
+    const start = {
+      applied: engine.applied,
+      events: engine.events,
+      refusals: engine.refusals,
+      direct,
+      at: clock.now(),
+    };
     let seconds = 0;
     let cpuMicros = 0;
     while (engine.applied - start.applied < inputs) {
@@ -186,7 +209,10 @@ export async function createBench(options: Pick<BenchOptions, 'tenants' | 'users
   };
 }
 
-export async function runCoreBench(options: BenchOptions = DEFAULTS, progress: (line: string) => void = () => {}): Promise<BenchReport> {
+export async function runCoreBench(
+  options: BenchOptions = DEFAULTS,
+  progress: (line: string) => void = () => {},
+): Promise<BenchReport> {
   // The engine runs with the server's heap settings (src/app/heap.ts).
   tuneHeap();
   const loadBefore = round(loadavg()[0]!, 2);
@@ -203,20 +229,34 @@ export async function runCoreBench(options: BenchOptions = DEFAULTS, progress: (
       inputs += w.inputs;
       seconds += w.seconds;
     }
-    progress(`warm-up: ${inputs} inputs over ${(bench.clock.now() - T0) / 1000} s simulated, ${Math.round(inputs / seconds)} inputs/s`);
+    progress(
+      `warm-up: ${inputs} inputs over ${(bench.clock.now() - T0) / 1000} s simulated, ${Math.round(inputs / seconds)} inputs/s`,
+    );
   }
   bench.resetCounts();
   const runs: RunResult[] = [];
   for (let i = 0; i < options.runs; i++) {
     const r = await bench.run(options.inputs);
-    progress(`run ${i + 1}/${options.runs}: ${r.inputsPerSec} inputs/s, ${r.eventsPerSec} events/s (${r.timerInputs} timers, ${r.refusals} refused, ${r.simulatedSec} s simulated)`);
+    progress(
+      `run ${i + 1}/${options.runs}: ${r.inputsPerSec} inputs/s, ${r.eventsPerSec} events/s (${r.timerInputs} timers, ${r.refusals} refused, ${r.simulatedSec} s simulated)`,
+    );
     runs.push(r);
   }
-  const median = { inputsPerSec: medianOf(runs.map((r) => r.inputsPerSec)), eventsPerSec: medianOf(runs.map((r) => r.eventsPerSec)) };
+  const median = {
+    inputsPerSec: medianOf(runs.map((r) => r.inputsPerSec)),
+    eventsPerSec: medianOf(runs.map((r) => r.eventsPerSec)),
+  };
   const cpu = cpus();
   return {
     bench: 'core',
-    machine: { cpus: cpu.length, model: cpu[0]?.model ?? 'unknown', node: process.version, semiSpaceMb: semiSpaceMb() ?? 'default', loadAvg: [loadBefore, round(loadavg()[0]!, 2)], stealPct: steal() },
+    machine: {
+      cpus: cpu.length,
+      model: cpu[0]?.model ?? 'unknown',
+      node: process.version,
+      semiSpaceMb: semiSpaceMb() ?? 'default',
+      loadAvg: [loadBefore, round(loadavg()[0]!, 2)],
+      stealPct: steal(),
+    },
     users: bench.workload.userCount,
     tenants: options.tenants,
     inputs: options.inputs,
@@ -243,19 +283,32 @@ function round(x: number, digits: number): number {
 
 /** `node dist/bench/core.js [--inputs N] [--runs N] [--warmup-sec N] [--tenants N] [--users N] [--seed N]` */
 function optionsFrom(argv: readonly string[]): BenchOptions {
-  const flags: Record<string, keyof BenchOptions> = { '--inputs': 'inputs', '--runs': 'runs', '--warmup-sec': 'warmupSec', '--tenants': 'tenants', '--users': 'usersPerTenant', '--seed': 'seed' };
+  const flags: Record<string, keyof BenchOptions> = {
+    '--inputs': 'inputs',
+    '--runs': 'runs',
+    '--warmup-sec': 'warmupSec',
+    '--tenants': 'tenants',
+    '--users': 'usersPerTenant',
+    '--seed': 'seed',
+  };
   const o: { -readonly [K in keyof BenchOptions]: BenchOptions[K] } = { ...DEFAULTS };
   for (let i = 0; i < argv.length; i += 2) {
     const key = flags[argv[i]!];
     const value = Number(argv[i + 1]);
-    if (key === undefined || !Number.isInteger(value) || value < 0) throw new Error(`usage: core.js [--inputs N] [--runs N] [--warmup-sec N] [--tenants N] [--users N] [--seed N]; bad: ${argv[i]} ${argv[i + 1]}`);
+    if (key === undefined || !Number.isInteger(value) || value < 0)
+      throw new Error(
+        `usage: core.js [--inputs N] [--runs N] [--warmup-sec N] [--tenants N] [--users N] [--seed N]; bad: ${argv[i]} ${argv[i + 1]}`,
+      );
     o[key] = value;
   }
   return o;
 }
 
 async function main(): Promise<void> {
-  if (semiSpaceMb() === undefined) process.stderr.write(`note: node runs with V8's default young generation; the server runs with ${NODE_FLAGS.join(' ')} (npm run bench gives it)\n`);
+  if (semiSpaceMb() === undefined)
+    process.stderr.write(
+      `note: node runs with V8's default young generation; the server runs with ${NODE_FLAGS.join(' ')} (npm run bench gives it)\n`,
+    );
   const report = await runCoreBench(optionsFrom(process.argv.slice(2)), (line) => process.stderr.write(`${line}\n`));
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }

@@ -20,7 +20,12 @@ export interface WatcherSpec {
 }
 
 export type ToClient =
-  | { readonly type: 'connect'; readonly url: string; readonly watchers: readonly WatcherSpec[]; readonly concurrency: number }
+  | {
+      readonly type: 'connect';
+      readonly url: string;
+      readonly watchers: readonly WatcherSpec[];
+      readonly concurrency: number;
+    }
   | { readonly type: 'start' }
   | { readonly type: 'stop' }
   | { readonly type: 'close' };
@@ -203,14 +208,18 @@ class Watcher {
       return -1;
     }
     const head = data.toString('latin1', 0, at);
-    const accept = createHash('sha1').update(this.key + WS_GUID).digest('base64');
+    const accept = createHash('sha1')
+      .update(this.key + WS_GUID)
+      .digest('base64');
     const headerAccept = /\r\nsec-websocket-accept: *(\S+)/i.exec(head)?.[1];
     if (!head.startsWith('HTTP/1.1 101') || headerAccept !== accept) {
       this.fail();
       return -1;
     }
     this.upgraded = true;
-    this.socket.write(maskedFrame(OP_TEXT, Buffer.from(JSON.stringify({ type: 'subscribe', id: 's', scope: this.spec.scope }))));
+    this.socket.write(
+      maskedFrame(OP_TEXT, Buffer.from(JSON.stringify({ type: 'subscribe', id: 's', scope: this.spec.scope }))),
+    );
     return at + HEADERS_END.length;
   }
 
@@ -285,9 +294,12 @@ class Watcher {
   /** One whole server message in data[s, e): `{"type":"<kind>"…`, the kind read at byte 9. */
   private onMessage(data: Buffer, s: number, e: number): void {
     const k = s + 9;
-    if (data[k] === 0x65 && data[k + 1] === 0x76) this.onEvents(data, s, e); // "events"
-    else if (data[k] === 0x73 && data[k + 1] === 0x6e) this.onSnapshot(data, s, e); // "snapshot"
-    else if (data[k] === 0x72 && data[k + 1] === 0x65 && data[k + 2] === 0x73 && data[k + 3] === 0x79) resyncs++; // "resync"
+    if (data[k] === 0x65 && data[k + 1] === 0x76)
+      this.onEvents(data, s, e); // "events"
+    else if (data[k] === 0x73 && data[k + 1] === 0x6e)
+      this.onSnapshot(data, s, e); // "snapshot"
+    else if (data[k] === 0x72 && data[k + 1] === 0x65 && data[k + 2] === 0x73 && data[k + 3] === 0x79)
+      resyncs++; // "resync"
     else if (data[k] === 0x65 && data[k + 1] === 0x72) errors++; // "error"
   }
 
@@ -391,7 +403,9 @@ process.on('message', (m: ToClient) => {
           else failed++;
         }
       };
-      void Promise.all(Array.from({ length: m.concurrency }, worker)).then(() => reply({ type: 'connected', open: ok, failed, seconds: (Date.now() - started) / 1000 }));
+      void Promise.all(Array.from({ length: m.concurrency }, worker)).then(() =>
+        reply({ type: 'connected', open: ok, failed, seconds: (Date.now() - started) / 1000 }),
+      );
       return;
     }
     case 'start':

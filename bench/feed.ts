@@ -45,7 +45,17 @@ export interface FeedBenchOptions {
   readonly sliceWrites?: number;
 }
 
-export const DEFAULTS: FeedBenchOptions = { tenants: 20, usersPerTenant: 500, officeWatchers: 10_000, officeRate: 100, fanoutWatchers: 1000, fanoutRate: 500, seconds: 10, runs: 3, scenarios: ['office', 'fanout'] };
+export const DEFAULTS: FeedBenchOptions = {
+  tenants: 20,
+  usersPerTenant: 500,
+  officeWatchers: 10_000,
+  officeRate: 100,
+  fanoutWatchers: 1000,
+  fanoutRate: 500,
+  seconds: 10,
+  runs: 3,
+  scenarios: ['office', 'fanout'],
+};
 
 const TARGET = { p50Ms: 25, p99Ms: 100, notificationsPerSec: 500_000, rssPerWatcherKB: 16 };
 
@@ -84,7 +94,12 @@ interface Phase {
   /** How late the driver submitted changes against their schedule (a busy loop makes it late). */
   readonly submitLagMs: { readonly p50: number; readonly p99: number; readonly max: number };
   /** The server's garbage collections during the run: how many, their total and longest pause. */
-  readonly serverGc: { readonly count: number; readonly major: number; readonly totalMs: number; readonly maxMs: number };
+  readonly serverGc: {
+    readonly count: number;
+    readonly major: number;
+    readonly totalMs: number;
+    readonly maxMs: number;
+  };
 }
 
 type Client = IpcClient<ToClient, FromClient>;
@@ -101,12 +116,30 @@ async function settleMemory(): Promise<number> {
   return process.memoryUsage().rss;
 }
 
-export async function runFeedBench(options: FeedBenchOptions, progress: (line: string) => void = () => {}): Promise<object> {
+export async function runFeedBench(
+  options: FeedBenchOptions,
+  progress: (line: string) => void = () => {},
+): Promise<object> {
   const loadBefore = round(loadavg()[0]!, 2);
   const steal = stealMeter();
   const dataDir = mkdtempSync(join(tmpdir(), 'swb-feed-bench-'));
-  const feed = { ...(options.flushMs !== undefined ? { flushMs: options.flushMs } : {}), ...(options.sliceWrites !== undefined ? { sliceWrites: options.sliceWrites } : {}) };
-  const server = await startServer({ ...DEFAULT_CONFIG, httpPort: 0, sipPort: 0, host: '127.0.0.1', dataDir, demo: false, logLevel: 'silent', systemToken: '' }, { logger: pino({ level: 'silent' }), feed });
+  const feed = {
+    ...(options.flushMs !== undefined ? { flushMs: options.flushMs } : {}),
+    ...(options.sliceWrites !== undefined ? { sliceWrites: options.sliceWrites } : {}),
+  };
+  const server = await startServer(
+    {
+      ...DEFAULT_CONFIG,
+      httpPort: 0,
+      sipPort: 0,
+      host: '127.0.0.1',
+      dataDir,
+      demo: false,
+      logLevel: 'silent',
+      systemToken: '',
+    },
+    { logger: pino({ level: 'silent' }), feed },
+  );
   // Time the journal's commits: the engine calls store.commit once per tenant per flush.
   const commits: CommitTotals = { ms: 0, count: 0 };
   const commit = server.store.commit.bind(server.store);
@@ -117,16 +150,26 @@ export async function runFeedBench(options: FeedBenchOptions, progress: (line: s
     commits.count++;
     return result;
   };
-  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'feed-client.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'feed-client.js'), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const client = new IpcClient<ToClient, FromClient>(child);
   const url = `${server.url.replace(/^http/, 'ws')}/api/v1/stream`;
   try {
     const started = performance.now();
     const keys = await createTenants(server, options);
-    progress(`setup: ${options.tenants} tenants × ${options.usersPerTenant} users in ${round((performance.now() - started) / 1000)} s`);
+    progress(
+      `setup: ${options.tenants} tenants × ${options.usersPerTenant} users in ${round((performance.now() - started) / 1000)} s`,
+    );
     const report: Record<string, unknown> = {
       bench: 'feed',
-      machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, semiSpaceMb: semiSpaceMb() ?? 'default', loadAvg: loadBefore },
+      machine: {
+        cpus: cpus().length,
+        model: cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        semiSpaceMb: semiSpaceMb() ?? 'default',
+        loadAvg: loadBefore,
+      },
       target: TARGET,
       feed: { flushMs: server.feed.options.flushMs, sliceWrites: server.feed.options.sliceWrites },
     };
@@ -135,11 +178,26 @@ export async function runFeedBench(options: FeedBenchOptions, progress: (line: s
     if (options.scenarios.includes('office')) {
       const rssBefore = await settleMemory();
       // Watcher i is in tenant i mod tenants; every 20th of each tenant is sampled.
-      const watchers: WatcherSpec[] = Array.from({ length: options.officeWatchers }, (_, i) => ({ token: keys[i % options.tenants]!, scope: { tenant: true }, sample: Math.floor(i / options.tenants) % 20 === 0 }));
+      const watchers: WatcherSpec[] = Array.from({ length: options.officeWatchers }, (_, i) => ({
+        token: keys[i % options.tenants]!,
+        scope: { tenant: true },
+        sample: Math.floor(i / options.tenants) % 20 === 0,
+      }));
       const runs: Phase[] = [];
       const rssPerWatcherKB: number[] = [];
       for (let i = 0; i < options.runs; i++) {
-        const phase = await runPhase(server, client, commits, url, watchers, options.officeRate, options.seconds, (n) => changeAnywhere(options, n), progress, `office ${i + 1}/${options.runs}`);
+        const phase = await runPhase(
+          server,
+          client,
+          commits,
+          url,
+          watchers,
+          options.officeRate,
+          options.seconds,
+          (n) => changeAnywhere(options, n),
+          progress,
+          `office ${i + 1}/${options.runs}`,
+        );
         runs.push(phase.result);
         rssPerWatcherKB.push(round((phase.rssAfter - rssBefore) / 1024 / options.officeWatchers, 2));
       }
@@ -150,10 +208,25 @@ export async function runFeedBench(options: FeedBenchOptions, progress: (line: s
       met.rssPerWatcher = median.rssPerWatcherKB <= TARGET.rssPerWatcherKB;
     }
     if (options.scenarios.includes('fanout')) {
-      const watchers: WatcherSpec[] = Array.from({ length: options.fanoutWatchers }, (_, i) => ({ token: keys[0]!, scope: { tenant: true }, sample: i % 50 === 0 }));
+      const watchers: WatcherSpec[] = Array.from({ length: options.fanoutWatchers }, (_, i) => ({
+        token: keys[0]!,
+        scope: { tenant: true },
+        sample: i % 50 === 0,
+      }));
       const runs: Phase[] = [];
       for (let i = 0; i < options.runs; i++) {
-        const phase = await runPhase(server, client, commits, url, watchers, options.fanoutRate, options.seconds, (n) => changeIn(0, options, n), progress, `fanout ${i + 1}/${options.runs}`);
+        const phase = await runPhase(
+          server,
+          client,
+          commits,
+          url,
+          watchers,
+          options.fanoutRate,
+          options.seconds,
+          (n) => changeIn(0, options, n),
+          progress,
+          `fanout ${i + 1}/${options.runs}`,
+        );
         runs.push(phase.result);
       }
       const median = medianPhase(runs);
@@ -162,10 +235,17 @@ export async function runFeedBench(options: FeedBenchOptions, progress: (line: s
       met.fanoutP50 = median.p50Ms >= 0 && median.p50Ms <= TARGET.p50Ms;
       met.fanoutP99 = median.p99Ms >= 0 && median.p99Ms <= TARGET.p99Ms;
     }
-    met.everyNotification = [...((report.office as { runs?: Phase[] } | undefined)?.runs ?? []), ...((report.fanout as { runs?: Phase[] } | undefined)?.runs ?? [])].every(complete);
+    met.everyNotification = [
+      ...((report.office as { runs?: Phase[] } | undefined)?.runs ?? []),
+      ...((report.fanout as { runs?: Phase[] } | undefined)?.runs ?? []),
+    ].every(complete);
     report.met = met;
     report.meetsTargets = Object.values(met).every(Boolean);
-    report.commits = { count: commits.count, totalMs: round(commits.ms), note: 'SQLite journal: one transaction per tenant per engine flush' };
+    report.commits = {
+      count: commits.count,
+      totalMs: round(commits.ms),
+      note: 'SQLite journal: one transaction per tenant per engine flush',
+    };
     report.stealPct = steal();
     return report;
   } finally {
@@ -181,16 +261,36 @@ async function createTenants(server: Server, options: FeedBenchOptions): Promise
   const now = Date.now();
   for (let t = 0; t < options.tenants; t++) {
     const id = `t${t}`;
-    server.store.createTenant({ id, name: `Tenant ${t}`, sipDomain: `t${t}.bench`, policy: DEFAULT_POLICY, epoch: `${id}-${now.toString(36)}`, seq: 0 }, now);
+    server.store.createTenant(
+      {
+        id,
+        name: `Tenant ${t}`,
+        sipDomain: `t${t}.bench`,
+        policy: DEFAULT_POLICY,
+        epoch: `${id}-${now.toString(36)}`,
+        seq: 0,
+      },
+      now,
+    );
     const loaded = server.store.loadTenant(id)!;
     server.engine.addTenant(loaded.state, { epoch: loaded.row.epoch, seq: loaded.row.seq });
     for (let u = 0; u < options.usersPerTenant; u++) {
-      const out = server.engine.submit(id, { type: 'user.upsert', user: { id: `u${1000 + u}`, extension: String(1000 + u), name: `User ${u} of tenant ${t}` } });
+      const out = server.engine.submit(id, {
+        type: 'user.upsert',
+        user: { id: `u${1000 + u}`, extension: String(1000 + u), name: `User ${u} of tenant ${t}` },
+      });
       if (!out.ok) throw new Error(out.message);
     }
     await server.engine.settled();
     const secret = randomBytes(24).toString('base64url');
-    server.store.createApiKey({ id: `kbench${t}`, tenant: id, name: 'feed bench', role: 'user', secretHash: sha256(secret), createdAt: now });
+    server.store.createApiKey({
+      id: `kbench${t}`,
+      tenant: id,
+      name: 'feed bench',
+      role: 'user',
+      secretHash: sha256(secret),
+      createdAt: now,
+    });
     keys.push(`swk_kbench${t}.${secret}`);
   }
   return keys;
@@ -204,17 +304,19 @@ function statusChange(tenant: string, userId: string, n: number): Command {
   const key = `${tenant}/${userId}`;
   const dnd = !(toggles.get(key) ?? false);
   toggles.set(key, dnd);
-  return dnd ? { type: 'status.set', userId, status: 'dnd', text: `change ${n}`, by: SYSTEM } : { type: 'status.set', userId, status: 'available', by: SYSTEM };
+  return dnd
+    ? { type: 'status.set', userId, status: 'dnd', text: `change ${n}`, by: SYSTEM }
+    : { type: 'status.set', userId, status: 'available', by: SYSTEM };
 }
 
 function changeAnywhere(options: FeedBenchOptions, n: number): [string, Command] {
   const t = n % options.tenants;
-  const user = `u${1000 + (Math.floor(n / options.tenants) * 7919) % options.usersPerTenant}`;
+  const user = `u${1000 + ((Math.floor(n / options.tenants) * 7919) % options.usersPerTenant)}`;
   return [`t${t}`, statusChange(`t${t}`, user, n)];
 }
 
 function changeIn(t: number, options: FeedBenchOptions, n: number): [string, Command] {
-  const user = `u${1000 + (n * 7919) % options.usersPerTenant}`;
+  const user = `u${1000 + ((n * 7919) % options.usersPerTenant)}`;
   return [`t${t}`, statusChange(`t${t}`, user, n)];
 }
 
@@ -234,7 +336,9 @@ async function runPhase(
   if (connected.failed > 0) throw new Error(`${name}: ${connected.failed} watchers failed to connect`);
   await waitFor(() => server.feed.stats().slow === 0, 60_000);
   const rssAfter = await settleMemory();
-  progress(`${name}: ${connected.open} watchers connected in ${connected.seconds} s; server RSS ${round(rssAfter / 1024 / 1024)} MB`);
+  progress(
+    `${name}: ${connected.open} watchers connected in ${connected.seconds} s; server RSS ${round(rssAfter / 1024 / 1024)} MB`,
+  );
 
   const loadAvg = round(loadavg()[0]!, 2);
   await client.ask({ type: 'start' }, 'started');
@@ -248,7 +352,8 @@ async function runPhase(
   const gcObserver = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       gcPauses.push(e.duration);
-      if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcs++;
+      if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)
+        majorGcs++;
     }
   });
   gcObserver.observe({ entryTypes: ['gc'] });
@@ -310,9 +415,22 @@ async function runPhase(
     clientKernelPct: round((stats.cpuKernelMs / elapsedMs) * 100),
     commitPct: round(((commitsAfter.ms - commitsBefore.ms) / elapsedMs) * 100),
     commits: commitsAfter.count - commitsBefore.count,
-    serverLoopDelayMs: { p50: round(loopDelay.percentile(50) / 1e6), p99: round(loopDelay.percentile(99) / 1e6), max: round(loopDelay.max / 1e6) },
-    submitLagMs: { p50: round(lags[Math.floor(total * 0.5)] ?? 0), p99: round(lags[Math.floor(total * 0.99)] ?? 0), max: round(lags[total - 1] ?? 0) },
-    serverGc: { count: gcPauses.length, major: majorGcs, totalMs: round(gcPauses.reduce((a, b) => a + b, 0)), maxMs: round(Math.max(0, ...gcPauses)) },
+    serverLoopDelayMs: {
+      p50: round(loopDelay.percentile(50) / 1e6),
+      p99: round(loopDelay.percentile(99) / 1e6),
+      max: round(loopDelay.max / 1e6),
+    },
+    submitLagMs: {
+      p50: round(lags[Math.floor(total * 0.5)] ?? 0),
+      p99: round(lags[Math.floor(total * 0.99)] ?? 0),
+      max: round(lags[total - 1] ?? 0),
+    },
+    serverGc: {
+      count: gcPauses.length,
+      major: majorGcs,
+      totalMs: round(gcPauses.reduce((a, b) => a + b, 0)),
+      maxMs: round(Math.max(0, ...gcPauses)),
+    },
   };
   progress(`${name}: ${JSON.stringify(result)}`);
   return { result, rssAfter };
@@ -379,7 +497,10 @@ function optionsFrom(argv: readonly string[]): FeedBenchOptions {
     }
     const key = flags[argv[i]!];
     const value = Number(argv[i + 1]);
-    if (key === undefined || !Number.isInteger(value) || value <= 0) throw new Error(`usage: feed.js [--runs N] [--flush-ms N] [--slice-writes N] [--seconds N] [--tenants N] [--users N] [--office-watchers N] [--office-rate N] [--fanout-watchers N] [--fanout-rate N] [--only office|fanout]; bad: ${argv[i]} ${argv[i + 1]}`);
+    if (key === undefined || !Number.isInteger(value) || value <= 0)
+      throw new Error(
+        `usage: feed.js [--runs N] [--flush-ms N] [--slice-writes N] [--seconds N] [--tenants N] [--users N] [--office-watchers N] [--office-rate N] [--fanout-watchers N] [--fanout-rate N] [--only office|fanout]; bad: ${argv[i]} ${argv[i + 1]}`,
+      );
     (o as Record<string, unknown>)[key] = value;
   }
   return o;

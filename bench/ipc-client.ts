@@ -9,7 +9,11 @@ export class IpcClient<ToClient extends Serializable, FromClient extends { reado
     child.on('message', (m: FromClient) => this.waiting.shift()?.(m));
   }
 
-  ask<T extends FromClient['type']>(m: ToClient, answer: T, timeoutMs = 600_000): Promise<Extract<FromClient, { type: T }>> {
+  ask<T extends FromClient['type']>(
+    m: ToClient,
+    answer: T,
+    timeoutMs = 600_000,
+  ): Promise<Extract<FromClient, { type: T }>> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`client: no ${answer} within ${timeoutMs} ms`)), timeoutMs);
       this.waiting.push((r) => {

@@ -63,9 +63,24 @@ class Client {
     w.resolve({ status, text });
   }
 
-  private send(method: string, uri: string, headers: string[], body: string, authz: string | undefined): Promise<{ status: number; text: string }> {
+  private send(
+    method: string,
+    uri: string,
+    headers: string[],
+    body: string,
+    authz: string | undefined,
+  ): Promise<{ status: number; text: string }> {
     const branch = `z9hG4bK${randomBytes(8).toString('hex')}`;
-    const msg = [`${method} ${uri} SIP/2.0`, `Via: SIP/2.0/UDP ${this.local};branch=${branch};rport`, 'Max-Forwards: 70', ...headers, ...(authz === undefined ? [] : [`Authorization: ${authz}`]), `Content-Length: ${Buffer.byteLength(body)}`, '', body].join('\r\n');
+    const msg = [
+      `${method} ${uri} SIP/2.0`,
+      `Via: SIP/2.0/UDP ${this.local};branch=${branch};rport`,
+      'Max-Forwards: 70',
+      ...headers,
+      ...(authz === undefined ? [] : [`Authorization: ${authz}`]),
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      '',
+      body,
+    ].join('\r\n');
     return new Promise((resolve) => {
       // Retransmitted at T1, 2*T1, … like a phone over UDP (RFC 3261 §17.1.2.2), given up at 8 s.
       let retransmit: NodeJS.Timeout | undefined;
@@ -104,11 +119,21 @@ class Client {
   }
 
   /** A request with the user's credentials: the last nonce (nc + 1) first, a fresh one when challenged. */
-  async request(user: string, method: string, uri: string, headers: (cseq: number) => string[], body = ''): Promise<{ status: number; text: string }> {
+  async request(
+    user: string,
+    method: string,
+    uri: string,
+    headers: (cseq: number) => string[],
+    body = '',
+  ): Promise<{ status: number; text: string }> {
     let r = await this.send(method, uri, headers(1), body, this.authorization(user, method, uri));
     if (r.status !== 401) return r;
     const www = /WWW-Authenticate\s*:\s*Digest (.*)/i.exec(r.text)?.[1] ?? '';
-    this.nonces.set(user, { realm: /realm="([^"]*)"/.exec(www)?.[1] ?? this.domain, nonce: /nonce="([^"]*)"/.exec(www)?.[1] ?? '', nc: 0 });
+    this.nonces.set(user, {
+      realm: /realm="([^"]*)"/.exec(www)?.[1] ?? this.domain,
+      nonce: /nonce="([^"]*)"/.exec(www)?.[1] ?? '',
+      nc: 0,
+    });
     r = await this.send(method, uri, headers(2), body, this.authorization(user, method, uri));
     return r;
   }
@@ -125,9 +150,11 @@ const pidf = (user: string, domain: string, basic: 'open' | 'closed') =>
 async function pool<T>(items: readonly T[], width: number, job: (item: T) => Promise<boolean>): Promise<number> {
   let next = 0;
   let ok = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) if (await job(items[next++]!)) ok++;
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) if (await job(items[next++]!)) ok++;
+    }),
+  );
   return ok;
 }
 
@@ -143,7 +170,12 @@ export interface PresenceResult {
   readonly achievedChangesPerSec: number;
 }
 
-export async function presenceLatency(port: number, domain: string, exts: readonly string[], options: { subscriptions: number; presentities: number; changesPerSec: number; seconds: number }): Promise<PresenceResult> {
+export async function presenceLatency(
+  port: number,
+  domain: string,
+  exts: readonly string[],
+  options: { subscriptions: number; presentities: number; changesPerSec: number; seconds: number },
+): Promise<PresenceResult> {
   const c = await Client.open(port, domain);
   try {
     const presentities = exts.slice(0, options.presentities);
@@ -152,16 +184,39 @@ export async function presenceLatency(port: number, domain: string, exts: readon
     const subscribeStatuses: Record<number, number> = {};
     await pool(presentities, 100, async (p) => {
       const callId = `${randomBytes(8).toString('hex')}@peer`;
-      const r = await c.request(p, 'REGISTER', `sip:${domain}`, (cseq) => [`From: <sip:${p}@${domain}>;tag=r${p}`, `To: <sip:${p}@${domain}>`, `Call-ID: ${callId}`, `CSeq: ${cseq} REGISTER`, contact(p), 'Expires: 3600']);
+      const r = await c.request(p, 'REGISTER', `sip:${domain}`, (cseq) => [
+        `From: <sip:${p}@${domain}>;tag=r${p}`,
+        `To: <sip:${p}@${domain}>`,
+        `Call-ID: ${callId}`,
+        `CSeq: ${cseq} REGISTER`,
+        contact(p),
+        'Expires: 3600',
+      ]);
       return r.status === 200;
     });
-    const pairs = Array.from({ length: options.subscriptions }, (_, j) => [exts[options.presentities + (j % (exts.length - options.presentities))]!, presentities[j % presentities.length]!] as const);
+    const pairs = Array.from(
+      { length: options.subscriptions },
+      (_, j) =>
+        [
+          exts[options.presentities + (j % (exts.length - options.presentities))]!,
+          presentities[j % presentities.length]!,
+        ] as const,
+    );
     const subscribed = await pool(pairs, 200, async ([w, p]) => {
       const callId = `${randomBytes(8).toString('hex')}@peer`;
       c.subscriptionOf.set(callId, p);
       callIds.set(callId, p);
       const uri = `sip:${p}@${domain}`;
-      const r = await c.request(w, 'SUBSCRIBE', uri, (cseq) => [`From: <sip:${w}@${domain}>;tag=s${w}`, `To: <${uri}>`, `Call-ID: ${callId}`, `CSeq: ${cseq} SUBSCRIBE`, contact(w), 'Event: presence', 'Accept: application/pidf+xml', 'Expires: 3600']);
+      const r = await c.request(w, 'SUBSCRIBE', uri, (cseq) => [
+        `From: <sip:${w}@${domain}>;tag=s${w}`,
+        `To: <${uri}>`,
+        `Call-ID: ${callId}`,
+        `CSeq: ${cseq} SUBSCRIBE`,
+        contact(w),
+        'Event: presence',
+        'Accept: application/pidf+xml',
+        'Expires: 3600',
+      ]);
       subscribeStatuses[r.status] = (subscribeStatuses[r.status] ?? 0) + 1;
       return r.status === 200 || r.status === 202;
     });
@@ -194,17 +249,36 @@ export async function presenceLatency(port: number, domain: string, exts: readon
         const uri = `sip:${p}@${domain}`;
         const callId = `${randomBytes(8).toString('hex')}@peer`;
         sentAt.set(p, nowMs());
-        inFlight.push(c.request(p, 'PUBLISH', uri, (cseq) => [`From: <${uri}>;tag=p${p}`, `To: <${uri}>`, `Call-ID: ${callId}`, `CSeq: ${cseq} PUBLISH`, 'Event: presence', 'Expires: 3600', 'Content-Type: application/pidf+xml', ...(etag === undefined ? [] : [`SIP-If-Match: ${etag}`])], pidf(p, domain, basic)).then((r) => {
-          busy.delete(p);
-          const tag = /SIP-ETag\s*:\s*(\S+)/i.exec(r.text)?.[1];
-          if (r.status === 200 && tag !== undefined) {
-            etags.set(p, tag);
-            published++;
-          } else {
-            etags.delete(p);
-            failed++;
-          }
-        }));
+        inFlight.push(
+          c
+            .request(
+              p,
+              'PUBLISH',
+              uri,
+              (cseq) => [
+                `From: <${uri}>;tag=p${p}`,
+                `To: <${uri}>`,
+                `Call-ID: ${callId}`,
+                `CSeq: ${cseq} PUBLISH`,
+                'Event: presence',
+                'Expires: 3600',
+                'Content-Type: application/pidf+xml',
+                ...(etag === undefined ? [] : [`SIP-If-Match: ${etag}`]),
+              ],
+              pidf(p, domain, basic),
+            )
+            .then((r) => {
+              busy.delete(p);
+              const tag = /SIP-ETag\s*:\s*(\S+)/i.exec(r.text)?.[1];
+              if (r.status === 200 && tag !== undefined) {
+                etags.set(p, tag);
+                published++;
+              } else {
+                etags.delete(p);
+                failed++;
+              }
+            }),
+        );
       }
       await sleep(5);
     }
@@ -212,8 +286,20 @@ export async function presenceLatency(port: number, domain: string, exts: readon
     await Promise.all(inFlight);
     await sleep(1000);
     delays.sort((a, b) => a - b);
-    const at = (q: number) => (delays.length === 0 ? 0 : Math.round(delays[Math.min(delays.length - 1, Math.floor(q * delays.length))]! * 100) / 100);
-    return { subscribed, subscribeStatuses, published, publishFailed: failed, notifies: delays.length, p50Ms: at(0.5), p99Ms: at(0.99), achievedChangesPerSec: Math.round(published / seconds) };
+    const at = (q: number) =>
+      delays.length === 0
+        ? 0
+        : Math.round(delays[Math.min(delays.length - 1, Math.floor(q * delays.length))]! * 100) / 100;
+    return {
+      subscribed,
+      subscribeStatuses,
+      published,
+      publishFailed: failed,
+      notifies: delays.length,
+      p50Ms: at(0.5),
+      p99Ms: at(0.99),
+      achievedChangesPerSec: Math.round(published / seconds),
+    };
   } finally {
     c.close();
   }
@@ -223,6 +309,11 @@ export async function presenceLatency(port: number, domain: string, exts: readon
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   let input = '';
   for await (const chunk of process.stdin) input += String(chunk);
-  const a = JSON.parse(input) as { port: number; domain: string; exts: string[]; options: Parameters<typeof presenceLatency>[3] };
+  const a = JSON.parse(input) as {
+    port: number;
+    domain: string;
+    exts: string[];
+    options: Parameters<typeof presenceLatency>[3];
+  };
   process.stdout.write(JSON.stringify(await presenceLatency(a.port, a.domain, a.exts, a.options)));
 }

@@ -76,7 +76,10 @@ function has(binary: string): boolean {
 
 function install(): void {
   for (const args of [['update'], ['install', '-y', 'kamailio', 'kamailio-presence-modules']]) {
-    const r = spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    const r = spawnSync('apt-get', args, {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
     if (r.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (exit ${r.status}); run as root`);
   }
 }
@@ -114,22 +117,36 @@ async function startKamailio(dir: string, port: number): Promise<() => Promise<v
   cpSync(DBTEXT, db, { recursive: true });
   mkdirSync(join(dir, 'run'));
   const args = [
-    '-f', join(HERE, 'kamailio.cfg'),
-    '-DD', '-E',
-    '-n', '2',
-    '-m', '2048', '-M', '64',
-    '-Y', join(dir, 'run'),
-    '-w', dir,
-    '-l', `udp:127.0.0.1:${port}`,
-    '-A', `DB_URL="text://${db}"`,
-    '-A', `SERVER_ADDRESS="sip:127.0.0.1:${port}"`,
+    '-f',
+    join(HERE, 'kamailio.cfg'),
+    '-DD',
+    '-E',
+    '-n',
+    '2',
+    '-m',
+    '2048',
+    '-M',
+    '64',
+    '-Y',
+    join(dir, 'run'),
+    '-w',
+    dir,
+    '-l',
+    `udp:127.0.0.1:${port}`,
+    '-A',
+    `DB_URL="text://${db}"`,
+    '-A',
+    `SERVER_ADDRESS="sip:127.0.0.1:${port}"`,
   ];
   const child = spawn('kamailio', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   try {
-    await Promise.race([answersOptions(port, 15_000), exited.then(() => Promise.reject(new Error(`kamailio exited: ${log}`)))]);
+    await Promise.race([
+      answersOptions(port, 15_000),
+      exited.then(() => Promise.reject(new Error(`kamailio exited: ${log}`))),
+    ]);
   } catch (e) {
     child.kill('SIGTERM');
     throw e;
@@ -148,7 +165,9 @@ async function startKamailio(dir: string, port: number): Promise<() => Promise<v
  * (S7.1), so all the watchers of one step subscribe to one user, another at each step.
  */
 function usersCsv(file: string, exts: readonly string[], target: string): void {
-  const lines = exts.filter((e) => e !== target).map((e) => `${e};[authentication username=${e} password=pw${e}];${target}`);
+  const lines = exts
+    .filter((e) => e !== target)
+    .map((e) => `${e};[authentication username=${e} password=pw${e}];${target}`);
   writeFileSync(file, `SEQUENTIAL\n${lines.join('\n')}\n`);
 }
 
@@ -165,21 +184,51 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** Runs one sipp step: `rate` flows/s for `seconds` against `port`; counts and flow times. */
-async function sippStep(scenario: string, csv: string, authUri: string, port: number, rate: number, seconds: number, dir: string): Promise<Step> {
+async function sippStep(
+  scenario: string,
+  csv: string,
+  authUri: string,
+  port: number,
+  rate: number,
+  seconds: number,
+  dir: string,
+): Promise<Step> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const calls = rate * seconds;
   const args = [
-    '-sf', join(HERE, scenario),
-    '-inf', csv,
-    '-key', 'domain', DOMAIN,
-    '-auth_uri', authUri,
-    '-i', '127.0.0.1', '-p', '0',
-    '-r', String(rate), '-m', String(calls), '-l', String(Math.max(200, rate * 4)),
-    '-nostdin', '-timeout', `${seconds + 40}s`,
-    '-trace_rtt', '-rtt_freq', '1',
-    '-trace_err', '-error_file', join(dir, 'errors.log'),
-    '-max_socket', '64', '-buff_size', String(8 * 1024 * 1024),
+    '-sf',
+    join(HERE, scenario),
+    '-inf',
+    csv,
+    '-key',
+    'domain',
+    DOMAIN,
+    '-auth_uri',
+    authUri,
+    '-i',
+    '127.0.0.1',
+    '-p',
+    '0',
+    '-r',
+    String(rate),
+    '-m',
+    String(calls),
+    '-l',
+    String(Math.max(200, rate * 4)),
+    '-nostdin',
+    '-timeout',
+    `${seconds + 40}s`,
+    '-trace_rtt',
+    '-rtt_freq',
+    '1',
+    '-trace_err',
+    '-error_file',
+    join(dir, 'errors.log'),
+    '-max_socket',
+    '64',
+    '-buff_size',
+    String(8 * 1024 * 1024),
     `127.0.0.1:${port}`,
   ];
   const out = await new Promise<string>((resolve) => {
@@ -190,18 +239,36 @@ async function sippStep(scenario: string, csv: string, authUri: string, port: nu
     child.on('close', () => resolve(text));
   });
   const count = (name: string): number => {
-    const m = new RegExp(`${name}\\s*\\|\\s*\\d+\\s*\\|\\s*(\\d+)`).exec(out.slice(out.lastIndexOf('Successful call') - 2000));
+    const m = new RegExp(`${name}\\s*\\|\\s*\\d+\\s*\\|\\s*(\\d+)`).exec(
+      out.slice(out.lastIndexOf('Successful call') - 2000),
+    );
     return m === null ? 0 : Number(m[1]);
   };
   const ok = count('Successful call');
   const failed = count('Failed call') + Math.max(0, calls - ok - count('Failed call'));
   const rtt = readdirSync(dir).find((f) => f.endsWith('_rtt.csv'));
-  const rows = rtt === undefined ? [] : readFileSync(join(dir, rtt), 'utf8').split('\n').slice(1).filter((l) => l.includes(';')).map((l) => l.split(';').map(Number));
+  const rows =
+    rtt === undefined
+      ? []
+      : readFileSync(join(dir, rtt), 'utf8')
+          .split('\n')
+          .slice(1)
+          .filter((l) => l.includes(';'))
+          .map((l) => l.split(';').map(Number));
   const times = rows.map((r) => r[1]!).sort((a, b) => a - b);
   const at = rows.map((r) => r[0]!);
   const span = at.length > 1 ? (Math.max(...at) - Math.min(...at)) / 1000 : seconds;
   const errors = failed === 0 ? '' : readIfThere(join(dir, 'errors.log'));
-  return { ...(errors === '' ? {} : { firstError: errors.slice(0, 600) }), offered: rate, achieved: round(ok / Math.max(span, 1e-3)), ok, failed, failurePct: round((failed / calls) * 100, 2), p50Ms: round(percentile(times, 50), 2), p99Ms: round(percentile(times, 99), 2) };
+  return {
+    ...(errors === '' ? {} : { firstError: errors.slice(0, 600) }),
+    offered: rate,
+    achieved: round(ok / Math.max(span, 1e-3)),
+    ok,
+    failed,
+    failurePct: round((failed / calls) * 100, 2),
+    p50Ms: round(percentile(times, 50), 2),
+    p99Ms: round(percentile(times, 99), 2),
+  };
 }
 
 /** The best step: the highest offered rate with few failures, mostly achieved. */
@@ -210,7 +277,16 @@ function best(steps: readonly Step[]): Step | undefined {
 }
 
 /** A ramp run against both peers, alternating at each step; a peer stops after its first failing step. */
-async function ramp(name: string, scenario: string, rates: readonly number[], ports: Record<Peer, number>, exts: readonly string[], options: PeerOptions, dir: string, progress: (line: string) => void): Promise<object> {
+async function ramp(
+  name: string,
+  scenario: string,
+  rates: readonly number[],
+  ports: Record<Peer, number>,
+  exts: readonly string[],
+  options: PeerOptions,
+  dir: string,
+  progress: (line: string) => void,
+): Promise<object> {
   const steps: Record<Peer, Step[]> = { switchboard: [], kamailio: [] };
   const done = new Set<Peer>();
   for (const [i, rate] of rates.entries()) {
@@ -221,9 +297,19 @@ async function ramp(name: string, scenario: string, rates: readonly number[], po
       const target = exts[(2 * i + (peer === 'kamailio' ? 1 : 0)) % exts.length]!;
       usersCsv(csv, exts, target);
       const authUri = name === 'register' ? DOMAIN : `${target}@${DOMAIN}`;
-      const step = await sippStep(scenario, csv, authUri, ports[peer], rate, options.seconds, join(dir, `${name}-${peer}-${i}`));
+      const step = await sippStep(
+        scenario,
+        csv,
+        authUri,
+        ports[peer],
+        rate,
+        options.seconds,
+        join(dir, `${name}-${peer}-${i}`),
+      );
       steps[peer].push(step);
-      progress(`${name} ${peer} ${rate}/s: ${step.ok} ok, ${step.failed} failed (${step.failurePct} %), achieved ${step.achieved}/s, p50 ${step.p50Ms} ms, p99 ${step.p99Ms} ms; load ${loadavg()[0]!.toFixed(1)}`);
+      progress(
+        `${name} ${peer} ${rate}/s: ${step.ok} ok, ${step.failed} failed (${step.failurePct} %), achieved ${step.achieved}/s, p50 ${step.p50Ms} ms, p99 ${step.p99Ms} ms; load ${loadavg()[0]!.toFixed(1)}`,
+      );
       if (step.failurePct >= MAX_FAILURE_PCT || step.achieved < 0.9 * rate) done.add(peer);
     }
     if (done.size === 2) break;
@@ -246,16 +332,35 @@ function presenceClient(args: object): Promise<PresenceResult> {
     child.stdin.end(JSON.stringify(args));
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as PresenceResult) : reject(new Error(`peer-presence exited ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as PresenceResult) : reject(new Error(`peer-presence exited ${code}`)),
+    );
   });
 }
 
 /** PUBLISH → NOTIFY latency with `subscriptions` held (bench/peer-presence.ts), one peer after the other. */
-async function presence(ports: Record<Peer, number>, exts: readonly string[], options: PeerOptions, progress: (line: string) => void): Promise<object> {
+async function presence(
+  ports: Record<Peer, number>,
+  exts: readonly string[],
+  options: PeerOptions,
+  progress: (line: string) => void,
+): Promise<object> {
   const out: Partial<Record<Peer, object>> = {};
   for (const peer of ['switchboard', 'kamailio'] as const) {
-    const r = await presenceClient({ port: ports[peer], domain: DOMAIN, exts, options: { subscriptions: options.subscriptions, presentities: 500, changesPerSec: options.changesPerSec, seconds: options.seconds * 2 } });
-    progress(`presence ${peer}: ${r.subscribed} subscribed, ${r.published} PUBLISH ok (${r.publishFailed} failed), ${r.achievedChangesPerSec}/s, ${r.notifies} NOTIFYs, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms; load ${loadavg()[0]!.toFixed(1)}`);
+    const r = await presenceClient({
+      port: ports[peer],
+      domain: DOMAIN,
+      exts,
+      options: {
+        subscriptions: options.subscriptions,
+        presentities: 500,
+        changesPerSec: options.changesPerSec,
+        seconds: options.seconds * 2,
+      },
+    });
+    progress(
+      `presence ${peer}: ${r.subscribed} subscribed, ${r.published} PUBLISH ok (${r.publishFailed} failed), ${r.achievedChangesPerSec}/s, ${r.notifies} NOTIFYs, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms; load ${loadavg()[0]!.toFixed(1)}`,
+    );
     out[peer] = r;
   }
   return out;
@@ -264,23 +369,56 @@ async function presence(ports: Record<Peer, number>, exts: readonly string[], op
 export async function runPeerBench(options: PeerOptions, progress: (line: string) => void): Promise<object> {
   if (options.install) install();
   for (const binary of ['kamailio', 'sipp']) {
-    if (!has(binary)) throw new Error(`${binary} is not installed (npm run bench:peer -- --install installs kamailio; apt-get install sip-tester for sipp)`);
+    if (!has(binary))
+      throw new Error(
+        `${binary} is not installed (npm run bench:peer -- --install installs kamailio; apt-get install sip-tester for sipp)`,
+      );
   }
   const dir = mkdtempSync(join(tmpdir(), 'swb-peer-bench-'));
-  const server = await startServer({ ...DEFAULT_CONFIG, httpPort: 0, sipPort: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), demo: false, logLevel: 'silent', systemToken: '' }, { logger: pino({ level: 'silent' }) });
+  const server = await startServer(
+    {
+      ...DEFAULT_CONFIG,
+      httpPort: 0,
+      sipPort: 0,
+      host: '127.0.0.1',
+      dataDir: join(dir, 'data'),
+      demo: false,
+      logLevel: 'silent',
+      systemToken: '',
+    },
+    { logger: pino({ level: 'silent' }) },
+  );
   let stopKamailio: (() => Promise<void>) | undefined;
   try {
     const exts = await createUsers(server, { users: options.users });
     const kamailioPort = await freeUdpPort();
     stopKamailio = await startKamailio(dir, kamailioPort);
     const ports: Record<Peer, number> = { switchboard: server.sipPort, kamailio: kamailioPort };
-    progress(`switchboard on 127.0.0.1:${ports.switchboard}, kamailio on 127.0.0.1:${ports.kamailio}; ${exts.length} users; ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}`);
+    progress(
+      `switchboard on 127.0.0.1:${ports.switchboard}, kamailio on 127.0.0.1:${ports.kamailio}; ${exts.length} users; ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}`,
+    );
     const results: Record<string, object> = {};
     const run = (what: 'register' | 'subscribe' | 'presence') => options.only === undefined || options.only === what;
-    if (run('register')) results.register = await ramp('register', 'register.xml', options.register, ports, exts, options, dir, progress);
-    if (run('subscribe')) results.subscribe = await ramp('subscribe', 'subscribe-dialog.xml', options.subscribe, ports, exts, options, dir, progress);
+    if (run('register'))
+      results.register = await ramp('register', 'register.xml', options.register, ports, exts, options, dir, progress);
+    if (run('subscribe'))
+      results.subscribe = await ramp(
+        'subscribe',
+        'subscribe-dialog.xml',
+        options.subscribe,
+        ports,
+        exts,
+        options,
+        dir,
+        progress,
+      );
     if (run('presence')) results.presence = await presence(ports, exts, options, progress);
-    return { options, machine: { cores: cpus().length, loadAvg1m: round(loadavg()[0]!, 2) }, maxFailurePct: MAX_FAILURE_PCT, ...results };
+    return {
+      options,
+      machine: { cores: cpus().length, loadAvg1m: round(loadavg()[0]!, 2) },
+      maxFailurePct: MAX_FAILURE_PCT,
+      ...results,
+    };
   } finally {
     await stopKamailio?.();
     await server.close();

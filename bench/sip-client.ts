@@ -9,8 +9,18 @@ import type { Socket } from 'node:dgram';
 
 export type ToClient =
   | { readonly type: 'init'; readonly port: number; readonly domain: string; readonly sockets: number }
-  | { readonly type: 'register'; readonly users: readonly string[]; readonly concurrency: number; readonly expiresSec: number }
-  | { readonly type: 'subscribe'; readonly pairs: readonly (readonly [string, string])[]; readonly concurrency: number; readonly expiresSec: number }
+  | {
+      readonly type: 'register';
+      readonly users: readonly string[];
+      readonly concurrency: number;
+      readonly expiresSec: number;
+    }
+  | {
+      readonly type: 'subscribe';
+      readonly pairs: readonly (readonly [string, string])[];
+      readonly concurrency: number;
+      readonly expiresSec: number;
+    }
   | { readonly type: 'measure'; readonly on: boolean }
   | { readonly type: 'arrivals' }
   | { readonly type: 'close' };
@@ -29,7 +39,15 @@ export type FromClient =
   | ({ readonly type: 'registered' } & PhaseStats)
   | ({ readonly type: 'subscribed'; readonly initialNotifies: number } & PhaseStats)
   | { readonly type: 'measuring'; readonly on: boolean }
-  | { readonly type: 'arrivals'; readonly targets: number[]; readonly versions: number[]; readonly atMs: number[]; readonly notifies: number; readonly retransmitted: number; readonly cpuMs: number }
+  | {
+      readonly type: 'arrivals';
+      readonly targets: number[];
+      readonly versions: number[];
+      readonly atMs: number[];
+      readonly notifies: number;
+      readonly retransmitted: number;
+      readonly cpuMs: number;
+    }
   | { readonly type: 'closed' };
 
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
@@ -94,7 +112,19 @@ let retransmitted = 0;
 let lastVersion = new Map<string, number>();
 let measureCpu = process.cpuUsage();
 
-let phase: { ok: number; failed: number; retransmits: number; statuses: Record<string, number>; left: string[][]; next: number; concurrency: number; expiresSec: number; done: () => void } | undefined;
+let phase:
+  | {
+      ok: number;
+      failed: number;
+      retransmits: number;
+      statuses: Record<string, number>;
+      left: string[][];
+      next: number;
+      concurrency: number;
+      expiresSec: number;
+      done: () => void;
+    }
+  | undefined;
 
 function reply(m: FromClient): void {
   process.send!(m);
@@ -141,7 +171,19 @@ function startNext(): void {
     const [a, b] = ph.left[ph.next]!;
     const i = ph.next++;
     const method = b === undefined ? 'REGISTER' : 'SUBSCRIBE';
-    const p: Pending = { callId: `${randomBytes(8).toString('hex')}@bench`, method, user: a!, target: b ?? a!, socket: i % sockets.length, fromTag: randomBytes(4).toString('hex'), cseq: 1, bytes: Buffer.alloc(0), sentAt: 0, tries: 0, authed: false };
+    const p: Pending = {
+      callId: `${randomBytes(8).toString('hex')}@bench`,
+      method,
+      user: a!,
+      target: b ?? a!,
+      socket: i % sockets.length,
+      fromTag: randomBytes(4).toString('hex'),
+      cseq: 1,
+      bytes: Buffer.alloc(0),
+      sentAt: 0,
+      tries: 0,
+      authed: false,
+    };
     p.bytes = build(p);
     pending.set(p.callId, p);
     send(p);
@@ -192,11 +234,17 @@ function onMessage(msg: Buffer, socketIndex: number): void {
     // Answer 200 with the request's Via, From, To, Call-ID and CSeq.
     let head = 'SIP/2.0 200 OK\r\n';
     const end = text.indexOf('\r\n\r\n');
-    for (let from = 0; from < end; ) {
+    for (let from = 0; from < end;) {
       let to = text.indexOf('\r\n', from);
       if (to < 0 || to > end) to = end;
       const c = text.charCodeAt(from);
-      if ((c === 86 && text.startsWith('Via:', from)) || (c === 70 && text.startsWith('From:', from)) || (c === 84 && text.startsWith('To:', from)) || (c === 67 && (text.startsWith('Call-ID:', from) || text.startsWith('CSeq:', from)))) head += `${text.slice(from, to)}\r\n`;
+      if (
+        (c === 86 && text.startsWith('Via:', from)) ||
+        (c === 70 && text.startsWith('From:', from)) ||
+        (c === 84 && text.startsWith('To:', from)) ||
+        (c === 67 && (text.startsWith('Call-ID:', from) || text.startsWith('CSeq:', from)))
+      )
+        head += `${text.slice(from, to)}\r\n`;
       from = to + 2;
     }
     sockets[socketIndex]!.send(Buffer.from(`${head}Content-Length: 0\r\n\r\n`, 'latin1'), port, '127.0.0.1');
@@ -232,11 +280,31 @@ function checkRetransmits(): void {
   }
 }
 
-async function runPhase(kind: 'registered' | 'subscribed', left: string[][], concurrency: number, expiresSec: number): Promise<void> {
+async function runPhase(
+  kind: 'registered' | 'subscribed',
+  left: string[][],
+  concurrency: number,
+  expiresSec: number,
+): Promise<void> {
   const started = nowMs();
   const cpu = process.cpuUsage();
-  const result = await new Promise<{ ok: number; failed: number; retransmits: number; statuses: Record<string, number> }>((resolve) => {
-    const ph = { ok: 0, failed: 0, retransmits: 0, statuses: {}, left, next: 0, concurrency, expiresSec, done: () => resolve({ ok: ph.ok, failed: ph.failed, retransmits: ph.retransmits, statuses: ph.statuses }) };
+  const result = await new Promise<{
+    ok: number;
+    failed: number;
+    retransmits: number;
+    statuses: Record<string, number>;
+  }>((resolve) => {
+    const ph = {
+      ok: 0,
+      failed: 0,
+      retransmits: 0,
+      statuses: {},
+      left,
+      next: 0,
+      concurrency,
+      expiresSec,
+      done: () => resolve({ ok: ph.ok, failed: ph.failed, retransmits: ph.retransmits, statuses: ph.statuses }),
+    };
     phase = ph;
     startNext();
   });
@@ -268,11 +336,21 @@ process.on('message', (m: ToClient) => {
       return;
     }
     case 'register':
-      void runPhase('registered', m.users.map((u) => [u]), m.concurrency, m.expiresSec);
+      void runPhase(
+        'registered',
+        m.users.map((u) => [u]),
+        m.concurrency,
+        m.expiresSec,
+      );
       return;
     case 'subscribe':
       initialNotifies = 0;
-      void runPhase('subscribed', m.pairs.map(([a, b]) => [a, b]), m.concurrency, m.expiresSec);
+      void runPhase(
+        'subscribed',
+        m.pairs.map(([a, b]) => [a, b]),
+        m.concurrency,
+        m.expiresSec,
+      );
       return;
     case 'measure':
       measuring = m.on;
@@ -289,7 +367,15 @@ process.on('message', (m: ToClient) => {
       {
         const c = process.cpuUsage(measureCpu);
         const n = arrivals.n;
-        reply({ type: 'arrivals', targets: Array.from(arrivals.targets.subarray(0, n)), versions: Array.from(arrivals.versions.subarray(0, n)), atMs: Array.from(arrivals.atMs.subarray(0, n)), notifies, retransmitted, cpuMs: (c.user + c.system) / 1000 });
+        reply({
+          type: 'arrivals',
+          targets: Array.from(arrivals.targets.subarray(0, n)),
+          versions: Array.from(arrivals.versions.subarray(0, n)),
+          atMs: Array.from(arrivals.atMs.subarray(0, n)),
+          notifies,
+          retransmitted,
+          cpuMs: (c.user + c.system) / 1000,
+        });
       }
       return;
     case 'close':

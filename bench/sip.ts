@@ -44,9 +44,26 @@ export interface SipBenchOptions {
   readonly journal: number;
 }
 
-export const DEFAULTS: SipBenchOptions = { users: 20_000, subscriptions: 50_000, changesPerSec: 1000, seconds: 10, runs: 3, concurrency: 400, sockets: 4, settleSec: 33, journal: 1 };
+export const DEFAULTS: SipBenchOptions = {
+  users: 20_000,
+  subscriptions: 50_000,
+  changesPerSec: 1000,
+  seconds: 10,
+  runs: 3,
+  concurrency: 400,
+  sockets: 4,
+  settleSec: 33,
+  journal: 1,
+};
 
-export const TARGET = { registerPerSec: 5000, subscribePerSec: 3000, maxFailurePct: 0.5, p50Ms: 2, p99Ms: 10, rssPerSubscriptionKB: 4 };
+export const TARGET = {
+  registerPerSec: 5000,
+  subscribePerSec: 3000,
+  maxFailurePct: 0.5,
+  p50Ms: 2,
+  p99Ms: 10,
+  rssPerSubscriptionKB: 4,
+};
 
 const DOMAIN = 'bench.test';
 const TENANT = 'bench';
@@ -57,7 +74,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 const cpuPct = (c: NodeJS.CpuUsage, seconds: number) => round((c.user + c.system) / 10_000 / seconds);
-
 
 /** With SIP_BENCH_PROF=<dir>, a CPU profile of one phase of the server (this process). */
 async function profile(name: string): Promise<() => Promise<void>> {
@@ -103,9 +119,38 @@ const median = (xs: readonly number[]): number => {
 };
 
 export interface SipRun {
-  readonly register: PhaseStats & { readonly perSec: number; readonly failurePct: number; readonly serverCpuPct: number };
-  readonly subscribe: PhaseStats & { readonly perSec: number; readonly failurePct: number; readonly initialNotifies: number; readonly serverCpuPct: number };
-  readonly changes: { readonly dispatched: number; readonly refused: number; readonly perSec: number; readonly expectedNotifies: number; readonly measured: number; readonly missing: number; readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number; readonly retransmittedNotifies: number; readonly p99BySecondMs: number[]; readonly gcPauses: number; readonly gcMaxMs: number; readonly gcTotalMs: number; readonly commits: number; readonly commitTotalMs: number; readonly commitMaxMs: number; readonly serverCpuPct: number; readonly clientCpuMs: number };
+  readonly register: PhaseStats & {
+    readonly perSec: number;
+    readonly failurePct: number;
+    readonly serverCpuPct: number;
+  };
+  readonly subscribe: PhaseStats & {
+    readonly perSec: number;
+    readonly failurePct: number;
+    readonly initialNotifies: number;
+    readonly serverCpuPct: number;
+  };
+  readonly changes: {
+    readonly dispatched: number;
+    readonly refused: number;
+    readonly perSec: number;
+    readonly expectedNotifies: number;
+    readonly measured: number;
+    readonly missing: number;
+    readonly p50Ms: number;
+    readonly p99Ms: number;
+    readonly maxMs: number;
+    readonly retransmittedNotifies: number;
+    readonly p99BySecondMs: number[];
+    readonly gcPauses: number;
+    readonly gcMaxMs: number;
+    readonly gcTotalMs: number;
+    readonly commits: number;
+    readonly commitTotalMs: number;
+    readonly commitMaxMs: number;
+    readonly serverCpuPct: number;
+    readonly clientCpuMs: number;
+  };
   readonly memory: {
     readonly rssBeforeMB: number;
     readonly rssAfterMB: number;
@@ -124,14 +169,27 @@ export interface SipRun {
 
 export async function createUsers(server: Server, options: Pick<SipBenchOptions, 'users'>): Promise<string[]> {
   const now = Date.now();
-  server.store.createTenant({ id: TENANT, name: 'SIP bench', sipDomain: DOMAIN, policy: DEFAULT_POLICY, epoch: `${TENANT}-${now.toString(36)}`, seq: 0 }, now);
+  server.store.createTenant(
+    {
+      id: TENANT,
+      name: 'SIP bench',
+      sipDomain: DOMAIN,
+      policy: DEFAULT_POLICY,
+      epoch: `${TENANT}-${now.toString(36)}`,
+      seq: 0,
+    },
+    now,
+  );
   const loaded = server.store.loadTenant(TENANT)!;
   server.engine.addTenant(loaded.state, { epoch: loaded.row.epoch, seq: loaded.row.seq });
   const exts: string[] = [];
   for (let i = 0; i < options.users; i++) {
     const ext = String(100_000 + i);
     exts.push(ext);
-    const out = server.engine.submit(TENANT, { type: 'user.upsert', user: { id: `u${ext}`, extension: ext, name: `User ${ext}` } });
+    const out = server.engine.submit(TENANT, {
+      type: 'user.upsert',
+      user: { id: `u${ext}`, extension: ext, name: `User ${ext}` },
+    });
     if (!out.ok) throw new Error(out.message);
     server.store.setCredentials(TENANT, `u${ext}`, { sipHa1: md5(`${ext}:${DOMAIN}:pw${ext}`) });
     if (i % 1000 === 999) await server.engine.settled();
@@ -154,7 +212,19 @@ function pairs(exts: readonly string[], n: number): [string, string][] {
 export async function runOnce(options: SipBenchOptions, progress: (line: string) => void = () => {}): Promise<SipRun> {
   const steal = stealMeter();
   const dataDir = mkdtempSync(join(tmpdir(), 'swb-sip-bench-'));
-  const server = await startServer({ ...DEFAULT_CONFIG, httpPort: 0, sipPort: 0, host: '127.0.0.1', dataDir, demo: false, logLevel: 'silent', systemToken: '' }, { logger: pino({ level: 'silent' }) });
+  const server = await startServer(
+    {
+      ...DEFAULT_CONFIG,
+      httpPort: 0,
+      sipPort: 0,
+      host: '127.0.0.1',
+      dataDir,
+      demo: false,
+      logLevel: 'silent',
+      systemToken: '',
+    },
+    { logger: pino({ level: 'silent' }) },
+  );
   // Time the journal's commits (they run on the event loop, before any NOTIFY of their change).
   const commits = { count: 0, ms: 0, maxMs: 0 };
   const commit = server.store.commit.bind(server.store);
@@ -178,12 +248,19 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
 
     const stopProfile = await profile('register');
     let cpu = process.cpuUsage();
-    const reg = await client.ask({ type: 'register', users: exts, concurrency: options.concurrency, expiresSec: 3600 }, 'registered');
+    const reg = await client.ask(
+      { type: 'register', users: exts, concurrency: options.concurrency, expiresSec: 3600 },
+      'registered',
+    );
     await server.engine.settled();
     const regCpu = process.cpuUsage(cpu);
     await stopProfile();
-    const registered = [...server.engine.state(TENANT)!.users.values()].filter((u) => u.registrations.length > 0).length;
-    progress(`register: ${reg.ok} ok, ${reg.failed} failed in ${round(reg.seconds, 2)} s (${registered} users registered in the engine); server CPU ${cpuPct(regCpu, reg.seconds)} %`);
+    const registered = [...server.engine.state(TENANT)!.users.values()].filter(
+      (u) => u.registrations.length > 0,
+    ).length;
+    progress(
+      `register: ${reg.ok} ok, ${reg.failed} failed in ${round(reg.seconds, 2)} s (${registered} users registered in the engine); server CPU ${cpuPct(regCpu, reg.seconds)} %`,
+    );
 
     // The baseline is steady too: the REGISTERs' server transactions (Timer J) are gone, as the
     // SUBSCRIBEs' will be when the subscriptions are measured.
@@ -191,14 +268,19 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
     const rssBefore = await settleMemory();
     {
       const m = process.memoryUsage();
-      progress(`memory before subscribing: rss ${round(m.rss / 1048576)} heapTotal ${round(m.heapTotal / 1048576)} heapUsed ${round(m.heapUsed / 1048576)} external ${round(m.external / 1048576)} MB`);
+      progress(
+        `memory before subscribing: rss ${round(m.rss / 1048576)} heapTotal ${round(m.heapTotal / 1048576)} heapUsed ${round(m.heapUsed / 1048576)} external ${round(m.external / 1048576)} MB`,
+      );
     }
     const heapBefore = process.memoryUsage().heapUsed;
     await heapSnapshot('before');
     const subPairs = pairs(exts, options.subscriptions);
     const stopSubProfile = await profile('subscribe');
     cpu = process.cpuUsage();
-    const sub = await client.ask({ type: 'subscribe', pairs: subPairs, concurrency: options.concurrency, expiresSec: 3600 }, 'subscribed');
+    const sub = await client.ask(
+      { type: 'subscribe', pairs: subPairs, concurrency: options.concurrency, expiresSec: 3600 },
+      'subscribed',
+    );
     const subCpu = process.cpuUsage(cpu);
     await stopSubProfile();
     await sleep(300);
@@ -211,10 +293,15 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
     const rssSteady = await settleMemory();
     const heapSteady = process.memoryUsage().heapUsed;
     await heapSnapshot('steady');
-    const mem = (m: NodeJS.MemoryUsage) => `rss ${round(m.rss / 1048576)} heapTotal ${round(m.heapTotal / 1048576)} heapUsed ${round(m.heapUsed / 1048576)} external ${round(m.external / 1048576)} MB`;
+    const mem = (m: NodeJS.MemoryUsage) =>
+      `rss ${round(m.rss / 1048576)} heapTotal ${round(m.heapTotal / 1048576)} heapUsed ${round(m.heapUsed / 1048576)} external ${round(m.external / 1048576)} MB`;
     progress(`memory after subscribing and ${options.settleSec} s: ${mem(process.memoryUsage())}`);
-    progress(`memory: ${round((rssSteady - rssBefore) / 1024 / Math.max(1, sub.ok), 2)} KB RSS per subscription after ${options.settleSec} s (${round((rssAfter - rssBefore) / 1024 / Math.max(1, sub.ok), 2)} KB with transactions)`);
-    progress(`subscribe: ${sub.ok} ok, ${sub.failed} failed in ${round(sub.seconds, 2)} s; ${sub.initialNotifies} initial NOTIFYs; server RSS ${round(rssAfter / 1048576)} MB; server CPU ${cpuPct(subCpu, sub.seconds)} %`);
+    progress(
+      `memory: ${round((rssSteady - rssBefore) / 1024 / Math.max(1, sub.ok), 2)} KB RSS per subscription after ${options.settleSec} s (${round((rssAfter - rssBefore) / 1024 / Math.max(1, sub.ok), 2)} KB with transactions)`,
+    );
+    progress(
+      `subscribe: ${sub.ok} ok, ${sub.failed} failed in ${round(sub.seconds, 2)} s; ${sub.initialNotifies} initial NOTIFYs; server RSS ${round(rssAfter / 1048576)} MB; server CPU ${cpuPct(subCpu, sub.seconds)} %`,
+    );
 
     const watchersOf = new Map<string, number>();
     for (const [, t] of subPairs) watchersOf.set(t, (watchersOf.get(t) ?? 0) + 1);
@@ -236,7 +323,7 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
     const started = nowMs();
     cpu = process.cpuUsage();
     const outcomes: Promise<void>[] = [];
-    for (let n = 0; n < total; ) {
+    for (let n = 0; n < total;) {
       const due = Math.min(total, Math.floor(((nowMs() - started) / 1000) * options.changesPerSec) + 1);
       for (; n < due; n++) {
         const ext = exts[(n * 7919) % exts.length]!;
@@ -245,7 +332,12 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
         expected += watchersOf.get(ext) ?? 0;
         const at = nowMs();
         sentAt.set(`${ext}:${k}`, at);
-        const p = server.engine.dispatch(TENANT, k % 2 === 1 ? { type: 'status.set', userId: `u${ext}`, status: 'dnd', by: SYSTEM } : { type: 'status.set', userId: `u${ext}`, status: 'available', by: SYSTEM });
+        const p = server.engine.dispatch(
+          TENANT,
+          k % 2 === 1
+            ? { type: 'status.set', userId: `u${ext}`, status: 'dnd', by: SYSTEM }
+            : { type: 'status.set', userId: `u${ext}`, status: 'available', by: SYSTEM },
+        );
         outcomes.push(p.then((o) => void (o.ok || refused++)));
       }
       await sleep(1);
@@ -267,11 +359,25 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
       (bySecond[Math.floor((t0 - started) / 1000)] ??= []).push(arr.atMs[i]! - t0);
     }
     delays.sort((a, b) => a - b);
-    progress(`changes: ${total} in ${round(changeSeconds, 2)} s; ${delays.length}/${expected} NOTIFYs measured; p50 ${round(percentile(delays, 50), 3)} ms, p99 ${round(percentile(delays, 99), 3)} ms`);
+    progress(
+      `changes: ${total} in ${round(changeSeconds, 2)} s; ${delays.length}/${expected} NOTIFYs measured; p50 ${round(percentile(delays, 50), 3)} ms, p99 ${round(percentile(delays, 99), 3)} ms`,
+    );
     const pct = (s: PhaseStats) => round((100 * s.failed) / Math.max(1, s.ok + s.failed), 3);
     return {
-      register: { ...reg, perSec: round(reg.ok / reg.seconds), failurePct: pct(reg), seconds: round(reg.seconds, 3), serverCpuPct: cpuPct(regCpu, reg.seconds) },
-      subscribe: { ...sub, perSec: round(sub.ok / sub.seconds), failurePct: pct(sub), seconds: round(sub.seconds, 3), serverCpuPct: cpuPct(subCpu, sub.seconds) },
+      register: {
+        ...reg,
+        perSec: round(reg.ok / reg.seconds),
+        failurePct: pct(reg),
+        seconds: round(reg.seconds, 3),
+        serverCpuPct: cpuPct(regCpu, reg.seconds),
+      },
+      subscribe: {
+        ...sub,
+        perSec: round(sub.ok / sub.seconds),
+        failurePct: pct(sub),
+        seconds: round(sub.seconds, 3),
+        serverCpuPct: cpuPct(subCpu, sub.seconds),
+      },
       changes: {
         dispatched: total,
         refused,
@@ -283,10 +389,21 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
         p99Ms: round(percentile(delays, 99), 3),
         maxMs: round(delays.at(-1) ?? -1, 3),
         retransmittedNotifies: arr.retransmitted,
-        p99BySecondMs: bySecond.map((d) => round(percentile(d.sort((a, b) => a - b), 99), 2)),
+        p99BySecondMs: bySecond.map((d) =>
+          round(
+            percentile(
+              d.sort((a, b) => a - b),
+              99,
+            ),
+            2,
+          ),
+        ),
         gcPauses: gcs.length,
         gcMaxMs: round(Math.max(0, ...gcs), 2),
-        gcTotalMs: round(gcs.reduce((a, b) => a + b, 0), 1),
+        gcTotalMs: round(
+          gcs.reduce((a, b) => a + b, 0),
+          1,
+        ),
         commits: commits.count,
         commitTotalMs: round(commits.ms),
         commitMaxMs: round(commits.maxMs, 2),
@@ -316,7 +433,13 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
 /** One run in a fresh process (so each run's memory is measured from the same start). */
 function runInChild(options: SipBenchOptions, progress: (line: string) => void): Promise<SipRun> {
   // The child hosts the server: it gets this process's node flags (the young generation's size).
-  const args = [...process.execArgv.filter((a) => a !== '--expose-gc'), '--expose-gc', fileURLToPath(import.meta.url), '--single', ...Object.entries(FLAGS).flatMap(([flag, key]) => [`--${flag}`, String(options[key])])];
+  const args = [
+    ...process.execArgv.filter((a) => a !== '--expose-gc'),
+    '--expose-gc',
+    fileURLToPath(import.meta.url),
+    '--single',
+    ...Object.entries(FLAGS).flatMap(([flag, key]) => [`--${flag}`, String(options[key])]),
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
     let out = '';
@@ -343,7 +466,10 @@ const FLAGS: Readonly<Record<string, keyof SipBenchOptions>> = {
   journal: 'journal',
 };
 
-export async function runSipBench(options: SipBenchOptions = DEFAULTS, progress: (line: string) => void = () => {}): Promise<object> {
+export async function runSipBench(
+  options: SipBenchOptions = DEFAULTS,
+  progress: (line: string) => void = () => {},
+): Promise<object> {
   const loadBefore = round(loadavg()[0]!, 2);
   const steal = stealMeter();
   const runs: SipRun[] = [];
@@ -371,7 +497,15 @@ export async function runSipBench(options: SipBenchOptions = DEFAULTS, progress:
   };
   return {
     bench: 'sip',
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version, semiSpaceMb: semiSpaceMb() ?? 'default', loadAvgBefore: loadBefore, loadAvgAfter: round(loadavg()[0]!, 2), stealPct: steal() },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      semiSpaceMb: semiSpaceMb() ?? 'default',
+      loadAvgBefore: loadBefore,
+      loadAvgAfter: round(loadavg()[0]!, 2),
+      stealPct: steal(),
+    },
     options,
     target: TARGET,
     median: m,
@@ -386,7 +520,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     const i = process.argv.indexOf(`--${name}`);
     return i < 0 ? fallback : Number(process.argv[i + 1]);
   };
-  const options = Object.fromEntries(Object.entries(FLAGS).map(([flag, key]) => [key, arg(flag, DEFAULTS[key])])) as unknown as SipBenchOptions;
+  const options = Object.fromEntries(
+    Object.entries(FLAGS).map(([flag, key]) => [key, arg(flag, DEFAULTS[key])]),
+  ) as unknown as SipBenchOptions;
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   if (process.argv.includes('--single')) {
     process.stdout.write(`${JSON.stringify(await runOnce(options, progress))}\n`);

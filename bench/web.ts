@@ -44,8 +44,55 @@ export interface Quantiles {
 }
 
 const TENANT = 'acme';
-const FIRST = ['Ada', 'Ben', 'Cleo', 'Dev', 'Eva', 'Finn', 'Gia', 'Hal', 'Ines', 'Jon', 'Kai', 'Lea', 'Max', 'Nia', 'Oto', 'Pia', 'Quin', 'Rae', 'Sam', 'Tia'];
-const LAST = ['Abbott', 'Becker', 'Costa', 'Dubois', 'Eriksen', 'Fischer', 'Garcia', 'Huber', 'Ivanov', 'Jensen', 'Kowalski', 'Lopez', 'Meyer', 'Novak', 'Olsen', 'Petrov', 'Quist', 'Rossi', 'Schmidt', 'Tanaka', 'Ueda', 'Varga', 'Weber', 'Young', 'Zimmer'];
+const FIRST = [
+  'Ada',
+  'Ben',
+  'Cleo',
+  'Dev',
+  'Eva',
+  'Finn',
+  'Gia',
+  'Hal',
+  'Ines',
+  'Jon',
+  'Kai',
+  'Lea',
+  'Max',
+  'Nia',
+  'Oto',
+  'Pia',
+  'Quin',
+  'Rae',
+  'Sam',
+  'Tia',
+];
+const LAST = [
+  'Abbott',
+  'Becker',
+  'Costa',
+  'Dubois',
+  'Eriksen',
+  'Fischer',
+  'Garcia',
+  'Huber',
+  'Ivanov',
+  'Jensen',
+  'Kowalski',
+  'Lopez',
+  'Meyer',
+  'Novak',
+  'Olsen',
+  'Petrov',
+  'Quist',
+  'Rossi',
+  'Schmidt',
+  'Tanaka',
+  'Ueda',
+  'Varga',
+  'Weber',
+  'Young',
+  'Zimmer',
+];
 const STATUSES = ['away', 'busy', 'dnd', 'at_desk', 'custom'] as const;
 
 // Runs in the page (plain JS: this file is compiled for Node). Records when each change's token
@@ -89,11 +136,24 @@ export function quantiles(values: readonly number[]): Quantiles {
 
 export async function runWebBench(options: WebBenchOptions): Promise<WebBenchResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'swb-webbench-'));
-  const server = await startServer({ ...DEFAULT_CONFIG, httpPort: 0, sipPort: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', demo: true }, { logger: pino({ level: 'silent' }) });
+  const server = await startServer(
+    { ...DEFAULT_CONFIG, httpPort: 0, sipPort: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', demo: true },
+    { logger: pino({ level: 'silent' }) },
+  );
   const browser = await chromium.launch({
     executablePath: options.chromium,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--disable-dev-shm-usage',
+    ],
   });
   try {
     const engine = server.engine;
@@ -106,11 +166,20 @@ export async function runWebBench(options: WebBenchOptions): Promise<WebBenchRes
     const ids = [...state.users.keys()];
     for (let i = ids.length; i < options.users; i++) {
       const id = `u${2000 + i}`;
-      await must({ type: 'user.upsert', user: { id, extension: String(2000 + i), name: `${FIRST[i % FIRST.length]} ${LAST[Math.floor(i / FIRST.length) % LAST.length]}`, role: 'user' } });
+      await must({
+        type: 'user.upsert',
+        user: {
+          id,
+          extension: String(2000 + i),
+          name: `${FIRST[i % FIRST.length]} ${LAST[Math.floor(i / FIRST.length) % LAST.length]}`,
+          role: 'user',
+        },
+      });
       ids.push(id);
     }
     // Everyone signed in: an app session each, so a manual status shows (S2.3 row 4).
-    for (const id of ids) if (id !== 'u1001') await must({ type: 'session.start', userId: id, sessionId: `bench-${id}` });
+    for (const id of ids)
+      if (id !== 'u1001') await must({ type: 'session.start', userId: id, sessionId: `bench-${id}` });
 
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     ctx.setDefaultTimeout(20_000);
@@ -141,11 +210,25 @@ export async function runWebBench(options: WebBenchOptions): Promise<WebBenchRes
       void must({ type: 'status.set', userId, status, text: `chg${n}x`, by: { kind: 'user', userId, role: 'user' } });
     }
     await page.waitForTimeout(1500);
-    const measured = (await page.evaluate(PAGE_RESULT)) as { seen: [number, number][]; frames: number[]; longTaskMs: number };
+    const measured = (await page.evaluate(PAGE_RESULT)) as {
+      seen: [number, number][];
+      frames: number[];
+      longTaskMs: number;
+    };
     if (process.env.WEB_BENCH_DEBUG) {
       const seenSet = new Set(measured.seen.map(([n]) => n));
       const missing = [...sentAt.keys()].filter((n) => !seenSet.has(n));
-      console.log('unseen by status:', JSON.stringify(missing.reduce<Record<string, number>>((m, n) => ({ ...m, [STATUSES[n % STATUSES.length]!]: (m[STATUSES[n % STATUSES.length]!] ?? 0) + 1 }), {})), 'first unseen:', missing.slice(0, 5));
+      console.log(
+        'unseen by status:',
+        JSON.stringify(
+          missing.reduce<Record<string, number>>(
+            (m, n) => ({ ...m, [STATUSES[n % STATUSES.length]!]: (m[STATUSES[n % STATUSES.length]!] ?? 0) + 1 }),
+            {},
+          ),
+        ),
+        'first unseen:',
+        missing.slice(0, 5),
+      );
     }
     const latencies = measured.seen.filter(([n]) => sentAt.has(n)).map(([n, at]) => at - sentAt.get(n)!);
     return {
@@ -174,11 +257,22 @@ function arg(name: string, fallback: number): number {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const options: WebBenchOptions = { users: arg('users', 500), rate: arg('rate', 20), seconds: arg('seconds', 30), chromium: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' };
+  const options: WebBenchOptions = {
+    users: arg('users', 500),
+    rate: arg('rate', 20),
+    seconds: arg('seconds', 30),
+    chromium: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  };
   const r = await runWebBench(options);
-  console.log(`web bench: ${r.users} users on the board, ${r.rate} changes/s for ${r.seconds} s (${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)})`);
+  console.log(
+    `web bench: ${r.users} users on the board, ${r.rate} changes/s for ${r.seconds} s (${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)})`,
+  );
   console.log(`  board ready after sign-in: ${r.firstPaintMs} ms`);
-  console.log(`  update latency, dispatch → card in the DOM (${r.seen}/${r.changes} changes seen): p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`);
-  console.log(`  frame interval (${r.frames} frames): p50 ${r.frameMs.p50} ms, p95 ${r.frameMs.p95} ms, p99 ${r.frameMs.p99} ms, max ${r.frameMs.max} ms; frames over 50 ms: ${r.longFrames}; long tasks: ${r.longTaskMs} ms in total`);
+  console.log(
+    `  update latency, dispatch → card in the DOM (${r.seen}/${r.changes} changes seen): p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`,
+  );
+  console.log(
+    `  frame interval (${r.frames} frames): p50 ${r.frameMs.p50} ms, p95 ${r.frameMs.p95} ms, p99 ${r.frameMs.p99} ms, max ${r.frameMs.max} ms; frames over 50 ms: ${r.longFrames}; long tasks: ${r.longTaskMs} ms in total`,
+  );
   console.log(JSON.stringify(r));
 }

@@ -53,12 +53,31 @@ export interface Input {
 
 type Kind = 'app' | 'appTerminal' | 'pbx' | 'appOnly';
 /** By index modulo 10: 60 % app + session, 20 % desk phone + app + session, 10 % PBX only, 10 % softphone only. */
-const kindOf = (i: number): Kind => (i % 10 < 6 ? 'app' : i % 10 < 8 ? 'appTerminal' : i % 10 === 8 ? 'pbx' : 'appOnly');
+const kindOf = (i: number): Kind =>
+  i % 10 < 6 ? 'app' : i % 10 < 8 ? 'appTerminal' : i % 10 === 8 ? 'pbx' : 'appOnly';
 const hasApp = (k: Kind) => k === 'app' || k === 'appTerminal';
 
 export const QUEUE_AGENTS = [
-  { id: 'support', name: 'Support', extension: '8001', from: 0, to: 12, strategy: 'longestIdle', autoReady: true, wrapUpSec: 20 },
-  { id: 'sales', name: 'Sales', extension: '8002', from: 8, to: 20, strategy: 'roundRobin', autoReady: false, wrapUpSec: 10 },
+  {
+    id: 'support',
+    name: 'Support',
+    extension: '8001',
+    from: 0,
+    to: 12,
+    strategy: 'longestIdle',
+    autoReady: true,
+    wrapUpSec: 20,
+  },
+  {
+    id: 'sales',
+    name: 'Sales',
+    extension: '8002',
+    from: 8,
+    to: 20,
+    strategy: 'roundRobin',
+    autoReady: false,
+    wrapUpSec: 10,
+  },
 ] as const;
 const GROUP_STRATEGIES = ['ringAll', 'hunt', 'roundRobin', 'longestIdle', 'ringAll'] as const;
 const SELF = (userId: string) => ({ kind: 'user', userId, role: 'user' }) as const;
@@ -107,15 +126,55 @@ export class Workload {
     for (const tenant of this.tenantIds) {
       for (let i = 0; i < U; i++) {
         const role = i === 20 ? 'supervisor' : i === 21 ? 'admin' : 'user';
-        yield { tenant, command: { type: 'user.upsert', user: { id: this.userIds[i]!, extension: this.extensions[i]!, name: `User ${i}`, role, settings: i % 7 === 0 ? { callWaiting: false } : {} } } };
+        yield {
+          tenant,
+          command: {
+            type: 'user.upsert',
+            user: {
+              id: this.userIds[i]!,
+              extension: this.extensions[i]!,
+              name: `User ${i}`,
+              role,
+              settings: i % 7 === 0 ? { callWaiting: false } : {},
+            },
+          },
+        };
       }
       for (let k = 0; k < GROUP_STRATEGIES.length; k++) {
         const members = Array.from({ length: 5 }, (_, j) => this.userIds[(k * 5 + j + 22) % U]!);
-        yield { tenant, command: { type: 'group.upsert', group: { id: `g${k}`, name: `Team ${k}`, extension: String(7000 + k), strategy: GROUP_STRATEGIES[k]!, members, memberRingSec: 10 } } };
+        yield {
+          tenant,
+          command: {
+            type: 'group.upsert',
+            group: {
+              id: `g${k}`,
+              name: `Team ${k}`,
+              extension: String(7000 + k),
+              strategy: GROUP_STRATEGIES[k]!,
+              members,
+              memberRingSec: 10,
+            },
+          },
+        };
       }
       for (const q of QUEUE_AGENTS) {
         const agents = this.userIds.slice(q.from, q.to);
-        yield { tenant, command: { type: 'queue.upsert', queue: { id: q.id, name: q.name, extension: q.extension, strategy: q.strategy, autoReady: q.autoReady, wrapUpSec: q.wrapUpSec, agents, supervisors: [this.userIds[20]!] } } };
+        yield {
+          tenant,
+          command: {
+            type: 'queue.upsert',
+            queue: {
+              id: q.id,
+              name: q.name,
+              extension: q.extension,
+              strategy: q.strategy,
+              autoReady: q.autoReady,
+              wrapUpSec: q.wrapUpSec,
+              agents,
+              supervisors: [this.userIds[20]!],
+            },
+          },
+        };
       }
     }
     for (let g = 0; g < this.users; g++) {
@@ -127,8 +186,15 @@ export class Workload {
     }
     for (const tenant of this.tenantIds) {
       for (let i = 0; i < 20; i++) {
-        yield { tenant, command: { type: 'agent.command', userId: this.userIds[i]!, action: 'login', by: SELF(this.userIds[i]!) } };
-        if (i >= 8) yield { tenant, command: { type: 'agent.command', userId: this.userIds[i]!, action: 'ready', by: SELF(this.userIds[i]!) } };
+        yield {
+          tenant,
+          command: { type: 'agent.command', userId: this.userIds[i]!, action: 'login', by: SELF(this.userIds[i]!) },
+        };
+        if (i >= 8)
+          yield {
+            tenant,
+            command: { type: 'agent.command', userId: this.userIds[i]!, action: 'ready', by: SELF(this.userIds[i]!) },
+          };
       }
     }
   }
@@ -147,7 +213,13 @@ export class Workload {
       }
     }
     this.periodic(this.heartbeatOrder, RATES.heartbeatPeriodSec, (g) => {
-      if (this.sessionUp[g] === 1) this.push(g, { type: 'session.heartbeat', userId: this.uid(g), sessionId: 's1', active: this.rand() < RATES.activeHeartbeatShare });
+      if (this.sessionUp[g] === 1)
+        this.push(g, {
+          type: 'session.heartbeat',
+          userId: this.uid(g),
+          sessionId: 's1',
+          active: this.rand() < RATES.activeHeartbeatShare,
+        });
     });
     this.periodic(this.refreshOrder, RATES.registrationRefreshSec, (g) => {
       if (this.registered[g] === 1) for (const input of this.register(g)) this.batch.push(input);
@@ -171,14 +243,31 @@ export class Workload {
       const userId = d.userIds[0]!;
       if (this.rand() < 0.85) {
         const answerSec = 2 + this.rand() * 6;
-        this.at(answerSec, () => this.batch.push({ tenant, command: { type: 'queue.call.answer', queueId: d.queueId, callId: d.callId, userId } }));
+        this.at(answerSec, () =>
+          this.batch.push({
+            tenant,
+            command: { type: 'queue.call.answer', queueId: d.queueId, callId: d.callId, userId },
+          }),
+        );
         this.at(answerSec + 30 + this.rand() * 150, () =>
-          this.batch.push({ tenant, command: { type: 'leg.update', userId, legId: d.callId, direction: 'in', state: 'ended', acd: true, queueId: d.queueId } }),
+          this.batch.push({
+            tenant,
+            command: {
+              type: 'leg.update',
+              userId,
+              legId: d.callId,
+              direction: 'in',
+              state: 'ended',
+              acd: true,
+              queueId: d.queueId,
+            },
+          }),
         );
       } else {
         // Let it ring out (the agentRing timer fires), then the agent makes themself ready again.
         this.at(d.ringSec + 20 + this.rand() * 40, () => {
-          for (const u of d.userIds) this.batch.push({ tenant, command: { type: 'agent.command', userId: u, action: 'ready', by: SELF(u) } });
+          for (const u of d.userIds)
+            this.batch.push({ tenant, command: { type: 'agent.command', userId: u, action: 'ready', by: SELF(u) } });
         });
       }
     }
@@ -196,14 +285,19 @@ export class Workload {
     const talkSec = 20 + this.rand() * 200;
     if (r < 0.25) {
       // Outgoing to the outside world.
-      this.push(g, { type: 'call.route', call: { callId, from: { userId: caller }, to: { kind: 'external', number: '+4930123456' } } });
+      this.push(g, {
+        type: 'call.route',
+        call: { callId, from: { userId: caller }, to: { kind: 'external', number: '+4930123456' } },
+      });
       this.legScript(g, call, OUT, 0, answerSec, talkSec);
       return;
     }
     const tenant = this.tenantOf(g);
     const tenantIndex = Math.floor(g / this.o.usersPerTenant);
     const to =
-      r < 0.35 ? ({ kind: 'group', id: `g${Math.floor(this.rand() * GROUP_STRATEGIES.length)}` } as const) : ({ kind: 'user', id: this.userIds[Math.floor(this.rand() * this.o.usersPerTenant)]! } as const);
+      r < 0.35
+        ? ({ kind: 'group', id: `g${Math.floor(this.rand() * GROUP_STRATEGIES.length)}` } as const)
+        : ({ kind: 'user', id: this.userIds[Math.floor(this.rand() * this.o.usersPerTenant)]! } as const);
     const internal = r < 0.75;
     const from = internal ? { userId: caller } : { external: '+4940987654' };
     this.batch.push({
@@ -214,22 +308,43 @@ export class Workload {
         if (!out.ok || out.reply === undefined) return;
         const decision = out.reply as { outcome: string; ring?: readonly { userId?: string }[] };
         if (decision.outcome !== 'ring' || decision.ring === undefined) return;
-        const rung = [...new Set(decision.ring.map((e) => e.userId).filter((u): u is string => u !== undefined))].slice(0, 5);
-        rung.forEach((u, k) => this.legScriptFor(tenantIndex, this.userIndex.get(u)!, call, k, 0.2, answerSec, k === 0 ? talkSec : 0));
+        const rung = [...new Set(decision.ring.map((e) => e.userId).filter((u): u is string => u !== undefined))].slice(
+          0,
+          5,
+        );
+        rung.forEach((u, k) =>
+          this.legScriptFor(tenantIndex, this.userIndex.get(u)!, call, k, 0.2, answerSec, k === 0 ? talkSec : 0),
+        );
       },
     });
     if (internal) this.legScript(g, call, OUT, 0, answerSec, talkSec);
   }
 
   private legScript(g: number, call: number, leg: number, startSec: number, answerSec: number, talkSec: number): void {
-    this.legScriptFor(Math.floor(g / this.o.usersPerTenant), g % this.o.usersPerTenant, call, leg, startSec, answerSec, talkSec);
+    this.legScriptFor(
+      Math.floor(g / this.o.usersPerTenant),
+      g % this.o.usersPerTenant,
+      call,
+      leg,
+      startSec,
+      answerSec,
+      talkSec,
+    );
   }
 
   /**
    * ringing → answered → ended (or ringing → ended for a member who did not pick up). `leg` is
    * the leg's number in call `c<call>`: OUT for the caller's, 0, 1, … for those rung.
    */
-  private legScriptFor(tenant: number, user: number, call: number, leg: number, startSec: number, answerSec: number, talkSec: number): void {
+  private legScriptFor(
+    tenant: number,
+    user: number,
+    call: number,
+    leg: number,
+    startSec: number,
+    answerSec: number,
+    talkSec: number,
+  ): void {
     const step = (state: number) => this.legs.add(tenant, user, call, leg, state);
     if (startSec === 0) this.playLeg(step(RINGING));
     else this.at(startSec, step(RINGING));
@@ -245,7 +360,13 @@ export class Workload {
     const l = this.legs;
     const leg = l.leg[i]!;
     const legId = leg === OUT ? `c${l.call[i]!}o` : `c${l.call[i]!}i${leg}`;
-    const command: Command = { type: 'leg.update', userId: this.userIds[l.user[i]!]!, legId, direction: leg === OUT ? 'out' : 'in', state: LEG_STATES[l.state[i]!]! };
+    const command: Command = {
+      type: 'leg.update',
+      userId: this.userIds[l.user[i]!]!,
+      legId,
+      direction: leg === OUT ? 'out' : 'in',
+      state: LEG_STATES[l.state[i]!]!,
+    };
     this.batch.push({ tenant: this.tenantIds[l.tenant[i]!]!, command });
     l.release(i);
   }
@@ -267,9 +388,23 @@ export class Workload {
       this.push(g, { type: 'status.set', userId, status: 'dnd', until, by });
       return;
     }
-    const [status, text]: readonly [string, string | undefined] = r < 0.55 ? ['away', 'Back at 3'] : r < 0.7 ? ['custom', 'In a meeting'] : r < 0.88 ? ['at_desk', undefined] : ['busy', undefined];
+    const [status, text]: readonly [string, string | undefined] =
+      r < 0.55
+        ? ['away', 'Back at 3']
+        : r < 0.7
+          ? ['custom', 'In a meeting']
+          : r < 0.88
+            ? ['at_desk', undefined]
+            : ['busy', undefined];
     this.push(g, { type: 'status.set', userId, status, ...(text !== undefined ? { text } : {}), by });
-    this.at(clearAfter, () => this.push(g, this.rand() < 0.5 ? { type: 'status.clear', userId, by } : { type: 'status.set', userId, status: 'available', by }));
+    this.at(clearAfter, () =>
+      this.push(
+        g,
+        this.rand() < 0.5
+          ? { type: 'status.clear', userId, by }
+          : { type: 'status.set', userId, status: 'available', by },
+      ),
+    );
   }
 
   /** Sign out (session.end) or an app that dies (its session times out: a wake timer). */
@@ -290,7 +425,8 @@ export class Workload {
     if (this.registered[g] !== 1) return;
     this.registered[g] = 0;
     if (this.rand() < 0.5) {
-      for (const id of this.deviceIds(g)) this.push(g, { type: 'registration.remove', userId: this.uid(g), id, reason: 'unregister' });
+      for (const id of this.deviceIds(g))
+        this.push(g, { type: 'registration.remove', userId: this.uid(g), id, reason: 'unregister' });
     }
     this.at(120 + this.rand() * 780, () => {
       for (const input of this.register(g)) this.batch.push(input);
@@ -302,7 +438,10 @@ export class Workload {
     const queueId = QUEUE_AGENTS[Math.floor(this.rand() * QUEUE_AGENTS.length)]!.id;
     const callId = `q${++this.seq}`;
     this.batch.push({ tenant, command: { type: 'queue.call.arrive', queueId, callId, caller: '+4989555000' } });
-    if (this.rand() < 0.05) this.at(10 + this.rand() * 30, () => this.batch.push({ tenant, command: { type: 'queue.call.abandon', queueId, callId } }));
+    if (this.rand() < 0.05)
+      this.at(10 + this.rand() * 30, () =>
+        this.batch.push({ tenant, command: { type: 'queue.call.abandon', queueId, callId } }),
+      );
   }
 
   private agentCommand(): void {
@@ -333,7 +472,8 @@ export class Workload {
       return;
     }
     yield { tenant, command: { type: 'registration.set', userId, id: 'a', kind: 'app', expiresAt } };
-    if (kind === 'appTerminal') yield { tenant, command: { type: 'registration.set', userId, id: 't', kind: 'terminal', expiresAt } };
+    if (kind === 'appTerminal')
+      yield { tenant, command: { type: 'registration.set', userId, id: 't', kind: 'terminal', expiresAt } };
   }
 
   private deviceIds(g: number): string[] {

@@ -105,7 +105,13 @@ export class CoverageTracker {
         // Never reported before: at every earlier look it ran exactly as often as the block
         // around it, so it ran if that one did (ranges come outermost first).
         let around: Block | undefined;
-        for (const b of entry.blocks) if (b.start <= r.startOffset && r.endOffset <= b.end && (around === undefined || b.end - b.start <= around.end - around.start)) around = b;
+        for (const b of entry.blocks)
+          if (
+            b.start <= r.startOffset &&
+            r.endOffset <= b.end &&
+            (around === undefined || b.end - b.start <= around.end - around.start)
+          )
+            around = b;
         const block: Block = { start: r.startOffset, end: r.endOffset, covered: around?.covered ?? false };
         if (block.covered) this.coveredBlocks++;
         script.byKey.set(key, block);
@@ -151,7 +157,9 @@ export class CoverageTracker {
     // Innermost block holding an offset decides whether it ran (blocks nest, never overlap).
     const coveredAt = (offset: number): boolean => {
       let best: Block | undefined;
-      for (const b of all) if (b.start <= offset && offset < b.end && (best === undefined || b.end - b.start <= best.end - best.start)) best = b;
+      for (const b of all)
+        if (b.start <= offset && offset < b.end && (best === undefined || b.end - b.start <= best.end - best.start))
+          best = b;
       return best?.covered ?? false;
     };
     const tsLines = new Map<number, boolean>();
@@ -175,7 +183,10 @@ export class CoverageTracker {
       }
       offset += line.length + 1;
     }
-    const fns = script === undefined ? [] : [...script.functions.entries()].filter(([start, f]) => !(start === 0 && f.name === ''));
+    const fns =
+      script === undefined
+        ? []
+        : [...script.functions.entries()].filter(([start, f]) => !(start === 0 && f.name === ''));
     const fnCovered = fns.filter(([, f]) => f.blocks[0]?.covered === true).length;
     const lineCovered = [...tsLines.values()].filter(Boolean).length;
     const file = path.replace(`${root}/dist/`, '').replace(/\.js$/, '.ts');
@@ -183,7 +194,10 @@ export class CoverageTracker {
       file,
       lines: { covered: lineCovered, total: tsLines.size, pct: pct(lineCovered, tsLines.size) },
       functions: { covered: fnCovered, total: fns.length, pct: pct(fnCovered, fns.length) },
-      uncoveredLines: [...tsLines.entries()].filter(([, c]) => !c).map(([l]) => l).sort((a, b) => a - b),
+      uncoveredLines: [...tsLines.entries()]
+        .filter(([, c]) => !c)
+        .map(([l]) => l)
+        .sort((a, b) => a - b),
     };
   }
 

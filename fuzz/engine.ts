@@ -49,7 +49,9 @@ export interface Summary {
   readonly crashes: number;
 }
 
-export type EngineMessage = { readonly type: 'progress'; readonly line: string } | { readonly type: 'done'; readonly summary: Summary; readonly uncovered: Record<string, readonly number[]> };
+export type EngineMessage =
+  | { readonly type: 'progress'; readonly line: string }
+  | { readonly type: 'done'; readonly summary: Summary; readonly uncovered: Record<string, readonly number[]> };
 
 const BATCH_MS = 100;
 
@@ -57,7 +59,10 @@ class Engine {
   private readonly rng: Rng;
   private readonly corpus: Buffer[] = [];
   private readonly known = new Set<string>();
-  private readonly findings = new Map<string, { kind: FindingReport['kind']; message: string; file: string; count: number }>();
+  private readonly findings = new Map<
+    string,
+    { kind: FindingReport['kind']; message: string; file: string; count: number }
+  >();
   private readonly heartbeat: Int32Array;
   private readonly sharedBytes: Uint8Array;
   private generated: Buffer[] = [];
@@ -133,7 +138,8 @@ class Engine {
   /** A grammar input now and then; otherwise a mutation of a corpus entry, recent ones favoured. */
   private next(): Buffer {
     if (this.corpus.length === 0 || this.rng.oneIn(8)) {
-      if (this.generated.length === 0) this.generated = this.target.generate(this.options.seed * 7919 + this.generation++, 256);
+      if (this.generated.length === 0)
+        this.generated = this.target.generate(this.options.seed * 7919 + this.generation++, 256);
       const fresh = this.generated.pop()!;
       return this.rng.oneIn(2) ? fresh : this.target.mutate(fresh, this.rng, this.pickCorpus() ?? fresh);
     }
@@ -175,7 +181,12 @@ class Engine {
       return;
     }
     const again = performance.now() - t0;
-    if (again > this.options.slowMs) this.record('slow', new Error(`${Math.round(ms)} ms, then ${Math.round(again)} ms for ${input.length} bytes`), input);
+    if (again > this.options.slowMs)
+      this.record(
+        'slow',
+        new Error(`${Math.round(ms)} ms, then ${Math.round(again)} ms for ${input.length} bytes`),
+        input,
+      );
   }
 
   private record(kind: FindingReport['kind'], e: unknown, input: Buffer): void {
@@ -193,7 +204,10 @@ class Engine {
     writeFileSync(`${file}.bin`, input);
     writeFileSync(`${file}.txt`, `${kind}: ${err.stack ?? err.message}\n`);
     this.findings.set(signature, { kind, message: err.message.slice(0, 300), file: `${file}.bin`, count: 1 });
-    parentPort?.postMessage({ type: 'progress', line: `finding (${kind}): ${err.message.slice(0, 200)} → ${file}.bin` } satisfies EngineMessage);
+    parentPort?.postMessage({
+      type: 'progress',
+      line: `finding (${kind}): ${err.message.slice(0, 200)} → ${file}.bin`,
+    } satisfies EngineMessage);
   }
 
   private progress(started: number): void {
@@ -206,7 +220,9 @@ class Engine {
   private load(): Buffer[] {
     const dir = join(this.options.dir, 'corpus');
     try {
-      return readdirSync(dir).sort().map((f) => readFileSync(join(dir, f)));
+      return readdirSync(dir)
+        .sort()
+        .map((f) => readFileSync(join(dir, f)));
     } catch {
       return [];
     }

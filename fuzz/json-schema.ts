@@ -31,11 +31,14 @@ function stringArb(s: Schema): fc.Arbitrary<string> {
     case 'email':
       return fc.emailAddress();
     case 'date-time':
-      return fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString());
+      return fc
+        .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
+        .map((d) => d.toISOString());
     case 'uri':
       return fc.constantFrom(...URLS);
   }
-  if (s.pattern !== undefined) return fc.stringMatching(new RegExp(s.pattern)).filter((v) => v.length <= (s.maxLength ?? Infinity));
+  if (s.pattern !== undefined)
+    return fc.stringMatching(new RegExp(s.pattern)).filter((v) => v.length <= (s.maxLength ?? Infinity));
   // Near the limits as well as in between.
   return fc.oneof(fc.string({ minLength: s.minLength ?? 0, maxLength }), fc.constant('x'.repeat(s.maxLength ?? 100)));
 }
@@ -49,15 +52,21 @@ export function schemaArb(s: Schema, depth = 0): fc.Arbitrary<unknown> {
   switch (type) {
     case 'object': {
       const props = s.properties ?? {};
-      if (Object.keys(props).length === 0 || depth > 6) return fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 });
+      if (Object.keys(props).length === 0 || depth > 6)
+        return fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 });
       const model: Record<string, fc.Arbitrary<unknown>> = {};
       for (const [k, v] of Object.entries(props)) model[k] = schemaArb(v, depth + 1);
       return fc.record(model, { requiredKeys: [...(s.required ?? [])] });
     }
     case 'array': {
-      const item = s.items === undefined || Object.keys(s.items).length === 0 ? fc.jsonValue({ maxDepth: 2 }) : schemaArb(s.items, depth + 1);
+      const item =
+        s.items === undefined || Object.keys(s.items).length === 0
+          ? fc.jsonValue({ maxDepth: 2 })
+          : schemaArb(s.items, depth + 1);
       const maxLength = Math.min(s.maxItems ?? 5, 5);
-      return s.uniqueItems === true ? fc.uniqueArray(item, { maxLength, selector: (v) => JSON.stringify(v) }) : fc.array(item, { maxLength });
+      return s.uniqueItems === true
+        ? fc.uniqueArray(item, { maxLength, selector: (v) => JSON.stringify(v) })
+        : fc.array(item, { maxLength });
     }
     case 'string':
       return stringArb(s);

@@ -46,7 +46,9 @@ async function replay(file: string): Promise<void> {
     await t.run(readFileSync(file));
     console.log(JSON.stringify({ target, file, result: 'ok' }));
   } catch (e) {
-    console.log(JSON.stringify({ target, file, result: e instanceof Finding ? 'oracle' : 'crash', error: (e as Error).stack }));
+    console.log(
+      JSON.stringify({ target, file, result: e instanceof Finding ? 'oracle' : 'crash', error: (e as Error).stack }),
+    );
     process.exitCode = 1;
   } finally {
     await t.teardown();
@@ -58,9 +60,20 @@ async function campaign(): Promise<void> {
   const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
   const hangMs = Number(values['hang-ms']);
   const shared = new SharedArrayBuffer(8 + SHARED_BYTES);
-  const options: EngineOptions = { target, seconds, seed, root: ROOT, dir, fresh: values.fresh === true, slowMs: Number(values['slow-ms'] ?? DEFAULT_SLOW_MS[target] ?? 200), shared };
+  const options: EngineOptions = {
+    target,
+    seconds,
+    seed,
+    root: ROOT,
+    dir,
+    fresh: values.fresh === true,
+    slowMs: Number(values['slow-ms'] ?? DEFAULT_SLOW_MS[target] ?? 200),
+    shared,
+  };
   const load = { cpus: cpus().length, loadavgBefore: loadavg().map((l) => Math.round(l * 100) / 100) };
-  console.error(`fuzzing ${target} for ${seconds} s (seed ${seed}, corpus ${join(dir, 'corpus')}); load average ${load.loadavgBefore.join(' ')} on ${load.cpus} CPUs`);
+  console.error(
+    `fuzzing ${target} for ${seconds} s (seed ${seed}, corpus ${join(dir, 'corpus')}); load average ${load.loadavgBefore.join(' ')} on ${load.cpus} CPUs`,
+  );
 
   const worker = new Worker(new URL('./engine.js', import.meta.url), { workerData: options });
   const heartbeat = new Int32Array(shared, 0, 2);
@@ -84,16 +97,18 @@ async function campaign(): Promise<void> {
     void worker.terminate();
   }, 500);
 
-  const result = await new Promise<{ summary?: Summary; uncovered?: Record<string, readonly number[]>; error?: Error }>((done) => {
-    let summary: Summary | undefined;
-    let uncovered: Record<string, readonly number[]> | undefined;
-    worker.on('message', (m: EngineMessage) => {
-      if (m.type === 'progress') console.error(m.line);
-      else ({ summary, uncovered } = m);
-    });
-    worker.on('error', (error) => done({ error }));
-    worker.on('exit', () => done({ summary, uncovered }));
-  });
+  const result = await new Promise<{ summary?: Summary; uncovered?: Record<string, readonly number[]>; error?: Error }>(
+    (done) => {
+      let summary: Summary | undefined;
+      let uncovered: Record<string, readonly number[]> | undefined;
+      worker.on('message', (m: EngineMessage) => {
+        if (m.type === 'progress') console.error(m.line);
+        else ({ summary, uncovered } = m);
+      });
+      worker.on('error', (error) => done({ error }));
+      worker.on('exit', () => done({ summary, uncovered }));
+    },
+  );
   clearInterval(watchdog);
 
   const loadAfter = loadavg().map((l) => Math.round(l * 100) / 100);
@@ -108,6 +123,10 @@ async function campaign(): Promise<void> {
     machine: { ...load, loadavgAfter: loadAfter },
   };
   console.log(JSON.stringify(out, null, 2));
-  const found = hang !== undefined || result.error !== undefined || result.summary === undefined || result.summary.findings.length > 0;
+  const found =
+    hang !== undefined ||
+    result.error !== undefined ||
+    result.summary === undefined ||
+    result.summary.findings.length > 0;
   process.exitCode = found ? 1 : 0;
 }

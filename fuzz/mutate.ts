@@ -13,12 +13,22 @@ export interface MutateOptions {
 
 type Mutator = (input: Buffer, rng: Rng, other: Buffer, options: MutateOptions) => Buffer;
 
-const INTERESTING_BYTES = [0x00, 0x09, 0x0a, 0x0d, 0x20, 0x22, 0x25, 0x2c, 0x3a, 0x3b, 0x3c, 0x3e, 0x40, 0x5c, 0x7f, 0x80, 0xc0, 0xff];
+const INTERESTING_BYTES = [
+  0x00, 0x09, 0x0a, 0x0d, 0x20, 0x22, 0x25, 0x2c, 0x3a, 0x3b, 0x3c, 0x3e, 0x40, 0x5c, 0x7f, 0x80, 0xc0, 0xff,
+];
 const UTF8 = ['é', 'ß', '中文', '\u{1F4DE}', '\uFEFF', '\u202E', '\u0000', '\u2028', 'İ', 'ﬀ'];
-const BROKEN_UTF8 = [[0xc0, 0x80], [0xed, 0xa0, 0x80], [0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0xf0, 0x9f, 0x93]];
+const BROKEN_UTF8 = [
+  [0xc0, 0x80],
+  [0xed, 0xa0, 0x80],
+  [0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xe2, 0x82],
+  [0xf0, 0x9f, 0x93],
+];
 const WHITESPACE = [' ', '  ', '\t', '\r\n ', '\r\n\t', '\n ', '\r', '\n', '\r\n', '\r\n\r\n', '\v', '\f', '\u00a0'];
 
-const splice = (input: Buffer, at: number, remove: number, insert: Buffer): Buffer => Buffer.concat([input.subarray(0, at), insert, input.subarray(Math.min(input.length, at + remove))]);
+const splice = (input: Buffer, at: number, remove: number, insert: Buffer): Buffer =>
+  Buffer.concat([input.subarray(0, at), insert, input.subarray(Math.min(input.length, at + remove))]);
 const pos = (input: Buffer, rng: Rng): number => rng.below(input.length + 1);
 
 /** Byte offsets where lines start (after each LF), and the end of the header section. */
@@ -50,7 +60,8 @@ const GENERIC: Mutator[] = [
     return out;
   },
   // Insert random bytes.
-  (input, rng) => splice(input, pos(input, rng), 0, Buffer.from(Array.from({ length: rng.size(16) }, () => rng.below(256)))),
+  (input, rng) =>
+    splice(input, pos(input, rng), 0, Buffer.from(Array.from({ length: rng.size(16) }, () => rng.below(256)))),
   // Delete a range.
   (input, rng) => {
     const at = pos(input, rng);
@@ -86,7 +97,12 @@ const LINES: Mutator[] = [
   (input, rng) => {
     const l = pickLine(input, rng);
     const line = input.subarray(l.start, l.end);
-    return splice(input, l.start, 0, Buffer.concat(Array.from({ length: rng.oneIn(8) ? rng.size(300) : 1 }, () => line)));
+    return splice(
+      input,
+      l.start,
+      0,
+      Buffer.concat(Array.from({ length: rng.oneIn(8) ? rng.size(300) : 1 }, () => line)),
+    );
   },
   // Drop a line.
   (input, rng) => {
@@ -116,7 +132,12 @@ const LINES: Mutator[] = [
   (input, rng) => {
     const text = input.toString('latin1');
     const choice = rng.below(3);
-    const out = choice === 0 ? text.replace(/\r\n/g, '\n') : choice === 1 ? text.replace(/\r?\n/g, '\r\n') : text.replace(/\r\n/g, '\r');
+    const out =
+      choice === 0
+        ? text.replace(/\r\n/g, '\n')
+        : choice === 1
+          ? text.replace(/\r?\n/g, '\r\n')
+          : text.replace(/\r\n/g, '\r');
     return Buffer.from(out, 'latin1');
   },
   // A huge value on a line.
@@ -124,7 +145,22 @@ const LINES: Mutator[] = [
     const l = pickLine(input, rng);
     const colon = input.indexOf(0x3a, l.start);
     const at = colon >= 0 && colon < l.end ? colon + 1 : l.start;
-    const unit = rng.pick(['A', ' ', ';a=b', ',', '%41', '"', '\\"', '<sip:x@y>,', '9', 'é', '\t', ';', '<', '"a" <sip:a@b>;x="']);
+    const unit = rng.pick([
+      'A',
+      ' ',
+      ';a=b',
+      ',',
+      '%41',
+      '"',
+      '\\"',
+      '<sip:x@y>,',
+      '9',
+      'é',
+      '\t',
+      ';',
+      '<',
+      '"a" <sip:a@b>;x="',
+    ]);
     const n = Math.min(rng.size(options.maxBytes), Math.floor(options.maxBytes / unit.length));
     return splice(input, at, 0, Buffer.from(unit.repeat(n), 'utf8'));
   },
@@ -135,7 +171,8 @@ const LINES: Mutator[] = [
     const colon = line.indexOf(':');
     if (colon < 0) return input;
     const name = line.slice(0, colon);
-    const swapped = COMPACT_SWAPS[name.trim().toLowerCase()] ?? (rng.oneIn(2) ? name.toUpperCase() : name.toLowerCase());
+    const swapped =
+      COMPACT_SWAPS[name.trim().toLowerCase()] ?? (rng.oneIn(2) ? name.toUpperCase() : name.toLowerCase());
     return splice(input, l.start, colon, Buffer.from(swapped, 'latin1'));
   },
   // Multi-byte UTF-8, valid or broken.
@@ -148,7 +185,21 @@ const LINES: Mutator[] = [
     const text = input.toString('latin1');
     const m = /(content-length|\nl)[ \t]*:[ \t]*([^\r\n]*)/i.exec(text);
     const body = headerSplit(text);
-    const lies = [String(body + 1), String(Math.max(0, body - 1)), String(body + rng.size(70000)), '0', '-1', '0x10', '+5', `${body} ${body}`, '99999999999', '1e3', '', ` ${body}`, `${body}\r\nContent-Length: ${body + 5}`];
+    const lies = [
+      String(body + 1),
+      String(Math.max(0, body - 1)),
+      String(body + rng.size(70000)),
+      '0',
+      '-1',
+      '0x10',
+      '+5',
+      `${body} ${body}`,
+      '99999999999',
+      '1e3',
+      '',
+      ` ${body}`,
+      `${body}\r\nContent-Length: ${body + 5}`,
+    ];
     const lie = rng.pick(lies);
     if (m === null) {
       const eol = text.indexOf('\n');
@@ -160,8 +211,24 @@ const LINES: Mutator[] = [
 ];
 
 const COMPACT_SWAPS: Readonly<Record<string, string>> = {
-  via: 'v', v: 'Via', from: 'f', f: 'From', to: 't', t: 'To', 'call-id': 'i', i: 'Call-ID', contact: 'm', m: 'Contact',
-  'content-length': 'l', l: 'Content-Length', 'content-type': 'c', c: 'Content-Type', event: 'o', o: 'Event', supported: 'k', k: 'Supported',
+  via: 'v',
+  v: 'Via',
+  from: 'f',
+  f: 'From',
+  to: 't',
+  t: 'To',
+  'call-id': 'i',
+  i: 'Call-ID',
+  contact: 'm',
+  m: 'Contact',
+  'content-length': 'l',
+  l: 'Content-Length',
+  'content-type': 'c',
+  c: 'Content-Type',
+  event: 'o',
+  o: 'Event',
+  supported: 'k',
+  k: 'Supported',
 };
 
 /** The body length of a text message (after the first empty line), for Content-Length lies. */

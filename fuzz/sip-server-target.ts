@@ -43,11 +43,20 @@ export function sipServerTarget(): Target {
   }
 
   async function start(): Promise<void> {
-    const [{ startServer }, { DEFAULT_CONFIG }] = await Promise.all([import('../src/app/server.js'), import('../src/app/config.js')]);
+    const [{ startServer }, { DEFAULT_CONFIG }] = await Promise.all([
+      import('../src/app/server.js'),
+      import('../src/app/config.js'),
+    ]);
     const dataDir = mkdtempSync(join(tmpdir(), 'swb-fuzz-sip-'));
     // Warnings are read: a handler that throws is logged, not answered.
-    const logger = pino({ level: 'warn' }, { write: (line: string) => void (FAILURES.test(line) && failures.push(line)) });
-    const s = await startServer({ ...DEFAULT_CONFIG, httpPort: 0, sipPort: 0, host: '127.0.0.1', dataDir, logLevel: 'warn' }, { logger });
+    const logger = pino(
+      { level: 'warn' },
+      { write: (line: string) => void (FAILURES.test(line) && failures.push(line)) },
+    );
+    const s = await startServer(
+      { ...DEFAULT_CONFIG, httpPort: 0, sipPort: 0, host: '127.0.0.1', dataDir, logLevel: 'warn' },
+      { logger },
+    );
     server = { ...s, dataDir };
     udp = createSocket('udp4');
     udp.on('message', onAnswer);

@@ -20,14 +20,77 @@ import { generateSip } from './sip-grammar.js';
 import { check } from './target.js';
 import type { Target } from './target.js';
 
-const FILES = ['message', 'headers', 'framing', 'request'].map((f) => new URL(`../src/sip/${f}.js`, import.meta.url).href);
+const FILES = ['message', 'headers', 'framing', 'request'].map(
+  (f) => new URL(`../src/sip/${f}.js`, import.meta.url).href,
+);
 
 const DICTIONARY = [
-  'SIP/2.0', 'sip:', 'sips:', 'tel:', '@', ':', ';', ',', '"', '\\', '<', '>', '?', '%', '%2', '%00', '=', '*', '[', ']', '::1',
-  '\r\n', '\n', '\r\n\r\n', '\n\n', ' ', '\t', '\r\n ', 'Via: ', 'v: ', 'Content-Length: ', 'l: ', 'Call-ID: ', 'i: ', 'CSeq: ',
-  'From: ', 'To: ', 'Contact: ', 'm: ', 'Max-Forwards: ', 'Expires: ', 'Event: ', 'Authorization: Digest ', ';tag=', ';branch=z9hG4bK',
-  ';rport', ';received=', ';lr', ';expires=', 'REGISTER', 'INVITE', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'ACK', 'CANCEL', 'BYE', 'OPTIONS',
-  'SIP/2.0/UDP ', 'SIP/2.0/TCP ', '4294967296', '2147483648', '99999999999', '65536', '0', '-1',
+  'SIP/2.0',
+  'sip:',
+  'sips:',
+  'tel:',
+  '@',
+  ':',
+  ';',
+  ',',
+  '"',
+  '\\',
+  '<',
+  '>',
+  '?',
+  '%',
+  '%2',
+  '%00',
+  '=',
+  '*',
+  '[',
+  ']',
+  '::1',
+  '\r\n',
+  '\n',
+  '\r\n\r\n',
+  '\n\n',
+  ' ',
+  '\t',
+  '\r\n ',
+  'Via: ',
+  'v: ',
+  'Content-Length: ',
+  'l: ',
+  'Call-ID: ',
+  'i: ',
+  'CSeq: ',
+  'From: ',
+  'To: ',
+  'Contact: ',
+  'm: ',
+  'Max-Forwards: ',
+  'Expires: ',
+  'Event: ',
+  'Authorization: Digest ',
+  ';tag=',
+  ';branch=z9hG4bK',
+  ';rport',
+  ';received=',
+  ';lr',
+  ';expires=',
+  'REGISTER',
+  'INVITE',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'PUBLISH',
+  'ACK',
+  'CANCEL',
+  'BYE',
+  'OPTIONS',
+  'SIP/2.0/UDP ',
+  'SIP/2.0/TCP ',
+  '4294967296',
+  '2147483648',
+  '99999999999',
+  '65536',
+  '0',
+  '-1',
 ];
 
 const flow: Flow = { transport: 'udp', address: '192.0.2.1', port: 5060 };
@@ -46,7 +109,10 @@ export function sipTarget(): Target {
     // lines than we accept ourselves (MAX_HEADERS). That limit is on what we read, not on peers.
     if (!back.ok && back.reason === 'Too Many Headers') return;
     check(back.ok, `our ${status} answer does not parse: ${back.ok ? '' : back.reason}`);
-    check(back.message.kind === 'response' && back.message.status === status, `our ${status} answer parses as something else`);
+    check(
+      back.message.kind === 'response' && back.message.status === status,
+      `our ${status} answer parses as something else`,
+    );
     if (expect !== undefined) {
       check(message.header(back.message, 'call-id') === expect.callId, 'our answer changed the Call-ID');
       check(message.headerValues(back.message, 'via').length === expect.vias, 'our answer changed the number of Vias');
@@ -64,15 +130,21 @@ export function sipTarget(): Target {
   /** Serialize the parsed message and parse it again: the same message comes back. */
   function roundTrip(m: Message.SipMessage, stream: boolean): void {
     const list = m.headers.map((h): [string, string] => [h.name, h.value]);
-    const bytes = m.kind === 'request' ? message.serializeRequest(m.method, m.uri, list, m.body) : message.serializeResponse(m.status, m.reason, list, m.body);
+    const bytes =
+      m.kind === 'request'
+        ? message.serializeRequest(m.method, m.uri, list, m.body)
+        : message.serializeResponse(m.status, m.reason, list, m.body);
     if (bytes.length > message.MAX_MESSAGE_BYTES) return;
     const back = message.parseMessage(bytes, { stream });
     check(back.ok, `a parsed message serialized again does not parse: ${back.ok ? '' : back.reason}`);
     const b = back.message;
     check(b.kind === m.kind, 'round trip changed the kind');
-    if (m.kind === 'request' && b.kind === 'request') check(b.method === m.method && b.uri === m.uri, 'round trip changed the Request-Line');
-    if (m.kind === 'response' && b.kind === 'response') check(b.status === m.status && b.reason === m.reason, 'round trip changed the Status-Line');
-    const text = (hs: readonly Message.SipHeader[]) => JSON.stringify(hs.filter((h) => h.key !== 'content-length').map((h) => [h.key, h.value]));
+    if (m.kind === 'request' && b.kind === 'request')
+      check(b.method === m.method && b.uri === m.uri, 'round trip changed the Request-Line');
+    if (m.kind === 'response' && b.kind === 'response')
+      check(b.status === m.status && b.reason === m.reason, 'round trip changed the Status-Line');
+    const text = (hs: readonly Message.SipHeader[]) =>
+      JSON.stringify(hs.filter((h) => h.key !== 'content-length').map((h) => [h.key, h.value]));
     check(text(b.headers) === text(m.headers), 'round trip changed the headers');
     check(b.body.equals(m.body), 'round trip changed the body');
   }
@@ -99,7 +171,10 @@ export function sipTarget(): Target {
     headers.aorKey(inc.toUri);
     const contact = message.headerValues(req, 'contact')[0];
     const extra: [string, string][] = contact === undefined ? [] : [['Contact', contact]];
-    answerParses(request.buildResponse(request.rawOf(inc), flow, 200, 'OK', extra), 200, { callId: inc.callId, vias: inc.vias.length });
+    answerParses(request.buildResponse(request.rawOf(inc), flow, 200, 'OK', extra), 200, {
+      callId: inc.callId,
+      vias: inc.vias.length,
+    });
   }
 
   function parsed(m: Message.SipMessage, stream: boolean): void {
@@ -114,7 +189,9 @@ export function sipTarget(): Target {
     const out: Buffer[] = [];
     const points = [0, ...cuts, input.length];
     try {
-      for (let i = 1; i < points.length; i++) for (const f of framer.push(input.subarray(points[i - 1], points[i]))) if (f.type === 'message') out.push(f.bytes);
+      for (let i = 1; i < points.length; i++)
+        for (const f of framer.push(input.subarray(points[i - 1], points[i])))
+          if (f.type === 'message') out.push(f.bytes);
     } catch (e) {
       if (e instanceof framing.FramingError) return undefined;
       throw e;
@@ -125,16 +202,26 @@ export function sipTarget(): Target {
   function stream(input: Buffer): void {
     const whole = frame(input, []);
     const n = input.length;
-    const chunked = frame(input, [...new Set([1, n >> 2, n >> 1, n - 1].filter((c) => c > 0 && c < n))].sort((a, b) => a - b));
+    const chunked = frame(
+      input,
+      [...new Set([1, n >> 2, n >> 1, n - 1].filter((c) => c > 0 && c < n))].sort((a, b) => a - b),
+    );
     check((whole === undefined) === (chunked === undefined), 'framing fails or not depending on how the stream is cut');
     if (whole === undefined || chunked === undefined) return;
-    check(whole.length === chunked.length && whole.every((f, i) => f.equals(chunked[i]!)), 'framing depends on how the stream is cut');
+    check(
+      whole.length === chunked.length && whole.every((f, i) => f.equals(chunked[i]!)),
+      'framing depends on how the stream is cut',
+    );
     for (const f of whole) {
       const r = message.parseMessage(f, { stream: true });
       if (!r.ok) continue;
       const cl = message.header(r.message, 'content-length');
       const end = message.headerEnd(f);
-      if (cl !== undefined && end !== undefined) check(f.length - end.at - end.length === Number(cl), `the framer's body is ${f.length - end.at - end.length} bytes, Content-Length says ${cl}`);
+      if (cl !== undefined && end !== undefined)
+        check(
+          f.length - end.at - end.length === Number(cl),
+          `the framer's body is ${f.length - end.at - end.length} bytes, Content-Length says ${cl}`,
+        );
     }
   }
 
@@ -143,11 +230,17 @@ export function sipTarget(): Target {
     maxBytes: 70 * 1024,
     coverageFiles: FILES,
     async setup() {
-      [framing, headers, message, request] = await Promise.all([import('../src/sip/framing.js'), import('../src/sip/headers.js'), import('../src/sip/message.js'), import('../src/sip/request.js')]);
+      [framing, headers, message, request] = await Promise.all([
+        import('../src/sip/framing.js'),
+        import('../src/sip/headers.js'),
+        import('../src/sip/message.js'),
+        import('../src/sip/request.js'),
+      ]);
     },
     seeds: () => [...VALID, ...INVALID].map((t) => Buffer.from(t.text, 'utf8')),
     generate: generateSip,
-    mutate: (input: Buffer, rng: Rng, other: Buffer) => mutate(input, rng, other, { dictionary: DICTIONARY, maxBytes: 70 * 1024 }),
+    mutate: (input: Buffer, rng: Rng, other: Buffer) =>
+      mutate(input, rng, other, { dictionary: DICTIONARY, maxBytes: 70 * 1024 }),
     run(input: Buffer) {
       for (const s of [false, true]) {
         const r = message.parseMessage(input, { stream: s });

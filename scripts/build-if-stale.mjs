@@ -6,7 +6,17 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const OUTPUTS = ['dist/src/cli/main.js', 'web/dist/index.html'];
-const SOURCES = ['src', 'bench', 'web/src', 'web/index.html', 'web/vite.config.ts', 'web/tsconfig.json', 'tsconfig.json', 'package.json', 'package-lock.json'];
+const SOURCES = [
+  'src',
+  'bench',
+  'web/src',
+  'web/index.html',
+  'web/vite.config.ts',
+  'web/tsconfig.json',
+  'tsconfig.json',
+  'package.json',
+  'package-lock.json',
+];
 
 /** The newest modification time under a file or folder, in ms. */
 function newest(path) {

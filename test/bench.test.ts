@@ -17,14 +17,29 @@ describe('core bench', () => {
     expect(r.events).toBeGreaterThan(0);
     expect(r.refusals).toBeLessThan(r.inputs / 100);
     const mix = bench.mix();
-    for (const type of ['session.heartbeat', 'registration.set', 'leg.update', 'call.route', 'status.set', 'timer.wake']) expect(mix[type] ?? 0).toBeGreaterThan(0);
+    for (const type of [
+      'session.heartbeat',
+      'registration.set',
+      'leg.update',
+      'call.route',
+      'status.set',
+      'timer.wake',
+    ])
+      expect(mix[type] ?? 0).toBeGreaterThan(0);
     expect(mix['session.heartbeat']).toBeGreaterThan(0.4);
   });
 
   test('the same seed gives the same workload and the same counts', async () => {
     const a = await (await createBench(SMALL)).run(1500);
     const b = await (await createBench(SMALL)).run(1500);
-    const counts = (r: typeof a) => ({ inputs: r.inputs, workloadInputs: r.workloadInputs, timerInputs: r.timerInputs, refusals: r.refusals, events: r.events, simulatedSec: r.simulatedSec });
+    const counts = (r: typeof a) => ({
+      inputs: r.inputs,
+      workloadInputs: r.workloadInputs,
+      timerInputs: r.timerInputs,
+      refusals: r.refusals,
+      events: r.events,
+      simulatedSec: r.simulatedSec,
+    });
     expect(counts(b)).toEqual(counts(a));
   });
 

@@ -11,7 +11,10 @@ const users = [
   { id: 'u1002', extension: '1002', name: 'Bob' },
   { id: 'u1003', extension: '1003', name: 'Carol', settings: { forwardingAllowed: true } },
 ];
-const register = (userId: string, id: string, kind: string) => ({ at: '+0s', command: { type: 'registration.set', userId, id, kind, expiresAt: '+1h' } });
+const register = (userId: string, id: string, kind: string) => ({
+  at: '+0s',
+  command: { type: 'registration.set', userId, id, kind, expiresAt: '+1h' },
+});
 const scenario = (steps: unknown[], extra: Record<string, unknown> = {}) => JSON.stringify({ users, ...extra, steps });
 
 /** Runs the CLI in-process with files from `files`, capturing what it prints. */
@@ -51,9 +54,18 @@ describe('switchboard explain', () => {
   });
 
   test('S2.3 each presence change is printed with its rule and cause', () => {
-    const out = explain(scenario([register('u1001', 'soft', 'app'), { at: '+1m', command: { type: 'status.set', userId: 'u1001', status: 'dnd' } }]));
-    expect(out.output).toContain('presence Alice (1001): offline → online; app 1, terminal 0, pbx 0, sessions 0 (S2.3#10) cause sip');
-    expect(out.output).toContain('+1m        status.set Alice (1001) status=dnd by self\n           presence Alice (1001): online → dnd (S2.3#5) cause self');
+    const out = explain(
+      scenario([
+        register('u1001', 'soft', 'app'),
+        { at: '+1m', command: { type: 'status.set', userId: 'u1001', status: 'dnd' } },
+      ]),
+    );
+    expect(out.output).toContain(
+      'presence Alice (1001): offline → online; app 1, terminal 0, pbx 0, sessions 0 (S2.3#10) cause sip',
+    );
+    expect(out.output).toContain(
+      '+1m        status.set Alice (1001) status=dnd by self\n           presence Alice (1001): online → dnd (S2.3#5) cause self',
+    );
   });
 
   test('S3.3 a DND member is skipped in a group and S3.1#3 the DND user gets a missed call', () => {
@@ -95,16 +107,26 @@ describe('switchboard explain', () => {
   });
 
   test('S2.2 a step the core refuses prints its code and message, and the scenario still plays', () => {
-    const out = explain(scenario([{ at: '+0s', command: { type: 'status.set', userId: 'u1001', status: 'on_call' } }, { at: '+1s', show: 'presence' }]));
+    const out = explain(
+      scenario([
+        { at: '+0s', command: { type: 'status.set', userId: 'u1001', status: 'on_call' } },
+        { at: '+1s', show: 'presence' },
+      ]),
+    );
     expect(out.code).toBe(0);
-    expect(out.output).toContain('refused SWB_ERR_STATUS_AUTOMATIC: The status "on_call" is set automatically and cannot be chosen by hand.');
+    expect(out.output).toContain(
+      'refused SWB_ERR_STATUS_AUTOMATIC: The status "on_call" is set automatically and cannot be chosen by hand.',
+    );
   });
 
   test('S1.3 timers fire on the way to a step: a status with until ends exactly then', () => {
     const out = explain(
       scenario([
         register('u1001', 'a', 'app'),
-        { at: '+10s', command: { type: 'status.set', userId: 'u1001', status: 'away', text: 'Back at 3', until: '+30m' } },
+        {
+          at: '+10s',
+          command: { type: 'status.set', userId: 'u1001', status: 'away', text: 'Back at 3', until: '+30m' },
+        },
         { at: '+1h', show: 'presence' },
       ]),
     );
@@ -116,7 +138,9 @@ describe('switchboard explain', () => {
       ].join('\n'),
     );
     // The registration expires at +1h too, before the show at +1h.
-    expect(out.output).toContain('+1h        timer fired: timer.wake Alice (1001)\n           # why: a registration reached its expiry without a refresh (S1.1)');
+    expect(out.output).toContain(
+      '+1h        timer fired: timer.wake Alice (1001)\n           # why: a registration reached its expiry without a refresh (S1.1)',
+    );
   });
 
   test('S1.4 a wake that ends a silent app session says why', () => {
@@ -126,7 +150,9 @@ describe('switchboard explain', () => {
         { at: '+10m', show: 'presence' },
       ]),
     );
-    expect(out.output).toMatch(/timer fired: timer\.wake Alice \(1001\)\n {11}# why: an app session sent no heartbeat within its lease and ended \(S1\.4\)\n {11}presence Alice \(1001\): .*sessions 0/);
+    expect(out.output).toMatch(
+      /timer fired: timer\.wake Alice \(1001\)\n {11}# why: an app session sent no heartbeat within its lease and ended \(S1\.4\)\n {11}presence Alice \(1001\): .*sessions 0/,
+    );
   });
 
   test('S2.4 show presence prints a table of effective statuses with label, colour, rule and indicators', () => {
@@ -139,7 +165,9 @@ describe('switchboard explain', () => {
     );
     const lines = out.output.split('\n').map((l) => l.trim());
     expect(lines).toContain('user   extension  name   status   label    colour  rule     since  indicators  devices');
-    expect(lines.find((l) => l.startsWith('u1001'))).toMatch(/^u1001 +1001 +Alice +online +Online +green +S2\.3#10 +\+0s +ringing +app 1, terminal 0, pbx 0, sessions 0$/);
+    expect(lines.find((l) => l.startsWith('u1001'))).toMatch(
+      /^u1001 +1001 +Alice +online +Online +green +S2\.3#10 +\+0s +ringing +app 1, terminal 0, pbx 0, sessions 0$/,
+    );
     expect(lines.find((l) => l.startsWith('u1002'))).toMatch(/^u1002 +1002 +Bob +offline +Offline +grey +S2\.3#4/);
   });
 
@@ -152,10 +180,25 @@ describe('switchboard explain', () => {
           { at: '+2s', route: { callId: 'q1', from: '+4989', to: '8001' } },
           { at: '+3s', show: 'queues' },
           { at: '+4s', command: { type: 'queue.call.answer', queueId: 'support', callId: 'q1', userId: 'u1001' } },
-          { at: '+1m', command: { type: 'leg.update', userId: 'u1001', legId: 'q1', direction: 'in', state: 'ended', acd: true, queueId: 'support' } },
+          {
+            at: '+1m',
+            command: {
+              type: 'leg.update',
+              userId: 'u1001',
+              legId: 'q1',
+              direction: 'in',
+              state: 'ended',
+              acd: true,
+              queueId: 'support',
+            },
+          },
           { at: '+1m5s', show: 'agents' },
         ],
-        { queues: [{ id: 'support', name: 'Support', extension: '8001', agents: ['u1001'], autoReady: true, wrapUpSec: 30 }] },
+        {
+          queues: [
+            { id: 'support', name: 'Support', extension: '8001', agents: ['u1001'], autoReady: true, wrapUpSec: 30 },
+          ],
+        },
       ),
     );
     expect(out.output).toContain('agent Alice (1001) in support: ready, cause fac');
@@ -166,8 +209,13 @@ describe('switchboard explain', () => {
   });
 
   test('S9.5 --json prints the transcript with decisions and their rule ids', () => {
-    const out = explain(scenario([register('u1001', 'a', 'app'), { at: '+1s', route: { to: '1001' } }]), { json: true });
-    const doc = JSON.parse(out.output) as { ok: boolean; steps: { kind: string; decision?: { outcome: string; explanation: { rule: string }[] } }[] };
+    const out = explain(scenario([register('u1001', 'a', 'app'), { at: '+1s', route: { to: '1001' } }]), {
+      json: true,
+    });
+    const doc = JSON.parse(out.output) as {
+      ok: boolean;
+      steps: { kind: string; decision?: { outcome: string; explanation: { rule: string }[] } }[];
+    };
     expect(doc.ok).toBe(true);
     const route = doc.steps.find((s) => s.kind === 'route')!;
     expect(route.decision?.outcome).toBe('ring');
@@ -196,7 +244,9 @@ describe('S8.1 a bad scenario file is refused with a clear message and exit code
   };
 
   test('not JSON: the line and column of the mistake', async () => {
-    expect(await bad('{\n  "users": [],\n  "steps": [,]\n}')).toMatch(/^bad\.json: The scenario is not valid:\n {2}- not valid JSON at line 3, column 13/);
+    expect(await bad('{\n  "users": [],\n  "steps": [,]\n}')).toMatch(
+      /^bad\.json: The scenario is not valid:\n {2}- not valid JSON at line 3, column 13/,
+    );
   });
 
   test('an unknown step kind, an unknown user, an unknown command type, steps out of order', async () => {
@@ -220,19 +270,29 @@ describe('S8.1 a bad scenario file is refused with a clear message and exit code
   });
 
   test('a directory the core refuses names the entry', async () => {
-    const err = await bad(JSON.stringify({ users: [...users, { id: 'u2', extension: '1001', name: 'Twin' }], steps: [] }));
+    const err = await bad(
+      JSON.stringify({ users: [...users, { id: 'u2', extension: '1001', name: 'Twin' }], steps: [] }),
+    );
     expect(err).toContain('users[3] (u2): Another user already has that extension. (SWB_ERR_EXTENSION_TAKEN');
   });
 
   test('prototype keys are no command type and no policy setting', async () => {
-    const err = await bad(JSON.stringify({ policy: { ['__proto__']: { x: 1 }, constructor: 1 }, users, steps: [{ at: 0, command: { type: 'constructor' } }] }));
+    const err = await bad(
+      JSON.stringify({
+        policy: { ['__proto__']: { x: 1 }, constructor: 1 },
+        users,
+        steps: [{ at: 0, command: { type: 'constructor' } }],
+      }),
+    );
     expect(err).toContain('policy: unknown setting "__proto__"');
     expect(err).toContain('policy: unknown setting "constructor"');
     expect(err).toContain('steps[0].command: unknown command type "constructor"');
   });
 
   test('timer commands are fired by the engine, not written in a scenario', async () => {
-    expect(await bad(scenario([{ at: '+0s', command: { type: 'timer.wake', userId: 'u1001' } }]))).toContain('"timer.wake" is fired by the engine itself');
+    expect(await bad(scenario([{ at: '+0s', command: { type: 'timer.wake', userId: 'u1001' } }]))).toContain(
+      '"timer.wake" is fired by the engine itself',
+    );
   });
 
   test('--json reports the errors as JSON, still with exit code 2', async () => {
@@ -243,7 +303,11 @@ describe('S8.1 a bad scenario file is refused with a clear message and exit code
 
   test('a missing file', async () => {
     const r = await cli(['explain', 'missing.json']);
-    expect(r).toEqual({ code: 2, stdout: '', stderr: 'switchboard explain: cannot read missing.json: no such file.\n' });
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'switchboard explain: cannot read missing.json: no such file.\n',
+    });
   });
 });
 
@@ -261,11 +325,24 @@ describe('switchboard command line', () => {
 
   test('the executable starts with a node shebang', () => {
     // With node's flags after it (test/heap.test.ts checks which).
-    expect(readFileSync(join(import.meta.dirname, '..', 'src', 'cli', 'main.ts'), 'utf8')).toMatch(/^#!\/usr\/bin\/env -S node( --[a-z-]+=\S+)*\n/);
+    expect(readFileSync(join(import.meta.dirname, '..', 'src', 'cli', 'main.ts'), 'utf8')).toMatch(
+      /^#!\/usr\/bin\/env -S node( --[a-z-]+=\S+)*\n/,
+    );
   });
 
   test('offsets: "+90s", "10m", "+1m30s", "+500ms" and plain milliseconds', () => {
-    expect([parseOffset('+90s'), parseOffset('10m'), parseOffset('+1m30s'), parseOffset('+500ms'), parseOffset(2500)]).toEqual([90_000, 600_000, 90_000, 500, 2500]);
-    expect([parseOffset('-5s'), parseOffset('+5 minutes'), parseOffset(-1), parseOffset('')]).toEqual([undefined, undefined, undefined, undefined]);
+    expect([
+      parseOffset('+90s'),
+      parseOffset('10m'),
+      parseOffset('+1m30s'),
+      parseOffset('+500ms'),
+      parseOffset(2500),
+    ]).toEqual([90_000, 600_000, 90_000, 500, 2500]);
+    expect([parseOffset('-5s'), parseOffset('+5 minutes'), parseOffset(-1), parseOffset('')]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 });

@@ -13,7 +13,9 @@ test('every locked package accepts the oldest Node we support and this one', () 
   const packages: Record<string, { engines?: { node?: string } }> = read('package-lock.json').packages;
   const refusing = Object.entries(packages)
     .filter(([, p]) => typeof p.engines?.node === 'string')
-    .filter(([, p]) => !semver.satisfies(oldest, p.engines!.node!) || !semver.satisfies(process.version, p.engines!.node!))
+    .filter(
+      ([, p]) => !semver.satisfies(oldest, p.engines!.node!) || !semver.satisfies(process.version, p.engines!.node!),
+    )
     .map(([name, p]) => `${name} (node ${p.engines!.node})`);
   expect(oldest).toBe('20.19.0');
   expect(refusing).toEqual([]);

@@ -24,7 +24,11 @@ describe('S8.1 the one registry of refusal codes', () => {
   test('S8.1 every code in src/core/errors.ts is documented in docs/errors.md with its HTTP and SIP status', () => {
     const doc = documented();
     const wrong = registry
-      .map(([code, e]) => ({ code, registry: [String(e.http), e.sip === undefined ? '–' : String(e.sip)], doc: doc.get(code) }))
+      .map(([code, e]) => ({
+        code,
+        registry: [String(e.http), e.sip === undefined ? '–' : String(e.sip)],
+        doc: doc.get(code),
+      }))
       .filter((r) => r.doc === undefined || r.doc[0] !== r.registry[0] || r.doc[1] !== r.registry[1]);
     expect(wrong).toEqual([]);
   });
@@ -47,7 +51,7 @@ describe('S8.1 the one registry of refusal codes', () => {
     }
   });
 
-  test('S8.1 HTTP and SIP answer each code with the registry\'s status, none by default', () => {
+  test("S8.1 HTTP and SIP answer each code with the registry's status, none by default", () => {
     for (const [code, e] of registry) {
       expect(httpStatus(code), code).toBe(e.http);
       expect(sipStatus(code), code).toBe(e.sip ?? 500);
@@ -55,6 +59,14 @@ describe('S8.1 the one registry of refusal codes', () => {
     // These used to fall through to an unstated 422 on HTTP.
     expect([httpStatus('SWB_ERR_CALL_LIMIT'), httpStatus('SWB_ERR_SUBSCRIPTION_LIMIT')]).toEqual([429, 429]);
     // S7.3, S7.4: PUBLISH and feature codes answer from the same table.
-    expect(['SWB_ERR_FAC_UNKNOWN', 'SWB_ERR_AGENT_NO_QUEUES', 'SWB_ERR_STATUS_DISABLED', 'SWB_ERR_USER_NOT_FOUND', 'SWB_ERR_STATUS_UNKNOWN'].map((c) => sipStatus(c as ErrorCode))).toEqual([404, 403, 403, 404, 400]);
+    expect(
+      [
+        'SWB_ERR_FAC_UNKNOWN',
+        'SWB_ERR_AGENT_NO_QUEUES',
+        'SWB_ERR_STATUS_DISABLED',
+        'SWB_ERR_USER_NOT_FOUND',
+        'SWB_ERR_STATUS_UNKNOWN',
+      ].map((c) => sipStatus(c as ErrorCode)),
+    ).toEqual([404, 403, 403, 404, 400]);
   });
 });

@@ -38,7 +38,13 @@ describe('heap settings', () => {
       for (let i = 0; i < 3e6; i++) { keep.push({ i }); if (keep.length > 2e5) keep.length = 0; }
       const space = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
       process.stdout.write(JSON.stringify({ newSpaceMb: space.space_size / 2 ** 20, execArgv: process.execArgv }));`;
-    const run = (flags: readonly string[]) => JSON.parse(execFileSync(process.execPath, [...flags, '-e', program], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } })) as { newSpaceMb: number; execArgv: string[] };
+    const run = (flags: readonly string[]) =>
+      JSON.parse(
+        execFileSync(process.execPath, [...flags, '-e', program], {
+          encoding: 'utf8',
+          env: { ...process.env, NODE_OPTIONS: '' },
+        }),
+      ) as { newSpaceMb: number; execArgv: string[] };
     const tuned = run(NODE_FLAGS);
     const plain = run([]);
     // The new space is two semi-spaces, grown as survivors demand: V8's default stops at 2 × 16 MB.

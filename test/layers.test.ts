@@ -11,16 +11,24 @@ async function ruleIds(code: string, filePath: string): Promise<string[]> {
 
 describe('layer rules (DESIGN.md) enforced by lint', () => {
   test('core/ may not import a node: module', async () => {
-    expect(await ruleIds("import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n", 'src/core/bad.ts')).toContain('no-restricted-imports');
+    expect(
+      await ruleIds("import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n", 'src/core/bad.ts'),
+    ).toContain('no-restricted-imports');
   });
 
   test('core/ may not import the engine', async () => {
-    expect(await ruleIds("import { Engine } from '../engine/index.js';\nexport const x = Engine;\n", 'src/core/bad.ts')).toContain('no-restricted-imports');
+    expect(
+      await ruleIds("import { Engine } from '../engine/index.js';\nexport const x = Engine;\n", 'src/core/bad.ts'),
+    ).toContain('no-restricted-imports');
   });
 
   test('engine/ may import core/ only', async () => {
-    expect(await ruleIds("import { x } from '../store/index.js';\nexport const y = x;\n", 'src/engine/bad.ts')).toContain('no-restricted-imports');
-    expect(await ruleIds("import { apply } from '../core/index.js';\nexport const y = apply;\n", 'src/engine/ok.ts')).toEqual([]);
+    expect(
+      await ruleIds("import { x } from '../store/index.js';\nexport const y = x;\n", 'src/engine/bad.ts'),
+    ).toContain('no-restricted-imports');
+    expect(
+      await ruleIds("import { apply } from '../core/index.js';\nexport const y = apply;\n", 'src/engine/ok.ts'),
+    ).toEqual([]);
   });
 
   test('core/ and engine/ may not read the clock or set a timer', async () => {

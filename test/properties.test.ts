@@ -48,7 +48,14 @@ import { admin, SEC, self, T0, tenant } from './support/tenant.js';
 
 const RUNS = { numRuns: 200 };
 
-const AGENT_STATES: readonly AgentStateId[] = ['logged_out', 'not_ready', 'ready', 'queue_call', 'other_call', 'wrap_up'];
+const AGENT_STATES: readonly AgentStateId[] = [
+  'logged_out',
+  'not_ready',
+  'ready',
+  'queue_call',
+  'other_call',
+  'wrap_up',
+];
 /** S3.1 rows 1–5 and S3.3: statuses whose owner is never rung. */
 const NEVER_RUNG: readonly EffectiveStatusId[] = ['dnd', 'busy', 'blocked', 'absent', 'offline', 'forwarding'];
 const ERROR_CODES: ReadonlySet<string> = new Set(Object.keys(ERRORS));
@@ -88,7 +95,9 @@ function modelStatus(f: ModelFacts): EffectiveStatusId {
 
 /** S1.2 from the spec's words: answered or held, or an outgoing leg ringing or early. */
 function modelOnCall(legs: readonly { direction: 'in' | 'out'; state: LegState }[]): boolean {
-  return legs.some((l) => l.state === 'answered' || l.state === 'held' || (l.direction === 'out' && l.state !== 'ended'));
+  return legs.some(
+    (l) => l.state === 'answered' || l.state === 'held' || (l.direction === 'out' && l.state !== 'ended'),
+  );
 }
 
 function modelRinging(legs: readonly { direction: 'in' | 'out'; state: LegState }[]): boolean {
@@ -100,9 +109,15 @@ function modelStatusOf(user: UserState, policy: TenantPolicy, at: Instant): Effe
   const live = user.registrations.filter((r) => r.expiresAt > at);
   const sessions = user.sessions.filter((s) => s.lastSeenAt + policy.sessionTimeoutSec * SEC > at);
   const legs = user.legs.filter((l) => l.updatedAt + policy.maxCallSec * SEC > at);
-  const manual = user.manual !== undefined && (user.manual.until === undefined || at < user.manual.until) ? user.manual.status : undefined;
+  const manual =
+    user.manual !== undefined && (user.manual.until === undefined || at < user.manual.until)
+      ? user.manual.status
+      : undefined;
   const lastActive = sessions.length === 0 ? undefined : Math.max(...sessions.map((s) => s.lastActiveAt));
-  const idle = lastActive !== undefined && !live.some((r) => r.kind === 'terminal') && at >= lastActive + policy.idleAfterSec * SEC;
+  const idle =
+    lastActive !== undefined &&
+    !live.some((r) => r.kind === 'terminal') &&
+    at >= lastActive + policy.idleAfterSec * SEC;
   return modelStatus({
     ...(manual !== undefined ? { manual } : {}),
     app: live.filter((r) => r.kind === 'app').length,
@@ -120,11 +135,28 @@ function modelStatusOf(user: UserState, policy: TenantPolicy, at: Instant): Effe
 // and one for the manual status), and any interleaving of them.
 
 type FactOp =
-  | { readonly fact: 'reg'; readonly id: string; readonly op: 'set'; readonly kind: DeviceKind; readonly forSec: number }
+  | {
+      readonly fact: 'reg';
+      readonly id: string;
+      readonly op: 'set';
+      readonly kind: DeviceKind;
+      readonly forSec: number;
+    }
   | { readonly fact: 'reg'; readonly id: string; readonly op: 'remove' }
   | { readonly fact: 'leg'; readonly id: string; readonly direction: 'in' | 'out'; readonly state: LegState }
-  | { readonly fact: 'session'; readonly id: string; readonly op: 'start' | 'heartbeat' | 'end'; readonly active: boolean }
-  | { readonly fact: 'manual'; readonly op: 'set'; readonly status: ManualStatusId; readonly text?: string; readonly untilSec?: number }
+  | {
+      readonly fact: 'session';
+      readonly id: string;
+      readonly op: 'start' | 'heartbeat' | 'end';
+      readonly active: boolean;
+    }
+  | {
+      readonly fact: 'manual';
+      readonly op: 'set';
+      readonly status: ManualStatusId;
+      readonly text?: string;
+      readonly untilSec?: number;
+    }
   | { readonly fact: 'manual'; readonly op: 'clear' };
 
 const U = 'u1001';
@@ -146,10 +178,14 @@ const manualSetArb = fc
   }));
 
 const regSetArb = (id: string) =>
-  fc.record({ kind: kindArb, forSec: fc.integer({ min: 1, max: 3600 }) }).map(({ kind, forSec }): FactOp => ({ fact: 'reg', id, op: 'set', kind, forSec }));
+  fc
+    .record({ kind: kindArb, forSec: fc.integer({ min: 1, max: 3600 }) })
+    .map(({ kind, forSec }): FactOp => ({ fact: 'reg', id, op: 'set', kind, forSec }));
 const regOpArb = (id: string) => fc.oneof(regSetArb(id), fc.constant<FactOp>({ fact: 'reg', id, op: 'remove' }));
 const legOpArb = (id: string, states: fc.Arbitrary<LegState>) =>
-  fc.record({ direction: directionArb, state: states }).map(({ direction, state }): FactOp => ({ fact: 'leg', id, direction, state }));
+  fc
+    .record({ direction: directionArb, state: states })
+    .map(({ direction, state }): FactOp => ({ fact: 'leg', id, direction, state }));
 const sessionOpArb = (id: string) =>
   fc
     .record({ op: fc.constantFrom<'start' | 'heartbeat' | 'end'>('start', 'heartbeat', 'end'), active: fc.boolean() })
@@ -163,8 +199,13 @@ const factSetArb: fc.Arbitrary<FactOp[][]> = fc
   .tuple(
     chainsOf({ min: 0, max: 3 }, (i) => regSetArb(`r${i}`).map((op) => [op])),
     chainsOf({ min: 0, max: 3 }, (i) => legOpArb(`l${i}`, liveLegStateArb).map((op) => [op])),
-    chainsOf({ min: 0, max: 2 }, (i) => fc.constant<FactOp[]>([{ fact: 'session', id: `s${i}`, op: 'start', active: true }])),
-    fc.option(manualSetArb.map((op) => [op]), { nil: undefined }),
+    chainsOf({ min: 0, max: 2 }, (i) =>
+      fc.constant<FactOp[]>([{ fact: 'session', id: `s${i}`, op: 'start', active: true }]),
+    ),
+    fc.option(
+      manualSetArb.map((op) => [op]),
+      { nil: undefined },
+    ),
   )
   .map(([regs, legs, sessions, manual]) => [...regs, ...legs, ...sessions, ...(manual ? [manual] : [])]);
 
@@ -248,7 +289,11 @@ function finalFacts(chains: readonly (readonly FactOp[])[], statusIndependentOfL
     idle: false, // everything happens at one instant: nobody has been inactive for idleAfterSec
     statusIndependentOfLogin,
   };
-  return { facts, ringing: modelRinging([...legs.values()]), devices: { app: facts.app, terminal: facts.terminal, pbx: facts.pbx } };
+  return {
+    facts,
+    ringing: modelRinging([...legs.values()]),
+    devices: { app: facts.app, terminal: facts.terminal, pbx: facts.pbx },
+  };
 }
 
 function oneUser(statusIndependentOfLogin: boolean): Harness {
@@ -282,28 +327,34 @@ describe('S2.3 effective status is a function of the facts', () => {
 
   test('S2.3 S1.1 S1.2 interleaving the histories of independent facts gives the same effective status', () => {
     fc.assert(
-      fc.property(factHistoryArb, fc.array(fc.nat()), fc.array(fc.nat()), fc.boolean(), (chains, seedsA, seedsB, sil) => {
-        const a = playFacts(interleave(chains, seedsA), sil).presence(U);
-        const b = playFacts(interleave(chains, seedsB), sil).presence(U);
-        const model = finalFacts(chains, sil);
-        // S2.6's lostRegistration depends on history by definition ("had one during that
-        // session"), so it is left out here; every other part of the record is compared.
-        const view = (p: typeof a) => ({
-          status: p.status,
-          rule: p.rule,
-          label: p.label,
-          manual: p.manual?.status,
-          devices: p.devices,
-          sessions: p.sessions,
-          onCall: p.indicators.onCall,
-          ringing: p.indicators.ringing,
-          forwardTo: p.indicators.forwardTo,
-        });
-        expect(view(b)).toEqual(view(a));
-        expect(a.status).toBe(modelStatus(model.facts));
-        expect(a.devices).toEqual(model.devices);
-        expect(a.sessions).toBe(model.facts.sessions);
-      }),
+      fc.property(
+        factHistoryArb,
+        fc.array(fc.nat()),
+        fc.array(fc.nat()),
+        fc.boolean(),
+        (chains, seedsA, seedsB, sil) => {
+          const a = playFacts(interleave(chains, seedsA), sil).presence(U);
+          const b = playFacts(interleave(chains, seedsB), sil).presence(U);
+          const model = finalFacts(chains, sil);
+          // S2.6's lostRegistration depends on history by definition ("had one during that
+          // session"), so it is left out here; every other part of the record is compared.
+          const view = (p: typeof a) => ({
+            status: p.status,
+            rule: p.rule,
+            label: p.label,
+            manual: p.manual?.status,
+            devices: p.devices,
+            sessions: p.sessions,
+            onCall: p.indicators.onCall,
+            ringing: p.indicators.ringing,
+            forwardTo: p.indicators.forwardTo,
+          });
+          expect(view(b)).toEqual(view(a));
+          expect(a.status).toBe(modelStatus(model.facts));
+          expect(a.devices).toEqual(model.devices);
+          expect(a.sessions).toBe(model.facts.sessions);
+        },
+      ),
       RUNS,
     );
   });
@@ -341,12 +392,29 @@ const KNOWN_STATUSES: ReadonlySet<string> = new Set([...MANUAL_STATUSES, ...AUTO
 const unknownStatusArb = fc
   .oneof(
     fc.string({ maxLength: 60 }),
-    fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'DND', 'Online', ' dnd', 'dnd ', 'on-call', 'available_on_PBX', 'Idle'),
+    fc.constantFrom(
+      '__proto__',
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      'DND',
+      'Online',
+      ' dnd',
+      'dnd ',
+      'on-call',
+      'available_on_PBX',
+      'Idle',
+    ),
   )
   .filter((s) => !KNOWN_STATUSES.has(s));
 
 /** Sets `status` by hand for u1001 after random facts; returns the outcome and whether anything moved. */
-function setByHand(chains: readonly FactOp[][], status: string, by: ActorKey, extras: { text?: string; untilSec?: number; forwardTo?: string }) {
+function setByHand(
+  chains: readonly FactOp[][],
+  status: string,
+  by: ActorKey,
+  extras: { text?: string; untilSec?: number; forwardTo?: string },
+) {
   const h = playFacts(interleave(chains, []), false);
   h.drain();
   const before = h.state().users.get(U);
@@ -377,11 +445,17 @@ const NOTHING_CHANGED = { sameUser: true, samePosition: true, sameTimers: true, 
 describe('S2.2 automatic statuses are never set by hand', () => {
   test('S2.2 S8.1 status.set with an automatic status is refused with SWB_ERR_STATUS_AUTOMATIC and changes nothing', () => {
     fc.assert(
-      fc.property(factSetArb, fc.constantFrom(...AUTOMATIC_STATUSES), permittedActorArb, extrasArb, (chains, status, by, extras) => {
-        const { out, unchanged } = setByHand(chains, status, by, extras);
-        expect(out).toMatchObject({ ok: false, code: 'SWB_ERR_STATUS_AUTOMATIC', details: { status } });
-        expect(unchanged).toEqual(NOTHING_CHANGED);
-      }),
+      fc.property(
+        factSetArb,
+        fc.constantFrom(...AUTOMATIC_STATUSES),
+        permittedActorArb,
+        extrasArb,
+        (chains, status, by, extras) => {
+          const { out, unchanged } = setByHand(chains, status, by, extras);
+          expect(out).toMatchObject({ ok: false, code: 'SWB_ERR_STATUS_AUTOMATIC', details: { status } });
+          expect(unchanged).toEqual(NOTHING_CHANGED);
+        },
+      ),
       RUNS,
     );
   });
@@ -415,8 +489,25 @@ function office(loggedIn: readonly string[] = []): Harness {
     ],
     groups: [{ id: 'g1', name: 'Sales', extension: '2001', strategy: 'hunt', members: ['u1001', 'u1002', 'u1003'] }],
     queues: [
-      { id: 'q1', name: 'Support', extension: '3001', agents: ['u1001', 'u1002', 'u1003'], supervisors: ['u1003'], autoReady: true, wrapUpSec: 5 },
-      { id: 'q2', name: 'Billing', extension: '3002', agents: ['u1002', 'u1003'], autoReady: false, wrapUpSec: 0, agentRingSec: 10, maxWaitSec: 60 },
+      {
+        id: 'q1',
+        name: 'Support',
+        extension: '3001',
+        agents: ['u1001', 'u1002', 'u1003'],
+        supervisors: ['u1003'],
+        autoReady: true,
+        wrapUpSec: 5,
+      },
+      {
+        id: 'q2',
+        name: 'Billing',
+        extension: '3002',
+        agents: ['u1002', 'u1003'],
+        autoReady: false,
+        wrapUpSec: 0,
+        agentRingSec: 10,
+        maxWaitSec: 60,
+      },
     ],
   });
   for (const userId of loggedIn) h.ok({ type: 'agent.command', userId, action: 'login', by: self(userId) });
@@ -433,13 +524,45 @@ function officeActor(key: OfficeActor, userId: string): Actor {
 }
 
 type Step =
-  | { readonly t: 'reg'; readonly user: string; readonly id: string; readonly kind: DeviceKind; readonly forSec: number }
+  | {
+      readonly t: 'reg';
+      readonly user: string;
+      readonly id: string;
+      readonly kind: DeviceKind;
+      readonly forSec: number;
+    }
   | { readonly t: 'unreg'; readonly user: string; readonly id: string }
-  | { readonly t: 'leg'; readonly user: string; readonly legId: string; readonly direction: 'in' | 'out'; readonly state: LegState; readonly queueId: string | undefined }
-  | { readonly t: 'status'; readonly user: string; readonly status: string; readonly by: OfficeActor; readonly untilSec: number | undefined }
+  | {
+      readonly t: 'leg';
+      readonly user: string;
+      readonly legId: string;
+      readonly direction: 'in' | 'out';
+      readonly state: LegState;
+      readonly queueId: string | undefined;
+    }
+  | {
+      readonly t: 'status';
+      readonly user: string;
+      readonly status: string;
+      readonly by: OfficeActor;
+      readonly untilSec: number | undefined;
+    }
   | { readonly t: 'clear'; readonly user: string; readonly by: OfficeActor }
-  | { readonly t: 'session'; readonly op: 'start' | 'heartbeat' | 'end'; readonly user: string; readonly sessionId: string; readonly active: boolean }
-  | { readonly t: 'agent'; readonly user: string; readonly queueId: string | undefined; readonly action: AgentAction; readonly reason: string | undefined; readonly by: OfficeActor }
+  | {
+      readonly t: 'session';
+      readonly op: 'start' | 'heartbeat' | 'end';
+      readonly user: string;
+      readonly sessionId: string;
+      readonly active: boolean;
+    }
+  | {
+      readonly t: 'agent';
+      readonly user: string;
+      readonly queueId: string | undefined;
+      readonly action: AgentAction;
+      readonly reason: string | undefined;
+      readonly by: OfficeActor;
+    }
   | { readonly t: 'fac'; readonly user: string; readonly digits: string }
   | { readonly t: 'voicemail'; readonly user: string; readonly count: number }
   | { readonly t: 'route'; readonly from: string | undefined; readonly to: RouteTarget; readonly callId: string }
@@ -447,25 +570,48 @@ type Step =
   | { readonly t: 'abandon'; readonly queueId: string; readonly callId: string }
   | { readonly t: 'advance'; readonly ms: number };
 
-const officeUserArb = fc.oneof({ weight: 9, arbitrary: fc.constantFrom<string>(...OFFICE_USERS) }, { weight: 1, arbitrary: fc.constant('u9999') });
+const officeUserArb = fc.oneof(
+  { weight: 9, arbitrary: fc.constantFrom<string>(...OFFICE_USERS) },
+  { weight: 1, arbitrary: fc.constant('u9999') },
+);
 const officeActorArb = fc.oneof(
   { weight: 6, arbitrary: fc.constant<OfficeActor>('self') },
-  { weight: 3, arbitrary: fc.constantFrom<OfficeActor>('admin', 'apikey', 'fac', 'sip', 'system', 'peer', 'supervisor') },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom<OfficeActor>('admin', 'apikey', 'fac', 'sip', 'system', 'peer', 'supervisor'),
+  },
 );
-const queueIdArb = fc.oneof({ weight: 9, arbitrary: fc.constantFrom<string>(...QUEUES) }, { weight: 1, arbitrary: fc.constant('q9') });
+const queueIdArb = fc.oneof(
+  { weight: 9, arbitrary: fc.constantFrom<string>(...QUEUES) },
+  { weight: 1, arbitrary: fc.constant('q9') },
+);
 const callIdArb = fc.constantFrom('c1', 'c2', 'c3');
 const statusArb = fc.constantFrom<string>(...MANUAL_STATUSES, ...AUTOMATIC_STATUSES, 'nonsense');
 const targetArb: fc.Arbitrary<RouteTarget> = fc.oneof(
   officeUserArb.map((id): RouteTarget => ({ kind: 'user', id })),
   fc.constant<RouteTarget>({ kind: 'group', id: 'g1' }),
   fc.constantFrom(...QUEUES).map((id): RouteTarget => ({ kind: 'queue', id })),
-  fc.constantFrom('1001', '1002', '2001', '3001', '3002', '5550100').map((extension): RouteTarget => ({ kind: 'extension', extension })),
+  fc
+    .constantFrom('1001', '1002', '2001', '3001', '3002', '5550100')
+    .map((extension): RouteTarget => ({ kind: 'extension', extension })),
 );
 
 const stepArb = (weights: { agent: number; leg: number; advance: number }): fc.Arbitrary<Step> =>
   fc.oneof(
-    { weight: 3, arbitrary: fc.record({ t: fc.constant('reg' as const), user: officeUserArb, id: fc.constantFrom('r1', 'r2'), kind: kindArb, forSec: fc.integer({ min: -5, max: 300 }) }) },
-    { weight: 1, arbitrary: fc.record({ t: fc.constant('unreg' as const), user: officeUserArb, id: fc.constantFrom('r1', 'r2') }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        t: fc.constant('reg' as const),
+        user: officeUserArb,
+        id: fc.constantFrom('r1', 'r2'),
+        kind: kindArb,
+        forSec: fc.integer({ min: -5, max: 300 }),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ t: fc.constant('unreg' as const), user: officeUserArb, id: fc.constantFrom('r1', 'r2') }),
+    },
     {
       weight: weights.leg,
       arbitrary: fc.record({
@@ -479,7 +625,13 @@ const stepArb = (weights: { agent: number; leg: number; advance: number }): fc.A
     },
     {
       weight: 2,
-      arbitrary: fc.record({ t: fc.constant('status' as const), user: officeUserArb, status: statusArb, by: officeActorArb, untilSec: fc.option(fc.integer({ min: 1, max: 600 }), { nil: undefined }) }),
+      arbitrary: fc.record({
+        t: fc.constant('status' as const),
+        user: officeUserArb,
+        status: statusArb,
+        by: officeActorArb,
+        untilSec: fc.option(fc.integer({ min: 1, max: 600 }), { nil: undefined }),
+      }),
     },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('clear' as const), user: officeUserArb, by: officeActorArb }) },
     {
@@ -496,7 +648,10 @@ const stepArb = (weights: { agent: number; leg: number; advance: number }): fc.A
       weight: weights.agent,
       arbitrary: fc.record({
         t: fc.constant('agent' as const),
-        user: fc.oneof({ weight: 9, arbitrary: fc.constantFrom('u1001', 'u1002', 'u1003') }, { weight: 1, arbitrary: fc.constantFrom('u1004', 'u9999') }),
+        user: fc.oneof(
+          { weight: 9, arbitrary: fc.constantFrom('u1001', 'u1002', 'u1003') },
+          { weight: 1, arbitrary: fc.constantFrom('u1004', 'u9999') },
+        ),
         queueId: fc.option(queueIdArb, { nil: undefined, freq: 2 }),
         action: fc.constantFrom<AgentAction>('login', 'login', 'logout', 'ready', 'not_ready', 'not_ready'),
         reason: fc.option(fc.constantFrom('break', 'lunch', 'other'), { nil: undefined }),
@@ -508,17 +663,62 @@ const stepArb = (weights: { agent: number; leg: number; advance: number }): fc.A
       arbitrary: fc.record({
         t: fc.constant('fac' as const),
         user: officeUserArb,
-        digits: fc.constantFrom('*36', '*37', '*38', '*39', '*363001', '*383002', '*39999', '*78', '*79', '*721002', '*725550100', '*73', '*99', '36'),
+        digits: fc.constantFrom(
+          '*36',
+          '*37',
+          '*38',
+          '*39',
+          '*363001',
+          '*383002',
+          '*39999',
+          '*78',
+          '*79',
+          '*721002',
+          '*725550100',
+          '*73',
+          '*99',
+          '36',
+        ),
       }),
     },
-    { weight: 1, arbitrary: fc.record({ t: fc.constant('voicemail' as const), user: officeUserArb, count: fc.integer({ min: -1, max: 3 }) }) },
-    { weight: 2, arbitrary: fc.record({ t: fc.constant('route' as const), from: fc.option(officeUserArb, { nil: undefined }), to: targetArb, callId: callIdArb }) },
-    { weight: 1, arbitrary: fc.record({ t: fc.constant('answer' as const), queueId: queueIdArb, callId: callIdArb, user: officeUserArb }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        t: fc.constant('voicemail' as const),
+        user: officeUserArb,
+        count: fc.integer({ min: -1, max: 3 }),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        t: fc.constant('route' as const),
+        from: fc.option(officeUserArb, { nil: undefined }),
+        to: targetArb,
+        callId: callIdArb,
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        t: fc.constant('answer' as const),
+        queueId: queueIdArb,
+        callId: callIdArb,
+        user: officeUserArb,
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('abandon' as const), queueId: queueIdArb, callId: callIdArb }) },
-    { weight: weights.advance, arbitrary: fc.record({ t: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 1000, max: 700_000 })) }) },
+    {
+      weight: weights.advance,
+      arbitrary: fc.record({
+        t: fc.constant('advance' as const),
+        ms: fc.oneof(fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 1000, max: 700_000 })),
+      }),
+    },
   );
 
-const stepsArb = (weights = { agent: 2, leg: 3, advance: 3 }) => fc.array(stepArb(weights), { maxLength: 40, size: 'max' });
+const stepsArb = (weights = { agent: 2, leg: 3, advance: 3 }) =>
+  fc.array(stepArb(weights), { maxLength: 40, size: 'max' });
 
 function stepCommand(s: Exclude<Step, { t: 'advance' }>, now: Instant): Command {
   switch (s.t) {
@@ -527,7 +727,14 @@ function stepCommand(s: Exclude<Step, { t: 'advance' }>, now: Instant): Command 
     case 'unreg':
       return { type: 'registration.remove', userId: s.user, id: s.id, reason: 'unregister' };
     case 'leg':
-      return { type: 'leg.update', userId: s.user, legId: s.legId, direction: s.direction, state: s.state, ...(s.queueId !== undefined ? { acd: true, queueId: s.queueId } : {}) };
+      return {
+        type: 'leg.update',
+        userId: s.user,
+        legId: s.legId,
+        direction: s.direction,
+        state: s.state,
+        ...(s.queueId !== undefined ? { acd: true, queueId: s.queueId } : {}),
+      };
     case 'status':
       return {
         type: 'status.set',
@@ -558,7 +765,14 @@ function stepCommand(s: Exclude<Step, { t: 'advance' }>, now: Instant): Command 
     case 'voicemail':
       return { type: 'voicemail.count', userId: s.user, count: s.count };
     case 'route':
-      return { type: 'call.route', call: { callId: s.callId, to: s.to, from: s.from !== undefined ? { userId: s.from } : { external: '+4930123' } } };
+      return {
+        type: 'call.route',
+        call: {
+          callId: s.callId,
+          to: s.to,
+          from: s.from !== undefined ? { userId: s.from } : { external: '+4930123' },
+        },
+      };
     case 'answer':
       return { type: 'queue.call.answer', queueId: s.queueId, callId: s.callId, userId: s.user, legId: s.callId };
     case 'abandon':
@@ -567,7 +781,11 @@ function stepCommand(s: Exclude<Step, { t: 'advance' }>, now: Instant): Command 
 }
 
 /** Plays the steps; `after` sees the harness after each one (and the outcome of a command). */
-function play(h: Harness, steps: readonly Step[], after: (step: Step, out: Outcome | undefined) => void = () => {}): void {
+function play(
+  h: Harness,
+  steps: readonly Step[],
+  after: (step: Step, out: Outcome | undefined) => void = () => {},
+): void {
   for (const s of steps) {
     if (s.t === 'advance') {
       h.advance(s.ms);
@@ -594,7 +812,8 @@ function everyUserAfterEachStep(check: (u: UserState, state: TenantState, now: n
       play(h, steps, (s) => {
         const state = h.state();
         const now = h.clock.now();
-        for (const u of state.users.values()) for (const v of check(u, state, now)) violations.push(`after ${s.t} at +${now - T0} ms, ${u.id} ${v}`);
+        for (const u of state.users.values())
+          for (const v of check(u, state, now)) violations.push(`after ${s.t} at +${now - T0} ms, ${u.id} ${v}`);
       });
       expect(violations).toEqual([]);
     }),
@@ -629,7 +848,8 @@ describe('S1 S2.4 S6.1 the engine over random commands', () => {
         play(h, steps, (s, out) => {
           if (out !== undefined && !out.ok) {
             const changed = [...h.state().users].filter(([id, u]) => users.get(id) !== u).map(([id]) => id);
-            if (changed.length > 0) violations.push(`${s.t} refused with ${out.code} but changed ${changed.join(', ')}`);
+            if (changed.length > 0)
+              violations.push(`${s.t} refused with ${out.code} but changed ${changed.join(', ')}`);
             if (!ERROR_CODES.has(out.code)) violations.push(`${s.t} refused with unregistered code ${out.code}`);
           }
           users = new Map(h.state().users);
@@ -651,14 +871,28 @@ describe('S1 S2.4 S6.1 the engine over random commands', () => {
           // call.missed is one event per missed call, not a value; every other subject changes once.
           const subjects = batch
             .filter((e) => e.type !== 'call.missed')
-            .map((e) => (e.type === 'agent.changed' ? `${e.type} ${e.subject} ${e.queueId}` : `${e.type} ${e.subject}`));
-          if (new Set(subjects).size !== subjects.length) violations.push(`one command emitted twice for one subject: ${subjects.join(' | ')}`);
+            .map((e) =>
+              e.type === 'agent.changed' ? `${e.type} ${e.subject} ${e.queueId}` : `${e.type} ${e.subject}`,
+            );
+          if (new Set(subjects).size !== subjects.length)
+            violations.push(`one command emitted twice for one subject: ${subjects.join(' | ')}`);
           for (const e of batch) {
-            if (e.type === 'presence.changed' && e.old !== undefined && e.removed === undefined && !presenceChanged(e.old, e.value)) {
+            if (
+              e.type === 'presence.changed' &&
+              e.old !== undefined &&
+              e.removed === undefined &&
+              !presenceChanged(e.old, e.value)
+            ) {
               violations.push(`presence.changed ${e.subject} at seq ${e.seq} without a visible change`);
             }
-            if ((e.type === 'agent.changed' || e.type === 'queue.changed') && e.old !== undefined && isDeepStrictEqual(e.old, e.value)) {
-              violations.push(`${e.type} ${e.subject}${e.type === 'agent.changed' ? ` ${e.queueId}` : ''} at seq ${e.seq} with value equal to old: ${JSON.stringify(e.value)}`);
+            if (
+              (e.type === 'agent.changed' || e.type === 'queue.changed') &&
+              e.old !== undefined &&
+              isDeepStrictEqual(e.old, e.value)
+            ) {
+              violations.push(
+                `${e.type} ${e.subject}${e.type === 'agent.changed' ? ` ${e.queueId}` : ''} at seq ${e.seq} with value equal to old: ${JSON.stringify(e.value)}`,
+              );
             }
           }
         }
@@ -667,11 +901,13 @@ describe('S1 S2.4 S6.1 the engine over random commands', () => {
         for (const e of h.events) {
           const key = e.type === 'agent.changed' ? `agent ${e.subject} ${e.queueId}` : `${e.type} ${e.subject}`;
           if (e.type === 'call.missed') continue;
-          if (last.has(key) && !isDeepStrictEqual(e.old, last.get(key))) violations.push(`${key} at seq ${e.seq}: old is not the previous value`);
+          if (last.has(key) && !isDeepStrictEqual(e.old, last.get(key)))
+            violations.push(`${key} at seq ${e.seq}: old is not the previous value`);
           last.set(key, e.value);
         }
         for (const id of OFFICE_USERS) {
-          if (!isDeepStrictEqual(h.presence(id), last.get(`presence.changed ${id}`))) violations.push(`${id}: stored presence is not the last published value`);
+          if (!isDeepStrictEqual(h.presence(id), last.get(`presence.changed ${id}`)))
+            violations.push(`${id}: stored presence is not the last published value`);
         }
         expect(violations).toEqual([]);
       }),
@@ -683,7 +919,8 @@ describe('S1 S2.4 S6.1 the engine over random commands', () => {
     everyUserAfterEachStep((u, state, now) => {
       const wrong: string[] = [];
       const fresh = presenceRecord(u, state.policy, now);
-      if (presenceChanged(u.presence, fresh)) wrong.push(`shows ${u.presence.status} but the facts say ${fresh.status}`);
+      if (presenceChanged(u.presence, fresh))
+        wrong.push(`shows ${u.presence.status} but the facts say ${fresh.status}`);
       const model = modelStatusOf(u, state.policy, now);
       if (u.presence.status !== model) wrong.push(`shows ${u.presence.status}; S2.3 says ${model}`);
       return wrong;
@@ -696,13 +933,17 @@ describe('S1 S2.4 S6.1 the engine over random commands', () => {
       if (!(bound > now)) return [];
       // Whether anything is due only ever changes from no to yes, so the last instant before the bound tells.
       const last = bound === Infinity ? now + 10 * 24 * 3600_000 : bound - 1;
-      return stillSettled(u, state.policy, last) ? [] : [`has the bound +${bound - T0} ms but something is due by +${last - T0} ms`];
+      return stillSettled(u, state.policy, last)
+        ? []
+        : [`has the bound +${bound - T0} ms but something is due by +${last - T0} ms`];
     });
   });
 
   test('S1 S6.1 any fact or command repeated at the same instant emits nothing the second time', () => {
     // Routing a call is left out: each routed call is a new call (S3.1#3 counts a missed call).
-    const repeatable = stepArb({ agent: 4, leg: 3, advance: 0 }).filter((s): s is Exclude<Step, { t: 'advance' | 'route' }> => s.t !== 'advance' && s.t !== 'route');
+    const repeatable = stepArb({ agent: 4, leg: 3, advance: 0 }).filter(
+      (s): s is Exclude<Step, { t: 'advance' | 'route' }> => s.t !== 'advance' && s.t !== 'route',
+    );
     fc.assert(
       fc.property(loggedInArb, stepsArb(), repeatable, (loggedIn, steps, step) => {
         const h = office(loggedIn);
@@ -710,7 +951,16 @@ describe('S1 S2.4 S6.1 the engine over random commands', () => {
         const command = stepCommand(step, h.clock.now());
         h.run(command);
         const second = h.run(command);
-        expect(second.ok ? second.events.map((e) => ({ type: e.type, subject: e.subject, old: 'old' in e ? e.old : undefined, value: e.value })) : []).toEqual([]);
+        expect(
+          second.ok
+            ? second.events.map((e) => ({
+                type: e.type,
+                subject: e.subject,
+                old: 'old' in e ? e.old : undefined,
+                value: e.value,
+              }))
+            : [],
+        ).toEqual([]);
       }),
       RUNS,
     );
@@ -725,16 +975,33 @@ describe('S1 S2.4 S6.1 the engine over random commands', () => {
         const emitted: string[] = [];
         const expectSilent = (what: string, command: Command) => {
           const out = h.run(command);
-          if (!out.ok || out.events.length > 0) emitted.push(`${what}: ${out.ok ? out.events.map((e) => e.type).join(', ') : out.code}`);
+          if (!out.ok || out.events.length > 0)
+            emitted.push(`${what}: ${out.ok ? out.events.map((e) => e.type).join(', ') : out.code}`);
         };
         for (const u of [...h.state().users.values()]) {
           for (const r of u.registrations.filter((x) => x.expiresAt > now)) {
-            expectSilent(`refresh ${u.id}/${r.id}`, { type: 'registration.set', userId: u.id, id: r.id, kind: r.kind, expiresAt: now + refreshSec * SEC });
+            expectSilent(`refresh ${u.id}/${r.id}`, {
+              type: 'registration.set',
+              userId: u.id,
+              id: r.id,
+              kind: r.kind,
+              expiresAt: now + refreshSec * SEC,
+            });
           }
           for (const s of u.sessions.filter((x) => x.lastSeenAt + h.state().policy.sessionTimeoutSec * SEC > now)) {
-            expectSilent(`quiet heartbeat ${u.id}/${s.id}`, { type: 'session.heartbeat', userId: u.id, sessionId: s.id, active: false });
+            expectSilent(`quiet heartbeat ${u.id}/${s.id}`, {
+              type: 'session.heartbeat',
+              userId: u.id,
+              sessionId: s.id,
+              active: false,
+            });
             h.run({ type: 'session.heartbeat', userId: u.id, sessionId: s.id, active: true });
-            expectSilent(`repeated active heartbeat ${u.id}/${s.id}`, { type: 'session.heartbeat', userId: u.id, sessionId: s.id, active: true });
+            expectSilent(`repeated active heartbeat ${u.id}/${s.id}`, {
+              type: 'session.heartbeat',
+              userId: u.id,
+              sessionId: s.id,
+              active: true,
+            });
           }
           const m = u.manual;
           if (m !== undefined && (m.until === undefined || m.until > now)) {
@@ -763,8 +1030,12 @@ const agentInputArb: fc.Arbitrary<AgentInput> = fc.oneof(
   fc.constant<AgentInput>({ type: 'login' }),
   fc.constant<AgentInput>({ type: 'logout' }),
   fc.constant<AgentInput>({ type: 'ready' }),
-  fc.option(fc.constantFrom('break', 'lunch', 'missed', 'other'), { nil: undefined }).map((reason): AgentInput => (reason === undefined ? { type: 'not_ready' } : { type: 'not_ready', reason })),
-  fc.record({ queueCall: fc.boolean(), otherCall: fc.boolean() }).map(({ queueCall, otherCall }): AgentInput => ({ type: 'calls', queueCall, otherCall })),
+  fc
+    .option(fc.constantFrom('break', 'lunch', 'missed', 'other'), { nil: undefined })
+    .map((reason): AgentInput => (reason === undefined ? { type: 'not_ready' } : { type: 'not_ready', reason })),
+  fc
+    .record({ queueCall: fc.boolean(), otherCall: fc.boolean() })
+    .map(({ queueCall, otherCall }): AgentInput => ({ type: 'calls', queueCall, otherCall })),
   fc.constant<AgentInput>({ type: 'wrapUpEnd' }),
   fc.constant<AgentInput>({ type: 'missed' }),
 );
@@ -776,7 +1047,8 @@ function malformed(r: AgentRecord): string | undefined {
   if (r.resume !== undefined && r.state !== 'other_call') return `resume in ${r.state}`;
   if (r.logoutAfterCall && r.state !== 'queue_call') return `logoutAfterCall in ${r.state}`;
   if (r.wrapUpUntil !== undefined && r.state !== 'wrap_up') return `wrapUpUntil in ${r.state}`;
-  if (r.afterWrapUp !== undefined && r.state !== 'wrap_up' && r.state !== 'queue_call') return `afterWrapUp in ${r.state}`;
+  if (r.afterWrapUp !== undefined && r.state !== 'wrap_up' && r.state !== 'queue_call')
+    return `afterWrapUp in ${r.state}`;
   return undefined;
 }
 
@@ -789,7 +1061,11 @@ function expectedRefusal(state: AgentStateId, input: AgentInput): string | undef
     case 'not_ready':
       return state === 'logged_out' ? 'SWB_ERR_AGENT_NOT_LOGGED_IN' : undefined;
     case 'ready':
-      return state === 'logged_out' ? 'SWB_ERR_AGENT_NOT_LOGGED_IN' : state === 'queue_call' ? 'SWB_ERR_AGENT_ON_QUEUE_CALL' : undefined;
+      return state === 'logged_out'
+        ? 'SWB_ERR_AGENT_NOT_LOGGED_IN'
+        : state === 'queue_call'
+          ? 'SWB_ERR_AGENT_ON_QUEUE_CALL'
+          : undefined;
     default:
       return undefined;
   }
@@ -813,23 +1089,43 @@ describe('S4.2 the agent machine is total', () => {
               expect(ERROR_CODES.has(out.code)).toBe(true);
               continue;
             }
-            expect({ state: rec.state, input, refused: undefined }).toEqual({ state: rec.state, input, refused: refusal });
+            expect({ state: rec.state, input, refused: undefined }).toEqual({
+              state: rec.state,
+              input,
+              refused: refusal,
+            });
             const next = out.record;
-            expect({ from: rec.state, input, malformed: malformed(next) }).toEqual({ from: rec.state, input, malformed: undefined });
+            expect({ from: rec.state, input, malformed: malformed(next) }).toEqual({
+              from: rec.state,
+              input,
+              malformed: undefined,
+            });
             // Only login leaves logged_out; logout reaches it from every state but a queue call.
-            if (rec.state === 'logged_out') expect(next.state).toBe(input.type === 'login' ? (q.autoReady ? 'ready' : 'not_ready') : 'logged_out');
+            if (rec.state === 'logged_out')
+              expect(next.state).toBe(input.type === 'login' ? (q.autoReady ? 'ready' : 'not_ready') : 'logged_out');
             if (input.type === 'logout' && rec.state !== 'queue_call') expect(next.state).toBe('logged_out');
-            if (input.type === 'logout' && rec.state === 'queue_call') expect([next.state, next.logoutAfterCall]).toEqual(['queue_call', true]);
+            if (input.type === 'logout' && rec.state === 'queue_call')
+              expect([next.state, next.logoutAfterCall]).toEqual(['queue_call', true]);
             // With no call at all, nobody stays in a call state; a pending logout happens then.
             if (input.type === 'calls' && !input.queueCall && !input.otherCall) {
               expect(['queue_call', 'other_call']).not.toContain(next.state);
               if (rec.state === 'queue_call' && rec.logoutAfterCall) expect(next.state).toBe('logged_out');
             }
             // Entering wrap-up schedules its end wrapUpSec from now; with 0 there is no wrap-up.
-            if (next.state === 'wrap_up' && rec.state !== 'wrap_up') expect([q.wrapUpSec > 0, next.wrapUpUntil]).toEqual([true, now + q.wrapUpSec * SEC]);
-            if (input.type === 'wrapUpEnd' && rec.state === 'wrap_up' && rec.wrapUpUntil !== undefined && now < rec.wrapUpUntil) expect(next).toBe(rec);
+            if (next.state === 'wrap_up' && rec.state !== 'wrap_up')
+              expect([q.wrapUpSec > 0, next.wrapUpUntil]).toEqual([true, now + q.wrapUpSec * SEC]);
+            if (
+              input.type === 'wrapUpEnd' &&
+              rec.state === 'wrap_up' &&
+              rec.wrapUpUntil !== undefined &&
+              now < rec.wrapUpUntil
+            )
+              expect(next).toBe(rec);
             // S4.3: a ring-out sends a ready agent to not_ready (missed) and leaves any other state as it was.
-            if (input.type === 'missed') expect(next).toEqual(rec.state === 'ready' ? { ...next, state: 'not_ready', reason: 'missed', since: now } : rec);
+            if (input.type === 'missed')
+              expect(next).toEqual(
+                rec.state === 'ready' ? { ...next, state: 'not_ready', reason: 'missed', since: now } : rec,
+              );
             rec = next;
           }
         },
@@ -865,7 +1161,9 @@ describe('S4.2 the agent machine is total', () => {
           expect({
             first: first.ok ? 'applied' : first.code,
             agent: agentAfter,
-            events: second.ok ? second.events.map((e) => ({ type: e.type, old: 'old' in e ? e.old : undefined, value: e.value })) : [],
+            events: second.ok
+              ? second.events.map((e) => ({ type: e.type, old: 'old' in e ? e.old : undefined, value: e.value }))
+              : [],
           }).toEqual({ first: first.ok ? 'applied' : first.code, agent: agentBefore, events: [] });
         },
       ),
@@ -879,7 +1177,8 @@ describe('S4.2 the agent machine is total', () => {
         const h = office(loggedIn);
         const violations: string[] = [];
         play(h, steps, (s, out) => {
-          if (out !== undefined && !out.ok && !out.code.startsWith('SWB_ERR_')) violations.push(`${s.t} refused with ${out.code}`);
+          if (out !== undefined && !out.ok && !out.code.startsWith('SWB_ERR_'))
+            violations.push(`${s.t} refused with ${out.code}`);
           const state = h.state();
           const now = h.clock.now();
           for (const u of state.users.values()) {
@@ -889,11 +1188,16 @@ describe('S4.2 the agent machine is total', () => {
               const where = `after ${s.t} at +${now - T0} ms, ${u.id} in ${queueId}`;
               const bad = malformed(rec);
               if (bad !== undefined) violations.push(`${where}: ${bad}`);
-              const queueCall = u.legs.some((l) => l.acd && l.queueId === queueId && (l.state === 'answered' || l.state === 'held'));
-              if (rec.state === 'queue_call' && !queueCall) violations.push(`${where}: queue_call without an answered call of the queue`);
+              const queueCall = u.legs.some(
+                (l) => l.acd && l.queueId === queueId && (l.state === 'answered' || l.state === 'held'),
+              );
+              if (rec.state === 'queue_call' && !queueCall)
+                violations.push(`${where}: queue_call without an answered call of the queue`);
               if (rec.state === 'other_call' && !onCall) violations.push(`${where}: other_call while not on a call`);
-              if ((rec.state === 'ready' || rec.state === 'not_ready') && onCall) violations.push(`${where}: ${rec.state} while on a call`);
-              if (rec.state === 'wrap_up' && (rec.wrapUpUntil === undefined || rec.wrapUpUntil <= now)) violations.push(`${where}: wrap_up past its end`);
+              if ((rec.state === 'ready' || rec.state === 'not_ready') && onCall)
+                violations.push(`${where}: ${rec.state} while on a call`);
+              if (rec.state === 'wrap_up' && (rec.wrapUpUntil === undefined || rec.wrapUpUntil <= now))
+                violations.push(`${where}: wrap_up past its end`);
             }
           }
         });
@@ -918,7 +1222,13 @@ const divertingTargetArb: fc.Arbitrary<RouteTarget> = fc.oneof(
 );
 
 const actionArb: fc.Arbitrary<AnsweringAction> = fc.oneof(
-  fc.constantFrom<AnsweringAction>({ type: 'voicemail' }, { type: 'busyTone' }, { type: 'reject' }, { type: 'message' }, { type: 'queue', queueId: 'q1' }),
+  fc.constantFrom<AnsweringAction>(
+    { type: 'voicemail' },
+    { type: 'busyTone' },
+    { type: 'reject' },
+    { type: 'message' },
+    { type: 'queue', queueId: 'q1' },
+  ),
   divertingTargetArb.map((target): AnsweringAction => ({ type: 'redirect', target })),
   fc.constant<AnsweringAction>({ type: 'external', number: '+4930999' }),
 );
@@ -965,7 +1275,11 @@ const groupArb = fc.record({
 
 interface World {
   readonly profiles: readonly Profile[];
-  readonly groups: readonly { strategy: GroupStrategy; members: string[]; actions: Partial<Record<'busy' | 'unreachable' | 'noAnswer', AnsweringAction>> }[];
+  readonly groups: readonly {
+    strategy: GroupStrategy;
+    members: string[];
+    actions: Partial<Record<'busy' | 'unreachable' | 'noAnswer', AnsweringAction>>;
+  }[];
   readonly agents: readonly string[];
   readonly statusIndependentOfLogin: boolean;
   /** Routing happens this long after the facts were set, so short registrations may have run out. */
@@ -988,15 +1302,25 @@ function buildWorld(w: World): Harness {
       id: WORLD_USERS[i]!,
       extension: String(1001 + i),
       name: `User ${1001 + i}`,
-      settings: { callWaiting: p.callWaiting, voicemail: p.voicemail, forwardingAllowed: true, deskDelaySec: p.deskDelaySec, actions: p.actions },
+      settings: {
+        callWaiting: p.callWaiting,
+        voicemail: p.voicemail,
+        forwardingAllowed: true,
+        deskDelaySec: p.deskDelaySec,
+        actions: p.actions,
+      },
     })),
     groups: w.groups.map((g, i) => ({ id: `g${i + 1}`, name: `Group ${i + 1}`, extension: `200${i + 1}`, ...g })),
     queues: [{ id: 'q1', name: 'Support', extension: '3001', agents: [...w.agents], autoReady: true }],
   });
   w.profiles.forEach((p, i) => {
     const userId = WORLD_USERS[i]!;
-    p.regs.forEach((r, j) => h.ok({ type: 'registration.set', userId, id: `r${j}`, kind: r.kind, expiresAt: T0 + r.forSec * SEC }));
-    p.legs.forEach((l, j) => h.ok({ type: 'leg.update', userId, legId: `l${j}`, direction: l.direction, state: l.state }));
+    p.regs.forEach((r, j) =>
+      h.ok({ type: 'registration.set', userId, id: `r${j}`, kind: r.kind, expiresAt: T0 + r.forSec * SEC }),
+    );
+    p.legs.forEach((l, j) =>
+      h.ok({ type: 'leg.update', userId, legId: `l${j}`, direction: l.direction, state: l.state }),
+    );
     if (p.manual !== undefined) {
       // Forwarding to one's own extension is refused: that user simply keeps no manual status.
       h.run({
@@ -1008,7 +1332,8 @@ function buildWorld(w: World): Harness {
         ...(p.manual === 'forwarding' ? { forwardTo: p.forwardTo } : {}),
       });
     }
-    if (p.agentLogin && w.agents.includes(userId)) h.ok({ type: 'agent.command', userId, queueId: 'q1', action: 'login', by: self(userId) });
+    if (p.agentLogin && w.agents.includes(userId))
+      h.ok({ type: 'agent.command', userId, queueId: 'q1', action: 'login', by: self(userId) });
   });
   return h;
 }
@@ -1058,7 +1383,8 @@ function ringViolations(state: TenantState, d: Decision, at: Instant): string[] 
         if (e.forwardedFrom !== undefined) {
           const from = state.users.get(e.forwardedFrom)!;
           const s = presenceRecord(from, state.policy, at).status;
-          if (s !== 'forwarding') v.push(`${e.userId ?? e.number} rung in place of ${e.forwardedFrom}, who is ${s}, not forwarding`);
+          if (s !== 'forwarding')
+            v.push(`${e.userId ?? e.number} rung in place of ${e.forwardedFrom}, who is ${s}, not forwarding`);
         }
         if (e.kind === 'external') continue;
         const u = e.userId === undefined ? undefined : state.users.get(e.userId);
@@ -1068,17 +1394,21 @@ function ringViolations(state: TenantState, d: Decision, at: Instant): string[] 
         }
         const rec = presenceRecord(u, state.policy, at);
         if (NEVER_RUNG.includes(rec.status)) v.push(`${u.id} rung while ${rec.status}`);
-        if (!u.registrations.some((r) => r.id === e.deviceId && r.kind === e.kind && r.expiresAt > at)) v.push(`${u.id} rung on ${e.kind} ${e.deviceId}, no live registration`);
-        if (modelOnCall(u.legs) && !u.settings.callWaiting) v.push(`${u.id} rung while on a call with call waiting off`);
+        if (!u.registrations.some((r) => r.id === e.deviceId && r.kind === e.kind && r.expiresAt > at))
+          v.push(`${u.id} rung on ${e.kind} ${e.deviceId}, no live registration`);
+        if (modelOnCall(u.legs) && !u.settings.callWaiting)
+          v.push(`${u.id} rung while on a call with call waiting off`);
       }
     }
     if (step.outcome === 'queue') {
       for (const id of step.offerTo) {
         const u = state.users.get(id)!;
         const rec = presenceRecord(u, state.policy, at);
-        if (u.agent[step.target.id]?.state !== 'ready') v.push(`${id} offered a queue call while ${u.agent[step.target.id]?.state ?? 'logged_out'}`);
+        if (u.agent[step.target.id]?.state !== 'ready')
+          v.push(`${id} offered a queue call while ${u.agent[step.target.id]?.state ?? 'logged_out'}`);
         if (NEVER_RUNG.includes(rec.status)) v.push(`${id} offered a queue call while ${rec.status}`);
-        if (!u.registrations.some((r) => r.expiresAt > at)) v.push(`${id} offered a queue call with no live registration`);
+        if (!u.registrations.some((r) => r.expiresAt > at))
+          v.push(`${id} offered a queue call with no live registration`);
         if (modelOnCall(u.legs)) v.push(`${id} offered a queue call while on another call`);
       }
     }
@@ -1088,15 +1418,18 @@ function ringViolations(state: TenantState, d: Decision, at: Instant): string[] 
 
 const diverts = (a: AnsweringAction): boolean => a.type === 'redirect' || a.type === 'external';
 /** S3.5's refusal of a second diversion: the decision ends with the S3.5 explanation. */
-const isS35Refusal = (d: Decision): boolean => d.outcome === 'action' && d.explanation[d.explanation.length - 1]?.rule === 'S3.5';
+const isS35Refusal = (d: Decision): boolean =>
+  d.outcome === 'action' && d.explanation[d.explanation.length - 1]?.rule === 'S3.5';
 
 function describeChain(d: Decision): string {
   return chain(d)
     .map((x) => {
       const target = 'target' in x && x.target !== undefined ? `${x.target.kind}:${x.target.id}` : '';
-      if (x.outcome === 'action') return `action(${target} ${x.action.condition} ${x.action.action.type} of ${x.action.owner.kind}:${x.action.owner.id})`;
+      if (x.outcome === 'action')
+        return `action(${target} ${x.action.condition} ${x.action.action.type} of ${x.action.owner.kind}:${x.action.owner.id})`;
       if (x.outcome === 'forward') return `forward(${target} → ${x.to})`;
-      if (x.outcome === 'ring') return `ring(${target} ${x.ring.map((e) => `${e.userId ?? e.number}${e.forwardedFrom ? `<-${e.forwardedFrom}` : ''}`).join(',')}; noAnswer ${x.onNoAnswer.action.type} of ${x.onNoAnswer.owner.id})`;
+      if (x.outcome === 'ring')
+        return `ring(${target} ${x.ring.map((e) => `${e.userId ?? e.number}${e.forwardedFrom ? `<-${e.forwardedFrom}` : ''}`).join(',')}; noAnswer ${x.onNoAnswer.action.type} of ${x.onNoAnswer.owner.id})`;
       return `${x.outcome}(${target})`;
     })
     .join(' → ');
@@ -1109,7 +1442,10 @@ describe('S3 routing', () => {
         const h = buildWorld(w);
         const at = T0 + w.skewSec * SEC;
         const d = routeAt(h, callOf(c), at);
-        expect({ decision: describeChain(d), violations: ringViolations(h.state(), d, at) }).toEqual({ decision: describeChain(d), violations: [] });
+        expect({ decision: describeChain(d), violations: ringViolations(h.state(), d, at) }).toEqual({
+          decision: describeChain(d),
+          violations: [],
+        });
       }),
       { numRuns: 300 },
     );
@@ -1138,10 +1474,19 @@ describe('S3 routing', () => {
                     ? { outcome: 'action', condition: 'unreachable' }
                     : modelOnCall(u.legs) && !u.settings.callWaiting
                       ? { outcome: 'action', condition: 'busy' }
-                      : { outcome: 'ring', ring: live.map((r) => `${r.id}@${status === 'at_desk' && r.kind === 'app' ? u.settings.deskDelaySec : 0}`) };
+                      : {
+                          outcome: 'ring',
+                          ring: live.map(
+                            (r) => `${r.id}@${status === 'at_desk' && r.kind === 'app' ? u.settings.deskDelaySec : 0}`,
+                          ),
+                        };
         const actual =
           d.outcome === 'action'
-            ? { outcome: 'action', condition: d.action.condition, ...(d.notifyMissed !== undefined ? { notifyMissed: d.notifyMissed } : {}) }
+            ? {
+                outcome: 'action',
+                condition: d.action.condition,
+                ...(d.notifyMissed !== undefined ? { notifyMissed: d.notifyMissed } : {}),
+              }
             : d.outcome === 'forward'
               ? { outcome: 'forward', to: d.to }
               : d.outcome === 'ring'
@@ -1173,7 +1518,9 @@ describe('S3 routing', () => {
         const classes = group.members.map(classify);
         const ringing = group.members.filter((_, i) => classes[i] === 'ring');
         const expected =
-          ringing.length > 0 ? { outcome: 'ring', members: [...ringing].sort() } : { outcome: 'action', condition: classes.includes('busy') ? 'busy' : 'unreachable' };
+          ringing.length > 0
+            ? { outcome: 'ring', members: [...ringing].sort() }
+            : { outcome: 'action', condition: classes.includes('busy') ? 'busy' : 'unreachable' };
         const d = routeAt(h, { to: { kind: 'group', id: groupId }, from: { external: '+4930123' } }, at);
         const actual =
           d.outcome === 'ring'
@@ -1187,8 +1534,16 @@ describe('S3 routing', () => {
     );
   });
 
-  test('S3.5 a call is diverted at most once, and a refused second diversion runs the first diverter\'s noAnswer action', () => {
-    const forwardingHeavy: ManualStatusId[] = ['forwarding', 'forwarding', 'forwarding', 'dnd', 'busy', 'absent', 'at_desk'];
+  test("S3.5 a call is diverted at most once, and a refused second diversion runs the first diverter's noAnswer action", () => {
+    const forwardingHeavy: ManualStatusId[] = [
+      'forwarding',
+      'forwarding',
+      'forwarding',
+      'dnd',
+      'busy',
+      'absent',
+      'at_desk',
+    ];
     fc.assert(
       fc.property(worldArb(forwardingHeavy), callArb, (w, c) => {
         const h = buildWorld(w);
@@ -1202,12 +1557,19 @@ describe('S3 routing', () => {
         for (const x of steps) {
           if (isS35Refusal(x) && x.outcome === 'action') {
             if (first === undefined) violations.push('S3.5 refusal on a call that was never diverted');
-            else if (x.action.owner.kind !== first.kind || x.action.owner.id !== first.id || x.action.condition !== 'noAnswer') {
-              violations.push(`S3.5 refusal runs ${x.action.owner.kind}:${x.action.owner.id}'s ${x.action.condition}, not ${first.kind}:${first.id}'s noAnswer`);
+            else if (
+              x.action.owner.kind !== first.kind ||
+              x.action.owner.id !== first.id ||
+              x.action.condition !== 'noAnswer'
+            ) {
+              violations.push(
+                `S3.5 refusal runs ${x.action.owner.kind}:${x.action.owner.id}'s ${x.action.condition}, not ${first.kind}:${first.id}'s noAnswer`,
+              );
             }
             continue;
           }
-          const diverter = x.outcome === 'forward' || (x.outcome === 'action' && diverts(x.action.action)) ? x.target : undefined;
+          const diverter =
+            x.outcome === 'forward' || (x.outcome === 'action' && diverts(x.action.action)) ? x.target : undefined;
           if (diverter !== undefined) {
             hops++;
             first ??= diverter;
@@ -1229,7 +1591,7 @@ describe('S3 routing', () => {
     );
   });
 
-  test('S3.5 once a call has been diverted, its no-answer action diverts it again only as the first diverter\'s own noAnswer action', () => {
+  test("S3.5 once a call has been diverted, its no-answer action diverts it again only as the first diverter's own noAnswer action", () => {
     const forwardingHeavy: ManualStatusId[] = ['forwarding', 'forwarding', 'forwarding', 'at_desk', 'away'];
     fc.assert(
       fc.property(worldArb(forwardingHeavy), callArb, (w, c) => {
@@ -1240,14 +1602,19 @@ describe('S3 routing', () => {
         const steps = chain(d);
         const head = steps[0]!;
         const first =
-          call.divertedBy ?? (head.outcome === 'forward' || (head.outcome === 'action' && diverts(head.action.action)) ? head.target : undefined);
+          call.divertedBy ??
+          (head.outcome === 'forward' || (head.outcome === 'action' && diverts(head.action.action))
+            ? head.target
+            : undefined);
         const violations: string[] = [];
         steps.forEach((x, i) => {
           const diverted = call.divertedBy !== undefined || i > 0;
           if (!diverted || x.outcome !== 'ring' || first === undefined) return;
           const o = x.onNoAnswer;
           if (diverts(o.action) && (o.owner.kind !== first.kind || o.owner.id !== first.id)) {
-            violations.push(`after a diversion by ${first.kind}:${first.id}, no answer would divert again: ${o.action.type} of ${o.owner.kind}:${o.owner.id}`);
+            violations.push(
+              `after a diversion by ${first.kind}:${first.id}, no answer would divert again: ${o.action.type} of ${o.owner.kind}:${o.owner.id}`,
+            );
           }
         });
         expect({ decision: describeChain(d), violations }).toEqual({ decision: describeChain(d), violations: [] });
@@ -1260,7 +1627,16 @@ describe('S3 routing', () => {
 // ---------------------------------------------------------------------------------------------
 // S1.3
 
-const timedStatusArb = fc.constantFrom<ManualStatusId>('away', 'custom', 'at_desk', 'busy', 'dnd', 'absent', 'forwarding', 'blocked');
+const timedStatusArb = fc.constantFrom<ManualStatusId>(
+  'away',
+  'custom',
+  'at_desk',
+  'busy',
+  'dnd',
+  'absent',
+  'forwarding',
+  'blocked',
+);
 const untilMsArb = fc.oneof(fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 1, max: 7 * 86_400_000 }));
 
 function timedStatus(status: ManualStatusId, reg: DeviceKind | undefined, waitMs: number, untilMs: number) {
@@ -1268,7 +1644,8 @@ function timedStatus(status: ManualStatusId, reg: DeviceKind | undefined, waitMs
   h.advance(waitMs);
   const until = h.clock.now() + untilMs;
   // A registration that outlives the status, so the status is the only thing that runs out.
-  if (reg !== undefined) h.ok({ type: 'registration.set', userId: U, id: 'r1', kind: reg, expiresAt: until + 86_400_000 });
+  if (reg !== undefined)
+    h.ok({ type: 'registration.set', userId: U, id: 'r1', kind: reg, expiresAt: until + 86_400_000 });
   h.ok({
     type: 'status.set',
     userId: U,
@@ -1283,31 +1660,47 @@ function timedStatus(status: ManualStatusId, reg: DeviceKind | undefined, waitMs
 }
 
 const clearedAt = (events: readonly EngineEvent[]) =>
-  events.map((e) => (e.type === 'presence.changed' ? [e.type, e.subject, e.at, e.cause, e.old?.manual?.status, e.value.manual] : [e.type]));
+  events.map((e) =>
+    e.type === 'presence.changed'
+      ? [e.type, e.subject, e.at, e.cause, e.old?.manual?.status, e.value.manual]
+      : [e.type],
+  );
 
 describe('S1.3 a manual status with until', () => {
   test('S1.3 is in force until the millisecond before until, and cleared at exactly until with cause system', () => {
     fc.assert(
-      fc.property(timedStatusArb, fc.option(kindArb, { nil: undefined }), fc.integer({ min: 0, max: 3_600_000 }), untilMsArb, (status, reg, waitMs, untilMs) => {
-        const { h, until } = timedStatus(status, reg, waitMs, untilMs);
-        h.advance(untilMs - 1);
-        expect([h.clock.now(), h.presence(U).manual?.status, h.drain()]).toEqual([until - 1, status, []]);
-        h.advance(1);
-        expect(clearedAt(h.drain())).toEqual([['presence.changed', U, until, 'system', status, undefined]]);
-        expect(h.presence(U).manual).toBeUndefined();
-        expect(h.status(U)).toBe(reg === undefined ? 'offline' : reg === 'pbx' ? 'available_on_pbx' : 'online');
-      }),
+      fc.property(
+        timedStatusArb,
+        fc.option(kindArb, { nil: undefined }),
+        fc.integer({ min: 0, max: 3_600_000 }),
+        untilMsArb,
+        (status, reg, waitMs, untilMs) => {
+          const { h, until } = timedStatus(status, reg, waitMs, untilMs);
+          h.advance(untilMs - 1);
+          expect([h.clock.now(), h.presence(U).manual?.status, h.drain()]).toEqual([until - 1, status, []]);
+          h.advance(1);
+          expect(clearedAt(h.drain())).toEqual([['presence.changed', U, until, 'system', status, undefined]]);
+          expect(h.presence(U).manual).toBeUndefined();
+          expect(h.status(U)).toBe(reg === undefined ? 'offline' : reg === 'pbx' ? 'available_on_pbx' : 'online');
+        },
+      ),
       RUNS,
     );
   });
 
   test('S1.3 when the clock jumps past until, the clearing is still stamped at exactly until', () => {
     fc.assert(
-      fc.property(timedStatusArb, fc.option(kindArb, { nil: undefined }), untilMsArb, fc.integer({ min: 1, max: 3_600_000 }), (status, reg, untilMs, pastMs) => {
-        const { h, until } = timedStatus(status, reg, 0, untilMs);
-        h.advance(untilMs + pastMs);
-        expect(clearedAt(h.drain())).toEqual([['presence.changed', U, until, 'system', status, undefined]]);
-      }),
+      fc.property(
+        timedStatusArb,
+        fc.option(kindArb, { nil: undefined }),
+        untilMsArb,
+        fc.integer({ min: 1, max: 3_600_000 }),
+        (status, reg, untilMs, pastMs) => {
+          const { h, until } = timedStatus(status, reg, 0, untilMs);
+          h.advance(untilMs + pastMs);
+          expect(clearedAt(h.drain())).toEqual([['presence.changed', U, until, 'system', status, undefined]]);
+        },
+      ),
       RUNS,
     );
   });
@@ -1352,7 +1745,8 @@ describe('S9.3 the lease table', () => {
 
 describe('S9.3 the wake queue', () => {
   test('S9.3 wakes come out in the order of the instant they are looked at, ties in the order they were armed, whatever was set, moved and deleted before', () => {
-    type Op = { op: 'set'; user: number; at: number } | { op: 'delete'; user: number } | { op: 'rearmFirst'; at: number };
+    type Op =
+      { op: 'set'; user: number; at: number } | { op: 'delete'; user: number } | { op: 'rearmFirst'; at: number };
     const op = fc.oneof(
       fc.record({ op: fc.constant('set' as const), user: fc.nat(40), at: fc.nat(1000) }),
       fc.record({ op: fc.constant('delete' as const), user: fc.nat(40) }),

@@ -34,13 +34,42 @@ describe('docs/rules.md and the tests', () => {
 
   test('every rule of S1–S4 is in docs/rules.md and none is planned', () => {
     const ids = rules();
-    for (const id of ['S1.1', 'S1.2', 'S1.3', 'S1.4', 'S1.5', 'S1.6', 'S2.1', 'S2.2', 'S2.3', 'S2.4', 'S2.5', 'S2.6', 'S2.7', 'S3.1', 'S3.2', 'S3.3', 'S3.4', 'S3.5', 'S4.1', 'S4.2', 'S4.3', 'S4.4', 'S4.5']) {
-      expect(ids.find((r) => r.id === id), id).toEqual({ id, planned: false });
+    for (const id of [
+      'S1.1',
+      'S1.2',
+      'S1.3',
+      'S1.4',
+      'S1.5',
+      'S1.6',
+      'S2.1',
+      'S2.2',
+      'S2.3',
+      'S2.4',
+      'S2.5',
+      'S2.6',
+      'S2.7',
+      'S3.1',
+      'S3.2',
+      'S3.3',
+      'S3.4',
+      'S3.5',
+      'S4.1',
+      'S4.2',
+      'S4.3',
+      'S4.4',
+      'S4.5',
+    ]) {
+      expect(
+        ids.find((r) => r.id === id),
+        id,
+      ).toEqual({ id, planned: false });
     }
   });
 
   test('every rule that is built has at least one test naming its id', () => {
-    const untested = rules().filter((r) => !r.planned && names(r.id).length === 0).map((r) => r.id);
+    const untested = rules()
+      .filter((r) => !r.planned && names(r.id).length === 0)
+      .map((r) => r.id);
     expect(untested).toEqual([]);
   });
 });

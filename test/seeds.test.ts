@@ -5,10 +5,17 @@
 // time.
 import { describe, expect, test } from 'vitest';
 import { route } from '../src/core/index.js';
-import type { AnsweringAction, CallRequest, Decision, GroupInput, QueueInput, UserInput, UserSettings } from '../src/core/index.js';
+import type {
+  AnsweringAction,
+  CallRequest,
+  Decision,
+  GroupInput,
+  QueueInput,
+  UserInput,
+  UserSettings,
+} from '../src/core/index.js';
 import type { Harness } from './support/tenant.js';
 import { admin, MIN, register, SEC, self, tenant, users } from './support/tenant.js';
-
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -34,7 +41,10 @@ function decide(h: Harness, c: CallRequest): Decision {
 }
 
 /** Asserts the outcome and narrows the decision to it. */
-function expectOutcome<O extends Decision['outcome']>(d: Decision | undefined, outcome: O): Extract<Decision, { outcome: O }> {
+function expectOutcome<O extends Decision['outcome']>(
+  d: Decision | undefined,
+  outcome: O,
+): Extract<Decision, { outcome: O }> {
   expect(d?.outcome).toBe(outcome);
   return d as Extract<Decision, { outcome: O }>;
 }
@@ -51,7 +61,12 @@ function allRingEntries(d: Decision | undefined): { userId?: string; number?: st
   return 'next' in d ? [...here, ...allRingEntries(d.next)] : here;
 }
 
-function setStatus(h: Harness, userId: string, status: string, extra: { text?: string; forwardTo?: string } = {}): void {
+function setStatus(
+  h: Harness,
+  userId: string,
+  status: string,
+  extra: { text?: string; forwardTo?: string } = {},
+): void {
   h.ok({ type: 'status.set', userId, status, by: self(userId), ...extra });
 }
 
@@ -72,7 +87,10 @@ function quietHeartbeats(h: Harness, userId: string, sessionId: string, everyMs:
 }
 
 function offeredTo(h: Harness, queueId: string, callId: string): readonly string[] | undefined {
-  return h.state().queues.get(queueId)?.waiting.find((w) => w.callId === callId)?.offeredTo;
+  return h
+    .state()
+    .queues.get(queueId)
+    ?.waiting.find((w) => w.callId === callId)?.offeredTo;
 }
 
 function arrive(h: Harness, queueId: string, callId: string): void {
@@ -230,7 +248,7 @@ describe('Ringotel (seed 000)', () => {
   });
 
   // "Do not disturb. Users can only set DND status manually via the Ringotel app."
-  test('Ringotel: DND is set by hand and recorded as the user\'s own choice (S2.1, S5.3)', () => {
+  test("Ringotel: DND is set by hand and recorded as the user's own choice (S2.1, S5.3)", () => {
     const h = tenant({ users: users(1) });
     register(h, 'u1001', 'app1', 'app');
     setStatus(h, 'u1001', 'dnd');
@@ -276,9 +294,14 @@ describe('Ringotel (seed 000)', () => {
     const h = tenant({ users: users(1) });
     register(h, 'u1001', 'app1', 'app');
     setStatus(h, 'u1001', 'dnd');
-    const out = h.ok({ type: 'call.route', call: { callId: 'c1', from: { external: '+15550100' }, to: toUser('u1001') } });
+    const out = h.ok({
+      type: 'call.route',
+      call: { callId: 'c1', from: { external: '+15550100' }, to: toUser('u1001') },
+    });
     const missed = out.events.filter((e) => e.type === 'call.missed');
-    expect(missed.map((e) => [e.subject, e.value])).toEqual([['u1001', { reason: 'dnd', callId: 'c1', caller: '+15550100' }]]);
+    expect(missed.map((e) => [e.subject, e.value])).toEqual([
+      ['u1001', { reason: 'dnd', callId: 'c1', caller: '+15550100' }],
+    ]);
     expect(h.presence('u1001').indicators.missedCalls).toBe(1);
   });
 
@@ -289,7 +312,10 @@ describe('Ringotel (seed 000)', () => {
     register(h, 'u1002', 'app2', 'app');
     setStatus(h, 'u1001', 'dnd');
     expect(ringing(call(h, { from: { userId: 'u1001' }, to: toUser('u1002') }))).toEqual([['u1002', 'app2', 0]]);
-    expect(expectOutcome(call(h, { from: { userId: 'u1001' }, to: { kind: 'external', number: '+15550123' } }), 'external').number).toBe('+15550123');
+    expect(
+      expectOutcome(call(h, { from: { userId: 'u1001' }, to: { kind: 'external', number: '+15550123' } }), 'external')
+        .number,
+    ).toBe('+15550123');
   });
 
   // "At the desk. ... the Ringotel app starts ringing after a 10 seconds delay (by default, can be
@@ -325,7 +351,7 @@ describe('Ringotel (seed 000)', () => {
     ]);
   });
 
-  test('Ringotel: the At the desk delay can be changed in the user\'s settings (S2.1, S2.5)', () => {
+  test("Ringotel: the At the desk delay can be changed in the user's settings (S2.1, S2.5)", () => {
     const h = tenant({ users: [user(1001, { deskDelaySec: 4 })] });
     register(h, 'u1001', 'app1', 'app');
     setStatus(h, 'u1001', 'at_desk');
@@ -531,9 +557,14 @@ describe('Ringotel (seed 000)', () => {
     h.drain();
     setStatus(h, 'u1001', 'dnd');
     const events = h.drain();
-    expect(events.map((e) => [e.type, e.subject, e.cause, e.type === 'presence.changed' ? [e.old?.status, e.value.status] : undefined])).toEqual([
-      ['presence.changed', 'u1001', 'self', ['online', 'dnd']],
-    ]);
+    expect(
+      events.map((e) => [
+        e.type,
+        e.subject,
+        e.cause,
+        e.type === 'presence.changed' ? [e.old?.status, e.value.status] : undefined,
+      ]),
+    ).toEqual([['presence.changed', 'u1001', 'self', ['online', 'dnd']]]);
   });
 });
 
@@ -590,7 +621,9 @@ describe('PortSIP (seed 001)', () => {
     h.ok({ type: 'agent.command', userId: 'u1001', queueId: 'q1', action: 'ready', by: self('u1001') });
     expect(h.agent('u1001', 'q1')).toBe('ready');
     const out = h.ok({ type: 'queue.call.arrive', queueId: 'q1', callId: 'c1', caller: '+15550100' });
-    expect(out.directives).toEqual([{ type: 'queue.offer', queueId: 'q1', callId: 'c1', userIds: ['u1001'], ringSec: 15 }]);
+    expect(out.directives).toEqual([
+      { type: 'queue.offer', queueId: 'q1', callId: 'c1', userIds: ['u1001'], ringSec: 15 },
+    ]);
   });
 
   // "Queue Call / Other Call: the agent is on the current call and can't handle new calls that the
@@ -786,22 +819,34 @@ describe('PortSIP (seed 001)', () => {
 
   // "The PortSIP also supports changing the agent status by calling the REST API." — the API
   // reaches the core as an agent command from an admin (or an API key).
-  test('PortSIP: an administrator changes an agent\'s state through the API (S1.6, S5.3)', () => {
+  test("PortSIP: an administrator changes an agent's state through the API (S1.6, S5.3)", () => {
     const h = agents([{ ...q8000, autoReady: true }]);
     const out = h.ok({ type: 'agent.command', userId: 'u1001', queueId: 'q1', action: 'login', by: admin('u1003') });
     expect(h.agent('u1001', 'q1')).toBe('ready');
     expect(out.events.filter((e) => e.type === 'agent.changed').map((e) => e.cause)).toEqual(['admin:u1003']);
   });
 
-  test('PortSIP: an API key with the supervisor role changes an agent\'s state (S1.6)', () => {
+  test("PortSIP: an API key with the supervisor role changes an agent's state (S1.6)", () => {
     const h = agents([{ ...q8000, autoReady: true }]);
-    h.ok({ type: 'agent.command', userId: 'u1001', queueId: 'q1', action: 'login', by: { kind: 'apikey', keyId: 'k1', role: 'supervisor' } });
+    h.ok({
+      type: 'agent.command',
+      userId: 'u1001',
+      queueId: 'q1',
+      action: 'login',
+      by: { kind: 'apikey', keyId: 'k1', role: 'supervisor' },
+    });
     expect(h.agent('u1001', 'q1')).toBe('ready');
   });
 
-  test('PortSIP: the queue manager (supervisor of the queue) changes an agent\'s state; another user may not (S1.6)', () => {
+  test("PortSIP: the queue manager (supervisor of the queue) changes an agent's state; another user may not (S1.6)", () => {
     const h = agents([{ ...q8000, supervisors: ['u1003'], autoReady: true }]);
-    h.ok({ type: 'agent.command', userId: 'u1001', queueId: 'q1', action: 'login', by: { kind: 'user', userId: 'u1003', role: 'supervisor' } });
+    h.ok({
+      type: 'agent.command',
+      userId: 'u1001',
+      queueId: 'q1',
+      action: 'login',
+      by: { kind: 'user', userId: 'u1003', role: 'supervisor' },
+    });
     expect(h.agent('u1001', 'q1')).toBe('ready');
     const out = h.run({ type: 'agent.command', userId: 'u1001', queueId: 'q1', action: 'logout', by: self('u1002') });
     expect(out).toMatchObject({ ok: false, code: 'SWB_ERR_FORBIDDEN' });
@@ -874,7 +919,12 @@ describe('MightyCall (seed 002)', () => {
   // "The call will be queued and held on the line until the user completes the first call."
   test('MightyCall: the busy handling can queue the second call (S3.2)', () => {
     const h = tenant({
-      users: [user(1001, { callWaiting: false, actions: { busy: { type: 'redirect', target: { kind: 'queue', id: 'q1' } } } })],
+      users: [
+        user(1001, {
+          callWaiting: false,
+          actions: { busy: { type: 'redirect', target: { kind: 'queue', id: 'q1' } } },
+        }),
+      ],
       queues: [{ id: 'q1', name: 'Hold for 1001', agents: ['u1001'], autoReady: true }],
     });
     register(h, 'u1001', 'app1', 'app');
@@ -885,7 +935,12 @@ describe('MightyCall (seed 002)', () => {
     const next = expectOutcome(d.next, 'queue');
     expect(next.target).toEqual({ kind: 'queue', id: 'q1' });
     expect(next.offerTo).toEqual([]);
-    expect(h.state().queues.get('q1')?.waiting.map((w) => w.callId)).toEqual(['c2']);
+    expect(
+      h
+        .state()
+        .queues.get('q1')
+        ?.waiting.map((w) => w.callId),
+    ).toEqual(['c2']);
     hangUp(h, 'u1001', 'l1');
     expect(offeredTo(h, 'q1', 'c2')).toEqual(['u1001']);
   });
@@ -924,7 +979,10 @@ describe('MightyCall (seed 002)', () => {
   });
 
   test('MightyCall: a DND agent is not offered a queue call; the Available agent is (S4.3)', () => {
-    const h = tenant({ users: users(2), queues: [{ id: 'q1', name: 'Support', agents: ['u1001', 'u1002'], autoReady: true }] });
+    const h = tenant({
+      users: users(2),
+      queues: [{ id: 'q1', name: 'Support', agents: ['u1001', 'u1002'], autoReady: true }],
+    });
     register(h, 'u1001', 'app1', 'app');
     register(h, 'u1002', 'app2', 'app');
     h.ok({ type: 'agent.command', userId: 'u1001', action: 'login', by: self('u1001') });
@@ -936,15 +994,19 @@ describe('MightyCall (seed 002)', () => {
 
   // "In the Profile section, the Answering Options tab allows you to configure custom audio
   // greetings for DND, Busy, and No answer statuses."
-  test('MightyCall: answering options play the user\'s own greeting for DND, Busy and No answer (S3.2)', () => {
+  test("MightyCall: answering options play the user's own greeting for DND, Busy and No answer (S3.2)", () => {
     const greeting = (prompt: string): AnsweringAction => ({ type: 'message', prompt });
     const h = tenant({
       users: [
-        user(1001, { actions: { dnd: greeting('dnd.wav'), busy: greeting('busy.wav'), noAnswer: greeting('noanswer.wav') } }),
+        user(1001, {
+          actions: { dnd: greeting('dnd.wav'), busy: greeting('busy.wav'), noAnswer: greeting('noanswer.wav') },
+        }),
       ],
     });
     register(h, 'u1001', 'app1', 'app');
-    expect(expectOutcome(decide(h, { to: toUser('u1001') }), 'ring').onNoAnswer.action).toEqual(greeting('noanswer.wav'));
+    expect(expectOutcome(decide(h, { to: toUser('u1001') }), 'ring').onNoAnswer.action).toEqual(
+      greeting('noanswer.wav'),
+    );
     setStatus(h, 'u1001', 'busy');
     expect(expectOutcome(decide(h, { to: toUser('u1001') }), 'action').action.action).toEqual(greeting('busy.wav'));
     setStatus(h, 'u1001', 'dnd');
@@ -962,7 +1024,7 @@ describe('MightyCall (seed 002)', () => {
   });
 
   // "You can see the current status of all users (Available, Busy, or DND) in your Profile's Team tab."
-  test('MightyCall: every user\'s status shows with its label for the team view (S2.4)', () => {
+  test("MightyCall: every user's status shows with its label for the team view (S2.4)", () => {
     const h = tenant({ users: users(3) });
     for (const id of ['u1001', 'u1002', 'u1003']) register(h, id, `app-${id}`, 'app');
     setStatus(h, 'u1002', 'busy');
@@ -977,7 +1039,7 @@ describe('MightyCall (seed 002)', () => {
 
   // "Can I change the status of other employees? Yes, this is possible for users who are assigned
   // the Administrator role."
-  test('MightyCall: an administrator changes another user\'s status to DND and back to Available (S5.1, S1.3)', () => {
+  test("MightyCall: an administrator changes another user's status to DND and back to Available (S5.1, S1.3)", () => {
     const h = tenant({ users: [user(1001, {}, 'admin'), user(1002)] });
     register(h, 'u1002', 'app2', 'app');
     h.ok({ type: 'status.set', userId: 'u1002', status: 'dnd', by: admin('u1001') });
@@ -987,7 +1049,7 @@ describe('MightyCall (seed 002)', () => {
     expect(h.status('u1002')).toBe('online');
   });
 
-  test('MightyCall: a user without the Administrator role cannot change another user\'s status (S5.1)', () => {
+  test("MightyCall: a user without the Administrator role cannot change another user's status (S5.1)", () => {
     const h = tenant({ users: users(2) });
     register(h, 'u1002', 'app2', 'app');
     h.drain();
@@ -997,7 +1059,7 @@ describe('MightyCall (seed 002)', () => {
     expect(h.drain()).toEqual([]);
   });
 
-  test('MightyCall: an administrator cannot change others\' status when the tenant turned adminsSetOthers off (S2.5)', () => {
+  test("MightyCall: an administrator cannot change others' status when the tenant turned adminsSetOthers off (S2.5)", () => {
     const h = tenant({ users: [user(1001, {}, 'admin'), user(1002)], policy: { adminsSetOthers: false } });
     register(h, 'u1002', 'app2', 'app');
     const out = h.run({ type: 'status.set', userId: 'u1002', status: 'dnd', by: admin('u1001') });
@@ -1038,7 +1100,10 @@ describe('MightyCall (seed 002)', () => {
   });
 
   test('MightyCall: with statusIndependentOfLogin the DND status decides the handling of a call to a user without devices (S3.1)', () => {
-    const h = tenant({ users: [user(1001, { actions: { dnd: { type: 'message', prompt: 'dnd.wav' } } })], policy: { statusIndependentOfLogin: true } });
+    const h = tenant({
+      users: [user(1001, { actions: { dnd: { type: 'message', prompt: 'dnd.wav' } } })],
+      policy: { statusIndependentOfLogin: true },
+    });
     setStatus(h, 'u1001', 'dnd');
     const d = expectOutcome(call(h, { to: toUser('u1001') }), 'action');
     expect(d.action).toMatchObject({ condition: 'dnd', action: { type: 'message', prompt: 'dnd.wav' } });
@@ -1050,7 +1115,10 @@ describe('MightyCall (seed 002)', () => {
     register(h, 'u1001', 'app1', 'app');
     register(h, 'u1002', 'app2', 'app');
     setStatus(h, 'u1001', 'dnd');
-    expect(expectOutcome(call(h, { from: { userId: 'u1001' }, to: { kind: 'external', number: '+15550123' } }), 'external').number).toBe('+15550123');
+    expect(
+      expectOutcome(call(h, { from: { userId: 'u1001' }, to: { kind: 'external', number: '+15550123' } }), 'external')
+        .number,
+    ).toBe('+15550123');
     expect(ringing(call(h, { from: { userId: 'u1001' }, to: toUser('u1002') }))).toEqual([['u1002', 'app2', 0]]);
   });
 });
@@ -1076,7 +1144,11 @@ describe('CircleLoop (seed 003)', () => {
   test('CircleLoop: Away is yellow (S2.1)', () => {
     const h = online(1);
     setStatus(h, 'u1001', 'away');
-    expect([h.status('u1001'), h.presence('u1001').colour, h.presence('u1001').label]).toEqual(['away', 'yellow', 'Away']);
+    expect([h.status('u1001'), h.presence('u1001').colour, h.presence('u1001').label]).toEqual([
+      'away',
+      'yellow',
+      'Away',
+    ]);
   });
 
   test('CircleLoop: Custom is yellow (S2.1)', () => {
@@ -1172,19 +1244,27 @@ describe('CircleLoop (seed 003)', () => {
 
   // "If a call is made directly to a user in the Busy or DND (red) statuses, the call will follow
   // the user's out of hours settings."
-  test('CircleLoop: a direct call to a Busy user follows the user\'s own handling, e.g. to a colleague (S3.2)', () => {
+  test("CircleLoop: a direct call to a Busy user follows the user's own handling, e.g. to a colleague (S3.2)", () => {
     const h = online(2, [{ actions: { busy: { type: 'redirect', target: { kind: 'user', id: 'u1002' } } } }]);
     setStatus(h, 'u1001', 'busy');
     const d = expectOutcome(call(h, { to: toUser('u1001') }), 'action');
-    expect(d.action).toMatchObject({ condition: 'busy', action: { type: 'redirect', target: { kind: 'user', id: 'u1002' } }, defaulted: false });
+    expect(d.action).toMatchObject({
+      condition: 'busy',
+      action: { type: 'redirect', target: { kind: 'user', id: 'u1002' } },
+      defaulted: false,
+    });
     expect(ringing(d.next)).toEqual([['u1002', 'app-u1002', 0]]);
   });
 
-  test('CircleLoop: a direct call to a DND user follows the user\'s own handling, e.g. to a mobile number (S3.2)', () => {
+  test("CircleLoop: a direct call to a DND user follows the user's own handling, e.g. to a mobile number (S3.2)", () => {
     const h = online(1, [{ actions: { dnd: { type: 'external', number: '+447700900123' } } }]);
     setStatus(h, 'u1001', 'dnd');
     const d = expectOutcome(call(h, { to: toUser('u1001') }), 'action');
-    expect(d.action).toMatchObject({ condition: 'dnd', action: { type: 'external', number: '+447700900123' }, defaulted: false });
+    expect(d.action).toMatchObject({
+      condition: 'dnd',
+      action: { type: 'external', number: '+447700900123' },
+      defaulted: false,
+    });
   });
 
   // "Teams calls: Calls to a Team will still ring all other available users within the team, but
@@ -1274,7 +1354,12 @@ describe('PBX client (seed 004)', () => {
 
   // "dnd: Allows you not to receive incoming calls and manage them"
   test('PBX client: DND — incoming calls do not ring and are handled by the DND action (S3.1, S3.2)', () => {
-    const h = tenant({ users: [user(1001, { actions: { dnd: { type: 'redirect', target: { kind: 'user', id: 'u1002' } } } }), user(1002)] });
+    const h = tenant({
+      users: [
+        user(1001, { actions: { dnd: { type: 'redirect', target: { kind: 'user', id: 'u1002' } } } }),
+        user(1002),
+      ],
+    });
     register(h, 'u1001', 'app1', 'app');
     register(h, 'u1002', 'app2', 'app');
     setStatus(h, 'u1001', 'dnd');
@@ -1299,15 +1384,26 @@ describe('PBX client (seed 004)', () => {
     register(h, 'u1001', 'desk1', 'terminal');
     register(h, 'u1002', 'app2', 'app');
     setStatus(h, 'u1001', 'blocked');
-    expect(expectOutcome(call(h, { from: { userId: 'u1001' }, to: toUser('u1002') }), 'reject').reason).toBe('caller blocked');
-    expect(expectOutcome(call(h, { from: { userId: 'u1001' }, to: { kind: 'external', number: '+390612345' } }), 'reject').reason).toBe('caller blocked');
+    expect(expectOutcome(call(h, { from: { userId: 'u1001' }, to: toUser('u1002') }), 'reject').reason).toBe(
+      'caller blocked',
+    );
+    expect(
+      expectOutcome(call(h, { from: { userId: 'u1001' }, to: { kind: 'external', number: '+390612345' } }), 'reject')
+        .reason,
+    ).toBe('caller blocked');
   });
 
   // "deviazione: Activate forwarding status (property to be enabled in the PBX user profile)"
   test('PBX client: forwarding is refused unless the user profile allows it (S2.1)', () => {
     const h = tenant({ users: users(2) });
     register(h, 'u1001', 'app1', 'app');
-    const out = h.run({ type: 'status.set', userId: 'u1001', status: 'forwarding', forwardTo: '1002', by: self('u1001') });
+    const out = h.run({
+      type: 'status.set',
+      userId: 'u1001',
+      status: 'forwarding',
+      forwardTo: '1002',
+      by: self('u1001'),
+    });
     expect(out).toMatchObject({ ok: false, code: 'SWB_ERR_FORWARDING_NOT_ALLOWED' });
     expect(h.status('u1001')).toBe('online');
   });
@@ -1334,7 +1430,7 @@ describe('PBX client (seed 004)', () => {
 
   // "the terminals associated with the user will not ring in the event of an incoming call (the
   // destination indicated by the GUI will ring instead)."
-  test('PBX client: a forwarding user\'s terminals do not ring; the destination rings instead (S2.1)', () => {
+  test("PBX client: a forwarding user's terminals do not ring; the destination rings instead (S2.1)", () => {
     const h = tenant({ users: [user(1001, { forwardingAllowed: true }), user(1002)] });
     register(h, 'u1001', 'desk1', 'terminal');
     register(h, 'u1001', 'app1', 'app');
@@ -1397,7 +1493,11 @@ describe('PBX client (seed 004)', () => {
           id: 'g1',
           name: 'Front desk',
           members: ['u1001', 'u1002', 'u1003'],
-          actions: { busy: { type: 'queue', queueId: 'q1' }, unreachable: { type: 'external', number: '+390600000' }, noAnswer: { type: 'voicemail' } },
+          actions: {
+            busy: { type: 'queue', queueId: 'q1' },
+            unreachable: { type: 'external', number: '+390600000' },
+            noAnswer: { type: 'voicemail' },
+          },
         },
       ],
     });
@@ -1405,18 +1505,26 @@ describe('PBX client (seed 004)', () => {
     return h;
   }
 
-  test('PBX client: all group members in DND make the group busy: the group\'s busy action, e.g. queue the call (S3.4)', () => {
+  test("PBX client: all group members in DND make the group busy: the group's busy action, e.g. queue the call (S3.4)", () => {
     const h = frontDesk();
     for (const id of ['u1001', 'u1002', 'u1003']) setStatus(h, id, 'dnd');
     const d = expectOutcome(call(h, { to: toGroup('g1') }), 'action');
-    expect(d.action).toMatchObject({ condition: 'busy', owner: { kind: 'group', id: 'g1' }, action: { type: 'queue', queueId: 'q1' } });
+    expect(d.action).toMatchObject({
+      condition: 'busy',
+      owner: { kind: 'group', id: 'g1' },
+      action: { type: 'queue', queueId: 'q1' },
+    });
   });
 
-  test('PBX client: all group members absent make the group unreachable: the group\'s unreachable action (S3.4)', () => {
+  test("PBX client: all group members absent make the group unreachable: the group's unreachable action (S3.4)", () => {
     const h = frontDesk();
     for (const id of ['u1001', 'u1002', 'u1003']) setStatus(h, id, 'absent');
     const d = expectOutcome(call(h, { to: toGroup('g1') }), 'action');
-    expect(d.action).toMatchObject({ condition: 'unreachable', owner: { kind: 'group', id: 'g1' }, action: { type: 'external', number: '+390600000' } });
+    expect(d.action).toMatchObject({
+      condition: 'unreachable',
+      owner: { kind: 'group', id: 'g1' },
+      action: { type: 'external', number: '+390600000' },
+    });
   });
 
   test('PBX client: one member in DND and the others absent still make the group busy, not unreachable (S3.4)', () => {
@@ -1429,7 +1537,9 @@ describe('PBX client (seed 004)', () => {
   });
 
   test('PBX client: absent is unreachable for a direct call too, and shown grey (S2.1, S3.1)', () => {
-    const h = tenant({ users: [user(1001, { actions: { unreachable: { type: 'message', prompt: 'gone-home.wav' } } })] });
+    const h = tenant({
+      users: [user(1001, { actions: { unreachable: { type: 'message', prompt: 'gone-home.wav' } } })],
+    });
     register(h, 'u1001', 'app1', 'app');
     setStatus(h, 'u1001', 'absent');
     expect([h.status('u1001'), h.presence('u1001').colour]).toEqual(['absent', 'grey']);
@@ -1473,7 +1583,7 @@ describe('PBX client (seed 004)', () => {
   // user of the first diversion, the PBX will return a refusal for the call and the end-of-ring
   // action of the diverted user or of the group to which the diverted user belongs will be
   // activated."
-  test('PBX client: forwarding to a user who forwards too is refused there and the first user\'s no-answer action runs (S3.5)', () => {
+  test("PBX client: forwarding to a user who forwards too is refused there and the first user's no-answer action runs (S3.5)", () => {
     const h = tenant({
       users: [
         user(1001, { forwardingAllowed: true, actions: { noAnswer: { type: 'message', prompt: 'first.wav' } } }),
@@ -1487,15 +1597,24 @@ describe('PBX client (seed 004)', () => {
     const d = expectOutcome(call(h, { to: toUser('u1001') }), 'forward');
     const refused = expectOutcome(d.next, 'action');
     expect(refused.target).toEqual({ kind: 'user', id: 'u1002' });
-    expect(refused.action).toMatchObject({ condition: 'noAnswer', owner: { kind: 'user', id: 'u1001' }, action: { type: 'message', prompt: 'first.wav' } });
+    expect(refused.action).toMatchObject({
+      condition: 'noAnswer',
+      owner: { kind: 'user', id: 'u1001' },
+      action: { type: 'message', prompt: 'first.wav' },
+    });
     expect(refused.explanation.map((e) => e.rule)).toContain('S3.5');
     expect(allRingEntries(d)).toEqual([]);
   });
 
-  test('PBX client: a redirect to a user who forwards is a second diversion: refused, the first user\'s no-answer action runs (S3.5)', () => {
+  test("PBX client: a redirect to a user who forwards is a second diversion: refused, the first user's no-answer action runs (S3.5)", () => {
     const h = tenant({
       users: [
-        user(1001, { actions: { dnd: { type: 'redirect', target: { kind: 'user', id: 'u1002' } }, noAnswer: { type: 'message', prompt: 'first.wav' } } }),
+        user(1001, {
+          actions: {
+            dnd: { type: 'redirect', target: { kind: 'user', id: 'u1002' } },
+            noAnswer: { type: 'message', prompt: 'first.wav' },
+          },
+        }),
         user(1002, { forwardingAllowed: true }),
         user(1003),
       ],
@@ -1505,11 +1624,15 @@ describe('PBX client (seed 004)', () => {
     setStatus(h, 'u1002', 'forwarding', { forwardTo: '1003' });
     const d = expectOutcome(call(h, { to: toUser('u1001') }), 'action');
     const refused = expectOutcome(d.next, 'action');
-    expect(refused.action).toMatchObject({ condition: 'noAnswer', owner: { kind: 'user', id: 'u1001' }, action: { type: 'message', prompt: 'first.wav' } });
+    expect(refused.action).toMatchObject({
+      condition: 'noAnswer',
+      owner: { kind: 'user', id: 'u1001' },
+      action: { type: 'message', prompt: 'first.wav' },
+    });
     expect(allRingEntries(d)).toEqual([]);
   });
 
-  test('PBX client: in a group, a member forwarding to someone who forwards is refused there and the group\'s end-of-ring (no-answer) action runs (S3.5)', () => {
+  test("PBX client: in a group, a member forwarding to someone who forwards is refused there and the group's end-of-ring (no-answer) action runs (S3.5)", () => {
     const h = tenant({
       users: [user(1001, { forwardingAllowed: true }), user(1002, { forwardingAllowed: true }), user(1003)],
       groups: [
@@ -1517,7 +1640,11 @@ describe('PBX client (seed 004)', () => {
           id: 'g1',
           name: 'Front desk',
           members: ['u1001'],
-          actions: { noAnswer: { type: 'voicemail' }, unreachable: { type: 'message', prompt: 'closed.wav' }, busy: { type: 'busyTone' } },
+          actions: {
+            noAnswer: { type: 'voicemail' },
+            unreachable: { type: 'message', prompt: 'closed.wav' },
+            busy: { type: 'busyTone' },
+          },
         },
       ],
     });
@@ -1525,7 +1652,11 @@ describe('PBX client (seed 004)', () => {
     setStatus(h, 'u1001', 'forwarding', { forwardTo: '1002' });
     setStatus(h, 'u1002', 'forwarding', { forwardTo: '1003' });
     const d = expectOutcome(call(h, { to: toGroup('g1') }), 'action');
-    expect(d.action).toMatchObject({ condition: 'noAnswer', owner: { kind: 'group', id: 'g1' }, action: { type: 'voicemail' } });
+    expect(d.action).toMatchObject({
+      condition: 'noAnswer',
+      owner: { kind: 'group', id: 'g1' },
+      action: { type: 'voicemail' },
+    });
     expect(allRingEntries(d)).toEqual([]);
   });
 

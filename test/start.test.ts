@@ -10,7 +10,10 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { main } from './support/process.js';
 
 function start(args: readonly string[]): { status: number | null; stderr: string; stdout: string } {
-  const r = spawnSync(process.execPath, [main, 'start', '--host', '127.0.0.1', '--log-level', 'silent', ...args], { encoding: 'utf8', timeout: 15_000 });
+  const r = spawnSync(process.execPath, [main, 'start', '--host', '127.0.0.1', '--log-level', 'silent', ...args], {
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
   return { status: r.status, stderr: r.stderr, stdout: r.stdout };
 }
 
@@ -34,7 +37,9 @@ describe('starting on a taken port or an unusable data directory', () => {
       const dataDir = join(dir, 'data');
       const r = start(['--http-port', String(port), '--sip-port', '0', '--data-dir', dataDir]);
       expect(r.status).toBe(1);
-      expect(r.stderr).toBe(`switchboard: cannot start: the HTTP port ${port} on 127.0.0.1 is already in use; choose another with --http-port or SWITCHBOARD_HTTP_PORT.\n`);
+      expect(r.stderr).toBe(
+        `switchboard: cannot start: the HTTP port ${port} on 127.0.0.1 is already in use; choose another with --http-port or SWITCHBOARD_HTTP_PORT.\n`,
+      );
       expect(r.stdout).toBe('');
       expect(existsSync(dataDir)).toBe(false);
     } finally {
@@ -47,7 +52,9 @@ describe('starting on a taken port or an unusable data directory', () => {
     try {
       const r = start(['--http-port', '0', '--sip-port', String(port), '--data-dir', dir]);
       expect(r.status).toBe(1);
-      expect(r.stderr).toBe(`switchboard: cannot start: the SIP port (TCP) ${port} on 127.0.0.1 is already in use; choose another with --sip-port or SWITCHBOARD_SIP_PORT.\n`);
+      expect(r.stderr).toBe(
+        `switchboard: cannot start: the SIP port (TCP) ${port} on 127.0.0.1 is already in use; choose another with --sip-port or SWITCHBOARD_SIP_PORT.\n`,
+      );
       expect(readdirSync(dir)).toEqual([]);
     } finally {
       server.close();
@@ -59,13 +66,32 @@ describe('starting on a taken port or an unusable data directory', () => {
     writeFileSync(file, 'x');
     const r = start(['--http-port', '0', '--sip-port', '0', '--data-dir', file]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`switchboard: cannot start: the data directory ${file} is not a directory; choose another with --data-dir or SWITCHBOARD_DATA_DIR.\n`);
+    expect(r.stderr).toBe(
+      `switchboard: cannot start: the data directory ${file} is not a directory; choose another with --data-dir or SWITCHBOARD_DATA_DIR.\n`,
+    );
   });
 });
 
 /** Starts the server with these log flags and returns what it printed until it listens. */
 async function startupOutput(dataDir: string, args: readonly string[]): Promise<string> {
-  const child = spawn(process.execPath, [main, 'start', '--host', '127.0.0.1', '--http-port', '0', '--sip-port', '0', '--data-dir', dataDir, '--no-demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      main,
+      'start',
+      '--host',
+      '127.0.0.1',
+      '--http-port',
+      '0',
+      '--sip-port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--no-demo',
+      ...args,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   try {
     await new Promise<void>((resolve, reject) => {

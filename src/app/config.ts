@@ -39,13 +39,62 @@ export interface Config {
 }
 
 export const OPTIONS: readonly Option[] = [
-  { key: 'httpPort', env: 'SWITCHBOARD_HTTP_PORT', flag: '--http-port', kind: 'port', default: 8080, help: 'HTTP port for the REST API, the live feed and the web app (0 picks a free port).' },
-  { key: 'sipPort', env: 'SWITCHBOARD_SIP_PORT', flag: '--sip-port', kind: 'port', default: 5060, help: 'SIP port (UDP and TCP) for the registrar and presence server.' },
-  { key: 'host', env: 'SWITCHBOARD_HOST', flag: '--host', kind: 'string', default: '0.0.0.0', help: 'Address to bind HTTP and SIP to.' },
-  { key: 'dataDir', env: 'SWITCHBOARD_DATA_DIR', flag: '--data-dir', kind: 'string', default: './data', help: 'Directory of the SQLite database file (created on start).' },
-  { key: 'demo', env: 'SWITCHBOARD_DEMO', flag: '--demo', kind: 'boolean', default: true, help: 'Create the demo company "Acme" on first start with an empty data directory (--no-demo to skip).' },
-  { key: 'logLevel', env: 'SWITCHBOARD_LOG_LEVEL', flag: '--log-level', kind: 'level', default: 'info', help: 'Log level: fatal, error, warn, info, debug, trace or silent.' },
-  { key: 'logFormat', env: 'SWITCHBOARD_LOG_FORMAT', flag: '--log-format', kind: 'logFormat', default: 'auto', help: 'Log lines as JSON or pretty text; auto: pretty on a terminal, JSON otherwise (for log collectors).' },
+  {
+    key: 'httpPort',
+    env: 'SWITCHBOARD_HTTP_PORT',
+    flag: '--http-port',
+    kind: 'port',
+    default: 8080,
+    help: 'HTTP port for the REST API, the live feed and the web app (0 picks a free port).',
+  },
+  {
+    key: 'sipPort',
+    env: 'SWITCHBOARD_SIP_PORT',
+    flag: '--sip-port',
+    kind: 'port',
+    default: 5060,
+    help: 'SIP port (UDP and TCP) for the registrar and presence server.',
+  },
+  {
+    key: 'host',
+    env: 'SWITCHBOARD_HOST',
+    flag: '--host',
+    kind: 'string',
+    default: '0.0.0.0',
+    help: 'Address to bind HTTP and SIP to.',
+  },
+  {
+    key: 'dataDir',
+    env: 'SWITCHBOARD_DATA_DIR',
+    flag: '--data-dir',
+    kind: 'string',
+    default: './data',
+    help: 'Directory of the SQLite database file (created on start).',
+  },
+  {
+    key: 'demo',
+    env: 'SWITCHBOARD_DEMO',
+    flag: '--demo',
+    kind: 'boolean',
+    default: true,
+    help: 'Create the demo company "Acme" on first start with an empty data directory (--no-demo to skip).',
+  },
+  {
+    key: 'logLevel',
+    env: 'SWITCHBOARD_LOG_LEVEL',
+    flag: '--log-level',
+    kind: 'level',
+    default: 'info',
+    help: 'Log level: fatal, error, warn, info, debug, trace or silent.',
+  },
+  {
+    key: 'logFormat',
+    env: 'SWITCHBOARD_LOG_FORMAT',
+    flag: '--log-format',
+    kind: 'logFormat',
+    default: 'auto',
+    help: 'Log lines as JSON or pretty text; auto: pretty on a terminal, JSON otherwise (for log collectors).',
+  },
   {
     key: 'systemToken',
     env: 'SWITCHBOARD_SYSTEM_TOKEN',
@@ -55,8 +104,22 @@ export const OPTIONS: readonly Option[] = [
     help: 'Bearer token of the system administrator, who creates tenants (empty: tenant creation is off).',
     secret: true,
   },
-  { key: 'tokenTtlSec', env: 'SWITCHBOARD_TOKEN_TTL_SEC', flag: '--token-ttl-sec', kind: 'seconds', default: 7 * 24 * 3600, help: 'How long a web sign-in lasts, in seconds.' },
-  { key: 'webDir', env: 'SWITCHBOARD_WEB_DIR', flag: '--web-dir', kind: 'string', default: '', help: 'Directory of the built web app to serve at / (empty: web/dist beside the server, if present).' },
+  {
+    key: 'tokenTtlSec',
+    env: 'SWITCHBOARD_TOKEN_TTL_SEC',
+    flag: '--token-ttl-sec',
+    kind: 'seconds',
+    default: 7 * 24 * 3600,
+    help: 'How long a web sign-in lasts, in seconds.',
+  },
+  {
+    key: 'webDir',
+    env: 'SWITCHBOARD_WEB_DIR',
+    flag: '--web-dir',
+    kind: 'string',
+    default: '',
+    help: 'Directory of the built web app to serve at / (empty: web/dist beside the server, if present).',
+  },
   {
     key: 'webhookAllowedHosts',
     env: 'SWITCHBOARD_WEBHOOK_ALLOWED_HOSTS',
@@ -123,7 +186,8 @@ function parseValue(o: Option, raw: unknown, source: string): unknown {
     case 'count': {
       const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
       if (o.kind === 'count' && !(Number.isSafeInteger(n) && n >= 1)) throw fail('must be a whole number, at least 1');
-      if (!Number.isInteger(n) || n < 0 || (o.kind === 'port' && n > 65535)) throw fail(o.kind === 'port' ? 'must be a port number, 0 to 65535' : 'must be a whole number of seconds');
+      if (!Number.isInteger(n) || n < 0 || (o.kind === 'port' && n > 65535))
+        throw fail(o.kind === 'port' ? 'must be a port number, 0 to 65535' : 'must be a whole number of seconds');
       return n;
     }
     case 'boolean':
@@ -132,7 +196,8 @@ function parseValue(o: Option, raw: unknown, source: string): unknown {
       if (raw === 'false' || raw === '0' || raw === 'no') return false;
       throw fail('must be true or false');
     case 'level':
-      if (typeof raw === 'string' && ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(raw)) return raw;
+      if (typeof raw === 'string' && ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(raw))
+        return raw;
       throw fail('must be one of fatal, error, warn, info, debug, trace, silent');
     case 'logFormat':
       if (raw === 'auto' || raw === 'json' || raw === 'pretty') return raw;
@@ -142,7 +207,8 @@ function parseValue(o: Option, raw: unknown, source: string): unknown {
       throw fail('must be a string');
     case 'hosts': {
       const entries = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : undefined;
-      if (entries === undefined || entries.length > 1000 || !entries.every((e) => typeof e === 'string')) throw fail('must be a list of host names, addresses and CIDR ranges');
+      if (entries === undefined || entries.length > 1000 || !entries.every((e) => typeof e === 'string'))
+        throw fail('must be a list of host names, addresses and CIDR ranges');
       const list = (entries as string[]).map((e) => e.trim()).filter((e) => e !== '');
       const problem = list.map(allowEntryProblem).find((p) => p !== undefined);
       if (problem !== undefined) throw fail(`entry ${problem}`);
@@ -170,7 +236,8 @@ export function loadConfig(argv: readonly string[] = [], env: NodeJS.ProcessEnv 
       continue;
     }
     const o = OPTIONS.find((x) => x.flag === name);
-    if (name !== '--config' && o === undefined) throw new ConfigError(`unknown option: ${name} (see: switchboard config docs)`);
+    if (name !== '--config' && o === undefined)
+      throw new ConfigError(`unknown option: ${name} (see: switchboard config docs)`);
     if (o?.kind === 'boolean' && inline === undefined) {
       flags.set(name, true);
       continue;
@@ -187,7 +254,8 @@ export function loadConfig(argv: readonly string[] = [], env: NodeJS.ProcessEnv 
     } catch (e) {
       throw new ConfigError(`config file ${file}: ${(e as Error).message}`);
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`config file ${file}: must be a JSON object`);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new ConfigError(`config file ${file}: must be a JSON object`);
     for (const [k, v] of Object.entries(parsed)) {
       const o = OPTIONS.find((x) => x.key === k);
       if (o === undefined) throw new ConfigError(`config file ${file}: unknown option ${k}`);
@@ -210,7 +278,10 @@ export function configDocs(): string {
   const lines = [
     '| option | environment | flag | default | meaning |',
     '| --- | --- | --- | --- | --- |',
-    ...OPTIONS.map((o) => `| \`${o.key}\` | \`${o.env}\` | \`${o.flag}\` | ${o.secret && o.default !== '' ? '(secret)' : `\`${JSON.stringify(o.default)}\``} | ${o.help} |`),
+    ...OPTIONS.map(
+      (o) =>
+        `| \`${o.key}\` | \`${o.env}\` | \`${o.flag}\` | ${o.secret && o.default !== '' ? '(secret)' : `\`${JSON.stringify(o.default)}\``} | ${o.help} |`,
+    ),
   ];
   return `Precedence: defaults < config file (--config FILE or SWITCHBOARD_CONFIG, JSON) < environment < flags.\n\n${lines.join('\n')}\n`;
 }

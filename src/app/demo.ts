@@ -7,10 +7,34 @@ import type { Store, TenantRow } from '../store/index.js';
 export const DEMO_TENANT = 'acme';
 export const DEMO_DOMAIN = 'acme.test';
 
-const NAMES = ['Alice Adams', 'Bob Brown', 'Carol Chen', 'Dan Diaz', 'Erin Evans', 'Frank Fox', 'Grace Gill', 'Hugo Hart', 'Iris Ito', 'Jack Jones'];
+const NAMES = [
+  'Alice Adams',
+  'Bob Brown',
+  'Carol Chen',
+  'Dan Diaz',
+  'Erin Evans',
+  'Frank Fox',
+  'Grace Gill',
+  'Hugo Hart',
+  'Iris Ito',
+  'Jack Jones',
+];
 
-export async function seedDemo(store: Store, engine: Engine, accounts: Accounts, addTenant: (row: TenantRow) => void, now: number): Promise<void> {
-  const row: TenantRow = { id: DEMO_TENANT, name: 'Acme', sipDomain: DEMO_DOMAIN, policy: DEFAULT_POLICY, epoch: `${DEMO_TENANT}-${now.toString(36)}`, seq: 0 };
+export async function seedDemo(
+  store: Store,
+  engine: Engine,
+  accounts: Accounts,
+  addTenant: (row: TenantRow) => void,
+  now: number,
+): Promise<void> {
+  const row: TenantRow = {
+    id: DEMO_TENANT,
+    name: 'Acme',
+    sipDomain: DEMO_DOMAIN,
+    policy: DEFAULT_POLICY,
+    epoch: `${DEMO_TENANT}-${now.toString(36)}`,
+    seq: 0,
+  };
   store.createTenant(row, now);
   addTenant(row);
   for (let i = 0; i < 10; i++) {
@@ -34,12 +58,27 @@ export async function seedDemo(store: Store, engine: Engine, accounts: Accounts,
   }
   const sales = await engine.dispatch(DEMO_TENANT, {
     type: 'group.upsert',
-    group: { id: 'sales', extension: '6000', name: 'Sales', strategy: 'ringAll', members: ['u1003', 'u1004', 'u1005', 'u1006'] },
+    group: {
+      id: 'sales',
+      extension: '6000',
+      name: 'Sales',
+      strategy: 'ringAll',
+      members: ['u1003', 'u1004', 'u1005', 'u1006'],
+    },
   });
   if (!sales.ok) throw new Error(`demo group: ${sales.message}`);
   const support = await engine.dispatch(DEMO_TENANT, {
     type: 'queue.upsert',
-    queue: { id: 'support', extension: '8000', name: 'Support', strategy: 'longestIdle', agents: ['u1007', 'u1008', 'u1009', 'u1010'], supervisors: ['u1002'], autoReady: true, wrapUpSec: 30 },
+    queue: {
+      id: 'support',
+      extension: '8000',
+      name: 'Support',
+      strategy: 'longestIdle',
+      agents: ['u1007', 'u1008', 'u1009', 'u1010'],
+      supervisors: ['u1002'],
+      autoReady: true,
+      wrapUpSec: 30,
+    },
   });
   if (!support.ok) throw new Error(`demo queue: ${support.message}`);
 }

@@ -39,7 +39,10 @@ export function tuneHeap(): void {
  * The semi-space size this process was started with, in MB, from its command line or
  * NODE_OPTIONS (the later one wins, as in node); undefined when V8's default applies.
  */
-export function semiSpaceMb(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env['NODE_OPTIONS'] ?? ''): number | undefined {
+export function semiSpaceMb(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions = process.env['NODE_OPTIONS'] ?? '',
+): number | undefined {
   let mb: number | undefined;
   const words = [...nodeOptions.split(/\s+/), ...execArgv];
   for (let i = 0; i < words.length; i++) {

@@ -19,7 +19,9 @@ function dataDirProblem(dataDir: string): string | undefined {
   const dir = resolve(dataDir);
   if (existsSync(dir)) {
     if (!statSync(dir).isDirectory()) return `the data directory ${dir} is not a directory; ${DATA_DIR_SETTING}.`;
-    return canWrite(dir) ? undefined : `the data directory ${dir} cannot be read and written by this user; ${DATA_DIR_SETTING}.`;
+    return canWrite(dir)
+      ? undefined
+      : `the data directory ${dir} cannot be read and written by this user; ${DATA_DIR_SETTING}.`;
   }
   // It will be created: the nearest existing parent must be a directory we may write to.
   let parent = dirname(dir);
@@ -41,9 +43,24 @@ function canWrite(dir: string): boolean {
 
 async function portProblem(config: Config): Promise<string | undefined> {
   const checks: readonly { port: number; what: string; setting: string; free: () => Promise<string | undefined> }[] = [
-    { port: config.httpPort, what: 'HTTP port', setting: '--http-port or SWITCHBOARD_HTTP_PORT', free: () => tcpFree(config.host, config.httpPort) },
-    { port: config.sipPort, what: 'SIP port (TCP)', setting: '--sip-port or SWITCHBOARD_SIP_PORT', free: () => tcpFree(config.host, config.sipPort) },
-    { port: config.sipPort, what: 'SIP port (UDP)', setting: '--sip-port or SWITCHBOARD_SIP_PORT', free: () => udpFree(config.host, config.sipPort) },
+    {
+      port: config.httpPort,
+      what: 'HTTP port',
+      setting: '--http-port or SWITCHBOARD_HTTP_PORT',
+      free: () => tcpFree(config.host, config.httpPort),
+    },
+    {
+      port: config.sipPort,
+      what: 'SIP port (TCP)',
+      setting: '--sip-port or SWITCHBOARD_SIP_PORT',
+      free: () => tcpFree(config.host, config.sipPort),
+    },
+    {
+      port: config.sipPort,
+      what: 'SIP port (UDP)',
+      setting: '--sip-port or SWITCHBOARD_SIP_PORT',
+      free: () => udpFree(config.host, config.sipPort),
+    },
   ];
   for (const c of checks) {
     if (c.port === 0) continue;
@@ -55,7 +72,14 @@ async function portProblem(config: Config): Promise<string | undefined> {
 
 /** One line for an error code from binding a port (also used when a bind fails later). */
 export function bindProblem(code: string, what: string, port: number, host: string, setting: string): string {
-  const why = code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'needs privileges this user does not have' : code === 'EADDRNOTAVAIL' ? 'cannot be bound: the address is not on this machine' : `cannot be bound (${code})`;
+  const why =
+    code === 'EADDRINUSE'
+      ? 'is already in use'
+      : code === 'EACCES'
+        ? 'needs privileges this user does not have'
+        : code === 'EADDRNOTAVAIL'
+          ? 'cannot be bound: the address is not on this machine'
+          : `cannot be bound (${code})`;
   return `the ${what} ${port} on ${host} ${why}; choose another with ${setting}.`;
 }
 

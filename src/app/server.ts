@@ -84,11 +84,21 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       },
     },
   });
-  const dispatcher = new Dispatcher(store, options.webhooks, { metrics, log: logger.child({ surface: 'webhooks' }), addresses });
+  const dispatcher = new Dispatcher(store, options.webhooks, {
+    metrics,
+    log: logger.child({ surface: 'webhooks' }),
+    addresses,
+  });
   engine.listen({
-    onEvents: (events) => { for (const e of events) metrics.events.inc({ type: e.type }); },
+    onEvents: (events) => {
+      for (const e of events) metrics.events.inc({ type: e.type });
+    },
     // S8.2: the batch was undone and its commands refused; the operator needs the store's reason.
-    onCommitFailed: (tenant, err) => logger.error({ surface: 'store', tenant, err: err instanceof Error ? err.message : String(err) }, 'commit failed: batch undone and refused'),
+    onCommitFailed: (tenant, err) =>
+      logger.error(
+        { surface: 'store', tenant, err: err instanceof Error ? err.message : String(err) },
+        'commit failed: batch undone and refused',
+      ),
   });
 
   const addTenant = (row: TenantRow): void => {
@@ -99,7 +109,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   for (const row of store.tenants()) addTenant(row);
 
   let defaultTenant: TenantId | undefined = store.tenants()[0]?.id;
-  const accounts = new Accounts(engine, store, { systemToken: config.systemToken, tokenTtlSec: config.tokenTtlSec, now: () => clock.now() });
+  const accounts = new Accounts(engine, store, {
+    systemToken: config.systemToken,
+    tokenTtlSec: config.tokenTtlSec,
+    now: () => clock.now(),
+  });
   if (defaultTenant === undefined && config.demo) {
     await seedDemo(store, engine, accounts, addTenant, clock.now());
     defaultTenant = DEMO_TENANT;
@@ -116,12 +130,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // S8.2: bindings, subscriptions and publications survive a restart.
     persistence: store,
     // S7.2, S8.3, S8.1: the configured shares of subscriptions and limits of SIP over TCP.
-    presence: { maxSubscriptionsPerUser: config.sipSubscriptionsPerUser, maxSubscriptionsPerTenant: config.sipSubscriptionsPerTenant },
-    tcp: { messageTimeoutMs: config.sipTcpMessageTimeoutSec * 1000, maxConnectionsPerAddress: config.sipTcpConnectionsPerAddress },
+    presence: {
+      maxSubscriptionsPerUser: config.sipSubscriptionsPerUser,
+      maxSubscriptionsPerTenant: config.sipSubscriptionsPerTenant,
+    },
+    tcp: {
+      messageTimeoutMs: config.sipTcpMessageTimeoutSec * 1000,
+      maxConnectionsPerAddress: config.sipTcpConnectionsPerAddress,
+    },
     counters: {
       authFailure: () => metrics.sipAuthFailures.inc(),
       notifySent: () => metrics.sipNotifies.inc(),
-      request: (method, status) => metrics.sipRequests.inc({ method: SIP_METHODS.has(method) ? method : 'other', status: String(status) }),
+      request: (method, status) =>
+        metrics.sipRequests.inc({ method: SIP_METHODS.has(method) ? method : 'other', status: String(status) }),
     },
     log: (level, detail, message) => logger[level]({ surface: 'sip', ...detail }, message),
   });
@@ -140,7 +161,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let ready = false;
   const http = await buildHttp(ctx, {
     logger: logger.child({ surface: 'http' }, { level: config.logLevel === 'info' ? 'warn' : config.logLevel }),
-    routes: [authRoutes, presenceRoutes, directoryRoutes, agentRoutes, routingRoutes, historyRoutes, eventRoutes, (app) => webhookRoutes(app, ctx, dispatcher, addresses), (app) => opsRoutes(app, ctx, () => ready), webRoutes(config.webDir || defaultWebDir())],
+    routes: [
+      authRoutes,
+      presenceRoutes,
+      directoryRoutes,
+      agentRoutes,
+      routingRoutes,
+      historyRoutes,
+      eventRoutes,
+      (app) => webhookRoutes(app, ctx, dispatcher, addresses),
+      (app) => opsRoutes(app, ctx, () => ready),
+      webRoutes(config.webDir || defaultWebDir()),
+    ],
   });
   // S6.2: the live feed on the same port, at /api/v1/stream.
   const feed = new Feed({
@@ -163,16 +195,26 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   if (options.listen === false) {
     await http.ready();
     ready = true;
-    return handle({ config, engine, store, http, feed, sip, sipPort: 0, url: '', logger }, dispatcher, () => (ready = false));
+    return handle(
+      { config, engine, store, http, feed, sip, sipPort: 0, url: '', logger },
+      dispatcher,
+      () => (ready = false),
+    );
   }
   const sipPort = await sip.start();
   const url = await http.listen({ port: config.httpPort, host: config.host });
   ready = true;
   dispatcher.start();
   const semiSpace = semiSpaceMb();
-  logger.info({ url, sipPort, config: redacted(config), heap: { semiSpaceMb: semiSpace ?? 'default' } }, 'switchboard is listening');
+  logger.info(
+    { url, sipPort, config: redacted(config), heap: { semiSpaceMb: semiSpace ?? 'default' } },
+    'switchboard is listening',
+  );
   if (semiSpace === undefined) {
-    logger.warn({ surface: 'heap', flags: NODE_FLAGS }, `node runs with V8's default young generation: start it with ${NODE_FLAGS.join(' ')} (npm start and the switchboard executable do) for less garbage-collection time (${SEMI_SPACE_MB} MB, src/app/heap.ts)`);
+    logger.warn(
+      { surface: 'heap', flags: NODE_FLAGS },
+      `node runs with V8's default young generation: start it with ${NODE_FLAGS.join(' ')} (npm start and the switchboard executable do) for less garbage-collection time (${SEMI_SPACE_MB} MB, src/app/heap.ts)`,
+    );
   }
 
   return handle({ config, engine, store, http, feed, sip, sipPort, url, logger }, dispatcher, () => (ready = false));
@@ -199,7 +241,21 @@ function handle(parts: Omit<Server, 'close'>, dispatcher: Dispatcher, notReady: 
   };
 }
 
-const SIP_METHODS = new Set(['REGISTER', 'SUBSCRIBE', 'PUBLISH', 'OPTIONS', 'INVITE', 'BYE', 'CANCEL', 'NOTIFY', 'MESSAGE', 'INFO', 'UPDATE', 'REFER', 'PRACK']);
+const SIP_METHODS = new Set([
+  'REGISTER',
+  'SUBSCRIBE',
+  'PUBLISH',
+  'OPTIONS',
+  'INVITE',
+  'BYE',
+  'CANCEL',
+  'NOTIFY',
+  'MESSAGE',
+  'INFO',
+  'UPDATE',
+  'REFER',
+  'PRACK',
+]);
 
 /** The address our Via and Contact headers name: the bound one, or the first outside interface. */
 function advertisedAddress(host: string): string {

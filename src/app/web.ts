@@ -42,7 +42,9 @@ export function webRoutes(dir: string): (app: App) => void {
       try {
         path = decodeURIComponent(request.url.split('?')[0]!);
       } catch {
-        return reply.status(httpStatus('SWB_ERR_BAD_URL')).send(errorBody('SWB_ERR_BAD_URL', 'The address is not valid: a percent-escape does not decode to text.'));
+        return reply
+          .status(httpStatus('SWB_ERR_BAD_URL'))
+          .send(errorBody('SWB_ERR_BAD_URL', 'The address is not valid: a percent-escape does not decode to text.'));
       }
       // An API path that is not a route: 405 when it takes other methods, else 404 (S8.1).
       if (path === '/api' || path.startsWith('/api/')) return request.server.notFound(request, reply);
@@ -57,10 +59,16 @@ export function webRoutes(dir: string): (app: App) => void {
       }
       // A missing asset is a 404; any other path is a page of the app.
       if (extname(path) !== '' && extname(path) !== '.html') {
-        return reply.status(httpStatus('SWB_ERR_NOT_FOUND')).send(errorBody('SWB_ERR_NOT_FOUND', `There is no file at ${path.slice(0, 200)}.`));
+        return reply
+          .status(httpStatus('SWB_ERR_NOT_FOUND'))
+          .send(errorBody('SWB_ERR_NOT_FOUND', `There is no file at ${path.slice(0, 200)}.`));
       }
       const html = existsSync(index) ? await readFile(index) : NOT_BUILT;
-      return reply.header('content-type', TYPES['.html']!).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(html);
+      return reply
+        .header('content-type', TYPES['.html']!)
+        .header('cache-control', 'no-cache')
+        .header('x-content-type-options', 'nosniff')
+        .send(html);
     });
   };
 }

@@ -76,7 +76,9 @@ function explainCommand(args: readonly string[], io: CliIo): number {
   const unknown = args.filter((a) => a.startsWith('-') && a !== '--json');
   const files = args.filter((a) => !a.startsWith('-'));
   if (unknown.length > 0 || files.length !== 1) {
-    io.stderr(`switchboard explain: ${unknown.length > 0 ? `unknown option ${unknown[0]}` : 'give exactly one scenario file'}.\nUsage: switchboard explain <scenario.json> [--json]\n`);
+    io.stderr(
+      `switchboard explain: ${unknown.length > 0 ? `unknown option ${unknown[0]}` : 'give exactly one scenario file'}.\nUsage: switchboard explain <scenario.json> [--json]\n`,
+    );
     return 2;
   }
   const path = files[0]!;
@@ -85,7 +87,9 @@ function explainCommand(args: readonly string[], io: CliIo): number {
     text = io.readFile(path);
   } catch (e) {
     const code = (e as { code?: string }).code;
-    io.stderr(`switchboard explain: cannot read ${path}${code === 'ENOENT' ? ': no such file' : code !== undefined ? ` (${code})` : ''}.\n`);
+    io.stderr(
+      `switchboard explain: cannot read ${path}${code === 'ENOENT' ? ': no such file' : code !== undefined ? ` (${code})` : ''}.\n`,
+    );
     return 2;
   }
   const result = explain(text, { json });

@@ -2,7 +2,15 @@
 // records, for each step, what the engine answered: refusals, events, directives, routing
 // decisions with their rules, and the timers that fired on the way to the step.
 import { createTenantState, queueSnapshot } from '../core/index.js';
-import type { AgentRecord, CallRequest, Command, Decision, Directive, PresenceRecord, QueueSnapshot } from '../core/index.js';
+import type {
+  AgentRecord,
+  CallRequest,
+  Command,
+  Decision,
+  Directive,
+  PresenceRecord,
+  QueueSnapshot,
+} from '../core/index.js';
 import { Engine, ManualClock } from '../engine/index.js';
 import type { EngineEvent, Outcome } from '../engine/index.js';
 import { formatTranscript } from './format.js';
@@ -14,7 +22,11 @@ const TENANT = 'scenario';
 
 export interface Applied {
   readonly command: Command;
-  readonly refusal?: { readonly code: string; readonly message: string; readonly details?: Readonly<Record<string, unknown>> };
+  readonly refusal?: {
+    readonly code: string;
+    readonly message: string;
+    readonly details?: Readonly<Record<string, unknown>>;
+  };
   readonly events: readonly EngineEvent[];
   readonly directives: readonly Directive[];
   readonly reply?: unknown;
@@ -60,7 +72,8 @@ export interface Transcript {
   readonly names?: Readonly<Record<string, string>>;
 }
 
-export type ExplainResult = { readonly ok: true; readonly transcript: Transcript } | { readonly ok: false; readonly errors: readonly string[] };
+export type ExplainResult =
+  { readonly ok: true; readonly transcript: Transcript } | { readonly ok: false; readonly errors: readonly string[] };
 
 /** An engine that reports every command it applies, so timers it fires itself are seen too. */
 class TracingEngine extends Engine {
@@ -74,9 +87,19 @@ class TracingEngine extends Engine {
 
 function applied(command: Command, out: Outcome): Applied {
   if (!out.ok) {
-    return { command, refusal: { code: out.code, message: out.message, ...(out.details !== undefined ? { details: out.details } : {}) }, events: [], directives: [] };
+    return {
+      command,
+      refusal: { code: out.code, message: out.message, ...(out.details !== undefined ? { details: out.details } : {}) },
+      events: [],
+      directives: [],
+    };
   }
-  return { command, events: out.events, directives: out.directives, ...(out.reply !== undefined ? { reply: out.reply } : {}) };
+  return {
+    command,
+    events: out.events,
+    directives: out.directives,
+    ...(out.reply !== undefined ? { reply: out.reply } : {}),
+  };
 }
 
 /** Loads the directory; a refusal here is the file's fault, named by its place. */
@@ -84,7 +107,10 @@ function load(engine: Engine, scenario: Scenario): string[] {
   const errors: string[] = [];
   const run = (where: string, command: Command) => {
     const out = engine.submit(TENANT, command);
-    if (!out.ok) errors.push(`${where}: ${out.message} (${out.code}${out.details !== undefined ? ` ${JSON.stringify(out.details)}` : ''})`);
+    if (!out.ok)
+      errors.push(
+        `${where}: ${out.message} (${out.code}${out.details !== undefined ? ` ${JSON.stringify(out.details)}` : ''})`,
+      );
   };
   if (Object.keys(scenario.policy).length > 0) run('policy', { type: 'tenant.policy', policy: scenario.policy });
   scenario.users.forEach((user, i) => run(`users[${i}] (${user.id})`, { type: 'user.upsert', user }));
@@ -104,7 +130,13 @@ function show(engine: Engine, what: ShowWhat): Shown {
         for (const userId of q.config.agents) {
           const u = state.users.get(userId);
           if (u === undefined) continue;
-          agents.push({ queueId: q.config.id, userId, name: u.name, extension: u.extension, agent: u.agent[q.config.id] ?? { state: 'logged_out', since: SCENARIO_START, callsToday: 0 } });
+          agents.push({
+            queueId: q.config.id,
+            userId,
+            name: u.name,
+            extension: u.extension,
+            agent: u.agent[q.config.id] ?? { state: 'logged_out', since: SCENARIO_START, callsToday: 0 },
+          });
         }
       }
       return { show: 'agents', agents };
@@ -152,12 +184,22 @@ export function play(scenario: Scenario): ExplainResult {
   engine.stop();
   return {
     ok: true,
-    transcript: { start: new Date(SCENARIO_START).toISOString(), users: scenario.users.length, groups: scenario.groups.length, queues: scenario.queues.length, steps, names: Object.fromEntries(scenario.users.map((u) => [u.id, `${u.name} (${u.extension})`])) },
+    transcript: {
+      start: new Date(SCENARIO_START).toISOString(),
+      users: scenario.users.length,
+      groups: scenario.groups.length,
+      queues: scenario.queues.length,
+      steps,
+      names: Object.fromEntries(scenario.users.map((u) => [u.id, `${u.name} (${u.extension})`])),
+    },
   };
 }
 
 /** Parses, plays and renders a scenario file's text: the `explain` subcommand without I/O. */
-export function explain(text: string, options: { readonly json?: boolean } = {}): { readonly code: number; readonly output: string } {
+export function explain(
+  text: string,
+  options: { readonly json?: boolean } = {},
+): { readonly code: number; readonly output: string } {
   const parsed = parseScenario(text, SCENARIO_START);
   const result = parsed.ok ? play(parsed.scenario) : parsed;
   if (!result.ok) {
@@ -166,5 +208,10 @@ export function explain(text: string, options: { readonly json?: boolean } = {})
       : `The scenario is not valid:\n${result.errors.map((e) => `  - ${e}`).join('\n')}\n`;
     return { code: 2, output };
   }
-  return { code: 0, output: options.json ? `${JSON.stringify({ ok: true, ...result.transcript }, null, 2)}\n` : formatTranscript(result.transcript) };
+  return {
+    code: 0,
+    output: options.json
+      ? `${JSON.stringify({ ok: true, ...result.transcript }, null, 2)}\n`
+      : formatTranscript(result.transcript),
+  };
 }

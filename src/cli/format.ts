@@ -1,7 +1,17 @@
 // Renders an explain transcript for people: one block per step, its events, decisions with the
 // rules that applied (nested decisions indented), and tables for `show` steps.
 import { causeOf } from '../core/index.js';
-import type { Actor, AnsweringAction, CallRequest, Command, Decision, Directive, PresenceRecord, QueueSnapshot, RouteTarget } from '../core/index.js';
+import type {
+  Actor,
+  AnsweringAction,
+  CallRequest,
+  Command,
+  Decision,
+  Directive,
+  PresenceRecord,
+  QueueSnapshot,
+  RouteTarget,
+} from '../core/index.js';
 import type { EngineEvent } from '../engine/index.js';
 import type { AgentRow, Applied, Shown, StepResult, Transcript } from './explain.js';
 import { SCENARIO_START as START } from './scenario.js';
@@ -20,7 +30,12 @@ export function offset(ms: number): string {
   if (ms === 0) return '+0s';
   let rest = Math.round(ms);
   let out = '+';
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+    ['ms', 1],
+  ] as const) {
     if (rest >= size) {
       out += `${Math.floor(rest / size)}${unit}`;
       rest %= size;
@@ -59,7 +74,8 @@ export function describeAction(a: AnsweringAction): string {
 }
 
 function describeCall(call: CallRequest, who: Who): string {
-  const from = call.from === undefined ? 'unknown caller' : 'userId' in call.from ? who(call.from.userId) : call.from.external;
+  const from =
+    call.from === undefined ? 'unknown caller' : 'userId' in call.from ? who(call.from.userId) : call.from.external;
   return `call${call.callId !== undefined ? ` ${call.callId}` : ''} from ${from} to ${describeTarget(call.to)}`;
 }
 
@@ -97,12 +113,16 @@ function devicesText(p: PresenceRecord): string {
 
 /** What a presence event changed, in words: the status move, or the parts that moved. */
 function presenceChange(v: PresenceRecord, old: PresenceRecord | undefined): string {
-  const status = (p: PresenceRecord) => (p.label !== p.status && p.status === 'custom' ? `custom "${p.label}"` : p.status);
+  const status = (p: PresenceRecord) =>
+    p.label !== p.status && p.status === 'custom' ? `custom "${p.label}"` : p.status;
   if (old === undefined) return `${status(v)} (new user)`;
-  const parts: string[] = [old.status !== v.status || old.label !== v.label ? `${status(old)} → ${status(v)}` : status(v)];
+  const parts: string[] = [
+    old.status !== v.status || old.label !== v.label ? `${status(old)} → ${status(v)}` : status(v),
+  ];
   if (indicatorText(old) !== indicatorText(v)) parts.push(`indicators: ${indicatorText(v) || 'none'}`);
   if (devicesText(old) !== devicesText(v)) parts.push(devicesText(v));
-  if (old.text !== v.text && v.status !== 'custom') parts.push(v.text === undefined ? 'text cleared' : `text "${v.text}"`);
+  if (old.text !== v.text && v.status !== 'custom')
+    parts.push(v.text === undefined ? 'text cleared' : `text "${v.text}"`);
   if (old.until !== v.until) parts.push(v.until === undefined ? 'no end time' : `until ${at(v.until)}`);
   return parts.join('; ');
 }
@@ -113,8 +133,10 @@ export function describeEvent(e: EngineEvent, who: Who = byId): string {
       if (e.removed) return `presence ${who(e.subject)}: removed, cause ${e.cause}`;
       return `presence ${who(e.subject)}: ${presenceChange(e.value, e.old)} (${e.value.rule}) cause ${e.cause}`;
     case 'agent.changed': {
-      const state = (a: { state: string; reason?: string }) => (a.reason !== undefined ? `${a.state} (${a.reason})` : a.state);
-      const move = e.old === undefined || state(e.old) === state(e.value) ? state(e.value) : `${state(e.old)} → ${state(e.value)}`;
+      const state = (a: { state: string; reason?: string }) =>
+        a.reason !== undefined ? `${a.state} (${a.reason})` : a.state;
+      const move =
+        e.old === undefined || state(e.old) === state(e.value) ? state(e.value) : `${state(e.old)} → ${state(e.value)}`;
       const extra = [
         e.value.wrapUpUntil !== undefined && e.value.state === 'wrap_up' ? `until ${at(e.value.wrapUpUntil)}` : '',
         e.value.afterWrapUp !== undefined ? `then ${state(e.value.afterWrapUp)}` : '',
@@ -130,7 +152,9 @@ export function describeEvent(e: EngineEvent, who: Who = byId): string {
 }
 
 function queueLine(q: QueueSnapshot): string {
-  const waiting = q.waiting.map((w) => `${w.callId}${w.offeredTo.length > 0 ? ` offered to ${w.offeredTo.join(', ')}` : ' not offered'}`);
+  const waiting = q.waiting.map(
+    (w) => `${w.callId}${w.offeredTo.length > 0 ? ` offered to ${w.offeredTo.join(', ')}` : ' not offered'}`,
+  );
   return `${q.waiting.length} waiting${waiting.length > 0 ? ` [${waiting.join('; ')}]` : ''}, answered ${q.answeredToday}, missed ${q.missedToday}, overflowed ${q.overflowedToday}`;
 }
 
@@ -146,7 +170,8 @@ export function describeDirective(d: Directive, who: Who = byId): string {
 }
 
 function decisionHead(d: Decision, who: Who): string {
-  const owner = (o: { readonly kind: string; readonly id: string }) => `${o.kind} ${o.kind === 'user' ? who(o.id) : o.id}`;
+  const owner = (o: { readonly kind: string; readonly id: string }) =>
+    `${o.kind} ${o.kind === 'user' ? who(o.id) : o.id}`;
   switch (d.outcome) {
     case 'ring':
       return `ring ${owner(d.target)}: ${d.ring.length} device(s); no answer after ${d.timeoutSec} s → ${describeAction(d.onNoAnswer.action)}`;
@@ -170,7 +195,10 @@ export function formatDecision(d: Decision, indent = '', who: Who = byId): strin
   for (const x of d.explanation) lines.push(`${indent}  ${x.rule.padEnd(width)}  ${x.text}`);
   if (d.outcome === 'ring') {
     const rings = d.ring.map((r) => {
-      const device = r.kind === 'external' ? `number ${r.number}` : `${r.kind} ${r.deviceId}${r.userId !== undefined ? ` of ${who(r.userId)}` : ''}`;
+      const device =
+        r.kind === 'external'
+          ? `number ${r.number}`
+          : `${r.kind} ${r.deviceId}${r.userId !== undefined ? ` of ${who(r.userId)}` : ''}`;
       const window = r.stopSec !== undefined ? `from ${r.startSec} s to ${r.stopSec} s` : `at ${r.startSec} s`;
       return `${device} ${window}${r.forwardedFrom !== undefined ? ` (for ${r.forwardedFrom})` : ''}`;
     });
@@ -185,7 +213,11 @@ export function formatDecision(d: Decision, indent = '', who: Who = byId): strin
 
 export function table(columns: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
 }
 
@@ -194,20 +226,57 @@ function shownLines(s: Shown): string[] {
     case 'presence':
       return table(
         ['user', 'extension', 'name', 'status', 'label', 'colour', 'rule', 'since', 'indicators', 'devices'],
-        s.presence.map((p) => [p.userId, p.extension, p.name, p.status, p.label, p.colour, p.rule, at(p.since), indicatorText(p), devicesText(p)]),
+        s.presence.map((p) => [
+          p.userId,
+          p.extension,
+          p.name,
+          p.status,
+          p.label,
+          p.colour,
+          p.rule,
+          at(p.since),
+          indicatorText(p),
+          devicesText(p),
+        ]),
       );
     case 'agents':
       return table(
         ['queue', 'user', 'extension', 'name', 'state', 'reason', 'since', 'calls'],
-        s.agents.map((a: AgentRow) => [a.queueId, a.userId, a.extension, a.name, a.agent.state, a.agent.reason ?? '', a.agent.state === 'logged_out' ? '' : at(a.agent.since), String(a.agent.callsToday)]),
+        s.agents.map((a: AgentRow) => [
+          a.queueId,
+          a.userId,
+          a.extension,
+          a.name,
+          a.agent.state,
+          a.agent.reason ?? '',
+          a.agent.state === 'logged_out' ? '' : at(a.agent.since),
+          String(a.agent.callsToday),
+        ]),
       );
     case 'queues': {
       const lines = table(
         ['queue', 'name', 'waiting', 'answered', 'missed', 'overflowed'],
-        s.queues.map((q) => [q.queueId, q.name, String(q.waiting.length), String(q.answeredToday), String(q.missedToday), String(q.overflowedToday)]),
+        s.queues.map((q) => [
+          q.queueId,
+          q.name,
+          String(q.waiting.length),
+          String(q.answeredToday),
+          String(q.missedToday),
+          String(q.overflowedToday),
+        ]),
       );
-      const callers = s.queues.flatMap((q) => q.waiting.map((w) => [q.queueId, String(w.position), w.callId, w.caller, at(w.arrivedAt), w.offeredTo.join(', ')]));
-      if (callers.length > 0) lines.push('', ...table(['queue', 'position', 'call', 'caller', 'arrived', 'offered to'], callers));
+      const callers = s.queues.flatMap((q) =>
+        q.waiting.map((w) => [
+          q.queueId,
+          String(w.position),
+          w.callId,
+          w.caller,
+          at(w.arrivedAt),
+          w.offeredTo.join(', '),
+        ]),
+      );
+      if (callers.length > 0)
+        lines.push('', ...table(['queue', 'position', 'call', 'caller', 'arrived', 'offered to'], callers));
       return lines;
     }
   }
@@ -218,7 +287,8 @@ function appliedLines(a: Applied, who: Who): string[] {
   if (a.refusal !== undefined) lines.push(`refused ${a.refusal.code}: ${a.refusal.message}`);
   for (const e of a.events) lines.push(describeEvent(e, who));
   for (const d of a.directives) lines.push(describeDirective(d, who));
-  if (a.refusal === undefined && a.events.length === 0 && a.directives.length === 0 && a.command.type !== 'call.route') lines.push('(no change)');
+  if (a.refusal === undefined && a.events.length === 0 && a.directives.length === 0 && a.command.type !== 'call.route')
+    lines.push('(no change)');
   return lines;
 }
 
@@ -244,7 +314,10 @@ function stepLines(s: StepResult, who: Who): string[] {
 }
 
 export function formatTranscript(t: Transcript): string {
-  const lines = [`Scenario: ${t.users} user(s), ${t.groups} group(s), ${t.queues} queue(s); the clock starts at ${t.start}`, ''];
+  const lines = [
+    `Scenario: ${t.users} user(s), ${t.groups} group(s), ${t.queues} queue(s); the clock starts at ${t.start}`,
+    '',
+  ];
   const names = new Map(Object.entries(t.names ?? {}));
   const who: Who = (userId) => names.get(userId) ?? userId;
   for (const s of t.steps) lines.push(...stepLines(s, who), '');

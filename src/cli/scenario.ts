@@ -3,7 +3,19 @@
 // names a step refers to, so a typo is a clear message with its place in the file, never a stack
 // trace. Rule checks (may this status be set? is this agent logged in?) stay in the core: a step
 // the core refuses is part of the story the CLI prints.
-import type { Actor, CallRequest, Command, CommandType, GroupInput, Instant, QueueInput, Role, RouteTarget, TenantPolicy, UserInput } from '../core/index.js';
+import type {
+  Actor,
+  CallRequest,
+  Command,
+  CommandType,
+  GroupInput,
+  Instant,
+  QueueInput,
+  Role,
+  RouteTarget,
+  TenantPolicy,
+  UserInput,
+} from '../core/index.js';
 import { DEFAULT_POLICY } from '../core/index.js';
 import { jsonErrorOffset } from './json-position.js';
 
@@ -26,7 +38,8 @@ export interface Scenario {
   readonly steps: readonly Step[];
 }
 
-export type Parsed = { readonly ok: true; readonly scenario: Scenario } | { readonly ok: false; readonly errors: readonly string[] };
+export type Parsed =
+  { readonly ok: true; readonly scenario: Scenario } | { readonly ok: false; readonly errors: readonly string[] };
 
 type Json = Record<string, unknown>;
 type Ref = 'user' | 'queue' | 'group';
@@ -62,7 +75,10 @@ const COMMANDS = {
   'timer.wrapUp': { timer: true },
   'timer.agentRing': { timer: true },
   'timer.queueMaxWait': { timer: true },
-} satisfies Record<CommandType, { required?: readonly string[]; refs?: Readonly<Record<string, Ref>>; by?: true; timer?: true }>;
+} satisfies Record<
+  CommandType,
+  { required?: readonly string[]; refs?: Readonly<Record<string, Ref>>; by?: true; timer?: true }
+>;
 
 const SHOWS: readonly ShowWhat[] = ['presence', 'agents', 'queues'];
 const TOP_KEYS = ['policy', 'users', 'groups', 'queues', 'steps', 'description'];
@@ -93,7 +109,9 @@ const list = (known: Iterable<string>) => [...known].slice(0, 8).join(', ') || '
 
 /** Where the JSON went wrong, as line:column, for a person to find the typo. */
 function jsonError(text: string, e: unknown): string {
-  const message = (e instanceof Error ? e.message : String(e)).replace(/ (in JSON )?at position \d+.*$/s, '').replace(/, (\.\.\.)?".*" is not valid JSON$/s, '');
+  const message = (e instanceof Error ? e.message : String(e))
+    .replace(/ (in JSON )?at position \d+.*$/s, '')
+    .replace(/, (\.\.\.)?".*" is not valid JSON$/s, '');
   const at = jsonErrorOffset(text);
   if (at === undefined) return `not valid JSON: ${message}`;
   const before = text.slice(0, at);
@@ -111,10 +129,14 @@ export function parseScenario(text: string, start: Instant): Parsed {
   }
   const errors: string[] = [];
   if (!isObject(doc)) return { ok: false, errors: ['the scenario must be a JSON object with "users" and "steps"'] };
-  for (const k of Object.keys(doc)) if (!TOP_KEYS.includes(k)) errors.push(`unknown top-level field "${k}" (expected ${TOP_KEYS.join(', ')})`);
+  for (const k of Object.keys(doc))
+    if (!TOP_KEYS.includes(k)) errors.push(`unknown top-level field "${k}" (expected ${TOP_KEYS.join(', ')})`);
   const policy = doc.policy ?? {};
   if (!isObject(policy)) errors.push('"policy" must be an object');
-  else for (const k of Object.keys(policy)) if (!Object.hasOwn(DEFAULT_POLICY, k)) errors.push(`policy: unknown setting "${k}" (known: ${Object.keys(DEFAULT_POLICY).join(', ')})`);
+  else
+    for (const k of Object.keys(policy))
+      if (!Object.hasOwn(DEFAULT_POLICY, k))
+        errors.push(`policy: unknown setting "${k}" (known: ${Object.keys(DEFAULT_POLICY).join(', ')})`);
   const section = (name: string, required: boolean): Json[] => {
     const v = doc[name];
     if (v === undefined && !required) return [];
@@ -146,7 +168,9 @@ export function parseScenario(text: string, start: Instant): Parsed {
     if (c.type === 'group.upsert' && isObject(c.group) && typeof c.group.id === 'string') known.group.add(c.group.id);
     if (c.type === 'queue.upsert' && isObject(c.queue) && typeof c.queue.id === 'string') known.queue.add(c.queue.id);
   }
-  const roles = new Map<string, Role>(users.map((u) => [String(u.id), u.role === 'admin' || u.role === 'supervisor' ? u.role : 'user']));
+  const roles = new Map<string, Role>(
+    users.map((u) => [String(u.id), u.role === 'admin' || u.role === 'supervisor' ? u.role : 'user']),
+  );
   const byExtension = new Map(users.map((u) => [String(u.extension), String(u.id)]));
   const refCheck = (where: string, kind: Ref, id: unknown) => {
     if (typeof id !== 'string') errors.push(`${where}: must be a string naming a ${kind}`);
@@ -159,22 +183,28 @@ export function parseScenario(text: string, start: Instant): Parsed {
     const where = `steps[${i}]`;
     const offsetMs = parseOffset(s.at);
     if (offsetMs === undefined) {
-      errors.push(`${where}: "at" must be an offset like "+0s", "+90s", "+10m", "+1m30s" or a number of milliseconds (got ${JSON.stringify(s.at)})`);
+      errors.push(
+        `${where}: "at" must be an offset like "+0s", "+90s", "+10m", "+1m30s" or a number of milliseconds (got ${JSON.stringify(s.at)})`,
+      );
       return;
     }
-    if (offsetMs < last) errors.push(`${where}: steps must be in time order ("at" ${JSON.stringify(s.at)} is before the step above it)`);
+    if (offsetMs < last)
+      errors.push(`${where}: steps must be in time order ("at" ${JSON.stringify(s.at)} is before the step above it)`);
     last = Math.max(last, offsetMs);
     const kinds = ['command', 'route', 'show'].filter((k) => k in s);
     const extra = Object.keys(s).filter((k) => !['at', 'command', 'route', 'show', 'note'].includes(k));
     if (kinds.length !== 1 || extra.length > 0) {
-      errors.push(`${where}: a step has "at" and exactly one of "command", "route" or "show"${extra.length > 0 ? ` (unknown: ${extra.join(', ')})` : ''}`);
+      errors.push(
+        `${where}: a step has "at" and exactly one of "command", "route" or "show"${extra.length > 0 ? ` (unknown: ${extra.join(', ')})` : ''}`,
+      );
       return;
     }
     const now = start + offsetMs;
     if (s.note !== undefined && typeof s.note !== 'string') errors.push(`${where}.note: must be a string`);
     const note = typeof s.note === 'string' ? { note: s.note } : {};
     if (kinds[0] === 'show') {
-      if (!SHOWS.includes(s.show as ShowWhat)) errors.push(`${where}.show: must be one of ${SHOWS.join(', ')} (got ${JSON.stringify(s.show)})`);
+      if (!SHOWS.includes(s.show as ShowWhat))
+        errors.push(`${where}.show: must be one of ${SHOWS.join(', ')} (got ${JSON.stringify(s.show)})`);
       else steps.push({ offsetMs, ...note, kind: 'show', show: s.show as ShowWhat });
       return;
     }
@@ -189,9 +219,20 @@ export function parseScenario(text: string, start: Instant): Parsed {
       return;
     }
     // Own keys only: "constructor" or "__proto__" is no command type (S8.1).
-    const spec = Object.hasOwn(COMMANDS, c.type) ? (COMMANDS as Record<string, { required?: readonly string[]; refs?: Record<string, Ref>; by?: true; timer?: true }>)[c.type] : undefined;
+    const spec = Object.hasOwn(COMMANDS, c.type)
+      ? (
+          COMMANDS as Record<
+            string,
+            { required?: readonly string[]; refs?: Record<string, Ref>; by?: true; timer?: true }
+          >
+        )[c.type]
+      : undefined;
     if (spec === undefined) {
-      errors.push(`${where}.command: unknown command type "${c.type}" (known: ${Object.keys(COMMANDS).filter((t) => !t.startsWith('timer.')).join(', ')})`);
+      errors.push(
+        `${where}.command: unknown command type "${c.type}" (known: ${Object.keys(COMMANDS)
+          .filter((t) => !t.startsWith('timer.'))
+          .join(', ')})`,
+      );
       return;
     }
     if (spec.timer) {
@@ -199,13 +240,16 @@ export function parseScenario(text: string, start: Instant): Parsed {
       return;
     }
     const before = errors.length;
-    for (const f of spec.required ?? []) if (c[f] === undefined) errors.push(`${where}.command: "${c.type}" needs "${f}"`);
-    for (const [f, kind] of Object.entries(spec.refs ?? {})) if (c[f] !== undefined) refCheck(`${where}.command.${f}`, kind, c[f]);
+    for (const f of spec.required ?? [])
+      if (c[f] === undefined) errors.push(`${where}.command: "${c.type}" needs "${f}"`);
+    for (const [f, kind] of Object.entries(spec.refs ?? {}))
+      if (c[f] !== undefined) refCheck(`${where}.command.${f}`, kind, c[f]);
     const command: Json = { ...c };
     for (const f of INSTANT_FIELDS) {
       if (typeof c[f] !== 'string') continue;
       const ms = parseOffset(c[f]);
-      if (ms === undefined) errors.push(`${where}.command.${f}: an instant is a number of ms or an offset after the step like "+1h"`);
+      if (ms === undefined)
+        errors.push(`${where}.command.${f}: an instant is a number of ms or an offset after the step like "+1h"`);
       else command[f] = now + ms;
     }
     if (spec.by) {
@@ -216,7 +260,8 @@ export function parseScenario(text: string, start: Instant): Parsed {
       const call = callRequest(`${where}.command.call`, c.call, errors, refCheck, known, byExtension);
       if (call !== undefined) command.call = call;
     }
-    if (errors.length === before) steps.push({ offsetMs, ...note, kind: 'command', command: command as unknown as Command });
+    if (errors.length === before)
+      steps.push({ offsetMs, ...note, kind: 'command', command: command as unknown as Command });
   });
   if (errors.length > 0) return { ok: false, errors };
   return {
@@ -232,13 +277,22 @@ export function parseScenario(text: string, start: Instant): Parsed {
 }
 
 /** `by` may be an Actor object, or "self" (the default), "system", "admin:<userId>", "supervisor:<userId>". */
-function actor(where: string, by: unknown, subject: string, roles: Map<string, Role>, errors: string[], refCheck: (w: string, k: Ref, id: unknown) => void): Actor | undefined {
+function actor(
+  where: string,
+  by: unknown,
+  subject: string,
+  roles: Map<string, Role>,
+  errors: string[],
+  refCheck: (w: string, k: Ref, id: unknown) => void,
+): Actor | undefined {
   if (isObject(by)) return by as unknown as Actor;
   if (by === undefined || by === 'self') return { kind: 'user', userId: subject, role: roles.get(subject) ?? 'user' };
   if (by === 'system' || by === 'sip' || by === 'pbx') return { kind: by };
   const m = typeof by === 'string' ? /^(admin|supervisor|user):(.+)$/.exec(by) : null;
   if (m === null) {
-    errors.push(`${where}: "self", "system", "admin:<userId>", "supervisor:<userId>" or an actor object (got ${JSON.stringify(by)})`);
+    errors.push(
+      `${where}: "self", "system", "admin:<userId>", "supervisor:<userId>" or an actor object (got ${JSON.stringify(by)})`,
+    );
     return undefined;
   }
   refCheck(where, 'user', m[2]);
@@ -267,9 +321,14 @@ function callRequest(
   else if (isObject(raw.to) && ['user', 'group', 'queue'].includes(String(raw.to.kind))) {
     refCheck(`${where}.to.id`, raw.to.kind as Ref, raw.to.id);
     to = raw.to as unknown as RouteTarget;
-  } else if (isObject(raw.to) && raw.to.kind === 'extension' && typeof raw.to.extension === 'string') to = raw.to as unknown as RouteTarget;
-  else if (isObject(raw.to) && raw.to.kind === 'external' && typeof raw.to.number === 'string') to = raw.to as unknown as RouteTarget;
-  else errors.push(`${where}.to: an extension string or { "kind": "user" | "group" | "queue", "id" } (got ${JSON.stringify(raw.to)})`);
+  } else if (isObject(raw.to) && raw.to.kind === 'extension' && typeof raw.to.extension === 'string')
+    to = raw.to as unknown as RouteTarget;
+  else if (isObject(raw.to) && raw.to.kind === 'external' && typeof raw.to.number === 'string')
+    to = raw.to as unknown as RouteTarget;
+  else
+    errors.push(
+      `${where}.to: an extension string or { "kind": "user" | "group" | "queue", "id" } (got ${JSON.stringify(raw.to)})`,
+    );
   let from: CallRequest['from'];
   if (typeof raw.from === 'string') {
     const userId = known.user.has(raw.from) ? raw.from : byExtension.get(raw.from);
@@ -281,5 +340,9 @@ function callRequest(
   else if (raw.from !== undefined) errors.push(`${where}.from: a user id, an extension or an outside number`);
   if (raw.callId !== undefined && typeof raw.callId !== 'string') errors.push(`${where}.callId: must be a string`);
   if (errors.length > before || to === undefined) return undefined;
-  return { to, ...(from !== undefined ? { from } : {}), ...(typeof raw.callId === 'string' ? { callId: raw.callId } : {}) };
+  return {
+    to,
+    ...(from !== undefined ? { from } : {}),
+    ...(typeof raw.callId === 'string' ? { callId: raw.callId } : {}),
+  };
 }

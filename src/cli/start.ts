@@ -54,7 +54,13 @@ function lateBindProblem(e: unknown, config: Config): string | undefined {
   const err = e as NodeJS.ErrnoException & { port?: number };
   if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') return undefined;
   const http = err.port === config.httpPort;
-  return bindProblem(err.code, http ? 'HTTP port' : 'SIP port', err.port ?? 0, config.host, http ? '--http-port or SWITCHBOARD_HTTP_PORT' : '--sip-port or SWITCHBOARD_SIP_PORT');
+  return bindProblem(
+    err.code,
+    http ? 'HTTP port' : 'SIP port',
+    err.port ?? 0,
+    config.host,
+    http ? '--http-port or SWITCHBOARD_HTTP_PORT' : '--sip-port or SWITCHBOARD_SIP_PORT',
+  );
 }
 
 export function runConfigDocs(): number {

@@ -20,9 +20,12 @@ export function timerReason(t: Applied): string {
     case 'timer.wake': {
       const found: string[] = [];
       for (const e of t.events) {
-        if (e.type === 'presence.changed' && !e.removed && e.old !== undefined) found.push(...wakeFindings(e.old, e.value));
+        if (e.type === 'presence.changed' && !e.removed && e.old !== undefined)
+          found.push(...wakeFindings(e.old, e.value));
       }
-      return found.length > 0 ? found.join('; ') : 'a lease or the idle time was due, but it had moved on: nothing ran out';
+      return found.length > 0
+        ? found.join('; ')
+        : 'a lease or the idle time was due, but it had moved on: nothing ran out';
     }
     case 'timer.wrapUp':
       return `the wrap-up time in queue ${c.queueId} ended (S4.2)`;

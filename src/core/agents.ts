@@ -23,7 +23,12 @@ function make(
   prev: AgentRecord,
   state: AgentRecord['state'],
   now: Instant,
-  extra: Partial<Pick<AgentRecord, 'reason' | 'resume' | 'logoutAfterCall' | 'afterWrapUp' | 'wrapUpUntil' | 'lastCallEndedAt' | 'callsToday'>> = {},
+  extra: Partial<
+    Pick<
+      AgentRecord,
+      'reason' | 'resume' | 'logoutAfterCall' | 'afterWrapUp' | 'wrapUpUntil' | 'lastCallEndedAt' | 'callsToday'
+    >
+  > = {},
 ): AgentRecord {
   const record: { -readonly [K in keyof AgentRecord]: AgentRecord[K] } = {
     state,
@@ -55,7 +60,9 @@ function afterQueueCall(rec: AgentRecord, q: QueueTimers, now: Instant): AgentRe
       ...(rec.afterWrapUp ? { afterWrapUp: rec.afterWrapUp } : {}),
     });
   }
-  return rec.afterWrapUp ? make(rec, 'not_ready', now, { ...ended, reason: rec.afterWrapUp.reason }) : make(rec, 'ready', now, ended);
+  return rec.afterWrapUp
+    ? make(rec, 'not_ready', now, { ...ended, reason: rec.afterWrapUp.reason })
+    : make(rec, 'ready', now, ended);
 }
 
 export function agentTransition(rec: AgentRecord, input: AgentInput, q: QueueTimers, now: Instant): AgentOutcome {
@@ -129,7 +136,9 @@ export function agentTransition(rec: AgentRecord, input: AgentInput, q: QueueTim
       return ok(s === 'ready' ? make(rec, 'not_ready', now, { reason: 'missed' }) : rec);
     case 'wrapUpEnd':
       if (s !== 'wrap_up' || (rec.wrapUpUntil !== undefined && now < rec.wrapUpUntil)) return ok(rec);
-      return ok(rec.afterWrapUp ? make(rec, 'not_ready', now, { reason: rec.afterWrapUp.reason }) : make(rec, 'ready', now));
+      return ok(
+        rec.afterWrapUp ? make(rec, 'not_ready', now, { reason: rec.afterWrapUp.reason }) : make(rec, 'ready', now),
+      );
   }
   return refuse('SWB_ERR_INVALID');
 }

@@ -5,7 +5,10 @@ import type { ActionDecision, Decision, Explanation, Owner } from './routing.js'
 import type { AnsweringAction, AnsweringCondition, Group, TenantState, UserId, UserState } from './types.js';
 
 /** S3.2: the user's action for a condition, or the default. */
-export function userAction(user: UserState, condition: AnsweringCondition): { action: AnsweringAction; defaulted: boolean } {
+export function userAction(
+  user: UserState,
+  condition: AnsweringCondition,
+): { action: AnsweringAction; defaulted: boolean } {
   const set = user.settings.actions[condition];
   const voicemailOr = (): AnsweringAction => (user.settings.voicemail ? { type: 'voicemail' } : { type: 'reject' });
   if (set !== undefined) {
@@ -17,7 +20,10 @@ export function userAction(user: UserState, condition: AnsweringCondition): { ac
 }
 
 /** Group defaults: busy → busy tone, unreachable and no answer → reject (docs/rules.md). */
-export function groupAction(group: Group, condition: 'busy' | 'unreachable' | 'noAnswer'): { action: AnsweringAction; defaulted: boolean } {
+export function groupAction(
+  group: Group,
+  condition: 'busy' | 'unreachable' | 'noAnswer',
+): { action: AnsweringAction; defaulted: boolean } {
   const set = group.actions[condition];
   if (set !== undefined) return { action: set, defaulted: false };
   return { action: condition === 'busy' ? { type: 'busyTone' } : { type: 'reject' }, defaulted: true };
@@ -82,7 +88,12 @@ function firstDiverterNoAnswer(state: TenantState, first: Owner): ActionDecision
 }
 
 /** S3.5 for a ringing call that was already diverted: its no-answer action may not divert again. */
-export function noAnswerAfterDiversion(state: TenantState, call: CallRequest, own: ActionDecision, explanation: Explanation[]): ActionDecision {
+export function noAnswerAfterDiversion(
+  state: TenantState,
+  call: CallRequest,
+  own: ActionDecision,
+  explanation: Explanation[],
+): ActionDecision {
   if (call.divertedBy === undefined || !diverts(own.action)) return own;
   const action = firstDiverterNoAnswer(state, call.divertedBy);
   explanation.push({
@@ -92,7 +103,14 @@ export function noAnswerAfterDiversion(state: TenantState, call: CallRequest, ow
   return action;
 }
 
-export function secondDiversion(state: TenantState, call: CallRequest, at: Owner, why: string, explanation: Explanation[], notifyMissed?: UserId): Decision {
+export function secondDiversion(
+  state: TenantState,
+  call: CallRequest,
+  at: Owner,
+  why: string,
+  explanation: Explanation[],
+  notifyMissed?: UserId,
+): Decision {
   const first = call.divertedBy!;
   const action = firstDiverterNoAnswer(state, first);
   explanation.push({

@@ -50,7 +50,8 @@ function step(tx: Tx, cmd: Command): Refusal | undefined {
     case 'group.upsert':
       return upsertGroup(tx, cmd);
     case 'group.remove':
-      if (tx.view().groups.get(cmd.groupId) === undefined) return refuse('SWB_ERR_GROUP_NOT_FOUND', { group: cmd.groupId });
+      if (tx.view().groups.get(cmd.groupId) === undefined)
+        return refuse('SWB_ERR_GROUP_NOT_FOUND', { group: cmd.groupId });
       tx.removeGroup(cmd.groupId);
       return undefined;
     case 'queue.upsert':
@@ -91,7 +92,11 @@ function step(tx: Tx, cmd: Command): Refusal | undefined {
         subject: u.id,
         at: tx.now,
         cause: tx.cause,
-        value: { reason: 'missed', ...(cmd.callId !== undefined ? { callId: cmd.callId } : {}), ...(cmd.caller !== undefined ? { caller: cmd.caller } : {}) },
+        value: {
+          reason: 'missed',
+          ...(cmd.callId !== undefined ? { callId: cmd.callId } : {}),
+          ...(cmd.caller !== undefined ? { caller: cmd.caller } : {}),
+        },
       });
       return undefined;
     }

@@ -25,7 +25,11 @@ export function commandCause(cmd: Command): Cause {
       return causeOf(cmd.by, cmd.userId);
     case 'registration.set':
     case 'registration.remove':
-      return cmd.by ? causeOf(cmd.by, cmd.userId) : cmd.type === 'registration.set' && cmd.kind === 'pbx' ? 'pbx' : 'sip';
+      return cmd.by
+        ? causeOf(cmd.by, cmd.userId)
+        : cmd.type === 'registration.set' && cmd.kind === 'pbx'
+          ? 'pbx'
+          : 'sip';
     case 'leg.update':
     case 'missed.add':
       return cmd.by ? causeOf(cmd.by, cmd.userId) : 'sip';

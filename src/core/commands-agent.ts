@@ -26,7 +26,10 @@ export function agentCommand(tx: Tx, cmd: Extract<Command, { type: 'agent.comman
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
   const queues = agentQueues(tx, cmd.userId, cmd.queueId);
   if ('ok' in queues) return queues;
-  const input: AgentInput = cmd.action === 'not_ready' ? { type: 'not_ready', ...(cmd.reason !== undefined ? { reason: cmd.reason } : {}) } : { type: cmd.action };
+  const input: AgentInput =
+    cmd.action === 'not_ready'
+      ? { type: 'not_ready', ...(cmd.reason !== undefined ? { reason: cmd.reason } : {}) }
+      : { type: cmd.action };
   const agent: Record<QueueId, AgentRecord> = { ...user.agent };
   const refused: { queueId: QueueId; code: string }[] = [];
   let first: Refusal | undefined;

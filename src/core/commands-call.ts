@@ -23,18 +23,32 @@ export function routeCall(tx: Tx, cmd: Extract<Command, { type: 'call.route' }>)
           subject: u.id,
           at: tx.now,
           cause: tx.cause,
-          value: { reason: 'dnd', ...(cmd.call.callId !== undefined ? { callId: cmd.call.callId } : {}), ...callerOf(cmd.call.from) },
+          value: {
+            reason: 'dnd',
+            ...(cmd.call.callId !== undefined ? { callId: cmd.call.callId } : {}),
+            ...callerOf(cmd.call.from),
+          },
         });
       }
     }
     if (d.outcome === 'ring' && d.target.kind === 'group') {
       const g = tx.view().groups.get(d.target.id);
       const first = d.ring[0];
-      if (g && g.strategy === 'roundRobin' && first) tx.putGroup({ ...g, lastRang: first.forwardedFrom ?? first.userId ?? g.lastRang });
+      if (g && g.strategy === 'roundRobin' && first)
+        tx.putGroup({ ...g, lastRang: first.forwardedFrom ?? first.userId ?? g.lastRang });
     }
     // A call that reaches a queue joins it (or gets its busy or overflow action, S4.4).
-    if ((d.outcome === 'queue' || d.outcome === 'action') && d.target.kind === 'queue' && cmd.call.callId !== undefined) {
-      const r = queueCommand(tx, { type: 'queue.call.arrive', queueId: d.target.id, callId: cmd.call.callId, caller: callerOf(cmd.call.from).caller ?? 'unknown' });
+    if (
+      (d.outcome === 'queue' || d.outcome === 'action') &&
+      d.target.kind === 'queue' &&
+      cmd.call.callId !== undefined
+    ) {
+      const r = queueCommand(tx, {
+        type: 'queue.call.arrive',
+        queueId: d.target.id,
+        callId: cmd.call.callId,
+        caller: callerOf(cmd.call.from).caller ?? 'unknown',
+      });
       if (r) return r;
     }
   }

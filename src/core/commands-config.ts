@@ -21,9 +21,15 @@ export function upsertQueue(tx: Tx, cmd: Extract<Command, { type: 'queue.upsert'
   const config = { ...DEFAULT_QUEUE, ...existing?.config, ...cmd.queue };
   const bad = validateQueue(config, (id) => tx.user(id) !== undefined);
   if (bad) return bad;
-  tx.putQueue(existing ? { ...existing, config } : { config, waiting: [], answeredToday: 0, missedToday: 0, overflowedToday: 0 });
+  tx.putQueue(
+    existing ? { ...existing, config } : { config, waiting: [], answeredToday: 0, missedToday: 0, overflowedToday: 0 },
+  );
   // Agents taken out of the queue leave its agent states.
-  dropAgentStates(tx, config.id, (existing?.config.agents ?? []).filter((a) => !config.agents.includes(a)));
+  dropAgentStates(
+    tx,
+    config.id,
+    (existing?.config.agents ?? []).filter((a) => !config.agents.includes(a)),
+  );
   return undefined;
 }
 

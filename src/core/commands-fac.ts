@@ -16,14 +16,25 @@ export function facDial(tx: Tx, cmd: Extract<Command, { type: 'fac.dial' }>): Re
     case 'agent': {
       let queueId: QueueId | undefined;
       if (code.queue !== undefined) {
-        const q = [...tx.view().queues.values()].find((x) => x.config.extension === code.queue || x.config.id === code.queue);
-        if (q === undefined || !q.config.agents.includes(cmd.userId)) return refuse('SWB_ERR_AGENT_NOT_MEMBER', { queue: code.queue });
+        const q = [...tx.view().queues.values()].find(
+          (x) => x.config.extension === code.queue || x.config.id === code.queue,
+        );
+        if (q === undefined || !q.config.agents.includes(cmd.userId))
+          return refuse('SWB_ERR_AGENT_NOT_MEMBER', { queue: code.queue });
         queueId = q.config.id;
       }
-      return agentCommand(tx, { type: 'agent.command', userId: cmd.userId, action: code.action, by, ...(queueId !== undefined ? { queueId } : {}) });
+      return agentCommand(tx, {
+        type: 'agent.command',
+        userId: cmd.userId,
+        action: code.action,
+        by,
+        ...(queueId !== undefined ? { queueId } : {}),
+      });
     }
     case 'dnd':
-      return code.on ? setStatus(tx, { type: 'status.set', userId: cmd.userId, status: 'dnd', by }) : clearStatus(tx, cmd.userId, by, 'dnd');
+      return code.on
+        ? setStatus(tx, { type: 'status.set', userId: cmd.userId, status: 'dnd', by })
+        : clearStatus(tx, cmd.userId, by, 'dnd');
     case 'forwarding':
       return code.on
         ? setStatus(tx, { type: 'status.set', userId: cmd.userId, status: 'forwarding', forwardTo: code.number, by })

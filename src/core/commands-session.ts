@@ -6,7 +6,10 @@ import type { Tx } from './tx.js';
 import { userWith } from './user.js';
 import type { Refusal } from './types.js';
 
-export function sessionCommand(tx: Tx, cmd: Extract<Command, { type: 'session.start' | 'session.heartbeat' | 'session.end' }>): Refusal | undefined {
+export function sessionCommand(
+  tx: Tx,
+  cmd: Extract<Command, { type: 'session.start' | 'session.heartbeat' | 'session.end' }>,
+): Refusal | undefined {
   const user = tx.user(cmd.userId);
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
   const i = user.sessions.findIndex((s) => s.id === cmd.sessionId);

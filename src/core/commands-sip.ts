@@ -33,7 +33,8 @@ export function removeRegistration(tx: Tx, userId: UserId, id: string): Refusal 
 export function updateLeg(tx: Tx, cmd: Extract<Command, { type: 'leg.update' }>): Refusal | undefined {
   const user = tx.user(cmd.userId);
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
-  if (cmd.queueId !== undefined && tx.queue(cmd.queueId) === undefined) return refuse('SWB_ERR_QUEUE_NOT_FOUND', { queue: cmd.queueId });
+  if (cmd.queueId !== undefined && tx.queue(cmd.queueId) === undefined)
+    return refuse('SWB_ERR_QUEUE_NOT_FOUND', { queue: cmd.queueId });
   const others = user.legs.filter((l) => l.id !== cmd.legId);
   if (cmd.state === 'ended') {
     if (others.length === user.legs.length) return undefined;

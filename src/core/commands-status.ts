@@ -15,12 +15,17 @@ export function setStatus(tx: Tx, cmd: Extract<Command, { type: 'status.set' }>)
   if (!maySetStatus(cmd.by, cmd.userId, tx.policy)) return refuse('SWB_ERR_FORBIDDEN');
   const status = cmd.status;
   if (isAutomaticStatus(status)) {
-    return refuse('SWB_ERR_STATUS_AUTOMATIC', { status }, `The status "${status}" is set automatically and cannot be chosen by hand.`);
+    return refuse(
+      'SWB_ERR_STATUS_AUTOMATIC',
+      { status },
+      `The status "${status}" is set automatically and cannot be chosen by hand.`,
+    );
   }
   if (!isManualStatus(status)) return refuse('SWB_ERR_STATUS_UNKNOWN', { status: String(status).slice(0, 40) });
   if (!tx.policy.manualStatuses.includes(status)) return refuse('SWB_ERR_STATUS_DISABLED', { status });
   // S1.3: at most 100 characters, counted as code points (an emoji is one).
-  if (cmd.text !== undefined && cmd.text.length > MAX_TEXT && [...cmd.text].length > MAX_TEXT) return refuse('SWB_ERR_TEXT_TOO_LONG', { max: MAX_TEXT });
+  if (cmd.text !== undefined && cmd.text.length > MAX_TEXT && [...cmd.text].length > MAX_TEXT)
+    return refuse('SWB_ERR_TEXT_TOO_LONG', { max: MAX_TEXT });
   if (status === 'custom' && (cmd.text === undefined || cmd.text.trim() === '')) return refuse('SWB_ERR_TEXT_REQUIRED');
   if (cmd.until !== undefined && !(cmd.until > tx.now)) return refuse('SWB_ERR_UNTIL_NOT_FUTURE');
   if (status === 'forwarding') {
@@ -37,7 +42,13 @@ export function setStatus(tx: Tx, cmd: Extract<Command, { type: 'status.set' }>)
     return undefined;
   }
   // S1: setting the status already set changes nothing.
-  if (current !== undefined && current.status === status && current.text === cmd.text && current.until === cmd.until && current.forwardTo === cmd.forwardTo) {
+  if (
+    current !== undefined &&
+    current.status === status &&
+    current.text === cmd.text &&
+    current.until === cmd.until &&
+    current.forwardTo === cmd.forwardTo
+  ) {
     return undefined;
   }
   const manual: { -readonly [K in keyof ManualStatus]: ManualStatus[K] } = { status, setBy: tx.cause, setAt: tx.now };

@@ -14,9 +14,12 @@ export function upsertUser(tx: Tx, cmd: Extract<Command, { type: 'user.upsert' }
   if (holder !== undefined && holder !== cmd.user.id && tx.user(holder)?.extension === cmd.user.extension) {
     return refuse('SWB_ERR_EXTENSION_TAKEN', { extension: cmd.user.extension });
   }
-  for (const u of tx.users.values()) if (u.id !== cmd.user.id && u.extension === cmd.user.extension) return refuse('SWB_ERR_EXTENSION_TAKEN', { extension: cmd.user.extension });
+  for (const u of tx.users.values())
+    if (u.id !== cmd.user.id && u.extension === cmd.user.extension)
+      return refuse('SWB_ERR_EXTENSION_TAKEN', { extension: cmd.user.extension });
   const existing = tx.user(cmd.user.id);
-  if (cmd.user.role !== undefined && cmd.user.role !== 'admin' && isLastAdmin(tx, cmd.user.id)) return refuse('SWB_ERR_LAST_ADMIN', { user: cmd.user.id });
+  if (cmd.user.role !== undefined && cmd.user.role !== 'admin' && isLastAdmin(tx, cmd.user.id))
+    return refuse('SWB_ERR_LAST_ADMIN', { user: cmd.user.id });
   if (existing === undefined) {
     // A new user's first record is announced in `finish` (it has no old one).
     tx.putUser(newUser(cmd.user, tx.policy, tx.now));
@@ -37,7 +40,8 @@ export function upsertUser(tx: Tx, cmd: Extract<Command, { type: 'user.upsert' }
 function isLastAdmin(tx: Tx, userId: UserId): boolean {
   if (tx.user(userId)?.role !== 'admin') return false;
   for (const u of tx.users.values()) if (u.id !== userId && u.role === 'admin') return false;
-  for (const u of tx.base.users.values()) if (u.id !== userId && u.role === 'admin' && tx.user(u.id)?.role === 'admin') return false;
+  for (const u of tx.base.users.values())
+    if (u.id !== userId && u.role === 'admin' && tx.user(u.id)?.role === 'admin') return false;
   return true;
 }
 
@@ -46,16 +50,31 @@ export function removeUser(tx: Tx, userId: UserId): Refusal | undefined {
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: userId });
   if (isLastAdmin(tx, userId)) return refuse('SWB_ERR_LAST_ADMIN', { user: userId });
   tx.removeUser(userId);
-  tx.events.push({ type: 'presence.changed', subject: userId, at: tx.now, cause: tx.cause, value: user.presence, old: user.presence, removed: true });
+  tx.events.push({
+    type: 'presence.changed',
+    subject: userId,
+    at: tx.now,
+    cause: tx.cause,
+    value: user.presence,
+    old: user.presence,
+    removed: true,
+  });
   tx.timers.push({ wake: userId, cancel: true, row: user.leaseRow });
   const view = tx.view();
-  for (const g of view.groups.values()) if (g.members.includes(userId)) tx.putGroup({ ...g, members: g.members.filter((m) => m !== userId) });
+  for (const g of view.groups.values())
+    if (g.members.includes(userId)) tx.putGroup({ ...g, members: g.members.filter((m) => m !== userId) });
   for (const q of view.queues.values()) {
     if (q.config.agents.includes(userId) || q.config.supervisors.includes(userId)) {
       tx.putQueue({
         ...q,
-        config: { ...q.config, agents: q.config.agents.filter((a) => a !== userId), supervisors: q.config.supervisors.filter((a) => a !== userId) },
-        waiting: q.waiting.map((w) => (w.offeredTo.includes(userId) ? { ...w, offeredTo: w.offeredTo.filter((a) => a !== userId) } : w)),
+        config: {
+          ...q.config,
+          agents: q.config.agents.filter((a) => a !== userId),
+          supervisors: q.config.supervisors.filter((a) => a !== userId),
+        },
+        waiting: q.waiting.map((w) =>
+          w.offeredTo.includes(userId) ? { ...w, offeredTo: w.offeredTo.filter((a) => a !== userId) } : w,
+        ),
       });
     }
   }

@@ -36,7 +36,6 @@ export interface UserInput {
 export type QueueInput = Partial<QueueConfig> & Pick<QueueConfig, 'id' | 'name'>;
 export type GroupInput = Partial<Omit<GroupConfig, 'lastRang'>> & Pick<GroupConfig, 'id' | 'name'>;
 
-
 export interface CallRequest {
   readonly callId?: string;
   /** The calling user, or an outside number. */
@@ -56,8 +55,21 @@ export type Command =
   | { readonly type: 'queue.upsert'; readonly queue: QueueInput }
   | { readonly type: 'queue.remove'; readonly queueId: QueueId }
   // S1.1 registrations (set = register or refresh)
-  | { readonly type: 'registration.set'; readonly userId: UserId; readonly id: string; readonly kind: DeviceKind; readonly expiresAt: Instant; readonly by?: Actor }
-  | { readonly type: 'registration.remove'; readonly userId: UserId; readonly id: string; readonly reason?: 'unregister' | 'lost'; readonly by?: Actor }
+  | {
+      readonly type: 'registration.set';
+      readonly userId: UserId;
+      readonly id: string;
+      readonly kind: DeviceKind;
+      readonly expiresAt: Instant;
+      readonly by?: Actor;
+    }
+  | {
+      readonly type: 'registration.remove';
+      readonly userId: UserId;
+      readonly id: string;
+      readonly reason?: 'unregister' | 'lost';
+      readonly by?: Actor;
+    }
   // S1.2 calls
   | {
       readonly type: 'leg.update';
@@ -82,20 +94,50 @@ export type Command =
   | { readonly type: 'status.clear'; readonly userId: UserId; readonly by: Actor }
   // S1.4, S1.5 app sessions
   | { readonly type: 'session.start'; readonly userId: UserId; readonly sessionId: string }
-  | { readonly type: 'session.heartbeat'; readonly userId: UserId; readonly sessionId: string; readonly active: boolean }
+  | {
+      readonly type: 'session.heartbeat';
+      readonly userId: UserId;
+      readonly sessionId: string;
+      readonly active: boolean;
+    }
   | { readonly type: 'session.end'; readonly userId: UserId; readonly sessionId: string }
   // S1.6 agents, S4.5 feature codes
-  | { readonly type: 'agent.command'; readonly userId: UserId; readonly queueId?: QueueId; readonly action: AgentAction; readonly reason?: string; readonly by: Actor }
+  | {
+      readonly type: 'agent.command';
+      readonly userId: UserId;
+      readonly queueId?: QueueId;
+      readonly action: AgentAction;
+      readonly reason?: string;
+      readonly by: Actor;
+    }
   | { readonly type: 'fac.dial'; readonly userId: UserId; readonly digits: string }
   // Counters shown as indicators
   | { readonly type: 'voicemail.count'; readonly userId: UserId; readonly count: number }
   | { readonly type: 'missed.reset'; readonly userId: UserId; readonly by: Actor }
   /** A call the user missed elsewhere (an overlay PBX reports it): one more missed call, one call.missed event. */
-  | { readonly type: 'missed.add'; readonly userId: UserId; readonly callId?: string; readonly caller?: string; readonly by?: Actor }
+  | {
+      readonly type: 'missed.add';
+      readonly userId: UserId;
+      readonly callId?: string;
+      readonly caller?: string;
+      readonly by?: Actor;
+    }
   // S3, S4: a real call being routed, and queue calls
   | { readonly type: 'call.route'; readonly call: CallRequest }
-  | { readonly type: 'queue.call.arrive'; readonly queueId: QueueId; readonly callId: string; readonly caller: string; readonly priority?: number }
-  | { readonly type: 'queue.call.answer'; readonly queueId: QueueId; readonly callId: string; readonly userId: UserId; readonly legId?: string }
+  | {
+      readonly type: 'queue.call.arrive';
+      readonly queueId: QueueId;
+      readonly callId: string;
+      readonly caller: string;
+      readonly priority?: number;
+    }
+  | {
+      readonly type: 'queue.call.answer';
+      readonly queueId: QueueId;
+      readonly callId: string;
+      readonly userId: UserId;
+      readonly legId?: string;
+    }
   | { readonly type: 'queue.call.abandon'; readonly queueId: QueueId; readonly callId: string }
   | { readonly type: 'queue.resetCounters'; readonly queueId: QueueId }
   // Timers fired back by the engine
@@ -124,7 +166,15 @@ export interface QueueSnapshot {
 
 /** S6.1, before the engine stamps it with tenant, epoch and seq. */
 export type CoreEvent =
-  | { readonly type: 'presence.changed'; readonly subject: UserId; readonly at: Instant; readonly cause: Cause; readonly value: PresenceRecord; readonly old?: PresenceRecord; readonly removed?: true }
+  | {
+      readonly type: 'presence.changed';
+      readonly subject: UserId;
+      readonly at: Instant;
+      readonly cause: Cause;
+      readonly value: PresenceRecord;
+      readonly old?: PresenceRecord;
+      readonly removed?: true;
+    }
   | {
       readonly type: 'agent.changed';
       readonly subject: UserId;
@@ -134,7 +184,14 @@ export type CoreEvent =
       readonly value: AgentRecord;
       readonly old?: AgentRecord;
     }
-  | { readonly type: 'queue.changed'; readonly subject: QueueId; readonly at: Instant; readonly cause: Cause; readonly value: QueueSnapshot; readonly old?: QueueSnapshot }
+  | {
+      readonly type: 'queue.changed';
+      readonly subject: QueueId;
+      readonly at: Instant;
+      readonly cause: Cause;
+      readonly value: QueueSnapshot;
+      readonly old?: QueueSnapshot;
+    }
   | {
       readonly type: 'call.missed';
       readonly subject: UserId;
@@ -145,9 +202,26 @@ export type CoreEvent =
 
 /** Instructions for the call-control side (the SIP proxy): not public events. */
 export type Directive =
-  | { readonly type: 'queue.offer'; readonly queueId: QueueId; readonly callId: string; readonly userIds: readonly UserId[]; readonly ringSec: number }
-  | { readonly type: 'queue.offerEnded'; readonly queueId: QueueId; readonly callId: string; readonly userIds: readonly UserId[] }
-  | { readonly type: 'queue.action'; readonly queueId: QueueId; readonly callId: string; readonly reason: 'overflow' | 'busy' | 'empty'; readonly action: AnsweringAction };
+  | {
+      readonly type: 'queue.offer';
+      readonly queueId: QueueId;
+      readonly callId: string;
+      readonly userIds: readonly UserId[];
+      readonly ringSec: number;
+    }
+  | {
+      readonly type: 'queue.offerEnded';
+      readonly queueId: QueueId;
+      readonly callId: string;
+      readonly userIds: readonly UserId[];
+    }
+  | {
+      readonly type: 'queue.action';
+      readonly queueId: QueueId;
+      readonly callId: string;
+      readonly reason: 'overflow' | 'busy' | 'empty';
+      readonly action: AnsweringAction;
+    };
 
 /** A timer is data: set (or replace) the one with this key, or cancel it. */
 export type TimerRequest =

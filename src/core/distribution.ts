@@ -58,7 +58,12 @@ export const QUEUE_STRATEGIES: { readonly [S in QueueStrategy]: QueueStrategyRow
 };
 
 /** S4.3: the agents of a queue that could be offered a call right now, in the strategy's order. */
-export function queueCandidates(state: TenantState, queue: QueueState, now: Instant, exclude: ReadonlySet<UserId> = new Set()): UserId[] {
+export function queueCandidates(
+  state: TenantState,
+  queue: QueueState,
+  now: Instant,
+  exclude: ReadonlySet<UserId> = new Set(),
+): UserId[] {
   const cfg = queue.config;
   const offered = new Set<UserId>();
   for (const q of state.queues.values()) for (const w of q.waiting) for (const u of w.offeredTo) offered.add(u);

@@ -142,7 +142,11 @@ export function normalizeFacts(user: UserState, policy: TenantPolicy, now: Insta
 }
 
 /** S2.6 bookkeeping: cleared with the last session, set by an app or terminal registration. */
-function hadRegistration(user: UserState, sessions: UserState['sessions'], registrations: UserState['registrations']): boolean {
+function hadRegistration(
+  user: UserState,
+  sessions: UserState['sessions'],
+  registrations: UserState['registrations'],
+): boolean {
   if (sessions.length === 0) return false;
   for (const r of registrations) if (r.kind !== 'pbx') return true;
   return user.hadRegistrationInSession;

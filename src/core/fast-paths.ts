@@ -14,10 +14,23 @@ const NOTHING: readonly never[] = [];
  * a lease that only moves later can at most make it fire early, and an early wake re-arms itself
  * (see `wakeDue`). Only a registration refreshed to a shorter expiry moves it earlier.
  */
-export function leaseOnly(state: TenantState, cmd: Extract<Command, { type: 'session.heartbeat' | 'registration.set' }>, now: Instant): Applied | undefined {
+export function leaseOnly(
+  state: TenantState,
+  cmd: Extract<Command, { type: 'session.heartbeat' | 'registration.set' }>,
+  now: Instant,
+): Applied | undefined {
   if (cmd.type === 'session.heartbeat') {
     const lease = heartbeatLease(state, cmd, now);
-    return lease && { ok: true, patch: { leases: [lease] }, events: NOTHING, timers: NOTHING, directives: NOTHING, volatile: true };
+    return (
+      lease && {
+        ok: true,
+        patch: { leases: [lease] },
+        events: NOTHING,
+        timers: NOTHING,
+        directives: NOTHING,
+        volatile: true,
+      }
+    );
   }
   const user = state.users.get(cmd.userId);
   if (user === undefined) return undefined;
@@ -34,7 +47,11 @@ export function leaseOnly(state: TenantState, cmd: Extract<Command, { type: 'ses
  * `apply` answers such a heartbeat with exactly this lease as its patch; the engine, which sees
  * most inputs as heartbeats, commits the same change with `commitHeartbeat` without building it.
  */
-export function heartbeatLease(state: TenantState, cmd: Extract<Command, { type: 'session.heartbeat' }>, now: Instant): LeaseUpdate | undefined {
+export function heartbeatLease(
+  state: TenantState,
+  cmd: Extract<Command, { type: 'session.heartbeat' }>,
+  now: Instant,
+): LeaseUpdate | undefined {
   const s = heartbeatSession(state, cmd, now);
   return s && { userId: cmd.userId, session: s.id, lastSeenAt: now, lastActiveAt: cmd.active ? now : s.lastActiveAt };
 }
@@ -47,7 +64,12 @@ export function heartbeatLease(state: TenantState, cmd: Extract<Command, { type:
  * of the user's lease table the caller knows: while its bound lies ahead, the user's records
  * are not read at all.
  */
-export function wakeDue(state: TenantState, userId: UserId, row: number, now: Instant): { readonly next: Instant; readonly lease?: LeaseUpdate } | 'due' {
+export function wakeDue(
+  state: TenantState,
+  userId: UserId,
+  row: number,
+  now: Instant,
+): { readonly next: Instant; readonly lease?: LeaseUpdate } | 'due' {
   const bound = state.leases.bound(row, userId);
   if (bound > now) return { next: bound };
   const user = state.users.get(userId);

@@ -5,7 +5,14 @@ export { STATUS_CATALOG, isAutomaticStatus, isManualStatus, statusInfo } from '.
 export type { StatusInfo } from './catalog.js';
 export { ERRORS, ERROR_REGISTRY, httpStatusOf, refuse, retryAfterOf, sipStatusOf } from './errors.js';
 export type { ErrorCode, ErrorDefinition } from './errors.js';
-export { DEFAULT_POLICY, DEFAULT_USER_SETTINGS, DEFAULT_QUEUE, DEFAULT_GROUP, LOGGED_OUT, MAX_APP_SESSIONS } from './defaults.js';
+export {
+  DEFAULT_POLICY,
+  DEFAULT_USER_SETTINGS,
+  DEFAULT_QUEUE,
+  DEFAULT_GROUP,
+  LOGGED_OUT,
+  MAX_APP_SESSIONS,
+} from './defaults.js';
 export { PRESENCE_RULES, effectiveStatus, presenceFacts, presenceRecord, presenceChanged } from './presence.js';
 export type { PresenceFacts, PresenceRule } from './presence.js';
 export { agentTransition } from './agents.js';
@@ -16,7 +23,18 @@ export type { Decision, Explanation, ActionDecision, Owner } from './routing.js'
 export { DIRECT_RULES, directRow, reachability } from './direct.js';
 export type { DirectFacts, DirectRule, RingEntry } from './direct.js';
 export { GROUP_STRATEGIES, QUEUE_STRATEGIES, queueCandidates } from './distribution.js';
-export { FORWARDING_VISIBILITY, HIDDEN, decisionAs, hasForwardTo, presenceAs, seesForwardTo, seesOthersForwardTo, showsFree, visibilityRule, withoutForwardTo } from './visibility.js';
+export {
+  FORWARDING_VISIBILITY,
+  HIDDEN,
+  decisionAs,
+  hasForwardTo,
+  presenceAs,
+  seesForwardTo,
+  seesOthersForwardTo,
+  showsFree,
+  visibilityRule,
+  withoutForwardTo,
+} from './visibility.js';
 export type { Viewer, VisibilityRule } from './visibility.js';
 export { PERMISSIONS, permission } from './permissions.js';
 export type { Action, PermissionRule, Subject, Who } from './permissions.js';
@@ -26,7 +44,15 @@ export { parseFeatureCode } from './fac.js';
 export type { FeatureCode } from './fac.js';
 export { apply, causeOf, heartbeatLease, wakeDue } from './apply.js';
 export type { Applied } from './apply.js';
-export { createTenantState, commit, commitHeartbeat, commitLease, commitRefresh, newUser, restoreFields } from './state.js';
+export {
+  createTenantState,
+  commit,
+  commitHeartbeat,
+  commitLease,
+  commitRefresh,
+  newUser,
+  restoreFields,
+} from './state.js';
 export type { FieldLog } from './state.js';
 export type { LeaseSnapshot, LeaseUndo } from './leases.js';
 export { queueSnapshot } from './queue.js';

@@ -28,7 +28,15 @@ export function historyEntry(e: CoreEvent): HistoryEntry | undefined {
   if (e.type === 'agent.changed') {
     if (e.old?.state === e.value.state && e.old?.reason === e.value.reason) return undefined;
     const { subject: userId, at, cause } = e;
-    return { userId, at, kind: 'agent', queueId: e.queueId, value: e.value.state, reason: e.value.reason ?? null, cause };
+    return {
+      userId,
+      at,
+      kind: 'agent',
+      queueId: e.queueId,
+      value: e.value.state,
+      reason: e.value.reason ?? null,
+      cause,
+    };
   }
   return undefined;
 }
@@ -39,6 +47,9 @@ export function webhookWants(hook: { readonly events: readonly string[] }, type:
 }
 
 /** S6.3: the webhooks an event is delivered to, in their order. */
-export function webhooksFor<H extends { readonly events: readonly string[] }>(e: Pick<CoreEvent, 'type'>, hooks: readonly H[]): H[] {
+export function webhooksFor<H extends { readonly events: readonly string[] }>(
+  e: Pick<CoreEvent, 'type'>,
+  hooks: readonly H[],
+): H[] {
   return hooks.filter((h) => webhookWants(h, e.type));
 }

@@ -123,7 +123,14 @@ export class LeaseTable {
 
   /** A copy of the table (which row is whose, and the bounds), for `restore`. */
   private snapshot(): LeaseSnapshot {
-    return { free: this.free.slice(), used: this.used, who: this.who.slice(), ends: this.ends.slice(), index: this.index.slice(), taken: this.taken };
+    return {
+      free: this.free.slice(),
+      used: this.used,
+      who: this.who.slice(),
+      ends: this.ends.slice(),
+      index: this.index.slice(),
+      taken: this.taken,
+    };
   }
 
   private restore(s: LeaseSnapshot): void {
@@ -260,7 +267,12 @@ export function heartbeatSession(
  * undefined when the refresh needs the full path: a new binding, a lease due, or a shorter expiry,
  * which moves the wake timer earlier.
  */
-export function refreshedRegistration(state: TenantState, user: UserState, cmd: Extract<Command, { type: 'registration.set' }>, now: Instant): Registration | undefined {
+export function refreshedRegistration(
+  state: TenantState,
+  user: UserState,
+  cmd: Extract<Command, { type: 'registration.set' }>,
+  now: Instant,
+): Registration | undefined {
   if (!settled(state, user, now)) return undefined;
   const r = withId(user.registrations, cmd.id);
   return r !== undefined && r.kind === cmd.kind && cmd.expiresAt >= r.expiresAt ? r : undefined;

@@ -17,7 +17,11 @@ export function maySetStatus(actor: Actor, userId: UserId, policy: TenantPolicy)
 export function mayCommandAgent(actor: Actor, userId: UserId, queue: QueueState): boolean {
   switch (actor.kind) {
     case 'user':
-      return actor.userId === userId || actor.role === 'admin' || (actor.role === 'supervisor' && queue.config.supervisors.includes(actor.userId));
+      return (
+        actor.userId === userId ||
+        actor.role === 'admin' ||
+        (actor.role === 'supervisor' && queue.config.supervisors.includes(actor.userId))
+      );
     case 'apikey':
       return actor.role === 'admin' || actor.role === 'supervisor';
     default:

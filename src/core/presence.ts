@@ -41,7 +41,12 @@ export const PRESENCE_RULES: readonly PresenceRule[] = [
   },
   { rule: 'S2.3#5', text: 'manual dnd or busy', when: manualIs('dnd', 'busy'), then: manualStatus },
   { rule: 'S2.3#6', text: 'on a call', when: (f) => f.onCall, then: () => 'on_call' },
-  { rule: 'S2.3#7', text: 'manual at_desk, away or custom', when: manualIs('at_desk', 'away', 'custom'), then: manualStatus },
+  {
+    rule: 'S2.3#7',
+    text: 'manual at_desk, away or custom',
+    when: manualIs('at_desk', 'away', 'custom'),
+    then: manualStatus,
+  },
   {
     rule: 'S2.3#8',
     text: 'only PBX registrations and no app session',
@@ -63,7 +68,10 @@ export function presenceFacts(user: UserState, policy: TenantPolicy, now: Instan
   };
 }
 
-export function effectiveStatus(facts: PresenceFacts): { readonly status: EffectiveStatusId; readonly rule: PresenceRule } {
+export function effectiveStatus(facts: PresenceFacts): {
+  readonly status: EffectiveStatusId;
+  readonly rule: PresenceRule;
+} {
   const row = matchingRow(facts);
   return { status: row.then(facts), rule: row };
 }
@@ -116,7 +124,10 @@ export function presenceRecord(
     pi.forwardTo === forwardTo
       ? pi
       : { onCall, ringing, lostRegistration, missedCalls: user.missedCalls, voicemail: user.voicemail, forwardTo };
-  const devices = pd !== undefined && pd.app === d.app && pd.terminal === d.terminal && pd.pbx === d.pbx ? pd : { app: d.app, terminal: d.terminal, pbx: d.pbx };
+  const devices =
+    pd !== undefined && pd.app === d.app && pd.terminal === d.terminal && pd.pbx === d.pbx
+      ? pd
+      : { app: d.app, terminal: d.terminal, pbx: d.pbx };
   return {
     userId: user.id,
     extension: user.extension,

@@ -9,7 +9,15 @@ import type { QueueState, Refusal, WaitingCaller } from './types.js';
 
 type QueueCommand = Extract<
   Command,
-  { type: 'queue.call.arrive' | 'queue.call.answer' | 'queue.call.abandon' | 'queue.resetCounters' | 'timer.agentRing' | 'timer.queueMaxWait' }
+  {
+    type:
+      | 'queue.call.arrive'
+      | 'queue.call.answer'
+      | 'queue.call.abandon'
+      | 'queue.resetCounters'
+      | 'timer.agentRing'
+      | 'timer.queueMaxWait';
+  }
 >;
 
 const ringKey = (queueId: string, callId: string) => `ring:${queueId}:${callId}`;
@@ -34,11 +42,21 @@ export function queueSnapshot(q: QueueState): QueueSnapshot {
 }
 
 export function queueSnapshotChanged(a: QueueSnapshot, b: QueueSnapshot): boolean {
-  if (a.name !== b.name || a.answeredToday !== b.answeredToday || a.missedToday !== b.missedToday || a.overflowedToday !== b.overflowedToday) return true;
+  if (
+    a.name !== b.name ||
+    a.answeredToday !== b.answeredToday ||
+    a.missedToday !== b.missedToday ||
+    a.overflowedToday !== b.overflowedToday
+  )
+    return true;
   if (a.waiting.length !== b.waiting.length) return true;
   return a.waiting.some((w, i) => {
     const v = b.waiting[i]!;
-    return w.callId !== v.callId || w.offeredTo.length !== v.offeredTo.length || w.offeredTo.some((u, j) => u !== v.offeredTo[j]);
+    return (
+      w.callId !== v.callId ||
+      w.offeredTo.length !== v.offeredTo.length ||
+      w.offeredTo.some((u, j) => u !== v.offeredTo[j])
+    );
   });
 }
 
@@ -50,10 +68,16 @@ function insertByPriority(waiting: readonly WaitingCaller[], caller: WaitingCall
 
 function endOffer(tx: Tx, q: QueueState, w: WaitingCaller): void {
   tx.timers.push({ key: ringKey(q.config.id, w.callId), cancel: true });
-  if (w.offeredTo.length > 0) tx.directives.push({ type: 'queue.offerEnded', queueId: q.config.id, callId: w.callId, userIds: w.offeredTo });
+  if (w.offeredTo.length > 0)
+    tx.directives.push({ type: 'queue.offerEnded', queueId: q.config.id, callId: w.callId, userIds: w.offeredTo });
 }
 
-function leave(tx: Tx, q: QueueState, w: WaitingCaller, counters: Partial<Pick<QueueState, 'answeredToday' | 'missedToday' | 'overflowedToday'>>): void {
+function leave(
+  tx: Tx,
+  q: QueueState,
+  w: WaitingCaller,
+  counters: Partial<Pick<QueueState, 'answeredToday' | 'missedToday' | 'overflowedToday'>>,
+): void {
   endOffer(tx, q, w);
   tx.timers.push({ key: waitKey(q.config.id, w.callId), cancel: true });
   tx.putQueue({ ...q, ...counters, waiting: q.waiting.filter((x) => x.callId !== w.callId) });
@@ -73,32 +97,63 @@ export function queueCommand(tx: Tx, cmd: QueueCommand): Refusal | undefined {
   if (cmd.type === 'queue.call.arrive') {
     if (q.waiting.some((w) => w.callId === cmd.callId)) return undefined;
     if (q.waiting.length >= cfg.maxCallers) {
-      tx.directives.push({ type: 'queue.action', queueId: cfg.id, callId: cmd.callId, reason: 'busy', action: cfg.busyAction });
+      tx.directives.push({
+        type: 'queue.action',
+        queueId: cfg.id,
+        callId: cmd.callId,
+        reason: 'busy',
+        action: cfg.busyAction,
+      });
       tx.reply = { queued: false, reason: 'busy', action: cfg.busyAction };
       return undefined;
     }
     if (!cfg.joinEmpty && loggedInAgents(tx.view(), q) === 0) {
-      tx.directives.push({ type: 'queue.action', queueId: cfg.id, callId: cmd.callId, reason: 'empty', action: cfg.overflowAction });
+      tx.directives.push({
+        type: 'queue.action',
+        queueId: cfg.id,
+        callId: cmd.callId,
+        reason: 'empty',
+        action: cfg.overflowAction,
+      });
       tx.putQueue({ ...q, overflowedToday: q.overflowedToday + 1 });
       tx.reply = { queued: false, reason: 'empty', action: cfg.overflowAction };
       return undefined;
     }
-    const caller: WaitingCaller = { callId: cmd.callId, caller: cmd.caller, arrivedAt: tx.now, priority: cmd.priority ?? 0, offeredTo: [], triedAgents: [] };
+    const caller: WaitingCaller = {
+      callId: cmd.callId,
+      caller: cmd.caller,
+      arrivedAt: tx.now,
+      priority: cmd.priority ?? 0,
+      offeredTo: [],
+      triedAgents: [],
+    };
     const waiting = insertByPriority(q.waiting, caller);
     tx.putQueue({ ...q, waiting });
-    tx.timers.push({ key: waitKey(cfg.id, cmd.callId), at: tx.now + cfg.maxWaitSec * 1000, command: { type: 'timer.queueMaxWait', queueId: cfg.id, callId: cmd.callId } });
+    tx.timers.push({
+      key: waitKey(cfg.id, cmd.callId),
+      at: tx.now + cfg.maxWaitSec * 1000,
+      command: { type: 'timer.queueMaxWait', queueId: cfg.id, callId: cmd.callId },
+    });
     tx.reply = { queued: true, position: waiting.indexOf(caller) + 1 };
     return undefined;
   }
   const w = q.waiting.find((x) => x.callId === cmd.callId);
-  if (w === undefined) return cmd.type.startsWith('timer.') ? undefined : refuse('SWB_ERR_CALL_NOT_FOUND', { call: cmd.callId });
+  if (w === undefined)
+    return cmd.type.startsWith('timer.') ? undefined : refuse('SWB_ERR_CALL_NOT_FOUND', { call: cmd.callId });
   switch (cmd.type) {
     case 'queue.call.answer': {
       const user = tx.user(cmd.userId);
       if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
       if (!cfg.agents.includes(cmd.userId)) return refuse('SWB_ERR_AGENT_NOT_MEMBER', { queue: cfg.id });
       leave(tx, q, w, { answeredToday: q.answeredToday + 1 });
-      const leg = { id: cmd.legId ?? cmd.callId, direction: 'in' as const, state: 'answered' as const, acd: true, queueId: cfg.id, updatedAt: tx.now };
+      const leg = {
+        id: cmd.legId ?? cmd.callId,
+        direction: 'in' as const,
+        state: 'answered' as const,
+        acd: true,
+        queueId: cfg.id,
+        updatedAt: tx.now,
+      };
       tx.putUser(userWith(user, { legs: [...user.legs.filter((l) => l.id !== leg.id), leg] }));
       return undefined;
     }
@@ -108,7 +163,13 @@ export function queueCommand(tx: Tx, cmd: QueueCommand): Refusal | undefined {
     case 'timer.queueMaxWait':
       // S4.4: a caller waiting maxWaitSec gets the overflow action.
       leave(tx, q, w, { overflowedToday: q.overflowedToday + 1 });
-      tx.directives.push({ type: 'queue.action', queueId: cfg.id, callId: w.callId, reason: 'overflow', action: cfg.overflowAction });
+      tx.directives.push({
+        type: 'queue.action',
+        queueId: cfg.id,
+        callId: w.callId,
+        reason: 'overflow',
+        action: cfg.overflowAction,
+      });
       return undefined;
     case 'timer.agentRing': {
       if (w.offeredTo.length === 0) return undefined;
@@ -123,7 +184,12 @@ export function queueCommand(tx: Tx, cmd: QueueCommand): Refusal | undefined {
           if (out.ok && out.record !== rec) tx.putUser(userWith(u, { agent: { ...u.agent, [cfg.id]: out.record } }));
         }
       }
-      const next: WaitingCaller = { ...w, offeredTo: [], offeredAt: undefined, triedAgents: [...w.triedAgents, ...w.offeredTo] };
+      const next: WaitingCaller = {
+        ...w,
+        offeredTo: [],
+        offeredAt: undefined,
+        triedAgents: [...w.triedAgents, ...w.offeredTo],
+      };
       tx.putQueue({ ...q, waiting: q.waiting.map((x) => (x === w ? next : x)) });
       return undefined;
     }
@@ -151,14 +217,29 @@ export function distribute(tx: Tx): void {
         candidates = queueCandidates(view, q, tx.now);
       }
       if (candidates.length === 0) {
-        if (tried !== w.triedAgents) tx.putQueue({ ...q, waiting: q.waiting.map((x) => (x === w ? { ...w, triedAgents: tried } : x)) });
+        if (tried !== w.triedAgents)
+          tx.putQueue({ ...q, waiting: q.waiting.map((x) => (x === w ? { ...w, triedAgents: tried } : x)) });
         break; // callers behind this one wait too: arrival order (S4.4)
       }
       const offerTo = offersOf(q, candidates);
       const next: WaitingCaller = { ...w, offeredTo: offerTo, offeredAt: tx.now, triedAgents: tried };
-      tx.putQueue({ ...q, lastOffered: offerTo[offerTo.length - 1], waiting: q.waiting.map((x) => (x === w ? next : x)) });
-      tx.timers.push({ key: ringKey(q.config.id, w.callId), at: tx.now + q.config.agentRingSec * 1000, command: { type: 'timer.agentRing', queueId: q.config.id, callId: w.callId } });
-      tx.directives.push({ type: 'queue.offer', queueId: q.config.id, callId: w.callId, userIds: offerTo, ringSec: q.config.agentRingSec });
+      tx.putQueue({
+        ...q,
+        lastOffered: offerTo[offerTo.length - 1],
+        waiting: q.waiting.map((x) => (x === w ? next : x)),
+      });
+      tx.timers.push({
+        key: ringKey(q.config.id, w.callId),
+        at: tx.now + q.config.agentRingSec * 1000,
+        command: { type: 'timer.agentRing', queueId: q.config.id, callId: w.callId },
+      });
+      tx.directives.push({
+        type: 'queue.offer',
+        queueId: q.config.id,
+        callId: w.callId,
+        userIds: offerTo,
+        ringSec: q.config.agentRingSec,
+      });
     }
   }
 }

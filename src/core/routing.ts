@@ -1,7 +1,15 @@
 // S3: what happens to a call, as a pure function (state, call, now) → decision. Every decision
 // carries its explanation: the ordered rules that applied, in words. The same function serves
 // call control, `POST /api/v1/route`, the CLI and the web app's "why didn't it ring?".
-import { describeAction, diverts, groupAction, noAnswerAfterDiversion, ownerName, secondDiversion, userAction } from './answering.js';
+import {
+  describeAction,
+  diverts,
+  groupAction,
+  noAnswerAfterDiversion,
+  ownerName,
+  secondDiversion,
+  userAction,
+} from './answering.js';
 import type { CallRequest } from './commands.js';
 import { refuse } from './errors.js';
 import { reachability } from './direct.js';
@@ -69,7 +77,12 @@ export type Decision =
       readonly next?: Decision;
       readonly explanation: readonly Explanation[];
     }
-  | { readonly outcome: 'reject'; readonly target?: Owner; readonly reason: string; readonly explanation: readonly Explanation[] }
+  | {
+      readonly outcome: 'reject';
+      readonly target?: Owner;
+      readonly reason: string;
+      readonly explanation: readonly Explanation[];
+    }
   | {
       readonly outcome: 'queue';
       readonly target: Owner;
@@ -86,19 +99,28 @@ export type Resolved =
   | { readonly kind: 'external'; readonly number: string };
 
 /** Finds a target by id or extension; an unknown id is a refusal, never a throw. */
-export function resolveTarget(state: TenantState, target: RouteTarget): ({ readonly ok: true; readonly resolved: Resolved }) | Refusal {
+export function resolveTarget(
+  state: TenantState,
+  target: RouteTarget,
+): { readonly ok: true; readonly resolved: Resolved } | Refusal {
   switch (target.kind) {
     case 'user': {
       const user = state.users.get(target.id);
-      return user ? { ok: true, resolved: { kind: 'user', user } } : refuse('SWB_ERR_USER_NOT_FOUND', { user: target.id });
+      return user
+        ? { ok: true, resolved: { kind: 'user', user } }
+        : refuse('SWB_ERR_USER_NOT_FOUND', { user: target.id });
     }
     case 'group': {
       const group = state.groups.get(target.id);
-      return group ? { ok: true, resolved: { kind: 'group', group } } : refuse('SWB_ERR_GROUP_NOT_FOUND', { group: target.id });
+      return group
+        ? { ok: true, resolved: { kind: 'group', group } }
+        : refuse('SWB_ERR_GROUP_NOT_FOUND', { group: target.id });
     }
     case 'queue': {
       const queue = state.queues.get(target.id);
-      return queue ? { ok: true, resolved: { kind: 'queue', queue } } : refuse('SWB_ERR_QUEUE_NOT_FOUND', { queue: target.id });
+      return queue
+        ? { ok: true, resolved: { kind: 'queue', queue } }
+        : refuse('SWB_ERR_QUEUE_NOT_FOUND', { queue: target.id });
     }
     case 'external':
       return { ok: true, resolved: { kind: 'external', number: target.number } };
@@ -106,7 +128,8 @@ export function resolveTarget(state: TenantState, target: RouteTarget): ({ reado
       const userId = state.byExtension.get(target.extension);
       const user = userId === undefined ? undefined : state.users.get(userId);
       if (user) return { ok: true, resolved: { kind: 'user', user } };
-      for (const group of state.groups.values()) if (group.extension === target.extension) return { ok: true, resolved: { kind: 'group', group } };
+      for (const group of state.groups.values())
+        if (group.extension === target.extension) return { ok: true, resolved: { kind: 'group', group } };
       for (const queue of state.queues.values()) {
         if (queue.config.extension === target.extension) return { ok: true, resolved: { kind: 'queue', queue } };
       }
@@ -117,14 +140,29 @@ export function resolveTarget(state: TenantState, target: RouteTarget): ({ reado
 }
 
 /** Runs an answering action; redirect and external actions are diversions (S3.5). */
-function runAction(state: TenantState, call: CallRequest, owner: Owner, action: ActionDecision, now: Instant, explanation: Explanation[], notifyMissed?: UserId): Decision {
+function runAction(
+  state: TenantState,
+  call: CallRequest,
+  owner: Owner,
+  action: ActionDecision,
+  now: Instant,
+  explanation: Explanation[],
+  notifyMissed?: UserId,
+): Decision {
   const a = action.action;
-  if (diverts(a) && call.divertedBy !== undefined) return secondDiversion(state, call, owner, `the ${action.condition} action`, explanation, notifyMissed);
+  if (diverts(a) && call.divertedBy !== undefined)
+    return secondDiversion(state, call, owner, `the ${action.condition} action`, explanation, notifyMissed);
   explanation.push({
     rule: 'S3.2',
     text: `${ownerName(state, owner)}'s ${action.condition} action${action.defaulted ? ' (default)' : ''}: ${describeAction(a)}`,
   });
-  const base = { outcome: 'action' as const, target: owner, action, explanation, ...(notifyMissed ? { notifyMissed } : {}) };
+  const base = {
+    outcome: 'action' as const,
+    target: owner,
+    action,
+    explanation,
+    ...(notifyMissed ? { notifyMissed } : {}),
+  };
   if (a.type === 'redirect') {
     const next = route(state, { ...call, to: a.target, divertedBy: owner }, now);
     return next.ok ? { ...base, next: next.decision } : base;
@@ -132,14 +170,32 @@ function runAction(state: TenantState, call: CallRequest, owner: Owner, action: 
   return base;
 }
 
-function forward(state: TenantState, call: CallRequest, user: UserState, forwardTo: string, now: Instant, explanation: Explanation[]): Decision {
+function forward(
+  state: TenantState,
+  call: CallRequest,
+  user: UserState,
+  forwardTo: string,
+  now: Instant,
+  explanation: Explanation[],
+): Decision {
   const owner: Owner = { kind: 'user', id: user.id };
-  if (call.divertedBy !== undefined) return secondDiversion(state, call, owner, `${user.name}'s forwarding`, explanation);
-  const next = route(state, { ...call, to: { kind: 'extension', extension: forwardTo }, divertedBy: { kind: 'user', id: user.id } }, now);
+  if (call.divertedBy !== undefined)
+    return secondDiversion(state, call, owner, `${user.name}'s forwarding`, explanation);
+  const next = route(
+    state,
+    { ...call, to: { kind: 'extension', extension: forwardTo }, divertedBy: { kind: 'user', id: user.id } },
+    now,
+  );
   return { outcome: 'forward', target: owner, to: forwardTo, ...(next.ok ? { next: next.decision } : {}), explanation };
 }
 
-function routeUser(state: TenantState, call: CallRequest, user: UserState, now: Instant, explanation: Explanation[]): Decision {
+function routeUser(
+  state: TenantState,
+  call: CallRequest,
+  user: UserState,
+  now: Instant,
+  explanation: Explanation[],
+): Decision {
   const owner: Owner = { kind: 'user', id: user.id };
   const r = reachability(state, user, now);
   explanation.push({ rule: r.record.rule, text: `${user.name} (${user.extension}) is ${r.record.label}` });
@@ -150,13 +206,19 @@ function routeUser(state: TenantState, call: CallRequest, user: UserState, now: 
       target: owner,
       ring: r.entries,
       timeoutSec: user.settings.ringTimeoutSec,
-      onNoAnswer: noAnswerAfterDiversion(state, call, { condition: 'noAnswer', owner, ...userAction(user, 'noAnswer') }, explanation),
+      onNoAnswer: noAnswerAfterDiversion(
+        state,
+        call,
+        { condition: 'noAnswer', owner, ...userAction(user, 'noAnswer') },
+        explanation,
+      ),
       explanation,
     };
   }
   const row = r.row;
   // S2.7: the forwarding step carries its withheld wording, so a viewer's copy leaves the destination out.
-  const withheld = row.then === 'forward' ? { forwarding: { user: user.id, withheld: `${user.name} forwards every call` } } : {};
+  const withheld =
+    row.then === 'forward' ? { forwarding: { user: user.id, withheld: `${user.name} forwards every call` } } : {};
   explanation.push({ rule: r.rule, text: r.text, ...withheld });
   switch (row.then) {
     case 'reject':
@@ -170,7 +232,13 @@ function routeUser(state: TenantState, call: CallRequest, user: UserState, now: 
   }
 }
 
-function routeGroup(state: TenantState, call: CallRequest, group: Group, now: Instant, explanation: Explanation[]): Decision {
+function routeGroup(
+  state: TenantState,
+  call: CallRequest,
+  group: Group,
+  now: Instant,
+  explanation: Explanation[],
+): Decision {
   const owner: Owner = { kind: 'group', id: group.id };
   const strategy = GROUP_STRATEGIES[group.strategy];
   const sequential = strategy.sequential;
@@ -189,7 +257,10 @@ function routeGroup(state: TenantState, call: CallRequest, group: Group, now: In
       // S3.3: a forwarding member is replaced by their destination, one level only (S3.5).
       const to = r.record.manual?.forwardTo ?? '';
       if (call.divertedBy !== undefined) {
-        explanation.push({ rule: 'S3.5', text: `${member.name} forwards, but the call was already diverted once: skipped` });
+        explanation.push({
+          rule: 'S3.5',
+          text: `${member.name} forwards, but the call was already diverted once: skipped`,
+        });
         refusedDiversions++;
         continue;
       }
@@ -197,8 +268,18 @@ function routeGroup(state: TenantState, call: CallRequest, group: Group, now: In
       const dest = destId === undefined ? undefined : state.users.get(destId);
       if (dest === undefined) {
         const withheld = `${member.name} forwards: another number rings in their place`;
-        explanation.push({ rule: 'S3.3', text: `${member.name} forwards: ${to} rings in their place`, forwarding: { user: member.id, withheld } });
-        ring.push({ kind: 'external', number: to, startSec: offset, forwardedFrom: member.id, ...(sequential ? { stopSec: offset + group.memberRingSec } : {}) });
+        explanation.push({
+          rule: 'S3.3',
+          text: `${member.name} forwards: ${to} rings in their place`,
+          forwarding: { user: member.id, withheld },
+        });
+        ring.push({
+          kind: 'external',
+          number: to,
+          startSec: offset,
+          forwardedFrom: member.id,
+          ...(sequential ? { stopSec: offset + group.memberRingSec } : {}),
+        });
         slot++;
         continue;
       }
@@ -206,12 +287,20 @@ function routeGroup(state: TenantState, call: CallRequest, group: Group, now: In
       r = reachability(state, dest, now, offset);
       if (!r.ring && r.as === 'forwarding') {
         const withheld = `${member.name} forwards to someone who forwards too: refused there, skipped`;
-        explanation.push({ rule: 'S3.5', text: `${member.name} forwards to ${dest.name}, who forwards too: refused there, skipped`, forwarding: { user: member.id, withheld } });
+        explanation.push({
+          rule: 'S3.5',
+          text: `${member.name} forwards to ${dest.name}, who forwards too: refused there, skipped`,
+          forwarding: { user: member.id, withheld },
+        });
         refusedDiversions++;
         continue;
       }
       const withheld = `${member.name} forwards: a colleague takes their place`;
-      explanation.push({ rule: 'S3.3', text: `${member.name} forwards: ${dest.name} (${dest.extension}) takes their place`, forwarding: { user: member.id, withheld } });
+      explanation.push({
+        rule: 'S3.3',
+        text: `${member.name} forwards: ${dest.name} (${dest.extension}) takes their place`,
+        forwarding: { user: member.id, withheld },
+      });
     }
     if (!r.ring) {
       if (r.as === 'busy') busySkips++;
@@ -219,14 +308,28 @@ function routeGroup(state: TenantState, call: CallRequest, group: Group, now: In
       continue;
     }
     for (const e of r.entries) {
-      ring.push({ ...e, ...(forwardedFrom ? { forwardedFrom } : {}), ...(sequential ? { stopSec: offset + group.memberRingSec + (e.startSec - offset) } : {}) });
+      ring.push({
+        ...e,
+        ...(forwardedFrom ? { forwardedFrom } : {}),
+        ...(sequential ? { stopSec: offset + group.memberRingSec + (e.startSec - offset) } : {}),
+      });
     }
     slot++;
   }
   if (ring.length === 0 && busySkips === 0 && refusedDiversions > 0) {
     // S3.5: a second diversion was refused there; the group's end-of-ring action runs.
-    explanation.push({ rule: 'S3.5', text: `nobody can ring and a member's diversion was refused: the group's no-answer action` });
-    return runAction(state, call, owner, { condition: 'noAnswer', owner, ...groupAction(group, 'noAnswer') }, now, explanation);
+    explanation.push({
+      rule: 'S3.5',
+      text: `nobody can ring and a member's diversion was refused: the group's no-answer action`,
+    });
+    return runAction(
+      state,
+      call,
+      owner,
+      { condition: 'noAnswer', owner, ...groupAction(group, 'noAnswer') },
+      now,
+      explanation,
+    );
   }
   if (ring.length === 0) {
     const condition = busySkips > 0 ? 'busy' : 'unreachable';
@@ -239,13 +342,21 @@ function routeGroup(state: TenantState, call: CallRequest, group: Group, now: In
     });
     return runAction(state, call, owner, { condition, owner, ...groupAction(group, condition) }, now, explanation);
   }
-  explanation.push({ rule: 'S3.3', text: `after ${group.ringTimeoutSec} s without answer, the group's no-answer action` });
+  explanation.push({
+    rule: 'S3.3',
+    text: `after ${group.ringTimeoutSec} s without answer, the group's no-answer action`,
+  });
   return {
     outcome: 'ring',
     target: owner,
     ring,
     timeoutSec: group.ringTimeoutSec,
-    onNoAnswer: noAnswerAfterDiversion(state, call, { condition: 'noAnswer', owner, ...groupAction(group, 'noAnswer') }, explanation),
+    onNoAnswer: noAnswerAfterDiversion(
+      state,
+      call,
+      { condition: 'noAnswer', owner, ...groupAction(group, 'noAnswer') },
+      explanation,
+    ),
     explanation,
   };
 }
@@ -254,12 +365,28 @@ function routeQueue(state: TenantState, queue: QueueState, now: Instant, explana
   const cfg = queue.config;
   const owner: Owner = { kind: 'queue', id: cfg.id };
   if (queue.waiting.length >= cfg.maxCallers) {
-    explanation.push({ rule: 'S4.4', text: `queue ${cfg.name} already holds ${cfg.maxCallers} callers: its busy action` });
-    return { outcome: 'action', target: owner, action: { condition: 'busy', owner, action: cfg.busyAction, defaulted: false }, explanation };
+    explanation.push({
+      rule: 'S4.4',
+      text: `queue ${cfg.name} already holds ${cfg.maxCallers} callers: its busy action`,
+    });
+    return {
+      outcome: 'action',
+      target: owner,
+      action: { condition: 'busy', owner, action: cfg.busyAction, defaulted: false },
+      explanation,
+    };
   }
   if (loggedInAgents(state, queue) === 0 && !cfg.joinEmpty) {
-    explanation.push({ rule: 'S4.4', text: `no agent is logged in to queue ${cfg.name} and joinEmpty is off: the overflow action at once` });
-    return { outcome: 'action', target: owner, action: { condition: 'unreachable', owner, action: cfg.overflowAction, defaulted: false }, explanation };
+    explanation.push({
+      rule: 'S4.4',
+      text: `no agent is logged in to queue ${cfg.name} and joinEmpty is off: the overflow action at once`,
+    });
+    return {
+      outcome: 'action',
+      target: owner,
+      action: { condition: 'unreachable', owner, action: cfg.overflowAction, defaulted: false },
+      explanation,
+    };
   }
   const candidates = queueCandidates(state, queue, now);
   const offerTo = queue.waiting.length > 0 ? [] : offersOf(queue, candidates);
@@ -275,7 +402,11 @@ function routeQueue(state: TenantState, queue: QueueState, now: Instant, explana
   return { outcome: 'queue', target: owner, offerTo, explanation };
 }
 
-export function route(state: TenantState, call: CallRequest, now: Instant): ({ readonly ok: true; readonly decision: Decision }) | Refusal {
+export function route(
+  state: TenantState,
+  call: CallRequest,
+  now: Instant,
+): { readonly ok: true; readonly decision: Decision } | Refusal {
   const explanation: Explanation[] = [];
   if (call.from !== undefined && 'userId' in call.from) {
     const caller = state.users.get(call.from.userId);
@@ -283,7 +414,10 @@ export function route(state: TenantState, call: CallRequest, now: Instant): ({ r
     // S2.3#1 is the table's first row: the caller shows blocked exactly when a blocked manual
     // status is in force, so the whole record need not be built.
     if (call.divertedBy === undefined && manualInForce(caller, now)?.status === 'blocked') {
-      explanation.push({ rule: 'S3.1#caller', text: `${caller.name} (${caller.extension}) is blocked and cannot call out` });
+      explanation.push({
+        rule: 'S3.1#caller',
+        text: `${caller.name} (${caller.extension}) is blocked and cannot call out`,
+      });
       return { ok: true, decision: { outcome: 'reject', reason: 'caller blocked', explanation } };
     }
   }
@@ -298,7 +432,10 @@ export function route(state: TenantState, call: CallRequest, now: Instant): ({ r
     case 'queue':
       return { ok: true, decision: routeQueue(state, t.queue, now, explanation) };
     case 'external':
-      explanation.push({ rule: 'S3', text: `${t.number} is not an extension of this company: the call leaves through the PBX` });
+      explanation.push({
+        rule: 'S3',
+        text: `${t.number} is not an extension of this company: the call leaves through the PBX`,
+      });
       return { ok: true, decision: { outcome: 'external', number: t.number, explanation } };
   }
 }

@@ -20,7 +20,9 @@ function syncAgentWithCalls(tx: Tx, user: UserState): UserState {
     if (rec.state === 'logged_out') continue;
     const q = tx.queue(queueId);
     if (q === undefined) continue;
-    const queueCall = user.legs.some((l) => l.acd && l.queueId === queueId && (l.state === 'answered' || l.state === 'held'));
+    const queueCall = user.legs.some(
+      (l) => l.acd && l.queueId === queueId && (l.state === 'answered' || l.state === 'held'),
+    );
     const out = agentTransition(rec, { type: 'calls', queueCall, otherCall: onCall && !queueCall }, q.config, tx.now);
     if (out.ok && out.record !== rec) {
       agent ??= { ...user.agent };
@@ -95,12 +97,22 @@ function settleUser(tx: Tx, id: UserId, u: UserState): UserState {
   }
   for (const queueId in beforeAgent) {
     if (next.agent[queueId] === undefined && beforeAgent[queueId]!.state !== 'logged_out') {
-      tx.events.push({ type: 'agent.changed', subject: id, queueId, at: now, cause: tx.cause, value: { ...LOGGED_OUT, since: now }, old: beforeAgent[queueId]! });
+      tx.events.push({
+        type: 'agent.changed',
+        subject: id,
+        queueId,
+        at: now,
+        cause: tx.cause,
+        value: { ...LOGGED_OUT, since: now },
+        old: beforeAgent[queueId]!,
+      });
     }
   }
   // S9.3: the next lease to run out. Always stated: the engine ignores a timer it already has.
   const wake = nextWakeAt(next, tx.policy, now);
-  tx.timers.push(wake === undefined ? { wake: id, cancel: true, row: next.leaseRow } : { wake: id, at: wake, row: next.leaseRow });
+  tx.timers.push(
+    wake === undefined ? { wake: id, cancel: true, row: next.leaseRow } : { wake: id, at: wake, row: next.leaseRow },
+  );
   return next;
 }
 
@@ -114,16 +126,18 @@ export function finish(tx: Tx): Applied {
   const users: UserState[] = [];
   tx.users.forEach((u, id) => users.push(settleUser(tx, id, u)));
   const queues: QueueState[] = [];
-  if (tx.queues.size > 0) for (const [id, q] of tx.queues) {
-    const before = tx.base.queues.get(id);
-    const value = queueSnapshot(q);
-    if (before === undefined) tx.events.push({ type: 'queue.changed', subject: id, at: now, cause: tx.cause, value });
-    else {
-      const old = queueSnapshot(before);
-      if (queueSnapshotChanged(old, value)) tx.events.push({ type: 'queue.changed', subject: id, at: now, cause: tx.cause, value, old });
+  if (tx.queues.size > 0)
+    for (const [id, q] of tx.queues) {
+      const before = tx.base.queues.get(id);
+      const value = queueSnapshot(q);
+      if (before === undefined) tx.events.push({ type: 'queue.changed', subject: id, at: now, cause: tx.cause, value });
+      else {
+        const old = queueSnapshot(before);
+        if (queueSnapshotChanged(old, value))
+          tx.events.push({ type: 'queue.changed', subject: id, at: now, cause: tx.cause, value, old });
+      }
+      queues.push(q);
     }
-    queues.push(q);
-  }
   const patch: { -readonly [K in keyof Patch]: Patch[K] } = {};
   if (users.length > 0) patch.users = users;
   if (queues.length > 0) patch.queues = queues;

@@ -6,7 +6,20 @@ import { sessionLeaseEnd, withId } from './facts.js';
 import { heartbeatSession, LeaseTable, refreshedRegistration } from './leases.js';
 import { presenceRecord } from './presence.js';
 import { userWith } from './user.js';
-import type { Group, GroupId, Instant, QueueId, QueueState, Role, TenantId, TenantPolicy, TenantState, UserId, UserSettings, UserState } from './types.js';
+import type {
+  Group,
+  GroupId,
+  Instant,
+  QueueId,
+  QueueState,
+  Role,
+  TenantId,
+  TenantPolicy,
+  TenantState,
+  UserId,
+  UserSettings,
+  UserState,
+} from './types.js';
 
 export function createTenantState(id: TenantId, policy: Partial<TenantPolicy> = {}): TenantState {
   return {
@@ -44,7 +57,6 @@ export function newUser(
   return userWith(draft, { presence: presenceRecord(draft, policy, now) });
 }
 
-
 /**
  * S8.2: where an in-place write notes the value it overwrites, as (object, field, old value)
  * triples in order, so that the engine can undo a batch the journal did not take. Only session
@@ -61,7 +73,8 @@ export interface FieldLog {
 /** Puts back every value noted in `log`, the latest first. */
 export function restoreFields(log: FieldLog): void {
   const { places, values } = log;
-  for (let i = values.length - 1; i >= 0; i--) (places[2 * i] as Record<string, unknown>)[places[2 * i + 1] as string] = values[i];
+  for (let i = values.length - 1; i >= 0; i--)
+    (places[2 * i] as Record<string, unknown>)[places[2 * i + 1] as string] = values[i];
 }
 
 function noteSession(log: FieldLog, s: { lastSeenAt: Instant; lastActiveAt: Instant }): void {
@@ -74,22 +87,24 @@ export function commit(state: TenantState, patch: Patch, log?: FieldLog): Tenant
   const users = state.users as Map<UserId, UserState>;
   const byExtension = state.byExtension as Map<string, UserId>;
   const policy = patch.policy ?? state.policy;
-  if (patch.removedUsers !== undefined) for (const id of patch.removedUsers) {
-    const old = users.get(id);
-    if (old && byExtension.get(old.extension) === id) byExtension.delete(old.extension);
-    users.delete(id);
-    state.leases.remove(id);
-  }
-  if (patch.users !== undefined) for (const user of patch.users) {
-    const old = users.get(user.id);
-    users.set(user.id, user);
-    // The same record again (a refresh kept for the journal) only had leases moved later: its
-    // bound stays a lower bound, and a wake takes it again once it has passed.
-    if (old !== user || patch.policy !== undefined) state.leases.put(user, policy);
-    if (old !== undefined && old.extension === user.extension) continue;
-    if (old && byExtension.get(old.extension) === user.id) byExtension.delete(old.extension);
-    byExtension.set(user.extension, user.id);
-  }
+  if (patch.removedUsers !== undefined)
+    for (const id of patch.removedUsers) {
+      const old = users.get(id);
+      if (old && byExtension.get(old.extension) === id) byExtension.delete(old.extension);
+      users.delete(id);
+      state.leases.remove(id);
+    }
+  if (patch.users !== undefined)
+    for (const user of patch.users) {
+      const old = users.get(user.id);
+      users.set(user.id, user);
+      // The same record again (a refresh kept for the journal) only had leases moved later: its
+      // bound stays a lower bound, and a wake takes it again once it has passed.
+      if (old !== user || patch.policy !== undefined) state.leases.put(user, policy);
+      if (old !== undefined && old.extension === user.extension) continue;
+      if (old && byExtension.get(old.extension) === user.id) byExtension.delete(old.extension);
+      byExtension.set(user.extension, user.id);
+    }
   if (patch.leases !== undefined) for (const l of patch.leases) commitLease(state, l, log);
   const groups = state.groups as Map<GroupId, Group>;
   if (patch.removedGroups !== undefined) for (const id of patch.removedGroups) groups.delete(id);
@@ -132,7 +147,12 @@ export function commitLease(state: TenantState, l: LeaseUpdate, log?: FieldLog):
  * answers it with (`heartbeatLease`), without building that answer. False when the heartbeat
  * needs `apply`. Most inputs are such heartbeats; only the engine gets here.
  */
-export function commitHeartbeat(state: TenantState, cmd: Extract<Command, { type: 'session.heartbeat' }>, now: Instant, log?: FieldLog): boolean {
+export function commitHeartbeat(
+  state: TenantState,
+  cmd: Extract<Command, { type: 'session.heartbeat' }>,
+  now: Instant,
+  log?: FieldLog,
+): boolean {
   const row = state.leases.rowOf(cmd.userId);
   const s = heartbeatSession(state, cmd, now, row);
   if (s === undefined) return false;
@@ -140,7 +160,8 @@ export function commitHeartbeat(state: TenantState, cmd: Extract<Command, { type
   if (log !== undefined) noteSession(log, s);
   moved.lastSeenAt = now;
   if (cmd.active) moved.lastActiveAt = now;
-  if (row >= 0 && state.leases.soleSession(row) === s) state.leases.putSoleSessionEnd(row, sessionLeaseEnd(now, state.policy));
+  if (row >= 0 && state.leases.soleSession(row) === s)
+    state.leases.putSoleSessionEnd(row, sessionLeaseEnd(now, state.policy));
   else state.leases.putSessions(state.users.get(cmd.userId)!, state.policy);
   return true;
 }
@@ -153,7 +174,11 @@ export function commitHeartbeat(state: TenantState, cmd: Extract<Command, { type
  * engine's batch is committed they see the old record (S8.2). The user's lease bound is left as
  * it is: it stays a lower bound, and a wake takes it again.
  */
-export function commitRefresh(state: TenantState, cmd: Extract<Command, { type: 'registration.set' }>, now: Instant): UserState | undefined {
+export function commitRefresh(
+  state: TenantState,
+  cmd: Extract<Command, { type: 'registration.set' }>,
+  now: Instant,
+): UserState | undefined {
   const user = state.users.get(cmd.userId);
   if (user === undefined) return undefined;
   const r = refreshedRegistration(state, user, cmd, now);

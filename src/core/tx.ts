@@ -1,7 +1,18 @@
 // The mutable working set of one command (Tx): what it changed so far, over the untouched state.
 import type { CoreEvent, Directive, TimerRequest } from './commands.js';
 import { OverlayMap } from './state.js';
-import type { Cause, Group, GroupId, Instant, QueueId, QueueState, TenantPolicy, TenantState, UserId, UserState } from './types.js';
+import type {
+  Cause,
+  Group,
+  GroupId,
+  Instant,
+  QueueId,
+  QueueState,
+  TenantPolicy,
+  TenantState,
+  UserId,
+  UserState,
+} from './types.js';
 
 const EMPTY_MAP: ReadonlyMap<never, never> = new Map<never, never>();
 const EMPTY_SET: ReadonlySet<never> = new Set<never>();
@@ -72,7 +83,8 @@ export class Tx {
   }
   /** The state as this command sees it so far. */
   view(): TenantState {
-    if (this.users.size === 0 && this.queues.size === 0 && this.groups.size === 0 && this.policy === this.base.policy) return this.base;
+    if (this.users.size === 0 && this.queues.size === 0 && this.groups.size === 0 && this.policy === this.base.policy)
+      return this.base;
     const extensions = new Map<string, UserId>();
     for (const u of this.users.values()) extensions.set(u.extension, u.id);
     const byExtension = new OverlayMap(this.base.byExtension, extensions);

@@ -14,11 +14,14 @@ const isNonNegInt = (n: unknown): boolean => typeof n === 'number' && Number.isI
 export function validateUserInput(u: UserInput): Refusal | undefined {
   if (typeof u.id !== 'string' || !ID.test(u.id)) return bad('id', 'letters, digits and _.:- only, at most 64');
   if (typeof u.extension !== 'string' || !EXTENSION.test(u.extension)) return bad('extension', '2 to 10 digits');
-  if (typeof u.name !== 'string' || u.name.trim() === '' || u.name.length > 100) return bad('name', '1 to 100 characters');
-  if (u.role !== undefined && !['admin', 'supervisor', 'user'].includes(u.role)) return bad('role', 'admin, supervisor or user');
+  if (typeof u.name !== 'string' || u.name.trim() === '' || u.name.length > 100)
+    return bad('name', '1 to 100 characters');
+  if (u.role !== undefined && !['admin', 'supervisor', 'user'].includes(u.role))
+    return bad('role', 'admin, supervisor or user');
   const s = u.settings ?? {};
   for (const k of ['deskDelaySec', 'ringTimeoutSec'] as const) {
-    if (s[k] !== undefined && (!isNonNegInt(s[k]) || s[k]! > 600)) return bad(`settings.${k}`, 'a whole number of seconds, 0 to 600');
+    if (s[k] !== undefined && (!isNonNegInt(s[k]) || s[k]! > 600))
+      return bad(`settings.${k}`, 'a whole number of seconds, 0 to 600');
   }
   return undefined;
 }
@@ -33,9 +36,12 @@ function members(field: string, ids: readonly UserId[], exists: (id: UserId) => 
 export function validateGroup(g: Group, exists: (id: UserId) => boolean): Refusal | undefined {
   if (typeof g.id !== 'string' || !ID.test(g.id)) return bad('id', 'letters, digits and _.:- only, at most 64');
   if (g.extension !== undefined && !EXTENSION.test(g.extension)) return bad('extension', '2 to 10 digits');
-  if (!['ringAll', 'hunt', 'roundRobin', 'longestIdle'].includes(g.strategy)) return bad('strategy', 'ringAll, hunt, roundRobin or longestIdle');
-  if (!isNonNegInt(g.memberRingSec) || g.memberRingSec < 1) return bad('memberRingSec', 'a whole number of seconds, at least 1');
-  if (!isNonNegInt(g.ringTimeoutSec) || g.ringTimeoutSec < 1) return bad('ringTimeoutSec', 'a whole number of seconds, at least 1');
+  if (!['ringAll', 'hunt', 'roundRobin', 'longestIdle'].includes(g.strategy))
+    return bad('strategy', 'ringAll, hunt, roundRobin or longestIdle');
+  if (!isNonNegInt(g.memberRingSec) || g.memberRingSec < 1)
+    return bad('memberRingSec', 'a whole number of seconds, at least 1');
+  if (!isNonNegInt(g.ringTimeoutSec) || g.ringTimeoutSec < 1)
+    return bad('ringTimeoutSec', 'a whole number of seconds, at least 1');
   return members('members', g.members, exists);
 }
 
@@ -56,8 +62,11 @@ export function validatePolicy(p: TenantPolicy): Refusal | undefined {
   for (const k of ['idleAfterSec', 'sessionTimeoutSec', 'defaultDeskDelaySec', 'maxCallSec'] as const) {
     if (!isNonNegInt(p[k]) || p[k] < 1) return bad(k, 'a whole number of seconds, at least 1');
   }
-  if (!Array.isArray(p.manualStatuses) || !p.manualStatuses.every((s) => isManualStatus(s))) return bad('manualStatuses', 'a list of manual statuses');
-  if (typeof p.statusIndependentOfLogin !== 'boolean' || typeof p.adminsSetOthers !== 'boolean') return bad('policy', 'flags are true or false');
-  if (typeof p.timezone !== 'string' || p.timezone.length === 0 || p.timezone.length > 64) return bad('timezone', 'an IANA time zone name');
+  if (!Array.isArray(p.manualStatuses) || !p.manualStatuses.every((s) => isManualStatus(s)))
+    return bad('manualStatuses', 'a list of manual statuses');
+  if (typeof p.statusIndependentOfLogin !== 'boolean' || typeof p.adminsSetOthers !== 'boolean')
+    return bad('policy', 'flags are true or false');
+  if (typeof p.timezone !== 'string' || p.timezone.length === 0 || p.timezone.length > 64)
+    return bad('timezone', 'an IANA time zone name');
   return undefined;
 }

@@ -82,7 +82,14 @@ async function flush(host: EngineHost, t: Tenant, tenantId: TenantId): Promise<v
  * S8.2: undoes a batch the journal did not take, and the one applied over it meanwhile, and
  * refuses every command waiting for either.
  */
-function rollBack(host: EngineHost, t: Tenant, tenantId: TenantId, undo: Undo | undefined, waiters: readonly ((saved: boolean) => void)[], error: unknown): void {
+function rollBack(
+  host: EngineHost,
+  t: Tenant,
+  tenantId: TenantId,
+  undo: Undo | undefined,
+  waiters: readonly ((saved: boolean) => void)[],
+  error: unknown,
+): void {
   const newer = t.undo;
   const newerWaiters = t.waiters;
   close(t);

@@ -20,7 +20,12 @@ export type EngineEvent = CoreEvent & { readonly tenant: TenantId; readonly epoc
 type Stamped = CoreEvent & { tenant: TenantId; epoch: string; seq: number };
 
 export type Outcome =
-  | { readonly ok: true; readonly events: readonly EngineEvent[]; readonly directives: readonly Directive[]; readonly reply?: unknown }
+  | {
+      readonly ok: true;
+      readonly events: readonly EngineEvent[];
+      readonly directives: readonly Directive[];
+      readonly reply?: unknown;
+    }
   | Refusal;
 
 /** What the engine hands the store for one command that changed something. */
@@ -100,7 +105,13 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.clock = options.clock;
     this.journal = options.journal;
-    this.host = { clock: this.clock, journal: this.journal, listeners: this.listeners, tenants: this.tenants, submit: (tenantId, command) => this.submit(tenantId, command) };
+    this.host = {
+      clock: this.clock,
+      journal: this.journal,
+      listeners: this.listeners,
+      tenants: this.tenants,
+      submit: (tenantId, command) => this.submit(tenantId, command),
+    };
   }
 
   now(): number {
@@ -139,7 +150,11 @@ export class Engine {
       for (const queueId in user.agent) {
         const a = user.agent[queueId]!;
         if (a.state === 'wrap_up' && a.wrapUpUntil !== undefined) {
-          schedule(this.host, tenant, state.id, { key: `wrapup:${userId}:${queueId}`, at: a.wrapUpUntil, command: { type: 'timer.wrapUp', userId, queueId } });
+          schedule(this.host, tenant, state.id, {
+            key: `wrapup:${userId}:${queueId}`,
+            at: a.wrapUpUntil,
+            command: { type: 'timer.wrapUp', userId, queueId },
+          });
         }
       }
     }
@@ -247,7 +262,9 @@ export class Engine {
     for (let i = 0; i < result.directives.length; i++) t.pendingDirectives.push(result.directives[i]!);
     if (changed || result.directives.length > 0) scheduleFlush(this.host, t, tenantId);
     if (result.reply !== undefined) return { ok: true, events, directives: result.directives, reply: result.reply };
-    return events === NO_EVENTS && result.directives.length === 0 ? QUIET : { ok: true, events, directives: result.directives };
+    return events === NO_EVENTS && result.directives.length === 0
+      ? QUIET
+      : { ok: true, events, directives: result.directives };
   }
 
   /** Timers waiting for this tenant (for tests and the operator view). */
@@ -269,7 +286,8 @@ export class Engine {
   async settled(): Promise<void> {
     for (;;) {
       const busy: Promise<void>[] = [];
-      for (const t of this.tenants.values()) if (t.scheduled || t.flushing !== undefined || t.pending.length > 0) busy.push(t.flushing ?? Promise.resolve());
+      for (const t of this.tenants.values())
+        if (t.scheduled || t.flushing !== undefined || t.pending.length > 0) busy.push(t.flushing ?? Promise.resolve());
       if (busy.length === 0) return;
       await Promise.all(busy);
       await Promise.resolve();
@@ -291,7 +309,9 @@ export class Engine {
 
 const NO_EVENTS: readonly EngineEvent[] = Object.freeze([]);
 /** S8.2: the answer to every command of a batch the journal did not take. */
-const NOT_SAVED: Refusal = Object.freeze(refuse('SWB_ERR_UNAVAILABLE', undefined, 'The change could not be saved, so nothing changed; try again shortly.'));
+const NOT_SAVED: Refusal = Object.freeze(
+  refuse('SWB_ERR_UNAVAILABLE', undefined, 'The change could not be saved, so nothing changed; try again shortly.'),
+);
 /** The outcome of most inputs: applied, nothing to tell. */
 const QUIET: Outcome = Object.freeze({ ok: true, events: NO_EVENTS, directives: Object.freeze([]) });
 

@@ -55,7 +55,13 @@ export function schedule(host: EngineHost, t: Tenant, tenantId: TenantId, timer:
     }
     host.clock.clearTimer(existing.handle);
   }
-  const entry: TimerEntry = { at: timer.at, armedAt: timer.at, command: timer.command, handle: undefined, fire: () => {} };
+  const entry: TimerEntry = {
+    at: timer.at,
+    armedAt: timer.at,
+    command: timer.command,
+    handle: undefined,
+    fire: () => {},
+  };
   entry.fire = () => fire(host, t, tenantId, key, entry);
   map.set(key, entry);
   arm(host, entry);

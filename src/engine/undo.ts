@@ -5,7 +5,19 @@
 // lease fields in `fields`), groups, queues, the policy, which lease row is whose, (epoch, seq),
 // keyed timers and wakes. Readers see the tenant through `view`, which shows what was committed.
 import { restoreFields } from '../core/index.js';
-import type { FieldLog, Group, GroupId, LeaseSnapshot, LeaseUndo, Patch, QueueId, QueueState, TenantState, UserId, UserState } from '../core/index.js';
+import type {
+  FieldLog,
+  Group,
+  GroupId,
+  LeaseSnapshot,
+  LeaseUndo,
+  Patch,
+  QueueId,
+  QueueState,
+  TenantState,
+  UserId,
+  UserState,
+} from '../core/index.js';
 import type { Clock } from './clock.js';
 import type { TimerEntry } from './timers.js';
 import type { WakeQueue } from './wakes.js';
@@ -55,10 +67,14 @@ export class Undo implements LeaseUndo {
     if (patch.removedQueues !== undefined && patch.removedQueues.length > 0) order.queues ??= [...state.queues.keys()];
     if (patch.removedUsers !== undefined) for (const id of patch.removedUsers) this.noteUser(state, id);
     if (patch.users !== undefined) for (const u of patch.users) this.noteUser(state, u.id);
-    if (patch.removedGroups !== undefined) for (const id of patch.removedGroups) noteOnce((this.groups ??= new Map()), id, state.groups);
-    if (patch.groups !== undefined) for (const g of patch.groups) noteOnce((this.groups ??= new Map()), g.id, state.groups);
-    if (patch.removedQueues !== undefined) for (const id of patch.removedQueues) noteOnce((this.queues ??= new Map()), id, state.queues);
-    if (patch.queues !== undefined) for (const q of patch.queues) noteOnce((this.queues ??= new Map()), q.config.id, state.queues);
+    if (patch.removedGroups !== undefined)
+      for (const id of patch.removedGroups) noteOnce((this.groups ??= new Map()), id, state.groups);
+    if (patch.groups !== undefined)
+      for (const g of patch.groups) noteOnce((this.groups ??= new Map()), g.id, state.groups);
+    if (patch.removedQueues !== undefined)
+      for (const id of patch.removedQueues) noteOnce((this.queues ??= new Map()), id, state.queues);
+    if (patch.queues !== undefined)
+      for (const q of patch.queues) noteOnce((this.queues ??= new Map()), q.config.id, state.queues);
   }
 
   noteUser(state: TenantState, id: UserId): void {
@@ -68,7 +84,10 @@ export class Undo implements LeaseUndo {
   noteTimer(key: string, entry: TimerEntry | undefined): void {
     const timers = (this.timers ??= new Map());
     if (timers.has(key)) return;
-    timers.set(key, entry && { entry, at: entry.at, armedAt: entry.armedAt, command: entry.command, handle: entry.handle });
+    timers.set(
+      key,
+      entry && { entry, at: entry.at, armedAt: entry.armedAt, command: entry.command, handle: entry.handle },
+    );
   }
 
   noteWake(row: number, wakes: WakeQueue): void {
@@ -131,7 +150,12 @@ export class Undo implements LeaseUndo {
     for (let i = this.wakeUsers.length - 1; i >= 0; i--) {
       const userId = this.wakeUsers[i];
       const armedAt = log[3 * i + 2]!;
-      wakes.restore(log[3 * i]!, userId === undefined ? undefined : { userId, at: log[3 * i + 1]!, armedAt: armedAt > now ? armedAt : now + RETRY_MS });
+      wakes.restore(
+        log[3 * i]!,
+        userId === undefined
+          ? undefined
+          : { userId, at: log[3 * i + 1]!, armedAt: armedAt > now ? armedAt : now + RETRY_MS },
+      );
     }
   }
 
@@ -223,7 +247,8 @@ class ExtensionsBefore extends Before<string, UserId> {
       seen.add(extension);
       if (id !== undefined) yield [extension, id];
     }
-    for (const [userId, was] of this.users) if (was !== undefined && !seen.has(was.extension)) yield [was.extension, userId];
+    for (const [userId, was] of this.users)
+      if (was !== undefined && !seen.has(was.extension)) yield [was.extension, userId];
   }
 }
 

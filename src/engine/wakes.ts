@@ -78,7 +78,8 @@ export class WakeQueue {
     this.rowAt[row] = at;
     const order = ++this.order;
     const i = this.rowPos[row]!;
-    if (i > 0 && earlier(at, order, this.heapArmedAt[(i - 1) >> 1]!, this.heapOrder[(i - 1) >> 1]!)) this.up(i, row, at, order);
+    if (i > 0 && earlier(at, order, this.heapArmedAt[(i - 1) >> 1]!, this.heapOrder[(i - 1) >> 1]!))
+      this.up(i, row, at, order);
     else this.down(i, row, at, order);
   }
 
@@ -94,14 +95,16 @@ export class WakeQueue {
     const r = this.heapRow[last]!;
     const armedAt = this.heapArmedAt[last]!;
     const order = this.heapOrder[last]!;
-    if (i > 0 && earlier(armedAt, order, this.heapArmedAt[(i - 1) >> 1]!, this.heapOrder[(i - 1) >> 1]!)) this.up(i, r, armedAt, order);
+    if (i > 0 && earlier(armedAt, order, this.heapArmedAt[(i - 1) >> 1]!, this.heapOrder[(i - 1) >> 1]!))
+      this.up(i, r, armedAt, order);
     else this.down(i, r, armedAt, order);
   }
 
   /** Every queued wake as [user, due at, looked at], in row order (for tests and the operator view). */
   list(): [string, number, number][] {
     const out: [string, number, number][] = [];
-    for (let row = 0; row < this.rowPos.length; row++) if (this.rowPos[row]! >= 0) out.push([this.rowUser[row]!, this.rowAt[row]!, this.armedAtOf(row)]);
+    for (let row = 0; row < this.rowPos.length; row++)
+      if (this.rowPos[row]! >= 0) out.push([this.rowUser[row]!, this.rowAt[row]!, this.armedAtOf(row)]);
     return out;
   }
 
@@ -114,7 +117,10 @@ export class WakeQueue {
    * S8.2: puts the row's wake back as it was before a batch the journal did not take: none, or
    * the user's, due at `at` and looked at at `armedAt`.
    */
-  restore(row: number, was: { readonly userId: string; readonly at: number; readonly armedAt: number } | undefined): void {
+  restore(
+    row: number,
+    was: { readonly userId: string; readonly at: number; readonly armedAt: number } | undefined,
+  ): void {
     if (this.has(row)) this.delete(row, this.rowUser[row]!);
     if (was === undefined) return;
     if (row >= this.rowPos.length) this.grow(row + 1);

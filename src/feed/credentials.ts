@@ -26,7 +26,10 @@ export abstract class FeedCredentials {
     for (const w of this.sockets) {
       const auth = w.auth;
       if (auth === undefined || auth.tenant !== tenant) continue;
-      const mine = 'userId' in whose ? auth.userId === whose.userId : auth.actor.kind === 'apikey' && auth.actor.keyId === whose.keyId;
+      const mine =
+        'userId' in whose
+          ? auth.userId === whose.userId
+          : auth.actor.kind === 'apikey' && auth.actor.keyId === whose.keyId;
       if (mine) this.verify(w, auth);
     }
   }
@@ -52,8 +55,15 @@ export abstract class FeedCredentials {
   private expel(w: Watcher, auth: FeedAuth): void {
     const sessionId = w.sessionId;
     w.sessionId = undefined;
-    this.sendError(w, error('SWB_ERR_UNAUTHENTICATED', 'This sign-in has ended (signed out, expired, revoked, or the user was deleted or changed); sign in again.'));
+    this.sendError(
+      w,
+      error(
+        'SWB_ERR_UNAUTHENTICATED',
+        'This sign-in has ended (signed out, expired, revoked, or the user was deleted or changed); sign in again.',
+      ),
+    );
     w.socket.close(CLOSE_UNAUTHENTICATED, 'credential ended');
-    if (sessionId !== undefined && auth.userId !== undefined) void this.command(w, { type: 'session.end', userId: auth.userId, sessionId });
+    if (sessionId !== undefined && auth.userId !== undefined)
+      void this.command(w, { type: 'session.end', userId: auth.userId, sessionId });
   }
 }

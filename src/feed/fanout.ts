@@ -48,7 +48,13 @@ export class Fanout extends DeliveryRounds {
   stats(): { watchers: number; slow: number; delivered: number; writes: number; resyncs: number } {
     let watchers = 0;
     for (const t of this.tenants.values()) watchers += t.watchers.size;
-    return { watchers, slow: this.slow.size, delivered: this.tally.delivered, writes: this.tally.writes, resyncs: this.resyncs };
+    return {
+      watchers,
+      slow: this.slow.size,
+      delivered: this.tally.delivered,
+      writes: this.tally.writes,
+      resyncs: this.resyncs,
+    };
   }
 
   stop(): void {
@@ -80,7 +86,10 @@ export class Fanout extends DeliveryRounds {
     w.subs.set(id, sub);
     w.subscriptionsChanged();
     if (resume !== undefined) {
-      const missed = resume.epoch === pos.epoch && resume.epoch === t.retention.epoch && resume.seq <= pos.seq ? t.retention.since(resume.seq) : undefined;
+      const missed =
+        resume.epoch === pos.epoch && resume.epoch === t.retention.epoch && resume.seq <= pos.seq
+          ? t.retention.since(resume.seq)
+          : undefined;
       if (missed !== undefined) {
         sub.fromSeq = Math.max(t.retention.lastSeq, resume.seq);
         this.answer(w, JSON.stringify({ type: 'resumed', id, epoch: pos.epoch, from: resume.seq, seq: sub.fromSeq }));
@@ -103,7 +112,17 @@ export class Fanout extends DeliveryRounds {
       const [epoch, seq] = firstEvent !== undefined ? [firstEvent.epoch, firstEvent.seq - 1] : [pos.epoch, pos.seq];
       const retention = new Retention(epoch, seq, this.options.retainEvents, this.options.retainBytes);
       const unsent = new Retention(epoch, seq, Infinity, Infinity);
-      t = { id, retention, retaining: false, unsent, roundFrom: seq, flushedAt: -Infinity, watchers: new Set(), snapshots: new Map(), round: undefined };
+      t = {
+        id,
+        retention,
+        retaining: false,
+        unsent,
+        roundFrom: seq,
+        flushedAt: -Infinity,
+        watchers: new Set(),
+        snapshots: new Map(),
+        round: undefined,
+      };
       this.tenants.set(id, t);
     }
     return t;

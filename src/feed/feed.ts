@@ -85,7 +85,11 @@ export interface FeedStats {
   readonly resyncs: number;
 }
 
-const NO_METRICS: FeedMetrics = { watchers: { inc() {}, dec() {} }, feedDeliveries: { inc() {} }, feedResyncs: { inc() {} } };
+const NO_METRICS: FeedMetrics = {
+  watchers: { inc() {}, dec() {} },
+  feedDeliveries: { inc() {} },
+  feedResyncs: { inc() {} },
+};
 
 export class Feed extends FeedMessages {
   override readonly options: FeedOptions;
@@ -105,7 +109,13 @@ export class Feed extends FeedMessages {
     this.engine = deps.engine;
     this.metrics = deps.metrics ?? NO_METRICS;
     // autoPong off: a client's pings are answered within the socket's output bound (output.ts).
-    this.wss = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, autoPong: false, maxPayload: this.options.hardMaxMessageBytes });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      autoPong: false,
+      maxPayload: this.options.hardMaxMessageBytes,
+    });
     this.fanout = new Fanout(this.engine, this.options, this.metrics);
     this.unlisten = this.engine.listen({ onEvents: (events) => this.fanout.publish(events) });
     this.pingTimer = setInterval(() => this.ping(), this.options.pingIntervalMs);
@@ -154,10 +164,17 @@ export class Feed extends FeedMessages {
     const path = q < 0 ? url : url.slice(0, q);
     if (path !== this.options.path) {
       // Another surface may serve its own upgrades; with none, nothing else answers this one.
-      if (this.server !== undefined && this.server.listenerCount('upgrade') === 1) refuseUpgrade(socket, 404, 'SWB_ERR_NOT_FOUND', `There is no WebSocket at ${path.slice(0, 200)}; the live feed is at ${this.options.path}.`);
+      if (this.server !== undefined && this.server.listenerCount('upgrade') === 1)
+        refuseUpgrade(
+          socket,
+          404,
+          'SWB_ERR_NOT_FOUND',
+          `There is no WebSocket at ${path.slice(0, 200)}; the live feed is at ${this.options.path}.`,
+        );
       return;
     }
-    if (this.closing) return refuseUpgrade(socket, 503, 'SWB_ERR_UNAVAILABLE', 'The server is stopping; try again shortly.');
+    if (this.closing)
+      return refuseUpgrade(socket, 503, 'SWB_ERR_UNAVAILABLE', 'The server is stopping; try again shortly.');
     let credential: string | undefined;
     const header = req.headers.authorization;
     if (header !== undefined) credential = /^Bearer +(\S+)$/.exec(header)?.[1] ?? '';
@@ -177,7 +194,11 @@ export class Feed extends FeedMessages {
     ws.on('error', () => {}); // a socket error ends in 'close'
     ws.on('pong', () => (w.alive = true));
     if (credential !== undefined) this.signIn(w, credential);
-    else w.authTimer = setTimeout(() => this.reject(w, 'Send {"type":"auth","token":…} first, or connect with a bearer token.'), this.options.authTimeoutMs);
+    else
+      w.authTimer = setTimeout(
+        () => this.reject(w, 'Send {"type":"auth","token":…} first, or connect with a bearer token.'),
+        this.options.authTimeoutMs,
+      );
   }
 
   protected override signIn(w: Watcher, credential: string): void {
@@ -194,7 +215,13 @@ export class Feed extends FeedMessages {
       w.sessionId = `feed-${randomBytes(12).toString('base64url')}`;
       void this.command(w, { type: 'session.start', userId: auth.userId, sessionId: w.sessionId });
     }
-    this.answer(w, { type: 'authenticated', tenant: auth.tenant, role: auth.role, ...(auth.userId !== undefined ? { userId: auth.userId } : {}), ...(w.sessionId !== undefined ? { sessionId: w.sessionId } : {}) });
+    this.answer(w, {
+      type: 'authenticated',
+      tenant: auth.tenant,
+      role: auth.role,
+      ...(auth.userId !== undefined ? { userId: auth.userId } : {}),
+      ...(w.sessionId !== undefined ? { sessionId: w.sessionId } : {}),
+    });
   }
 
   protected override reject(w: Watcher, message?: string): void {
@@ -229,5 +256,7 @@ export class Feed extends FeedMessages {
 function refuseUpgrade(socket: Duplex, status: number, code: string, message: string): void {
   const body = JSON.stringify({ error: { code, message } });
   const reason = status === 404 ? 'Not Found' : 'Service Unavailable';
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }

@@ -26,11 +26,22 @@ export abstract class FeedMessages extends FeedCredentials {
       if (w.limited) return;
       w.limited = true;
       const wait = Math.ceil(1000 / this.options.messageRate);
-      return this.sendError(w, error('SWB_ERR_RATE_LIMITED', `At most ${this.options.messageRate} messages a second (bursts of ${this.options.messageBurst}); this one was not handled.`, { retryAfterMs: wait }));
+      return this.sendError(
+        w,
+        error(
+          'SWB_ERR_RATE_LIMITED',
+          `At most ${this.options.messageRate} messages a second (bursts of ${this.options.messageBurst}); this one was not handled.`,
+          { retryAfterMs: wait },
+        ),
+      );
     }
     w.limited = false;
     const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    if (buf.length > this.options.maxMessageBytes) return this.sendError(w, error('SWB_ERR_BODY_TOO_LARGE', `A message may be at most ${this.options.maxMessageBytes} bytes.`));
+    if (buf.length > this.options.maxMessageBytes)
+      return this.sendError(
+        w,
+        error('SWB_ERR_BODY_TOO_LARGE', `A message may be at most ${this.options.maxMessageBytes} bytes.`),
+      );
     if (isBinary) return this.sendError(w, error('SWB_ERR_VALIDATION', 'Send JSON in text frames.'));
     const parsed = parseMessage(buf.toString('utf8'));
     if (w.auth === undefined) {
@@ -60,7 +71,13 @@ export abstract class FeedMessages extends FeedCredentials {
 
   private async heartbeat(w: Watcher, auth: FeedAuth, active: boolean): Promise<void> {
     if (w.sessionId === undefined || auth.userId === undefined) {
-      return this.sendError(w, error('SWB_ERR_FORBIDDEN', 'Only a signed-in user has an app session to keep alive; an API key sends no heartbeats.'));
+      return this.sendError(
+        w,
+        error(
+          'SWB_ERR_FORBIDDEN',
+          'Only a signed-in user has an app session to keep alive; an API key sends no heartbeats.',
+        ),
+      );
     }
     const now = this.engine.now();
     // Frequent heartbeats add nothing unless they bring activity after inactivity.
@@ -79,7 +96,8 @@ export abstract class FeedMessages extends FeedCredentials {
 
   private async signOut(w: Watcher, auth: FeedAuth): Promise<void> {
     const sessionId = w.sessionId;
-    if (sessionId === undefined || auth.userId === undefined) return this.sendError(w, error('SWB_ERR_FORBIDDEN', 'Only a signed-in user has an app session to sign out of.'));
+    if (sessionId === undefined || auth.userId === undefined)
+      return this.sendError(w, error('SWB_ERR_FORBIDDEN', 'Only a signed-in user has an app session to sign out of.'));
     w.sessionId = undefined;
     // S1.5: signing out ends the session (and may set absent); a session that already timed out is gone.
     await this.command(w, { type: 'session.end', userId: auth.userId, sessionId });
@@ -104,7 +122,15 @@ export abstract class FeedMessages extends FeedCredentials {
     const scope = resolveScope(state, request, id);
     if ('code' in scope) return this.sendError(w, scope);
     if (!w.subs.has(id) && w.subs.size >= this.options.maxSubscriptions) {
-      return this.sendError(w, error('SWB_ERR_VALIDATION', `A socket may hold at most ${this.options.maxSubscriptions} subscriptions.`, undefined, id));
+      return this.sendError(
+        w,
+        error(
+          'SWB_ERR_VALIDATION',
+          `A socket may hold at most ${this.options.maxSubscriptions} subscriptions.`,
+          undefined,
+          id,
+        ),
+      );
     }
     this.fanout.subscribe(w, auth, id, scope, resume);
   }
@@ -124,10 +150,13 @@ export abstract class FeedMessages extends FeedCredentials {
     }
     if (w.readTimer === undefined && !w.closed) {
       w.socket.pause();
-      w.readTimer = setTimeout(() => {
-        w.readTimer = undefined;
-        if (!w.closed) w.socket.resume();
-      }, Math.ceil(((1 - w.tokens) * 1000) / rate));
+      w.readTimer = setTimeout(
+        () => {
+          w.readTimer = undefined;
+          if (!w.closed) w.socket.resume();
+        },
+        Math.ceil(((1 - w.tokens) * 1000) / rate),
+      );
     }
     return false;
   }

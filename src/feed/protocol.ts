@@ -44,7 +44,13 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function invalid(message: string, details?: Record<string, unknown>, id?: string): Parsed {
-  return { ok: false, code: 'SWB_ERR_VALIDATION', message, ...(details ? { details } : {}), ...(id !== undefined ? { id } : {}) };
+  return {
+    ok: false,
+    code: 'SWB_ERR_VALIDATION',
+    message,
+    ...(details ? { details } : {}),
+    ...(id !== undefined ? { id } : {}),
+  };
 }
 
 /** Keys outside `allowed` (S8.1: unknown fields are refused, not ignored). */
@@ -53,7 +59,8 @@ function unknownKeys(o: Json, allowed: readonly string[]): string[] {
 }
 
 function parseScope(raw: unknown, id: string): ScopeRequest | Parsed {
-  if (!isObject(raw)) return invalid('`scope` must be an object: {tenant: true}, {group}, {queue} or {users}.', undefined, id);
+  if (!isObject(raw))
+    return invalid('`scope` must be an object: {tenant: true}, {group}, {queue} or {users}.', undefined, id);
   const keys = Object.keys(raw);
   if (keys.length !== 1) return invalid('`scope` names exactly one of tenant, group, queue, users.', { keys }, id);
   const key = keys[0]!;
@@ -63,11 +70,21 @@ function parseScope(raw: unknown, id: string): ScopeRequest | Parsed {
       return v === true ? { tenant: true } : invalid('`scope.tenant` must be true.', undefined, id);
     case 'group':
     case 'queue':
-      if (typeof v !== 'string' || v.length === 0 || v.length > 64) return invalid(`\`scope.${key}\` must be an id or extension of 1 to 64 characters.`, undefined, id);
+      if (typeof v !== 'string' || v.length === 0 || v.length > 64)
+        return invalid(`\`scope.${key}\` must be an id or extension of 1 to 64 characters.`, undefined, id);
       return key === 'group' ? { group: v } : { queue: v };
     case 'users':
-      if (!Array.isArray(v) || v.length === 0 || v.length > MAX_USERS_PER_SCOPE || !v.every((u) => typeof u === 'string' && u.length > 0 && u.length <= 64)) {
-        return invalid(`\`scope.users\` must be a list of 1 to ${MAX_USERS_PER_SCOPE} user ids or extensions.`, undefined, id);
+      if (
+        !Array.isArray(v) ||
+        v.length === 0 ||
+        v.length > MAX_USERS_PER_SCOPE ||
+        !v.every((u) => typeof u === 'string' && u.length > 0 && u.length <= 64)
+      ) {
+        return invalid(
+          `\`scope.users\` must be a list of 1 to ${MAX_USERS_PER_SCOPE} user ids or extensions.`,
+          undefined,
+          id,
+        );
       }
       return { users: v as string[] };
     default:
@@ -84,24 +101,32 @@ export function parseMessage(text: string): Parsed {
       return value;
     });
   } catch (e) {
-    if (e instanceof PollutingKey) return { ok: false, code: 'SWB_ERR_BAD_JSON', message: `The message has a forbidden key \`${e.message}\`.` };
+    if (e instanceof PollutingKey)
+      return { ok: false, code: 'SWB_ERR_BAD_JSON', message: `The message has a forbidden key \`${e.message}\`.` };
     return { ok: false, code: 'SWB_ERR_BAD_JSON', message: 'The message is not valid JSON.' };
   }
-  if (!isObject(raw) || typeof raw.type !== 'string') return invalid('A message is a JSON object with a string `type`.');
+  if (!isObject(raw) || typeof raw.type !== 'string')
+    return invalid('A message is a JSON object with a string `type`.');
   const m = raw;
   const extra = (allowed: readonly string[]) => {
     const bad = unknownKeys(m, allowed);
-    return bad.length > 0 ? invalid(`Unknown field(s) for \`${String(m.type)}\`: ${bad.map((k) => k.slice(0, 40)).join(', ')}.`, { fields: bad.slice(0, 10) }) : undefined;
+    return bad.length > 0
+      ? invalid(`Unknown field(s) for \`${String(m.type)}\`: ${bad.map((k) => k.slice(0, 40)).join(', ')}.`, {
+          fields: bad.slice(0, 10),
+        })
+      : undefined;
   };
   switch (m.type) {
     case 'auth': {
       const bad = extra(['type', 'token']);
       if (bad) return bad;
-      if (typeof m.token !== 'string' || m.token.length === 0 || m.token.length > 300) return invalid('`token` must be a string.');
+      if (typeof m.token !== 'string' || m.token.length === 0 || m.token.length > 300)
+        return invalid('`token` must be a string.');
       return { ok: true, message: { type: 'auth', token: m.token } };
     }
     case 'subscribe': {
-      if (typeof m.id !== 'string' || !ID.test(m.id)) return invalid('`id` must be 1 to 64 letters, digits or _.:- naming the subscription.');
+      if (typeof m.id !== 'string' || !ID.test(m.id))
+        return invalid('`id` must be 1 to 64 letters, digits or _.:- naming the subscription.');
       const id = m.id;
       const bad = extra(['type', 'id', 'scope', 'resume']);
       if (bad) return { ...bad, id } as Parsed;
@@ -109,8 +134,19 @@ export function parseMessage(text: string): Parsed {
       if ('ok' in scope) return scope;
       if (m.resume === undefined) return { ok: true, message: { type: 'subscribe', id, scope } };
       const r = m.resume;
-      if (!isObject(r) || unknownKeys(r, ['epoch', 'seq']).length > 0 || typeof r.epoch !== 'string' || r.epoch.length > 200 || !Number.isSafeInteger(r.seq) || (r.seq as number) < 0) {
-        return invalid('`resume` must be {epoch: string, seq: whole number} from the last frame received.', undefined, id);
+      if (
+        !isObject(r) ||
+        unknownKeys(r, ['epoch', 'seq']).length > 0 ||
+        typeof r.epoch !== 'string' ||
+        r.epoch.length > 200 ||
+        !Number.isSafeInteger(r.seq) ||
+        (r.seq as number) < 0
+      ) {
+        return invalid(
+          '`resume` must be {epoch: string, seq: whole number} from the last frame received.',
+          undefined,
+          id,
+        );
       }
       return { ok: true, message: { type: 'subscribe', id, scope, resume: { epoch: r.epoch, seq: r.seq as number } } };
     }
@@ -131,7 +167,9 @@ export function parseMessage(text: string): Parsed {
       return bad ?? { ok: true, message: { type: 'signout' } };
     }
     default:
-      return invalid(`Unknown message type \`${String(m.type).slice(0, 40)}\`: use auth, subscribe, unsubscribe, heartbeat or signout.`);
+      return invalid(
+        `Unknown message type \`${String(m.type).slice(0, 40)}\`: use auth, subscribe, unsubscribe, heartbeat or signout.`,
+      );
   }
 }
 
@@ -143,8 +181,18 @@ export function errorFrame(e: ProtocolError): string {
   });
 }
 
-export function error(code: ErrorCode, message?: string, details?: Record<string, unknown>, id?: string): ProtocolError {
-  return { code, message: message ?? ERRORS[code], ...(details ? { details } : {}), ...(id !== undefined ? { id } : {}) };
+export function error(
+  code: ErrorCode,
+  message?: string,
+  details?: Record<string, unknown>,
+  id?: string,
+): ProtocolError {
+  return {
+    code,
+    message: message ?? ERRORS[code],
+    ...(details ? { details } : {}),
+    ...(id !== undefined ? { id } : {}),
+  };
 }
 
 export const EVENTS_OPEN = '{"type":"events","events":[';

@@ -15,7 +15,11 @@ export function toEntry(e: EngineEvent): Entry {
     case 'presence.changed':
       key = `p:${e.subject}`;
       if (hasForwardTo(e.value) || hasForwardTo(e.old)) {
-        redacted = JSON.stringify({ ...e, value: withoutForwardTo(e.value), ...(e.old ? { old: withoutForwardTo(e.old) } : {}) });
+        redacted = JSON.stringify({
+          ...e,
+          value: withoutForwardTo(e.value),
+          ...(e.old ? { old: withoutForwardTo(e.old) } : {}),
+        });
       }
       break;
     case 'agent.changed':
@@ -29,7 +33,16 @@ export function toEntry(e: EngineEvent): Entry {
       // Each missed call is news of its own: nothing supersedes it.
       key = `m:${e.seq}`;
   }
-  return { seq: e.seq, type: e.type, subject: e.subject, key, json, bytes: json.length + (redacted?.length ?? 0), ...(queueId !== undefined ? { queueId } : {}), ...(redacted !== undefined ? { redacted } : {}) };
+  return {
+    seq: e.seq,
+    type: e.type,
+    subject: e.subject,
+    key,
+    json,
+    bytes: json.length + (redacted?.length ?? 0),
+    ...(queueId !== undefined ? { queueId } : {}),
+    ...(redacted !== undefined ? { redacted } : {}),
+  };
 }
 
 export class Retention {
@@ -70,7 +83,11 @@ export class Retention {
     this.entries.push(e);
     this.bytes += e.bytes;
     if (e.seq > this.lastSeq) this.lastSeq = e.seq;
-    while (this.entries.length - this.start > this.maxEntries || (this.bytes > this.maxBytes && this.entries.length - this.start > 1)) this.dropOldest();
+    while (
+      this.entries.length - this.start > this.maxEntries ||
+      (this.bytes > this.maxBytes && this.entries.length - this.start > 1)
+    )
+      this.dropOldest();
     this.compact();
   }
 

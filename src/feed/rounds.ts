@@ -122,7 +122,13 @@ export abstract class DeliveryRounds extends SlowWatchers {
    * whether a frame was written. (Events no longer kept would mean a bug: it resyncs.)
    * `frames` shares frames between watchers at the same cursor (then with the same scopes and view).
    */
-  protected catchUp(t: TenantFeed, state: TenantState, w: Watcher, batches: Map<number, Batch | undefined> | undefined, frames?: Map<number, Map<string, Frame>>): boolean {
+  protected catchUp(
+    t: TenantFeed,
+    state: TenantState,
+    w: Watcher,
+    batches: Map<number, Batch | undefined> | undefined,
+    frames?: Map<number, Map<string, Frame>>,
+  ): boolean {
     const from = w.cursor;
     const to = t.unsent.lastSeq;
     if (from >= to) return false;
@@ -152,7 +158,8 @@ export abstract class DeliveryRounds extends SlowWatchers {
       if (atCursor === undefined) frames!.set(from, (atCursor = new Map()));
       const key = batch.redactable === undefined ? w.frameKey : `${w.scopeKey}#${variantOf(w, batch.redactable)}`;
       let shared = atCursor.get(key);
-      if (shared === undefined) atCursor.set(key, (shared = this.select(state, w, batch.entries, false, batch.redactable)));
+      if (shared === undefined)
+        atCursor.set(key, (shared = this.select(state, w, batch.entries, false, batch.redactable)));
       frame = shared;
     }
     w.cursor = to;
@@ -162,8 +169,15 @@ export abstract class DeliveryRounds extends SlowWatchers {
   }
 
   /** The batch's events in any of the watcher's scopes, as this watcher may see them. */
-  protected select(state: TenantState, w: Reader, batch: readonly Entry[], checkSeq: boolean, redactable?: Set<string>): Frame {
-    if (redactable === undefined) for (const e of batch) if (e.redacted !== undefined) (redactable ??= new Set()).add(e.subject);
+  protected select(
+    state: TenantState,
+    w: Reader,
+    batch: readonly Entry[],
+    checkSeq: boolean,
+    redactable?: Set<string>,
+  ): Frame {
+    if (redactable === undefined)
+      for (const e of batch) if (e.redacted !== undefined) (redactable ??= new Set()).add(e.subject);
     const variant = variantOf(w, redactable);
     const items: Item[] = [];
     for (const e of batch) {

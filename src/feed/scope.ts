@@ -91,10 +91,11 @@ export function usersInScope(state: TenantState, scope: Scope): UserState[] {
   const members = membersOf(state, scope);
   const out: UserState[] = [];
   if (members === undefined) for (const u of state.users.values()) out.push(u);
-  else for (const id of members) {
-    const u = state.users.get(id);
-    if (u !== undefined) out.push(u);
-  }
+  else
+    for (const id of members) {
+      const u = state.users.get(id);
+      if (u !== undefined) out.push(u);
+    }
   return out.sort((a, b) => byExtension.compare(a.extension, b.extension));
 }
 
@@ -108,7 +109,10 @@ function userJson(u: UserState, redacted: boolean): string {
     const agent = queues.length === 0 ? undefined : Object.fromEntries(queues.map((q) => [q, u.agent[q]!.state]));
     const record = agent === undefined ? u.presence : { ...u.presence, agent };
     cached = { full: JSON.stringify(record) };
-    if (hasForwardTo(u.presence)) cached.redacted = JSON.stringify(agent === undefined ? withoutForwardTo(u.presence) : { ...withoutForwardTo(u.presence), agent });
+    if (hasForwardTo(u.presence))
+      cached.redacted = JSON.stringify(
+        agent === undefined ? withoutForwardTo(u.presence) : { ...withoutForwardTo(u.presence), agent },
+      );
     recordJson.set(u, cached);
   }
   return redacted ? (cached.redacted ?? cached.full) : cached.full;
@@ -119,7 +123,13 @@ function userJson(u: UserState, redacted: boolean): string {
  * states and queue snapshots in scope. `full` is what admins see; otherwise S2.7 redaction
  * applies to everyone but `selfId`.
  */
-export function snapshotBody(state: TenantState, scope: Scope, epoch: string, seq: number, viewer: { full: boolean; selfId?: UserId }): string {
+export function snapshotBody(
+  state: TenantState,
+  scope: Scope,
+  epoch: string,
+  seq: number,
+  viewer: { full: boolean; selfId?: UserId },
+): string {
   const users = usersInScope(state, scope);
   const presence: string[] = [];
   const agents: string[] = [];

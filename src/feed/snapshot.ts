@@ -7,7 +7,14 @@ import { ownRecordDiffers, scopeSource, snapshotBody } from './scope.js';
 import type { TenantFeed } from './tenant.js';
 import type { Subscription, Watcher } from './watcher.js';
 
-export function sendSnapshot(w: Watcher, t: TenantFeed, state: TenantState, pos: Position, sub: Subscription, resync: boolean): void {
+export function sendSnapshot(
+  w: Watcher,
+  t: TenantFeed,
+  state: TenantState,
+  pos: Position,
+  sub: Subscription,
+  resync: boolean,
+): void {
   const auth = w.auth!;
   const full = seesOthersForwardTo(auth);
   // Watchers of the same scope and view at the same position share the snapshot's bytes (a
@@ -17,9 +24,12 @@ export function sendSnapshot(w: Watcher, t: TenantFeed, state: TenantState, pos:
   const source = scopeSource(state, sub.scope);
   const cached = t.snapshots.get(key);
   let body: Buffer;
-  if (cached !== undefined && cached.seq === pos.seq && cached.epoch === pos.epoch && cached.source === source) body = cached.body;
+  if (cached !== undefined && cached.seq === pos.seq && cached.epoch === pos.epoch && cached.source === source)
+    body = cached.body;
   else {
-    body = Buffer.from(snapshotBody(state, sub.scope, pos.epoch, pos.seq, { full, ...(self !== undefined ? { selfId: self } : {}) }));
+    body = Buffer.from(
+      snapshotBody(state, sub.scope, pos.epoch, pos.seq, { full, ...(self !== undefined ? { selfId: self } : {}) }),
+    );
     if (t.snapshots.size >= 32) t.snapshots.clear();
     t.snapshots.set(key, { epoch: pos.epoch, seq: pos.seq, source, body });
   }

@@ -22,7 +22,8 @@ export interface AuthContext {
 }
 
 export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
-export const ha1 = (user: string, realm: string, password: string): string => createHash('md5').update(`${user}:${realm}:${password}`).digest('hex');
+export const ha1 = (user: string, realm: string, password: string): string =>
+  createHash('md5').update(`${user}:${realm}:${password}`).digest('hex');
 
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -57,7 +58,11 @@ export class Accounts {
   constructor(
     private readonly engine: Engine,
     private readonly store: Store,
-    private readonly options: { readonly systemToken: string; readonly tokenTtlSec: number; readonly now: () => number },
+    private readonly options: {
+      readonly systemToken: string;
+      readonly tokenTtlSec: number;
+      readonly now: () => number;
+    },
   ) {}
 
   onRevoked(listener: RevocationListener): void {
@@ -110,7 +115,9 @@ export class Accounts {
   /** The user an extension or email names (any case), or undefined. */
   private userFor(tenant: TenantId, username: string): UserId | undefined {
     const state = this.engine.state(tenant);
-    return state === undefined ? undefined : (state.byExtension.get(username) ?? this.store.userIdByEmail(tenant, username));
+    return state === undefined
+      ? undefined
+      : (state.byExtension.get(username) ?? this.store.userIdByEmail(tenant, username));
   }
 
   /**
@@ -118,10 +125,19 @@ export class Accounts {
    * checked; refuses when either is used up. The account is the user, whichever alias
    * (extension, email in any case) names it; a name that is no user counts under itself.
    */
-  private reserve(tenant: TenantId, username: string, userId: UserId | undefined, address: string, now: number): { account: Attempt; address: Attempt } {
+  private reserve(
+    tenant: TenantId,
+    username: string,
+    userId: UserId | undefined,
+    address: string,
+    now: number,
+  ): { account: Attempt; address: Attempt } {
     const byAddress = this.perAddress.take(address, now);
     if (byAddress === undefined) fail('SWB_ERR_RATE_LIMITED');
-    const account = this.perAccount.take(`${tenant}\u0000${userId !== undefined ? `id:${userId}` : `name:${username.toLowerCase()}`}`, now);
+    const account = this.perAccount.take(
+      `${tenant}\u0000${userId !== undefined ? `id:${userId}` : `name:${username.toLowerCase()}`}`,
+      now,
+    );
     if (account === undefined) {
       // Refused before any check: this request costs the address nothing.
       this.perAddress.release(byAddress);
@@ -136,7 +152,13 @@ export class Accounts {
    * user's current password: a user deleted (and perhaps created again under the same id) or a
    * password changed while the check ran does not pass.
    */
-  private async checkPassword(tenant: TenantId, username: string, userId: UserId | undefined, password: string, address: string): Promise<boolean> {
+  private async checkPassword(
+    tenant: TenantId,
+    username: string,
+    userId: UserId | undefined,
+    password: string,
+    address: string,
+  ): Promise<boolean> {
     const attempt = this.reserve(tenant, username, userId, address, this.options.now());
     const hash = userId === undefined ? undefined : this.store.credentials(tenant, userId)?.passwordHash;
     let ok = false;
@@ -147,14 +169,26 @@ export class Accounts {
       this.pending.delete(attempt.account);
     }
     const current = userId === undefined ? undefined : this.store.credentials(tenant, userId)?.passwordHash;
-    if (!ok || userId === undefined || hash == null || current !== hash || this.engine.state(tenant)?.users.get(userId) === undefined) return false;
+    if (
+      !ok ||
+      userId === undefined ||
+      hash == null ||
+      current !== hash ||
+      this.engine.state(tenant)?.users.get(userId) === undefined
+    )
+      return false;
     this.perAccount.forgive(attempt.account, this.pending);
     this.perAddress.release(attempt.address);
     return true;
   }
 
   /** Web sign-in with extension or email and password → a bearer token. */
-  async login(tenant: TenantId, username: string, password: string, address: string): Promise<{ token: string; userId: UserId; expiresAt: number }> {
+  async login(
+    tenant: TenantId,
+    username: string,
+    password: string,
+    address: string,
+  ): Promise<{ token: string; userId: UserId; expiresAt: number }> {
     const userId = this.userFor(tenant, username);
     const ok = await this.checkPassword(tenant, username, userId, password, address);
     if (!ok || userId === undefined) fail('SWB_ERR_LOGIN_FAILED');
@@ -171,8 +205,10 @@ export class Accounts {
    */
   async changePassword(auth: AuthContext, current: string, next: string, address: string): Promise<void> {
     const userId = auth.userId;
-    if (userId === undefined) fail('SWB_ERR_FORBIDDEN', undefined, 'Only a signed-in user has a password to change; an API key has none.');
-    if (!(await this.checkPassword(auth.tenant, userId, userId, current, address))) fail('SWB_ERR_FORBIDDEN', undefined, 'The current password is not right.');
+    if (userId === undefined)
+      fail('SWB_ERR_FORBIDDEN', undefined, 'Only a signed-in user has a password to change; an API key has none.');
+    if (!(await this.checkPassword(auth.tenant, userId, userId, current, address)))
+      fail('SWB_ERR_FORBIDDEN', undefined, 'The current password is not right.');
     const passwordHash = await argonHash(next);
     if (this.engine.state(auth.tenant)?.users.get(userId) === undefined) fail('SWB_ERR_UNAUTHENTICATED');
     this.store.setCredentials(auth.tenant, userId, { passwordHash });
@@ -208,14 +244,27 @@ export class Accounts {
     if (credential.startsWith('swk_')) {
       const [id, secret] = credential.slice(4).split('.', 2);
       const key = id === undefined ? undefined : this.store.apiKey(id);
-      if (key === undefined || secret === undefined || !safeEqual(sha256(secret), key.secretHash) || !this.engine.hasTenant(key.tenant)) fail('SWB_ERR_UNAUTHENTICATED');
+      if (
+        key === undefined ||
+        secret === undefined ||
+        !safeEqual(sha256(secret), key.secretHash) ||
+        !this.engine.hasTenant(key.tenant)
+      )
+        fail('SWB_ERR_UNAUTHENTICATED');
       return { tenant: key.tenant, role: key.role, actor: { kind: 'apikey', keyId: key.id, role: key.role } };
     }
     const tokenHash = sha256(credential);
     const t = this.store.token(tokenHash);
     const user = t === undefined ? undefined : this.engine.state(t.tenant)?.users.get(t.userId);
     if (t === undefined || user === undefined || t.expiresAt <= this.options.now()) fail('SWB_ERR_UNAUTHENTICATED');
-    return { tenant: t.tenant, userId: user.id, role: user.role, tokenHash, expiresAt: t.expiresAt, actor: { kind: 'user', userId: user.id, role: user.role } };
+    return {
+      tenant: t.tenant,
+      userId: user.id,
+      role: user.role,
+      tokenHash,
+      expiresAt: t.expiresAt,
+      actor: { kind: 'user', userId: user.id, role: user.role },
+    };
   }
 }
 

@@ -43,7 +43,11 @@ interface Operation {
   readonly errors?: readonly ErrorStatus[];
 }
 
-const op = (status: Operation['status'], reply: TSchema, ...errors: ErrorStatus[]): Operation => ({ status, reply, errors });
+const op = (status: Operation['status'], reply: TSchema, ...errors: ErrorStatus[]): Operation => ({
+  status,
+  reply,
+  errors,
+});
 
 /** Keyed by `METHOD /fastify/url/:param`. */
 export const OPERATIONS: Readonly<Record<string, Operation>> = {
@@ -106,7 +110,12 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'GET /api/v1/webhooks/:id/deliveries': op(200, DeliveriesReply, 404),
 };
 
-const SUCCESS: Readonly<Record<Operation['status'], string>> = { 200: 'OK.', 201: 'Created.', 202: 'Accepted: it happens shortly.', 204: 'Done; no body.' };
+const SUCCESS: Readonly<Record<Operation['status'], string>> = {
+  200: 'OK.',
+  201: 'Created.',
+  202: 'Accepted: it happens shortly.',
+  204: 'Done; no body.',
+};
 
 interface RouteShape {
   readonly method: string;
@@ -122,10 +131,12 @@ export function responsesOf(route: RouteShape): Record<number, TSchema> {
   if (operation === undefined) throw new Error(`${key} has no answer declared in src/http/contract.ts`);
   const errors = new Set<ErrorStatus>(operation.errors);
   if (route.access !== 'public') [401, 403].forEach((s) => errors.add(s as ErrorStatus));
-  if (route.schema.params !== undefined || route.schema.querystring !== undefined || route.schema.body !== undefined) errors.add(400);
+  if (route.schema.params !== undefined || route.schema.querystring !== undefined || route.schema.body !== undefined)
+    errors.add(400);
   if (route.schema.body !== undefined) [413, 415].forEach((s) => errors.add(s as ErrorStatus));
   [500, 503].forEach((s) => errors.add(s as ErrorStatus));
-  const reply = 'description' in operation.reply ? operation.reply : { ...operation.reply, description: SUCCESS[operation.status] };
+  const reply =
+    'description' in operation.reply ? operation.reply : { ...operation.reply, description: SUCCESS[operation.status] };
   const out: Record<number, TSchema> = { [operation.status]: reply };
   for (const status of [...errors].sort((a, b) => a - b)) out[status] = errorReply(status);
   return out;

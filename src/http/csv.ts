@@ -2,7 +2,9 @@
 // (a quote inside doubled), CRLF or LF line ends, a UTF-8 byte-order mark ignored, blank lines
 // skipped.
 
-export type CsvResult = { readonly ok: true; readonly rows: string[][] } | { readonly ok: false; readonly line: number; readonly message: string };
+export type CsvResult =
+  | { readonly ok: true; readonly rows: string[][] }
+  | { readonly ok: false; readonly line: number; readonly message: string };
 
 type Where = 'start' | 'plain' | 'quoted' | 'afterQuote';
 

@@ -26,6 +26,10 @@ export function fail(code: ErrorCode, details?: Readonly<Record<string, unknown>
   throw new HttpRefusal(code, message ?? ERRORS[code], details);
 }
 
-export function errorBody(code: ErrorCode, message: string, details?: Readonly<Record<string, unknown>>): { error: { code: string; message: string; details?: Readonly<Record<string, unknown>> } } {
+export function errorBody(
+  code: ErrorCode,
+  message: string,
+  details?: Readonly<Record<string, unknown>>,
+): { error: { code: string; message: string; details?: Readonly<Record<string, unknown>> } } {
   return details === undefined ? { error: { code, message } } : { error: { code, message, details } };
 }

@@ -10,12 +10,21 @@ import type { ErrorCode } from '../core/index.js';
 import { HttpRefusal, errorBody, httpStatus } from './errors.js';
 
 /** `{ error }` for a registered code, with its status. */
-function refusal(reply: FastifyReply, code: ErrorCode, message?: string, details?: Readonly<Record<string, unknown>>): FastifyReply {
+function refusal(
+  reply: FastifyReply,
+  code: ErrorCode,
+  message?: string,
+  details?: Readonly<Record<string, unknown>>,
+): FastifyReply {
   return reply.status(httpStatus(code)).send(errorBody(code, message ?? ERRORS[code], details));
 }
 
 export function errorHandler(bodyLimit: number) {
-  return (error: Error & { code?: string; statusCode?: number; validation?: unknown[] }, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+  return (
+    error: Error & { code?: string; statusCode?: number; validation?: unknown[] },
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): FastifyReply => {
     if (error instanceof HttpRefusal) {
       // S8.2: nothing was changed (the store could not save, or the server is stopping): come back soon.
       const retryAfter = retryAfterOf(error.code);
@@ -26,11 +35,17 @@ export function errorHandler(bodyLimit: number) {
       const issues = (error.validation as { instancePath?: string; message?: string; params?: unknown }[])
         .slice(0, 10)
         .map((v) => ({ path: v.instancePath ?? '', message: v.message ?? '', params: v.params }));
-      return refusal(reply, 'SWB_ERR_VALIDATION', `The request does not have the expected shape: ${error.message}`, { issues });
+      return refusal(reply, 'SWB_ERR_VALIDATION', `The request does not have the expected shape: ${error.message}`, {
+        issues,
+      });
     }
     switch (error.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return refusal(reply, 'SWB_ERR_BODY_TOO_LARGE', `The request body is larger than ${request.routeOptions.bodyLimit ?? bodyLimit} bytes.`);
+        return refusal(
+          reply,
+          'SWB_ERR_BODY_TOO_LARGE',
+          `The request body is larger than ${request.routeOptions.bodyLimit ?? bodyLimit} bytes.`,
+        );
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
         return refusal(reply, 'SWB_ERR_UNSUPPORTED_MEDIA_TYPE');
       case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -52,8 +67,14 @@ export function errorHandler(bodyLimit: number) {
 /** fastify's `frameworkErrors`: refusals raised while routing, before any hook runs. */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const path = request.raw.url?.split('?')[0]?.slice(0, 200) ?? '';
-  if (error.code === 'FST_ERR_BAD_URL') void refusal(reply, 'SWB_ERR_BAD_URL', `The address ${path} is not valid: a percent-escape does not decode to text.`);
-  else if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') void refusal(reply, 'SWB_ERR_URI_TOO_LONG', 'A segment of the address is too long.');
+  if (error.code === 'FST_ERR_BAD_URL')
+    void refusal(
+      reply,
+      'SWB_ERR_BAD_URL',
+      `The address ${path} is not valid: a percent-escape does not decode to text.`,
+    );
+  else if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    void refusal(reply, 'SWB_ERR_URI_TOO_LONG', 'A segment of the address is too long.');
   else {
     request.log.error({ err: error }, 'routing failed');
     void refusal(reply, 'SWB_ERR_SERVER');
@@ -116,9 +137,15 @@ export class MethodTable {
     const allow = this.allowed(path);
     // The path has a route for this very method that the router did not take: one of its
     // segments is over fastify's maxParamLength.
-    if (allow.includes(request.method)) return refusal(reply, 'SWB_ERR_URI_TOO_LONG', 'A segment of the address is too long.');
+    if (allow.includes(request.method))
+      return refusal(reply, 'SWB_ERR_URI_TOO_LONG', 'A segment of the address is too long.');
     if (allow.length > 0) {
-      return refusal(reply.header('allow', allow.join(', ')), 'SWB_ERR_METHOD_NOT_ALLOWED', `${path.slice(0, 200)} takes ${allow.join(', ')}, not ${request.method}.`, { allow });
+      return refusal(
+        reply.header('allow', allow.join(', ')),
+        'SWB_ERR_METHOD_NOT_ALLOWED',
+        `${path.slice(0, 200)} takes ${allow.join(', ')}, not ${request.method}.`,
+        { allow },
+      );
     }
     return refusal(reply, 'SWB_ERR_NOT_FOUND', `There is nothing at ${request.method} ${path.slice(0, 200)}.`);
   }

@@ -39,7 +39,10 @@ const FIELD: Record<string, string> = {
 const text = (v: unknown): string => (typeof v === 'string' ? `“${v.slice(0, 60)}”` : 'it');
 
 /** One schema error as a sentence a person understands. */
-function words(e: { keyword: string; instancePath: string; params: Record<string, unknown> }, input: Record<string, unknown>): string | undefined {
+function words(
+  e: { keyword: string; instancePath: string; params: Record<string, unknown> },
+  input: Record<string, unknown>,
+): string | undefined {
   const field = e.instancePath.split('/')[1] ?? '';
   const value = input[field];
   const what = FIELD[field] ?? `The column “${field}”`;
@@ -47,17 +50,25 @@ function words(e: { keyword: string; instancePath: string; params: Record<string
     case 'required':
       return (e.params.requiredProperties as string[]).map((p) => `${FIELD[p] ?? p} is missing.`).join(' ');
     case 'additionalProperties':
-      return (e.params.additionalProperties as string[]).map((p) => (p === '(extra cells)' ? 'The row has more cells than the header has columns.' : `Unknown column “${p}”.`)).join(' ');
+      return (e.params.additionalProperties as string[])
+        .map((p) =>
+          p === '(extra cells)' ? 'The row has more cells than the header has columns.' : `Unknown column “${p}”.`,
+        )
+        .join(' ');
     case 'boolean':
       return undefined; // the same extra property, told by additionalProperties
     case 'pattern':
-      return field === 'extension' ? `${what} ${text(value)} must be 2 to 10 digits.` : `${what} ${text(value)} has characters that are not allowed.`;
+      return field === 'extension'
+        ? `${what} ${text(value)} must be 2 to 10 digits.`
+        : `${what} ${text(value)} has characters that are not allowed.`;
     case 'format':
       return `${what} ${text(value)} is not an email address.`;
     case 'enum':
       return `${what} ${text(value)} must be one of: ${(e.params.allowedValues as string[]).join(', ')}.`;
     case 'minLength':
-      return field === 'name' ? `${what} is empty.` : `${what} must have at least ${String(e.params.limit)} characters.`;
+      return field === 'name'
+        ? `${what} is empty.`
+        : `${what} must have at least ${String(e.params.limit)} characters.`;
     case 'maxLength':
       return `${what} is longer than ${String(e.params.limit)} characters.`;
     default:
@@ -66,14 +77,26 @@ function words(e: { keyword: string; instancePath: string; params: Record<string
 }
 
 /** Every row's plan; `emailHolder` says which user has an email now (credentials live outside the state). */
-export function planImport(state: TenantState, rows: readonly unknown[], emailHolder: (email: string) => string | undefined, rowWord: 'line' | 'row'): PlannedRow[] {
-  const seen = { extension: new Map<string, number>(), id: new Map<string, number>(), email: new Map<string, number>() };
+export function planImport(
+  state: TenantState,
+  rows: readonly unknown[],
+  emailHolder: (email: string) => string | undefined,
+  rowWord: 'line' | 'row',
+): PlannedRow[] {
+  const seen = {
+    extension: new Map<string, number>(),
+    id: new Map<string, number>(),
+    email: new Map<string, number>(),
+  };
   return rows.map((input, i) => {
     const row = i + 1;
     const where = (r: number): string => `${rowWord} ${rowWord === 'line' ? r + 1 : r}`;
-    if (input === null || typeof input !== 'object' || Array.isArray(input)) return { row, action: 'skip', problems: ['The row is not a user.'] };
+    if (input === null || typeof input !== 'object' || Array.isArray(input))
+      return { row, action: 'skip', problems: ['The row is not a user.'] };
     const rec = input as Record<string, unknown>;
-    const problems = checkRow.Check(input) ? [] : [...new Set([...checkRow.Errors(input)].map((e) => words(e, rec)).filter((w): w is string => w !== undefined))];
+    const problems = checkRow.Check(input)
+      ? []
+      : [...new Set([...checkRow.Errors(input)].map((e) => words(e, rec)).filter((w): w is string => w !== undefined))];
     let code = problems.length > 0 ? 'SWB_ERR_VALIDATION' : undefined;
     const problem = (c: string, text: string): void => {
       code ??= c;
@@ -96,9 +119,11 @@ export function planImport(state: TenantState, rows: readonly unknown[], emailHo
     }
     const holder = extension === undefined ? undefined : state.byExtension.get(extension);
     const id = typeof body.id === 'string' ? body.id : holder;
-    if (typeof body.id === 'string' && holder !== undefined && holder !== body.id) problem('SWB_ERR_EXTENSION_TAKEN', `Extension ${extension} belongs to another user (${holder}).`);
+    if (typeof body.id === 'string' && holder !== undefined && holder !== body.id)
+      problem('SWB_ERR_EXTENSION_TAKEN', `Extension ${extension} belongs to another user (${holder}).`);
     const emailOwner = typeof body.email === 'string' ? emailHolder(body.email) : undefined;
-    if (emailOwner !== undefined && emailOwner !== id) problem('SWB_ERR_EMAIL_TAKEN', `The email ${body.email} belongs to another user (${emailOwner}).`);
+    if (emailOwner !== undefined && emailOwner !== id)
+      problem('SWB_ERR_EMAIL_TAKEN', `The email ${body.email} belongs to another user (${emailOwner}).`);
     const action = problems.length > 0 ? 'skip' : id !== undefined && state.users.has(id) ? 'update' : 'create';
     return {
       row,

@@ -1,6 +1,15 @@
 // Finding what a request names — users, groups, queues — in the caller's tenant only (S5.2: an
 // id from another tenant is answered as not found), and the plain views the routes answer with.
-import type { AgentRecord, AnsweringAction, Group, QueueState, RouteTarget, TenantState, UserId, UserState } from '../core/index.js';
+import type {
+  AgentRecord,
+  AnsweringAction,
+  Group,
+  QueueState,
+  RouteTarget,
+  TenantState,
+  UserId,
+  UserState,
+} from '../core/index.js';
 import { LOGGED_OUT } from '../core/index.js';
 import type { AuthContext } from './accounts.js';
 import { fail } from './errors.js';
@@ -27,7 +36,8 @@ export function findUser(state: TenantState, ref: string): UserState | undefined
 
 export function userRef(state: TenantState, ref: string, field?: string): UserState {
   const user = findUser(state, ref);
-  if (user === undefined) fail('SWB_ERR_USER_NOT_FOUND', field === undefined ? { user: clip(ref) } : { user: clip(ref), field });
+  if (user === undefined)
+    fail('SWB_ERR_USER_NOT_FOUND', field === undefined ? { user: clip(ref) } : { user: clip(ref), field });
   return user;
 }
 
@@ -70,7 +80,10 @@ export function actionRef(state: TenantState, action: AnsweringAction): Answerin
   }
 }
 
-export function actionRefs<K extends string>(state: TenantState, actions: Partial<Record<K, AnsweringAction>>): Partial<Record<K, AnsweringAction>> {
+export function actionRefs<K extends string>(
+  state: TenantState,
+  actions: Partial<Record<K, AnsweringAction>>,
+): Partial<Record<K, AnsweringAction>> {
   const out: Partial<Record<K, AnsweringAction>> = {};
   for (const key of Object.keys(actions) as K[]) {
     const a = actions[key];
@@ -82,7 +95,11 @@ export function actionRefs<K extends string>(state: TenantState, actions: Partia
 export const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** The directory view of a user: never a credential or a hash. */
-export function userView(ctx: HttpContext, auth: AuthContext, u: UserState): { id: string; extension: string; name: string; role: string; email?: string } {
+export function userView(
+  ctx: HttpContext,
+  auth: AuthContext,
+  u: UserState,
+): { id: string; extension: string; name: string; role: string; email?: string } {
   const email = ctx.store.credentials(auth.tenant, u.id)?.email;
   return { id: u.id, extension: u.extension, name: u.name, role: u.role, ...(email ? { email } : {}) };
 }
@@ -92,7 +109,10 @@ export function groupView(g: Group): Omit<Group, 'lastRang'> {
   return view;
 }
 
-export function agentView(queue: QueueState, record: AgentRecord | undefined): { queueId: string; queue: string; state: string; reason?: string; since?: string; callsToday: number } {
+export function agentView(
+  queue: QueueState,
+  record: AgentRecord | undefined,
+): { queueId: string; queue: string; state: string; reason?: string; since?: string; callsToday: number } {
   const r = record ?? LOGGED_OUT;
   return {
     queueId: queue.config.id,
@@ -107,6 +127,7 @@ export function agentView(queue: QueueState, record: AgentRecord | undefined): {
 /** The queues the user is an agent of, with their state in each (logged_out when never logged in). */
 export function agentStates(state: TenantState, u: UserState): ReturnType<typeof agentView>[] {
   const out: ReturnType<typeof agentView>[] = [];
-  for (const q of state.queues.values()) if (q.config.agents.includes(u.id)) out.push(agentView(q, u.agent[q.config.id]));
+  for (const q of state.queues.values())
+    if (q.config.agents.includes(u.id)) out.push(agentView(q, u.agent[q.config.id]));
   return out;
 }

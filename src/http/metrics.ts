@@ -3,22 +3,79 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly httpRequests = new Counter({ name: 'switchboard_http_requests_total', help: 'HTTP requests by method, route and status.', labelNames: ['method', 'route', 'status'] as const, registers: [this.registry] });
-  readonly events = new Counter({ name: 'switchboard_events_total', help: 'Events committed, by type.', labelNames: ['type'] as const, registers: [this.registry] });
-  readonly commitBatches = new Counter({ name: 'switchboard_commit_batches_total', help: 'Journal transactions committed.', registers: [this.registry] });
-  readonly watchers = new Gauge({ name: 'switchboard_feed_watchers', help: 'Connected live-feed sockets.', registers: [this.registry] });
-  readonly feedDeliveries = new Counter({ name: 'switchboard_feed_events_delivered_total', help: 'Events written to live-feed watchers.', registers: [this.registry] });
-  readonly feedResyncs = new Counter({ name: 'switchboard_feed_resyncs_total', help: 'Watchers told to resync (fell behind or resumed past retention).', registers: [this.registry] });
-  readonly webhookDeliveries = new Counter({ name: 'switchboard_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome.', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly httpRequests = new Counter({
+    name: 'switchboard_http_requests_total',
+    help: 'HTTP requests by method, route and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly events = new Counter({
+    name: 'switchboard_events_total',
+    help: 'Events committed, by type.',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly commitBatches = new Counter({
+    name: 'switchboard_commit_batches_total',
+    help: 'Journal transactions committed.',
+    registers: [this.registry],
+  });
+  readonly watchers = new Gauge({
+    name: 'switchboard_feed_watchers',
+    help: 'Connected live-feed sockets.',
+    registers: [this.registry],
+  });
+  readonly feedDeliveries = new Counter({
+    name: 'switchboard_feed_events_delivered_total',
+    help: 'Events written to live-feed watchers.',
+    registers: [this.registry],
+  });
+  readonly feedResyncs = new Counter({
+    name: 'switchboard_feed_resyncs_total',
+    help: 'Watchers told to resync (fell behind or resumed past retention).',
+    registers: [this.registry],
+  });
+  readonly webhookDeliveries = new Counter({
+    name: 'switchboard_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly tenants = new Gauge({ name: 'switchboard_tenants', help: 'Tenants loaded.', registers: [this.registry] });
   readonly users = new Gauge({ name: 'switchboard_users', help: 'Users loaded.', registers: [this.registry] });
   /** Set by the composition root: the SIP server's live counts, read at scrape time. */
-  sipState: () => { readonly registrations: number; readonly subscriptions: number } = () => ({ registrations: 0, subscriptions: 0 });
-  readonly sipRegistrations: Gauge = new Gauge({ name: 'switchboard_sip_registrations', help: 'Live SIP registrations (bindings).', registers: [this.registry], collect: (): void => this.sipRegistrations.set(this.sipState().registrations) });
-  readonly sipSubscriptions: Gauge = new Gauge({ name: 'switchboard_sip_subscriptions', help: 'Active SIP subscriptions (presence and dialog).', registers: [this.registry], collect: (): void => this.sipSubscriptions.set(this.sipState().subscriptions) });
-  readonly sipNotifies = new Counter({ name: 'switchboard_sip_notifies_total', help: 'SIP NOTIFY requests sent.', registers: [this.registry] });
-  readonly sipAuthFailures = new Counter({ name: 'switchboard_sip_auth_failures_total', help: 'SIP digest authentications that failed (wrong password, unknown user).', registers: [this.registry] });
-  readonly sipRequests = new Counter({ name: 'switchboard_sip_requests_total', help: 'SIP requests answered, by method and status.', labelNames: ['method', 'status'] as const, registers: [this.registry] });
+  sipState: () => { readonly registrations: number; readonly subscriptions: number } = () => ({
+    registrations: 0,
+    subscriptions: 0,
+  });
+  readonly sipRegistrations: Gauge = new Gauge({
+    name: 'switchboard_sip_registrations',
+    help: 'Live SIP registrations (bindings).',
+    registers: [this.registry],
+    collect: (): void => this.sipRegistrations.set(this.sipState().registrations),
+  });
+  readonly sipSubscriptions: Gauge = new Gauge({
+    name: 'switchboard_sip_subscriptions',
+    help: 'Active SIP subscriptions (presence and dialog).',
+    registers: [this.registry],
+    collect: (): void => this.sipSubscriptions.set(this.sipState().subscriptions),
+  });
+  readonly sipNotifies = new Counter({
+    name: 'switchboard_sip_notifies_total',
+    help: 'SIP NOTIFY requests sent.',
+    registers: [this.registry],
+  });
+  readonly sipAuthFailures = new Counter({
+    name: 'switchboard_sip_auth_failures_total',
+    help: 'SIP digest authentications that failed (wrong password, unknown user).',
+    registers: [this.registry],
+  });
+  readonly sipRequests = new Counter({
+    name: 'switchboard_sip_requests_total',
+    help: 'SIP requests answered, by method and status.',
+    labelNames: ['method', 'status'] as const,
+    registers: [this.registry],
+  });
 
   constructor(options: { defaults?: boolean } = {}) {
     if (options.defaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });

@@ -19,7 +19,10 @@ const Instant = Type.Integer({ description: 'Milliseconds since the epoch.' });
 const IsoTime = Type.String({ format: 'date-time' });
 
 /** A map keyed by ids (users, queues, statuses): additionalProperties, so clients type it as a record. */
-function MapOf<T extends TSchema>(value: T, description: string): ReturnType<typeof Type.Unsafe<Record<string, Static<T>>>> {
+function MapOf<T extends TSchema>(
+  value: T,
+  description: string,
+): ReturnType<typeof Type.Unsafe<Record<string, Static<T>>>> {
   return Type.Unsafe<Record<string, Static<T>>>({ type: 'object', additionalProperties: value, description });
 }
 
@@ -34,7 +37,7 @@ const ERROR_MEANING: Readonly<Record<number, string>> = {
   400: 'The request is malformed or does not have the expected shape.',
   401: 'No valid token or API key.',
   403: 'The caller may not do this.',
-  404: 'Nothing with that id or extension in the caller\'s company.',
+  404: "Nothing with that id or extension in the caller's company.",
   405: 'The path exists but not with this method.',
   409: 'The id, extension or email is taken.',
   413: 'The request body is too large.',
@@ -58,7 +61,15 @@ export function errorReply(status: number): typeof ErrorReply {
         error: Type.Object({
           code: Type.Enum(codesFor(status)),
           message: Str,
-          details: Opt(Type.Object({}, { additionalProperties: true, description: 'What the refusal is about (a field, an id, the validation issues).' })),
+          details: Opt(
+            Type.Object(
+              {},
+              {
+                additionalProperties: true,
+                description: 'What the refusal is about (a field, an id, the validation issues).',
+              },
+            ),
+          ),
         }),
       },
       { description: `${ERROR_MEANING[status] ?? 'Refused.'} See docs/errors.md.` },
@@ -68,7 +79,9 @@ export function errorReply(status: number): typeof ErrorReply {
   return schema as typeof ErrorReply;
 }
 
-export const ErrorReply = Type.Object({ error: Type.Object({ code: Str, message: Str, details: Opt(Type.Object({}, { additionalProperties: true })) }) });
+export const ErrorReply = Type.Object({
+  error: Type.Object({ code: Str, message: Str, details: Opt(Type.Object({}, { additionalProperties: true })) }),
+});
 
 // ------------------------------------------------------------------ directory
 
@@ -103,7 +116,12 @@ export const SettingsReply = Type.Object({
   forwardingAllowed: Bool,
   absentAtLogout: Bool,
   voicemail: Bool,
-  actions: Type.Object({ dnd: Opt(ActionReply), busy: Opt(ActionReply), unreachable: Opt(ActionReply), noAnswer: Opt(ActionReply) }),
+  actions: Type.Object({
+    dnd: Opt(ActionReply),
+    busy: Opt(ActionReply),
+    unreachable: Opt(ActionReply),
+    noAnswer: Opt(ActionReply),
+  }),
 });
 
 export const GroupReply = Type.Object({
@@ -146,14 +164,20 @@ export const PolicyReply = Type.Object({
   maxCallSec: Int,
 });
 
-const ImportError = Type.Object({ code: Str, message: Str, details: Opt(Type.Object({}, { additionalProperties: true })) });
+const ImportError = Type.Object({
+  code: Str,
+  message: Str,
+  details: Opt(Type.Object({}, { additionalProperties: true })),
+});
 const ImportAction = Type.Enum(['create', 'update', 'skip']);
 /** The import's report, or with ?preview=true its plan (nothing written). */
 export const ImportReply = Type.Union([
   Type.Object({
     imported: Int,
     failed: Int,
-    rows: Type.Array(Type.Object({ row: Int, ok: Bool, id: Opt(Str), action: Opt(ImportAction), error: Opt(ImportError) })),
+    rows: Type.Array(
+      Type.Object({ row: Int, ok: Bool, id: Opt(Str), action: Opt(ImportAction), error: Opt(ImportError) }),
+    ),
   }),
   Type.Object({
     preview: Type.Literal(true),
@@ -161,7 +185,16 @@ export const ImportReply = Type.Union([
     updates: Int,
     skipped: Int,
     rows: Type.Array(
-      Type.Object({ row: Int, action: ImportAction, id: Opt(Str), extension: Opt(Str), name: Opt(Str), problems: Type.Array(Str), code: Opt(Str), duplicateOf: Opt(Int) }),
+      Type.Object({
+        row: Int,
+        action: ImportAction,
+        id: Opt(Str),
+        extension: Opt(Str),
+        name: Opt(Str),
+        problems: Type.Array(Str),
+        code: Opt(Str),
+        duplicateOf: Opt(Int),
+      }),
     ),
   }),
 ]);
@@ -182,8 +215,17 @@ export const PresenceReply = Type.Object({
   text: Opt(Str),
   until: Opt(Instant),
   since: Instant,
-  manual: Opt(Type.Object({ status: Str, text: Opt(Str), until: Opt(Instant), forwardTo: Opt(Str), setBy: Str, setAt: Instant })),
-  indicators: Type.Object({ onCall: Bool, ringing: Bool, lostRegistration: Bool, missedCalls: Int, voicemail: Int, forwardTo: Opt(Str) }),
+  manual: Opt(
+    Type.Object({ status: Str, text: Opt(Str), until: Opt(Instant), forwardTo: Opt(Str), setBy: Str, setAt: Instant }),
+  ),
+  indicators: Type.Object({
+    onCall: Bool,
+    ringing: Bool,
+    lostRegistration: Bool,
+    missedCalls: Int,
+    voicemail: Int,
+    forwardTo: Opt(Str),
+  }),
   devices: Type.Object({ app: Int, terminal: Int, pbx: Int }),
   sessions: Int,
   rule: Type.String({ description: 'S9.5: the S2.3 row that produced the status.' }),
@@ -194,12 +236,23 @@ export const PresenceListReply = Type.Object({ epoch: Str, seq: Int, presence: T
 
 // ------------------------------------------------------------------ agents and queues
 
-export const AgentViewReply = Type.Object({ queueId: Str, queue: Str, state: AgentStateReply, reason: Opt(Str), since: Opt(IsoTime), callsToday: Int });
+export const AgentViewReply = Type.Object({
+  queueId: Str,
+  queue: Str,
+  state: AgentStateReply,
+  reason: Opt(Str),
+  since: Opt(IsoTime),
+  callsToday: Int,
+});
 
 export const AgentCommandReply = Type.Object({
   userId: Str,
   queues: Type.Array(AgentViewReply),
-  refused: Opt(Type.Array(Type.Object({ queueId: Str, code: Str }), { description: 'S4.2: the queues where an all-queues command did not apply.' })),
+  refused: Opt(
+    Type.Array(Type.Object({ queueId: Str, code: Str }), {
+      description: 'S4.2: the queues where an all-queues command did not apply.',
+    }),
+  ),
 });
 
 export const AgentReply = Type.Object({ userId: Str, extension: Str, name: Str, queues: Type.Array(AgentViewReply) });
@@ -209,7 +262,17 @@ export const QueueStateReply = Type.Object({
   name: Str,
   extension: Opt(Str),
   strategy: Str,
-  waiting: Type.Array(Type.Object({ callId: Str, caller: Str, arrivedAt: IsoTime, position: Int, priority: Type.Number(), offeredTo: StrList, waitSec: Int })),
+  waiting: Type.Array(
+    Type.Object({
+      callId: Str,
+      caller: Str,
+      arrivedAt: IsoTime,
+      position: Int,
+      priority: Type.Number(),
+      offeredTo: StrList,
+      waitSec: Int,
+    }),
+  ),
   counters: Type.Object({
     waiting: Int,
     longestWaitSec: Int,
@@ -229,7 +292,12 @@ export const QueueStateReply = Type.Object({
 
 const Owner = Type.Object({ kind: Type.Enum(['user', 'group', 'queue']), id: Str });
 const Explanations = Type.Array(Type.Object({ rule: Str, text: Str }));
-const ActionDecision = Type.Object({ condition: Type.Enum(['dnd', 'busy', 'unreachable', 'noAnswer']), action: ActionReply, owner: Owner, defaulted: Bool });
+const ActionDecision = Type.Object({
+  condition: Type.Enum(['dnd', 'busy', 'unreachable', 'noAnswer']),
+  action: ActionReply,
+  owner: Owner,
+  defaulted: Bool,
+});
 const RingEntry = Type.Object({
   kind: Type.Enum(['app', 'terminal', 'pbx', 'external']),
   userId: Opt(Str),
@@ -245,8 +313,22 @@ export const DECISION_ID = 'Decision';
 const Next = Opt(Type.Ref(DECISION_ID));
 export const DecisionSchema = Type.Union(
   [
-    Type.Object({ outcome: Type.Literal('ring'), target: Owner, ring: Type.Array(RingEntry), timeoutSec: Type.Number(), onNoAnswer: ActionDecision, explanation: Explanations }),
-    Type.Object({ outcome: Type.Literal('action'), target: Owner, action: ActionDecision, notifyMissed: Opt(Str), next: Next, explanation: Explanations }),
+    Type.Object({
+      outcome: Type.Literal('ring'),
+      target: Owner,
+      ring: Type.Array(RingEntry),
+      timeoutSec: Type.Number(),
+      onNoAnswer: ActionDecision,
+      explanation: Explanations,
+    }),
+    Type.Object({
+      outcome: Type.Literal('action'),
+      target: Owner,
+      action: ActionDecision,
+      notifyMissed: Opt(Str),
+      next: Next,
+      explanation: Explanations,
+    }),
     Type.Object({ outcome: Type.Literal('forward'), target: Owner, to: Str, next: Next, explanation: Explanations }),
     Type.Object({ outcome: Type.Literal('reject'), target: Opt(Owner), reason: Str, explanation: Explanations }),
     Type.Object({ outcome: Type.Literal('queue'), target: Owner, offerTo: StrList, explanation: Explanations }),
@@ -263,7 +345,16 @@ export const HistoryReply = Type.Object({
   userId: Str,
   from: IsoTime,
   to: IsoTime,
-  history: Type.Array(Type.Object({ at: IsoTime, kind: Type.Enum(['status', 'agent']), queueId: Opt(Str), value: Str, reason: Opt(Str), cause: Str })),
+  history: Type.Array(
+    Type.Object({
+      at: IsoTime,
+      kind: Type.Enum(['status', 'agent']),
+      queueId: Opt(Str),
+      value: Str,
+      reason: Opt(Str),
+      cause: Str,
+    }),
+  ),
 });
 
 export const ReportReply = Type.Object({
@@ -271,14 +362,34 @@ export const ReportReply = Type.Object({
   timezone: Str,
   from: IsoTime,
   to: IsoTime,
-  days: Type.Array(Type.Object({ date: Type.String({ description: 'The local date, YYYY-MM-DD.' }), statusMs: MapOf(Int, 'Milliseconds in each status that day, by status.') })),
+  days: Type.Array(
+    Type.Object({
+      date: Type.String({ description: 'The local date, YYYY-MM-DD.' }),
+      statusMs: MapOf(Int, 'Milliseconds in each status that day, by status.'),
+    }),
+  ),
 });
 
-const Subscription = Type.Object({ event: Str, target: Str, watcher: Str, expiresAt: Instant, transport: Str, remote: Str });
+const Subscription = Type.Object({
+  event: Str,
+  target: Str,
+  watcher: Str,
+  expiresAt: Instant,
+  transport: Str,
+  remote: Str,
+});
 export const DevicesReply = Type.Object({
   userId: Str,
   registrations: Type.Array(
-    Type.Object({ id: Str, kind: Type.Enum(['app', 'terminal', 'pbx']), expiresAt: IsoTime, contact: Opt(Str), transport: Opt(Str), source: Opt(Str), userAgent: Opt(Str) }),
+    Type.Object({
+      id: Str,
+      kind: Type.Enum(['app', 'terminal', 'pbx']),
+      expiresAt: IsoTime,
+      contact: Opt(Str),
+      transport: Opt(Str),
+      source: Opt(Str),
+      userAgent: Opt(Str),
+    }),
   ),
   sessions: Int,
   subscriptions: Opt(Type.Object({ watchedBy: Type.Array(Subscription), watching: Type.Array(Subscription) })),
@@ -293,7 +404,10 @@ export const EventsReply = Type.Object({
 
 /** A webhook without its secret (S6.3). */
 export const WebhookReply = Type.Object({ id: Str, url: Str, events: StrList, createdAt: IsoTime });
-export const WebhookCreatedReply = Type.Object({ ...WebhookReply.properties, secret: Type.String({ description: 'The signing secret, shown only in this answer.' }) });
+export const WebhookCreatedReply = Type.Object({
+  ...WebhookReply.properties,
+  secret: Type.String({ description: 'The signing secret, shown only in this answer.' }),
+});
 export const WebhookListReply = Type.Object({ webhooks: Type.Array(WebhookReply) });
 export const WebhookTestReply = Type.Object({ delivery: Str });
 export const DeliveriesReply = Type.Object({
@@ -319,7 +433,12 @@ export const MeReply = Type.Object({
 });
 export const ApiKeyReply = Type.Object({ id: Str, name: Str, role: RoleReply, createdAt: IsoTime });
 export const ApiKeyListReply = Type.Object({ apiKeys: Type.Array(ApiKeyReply) });
-export const ApiKeyCreatedReply = Type.Object({ id: Str, key: Type.String({ description: 'The key, shown only in this answer.' }), name: Str, role: RoleReply });
+export const ApiKeyCreatedReply = Type.Object({
+  id: Str,
+  key: Type.String({ description: 'The key, shown only in this answer.' }),
+  name: Str,
+  role: RoleReply,
+});
 export const TenantReply = Type.Object({ id: Str, name: Str, sipDomain: Str });
 
 /** An answer without a body (204). */

@@ -19,7 +19,16 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
     formatters.set(timeZone, f);
   }
   return f;
@@ -47,7 +56,14 @@ interface Wall {
 function wall(at: number, timeZone: string): Wall {
   const parts: Record<string, number> = {};
   for (const p of formatter(timeZone).formatToParts(at)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!, second: parts.second! };
+  return {
+    year: parts.year!,
+    month: parts.month!,
+    day: parts.day!,
+    hour: parts.hour!,
+    minute: parts.minute!,
+    second: parts.second!,
+  };
 }
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
@@ -90,10 +106,16 @@ export function nextLocalMidnight(at: number, timeZone: string): number {
  * (undefined: none yet, e.g. the user did not exist); `changes` are the changes after it, in order.
  * Every local day the window touches is listed, in order.
  */
-export function timeInStatusPerDay(initial: string | undefined, changes: readonly StatusChange[], from: number, to: number, timeZone: string): DayTotals[] {
+export function timeInStatusPerDay(
+  initial: string | undefined,
+  changes: readonly StatusChange[],
+  from: number,
+  to: number,
+  timeZone: string,
+): DayTotals[] {
   const days: DayTotals[] = [];
   const add = (status: string | undefined, start: number, end: number): void => {
-    for (let a = start; a < end; ) {
+    for (let a = start; a < end;) {
       const date = localDate(a, timeZone);
       const b = Math.min(end, nextLocalMidnight(a, timeZone));
       let day = days[days.length - 1];

@@ -4,7 +4,10 @@ import { Type } from 'typebox';
 
 const closed = { additionalProperties: false } as const;
 
-export const Id = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: 'Letters, digits and _.:- only, at most 64.' });
+export const Id = Type.String({
+  pattern: '^[A-Za-z0-9_.:-]{1,64}$',
+  description: 'Letters, digits and _.:- only, at most 64.',
+});
 export const Extension = Type.String({ pattern: '^[0-9]{2,10}$', description: '2 to 10 digits.' });
 export const PhoneNumber = Type.String({ pattern: '^\\+?[0-9]{2,20}$' });
 export const Role = Type.Enum(['admin', 'supervisor', 'user']);
@@ -43,7 +46,11 @@ const Seconds = (minimum: number, maximum: number) => Type.Integer({ minimum, ma
 export const SettingsPatch = Type.Object(
   {
     // Not null: with type coercion on, 0 would read as null.
-    deskDelaySec: Type.Optional(Type.Union([Seconds(0, 600), Type.Literal('default')], { description: '"default": the tenant\'s defaultDeskDelaySec.' })),
+    deskDelaySec: Type.Optional(
+      Type.Union([Seconds(0, 600), Type.Literal('default')], {
+        description: '"default": the tenant\'s defaultDeskDelaySec.',
+      }),
+    ),
     ringTimeoutSec: Type.Optional(Seconds(1, 600)),
     callWaiting: Type.Optional(Type.Boolean()),
     forwardingAllowed: Type.Optional(Type.Boolean()),
@@ -101,7 +108,11 @@ const groupFields = {
   ringTimeoutSec: Type.Optional(Seconds(1, 3600)),
   actions: Type.Optional(
     Type.Object(
-      { busy: Type.Optional(AnsweringActionSchema), unreachable: Type.Optional(AnsweringActionSchema), noAnswer: Type.Optional(AnsweringActionSchema) },
+      {
+        busy: Type.Optional(AnsweringActionSchema),
+        unreachable: Type.Optional(AnsweringActionSchema),
+        noAnswer: Type.Optional(AnsweringActionSchema),
+      },
       { ...closed, description: 'Replaces every action of the group.' },
     ),
   ),
@@ -137,10 +148,19 @@ export const PolicyPatchBody = Type.Object(
     sessionTimeoutSec: Type.Optional(Seconds(1, 86400)),
     defaultDeskDelaySec: Type.Optional(Seconds(1, 600)),
     manualStatuses: Type.Optional(
-      Type.Array(Type.Enum(['available', 'away', 'custom', 'at_desk', 'busy', 'dnd', 'absent', 'forwarding', 'blocked']), { maxItems: 9, uniqueItems: true }),
+      Type.Array(
+        Type.Enum(['available', 'away', 'custom', 'at_desk', 'busy', 'dnd', 'absent', 'forwarding', 'blocked']),
+        { maxItems: 9, uniqueItems: true },
+      ),
     ),
     adminsSetOthers: Type.Optional(Type.Boolean()),
-    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'An IANA time zone, e.g. Europe/Berlin (daily reports, S6.5).' })),
+    timezone: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'An IANA time zone, e.g. Europe/Berlin (daily reports, S6.5).',
+      }),
+    ),
     maxCallSec: Type.Optional(Seconds(60, 7 * 86400)),
   },
   closed,

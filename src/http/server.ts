@@ -5,7 +5,15 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
 import { isDeepStrictEqual } from 'node:util';
 import { permission, presenceAs } from '../core/index.js';
 import type { Action, PresenceRecord, Subject, TenantId, UserId, UserState } from '../core/index.js';
@@ -19,7 +27,13 @@ import { openapiPath, responsesOf } from './contract.js';
 import { DecisionSchema } from './replies.js';
 import type { Metrics } from './metrics.js';
 
-export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -48,7 +62,14 @@ export interface HttpContext {
   /** Loads a tenant created through the API into the engine. */
   readonly addTenant: (row: TenantRow) => void;
   /** The SIP server's view of a user's bindings and subscriptions (operator view), when SIP runs. */
-  readonly sipDevices?: (tenant: TenantId, userId: UserId) => { readonly bindings: readonly unknown[]; readonly watchedBy: readonly unknown[]; readonly watching: readonly unknown[] };
+  readonly sipDevices?: (
+    tenant: TenantId,
+    userId: UserId,
+  ) => {
+    readonly bindings: readonly unknown[];
+    readonly watchedBy: readonly unknown[];
+    readonly watching: readonly unknown[];
+  };
 }
 
 /** The caller, who must be a tenant user or API key. */
@@ -78,7 +99,13 @@ export function requirePermission(auth: AuthContext, action: Action, subject?: S
 
 export const BODY_LIMIT = 64 * 1024;
 
-export async function buildHttp(ctx: HttpContext, options: { logger?: FastifyBaseLogger | boolean; routes: readonly ((app: App, ctx: HttpContext) => void | Promise<void>)[] }): Promise<App> {
+export async function buildHttp(
+  ctx: HttpContext,
+  options: {
+    logger?: FastifyBaseLogger | boolean;
+    routes: readonly ((app: App, ctx: HttpContext) => void | Promise<void>)[];
+  },
+): Promise<App> {
   const app = Fastify({
     loggerInstance: typeof options.logger === 'object' ? options.logger : undefined,
     logger: typeof options.logger === 'boolean' ? options.logger : undefined,
@@ -93,8 +120,20 @@ export async function buildHttp(ctx: HttpContext, options: { logger?: FastifyBas
 
   // S8.1: a body of the wrong type is refused, never converted; only the query string and path
   // parameters (text by nature) are coerced to the declared types.
-  const strict = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false, strict: false });
-  const lenient = new Ajv({ removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, strict: false });
+  const strict = new Ajv({
+    removeAdditional: false,
+    coerceTypes: false,
+    useDefaults: true,
+    allErrors: false,
+    strict: false,
+  });
+  const lenient = new Ajv({
+    removeAdditional: false,
+    coerceTypes: 'array',
+    useDefaults: true,
+    allErrors: false,
+    strict: false,
+  });
   const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
   addFormats(strict);
   addFormats(lenient);
@@ -112,11 +151,17 @@ export async function buildHttp(ctx: HttpContext, options: { logger?: FastifyBas
     if (route.url.startsWith('/api/')) methods.add(method, route.url);
     if (method === 'HEAD' || route.schema?.hide === true) return;
     const schema = route.schema ?? {};
-    route.schema = { ...schema, response: responsesOf({ method, url: route.url, access: route.config?.access, schema }) };
+    route.schema = {
+      ...schema,
+      response: responsesOf({ method, url: route.url, access: route.config?.access, schema }),
+    };
     if (route.config?.bodyOptional === true) {
       bodyOptional.add(`${method.toLowerCase()} ${openapiPath(route.url)}`);
       // No body is an empty one.
-      route.preValidation = [...[route.preValidation ?? []].flat(), async (request: FastifyRequest) => void (request.body ??= {})];
+      route.preValidation = [
+        ...[route.preValidation ?? []].flat(),
+        async (request: FastifyRequest) => void (request.body ??= {}),
+      ];
     }
   });
   if (process.env.SWB_CHECK_REPLIES === '1') checkReplies(app);
@@ -124,13 +169,21 @@ export async function buildHttp(ctx: HttpContext, options: { logger?: FastifyBas
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Switchboard API', version: '1', description: 'Presence and call handling. Every failure is { error: { code, message, details? } } with a stable SWB_ERR_* code (docs/errors.md).' },
+      info: {
+        title: 'Switchboard API',
+        version: '1',
+        description:
+          'Presence and call handling. Every failure is { error: { code, message, details? } } with a stable SWB_ERR_* code (docs/errors.md).',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
     // Shared schemas (the recursive Decision) keep their names in components.schemas.
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
-    transformObject: (document) => markOptionalBodies('openapiObject' in document ? document.openapiObject : document.swaggerObject, bodyOptional),
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
+    transformObject: (document) =>
+      markOptionalBodies('openapiObject' in document ? document.openapiObject : document.swaggerObject, bodyOptional),
   });
 
   let closing = false;
@@ -147,12 +200,21 @@ export async function buildHttp(ctx: HttpContext, options: { logger?: FastifyBas
     if (access === 'public') return;
     const auth = ctx.accounts.authenticate(request.headers.authorization);
     if (access === 'system' && auth !== 'system') fail('SWB_ERR_FORBIDDEN');
-    if (access !== 'system' && auth === 'system') fail('SWB_ERR_FORBIDDEN', undefined, 'The system administrator manages tenants only; sign in as a user of the company.');
+    if (access !== 'system' && auth === 'system')
+      fail(
+        'SWB_ERR_FORBIDDEN',
+        undefined,
+        'The system administrator manages tenants only; sign in as a user of the company.',
+      );
     request.auth = auth;
   });
 
   app.addHook('onResponse', async (request, reply) => {
-    ctx.metrics.httpRequests.inc({ method: request.method, route: request.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
+    ctx.metrics.httpRequests.inc({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unknown',
+      status: String(reply.statusCode),
+    });
   });
 
   app.setErrorHandler(errorHandler(BODY_LIMIT));
@@ -167,10 +229,12 @@ export async function buildHttp(ctx: HttpContext, options: { logger?: FastifyBas
 
 /** OpenAPI: fastify-swagger marks every body required; these routes take none as `{}`. */
 function markOptionalBodies<T>(document: T, optional: ReadonlySet<string>): T {
-  const paths = (document as { paths?: Record<string, Record<string, { requestBody?: { required?: boolean } }>> }).paths ?? {};
+  const paths =
+    (document as { paths?: Record<string, Record<string, { requestBody?: { required?: boolean } }>> }).paths ?? {};
   for (const [path, operations] of Object.entries(paths)) {
     for (const [method, operation] of Object.entries(operations)) {
-      if (optional.has(`${method} ${path}`) && operation.requestBody !== undefined) operation.requestBody.required = false;
+      if (optional.has(`${method} ${path}`) && operation.requestBody !== undefined)
+        operation.requestBody.required = false;
     }
   }
   return document;
@@ -192,8 +256,13 @@ function checkReplies(app: App): void {
     const expected: unknown = JSON.parse(JSON.stringify(sent.get(reply)));
     sent.delete(reply);
     if (!isDeepStrictEqual(JSON.parse(payload), expected)) {
-      request.log.error({ route: request.routeOptions.url, status: reply.statusCode, expected, serialized: payload }, 'the reply schema does not describe this answer');
-      throw new Error(`The reply schema of ${request.method} ${request.routeOptions.url ?? request.url} (status ${reply.statusCode}) does not describe the answer: ${JSON.stringify(expected).slice(0, 2000)} was serialized as ${payload.slice(0, 2000)}`);
+      request.log.error(
+        { route: request.routeOptions.url, status: reply.statusCode, expected, serialized: payload },
+        'the reply schema does not describe this answer',
+      );
+      throw new Error(
+        `The reply schema of ${request.method} ${request.routeOptions.url ?? request.url} (status ${reply.statusCode}) does not describe the answer: ${JSON.stringify(expected).slice(0, 2000)} was serialized as ${payload.slice(0, 2000)}`,
+      );
     }
     return payload;
   });

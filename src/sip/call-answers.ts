@@ -26,9 +26,17 @@ export function actionAnswer(action: AnsweringAction, domain: string): FinalAnsw
     case 'reject':
       return { status: 603, reason: 'Decline' };
     case 'voicemail':
-      return { status: 480, reason: 'Temporarily Unavailable', warning: 'voicemail: no voicemail server is attached to Switchboard' };
+      return {
+        status: 480,
+        reason: 'Temporarily Unavailable',
+        warning: 'voicemail: no voicemail server is attached to Switchboard',
+      };
     case 'message':
-      return { status: 480, reason: 'Temporarily Unavailable', warning: 'message: no media server is attached to Switchboard' };
+      return {
+        status: 480,
+        reason: 'Temporarily Unavailable',
+        warning: 'message: no media server is attached to Switchboard',
+      };
     case 'external':
       return { status: 302, reason: 'Moved Temporarily', contact: numberContact(action.number, domain) };
     case 'redirect':

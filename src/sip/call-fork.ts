@@ -12,7 +12,19 @@ import { parseCSeq, parseNameAddr, parseUri, parseVia } from './headers.js';
 import type { SipResponse } from './message.js';
 import { detach, header, headerValues } from './message.js';
 import type { Hop, SentInvite } from './proxy.js';
-import { FORK_BRANCH, InviteClient, STATELESS_BRANCH, ackFor, cancelFor, forkBranch, forwardedRequest, hopOfUri, routeUri, viaHop, withoutTopVia } from './proxy.js';
+import {
+  FORK_BRANCH,
+  InviteClient,
+  STATELESS_BRANCH,
+  ackFor,
+  cancelFor,
+  forkBranch,
+  forwardedRequest,
+  hopOfUri,
+  routeUri,
+  viaHop,
+  withoutTopVia,
+} from './proxy.js';
 import type { Binding } from './registrar.js';
 import { buildResponse, rawOf, stampVia } from './request.js';
 
@@ -49,11 +61,22 @@ export abstract class CallFork {
     if (uri === undefined) return false;
     const self = this.ports.self();
     if ((uri.port ?? 5060) !== self.port) return false;
-    return uri.host === self.host || uri.host === 'localhost' || uri.host === '127.0.0.1' || tenantOf(this.ctx, uri.host) !== undefined;
+    return (
+      uri.host === self.host ||
+      uri.host === 'localhost' ||
+      uri.host === '127.0.0.1' ||
+      tenantOf(this.ctx, uri.host) !== undefined
+    );
   };
 
   /** S3.1#7, S3.3: ring the devices of the decision, each after its delay, until the ring timeout. */
-  protected ring(call: Call, target: Owner, entries: readonly RingEntry[], timeoutSec: number, onNoAnswer: ActionDecision): void {
+  protected ring(
+    call: Call,
+    target: Owner,
+    entries: readonly RingEntry[],
+    timeoutSec: number,
+    onNoAnswer: ActionDecision,
+  ): void {
     call.target = target;
     call.onNoAnswer = onNoAnswer;
     const plan: { entry: RingEntry; binding: Binding }[] = [];
@@ -63,7 +86,12 @@ export abstract class CallFork {
       const binding = this.ports.bindings(call.tenant, entry.userId).find((b) => b.id === entry.deviceId);
       if (binding !== undefined) plan.push({ entry, binding });
     }
-    if (plan.length === 0) return this.answer(call, { status: 480, reason: 'Temporarily Unavailable', warning: 'no registered device can ring' });
+    if (plan.length === 0)
+      return this.answer(call, {
+        status: 480,
+        reason: 'Temporarily Unavailable',
+        warning: 'no registered device can ring',
+      });
     this.legs.caller(call, 'ringing');
     call.pendingStarts += plan.length;
     for (const { entry, binding } of plan) {
@@ -72,7 +100,8 @@ export abstract class CallFork {
         if (call.final) return;
         const b = this.startBranch(call, entry.userId!, binding, undefined);
         // Hunt strategies: the member stops ringing when the next one starts.
-        if (b !== undefined && entry.stopSec !== undefined) this.later(call, (entry.stopSec - entry.startSec) * 1000, () => this.cancelBranch(b));
+        if (b !== undefined && entry.stopSec !== undefined)
+          this.later(call, (entry.stopSec - entry.startSec) * 1000, () => this.cancelBranch(b));
         if (b === undefined) this.checkDone(call);
       };
       if (entry.startSec > 0) this.later(call, entry.startSec * 1000, start);
@@ -106,7 +135,12 @@ export abstract class CallFork {
   }
 
   /** §16.6: one branch of the fork, to one registered contact. */
-  protected startBranch(call: Call, userId: UserId, binding: Binding, queueId: QueueId | undefined): Branch | undefined {
+  protected startBranch(
+    call: Call,
+    userId: UserId,
+    binding: Binding,
+    queueId: QueueId | undefined,
+  ): Branch | undefined {
     const hop = this.hopOf(binding, binding.uri);
     if (hop === undefined) return undefined;
     const self = this.ports.self();
@@ -120,9 +154,32 @@ export abstract class CallFork {
       isOwnRoute: this.isOwnRoute,
       dropCredentials: true,
     });
-    const sent: SentInvite = { uri: binding.uri, via, from: call.inc.rawFrom, to: call.inc.rawTo, callId: call.id, cseq: call.inc.cseq.seq, routes };
-    const branch: Branch = { id, call, userId, queueId, hop, sent, tx: undefined as unknown as InviteClient, cancelWanted: false, toTag: undefined };
-    branch.tx = new InviteClient(() => this.ports.send(hop, bytes), hop.flow.transport === 'tcp', this.ports.timers, () => this.branchFailed(branch));
+    const sent: SentInvite = {
+      uri: binding.uri,
+      via,
+      from: call.inc.rawFrom,
+      to: call.inc.rawTo,
+      callId: call.id,
+      cseq: call.inc.cseq.seq,
+      routes,
+    };
+    const branch: Branch = {
+      id,
+      call,
+      userId,
+      queueId,
+      hop,
+      sent,
+      tx: undefined as unknown as InviteClient,
+      cancelWanted: false,
+      toTag: undefined,
+    };
+    branch.tx = new InviteClient(
+      () => this.ports.send(hop, bytes),
+      hop.flow.transport === 'tcp',
+      this.ports.timers,
+      () => this.branchFailed(branch),
+    );
     this.branches.set(id, branch);
     call.branches.push(branch);
     if (!branch.tx.start()) {
@@ -152,7 +209,9 @@ export abstract class CallFork {
   private branchEnded(b: Branch): void {
     const call = b.call;
     if (b === call.answered) return;
-    const live = call.branches.some((x) => x.userId === b.userId && x !== b && x.tx.state !== 'done' && !x.cancelWanted);
+    const live = call.branches.some(
+      (x) => x.userId === b.userId && x !== b && x.tx.state !== 'done' && !x.cancelWanted,
+    );
     if (!live) this.legs.callee(call, b.userId, 'ended', b.queueId);
   }
 
@@ -163,7 +222,8 @@ export abstract class CallFork {
   response(res: SipResponse): boolean {
     const top = headerValues(res, 'via')[0];
     const branchId = top === undefined ? undefined : parseVia(top)?.params.get('branch');
-    if (branchId === undefined || !(branchId.startsWith(FORK_BRANCH) || branchId.startsWith(STATELESS_BRANCH))) return false;
+    if (branchId === undefined || !(branchId.startsWith(FORK_BRANCH) || branchId.startsWith(STATELESS_BRANCH)))
+      return false;
     const b = this.branches.get(branchId);
     const cseq = parseCSeq(header(res, 'cseq') ?? '');
     if (b === undefined || cseq === undefined) {
@@ -181,7 +241,8 @@ export abstract class CallFork {
     const next = headerValues(res, 'via')[1];
     const hop = next === undefined ? undefined : viaHop(next);
     if (hop === undefined) return;
-    const flow = hop.flow.transport === 'tcp' ? (this.ports.connection(hop.flow.address, hop.flow.port) ?? hop.flow) : hop.flow;
+    const flow =
+      hop.flow.transport === 'tcp' ? (this.ports.connection(hop.flow.address, hop.flow.port) ?? hop.flow) : hop.flow;
     this.ports.send({ flow, ...(hop.fallback !== undefined ? { fallback: hop.fallback } : {}) }, withoutTopVia(res));
   }
 
@@ -227,7 +288,8 @@ export abstract class CallFork {
     call.final = true;
     this.clearTimers(call);
     for (const other of call.branches) if (other !== b) this.cancelBranch(other);
-    for (const [userId, leg] of call.legs) if (userId !== b.userId && leg.state !== 'ended') this.legs.callee(call, userId, 'ended', leg.queueId);
+    for (const [userId, leg] of call.legs)
+      if (userId !== b.userId && leg.state !== 'ended') this.legs.callee(call, userId, 'ended', leg.queueId);
     this.legs.callee(call, b.userId, 'answered', b.queueId);
     this.legs.caller(call, 'answered');
     call.queueId = undefined;
@@ -240,7 +302,8 @@ export abstract class CallFork {
     if (call.final || call.routing || call.queueId !== undefined || call.pendingStarts > 0) return;
     if (call.branches.some((b) => b.tx.state !== 'done' && !b.cancelWanted)) return;
     const best = call.best;
-    if (best === undefined) return this.answer(call, { status: 480, reason: 'Temporarily Unavailable', warning: 'no device answered' });
+    if (best === undefined)
+      return this.answer(call, { status: 480, reason: 'Temporarily Unavailable', warning: 'no device answered' });
     call.final = true;
     this.finalToCaller(call, best.status, withoutTopVia(best));
     this.end(call);
@@ -258,7 +321,8 @@ export abstract class CallFork {
   protected stopRinging(call: Call): void {
     this.clearTimers(call);
     for (const b of call.branches) this.cancelBranch(b);
-    for (const [userId, leg] of call.legs) if (leg.state !== 'answered' && leg.state !== 'ended') this.legs.callee(call, userId, 'ended', leg.queueId);
+    for (const [userId, leg] of call.legs)
+      if (leg.state !== 'answered' && leg.state !== 'ended') this.legs.callee(call, userId, 'ended', leg.queueId);
   }
 
   private clearTimers(call: Call): void {
@@ -312,7 +376,8 @@ export abstract class CallFork {
     call.ended = true;
     call.final = true;
     this.stopRinging(call);
-    for (const [userId, leg] of call.legs) if (leg.state !== 'ended') this.legs.callee(call, userId, 'ended', leg.queueId);
+    for (const [userId, leg] of call.legs)
+      if (leg.state !== 'ended') this.legs.callee(call, userId, 'ended', leg.queueId);
     this.legs.caller(call, 'ended');
     if (call.maxTimer !== undefined) clearTimeout(call.maxTimer);
     if (call.kind === 'proxy') {

@@ -10,7 +10,9 @@ export abstract class CallQueue extends CallFork {
       switch (d.type) {
         case 'queue.offer':
           call.queueId = d.queueId;
-          for (const userId of d.userIds) for (const binding of this.ports.bindings(tenant, userId)) this.startBranch(call, userId, binding, d.queueId);
+          for (const userId of d.userIds)
+            for (const binding of this.ports.bindings(tenant, userId))
+              this.startBranch(call, userId, binding, d.queueId);
           this.legs.caller(call, 'ringing');
           break;
         case 'queue.offerEnded':
@@ -22,7 +24,12 @@ export abstract class CallQueue extends CallFork {
           if (d.reason !== 'overflow') break;
           call.queueId = undefined;
           this.stopRinging(call);
-          this.runAction(call, { condition: 'noAnswer', owner: { kind: 'queue', id: d.queueId }, action: d.action, defaulted: false });
+          this.runAction(call, {
+            condition: 'noAnswer',
+            owner: { kind: 'queue', id: d.queueId },
+            action: d.action,
+            defaulted: false,
+          });
           break;
       }
     }

@@ -1,6 +1,15 @@
 // S7.4: what the call proxy keeps about a call — its branches, timers and the legs it told the
 // engine — and the proxy's limits and ports. calls.ts runs the calls; this file holds their state.
-import type { ActionDecision, CallRequest, Command, LegState, Owner, QueueId, TenantId, UserId } from '../core/index.js';
+import type {
+  ActionDecision,
+  CallRequest,
+  Command,
+  LegState,
+  Owner,
+  QueueId,
+  TenantId,
+  UserId,
+} from '../core/index.js';
 import type { SipContext } from './context.js';
 import type { SipResponse } from './message.js';
 import { detach, header } from './message.js';
@@ -110,7 +119,14 @@ export function better(a: SipResponse, than: SipResponse): boolean {
 }
 
 /** A new call record, nothing rung or answered yet. */
-export function newCall(kind: Call['kind'], inc: Incoming, t: { tenant: TenantId; domain: string }, caller: UserId, callerExtension: string, request: CallRequest): Call {
+export function newCall(
+  kind: Call['kind'],
+  inc: Incoming,
+  t: { tenant: TenantId; domain: string },
+  caller: UserId,
+  callerExtension: string,
+  request: CallRequest,
+): Call {
   const call: Call = {
     kind,
     id: request.callId ?? detach(inc.callId),
@@ -157,17 +173,26 @@ export class CallLegs {
   submit(call: Call, command: Command): Promise<void> {
     return this.ctx.engine.dispatch(call.tenant, command).then(
       (out) => {
-        if (!out.ok) this.ctx.log('debug', { code: out.code, call: call.id, command: command.type }, 'call command refused');
+        if (!out.ok)
+          this.ctx.log('debug', { code: out.code, call: call.id, command: command.type }, 'call command refused');
       },
       (e: unknown) => this.ctx.log('warn', { err: (e as Error).message, call: call.id }, 'call command failed'),
     );
   }
 
   caller(call: Call, state: LegState): void {
-    if (call.callerLeg === state || (call.callerLeg === undefined && state === 'ended') || call.callerLeg === 'ended') return;
+    if (call.callerLeg === state || (call.callerLeg === undefined && state === 'ended') || call.callerLeg === 'ended')
+      return;
     if (!follows(call.callerLeg, state)) return;
     call.callerLeg = state;
-    void this.submit(call, { type: 'leg.update', userId: call.caller, legId: `${call.id};out`, direction: 'out', state, by: { kind: 'sip' } });
+    void this.submit(call, {
+      type: 'leg.update',
+      userId: call.caller,
+      legId: `${call.id};out`,
+      direction: 'out',
+      state,
+      by: { kind: 'sip' },
+    });
   }
 
   callee(call: Call, userId: UserId, state: LegState, queueId: QueueId | undefined): void {
@@ -181,13 +206,27 @@ export class CallLegs {
       void this.submit(call, { type: 'queue.call.answer', queueId, callId: call.id, userId, legId });
       return;
     }
-    void this.submit(call, { type: 'leg.update', userId, legId, direction: 'in', state, by: { kind: 'sip' }, ...(queueId !== undefined ? { acd: true, queueId } : {}) });
+    void this.submit(call, {
+      type: 'leg.update',
+      userId,
+      legId,
+      direction: 'in',
+      state,
+      by: { kind: 'sip' },
+      ...(queueId !== undefined ? { acd: true, queueId } : {}),
+    });
   }
 
   /** A direct call that rang the user and was not answered is a missed call for them. */
   missed(call: Call): void {
     const target = call.target;
     if (target?.kind !== 'user' || !call.rang.has(target.id)) return;
-    void this.submit(call, { type: 'missed.add', userId: target.id, callId: call.id, caller: call.callerExtension, by: { kind: 'sip' } });
+    void this.submit(call, {
+      type: 'missed.add',
+      userId: target.id,
+      callId: call.id,
+      caller: call.callerExtension,
+      by: { kind: 'sip' },
+    });
   }
 }

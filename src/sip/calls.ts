@@ -6,7 +6,16 @@
 // directly.
 // The fork and its responses are call-fork.ts; queue offers are call-queue.ts.
 import { ERRORS } from '../core/index.js';
-import type { ActionDecision, CallRequest, Command, Decision, Owner, RouteTarget, TenantId, UserId } from '../core/index.js';
+import type {
+  ActionDecision,
+  CallRequest,
+  Command,
+  Decision,
+  Owner,
+  RouteTarget,
+  TenantId,
+  UserId,
+} from '../core/index.js';
 import { actionAnswer, inactiveAnswer, numberContact, warningValue } from './call-answers.js';
 import type { Call } from './call-state.js';
 import { DIALLED, newCall, noHopsLeft } from './call-state.js';
@@ -47,7 +56,12 @@ export class CallManager extends CallQueue {
     const auth = ctx.auth.authenticate(inc, t.tenant, t.domain);
     if (!auth.ok) {
       if (auth.status !== 401) return ctx.reply(inc, auth.status, auth.reason, auth.headers);
-      return ctx.reply(inc, 407, 'Proxy Authentication Required', auth.headers.map(([k, v]) => [k.toLowerCase() === 'www-authenticate' ? 'Proxy-Authenticate' : k, v] as const));
+      return ctx.reply(
+        inc,
+        407,
+        'Proxy Authentication Required',
+        auth.headers.map(([k, v]) => [k.toLowerCase() === 'www-authenticate' ? 'Proxy-Authenticate' : k, v] as const),
+      );
     }
     const dialled = inc.ruri.user;
     if (dialled === undefined || !DIALLED.test(dialled)) return ctx.reply(inc, 404, 'Not Found');
@@ -55,16 +69,25 @@ export class CallManager extends CallQueue {
     if (this.calls.has(inc.callId)) return ctx.reply(inc, 482, 'Loop Detected');
     const userKey = `${t.tenant}\u0000${auth.userId}`;
     if ((this.perUser.get(userKey) ?? 0) >= this.options.maxCallsPerUser) {
-      return ctx.reply(inc, sipStatus('SWB_ERR_CALL_LIMIT'), 'Forbidden (too many calls)', [['Warning', warningValue(this.ports.self().host, `SWB_ERR_CALL_LIMIT: ${ERRORS.SWB_ERR_CALL_LIMIT}`)]]);
+      return ctx.reply(inc, sipStatus('SWB_ERR_CALL_LIMIT'), 'Forbidden (too many calls)', [
+        ['Warning', warningValue(this.ports.self().host, `SWB_ERR_CALL_LIMIT: ${ERRORS.SWB_ERR_CALL_LIMIT}`)],
+      ]);
     }
     if ((this.perTenant.get(t.tenant) ?? 0) >= this.options.maxCallsPerTenant) {
-      return ctx.reply(inc, 503, 'Service Unavailable (too many calls)', [['Retry-After', '5'], ['Warning', warningValue(this.ports.self().host, `SWB_ERR_CALL_LIMIT: ${ERRORS.SWB_ERR_CALL_LIMIT}`)]]);
+      return ctx.reply(inc, 503, 'Service Unavailable (too many calls)', [
+        ['Retry-After', '5'],
+        ['Warning', warningValue(this.ports.self().host, `SWB_ERR_CALL_LIMIT: ${ERRORS.SWB_ERR_CALL_LIMIT}`)],
+      ]);
     }
     // §16.2: 100 Trying at once, so the caller stops retransmitting.
     ctx.reply(inc, 100, 'Trying');
     if (dialled.startsWith('*')) return this.featureCode(inc, t, auth.userId, dialled);
 
-    const request: CallRequest = { callId: detach(inc.callId), from: { userId: auth.userId }, to: { kind: 'extension', extension: dialled } };
+    const request: CallRequest = {
+      callId: detach(inc.callId),
+      from: { userId: auth.userId },
+      to: { kind: 'extension', extension: dialled },
+    };
     const call = this.open(newCall('proxy', inc, t, auth.userId, auth.extension, request));
     this.perTenant.set(t.tenant, (this.perTenant.get(t.tenant) ?? 0) + 1);
     this.perUser.set(userKey, (this.perUser.get(userKey) ?? 0) + 1);
@@ -95,7 +118,8 @@ export class CallManager extends CallQueue {
 
   /** The caller gave up while the engine was routing: a queue the call joined meanwhile lets it go. */
   private leaveQueue(call: Call, d: Decision | undefined): void {
-    if (d?.outcome === 'queue' && call.queueId === undefined) void this.legs.submit(call, { type: 'queue.call.abandon', queueId: d.target.id, callId: call.id });
+    if (d?.outcome === 'queue' && call.queueId === undefined)
+      void this.legs.submit(call, { type: 'queue.call.abandon', queueId: d.target.id, callId: call.id });
   }
 
   /** Carries out a decision. `diverted`: reached through forwarding or a redirect, so an outside number is a redirect. */
@@ -108,9 +132,14 @@ export class CallManager extends CallQueue {
         return this.runAction(call, d.action);
       case 'forward':
         if (d.next !== undefined && d.next.outcome !== 'external') return this.execute(call, d.next, true);
-        return this.answer(call, { status: 302, reason: 'Moved Temporarily', contact: numberContact(d.to, call.domain) });
+        return this.answer(call, {
+          status: 302,
+          reason: 'Moved Temporarily',
+          contact: numberContact(d.to, call.domain),
+        });
       case 'reject':
-        if (d.reason === 'caller blocked') return this.answer(call, { status: 403, reason: 'Forbidden (calls from this user are blocked)' });
+        if (d.reason === 'caller blocked')
+          return this.answer(call, { status: 403, reason: 'Forbidden (calls from this user are blocked)' });
         return this.answer(call, { status: 480, reason: 'Temporarily Unavailable' });
       case 'queue':
         // S4.3: the engine offers the call to agents (queue.offer directives); the caller waits.
@@ -119,7 +148,12 @@ export class CallManager extends CallQueue {
         if (!call.final) this.ctx.reply(call.inc, 182, 'Queued');
         return;
       case 'external':
-        if (diverted) return this.answer(call, { status: 302, reason: 'Moved Temporarily', contact: numberContact(d.number, call.domain) });
+        if (diverted)
+          return this.answer(call, {
+            status: 302,
+            reason: 'Moved Temporarily',
+            contact: numberContact(d.number, call.domain),
+          });
         return this.answer(call, { status: 404, reason: 'Not Found (not an extension of this company)' });
     }
   }
@@ -135,7 +169,11 @@ export class CallManager extends CallQueue {
   private async reroute(call: Call, to: RouteTarget, divertedBy: Owner | undefined): Promise<void> {
     if (call.final) return;
     call.routing = true;
-    call.request = { ...call.request, to, ...(divertedBy !== undefined ? { divertedBy: call.request.divertedBy ?? divertedBy } : {}) };
+    call.request = {
+      ...call.request,
+      to,
+      ...(divertedBy !== undefined ? { divertedBy: call.request.divertedBy ?? divertedBy } : {}),
+    };
     const d = await this.engine(call, { type: 'call.route', call: call.request });
     call.routing = false;
     if (call.final) return this.leaveQueue(call, d);
@@ -149,12 +187,17 @@ export class CallManager extends CallQueue {
   /** §16.10: the caller gives up: every branch is cancelled and the caller gets 487. */
   cancel(inc: Incoming): void {
     const call = this.calls.get(inc.callId);
-    if (call === undefined || call.kind !== 'proxy' || call.inc.topVia.params.get('branch') !== inc.topVia.params.get('branch')) {
+    if (
+      call === undefined ||
+      call.kind !== 'proxy' ||
+      call.inc.topVia.params.get('branch') !== inc.topVia.params.get('branch')
+    ) {
       return this.ctx.reply(inc, 481, 'Call/Transaction Does Not Exist');
     }
     this.ctx.reply(inc, 200, 'OK');
     if (call.final) return;
-    if (call.queueId !== undefined) void this.legs.submit(call, { type: 'queue.call.abandon', queueId: call.queueId, callId: call.id });
+    if (call.queueId !== undefined)
+      void this.legs.submit(call, { type: 'queue.call.abandon', queueId: call.queueId, callId: call.id });
     this.stopRinging(call);
     this.legs.missed(call);
     this.answer(call, { status: 487, reason: 'Request Terminated' });
@@ -167,7 +210,8 @@ export class CallManager extends CallQueue {
     const inc = checked.inc;
     const call = this.calls.get(inc.callId);
     if (call === undefined) return;
-    if (call.kind === 'fac' || inc.topVia.params.get('branch') === call.inc.topVia.params.get('branch')) return this.acked(call);
+    if (call.kind === 'fac' || inc.topVia.params.get('branch') === call.inc.topVia.params.get('branch'))
+      return this.acked(call);
     this.forwardInDialog(call, inc);
   }
 
@@ -180,7 +224,11 @@ export class CallManager extends CallQueue {
         this.ctx.reply(inc, 200, 'OK');
         return this.end(call);
       }
-      return this.ctx.reply(inc, inc.req.method === 'INVITE' ? 488 : 200, inc.req.method === 'INVITE' ? 'Not Acceptable Here' : 'OK');
+      return this.ctx.reply(
+        inc,
+        inc.req.method === 'INVITE' ? 488 : 200,
+        inc.req.method === 'INVITE' ? 'Not Acceptable Here' : 'OK',
+      );
     }
     if (noHopsLeft(inc)) return this.ctx.reply(inc, 483, 'Too Many Hops');
     if (!this.forwardInDialog(call, inc)) return this.ctx.reply(inc, 481, 'Call/Transaction Does Not Exist');
@@ -204,7 +252,10 @@ export class CallManager extends CallQueue {
     } else {
       const contact = parseNameAddr(header(call.inc.req, 'contact') ?? '');
       const uri = contact === undefined || contact.star ? undefined : parseUri(contact.uri);
-      hop = { flow: call.inc.flow, ...(uri !== undefined ? { fallback: { host: uri.host, port: uri.port ?? 5060 } } : {}) };
+      hop = {
+        flow: call.inc.flow,
+        ...(uri !== undefined ? { fallback: { host: uri.host, port: uri.port ?? 5060 } } : {}),
+      };
     }
     if (hop === undefined) return false;
     const self = this.ports.self();
@@ -222,7 +273,12 @@ export class CallManager extends CallQueue {
   // ---------------------------------------------------------------------------------------------
   // S4.5: feature codes, answered by the server
 
-  private async featureCode(inc: Incoming, t: { tenant: TenantId; domain: string }, userId: UserId, digits: string): Promise<void> {
+  private async featureCode(
+    inc: Incoming,
+    t: { tenant: TenantId; domain: string },
+    userId: UserId,
+    digits: string,
+  ): Promise<void> {
     const { ctx } = this;
     const self = this.ports.self();
     let out;
@@ -239,7 +295,9 @@ export class CallManager extends CallQueue {
       return ctx.reply(inc, status, reason, [['Warning', warningValue(self.host, `${out.code}: ${out.message}`)]]);
     }
     // The code is done: the call connects without media and the server hangs up after a moment.
-    const call = this.open(newCall('fac', inc, t, userId, '', { callId: detach(inc.callId), to: { kind: 'extension', extension: digits } }));
+    const call = this.open(
+      newCall('fac', inc, t, userId, '', { callId: detach(inc.callId), to: { kind: 'extension', extension: digits } }),
+    );
     call.routing = false;
     call.final = true;
     const localTag = newTag();

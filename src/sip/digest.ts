@@ -36,8 +36,21 @@ export function credentialsFrom(params: ReadonlyMap<string, string>): DigestCred
   const nonce = params.get('nonce');
   const uri = params.get('uri');
   const response = params.get('response');
-  if (username === undefined || realm === undefined || nonce === undefined || uri === undefined || response === undefined) return undefined;
-  const out: { -readonly [K in keyof DigestCredentials]: DigestCredentials[K] } = { username, realm, nonce, uri, response };
+  if (
+    username === undefined ||
+    realm === undefined ||
+    nonce === undefined ||
+    uri === undefined ||
+    response === undefined
+  )
+    return undefined;
+  const out: { -readonly [K in keyof DigestCredentials]: DigestCredentials[K] } = {
+    username,
+    realm,
+    nonce,
+    uri,
+    response,
+  };
   for (const k of ['qop', 'nc', 'cnonce', 'algorithm', 'opaque'] as const) {
     const v = params.get(k);
     if (v !== undefined) out[k] = v;
@@ -64,7 +77,8 @@ export function sameTarget(digestUri: string, requestUri: string): boolean {
   if (digestUri === requestUri) return true;
   const a = parseUri(digestUri);
   const b = parseUri(requestUri);
-  if (a === undefined || b === undefined || (a.scheme !== 'sip' && a.scheme !== 'sips') || a.scheme !== b.scheme) return false;
+  if (a === undefined || b === undefined || (a.scheme !== 'sip' && a.scheme !== 'sips') || a.scheme !== b.scheme)
+    return false;
   const port = (u: NonNullable<typeof a>): number => u.port ?? (u.scheme === 'sips' ? 5061 : 5060);
   const maddr = (u: NonNullable<typeof a>): string => (u.params.get('maddr') ?? '').toLowerCase();
   return a.user === b.user && a.host === b.host && port(a) === port(b) && maddr(a) === maddr(b);
@@ -111,7 +125,8 @@ export class NonceIssuer {
     const expected = this.sign(ts, rand, realm);
     if (mac.length !== expected.length || !timingSafeEqual(Buffer.from(mac), Buffer.from(expected))) return 'invalid';
     const issuedAt = parseInt(ts, 36);
-    if (!Number.isFinite(issuedAt) || this.now() - issuedAt > this.ttlMs || issuedAt > this.now() + 1000) return 'stale';
+    if (!Number.isFinite(issuedAt) || this.now() - issuedAt > this.ttlMs || issuedAt > this.now() + 1000)
+      return 'stale';
     return 'ok';
   }
 

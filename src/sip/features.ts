@@ -15,7 +15,12 @@ import type { Incoming } from './request.js';
  * back at once), `null` for no request, `undefined` when the SUBSCRIBE was answered here (a body
  * of another type, or not a feature document).
  */
-export async function applyFeatureRequest(ctx: SipContext, inc: Incoming, tenant: TenantId, userId: UserId): Promise<FeatureKey | null | undefined> {
+export async function applyFeatureRequest(
+  ctx: SipContext,
+  inc: Incoming,
+  tenant: TenantId,
+  userId: UserId,
+): Promise<FeatureKey | null | undefined> {
   if (inc.req.body.length === 0) return null;
   const type = (header(inc.req, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== FEATURE_EVENT_TYPE) {
@@ -31,13 +36,22 @@ export async function applyFeatureRequest(ctx: SipContext, inc: Incoming, tenant
   const by = { kind: 'sip' } as const;
   let out: { readonly ok: boolean; readonly code?: string } | undefined;
   if (request.type === 'dnd') {
-    if (request.on && manual?.status !== 'blocked') out = await ctx.engine.dispatch(tenant, { type: 'status.set', userId, status: 'dnd', by });
-    if (!request.on && manual?.status === 'dnd') out = await ctx.engine.dispatch(tenant, { type: 'status.clear', userId, by });
+    if (request.on && manual?.status !== 'blocked')
+      out = await ctx.engine.dispatch(tenant, { type: 'status.set', userId, status: 'dnd', by });
+    if (!request.on && manual?.status === 'dnd')
+      out = await ctx.engine.dispatch(tenant, { type: 'status.clear', userId, by });
   } else if (request.type === 'forwarding') {
     if (request.on && request.forwardTo !== undefined && manual?.status !== 'blocked') {
-      out = await ctx.engine.dispatch(tenant, { type: 'status.set', userId, status: 'forwarding', forwardTo: request.forwardTo, by });
+      out = await ctx.engine.dispatch(tenant, {
+        type: 'status.set',
+        userId,
+        status: 'forwarding',
+        forwardTo: request.forwardTo,
+        by,
+      });
     }
-    if (!request.on && manual?.status === 'forwarding') out = await ctx.engine.dispatch(tenant, { type: 'status.clear', userId, by });
+    if (!request.on && manual?.status === 'forwarding')
+      out = await ctx.engine.dispatch(tenant, { type: 'status.clear', userId, by });
   }
   if (out !== undefined && !out.ok) ctx.log('debug', { code: out.code, userId }, 'as-feature-event change refused');
   return request.type === 'other' ? null : request.type;

@@ -39,7 +39,10 @@ export function streamContentLength(head: string): number | string {
     const line = lines[i]!;
     const colon = line.indexOf(':');
     if (colon < 0 || isFold(line)) continue;
-    const name = line.slice(0, colon).replace(/[ \t]+$/, '').toLowerCase();
+    const name = line
+      .slice(0, colon)
+      .replace(/[ \t]+$/, '')
+      .toLowerCase();
     if (name !== 'content-length' && name !== 'l') continue;
     if (length !== undefined) return 'more than one Content-Length header';
     const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t\r]+$/g, '');

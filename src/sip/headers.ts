@@ -116,7 +116,14 @@ export function parseUri(text: string): SipUri | undefined {
   if (hp === null) return undefined;
   const port = hp[2] === undefined ? undefined : Number(hp[2]);
   if (port !== undefined && port > 65535) return undefined;
-  return { scheme, host: hp[1]!.toLowerCase(), params, ...(user !== undefined ? { user } : {}), ...(port !== undefined ? { port } : {}), ...(hasHeaders ? { hasHeaders: true as const } : {}) };
+  return {
+    scheme,
+    host: hp[1]!.toLowerCase(),
+    params,
+    ...(user !== undefined ? { user } : {}),
+    ...(port !== undefined ? { port } : {}),
+    ...(hasHeaders ? { hasHeaders: true as const } : {}),
+  };
 }
 
 /** From, To, Contact, Route: `"Name" <uri>;params`, `Name <uri>`, `uri;params` or `*`. */
@@ -160,7 +167,10 @@ export function parseNameAddr(value: string): NameAddr | undefined {
 
 /** `SIP / 2.0 / UDP host:port;branch=…` with LWS allowed around the slashes (§25.1). */
 export function parseVia(value: string): Via | undefined {
-  const m = /^SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z0-9\-.!%*_+`'~]+)\s+([^;\s:]+|\[[0-9A-Fa-f:.]+\])(?:\s*:\s*([0-9]{1,5}))?\s*(;.*)?$/is.exec(value.trim());
+  const m =
+    /^SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z0-9\-.!%*_+`'~]+)\s+([^;\s:]+|\[[0-9A-Fa-f:.]+\])(?:\s*:\s*([0-9]{1,5}))?\s*(;.*)?$/is.exec(
+      value.trim(),
+    );
   if (m === null) return undefined;
   const params = parseParams(m[4] ?? '');
   if (params === undefined) return undefined;

@@ -78,7 +78,9 @@ const NAMES = new Map<string, string>();
 export function headerName(key: string): string {
   let name = NAMES.get(key);
   if (name === undefined) {
-    name = (Object.hasOwn(CANONICAL, key) ? CANONICAL[key] : undefined) ?? key.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
+    name =
+      (Object.hasOwn(CANONICAL, key) ? CANONICAL[key] : undefined) ??
+      key.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase());
     // Bounded: unknown header names from peers do not grow it without limit.
     if (NAMES.size < 1000) NAMES.set(key, name);
   }
@@ -121,7 +123,8 @@ export function headerEnd(buf: Buffer, from = 0): { at: number; length: number }
   // in a segment of many small messages (found by fuzzing, S8.1).
   for (let i = buf.indexOf(0x0a, from); i >= 0; i = buf.indexOf(0x0a, i + 1)) {
     if (buf[i + 1] === 0x0a) return { at: i, length: 2 };
-    if (buf[i + 1] === 0x0d && buf[i + 2] === 0x0a && i - 1 >= from && buf[i - 1] === 0x0d) return { at: i - 1, length: 4 };
+    if (buf[i + 1] === 0x0d && buf[i + 2] === 0x0a && i - 1 >= from && buf[i - 1] === 0x0d)
+      return { at: i - 1, length: 4 };
   }
   return undefined;
 }
@@ -186,8 +189,12 @@ export function parseMessage(buf: Buffer, options: { stream?: boolean } = {}): P
     method = m[1]!;
     uri = m[2]!;
     if (!TOKEN.test(method)) return failure(400, 'Malformed Method', true, headers);
-    if (m[3] !== SIP_VERSION) return /^SIP\/\d+\.\d+$/i.test(m[3]!) && m[3]!.toUpperCase() !== SIP_VERSION ? failure(505, 'Version Not Supported', true, headers) : failure(400, 'Malformed SIP-Version', true, headers);
-    if (!/^[A-Za-z][A-Za-z0-9+\-.]*:/.test(uri) || uri.includes('<') || uri.includes('>')) return failure(400, 'Malformed Request-URI', true, headers);
+    if (m[3] !== SIP_VERSION)
+      return /^SIP\/\d+\.\d+$/i.test(m[3]!) && m[3]!.toUpperCase() !== SIP_VERSION
+        ? failure(505, 'Version Not Supported', true, headers)
+        : failure(400, 'Malformed SIP-Version', true, headers);
+    if (!/^[A-Za-z][A-Za-z0-9+\-.]*:/.test(uri) || uri.includes('<') || uri.includes('>'))
+      return failure(400, 'Malformed Request-URI', true, headers);
   } else {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (an empty phrase is allowed).
     const m = /^SIP\/2\.0 ([1-6][0-9][0-9])(?: (.*))?$/.exec(start);
@@ -215,7 +222,9 @@ export function parseMessage(buf: Buffer, options: { stream?: boolean } = {}): P
     body = Buffer.alloc(0);
   }
 
-  const message: SipMessage = isRequest ? { kind: 'request', method, uri, headers, body } : { kind: 'response', status, reason, headers, body };
+  const message: SipMessage = isRequest
+    ? { kind: 'request', method, uri, headers, body }
+    : { kind: 'response', status, reason, headers, body };
   return { ok: true, message };
 }
 
@@ -271,7 +280,12 @@ export function detach(s: string): string {
 export type HeaderList = readonly (readonly [string, string])[];
 
 /** Serializes a response; Content-Length is computed from the body. */
-export function serializeResponse(status: number, reason: string, headers: HeaderList, body: string | Buffer = ''): Buffer {
+export function serializeResponse(
+  status: number,
+  reason: string,
+  headers: HeaderList,
+  body: string | Buffer = '',
+): Buffer {
   return serialize(`SIP/2.0 ${status} ${reason}`, headers, body);
 }
 

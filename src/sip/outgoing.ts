@@ -6,7 +6,12 @@ import type { Flow, Transport } from './transport.js';
 
 export interface Outgoing {
   /** Sends a request built for a fresh branch; `done` gets the final response or a timeout. */
-  request(flow: Flow, fallback: { host: string; port: number } | undefined, build: (via: string) => Buffer, done: (outcome: ClientOutcome) => void): void;
+  request(
+    flow: Flow,
+    fallback: { host: string; port: number } | undefined,
+    build: (via: string) => Buffer,
+    done: (outcome: ClientOutcome) => void,
+  ): void;
   contact(flow: Flow): string;
 }
 
@@ -26,7 +31,8 @@ export class OutgoingRequests implements Outgoing {
 
   private sentBy(flow: Flow): string {
     const local = flow.socket?.localAddress;
-    if (local !== undefined && local !== '' && flow.socket?.remoteAddress !== undefined) return `${local.replace(/^::ffff:/, '')}:${this.advertised().port}`;
+    if (local !== undefined && local !== '' && flow.socket?.remoteAddress !== undefined)
+      return `${local.replace(/^::ffff:/, '')}:${this.advertised().port}`;
     if (this.advertisedSentBy !== undefined) return this.advertisedSentBy;
     const { host, port } = this.advertised();
     const sentBy = `${host}:${port}`;
@@ -38,7 +44,12 @@ export class OutgoingRequests implements Outgoing {
     return `<sip:${this.sentBy(flow)}${flow.transport === 'tcp' ? ';transport=tcp' : ''}>`;
   }
 
-  request(flow: Flow, fallback: { host: string; port: number } | undefined, build: (via: string) => Buffer, done: (outcome: ClientOutcome) => void): void {
+  request(
+    flow: Flow,
+    fallback: { host: string; port: number } | undefined,
+    build: (via: string) => Buffer,
+    done: (outcome: ClientOutcome) => void,
+  ): void {
     const branch = newBranch();
     const via = `SIP/2.0/${flow.transport.toUpperCase()} ${this.sentBy(flow)};branch=${branch};rport`;
     const bytes = build(via);

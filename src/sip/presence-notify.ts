@@ -14,7 +14,11 @@ import type { EventPackage } from './subscription-rows.js';
 import type { Subscription } from './subscription-store.js';
 import { SubscriptionStore, VERSION_JUMP } from './subscription-store.js';
 
-export const ACCEPTS: Readonly<Record<EventPackage, string>> = { presence: 'application/pidf+xml', dialog: 'application/dialog-info+xml', 'as-feature-event': FEATURE_EVENT_TYPE };
+export const ACCEPTS: Readonly<Record<EventPackage, string>> = {
+  presence: 'application/pidf+xml',
+  dialog: 'application/dialog-info+xml',
+  'as-feature-event': FEATURE_EVENT_TYPE,
+};
 
 export abstract class PresenceNotifier extends SubscriptionStore {
   /** Committed events: a NOTIFY for every subscription whose user changed. */
@@ -61,7 +65,10 @@ export abstract class PresenceNotifier extends SubscriptionStore {
   }
 
   private record(sub: Subscription): PresenceRecord | undefined {
-    return this.latest.get(`${sub.tenant}\u0000${sub.target}`) ?? this.ctx.engine.state(sub.tenant)?.users.get(sub.target)?.presence;
+    return (
+      this.latest.get(`${sub.tenant}\u0000${sub.target}`) ??
+      this.ctx.engine.state(sub.tenant)?.users.get(sub.target)?.presence
+    );
   }
 
   /**
@@ -69,7 +76,13 @@ export abstract class PresenceNotifier extends SubscriptionStore {
    * terminating one; `force` sends even when the document would show nothing new. `pressed`
    * (as-feature-event only): the key whose document goes now, whatever else is still untold.
    */
-  protected notify(sub: Subscription, reason?: string | null, force = false, final = false, pressed: FeatureKey | null = null): void {
+  protected notify(
+    sub: Subscription,
+    reason?: string | null,
+    force = false,
+    final = false,
+    pressed: FeatureKey | null = null,
+  ): void {
     const record = this.record(sub);
     const ending = final || (reason !== undefined && reason !== null);
     const entity = `sip:${sub.extension}@${sub.domain}`;
@@ -79,11 +92,13 @@ export abstract class PresenceNotifier extends SubscriptionStore {
       if (sub.event === 'presence') {
         const view = pidfView(record);
         key = pidfKey(view);
-        if (key !== sub.lastKey || force || ending || sub.lastKey === undefined) body = pidfDocument(view, entity, sub.extension);
+        if (key !== sub.lastKey || force || ending || sub.lastKey === undefined)
+          body = pidfDocument(view, entity, sub.extension);
       } else if (sub.event === 'dialog') {
         const state: BlfState = blfState(record);
         key = state;
-        if (key !== sub.lastKey || force || ending || sub.lastKey === undefined) body = dialogInfoDocument(state, entity, `swb-${sub.extension}`, sub.version++);
+        if (key !== sub.lastKey || force || ending || sub.lastKey === undefined)
+          body = dialogInfoDocument(state, entity, `swb-${sub.extension}`, sub.version++);
       } else {
         // One document per NOTIFY: the first one the phone has not been told (the other follows
         // once this NOTIFY is answered); when it knows both, a refresh or the end gets DND.
@@ -130,32 +145,36 @@ export abstract class PresenceNotifier extends SubscriptionStore {
     sub.inFlight = !ending;
     sub.lastSentAt = this.ctx.now();
     this.ctx.counters.notifySent();
-    this.out.request(sub.flow, sub.flow.transport === 'tcp' ? fallbackOf(sub.remoteTarget) : undefined, build, (outcome) => {
-      if (ending || sub.ended) return;
-      sub.inFlight = false;
-      const status = outcome.type === 'response' ? outcome.response.status : 408;
-      if (status === 481) {
-        // RFC 6665 §4.2.2: the subscriber has no such subscription: it ends, without a NOTIFY.
-        this.remove(sub);
-        return;
-      }
-      if (status >= 200 && status < 300) {
-        sub.retryMs = 0;
-        if (sub.dirty) this.changed(sub);
-        return;
-      }
-      // A timeout or another failure is not fatal: send the state again later.
-      sub.retryMs = Math.min(Math.max(sub.retryMs * 2, 2000), 60_000);
-      sub.lastKey = undefined;
-      sub.dirty = true;
-      sub.hold = setTimeout(() => {
-        sub.hold = undefined;
-        this.changed(sub);
-      }, sub.retryMs);
-      sub.hold.unref();
-    });
+    this.out.request(
+      sub.flow,
+      sub.flow.transport === 'tcp' ? fallbackOf(sub.remoteTarget) : undefined,
+      build,
+      (outcome) => {
+        if (ending || sub.ended) return;
+        sub.inFlight = false;
+        const status = outcome.type === 'response' ? outcome.response.status : 408;
+        if (status === 481) {
+          // RFC 6665 §4.2.2: the subscriber has no such subscription: it ends, without a NOTIFY.
+          this.remove(sub);
+          return;
+        }
+        if (status >= 200 && status < 300) {
+          sub.retryMs = 0;
+          if (sub.dirty) this.changed(sub);
+          return;
+        }
+        // A timeout or another failure is not fatal: send the state again later.
+        sub.retryMs = Math.min(Math.max(sub.retryMs * 2, 2000), 60_000);
+        sub.lastKey = undefined;
+        sub.dirty = true;
+        sub.hold = setTimeout(() => {
+          sub.hold = undefined;
+          this.changed(sub);
+        }, sub.retryMs);
+        sub.hold.unref();
+      },
+    );
   }
-
 }
 
 function fallbackOf(uri: string): { host: string; port: number } | undefined {

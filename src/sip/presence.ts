@@ -66,19 +66,32 @@ export class PresenceServer extends PresenceNotifier {
     const record = target === undefined ? undefined : state?.users.get(target)?.presence;
     if (target === undefined || record === undefined) return ctx.reply(inc, 404, 'Not Found');
     // S9.4: the feature keys are a user's own: another user's are not theirs to see or change.
-    if (event === 'as-feature-event' && target !== auth.userId) return ctx.reply(inc, 403, 'Forbidden (not your own features)');
+    if (event === 'as-feature-event' && target !== auth.userId)
+      return ctx.reply(inc, 403, 'Forbidden (not your own features)');
     const accept = headerValues(inc.req, 'accept');
-    if (accept.length > 0 && !accept.some((a) => acceptable(a, ACCEPTS[event]))) return ctx.reply(inc, 406, 'Not Acceptable', [['Accept', ACCEPTS[event]]]);
-    if (requested > 0 && requested < this.options.minExpiresSec) return ctx.reply(inc, 423, 'Interval Too Brief', [['Min-Expires', String(this.options.minExpiresSec)]]);
+    if (accept.length > 0 && !accept.some((a) => acceptable(a, ACCEPTS[event])))
+      return ctx.reply(inc, 406, 'Not Acceptable', [['Accept', ACCEPTS[event]]]);
+    if (requested > 0 && requested < this.options.minExpiresSec)
+      return ctx.reply(inc, 423, 'Interval Too Brief', [['Min-Expires', String(this.options.minExpiresSec)]]);
     const contact = parseNameAddr(headerValues(inc.req, 'contact')[0] ?? '');
-    if (contact === undefined || contact.star || parseUri(contact.uri) === undefined) return ctx.reply(inc, 400, 'Bad Request: Contact');
+    if (contact === undefined || contact.star || parseUri(contact.uri) === undefined)
+      return ctx.reply(inc, 400, 'Bad Request: Contact');
     if (inc.fromTag === undefined) return ctx.reply(inc, 400, 'Bad Request: From tag');
     // S8.3: within the limits of the server, the tenant and the watcher (subscription-quota.ts).
     const refused = this.quota.admit(t.tenant, auth.userId, target);
     if (refused !== undefined) return ctx.reply(inc, refused.status, refused.reason, refused.headers);
     let kept = false;
     try {
-      kept = await this.create(inc, { tenant: t.tenant, domain: t.domain, watcher: auth.userId, target, event, eventId, requested, contact: contact.uri });
+      kept = await this.create(inc, {
+        tenant: t.tenant,
+        domain: t.domain,
+        watcher: auth.userId,
+        target,
+        event,
+        eventId,
+        requested,
+        contact: contact.uri,
+      });
     } finally {
       this.quota.settle(t.tenant, auth.userId, target, kept);
     }
@@ -88,7 +101,8 @@ export class PresenceServer extends PresenceNotifier {
   private async create(inc: Incoming, n: NewSubscription): Promise<boolean> {
     const { ctx } = this;
     const { tenant, target, event, eventId } = n;
-    if (event === 'as-feature-event' && (await applyFeatureRequest(ctx, inc, tenant, target)) === undefined) return false;
+    if (event === 'as-feature-event' && (await applyFeatureRequest(ctx, inc, tenant, target)) === undefined)
+      return false;
     const expiresSec = Math.min(n.requested, this.options.maxExpiresSec);
     const localTag = orderedTag();
     const routes = headerValues(inc.req, 'record-route');
@@ -125,7 +139,18 @@ export class PresenceServer extends PresenceNotifier {
     };
     // Commit before acknowledge (S8.2): the 200 goes out once the subscription is stored.
     if (expiresSec > 0) await ctx.journal.write([this.saved(sub)]);
-    ctx.reply(inc, 200, 'OK', [['Expires', String(expiresSec)], ['Contact', this.out.contact(inc.flow)], ['Allow-Events', ALLOW_EVENTS]], '', localTag);
+    ctx.reply(
+      inc,
+      200,
+      'OK',
+      [
+        ['Expires', String(expiresSec)],
+        ['Contact', this.out.contact(inc.flow)],
+        ['Allow-Events', ALLOW_EVENTS],
+      ],
+      '',
+      localTag,
+    );
     if (expiresSec === 0) {
       // A fetch (RFC 6665 §4.4.3): one NOTIFY with the state, and no subscription.
       sub.ended = true;
@@ -140,11 +165,14 @@ export class PresenceServer extends PresenceNotifier {
   private async refresh(inc: Incoming, event: EventPackage, requested: number): Promise<void> {
     const { ctx } = this;
     const sub = inc.toTag === undefined ? undefined : this.byDialog.get(inc.toTag);
-    if (sub === undefined || sub.callId !== inc.callId || sub.remoteTag !== inc.fromTag || sub.event !== event) return ctx.reply(inc, 481, 'Subscription Does Not Exist');
+    if (sub === undefined || sub.callId !== inc.callId || sub.remoteTag !== inc.fromTag || sub.event !== event)
+      return ctx.reply(inc, 481, 'Subscription Does Not Exist');
     // RFC 3261 §12.2.2: a lower CSeq in a dialog is out of order.
-    if (inc.cseq.seq <= sub.remoteCSeq) return ctx.reply(inc, 500, 'Server Internal Error (CSeq out of order)', [['Retry-After', '1']]);
+    if (inc.cseq.seq <= sub.remoteCSeq)
+      return ctx.reply(inc, 500, 'Server Internal Error (CSeq out of order)', [['Retry-After', '1']]);
     sub.remoteCSeq = inc.cseq.seq;
-    if (requested > 0 && requested < this.options.minExpiresSec) return ctx.reply(inc, 423, 'Interval Too Brief', [['Min-Expires', String(this.options.minExpiresSec)]]);
+    if (requested > 0 && requested < this.options.minExpiresSec)
+      return ctx.reply(inc, 423, 'Interval Too Brief', [['Min-Expires', String(this.options.minExpiresSec)]]);
     const contact = parseNameAddr(headerValues(inc.req, 'contact')[0] ?? '');
     if (contact !== undefined && !contact.star && parseUri(contact.uri) !== undefined) {
       sub.remoteTarget = detach(contact.uri);
@@ -159,7 +187,10 @@ export class PresenceServer extends PresenceNotifier {
     if (expiresSec === 0) await ctx.journal.write([], [{ kind: 'subscription', key: subscriptionKey(sub) }]);
     else await ctx.journal.write([this.saved(sub)]);
     if (sub.ended) return ctx.reply(inc, 481, 'Subscription Does Not Exist');
-    ctx.reply(inc, 200, 'OK', [['Expires', String(expiresSec)], ['Contact', this.out.contact(sub.flow)]]);
+    ctx.reply(inc, 200, 'OK', [
+      ['Expires', String(expiresSec)],
+      ['Contact', this.out.contact(sub.flow)],
+    ]);
     if (expiresSec === 0) {
       // RFC 6665 §4.2.1.4: unsubscribing gets a final NOTIFY with the current state.
       this.terminate(sub, undefined);
@@ -170,7 +201,6 @@ export class PresenceServer extends PresenceNotifier {
     // document of that key (the phone may show the key as pressed until it is told otherwise).
     this.notify(sub, null, true, false, pressed);
   }
-
 }
 
 function acceptable(range: string, type: string): boolean {

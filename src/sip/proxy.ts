@@ -24,7 +24,10 @@ export function forkBranch(): string {
 
 /** §16.11: a stateless proxy derives its branch from the request, so a retransmission gets the same one. */
 export function statelessBranch(incomingBranch: string, callId: string, method: string): string {
-  return STATELESS_BRANCH + createHash('sha1').update(`${incomingBranch}\u0000${callId}\u0000${method}`).digest('hex').slice(0, 16);
+  return (
+    STATELESS_BRANCH +
+    createHash('sha1').update(`${incomingBranch}\u0000${callId}\u0000${method}`).digest('hex').slice(0, 16)
+  );
 }
 
 /** Where to send something: a flow, and the address to connect to when a TCP flow is gone. */
@@ -110,7 +113,15 @@ export interface SentInvite {
 }
 
 function hopHeaders(sent: SentInvite, method: 'ACK' | 'CANCEL', to: string): HeaderList {
-  return [['Via', sent.via], ['Max-Forwards', '70'], ['From', sent.from], ['To', to], ['Call-ID', sent.callId], ['CSeq', `${sent.cseq} ${method}`], ...sent.routes.map((r) => ['Route', r] as const)];
+  return [
+    ['Via', sent.via],
+    ['Max-Forwards', '70'],
+    ['From', sent.from],
+    ['To', to],
+    ['Call-ID', sent.callId],
+    ['CSeq', `${sent.cseq} ${method}`],
+    ...sent.routes.map((r) => ['Route', r] as const),
+  ];
 }
 
 /** §9.1: CANCEL has the INVITE's Request-URI, Call-ID, From, To, CSeq number and top Via. */
@@ -147,7 +158,10 @@ export function viaHop(via: string): Hop | undefined {
   const host = v.params.get('received') || v.host;
   const rport = Number(v.params.get('rport'));
   const port = Number.isInteger(rport) && rport > 0 && rport < 65536 ? rport : (v.port ?? 5060);
-  return { flow: { transport: v.transport === 'TCP' ? 'tcp' : 'udp', address: host.replace(/^\[|\]$/g, ''), port }, fallback: { host, port: v.port ?? 5060 } };
+  return {
+    flow: { transport: v.transport === 'TCP' ? 'tcp' : 'udp', address: host.replace(/^\[|\]$/g, ''), port },
+    fallback: { host, port: v.port ?? 5060 },
+  };
 }
 
 /** The URI of a Route or Record-Route value. */

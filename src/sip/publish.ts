@@ -26,7 +26,12 @@ export interface PublishOptions {
 
 const PUBLISHED: readonly PublishedStatus[] = ['dnd', 'busy', 'away', 'available'];
 
-export const DEFAULT_PUBLISH: PublishOptions = { minExpiresSec: 60, maxExpiresSec: 3600, defaultExpiresSec: 3600, maxPublications: 100_000 };
+export const DEFAULT_PUBLISH: PublishOptions = {
+  minExpiresSec: 60,
+  maxExpiresSec: 3600,
+  defaultExpiresSec: 3600,
+  maxPublications: 100_000,
+};
 
 interface Publication {
   readonly tenant: TenantId;
@@ -63,7 +68,8 @@ export class PublicationHandler {
     const expiresRaw = header(inc.req, 'expires');
     const requested = expiresRaw === undefined ? this.options.defaultExpiresSec : parseDelta(expiresRaw);
     if (requested === undefined) return ctx.reply(inc, 400, 'Bad Request: Expires');
-    if (requested > 0 && requested < this.options.minExpiresSec) return ctx.reply(inc, 423, 'Interval Too Brief', [['Min-Expires', String(this.options.minExpiresSec)]]);
+    if (requested > 0 && requested < this.options.minExpiresSec)
+      return ctx.reply(inc, 423, 'Interval Too Brief', [['Min-Expires', String(this.options.minExpiresSec)]]);
     const expiresSec = Math.min(requested, this.options.maxExpiresSec);
 
     const ifMatch = header(inc.req, 'sip-if-match');
@@ -89,24 +95,34 @@ export class PublicationHandler {
     let status = pub?.status;
     if (hasBody) {
       const type = (header(inc.req, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-      if (type !== 'application/pidf+xml') return ctx.reply(inc, 415, 'Unsupported Media Type', [['Accept', 'application/pidf+xml']]);
+      if (type !== 'application/pidf+xml')
+        return ctx.reply(inc, 415, 'Unsupported Media Type', [['Accept', 'application/pidf+xml']]);
       const parsed = parsePidf(inc.req.body.toString('utf8'));
       if (!parsed.ok) return ctx.reply(inc, 400, 'Bad Request: not a PIDF document');
       status = parsed.status;
       if (status !== undefined) {
-        const out = await ctx.engine.dispatch(t.tenant, { type: 'status.set', userId: auth.userId, status, by: { kind: 'sip' } });
+        const out = await ctx.engine.dispatch(t.tenant, {
+          type: 'status.set',
+          userId: auth.userId,
+          status,
+          by: { kind: 'sip' },
+        });
         if (!out.ok) {
           // S8.2: the store could not save the status; the phone may try again.
           const retryAfter = retryAfterOf(out.code);
           const retry: [string, string][] = retryAfter !== undefined ? [['Retry-After', String(retryAfter)]] : [];
           // S7.3: the status is the registry's for the code (src/core/errors.ts).
           const code = sipStatus(out.code);
-          return ctx.reply(inc, code, code === 403 ? 'Forbidden (status not allowed)' : reasonPhrase(code), [...retry, ['Warning', `399 switchboard "${out.code}"`]]);
+          return ctx.reply(inc, code, code === 403 ? 'Forbidden (status not allowed)' : reasonPhrase(code), [
+            ...retry,
+            ['Warning', `399 switchboard "${out.code}"`],
+          ]);
         }
       }
     }
     if (pub === undefined) {
-      if (this.byEtag.size >= this.options.maxPublications) return ctx.reply(inc, 503, 'Service Unavailable', [['Retry-After', '60']]);
+      if (this.byEtag.size >= this.options.maxPublications)
+        return ctx.reply(inc, 503, 'Service Unavailable', [['Retry-After', '60']]);
       pub = { tenant: t.tenant, userId: auth.userId, etag: '', status, expiresAt: 0, timer: undefined };
     }
     const old = pub.etag;
@@ -119,11 +135,20 @@ export class PublicationHandler {
     this.arm(pub);
     // Commit before acknowledge: the new tag is stored (and the old one gone) before the 200.
     await ctx.journal.write([this.row(pub)], old !== '' ? [{ kind: 'publication', key: old }] : []);
-    ctx.reply(inc, 200, 'OK', [['SIP-ETag', pub.etag], ['Expires', String(expiresSec)]]);
+    ctx.reply(inc, 200, 'OK', [
+      ['SIP-ETag', pub.etag],
+      ['Expires', String(expiresSec)],
+    ]);
   }
 
   private row(pub: Publication): SipStateRow {
-    return { kind: 'publication', key: pub.etag, tenant: pub.tenant, expiresAt: pub.expiresAt, data: JSON.stringify({ userId: pub.userId, status: pub.status ?? null }) };
+    return {
+      kind: 'publication',
+      key: pub.etag,
+      tenant: pub.tenant,
+      expiresAt: pub.expiresAt,
+      data: JSON.stringify({ userId: pub.userId, status: pub.status ?? null }),
+    };
   }
 
   /**
@@ -140,7 +165,14 @@ export class PublicationHandler {
         continue;
       }
       const status = PUBLISHED.find((x) => x === d.status);
-      const pub: Publication = { tenant: row.tenant, userId: d.userId, etag: row.key, status, expiresAt: row.expiresAt, timer: undefined };
+      const pub: Publication = {
+        tenant: row.tenant,
+        userId: d.userId,
+        etag: row.key,
+        status,
+        expiresAt: row.expiresAt,
+        timer: undefined,
+      };
       if (row.expiresAt <= now) {
         gone.push(row.key);
         void this.clear(pub);
@@ -149,17 +181,23 @@ export class PublicationHandler {
       this.byEtag.set(pub.etag, pub);
       this.arm(pub);
     }
-    this.ctx.journal.later([], gone.map((key) => ({ kind: 'publication', key })));
+    this.ctx.journal.later(
+      [],
+      gone.map((key) => ({ kind: 'publication', key })),
+    );
   }
 
   private arm(pub: Publication): void {
     if (pub.timer !== undefined) clearTimeout(pub.timer);
-    pub.timer = setTimeout(() => {
-      if (this.byEtag.get(pub.etag) !== pub) return;
-      this.byEtag.delete(pub.etag);
-      this.ctx.journal.later([], [{ kind: 'publication', key: pub.etag }]);
-      void this.clear(pub);
-    }, Math.max(0, pub.expiresAt - this.ctx.now()));
+    pub.timer = setTimeout(
+      () => {
+        if (this.byEtag.get(pub.etag) !== pub) return;
+        this.byEtag.delete(pub.etag);
+        this.ctx.journal.later([], [{ kind: 'publication', key: pub.etag }]);
+        void this.clear(pub);
+      },
+      Math.max(0, pub.expiresAt - this.ctx.now()),
+    );
     pub.timer.unref();
   }
 

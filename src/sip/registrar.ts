@@ -43,7 +43,12 @@ export interface RegistrarOptions {
   readonly maxBindingsPerUser: number;
 }
 
-export const DEFAULT_REGISTRAR: RegistrarOptions = { minExpiresSec: 60, maxExpiresSec: 3600, defaultExpiresSec: 3600, maxBindingsPerUser: 10 };
+export const DEFAULT_REGISTRAR: RegistrarOptions = {
+  minExpiresSec: 60,
+  maxExpiresSec: 3600,
+  defaultExpiresSec: 3600,
+  maxBindingsPerUser: 10,
+};
 
 const SIP_REGISTRATION = 'sip-';
 
@@ -68,7 +73,10 @@ export class Registrar {
     const live = all.filter((b) => b.expiresAt > now);
     if (live.length !== all.length) {
       this.put(key, live);
-      this.ctx.journal.later([], all.filter((b) => b.expiresAt <= now).map((b) => ({ kind: 'binding', key: b.row })));
+      this.ctx.journal.later(
+        [],
+        all.filter((b) => b.expiresAt <= now).map((b) => ({ kind: 'binding', key: b.row })),
+      );
     }
     return live;
   }
@@ -91,14 +99,31 @@ export class Registrar {
     for (const [key, list] of this.bindings) {
       if (!list.some((b) => b.expiresAt <= now)) continue;
       for (const b of list) if (b.expiresAt <= now) gone.push(b.row);
-      this.put(key, list.filter((b) => b.expiresAt > now));
+      this.put(
+        key,
+        list.filter((b) => b.expiresAt > now),
+      );
     }
-    this.ctx.journal.later([], gone.map((key) => ({ kind: 'binding', key })));
+    this.ctx.journal.later(
+      [],
+      gone.map((key) => ({ kind: 'binding', key })),
+    );
   }
 
   private row(tenant: TenantId, userId: UserId, b: Binding): SipStateRow {
     // Named fields (not a spread of the binding): the row key is not part of the data.
-    const data = { userId, id: b.id, uri: b.uri, kind: b.kind, callId: b.callId, cseq: b.cseq, expiresAt: b.expiresAt, transport: b.transport, source: b.source, userAgent: b.userAgent };
+    const data = {
+      userId,
+      id: b.id,
+      uri: b.uri,
+      kind: b.kind,
+      callId: b.callId,
+      cseq: b.cseq,
+      expiresAt: b.expiresAt,
+      transport: b.transport,
+      source: b.source,
+      userAgent: b.userAgent,
+    };
     return { kind: 'binding', key: b.row, tenant, expiresAt: b.expiresAt, data: JSON.stringify(data) };
   }
 
@@ -108,7 +133,13 @@ export class Registrar {
     const expired: string[] = [];
     for (const row of rows) {
       const d = rowData(row);
-      if (row.expiresAt <= now || d === undefined || typeof d.userId !== 'string' || typeof d.uri !== 'string' || typeof d.id !== 'string') {
+      if (
+        row.expiresAt <= now ||
+        d === undefined ||
+        typeof d.userId !== 'string' ||
+        typeof d.uri !== 'string' ||
+        typeof d.id !== 'string'
+      ) {
         expired.push(row.key);
         continue;
       }
@@ -130,7 +161,10 @@ export class Registrar {
       for (const x of before) if (x.id === b.id) expired.push(x.row);
       this.bindings.set(key, [...before.filter((x) => x.id !== b.id), b]);
     }
-    this.ctx.journal.later([], expired.map((key) => ({ kind: 'binding', key })));
+    this.ctx.journal.later(
+      [],
+      expired.map((key) => ({ kind: 'binding', key })),
+    );
   }
 
   /**
@@ -138,7 +172,14 @@ export class Registrar {
    * memory and in the SIP state rows, and the phone is told to try again (503 when the store was
    * unavailable, e.g. a full disk).
    */
-  private refused(inc: Incoming, tenant: TenantId, userId: UserId, before: readonly Binding[], tried: readonly Binding[], outcomes: readonly Outcome[]): void {
+  private refused(
+    inc: Incoming,
+    tenant: TenantId,
+    userId: UserId,
+    before: readonly Binding[],
+    tried: readonly Binding[],
+    outcomes: readonly Outcome[],
+  ): void {
     this.put(`${tenant}\u0000${userId}`, [...before]);
     const kept = new Set(before.map((b) => b.row));
     this.ctx.journal.later(
@@ -147,7 +188,10 @@ export class Registrar {
     );
     const unavailable = outcomes.find((o) => !o.ok && o.code === 'SWB_ERR_UNAVAILABLE');
     const retryAfter = unavailable !== undefined && !unavailable.ok ? retryAfterOf(unavailable.code) : undefined;
-    if (retryAfter !== undefined) return this.ctx.reply(inc, 503, 'Service Unavailable (the change could not be saved)', [['Retry-After', String(retryAfter)]]);
+    if (retryAfter !== undefined)
+      return this.ctx.reply(inc, 503, 'Service Unavailable (the change could not be saved)', [
+        ['Retry-After', String(retryAfter)],
+      ]);
     this.ctx.reply(inc, 500, 'Server Internal Error');
   }
 
@@ -160,7 +204,8 @@ export class Registrar {
     const contacts: NameAddr[] = [];
     for (const v of headerValues(inc.req, 'contact')) {
       const c = parseNameAddr(v);
-      if (c === undefined || (!c.star && parseUri(c.uri) === undefined)) return ctx.reply(inc, 400, 'Bad Request: Contact');
+      if (c === undefined || (!c.star && parseUri(c.uri) === undefined))
+        return ctx.reply(inc, 400, 'Bad Request: Contact');
       contacts.push(c);
     }
     const expiresRaw = header(inc.req, 'expires');
@@ -183,12 +228,30 @@ export class Registrar {
 
     // Step 6: `Contact: *` with `Expires: 0` removes every binding of the address of record.
     if (contacts.some((c) => c.star)) {
-      if (contacts.length !== 1 || expiresHeader !== 0) return ctx.reply(inc, 400, 'Bad Request: Contact * needs Expires: 0 and no other contact');
+      if (contacts.length !== 1 || expiresHeader !== 0)
+        return ctx.reply(inc, 400, 'Bad Request: Contact * needs Expires: 0 and no other contact');
       const ids = new Set(existing.map((b) => b.id));
-      for (const r of ctx.engine.state(t.tenant)?.users.get(userId)?.registrations ?? []) if (r.id.startsWith(SIP_REGISTRATION)) ids.add(r.id);
+      for (const r of ctx.engine.state(t.tenant)?.users.get(userId)?.registrations ?? [])
+        if (r.id.startsWith(SIP_REGISTRATION)) ids.add(r.id);
       this.bindings.delete(key);
-      const stored = ctx.journal.write([], existing.map((b) => ({ kind: 'binding', key: b.row })));
-      const [outcomes] = await Promise.all([Promise.all([...ids].map((id) => ctx.engine.dispatch(t.tenant, { type: 'registration.remove', userId, id, reason: 'unregister', by: { kind: 'sip' } }))), stored]);
+      const stored = ctx.journal.write(
+        [],
+        existing.map((b) => ({ kind: 'binding', key: b.row })),
+      );
+      const [outcomes] = await Promise.all([
+        Promise.all(
+          [...ids].map((id) =>
+            ctx.engine.dispatch(t.tenant, {
+              type: 'registration.remove',
+              userId,
+              id,
+              reason: 'unregister',
+              by: { kind: 'sip' },
+            }),
+          ),
+        ),
+        stored,
+      ]);
       if (outcomes.some((o) => !o.ok)) return this.refused(inc, t.tenant, userId, existing, existing, outcomes);
       return ctx.reply(inc, 200, 'OK');
     }
@@ -212,7 +275,8 @@ export class Registrar {
     }
     const kept = existing.filter((b) => !changes.some((c) => c.uri === b.uri));
     const added = changes.filter((c) => c.expiresSec > 0);
-    if (kept.length + added.length > this.options.maxBindingsPerUser) return ctx.reply(inc, 403, 'Forbidden (too many contacts)');
+    if (kept.length + added.length > this.options.maxBindingsPerUser)
+      return ctx.reply(inc, 403, 'Forbidden (too many contacts)');
 
     const next = [...kept];
     const commands: Promise<Outcome>[] = [];
@@ -222,7 +286,15 @@ export class Registrar {
       const id = bindingId(t.tenant, userId, c.uri);
       if (c.expiresSec === 0) {
         if (c.previous !== undefined) deletes.push({ kind: 'binding', key: c.previous.row });
-        commands.push(ctx.engine.dispatch(t.tenant, { type: 'registration.remove', userId, id, reason: 'unregister', by: { kind: 'sip' } }));
+        commands.push(
+          ctx.engine.dispatch(t.tenant, {
+            type: 'registration.remove',
+            userId,
+            id,
+            reason: 'unregister',
+            by: { kind: 'sip' },
+          }),
+        );
         continue;
       }
       const expiresAt = now + c.expiresSec * 1000;
@@ -240,7 +312,9 @@ export class Registrar {
       };
       next.push(binding);
       puts.push(this.row(t.tenant, userId, binding));
-      commands.push(ctx.engine.dispatch(t.tenant, { type: 'registration.set', userId, id, kind, expiresAt, by: { kind: 'sip' } }));
+      commands.push(
+        ctx.engine.dispatch(t.tenant, { type: 'registration.set', userId, id, kind, expiresAt, by: { kind: 'sip' } }),
+      );
     }
     this.put(key, next);
     // Commit before acknowledge: the 200 goes out once the engine and the SIP state are stored.
@@ -248,7 +322,9 @@ export class Registrar {
     if (outcomes.some((o) => !o.ok)) return this.refused(inc, t.tenant, userId, existing, next, outcomes);
     // Step 8: the 200 lists every current binding with its remaining time.
     const at = ctx.now();
-    const listed = next.map((b) => ['Contact', `<${b.uri}>;expires=${Math.max(0, Math.round((b.expiresAt - at) / 1000))}`] as const);
+    const listed = next.map(
+      (b) => ['Contact', `<${b.uri}>;expires=${Math.max(0, Math.round((b.expiresAt - at) / 1000))}`] as const,
+    );
     ctx.reply(inc, 200, 'OK', [...listed, ['Date', new Date(at).toUTCString()]]);
   }
 }

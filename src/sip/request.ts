@@ -27,7 +27,9 @@ export interface Incoming {
   readonly rawTo: string;
 }
 
-export type Checked = { readonly ok: true; readonly inc: Incoming } | { readonly ok: false; readonly status: number; readonly reason: string };
+export type Checked =
+  | { readonly ok: true; readonly inc: Incoming }
+  | { readonly ok: false; readonly status: number; readonly reason: string };
 
 export function checkRequest(req: SipRequest, flow: Flow): Checked {
   const bad = (reason: string, status = 400): Checked => ({ ok: false, status, reason });
@@ -126,17 +128,28 @@ export function rawDialogHeaders(headers: readonly SipHeader[]): RawDialogHeader
   const to = get('to');
   const callId = get('call-id');
   const cseq = get('cseq');
-  if (vias.length === 0 || from === undefined || to === undefined || callId === undefined || cseq === undefined) return undefined;
+  if (vias.length === 0 || from === undefined || to === undefined || callId === undefined || cseq === undefined)
+    return undefined;
   return { vias, from, to, callId, cseq };
 }
 
 export const SERVER_NAME = 'Switchboard';
 
-export function buildResponse(raw: RawDialogHeaders, flow: Flow, status: number, reason: string, extra: HeaderList = [], body: string | Buffer = '', toTag?: string): Buffer {
+export function buildResponse(
+  raw: RawDialogHeaders,
+  flow: Flow,
+  status: number,
+  reason: string,
+  extra: HeaderList = [],
+  body: string | Buffer = '',
+  toTag?: string,
+): Buffer {
   const headers: [string, string][] = [];
   raw.vias.forEach((v, i) => headers.push(['Via', i === 0 ? stampVia(v, flow) : v]));
   headers.push(['From', raw.from]);
-  const hasTag = /;\s*tag\s*=/i.test(raw.to.slice(raw.to.lastIndexOf('>') + 1)) || (!raw.to.includes('>') && /;\s*tag\s*=/i.test(raw.to));
+  const hasTag =
+    /;\s*tag\s*=/i.test(raw.to.slice(raw.to.lastIndexOf('>') + 1)) ||
+    (!raw.to.includes('>') && /;\s*tag\s*=/i.test(raw.to));
   headers.push(['To', status > 100 && !hasTag ? `${raw.to};tag=${toTag ?? newTag()}` : raw.to]);
   headers.push(['Call-ID', raw.callId]);
   headers.push(['CSeq', raw.cseq]);
@@ -146,5 +159,11 @@ export function buildResponse(raw: RawDialogHeaders, flow: Flow, status: number,
 }
 
 export function rawOf(inc: Incoming): RawDialogHeaders {
-  return { vias: inc.vias, from: inc.rawFrom, to: inc.rawTo, callId: inc.callId, cseq: `${inc.cseq.seq} ${inc.cseq.method}` };
+  return {
+    vias: inc.vias,
+    from: inc.rawFrom,
+    to: inc.rawTo,
+    callId: inc.callId,
+    cseq: `${inc.cseq.seq} ${inc.cseq.method}`,
+  };
 }

@@ -69,7 +69,22 @@ export interface SipStats {
 
 const END_OF_HEADERS = Buffer.from('\r\n\r\n');
 
-const KNOWN_METHODS = new Set(['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'MESSAGE', 'INFO', 'PRACK', 'UPDATE', 'REFER']);
+const KNOWN_METHODS = new Set([
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'OPTIONS',
+  'REGISTER',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'PUBLISH',
+  'MESSAGE',
+  'INFO',
+  'PRACK',
+  'UPDATE',
+  'REFER',
+]);
 
 export class SipServer {
   private readonly transport: Transport;
@@ -102,7 +117,11 @@ export class SipServer {
       onError: (e, where) => this.log('warn', { err: e.message, where }, 'sip transport error'),
     });
     this.serverTx = new ServerTransactions(64 * timers.t1Ms, () => Date.now(), options.maxServerTransactions);
-    this.outgoing = new OutgoingRequests(this.transport, () => ({ host: this.advertisedHost(), port: this.transport.port }), timers);
+    this.outgoing = new OutgoingRequests(
+      this.transport,
+      () => ({ host: this.advertisedHost(), port: this.transport.port }),
+      timers,
+    );
     this.nonces = new NonceIssuer({ now });
     const auth = new Authenticator({
       directory: options.directory,
@@ -110,10 +129,16 @@ export class SipServer {
       now,
       userByExtension: (tenant, ext) => engine.state(tenant)?.byExtension.get(ext),
       onFailure: () => this.counters.authFailure(),
-      ...(options.maxAuthFailuresPerMinute !== undefined ? { maxFailuresPerMinute: options.maxAuthFailuresPerMinute } : {}),
-      ...(options.maxAuthFailuresPerAccountPerMinute !== undefined ? { maxFailuresPerAccountPerMinute: options.maxAuthFailuresPerAccountPerMinute } : {}),
+      ...(options.maxAuthFailuresPerMinute !== undefined
+        ? { maxFailuresPerMinute: options.maxAuthFailuresPerMinute }
+        : {}),
+      ...(options.maxAuthFailuresPerAccountPerMinute !== undefined
+        ? { maxFailuresPerAccountPerMinute: options.maxAuthFailuresPerAccountPerMinute }
+        : {}),
     });
-    this.journal = new SipJournal(options.persistence, (e) => this.log('warn', { err: e.message }, 'sip state commit failed'));
+    this.journal = new SipJournal(options.persistence, (e) =>
+      this.log('warn', { err: e.message }, 'sip state commit failed'),
+    );
     this.ctx = {
       engine,
       directory: options.directory,
@@ -147,7 +172,10 @@ export class SipServer {
   }
 
   private advertisedHost(): string {
-    return this.options.advertisedHost ?? (this.options.host === '0.0.0.0' || this.options.host === '::' ? '127.0.0.1' : this.options.host);
+    return (
+      this.options.advertisedHost ??
+      (this.options.host === '0.0.0.0' || this.options.host === '::' ? '127.0.0.1' : this.options.host)
+    );
   }
 
   get port(): number {
@@ -202,7 +230,10 @@ export class SipServer {
   }
 
   /** The operator's view of a user: SIP bindings with their contacts, and subscriptions. */
-  devices(tenant: TenantId, userId: UserId): { bindings: readonly Binding[]; watchedBy: readonly SubscriptionView[]; watching: readonly SubscriptionView[] } {
+  devices(
+    tenant: TenantId,
+    userId: UserId,
+  ): { bindings: readonly Binding[]; watchedBy: readonly SubscriptionView[]; watching: readonly SubscriptionView[] } {
     return { bindings: this.registrar.list(tenant, userId), ...this.presence.subscriptions(tenant, userId) };
   }
 
@@ -251,7 +282,11 @@ export class SipServer {
     if (!parsed.ok) {
       const raw = parsed.isRequest ? rawDialogHeaders(parsed.headers) : undefined;
       if (raw !== undefined) this.send(flow, buildResponse(raw, flow, parsed.status, parsed.reason));
-      this.log('debug', { status: parsed.status, reason: parsed.reason, from: `${flow.address}:${flow.port}` }, 'malformed sip message');
+      this.log(
+        'debug',
+        { status: parsed.status, reason: parsed.reason, from: `${flow.address}:${flow.port}` },
+        'malformed sip message',
+      );
       return;
     }
     const msg = parsed.message;
@@ -268,7 +303,12 @@ export class SipServer {
     const inc = checked.inc;
     if (flow.transport === 'udp') {
       const sentBy = `${inc.topVia.host}:${inc.topVia.port ?? ''}`;
-      const key = serverKey(inc.topVia.params.get('branch'), msg.method, sentBy, `${inc.callId}\u0000${inc.cseq.seq}\u0000${inc.fromTag ?? ''}`);
+      const key = serverKey(
+        inc.topVia.params.get('branch'),
+        msg.method,
+        sentBy,
+        `${inc.callId}\u0000${inc.cseq.seq}\u0000${inc.fromTag ?? ''}`,
+      );
       const seen = this.serverTx.lookup(key);
       if (seen === 'pending') return;
       if (seen !== 'new') {
@@ -292,7 +332,8 @@ export class SipServer {
     // §8.2.2.3: we support no extensions; a request that requires one is 420. A proxy leaves
     // Require to the callee (§16.3).
     const require = headerValues(inc.req, 'require');
-    if (require.length > 0 && inc.req.method !== 'CANCEL' && inc.req.method !== 'INVITE') return this.reply(inc, 420, 'Bad Extension', [['Unsupported', require.join(', ')]]);
+    if (require.length > 0 && inc.req.method !== 'CANCEL' && inc.req.method !== 'INVITE')
+      return this.reply(inc, 420, 'Bad Extension', [['Unsupported', require.join(', ')]]);
     const run = (p: Promise<void>): void => {
       p.catch((e: unknown) => {
         this.log('warn', { err: (e as Error).stack ?? String(e), method: inc.req.method }, 'sip request failed');
@@ -307,7 +348,11 @@ export class SipServer {
       case 'PUBLISH':
         return run(this.publications.handle(inc));
       case 'OPTIONS':
-        return this.reply(inc, 200, 'OK', [['Allow', ALLOW], ['Accept', 'application/pidf+xml, application/dialog-info+xml, application/x-as-feature-event+xml'], ['Allow-Events', ALLOW_EVENTS]]);
+        return this.reply(inc, 200, 'OK', [
+          ['Allow', ALLOW],
+          ['Accept', 'application/pidf+xml, application/dialog-info+xml, application/x-as-feature-event+xml'],
+          ['Allow-Events', ALLOW_EVENTS],
+        ]);
       case 'INVITE':
         return run(this.calls.invite(inc));
       case 'CANCEL':
@@ -334,7 +379,14 @@ export class SipServer {
     this.transport.send(flow, bytes);
   }
 
-  private reply(inc: Incoming, status: number, reason: string, headers: HeaderList = [], body = '', toTag?: string): void {
+  private reply(
+    inc: Incoming,
+    status: number,
+    reason: string,
+    headers: HeaderList = [],
+    body = '',
+    toTag?: string,
+  ): void {
     this.relay(inc, status, buildResponse(rawOf(inc), inc.flow, status, reason, headers, body, toTag));
   }
 

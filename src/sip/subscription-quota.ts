@@ -77,18 +77,30 @@ export class SubscriptionQuota {
       return { status: 503, reason: 'Service Unavailable', headers: [['Retry-After', RETRY_AFTER_SEC]] };
     }
     if ((this.tenants.get(tenant) ?? 0) >= limits.maxSubscriptionsPerTenant) {
-      return { status: 503, reason: 'Service Unavailable (too many subscriptions in this company)', headers: [['Retry-After', RETRY_AFTER_SEC], limitWarning()] };
+      return {
+        status: 503,
+        reason: 'Service Unavailable (too many subscriptions in this company)',
+        headers: [['Retry-After', RETRY_AFTER_SEC], limitWarning()],
+      };
     }
     const w = `${tenant}\u0000${watcher}`;
     const pair = `${w}\u0000${target}`;
     const mine = this.watching(w);
     if ((mine?.size ?? 0) + (this.pending.get(w) ?? 0) >= limits.maxSubscriptionsPerUser) {
-      return { status: sipStatus('SWB_ERR_SUBSCRIPTION_LIMIT'), reason: 'Forbidden (too many subscriptions by this user)', headers: [limitWarning()] };
+      return {
+        status: sipStatus('SWB_ERR_SUBSCRIPTION_LIMIT'),
+        reason: 'Forbidden (too many subscriptions by this user)',
+        headers: [limitWarning()],
+      };
     }
     let same = this.pending.get(pair) ?? 0;
     if (mine !== undefined) for (const s of mine) if (s.target === target) same++;
     if (same >= limits.maxSubscriptionsPerPair) {
-      return { status: sipStatus('SWB_ERR_SUBSCRIPTION_LIMIT'), reason: 'Forbidden (too many subscriptions to the same user)', headers: [limitWarning()] };
+      return {
+        status: sipStatus('SWB_ERR_SUBSCRIPTION_LIMIT'),
+        reason: 'Forbidden (too many subscriptions to the same user)',
+        headers: [limitWarning()],
+      };
     }
     bump(this.pending, w, 1);
     bump(this.pending, pair, 1);

@@ -60,7 +60,13 @@ export function subscriptionRow(sub: StoredSubscription): SipStateRow {
     version: sub.version,
     lastKey: sub.lastKey ?? null,
   };
-  return { kind: 'subscription', key: subscriptionKey(sub), tenant: sub.tenant, expiresAt: sub.expiresAt, data: JSON.stringify(data) };
+  return {
+    kind: 'subscription',
+    key: subscriptionKey(sub),
+    tenant: sub.tenant,
+    expiresAt: sub.expiresAt,
+    data: JSON.stringify(data),
+  };
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -72,10 +78,29 @@ export function parseSubscriptionRow(row: SipStateRow): StoredSubscription | und
   const event = str(d.event);
   const f = d.flow as { transport?: unknown; address?: unknown; port?: unknown } | null | undefined;
   if (event === undefined || !PACKAGES.includes(event)) return undefined;
-  if (typeof f !== 'object' || f === null || (f.transport !== 'udp' && f.transport !== 'tcp') || typeof f.address !== 'string' || typeof f.port !== 'number') return undefined;
-  const fields = [d.domain, d.target, d.extension, d.watcher, d.callId, d.localTag, d.remoteTag, d.localParty, d.remoteParty, d.remoteTarget].map(str);
+  if (
+    typeof f !== 'object' ||
+    f === null ||
+    (f.transport !== 'udp' && f.transport !== 'tcp') ||
+    typeof f.address !== 'string' ||
+    typeof f.port !== 'number'
+  )
+    return undefined;
+  const fields = [
+    d.domain,
+    d.target,
+    d.extension,
+    d.watcher,
+    d.callId,
+    d.localTag,
+    d.remoteTag,
+    d.localParty,
+    d.remoteParty,
+    d.remoteTarget,
+  ].map(str);
   if (fields.some((x) => x === undefined)) return undefined;
-  const [domain, target, extension, watcher, callId, localTag, remoteTag, localParty, remoteParty, remoteTarget] = fields as string[];
+  const [domain, target, extension, watcher, callId, localTag, remoteTag, localParty, remoteParty, remoteTarget] =
+    fields as string[];
   const routes = Array.isArray(d.routes) ? d.routes.filter((r): r is string => typeof r === 'string') : [];
   return {
     tenant: row.tenant,

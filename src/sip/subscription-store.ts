@@ -23,7 +23,13 @@ export interface PresenceOptions extends SubscriptionLimits {
   readonly coalesceMs: number;
 }
 
-export const DEFAULT_PRESENCE: PresenceOptions = { minExpiresSec: 60, maxExpiresSec: 3600, defaultExpiresSec: 3600, coalesceMs: 5, ...DEFAULT_SUBSCRIPTION_LIMITS };
+export const DEFAULT_PRESENCE: PresenceOptions = {
+  minExpiresSec: 60,
+  maxExpiresSec: 3600,
+  defaultExpiresSec: 3600,
+  coalesceMs: 5,
+  ...DEFAULT_SUBSCRIPTION_LIMITS,
+};
 
 /** A subscription: what is stored (S8.2) and how its NOTIFYs are going. */
 export interface Subscription extends StoredSubscription {
@@ -65,7 +71,11 @@ export abstract class SubscriptionStore {
     protected readonly out: Outgoing,
     protected readonly options: PresenceOptions = DEFAULT_PRESENCE,
   ) {
-    this.quota = new SubscriptionQuota(options, (w) => this.byWatcher.get(w), () => this.byDialog.size);
+    this.quota = new SubscriptionQuota(
+      options,
+      (w) => this.byWatcher.get(w),
+      () => this.byDialog.size,
+    );
   }
 
   get size(): number {
@@ -74,9 +84,19 @@ export abstract class SubscriptionStore {
 
   /** Subscriptions to a user and by a user (operator view). */
   subscriptions(tenant: TenantId, userId: UserId): { watchedBy: SubscriptionView[]; watching: SubscriptionView[] } {
-    const view = (s: Subscription): SubscriptionView => ({ event: s.event, target: s.target, watcher: s.watcher, expiresAt: s.expiresAt, transport: s.flow.transport, remote: `${s.flow.address}:${s.flow.port}` });
+    const view = (s: Subscription): SubscriptionView => ({
+      event: s.event,
+      target: s.target,
+      watcher: s.watcher,
+      expiresAt: s.expiresAt,
+      transport: s.flow.transport,
+      remote: `${s.flow.address}:${s.flow.port}`,
+    });
     const key = `${tenant}\u0000${userId}`;
-    return { watchedBy: [...(this.byTarget.get(key) ?? [])].map(view), watching: [...(this.byWatcher.get(key) ?? [])].map(view) };
+    return {
+      watchedBy: [...(this.byTarget.get(key) ?? [])].map(view),
+      watching: [...(this.byWatcher.get(key) ?? [])].map(view),
+    };
   }
 
   protected add(sub: Subscription): void {
@@ -203,7 +223,10 @@ export abstract class SubscriptionStore {
       this.add(sub);
       this.changed(sub);
     }
-    this.ctx.journal.later([], gone.map((key) => ({ kind: 'subscription', key })));
+    this.ctx.journal.later(
+      [],
+      gone.map((key) => ({ kind: 'subscription', key })),
+    );
   }
 
   stop(): void {

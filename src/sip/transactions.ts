@@ -149,14 +149,17 @@ export class ServerTransactions {
  */
 export function serverKey(branch: string | undefined, method: string, sentBy: string, fallback: string): string {
   const m = method === 'ACK' ? 'INVITE' : method;
-  return branch !== undefined && branch.startsWith('z9hG4bK') ? [branch, m, sentBy].join('\u0000') : [fallback, m].join('\u0000');
+  return branch !== undefined && branch.startsWith('z9hG4bK')
+    ? [branch, m, sentBy].join('\u0000')
+    : [fallback, m].join('\u0000');
 }
 
 export function newBranch(): string {
   return `z9hG4bK${randomHex(16)}`;
 }
 
-export type ClientOutcome = { readonly type: 'response'; readonly response: SipResponse } | { readonly type: 'timeout' };
+export type ClientOutcome =
+  { readonly type: 'response'; readonly response: SipResponse } | { readonly type: 'timeout' };
 
 interface ClientEntry {
   readonly bytes: Buffer;
@@ -172,7 +175,9 @@ interface ClientEntry {
 export class ClientTransactions {
   private readonly pending = new Map<string, ClientEntry>();
 
-  constructor(private readonly timers: { readonly t1Ms: number; readonly t2Ms: number } = { t1Ms: T1_MS, t2Ms: T2_MS }) {}
+  constructor(
+    private readonly timers: { readonly t1Ms: number; readonly t2Ms: number } = { t1Ms: T1_MS, t2Ms: T2_MS },
+  ) {}
 
   /** Starts a transaction for a request already carrying `branch` in its top Via. */
   start(branch: string, bytes: Buffer, flow: Flow, send: () => boolean, done: (outcome: ClientOutcome) => void): void {

@@ -85,7 +85,9 @@ export class Transport {
       }
       this.udp = udp;
       this.boundPort = port;
-      udp.on('message', (msg, rinfo) => this.options.onMessage(msg, { transport: 'udp', address: rinfo.address, port: rinfo.port }));
+      udp.on('message', (msg, rinfo) =>
+        this.options.onMessage(msg, { transport: 'udp', address: rinfo.address, port: rinfo.port }),
+      );
       udp.on('error', (e) => this.options.onError?.(e, 'udp'));
       return port;
     }
@@ -182,7 +184,11 @@ export class Transport {
   /** The open TCP connection from a peer at this address and port, as a flow. */
   flowFrom(address: string, port: number): Flow | undefined {
     for (const socket of this.connections) {
-      if (socket.remotePort === port && (socket.remoteAddress ?? '').replace(/^::ffff:/, '') === address && !socket.destroyed) {
+      if (
+        socket.remotePort === port &&
+        (socket.remoteAddress ?? '').replace(/^::ffff:/, '') === address &&
+        !socket.destroyed
+      ) {
         return { transport: 'tcp', address, port, socket };
       }
     }

@@ -57,7 +57,10 @@ export class Checkpointer {
 
   constructor(file: string, onError: (message: string) => void, intervalMs = CHECKPOINT_INTERVAL_MS) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, intervalMs, stopped: this.stopped } });
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { file, driver, intervalMs, stopped: this.stopped },
+    });
     this.worker.on('message', (m: { error?: string }) => {
       if (m.error !== undefined) onError(m.error);
     });

@@ -1,6 +1,16 @@
 // The persistence port. The SQLite adapter is the embedded default; another adapter (e.g.
 // PostgreSQL) implements the same interface. Only core/ types cross it.
-import type { Command, CoreEvent, HistoryEntry, Patch, Role, TenantId, TenantPolicy, TenantState, UserId } from '../core/index.js';
+import type {
+  Command,
+  CoreEvent,
+  HistoryEntry,
+  Patch,
+  Role,
+  TenantId,
+  TenantPolicy,
+  TenantState,
+  UserId,
+} from '../core/index.js';
 
 export type StoredEvent = CoreEvent & { readonly tenant: TenantId; readonly epoch: string; readonly seq: number };
 
@@ -124,7 +134,14 @@ export interface Store {
   /** When the earliest of those heads falls due (rows waiting behind a head do not count). */
   nextOutboxAt(): number | undefined;
   markDelivered(id: number, now: number, status: number, durationMs: number): void;
-  markFailed(id: number, now: number, status: number | null, error: string, nextAt: number | null, durationMs: number): void;
+  markFailed(
+    id: number,
+    now: number,
+    status: number | null,
+    error: string,
+    nextAt: number | null,
+    durationMs: number,
+  ): void;
   deliveries(tenant: TenantId, webhookId: string, limit: number): readonly DeliveryRow[];
 
   events(tenant: TenantId, epoch: string, afterSeq: number, limit: number): readonly StoredEvent[];
@@ -139,4 +156,3 @@ export interface Store {
 
   close(): void;
 }
-

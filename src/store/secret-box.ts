@@ -48,11 +48,15 @@ export function keyFromFile(dir: string, create: boolean): { key: Buffer; create
     text = readFileSync(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    throw new SecretKeyError(`this database's webhook secrets are encrypted, but no secretKey (SWITCHBOARD_SECRET_KEY) is set and ${path} is missing: set the key or restore the file from your backup`);
+    throw new SecretKeyError(
+      `this database's webhook secrets are encrypted, but no secretKey (SWITCHBOARD_SECRET_KEY) is set and ${path} is missing: set the key or restore the file from your backup`,
+    );
   }
   const key = parseSecretKey(text);
   if (key === undefined) {
-    throw new SecretKeyError(`${path} does not hold a secret key (32 bytes, base64 or hex); restore it from your backup`);
+    throw new SecretKeyError(
+      `${path} does not hold a secret key (32 bytes, base64 or hex); restore it from your backup`,
+    );
   }
   return { key, created: false, path };
 }

@@ -18,8 +18,12 @@ export class SqliteOutbox {
     private readonly sql: (text: string) => Database.Statement,
   ) {
     this.stmt = {
-      insertOutbox: db.prepare('INSERT INTO outbox (tenant, webhook_id, subject, body, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?)'),
-      lineBusy: db.prepare("SELECT 1 FROM outbox WHERE webhook_id = ? AND subject = ? AND state = 'pending' AND tenant = ? LIMIT 1"),
+      insertOutbox: db.prepare(
+        'INSERT INTO outbox (tenant, webhook_id, subject, body, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      lineBusy: db.prepare(
+        "SELECT 1 FROM outbox WHERE webhook_id = ? AND subject = ? AND state = 'pending' AND tenant = ? LIMIT 1",
+      ),
       promoteLine: db.prepare(
         "UPDATE outbox SET next_at = MIN(next_at, ?) WHERE id = (SELECT id FROM outbox WHERE webhook_id = ? AND subject = ? AND state = 'pending' AND tenant = ? ORDER BY id LIMIT 1)",
       ),
@@ -27,7 +31,16 @@ export class SqliteOutbox {
   }
 
   enqueue(tenant: TenantId, webhookId: string, subject: string, body: string, now: number): number {
-    return Number(this.stmt.insertOutbox.run(tenant, webhookId, subject, body, now, this.lineNextAt(tenant, webhookId, subject, now)).lastInsertRowid);
+    return Number(
+      this.stmt.insertOutbox.run(
+        tenant,
+        webhookId,
+        subject,
+        body,
+        now,
+        this.lineNextAt(tenant, webhookId, subject, now),
+      ).lastInsertRowid,
+    );
   }
 
   /**
@@ -74,24 +87,47 @@ export class SqliteOutbox {
 
   markDelivered(id: number, now: number, status: number, durationMs: number): void {
     this.db.transaction(() => {
-      const r = this.sql("UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ? WHERE id = ? RETURNING tenant, webhook_id, subject").get(now, id) as Row | undefined;
+      const r = this.sql(
+        "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ? WHERE id = ? RETURNING tenant, webhook_id, subject",
+      ).get(now, id) as Row | undefined;
       if (r) this.settleLine(r, now);
-      if (r) this.sql('INSERT INTO deliveries (outbox_id, tenant, webhook_id, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, NULL, ?)').run(id, r.tenant, r.webhook_id, now, status, durationMs);
+      if (r)
+        this.sql(
+          'INSERT INTO deliveries (outbox_id, tenant, webhook_id, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, NULL, ?)',
+        ).run(id, r.tenant, r.webhook_id, now, status, durationMs);
     })();
   }
 
-  markFailed(id: number, now: number, status: number | null, error: string, nextAt: number | null, durationMs: number): void {
+  markFailed(
+    id: number,
+    now: number,
+    status: number | null,
+    error: string,
+    nextAt: number | null,
+    durationMs: number,
+  ): void {
     this.db.transaction(() => {
       const r = this.db
-        .prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_at = COALESCE(?, next_at), state = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END WHERE id = ? RETURNING tenant, webhook_id, subject`)
+        .prepare(
+          `UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_at = COALESCE(?, next_at), state = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END WHERE id = ? RETURNING tenant, webhook_id, subject`,
+        )
         .get(error.slice(0, 500), nextAt, nextAt, id) as Row | undefined;
       if (r && nextAt === null) this.settleLine(r, now);
-      if (r) this.sql('INSERT INTO deliveries (outbox_id, tenant, webhook_id, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)').run(id, r.tenant, r.webhook_id, now, status, error.slice(0, 500), durationMs);
+      if (r)
+        this.sql(
+          'INSERT INTO deliveries (outbox_id, tenant, webhook_id, at, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        ).run(id, r.tenant, r.webhook_id, now, status, error.slice(0, 500), durationMs);
     })();
   }
 
   deliveries(tenant: TenantId, webhookId: string, limit: number): readonly DeliveryRow[] {
-    return (this.sql('SELECT * FROM deliveries WHERE tenant = ? AND webhook_id = ? ORDER BY id DESC LIMIT ?').all(tenant, webhookId, limit) as Row[]).map((r) => ({
+    return (
+      this.sql('SELECT * FROM deliveries WHERE tenant = ? AND webhook_id = ? ORDER BY id DESC LIMIT ?').all(
+        tenant,
+        webhookId,
+        limit,
+      ) as Row[]
+    ).map((r) => ({
       id: Number(r.id),
       outboxId: Number(r.outbox_id),
       webhookId: String(r.webhook_id),

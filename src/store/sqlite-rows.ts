@@ -4,11 +4,25 @@ import type { ApiKeyRow, Credentials, HistoryRow, TenantRow } from './port.js';
 type Row = Record<string, unknown>;
 
 export function tenantRow(r: Row): TenantRow {
-  return { id: String(r.id), name: String(r.name), sipDomain: String(r.sip_domain), policy: JSON.parse(String(r.policy)), epoch: String(r.epoch), seq: Number(r.seq) };
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    sipDomain: String(r.sip_domain),
+    policy: JSON.parse(String(r.policy)),
+    epoch: String(r.epoch),
+    seq: Number(r.seq),
+  };
 }
 
 export function apiKeyRow(r: Row): ApiKeyRow {
-  return { id: String(r.id), tenant: String(r.tenant), name: String(r.name), role: r.role as ApiKeyRow['role'], secretHash: String(r.secret_hash), createdAt: Number(r.created_at) };
+  return {
+    id: String(r.id),
+    tenant: String(r.tenant),
+    name: String(r.name),
+    role: r.role as ApiKeyRow['role'],
+    secretHash: String(r.secret_hash),
+    createdAt: Number(r.created_at),
+  };
 }
 
 export function historyRow(r: Row): HistoryRow {

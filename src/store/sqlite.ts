@@ -56,7 +56,8 @@ export class SqliteStore implements Store {
     const log = options.log;
     const memory = file === ':memory:';
     // S5.4: 0700 directory, 0600 files, before SQLite creates anything there.
-    if (!memory) secureDataDir(dirname(file), file, (detail, message) => log?.warn({ surface: 'store', ...detail }, message));
+    if (!memory)
+      secureDataDir(dirname(file), file, (detail, message) => log?.warn({ surface: 'store', ...detail }, message));
     this.db = new Database(file);
     try {
       this.db.pragma('journal_mode = WAL');
@@ -84,18 +85,28 @@ export class SqliteStore implements Store {
       ),
       // Most writes change only the engine's state: the plain UPDATE leaves the extension index
       // alone (an upsert rewrites it), and the upsert runs when the directory fields changed too.
-      updateUserState: db.prepare('UPDATE users SET state = ? WHERE tenant = ? AND id = ? AND extension = ? AND name = ? AND role = ?'),
+      updateUserState: db.prepare(
+        'UPDATE users SET state = ? WHERE tenant = ? AND id = ? AND extension = ? AND name = ? AND role = ?',
+      ),
       deleteUser: db.prepare('DELETE FROM users WHERE tenant = ? AND id = ?'),
       deleteCredentials: db.prepare('DELETE FROM credentials WHERE tenant = ? AND user_id = ?'),
       deleteUserTokens: db.prepare('DELETE FROM auth_tokens WHERE tenant = ? AND user_id = ?'),
-      upsertGroup: db.prepare('INSERT INTO groups_ (tenant, id, data) VALUES (?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE SET data = excluded.data'),
+      upsertGroup: db.prepare(
+        'INSERT INTO groups_ (tenant, id, data) VALUES (?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE SET data = excluded.data',
+      ),
       deleteGroup: db.prepare('DELETE FROM groups_ WHERE tenant = ? AND id = ?'),
-      upsertQueue: db.prepare('INSERT INTO queues (tenant, id, data) VALUES (?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE SET data = excluded.data'),
+      upsertQueue: db.prepare(
+        'INSERT INTO queues (tenant, id, data) VALUES (?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE SET data = excluded.data',
+      ),
       deleteQueue: db.prepare('DELETE FROM queues WHERE tenant = ? AND id = ?'),
       setPolicy: db.prepare('UPDATE tenants SET policy = ? WHERE id = ?'),
       setSeq: db.prepare('UPDATE tenants SET seq = ? WHERE id = ?'),
-      insertEvent: db.prepare('INSERT INTO events (tenant, epoch, seq, at, type, subject, body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      insertHistory: db.prepare('INSERT INTO history (tenant, user_id, at, kind, queue_id, value, reason, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      insertEvent: db.prepare(
+        'INSERT INTO events (tenant, epoch, seq, at, type, subject, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertHistory: db.prepare(
+        'INSERT INTO history (tenant, user_id, at, kind, queue_id, value, reason, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
     };
     this.outbox = new SqliteOutbox(db, (text) => this.sql(text));
   }
@@ -149,7 +160,8 @@ export class SqliteStore implements Store {
     }
     for (const u of patch.users ?? []) {
       const state = JSON.stringify(u);
-      if (s.updateUserState.run(state, tenant, u.id, u.extension, u.name, u.role).changes === 0) s.upsertUser.run(tenant, u.id, u.extension, u.name, u.role, state);
+      if (s.updateUserState.run(state, tenant, u.id, u.extension, u.name, u.role).changes === 0)
+        s.upsertUser.run(tenant, u.id, u.extension, u.name, u.role, state);
     }
     for (const id of patch.removedGroups ?? []) s.deleteGroup.run(tenant, id);
     for (const g of patch.groups ?? []) s.upsertGroup.run(tenant, g.id, JSON.stringify(g));
@@ -184,7 +196,9 @@ export class SqliteStore implements Store {
 
   createTenant(row: TenantRow, createdAt: number): void {
     this.db
-      .prepare('INSERT INTO tenants (id, name, sip_domain, policy, epoch, seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO tenants (id, name, sip_domain, policy, epoch, seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
       .run(row.id, row.name, row.sipDomain, JSON.stringify(row.policy), row.epoch, row.seq, createdAt);
   }
 
@@ -201,9 +215,15 @@ export class SqliteStore implements Store {
     const r = this.sql('SELECT * FROM tenants WHERE id = ?').get(id) as Row | undefined;
     if (r === undefined) return undefined;
     const row = tenantRow(r);
-    const users = (this.sql('SELECT state FROM users WHERE tenant = ?').all(id) as Row[]).map((x) => JSON.parse(String(x.state)) as UserState);
-    const groups = (this.sql('SELECT data FROM groups_ WHERE tenant = ?').all(id) as Row[]).map((x) => JSON.parse(String(x.data)) as Group);
-    const queues = (this.sql('SELECT data FROM queues WHERE tenant = ?').all(id) as Row[]).map((x) => JSON.parse(String(x.data)) as QueueState);
+    const users = (this.sql('SELECT state FROM users WHERE tenant = ?').all(id) as Row[]).map(
+      (x) => JSON.parse(String(x.state)) as UserState,
+    );
+    const groups = (this.sql('SELECT data FROM groups_ WHERE tenant = ?').all(id) as Row[]).map(
+      (x) => JSON.parse(String(x.data)) as Group,
+    );
+    const queues = (this.sql('SELECT data FROM queues WHERE tenant = ?').all(id) as Row[]).map(
+      (x) => JSON.parse(String(x.data)) as QueueState,
+    );
     const state = commitPatch(createTenantState(id, row.policy), { users, groups, queues });
     return { row, state };
   }
@@ -219,7 +239,8 @@ export class SqliteStore implements Store {
     let byUser = this.credentialsCache.get(tenant);
     if (byUser === undefined) {
       byUser = new Map();
-      for (const r of this.sql('SELECT * FROM credentials WHERE tenant = ?').all(tenant) as Row[]) byUser.set(String(r.user_id), credentialsOf(r));
+      for (const r of this.sql('SELECT * FROM credentials WHERE tenant = ?').all(tenant) as Row[])
+        byUser.set(String(r.user_id), credentialsOf(r));
       this.credentialsCache.set(tenant, byUser);
     }
     return byUser;
@@ -232,7 +253,12 @@ export class SqliteStore implements Store {
   setCredentials(tenant: TenantId, userId: UserId, c: Credentials): void {
     const old = this.credentials(tenant, userId) ?? {};
     const next = { ...old, ...c };
-    const row: Credentials = { email: next.email?.toLowerCase() ?? null, passwordHash: next.passwordHash ?? null, sipHa1: next.sipHa1 ?? null, terminalHa1: next.terminalHa1 ?? null };
+    const row: Credentials = {
+      email: next.email?.toLowerCase() ?? null,
+      passwordHash: next.passwordHash ?? null,
+      sipHa1: next.sipHa1 ?? null,
+      terminalHa1: next.terminalHa1 ?? null,
+    };
     this.sql(
       `INSERT INTO credentials (tenant, user_id, email, password_hash, sip_ha1, terminal_ha1) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (tenant, user_id) DO UPDATE SET email = excluded.email, password_hash = excluded.password_hash, sip_ha1 = excluded.sip_ha1, terminal_ha1 = excluded.terminal_ha1`,
@@ -241,12 +267,20 @@ export class SqliteStore implements Store {
   }
 
   userIdByEmail(tenant: TenantId, email: string): UserId | undefined {
-    const r = this.sql('SELECT user_id FROM credentials WHERE tenant = ? AND email = ?').get(tenant, email.toLowerCase()) as Row | undefined;
+    const r = this.sql('SELECT user_id FROM credentials WHERE tenant = ? AND email = ?').get(
+      tenant,
+      email.toLowerCase(),
+    ) as Row | undefined;
     return r === undefined ? undefined : String(r.user_id);
   }
 
   saveToken(hash: string, tenant: TenantId, userId: UserId, expiresAt: number): void {
-    this.sql('INSERT INTO auth_tokens (hash, tenant, user_id, expires_at) VALUES (?, ?, ?, ?)').run(hash, tenant, userId, expiresAt);
+    this.sql('INSERT INTO auth_tokens (hash, tenant, user_id, expires_at) VALUES (?, ?, ?, ?)').run(
+      hash,
+      tenant,
+      userId,
+      expiresAt,
+    );
   }
 
   token(hash: string): { tenant: TenantId; userId: UserId; expiresAt: number } | undefined {
@@ -259,7 +293,11 @@ export class SqliteStore implements Store {
   }
 
   deleteTokens(tenant: TenantId, userId: UserId, keep?: string): void {
-    this.sql('DELETE FROM auth_tokens WHERE tenant = ? AND user_id = ? AND hash IS NOT ?').run(tenant, userId, keep ?? null);
+    this.sql('DELETE FROM auth_tokens WHERE tenant = ? AND user_id = ? AND hash IS NOT ?').run(
+      tenant,
+      userId,
+      keep ?? null,
+    );
   }
 
   createApiKey(row: ApiKeyRow): void {
@@ -274,7 +312,9 @@ export class SqliteStore implements Store {
   }
 
   apiKeys(tenant: TenantId): readonly ApiKeyRow[] {
-    return (this.sql('SELECT * FROM api_keys WHERE tenant = ? ORDER BY created_at').all(tenant) as Row[]).map((r) => apiKeyRow(r));
+    return (this.sql('SELECT * FROM api_keys WHERE tenant = ? ORDER BY created_at').all(tenant) as Row[]).map((r) =>
+      apiKeyRow(r),
+    );
   }
 
   deleteApiKey(tenant: TenantId, id: string): boolean {
@@ -284,25 +324,31 @@ export class SqliteStore implements Store {
   createWebhook(row: WebhookRow): void {
     const sealed = this.box.seal(row.secret, webhookContext(row.tenant, row.id));
     this.db
-      .prepare('INSERT INTO webhooks (tenant, id, url, secret, sealed, events, created_at) VALUES (?, ?, ?, ?, 1, ?, ?)')
+      .prepare(
+        'INSERT INTO webhooks (tenant, id, url, secret, sealed, events, created_at) VALUES (?, ?, ?, ?, 1, ?, ?)',
+      )
       .run(row.tenant, row.id, row.url, sealed, JSON.stringify(row.events), row.createdAt);
     this.hooks.delete(row.tenant);
   }
 
   webhooks(tenant: TenantId): readonly WebhookRow[] {
-    return (this.sql('SELECT * FROM webhooks WHERE tenant = ? ORDER BY created_at, id').all(tenant) as Row[]).map((r) => ({
-      tenant: String(r.tenant),
-      id: String(r.id),
-      url: String(r.url),
-      secret: this.box.open(String(r.secret), webhookContext(String(r.tenant), String(r.id))),
-      events: JSON.parse(String(r.events)) as string[],
-      createdAt: Number(r.created_at),
-    }));
+    return (this.sql('SELECT * FROM webhooks WHERE tenant = ? ORDER BY created_at, id').all(tenant) as Row[]).map(
+      (r) => ({
+        tenant: String(r.tenant),
+        id: String(r.id),
+        url: String(r.url),
+        secret: this.box.open(String(r.secret), webhookContext(String(r.tenant), String(r.id))),
+        events: JSON.parse(String(r.events)) as string[],
+        createdAt: Number(r.created_at),
+      }),
+    );
   }
 
   deleteWebhook(tenant: TenantId, id: string): boolean {
     const gone = this.db.transaction(() => {
-      this.sql("UPDATE outbox SET state = 'failed', last_error = 'webhook deleted' WHERE tenant = ? AND webhook_id = ? AND state = 'pending'").run(tenant, id);
+      this.sql(
+        "UPDATE outbox SET state = 'failed', last_error = 'webhook deleted' WHERE tenant = ? AND webhook_id = ? AND state = 'pending'",
+      ).run(tenant, id);
       return this.sql('DELETE FROM webhooks WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
     })();
     this.hooks.delete(tenant);
@@ -325,7 +371,14 @@ export class SqliteStore implements Store {
     this.outbox.markDelivered(id, now, status, durationMs);
   }
 
-  markFailed(id: number, now: number, status: number | null, error: string, nextAt: number | null, durationMs: number): void {
+  markFailed(
+    id: number,
+    now: number,
+    status: number | null,
+    error: string,
+    nextAt: number | null,
+    durationMs: number,
+  ): void {
     this.outbox.markFailed(id, now, status, error, nextAt, durationMs);
   }
 
@@ -334,19 +387,28 @@ export class SqliteStore implements Store {
   }
 
   events(tenant: TenantId, epoch: string, afterSeq: number, limit: number): readonly StoredEvent[] {
-    return (this.sql('SELECT body FROM events WHERE tenant = ? AND epoch = ? AND seq > ? ORDER BY seq LIMIT ?').all(tenant, epoch, afterSeq, limit) as Row[]).map(
-      (r) => JSON.parse(String(r.body)) as StoredEvent,
-    );
+    return (
+      this.sql('SELECT body FROM events WHERE tenant = ? AND epoch = ? AND seq > ? ORDER BY seq LIMIT ?').all(
+        tenant,
+        epoch,
+        afterSeq,
+        limit,
+      ) as Row[]
+    ).map((r) => JSON.parse(String(r.body)) as StoredEvent);
   }
 
   history(tenant: TenantId, userId: UserId, from: number, to: number): readonly HistoryRow[] {
-    return (this.sql('SELECT * FROM history WHERE tenant = ? AND user_id = ? AND at >= ? AND at < ? ORDER BY at, rowid LIMIT 10000').all(tenant, userId, from, to) as Row[]).map((r) =>
-      historyRow(r),
-    );
+    return (
+      this.sql(
+        'SELECT * FROM history WHERE tenant = ? AND user_id = ? AND at >= ? AND at < ? ORDER BY at, rowid LIMIT 10000',
+      ).all(tenant, userId, from, to) as Row[]
+    ).map((r) => historyRow(r));
   }
 
   statusBefore(tenant: TenantId, userId: UserId, at: number): HistoryRow | undefined {
-    const r = this.sql("SELECT * FROM history WHERE tenant = ? AND user_id = ? AND kind = 'status' AND at < ? ORDER BY at DESC, rowid DESC LIMIT 1").get(tenant, userId, at) as Row | undefined;
+    const r = this.sql(
+      "SELECT * FROM history WHERE tenant = ? AND user_id = ? AND kind = 'status' AND at < ? ORDER BY at DESC, rowid DESC LIMIT 1",
+    ).get(tenant, userId, at) as Row | undefined;
     return r && historyRow(r);
   }
 

@@ -23,14 +23,26 @@ export const webhookContext = (tenant: string, id: string): string => `webhook:$
  * (undefined for an in-memory store, which gets a key of its own). Throws SecretKeyError when the
  * key is missing or is not the one the database was written with.
  */
-export function unlockSecrets(db: Database.Database, dir: string | undefined, configured: Buffer | undefined, log: StoreLog | undefined): SecretBox {
-  const check = (db.prepare("SELECT value FROM store_meta WHERE key = 'key_check'").get() as { value: string } | undefined)?.value;
-  const box = new SecretBox(configured ?? (dir === undefined ? randomBytes(32) : keyFile(dir, check === undefined, log)));
+export function unlockSecrets(
+  db: Database.Database,
+  dir: string | undefined,
+  configured: Buffer | undefined,
+  log: StoreLog | undefined,
+): SecretBox {
+  const check = (
+    db.prepare("SELECT value FROM store_meta WHERE key = 'key_check'").get() as { value: string } | undefined
+  )?.value;
+  const box = new SecretBox(
+    configured ?? (dir === undefined ? randomBytes(32) : keyFile(dir, check === undefined, log)),
+  );
   if (check === undefined) {
     db.prepare("INSERT INTO store_meta (key, value) VALUES ('key_check', ?)").run(box.seal(KEY_CHECK, 'key_check'));
   } else if (!opens(box, check)) {
-    const source = configured !== undefined ? 'secretKey (SWITCHBOARD_SECRET_KEY)' : 'the key file secret.key in the data directory';
-    throw new SecretKeyError(`${source} is not the key this database's webhook secrets were encrypted with: start with the key it was written with`);
+    const source =
+      configured !== undefined ? 'secretKey (SWITCHBOARD_SECRET_KEY)' : 'the key file secret.key in the data directory';
+    throw new SecretKeyError(
+      `${source} is not the key this database's webhook secrets were encrypted with: start with the key it was written with`,
+    );
   }
   sealPlainSecrets(db, box, log);
   return box;
@@ -38,7 +50,11 @@ export function unlockSecrets(db: Database.Database, dir: string | undefined, co
 
 function keyFile(dir: string, create: boolean, log: StoreLog | undefined): Buffer {
   const { key, created, path } = keyFromFile(dir, create);
-  if (created) log?.info({ surface: 'store', path }, 'generated the key that encrypts webhook secrets: back it up with the database (or set secretKey)');
+  if (created)
+    log?.info(
+      { surface: 'store', path },
+      'generated the key that encrypts webhook secrets: back it up with the database (or set secretKey)',
+    );
   return key;
 }
 
@@ -56,7 +72,11 @@ function opens(box: SecretBox, check: string): boolean {
  * so no plain copy is left in the files.
  */
 function sealPlainSecrets(db: Database.Database, box: SecretBox, log: StoreLog | undefined): void {
-  const plain = db.prepare('SELECT tenant, id, secret FROM webhooks WHERE sealed = 0').all() as { tenant: string; id: string; secret: string }[];
+  const plain = db.prepare('SELECT tenant, id, secret FROM webhooks WHERE sealed = 0').all() as {
+    tenant: string;
+    id: string;
+    secret: string;
+  }[];
   if (plain.length === 0) return;
   db.pragma('secure_delete = ON');
   const seal = db.prepare('UPDATE webhooks SET secret = ?, sealed = 1 WHERE tenant = ? AND id = ?');

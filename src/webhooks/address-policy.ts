@@ -69,11 +69,14 @@ export function allowEntryProblem(entry: string): string | undefined {
   if (extra !== undefined) return `"${entry}" has more than one "/"`;
   if (bits !== undefined) {
     const max = isIP(ip) === 4 ? 32 : isIP(ip) === 6 ? 128 : 0;
-    if (max === 0 || !/^[0-9]{1,3}$/.test(bits) || Number(bits) > max) return `"${entry}" is not a CIDR range (address/bits)`;
+    if (max === 0 || !/^[0-9]{1,3}$/.test(bits) || Number(bits) > max)
+      return `"${entry}" is not a CIDR range (address/bits)`;
     return undefined;
   }
   if (isIP(ip) !== 0) return undefined;
-  return /^[a-z0-9]([a-z0-9-]{0,62})(\.[a-z0-9]([a-z0-9-]{0,62}))*$/.test(ip) ? undefined : `"${entry}" is not a host name, an address or a CIDR range`;
+  return /^[a-z0-9]([a-z0-9-]{0,62})(\.[a-z0-9]([a-z0-9-]{0,62}))*$/.test(ip)
+    ? undefined
+    : `"${entry}" is not a host name, an address or a CIDR range`;
 }
 
 export class WebhookAddressError extends Error {
@@ -131,7 +134,8 @@ export class AddressPolicy {
       return kind === undefined ? undefined : `its address is ${kind}`;
     }
     if (this.names.has(host)) return undefined;
-    if (REFUSED_NAMES.some((n) => host === n || host.endsWith(`.${n}`))) return `${host} names this machine or a metadata service`;
+    if (REFUSED_NAMES.some((n) => host === n || host.endsWith(`.${n}`)))
+      return `${host} names this machine or a metadata service`;
     return undefined;
   }
 
@@ -151,12 +155,18 @@ export class AddressPolicy {
       if (!this.namedAllowed(hostname)) {
         for (const a of addresses) {
           const kind = this.addressProblem(a.address);
-          if (kind !== undefined) return callback(new WebhookAddressError(`the host resolves to a ${kind} address`), options.all ? [] : '', 0);
+          if (kind !== undefined)
+            return callback(
+              new WebhookAddressError(`the host resolves to a ${kind} address`),
+              options.all ? [] : '',
+              0,
+            );
         }
       }
       if (options.all) return callback(null, addresses);
       const first = addresses[0];
-      if (first === undefined) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
+      if (first === undefined)
+        return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
       callback(null, first.address, first.family);
     });
   };

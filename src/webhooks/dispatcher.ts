@@ -50,7 +50,11 @@ export interface DispatcherLog {
 }
 
 /** The wait before the next attempt, after `attempts` failed ones: base · 2^(attempts−1), capped, ± jitter. */
-export function retryDelayMs(attempts: number, o: Pick<DispatcherOptions, 'retryBaseMs' | 'retryCapMs' | 'jitterRatio'>, random: () => number = Math.random): number {
+export function retryDelayMs(
+  attempts: number,
+  o: Pick<DispatcherOptions, 'retryBaseMs' | 'retryCapMs' | 'jitterRatio'>,
+  random: () => number = Math.random,
+): number {
   const plain = Math.min(o.retryCapMs, o.retryBaseMs * 2 ** Math.max(0, attempts - 1));
   const spread = o.jitterRatio > 0 ? plain * o.jitterRatio * (random() * 2 - 1) : 0;
   return Math.max(0, Math.round(Math.min(o.retryCapMs, plain + spread)));
@@ -124,7 +128,10 @@ export class Dispatcher {
     const flights = [...this.inflight.values()];
     if (flights.length === 0) return;
     let grace: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(flights.map((f) => f.done)), new Promise<void>((resolve) => (grace = setTimeout(resolve, this.o.stopGraceMs)))]);
+    await Promise.race([
+      Promise.all(flights.map((f) => f.done)),
+      new Promise<void>((resolve) => (grace = setTimeout(resolve, this.o.stopGraceMs))),
+    ]);
     clearTimeout(grace);
     for (const f of this.inflight.values()) {
       f.abandoned = true;
@@ -184,10 +191,13 @@ export class Dispatcher {
   private sleepUntil(at: number): void {
     if (!this.running) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.poke();
-    }, Math.min(MAX_SLEEP_MS, Math.max(0, at - this.now())));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.poke();
+      },
+      Math.min(MAX_SLEEP_MS, Math.max(0, at - this.now())),
+    );
     this.timer.unref();
   }
 
@@ -250,7 +260,10 @@ export class Dispatcher {
       if (attempts >= this.o.maxAttempts || refused) {
         this.store.markFailed(row.id, now, status, error, null, durationMs);
         this.deps.metrics?.webhookDeliveries.inc({ outcome: 'failed' });
-        this.deps.log?.warn({ tenant: row.tenant, webhook: row.webhookId, delivery: row.id, attempts, error }, 'webhook delivery given up');
+        this.deps.log?.warn(
+          { tenant: row.tenant, webhook: row.webhookId, delivery: row.id, attempts, error },
+          'webhook delivery given up',
+        );
         return;
       }
       this.store.markFailed(row.id, now, status, error, now + retryDelayMs(attempts, this.o), durationMs);

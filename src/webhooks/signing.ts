@@ -11,4 +11,3 @@ export const DELIVERY_HEADER = 'X-Switchboard-Delivery';
 export function signature(secret: string, timestampSec: number, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestampSec}.${body}`).digest('hex')}`;
 }
-

@@ -39,11 +39,16 @@ interface Rig {
 }
 
 /** Tenant acme on a real store: u1001…u1004, queue q1 (agents u1001, u1002), all committed. */
-async function rig(journal?: (batch: readonly JournalEntry[], store: SqliteStore, r: Rig) => void | Promise<void>): Promise<Rig> {
+async function rig(
+  journal?: (batch: readonly JournalEntry[], store: SqliteStore, r: Rig) => void | Promise<void>,
+): Promise<Rig> {
   const { file } = newStore();
   const store = new SqliteStore(file);
   open.push(store);
-  store.createTenant({ id: 'acme', name: 'Acme', sipDomain: 'acme.test', policy: DEFAULT_POLICY, epoch: 'e1', seq: 0 }, T0);
+  store.createTenant(
+    { id: 'acme', name: 'Acme', sipDomain: 'acme.test', policy: DEFAULT_POLICY, epoch: 'e1', seq: 0 },
+    T0,
+  );
   const clock = new ManualClock(T0);
   const r: Rig = {
     engine: undefined as unknown as Engine,
@@ -74,8 +79,12 @@ async function rig(journal?: (batch: readonly JournalEntry[], store: SqliteStore
     onCommitFailed: (_t, e) => r.failures.push(e),
   });
   for (const u of users(4)) await ok(r, { type: 'user.upsert', user: u });
-  await ok(r, { type: 'queue.upsert', queue: { id: 'q1', name: 'Sales', extension: '501', agents: ['u1001', 'u1002'], wrapUpSec: 30 } });
-  for (const id of ['u1001', 'u1002', 'u1003', 'u1004']) await ok(r, { type: 'registration.set', userId: id, id: `${id}-app`, kind: 'app', expiresAt: T0 + DAY });
+  await ok(r, {
+    type: 'queue.upsert',
+    queue: { id: 'q1', name: 'Sales', extension: '501', agents: ['u1001', 'u1002'], wrapUpSec: 30 },
+  });
+  for (const id of ['u1001', 'u1002', 'u1003', 'u1004'])
+    await ok(r, { type: 'registration.set', userId: id, id: `${id}-app`, kind: 'app', expiresAt: T0 + DAY });
   r.published.length = 0;
   return r;
 }
@@ -183,7 +192,9 @@ describe('S8.2 a change is saved or not made', () => {
     expect(state.users.get('u1001')!.manual?.status).toBe('dnd');
     expect(state.users.has('u1004')).toBe(false);
     expect(state.byExtension.get('1102')).toBe('u1003');
-    expect(r.published.filter((e) => e.type === 'presence.changed' && e.subject === 'u1001').at(-1)).toMatchObject({ value: { status: 'dnd' } });
+    expect(r.published.filter((e) => e.type === 'presence.changed' && e.subject === 'u1001').at(-1)).toMatchObject({
+      value: { status: 'dnd' },
+    });
     const restarted = reopened(r);
     expect(restarted.state.users.get('u1001')!.manual?.status).toBe('dnd');
     expect(restarted.state.users.get('u2001')!.extension).toBe('2001');
@@ -267,7 +278,9 @@ describe('S8.2 a change is saved or not made', () => {
     r.clock.advance(1 * SEC);
     await r.engine.settled();
     expect(r.engine.state('acme')!.users.get('u1001')!.manual).toBeUndefined();
-    expect(r.published.filter((e) => e.type === 'presence.changed' && e.subject === 'u1001').at(-1)).toMatchObject({ cause: 'system' });
+    expect(r.published.filter((e) => e.type === 'presence.changed' && e.subject === 'u1001').at(-1)).toMatchObject({
+      cause: 'system',
+    });
     expect(reopened(r).state.users.get('u1001')!.manual).toBeUndefined();
   });
 
@@ -295,8 +308,13 @@ describe('S8.2 a change is saved or not made', () => {
 const userArb = fc.constantFrom('u1001', 'u1002', 'u1003', 'u1004', 'u2001');
 const commandArb = (now: number): fc.Arbitrary<Command> =>
   fc.oneof(
-    fc.record({ userId: userArb, status: fc.constantFrom(...MANUAL_STATUSES), untilSec: fc.option(fc.integer({ min: 1, max: 600 }), { nil: undefined }) }).map(
-      ({ userId, status, untilSec }): Command => ({
+    fc
+      .record({
+        userId: userArb,
+        status: fc.constantFrom(...MANUAL_STATUSES),
+        untilSec: fc.option(fc.integer({ min: 1, max: 600 }), { nil: undefined }),
+      })
+      .map(({ userId, status, untilSec }): Command => ({
         type: 'status.set',
         userId,
         status,
@@ -304,23 +322,48 @@ const commandArb = (now: number): fc.Arbitrary<Command> =>
         ...(status === 'custom' ? { text: 'Back at 3' } : {}),
         ...(status === 'forwarding' ? { forwardTo: '5550100' } : {}),
         ...(untilSec !== undefined ? { until: now + untilSec * SEC } : {}),
-      }),
-    ),
+      })),
     userArb.map((userId): Command => ({ type: 'status.clear', userId, by: self(userId) })),
-    fc.record({ userId: userArb, sessionId: fc.constantFrom('s1', 's2'), op: fc.constantFrom('start', 'heartbeat', 'heartbeat', 'end'), active: fc.boolean() }).map(
-      ({ userId, sessionId, op, active }): Command =>
-        op === 'heartbeat' ? { type: 'session.heartbeat', userId, sessionId, active } : { type: op === 'start' ? 'session.start' : 'session.end', userId, sessionId },
-    ),
-    fc.record({ userId: userArb, id: fc.constantFrom('r1', 'r2'), forSec: fc.integer({ min: -5, max: 600 }), remove: fc.boolean() }).map(
-      ({ userId, id, forSec, remove }): Command =>
-        remove ? { type: 'registration.remove', userId, id, reason: 'unregister' } : { type: 'registration.set', userId, id, kind: 'app', expiresAt: now + forSec * SEC },
-    ),
-    fc.record({ userId: userArb, legId: fc.constantFrom('l1', 'c1'), state: fc.constantFrom('ringing', 'answered', 'ended' as const) }).map(
-      ({ userId, legId, state }): Command => ({ type: 'leg.update', userId, legId, direction: 'in', state }),
-    ),
-    fc.record({ userId: userArb, action: fc.constantFrom('login', 'logout', 'ready', 'not_ready' as const) }).map(
-      ({ userId, action }): Command => ({ type: 'agent.command', userId, queueId: 'q1', action, by: self(userId) }),
-    ),
+    fc
+      .record({
+        userId: userArb,
+        sessionId: fc.constantFrom('s1', 's2'),
+        op: fc.constantFrom('start', 'heartbeat', 'heartbeat', 'end'),
+        active: fc.boolean(),
+      })
+      .map(({ userId, sessionId, op, active }): Command =>
+        op === 'heartbeat'
+          ? { type: 'session.heartbeat', userId, sessionId, active }
+          : { type: op === 'start' ? 'session.start' : 'session.end', userId, sessionId },
+      ),
+    fc
+      .record({
+        userId: userArb,
+        id: fc.constantFrom('r1', 'r2'),
+        forSec: fc.integer({ min: -5, max: 600 }),
+        remove: fc.boolean(),
+      })
+      .map(({ userId, id, forSec, remove }): Command =>
+        remove
+          ? { type: 'registration.remove', userId, id, reason: 'unregister' }
+          : { type: 'registration.set', userId, id, kind: 'app', expiresAt: now + forSec * SEC },
+      ),
+    fc
+      .record({
+        userId: userArb,
+        legId: fc.constantFrom('l1', 'c1'),
+        state: fc.constantFrom('ringing', 'answered', 'ended' as const),
+      })
+      .map(({ userId, legId, state }): Command => ({ type: 'leg.update', userId, legId, direction: 'in', state })),
+    fc
+      .record({ userId: userArb, action: fc.constantFrom('login', 'logout', 'ready', 'not_ready' as const) })
+      .map(({ userId, action }): Command => ({
+        type: 'agent.command',
+        userId,
+        queueId: 'q1',
+        action,
+        by: self(userId),
+      })),
     fc.constantFrom<Command>(
       { type: 'user.upsert', user: { id: 'u2001', extension: '2001', name: 'New Hire' } },
       { type: 'user.upsert', user: { id: 'u1003', extension: '1102', name: 'User 1003' } },
@@ -333,20 +376,43 @@ const commandArb = (now: number): fc.Arbitrary<Command> =>
 /** A step: a command, or the clock moving on (firing what falls due). */
 type Step = { readonly command: (now: number) => Command } | { readonly advanceMs: number };
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 4, arbitrary: fc.integer({ min: 0, max: 1 << 30 }).map((seed): Step => ({ command: (now) => fc.sample(commandArb(now), { numRuns: 1, seed })[0]! })) },
-  { weight: 1, arbitrary: fc.oneof(fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 1000, max: 700_000 })).map((advanceMs): Step => ({ advanceMs })) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .integer({ min: 0, max: 1 << 30 })
+      .map((seed): Step => ({ command: (now) => fc.sample(commandArb(now), { numRuns: 1, seed })[0]! })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .oneof(fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 1000, max: 700_000 }))
+      .map((advanceMs): Step => ({ advanceMs })),
+  },
 );
 
 /**
  * A change that opens the batch: what comes after it in the turn waits for its commit. (A
  * heartbeat before any change needs no commit and is kept at once, S8.2.)
  */
-const opener: Step = { command: (now) => ({ type: 'status.set', userId: 'u1001', status: 'custom', text: `batch at ${now}`, by: self('u1001') }) };
+const opener: Step = {
+  command: (now) => ({
+    type: 'status.set',
+    userId: 'u1001',
+    status: 'custom',
+    text: `batch at ${now}`,
+    by: self('u1001'),
+  }),
+};
 
 /** Tenant acme on a journal that throws while `full` (no store: the property runs many times). */
 async function bare() {
   const clock = new ManualClock(T0);
-  const r = { mode: 'store' as 'store' | 'full', clock, engine: undefined as unknown as Engine, published: [] as EngineEvent[] };
+  const r = {
+    mode: 'store' as 'store' | 'full',
+    clock,
+    engine: undefined as unknown as Engine,
+    published: [] as EngineEvent[],
+  };
   r.engine = new Engine({
     clock,
     journal: {
@@ -358,7 +424,10 @@ async function bare() {
   r.engine.addTenant(createTenantState('acme'), { epoch: 'e1', seq: 0 });
   r.engine.listen({ onEvents: (e) => r.published.push(...e) });
   for (const u of users(4)) await r.engine.dispatch('acme', { type: 'user.upsert', user: u });
-  await r.engine.dispatch('acme', { type: 'queue.upsert', queue: { id: 'q1', name: 'Sales', extension: '501', agents: ['u1001', 'u1002'], wrapUpSec: 30 } });
+  await r.engine.dispatch('acme', {
+    type: 'queue.upsert',
+    queue: { id: 'q1', name: 'Sales', extension: '501', agents: ['u1001', 'u1002'], wrapUpSec: 30 },
+  });
   return r;
 }
 
@@ -391,40 +460,51 @@ async function batch(r: Awaited<ReturnType<typeof bare>>, steps: readonly Step[]
 describe('S8.2 a refused batch, for any history and any batch', () => {
   test('S8.2 any batch the journal refuses, timers falling due inside it included, leaves the tenant exactly as it was and publishes nothing', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(stepArb, { maxLength: 25 }), fc.array(stepArb, { minLength: 1, maxLength: 15 }), async (history, steps) => {
-        const r = await bare();
-        await play(r, history);
-        const before = exact(r);
-        const published = r.published.length;
-        r.mode = 'full';
-        const outcomes = await batch(r, [opener, ...steps]);
-        expect(exact(r)).toEqual(before);
-        expect(r.published.length).toBe(published);
-        // Each command is refused: for what it asked (a rule) or as not saved, never acknowledged.
-        expect(outcomes.filter((o) => o.ok)).toEqual([]);
-        expect(outcomes.filter(refusedUnsaved).length).toBeGreaterThan(0);
-      }),
+      fc.asyncProperty(
+        fc.array(stepArb, { maxLength: 25 }),
+        fc.array(stepArb, { minLength: 1, maxLength: 15 }),
+        async (history, steps) => {
+          const r = await bare();
+          await play(r, history);
+          const before = exact(r);
+          const published = r.published.length;
+          r.mode = 'full';
+          const outcomes = await batch(r, [opener, ...steps]);
+          expect(exact(r)).toEqual(before);
+          expect(r.published.length).toBe(published);
+          // Each command is refused: for what it asked (a rule) or as not saved, never acknowledged.
+          expect(outcomes.filter((o) => o.ok)).toEqual([]);
+          expect(outcomes.filter(refusedUnsaved).length).toBeGreaterThan(0);
+        },
+      ),
       { numRuns: 150, seed: Number(process.env.SEED ?? Date.now() & 0x7fffffff) },
     );
   });
 
   test('S8.2 a refused batch retried ends where the same batch saved the first time ends', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(stepArb, { maxLength: 25 }), fc.array(fc.integer({ min: 0, max: 1 << 30 }), { minLength: 1, maxLength: 15 }), async (history, seeds) => {
-        const steps = [opener, ...seeds.map((seed): Step => ({ command: (now) => fc.sample(commandArb(now), { numRuns: 1, seed })[0]! }))];
-        const failed = await bare();
-        const saved = await bare();
-        await play(failed, history);
-        await play(saved, history);
-        failed.mode = 'full';
-        await batch(failed, steps);
-        failed.mode = 'store';
-        const retried = await batch(failed, steps);
-        const once = await batch(saved, steps);
-        expect(retried).toEqual(once);
-        expect(exact(failed)).toEqual(exact(saved));
-        expect(failed.published).toEqual(saved.published);
-      }),
+      fc.asyncProperty(
+        fc.array(stepArb, { maxLength: 25 }),
+        fc.array(fc.integer({ min: 0, max: 1 << 30 }), { minLength: 1, maxLength: 15 }),
+        async (history, seeds) => {
+          const steps = [
+            opener,
+            ...seeds.map((seed): Step => ({ command: (now) => fc.sample(commandArb(now), { numRuns: 1, seed })[0]! })),
+          ];
+          const failed = await bare();
+          const saved = await bare();
+          await play(failed, history);
+          await play(saved, history);
+          failed.mode = 'full';
+          await batch(failed, steps);
+          failed.mode = 'store';
+          const retried = await batch(failed, steps);
+          const once = await batch(saved, steps);
+          expect(retried).toEqual(once);
+          expect(exact(failed)).toEqual(exact(saved));
+          expect(failed.published).toEqual(saved.published);
+        },
+      ),
       { numRuns: 150, seed: Number(process.env.SEED ?? Date.now() & 0x7fffffff) },
     );
   });

@@ -12,7 +12,12 @@ const LIMIT = 3;
 
 beforeAll(async () => {
   // Small marks and bounds so a test reaches them with a few thousand events.
-  s = await feedServer({ highWaterBytes: 16 * 1024, lowWaterBytes: 4 * 1024, slowSubjectLimit: LIMIT, retainEvents: 5 });
+  s = await feedServer({
+    highWaterBytes: 16 * 1024,
+    lowWaterBytes: 4 * 1024,
+    slowSubjectLimit: LIMIT,
+    retainEvents: 5,
+  });
   adminKey = await apiKey(s.url, await login(s.url, '1001'), 'admin');
 });
 afterAll(async () => s.cleanup());
@@ -21,7 +26,13 @@ let n = 0;
 /** Sets a fresh text on one of `users` per change, without waiting for each commit. */
 function change(users: readonly string[], count: number): void {
   for (let i = 0; i < count; i++, n++) {
-    const out = s.engine.submit('acme', { type: 'status.set', userId: users[n % users.length]!, status: 'away', text: `#${n} ${'x'.repeat(90)}`, by: byAdmin });
+    const out = s.engine.submit('acme', {
+      type: 'status.set',
+      userId: users[n % users.length]!,
+      status: 'away',
+      text: `#${n} ${'x'.repeat(90)}`,
+      by: byAdmin,
+    });
     if (!out.ok) throw new Error(out.message);
   }
 }
@@ -73,7 +84,11 @@ describe('S6.2 S8.3 slow consumers', () => {
     // The frame written once it drained holds one event per subject, the latest of each.
     const catchUp = slow.frames.filter((f: Frame) => f.type === 'events').at(-1).events as Frame[];
     expect(catchUp.map((e) => e.subject).sort()).toEqual(users);
-    const finalText = (u: string) => fast.events().filter((e: Frame) => e.subject === u).at(-1).value.text;
+    const finalText = (u: string) =>
+      fast
+        .events()
+        .filter((e: Frame) => e.subject === u)
+        .at(-1).value.text;
     for (const e of catchUp) expect(e.value.text).toBe(finalText(e.subject));
     expect(slow.frames.some((f: Frame) => f.type === 'resync')).toBe(false);
     fast.close();
@@ -93,7 +108,10 @@ describe('S6.2 S8.3 slow consumers', () => {
     const resync = await slow.next((f) => f.type === 'resync', 10_000);
     const snap = await slow.next((f) => f.type === 'snapshot', 10_000);
     expect(snap).toMatchObject({ id: 't', resync: true, epoch: resync.epoch, seq: resync.seq });
-    expect(snap.presence.find((p: Frame) => p.userId === 'u1002').manual).toMatchObject({ status: 'dnd', text: 'final' });
+    expect(snap.presence.find((p: Frame) => p.userId === 'u1002').manual).toMatchObject({
+      status: 'dnd',
+      text: 'final',
+    });
     await s.engine.dispatch('acme', { type: 'status.set', userId: 'u1003', status: 'dnd', text: 'after', by: byAdmin });
     const next = await slow.event((e) => e.value.text === 'after');
     expect(next.seq).toBe(snap.seq + 1);
@@ -107,7 +125,14 @@ describe('S6.2 retention', () => {
     const snap = await w.subscribe('t', { tenant: true });
     w.close();
     await w.waitClosed();
-    for (let i = 0; i < 8; i++) await s.engine.dispatch('acme', { type: 'status.set', userId: 'u1009', status: 'away', text: `r${i}`, by: byAdmin });
+    for (let i = 0; i < 8; i++)
+      await s.engine.dispatch('acme', {
+        type: 'status.set',
+        userId: 'u1009',
+        status: 'away',
+        text: `r${i}`,
+        by: byAdmin,
+      });
     const last = s.engine.position('acme')!.seq;
 
     const tooOld = await FeedClient.signedIn(s.url, adminKey);

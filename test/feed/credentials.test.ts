@@ -30,8 +30,15 @@ async function expelled(c: FeedClient): Promise<void> {
 }
 
 describe('S5.4 a feed socket ends with its credential', () => {
-  test('S5.4 deleting the user closes their open socket at once; other users\' sockets stay', async () => {
-    expect((await call(s.url, 'POST', '/api/v1/users', { token: admin, body: { extension: '1040', name: 'Leaver', role: 'user', password: 'leaver-pw-1' } })).status).toBe(201);
+  test("S5.4 deleting the user closes their open socket at once; other users' sockets stay", async () => {
+    expect(
+      (
+        await call(s.url, 'POST', '/api/v1/users', {
+          token: admin,
+          body: { extension: '1040', name: 'Leaver', role: 'user', password: 'leaver-pw-1' },
+        })
+      ).status,
+    ).toBe(201);
     const leaver = await FeedClient.signedIn(s.url, await login(s.url, '1040', 'leaver-pw-1'));
     const other = await FeedClient.signedIn(s.url, await login(s.url, '1003'));
     expect((await call(s.url, 'DELETE', '/api/v1/users/1040', { token: admin })).status).toBe(204);
@@ -51,13 +58,17 @@ describe('S5.4 a feed socket ends with its credential', () => {
     await until('the session to end', () => sessions('u1004') === 0);
   });
 
-  test('S5.4 a password or role change closes the user\'s sockets; the admin\'s own socket stays', async () => {
+  test("S5.4 a password or role change closes the user's sockets; the admin's own socket stays", async () => {
     const own = await FeedClient.signedIn(s.url, admin);
     const before = await FeedClient.signedIn(s.url, await login(s.url, '1005'));
-    expect((await call(s.url, 'PATCH', '/api/v1/users/1005', { token: admin, body: { password: 'pass1005-next' } })).status).toBe(200);
+    expect(
+      (await call(s.url, 'PATCH', '/api/v1/users/1005', { token: admin, body: { password: 'pass1005-next' } })).status,
+    ).toBe(200);
     await expelled(before);
     const again = await FeedClient.signedIn(s.url, await login(s.url, '1005', 'pass1005-next'));
-    expect((await call(s.url, 'PATCH', '/api/v1/users/1005', { token: admin, body: { role: 'supervisor' } })).status).toBe(200);
+    expect(
+      (await call(s.url, 'PATCH', '/api/v1/users/1005', { token: admin, body: { role: 'supervisor' } })).status,
+    ).toBe(200);
     await expelled(again);
     expect(own.closed).toBeUndefined();
     own.close();
@@ -76,11 +87,22 @@ describe('S5.4 an expired token closes its socket', () => {
   test('S5.4 a socket signed in with a 1-second token is closed when it expires', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'swb-feed-ttl-'));
     const server = await startServer(
-      { ...DEFAULT_CONFIG, httpPort: 0, sipPort: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', systemToken: SYSTEM_TOKEN, tokenTtlSec: 1 },
+      {
+        ...DEFAULT_CONFIG,
+        httpPort: 0,
+        sipPort: 0,
+        host: '127.0.0.1',
+        dataDir,
+        logLevel: 'silent',
+        systemToken: SYSTEM_TOKEN,
+        tokenTtlSec: 1,
+      },
       { logger: pino({ level: 'silent' }) },
     );
     try {
-      const signIn = await call(server.url, 'POST', '/api/v1/auth/login', { body: { username: '1006', password: 'pass1006' } });
+      const signIn = await call(server.url, 'POST', '/api/v1/auth/login', {
+        body: { username: '1006', password: 'pass1006' },
+      });
       const token = signIn.body.token as string;
       const expiresAt = Date.parse(signIn.body.expiresAt);
       const c = await FeedClient.signedIn(server.url, token);
@@ -108,7 +130,10 @@ describe('S1.4 app sessions per user are capped', () => {
       await c.waitClosed();
     }
     await s.engine.settled();
-    const held = s.engine.state('acme')!.users.get('u1007')!.sessions.map((x) => x.id);
+    const held = s.engine
+      .state('acme')!
+      .users.get('u1007')!
+      .sessions.map((x) => x.id);
     expect(held).toHaveLength(MAX_APP_SESSIONS);
     expect(held).toContain(last);
   });

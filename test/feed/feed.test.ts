@@ -11,8 +11,13 @@ let carol: string;
 let adminKey: string;
 
 const byAdmin: Actor = { kind: 'user', userId: 'u1001', role: 'admin' };
-const setStatus = (userId: string, status: string, text?: string) => s.engine.dispatch('acme', { type: 'status.set', userId, status, by: byAdmin, ...(text ? { text } : {}) });
-const subjects = (events: Frame[]) => events.map((e: Frame) => `${e.type === 'agent.changed' ? 'agent' : e.type === 'queue.changed' ? 'queue' : 'presence'}:${e.subject}`);
+const setStatus = (userId: string, status: string, text?: string) =>
+  s.engine.dispatch('acme', { type: 'status.set', userId, status, by: byAdmin, ...(text ? { text } : {}) });
+const subjects = (events: Frame[]) =>
+  events.map(
+    (e: Frame) =>
+      `${e.type === 'agent.changed' ? 'agent' : e.type === 'queue.changed' ? 'queue' : 'presence'}:${e.subject}`,
+  );
 
 beforeAll(async () => {
   s = await feedServer({ authTimeoutMs: 300 });
@@ -29,14 +34,34 @@ describe('S6.2 live feed', () => {
     const rest = await call(s.url, 'GET', '/api/v1/presence', { token: admin });
     expect(snap.type).toBe('snapshot');
     expect([snap.epoch, snap.seq]).toEqual([rest.body.epoch, rest.body.seq]);
-    expect(snap.presence.map((p: Frame) => p.extension)).toEqual(['1001', '1002', '1003', '1004', '1005', '1006', '1007', '1008', '1009', '1010']);
+    expect(snap.presence.map((p: Frame) => p.extension)).toEqual([
+      '1001',
+      '1002',
+      '1003',
+      '1004',
+      '1005',
+      '1006',
+      '1007',
+      '1008',
+      '1009',
+      '1010',
+    ]);
     expect(snap.queues.map((q: Frame) => q.queueId)).toEqual(['support']);
     expect(snap.resync).toBeUndefined();
 
-    const put = await call(s.url, 'PUT', '/api/v1/users/1003/status', { token: carol, body: { status: 'dnd', text: 'feed test' } });
+    const put = await call(s.url, 'PUT', '/api/v1/users/1003/status', {
+      token: carol,
+      body: { status: 'dnd', text: 'feed test' },
+    });
     expect(put.status).toBe(200);
     const e = await w.event((x) => x.subject === 'u1003' && x.value.manual?.status === 'dnd');
-    expect(e).toMatchObject({ type: 'presence.changed', tenant: 'acme', cause: 'self', epoch: snap.epoch, seq: snap.seq + 1 });
+    expect(e).toMatchObject({
+      type: 'presence.changed',
+      tenant: 'acme',
+      cause: 'self',
+      epoch: snap.epoch,
+      seq: snap.seq + 1,
+    });
     expect(e.value.manual).toMatchObject({ status: 'dnd', text: 'feed test' });
     expect(e.old.manual?.status).not.toBe('dnd');
     w.close();
@@ -59,7 +84,13 @@ describe('S6.2 live feed', () => {
     await setStatus('u1005', 'away');
     await setStatus('u1008', 'away');
     await setStatus('u1001', 'away');
-    await s.engine.dispatch('acme', { type: 'agent.command', userId: 'u1007', queueId: 'support', action: 'login', by: byAdmin });
+    await s.engine.dispatch('acme', {
+      type: 'agent.command',
+      userId: 'u1007',
+      queueId: 'support',
+      action: 'login',
+      by: byAdmin,
+    });
     // Last, one change each scope sees: everything before it has been delivered too.
     await setStatus('u1003', 'busy');
     await setStatus('u1009', 'busy');
@@ -71,7 +102,15 @@ describe('S6.2 live feed', () => {
     expect(subjects(group!.events())).toEqual(['presence:u1005', 'presence:u1003']);
     expect(subjects(users!.events())).toEqual(['presence:u1002', 'presence:u1003']);
     expect(subjects(queue!.events())).toEqual(['presence:u1008', 'agent:u1007', 'presence:u1009']);
-    expect(subjects(all!.events())).toEqual(['presence:u1002', 'presence:u1005', 'presence:u1008', 'presence:u1001', 'agent:u1007', 'presence:u1003', 'presence:u1009']);
+    expect(subjects(all!.events())).toEqual([
+      'presence:u1002',
+      'presence:u1005',
+      'presence:u1008',
+      'presence:u1001',
+      'agent:u1007',
+      'presence:u1003',
+      'presence:u1009',
+    ]);
     expect(queue!.events()[1]).toMatchObject({ type: 'agent.changed', queueId: 'support', value: { state: 'ready' } });
 
     const unknownGroup = await all!.subscribe('x1', { group: 'nope' });
@@ -84,7 +123,12 @@ describe('S6.2 live feed', () => {
   });
 
   test('S5.2 a watcher of another tenant sees nothing of acme, and acme ids are not found for it', async () => {
-    const token = await secondTenant(s.url, { id: 'globex', name: 'Globex', sipDomain: 'globex.test', admin: { id: 'g2001', extension: '2001', name: 'Gina Globex', password: 'globex-secret' } });
+    const token = await secondTenant(s.url, {
+      id: 'globex',
+      name: 'Globex',
+      sipDomain: 'globex.test',
+      admin: { id: 'g2001', extension: '2001', name: 'Gina Globex', password: 'globex-secret' },
+    });
     const other = await FeedClient.signedIn(s.url, token);
     const snap = await other.subscribe('t', { tenant: true });
     expect(snap.presence.map((p: Frame) => p.userId)).toEqual(['g2001']);
@@ -96,7 +140,12 @@ describe('S6.2 live feed', () => {
     await acme.subscribe('t', { tenant: true });
     await setStatus('u1004', 'away', 'acme only');
     await setStatus('u1006', 'dnd');
-    await s.engine.dispatch('globex', { type: 'status.set', userId: 'g2001', status: 'away', by: { kind: 'user', userId: 'g2001', role: 'admin' } });
+    await s.engine.dispatch('globex', {
+      type: 'status.set',
+      userId: 'g2001',
+      status: 'away',
+      by: { kind: 'user', userId: 'g2001', role: 'admin' },
+    });
     await other.event((e) => e.subject === 'g2001' && e.value.manual?.status === 'away');
     await acme.event((e) => e.subject === 'u1006' && e.value.manual?.status === 'dnd');
     expect(other.events().map((e: Frame) => [e.tenant, e.subject])).toEqual([['globex', 'g2001']]);
@@ -146,7 +195,11 @@ describe('S6.2 live feed', () => {
       await w.waitClosed();
       await fresh.engine.dispatch('acme', { type: 'status.set', userId: 'u1006', status: 'away', by: byAdmin });
       const again = await FeedClient.signedIn(fresh.url, key);
-      expect(await again.subscribe('t', { tenant: true }, { epoch: snap.epoch, seq: snap.seq })).toMatchObject({ type: 'resumed', from: snap.seq, seq: snap.seq + 1 });
+      expect(await again.subscribe('t', { tenant: true }, { epoch: snap.epoch, seq: snap.seq })).toMatchObject({
+        type: 'resumed',
+        from: snap.seq,
+        seq: snap.seq + 1,
+      });
       again.close();
     } finally {
       await fresh.cleanup();
@@ -168,12 +221,23 @@ describe('S6.2 live feed', () => {
 
   test('S2.7 the forwarding destination reaches only admins and the user themself', async () => {
     const jack = await login(s.url, '1010');
-    const [adm, colleague, self] = await Promise.all([FeedClient.signedIn(s.url, adminKey), FeedClient.signedIn(s.url, carol), FeedClient.signedIn(s.url, jack)]);
+    const [adm, colleague, self] = await Promise.all([
+      FeedClient.signedIn(s.url, adminKey),
+      FeedClient.signedIn(s.url, carol),
+      FeedClient.signedIn(s.url, jack),
+    ]);
     for (const c of [adm, colleague, self]) await c!.subscribe('t', { tenant: true });
-    const put = await call(s.url, 'PUT', '/api/v1/users/1010/status', { token: jack, body: { status: 'forwarding', forwardTo: '5551234' } });
+    const put = await call(s.url, 'PUT', '/api/v1/users/1010/status', {
+      token: jack,
+      body: { status: 'forwarding', forwardTo: '5551234' },
+    });
     expect(put.status).toBe(200);
     const isForwarding = (e: Frame) => e.subject === 'u1010' && e.value.status === 'forwarding';
-    const [a, c, me] = await Promise.all([adm!.event(isForwarding), colleague!.event(isForwarding), self!.event(isForwarding)]);
+    const [a, c, me] = await Promise.all([
+      adm!.event(isForwarding),
+      colleague!.event(isForwarding),
+      self!.event(isForwarding),
+    ]);
     expect(a.value.manual.forwardTo).toBe('5551234');
     expect(me.value.manual.forwardTo).toBe('5551234');
     expect(c.value.manual.forwardTo).toBeUndefined();
@@ -181,7 +245,11 @@ describe('S6.2 live feed', () => {
     expect(c.value.label).toBe(a.value.label);
     expect(JSON.stringify(c)).not.toContain('5551234');
 
-    const snaps = await Promise.all([adm!.subscribe('s', { users: ['1010'] }), colleague!.subscribe('s', { users: ['1010'] }), self!.subscribe('s', { users: ['1010'] })]);
+    const snaps = await Promise.all([
+      adm!.subscribe('s', { users: ['1010'] }),
+      colleague!.subscribe('s', { users: ['1010'] }),
+      self!.subscribe('s', { users: ['1010'] }),
+    ]);
     expect(snaps.map((x: Frame) => x.presence[0].manual?.forwardTo)).toEqual(['5551234', undefined, '5551234']);
     expect(JSON.stringify(snaps[1])).not.toContain('5551234');
     await call(s.url, 'DELETE', '/api/v1/users/1010/status', { token: jack });
@@ -193,7 +261,11 @@ describe('S6.2 authentication and bad frames', () => {
   test('S6.2 a token in the first message or in ?token= signs the socket in', async () => {
     const viaMessage = await FeedClient.open(s.url);
     viaMessage.send({ type: 'auth', token: carol });
-    expect(await viaMessage.next((f) => f.type === 'authenticated')).toMatchObject({ tenant: 'acme', role: 'user', userId: 'u1003' });
+    expect(await viaMessage.next((f) => f.type === 'authenticated')).toMatchObject({
+      tenant: 'acme',
+      role: 'user',
+      userId: 'u1003',
+    });
     const viaQuery = await FeedClient.open(s.url, { query: `?token=${encodeURIComponent(adminKey)}` });
     expect(await viaQuery.next((f) => f.type === 'authenticated')).toMatchObject({ tenant: 'acme', role: 'admin' });
     expect((await viaQuery.subscribe('t', { tenant: true })).type).toBe('snapshot');
@@ -220,7 +292,9 @@ describe('S6.2 authentication and bad frames', () => {
   });
 
   test('S8.1 an upgrade on another path is refused with 404', async () => {
-    await expect(FeedClient.open(s.url, { token: adminKey, path: '/api/v1/nope' })).rejects.toThrow('upgrade refused: 404');
+    await expect(FeedClient.open(s.url, { token: adminKey, path: '/api/v1/nope' })).rejects.toThrow(
+      'upgrade refused: 404',
+    );
   });
 
   test('S8.1 bad frames get an error frame with a code and the socket keeps working', async () => {
@@ -233,10 +307,16 @@ describe('S6.2 authentication and bad frames', () => {
     expect(await codeOf('{"type":"dance"}')).toBe('SWB_ERR_VALIDATION');
     expect(await codeOf('[1,2]')).toBe('SWB_ERR_VALIDATION');
     expect(await codeOf('{"type":"subscribe","id":"t","scope":{"tenant":true},"extra":1}')).toBe('SWB_ERR_VALIDATION');
-    expect(await codeOf('{"type":"subscribe","id":"t","scope":{"tenant":true,"group":"sales"}}')).toBe('SWB_ERR_VALIDATION');
+    expect(await codeOf('{"type":"subscribe","id":"t","scope":{"tenant":true,"group":"sales"}}')).toBe(
+      'SWB_ERR_VALIDATION',
+    );
     expect(await codeOf('{"type":"heartbeat","active":"yes"}')).toBe('SWB_ERR_VALIDATION');
-    expect(await codeOf('{"type":"subscribe","id":"t","scope":{"tenant":true},"__proto__":{"admin":true}}')).toBe('SWB_ERR_BAD_JSON');
-    expect(await codeOf(JSON.stringify({ type: 'subscribe', id: 't', scope: { users: ['x'.repeat(70_000)] } }))).toBe('SWB_ERR_BODY_TOO_LARGE');
+    expect(await codeOf('{"type":"subscribe","id":"t","scope":{"tenant":true},"__proto__":{"admin":true}}')).toBe(
+      'SWB_ERR_BAD_JSON',
+    );
+    expect(await codeOf(JSON.stringify({ type: 'subscribe', id: 't', scope: { users: ['x'.repeat(70_000)] } }))).toBe(
+      'SWB_ERR_BODY_TOO_LARGE',
+    );
     expect(await codeOf(Buffer.from([1, 2, 3]))).toBe('SWB_ERR_VALIDATION');
     expect(await codeOf('{"type":"heartbeat","active":true}')).toBe('SWB_ERR_FORBIDDEN'); // an API key has no app session
     expect((await w.subscribe('t', { tenant: true })).type).toBe('snapshot');
@@ -248,7 +328,8 @@ describe('S6.2 authentication and bad frames', () => {
   test('S6.2 the watcher gauge counts open sockets', async () => {
     await until('earlier sockets to close', () => s.feed.stats().sockets === 0);
     const w = await FeedClient.signedIn(s.url, adminKey);
-    const gauge = async () => Number(/switchboard_feed_watchers (\d+)/.exec((await call(s.url, 'GET', '/metrics')).body)?.[1]);
+    const gauge = async () =>
+      Number(/switchboard_feed_watchers (\d+)/.exec((await call(s.url, 'GET', '/metrics')).body)?.[1]);
     expect(await gauge()).toBe(1);
     w.close();
     await until('the socket to be gone', () => s.feed.stats().sockets === 0);

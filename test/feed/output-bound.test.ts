@@ -19,7 +19,13 @@ const byAdmin: Actor = { kind: 'user', userId: 'u1001', role: 'admin' };
 const users = ['u1003', 'u1004', 'u1005', 'u1006'];
 
 beforeAll(async () => {
-  s = await feedServer({ highWaterBytes: HIGH_WATER, lowWaterBytes: 8 * 1024, pageBytes: PAGE, retainEvents: 2 * BACKLOG, retainBytes: 64 * 1024 * 1024 });
+  s = await feedServer({
+    highWaterBytes: HIGH_WATER,
+    lowWaterBytes: 8 * 1024,
+    pageBytes: PAGE,
+    retainEvents: 2 * BACKLOG,
+    retainBytes: 64 * 1024 * 1024,
+  });
   const adminToken = await login(s.url, '1001');
   adminKey = await apiKey(s.url, adminToken, 'admin');
   userToken = await login(s.url, '1003');
@@ -30,7 +36,13 @@ let n = 0;
 /** `count` changes of ~600-byte events each (a long status text, old and new), without waiting for commits. */
 function change(count: number): void {
   for (let i = 0; i < count; i++, n++) {
-    const out = s.engine.submit('acme', { type: 'status.set', userId: users[n % users.length]!, status: 'away', text: `#${n} ${'x'.repeat(90)}`, by: byAdmin });
+    const out = s.engine.submit('acme', {
+      type: 'status.set',
+      userId: users[n % users.length]!,
+      status: 'away',
+      text: `#${n} ${'x'.repeat(90)}`,
+      by: byAdmin,
+    });
     if (!out.ok) throw new Error(out.message);
   }
 }
@@ -45,7 +57,9 @@ async function backlog(): Promise<{ epoch: string; from: number; last: number }>
 
 /** Each event's delay from its `at` to the arrival of its frame. */
 function latencies(c: FeedClient): number[] {
-  return c.frames.flatMap((f: Frame, i) => (f.type === 'events' ? f.events.map((e: Frame) => c.arrivals[i]! - e.at) : []));
+  return c.frames.flatMap((f: Frame, i) =>
+    f.type === 'events' ? f.events.map((e: Frame) => c.arrivals[i]! - e.at) : [],
+  );
 }
 
 describe('S6.2 S8.3 output bound per socket', () => {
@@ -58,7 +72,8 @@ describe('S6.2 S8.3 output bound per socket', () => {
     pauseReading(attacker);
     let most = 0;
     const sampler = setInterval(() => (most = Math.max(most, s.feed.mostBuffered())), 1);
-    for (let i = 0; i < 30; i++) attacker.send({ type: 'subscribe', id: `r${i % 10}`, scope: { tenant: true }, resume: { epoch, seq: from } });
+    for (let i = 0; i < 30; i++)
+      attacker.send({ type: 'subscribe', id: `r${i % 10}`, scope: { tenant: true }, resume: { epoch, seq: from } });
     const ping = Buffer.alloc(125, 1);
     for (let i = 0; i < 200_000; i++) {
       attacker.send({ type: 'unsubscribe', id: `r${i % 10}` });
@@ -90,7 +105,9 @@ describe('S6.2 S8.3 output bound per socket', () => {
     const got = new Set(seqs);
     const stored = s.store.events('acme', epoch, firstLive - 1, 10_000);
     expect(stored.map((e) => e.seq).at(-1)).toBe(last);
-    const lost = stored.filter((e) => !got.has(e.seq) && !stored.some((l) => l.seq > e.seq && l.subject === e.subject && got.has(l.seq)));
+    const lost = stored.filter(
+      (e) => !got.has(e.seq) && !stored.some((l) => l.seq > e.seq && l.subject === e.subject && got.has(l.seq)),
+    );
     expect(lost.map((e) => e.seq)).toEqual([]);
     const delays = latencies(fast).slice(-live.length);
     expect(Math.max(...delays)).toBeLessThan(1000);
@@ -121,7 +138,9 @@ describe('S6.2 S8.3 output bound per socket', () => {
     const snap = await w.subscribe('t', { tenant: true });
     expect(snap.type).toBe('snapshot');
     expect(w.sizes.at(-1)).toBeGreaterThan(PAGE);
-    expect(snap.presence.find((p: Frame) => p.userId === users[(n - 1) % users.length]).text).toBe(`#${n - 1} ${'x'.repeat(90)}`);
+    expect(snap.presence.find((p: Frame) => p.userId === users[(n - 1) % users.length]).text).toBe(
+      `#${n - 1} ${'x'.repeat(90)}`,
+    );
     w.close();
   });
 });

@@ -3,7 +3,14 @@ import { describe, expect, test } from 'vitest';
 import { Retention } from '../../src/feed/retention.js';
 import type { Entry } from '../../src/feed/scope.js';
 
-const entry = (seq: number, bytes = 10): Entry => ({ seq, type: 'presence.changed', subject: `u${seq}`, key: `p:u${seq}`, json: `{"seq":${seq}}`, bytes });
+const entry = (seq: number, bytes = 10): Entry => ({
+  seq,
+  type: 'presence.changed',
+  subject: `u${seq}`,
+  key: `p:u${seq}`,
+  json: `{"seq":${seq}}`,
+  bytes,
+});
 
 describe('S6.2 retention for resume', () => {
   test('S6.2 keeps the last N events; a position before them is no longer resumable', () => {

@@ -25,7 +25,13 @@ describe('S6.2 delivery rounds', () => {
     let n = 0;
     for (let batch = 0; batch < 60; batch++) {
       for (let i = 0; i < 5; i++, n++) {
-        const out = s.engine.submit('acme', { type: 'status.set', userId: users[n % users.length]!, status: n % 2 === 0 ? 'dnd' : 'away', text: `#${n}`, by: byAdmin });
+        const out = s.engine.submit('acme', {
+          type: 'status.set',
+          userId: users[n % users.length]!,
+          status: n % 2 === 0 ? 'dnd' : 'away',
+          text: `#${n}`,
+          by: byAdmin,
+        });
         if (!out.ok) throw new Error(out.message);
       }
       // One watcher adds a second scope mid-stream: its events are in the first one too.

@@ -15,14 +15,21 @@ beforeAll(async () => {
 });
 afterAll(async () => s.cleanup());
 
-const presence = async (ext: string) => (await call(s.url, 'GET', `/api/v1/users/${ext}/presence`, { token: admin })).body;
+const presence = async (ext: string) =>
+  (await call(s.url, 'GET', `/api/v1/users/${ext}/presence`, { token: admin })).body;
 
 describe('S1.4 app sessions on the feed socket', () => {
   test('S1.4 a signed-in socket is an app session; without activity the user turns idle on the server clock, and activity ends it', async () => {
-    expect(await s.engine.dispatch('acme', { type: 'tenant.policy', policy: { idleAfterSec: 1 } })).toMatchObject({ ok: true });
+    expect(await s.engine.dispatch('acme', { type: 'tenant.policy', policy: { idleAfterSec: 1 } })).toMatchObject({
+      ok: true,
+    });
     try {
       const dan = await FeedClient.signedIn(s.url, await login(s.url, '1004'));
-      expect(dan.frames[0]).toMatchObject({ type: 'authenticated', userId: 'u1004', sessionId: expect.stringMatching(/^feed-/) });
+      expect(dan.frames[0]).toMatchObject({
+        type: 'authenticated',
+        userId: 'u1004',
+        sessionId: expect.stringMatching(/^feed-/),
+      });
       const snap = await dan.subscribe('me', { users: ['1004'] });
       expect([snap.presence[0].sessions, snap.presence[0].status]).toEqual([1, 'online']);
       expect((await presence('1004')).sessions).toBe(1);
@@ -42,7 +49,9 @@ describe('S1.4 app sessions on the feed socket', () => {
   });
 
   test('S1.4 a heartbeat after the session timed out starts a new one', async () => {
-    expect(await s.engine.dispatch('acme', { type: 'tenant.policy', policy: { sessionTimeoutSec: 1 } })).toMatchObject({ ok: true });
+    expect(await s.engine.dispatch('acme', { type: 'tenant.policy', policy: { sessionTimeoutSec: 1 } })).toMatchObject({
+      ok: true,
+    });
     try {
       const watcher = await FeedClient.signedIn(s.url, adminKey);
       await watcher.subscribe('erin', { users: ['1005'] });

@@ -18,7 +18,15 @@ export type FeedTestServer = Server & { cleanup(): Promise<void> };
 
 export async function feedServer(feed: Partial<FeedOptions> = {}): Promise<FeedTestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'swb-feed-'));
-  const config: Config = { ...DEFAULT_CONFIG, httpPort: 0, sipPort: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', systemToken: SYSTEM_TOKEN };
+  const config: Config = {
+    ...DEFAULT_CONFIG,
+    httpPort: 0,
+    sipPort: 0,
+    host: '127.0.0.1',
+    dataDir,
+    logLevel: 'silent',
+    systemToken: SYSTEM_TOKEN,
+  };
   const server = await startServer(config, { logger: pino({ level: 'silent' }), feed });
   return {
     ...server,
@@ -57,7 +65,10 @@ export class FeedClient {
     ws.on('error', () => {});
   }
 
-  static async open(base: string, options: { token?: string; query?: string; path?: string } = {}): Promise<FeedClient> {
+  static async open(
+    base: string,
+    options: { token?: string; query?: string; path?: string } = {},
+  ): Promise<FeedClient> {
     const headers: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
     const ws = new WebSocket(wsUrl(base, options.path) + (options.query ?? ''), { headers });
     const client = new FeedClient(ws);
@@ -90,9 +101,15 @@ export class FeedClient {
           return this.frames[i];
         }
       }
-      if (this.closed) throw new Error(`socket closed (${this.closed.code}) before the frame; got ${JSON.stringify(this.frames.slice(this.cursor)).slice(0, 800)}`);
+      if (this.closed)
+        throw new Error(
+          `socket closed (${this.closed.code}) before the frame; got ${JSON.stringify(this.frames.slice(this.cursor)).slice(0, 800)}`,
+        );
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no such frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(this.cursor)).slice(0, 800)}`);
+      if (left <= 0)
+        throw new Error(
+          `no such frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(this.cursor)).slice(0, 800)}`,
+        );
       await this.arrival(left);
     }
   }
@@ -114,7 +131,10 @@ export class FeedClient {
       const found = this.events().find(match);
       if (found) return found;
       if (this.closed) throw new Error(`socket closed (${this.closed.code}) before the event`);
-      if (Date.now() > deadline) throw new Error(`no such event within ${timeoutMs} ms; got ${JSON.stringify(this.events().map((e) => [e.seq, e.type, e.subject, e.value?.status]))}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no such event within ${timeoutMs} ms; got ${JSON.stringify(this.events().map((e) => [e.seq, e.type, e.subject, e.value?.status]))}`,
+        );
       await this.arrival(deadline - Date.now());
     }
   }
@@ -156,7 +176,10 @@ export async function until(what: string, check: () => boolean, timeoutMs = 5000
 }
 
 export async function apiKey(base: string, adminToken: string, role: 'admin' | 'supervisor' | 'user'): Promise<string> {
-  const r = await call(base, 'POST', '/api/v1/api-keys', { token: adminToken, body: { name: `feed-${role}-${Math.floor(Math.random() * 1e9)}`, role } });
+  const r = await call(base, 'POST', '/api/v1/api-keys', {
+    token: adminToken,
+    body: { name: `feed-${role}-${Math.floor(Math.random() * 1e9)}`, role },
+  });
   if (r.status !== 201) throw new Error(`api key: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.key as string;
 }

@@ -11,8 +11,13 @@ beforeAll(async () => {
 afterAll(async () => s.cleanup());
 
 describe('S8.3 tenants are independent', () => {
-  test('S8.3 a burst of 3,000 changes in one tenant, watched by a stalled socket, leaves another tenant\'s change under one second', async () => {
-    const globexToken = await secondTenant(s.url, { id: 'globex', name: 'Globex', sipDomain: 'globex.test', admin: { id: 'g2001', extension: '2001', name: 'Gina Globex', password: 'globex-secret' } });
+  test("S8.3 a burst of 3,000 changes in one tenant, watched by a stalled socket, leaves another tenant's change under one second", async () => {
+    const globexToken = await secondTenant(s.url, {
+      id: 'globex',
+      name: 'Globex',
+      sipDomain: 'globex.test',
+      admin: { id: 'g2001', extension: '2001', name: 'Gina Globex', password: 'globex-secret' },
+    });
     const globex = await FeedClient.signedIn(s.url, globexToken);
     await globex.subscribe('t', { tenant: true });
 
@@ -25,10 +30,24 @@ describe('S8.3 tenants are independent', () => {
     const burst: Promise<unknown>[] = [];
     for (let i = 0; i < 3000; i++) {
       const userId = `u${1002 + (i % 9)}`;
-      burst.push(s.engine.dispatch('acme', { type: 'status.set', userId, status: i % 2 === 0 ? 'dnd' : 'away', text: `burst ${i}`, by: admin }));
+      burst.push(
+        s.engine.dispatch('acme', {
+          type: 'status.set',
+          userId,
+          status: i % 2 === 0 ? 'dnd' : 'away',
+          text: `burst ${i}`,
+          by: admin,
+        }),
+      );
     }
     const sent = Date.now();
-    const change = s.engine.dispatch('globex', { type: 'status.set', userId: 'g2001', status: 'away', text: 'independent', by: { kind: 'user', userId: 'g2001', role: 'admin' } });
+    const change = s.engine.dispatch('globex', {
+      type: 'status.set',
+      userId: 'g2001',
+      status: 'away',
+      text: 'independent',
+      by: { kind: 'user', userId: 'g2001', role: 'admin' },
+    });
     const seen = await globex.event((e) => e.subject === 'g2001' && e.value.text === 'independent', 5000);
     const latencyMs = Date.now() - sent;
     await Promise.all([...burst, change]);

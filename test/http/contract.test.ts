@@ -31,7 +31,12 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'swb-contract-'));
   writeFileSync(join(dir, 'openapi.json'), JSON.stringify(doc));
   // The integrator's step (docs/api.md): generate the types from the document.
-  await run(process.execPath, [join(ROOT, 'node_modules/openapi-typescript/bin/cli.js'), join(dir, 'openapi.json'), '-o', join(dir, 'api.d.ts')]);
+  await run(process.execPath, [
+    join(ROOT, 'node_modules/openapi-typescript/bin/cli.js'),
+    join(dir, 'openapi.json'),
+    '-o',
+    join(dir, 'api.d.ts'),
+  ]);
   copyFileSync(join(HERE, 'calls.ts'), join(dir, 'calls.ts'));
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
 }, 60_000);
@@ -41,7 +46,10 @@ afterAll(async () => {
 });
 
 /** Every operation of the document, as `METHOD /path/{param}`. */
-const operations = (): string[] => Object.entries(doc.paths).flatMap(([path, item]) => METHODS.filter((m) => item[m] !== undefined).map((m) => `${m.toUpperCase()} ${path}`));
+const operations = (): string[] =>
+  Object.entries(doc.paths).flatMap(([path, item]) =>
+    METHODS.filter((m) => item[m] !== undefined).map((m) => `${m.toUpperCase()} ${path}`),
+  );
 
 describe('the OpenAPI contract (issue 14)', () => {
   test('S8.1 a client generated from the document type-checks a script calling every operation and the docs example, and misuse does not', async () => {
@@ -68,11 +76,21 @@ export async function misuse(): Promise<void> {
     writeFileSync(
       join(dir, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+        },
         files: ['calls.ts', 'example.ts', 'misuse.ts'],
       }),
     );
-    const out = await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir }).then(
+    const out = await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {
+      cwd: dir,
+    }).then(
       (r) => r.stdout,
       (e: { stdout: string }) => e.stdout,
     );
@@ -89,18 +107,25 @@ export async function misuse(): Promise<void> {
     const observe: Middleware = {
       async onResponse({ request, response, schemaPath }) {
         const text = await response.clone().text();
-        seen.push({ operation: `${request.method} ${schemaPath}`, status: response.status, body: text === '' ? undefined : JSON.parse(text) });
+        seen.push({
+          operation: `${request.method} ${schemaPath}`,
+          status: response.status,
+          body: text === '' ? undefined : JSON.parse(text),
+        });
       },
     };
     // A computed specifier: the project's type-check does not follow it into calls.ts (see there).
     const script = pathToFileURL(join(HERE, 'calls.ts')).href;
-    const { callEveryOperation } = (await import(script)) as { callEveryOperation: (base: string, system: string, m: Middleware) => Promise<void> };
+    const { callEveryOperation } = (await import(script)) as {
+      callEveryOperation: (base: string, system: string, m: Middleware) => Promise<void>;
+    };
     await callEveryOperation(s.url, SYSTEM_TOKEN, observe);
 
     const ajv = new Ajv2020({ strict: false, allErrors: true });
     (addFormatsModule as unknown as (a: Ajv2020) => void)(ajv);
     ajv.addSchema(doc, 'api.json');
-    const pointer = (...parts: string[]): string => parts.map((p) => p.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
+    const pointer = (...parts: string[]): string =>
+      parts.map((p) => p.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
     const problems: string[] = [];
     for (const { operation, status, body } of seen) {
       const [method, path] = operation.split(' ') as [string, string];
@@ -113,19 +138,30 @@ export async function misuse(): Promise<void> {
         if (body !== undefined) problems.push(`${operation} ${status} has a body the document does not declare`);
         continue;
       }
-      const validate = ajv.getSchema(`api.json#/${pointer('paths', path, method.toLowerCase(), 'responses', String(status), 'content', 'application/json', 'schema')}`)!;
-      if (!validate(body)) problems.push(`${operation} ${status}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(body).slice(0, 300)}`);
+      const validate = ajv.getSchema(
+        `api.json#/${pointer('paths', path, method.toLowerCase(), 'responses', String(status), 'content', 'application/json', 'schema')}`,
+      )!;
+      if (!validate(body))
+        problems.push(
+          `${operation} ${status}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(body).slice(0, 300)}`,
+        );
     }
     expect(problems).toEqual([]);
     // The validator is real: an answer without its fields does not pass.
-    expect(ajv.getSchema(`api.json#/${pointer('paths', '/api/v1/auth/me', 'get', 'responses', '200', 'content', 'application/json', 'schema')}`)!({ role: 'admin' })).toBe(false);
+    expect(
+      ajv.getSchema(
+        `api.json#/${pointer('paths', '/api/v1/auth/me', 'get', 'responses', '200', 'content', 'application/json', 'schema')}`,
+      )!({ role: 'admin' }),
+    ).toBe(false);
 
     // Every operation of the document was called and answered its success status at least once.
     const succeeded = new Set(seen.filter((r) => r.status < 300).map((r) => r.operation));
     expect(operations().filter((o) => !succeeded.has(o))).toEqual([]);
     expect(operations().length).toBeGreaterThanOrEqual(46);
     // Refusals were checked against the document too.
-    expect(new Set(seen.filter((r) => r.status >= 400).map((r) => r.status))).toEqual(new Set([401, 403, 404, 409, 422]));
+    expect(new Set(seen.filter((r) => r.status >= 400).map((r) => r.status))).toEqual(
+      new Set([401, 403, 404, 409, 422]),
+    );
   }, 60_000);
 
   test('S5.4 no answer declares a password, hash or HA1; secrets only in the answer that creates them', () => {
@@ -143,7 +179,8 @@ export async function misuse(): Promise<void> {
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const method of METHODS) {
         for (const [status, response] of Object.entries(item[method]?.responses ?? {})) {
-          for (const name of names(response, new Set())) if (secretive.test(name)) found.push(`${method.toUpperCase()} ${path} ${status} ${name}`);
+          for (const name of names(response, new Set()))
+            if (secretive.test(name)) found.push(`${method.toUpperCase()} ${path} ${status} ${name}`);
         }
       }
     }
@@ -151,11 +188,13 @@ export async function misuse(): Promise<void> {
   });
 
   test('S8.1 the document declares the real success codes and an optional agent-command body', () => {
-    const success = (method: (typeof METHODS)[number], path: string): string[] => Object.keys(doc.paths[path]?.[method]?.responses ?? {}).filter((c) => c < '300');
+    const success = (method: (typeof METHODS)[number], path: string): string[] =>
+      Object.keys(doc.paths[path]?.[method]?.responses ?? {}).filter((c) => c < '300');
     expect(success('post', '/api/v1/webhooks')).toEqual(['201']);
     expect(success('post', '/api/v1/webhooks/{id}/test')).toEqual(['202']);
     expect(success('post', '/api/v1/auth/logout')).toEqual(['204']);
-    for (const path of ['/api/v1/users', '/api/v1/groups', '/api/v1/queues', '/api/v1/tenants', '/api/v1/api-keys']) expect(success('post', path)).toEqual(['201']);
+    for (const path of ['/api/v1/users', '/api/v1/groups', '/api/v1/queues', '/api/v1/tenants', '/api/v1/api-keys'])
+      expect(success('post', path)).toEqual(['201']);
     const agentCommand = doc.paths['/api/v1/agents/{user}/{action}']?.post as { requestBody?: { required?: boolean } };
     expect(agentCommand.requestBody?.required).toBe(false);
   });

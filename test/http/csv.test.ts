@@ -15,7 +15,14 @@ describe('S8.1 CSV import reader', () => {
   });
 
   test('S8.1 blank lines are skipped and empty cells are kept as empty strings', () => {
-    expect(parseCsv('a,b,c\n\n1,,3\n,,\n')).toEqual({ ok: true, rows: [['a', 'b', 'c'], ['1', '', '3'], ['', '', '']] });
+    expect(parseCsv('a,b,c\n\n1,,3\n,,\n')).toEqual({
+      ok: true,
+      rows: [
+        ['a', 'b', 'c'],
+        ['1', '', '3'],
+        ['', '', ''],
+      ],
+    });
   });
 
   test('S8.1 an unclosed quote, text after a closing quote and a stray quote are refused with the line', () => {

@@ -73,7 +73,10 @@ describe('S8.2 durability', () => {
     const chain = async (ext: string) => {
       for (let n = 1; !stop; n++) {
         try {
-          const r = await call(base, 'PUT', `/api/v1/users/${ext}/status`, { token, body: { status: 'away', text: `n=${n}` } });
+          const r = await call(base, 'PUT', `/api/v1/users/${ext}/status`, {
+            token,
+            body: { status: 'away', text: `n=${n}` },
+          });
           if (r.status === 200) acked.set(ext, n);
         } catch {
           return; // the server is gone
@@ -100,11 +103,19 @@ describe('S8.2 durability', () => {
     try {
       const fresh = await login(base, '1001');
       const list = await call(base, 'GET', '/api/v1/presence', { token: fresh });
-      const found = new Map<string, number>(list.body.presence.map((p: { extension: string; text?: string }) => [p.extension, Number((p.text ?? 'n=0').slice(2))]));
+      const found = new Map<string, number>(
+        list.body.presence.map((p: { extension: string; text?: string }) => [
+          p.extension,
+          Number((p.text ?? 'n=0').slice(2)),
+        ]),
+      );
       expect(acked.size).toBe(10);
       for (const [ext, n] of acked) {
         // What was acknowledged is there; at most the one request in flight at the kill went further.
-        expect(found.get(ext)! - n, `user ${ext}: acknowledged n=${n}, found n=${found.get(ext)}`).toBeGreaterThanOrEqual(0);
+        expect(
+          found.get(ext)! - n,
+          `user ${ext}: acknowledged n=${n}, found n=${found.get(ext)}`,
+        ).toBeGreaterThanOrEqual(0);
         expect(found.get(ext)! - n).toBeLessThanOrEqual(1);
       }
     } finally {
@@ -128,7 +139,11 @@ describe('S8.2 durability', () => {
         const r = await call(base, 'GET', '/api/v1/presence', { token });
         return r.body.presence.find((p: Presence) => p.extension === '1001');
       };
-      const put = (n: number) => call(base, 'PUT', '/api/v1/users/1001/status', { token, body: { status: n % 2 === 0 ? 'dnd' : 'away', text: `n=${n}` } });
+      const put = (n: number) =>
+        call(base, 'PUT', '/api/v1/users/1001/status', {
+          token,
+          body: { status: n % 2 === 0 ? 'dnd' : 'away', text: `n=${n}` },
+        });
 
       // The disk is full; a write may still land in space the store had (a WAL started over), so
       // changes go on until the store needs room it cannot get. Each one saved shows at once.
@@ -155,7 +170,10 @@ describe('S8.2 durability', () => {
       const event = await feed.event((e) => e.value?.text === `n=${failed}`);
       // The refused change was not published and took no place in the sequence: from the last
       // saved change on, the tenant's events follow each other, and n=<refused> is there once.
-      const seqs = feed.events().filter((e) => lastSaved === undefined || e.seq >= lastSaved.seq).map((e) => e.seq);
+      const seqs = feed
+        .events()
+        .filter((e) => lastSaved === undefined || e.seq >= lastSaved.seq)
+        .map((e) => e.seq);
       expect(seqs).toEqual(seqs.map((_, i) => seqs[0] + i));
       expect(seqs).toContain(event.seq);
       expect(feed.events().filter((e) => e.value?.text === `n=${failed}`)).toHaveLength(1);
@@ -167,10 +185,15 @@ describe('S8.2 durability', () => {
       child = await startProcess(dataDir, port);
       const fresh = await login(base, '1001');
       const list = await call(base, 'GET', '/api/v1/presence', { token: fresh });
-      expect(list.body.presence.find((p: Presence) => p.extension === '1001')).toMatchObject({ status: failed % 2 === 0 ? 'dnd' : 'away', text: `n=${failed}` });
+      expect(list.body.presence.find((p: Presence) => p.extension === '1001')).toMatchObject({
+        status: failed % 2 === 0 ? 'dnd' : 'away',
+        text: `n=${failed}`,
+      });
     } finally {
       child.kill('SIGKILL');
-      await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once('exit', r)));
+      await new Promise((r) =>
+        child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once('exit', r),
+      );
     }
   }, 120_000);
 });

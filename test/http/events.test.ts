@@ -53,7 +53,10 @@ describe('overlay events', () => {
       { type: 'call', user: '1008', legId: 'leg-1', direction: 'in', state: 'ringing' },
       { type: 'call', user: '1008', legId: 'leg-1', direction: 'in', state: 'answered', acd: true, queue: '8000' },
     ]);
-    expect(r.body.results).toEqual([{ index: 0, ok: true }, { index: 1, ok: true }]);
+    expect(r.body.results).toEqual([
+      { index: 0, ok: true },
+      { index: 1, ok: true },
+    ]);
     const p = await presence('1008');
     expect([p.status, p.indicators.onCall]).toEqual(['on_call', true]);
     await post([{ type: 'call', user: '1008', legId: 'leg-1', direction: 'in', state: 'ended' }]);
@@ -68,7 +71,9 @@ describe('overlay events', () => {
     ]);
     const p = await presence('1009');
     expect([p.indicators.voicemail, p.indicators.missedCalls]).toEqual([3, 2]);
-    const missed = s.store.events('acme', s.engine.position('acme')!.epoch, 0, 10_000).filter((e) => e.type === 'call.missed' && e.subject === 'u1009');
+    const missed = s.store
+      .events('acme', s.engine.position('acme')!.epoch, 0, 10_000)
+      .filter((e) => e.type === 'call.missed' && e.subject === 'u1009');
     expect(missed.map((e) => [e.cause, e.value])).toEqual([
       ['pbx', { reason: 'missed', callId: 'c-1', caller: '+4930111' }],
       ['pbx', { reason: 'missed' }],
@@ -84,7 +89,12 @@ describe('overlay events', () => {
     ]);
     expect(r.status).toBe(200);
     expect(r.body.accepted).toBe(2);
-    expect(r.body.results.map((x: { ok: boolean; error?: { code: string } }) => x.error?.code ?? 'ok')).toEqual(['ok', 'SWB_ERR_USER_NOT_FOUND', 'SWB_ERR_QUEUE_NOT_FOUND', 'ok']);
+    expect(r.body.results.map((x: { ok: boolean; error?: { code: string } }) => x.error?.code ?? 'ok')).toEqual([
+      'ok',
+      'SWB_ERR_USER_NOT_FOUND',
+      'SWB_ERR_QUEUE_NOT_FOUND',
+      'ok',
+    ]);
     const p = await presence('1004');
     expect([p.indicators.voicemail, p.indicators.onCall]).toEqual([2, false]);
   });
@@ -94,9 +104,17 @@ describe('overlay events', () => {
     const good = { type: 'voicemail', user: '1005', count: 7 };
     const cases: [unknown, number, string][] = [
       [[good, { type: 'registration', user: '1005', id: 'r', kind: 'pbx' }], 400, 'SWB_ERR_VALIDATION'],
-      [[good, { type: 'registration', user: '1005', id: 'r', kind: 'pbx', ttlSec: 60, expires: 0 }], 400, 'SWB_ERR_VALIDATION'],
+      [
+        [good, { type: 'registration', user: '1005', id: 'r', kind: 'pbx', ttlSec: 60, expires: 0 }],
+        400,
+        'SWB_ERR_VALIDATION',
+      ],
       [[good, { type: 'registration', user: '1005', id: 'r', kind: 'sip', ttlSec: 60 }], 400, 'SWB_ERR_VALIDATION'],
-      [[good, { type: 'call', user: '1005', legId: 'l', direction: 'sideways', state: 'ringing' }], 400, 'SWB_ERR_VALIDATION'],
+      [
+        [good, { type: 'call', user: '1005', legId: 'l', direction: 'sideways', state: 'ringing' }],
+        400,
+        'SWB_ERR_VALIDATION',
+      ],
       [[good, { type: 'voicemail', user: '1005', count: -1 }], 400, 'SWB_ERR_VALIDATION'],
       [[good, { type: 'party', user: '1005' }], 400, 'SWB_ERR_VALIDATION'],
       [[], 400, 'SWB_ERR_VALIDATION'],
@@ -122,10 +140,13 @@ describe('overlay events', () => {
     const item = [{ type: 'voicemail', user: '1003', count: 4 }];
     const denied = await post(item, user);
     expect([denied.status, denied.body.error.code]).toEqual([403, 'SWB_ERR_FORBIDDEN']);
-    const supKey = (await call(s, 'POST', '/api/v1/api-keys', { token: admin, body: { name: 'sup', role: 'supervisor' } })).body.key;
+    const supKey = (
+      await call(s, 'POST', '/api/v1/api-keys', { token: admin, body: { name: 'sup', role: 'supervisor' } })
+    ).body.key;
     expect((await post(item, supKey)).status).toBe(403);
     expect((await presence('1003')).indicators.voicemail).toBe(0);
-    const adminKey = (await call(s, 'POST', '/api/v1/api-keys', { token: admin, body: { name: 'pbx', role: 'admin' } })).body.key;
+    const adminKey = (await call(s, 'POST', '/api/v1/api-keys', { token: admin, body: { name: 'pbx', role: 'admin' } }))
+      .body.key;
     expect((await post(item, adminKey)).body.accepted).toBe(1);
     expect((await presence('1003')).indicators.voicemail).toBe(4);
   });

@@ -65,7 +65,9 @@ describe('F9: refusals before a route runs', () => {
   });
 
   test('S8.1 a path segment over the router limit is 414; malformed HTTP is 400', async () => {
-    const r = await fetch(`${s.url}/api/v1/users/${'x'.repeat(150)}`, { headers: { authorization: `Bearer ${token}` } });
+    const r = await fetch(`${s.url}/api/v1/users/${'x'.repeat(150)}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(r.status).toBe(414);
     expectRefusal(414, await r.json(), 'SWB_ERR_URI_TOO_LONG');
     const garbage = await raw('HELLO THERE\r\n\r\n');
@@ -74,7 +76,10 @@ describe('F9: refusals before a route runs', () => {
   });
 
   test('S8.1 a path that takes other methods is 405 with Allow; an unknown one 404', async () => {
-    const r = await fetch(`${s.url}/api/v1/presence`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const r = await fetch(`${s.url}/api/v1/presence`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(r.status).toBe(405);
     expect(r.headers.get('allow')).toBe('GET, HEAD');
     expectRefusal(405, await r.json(), 'SWB_ERR_METHOD_NOT_ALLOWED');
@@ -88,22 +93,56 @@ describe('F9: refusals before a route runs', () => {
 
   test('S8.1 fuzzed requests: every 4xx answer has the SWB_ERR_ shape with a registered code, and none is a 5xx', async () => {
     const segment = fc.oneof(
-      fc.constantFrom('api', 'v1', 'users', 'u1003', '1003', 'presence', 'status', 'groups', 'queues', 'sales', 'support', 'agents', 'login', 'webhooks', 'route', 'settings'),
+      fc.constantFrom(
+        'api',
+        'v1',
+        'users',
+        'u1003',
+        '1003',
+        'presence',
+        'status',
+        'groups',
+        'queues',
+        'sales',
+        'support',
+        'agents',
+        'login',
+        'webhooks',
+        'route',
+        'settings',
+      ),
       fc.constantFrom('%ff', '%', '%2F', '%00', '..', '.', '%C0%AF', '~', 'x'.repeat(120), '%E2%82', ';a=b', '*'),
       fc.stringMatching(/^[A-Za-z0-9_.~-]{1,12}$/),
     );
     const request = fc.record({
       method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'),
-      path: fc.tuple(fc.constantFrom('/api/v1/', '/api/v1/users/', '/api/', '/'), fc.array(segment, { minLength: 1, maxLength: 6 })).map(([root, p]) => `${root}${p.join('/')}`),
+      path: fc
+        .tuple(
+          fc.constantFrom('/api/v1/', '/api/v1/users/', '/api/', '/'),
+          fc.array(segment, { minLength: 1, maxLength: 6 }),
+        )
+        .map(([root, p]) => `${root}${p.join('/')}`),
       query: fc.constantFrom('', '?status=dnd', '?from=yesterday', '?limit=-1', '?a=%ff'),
-      body: fc.constantFrom(undefined, '{', '{}', '[]', 'null', '{"status":1}', '{"__proto__":{"a":1}}', 'x'.repeat(70_000)),
+      body: fc.constantFrom(
+        undefined,
+        '{',
+        '{}',
+        '[]',
+        'null',
+        '{"status":1}',
+        '{"__proto__":{"a":1}}',
+        'x'.repeat(70_000),
+      ),
       type: fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded'),
       auth: fc.boolean(),
     });
     let refusals = 0;
     await fc.assert(
       fc.asyncProperty(request, async (q) => {
-        const headers: Record<string, string> = { ...(q.auth ? { authorization: `Bearer ${token}` } : {}), ...(q.body !== undefined ? { 'content-type': q.type } : {}) };
+        const headers: Record<string, string> = {
+          ...(q.auth ? { authorization: `Bearer ${token}` } : {}),
+          ...(q.body !== undefined ? { 'content-type': q.type } : {}),
+        };
         const body = q.method === 'GET' ? undefined : q.body;
         const r = await fetch(`${s.url}${q.path}${q.query}`, { method: q.method, headers, body });
         const text = await r.text();
@@ -120,7 +159,7 @@ describe('F9: refusals before a route runs', () => {
 });
 
 describe('F9: a server that is stopping', () => {
-  test('S8.1 a request that arrives while the server closes is 503 SWB_ERR_UNAVAILABLE, not fastify\'s own body', async () => {
+  test("S8.1 a request that arrives while the server closes is 503 SWB_ERR_UNAVAILABLE, not fastify's own body", async () => {
     const t = await testServer();
     try {
       const admin = await login(t.url, '1001');
@@ -131,7 +170,9 @@ describe('F9: a server that is stopping', () => {
       socket.on('data', (c) => chunks.push(c));
       // A request in progress (its body not sent yet) keeps the connection busy while the server closes.
       const body = '{"status":"away"}';
-      socket.write(`PUT /api/v1/users/1003/status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      socket.write(
+        `PUT /api/v1/users/1003/status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+      );
       // Short pauses order events across the real socket: the headers are read, then closing begins.
       await new Promise((resolve) => setTimeout(resolve, 100));
       const closed = t.close();
@@ -140,7 +181,9 @@ describe('F9: a server that is stopping', () => {
       socket.write(`${body}GET /api/v1/auth/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin}\r\n\r\n`);
       await new Promise((resolve) => socket.once('close', resolve));
       await closed;
-      const answers = Buffer.concat(chunks).toString('utf8').split(/(?=HTTP\/1\.1 )/);
+      const answers = Buffer.concat(chunks)
+        .toString('utf8')
+        .split(/(?=HTTP\/1\.1 )/);
       expect(answers.map((a) => Number(a.slice(9, 12)))).toEqual([200, 503]);
       expectRefusal(503, JSON.parse(answers[1]!.split('\r\n\r\n')[1]!), 'SWB_ERR_UNAVAILABLE');
     } finally {

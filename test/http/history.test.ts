@@ -16,13 +16,17 @@ beforeAll(async () => {
   s = await testApp();
   [admin, sup, user] = await Promise.all([login(s, '1001'), login(s, '1002'), login(s, '1005')]);
   // 1005 comes online through an app registration, sets DND, then an admin sets away.
-  await call(s, 'POST', '/api/v1/events', { token: admin, body: { events: [{ type: 'registration', user: '1005', id: 'app-1005', kind: 'app', ttlSec: 3600 }] } });
+  await call(s, 'POST', '/api/v1/events', {
+    token: admin,
+    body: { events: [{ type: 'registration', user: '1005', id: 'app-1005', kind: 'app', ttlSec: 3600 }] },
+  });
   await call(s, 'PUT', '/api/v1/users/1005/status', { token: user, body: { status: 'dnd' } });
   await call(s, 'PUT', '/api/v1/users/1005/status', { token: admin, body: { status: 'away' } });
 }, 30_000);
 afterAll(async () => s.cleanup(), 30_000);
 
-const rowsOf = (body: { history: { kind: string; value: string; cause: string }[] }) => body.history.map((h) => [h.kind, h.value, h.cause]);
+const rowsOf = (body: { history: { kind: string; value: string; cause: string }[] }) =>
+  body.history.map((h) => [h.kind, h.value, h.cause]);
 
 describe('history', () => {
   test('S6.5 every effective status change is kept with its cause, oldest first', async () => {
@@ -37,13 +41,18 @@ describe('history', () => {
   });
 
   test('S6.5 the window defaults to the last 24 hours and can be narrowed', async () => {
-    const r = await call(s, 'GET', `/api/v1/users/1005/history?from=${new Date(Date.now() + 60_000).toISOString()}&to=${new Date(Date.now() + 120_000).toISOString()}`, { token: admin });
+    const r = await call(
+      s,
+      'GET',
+      `/api/v1/users/1005/history?from=${new Date(Date.now() + 60_000).toISOString()}&to=${new Date(Date.now() + 120_000).toISOString()}`,
+      { token: admin },
+    );
     expect(r.body.history).toEqual([]);
     const all = await call(s, 'GET', '/api/v1/users/u1005/history', { token: admin });
     expect(Date.parse(all.body.to) - Date.parse(all.body.from)).toBe(24 * 3600_000);
   });
 
-  test('S5.1 a plain user sees only their own history; supervisors and admins see anyone\'s', async () => {
+  test("S5.1 a plain user sees only their own history; supervisors and admins see anyone's", async () => {
     const denied = await call(s, 'GET', '/api/v1/users/1004/history', { token: user });
     expect([denied.status, denied.body.error.code]).toEqual([403, 'SWB_ERR_FORBIDDEN']);
     expect((await call(s, 'GET', '/api/v1/users/1005/history', { token: sup })).status).toBe(200);
@@ -55,7 +64,11 @@ describe('history', () => {
     const now = Date.now();
     const cases: [string, number, string][] = [
       [`from=${new Date(now).toISOString()}&to=${new Date(now - 1000).toISOString()}`, 400, 'SWB_ERR_INVALID'],
-      [`from=${new Date(now - 32 * 86400_000).toISOString()}&to=${new Date(now).toISOString()}`, 400, 'SWB_ERR_INVALID'],
+      [
+        `from=${new Date(now - 32 * 86400_000).toISOString()}&to=${new Date(now).toISOString()}`,
+        400,
+        'SWB_ERR_INVALID',
+      ],
       ['from=yesterday', 400, 'SWB_ERR_VALIDATION'],
       ['since=2026-01-01T00:00:00Z', 400, 'SWB_ERR_VALIDATION'],
     ];
@@ -75,7 +88,12 @@ describe('report', () => {
     await call(s, 'PUT', '/api/v1/tenant/policy', { token: admin, body: { timezone: 'Europe/Berlin' } });
     const from = startedAt - 60_000;
     const before = Date.now();
-    const r = await call(s, 'GET', `/api/v1/users/1005/report?from=${new Date(from).toISOString()}&to=${new Date(before + 3600_000).toISOString()}`, { token: user });
+    const r = await call(
+      s,
+      'GET',
+      `/api/v1/users/1005/report?from=${new Date(from).toISOString()}&to=${new Date(before + 3600_000).toISOString()}`,
+      { token: user },
+    );
     const after = Date.now();
     expect(r.status).toBe(200);
     expect(r.body.timezone).toBe('Europe/Berlin');
@@ -86,7 +104,9 @@ describe('report', () => {
     expect(Object.keys(totals).sort()).toEqual(['away', 'dnd', 'offline', 'online']);
     // Nothing before the user existed, nothing after now: the sum lies between those bounds.
     const sum = Object.values(totals).reduce((a, b) => a + b, 0);
-    const created = Date.parse((await call(s, 'GET', '/api/v1/users/1005/history', { token: admin })).body.history[0].at);
+    const created = Date.parse(
+      (await call(s, 'GET', '/api/v1/users/1005/history', { token: admin })).body.history[0].at,
+    );
     expect(sum).toBeGreaterThanOrEqual(before - created);
     expect(sum).toBeLessThanOrEqual(after - created);
   });

@@ -14,8 +14,14 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(async () => s.cleanup(), 30_000);
 
-const csv = (body: string, query = '') => call(s, 'POST', `/api/v1/users/import${query}`, { token: admin, raw: body, headers: { 'content-type': 'text/csv' } });
-const users = async () => (await call(s, 'GET', '/api/v1/users', { token: admin })).body.users as { id: string; extension: string; name: string }[];
+const csv = (body: string, query = '') =>
+  call(s, 'POST', `/api/v1/users/import${query}`, { token: admin, raw: body, headers: { 'content-type': 'text/csv' } });
+const users = async () =>
+  (await call(s, 'GET', '/api/v1/users', { token: admin })).body.users as {
+    id: string;
+    extension: string;
+    name: string;
+  }[];
 
 const FILE = [
   'extension,name,email,role,password',
@@ -33,7 +39,13 @@ describe('S5.1 import preview', () => {
     const r = await csv(FILE, '?preview=true');
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ preview: true, creates: 1, updates: 1, skipped: 4 });
-    const rows = r.body.rows as { row: number; action: string; problems: string[]; duplicateOf?: number; code?: string }[];
+    const rows = r.body.rows as {
+      row: number;
+      action: string;
+      problems: string[];
+      duplicateOf?: number;
+      code?: string;
+    }[];
     expect(rows.map((x) => x.action)).toEqual(['create', 'update', 'skip', 'skip', 'skip', 'skip']);
     expect(rows[2]!.problems).toEqual([
       'The name is missing.',
@@ -42,10 +54,21 @@ describe('S5.1 import preview', () => {
       'The role “emperor” must be one of: admin, supervisor, user.',
       'The password must have at least 8 characters.',
     ]);
-    expect(rows[3]).toMatchObject({ code: 'SWB_ERR_EMAIL_TAKEN', problems: ['The email carol@acme.test belongs to another user (u1003).'] });
-    expect(rows[4]).toMatchObject({ duplicateOf: 1, problems: ['The same email as line 2 (kim@acme.test): a file may name each user once.'] });
-    expect(rows[5]).toMatchObject({ duplicateOf: 1, problems: ['The same extension as line 2 (2001): a file may name each user once.'] });
-    expect(JSON.stringify(rows)).not.toMatch(/must have required properties|must match pattern|must be equal to one of/);
+    expect(rows[3]).toMatchObject({
+      code: 'SWB_ERR_EMAIL_TAKEN',
+      problems: ['The email carol@acme.test belongs to another user (u1003).'],
+    });
+    expect(rows[4]).toMatchObject({
+      duplicateOf: 1,
+      problems: ['The same email as line 2 (kim@acme.test): a file may name each user once.'],
+    });
+    expect(rows[5]).toMatchObject({
+      duplicateOf: 1,
+      problems: ['The same extension as line 2 (2001): a file may name each user once.'],
+    });
+    expect(JSON.stringify(rows)).not.toMatch(
+      /must have required properties|must match pattern|must be equal to one of/,
+    );
     expect(await users()).toEqual(before);
   });
 
@@ -53,7 +76,12 @@ describe('S5.1 import preview', () => {
     const r = await csv(FILE);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ imported: 2, failed: 4 });
-    const rows = r.body.rows as { row: number; ok: boolean; action?: string; error?: { code: string; message: string } }[];
+    const rows = r.body.rows as {
+      row: number;
+      ok: boolean;
+      action?: string;
+      error?: { code: string; message: string };
+    }[];
     expect(rows.map((x) => [x.ok, x.action ?? x.error?.code])).toEqual([
       [true, 'create'],
       [true, 'update'],
@@ -71,7 +99,13 @@ describe('S5.1 import preview', () => {
   test('S5.1 a JSON import refuses a repeated id too; a row that is not an object is told so', async () => {
     const r = await call(s, 'POST', '/api/v1/users/import?preview=true', {
       token: admin,
-      body: { users: [{ id: 'x1', extension: '3001', name: 'X One', role: 'user' }, { id: 'x1', extension: '3002', name: 'X Two', role: 'user' }, 'nope'] },
+      body: {
+        users: [
+          { id: 'x1', extension: '3001', name: 'X One', role: 'user' },
+          { id: 'x1', extension: '3002', name: 'X Two', role: 'user' },
+          'nope',
+        ],
+      },
     });
     expect(r.status).toBe(200);
     expect(r.body.rows[1].problems).toEqual(['The same id as row 1 (x1): a file may name each user once.']);

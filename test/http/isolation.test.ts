@@ -11,8 +11,16 @@ let adminB: string;
 beforeAll(async () => {
   s = await testApp();
   adminA = await login(s, '1001');
-  adminB = await secondTenant(s, { id: 'beta', name: 'Beta', sipDomain: 'beta.test', admin: { id: 'b-admin', extension: '2001', name: 'Bea Beta', password: 'beta-pass-1' } });
-  await call(s, 'POST', '/api/v1/users', { token: adminB, body: { id: 'b-two', extension: '2002', name: 'Bo Beta', role: 'user' } });
+  adminB = await secondTenant(s, {
+    id: 'beta',
+    name: 'Beta',
+    sipDomain: 'beta.test',
+    admin: { id: 'b-admin', extension: '2001', name: 'Bea Beta', password: 'beta-pass-1' },
+  });
+  await call(s, 'POST', '/api/v1/users', {
+    token: adminB,
+    body: { id: 'b-two', extension: '2002', name: 'Bo Beta', role: 'user' },
+  });
   // Give A some live state worth protecting.
   await call(s, 'POST', '/api/v1/queues/support/agents/u1007/login', { token: adminA });
   await call(s, 'PUT', '/api/v1/users/u1003/status', { token: adminA, body: { status: 'away', text: 'back soon' } });
@@ -72,12 +80,16 @@ const MATRIX: [string, string, unknown?][] = [
   ['POST', '/api/v1/route', { from: { user: 'u1003' }, to: { external: '12345' } }],
   ['POST', '/api/v1/groups', { id: 'steal', name: 'Steal', members: ['u1003'] }],
   ['POST', '/api/v1/queues', { id: 'steal', name: 'Steal', agents: ['u1007'] }],
-  ['PUT', '/api/v1/users/2001/settings', { actions: { busy: { type: 'redirect', target: { kind: 'user', id: 'u1003' } } } }],
+  [
+    'PUT',
+    '/api/v1/users/2001/settings',
+    { actions: { busy: { type: 'redirect', target: { kind: 'user', id: 'u1003' } } } },
+  ],
   ['PUT', '/api/v1/users/2001/settings', { actions: { busy: { type: 'queue', queueId: 'support' } } }],
 ];
 
 describe('S5.2 tenant isolation', () => {
-  test('S5.2 every route answers another tenant\'s id as not found (404) and leaves that tenant unchanged', async () => {
+  test("S5.2 every route answers another tenant's id as not found (404) and leaves that tenant unchanged", async () => {
     const before = await snapshotA();
     for (const [method, path, body] of MATRIX) {
       const r = await call(s, method, path, { token: adminB, ...(body !== undefined ? { body } : {}) });
@@ -87,7 +99,7 @@ describe('S5.2 tenant isolation', () => {
     expect(await snapshotA()).toEqual(before);
   });
 
-  test('S5.2 overlay events naming another tenant\'s users fail item by item and change nothing there', async () => {
+  test("S5.2 overlay events naming another tenant's users fail item by item and change nothing there", async () => {
     const before = await snapshotA();
     const r = await call(s, 'POST', '/api/v1/events', {
       token: adminB,
@@ -102,7 +114,13 @@ describe('S5.2 tenant isolation', () => {
       },
     });
     expect(r.status).toBe(200);
-    expect(r.body.results.map((x: { error?: { code: string } }) => x.error?.code)).toEqual(['SWB_ERR_USER_NOT_FOUND', 'SWB_ERR_USER_NOT_FOUND', 'SWB_ERR_USER_NOT_FOUND', 'SWB_ERR_USER_NOT_FOUND', 'SWB_ERR_QUEUE_NOT_FOUND']);
+    expect(r.body.results.map((x: { error?: { code: string } }) => x.error?.code)).toEqual([
+      'SWB_ERR_USER_NOT_FOUND',
+      'SWB_ERR_USER_NOT_FOUND',
+      'SWB_ERR_USER_NOT_FOUND',
+      'SWB_ERR_USER_NOT_FOUND',
+      'SWB_ERR_QUEUE_NOT_FOUND',
+    ]);
     expect(await snapshotA()).toEqual(before);
   });
 
@@ -110,19 +128,45 @@ describe('S5.2 tenant isolation', () => {
     const r = await call(s, 'POST', '/api/v1/route', { token: adminB, body: { to: { extension: '6000' } } });
     expect(r.body.decision).toMatchObject({ outcome: 'external', number: '6000' });
     const before = await snapshotA();
-    const imp = await call(s, 'POST', '/api/v1/users/import', { token: adminB, raw: 'id,extension,name,role\nu1003,2003,Mallory,admin\n', headers: { 'content-type': 'text/csv' } });
+    const imp = await call(s, 'POST', '/api/v1/users/import', {
+      token: adminB,
+      raw: 'id,extension,name,role\nu1003,2003,Mallory,admin\n',
+      headers: { 'content-type': 'text/csv' },
+    });
     expect(imp.body.rows).toEqual([{ row: 1, ok: true, id: 'u1003', action: 'create' }]);
     // The row created a user u1003 in beta; A's u1003 is untouched.
     expect(await snapshotA()).toEqual(before);
-    expect((await call(s, 'GET', '/api/v1/users/u1003', { token: adminB })).body).toMatchObject({ extension: '2003', name: 'Mallory' });
+    expect((await call(s, 'GET', '/api/v1/users/u1003', { token: adminB })).body).toMatchObject({
+      extension: '2003',
+      name: 'Mallory',
+    });
   });
 
-  test('S5.2 neither tenant lists the other\'s users, groups or queues', async () => {
-    const presenceA = (await call(s, 'GET', '/api/v1/presence', { token: adminA })).body.presence as { userId: string; extension: string }[];
-    expect(presenceA.map((p) => p.extension)).toEqual(['1001', '1002', '1003', '1004', '1005', '1006', '1007', '1008', '1009', '1010']);
-    const presenceB = (await call(s, 'GET', '/api/v1/presence', { token: adminB })).body.presence as { userId: string; extension: string }[];
+  test("S5.2 neither tenant lists the other's users, groups or queues", async () => {
+    const presenceA = (await call(s, 'GET', '/api/v1/presence', { token: adminA })).body.presence as {
+      userId: string;
+      extension: string;
+    }[];
+    expect(presenceA.map((p) => p.extension)).toEqual([
+      '1001',
+      '1002',
+      '1003',
+      '1004',
+      '1005',
+      '1006',
+      '1007',
+      '1008',
+      '1009',
+      '1010',
+    ]);
+    const presenceB = (await call(s, 'GET', '/api/v1/presence', { token: adminB })).body.presence as {
+      userId: string;
+      extension: string;
+    }[];
     expect(presenceB.map((p) => p.userId)).toEqual(['b-admin', 'b-two', 'u1003']);
-    expect((await call(s, 'GET', '/api/v1/users', { token: adminB })).body.users.map((u: { id: string }) => u.id)).toEqual(['b-admin', 'b-two', 'u1003']);
+    expect(
+      (await call(s, 'GET', '/api/v1/users', { token: adminB })).body.users.map((u: { id: string }) => u.id),
+    ).toEqual(['b-admin', 'b-two', 'u1003']);
     expect((await call(s, 'GET', '/api/v1/groups', { token: adminB })).body.groups).toEqual([]);
     expect((await call(s, 'GET', '/api/v1/queues', { token: adminB })).body.queues).toEqual([]);
   });

@@ -7,7 +7,8 @@ import { call, testServer } from '../support/server.js';
 
 type S = Awaited<ReturnType<typeof testServer>>;
 
-const signInTo = (s: S, username: string, password: string) => call(s.url, 'POST', '/api/v1/auth/login', { body: { username, password } });
+const signInTo = (s: S, username: string, password: string) =>
+  call(s.url, 'POST', '/api/v1/auth/login', { body: { username, password } });
 
 /** How many answers had each status. */
 function tally(answers: readonly { status: number }[]): Record<number, number> {
@@ -25,7 +26,8 @@ describe('S5.4 credentials, one guess at a time', () => {
   const signIn = (username: string, password: string) => signInTo(s, username, password);
 
   test('S5.4 after 5 failed logins an account is refused with 429 even with the right password; other accounts still sign in', async () => {
-    for (let i = 0; i < 5; i++) expect((await signIn('1004', `wrong-${i}`)).body.error.code).toBe('SWB_ERR_LOGIN_FAILED');
+    for (let i = 0; i < 5; i++)
+      expect((await signIn('1004', `wrong-${i}`)).body.error.code).toBe('SWB_ERR_LOGIN_FAILED');
     const locked = await signIn('1004', 'pass1004');
     expect([locked.status, locked.body.error.code]).toEqual([429, 'SWB_ERR_RATE_LIMITED']);
     expect((await signIn('1005', 'pass1005')).status).toBe(200);
@@ -33,7 +35,8 @@ describe('S5.4 credentials, one guess at a time', () => {
 
   test('S5.4 after 20 failed logins from one address, spread over accounts, that address is refused for every account', async () => {
     // 5 failures so far (the test above); 15 more, at most 3 per account.
-    for (const ext of ['1006', '1007', '1008', '1009', '1010']) for (let i = 0; i < 3; i++) expect((await signIn(ext, 'wrong')).status).toBe(401);
+    for (const ext of ['1006', '1007', '1008', '1009', '1010'])
+      for (let i = 0; i < 3; i++) expect((await signIn(ext, 'wrong')).status).toBe(401);
     const refused = await signIn('1002', 'pass1002');
     expect([refused.status, refused.body.error.code]).toEqual([429, 'SWB_ERR_RATE_LIMITED']);
   });
@@ -70,7 +73,9 @@ describe('S5.4 credentials under concurrent guessing', () => {
     const s = await testServer();
     try {
       const users = Array.from({ length: 30 }, (_, i) => String(1001 + (i % 10)) + (i < 10 ? '' : `x${i}`));
-      const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => signInTo(s, users[i % 30]!, `wrong-${i}`)));
+      const answers = await Promise.all(
+        Array.from({ length: 300 }, (_, i) => signInTo(s, users[i % 30]!, `wrong-${i}`)),
+      );
       expect(tally(answers)).toEqual({ 401: 20, 429: 280 });
       const refused = await signInTo(s, '1003', 'pass1003');
       expect([refused.status, refused.body.error.code]).toEqual([429, 'SWB_ERR_RATE_LIMITED']);
@@ -89,7 +94,8 @@ describe('S5.4 one count per account, whichever name signs in', () => {
 
   test('S5.4 failures by extension and by email in any case share one count: the sixth try is refused under every alias', async () => {
     // 1004 is Dan, dan@acme.test.
-    for (const name of ['1004', 'dan@acme.test', 'DAN@acme.test', 'Dan@Acme.Test', '1004']) expect((await signInTo(s, name, 'wrong')).status).toBe(401);
+    for (const name of ['1004', 'dan@acme.test', 'DAN@acme.test', 'Dan@Acme.Test', '1004'])
+      expect((await signInTo(s, name, 'wrong')).status).toBe(401);
     for (const name of ['1004', 'dan@acme.test', 'DAN@ACME.TEST']) {
       const r = await signInTo(s, name, 'pass1004');
       expect([r.status, r.body.error.code]).toEqual([429, 'SWB_ERR_RATE_LIMITED']);
@@ -98,7 +104,8 @@ describe('S5.4 one count per account, whichever name signs in', () => {
 
   test('S5.4 signing in forgives the account its failures but not the address: an attacker cannot reset the address count with their own account', async () => {
     // 5 failures (above) and 3 refusals that cost nothing; 14 more failures on other accounts make 19.
-    for (const ext of ['1005', '1006', '1007', '1008']) for (let i = 0; i < 3; i++) expect((await signInTo(s, ext, 'wrong')).status).toBe(401);
+    for (const ext of ['1005', '1006', '1007', '1008'])
+      for (let i = 0; i < 3; i++) expect((await signInTo(s, ext, 'wrong')).status).toBe(401);
     for (let i = 0; i < 2; i++) expect((await signInTo(s, '1009', 'wrong')).status).toBe(401);
     expect((await signInTo(s, '1005', 'pass1005')).status).toBe(200); // 1005's 3 failures are forgiven
     expect((await signInTo(s, '1005', 'wrong')).status).toBe(401); // the address's 20th failure

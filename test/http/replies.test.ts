@@ -6,12 +6,20 @@ import { Metrics } from '../../src/http/metrics.js';
 import { buildHttp } from '../../src/http/server.js';
 import type { App, HttpContext } from '../../src/http/server.js';
 
-const ME = { tenant: { id: 'acme', name: 'Acme', sipDomain: 'acme.test' }, role: 'admin', user: { id: 'u1001', extension: '1001', name: 'Alice Adams', role: 'admin' }, apiKey: null };
+const ME = {
+  tenant: { id: 'acme', name: 'Acme', sipDomain: 'acme.test' },
+  role: 'admin',
+  user: { id: 'u1001', extension: '1001', name: 'Alice Adams', role: 'admin' },
+  apiKey: null,
+};
 
 /** A server with one route, GET /api/v1/auth/me, answering `body` (public: no store needed). */
 async function serverAnswering(body: unknown): Promise<App> {
   const ctx = { metrics: new Metrics() } as unknown as HttpContext;
-  return buildHttp(ctx, { logger: false, routes: [(app) => void app.get('/api/v1/auth/me', { config: { access: 'public' } }, async () => body)] });
+  return buildHttp(ctx, {
+    logger: false,
+    routes: [(app) => void app.get('/api/v1/auth/me', { config: { access: 'public' } }, async () => body)],
+  });
 }
 
 let app: App | undefined;
@@ -45,6 +53,8 @@ describe('answers through their schemas', () => {
 
   test('S8.1 a documented route without an entry in the contract stops the server starting', async () => {
     const ctx = { metrics: new Metrics() } as unknown as HttpContext;
-    await expect(buildHttp(ctx, { logger: false, routes: [(a) => void a.get('/api/v1/undeclared', async () => ({}))] })).rejects.toThrow(/GET \/api\/v1\/undeclared has no answer declared/);
+    await expect(
+      buildHttp(ctx, { logger: false, routes: [(a) => void a.get('/api/v1/undeclared', async () => ({}))] }),
+    ).rejects.toThrow(/GET \/api\/v1\/undeclared has no answer declared/);
   });
 });

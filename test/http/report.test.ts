@@ -7,7 +7,13 @@ const at = (iso: string): number => Date.parse(iso);
 
 describe('S6.5 time in each status per local day', () => {
   test('S6.5 a day in UTC splits at midnight UTC', () => {
-    const days = timeInStatusPerDay('online', [{ at: at('2026-11-02T20:00:00Z'), status: 'dnd' }], at('2026-11-02T18:00:00Z'), at('2026-11-03T02:00:00Z'), 'UTC');
+    const days = timeInStatusPerDay(
+      'online',
+      [{ at: at('2026-11-02T20:00:00Z'), status: 'dnd' }],
+      at('2026-11-02T18:00:00Z'),
+      at('2026-11-03T02:00:00Z'),
+      'UTC',
+    );
     expect(days).toEqual([
       { date: '2026-11-02', statusMs: { online: 2 * H, dnd: 4 * H } },
       { date: '2026-11-03', statusMs: { dnd: 2 * H } },
@@ -19,7 +25,13 @@ describe('S6.5 time in each status per local day', () => {
     const from = at('2026-03-28T23:00:00Z');
     const to = at('2026-03-29T22:00:00Z');
     expect(nextLocalMidnight(from, 'Europe/Berlin')).toBe(to);
-    const days = timeInStatusPerDay('online', [{ at: at('2026-03-29T10:00:00Z'), status: 'away' }], from, to, 'Europe/Berlin');
+    const days = timeInStatusPerDay(
+      'online',
+      [{ at: at('2026-03-29T10:00:00Z'), status: 'away' }],
+      from,
+      to,
+      'Europe/Berlin',
+    );
     expect(days).toEqual([{ date: '2026-03-29', statusMs: { online: 11 * H, away: 12 * H } }]);
   });
 
@@ -31,7 +43,13 @@ describe('S6.5 time in each status per local day', () => {
   });
 
   test('S6.5 a window across the spring change lists each Berlin day with its own length', () => {
-    const days = timeInStatusPerDay('online', [], at('2026-03-28T12:00:00Z'), at('2026-03-30T12:00:00Z'), 'Europe/Berlin');
+    const days = timeInStatusPerDay(
+      'online',
+      [],
+      at('2026-03-28T12:00:00Z'),
+      at('2026-03-30T12:00:00Z'),
+      'Europe/Berlin',
+    );
     expect(days.map((d) => [d.date, d.statusMs.online])).toEqual([
       ['2026-03-28', 11 * H], // 13:00 CET to midnight
       ['2026-03-29', 23 * H],
@@ -40,7 +58,13 @@ describe('S6.5 time in each status per local day', () => {
   });
 
   test('S6.5 time before the first known status is listed under the day but counted nowhere', () => {
-    const days = timeInStatusPerDay(undefined, [{ at: at('2026-11-02T10:00:00Z'), status: 'offline' }], at('2026-11-02T09:00:00Z'), at('2026-11-02T12:00:00Z'), 'UTC');
+    const days = timeInStatusPerDay(
+      undefined,
+      [{ at: at('2026-11-02T10:00:00Z'), status: 'offline' }],
+      at('2026-11-02T09:00:00Z'),
+      at('2026-11-02T12:00:00Z'),
+      'UTC',
+    );
     expect(days).toEqual([{ date: '2026-11-02', statusMs: { offline: 2 * H } }]);
   });
 
@@ -49,7 +73,9 @@ describe('S6.5 time in each status per local day', () => {
       { at: at('2026-11-02T08:00:00Z'), status: 'away' },
       { at: at('2026-11-02T13:00:00Z'), status: 'dnd' },
     ];
-    expect(timeInStatusPerDay('online', changes, at('2026-11-02T09:00:00Z'), at('2026-11-02T12:00:00Z'), 'UTC')).toEqual([{ date: '2026-11-02', statusMs: { away: 3 * H } }]);
+    expect(
+      timeInStatusPerDay('online', changes, at('2026-11-02T09:00:00Z'), at('2026-11-02T12:00:00Z'), 'UTC'),
+    ).toEqual([{ date: '2026-11-02', statusMs: { away: 3 * H } }]);
   });
 
   test('S6.5 local dates follow the time zone, not UTC', () => {

@@ -13,7 +13,13 @@ beforeAll(async () => {
   s = await testApp();
   [admin, user] = await Promise.all([login(s, '1001'), login(s, '1003')]);
   // 1004 and 1005 have a live PBX registration, so they are reachable.
-  const events = ['1004', '1005', '1010'].map((u) => ({ type: 'registration', user: u, id: `pbx-${u}`, kind: 'pbx', ttlSec: 3600 }));
+  const events = ['1004', '1005', '1010'].map((u) => ({
+    type: 'registration',
+    user: u,
+    id: `pbx-${u}`,
+    kind: 'pbx',
+    ttlSec: 3600,
+  }));
   const r = await call(s, 'POST', '/api/v1/events', { token: admin, body: { events } });
   if (r.status !== 200) throw new Error(JSON.stringify(r.body));
 }, 30_000);
@@ -26,14 +32,24 @@ describe('POST /route', () => {
   test('S3.1 a reachable user rings on every device, with the rules that applied', async () => {
     const r = await route({ from: { user: '1003' }, to: { user: '1004' } });
     expect(r.status).toBe(200);
-    expect(r.body.decision).toMatchObject({ outcome: 'ring', target: { kind: 'user', id: 'u1004' }, ring: [{ kind: 'pbx', userId: 'u1004', deviceId: 'pbx-1004', startSec: 0 }], timeoutSec: 20 });
+    expect(r.body.decision).toMatchObject({
+      outcome: 'ring',
+      target: { kind: 'user', id: 'u1004' },
+      ring: [{ kind: 'pbx', userId: 'u1004', deviceId: 'pbx-1004', startSec: 0 }],
+      timeoutSec: 20,
+    });
     expect(rules(r.body.decision)).toEqual(['S2.3#8', 'S3.1#7']);
   });
 
   test('S3.1 a DND user: the dnd action, explained, and nothing changes (no missed call is counted)', async () => {
     await call(s, 'PUT', '/api/v1/users/1004/status', { token: admin, body: { status: 'dnd' } });
     const r = await route({ from: { external: '+4930555' }, to: { extension: '1004' } });
-    expect(r.body.decision).toMatchObject({ outcome: 'action', target: { kind: 'user', id: 'u1004' }, action: { condition: 'dnd', action: { type: 'voicemail' }, defaulted: true }, notifyMissed: 'u1004' });
+    expect(r.body.decision).toMatchObject({
+      outcome: 'action',
+      target: { kind: 'user', id: 'u1004' },
+      action: { condition: 'dnd', action: { type: 'voicemail' }, defaulted: true },
+      notifyMissed: 'u1004',
+    });
     expect(rules(r.body.decision)).toEqual(['S2.3#5', 'S3.1#3', 'S3.2']);
     expect(r.body.decision.explanation[1].text).toContain('do not disturb');
     const p = await call(s, 'GET', '/api/v1/users/1004/presence', { token: admin });
@@ -44,7 +60,11 @@ describe('POST /route', () => {
     const r = await route({ to: { group: '6000' } });
     expect(r.body.decision.outcome).toBe('ring');
     expect(r.body.decision.ring.map((e: { userId: string }) => e.userId)).toEqual(['u1005']);
-    expect(r.body.decision.explanation.filter((e: { rule: string }) => e.rule === 'S3.3').map((e: { text: string }) => e.text)).toEqual([
+    expect(
+      r.body.decision.explanation
+        .filter((e: { rule: string }) => e.rule === 'S3.3')
+        .map((e: { text: string }) => e.text),
+    ).toEqual([
       'group Sales rings its members by ringAll',
       'skipped as unreachable: Carol Chen (1003) is offline (S3.1#5)',
       'skipped as busy: Dan Diaz (1004) is in do not disturb (S3.1#3)',
@@ -57,12 +77,22 @@ describe('POST /route', () => {
     const r = await route({ to: { queue: 'support' } });
     expect(r.body.decision).toMatchObject({ outcome: 'queue', target: { kind: 'queue', id: 'support' }, offerTo: [] });
     expect(rules(r.body.decision)).toEqual(['S4.3']);
-    expect((await route({ to: { extension: '99' } })).body.decision).toMatchObject({ outcome: 'external', number: '99' });
+    expect((await route({ to: { extension: '99' } })).body.decision).toMatchObject({
+      outcome: 'external',
+      number: '99',
+    });
   });
 
   test('S2.7 a forwarding destination is shown to admins and the user themself, hidden from everyone else', async () => {
     const me = await login(s, '1010');
-    expect((await call(s, 'PUT', '/api/v1/users/1010/status', { token: me, body: { status: 'forwarding', forwardTo: '017012345' } })).status).toBe(200);
+    expect(
+      (
+        await call(s, 'PUT', '/api/v1/users/1010/status', {
+          token: me,
+          body: { status: 'forwarding', forwardTo: '017012345' },
+        })
+      ).status,
+    ).toBe(200);
     const other = await route({ to: { user: '1010' } });
     expect(other.body.decision).toMatchObject({ outcome: 'forward', to: '(hidden)' });
     expect(other.body.decision.next).toBeUndefined();
@@ -70,11 +100,17 @@ describe('POST /route', () => {
     expect(rules(other.body.decision)).toEqual(['S2.3#2', 'S3.1#2']);
     for (const token of [admin, me]) {
       const r = await route({ to: { user: '1010' } }, token);
-      expect(r.body.decision).toMatchObject({ outcome: 'forward', to: '017012345', next: { outcome: 'external', number: '017012345' } });
+      expect(r.body.decision).toMatchObject({
+        outcome: 'forward',
+        to: '017012345',
+        next: { outcome: 'external', number: '017012345' },
+      });
     }
     await call(s, 'PUT', '/api/v1/groups/sales/members', { token: admin, body: { members: ['1010'] } });
     const group = await route({ to: { group: 'sales' } });
-    expect(group.body.decision.ring).toEqual([{ kind: 'external', number: '(hidden)', startSec: 0, forwardedFrom: 'u1010' }]);
+    expect(group.body.decision.ring).toEqual([
+      { kind: 'external', number: '(hidden)', startSec: 0, forwardedFrom: 'u1010' },
+    ]);
     expect(JSON.stringify(group.body)).not.toContain('017012345');
     expect((await route({ to: { group: 'sales' } }, admin)).body.decision.ring[0].number).toBe('017012345');
   });
@@ -87,17 +123,40 @@ describe('POST /route', () => {
   });
 
   test('S8.1 bad route requests are refused with a code: the whole error body', async () => {
-    const notFound = (code: 'SWB_ERR_USER_NOT_FOUND' | 'SWB_ERR_GROUP_NOT_FOUND' | 'SWB_ERR_QUEUE_NOT_FOUND', details: object) => ({ error: { code, message: ERRORS[code], details } });
+    const notFound = (
+      code: 'SWB_ERR_USER_NOT_FOUND' | 'SWB_ERR_GROUP_NOT_FOUND' | 'SWB_ERR_QUEUE_NOT_FOUND',
+      details: object,
+    ) => ({ error: { code, message: ERRORS[code], details } });
     const shape = (problem: string, issue: object) => ({
-      error: { code: 'SWB_ERR_VALIDATION', message: `The request does not have the expected shape: ${problem}`, details: { issues: [issue] } },
+      error: {
+        code: 'SWB_ERR_VALIDATION',
+        message: `The request does not have the expected shape: ${problem}`,
+        details: { issues: [issue] },
+      },
     });
     const cases: [unknown, number, object][] = [
       [{ to: { user: 'nobody' } }, 404, notFound('SWB_ERR_USER_NOT_FOUND', { user: 'nobody' })],
       [{ to: { group: 'nobody' } }, 404, notFound('SWB_ERR_GROUP_NOT_FOUND', { group: 'nobody' })],
       [{ to: { queue: 'nobody' } }, 404, notFound('SWB_ERR_QUEUE_NOT_FOUND', { queue: 'nobody' })],
       [{ from: { user: 'nobody' }, to: { user: '1003' } }, 404, notFound('SWB_ERR_USER_NOT_FOUND', { user: 'nobody' })],
-      [{ to: { user: '1003' }, callId: 'x' }, 400, shape('body must NOT have additional properties', { path: '', message: 'must NOT have additional properties', params: { additionalProperty: 'callId' } })],
-      [{}, 400, shape("body must have required property 'to'", { path: '', message: "must have required property 'to'", params: { missingProperty: 'to' } })],
+      [
+        { to: { user: '1003' }, callId: 'x' },
+        400,
+        shape('body must NOT have additional properties', {
+          path: '',
+          message: 'must NOT have additional properties',
+          params: { additionalProperty: 'callId' },
+        }),
+      ],
+      [
+        {},
+        400,
+        shape("body must have required property 'to'", {
+          path: '',
+          message: "must have required property 'to'",
+          params: { missingProperty: 'to' },
+        }),
+      ],
     ];
     for (const [body, status, answer] of cases) {
       const r = await route(body);
@@ -106,11 +165,18 @@ describe('POST /route', () => {
     // A target that is none or two of the kinds: every issue names the path /to.
     for (const body of [{ to: { user: '1003', group: 'sales' } }, { to: {} }, { to: { external: 'call me' } }]) {
       const r = await route(body);
-      expect([r.status, r.body.error.code, r.body.error.details.issues.every((i: { path: string }) => i.path.startsWith('/to'))]).toEqual([400, 'SWB_ERR_VALIDATION', true]);
+      expect([
+        r.status,
+        r.body.error.code,
+        r.body.error.details.issues.every((i: { path: string }) => i.path.startsWith('/to')),
+      ]).toEqual([400, 'SWB_ERR_VALIDATION', true]);
     }
     const raw = await call(s, 'POST', '/api/v1/route', { token: user, raw: '{"to":{"__proto__":{"user":"1003"}}}' });
     expect([raw.status, raw.body.error.code]).toEqual([400, 'SWB_ERR_BAD_JSON']);
     const anon = await call(s, 'POST', '/api/v1/route', { body: { to: { user: '1003' } } });
-    expect([anon.status, anon.body]).toEqual([401, { error: { code: 'SWB_ERR_UNAUTHENTICATED', message: ERRORS.SWB_ERR_UNAUTHENTICATED } }]);
+    expect([anon.status, anon.body]).toEqual([
+      401,
+      { error: { code: 'SWB_ERR_UNAUTHENTICATED', message: ERRORS.SWB_ERR_UNAUTHENTICATED } },
+    ]);
   });
 });

@@ -96,10 +96,16 @@ describe('S1.2 calls', () => {
 
   test('S1.2 being rung does not make anyone busy: a second call rings a user with call waiting off', () => {
     const h = registered(1);
-    h.ok({ type: 'user.upsert', user: { id: 'u1001', extension: '1001', name: 'User 1001', settings: { callWaiting: false } } });
+    h.ok({
+      type: 'user.upsert',
+      user: { id: 'u1001', extension: '1001', name: 'User 1001', settings: { callWaiting: false } },
+    });
     leg(h, 'in', 'ringing');
 
-    const d = h.ok({ type: 'call.route', call: { callId: 'c2', from: { external: '+15550100' }, to: { kind: 'user', id: 'u1001' } } }).reply as Decision;
+    const d = h.ok({
+      type: 'call.route',
+      call: { callId: 'c2', from: { external: '+15550100' }, to: { kind: 'user', id: 'u1001' } },
+    }).reply as Decision;
 
     expect(d).toMatchObject({ outcome: 'ring', ring: [{ userId: 'u1001', kind: 'app', startSec: 0 }] });
   });
@@ -108,7 +114,15 @@ describe('S1.2 calls', () => {
     const h = tenant({ users: users(1), queues: [{ id: 'q1', name: 'Sales', agents: ['u1001'], autoReady: true }] });
     h.ok({ type: 'agent.command', userId: 'u1001', queueId: 'q1', action: 'login', by: self('u1001') });
 
-    h.ok({ type: 'leg.update', userId: 'u1001', legId: 'l1', direction: 'in', state: 'answered', acd: true, queueId: 'q1' });
+    h.ok({
+      type: 'leg.update',
+      userId: 'u1001',
+      legId: 'l1',
+      direction: 'in',
+      state: 'answered',
+      acd: true,
+      queueId: 'q1',
+    });
 
     expect(h.agent('u1001', 'q1')).toBe('queue_call');
   });
@@ -144,7 +158,9 @@ describe('S1.6 agent commands', () => {
 
     h.ok({ type: 'agent.command', userId: 'u1001', queueId: 'q1', action: 'login', by: self('u1001') });
 
-    expect(agentEvents(h)).toMatchObject([{ subject: 'u1001', queueId: 'q1', cause: 'self', value: { state: 'not_ready' } }]);
+    expect(agentEvents(h)).toMatchObject([
+      { subject: 'u1001', queueId: 'q1', cause: 'self', value: { state: 'not_ready' } },
+    ]);
   });
 
   test('S1.6 a supervisor of the queue logs an agent in', () => {
@@ -152,7 +168,9 @@ describe('S1.6 agent commands', () => {
 
     h.ok({ type: 'agent.command', userId: 'u1001', queueId: 'q1', action: 'login', by: supervisor('u1003') });
 
-    expect(agentEvents(h)).toMatchObject([{ subject: 'u1001', queueId: 'q1', cause: 'supervisor:u1003', value: { state: 'not_ready' } }]);
+    expect(agentEvents(h)).toMatchObject([
+      { subject: 'u1001', queueId: 'q1', cause: 'supervisor:u1003', value: { state: 'not_ready' } },
+    ]);
   });
 
   test('S1.6 a supervisor of the queue sets an agent ready, then not ready with a reason code, then logs them out', () => {
@@ -161,7 +179,14 @@ describe('S1.6 agent commands', () => {
 
     h.ok({ type: 'agent.command', userId: 'u1001', queueId: 'q1', action: 'ready', by: supervisor('u1003') });
     expect(h.agent('u1001', 'q1')).toBe('ready');
-    h.ok({ type: 'agent.command', userId: 'u1001', queueId: 'q1', action: 'not_ready', reason: 'break', by: supervisor('u1003') });
+    h.ok({
+      type: 'agent.command',
+      userId: 'u1001',
+      queueId: 'q1',
+      action: 'not_ready',
+      reason: 'break',
+      by: supervisor('u1003'),
+    });
     expect(h.state().users.get('u1001')!.agent['q1']).toMatchObject({ state: 'not_ready', reason: 'break' });
     h.ok({ type: 'agent.command', userId: 'u1001', queueId: 'q1', action: 'logout', by: supervisor('u1003') });
 
@@ -171,7 +196,13 @@ describe('S1.6 agent commands', () => {
   test('S1.6 a supervisor of another queue is refused with SWB_ERR_FORBIDDEN', () => {
     const h = callCentre();
 
-    const out = h.run({ type: 'agent.command', userId: 'u1001', queueId: 'q1', action: 'login', by: supervisor('u1004') });
+    const out = h.run({
+      type: 'agent.command',
+      userId: 'u1001',
+      queueId: 'q1',
+      action: 'login',
+      by: supervisor('u1004'),
+    });
 
     expect(out).toMatchObject({ ok: false, code: 'SWB_ERR_FORBIDDEN' });
     expect(h.agent('u1001', 'q1')).toBe('logged_out');
@@ -191,7 +222,9 @@ describe('S1.6 agent commands', () => {
 
     h.ok({ type: 'agent.command', userId: 'u1001', queueId: 'q2', action: 'login', by: admin('u1005') });
 
-    expect(agentEvents(h)).toMatchObject([{ subject: 'u1001', queueId: 'q2', cause: 'admin:u1005', value: { state: 'not_ready' } }]);
+    expect(agentEvents(h)).toMatchObject([
+      { subject: 'u1001', queueId: 'q2', cause: 'admin:u1005', value: { state: 'not_ready' } },
+    ]);
   });
 
   test('S1.6 an admin changes an agent in all their queues at once', () => {
@@ -216,9 +249,17 @@ describe('S1.6 agent commands', () => {
   test('S1.6 the REST API (an admin API key) logs an agent in', () => {
     const h = callCentre();
 
-    h.ok({ type: 'agent.command', userId: 'u1001', queueId: 'q1', action: 'login', by: { kind: 'apikey', keyId: 'k1', role: 'admin' } });
+    h.ok({
+      type: 'agent.command',
+      userId: 'u1001',
+      queueId: 'q1',
+      action: 'login',
+      by: { kind: 'apikey', keyId: 'k1', role: 'admin' },
+    });
 
-    expect(agentEvents(h)).toMatchObject([{ subject: 'u1001', queueId: 'q1', cause: 'apikey:k1', value: { state: 'not_ready' } }]);
+    expect(agentEvents(h)).toMatchObject([
+      { subject: 'u1001', queueId: 'q1', cause: 'apikey:k1', value: { state: 'not_ready' } },
+    ]);
   });
 
   test('S1.6 a plain user commanding another agent is refused with SWB_ERR_FORBIDDEN, state unchanged', () => {

@@ -6,7 +6,6 @@ import { Engine, ManualClock } from '../../src/engine/index.js';
 import type { Harness } from '../support/tenant.js';
 import { admin, HOUR, MIN, presenceEvents, register, SEC, self, T0, tenant, users } from '../support/tenant.js';
 
-
 /** Keeps a session alive with heartbeats every `everyMs` for `totalMs`, none of them flagged active. */
 function quietHeartbeats(h: Harness, userId: string, sessionId: string, everyMs: number, totalMs: number): void {
   for (let t = everyMs; t <= totalMs; t += everyMs) {
@@ -110,7 +109,7 @@ describe('S1.1 registrations', () => {
     expect(h.status('u1001')).toBe('offline');
   });
 
-  test('S1.1 a registration still ends at its expiresAt after the user\'s app session has timed out', () => {
+  test("S1.1 a registration still ends at its expiresAt after the user's app session has timed out", () => {
     const h = tenant({ users: users(1) });
     register(h, 'u1001', 'r1', 'app', HOUR);
     h.ok({ type: 'session.start', userId: 'u1001', sessionId: 's1' });
@@ -162,7 +161,13 @@ describe('S1.3 manual status', () => {
     const h = tenant({ users: users(1) });
     register(h, 'u1001', 'r1', 'app');
     h.drain();
-    const out = h.run({ type: 'status.set', userId: 'u1001', status: 'away', text: 'x'.repeat(101), by: self('u1001') });
+    const out = h.run({
+      type: 'status.set',
+      userId: 'u1001',
+      status: 'away',
+      text: 'x'.repeat(101),
+      by: self('u1001'),
+    });
     expect(out).toMatchObject({ ok: false, code: 'SWB_ERR_TEXT_TOO_LONG' });
     expect(h.status('u1001')).toBe('online');
     expect(h.drain()).toEqual([]);
@@ -191,7 +196,13 @@ describe('S1.3 manual status', () => {
     register(h, 'u1001', 'r1', 'app');
     h.advance(MIN);
     h.drain();
-    const out = h.run({ type: 'status.set', userId: 'u1001', status: 'dnd', until: h.clock.now() - SEC, by: self('u1001') });
+    const out = h.run({
+      type: 'status.set',
+      userId: 'u1001',
+      status: 'dnd',
+      until: h.clock.now() - SEC,
+      by: self('u1001'),
+    });
     expect(out).toMatchObject({ ok: false, code: 'SWB_ERR_UNTIL_NOT_FUTURE' });
     expect(h.status('u1001')).toBe('online');
     expect(h.drain()).toEqual([]);
@@ -286,10 +297,16 @@ describe('S1.3 manual status', () => {
     expect(h.status('u1001')).toBe('online');
   });
 
-  test('S1.3 forwarding to one\'s own extension is refused with SWB_ERR_FORWARD_TO_SELF', () => {
+  test("S1.3 forwarding to one's own extension is refused with SWB_ERR_FORWARD_TO_SELF", () => {
     const h = tenant({ users: users(1, { forwardingAllowed: true }) });
     register(h, 'u1001', 'r1', 'app');
-    const out = h.run({ type: 'status.set', userId: 'u1001', status: 'forwarding', forwardTo: '1001', by: self('u1001') });
+    const out = h.run({
+      type: 'status.set',
+      userId: 'u1001',
+      status: 'forwarding',
+      forwardTo: '1001',
+      by: self('u1001'),
+    });
     expect(out).toMatchObject({ ok: false, code: 'SWB_ERR_FORWARD_TO_SELF' });
     expect(h.status('u1001')).toBe('online');
   });
@@ -315,19 +332,28 @@ describe('S1.4 app activity', () => {
 
   test(`S1.4 a user holds at most ${MAX_APP_SESSIONS} app sessions: one more ends the one heard from least recently, without a sign-out`, () => {
     const h = tenant({ users: users(1) });
-    h.ok({ type: 'user.upsert', user: { id: 'u1001', extension: '1001', name: 'User 1001', settings: { absentAtLogout: true } } });
+    h.ok({
+      type: 'user.upsert',
+      user: { id: 'u1001', extension: '1001', name: 'User 1001', settings: { absentAtLogout: true } },
+    });
     for (let i = 0; i < MAX_APP_SESSIONS; i++) {
       h.ok({ type: 'session.start', userId: 'u1001', sessionId: `s${i}` });
       h.advance(SEC);
     }
     h.ok({ type: 'session.heartbeat', userId: 'u1001', sessionId: 's0', active: false });
     h.ok({ type: 'session.start', userId: 'u1001', sessionId: 'new' });
-    const ids = h.state().users.get('u1001')!.sessions.map((x) => x.id);
+    const ids = h
+      .state()
+      .users.get('u1001')!
+      .sessions.map((x) => x.id);
     expect(ids).toHaveLength(MAX_APP_SESSIONS);
     expect(ids).toContain('new');
     expect(ids).toContain('s0');
     expect(ids).not.toContain('s1');
-    expect(h.run({ type: 'session.heartbeat', userId: 'u1001', sessionId: 's1', active: false })).toMatchObject({ ok: false, code: 'SWB_ERR_SESSION_NOT_FOUND' });
+    expect(h.run({ type: 'session.heartbeat', userId: 'u1001', sessionId: 's1', active: false })).toMatchObject({
+      ok: false,
+      code: 'SWB_ERR_SESSION_NOT_FOUND',
+    });
     expect(h.presence('u1001').sessions).toBe(MAX_APP_SESSIONS);
     expect(h.state().users.get('u1001')!.manual).toBeUndefined();
   });

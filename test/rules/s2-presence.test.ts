@@ -9,7 +9,6 @@ import type { EngineEvent } from '../../src/engine/index.js';
 import type { Harness } from '../support/tenant.js';
 import { admin, HOUR, MIN, presenceEvents, register, SEC, self, T0, tenant, users } from '../support/tenant.js';
 
-
 const supervisor = (userId: string): Actor => ({ kind: 'user', userId, role: 'supervisor' });
 const apikey = (keyId: string, role: 'admin' | 'supervisor' | 'user'): Actor => ({ kind: 'apikey', keyId, role });
 
@@ -22,7 +21,10 @@ function agentEvents(events: readonly EngineEvent[]) {
 }
 
 function routeTo(h: Harness, userId: string) {
-  return h.ok({ type: 'call.route', call: { callId: 'c1', from: { external: '+4930999' }, to: { kind: 'user', id: userId } } }).reply;
+  return h.ok({
+    type: 'call.route',
+    call: { callId: 'c1', from: { external: '+4930999' }, to: { kind: 'user', id: userId } },
+  }).reply;
 }
 
 describe('S2.1 manual statuses', () => {
@@ -35,30 +37,44 @@ describe('S2.1 manual statuses', () => {
     { status: 'blocked', label: 'Blocked', colour: 'red' },
   ] as const;
 
-  test.each(shown)('S2.1 manual $status shows the label "$label", the colour $colour and an icon', ({ status, label, colour }) => {
-    const h = tenant({ users: users(1) });
-    register(h, 'u1001', 'r1', 'app');
-    h.ok({ type: 'status.set', userId: 'u1001', status, by: self('u1001') });
-    const p = h.presence('u1001');
-    expect([p.status, p.label, p.colour]).toEqual([status, label, colour]);
-    expect(p.icon).toBe(STATUS_CATALOG[status].icon);
-    expect(p.icon.length).toBeGreaterThan(0);
-  });
+  test.each(shown)(
+    'S2.1 manual $status shows the label "$label", the colour $colour and an icon',
+    ({ status, label, colour }) => {
+      const h = tenant({ users: users(1) });
+      register(h, 'u1001', 'r1', 'app');
+      h.ok({ type: 'status.set', userId: 'u1001', status, by: self('u1001') });
+      const p = h.presence('u1001');
+      expect([p.status, p.label, p.colour]).toEqual([status, label, colour]);
+      expect(p.icon).toBe(STATUS_CATALOG[status].icon);
+      expect(p.icon.length).toBeGreaterThan(0);
+    },
+  );
 
   test('S2.1 manual forwarding shows the label "Forwarding", the colour green and an icon', () => {
     const h = tenant({ users: users(1, { forwardingAllowed: true }) });
     register(h, 'u1001', 'r1', 'app');
     h.ok({ type: 'status.set', userId: 'u1001', status: 'forwarding', forwardTo: '1002', by: self('u1001') });
     const p = h.presence('u1001');
-    expect([p.status, p.label, p.colour, p.icon]).toEqual(['forwarding', 'Forwarding', 'green', STATUS_CATALOG.forwarding.icon]);
+    expect([p.status, p.label, p.colour, p.icon]).toEqual([
+      'forwarding',
+      'Forwarding',
+      'green',
+      STATUS_CATALOG.forwarding.icon,
+    ]);
   });
 
-  test('S2.1 manual custom shows the user\'s text as its label, the colour yellow and an icon', () => {
+  test("S2.1 manual custom shows the user's text as its label, the colour yellow and an icon", () => {
     const h = tenant({ users: users(1) });
     register(h, 'u1001', 'r1', 'app');
     h.ok({ type: 'status.set', userId: 'u1001', status: 'custom', text: 'In the lab', by: self('u1001') });
     const p = h.presence('u1001');
-    expect([p.status, p.label, p.text, p.colour, p.icon]).toEqual(['custom', 'In the lab', 'In the lab', 'yellow', STATUS_CATALOG.custom.icon]);
+    expect([p.status, p.label, p.text, p.colour, p.icon]).toEqual([
+      'custom',
+      'In the lab',
+      'In the lab',
+      'yellow',
+      STATUS_CATALOG.custom.icon,
+    ]);
   });
 
   test('S2.1 custom without a text is refused with SWB_ERR_TEXT_REQUIRED', () => {
@@ -103,7 +119,13 @@ describe('S2.1 manual statuses', () => {
   test('S2.1 forwarding is refused with SWB_ERR_FORWARDING_NOT_ALLOWED when forwardingAllowed is off', () => {
     const h = tenant({ users: users(1) });
     register(h, 'u1001', 'r1', 'app');
-    const out = h.run({ type: 'status.set', userId: 'u1001', status: 'forwarding', forwardTo: '1002', by: self('u1001') });
+    const out = h.run({
+      type: 'status.set',
+      userId: 'u1001',
+      status: 'forwarding',
+      forwardTo: '1002',
+      by: self('u1001'),
+    });
     expect(out).toMatchObject({ ok: false, code: 'SWB_ERR_FORWARDING_NOT_ALLOWED' });
     expect(h.status('u1001')).toBe('online');
   });
@@ -143,18 +165,21 @@ describe('S2.1 manual statuses', () => {
 describe('S2.2 automatic statuses', () => {
   const automatic = ['offline', 'on_call', 'idle', 'available_on_pbx', 'online'] as const;
 
-  test.each(automatic)('S2.2 setting %s by hand is refused with SWB_ERR_STATUS_AUTOMATIC and a message naming it', (status) => {
-    const h = tenant({ users: users(1) });
-    register(h, 'u1001', 'r1', 'app');
-    h.drain();
-    const out = h.run({ type: 'status.set', userId: 'u1001', status, by: self('u1001') });
-    expect(out.ok).toBe(false);
-    if (out.ok) return;
-    expect(out.code).toBe('SWB_ERR_STATUS_AUTOMATIC');
-    expect(out.message).toContain(`"${status}"`);
-    expect(h.status('u1001')).toBe('online');
-    expect(h.drain()).toEqual([]);
-  });
+  test.each(automatic)(
+    'S2.2 setting %s by hand is refused with SWB_ERR_STATUS_AUTOMATIC and a message naming it',
+    (status) => {
+      const h = tenant({ users: users(1) });
+      register(h, 'u1001', 'r1', 'app');
+      h.drain();
+      const out = h.run({ type: 'status.set', userId: 'u1001', status, by: self('u1001') });
+      expect(out.ok).toBe(false);
+      if (out.ok) return;
+      expect(out.code).toBe('SWB_ERR_STATUS_AUTOMATIC');
+      expect(out.message).toContain(`"${status}"`);
+      expect(h.status('u1001')).toBe('online');
+      expect(h.drain()).toEqual([]);
+    },
+  );
 
   test('S2.2 offline shows the label "Offline" and the colour grey', () => {
     const h = tenant({ users: users(1) });
@@ -175,14 +200,24 @@ describe('S2.2 automatic statuses', () => {
     h.ok({ type: 'session.start', userId: 'u1001', sessionId: 's1' });
     h.advance(60 * SEC);
     const p = h.presence('u1001');
-    expect([p.status, p.label, p.colour, p.icon]).toEqual(['idle', 'Available (idle)', 'green', STATUS_CATALOG.idle.icon]);
+    expect([p.status, p.label, p.colour, p.icon]).toEqual([
+      'idle',
+      'Available (idle)',
+      'green',
+      STATUS_CATALOG.idle.icon,
+    ]);
   });
 
   test('S2.2 available_on_pbx shows the label "Available on PBX" and the colour yellow', () => {
     const h = tenant({ users: users(1) });
     register(h, 'u1001', 'p1', 'pbx');
     const p = h.presence('u1001');
-    expect([p.status, p.label, p.colour, p.icon]).toEqual(['available_on_pbx', 'Available on PBX', 'yellow', STATUS_CATALOG.available_on_pbx.icon]);
+    expect([p.status, p.label, p.colour, p.icon]).toEqual([
+      'available_on_pbx',
+      'Available on PBX',
+      'yellow',
+      STATUS_CATALOG.available_on_pbx.icon,
+    ]);
   });
 
   test('S2.2 online shows the label "Online" and the colour green', () => {
@@ -387,7 +422,17 @@ describe('S2.3 effective status', () => {
       { type: 'leg.update', userId: 'u1001', legId: 'L1', direction: 'out', state: 'answered' },
       { type: 'leg.update', userId: 'u1001', legId: 'L2', direction: 'in', state: 'ringing' },
     ];
-    const manual: readonly (ManualStatusId | undefined)[] = [undefined, 'blocked', 'forwarding', 'absent', 'dnd', 'busy', 'at_desk', 'away', 'custom'];
+    const manual: readonly (ManualStatusId | undefined)[] = [
+      undefined,
+      'blocked',
+      'forwarding',
+      'absent',
+      'dnd',
+      'busy',
+      'at_desk',
+      'away',
+      'custom',
+    ];
     const manualCommand = (status: ManualStatusId): Command => ({
       type: 'status.set',
       userId: 'u1001',
@@ -404,7 +449,12 @@ describe('S2.3 effective status', () => {
     const orders = fc
       .tuple(fc.subarray([...facts]), fc.constantFrom(...manual))
       .map(([chosen, status]) => (status === undefined ? chosen : [...chosen, manualCommand(status)]))
-      .chain((chosen) => fc.tuple(fc.shuffledSubarray(chosen, { minLength: chosen.length }), fc.shuffledSubarray(chosen, { minLength: chosen.length })));
+      .chain((chosen) =>
+        fc.tuple(
+          fc.shuffledSubarray(chosen, { minLength: chosen.length }),
+          fc.shuffledSubarray(chosen, { minLength: chosen.length }),
+        ),
+      );
     fc.assert(
       fc.property(orders, ([a, b]) => {
         expect(recordAfter(a)).toEqual(recordAfter(b));
@@ -574,7 +624,7 @@ describe('S2.5 tenant policies and user settings', () => {
     expect(h.state().users.get('u1001')?.settings).toEqual(DEFAULT_USER_SETTINGS);
   });
 
-  test('S2.5 by default an at_desk user\'s app devices ring after 10 s and terminals at once', () => {
+  test("S2.5 by default an at_desk user's app devices ring after 10 s and terminals at once", () => {
     const h = tenant({ users: users(1) });
     register(h, 'u1001', 'r1', 'app');
     register(h, 'u1001', 't1', 'terminal');
@@ -588,7 +638,7 @@ describe('S2.5 tenant policies and user settings', () => {
     ]);
   });
 
-  test('S2.5 a user\'s own deskDelaySec replaces the default desk delay', () => {
+  test("S2.5 a user's own deskDelaySec replaces the default desk delay", () => {
     const h = tenant({ users: users(1, { deskDelaySec: 5 }) });
     register(h, 'u1001', 'r1', 'app');
     h.ok({ type: 'status.set', userId: 'u1001', status: 'at_desk', by: self('u1001') });
@@ -615,21 +665,24 @@ describe('S2.5 tenant policies and user settings', () => {
     expect(routeTo(h, 'u1001')).toMatchObject({ outcome: 'ring' });
   });
 
-  test('S2.5 by default voicemail is on: a dnd user\'s callers get voicemail', () => {
+  test("S2.5 by default voicemail is on: a dnd user's callers get voicemail", () => {
     const h = tenant({ users: users(1) });
     register(h, 'u1001', 'r1', 'app');
     h.ok({ type: 'status.set', userId: 'u1001', status: 'dnd', by: self('u1001') });
-    expect(routeTo(h, 'u1001')).toMatchObject({ outcome: 'action', action: { condition: 'dnd', action: { type: 'voicemail' } } });
+    expect(routeTo(h, 'u1001')).toMatchObject({
+      outcome: 'action',
+      action: { condition: 'dnd', action: { type: 'voicemail' } },
+    });
   });
 
-  test('S2.5 by default adminsSetOthers is on: an administrator sets another user\'s status', () => {
+  test("S2.5 by default adminsSetOthers is on: an administrator sets another user's status", () => {
     const h = tenant({ users: users(2) });
     register(h, 'u1001', 'r1', 'app');
     h.ok({ type: 'status.set', userId: 'u1001', status: 'away', by: admin('u1002') });
     expect(h.status('u1001')).toBe('away');
   });
 
-  test('S2.5 with adminsSetOthers off, an administrator setting another user\'s status is refused with SWB_ERR_FORBIDDEN', () => {
+  test("S2.5 with adminsSetOthers off, an administrator setting another user's status is refused with SWB_ERR_FORBIDDEN", () => {
     const h = tenant({ users: users(2), policy: { adminsSetOthers: false } });
     register(h, 'u1001', 'r1', 'app');
     const out = h.run({ type: 'status.set', userId: 'u1001', status: 'away', by: admin('u1002') });
@@ -641,7 +694,17 @@ describe('S2.5 tenant policies and user settings', () => {
     const h = tenant({ users: users(2, { forwardingAllowed: true }) });
     register(h, 'u1001', 'r1', 'app');
     const chosen: string[] = [];
-    for (const status of ['away', 'custom', 'at_desk', 'busy', 'dnd', 'absent', 'forwarding', 'blocked', 'available'] as const) {
+    for (const status of [
+      'away',
+      'custom',
+      'at_desk',
+      'busy',
+      'dnd',
+      'absent',
+      'forwarding',
+      'blocked',
+      'available',
+    ] as const) {
       h.ok({
         type: 'status.set',
         userId: 'u1001',
@@ -762,7 +825,12 @@ describe('S2.7 forwarding shows free', () => {
     register(h, 'u1001', 'r1', 'app');
     forwarding(h, 'u1001', '1002');
     const p = h.presence('u1001');
-    expect([p.status, p.label, p.colour, p.indicators.forwardTo]).toEqual(['forwarding', 'Forwarding', 'green', '1002']);
+    expect([p.status, p.label, p.colour, p.indicators.forwardTo]).toEqual([
+      'forwarding',
+      'Forwarding',
+      'green',
+      '1002',
+    ]);
   });
 
   test('S2.7 a forwarding user on a call is never on_call', () => {
@@ -806,14 +874,23 @@ describe('S2.7 forwarding shows free', () => {
     });
     register(h, 'u1002', 'r2', 'app');
     forwarding(h, 'u1001', '1002');
-    const d = h.ok({ type: 'call.route', call: { callId: 'c1', from: { external: '+4930999' }, to: { kind: 'group', id: 'g1' } } }).reply;
-    expect(d).toMatchObject({ outcome: 'ring', ring: [{ userId: 'u1002', deviceId: 'r2', forwardedFrom: 'u1001', startSec: 0 }] });
+    const d = h.ok({
+      type: 'call.route',
+      call: { callId: 'c1', from: { external: '+4930999' }, to: { kind: 'group', id: 'g1' } },
+    }).reply;
+    expect(d).toMatchObject({
+      outcome: 'ring',
+      ring: [{ userId: 'u1002', deviceId: 'r2', forwardedFrom: 'u1001', startSec: 0 }],
+    });
   });
 });
 
 describe('S5.3 causes on presence.changed and agent.changed', () => {
   function withQueue(): Harness {
-    const h = tenant({ users: users(3), queues: [{ id: 'q1', name: 'Support', extension: '800', agents: ['u1001'], supervisors: ['u1002'] }] });
+    const h = tenant({
+      users: users(3),
+      queues: [{ id: 'q1', name: 'Support', extension: '800', agents: ['u1001'], supervisors: ['u1002'] }],
+    });
     register(h, 'u1001', 'r1', 'app');
     h.drain();
     return h;
@@ -827,14 +904,14 @@ describe('S5.3 causes on presence.changed and agent.changed', () => {
     expect(h.presence('u1001').manual?.setBy).toBe('self');
   });
 
-  test('S5.3 an administrator changing a user\'s status records the cause admin:<id>', () => {
+  test("S5.3 an administrator changing a user's status records the cause admin:<id>", () => {
     const h = tenant({ users: users(2) });
     register(h, 'u1001', 'r1', 'app');
     const out = h.ok({ type: 'status.set', userId: 'u1001', status: 'dnd', by: admin('u1002') });
     expect(presenceEvents(out.events).map((e) => e.cause)).toEqual(['admin:u1002']);
   });
 
-  test('S5.3 an administrator clearing a user\'s status records the cause admin:<id>', () => {
+  test("S5.3 an administrator clearing a user's status records the cause admin:<id>", () => {
     const h = tenant({ users: users(2) });
     register(h, 'u1001', 'r1', 'app');
     h.ok({ type: 'status.set', userId: 'u1001', status: 'dnd', by: self('u1001') });
@@ -842,13 +919,19 @@ describe('S5.3 causes on presence.changed and agent.changed', () => {
     expect(presenceEvents(out.events).map((e) => e.cause)).toEqual(['admin:u1002']);
   });
 
-  test('S5.3 a supervisor changing an agent\'s state records the cause supervisor:<id>', () => {
+  test("S5.3 a supervisor changing an agent's state records the cause supervisor:<id>", () => {
     const h = withQueue();
-    const out = h.ok({ type: 'agent.command', userId: 'u1001', queueId: 'q1', action: 'login', by: supervisor('u1002') });
+    const out = h.ok({
+      type: 'agent.command',
+      userId: 'u1001',
+      queueId: 'q1',
+      action: 'login',
+      by: supervisor('u1002'),
+    });
     expect(agentEvents(out.events).map((e) => [e.cause, e.value.state])).toEqual([['supervisor:u1002', 'not_ready']]);
   });
 
-  test('S5.3 an API key changing a user\'s status records the cause apikey:<id>', () => {
+  test("S5.3 an API key changing a user's status records the cause apikey:<id>", () => {
     const h = tenant({ users: users(1) });
     register(h, 'u1001', 'r1', 'app');
     const out = h.ok({ type: 'status.set', userId: 'u1001', status: 'away', by: apikey('k1', 'admin') });
@@ -856,9 +939,15 @@ describe('S5.3 causes on presence.changed and agent.changed', () => {
     expect(h.presence('u1001').manual?.setBy).toBe('apikey:k1');
   });
 
-  test('S5.3 an API key changing an agent\'s state records the cause apikey:<id>', () => {
+  test("S5.3 an API key changing an agent's state records the cause apikey:<id>", () => {
     const h = withQueue();
-    const out = h.ok({ type: 'agent.command', userId: 'u1001', queueId: 'q1', action: 'login', by: apikey('k2', 'supervisor') });
+    const out = h.ok({
+      type: 'agent.command',
+      userId: 'u1001',
+      queueId: 'q1',
+      action: 'login',
+      by: apikey('k2', 'supervisor'),
+    });
     expect(agentEvents(out.events).map((e) => e.cause)).toEqual(['apikey:k2']);
   });
 
@@ -905,7 +994,14 @@ describe('S5.3 causes on presence.changed and agent.changed', () => {
   test('S5.3 a call leg reported by an external PBX records the cause pbx', () => {
     const h = tenant({ users: users(1) });
     register(h, 'u1001', 'p1', 'pbx');
-    const out = h.ok({ type: 'leg.update', userId: 'u1001', legId: 'L1', direction: 'out', state: 'answered', by: { kind: 'pbx' } });
+    const out = h.ok({
+      type: 'leg.update',
+      userId: 'u1001',
+      legId: 'L1',
+      direction: 'out',
+      state: 'answered',
+      by: { kind: 'pbx' },
+    });
     expect(presenceEvents(out.events).map((e) => e.cause)).toEqual(['pbx']);
   });
 

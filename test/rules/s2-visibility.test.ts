@@ -38,9 +38,18 @@ describe('S2.7 the visibility rule as data', () => {
       target: { kind: 'group', id: 'g' },
       ring: [{ kind: 'external', number: '20', startSec: 0, forwardedFrom: 'u1' }],
       timeoutSec: 20,
-      onNoAnswer: { condition: 'noAnswer', action: { type: 'reject' }, owner: { kind: 'group', id: 'g' }, defaulted: true },
+      onNoAnswer: {
+        condition: 'noAnswer',
+        action: { type: 'reject' },
+        owner: { kind: 'group', id: 'g' },
+        defaulted: true,
+      },
       explanation: [
-        { rule: 'S3.3', text: 'Ann forwards: 20 rings in their place', forwarding: { user: 'u1', withheld: 'Ann forwards: another number rings in their place' } },
+        {
+          rule: 'S3.3',
+          text: 'Ann forwards: 20 rings in their place',
+          forwarding: { user: 'u1', withheld: 'Ann forwards: another number rings in their place' },
+        },
         { rule: 'S3.3', text: "after 20 s without answer, the group's no-answer action" },
       ],
     };
@@ -49,7 +58,9 @@ describe('S2.7 the visibility rule as data', () => {
       { rule: 'S3.3', text: 'Ann forwards: another number rings in their place' },
       { rule: 'S3.3', text: "after 20 s without answer, the group's no-answer action" },
     ]);
-    expect(decisionAs({ role: 'user', userId: 'u1' }, d).explanation.map((e) => e.text)[0]).toBe('Ann forwards: 20 rings in their place');
+    expect(decisionAs({ role: 'user', userId: 'u1' }, d).explanation.map((e) => e.text)[0]).toBe(
+      'Ann forwards: 20 rings in their place',
+    );
   });
 });
 
@@ -64,7 +75,10 @@ beforeAll(async () => {
   const events = [{ type: 'registration', user: '1005', id: 'pbx-1005', kind: 'pbx', ttlSec: 3600 }];
   const r = await call(s.url, 'POST', '/api/v1/events', { token: tokens['1001'], body: { events } });
   if (r.status !== 200) throw new Error(JSON.stringify(r.body));
-  const m = await call(s.url, 'PUT', '/api/v1/groups/sales/members', { token: tokens['1001'], body: { members: ['1010'] } });
+  const m = await call(s.url, 'PUT', '/api/v1/groups/sales/members', {
+    token: tokens['1001'],
+    body: { members: ['1010'] },
+  });
   if (m.status !== 200) throw new Error(JSON.stringify(m.body));
 }, 30_000);
 afterAll(async () => s.cleanup(), 30_000);
@@ -97,40 +111,72 @@ async function surfaces(token: string, dest: string, needles: readonly string[])
 
 describe('S2.7 every surface gives the same answer', () => {
   test('S2.7 forwarding to a colleague: REST, feed and POST /route agree per viewer (the group route used to name the colleague to everyone)', async () => {
-    const put = await call(s.url, 'PUT', '/api/v1/users/1010/status', { token: tokens['1010'], body: { status: 'forwarding', forwardTo: '1005' } });
+    const put = await call(s.url, 'PUT', '/api/v1/users/1010/status', {
+      token: tokens['1010'],
+      body: { status: 'forwarding', forwardTo: '1005' },
+    });
     expect(put.status).toBe(200);
     for (const [ext, viewer] of VIEWERS) {
       const sees = seesForwardTo(viewer, 'u1010');
       // Before the one rule, groupRoute was true for every viewer: the stand-in's user and
       // device ids and "… (1005) takes their place" went to 1002 and 1004 too.
-      expect({ ext, ...(await surfaces(tokens[ext]!, '1005', ['1005'])) }).toEqual({ ext, rest: sees, feed: sees, directRoute: sees, groupRoute: sees });
+      expect({ ext, ...(await surfaces(tokens[ext]!, '1005', ['1005'])) }).toEqual({
+        ext,
+        rest: sees,
+        feed: sees,
+        directRoute: sees,
+        groupRoute: sees,
+      });
     }
-    const hidden = await call(s.url, 'POST', '/api/v1/route', { token: tokens['1004'], body: { to: { group: 'sales' } } });
-    expect(hidden.body.decision.ring).toEqual([{ kind: 'pbx', number: '(hidden)', startSec: 0, forwardedFrom: 'u1010' }]);
-    expect(hidden.body.decision.explanation.map((e: { text: string }) => e.text)).toContain(`${put.body.name} forwards: a colleague takes their place`);
+    const hidden = await call(s.url, 'POST', '/api/v1/route', {
+      token: tokens['1004'],
+      body: { to: { group: 'sales' } },
+    });
+    expect(hidden.body.decision.ring).toEqual([
+      { kind: 'pbx', number: '(hidden)', startSec: 0, forwardedFrom: 'u1010' },
+    ]);
+    expect(hidden.body.decision.explanation.map((e: { text: string }) => e.text)).toContain(
+      `${put.body.name} forwards: a colleague takes their place`,
+    );
   });
 
   test('S2.7 forwarding to an outside number: the same answers, and a hidden number no longer garbles other words', async () => {
-    const put = await call(s.url, 'PUT', '/api/v1/users/1010/status', { token: tokens['1010'], body: { status: 'forwarding', forwardTo: '60' } });
+    const put = await call(s.url, 'PUT', '/api/v1/users/1010/status', {
+      token: tokens['1010'],
+      body: { status: 'forwarding', forwardTo: '60' },
+    });
     expect(put.status).toBe(200);
     for (const [ext, viewer] of VIEWERS) {
       const sees = seesForwardTo(viewer, 'u1010');
       const got = await surfaces(tokens[ext]!, '60', ['"60"', 'to 60']);
       expect({ ext, ...got }).toEqual({ ext, rest: sees, feed: sees, directRoute: sees, groupRoute: sees });
     }
-    const group = await call(s.url, 'POST', '/api/v1/route', { token: tokens['1004'], body: { to: { group: 'sales' } } });
+    const group = await call(s.url, 'POST', '/api/v1/route', {
+      token: tokens['1004'],
+      body: { to: { group: 'sales' } },
+    });
     const texts: string[] = group.body.decision.explanation.map((e: { text: string }) => e.text);
     // Substituting the number in the text used to turn this into "after (hidden) s without answer" (the group rings 60 s).
     expect(texts).toContain("after 60 s without answer, the group's no-answer action");
     expect(texts).toContain(`${put.body.name} forwards: another number rings in their place`);
-    expect(group.body.decision.ring).toEqual([{ kind: 'external', number: '(hidden)', startSec: 0, forwardedFrom: 'u1010' }]);
-    const direct = await call(s.url, 'POST', '/api/v1/route', { token: tokens['1004'], body: { to: { user: '1010' } } });
+    expect(group.body.decision.ring).toEqual([
+      { kind: 'external', number: '(hidden)', startSec: 0, forwardedFrom: 'u1010' },
+    ]);
+    const direct = await call(s.url, 'POST', '/api/v1/route', {
+      token: tokens['1004'],
+      body: { to: { user: '1010' } },
+    });
     expect(direct.body.decision).toMatchObject({ outcome: 'forward', to: '(hidden)' });
-    expect(direct.body.decision.explanation.map((e: { text: string }) => e.text)).toContain(`${put.body.name} forwards every call`);
+    expect(direct.body.decision.explanation.map((e: { text: string }) => e.text)).toContain(
+      `${put.body.name} forwards every call`,
+    );
   });
 
   test('S2.7 SIP bodies show the forwarding user free to every watcher, whatever record they hold', async () => {
-    const put = await call(s.url, 'PUT', '/api/v1/users/1010/status', { token: tokens['1010'], body: { status: 'forwarding', forwardTo: '1005' } });
+    const put = await call(s.url, 'PUT', '/api/v1/users/1010/status', {
+      token: tokens['1010'],
+      body: { status: 'forwarding', forwardTo: '1005' },
+    });
     expect(put.status).toBe(200);
     for (const [ext] of VIEWERS) {
       const rest = await call(s.url, 'GET', '/api/v1/users/1010/presence', { token: tokens[ext] });

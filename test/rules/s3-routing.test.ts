@@ -2,7 +2,14 @@
 // (`call.route`, so side effects such as missed-call counts and the round-robin cursor are
 // recorded) and checks the decision and the rule ids of its explanation.
 import { describe, expect, test } from 'vitest';
-import type { AnsweringAction, CallRequest, Decision, DeviceKind, GroupInput, UserSettings } from '../../src/core/index.js';
+import type {
+  AnsweringAction,
+  CallRequest,
+  Decision,
+  DeviceKind,
+  GroupInput,
+  UserSettings,
+} from '../../src/core/index.js';
 import { DIRECT_RULES, reachability } from '../../src/core/index.js';
 import { SEC, admin, self, tenant, users } from '../support/tenant.js';
 import type { Harness } from '../support/tenant.js';
@@ -19,7 +26,12 @@ function settings(h: Harness, userId: string, s: Partial<UserSettings>): void {
   h.ok({ type: 'user.upsert', user: { id: userId, extension: n, name: `User ${n}`, settings: s } });
 }
 
-function setStatus(h: Harness, userId: string, status: string, extra: { text?: string; forwardTo?: string } = {}): void {
+function setStatus(
+  h: Harness,
+  userId: string,
+  status: string,
+  extra: { text?: string; forwardTo?: string } = {},
+): void {
   h.ok({ type: 'status.set', userId, status, by: status === 'blocked' ? admin('u1009') : self(userId), ...extra });
 }
 
@@ -34,7 +46,11 @@ const rules = (d: Decision | undefined): string[] => (d === undefined ? [] : d.e
 /** [userId or number, kind, startSec, stopSec?] for every ring entry. */
 function rings(d: Decision | undefined): (string | number | undefined)[][] {
   if (d?.outcome !== 'ring') return [];
-  return d.ring.map((e) => (e.stopSec === undefined ? [e.userId ?? e.number, e.kind, e.startSec] : [e.userId ?? e.number, e.kind, e.startSec, e.stopSec]));
+  return d.ring.map((e) =>
+    e.stopSec === undefined
+      ? [e.userId ?? e.number, e.kind, e.startSec]
+      : [e.userId ?? e.number, e.kind, e.startSec, e.stopSec],
+  );
 }
 
 /** The user ids a decision rings, in order, once each. */
@@ -50,7 +66,10 @@ function nextOf(d: Decision): Decision | undefined {
 /** Users u1001…u1005 (u1009 is the admin), u1001…u1004 registered with one app device. */
 function office(options: { groups?: readonly GroupInput[]; settings?: Partial<UserSettings> } = {}): Harness {
   const h = tenant({
-    users: [...users(5, { forwardingAllowed: true, ...options.settings }), { id: 'u1009', extension: '1009', name: 'Admin', role: 'admin' }],
+    users: [
+      ...users(5, { forwardingAllowed: true, ...options.settings }),
+      { id: 'u1009', extension: '1009', name: 'Admin', role: 'admin' },
+    ],
     ...(options.groups ? { groups: options.groups } : {}),
   });
   for (const id of ['u1001', 'u1002', 'u1003', 'u1004']) register(h, id);
@@ -133,7 +152,10 @@ describe('S3.1 direct call to a user', () => {
 
     const d = decide(h, toUser('u1001'));
 
-    expect(d).toMatchObject({ outcome: 'action', action: { condition: 'busy', action: { type: 'busyTone' }, owner: { kind: 'user', id: 'u1001' } } });
+    expect(d).toMatchObject({
+      outcome: 'action',
+      action: { condition: 'busy', action: { type: 'busyTone' }, owner: { kind: 'user', id: 'u1001' } },
+    });
     expect(rules(d)).toEqual(['S2.3#5', 'S3.1#4', 'S3.2']);
   });
 
@@ -267,7 +289,11 @@ describe('S3.1 direct call to a user', () => {
     expect(d).toMatchObject({
       outcome: 'ring',
       timeoutSec: 25,
-      onNoAnswer: { condition: 'noAnswer', owner: { kind: 'user', id: 'u1001' }, action: { type: 'external', number: '+15550777' } },
+      onNoAnswer: {
+        condition: 'noAnswer',
+        owner: { kind: 'user', id: 'u1001' },
+        action: { type: 'external', number: '+15550777' },
+      },
     });
   });
 
@@ -305,52 +331,68 @@ describe('S3.2 answering actions', () => {
     const h = office();
     setStatus(h, 'u1001', 'dnd');
 
-    expect(decide(h, toUser('u1001'))).toMatchObject({ action: { condition: 'dnd', action: { type: 'voicemail' }, defaulted: true } });
+    expect(decide(h, toUser('u1001'))).toMatchObject({
+      action: { condition: 'dnd', action: { type: 'voicemail' }, defaulted: true },
+    });
   });
 
   test('S3.2 dnd defaults to reject when voicemail is off', () => {
     const h = office({ settings: { voicemail: false } });
     setStatus(h, 'u1001', 'dnd');
 
-    expect(decide(h, toUser('u1001'))).toMatchObject({ action: { condition: 'dnd', action: { type: 'reject' }, defaulted: true } });
+    expect(decide(h, toUser('u1001'))).toMatchObject({
+      action: { condition: 'dnd', action: { type: 'reject' }, defaulted: true },
+    });
   });
 
   test('S3.2 busy defaults to busyTone', () => {
     const h = office();
     setStatus(h, 'u1001', 'busy');
 
-    expect(decide(h, toUser('u1001'))).toMatchObject({ action: { condition: 'busy', action: { type: 'busyTone' }, defaulted: true } });
+    expect(decide(h, toUser('u1001'))).toMatchObject({
+      action: { condition: 'busy', action: { type: 'busyTone' }, defaulted: true },
+    });
   });
 
   test('S3.2 busy defaults to busyTone even when voicemail is off', () => {
     const h = office({ settings: { voicemail: false } });
     setStatus(h, 'u1001', 'busy');
 
-    expect(decide(h, toUser('u1001'))).toMatchObject({ action: { condition: 'busy', action: { type: 'busyTone' }, defaulted: true } });
+    expect(decide(h, toUser('u1001'))).toMatchObject({
+      action: { condition: 'busy', action: { type: 'busyTone' }, defaulted: true },
+    });
   });
 
   test('S3.2 unreachable defaults to voicemail', () => {
     const h = office();
 
-    expect(decide(h, toUser('u1005'))).toMatchObject({ action: { condition: 'unreachable', action: { type: 'voicemail' }, defaulted: true } });
+    expect(decide(h, toUser('u1005'))).toMatchObject({
+      action: { condition: 'unreachable', action: { type: 'voicemail' }, defaulted: true },
+    });
   });
 
   test('S3.2 unreachable defaults to reject when voicemail is off', () => {
     const h = office({ settings: { voicemail: false } });
 
-    expect(decide(h, toUser('u1005'))).toMatchObject({ action: { condition: 'unreachable', action: { type: 'reject' }, defaulted: true } });
+    expect(decide(h, toUser('u1005'))).toMatchObject({
+      action: { condition: 'unreachable', action: { type: 'reject' }, defaulted: true },
+    });
   });
 
   test('S3.2 noAnswer defaults to voicemail', () => {
     const h = office();
 
-    expect(decide(h, toUser('u1001'))).toMatchObject({ onNoAnswer: { condition: 'noAnswer', action: { type: 'voicemail' }, defaulted: true } });
+    expect(decide(h, toUser('u1001'))).toMatchObject({
+      onNoAnswer: { condition: 'noAnswer', action: { type: 'voicemail' }, defaulted: true },
+    });
   });
 
   test('S3.2 noAnswer defaults to reject when voicemail is off', () => {
     const h = office({ settings: { voicemail: false } });
 
-    expect(decide(h, toUser('u1001'))).toMatchObject({ onNoAnswer: { condition: 'noAnswer', action: { type: 'reject' }, defaulted: true } });
+    expect(decide(h, toUser('u1001'))).toMatchObject({
+      onNoAnswer: { condition: 'noAnswer', action: { type: 'reject' }, defaulted: true },
+    });
   });
 
   test("S3.2 a user's own busy action (a message) replaces the default", () => {
@@ -358,7 +400,9 @@ describe('S3.2 answering actions', () => {
     settings(h, 'u1001', { actions: { busy: { type: 'message', prompt: 'back-soon' } } });
     setStatus(h, 'u1001', 'busy');
 
-    expect(decide(h, toUser('u1001'))).toMatchObject({ action: { condition: 'busy', action: { type: 'message', prompt: 'back-soon' }, defaulted: false } });
+    expect(decide(h, toUser('u1001'))).toMatchObject({
+      action: { condition: 'busy', action: { type: 'message', prompt: 'back-soon' }, defaulted: false },
+    });
   });
 
   test("S3.2 a user's own dnd action (reject) replaces the default", () => {
@@ -366,7 +410,9 @@ describe('S3.2 answering actions', () => {
     settings(h, 'u1001', { actions: { dnd: { type: 'reject' } } });
     setStatus(h, 'u1001', 'dnd');
 
-    expect(decide(h, toUser('u1001'))).toMatchObject({ action: { condition: 'dnd', action: { type: 'reject' }, defaulted: false } });
+    expect(decide(h, toUser('u1001'))).toMatchObject({
+      action: { condition: 'dnd', action: { type: 'reject' }, defaulted: false },
+    });
   });
 
   test('S3.2 a redirect to a user sends the call on and rings that user', () => {
@@ -406,12 +452,20 @@ describe('S3.2 answering actions', () => {
     settings(h, 'u1001', { actions: { busy: { type: 'external', number: '+15550777' } } });
     setStatus(h, 'u1001', 'busy');
 
-    expect(decide(h, toUser('u1001'))).toMatchObject({ outcome: 'action', action: { action: { type: 'external', number: '+15550777' }, defaulted: false } });
+    expect(decide(h, toUser('u1001'))).toMatchObject({
+      outcome: 'action',
+      action: { action: { type: 'external', number: '+15550777' }, defaulted: false },
+    });
   });
 });
 
 describe('S3.3 group call', () => {
-  const g1 = (extra: Partial<GroupInput> = {}): GroupInput => ({ id: 'g1', name: 'Sales', members: ['u1001', 'u1002', 'u1003'], ...extra });
+  const g1 = (extra: Partial<GroupInput> = {}): GroupInput => ({
+    id: 'g1',
+    name: 'Sales',
+    members: ['u1001', 'u1002', 'u1003'],
+    ...extra,
+  });
 
   test('S3.3 ringAll rings every member at once', () => {
     const h = office({ groups: [g1()] });
@@ -597,7 +651,12 @@ describe('S3.3 group call', () => {
 describe('S3.4 when nobody in a group can ring', () => {
   const busyAction: AnsweringAction = { type: 'queue', queueId: 'q1' };
   const unreachableAction: AnsweringAction = { type: 'external', number: '+15550888' };
-  const g1: GroupInput = { id: 'g1', name: 'Sales', members: ['u1001', 'u1002', 'u1003'], actions: { busy: busyAction, unreachable: unreachableAction } };
+  const g1: GroupInput = {
+    id: 'g1',
+    name: 'Sales',
+    members: ['u1001', 'u1002', 'u1003'],
+    actions: { busy: busyAction, unreachable: unreachableAction },
+  };
 
   test("S3.4 every member in DND makes the group busy: the group's busy action", () => {
     const h = office({ groups: [g1] });
@@ -605,7 +664,11 @@ describe('S3.4 when nobody in a group can ring', () => {
 
     const d = decide(h, toGroup());
 
-    expect(d).toMatchObject({ outcome: 'action', target: { kind: 'group', id: 'g1' }, action: { condition: 'busy', action: busyAction, owner: { kind: 'group', id: 'g1' } } });
+    expect(d).toMatchObject({
+      outcome: 'action',
+      target: { kind: 'group', id: 'g1' },
+      action: { condition: 'busy', action: busyAction, owner: { kind: 'group', id: 'g1' } },
+    });
     expect(rules(d).slice(-2)).toEqual(['S3.4', 'S3.2']);
   });
 
@@ -615,7 +678,10 @@ describe('S3.4 when nobody in a group can ring', () => {
     setStatus(h, 'u1002', 'busy');
     h.ok({ type: 'registration.remove', userId: 'u1003', id: 'u1003-app' });
 
-    expect(decide(h, toGroup())).toMatchObject({ outcome: 'action', action: { condition: 'busy', action: busyAction } });
+    expect(decide(h, toGroup())).toMatchObject({
+      outcome: 'action',
+      action: { condition: 'busy', action: busyAction },
+    });
   });
 
   test('S3.4 a member on a call with callWaiting off counts as busy', () => {
@@ -625,7 +691,10 @@ describe('S3.4 when nobody in a group can ring', () => {
     setStatus(h, 'u1002', 'absent');
     setStatus(h, 'u1003', 'absent');
 
-    expect(decide(h, toGroup())).toMatchObject({ outcome: 'action', action: { condition: 'busy', action: busyAction } });
+    expect(decide(h, toGroup())).toMatchObject({
+      outcome: 'action',
+      action: { condition: 'busy', action: busyAction },
+    });
   });
 
   test("S3.4 every member unreachable (absent, offline, blocked, no device) makes the group unreachable: the group's unreachable action", () => {
@@ -638,7 +707,10 @@ describe('S3.4 when nobody in a group can ring', () => {
 
     const d = decide(h, toGroup());
 
-    expect(d).toMatchObject({ outcome: 'action', action: { condition: 'unreachable', action: unreachableAction, owner: { kind: 'group', id: 'g1' } } });
+    expect(d).toMatchObject({
+      outcome: 'action',
+      action: { condition: 'unreachable', action: unreachableAction, owner: { kind: 'group', id: 'g1' } },
+    });
     expect(rules(d).slice(-2)).toEqual(['S3.4', 'S3.2']);
   });
 });
@@ -690,12 +762,17 @@ describe('S3.5 one level of diversion', () => {
 
     const d = decide(h, toUser('u1001'));
 
-    expect(nextOf(d)).toMatchObject({ outcome: 'action', action: { owner: { kind: 'user', id: 'u1001' }, action: firstNoAnswer } });
+    expect(nextOf(d)).toMatchObject({
+      outcome: 'action',
+      action: { owner: { kind: 'user', id: 'u1001' }, action: firstNoAnswer },
+    });
   });
 
   test("S3.5 a redirect action into a forwarding user is refused there and the redirecting user's noAnswer action runs", () => {
     const h = office();
-    settings(h, 'u1001', { actions: { dnd: { type: 'redirect', target: { kind: 'user', id: 'u1002' } }, noAnswer: firstNoAnswer } });
+    settings(h, 'u1001', {
+      actions: { dnd: { type: 'redirect', target: { kind: 'user', id: 'u1002' } }, noAnswer: firstNoAnswer },
+    });
     setStatus(h, 'u1001', 'dnd');
     setStatus(h, 'u1002', 'forwarding', { forwardTo: '1003' });
 
@@ -712,13 +789,26 @@ describe('S3.5 one level of diversion', () => {
   test("S3.5 a group's redirect into a forwarding user runs the group's noAnswer action", () => {
     const groupNoAnswer: AnsweringAction = { type: 'message', prompt: 'group-closed' };
     const h = office({
-      groups: [{ id: 'g1', name: 'Sales', members: ['u1005'], actions: { unreachable: { type: 'redirect', target: { kind: 'user', id: 'u1002' } }, noAnswer: groupNoAnswer } }],
+      groups: [
+        {
+          id: 'g1',
+          name: 'Sales',
+          members: ['u1005'],
+          actions: {
+            unreachable: { type: 'redirect', target: { kind: 'user', id: 'u1002' } },
+            noAnswer: groupNoAnswer,
+          },
+        },
+      ],
     });
     setStatus(h, 'u1002', 'forwarding', { forwardTo: '1003' });
 
     const d = decide(h, toGroup());
 
-    expect(nextOf(d)).toMatchObject({ outcome: 'action', action: { condition: 'noAnswer', owner: { kind: 'group', id: 'g1' }, action: groupNoAnswer } });
+    expect(nextOf(d)).toMatchObject({
+      outcome: 'action',
+      action: { condition: 'noAnswer', owner: { kind: 'group', id: 'g1' }, action: groupNoAnswer },
+    });
   });
 
   test('S3.5 a group member forwarding to a user who forwards too is skipped', () => {
@@ -732,23 +822,28 @@ describe('S3.5 one level of diversion', () => {
 
 describe('S3.1 the direct-call table', () => {
   /** One situation per row of DIRECT_RULES, in table order; u1001…u1004 have an app device. */
-  const situations: readonly { readonly name: string; readonly userId: string; readonly set: (h: Harness) => void }[] = [
-    { name: 'blocked', userId: 'u1001', set: (h) => setStatus(h, 'u1001', 'blocked') },
-    { name: 'forwarding', userId: 'u1001', set: (h) => setStatus(h, 'u1001', 'forwarding', { forwardTo: '1002' }) },
-    { name: 'dnd', userId: 'u1001', set: (h) => setStatus(h, 'u1001', 'dnd') },
-    { name: 'manual busy', userId: 'u1001', set: (h) => setStatus(h, 'u1001', 'busy') },
-    { name: 'absent', userId: 'u1001', set: (h) => setStatus(h, 'u1001', 'absent') },
-    { name: 'app session, no device', userId: 'u1005', set: (h) => h.ok({ type: 'session.start', userId: 'u1005', sessionId: 's1' }) },
-    {
-      name: 'on a call, call waiting off',
-      userId: 'u1001',
-      set: (h) => {
-        settings(h, 'u1001', { callWaiting: false });
-        h.ok({ type: 'leg.update', userId: 'u1001', legId: 'l1', direction: 'in', state: 'answered' });
+  const situations: readonly { readonly name: string; readonly userId: string; readonly set: (h: Harness) => void }[] =
+    [
+      { name: 'blocked', userId: 'u1001', set: (h) => setStatus(h, 'u1001', 'blocked') },
+      { name: 'forwarding', userId: 'u1001', set: (h) => setStatus(h, 'u1001', 'forwarding', { forwardTo: '1002' }) },
+      { name: 'dnd', userId: 'u1001', set: (h) => setStatus(h, 'u1001', 'dnd') },
+      { name: 'manual busy', userId: 'u1001', set: (h) => setStatus(h, 'u1001', 'busy') },
+      { name: 'absent', userId: 'u1001', set: (h) => setStatus(h, 'u1001', 'absent') },
+      {
+        name: 'app session, no device',
+        userId: 'u1005',
+        set: (h) => h.ok({ type: 'session.start', userId: 'u1005', sessionId: 's1' }),
       },
-    },
-    { name: 'available', userId: 'u1001', set: () => undefined },
-  ];
+      {
+        name: 'on a call, call waiting off',
+        userId: 'u1001',
+        set: (h) => {
+          settings(h, 'u1001', { callWaiting: false });
+          h.ok({ type: 'leg.update', userId: 'u1001', legId: 'l1', direction: 'in', state: 'answered' });
+        },
+      },
+      { name: 'available', userId: 'u1001', set: () => undefined },
+    ];
 
   test('S3.1#1 S3.1#2 S3.1#3 S3.1#4 S3.1#5 S3.1#6 S3.1#7 every row is reached and its id and text are the explanation line', () => {
     expect(situations).toHaveLength(DIRECT_RULES.length);
@@ -765,7 +860,10 @@ describe('S3.1 the direct-call table', () => {
       // The S2.3 line, then the matched S3.1 row's own line.
       const line = d.explanation[1];
       // S2.7: the forwarding row's line also carries its withheld wording (visibility.ts).
-      expect({ situation: sit.name, line: { rule: line?.rule, text: line?.text } }).toEqual({ situation: sit.name, line: { rule: expected.rule, text: expected.text(r.facts) } });
+      expect({ situation: sit.name, line: { rule: line?.rule, text: line?.text } }).toEqual({
+        situation: sit.name,
+        line: { rule: expected.rule, text: expected.text(r.facts) },
+      });
     });
   });
 
@@ -778,7 +876,11 @@ describe('S3.1 the direct-call table', () => {
 
       const d = decide(h, toUser(sit.userId));
 
-      expect({ row: row.rule, outcome: d.outcome, condition: d.outcome === 'action' ? d.action.condition : undefined }).toEqual({
+      expect({
+        row: row.rule,
+        outcome: d.outcome,
+        condition: d.outcome === 'action' ? d.action.condition : undefined,
+      }).toEqual({
         row: row.rule,
         outcome: 'action',
         condition: row.condition,
@@ -797,6 +899,10 @@ describe('S3.1 the direct-call table', () => {
     const r = reachability(h.state(), h.state().users.get('u1001')!, h.clock.now());
 
     expect(r.row).toBe(DIRECT_RULES.find((row) => row.rule === 'S3.1#3'));
-    expect(DIRECT_RULES.filter((row) => row.when(r.facts)).map((row) => row.rule)).toEqual(['S3.1#3', 'S3.1#5', 'S3.1#7']);
+    expect(DIRECT_RULES.filter((row) => row.when(r.facts)).map((row) => row.rule)).toEqual([
+      'S3.1#3',
+      'S3.1#5',
+      'S3.1#7',
+    ]);
   });
 });

@@ -2,14 +2,29 @@
 // commands, calls and the clock move, then the agent states, offers and directives are as S4 says.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import type { AgentRecord, AgentStateId, AnsweringAction, Command, Decision, Directive, QueueInput } from '../../src/core/index.js';
+import type {
+  AgentRecord,
+  AgentStateId,
+  AnsweringAction,
+  Command,
+  Decision,
+  Directive,
+  QueueInput,
+} from '../../src/core/index.js';
 import { QUEUE_STRATEGIES, agentTransition, route } from '../../src/core/index.js';
 import type { QueueStrategy } from '../../src/core/index.js';
 import { SEC, admin, self, tenant, users } from '../support/tenant.js';
 import type { Harness } from '../support/tenant.js';
 
 const DAY = 24 * 3600 * SEC;
-const AGENT_STATES: readonly AgentStateId[] = ['logged_out', 'not_ready', 'ready', 'queue_call', 'other_call', 'wrap_up'];
+const AGENT_STATES: readonly AgentStateId[] = [
+  'logged_out',
+  'not_ready',
+  'ready',
+  'queue_call',
+  'other_call',
+  'wrap_up',
+];
 
 /**
  * Users u1001…u1005, all registered with one app device. q1 (ext 501) has agents u1001…u1003,
@@ -60,7 +75,13 @@ function record(h: Harness, userId: string, queueId: string): AgentRecord | unde
 }
 
 function arrive(h: Harness, callId: string, options: { queueId?: string; priority?: number } = {}): unknown {
-  return h.ok({ type: 'queue.call.arrive', queueId: options.queueId ?? 'q1', callId, caller: `+1555${callId}`, ...(options.priority !== undefined ? { priority: options.priority } : {}) }).reply;
+  return h.ok({
+    type: 'queue.call.arrive',
+    queueId: options.queueId ?? 'q1',
+    callId,
+    caller: `+1555${callId}`,
+    ...(options.priority !== undefined ? { priority: options.priority } : {}),
+  }).reply;
 }
 function answer(h: Harness, userId: string, callId: string, queueId = 'q1'): void {
   h.ok({ type: 'queue.call.answer', queueId, callId, userId });
@@ -72,10 +93,16 @@ function otherCall(h: Harness, userId: string, legId = 'private'): void {
   h.ok({ type: 'leg.update', userId, legId, direction: 'out', state: 'answered' });
 }
 function offeredTo(h: Harness, callId: string, queueId = 'q1'): readonly string[] | undefined {
-  return h.state().queues.get(queueId)?.waiting.find((w) => w.callId === callId)?.offeredTo;
+  return h
+    .state()
+    .queues.get(queueId)
+    ?.waiting.find((w) => w.callId === callId)?.offeredTo;
 }
 function waitingIds(h: Harness, queueId = 'q1'): string[] {
-  return h.state().queues.get(queueId)!.waiting.map((w) => w.callId);
+  return h
+    .state()
+    .queues.get(queueId)!
+    .waiting.map((w) => w.callId);
 }
 /** A queue call the agent answers and hangs up after a second. */
 function takeCall(h: Harness, userId: string, callId: string): void {
@@ -123,7 +150,9 @@ describe('S4.1 agent states', () => {
     ready(h, 'u1001', 'q1');
 
     const changed = h.drain().filter((e) => e.type === 'agent.changed');
-    expect(changed).toMatchObject([{ subject: 'u1001', queueId: 'q1', cause: 'self', value: { state: 'ready' }, old: { state: 'not_ready' } }]);
+    expect(changed).toMatchObject([
+      { subject: 'u1001', queueId: 'q1', cause: 'self', value: { state: 'ready' }, old: { state: 'not_ready' } },
+    ]);
   });
 });
 
@@ -321,7 +350,12 @@ describe('S4.2 transitions', () => {
     hangUp(h, 'u1001', 'c1');
 
     expect(h.agent('u1001', 'q1')).toBe('ready');
-    expect(h.drain().filter((e) => e.type === 'agent.changed').map((e) => (e.type === 'agent.changed' ? e.value.state : ''))).toEqual(['ready']);
+    expect(
+      h
+        .drain()
+        .filter((e) => e.type === 'agent.changed')
+        .map((e) => (e.type === 'agent.changed' ? e.value.state : '')),
+    ).toEqual(['ready']);
   });
 
   test('S4.2 ready during wrap-up ends it early', () => {
@@ -368,10 +402,25 @@ describe('S4.2 transitions', () => {
 
   const refusals: [string, (h: Harness) => void, AgentCmd, string][] = [
     ['ready while logged_out', () => undefined, agentCmd('u1001', 'ready', 'q1'), 'SWB_ERR_AGENT_NOT_LOGGED_IN'],
-    ['not_ready while logged_out', () => undefined, agentCmd('u1001', 'not_ready', 'q1', 'break'), 'SWB_ERR_AGENT_NOT_LOGGED_IN'],
+    [
+      'not_ready while logged_out',
+      () => undefined,
+      agentCmd('u1001', 'not_ready', 'q1', 'break'),
+      'SWB_ERR_AGENT_NOT_LOGGED_IN',
+    ],
     ['logout while logged_out', () => undefined, agentCmd('u1001', 'logout', 'q1'), 'SWB_ERR_AGENT_NOT_LOGGED_IN'],
-    ['login while ready', (h) => readyIn(h, 'q1', 'u1001'), agentCmd('u1001', 'login', 'q1'), 'SWB_ERR_AGENT_ALREADY_LOGGED_IN'],
-    ['login while not_ready', (h) => login(h, 'u1001', 'q1'), agentCmd('u1001', 'login', 'q1'), 'SWB_ERR_AGENT_ALREADY_LOGGED_IN'],
+    [
+      'login while ready',
+      (h) => readyIn(h, 'q1', 'u1001'),
+      agentCmd('u1001', 'login', 'q1'),
+      'SWB_ERR_AGENT_ALREADY_LOGGED_IN',
+    ],
+    [
+      'login while not_ready',
+      (h) => login(h, 'u1001', 'q1'),
+      agentCmd('u1001', 'login', 'q1'),
+      'SWB_ERR_AGENT_ALREADY_LOGGED_IN',
+    ],
     [
       'ready during a queue call',
       (h) => {
@@ -382,9 +431,24 @@ describe('S4.2 transitions', () => {
       agentCmd('u1001', 'ready', 'q1'),
       'SWB_ERR_AGENT_ON_QUEUE_CALL',
     ],
-    ['a command for a queue the user is no agent of', () => undefined, agentCmd('u1002', 'login', 'q2'), 'SWB_ERR_AGENT_NOT_MEMBER'],
-    ['an all-queues command from a user who is no agent of any queue', () => undefined, agentCmd('u1004', 'login'), 'SWB_ERR_AGENT_NO_QUEUES'],
-    ['an all-queues ready while logged out everywhere', () => undefined, agentCmd('u1001', 'ready'), 'SWB_ERR_AGENT_NOT_LOGGED_IN'],
+    [
+      'a command for a queue the user is no agent of',
+      () => undefined,
+      agentCmd('u1002', 'login', 'q2'),
+      'SWB_ERR_AGENT_NOT_MEMBER',
+    ],
+    [
+      'an all-queues command from a user who is no agent of any queue',
+      () => undefined,
+      agentCmd('u1004', 'login'),
+      'SWB_ERR_AGENT_NO_QUEUES',
+    ],
+    [
+      'an all-queues ready while logged out everywhere',
+      () => undefined,
+      agentCmd('u1001', 'ready'),
+      'SWB_ERR_AGENT_NOT_LOGGED_IN',
+    ],
   ];
   test.each(refusals)('S4.2 %s is refused with a code, state unchanged', (_label, given, command, code) => {
     const h = callCentre();
@@ -441,7 +505,13 @@ describe('S4.2 transitions', () => {
             const out = h.run({ ...agentCmd('u1001', s.action, s.queueId, s.reason) });
             if (!out.ok) expect(h.state().users.get('u1001')!.agent).toBe(before);
           } else if (s.kind === 'otherCall') {
-            h.ok({ type: 'leg.update', userId: 'u1001', legId: 'private', direction: 'out', state: s.on ? 'answered' : 'ended' });
+            h.ok({
+              type: 'leg.update',
+              userId: 'u1001',
+              legId: 'private',
+              direction: 'out',
+              state: s.on ? 'answered' : 'ended',
+            });
           } else if (s.kind === 'queueCall') {
             if (s.on && queueLeg === undefined) {
               queueLeg = `c${++calls}`;
@@ -519,7 +589,9 @@ describe('S4.3 distribution', () => {
     arrive(h, 'c1');
     await h.engine.settled();
 
-    expect(h.directives).toEqual([{ type: 'queue.offer', queueId: 'q1', callId: 'c1', userIds: ['u1001', 'u1002', 'u1003'], ringSec: 15 }]);
+    expect(h.directives).toEqual([
+      { type: 'queue.offer', queueId: 'q1', callId: 'c1', userIds: ['u1001', 'u1002', 'u1003'], ringSec: 15 },
+    ]);
   });
 
   test('S4.3 linear offers the call to the first ready agent in the queue order', () => {
@@ -640,7 +712,9 @@ describe('S4.3 distribution', () => {
     arrive(h, 'c1');
     await h.engine.settled();
 
-    expect(h.directives).toEqual([{ type: 'queue.offer', queueId: 'q1', callId: 'c1', userIds: ['u1001'], ringSec: 15 }]);
+    expect(h.directives).toEqual([
+      { type: 'queue.offer', queueId: 'q1', callId: 'c1', userIds: ['u1001'], ringSec: 15 },
+    ]);
   });
 
   test('S4.3 with missedToNotReady off a missed agent stays ready and the call goes to the next agent', () => {
@@ -667,7 +741,12 @@ describe('S4.4 waiting callers', () => {
       { queued: true, position: 2 },
       { queued: true, position: 3 },
     ]);
-    expect(h.state().queues.get('q1')!.waiting.map((w) => w.callId)).toEqual(['c1', 'c2', 'c3']);
+    expect(
+      h
+        .state()
+        .queues.get('q1')!
+        .waiting.map((w) => w.callId),
+    ).toEqual(['c1', 'c2', 'c3']);
   });
 
   test('S4.4 a VIP caller waits ahead of earlier callers', () => {
@@ -739,7 +818,9 @@ describe('S4.4 waiting callers', () => {
     h.advance(60 * SEC);
     await h.engine.settled();
 
-    expect(h.directives).toEqual([{ type: 'queue.action', queueId: 'q1', callId: 'c1', reason: 'overflow', action: overflowAction }]);
+    expect(h.directives).toEqual([
+      { type: 'queue.action', queueId: 'q1', callId: 'c1', reason: 'overflow', action: overflowAction },
+    ]);
     expect(waitingIds(h)).toEqual([]);
     expect(h.state().queues.get('q1')!.overflowedToday).toBe(1);
   });
@@ -756,7 +837,7 @@ describe('S4.4 waiting callers', () => {
     expect(waitingIds(h)).toEqual(['c1']);
   });
 
-  test("S4.4 a queue at maxCallers gives a new caller its busy action", async () => {
+  test('S4.4 a queue at maxCallers gives a new caller its busy action', async () => {
     const busyAction: AnsweringAction = { type: 'message', prompt: 'all-busy' };
     const h = callCentre({ maxCallers: 2, busyAction });
     login(h, 'u1001', 'q1');
@@ -767,7 +848,9 @@ describe('S4.4 waiting callers', () => {
     await h.engine.settled();
 
     expect(reply).toEqual({ queued: false, reason: 'busy', action: busyAction });
-    expect(h.directives).toEqual([{ type: 'queue.action', queueId: 'q1', callId: 'c3', reason: 'busy', action: busyAction }]);
+    expect(h.directives).toEqual([
+      { type: 'queue.action', queueId: 'q1', callId: 'c3', reason: 'busy', action: busyAction },
+    ]);
     expect(waitingIds(h)).toEqual(['c1', 'c2']);
   });
 
@@ -777,9 +860,16 @@ describe('S4.4 waiting callers', () => {
     login(h, 'u1001', 'q1');
     arrive(h, 'c1');
 
-    const out = route(h.state(), { callId: 'c2', from: { external: '+15550100' }, to: { kind: 'queue', id: 'q1' } }, h.clock.now());
+    const out = route(
+      h.state(),
+      { callId: 'c2', from: { external: '+15550100' }, to: { kind: 'queue', id: 'q1' } },
+      h.clock.now(),
+    );
 
-    expect(out).toMatchObject({ ok: true, decision: { outcome: 'action', action: { condition: 'busy', action: busyAction } } });
+    expect(out).toMatchObject({
+      ok: true,
+      decision: { outcome: 'action', action: { condition: 'busy', action: busyAction } },
+    });
     expect((out as { decision: Decision }).decision.explanation.map((e) => e.rule)).toEqual(['S4.4']);
   });
 
@@ -791,7 +881,9 @@ describe('S4.4 waiting callers', () => {
     await h.engine.settled();
 
     expect(reply).toMatchObject({ queued: false, action: overflowAction });
-    expect(h.directives).toEqual([{ type: 'queue.action', queueId: 'q1', callId: 'c1', reason: 'empty', action: overflowAction }]);
+    expect(h.directives).toEqual([
+      { type: 'queue.action', queueId: 'q1', callId: 'c1', reason: 'empty', action: overflowAction },
+    ]);
     expect(waitingIds(h)).toEqual([]);
   });
 
@@ -814,7 +906,10 @@ describe('S4.4 waiting callers', () => {
 
     const out = route(h.state(), { callId: 'c1', to: { kind: 'extension', extension: '501' } }, h.clock.now());
 
-    expect(out).toMatchObject({ ok: true, decision: { outcome: 'action', target: { kind: 'queue', id: 'q1' }, action: { action: overflowAction } } });
+    expect(out).toMatchObject({
+      ok: true,
+      decision: { outcome: 'action', target: { kind: 'queue', id: 'q1' }, action: { action: overflowAction } },
+    });
   });
 });
 
@@ -898,7 +993,9 @@ describe('S4.5 feature access codes', () => {
 
     dial(h, '*38501');
 
-    expect(h.drain().filter((e) => e.type === 'agent.changed')).toMatchObject([{ subject: 'u1001', queueId: 'q1', cause: 'fac', value: { state: 'not_ready' } }]);
+    expect(h.drain().filter((e) => e.type === 'agent.changed')).toMatchObject([
+      { subject: 'u1001', queueId: 'q1', cause: 'fac', value: { state: 'not_ready' } },
+    ]);
   });
 
   test('S4.5 *78 turns DND on', () => {
@@ -922,7 +1019,10 @@ describe('S4.5 feature access codes', () => {
 
   test('S4.5 *72<number> turns forwarding on to that number', () => {
     const h = callCentre();
-    h.ok({ type: 'user.upsert', user: { id: 'u1001', extension: '1001', name: 'User 1001', settings: { forwardingAllowed: true } } });
+    h.ok({
+      type: 'user.upsert',
+      user: { id: 'u1001', extension: '1001', name: 'User 1001', settings: { forwardingAllowed: true } },
+    });
 
     dial(h, '*72+15550123');
 
@@ -932,7 +1032,10 @@ describe('S4.5 feature access codes', () => {
 
   test('S4.5 *73 turns forwarding off', () => {
     const h = callCentre();
-    h.ok({ type: 'user.upsert', user: { id: 'u1001', extension: '1001', name: 'User 1001', settings: { forwardingAllowed: true } } });
+    h.ok({
+      type: 'user.upsert',
+      user: { id: 'u1001', extension: '1001', name: 'User 1001', settings: { forwardingAllowed: true } },
+    });
     dial(h, '*721002');
 
     dial(h, '*73');
@@ -947,12 +1050,15 @@ describe('S4.5 feature access codes', () => {
     expect(h.status('u1001')).toBe('online');
   });
 
-  test.each(['*99', '*3', '*', '36', '*36abc', '*781', '*73 1', '*72'])('S4.5 the unknown code %j is refused with SWB_ERR_FAC_UNKNOWN and changes nothing', (digits) => {
-    const h = callCentre();
+  test.each(['*99', '*3', '*', '36', '*36abc', '*781', '*73 1', '*72'])(
+    'S4.5 the unknown code %j is refused with SWB_ERR_FAC_UNKNOWN and changes nothing',
+    (digits) => {
+      const h = callCentre();
 
-    expect(dial(h, digits)).toMatchObject({ ok: false, code: 'SWB_ERR_FAC_UNKNOWN' });
-    expect(h.drain()).toEqual([]);
-  });
+      expect(dial(h, digits)).toMatchObject({ ok: false, code: 'SWB_ERR_FAC_UNKNOWN' });
+      expect(h.drain()).toEqual([]);
+    },
+  );
 
   test('S4.5 a queue the user is not an agent of is refused with SWB_ERR_AGENT_NOT_MEMBER', () => {
     const h = callCentre();
@@ -977,13 +1083,20 @@ describe('S4.3 distribution and the missed transition as tables', () => {
     for (const strategy of strategies) {
       const h = callCentre({ strategy });
       readyIn(h, 'q1', 'u1001', 'u1002', 'u1003');
-      const routed = route(h.state(), { callId: 'r1', from: { external: '+15550100' }, to: { kind: 'queue', id: 'q1' } }, h.clock.now());
+      const routed = route(
+        h.state(),
+        { callId: 'r1', from: { external: '+15550100' }, to: { kind: 'queue', id: 'q1' } },
+        h.clock.now(),
+      );
 
       arrive(h, 'c1');
 
       const count = QUEUE_STRATEGIES[strategy].offersAll ? 3 : 1;
       expect({ strategy, offered: offeredTo(h, 'c1')?.length }).toEqual({ strategy, offered: count });
-      expect({ strategy, offered: routed.ok && routed.decision.outcome === 'queue' ? routed.decision.offerTo.length : -1 }).toEqual({ strategy, offered: count });
+      expect({
+        strategy,
+        offered: routed.ok && routed.decision.outcome === 'queue' ? routed.decision.offerTo.length : -1,
+      }).toEqual({ strategy, offered: count });
     }
   });
 
@@ -992,7 +1105,10 @@ describe('S4.3 distribution and the missed transition as tables', () => {
 
     const out = agentTransition(rec, { type: 'missed' }, { autoReady: true, wrapUpSec: 0 }, 9000);
 
-    expect(out).toEqual({ ok: true, record: { state: 'not_ready', reason: 'missed', since: 9000, callsToday: 4, lastCallEndedAt: 500 } });
+    expect(out).toEqual({
+      ok: true,
+      record: { state: 'not_ready', reason: 'missed', since: 9000, callsToday: 4, lastCallEndedAt: 500 },
+    });
   });
 
   test('S4.2 S4.3 missed changes nothing for an agent no longer ready: one who chose a break while the offer rang keeps it', () => {

@@ -13,14 +13,16 @@ describe('S5.1 the permission table', () => {
   const userKey: Viewer = { role: 'user' };
 
   test('S5.1#1 every role reads the directory, presence, policy, agent states and routing', () => {
-    for (const v of [admin, supervisor, user, userKey]) expect(permission(v, 'directory.read')).toMatchObject({ rule: 'S5.1#1', allowed: true });
+    for (const v of [admin, supervisor, user, userKey])
+      expect(permission(v, 'directory.read')).toMatchObject({ rule: 'S5.1#1', allowed: true });
   });
 
   test('S5.1#2 admins alone change the directory, post overlay events and manage webhooks and API keys', () => {
     for (const action of ['directory.change', 'events.post', 'integrations.manage'] as const) {
       expect(permission(admin, action)).toMatchObject({ rule: 'S5.1#2', allowed: true });
       expect(permission({ role: 'admin' }, action).allowed).toBe(true);
-      for (const v of [supervisor, user, userKey]) expect(permission(v, action)).toMatchObject({ rule: 'S5.1#4', allowed: false });
+      for (const v of [supervisor, user, userKey])
+        expect(permission(v, action)).toMatchObject({ rule: 'S5.1#4', allowed: false });
     }
   });
 
@@ -48,8 +50,11 @@ const callers: { name: string; token: string; viewer: Viewer }[] = [];
 
 beforeAll(async () => {
   s = await testServer();
-  const [admin, supervisor, plain, agent] = await Promise.all(['1001', '1002', '1003', '1007'].map((u) => login(s.url, u)));
-  const keyOf = async (role: string) => (await call(s.url, 'POST', '/api/v1/api-keys', { token: admin!, body: { name: role, role } })).body.key as string;
+  const [admin, supervisor, plain, agent] = await Promise.all(
+    ['1001', '1002', '1003', '1007'].map((u) => login(s.url, u)),
+  );
+  const keyOf = async (role: string) =>
+    (await call(s.url, 'POST', '/api/v1/api-keys', { token: admin!, body: { name: role, role } })).body.key as string;
   callers.push(
     { name: 'admin', token: admin!, viewer: { role: 'admin', userId: 'u1001' } },
     { name: 'supervisor', token: supervisor!, viewer: { role: 'supervisor', userId: 'u1002' } },
@@ -78,15 +83,18 @@ const requests: [Action, string, string, unknown, Subject][] = [
 ];
 
 describe('S5.1 REST asks the table', () => {
-  test.each(requests)('S5.1 %s: %s %s answers each caller as the table says', async (action, method, path, body, subject) => {
-    const got: string[] = [];
-    const want: string[] = [];
-    for (const c of callers) {
-      const r = await call(s.url, method, path, { token: c.token, ...(body === undefined ? {} : { body }) });
-      const allowed = permission(c.viewer, action, subject).allowed;
-      got.push(`${c.name}: ${r.status === 403 ? `403 ${r.body.error.code}` : r.status}`);
-      want.push(`${c.name}: ${allowed ? 200 : '403 SWB_ERR_FORBIDDEN'}`);
-    }
-    expect(got).toEqual(want);
-  });
+  test.each(requests)(
+    'S5.1 %s: %s %s answers each caller as the table says',
+    async (action, method, path, body, subject) => {
+      const got: string[] = [];
+      const want: string[] = [];
+      for (const c of callers) {
+        const r = await call(s.url, method, path, { token: c.token, ...(body === undefined ? {} : { body }) });
+        const allowed = permission(c.viewer, action, subject).allowed;
+        got.push(`${c.name}: ${r.status === 403 ? `403 ${r.body.error.code}` : r.status}`);
+        want.push(`${c.name}: ${allowed ? 200 : '403 SWB_ERR_FORBIDDEN'}`);
+      }
+      expect(got).toEqual(want);
+    },
+  );
 });

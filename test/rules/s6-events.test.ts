@@ -8,7 +8,6 @@ import { Engine, ManualClock } from '../../src/engine/index.js';
 import type { Harness } from '../support/tenant.js';
 import { HOUR, MIN, presenceEvents, register, SEC, self, T0, tenant, users } from '../support/tenant.js';
 
-
 function seqOf(h: Harness): number {
   return h.engine.position(h.tenant)!.seq;
 }
@@ -89,7 +88,7 @@ describe('S6.1 events', () => {
     expect([h.drain(), seqOf(h)]).toEqual([[], seq]);
   });
 
-  test('S6.1 the old value of an event is the value of the subject\'s previous event', () => {
+  test("S6.1 the old value of an event is the value of the subject's previous event", () => {
     const h = tenant({ users: users(1) });
     register(h, 'u1001', 'r1', 'app');
     h.ok({ type: 'status.set', userId: 'u1001', status: 'away', by: self('u1001') });
@@ -165,7 +164,10 @@ describe('S6.1 events', () => {
     register(h, 'u1001', 'r1', 'app');
     h.ok({ type: 'status.set', userId: 'u1001', status: 'dnd', by: self('u1001') });
     const seq = seqOf(h);
-    const out = h.ok({ type: 'call.route', call: { callId: 'c9', from: { external: '+4930999' }, to: { kind: 'user', id: 'u1001' } } });
+    const out = h.ok({
+      type: 'call.route',
+      call: { callId: 'c9', from: { external: '+4930999' }, to: { kind: 'user', id: 'u1001' } },
+    });
     expect(out.events.map((e) => [e.type, e.subject, e.seq])).toEqual([
       ['call.missed', 'u1001', seq + 1],
       ['presence.changed', 'u1001', seq + 2],

@@ -21,13 +21,30 @@ async function journalled() {
   store.createTenant({ id: 't1', name: 'T', sipDomain: 't1.test', policy: DEFAULT_POLICY, epoch: 'e1', seq: 0 }, T0);
   const hooks: WebhookRow[] = [
     { tenant: 't1', id: 'wh_all', url: 'https://a.example.com/', secret: SECRET, events: [], createdAt: T0 },
-    { tenant: 't1', id: 'wh_agent', url: 'https://b.example.com/', secret: SECRET, events: ['agent.changed'], createdAt: T0 },
-    { tenant: 't1', id: 'wh_missed', url: 'https://c.example.com/', secret: SECRET, events: ['call.missed', 'presence.changed'], createdAt: T0 },
+    {
+      tenant: 't1',
+      id: 'wh_agent',
+      url: 'https://b.example.com/',
+      secret: SECRET,
+      events: ['agent.changed'],
+      createdAt: T0,
+    },
+    {
+      tenant: 't1',
+      id: 'wh_missed',
+      url: 'https://c.example.com/',
+      secret: SECRET,
+      events: ['call.missed', 'presence.changed'],
+      createdAt: T0,
+    },
   ];
   for (const h of hooks) store.createWebhook(h);
   const clock = new ManualClock(T0);
   let outboxRows = 0;
-  const engine = new Engine({ clock, journal: { commit: (batch) => void (outboxRows += store.commit(batch).outboxRows) } });
+  const engine = new Engine({
+    clock,
+    journal: { commit: (batch) => void (outboxRows += store.commit(batch).outboxRows) },
+  });
   engine.addTenant(createTenantState('t1'), { epoch: 'e1', seq: 0 });
   const events: EngineEvent[] = [];
   engine.listen({ onApplied: (e) => events.push(...e) });
@@ -35,21 +52,32 @@ async function journalled() {
     const out = await engine.dispatch('t1', command);
     if (!out.ok) throw new Error(`${out.code}: ${out.message}`);
   };
-  for (const id of ['ann', 'bob']) await run({ type: 'user.upsert', user: { id, extension: id === 'ann' ? '1001' : '1002', name: id } });
+  for (const id of ['ann', 'bob'])
+    await run({ type: 'user.upsert', user: { id, extension: id === 'ann' ? '1001' : '1002', name: id } });
   await run({ type: 'queue.upsert', queue: { id: 'q1', name: 'Q', agents: ['ann'] } });
   await run({ type: 'registration.set', userId: 'ann', id: 'phone', kind: 'terminal', expiresAt: T0 + 3_600_000 });
   // An incoming call ringing changes only an indicator (S1.2): a presence event, but no history.
   await run({ type: 'leg.update', userId: 'ann', legId: 'L1', direction: 'in', state: 'ringing' });
   await run({ type: 'agent.command', userId: 'ann', action: 'login', queueId: 'q1', by: self('ann') });
-  await run({ type: 'agent.command', userId: 'ann', action: 'not_ready', reason: 'lunch', queueId: 'q1', by: self('ann') });
+  await run({
+    type: 'agent.command',
+    userId: 'ann',
+    action: 'not_ready',
+    reason: 'lunch',
+    queueId: 'q1',
+    by: self('ann'),
+  });
   return { file, store, hooks, events, outboxRows: () => outboxRows };
 }
 
 describe('S6.5 history is chosen by the core', () => {
-  test('S6.5 the history the store keeps is exactly the core\'s historyEntry of each committed event', async () => {
+  test("S6.5 the history the store keeps is exactly the core's historyEntry of each committed event", async () => {
     const { store, events } = await journalled();
     for (const user of ['ann', 'bob']) {
-      const expected = events.filter((e) => e.subject === user).map(historyEntry).filter((h) => h !== undefined);
+      const expected = events
+        .filter((e) => e.subject === user)
+        .map(historyEntry)
+        .filter((h) => h !== undefined);
       expect(store.history('t1', user, 0, Number.MAX_SAFE_INTEGER)).toEqual(expected);
     }
     const ringing = events.find((e) => e.type === 'presence.changed' && e.value.indicators.ringing);
@@ -69,17 +97,22 @@ describe('S6.5 history is chosen by the core', () => {
 });
 
 describe('S6.3 webhook fan-out is chosen by the core', () => {
-  test('S6.3 each webhook\'s outbox holds exactly the events webhooksFor gives it, in order', async () => {
+  test("S6.3 each webhook's outbox holds exactly the events webhooksFor gives it, in order", async () => {
     const { file, store, hooks, events, outboxRows } = await journalled();
     const db = new Database(file, { readonly: true });
-    const rows = db.prepare('SELECT webhook_id AS hook, body FROM outbox ORDER BY id').all() as { hook: string; body: string }[];
+    const rows = db.prepare('SELECT webhook_id AS hook, body FROM outbox ORDER BY id').all() as {
+      hook: string;
+      body: string;
+    }[];
     db.close();
     for (const h of hooks) {
       const expected = events.filter((e) => webhooksFor(e, hooks).includes(h)).map((e) => e.seq);
       expect(rows.filter((r) => r.hook === h.id).map((r) => (JSON.parse(r.body) as EngineEvent).seq)).toEqual(expected);
     }
     expect(outboxRows()).toBe(rows.length);
-    expect(rows.filter((r) => r.hook === 'wh_agent').length).toBe(events.filter((e) => e.type === 'agent.changed').length);
+    expect(rows.filter((r) => r.hook === 'wh_agent').length).toBe(
+      events.filter((e) => e.type === 'agent.changed').length,
+    );
     store.close();
   });
 

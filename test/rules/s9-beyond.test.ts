@@ -7,7 +7,13 @@ const HOUR = 3600 * SEC;
 describe('S9.3 freshness: every automatic input has a lease', () => {
   test('S9.3 a call leg with no update for maxCallSec (4 h) is ended by the system', () => {
     const h = tenant({ users: users(1) });
-    h.ok({ type: 'registration.set', userId: 'u1001', id: 'r', kind: 'terminal', expiresAt: h.clock.now() + 24 * HOUR });
+    h.ok({
+      type: 'registration.set',
+      userId: 'u1001',
+      id: 'r',
+      kind: 'terminal',
+      expiresAt: h.clock.now() + 24 * HOUR,
+    });
     h.ok({ type: 'leg.update', userId: 'u1001', legId: 'l1', direction: 'in', state: 'answered' });
     h.drain();
     h.advance(4 * HOUR - 1);
@@ -15,12 +21,23 @@ describe('S9.3 freshness: every automatic input has a lease', () => {
     h.advance(1);
     expect(h.status('u1001')).toBe('online');
     const [e] = h.drain();
-    expect(e).toMatchObject({ type: 'presence.changed', cause: 'system', value: { status: 'online' }, old: { status: 'on_call' } });
+    expect(e).toMatchObject({
+      type: 'presence.changed',
+      cause: 'system',
+      value: { status: 'online' },
+      old: { status: 'on_call' },
+    });
   });
 
   test('S9.3 an update to the leg renews its lease', () => {
     const h = tenant({ users: users(1) });
-    h.ok({ type: 'registration.set', userId: 'u1001', id: 'r', kind: 'terminal', expiresAt: h.clock.now() + 24 * HOUR });
+    h.ok({
+      type: 'registration.set',
+      userId: 'u1001',
+      id: 'r',
+      kind: 'terminal',
+      expiresAt: h.clock.now() + 24 * HOUR,
+    });
     h.ok({ type: 'leg.update', userId: 'u1001', legId: 'l1', direction: 'in', state: 'answered' });
     h.advance(3 * HOUR);
     h.ok({ type: 'leg.update', userId: 'u1001', legId: 'l1', direction: 'in', state: 'held' });
@@ -55,7 +72,13 @@ describe('S9.3 freshness: every automatic input has a lease', () => {
     const h = tenant({ users: users(1) });
     const t0 = h.clock.now();
     for (let i = 0; i < 50; i++) {
-      h.ok({ type: 'registration.set', userId: 'u1001', id: 'r', kind: 'terminal', expiresAt: h.clock.now() + 120 * SEC });
+      h.ok({
+        type: 'registration.set',
+        userId: 'u1001',
+        id: 'r',
+        kind: 'terminal',
+        expiresAt: h.clock.now() + 120 * SEC,
+      });
       h.advance(10 * SEC);
     }
     expect(h.engine.timerCount(h.tenant)).toBe(1);
@@ -88,7 +111,11 @@ describe('S9.5 explain anything', () => {
     const h = tenant({ users: users(2) });
     h.ok({ type: 'registration.set', userId: 'u1002', id: 'r', kind: 'app', expiresAt: h.clock.now() + HOUR });
     h.ok({ type: 'status.set', userId: 'u1002', status: 'dnd', by: self('u1002') });
-    const out = route(h.state(), { from: { userId: 'u1001' }, to: { kind: 'extension', extension: '1002' } }, h.clock.now());
+    const out = route(
+      h.state(),
+      { from: { userId: 'u1001' }, to: { kind: 'extension', extension: '1002' } },
+      h.clock.now(),
+    );
     expect(out.ok && out.decision.explanation.map((e) => e.rule)).toEqual(['S2.3#5', 'S3.1#3', 'S3.2']);
     expect(out.ok && out.decision.explanation[1]!.text).toBe('User 1002 (1002) is in do not disturb');
   });

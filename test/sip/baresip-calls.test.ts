@@ -21,22 +21,35 @@ beforeAll(async () => {
   s = await testServer();
   admin = await login(s.url, '1001');
   // One after the other: a free port is only free until the next one is asked for.
-  const start = async (user: string) => Baresip.start({ sipPort: s.sipPort, user, password: `pass${user}`, ctrlPort: await freePort() });
+  const start = async (user: string) =>
+    Baresip.start({ sipPort: s.sipPort, user, password: `pass${user}`, ctrlPort: await freePort() });
   a = await start('1007');
   b = await start('1008');
   c = await start('1003');
   d = await start('1004');
-  await eventually(() => (['u1007', 'u1008', 'u1003', 'u1004'].every((id) => s.engine.state('acme')!.users.get(id)!.presence.devices.app === 1) ? true : undefined), 10_000, 'four baresip registered');
+  await eventually(
+    () =>
+      ['u1007', 'u1008', 'u1003', 'u1004'].every(
+        (id) => s.engine.state('acme')!.users.get(id)!.presence.devices.app === 1,
+      )
+        ? true
+        : undefined,
+    10_000,
+    'four baresip registered',
+  );
 }, 30_000);
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop(), c?.stop(), d?.stop()]);
   await s?.cleanup();
 });
 
-const presence = async (ext: string) => (await call(s.url, 'GET', `/api/v1/users/${ext}/presence`, { token: admin })).body;
-const until = <T>(check: () => Promise<T | undefined> | T | undefined, what: string, ms = 5000) => eventually(check, ms, what);
+const presence = async (ext: string) =>
+  (await call(s.url, 'GET', `/api/v1/users/${ext}/presence`, { token: admin })).body;
+const until = <T>(check: () => Promise<T | undefined> | T | undefined, what: string, ms = 5000) =>
+  eventually(check, ms, what);
 /** The next event of a type from a phone (events seen before are dropped first by `fresh`). */
-const event = (p: Baresip, type: string, ms = 5000) => until(() => p.events.find((e) => e.type === type), `${type}: ${p.output.slice(-2000)}`, ms);
+const event = (p: Baresip, type: string, ms = 5000) =>
+  until(() => p.events.find((e) => e.type === type), `${type}: ${p.output.slice(-2000)}`, ms);
 const fresh = (...ps: (Baresip | undefined)[]) => ps.forEach((p) => p && (p.events.length = 0));
 const status = async (ext: string, want: string) => ((await presence(ext)).status === want ? want : undefined);
 
@@ -45,16 +58,19 @@ describe.skipIf(!hasBaresip)('S7.4 calls between baresip softphones', () => {
     fresh(a, b);
     expect((await a!.command('dial', 'sip:1008@acme.test')).ok).toBe(true);
     await event(b!, 'CALL_INCOMING');
-    await until(async () => ((await presence('1008')).indicators.ringing ? true : undefined), 'REST shows 1008 ringing');
+    await until(
+      async () => ((await presence('1008')).indicators.ringing ? true : undefined),
+      'REST shows 1008 ringing',
+    );
     expect((await presence('1008')).status).toBe('online');
     expect((await presence('1007')).status).toBe('on_call');
     expect((await b!.command('accept')).ok).toBe(true);
     await event(a!, 'CALL_ESTABLISHED');
-    await until(async () => ((await status('1008', 'on_call')) && (await status('1007', 'on_call'))), 'both on a call');
+    await until(async () => (await status('1008', 'on_call')) && (await status('1007', 'on_call')), 'both on a call');
     expect((await presence('1008')).indicators.ringing).toBe(false);
     expect((await a!.command('hangup')).ok).toBe(true);
     await event(b!, 'CALL_CLOSED');
-    await until(async () => ((await status('1008', 'online')) && (await status('1007', 'online'))), 'both online again');
+    await until(async () => (await status('1008', 'online')) && (await status('1007', 'online')), 'both online again');
   }, 20_000);
 
   test('S7.4 S1.2 the caller hangs up while 1008 rings: 1008 stops ringing and has a missed call', async () => {
@@ -65,13 +81,18 @@ describe.skipIf(!hasBaresip)('S7.4 calls between baresip softphones', () => {
     await until(async () => ((await presence('1008')).indicators.ringing ? true : undefined), '1008 ringing');
     await a!.command('hangup');
     await event(b!, 'CALL_CLOSED');
-    await until(async () => ((await presence('1008')).indicators.ringing === false && (await status('1007', 'online'))), 'ringing over');
+    await until(
+      async () => (await presence('1008')).indicators.ringing === false && (await status('1007', 'online')),
+      'ringing over',
+    );
     expect((await presence('1008')).indicators.missedCalls).toBe(missed + 1);
   }, 20_000);
 
   test('S7.4 S3.1#3 1008 in DND: the call is refused (480, voicemail action) and 1008 never rings', async () => {
     fresh(a, b);
-    expect((await call(s.url, 'PUT', '/api/v1/users/1008/status', { token: admin, body: { status: 'dnd' } })).status).toBe(200);
+    expect(
+      (await call(s.url, 'PUT', '/api/v1/users/1008/status', { token: admin, body: { status: 'dnd' } })).status,
+    ).toBe(200);
     await a!.command('dial', 'sip:1008@acme.test');
     const closed = await event(a!, 'CALL_CLOSED');
     expect(String(closed.param)).toMatch(/480/);
@@ -81,7 +102,9 @@ describe.skipIf(!hasBaresip)('S7.4 calls between baresip softphones', () => {
 
   test('S7.4 S3.3 a call to the Sales group skips its busy member 1004 and rings 1003, who answers', async () => {
     fresh(a, b, c, d);
-    expect((await call(s.url, 'PUT', '/api/v1/users/1004/status', { token: admin, body: { status: 'busy' } })).status).toBe(200);
+    expect(
+      (await call(s.url, 'PUT', '/api/v1/users/1004/status', { token: admin, body: { status: 'busy' } })).status,
+    ).toBe(200);
     const route = await call(s.url, 'POST', '/api/v1/route', { token: admin, body: { to: { extension: '6000' } } });
     expect(route.body.decision.explanation.map((e: { text: string }) => e.text).join('\n')).toMatch(/skipped as busy/);
     await a!.command('dial', 'sip:6000@acme.test');
@@ -89,10 +112,13 @@ describe.skipIf(!hasBaresip)('S7.4 calls between baresip softphones', () => {
     expect(d!.events.some((e) => e.type === 'CALL_INCOMING')).toBe(false);
     await c!.command('accept');
     await event(a!, 'CALL_ESTABLISHED');
-    await until(async () => ((await status('1003', 'on_call')) && (await status('1007', 'on_call'))), '1003 and 1007 on the call');
+    await until(
+      async () => (await status('1003', 'on_call')) && (await status('1007', 'on_call')),
+      '1003 and 1007 on the call',
+    );
     await c!.command('hangup');
     await event(a!, 'CALL_CLOSED');
-    await until(async () => ((await status('1003', 'online')) && (await status('1007', 'online'))), 'both online again');
+    await until(async () => (await status('1003', 'online')) && (await status('1007', 'online')), 'both online again');
     expect((await call(s.url, 'DELETE', '/api/v1/users/1004/status', { token: admin })).status).toBe(200);
   }, 20_000);
 

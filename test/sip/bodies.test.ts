@@ -5,7 +5,10 @@ import { STATUS_CATALOG } from '../../src/core/index.js';
 import { blfState, dialogInfoDocument } from '../../src/sip/bodies/dialog-info.js';
 import { parsePidf, pidfDocument, pidfView } from '../../src/sip/bodies/pidf.js';
 
-function record(status: EffectiveStatusId, extra: { onCall?: boolean; ringing?: boolean; text?: string } = {}): PresenceRecord {
+function record(
+  status: EffectiveStatusId,
+  extra: { onCall?: boolean; ringing?: boolean; text?: string } = {},
+): PresenceRecord {
   const info = STATUS_CATALOG[status];
   return {
     userId: 'u1001',
@@ -16,7 +19,13 @@ function record(status: EffectiveStatusId, extra: { onCall?: boolean; ringing?: 
     colour: info.colour,
     icon: info.icon,
     since: 0,
-    indicators: { onCall: extra.onCall ?? false, ringing: extra.ringing ?? false, lostRegistration: false, missedCalls: 0, voicemail: 0 },
+    indicators: {
+      onCall: extra.onCall ?? false,
+      ringing: extra.ringing ?? false,
+      lostRegistration: false,
+      missedCalls: 0,
+      voicemail: 0,
+    },
     devices: { app: 1, terminal: 0, pbx: 0 },
     sessions: 0,
     rule: 'S2.3#10',
@@ -55,25 +64,50 @@ describe('S7.2 PIDF with RPID (RFC 3863, RFC 4480)', () => {
     const doc = pidfDocument(pidfView(record('custom', { text: 'R&D <lab>' })), 'sip:1001@acme.test', '1001');
     expect(doc).toContain('<note>R&amp;D &lt;lab&gt;</note>');
     const dnd = pidfDocument(pidfView(record('dnd')), 'sip:1001@acme.test', '1001');
-    expect(dnd).toContain('<dm:person id="p1001"><rpid:activities><rpid:busy/></rpid:activities><dm:note>Do not disturb</dm:note></dm:person>');
+    expect(dnd).toContain(
+      '<dm:person id="p1001"><rpid:activities><rpid:busy/></rpid:activities><dm:note>Do not disturb</dm:note></dm:person>',
+    );
     expect(dnd).toContain('<tuple id="t1001"><status><basic>open</basic></status>');
   });
 
   test('S7.3 reading published PIDF: busy, busy with a DND note, away, open, closed, on-the-phone, not PIDF', () => {
-    const doc = (inner: string) => `<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:r="urn:ietf:params:xml:ns:pidf:rpid">${inner}</presence>`;
-    expect(parsePidf(doc('<tuple><status><basic>open</basic></status></tuple><r:activities><r:busy/></r:activities>'))).toEqual({ ok: true, status: 'busy' });
-    expect(parsePidf(doc('<tuple><status><basic>open</basic></status><note>Do not disturb</note></tuple><r:activities><r:busy/></r:activities>'))).toEqual({ ok: true, status: 'dnd' });
+    const doc = (inner: string) =>
+      `<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:r="urn:ietf:params:xml:ns:pidf:rpid">${inner}</presence>`;
+    expect(
+      parsePidf(doc('<tuple><status><basic>open</basic></status></tuple><r:activities><r:busy/></r:activities>')),
+    ).toEqual({ ok: true, status: 'busy' });
+    expect(
+      parsePidf(
+        doc(
+          '<tuple><status><basic>open</basic></status><note>Do not disturb</note></tuple><r:activities><r:busy/></r:activities>',
+        ),
+      ),
+    ).toEqual({ ok: true, status: 'dnd' });
     expect(parsePidf(doc('<r:activities><r:vacation/></r:activities>'))).toEqual({ ok: true, status: 'away' });
-    expect(parsePidf(doc('<tuple><status><basic>open</basic></status></tuple>'))).toEqual({ ok: true, status: 'available' });
-    expect(parsePidf(doc('<tuple><status><basic>closed</basic></status></tuple>'))).toEqual({ ok: true, status: 'away' });
-    expect(parsePidf(doc('<tuple><status><basic>open</basic></status></tuple><r:activities><r:on-the-phone/></r:activities>'))).toEqual({ ok: true, status: undefined });
+    expect(parsePidf(doc('<tuple><status><basic>open</basic></status></tuple>'))).toEqual({
+      ok: true,
+      status: 'available',
+    });
+    expect(parsePidf(doc('<tuple><status><basic>closed</basic></status></tuple>'))).toEqual({
+      ok: true,
+      status: 'away',
+    });
+    expect(
+      parsePidf(
+        doc('<tuple><status><basic>open</basic></status></tuple><r:activities><r:on-the-phone/></r:activities>'),
+      ),
+    ).toEqual({ ok: true, status: undefined });
     expect(parsePidf('<html>busy</html>')).toEqual({ ok: false });
   });
 
   test('S9.4 the PIDF we send reads back as the same manual status', () => {
     for (const s of ['dnd', 'busy', 'away'] as const) {
       const view = pidfView(record(s));
-      expect([s, parsePidf(pidfDocument(view, 'sip:1001@acme.test', '1')).ok && (parsePidf(pidfDocument(view, 'sip:1001@acme.test', '1')) as { status: string }).status]).toEqual([s, s]);
+      expect([
+        s,
+        parsePidf(pidfDocument(view, 'sip:1001@acme.test', '1')).ok &&
+          (parsePidf(pidfDocument(view, 'sip:1001@acme.test', '1')) as { status: string }).status,
+      ]).toEqual([s, s]);
     }
   });
 });
@@ -96,6 +130,8 @@ describe('S7.2 dialog-info for BLF (RFC 4235)', () => {
     expect(dialogInfoDocument('terminated', 'sip:1001@acme.test', 'swb-1001', 7)).toBe(
       '<?xml version="1.0" encoding="UTF-8"?>\r\n<dialog-info xmlns="urn:ietf:params:xml:ns:dialog-info" version="7" state="full" entity="sip:1001@acme.test">\r\n<dialog id="swb-1001"><state>terminated</state></dialog>\r\n</dialog-info>\r\n',
     );
-    expect(dialogInfoDocument('early', 'sip:1001@acme.test', 'swb-1001', 0)).toContain('<dialog id="swb-1001" direction="recipient"><state>early</state></dialog>');
+    expect(dialogInfoDocument('early', 'sip:1001@acme.test', 'swb-1001', 0)).toContain(
+      '<dialog id="swb-1001" direction="recipient"><state>early</state></dialog>',
+    );
   });
 });

@@ -64,14 +64,20 @@ describe('S7.4 calls between extensions', () => {
     const dialog = a.dialogOf(dial, ok);
     dialog.ack();
     expect((await b.next('ACK')).uri).toBe(b.ua.contact.slice(1, -1));
-    await until(() => (presence('u1002').status === 'on_call' && presence('u1001').status === 'on_call' ? true : undefined), 'both on a call');
+    await until(
+      () => (presence('u1002').status === 'on_call' && presence('u1001').status === 'on_call' ? true : undefined),
+      'both on a call',
+    );
     expect(presence('u1002').indicators.ringing).toBe(false);
 
     const bye = dialog.bye();
     const byeAtB = await b.next('BYE');
     b.respond(byeAtB, 200, 'OK');
     expect((await bye).status).toBe(200);
-    await until(() => (presence('u1002').status === 'online' && presence('u1001').status === 'online' ? true : undefined), 'both back online');
+    await until(
+      () => (presence('u1002').status === 'online' && presence('u1001').status === 'online' ? true : undefined),
+      'both back online',
+    );
     expect(user('u1001').legs).toEqual([]);
     expect(user('u1002').legs).toEqual([]);
   });
@@ -93,12 +99,28 @@ describe('S7.4 S1.2 hold', () => {
     expect(re.body.toString()).toContain('a=sendonly');
     b.respond(re, 200, 'OK', { body: SDP.replace('a=rtpmap:0 PCMU/8000', 'a=rtpmap:0 PCMU/8000\r\na=recvonly') });
     expect((await hold).status).toBe(200);
-    await until(() => (legs().flat().every((x) => x === 'held') ? true : undefined), 'both legs held');
+    await until(
+      () =>
+        legs()
+          .flat()
+          .every((x) => x === 'held')
+          ? true
+          : undefined,
+      'both legs held',
+    );
     expect([presence('u1001').status, presence('u1002').status]).toEqual(['on_call', 'on_call']);
     const resume = dialog.reinvite(SDP);
     b.respond(await b.next('INVITE'), 200, 'OK', { body: SDP });
     expect((await resume).status).toBe(200);
-    await until(() => (legs().flat().every((x) => x === 'answered') ? true : undefined), 'both legs answered again');
+    await until(
+      () =>
+        legs()
+          .flat()
+          .every((x) => x === 'answered')
+          ? true
+          : undefined,
+      'both legs answered again',
+    );
     const bye = dialog.bye();
     b.respond(await b.next('BYE'), 200, 'OK');
     expect((await bye).status).toBe(200);
@@ -124,7 +146,10 @@ describe('S7.4 calls that end without an answer', () => {
     expect((await dial.final()).status).toBe(487);
     // The proxy ACKs B's 487 itself (§16.7).
     expect((await b.next('ACK')).method).toBe('ACK');
-    await until(() => (!presence('u1004').indicators.ringing && presence('u1003').status === 'online' ? true : undefined), 'legs ended');
+    await until(
+      () => (!presence('u1004').indicators.ringing && presence('u1003').status === 'online' ? true : undefined),
+      'legs ended',
+    );
     expect(user('u1004').missedCalls).toBe(missedBefore + 1);
   });
 
@@ -146,11 +171,17 @@ describe('S7.4 calls that end without an answer', () => {
     await phone('1006');
     await run({ type: 'status.set', userId: 'u1006', status: 'busy', by: admin });
     expect((await (await a.call('1006')).final()).status).toBe(486);
-    await run({ type: 'user.upsert', user: { id: 'u1006', extension: '1006', name: 'User 1006', settings: { voicemail: false } } });
+    await run({
+      type: 'user.upsert',
+      user: { id: 'u1006', extension: '1006', name: 'User 1006', settings: { voicemail: false } },
+    });
     await run({ type: 'status.set', userId: 'u1006', status: 'dnd', by: admin });
     expect((await (await a.call('1006')).final()).status).toBe(603);
     await run({ type: 'status.clear', userId: 'u1006', by: admin });
-    await run({ type: 'user.upsert', user: { id: 'u1006', extension: '1006', name: 'User 1006', settings: { voicemail: true } } });
+    await run({
+      type: 'user.upsert',
+      user: { id: 'u1006', extension: '1006', name: 'User 1006', settings: { voicemail: true } },
+    });
   });
 
   test('S7.4 over UDP the final answer is sent again until the caller ACKs it (Timer G)', async () => {
@@ -164,7 +195,12 @@ describe('S7.4 calls that end without an answer', () => {
     a.ackFailure(again, dial.uri, dial.branch, dial.from, dial.callId, dial.cseq);
     // Copies already on their way may still arrive; after them, nothing more.
     await new Promise((r) => setTimeout(r, 150));
-    while (await dial.final(1).then(() => true, () => false));
+    while (
+      await dial.final(1).then(
+        () => true,
+        () => false,
+      )
+    );
     await expect(dial.final(800)).rejects.toThrow(/no matching/);
     await run({ type: 'status.clear', userId: 'u1006', by: admin });
   });
@@ -175,7 +211,10 @@ describe('S7.4 calls that end without an answer', () => {
   });
 
   test('S7.4 S3.1#7 no answer within ringTimeoutSec: B is cancelled and the caller gets the noAnswer action (480)', async () => {
-    await run({ type: 'user.upsert', user: { id: 'u1008', extension: '1008', name: 'User 1008', settings: { ringTimeoutSec: 1 } } });
+    await run({
+      type: 'user.upsert',
+      user: { id: 'u1008', extension: '1008', name: 'User 1008', settings: { ringTimeoutSec: 1 } },
+    });
     const a = await phone('1007');
     const b = await phone('1008');
     const dial = await a.call('1008');
@@ -187,7 +226,10 @@ describe('S7.4 calls that end without an answer', () => {
     b.respond(cancel, 200, 'OK');
     b.respond(inv, 487, 'Request Terminated', { toTag: 't8' });
     expect((await dial.final()).status).toBe(480);
-    await until(() => (!presence('u1008').indicators.ringing && user('u1007').legs.length === 0 ? true : undefined), 'legs ended');
+    await until(
+      () => (!presence('u1008').indicators.ringing && user('u1007').legs.length === 0 ? true : undefined),
+      'legs ended',
+    );
     expect(user('u1008').missedCalls).toBe(1);
   });
 
@@ -202,7 +244,15 @@ describe('S7.4 calls that end without an answer', () => {
   });
 
   test('S7.4 S2.1 at_desk: the app device rings only after deskDelaySec', async () => {
-    await run({ type: 'user.upsert', user: { id: 'u1010', extension: '1010', name: 'User 1010', settings: { deskDelaySec: 1, forwardingAllowed: true } } });
+    await run({
+      type: 'user.upsert',
+      user: {
+        id: 'u1010',
+        extension: '1010',
+        name: 'User 1010',
+        settings: { deskDelaySec: 1, forwardingAllowed: true },
+      },
+    });
     const a = await phone('1007');
     const b = await phone('1010');
     await run({ type: 'status.set', userId: 'u1010', status: 'at_desk', by: admin });
@@ -235,7 +285,18 @@ describe('S7.4 BLF lamps follow the call', () => {
     const a = await phone('1001');
     const b = await phone('1002');
     const w = await phone('1003');
-    const sub = await w.ua.authed('SUBSCRIBE', 'sip:1002@acme.test', [w.ua.from('1003'), ['To', '<sip:1002@acme.test>'], ['Contact', w.ua.contact], ['Event', 'dialog'], ['Expires', '600']], { user: '1003', password: 'pass1003' });
+    const sub = await w.ua.authed(
+      'SUBSCRIBE',
+      'sip:1002@acme.test',
+      [
+        w.ua.from('1003'),
+        ['To', '<sip:1002@acme.test>'],
+        ['Contact', w.ua.contact],
+        ['Event', 'dialog'],
+        ['Expires', '600'],
+      ],
+      { user: '1003', password: 'pass1003' },
+    );
     expect(sub.status).toBe(200);
     const lamp = async (state: string) => {
       for (;;) if ((await w.ua.nextNotify()).body.toString().includes(`<state>${state}</state>`)) return state;
@@ -260,7 +321,16 @@ describe('S7.4 BLF lamps follow the call', () => {
 
 describe('S7.4 group and queue calls follow the core', () => {
   test('S7.4 S3.3 ringAll skips a member in DND and rings the others; the first to answer takes the call, the other is cancelled', async () => {
-    await run({ type: 'group.upsert', group: { id: 'g-sales', name: 'Sales', extension: '2000', strategy: 'ringAll', members: ['u1002', 'u1003', 'u1004'] } });
+    await run({
+      type: 'group.upsert',
+      group: {
+        id: 'g-sales',
+        name: 'Sales',
+        extension: '2000',
+        strategy: 'ringAll',
+        members: ['u1002', 'u1003', 'u1004'],
+      },
+    });
     const a = await phone('1001');
     const b2 = await phone('1002');
     const b3 = await phone('1003');
@@ -271,14 +341,20 @@ describe('S7.4 group and queue calls follow the core', () => {
     await expect(b2.next('INVITE', 200)).rejects.toThrow(/no matching/);
     b3.respond(i3, 180, 'Ringing', { toTag: 'g3' });
     b4.respond(i4, 180, 'Ringing', { toTag: 'g4' });
-    await until(() => (presence('u1003').indicators.ringing && presence('u1004').indicators.ringing ? true : undefined), 'both members ringing');
+    await until(
+      () => (presence('u1003').indicators.ringing && presence('u1004').indicators.ringing ? true : undefined),
+      'both members ringing',
+    );
     b4.respond(i4, 200, 'OK', { toTag: 'g4', body: 'v=0\r\n' });
     const ok = await dial.final();
     expect(header(ok, 'to')).toContain('tag=g4');
     const cancel = await b3.next('CANCEL');
     b3.respond(cancel, 200, 'OK');
     b3.respond(i3, 487, 'Request Terminated', { toTag: 'g3' });
-    await until(() => (presence('u1004').status === 'on_call' && !presence('u1003').indicators.ringing ? true : undefined), 'u1004 on the call, u1003 no longer ringing');
+    await until(
+      () => (presence('u1004').status === 'on_call' && !presence('u1003').indicators.ringing ? true : undefined),
+      'u1004 on the call, u1003 no longer ringing',
+    );
     const d = a.dialogOf(dial, ok);
     d.ack();
     const bye = d.bye();
@@ -289,7 +365,18 @@ describe('S7.4 group and queue calls follow the core', () => {
   });
 
   test('S7.4 S3.3 hunt: members in order, memberRingSec each', async () => {
-    await run({ type: 'group.upsert', group: { id: 'g-hunt', name: 'Hunt', extension: '2001', strategy: 'hunt', memberRingSec: 1, ringTimeoutSec: 5, members: ['u1003', 'u1004'] } });
+    await run({
+      type: 'group.upsert',
+      group: {
+        id: 'g-hunt',
+        name: 'Hunt',
+        extension: '2001',
+        strategy: 'hunt',
+        memberRingSec: 1,
+        ringTimeoutSec: 5,
+        members: ['u1003', 'u1004'],
+      },
+    });
     const a = await phone('1001');
     const b3 = await phone('1003');
     const b4 = await phone('1004');
@@ -314,7 +401,18 @@ describe('S7.4 group and queue calls follow the core', () => {
   });
 
   test('S7.4 S4.3 a queue call rings the ready agent; unanswered, that agent goes not_ready (missed) and the next agent rings and answers (queue_call)', async () => {
-    await run({ type: 'queue.upsert', queue: { id: 'q-support', name: 'Support', extension: '3000', strategy: 'linear', agents: ['u1005', 'u1006'], autoReady: true, agentRingSec: 1 } });
+    await run({
+      type: 'queue.upsert',
+      queue: {
+        id: 'q-support',
+        name: 'Support',
+        extension: '3000',
+        strategy: 'linear',
+        agents: ['u1005', 'u1006'],
+        autoReady: true,
+        agentRingSec: 1,
+      },
+    });
     await run({ type: 'agent.command', userId: 'u1005', action: 'login', by: admin });
     await run({ type: 'agent.command', userId: 'u1006', action: 'login', by: admin });
     const a = await phone('1001');
@@ -357,18 +455,27 @@ describe('S7.4 group and queue calls follow the core', () => {
     q6.respond(c6, 200, 'OK');
     q6.respond(i6, 487, 'Request Terminated', { toTag: 'a6' });
     expect((await dial.final()).status).toBe(487);
-    await until(() => (h.engine.state('acme')!.queues.get('q-support')!.waiting.length === 0 ? true : undefined), 'queue empty');
+    await until(
+      () => (h.engine.state('acme')!.queues.get('q-support')!.waiting.length === 0 ? true : undefined),
+      'queue empty',
+    );
     expect(h.engine.state('acme')!.queues.get('q-support')!.missedToday).toBe(1);
   });
 });
 
 describe('S7.4 S4.4 a caller who waits too long', () => {
   test('S7.4 S4.4 nobody ready for maxWaitSec: the queue overflow action (voicemail → 480) and the caller is no longer waiting', async () => {
-    await run({ type: 'queue.upsert', queue: { id: 'q-empty', name: 'Empty', extension: '3001', agents: ['u1009'], maxWaitSec: 1, joinEmpty: true } });
+    await run({
+      type: 'queue.upsert',
+      queue: { id: 'q-empty', name: 'Empty', extension: '3001', agents: ['u1009'], maxWaitSec: 1, joinEmpty: true },
+    });
     const a = await phone('1001');
     const dial = await a.call('3001');
     await dial.provisional(182);
-    await until(() => (presence('u1001').status === 'on_call' ? true : undefined), 'the waiting caller is making a call');
+    await until(
+      () => (presence('u1001').status === 'on_call' ? true : undefined),
+      'the waiting caller is making a call',
+    );
     const res = await dial.final(3000);
     expect([res.status, header(res, 'warning')]).toEqual([480, expect.stringContaining('voicemail')]);
     expect(h.engine.state('acme')!.queues.get('q-empty')!.waiting).toEqual([]);
@@ -403,21 +510,33 @@ describe('S7.4 S4.5 feature codes are answered by the server', () => {
     const unknown = await (await a.call('*99')).final();
     expect([unknown.status, header(unknown, 'warning')]).toEqual([404, expect.stringContaining('SWB_ERR_FAC_UNKNOWN')]);
     const notAgent = await (await a.call('*36')).final();
-    expect([notAgent.status, header(notAgent, 'warning')]).toEqual([403, expect.stringContaining('SWB_ERR_AGENT_NO_QUEUES')]);
+    expect([notAgent.status, header(notAgent, 'warning')]).toEqual([
+      403,
+      expect.stringContaining('SWB_ERR_AGENT_NO_QUEUES'),
+    ]);
   });
 });
 
 describe('S7.4 S8.1 bad input and limits', () => {
   test('S7.4 a BYE for an unknown call is 481; CANCEL of nothing is 481', async () => {
     const a = await phone('1001', 'tcp');
-    expect((await a.ua.request('BYE', 'sip:1002@acme.test', [a.ua.from('1001'), ['To', '<sip:1002@acme.test>;tag=zz']])).status).toBe(481);
-    expect((await a.ua.request('CANCEL', 'sip:1002@acme.test', [a.ua.from('1001'), ['To', '<sip:1002@acme.test>']])).status).toBe(481);
+    expect(
+      (await a.ua.request('BYE', 'sip:1002@acme.test', [a.ua.from('1001'), ['To', '<sip:1002@acme.test>;tag=zz']]))
+        .status,
+    ).toBe(481);
+    expect(
+      (await a.ua.request('CANCEL', 'sip:1002@acme.test', [a.ua.from('1001'), ['To', '<sip:1002@acme.test>']])).status,
+    ).toBe(481);
   });
 
   test('S7.4 an unknown extension is 404, an unknown domain 404, a wrong password 403, Max-Forwards 0 is 483, a 17 KB body 413', async () => {
     const a = await phone('1001');
     expect((await (await a.call('9999')).final()).status).toBe(404);
-    const other = await a.ua.request('INVITE', 'sip:1002@nowhere.test', [a.ua.from('1001'), ['To', '<sip:1002@nowhere.test>'], ['Contact', a.ua.contact]]);
+    const other = await a.ua.request('INVITE', 'sip:1002@nowhere.test', [
+      a.ua.from('1001'),
+      ['To', '<sip:1002@nowhere.test>'],
+      ['Contact', a.ua.contact],
+    ]);
     expect(other.status).toBe(404);
     const wrong = await Phone.open(h.port, '1001', { register: false, password: 'nope' });
     phones.push(wrong);
@@ -429,10 +548,25 @@ describe('S7.4 S8.1 bad input and limits', () => {
   test('S7.4 S5.2 a user of one company cannot call into another: credentials are checked in the callee company’s realm', async () => {
     const a = await Phone.open(h.port, '1001', { register: false });
     phones.push(a);
-    const res = await a.ua.request('INVITE', 'sip:1001@beta.test', [a.ua.from('1001', 'beta.test'), ['To', '<sip:1001@beta.test>'], ['Contact', a.ua.contact]]);
-    expect([res.status, header(res, 'proxy-authenticate')]).toEqual([407, expect.stringContaining('realm="beta.test"')]);
-    const www = { ...res, headers: res.headers.map((x) => (x.key === 'proxy-authenticate' ? { ...x, key: 'www-authenticate' } : x)) };
-    const again = await a.ua.request('INVITE', 'sip:1001@beta.test', [a.ua.from('1001', 'beta.test'), ['To', '<sip:1001@beta.test>'], ['Contact', a.ua.contact], ['Proxy-Authorization', digest(www, 'INVITE', 'sip:1001@beta.test', { user: '1001', password: 'pass1001' })]]);
+    const res = await a.ua.request('INVITE', 'sip:1001@beta.test', [
+      a.ua.from('1001', 'beta.test'),
+      ['To', '<sip:1001@beta.test>'],
+      ['Contact', a.ua.contact],
+    ]);
+    expect([res.status, header(res, 'proxy-authenticate')]).toEqual([
+      407,
+      expect.stringContaining('realm="beta.test"'),
+    ]);
+    const www = {
+      ...res,
+      headers: res.headers.map((x) => (x.key === 'proxy-authenticate' ? { ...x, key: 'www-authenticate' } : x)),
+    };
+    const again = await a.ua.request('INVITE', 'sip:1001@beta.test', [
+      a.ua.from('1001', 'beta.test'),
+      ['To', '<sip:1001@beta.test>'],
+      ['Contact', a.ua.contact],
+      ['Proxy-Authorization', digest(www, 'INVITE', 'sip:1001@beta.test', { user: '1001', password: 'pass1001' })],
+    ]);
     expect(again.status).toBe(403);
   });
 
@@ -473,7 +607,11 @@ describe.skipIf(!has('sipp'))('S7.4 a SIPp caller', () => {
     await phone('1006');
     await run({ type: 'status.set', userId: 'u1006', status: 'dnd', by: admin });
     const missed = user('u1006').missedCalls;
-    const r = await sipp('uac-invite-dnd-expect-480.xml', h.port, { user: '1005', password: 'pass1005', keys: { target: '1006' } });
+    const r = await sipp('uac-invite-dnd-expect-480.xml', h.port, {
+      user: '1005',
+      password: 'pass1005',
+      keys: { target: '1006' },
+    });
     expect(r.code, `exit ${r.code}\n${r.errors}\n${r.stdout.slice(-1500)}`).toBe(0);
     expect(user('u1006').missedCalls).toBe(missed + 1);
     await run({ type: 'status.clear', userId: 'u1006', by: admin });

@@ -60,7 +60,9 @@ describe('S7.1 digest authentication', () => {
   test('S7.1 the response is md5(HA1:nonce:nc:cnonce:auth:md5(method:uri)) — RFC 2617 §3.5 example values', () => {
     // RFC 2617 §3.5: Mufasa / Circle Of Life, realm testrealm@host.com.
     const ha1 = md5('Mufasa:testrealm@host.com:Circle Of Life');
-    const params = parseDigest('Digest username="Mufasa", realm="testrealm@host.com", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", uri="/dir/index.html", qop=auth, nc=00000001, cnonce="0a4f113b", response="6629fae49393a05397450978507c4ef1", opaque="5ccc069c403ebaf9f0171e9517f40e41"')!;
+    const params = parseDigest(
+      'Digest username="Mufasa", realm="testrealm@host.com", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", uri="/dir/index.html", qop=auth, nc=00000001, cnonce="0a4f113b", response="6629fae49393a05397450978507c4ef1", opaque="5ccc069c403ebaf9f0171e9517f40e41"',
+    )!;
     const c = credentialsFrom(params)!;
     expect(digestResponse(ha1, 'GET', c)).toBe('6629fae49393a05397450978507c4ef1');
   });

@@ -19,7 +19,8 @@ afterAll(async () => s.cleanup());
 
 const FEATURE = 'application/x-as-feature-event+xml';
 const NS = 'http://www.ecma-international.org/standards/ecma-323/csta/ed3';
-const setDnd = (ext: string, on: boolean) => `<?xml version="1.0" encoding="UTF-8"?><SetDoNotDisturb xmlns="${NS}"><device>${ext}</device><doNotDisturbOn>${on}</doNotDisturbOn></SetDoNotDisturb>`;
+const setDnd = (ext: string, on: boolean) =>
+  `<?xml version="1.0" encoding="UTF-8"?><SetDoNotDisturb xmlns="${NS}"><device>${ext}</device><doNotDisturbOn>${on}</doNotDisturbOn></SetDoNotDisturb>`;
 const setFwd = (ext: string, on: boolean, to = '') =>
   `<?xml version="1.0" encoding="UTF-8"?><SetForwarding xmlns="${NS}"><device>${ext}</device><forwardingType>forwardImmediate</forwardingType><activateForward>${on}</activateForward><forwardDN>${to}</forwardDN></SetForwarding>`;
 
@@ -34,14 +35,28 @@ interface Dialog {
 function subscribe(ua: TestUa, ext: string, body = '', target = ext, event = 'as-feature-event'): Promise<Dialog> {
   const callId = `${randomBytes(6).toString('hex')}@t`;
   const uri = `sip:${target}@acme.test`;
-  const hs: [string, string][] = [ua.from(ext), ['To', `<${uri}>`], ['Contact', ua.contact], ['Event', event], ['Expires', '600']];
+  const hs: [string, string][] = [
+    ua.from(ext),
+    ['To', `<${uri}>`],
+    ['Contact', ua.contact],
+    ['Event', event],
+    ['Expires', '600'],
+  ];
   if (body !== '') hs.push(['Content-Type', FEATURE]);
-  return ua.authed('SUBSCRIBE', uri, hs, { user: ext, password: `pass${ext}` }, body, { callId }).then((res) => ({ res, callId, toTag: /;tag=([^;]+)/.exec(header(res, 'to') ?? '')?.[1], ext, target }));
+  return ua
+    .authed('SUBSCRIBE', uri, hs, { user: ext, password: `pass${ext}` }, body, { callId })
+    .then((res) => ({ res, callId, toTag: /;tag=([^;]+)/.exec(header(res, 'to') ?? '')?.[1], ext, target }));
 }
 
 function inDialog(ua: TestUa, d: Dialog, body = '', contentType = FEATURE): Promise<SipResponse> {
   const uri = `sip:${d.target}@acme.test`;
-  const hs: [string, string][] = [ua.from(d.ext), ['To', `<${uri}>;tag=${d.toTag}`], ['Contact', ua.contact], ['Event', 'as-feature-event'], ['Expires', '600']];
+  const hs: [string, string][] = [
+    ua.from(d.ext),
+    ['To', `<${uri}>;tag=${d.toTag}`],
+    ['Contact', ua.contact],
+    ['Event', 'as-feature-event'],
+    ['Expires', '600'],
+  ];
   if (body !== '') hs.push(['Content-Type', contentType]);
   return ua.request('SUBSCRIBE', uri, hs, body, { callId: d.callId });
 }
@@ -68,7 +83,9 @@ async function lamp(ua: TestUa, state: 'terminated' | 'confirmed'): Promise<void
 }
 const dnd = (ua: TestUa, on: boolean) => next(ua, 'DoNotDisturbEvent', `<doNotDisturbOn>${on}</doNotDisturbOn>`);
 
-async function presenceOf(ext: string): Promise<{ status: string; manual?: { status: string; setBy: string; forwardTo?: string } }> {
+async function presenceOf(
+  ext: string,
+): Promise<{ status: string; manual?: { status: string; setBy: string; forwardTo?: string } }> {
   const list = await call(s.url, 'GET', '/api/v1/presence', { token: admin });
   return list.body.presence.find((p: { extension: string }) => p.extension === ext);
 }
@@ -79,7 +96,9 @@ describe('S9.4 as-feature-event', () => {
     const d = await subscribe(ua, '1003');
     expect([d.res.status, header(d.res, 'allow-events')]).toEqual([200, 'presence, dialog, as-feature-event']);
     const dnd = await next(ua, 'DoNotDisturbEvent');
-    expect(dnd).toContain(`<DoNotDisturbEvent xmlns="${NS}"><device>1003</device><doNotDisturbOn>false</doNotDisturbOn></DoNotDisturbEvent>`);
+    expect(dnd).toContain(
+      `<DoNotDisturbEvent xmlns="${NS}"><device>1003</device><doNotDisturbOn>false</doNotDisturbOn></DoNotDisturbEvent>`,
+    );
     const fwd = await next(ua, 'ForwardingEvent');
     expect(fwd).toContain('<forwardingType>forwardImmediate</forwardingType><forwardStatus>false</forwardStatus>');
     await ua.close();
@@ -91,7 +110,9 @@ describe('S9.4 as-feature-event', () => {
     await dnd(ua, false);
     await next(ua, 'ForwardingEvent');
     const token = await login(s.url, '1004');
-    expect((await call(s.url, 'PUT', '/api/v1/users/1004/status', { token, body: { status: 'dnd', text: 'focus' } })).status).toBe(200);
+    expect(
+      (await call(s.url, 'PUT', '/api/v1/users/1004/status', { token, body: { status: 'dnd', text: 'focus' } })).status,
+    ).toBe(200);
     await dnd(ua, true);
     expect((await call(s.url, 'DELETE', '/api/v1/users/1004/status', { token })).status).toBeLessThan(300);
     await dnd(ua, false);
@@ -105,7 +126,12 @@ describe('S9.4 as-feature-event', () => {
     expect(blf.res.status).toBe(200);
     await lamp(watcher, 'terminated');
     // The phone is registered (online), so its DND shows as the status and lights the lamp.
-    const reg = await phone.authed('REGISTER', 'sip:acme.test', [phone.from('1005'), ['To', '<sip:1005@acme.test>'], ['Contact', phone.contact]], { user: '1005', password: 'pass1005' });
+    const reg = await phone.authed(
+      'REGISTER',
+      'sip:acme.test',
+      [phone.from('1005'), ['To', '<sip:1005@acme.test>'], ['Contact', phone.contact]],
+      { user: '1005', password: 'pass1005' },
+    );
     expect(reg.status).toBe(200);
     const d = await subscribe(phone, '1005');
     await next(phone, 'DoNotDisturbEvent');
@@ -137,12 +163,16 @@ describe('S9.4 as-feature-event', () => {
   test('S9.4 DND off clears DND only; a blocked user stays blocked when the DND key is pressed', async () => {
     const ua = await TestUa.open('udp', s.sipPort);
     const token = await login(s.url, '1007');
-    expect((await call(s.url, 'PUT', '/api/v1/users/1007/status', { token, body: { status: 'away' } })).status).toBe(200);
+    expect((await call(s.url, 'PUT', '/api/v1/users/1007/status', { token, body: { status: 'away' } })).status).toBe(
+      200,
+    );
     const d = await subscribe(ua, '1007', setDnd('1007', false));
     expect(d.res.status).toBe(200);
     await dnd(ua, false);
     expect((await presenceOf('1007')).manual?.status).toBe('away');
-    expect((await call(s.url, 'PUT', '/api/v1/users/1007/status', { token: admin, body: { status: 'blocked' } })).status).toBe(200);
+    expect(
+      (await call(s.url, 'PUT', '/api/v1/users/1007/status', { token: admin, body: { status: 'blocked' } })).status,
+    ).toBe(200);
     expect((await inDialog(ua, d, setDnd('1007', true))).status).toBe(200);
     // The NOTIFY after the request tells the phone the truth: DND is off.
     await dnd(ua, false);
@@ -155,7 +185,9 @@ describe('S9.4 as-feature-event', () => {
     // document is still untold when the phone presses DND.
     const ua = await TestUa.open('tcp', s.sipPort);
     ua.notifyAnswer = 0;
-    expect((await call(s.url, 'PUT', '/api/v1/users/1009/status', { token: admin, body: { status: 'blocked' } })).status).toBe(200);
+    expect(
+      (await call(s.url, 'PUT', '/api/v1/users/1009/status', { token: admin, body: { status: 'blocked' } })).status,
+    ).toBe(200);
     const d = await subscribe(ua, '1009');
     expect(d.res.status).toBe(200);
     expect((await ua.nextNotify()).body.toString()).toContain('<doNotDisturbOn>false</doNotDisturbOn>');
@@ -184,7 +216,13 @@ describe('S9.4 as-feature-event', () => {
     const pub = await softphone.authed(
       'PUBLISH',
       'sip:1008@acme.test',
-      [softphone.from('1008'), ['To', '<sip:1008@acme.test>'], ['Event', 'presence'], ['Expires', '600'], ['Content-Type', 'application/pidf+xml']],
+      [
+        softphone.from('1008'),
+        ['To', '<sip:1008@acme.test>'],
+        ['Event', 'presence'],
+        ['Expires', '600'],
+        ['Content-Type', 'application/pidf+xml'],
+      ],
       { user: '1008', password: 'pass1008' },
       pidf,
     );
@@ -200,7 +238,14 @@ describe('S9.4 as-feature-event', () => {
     await next(ua, 'DoNotDisturbEvent');
     await next(ua, 'ForwardingEvent');
     const token = await login(s.url, '1010');
-    expect((await call(s.url, 'PUT', '/api/v1/users/1010/status', { token, body: { status: 'forwarding', forwardTo: '1003' } })).status).toBe(200);
+    expect(
+      (
+        await call(s.url, 'PUT', '/api/v1/users/1010/status', {
+          token,
+          body: { status: 'forwarding', forwardTo: '1003' },
+        })
+      ).status,
+    ).toBe(200);
     await next(ua, 'ForwardingEvent', '<forwardStatus>true</forwardStatus><forwardTo>1003</forwardTo>');
     expect((await inDialog(ua, d, setFwd('1010', false))).status).toBe(200);
     await next(ua, 'ForwardingEvent', '<forwardStatus>false</forwardStatus>');

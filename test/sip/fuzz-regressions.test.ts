@@ -25,7 +25,18 @@ function bestTimes(run: (bytes: Buffer) => void, large: Buffer, quarter: Buffer)
 }
 const request = (...extra: string[]): Buffer =>
   Buffer.from(
-    ['OPTIONS sip:1001@acme.test SIP/2.0', 'Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKfz', 'From: <sip:1002@acme.test>;tag=a', 'To: <sip:1001@acme.test>', 'Call-ID: fz1', 'CSeq: 1 OPTIONS', ...extra, 'Content-Length: 0', '', ''].join('\r\n'),
+    [
+      'OPTIONS sip:1001@acme.test SIP/2.0',
+      'Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKfz',
+      'From: <sip:1002@acme.test>;tag=a',
+      'To: <sip:1001@acme.test>',
+      'Call-ID: fz1',
+      'CSeq: 1 OPTIONS',
+      ...extra,
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n'),
     'latin1',
   );
 
@@ -37,7 +48,9 @@ describe('S8.1 SIP inputs found by fuzzing', () => {
       expect(r.ok).toBe(true);
       const m = (r as { message: SipRequest }).message;
       expect(header(m, name.toLowerCase())).toBe('9059');
-      expect(m.headers.find((h) => h.key === name.toLowerCase())?.name).toBe(name.toLowerCase().replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase()));
+      expect(m.headers.find((h) => h.key === name.toLowerCase())?.name).toBe(
+        name.toLowerCase().replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase()),
+      );
       expect(checkRequest(m, udp).ok).toBe(true);
       // The same over TCP, framed from the stream.
       const frames = new StreamFramer().push(request(`${name}: 9059`));

@@ -25,9 +25,17 @@ const MISMATCH = [400, 'Bad Request (digest uri does not match the Request-URI)'
 
 /** A REGISTER for 1003 whose credentials were computed for `digestUri`. */
 async function register(digestUri: string): Promise<[number, string]> {
-  const headers: [string, string][] = [ua.from('1003'), ['To', '<sip:1003@acme.test>'], ['Contact', ua.contact], ['Expires', '600']];
+  const headers: [string, string][] = [
+    ua.from('1003'),
+    ['To', '<sip:1003@acme.test>'],
+    ['Contact', ua.contact],
+    ['Expires', '600'],
+  ];
   const challenge = await ua.request('REGISTER', 'sip:acme.test', headers);
-  const res = await ua.request('REGISTER', 'sip:acme.test', [...headers, ['Authorization', digest(challenge, 'REGISTER', digestUri, { user: '1003', password: 'pass1003' })]]);
+  const res = await ua.request('REGISTER', 'sip:acme.test', [
+    ...headers,
+    ['Authorization', digest(challenge, 'REGISTER', digestUri, { user: '1003', password: 'pass1003' })],
+  ]);
   return [res.status, res.reason];
 }
 
@@ -47,8 +55,16 @@ describe('S7.1 digest uri and Request-URI', () => {
   test('S7.1 credentials taken from a SUBSCRIBE to 1005 and put on a SUBSCRIBE to 1004 are 400; on their own target they still work', async () => {
     const watch = (target: string, auth?: string) => {
       const uri = `sip:${target}@acme.test`;
-      const headers: [string, string][] = [ua.from('1002'), ['To', `<${uri}>`], ['Contact', ua.contact], ['Event', 'dialog'], ['Expires', '600']];
-      return ua.request('SUBSCRIBE', uri, auth === undefined ? headers : [...headers, ['Authorization', auth]], '', { callId: `${randomBytes(6).toString('hex')}@d` });
+      const headers: [string, string][] = [
+        ua.from('1002'),
+        ['To', `<${uri}>`],
+        ['Contact', ua.contact],
+        ['Event', 'dialog'],
+        ['Expires', '600'],
+      ];
+      return ua.request('SUBSCRIBE', uri, auth === undefined ? headers : [...headers, ['Authorization', auth]], '', {
+        callId: `${randomBytes(6).toString('hex')}@d`,
+      });
     };
     const challenge = await watch('1005');
     const forOther = digest(challenge, 'SUBSCRIBE', 'sip:1005@acme.test', { user: '1002', password: 'pass1002' });
@@ -64,7 +80,10 @@ describe('S7.1 digest uri and Request-URI', () => {
     const callId = `${randomBytes(6).toString('hex')}@inv`;
     const res = await ua.request('INVITE', uri, headers, '', { callId });
     expect(res.status).toBe(407);
-    const www = { ...res, headers: res.headers.map((x) => (x.key === 'proxy-authenticate' ? { ...x, key: 'www-authenticate' } : x)) };
+    const www = {
+      ...res,
+      headers: res.headers.map((x) => (x.key === 'proxy-authenticate' ? { ...x, key: 'www-authenticate' } : x)),
+    };
     const auth = digest(www, 'INVITE', 'sip:1005@acme.test', { user: '1002', password: 'pass1002' });
     const again = await ua.request('INVITE', uri, [...headers, ['Proxy-Authorization', auth]], '', { callId });
     expect([again.status, again.reason]).toEqual(MISMATCH);

@@ -15,7 +15,9 @@ import { TestUa } from './ua.js';
 let h: SipHarness;
 let ua: TestUa;
 beforeAll(async () => {
-  h = await sipHarness({ presence: { maxSubscriptionsPerPair: 3, maxSubscriptionsPerUser: 6, maxSubscriptionsPerTenant: 10 } });
+  h = await sipHarness({
+    presence: { maxSubscriptionsPerPair: 3, maxSubscriptionsPerUser: 6, maxSubscriptionsPerTenant: 10 },
+  });
   ua = await TestUa.open('udp', h.port);
 });
 afterAll(async () => {
@@ -28,19 +30,42 @@ interface Sub {
   readonly callId: string;
 }
 
-async function subscribe(watcher: string, target: string, options: { expires?: number; domain?: string; password?: string } = {}): Promise<Sub> {
+async function subscribe(
+  watcher: string,
+  target: string,
+  options: { expires?: number; domain?: string; password?: string } = {},
+): Promise<Sub> {
   const domain = options.domain ?? 'acme.test';
   const callId = `${randomBytes(6).toString('hex')}@limits`;
   const uri = `sip:${target}@${domain}`;
-  const headers: [string, string][] = [ua.from(watcher, domain), ['To', `<${uri}>`], ['Contact', ua.contact], ['Event', 'dialog'], ['Expires', String(options.expires ?? 600)]];
-  const res = await ua.authed('SUBSCRIBE', uri, headers, { user: watcher, password: options.password ?? `pass${watcher}` }, '', { callId });
+  const headers: [string, string][] = [
+    ua.from(watcher, domain),
+    ['To', `<${uri}>`],
+    ['Contact', ua.contact],
+    ['Event', 'dialog'],
+    ['Expires', String(options.expires ?? 600)],
+  ];
+  const res = await ua.authed(
+    'SUBSCRIBE',
+    uri,
+    headers,
+    { user: watcher, password: options.password ?? `pass${watcher}` },
+    '',
+    { callId },
+  );
   return { res, callId };
 }
 
 async function unsubscribe(watcher: string, target: string, sub: Sub): Promise<number> {
   const uri = `sip:${target}@acme.test`;
   const toTag = /;tag=([^;]+)/.exec(header(sub.res, 'to') ?? '')![1]!;
-  const res = await ua.request('SUBSCRIBE', uri, [ua.from(watcher), ['To', `<${uri}>;tag=${toTag}`], ['Contact', ua.contact], ['Event', 'dialog'], ['Expires', '0']], '', { callId: sub.callId });
+  const res = await ua.request(
+    'SUBSCRIBE',
+    uri,
+    [ua.from(watcher), ['To', `<${uri}>;tag=${toTag}`], ['Contact', ua.contact], ['Event', 'dialog'], ['Expires', '0']],
+    '',
+    { callId: sub.callId },
+  );
   return res.status;
 }
 
@@ -52,7 +77,10 @@ async function notifiesFor(callIds: ReadonlySet<string>, ms: number): Promise<nu
   let n = 0;
   for (;;) {
     try {
-      await ua.wait((m) => m.kind === 'request' && m.method === 'NOTIFY' && callIds.has(header(m, 'call-id') ?? ''), ms);
+      await ua.wait(
+        (m) => m.kind === 'request' && m.method === 'NOTIFY' && callIds.has(header(m, 'call-id') ?? ''),
+        ms,
+      );
       n++;
     } catch {
       return n;
@@ -75,7 +103,13 @@ describe('S7.2 S8.3 subscription limits', () => {
     const ids = new Set(held.map((x) => x.sub.callId));
     await notifiesFor(ids, 300);
     // On a call: the lamp of every subscription to 1004 lights.
-    const call = await h.engine.dispatch('acme', { type: 'leg.update', userId: 'u1004', legId: 'c1', direction: 'in', state: 'answered' });
+    const call = await h.engine.dispatch('acme', {
+      type: 'leg.update',
+      userId: 'u1004',
+      legId: 'c1',
+      direction: 'in',
+      state: 'answered',
+    });
     expect(call.ok).toBe(true);
     expect(await notifiesFor(ids, 500)).toBe(3);
   });
@@ -117,10 +151,17 @@ describe('S7.2 S8.3 subscription limits', () => {
     const h2 = await sipHarness({ presence: { maxSubscriptionsPerUser: 6 } });
     const uas = await Promise.all(Array.from({ length: 12 }, () => TestUa.open('udp', h2.port)));
     const targets = ['1001', '1002', '1004', '1005', '1006', '1007', '1008', '1009', '1010', '1001', '1002', '1004'];
-    const answers = await Promise.all(uas.map((u, i) => {
-      const uri = `sip:${targets[i]}@acme.test`;
-      return u.authed('SUBSCRIBE', uri, [u.from('1003'), ['To', `<${uri}>`], ['Contact', u.contact], ['Event', 'presence'], ['Expires', '600']], { user: '1003', password: 'pass1003' });
-    }));
+    const answers = await Promise.all(
+      uas.map((u, i) => {
+        const uri = `sip:${targets[i]}@acme.test`;
+        return u.authed(
+          'SUBSCRIBE',
+          uri,
+          [u.from('1003'), ['To', `<${uri}>`], ['Contact', u.contact], ['Event', 'presence'], ['Expires', '600']],
+          { user: '1003', password: 'pass1003' },
+        );
+      }),
+    );
     expect(answers.filter((r) => r.status === 200).length).toBe(6);
     expect(answers.filter((r) => r.status === 403).length).toBe(6);
     expect(h2.sip.stats().subscriptions).toBe(6);
@@ -131,8 +172,16 @@ describe('S7.2 S8.3 subscription limits', () => {
 
 describe('S7.2 S8.1 the limits are configuration', () => {
   test('S7.2 S8.1 the options are read from flags and environment, and a limit below 1 is refused', () => {
-    const c = loadConfig(['--sip-subscriptions-per-user', '50', '--sip-tcp-message-timeout-sec=5'], { SWITCHBOARD_SIP_SUBSCRIPTIONS_PER_TENANT: '2000', SWITCHBOARD_SIP_TCP_CONNECTIONS_PER_ADDRESS: '30' });
-    expect([c.sipSubscriptionsPerUser, c.sipSubscriptionsPerTenant, c.sipTcpMessageTimeoutSec, c.sipTcpConnectionsPerAddress]).toEqual([50, 2000, 5, 30]);
+    const c = loadConfig(['--sip-subscriptions-per-user', '50', '--sip-tcp-message-timeout-sec=5'], {
+      SWITCHBOARD_SIP_SUBSCRIPTIONS_PER_TENANT: '2000',
+      SWITCHBOARD_SIP_TCP_CONNECTIONS_PER_ADDRESS: '30',
+    });
+    expect([
+      c.sipSubscriptionsPerUser,
+      c.sipSubscriptionsPerTenant,
+      c.sipTcpMessageTimeoutSec,
+      c.sipTcpConnectionsPerAddress,
+    ]).toEqual([50, 2000, 5, 30]);
     expect(loadConfig([], {}).sipSubscriptionsPerUser).toBe(500);
     expect(() => loadConfig(['--sip-subscriptions-per-user', '0'], {})).toThrow(ConfigError);
     expect(() => loadConfig(['--sip-tcp-message-timeout-sec', '0'], {})).toThrow(/at least 1/);
@@ -143,10 +192,20 @@ describe('S7.2 S8.1 the limits are configuration', () => {
     const phone = await TestUa.open('udp', s.sipPort);
     const sub = (target: string) => {
       const uri = `sip:${target}@acme.test`;
-      return phone.authed('SUBSCRIBE', uri, [phone.from('1003'), ['To', `<${uri}>`], ['Contact', phone.contact], ['Event', 'presence'], ['Expires', '600']], { user: '1003', password: 'pass1003' }, '', { callId: `${randomBytes(6).toString('hex')}@cfg` });
+      return phone.authed(
+        'SUBSCRIBE',
+        uri,
+        [phone.from('1003'), ['To', `<${uri}>`], ['Contact', phone.contact], ['Event', 'presence'], ['Expires', '600']],
+        { user: '1003', password: 'pass1003' },
+        '',
+        { callId: `${randomBytes(6).toString('hex')}@cfg` },
+      );
     };
     expect((await sub('1004')).status).toBe(200);
-    expect([(await sub('1005')).status, (await sub('1005')).reason]).toEqual([403, 'Forbidden (too many subscriptions by this user)']);
+    expect([(await sub('1005')).status, (await sub('1005')).reason]).toEqual([
+      403,
+      'Forbidden (too many subscriptions by this user)',
+    ]);
     await phone.close();
     await s.cleanup();
   });

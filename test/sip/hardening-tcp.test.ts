@@ -22,15 +22,17 @@ beforeAll(async () => {
 afterAll(async () => h.close());
 
 function options(callId: string, extra = '', transport = 'TCP'): string {
-  return [
-    'OPTIONS sip:acme.test SIP/2.0',
-    `Via: SIP/2.0/${transport} 127.0.0.1:5999;branch=z9hG4bK${callId}`,
-    'Max-Forwards: 70',
-    'From: <sip:1001@acme.test>;tag=a1',
-    'To: <sip:acme.test>',
-    `Call-ID: ${callId}`,
-    'CSeq: 1 OPTIONS',
-  ].join('\r\n') + `\r\n${extra}`;
+  return (
+    [
+      'OPTIONS sip:acme.test SIP/2.0',
+      `Via: SIP/2.0/${transport} 127.0.0.1:5999;branch=z9hG4bK${callId}`,
+      'Max-Forwards: 70',
+      'From: <sip:1001@acme.test>;tag=a1',
+      'To: <sip:acme.test>',
+      `Call-ID: ${callId}`,
+      'CSeq: 1 OPTIONS',
+    ].join('\r\n') + `\r\n${extra}`
+  );
 }
 
 /** The hidden request: answered 200 by any server that reads it. */
@@ -59,7 +61,8 @@ async function open(localAddress = '127.0.0.1'): Promise<Raw> {
   return { socket, responses, closed };
 }
 
-const isOpen = async (raw: Raw, ms: number): Promise<boolean> => Promise.race([raw.closed.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), ms))]);
+const isOpen = async (raw: Raw, ms: number): Promise<boolean> =>
+  Promise.race([raw.closed.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), ms))]);
 
 async function optionsOk(localAddress: string): Promise<number | undefined> {
   const raw = await open(localAddress);
@@ -78,15 +81,18 @@ describe('S8.1 SIP/TCP request smuggling: one Content-Length rule', () => {
     ['a folded Content-Length', `Content-Length:\r\n ${INNER.length}\r\n`],
   ];
 
-  test.each(smuggled)('S8.1 %s: the message is answered 400, the connection closes, the hidden request gets nothing', async (_name, lengths) => {
-    const raw = await open();
-    raw.socket.write(`${options('outer', lengths)}\r\n${INNER}`);
-    const closed = !(await isOpen(raw, 1500));
-    // Before the rule: [400, 'outer'] and then [200, 'inner'], the hidden request served.
-    expect(raw.responses.map((r) => [r.status, header(r, 'call-id')])).toEqual([[400, 'outer']]);
-    expect(closed).toBe(true);
-    expect(raw.responses[0]!.reason).toMatch(/Content-Length.*closing the connection/);
-  });
+  test.each(smuggled)(
+    'S8.1 %s: the message is answered 400, the connection closes, the hidden request gets nothing',
+    async (_name, lengths) => {
+      const raw = await open();
+      raw.socket.write(`${options('outer', lengths)}\r\n${INNER}`);
+      const closed = !(await isOpen(raw, 1500));
+      // Before the rule: [400, 'outer'] and then [200, 'inner'], the hidden request served.
+      expect(raw.responses.map((r) => [r.status, header(r, 'call-id')])).toEqual([[400, 'outer']]);
+      expect(closed).toBe(true);
+      expect(raw.responses[0]!.reason).toMatch(/Content-Length.*closing the connection/);
+    },
+  );
 
   test('S8.1 the same smuggling in one UDP datagram is 400 and the hidden request is discarded', async () => {
     const sock = createSocket('udp4');
@@ -96,7 +102,11 @@ describe('S8.1 SIP/TCP request smuggling: one Content-Length rule', () => {
       const p = parseMessage(m);
       if (p.ok && p.message.kind === 'response') got.push(p.message);
     });
-    sock.send(`${options('udp-outer', `Content-Length: 0\r\nContent-Length: ${INNER.length}\r\n`, 'UDP')}\r\n${INNER}`, h.port, '127.0.0.1');
+    sock.send(
+      `${options('udp-outer', `Content-Length: 0\r\nContent-Length: ${INNER.length}\r\n`, 'UDP')}\r\n${INNER}`,
+      h.port,
+      '127.0.0.1',
+    );
     await new Promise((r) => setTimeout(r, 400));
     sock.close();
     expect(got.map((r) => [r.status, header(r, 'call-id')])).toEqual([[400, 'udp-outer']]);
@@ -104,9 +114,15 @@ describe('S8.1 SIP/TCP request smuggling: one Content-Length rule', () => {
 
   test('S8.1 well-framed pipelined messages on one connection are all served, and it stays open', async () => {
     const raw = await open();
-    raw.socket.write(`${options('p1', 'Content-Length: 0\r\n')}\r\n${options('p2', 'l: 0\r\n')}\r\n${options('p3')}\r\n`);
+    raw.socket.write(
+      `${options('p1', 'Content-Length: 0\r\n')}\r\n${options('p2', 'l: 0\r\n')}\r\n${options('p3')}\r\n`,
+    );
     for (let i = 0; i < 100 && raw.responses.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(raw.responses.map((r) => [r.status, header(r, 'call-id')])).toEqual([[200, 'p1'], [200, 'p2'], [200, 'p3']]);
+    expect(raw.responses.map((r) => [r.status, header(r, 'call-id')])).toEqual([
+      [200, 'p1'],
+      [200, 'p2'],
+      [200, 'p3'],
+    ]);
     expect(await isOpen(raw, 50)).toBe(true);
     raw.socket.destroy();
   });
@@ -159,7 +175,8 @@ describe('S8.1 SIP/TCP connections that hold half a message', () => {
 
   test('S8.1 one address holds at most 4 connections (here): more are closed at once, other addresses are served, and room comes back', async () => {
     const held = await Promise.all(Array.from({ length: 10 }, () => open('127.0.0.8')));
-    for (const raw of held) raw.socket.write('OPTIONS sip:acme.test SIP/2.0\r\nVia: SIP/2.0/TCP x;branch=z9hG4bKhalf\r\n');
+    for (const raw of held)
+      raw.socket.write('OPTIONS sip:acme.test SIP/2.0\r\nVia: SIP/2.0/TCP x;branch=z9hG4bKhalf\r\n');
     const opened = Date.now();
     const open100 = await Promise.all(held.map((raw) => isOpen(raw, 100)));
     expect(open100.filter((x) => x).length).toBe(PER_ADDRESS);

@@ -18,7 +18,9 @@ export interface SipHarness {
   close(): Promise<void>;
 }
 
-export async function sipHarness(options: Partial<Omit<SipServerOptions, 'engine' | 'directory' | 'host' | 'port'>> & { users?: number } = {}): Promise<SipHarness> {
+export async function sipHarness(
+  options: Partial<Omit<SipServerOptions, 'engine' | 'directory' | 'host' | 'port'>> & { users?: number } = {},
+): Promise<SipHarness> {
   const engine = new Engine({ clock: new SystemClock() });
   engine.addTenant(createTenantState('acme', {}), { epoch: 'e1', seq: 0 });
   engine.addTenant(createTenantState('beta', {}), { epoch: 'e1', seq: 0 });
@@ -26,8 +28,19 @@ export async function sipHarness(options: Partial<Omit<SipServerOptions, 'engine
   const n = options.users ?? 10;
   for (let i = 0; i < n; i++) {
     const ext = String(1001 + i);
-    await engine.dispatch('acme', { type: 'user.upsert', user: { id: `u${ext}`, extension: ext, name: `User ${ext}`, settings: ext === '1010' ? { forwardingAllowed: true } : {} } });
-    creds.set(`acme/u${ext}`, { sipHa1: md5(`${ext}:acme.test:pass${ext}`), terminalHa1: md5(`${ext}:acme.test:term${ext}`) });
+    await engine.dispatch('acme', {
+      type: 'user.upsert',
+      user: {
+        id: `u${ext}`,
+        extension: ext,
+        name: `User ${ext}`,
+        settings: ext === '1010' ? { forwardingAllowed: true } : {},
+      },
+    });
+    creds.set(`acme/u${ext}`, {
+      sipHa1: md5(`${ext}:acme.test:pass${ext}`),
+      terminalHa1: md5(`${ext}:acme.test:term${ext}`),
+    });
   }
   // Another tenant with the same extensions: S5.2 isolation.
   await engine.dispatch('beta', { type: 'user.upsert', user: { id: 'b1001', extension: '1001', name: 'Beta 1001' } });

@@ -38,23 +38,44 @@ function authUri(scenario: string, keys: Readonly<Record<string, string>>): stri
 }
 
 /** Runs one sipp scenario as UAC (one call) and returns its exit code (0: every call succeeded). */
-export function sipp(scenario: string, port: number, options: { transport?: 'u1' | 't1'; user: string; password: string; keys?: Record<string, string>; timeoutSec?: number; defaultAuthUri?: true }): Promise<SippRun> {
+export function sipp(
+  scenario: string,
+  port: number,
+  options: {
+    transport?: 'u1' | 't1';
+    user: string;
+    password: string;
+    keys?: Record<string, string>;
+    timeoutSec?: number;
+    defaultAuthUri?: true;
+  },
+): Promise<SippRun> {
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
   const keys = { domain: 'acme.test', expires: '600', ...options.keys };
   const args = [
-    '-sf', join(SCENARIOS, scenario),
-    '-i', '127.0.0.1',
-    '-p', '0',
-    '-t', options.transport ?? 'u1',
-    '-m', '1',
-    '-s', options.user,
-    '-au', options.user,
-    '-ap', options.password,
+    '-sf',
+    join(SCENARIOS, scenario),
+    '-i',
+    '127.0.0.1',
+    '-p',
+    '0',
+    '-t',
+    options.transport ?? 'u1',
+    '-m',
+    '1',
+    '-s',
+    options.user,
+    '-au',
+    options.user,
+    '-ap',
+    options.password,
     '-nostdin',
-    '-timeout', `${options.timeoutSec ?? 15}s`,
+    '-timeout',
+    `${options.timeoutSec ?? 15}s`,
     '-timeout_error',
     '-trace_err',
-    '-error_file', join(dir, 'errors.log'),
+    '-error_file',
+    join(dir, 'errors.log'),
     ...(options.defaultAuthUri ? [] : ['-auth_uri', authUri(scenario, { ...keys, service: options.user })]),
     ...Object.entries(keys).flatMap(([k, v]) => ['-key', k, v]),
     `127.0.0.1:${port}`,
@@ -165,7 +186,10 @@ export class Baresip {
       join(dir, 'accounts'),
       `<sip:${options.user}@acme.test>;auth_pass=${options.password};outbound="sip:127.0.0.1:${options.sipPort}";regint=${options.regint ?? 600};pubint=${options.pubint ?? 0}\n`,
     );
-    writeFileSync(join(dir, 'contacts'), (options.contacts ?? []).map((c) => `"User ${c}" <sip:${c}@acme.test>;presence=p2p\n`).join(''));
+    writeFileSync(
+      join(dir, 'contacts'),
+      (options.contacts ?? []).map((c) => `"User ${c}" <sip:${c}@acme.test>;presence=p2p\n`).join(''),
+    );
     const child = spawn('baresip', ['-f', dir], { stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     let exited = false;
@@ -176,7 +200,8 @@ export class Baresip {
     try {
       ctrl = await eventually(
         () => {
-          if (exited || output.includes('Address already in use')) throw new Error(`baresip could not start: ${output}`);
+          if (exited || output.includes('Address already in use'))
+            throw new Error(`baresip could not start: ${output}`);
           return new Promise<Socket | undefined>((resolve) => {
             const s = createConnection({ host: '127.0.0.1', port: options.ctrlPort });
             s.once('connect', () => resolve(s));
@@ -307,7 +332,10 @@ export class Linphonec {
       ].join('\n'),
     );
     const log = join(home, 'linphone.log');
-    const child = spawn('linphonec', ['-c', rc, '-d', '6', '-l', log], { stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, HOME: home } });
+    const child = spawn('linphonec', ['-c', rc, '-d', '6', '-l', log], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      env: { ...process.env, HOME: home },
+    });
     return new Linphonec(child, log, home);
   }
 
@@ -321,7 +349,11 @@ export class Linphonec {
 
   /** The presence liblinphone last reported for a friend ("open", "closed", "busy", …). */
   friendPresence(extension: string): string | undefined {
-    const all = [...this.logText().matchAll(new RegExp(`We are notified that \\[.*<sip:${extension}@acme\\.test>\\] has presence \\[([^\\]]+)\\]`, 'g'))];
+    const all = [
+      ...this.logText().matchAll(
+        new RegExp(`We are notified that \\[.*<sip:${extension}@acme\\.test>\\] has presence \\[([^\\]]+)\\]`, 'g'),
+      ),
+    ];
     return all.at(-1)?.[1];
   }
 

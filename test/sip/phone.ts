@@ -7,7 +7,16 @@ import type { SipRequest, SipResponse } from '../../src/sip/message.js';
 import { TestUa, digest } from './ua.js';
 import type { Headers } from './ua.js';
 
-export const SDP = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
+export const SDP = [
+  'v=0',
+  'o=- 1 1 IN IP4 127.0.0.1',
+  's=-',
+  'c=IN IP4 127.0.0.1',
+  't=0 0',
+  'm=audio 40000 RTP/AVP 0',
+  'a=rtpmap:0 PCMU/8000',
+  '',
+].join('\r\n');
 
 const hex = (n: number) => randomBytes(n).toString('hex');
 const tagOf = (v: string | undefined) => /;\s*tag=([^;>\s]+)/.exec(v ?? '')?.[1];
@@ -35,11 +44,20 @@ export class Phone {
     readonly password: string,
   ) {}
 
-  static async open(port: number, ext: string, options: { transport?: 'udp' | 'tcp'; register?: boolean; password?: string } = {}): Promise<Phone> {
+  static async open(
+    port: number,
+    ext: string,
+    options: { transport?: 'udp' | 'tcp'; register?: boolean; password?: string } = {},
+  ): Promise<Phone> {
     const ua = await TestUa.open(options.transport ?? 'udp', port);
     const phone = new Phone(ua, ext, options.password ?? `pass${ext}`);
     if (options.register !== false) {
-      const r = await ua.authed('REGISTER', 'sip:acme.test', [ua.from(ext), ['To', `<sip:${ext}@acme.test>`], ['Contact', ua.contact], ['Expires', '600']], { user: ext, password: phone.password });
+      const r = await ua.authed(
+        'REGISTER',
+        'sip:acme.test',
+        [ua.from(ext), ['To', `<sip:${ext}@acme.test>`], ['Contact', ua.contact], ['Expires', '600']],
+        { user: ext, password: phone.password },
+      );
       if (r.status !== 200) throw new Error(`register ${ext}: ${r.status}`);
       phone.registered = true;
     }
@@ -62,26 +80,38 @@ export class Phone {
     const ownMaxForwards = (options.headers ?? []).some(([k]) => k.toLowerCase() === 'max-forwards');
     const send = (extra: Headers) =>
       this.ua.send(
-        serializeRequest('INVITE', uri, [
-          ['Via', this.via(branch)],
-          ...(ownMaxForwards ? [] : [['Max-Forwards', '70'] as [string, string]]),
-          ['From', from],
-          ['To', toHeader],
-          ['Call-ID', callId],
-          ['CSeq', `${cseq} INVITE`],
-          ['Contact', this.ua.contact],
-          ['Content-Type', 'application/sdp'],
-          ...(options.headers ?? []),
-          ...extra,
-        ], body),
+        serializeRequest(
+          'INVITE',
+          uri,
+          [
+            ['Via', this.via(branch)],
+            ...(ownMaxForwards ? [] : [['Max-Forwards', '70'] as [string, string]]),
+            ['From', from],
+            ['To', toHeader],
+            ['Call-ID', callId],
+            ['CSeq', `${cseq} INVITE`],
+            ['Contact', this.ua.contact],
+            ['Content-Type', 'application/sdp'],
+            ...(options.headers ?? []),
+            ...extra,
+          ],
+          body,
+        ),
       );
-    const finalOf = (b: string, ms = 3000) => this.ua.wait<SipResponse>((m) => m.kind === 'response' && m.status >= 200 && (header(m, 'via') ?? '').includes(b), ms);
+    const finalOf = (b: string, ms = 3000) =>
+      this.ua.wait<SipResponse>(
+        (m) => m.kind === 'response' && m.status >= 200 && (header(m, 'via') ?? '').includes(b),
+        ms,
+      );
     send([]);
     if (options.auth !== false) {
       const challenge = await finalOf(branch);
       if (challenge.status !== 407) throw new Error(`expected 407, got ${challenge.status}`);
       this.ackFailure(challenge, uri, branch, from, callId, cseq);
-      const www = { ...challenge, headers: challenge.headers.map((h) => (h.key === 'proxy-authenticate' ? { ...h, key: 'www-authenticate' } : h)) };
+      const www = {
+        ...challenge,
+        headers: challenge.headers.map((h) => (h.key === 'proxy-authenticate' ? { ...h, key: 'www-authenticate' } : h)),
+      };
       const credentials = digest(www, 'INVITE', uri, { user: this.ext, password: this.password });
       cseq = 2;
       branch = `z9hG4bK${hex(6)}`;
@@ -96,23 +126,48 @@ export class Phone {
       from,
       to: toHeader,
       final: (ms = 3000) => finalOf(b, ms),
-      provisional: (status, ms = 3000) => this.ua.wait<SipResponse>((m) => m.kind === 'response' && m.status === status && (header(m, 'via') ?? '').includes(b), ms),
+      provisional: (status, ms = 3000) =>
+        this.ua.wait<SipResponse>(
+          (m) => m.kind === 'response' && m.status === status && (header(m, 'via') ?? '').includes(b),
+          ms,
+        ),
     };
   }
 
   /** §17.1.1.3: the ACK of a non-2xx final response. */
   ackFailure(res: SipResponse, uri: string, branch: string, from: string, callId: string, cseq: number): void {
-    this.ua.send(serializeRequest('ACK', uri, [['Via', this.via(branch)], ['Max-Forwards', '70'], ['From', from], ['To', header(res, 'to') ?? ''], ['Call-ID', callId], ['CSeq', `${cseq} ACK`]]));
+    this.ua.send(
+      serializeRequest('ACK', uri, [
+        ['Via', this.via(branch)],
+        ['Max-Forwards', '70'],
+        ['From', from],
+        ['To', header(res, 'to') ?? ''],
+        ['Call-ID', callId],
+        ['CSeq', `${cseq} ACK`],
+      ]),
+    );
   }
 
   /** CANCEL of a pending INVITE (§9.1): same branch, Request-URI, From, To and CSeq number. */
   async cancel(d: Dial): Promise<SipResponse> {
-    this.ua.send(serializeRequest('CANCEL', d.uri, [['Via', this.via(d.branch)], ['Max-Forwards', '70'], ['From', d.from], ['To', d.to], ['Call-ID', d.callId], ['CSeq', `${d.cseq} CANCEL`]]));
+    this.ua.send(
+      serializeRequest('CANCEL', d.uri, [
+        ['Via', this.via(d.branch)],
+        ['Max-Forwards', '70'],
+        ['From', d.from],
+        ['To', d.to],
+        ['Call-ID', d.callId],
+        ['CSeq', `${d.cseq} CANCEL`],
+      ]),
+    );
     return this.ua.wait<SipResponse>((m) => m.kind === 'response' && (header(m, 'cseq') ?? '').endsWith('CANCEL'));
   }
 
   /** The caller's side of an answered call: ACK and BYE along the reversed Record-Route (§12.1.2). */
-  dialogOf(d: Dial, ok: SipResponse): { ack(): void; bye(): Promise<SipResponse>; reinvite(sdp: string): Promise<SipResponse> } {
+  dialogOf(
+    d: Dial,
+    ok: SipResponse,
+  ): { ack(): void; bye(): Promise<SipResponse>; reinvite(sdp: string): Promise<SipResponse> } {
     const routes = headerValues(ok, 'record-route').reverse();
     const target = uriOf(header(ok, 'contact'));
     const to = header(ok, 'to') ?? '';
@@ -121,7 +176,17 @@ export class Phone {
       serializeRequest(
         method,
         target,
-        [['Via', this.via(branch)], ['Max-Forwards', '70'], ['From', d.from], ['To', to], ['Call-ID', d.callId], ['CSeq', `${n} ${method}`], ['Contact', this.ua.contact], ...routes.map((r) => ['Route', r] as [string, string]), ...(body === '' ? [] : [['Content-Type', 'application/sdp'] as [string, string]])],
+        [
+          ['Via', this.via(branch)],
+          ['Max-Forwards', '70'],
+          ['From', d.from],
+          ['To', to],
+          ['Call-ID', d.callId],
+          ['CSeq', `${n} ${method}`],
+          ['Contact', this.ua.contact],
+          ...routes.map((r) => ['Route', r] as [string, string]),
+          ...(body === '' ? [] : [['Content-Type', 'application/sdp'] as [string, string]]),
+        ],
         body,
       );
     return {
@@ -129,7 +194,9 @@ export class Phone {
       reinvite: (sdp) => {
         const branch = `z9hG4bK${hex(6)}`;
         this.ua.send(request('INVITE', ++cseq, branch, sdp));
-        return this.ua.wait<SipResponse>((m) => m.kind === 'response' && m.status >= 200 && (header(m, 'via') ?? '').includes(branch));
+        return this.ua.wait<SipResponse>(
+          (m) => m.kind === 'response' && m.status >= 200 && (header(m, 'via') ?? '').includes(branch),
+        );
       },
       bye: () => {
         const branch = `z9hG4bK${hex(6)}`;
@@ -148,7 +215,11 @@ export class Phone {
   respond(req: SipRequest, status: number, reason: string, options: { toTag?: string; body?: string } = {}): void {
     const hs: Headers = [];
     for (const h of req.headers) {
-      if (h.key === 'to') hs.push(['To', options.toTag !== undefined && tagOf(h.value) === undefined ? `${h.value};tag=${options.toTag}` : h.value]);
+      if (h.key === 'to')
+        hs.push([
+          'To',
+          options.toTag !== undefined && tagOf(h.value) === undefined ? `${h.value};tag=${options.toTag}` : h.value,
+        ]);
       else if (['via', 'from', 'call-id', 'cseq', 'record-route'].includes(h.key)) hs.push([h.name, h.value]);
     }
     if (req.method === 'INVITE' && status > 100) hs.push(['Contact', this.ua.contact]);
@@ -179,7 +250,12 @@ export class Phone {
   /** Unregisters its contact (so later calls do not fork to a closed socket) and closes. */
   async close(): Promise<void> {
     if (this.registered) {
-      await this.ua.authed('REGISTER', 'sip:acme.test', [this.ua.from(this.ext), ['To', `<sip:${this.ext}@acme.test>`], ['Contact', this.ua.contact], ['Expires', '0']], { user: this.ext, password: this.password });
+      await this.ua.authed(
+        'REGISTER',
+        'sip:acme.test',
+        [this.ua.from(this.ext), ['To', `<sip:${this.ext}@acme.test>`], ['Contact', this.ua.contact], ['Expires', '0']],
+        { user: this.ext, password: this.password },
+      );
     }
     await this.ua.close();
   }

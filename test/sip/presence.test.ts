@@ -11,7 +11,11 @@ import { TestUa, digest } from './ua.js';
 
 let h: SipHarness;
 beforeAll(async () => {
-  h = await sipHarness({ presence: { minExpiresSec: 1 }, publish: { minExpiresSec: 1 }, timers: { t1Ms: 50, t2Ms: 400 } });
+  h = await sipHarness({
+    presence: { minExpiresSec: 1 },
+    publish: { minExpiresSec: 1 },
+    timers: { t1Ms: 50, t2Ms: 400 },
+  });
 });
 afterAll(async () => h.close());
 
@@ -31,16 +35,49 @@ interface Sub {
   watcher: string;
 }
 
-async function subscribe(ua: TestUa, watcher: string, target: string, event: string, expires = 600, password = `pass${watcher}`, domain = 'acme.test'): Promise<Sub> {
+async function subscribe(
+  ua: TestUa,
+  watcher: string,
+  target: string,
+  event: string,
+  expires = 600,
+  password = `pass${watcher}`,
+  domain = 'acme.test',
+): Promise<Sub> {
   const callId = `${randomBytes(6).toString('hex')}@t`;
   const uri = `sip:${target}@${domain}`;
-  const res = await ua.authed('SUBSCRIBE', uri, [ua.from(watcher, domain), ['To', `<${uri}>`], ['Contact', ua.contact], ['Event', event], ['Expires', String(expires)]], { user: watcher, password }, '', { callId });
+  const res = await ua.authed(
+    'SUBSCRIBE',
+    uri,
+    [
+      ua.from(watcher, domain),
+      ['To', `<${uri}>`],
+      ['Contact', ua.contact],
+      ['Event', event],
+      ['Expires', String(expires)],
+    ],
+    { user: watcher, password },
+    '',
+    { callId },
+  );
   return { res, callId, toTag: /;tag=([^;]+)/.exec(header(res, 'to') ?? '')?.[1], ua, watcher };
 }
 
 function inDialog(sub: Sub, target: string, event: string, expires: number) {
   const uri = `sip:${target}@acme.test`;
-  return sub.ua.request('SUBSCRIBE', uri, [sub.ua.from(sub.watcher), ['To', `<${uri}>;tag=${sub.toTag}`], ['Contact', sub.ua.contact], ['Event', event], ['Expires', String(expires)]], '', { callId: sub.callId });
+  return sub.ua.request(
+    'SUBSCRIBE',
+    uri,
+    [
+      sub.ua.from(sub.watcher),
+      ['To', `<${uri}>;tag=${sub.toTag}`],
+      ['Contact', sub.ua.contact],
+      ['Event', event],
+      ['Expires', String(expires)],
+    ],
+    '',
+    { callId: sub.callId },
+  );
 }
 
 describe('S7.2 presence server', () => {
@@ -49,7 +86,11 @@ describe('S7.2 presence server', () => {
     const sub = await subscribe(ua, '1002', '1003', 'presence');
     expect([sub.res.status, header(sub.res, 'expires'), sub.toTag !== undefined]).toEqual([200, '600', true]);
     const n = await ua.nextNotify();
-    expect([header(n, 'event'), subState(n), header(n, 'content-type')]).toEqual(['presence', 'active;expires=600', 'application/pidf+xml']);
+    expect([header(n, 'event'), subState(n), header(n, 'content-type')]).toEqual([
+      'presence',
+      'active;expires=600',
+      'application/pidf+xml',
+    ]);
     expect(header(n, 'from')).toContain(`tag=${sub.toTag}`);
     expect(header(n, 'call-id')).toBe(sub.callId);
     expect(body(n)).toContain('entity="sip:1003@acme.test"');
@@ -81,11 +122,19 @@ describe('S7.2 presence server', () => {
 
   test('S7.2 dialog-info for BLF: idle is one terminated dialog, ringing early, on a call confirmed; version rises by one', async () => {
     const ua = await TestUa.open('udp', h.port);
-    await run({ type: 'registration.set', userId: 'u1005', id: 'r1', kind: 'terminal', expiresAt: Date.now() + 600_000 });
+    await run({
+      type: 'registration.set',
+      userId: 'u1005',
+      id: 'r1',
+      kind: 'terminal',
+      expiresAt: Date.now() + 600_000,
+    });
     await subscribe(ua, '1002', '1005', 'dialog');
     const idle = await ua.nextNotify();
     expect(header(idle, 'content-type')).toBe('application/dialog-info+xml');
-    expect(body(idle)).toMatch(/version="0" state="full" entity="sip:1005@acme.test">\r\n<dialog id="swb-1005"><state>terminated<\/state><\/dialog>/);
+    expect(body(idle)).toMatch(
+      /version="0" state="full" entity="sip:1005@acme.test">\r\n<dialog id="swb-1005"><state>terminated<\/state><\/dialog>/,
+    );
     await run({ type: 'leg.update', userId: 'u1005', legId: 'c2', direction: 'in', state: 'ringing' });
     expect(body(await ua.nextNotify())).toMatch(/version="1".*direction="recipient"><state>early<\/state>/s);
     await run({ type: 'leg.update', userId: 'u1005', legId: 'c2', direction: 'in', state: 'answered' });
@@ -186,7 +235,10 @@ describe('S7.2 presence server', () => {
     const again = await ua.nextNotify();
     expect(header(again, 'cseq')).toBe(`${seq} NOTIFY`);
     // With T1 = 50 ms the transaction gives up after 3.2 s; the state is sent again, in a new transaction.
-    const retry = await ua.wait<SipRequest>((m) => m.kind === 'request' && header(m, 'cseq') === `${seq + 1} NOTIFY`, 8000);
+    const retry = await ua.wait<SipRequest>(
+      (m) => m.kind === 'request' && header(m, 'cseq') === `${seq + 1} NOTIFY`,
+      8000,
+    );
     expect(body(retry)).toContain('<state>confirmed</state>');
     ua.answer(retry, 200);
     expect(h.sip.devices('acme', 'u1008').watchedBy.length).toBe(1);
@@ -194,7 +246,8 @@ describe('S7.2 presence server', () => {
     await run({ type: 'leg.update', userId: 'u1008', legId: 'c4', direction: 'out', state: 'ended' });
     await ua.wait((m) => m.kind === 'request' && header(m, 'cseq') === `${seq + 2} NOTIFY`);
     await h.engine.settled();
-    for (let i = 0; i < 50 && h.sip.devices('acme', 'u1008').watchedBy.length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 50 && h.sip.devices('acme', 'u1008').watchedBy.length > 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
     expect(h.sip.devices('acme', 'u1008').watchedBy).toEqual([]);
     await ua.close();
   });
@@ -224,13 +277,23 @@ describe('S7.2 presence server', () => {
 });
 
 describe('S7.3 PUBLISH', () => {
-  const pidf = (inner: string) => `<?xml version="1.0"?><presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="sip:1003@acme.test">${inner}</presence>`;
-  const busy = pidf('<tuple id="t"><status><basic>open</basic></status></tuple><dm:person id="p"><rpid:activities><rpid:busy/></rpid:activities></dm:person>');
-  const dnd = pidf('<tuple id="t"><status><basic>open</basic></status><note>Do Not Disturb</note></tuple><dm:person id="p"><rpid:activities><rpid:busy/></rpid:activities></dm:person>');
+  const pidf = (inner: string) =>
+    `<?xml version="1.0"?><presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="sip:1003@acme.test">${inner}</presence>`;
+  const busy = pidf(
+    '<tuple id="t"><status><basic>open</basic></status></tuple><dm:person id="p"><rpid:activities><rpid:busy/></rpid:activities></dm:person>',
+  );
+  const dnd = pidf(
+    '<tuple id="t"><status><basic>open</basic></status><note>Do Not Disturb</note></tuple><dm:person id="p"><rpid:activities><rpid:busy/></rpid:activities></dm:person>',
+  );
   const open = pidf('<tuple id="t"><status><basic>open</basic></status></tuple>');
 
   function publish(ua: TestUa, content: string | undefined, expires: number, etag?: string, user = '1003') {
-    const hs: [string, string][] = [ua.from(user), ['To', `<sip:${user}@acme.test>`], ['Event', 'presence'], ['Expires', String(expires)]];
+    const hs: [string, string][] = [
+      ua.from(user),
+      ['To', `<sip:${user}@acme.test>`],
+      ['Event', 'presence'],
+      ['Expires', String(expires)],
+    ];
     if (content !== undefined) hs.push(['Content-Type', 'application/pidf+xml']);
     if (etag !== undefined) hs.push(['SIP-If-Match', etag]);
     return ua.authed('PUBLISH', `sip:${user}@acme.test`, hs, { user, password: `pass${user}` }, content ?? '');
@@ -291,14 +354,47 @@ describe('S7.3 PUBLISH', () => {
 
   test('S7.3 publishing for someone else is 403; Event other than presence is 489; a non-PIDF body is 415', async () => {
     const ua = await TestUa.open('udp', h.port);
-    const ch = await ua.request('PUBLISH', 'sip:1004@acme.test', [ua.from('1003'), ['To', '<sip:1004@acme.test>'], ['Event', 'presence'], ['Content-Type', 'application/pidf+xml']], busy);
-    const other = await ua.request('PUBLISH', 'sip:1004@acme.test', [ua.from('1003'), ['To', '<sip:1004@acme.test>'], ['Event', 'presence'], ['Content-Type', 'application/pidf+xml'], ['Authorization', digest(ch, 'PUBLISH', 'sip:1004@acme.test', { user: '1003', password: 'pass1003' })]], busy);
+    const ch = await ua.request(
+      'PUBLISH',
+      'sip:1004@acme.test',
+      [
+        ua.from('1003'),
+        ['To', '<sip:1004@acme.test>'],
+        ['Event', 'presence'],
+        ['Content-Type', 'application/pidf+xml'],
+      ],
+      busy,
+    );
+    const other = await ua.request(
+      'PUBLISH',
+      'sip:1004@acme.test',
+      [
+        ua.from('1003'),
+        ['To', '<sip:1004@acme.test>'],
+        ['Event', 'presence'],
+        ['Content-Type', 'application/pidf+xml'],
+        ['Authorization', digest(ch, 'PUBLISH', 'sip:1004@acme.test', { user: '1003', password: 'pass1003' })],
+      ],
+      busy,
+    );
     expect(other.status).toBe(403);
     expect(h.engine.state('acme')!.users.get('u1004')!.manual).toBeUndefined();
-    const ev = await ua.request('PUBLISH', 'sip:1003@acme.test', [ua.from('1003'), ['To', '<sip:1003@acme.test>'], ['Event', 'dialog']], 'x');
+    const ev = await ua.request(
+      'PUBLISH',
+      'sip:1003@acme.test',
+      [ua.from('1003'), ['To', '<sip:1003@acme.test>'], ['Event', 'dialog']],
+      'x',
+    );
     expect([ev.status, header(ev, 'allow-events')]).toEqual([489, 'presence']);
-    const hs: [string, string][] = [ua.from('1003'), ['To', '<sip:1003@acme.test>'], ['Event', 'presence'], ['Content-Type', 'text/plain']];
-    expect((await ua.authed('PUBLISH', 'sip:1003@acme.test', hs, { user: '1003', password: 'pass1003' }, 'busy')).status).toBe(415);
+    const hs: [string, string][] = [
+      ua.from('1003'),
+      ['To', '<sip:1003@acme.test>'],
+      ['Event', 'presence'],
+      ['Content-Type', 'text/plain'],
+    ];
+    expect(
+      (await ua.authed('PUBLISH', 'sip:1003@acme.test', hs, { user: '1003', password: 'pass1003' }, 'busy')).status,
+    ).toBe(415);
     await ua.close();
   });
 });

@@ -39,10 +39,18 @@ describe('S7.4 forwarding a request (RFC 3261 §16.6)', () => {
     });
     const out = parse<SipRequest>(bytes.toString());
     expect(out.uri).toBe('sip:ua@10.0.0.9:5070');
-    expect(headerValues(out, 'via')).toEqual(['SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKcX;rport', 'SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKa;rport=5062;received=10.0.0.5', 'SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKb']);
+    expect(headerValues(out, 'via')).toEqual([
+      'SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKcX;rport',
+      'SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKa;rport=5062;received=10.0.0.5',
+      'SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKb',
+    ]);
     expect(routes).toEqual(['<sip:other.example;lr>']);
     expect(headerValues(out, 'route')).toEqual(['<sip:other.example;lr>']);
-    expect([header(out, 'max-forwards'), header(out, 'record-route'), header(out, 'proxy-authorization')]).toEqual(['69', '<sip:127.0.0.1:5060;lr>', undefined]);
+    expect([header(out, 'max-forwards'), header(out, 'record-route'), header(out, 'proxy-authorization')]).toEqual([
+      '69',
+      '<sip:127.0.0.1:5060;lr>',
+      undefined,
+    ]);
     expect(out.body.toString()).toBe('v=0\r\n');
   });
 
@@ -57,7 +65,9 @@ Content-Length: 0
 
 `);
     const out = parse<SipResponse>(withoutTopVia(res).toString());
-    expect(headerValues(out, 'via')).toEqual(['SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKa;rport=40000;received=192.0.2.7']);
+    expect(headerValues(out, 'via')).toEqual([
+      'SIP/2.0/UDP 10.0.0.5:5062;branch=z9hG4bKa;rport=40000;received=192.0.2.7',
+    ]);
     expect(viaHop(headerValues(out, 'via')[0]!)?.flow).toEqual({ transport: 'udp', address: '192.0.2.7', port: 40000 });
   });
 });
@@ -66,8 +76,14 @@ describe('S7.4 answers without media', () => {
   test('S7.4 S3.2 each action is a final response: busy tone 486, reject 603, voicemail 480, outside number 302', () => {
     expect(actionAnswer({ type: 'busyTone' }, 'acme.test').status).toBe(486);
     expect(actionAnswer({ type: 'reject' }, 'acme.test').status).toBe(603);
-    expect(actionAnswer({ type: 'voicemail' }, 'acme.test')).toMatchObject({ status: 480, warning: expect.stringContaining('voicemail') });
-    expect(actionAnswer({ type: 'external', number: '+49 30 123' }, 'acme.test')).toMatchObject({ status: 302, contact: '<sip:+4930123@acme.test;user=phone>' });
+    expect(actionAnswer({ type: 'voicemail' }, 'acme.test')).toMatchObject({
+      status: 480,
+      warning: expect.stringContaining('voicemail'),
+    });
+    expect(actionAnswer({ type: 'external', number: '+49 30 123' }, 'acme.test')).toMatchObject({
+      status: 302,
+      contact: '<sip:+4930123@acme.test;user=phone>',
+    });
   });
 
   test('S7.4 S4.5 the SDP answer of a feature code keeps the offer’s first format, on the discard port, inactive', () => {

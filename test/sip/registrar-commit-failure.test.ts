@@ -15,12 +15,19 @@ beforeAll(async () => {
 afterAll(async () => s.cleanup());
 
 const bindings = () => s.sip.devices('acme', 'u1004').bindings.map((b) => b.uri);
-const storedRows = () => s.store.sipState().filter((r) => r.kind === 'binding' && r.data.includes('"userId":"u1004"')).length;
+const storedRows = () =>
+  s.store.sipState().filter((r) => r.kind === 'binding' && r.data.includes('"userId":"u1004"')).length;
 
 describe('S8.2 a REGISTER the store cannot commit', () => {
   test('S8.2 S7.1 is refused with 503 and Retry-After, keeps no binding, and the retry registers', async () => {
     const ua = await TestUa.open('udp', s.sipPort);
-    const register = () => ua.authed('REGISTER', 'sip:acme.test', [ua.from('1004'), ['To', '<sip:1004@acme.test>'], ['Contact', ua.contact]], { user: '1004', password: 'pass1004' });
+    const register = () =>
+      ua.authed(
+        'REGISTER',
+        'sip:acme.test',
+        [ua.from('1004'), ['To', '<sip:1004@acme.test>'], ['Contact', ua.contact]],
+        { user: '1004', password: 'pass1004' },
+      );
     const store = s.store as unknown as { commit: (...args: unknown[]) => unknown };
     const commit = store.commit.bind(s.store);
     store.commit = () => {

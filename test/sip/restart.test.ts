@@ -23,7 +23,14 @@ async function restarted(s: Awaited<ReturnType<typeof testServer>>) {
 }
 
 function register(ua: TestUa, ext: string, contact: string, expires = 600, callId?: string) {
-  return ua.authed('REGISTER', 'sip:acme.test', [ua.from(ext), ['To', `<sip:${ext}@acme.test>`], ['Contact', contact], ['Expires', String(expires)]], { user: ext, password: `pass${ext}` }, '', callId !== undefined ? { callId } : {});
+  return ua.authed(
+    'REGISTER',
+    'sip:acme.test',
+    [ua.from(ext), ['To', `<sip:${ext}@acme.test>`], ['Contact', contact], ['Expires', String(expires)]],
+    { user: ext, password: `pass${ext}` },
+    '',
+    callId !== undefined ? { callId } : {},
+  );
 }
 
 interface Dialog {
@@ -34,16 +41,40 @@ interface Dialog {
   event: string;
 }
 
-async function subscribe(ua: TestUa, watcher: string, target: string, event: string): Promise<{ res: SipResponse; dialog: Dialog }> {
+async function subscribe(
+  ua: TestUa,
+  watcher: string,
+  target: string,
+  event: string,
+): Promise<{ res: SipResponse; dialog: Dialog }> {
   const callId = `${randomBytes(6).toString('hex')}@t`;
   const uri = `sip:${target}@acme.test`;
-  const res = await ua.authed('SUBSCRIBE', uri, [ua.from(watcher), ['To', `<${uri}>`], ['Contact', ua.contact], ['Event', event], ['Expires', '600']], { user: watcher, password: `pass${watcher}` }, '', { callId });
+  const res = await ua.authed(
+    'SUBSCRIBE',
+    uri,
+    [ua.from(watcher), ['To', `<${uri}>`], ['Contact', ua.contact], ['Event', event], ['Expires', '600']],
+    { user: watcher, password: `pass${watcher}` },
+    '',
+    { callId },
+  );
   return { res, dialog: { callId, toTag: /;tag=([^;]+)/.exec(header(res, 'to') ?? '')![1]!, watcher, target, event } };
 }
 
 function refresh(ua: TestUa, d: Dialog, expires = 600) {
   const uri = `sip:${d.target}@acme.test`;
-  return ua.request('SUBSCRIBE', uri, [ua.from(d.watcher), ['To', `<${uri}>;tag=${d.toTag}`], ['Contact', ua.contact], ['Event', d.event], ['Expires', String(expires)]], '', { callId: d.callId });
+  return ua.request(
+    'SUBSCRIBE',
+    uri,
+    [
+      ua.from(d.watcher),
+      ['To', `<${uri}>;tag=${d.toTag}`],
+      ['Contact', ua.contact],
+      ['Event', d.event],
+      ['Expires', String(expires)],
+    ],
+    '',
+    { callId: d.callId },
+  );
 }
 
 const version = (n: SipRequest) => Number(/version="(\d+)"/.exec(n.body.toString())![1]);
@@ -53,7 +84,12 @@ const dndPidf =
   '<tuple id="t"><status><basic>open</basic></status><note>Do Not Disturb</note></tuple><dm:person id="p"><rpid:activities><rpid:busy/></rpid:activities></dm:person></presence>';
 
 function publish(ua: TestUa, ext: string, body: string | undefined, expires: number, etag?: string) {
-  const hs: [string, string][] = [ua.from(ext), ['To', `<sip:${ext}@acme.test>`], ['Event', 'presence'], ['Expires', String(expires)]];
+  const hs: [string, string][] = [
+    ua.from(ext),
+    ['To', `<sip:${ext}@acme.test>`],
+    ['Event', 'presence'],
+    ['Expires', String(expires)],
+  ];
   if (body !== undefined) hs.push(['Content-Type', 'application/pidf+xml']);
   if (etag !== undefined) hs.push(['SIP-If-Match', etag]);
   return ua.authed('PUBLISH', `sip:${ext}@acme.test`, hs, { user: ext, password: `pass${ext}` }, body ?? '');
@@ -70,9 +106,18 @@ describe('S8.2 SIP state across a restart', () => {
     try {
       const r = await register(ua, '1003', ua.contact);
       expect(r.status).toBe(200);
-      expect(headerValues(r, 'contact').map((c) => c.replace(/;expires=\d+$/, '')).sort()).toEqual([ua.contact, second].sort());
+      expect(
+        headerValues(r, 'contact')
+          .map((c) => c.replace(/;expires=\d+$/, ''))
+          .sort(),
+      ).toEqual([ua.contact, second].sort());
       // The operator view has the reloaded contacts too.
-      expect(s.sip.devices('acme', 'u1003').bindings.map((b) => b.uri).sort()).toEqual([ua.contact.slice(1, -1), second.slice(1, -1)].sort());
+      expect(
+        s.sip
+          .devices('acme', 'u1003')
+          .bindings.map((b) => b.uri)
+          .sort(),
+      ).toEqual([ua.contact.slice(1, -1), second.slice(1, -1)].sort());
       const gone = await register(ua, '1003', second, 0, `other-${ua.callId}`);
       expect(headerValues(gone, 'contact')).toEqual([`${ua.contact};expires=600`]);
       s = await restarted(s);
@@ -94,7 +139,9 @@ describe('S8.2 SIP state across a restart', () => {
       expect(res.status).toBe(200);
       const first = await ua.nextNotify();
       const token = await login(s.url, '1005');
-      expect((await call(s.url, 'PUT', '/api/v1/users/1005/status', { token, body: { status: 'dnd' } })).status).toBe(200);
+      expect((await call(s.url, 'PUT', '/api/v1/users/1005/status', { token, body: { status: 'dnd' } })).status).toBe(
+        200,
+      );
       const lit = await ua.nextNotify();
       expect(lit.body.toString()).toContain('<state>confirmed</state>');
       expect(version(lit)).toBe(version(first) + 1);
@@ -108,7 +155,9 @@ describe('S8.2 SIP state across a restart', () => {
       expect(cseqOf(after)).toBeGreaterThan(cseqOf(lit));
       // A change after the restart still reaches the phone, the version still rising.
       const fresh = await login(s.url, '1005');
-      expect((await call(s.url, 'PUT', '/api/v1/users/1005/status', { token: fresh, body: { status: 'available' } })).status).toBe(200);
+      expect(
+        (await call(s.url, 'PUT', '/api/v1/users/1005/status', { token: fresh, body: { status: 'available' } })).status,
+      ).toBe(200);
       const idle = await ua.nextNotify();
       expect(idle.body.toString()).toContain('<state>terminated</state>');
       expect(version(idle)).toBe(version(after) + 1);
@@ -167,7 +216,6 @@ describe('S8.2 SIP state across a restart', () => {
   });
 });
 
-
 describe('S8.2 SIP state across kill -9', () => {
   test('S8.2 S7.1 S7.2 S7.3 what was acknowledged with a 200 (binding, subscription, publication) is there after kill -9', async () => {
     expect(existsSync(main), 'dist/src/cli/main.js is missing: npm test builds it first').toBe(true);
@@ -198,7 +246,10 @@ describe('S8.2 SIP state across kill -9', () => {
       expect((await publish(ua, '1008', undefined, 600, header(pub, 'sip-etag'))).status).toBe(200);
       const token = await login(`http://127.0.0.1:${httpPort}`, '1008');
       const list = await call(`http://127.0.0.1:${httpPort}`, 'GET', '/api/v1/presence', { token });
-      expect(list.body.presence.find((p: { extension: string }) => p.extension === '1008')).toMatchObject({ status: 'dnd', devices: { app: 1 } });
+      expect(list.body.presence.find((p: { extension: string }) => p.extension === '1008')).toMatchObject({
+        status: 'dnd',
+        devices: { app: 1 },
+      });
     } finally {
       child.kill('SIGKILL');
       await ua.close();

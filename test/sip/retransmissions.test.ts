@@ -36,8 +36,13 @@ class RawPeer {
 
   /** The responses received for `branch`, raw, once there are `count` of them. */
   async answers(branch: string, count: number): Promise<Buffer[]> {
-    const mine = () => this.received.filter((b) => b.toString('latin1').startsWith('SIP/2.0 ') && b.includes(`branch=${branch}`));
-    return eventually(() => (mine().length >= count ? mine() : undefined), 3000, () => `${count} answers for ${branch}, got ${mine().length}`);
+    const mine = () =>
+      this.received.filter((b) => b.toString('latin1').startsWith('SIP/2.0 ') && b.includes(`branch=${branch}`));
+    return eventually(
+      () => (mine().length >= count ? mine() : undefined),
+      3000,
+      () => `${count} answers for ${branch}, got ${mine().length}`,
+    );
   }
 
   close(): Promise<void> {
@@ -51,7 +56,15 @@ function parsed(bytes: Buffer): SipResponse {
   return r.message;
 }
 
-function request(peer: RawPeer, method: string, uri: string, branch: string, callId: string, cseq: number, headers: [string, string][]): Buffer {
+function request(
+  peer: RawPeer,
+  method: string,
+  uri: string,
+  branch: string,
+  callId: string,
+  cseq: number,
+  headers: [string, string][],
+): Buffer {
   return serializeRequest(method, uri, [
     ['Via', `SIP/2.0/UDP 127.0.0.1:${peer.port};branch=${branch};rport`],
     ['Max-Forwards', '70'],
@@ -61,7 +74,8 @@ function request(peer: RawPeer, method: string, uri: string, branch: string, cal
   ]);
 }
 
-const nonceOf = (r: SipResponse): string | undefined => /nonce="([^"]*)"/.exec(header(r, 'www-authenticate') ?? header(r, 'proxy-authenticate') ?? '')?.[1];
+const nonceOf = (r: SipResponse): string | undefined =>
+  /nonce="([^"]*)"/.exec(header(r, 'www-authenticate') ?? header(r, 'proxy-authenticate') ?? '')?.[1];
 
 describe('retransmissions over UDP', () => {
   let h: SipHarness;
@@ -76,7 +90,12 @@ describe('retransmissions over UDP', () => {
   });
 
   test('S7.1 a REGISTER sent twice gets byte-identical 401s (same To-tag, same nonce); the authenticated REGISTER then works', async () => {
-    const headers: [string, string][] = [['From', '<sip:1001@acme.test>;tag=r1'], ['To', '<sip:1001@acme.test>'], ['Contact', `<sip:1001@127.0.0.1:${peer.port}>`], ['Expires', '600']];
+    const headers: [string, string][] = [
+      ['From', '<sip:1001@acme.test>;tag=r1'],
+      ['To', '<sip:1001@acme.test>'],
+      ['Contact', `<sip:1001@127.0.0.1:${peer.port}>`],
+      ['Expires', '600'],
+    ];
     const first = request(peer, 'REGISTER', 'sip:acme.test', 'z9hG4bKreg1', 'reg-1@test', 1, headers);
     peer.send(first);
     const [a] = await peer.answers('z9hG4bKreg1', 1);
@@ -87,7 +106,10 @@ describe('retransmissions over UDP', () => {
     expect(nonceOf(parsed(b!))).toBe(nonceOf(parsed(a!)));
 
     const auth = digest(parsed(a!), 'REGISTER', 'sip:acme.test', { user: '1001', password: 'pass1001' });
-    const second = request(peer, 'REGISTER', 'sip:acme.test', 'z9hG4bKreg2', 'reg-1@test', 2, [...headers, ['Authorization', auth]]);
+    const second = request(peer, 'REGISTER', 'sip:acme.test', 'z9hG4bKreg2', 'reg-1@test', 2, [
+      ...headers,
+      ['Authorization', auth],
+    ]);
     peer.send(second);
     const [ok] = await peer.answers('z9hG4bKreg2', 1);
     expect(parsed(ok!).status).toBe(200);
@@ -100,7 +122,13 @@ describe('retransmissions over UDP', () => {
 
   test('S7.2 a retransmitted SUBSCRIBE gets the identical 401 and then the identical 200, and no second subscription is made', async () => {
     const uri = 'sip:1002@acme.test';
-    const headers: [string, string][] = [['From', '<sip:1003@acme.test>;tag=s1'], ['To', `<${uri}>`], ['Contact', `<sip:1003@127.0.0.1:${peer.port}>`], ['Event', 'presence'], ['Expires', '600']];
+    const headers: [string, string][] = [
+      ['From', '<sip:1003@acme.test>;tag=s1'],
+      ['To', `<${uri}>`],
+      ['Contact', `<sip:1003@127.0.0.1:${peer.port}>`],
+      ['Event', 'presence'],
+      ['Expires', '600'],
+    ];
     const challengeReq = request(peer, 'SUBSCRIBE', uri, 'z9hG4bKsub1', 'sub-1@test', 1, headers);
     peer.send(challengeReq);
     peer.send(challengeReq);
@@ -113,7 +141,10 @@ describe('retransmissions over UDP', () => {
 
     const before = h.sip.stats().subscriptions;
     const auth = digest(parsed(challenges[0]!), 'SUBSCRIBE', uri, { user: '1003', password: 'pass1003' });
-    const subscribe = request(peer, 'SUBSCRIBE', uri, 'z9hG4bKsub2', 'sub-1@test', 2, [...headers, ['Authorization', auth]]);
+    const subscribe = request(peer, 'SUBSCRIBE', uri, 'z9hG4bKsub2', 'sub-1@test', 2, [
+      ...headers,
+      ['Authorization', auth],
+    ]);
     peer.send(subscribe);
     const [ok] = await peer.answers('z9hG4bKsub2', 1);
     peer.send(subscribe);
@@ -125,7 +156,11 @@ describe('retransmissions over UDP', () => {
   });
 
   test('S8.1 a retransmitted INVITE gets the identical 407; a refusal (420) is answered identically too', async () => {
-    const invite = request(peer, 'INVITE', 'sip:1002@acme.test', 'z9hG4bKinv1', 'inv-1@test', 1, [['From', '<sip:1001@acme.test>;tag=i1'], ['To', '<sip:1002@acme.test>'], ['Contact', `<sip:1001@127.0.0.1:${peer.port}>`]]);
+    const invite = request(peer, 'INVITE', 'sip:1002@acme.test', 'z9hG4bKinv1', 'inv-1@test', 1, [
+      ['From', '<sip:1001@acme.test>;tag=i1'],
+      ['To', '<sip:1002@acme.test>'],
+      ['Contact', `<sip:1001@127.0.0.1:${peer.port}>`],
+    ]);
     peer.send(invite);
     await peer.answers('z9hG4bKinv1', 1);
     peer.send(invite);
@@ -134,7 +169,11 @@ describe('retransmissions over UDP', () => {
     expect(nonceOf(parsed(a!))).toBeDefined();
     expect(b!.equals(a!)).toBe(true);
 
-    const options = request(peer, 'OPTIONS', 'sip:1001@nowhere.test', 'z9hG4bKopt1', 'opt-1@test', 1, [['From', '<sip:x@nowhere.test>;tag=o1'], ['To', '<sip:1001@nowhere.test>'], ['Require', 'foo']]);
+    const options = request(peer, 'OPTIONS', 'sip:1001@nowhere.test', 'z9hG4bKopt1', 'opt-1@test', 1, [
+      ['From', '<sip:x@nowhere.test>;tag=o1'],
+      ['To', '<sip:1001@nowhere.test>'],
+      ['Require', 'foo'],
+    ]);
     peer.send(options);
     await peer.answers('z9hG4bKopt1', 1);
     peer.send(options);
@@ -150,7 +189,11 @@ describe('retransmissions after the transaction ended', () => {
     const h = await sipHarness({ timers: { t1Ms: 10, t2Ms: 40 } });
     const peer = await RawPeer.open(h.port);
     try {
-      const register = request(peer, 'REGISTER', 'sip:acme.test', 'z9hG4bKlate', 'late-1@test', 1, [['From', '<sip:1004@acme.test>;tag=l1'], ['To', '<sip:1004@acme.test>'], ['Contact', `<sip:1004@127.0.0.1:${peer.port}>`]]);
+      const register = request(peer, 'REGISTER', 'sip:acme.test', 'z9hG4bKlate', 'late-1@test', 1, [
+        ['From', '<sip:1004@acme.test>;tag=l1'],
+        ['To', '<sip:1004@acme.test>'],
+        ['Contact', `<sip:1004@127.0.0.1:${peer.port}>`],
+      ]);
       peer.send(register);
       const [first] = await peer.answers('z9hG4bKlate', 1);
       const sentAt = Date.now();
@@ -159,13 +202,17 @@ describe('retransmissions after the transaction ended', () => {
       expect(Date.now() - sentAt).toBeLessThan(640);
       expect(inTime!.equals(first!)).toBe(true);
       // Polled on the real socket: once Timer J has run out, a copy is handled again.
-      const late = await eventually(async () => {
-        const seen = (await peer.answers('z9hG4bKlate', 1)).length;
-        peer.send(register);
-        const all = await peer.answers('z9hG4bKlate', seen + 1);
-        const last = all[all.length - 1]!;
-        return last.equals(first!) ? undefined : last;
-      }, 5000, 'a new answer after Timer J');
+      const late = await eventually(
+        async () => {
+          const seen = (await peer.answers('z9hG4bKlate', 1)).length;
+          peer.send(register);
+          const all = await peer.answers('z9hG4bKlate', seen + 1);
+          const last = all[all.length - 1]!;
+          return last.equals(first!) ? undefined : last;
+        },
+        5000,
+        'a new answer after Timer J',
+      );
       expect(parsed(late).status).toBe(401);
       expect(nonceOf(parsed(late))).not.toBe(nonceOf(parsed(first!)));
       expect(header(parsed(late), 'to')).not.toBe(header(parsed(first!), 'to'));
@@ -179,7 +226,11 @@ describe('retransmissions after the transaction ended', () => {
     const h = await sipHarness({ maxServerTransactions: 2 });
     const peer = await RawPeer.open(h.port);
     try {
-      const opts = (n: number) => request(peer, 'OPTIONS', 'sip:acme.test', `z9hG4bKcap${n}`, `cap-${n}@test`, 1, [['From', '<sip:1001@acme.test>;tag=c'], ['To', '<sip:acme.test>']]);
+      const opts = (n: number) =>
+        request(peer, 'OPTIONS', 'sip:acme.test', `z9hG4bKcap${n}`, `cap-${n}@test`, 1, [
+          ['From', '<sip:1001@acme.test>;tag=c'],
+          ['To', '<sip:acme.test>'],
+        ]);
       for (const n of [1, 2, 3]) {
         peer.send(opts(n));
         await peer.answers(`z9hG4bKcap${n}`, 1);

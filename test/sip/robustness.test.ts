@@ -51,13 +51,19 @@ const SERVER_ANSWERS: Record<string, number | 'drop'> = {
 };
 
 describe('S8.1 the SIP server and bad input', () => {
-  test.each(VALID.map((t) => [t.name, t.section, t] as const))('S8.1 RFC 4475 %s (%s) is accepted and answered by method', async (name, _section, t) => {
-    expect(await answer(t.text)).toBe(SERVER_ANSWERS[name]);
-  });
+  test.each(VALID.map((t) => [t.name, t.section, t] as const))(
+    'S8.1 RFC 4475 %s (%s) is accepted and answered by method',
+    async (name, _section, t) => {
+      expect(await answer(t.text)).toBe(SERVER_ANSWERS[name]);
+    },
+  );
 
-  test.each(INVALID.map((t) => [t.name, t.expect, t] as const))('S8.1 RFC 4475 %s is answered %s', async (_name, expected, t) => {
-    expect(await answer(t.text)).toBe(expected === 'ok' ? 404 : expected);
-  });
+  test.each(INVALID.map((t) => [t.name, t.expect, t] as const))(
+    'S8.1 RFC 4475 %s is answered %s',
+    async (_name, expected, t) => {
+      expect(await answer(t.text)).toBe(expected === 'ok' ? 404 : expected);
+    },
+  );
 
   test('S8.1 garbage, an empty datagram, binary noise and a 60 KB header are dropped or refused, and the server still answers OPTIONS', async () => {
     expect(await answer(Buffer.alloc(0), 200)).toBe('drop');
@@ -67,22 +73,38 @@ describe('S8.1 the SIP server and bad input', () => {
     expect(await answer(huge)).toBe(200);
     const ua = await TestUa.open('udp', h.port);
     const ok = await ua.request('OPTIONS', 'sip:acme.test', [ua.from('1001'), ['To', '<sip:acme.test>']]);
-    expect([ok.status, header(ok, 'allow')]).toEqual([200, 'INVITE, ACK, CANCEL, BYE, REGISTER, SUBSCRIBE, PUBLISH, OPTIONS']);
+    expect([ok.status, header(ok, 'allow')]).toEqual([
+      200,
+      'INVITE, ACK, CANCEL, BYE, REGISTER, SUBSCRIBE, PUBLISH, OPTIONS',
+    ]);
     await ua.close();
   });
 
   test('S8.1 a retransmitted REGISTER is answered from the transaction (same 200), not processed twice', async () => {
     const ua = await TestUa.open('udp', h.port);
-    const headers: [string, string][] = [ua.from('1003'), ['To', '<sip:1003@acme.test>'], ['Contact', ua.contact], ['Expires', '600']];
+    const headers: [string, string][] = [
+      ua.from('1003'),
+      ['To', '<sip:1003@acme.test>'],
+      ['Contact', ua.contact],
+      ['Expires', '600'],
+    ];
     const ch = await ua.request('REGISTER', 'sip:acme.test', headers);
     const auth = digest(ch, 'REGISTER', 'sip:acme.test', { user: '1003', password: 'pass1003' });
-    const msg = serializeRequest('REGISTER', 'sip:acme.test', [['Via', `SIP/2.0/UDP 127.0.0.1:${ua.localPort};branch=z9hG4bKretrans;rport`], ['Call-ID', ua.callId], ['CSeq', '7 REGISTER'], ...headers, ['Authorization', auth]]);
+    const msg = serializeRequest('REGISTER', 'sip:acme.test', [
+      ['Via', `SIP/2.0/UDP 127.0.0.1:${ua.localPort};branch=z9hG4bKretrans;rport`],
+      ['Call-ID', ua.callId],
+      ['CSeq', '7 REGISTER'],
+      ...headers,
+      ['Authorization', auth],
+    ]);
     // While the first is being processed, copies are absorbed (RFC 3261 §17.2.2 Trying state).
     ua.send(msg);
     ua.send(msg);
     const answers: string[] = [];
     const next = async () => {
-      const r = await ua.wait<SipResponse>((m) => m.kind === 'response' && (header(m, 'via') ?? '').includes('z9hG4bKretrans'));
+      const r = await ua.wait<SipResponse>(
+        (m) => m.kind === 'response' && (header(m, 'via') ?? '').includes('z9hG4bKretrans'),
+      );
       answers.push(`${r.status} ${header(r, 'to')}`);
     };
     await next();
@@ -105,7 +127,9 @@ describe('S8.1 the SIP server and bad input', () => {
     sock.write('OPTIONS sip:acme.test SIP/2.0\r\nContent-Length: 100000000\r\n\r\n');
     expect(await closed).toBe(true);
     const ua = await TestUa.open('tcp', h.port);
-    expect((await ua.request('OPTIONS', 'sip:acme.test', [ua.from('1001'), ['To', '<sip:acme.test>']])).status).toBe(200);
+    expect((await ua.request('OPTIONS', 'sip:acme.test', [ua.from('1001'), ['To', '<sip:acme.test>']])).status).toBe(
+      200,
+    );
     await ua.close();
   });
 
@@ -113,7 +137,10 @@ describe('S8.1 the SIP server and bad input', () => {
     const h2 = await sipHarness();
     const ua = await TestUa.open('udp', h2.port);
     const headers: [string, string][] = [ua.from('1003'), ['To', '<sip:1003@acme.test>'], ['Contact', ua.contact]];
-    for (let i = 0; i < 20; i++) expect((await ua.authed('REGISTER', 'sip:acme.test', headers, { user: '1003', password: `wrong${i}` })).status).toBe(403);
+    for (let i = 0; i < 20; i++)
+      expect(
+        (await ua.authed('REGISTER', 'sip:acme.test', headers, { user: '1003', password: `wrong${i}` })).status,
+      ).toBe(403);
     const right = await ua.authed('REGISTER', 'sip:acme.test', headers, { user: '1003', password: 'pass1003' });
     expect([right.status, right.reason]).toEqual([403, 'Forbidden (too many failed attempts)']);
     await ua.close();
@@ -124,7 +151,13 @@ describe('S8.1 the SIP server and bad input', () => {
     // Per address the limit is out of reach here: only the account's limit (3 a minute) can lock.
     const h2 = await sipHarness({ maxAuthFailuresPerMinute: 1000, maxAuthFailuresPerAccountPerMinute: 3 });
     const uas = await Promise.all(['127.0.0.1', '127.0.0.2', '127.0.0.3'].map((a) => TestUa.open('udp', h2.port, a)));
-    const reg = (ua: TestUa, ext: string, password: string) => ua.authed('REGISTER', 'sip:acme.test', [ua.from(ext), ['To', `<sip:${ext}@acme.test>`], ['Contact', ua.contact]], { user: ext, password });
+    const reg = (ua: TestUa, ext: string, password: string) =>
+      ua.authed(
+        'REGISTER',
+        'sip:acme.test',
+        [ua.from(ext), ['To', `<sip:${ext}@acme.test>`], ['Contact', ua.contact]],
+        { user: ext, password },
+      );
     // Three wrong passwords, each from another address.
     for (const ua of uas) expect((await reg(ua, '1003', 'guess')).status).toBe(403);
     const right = await reg(uas[0]!, '1003', 'pass1003');

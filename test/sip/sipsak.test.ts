@@ -28,14 +28,42 @@ afterAll(async () => h?.close());
 
 describe.skipIf(!hasSipsak)('S7.1 sipsak against the server', () => {
   test('S7.1 sipsak usrloc registers 1005 with digest: exit 0, an app device in the engine', async () => {
-    const r = await sipsak(['-U', '-i', '-C', 'sip:1005@127.0.0.1:5999', '-s', `sip:1005@127.0.0.1:${h.port}`, '-x', '600', '-a', 'pass1005', '-u', '1005', '-v']);
+    const r = await sipsak([
+      '-U',
+      '-i',
+      '-C',
+      'sip:1005@127.0.0.1:5999',
+      '-s',
+      `sip:1005@127.0.0.1:${h.port}`,
+      '-x',
+      '600',
+      '-a',
+      'pass1005',
+      '-u',
+      '1005',
+      '-v',
+    ]);
     expect(r.code, r.output).toBe(0);
     expect(r.output).toContain('All usrloc tests completed successful');
     expect(h.engine.state('acme')!.users.get('u1005')!.presence.devices.app).toBe(1);
   });
 
   test('S7.1 sipsak with a wrong password gets 403 and registers nothing', async () => {
-    const r = await sipsak(['-U', '-i', '-C', 'sip:1006@127.0.0.1:5999', '-s', `sip:1006@127.0.0.1:${h.port}`, '-x', '600', '-a', 'wrong', '-u', '1006', '-v']);
+    const r = await sipsak([
+      '-U',
+      '-i',
+      '-C',
+      'sip:1006@127.0.0.1:5999',
+      '-s',
+      `sip:1006@127.0.0.1:${h.port}`,
+      '-x',
+      '600',
+      '-a',
+      'wrong',
+      '-u',
+      '1006',
+      '-v',
+    ]);
     expect(r.code, r.output).not.toBe(0);
     expect(r.output).toContain('403 Forbidden');
     expect(h.engine.state('acme')!.users.get('u1006')!.presence.devices.app).toBe(0);

@@ -16,7 +16,10 @@ describe('server transactions', () => {
       expect(tx.lookup(key)).toBe('new');
       tx.begin(key);
       expect(tx.lookup(key)).toBe('pending');
-      const bytes = Buffer.from(`SIP/2.0 200 OK\r\nCSeq: ${i} SUBSCRIBE\r\n${'X'.repeat(i === 7 ? 70_000 : i % 500)}\r\n\r\n`, 'latin1');
+      const bytes = Buffer.from(
+        `SIP/2.0 200 OK\r\nCSeq: ${i} SUBSCRIBE\r\n${'X'.repeat(i === 7 ? 70_000 : i % 500)}\r\n\r\n`,
+        'latin1',
+      );
       tx.complete(key, bytes);
       sent.push(Buffer.from(bytes));
       bytes.fill(0); // the caller's buffer is not what the cache holds
@@ -60,7 +63,9 @@ describe('server transactions', () => {
     }
     expect(tx.size).toBe(3);
     expect([0, 6].map((i) => tx.lookup(key(i)))).toEqual(['new', 'new']);
-    expect([7, 8, 9].map((i) => String(tx.lookup(key(i))))).toEqual([7, 8, 9].map((i) => `SIP/2.0 401 Unauthorized ${i}\r\n\r\n`));
+    expect([7, 8, 9].map((i) => String(tx.lookup(key(i))))).toEqual(
+      [7, 8, 9].map((i) => `SIP/2.0 401 Unauthorized ${i}\r\n\r\n`),
+    );
   });
 
   test('S8.1 the key does not keep the request text (a flat string, not a slice of the message)', () => {

@@ -20,7 +20,10 @@ export interface Auth {
 
 export class TestUa {
   readonly requests: SipRequest[] = [];
-  private readonly waiters: { match: (m: SipRequest | SipResponse) => boolean; resolve: (m: SipRequest | SipResponse) => void }[] = [];
+  private readonly waiters: {
+    match: (m: SipRequest | SipResponse) => boolean;
+    resolve: (m: SipRequest | SipResponse) => void;
+  }[] = [];
   private readonly seen: (SipRequest | SipResponse)[] = [];
   /** Status to answer incoming NOTIFYs with (0: do not answer). */
   notifyAnswer = 200;
@@ -90,7 +93,8 @@ export class TestUa {
 
   answer(req: SipRequest, status: number, reason = status === 200 ? 'OK' : 'Error'): void {
     const hs: Headers = [];
-    for (const h of req.headers) if (['via', 'from', 'to', 'call-id', 'cseq'].includes(h.key)) hs.push([h.name, h.value]);
+    for (const h of req.headers)
+      if (['via', 'from', 'to', 'call-id', 'cseq'].includes(h.key)) hs.push([h.name, h.value]);
     this.send(serializeResponse(status, reason, hs));
   }
 
@@ -121,7 +125,13 @@ export class TestUa {
   }
 
   /** Sends a request and waits for its final response. */
-  async request(method: string, uri: string, headers: Headers, body = '', options: { cseq?: number; callId?: string } = {}): Promise<SipResponse> {
+  async request(
+    method: string,
+    uri: string,
+    headers: Headers,
+    body = '',
+    options: { cseq?: number; callId?: string } = {},
+  ): Promise<SipResponse> {
     const branch = `z9hG4bK${randomBytes(6).toString('hex')}`;
     const cseq = options.cseq ?? this.cseq++;
     const all: Headers = [
@@ -132,11 +142,20 @@ export class TestUa {
       ...headers,
     ];
     this.send(serializeRequest(method, uri, all, body));
-    return this.wait<SipResponse>((m) => m.kind === 'response' && m.status >= 200 && (header(m, 'via') ?? '').includes(branch));
+    return this.wait<SipResponse>(
+      (m) => m.kind === 'response' && m.status >= 200 && (header(m, 'via') ?? '').includes(branch),
+    );
   }
 
   /** A request, answered with credentials when challenged (once). */
-  async authed(method: string, uri: string, headers: Headers, auth: Auth, body = '', options: { callId?: string } = {}): Promise<SipResponse> {
+  async authed(
+    method: string,
+    uri: string,
+    headers: Headers,
+    auth: Auth,
+    body = '',
+    options: { callId?: string } = {},
+  ): Promise<SipResponse> {
     const first = await this.request(method, uri, headers, body, options);
     if (first.status !== 401) return first;
     return this.request(method, uri, [...headers, ['Authorization', digest(first, method, uri, auth)]], body, options);
@@ -153,7 +172,14 @@ export class TestUa {
 }
 
 /** The Authorization value answering a 401's challenge (qop=auth, nc=1). */
-export function digest(challenge: SipResponse, method: string, uri: string, auth: Auth, nc = 1, cnonceIn?: string): string {
+export function digest(
+  challenge: SipResponse,
+  method: string,
+  uri: string,
+  auth: Auth,
+  nc = 1,
+  cnonceIn?: string,
+): string {
   const www = header(challenge, 'www-authenticate') ?? '';
   const realm = /realm="([^"]*)"/.exec(www)![1]!;
   const nonce = /nonce="([^"]*)"/.exec(www)![1]!;

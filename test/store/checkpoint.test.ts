@@ -18,11 +18,25 @@ describe('S8.2 WAL checkpoints', () => {
     const sizeBefore = statSync(file).size;
     // About 100 pages: far below SQLite's automatic threshold (1,000 pages), which is off anyway.
     for (let i = 0; i < 100; i++) {
-      const user = { id: `u${i}`, extension: String(1000 + i), name: `User ${i} ${'x'.repeat(3000)}`, role: 'user' } as unknown as UserState;
-      store.commit([{ tenant: 't1', at: i, command: { type: 'user.upsert', user: { id: user.id, extension: user.extension, name: user.name } }, patch: { users: [user] }, events: [] }]);
+      const user = {
+        id: `u${i}`,
+        extension: String(1000 + i),
+        name: `User ${i} ${'x'.repeat(3000)}`,
+        role: 'user',
+      } as unknown as UserState;
+      store.commit([
+        {
+          tenant: 't1',
+          at: i,
+          command: { type: 'user.upsert', user: { id: user.id, extension: user.extension, name: user.name } },
+          patch: { users: [user] },
+          events: [],
+        },
+      ]);
     }
     const deadline = Date.now() + 5000;
-    while (statSync(file).size <= sizeBefore + 100 * 3000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (statSync(file).size <= sizeBefore + 100 * 3000 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
     expect(statSync(file).size).toBeGreaterThan(sizeBefore + 100 * 3000);
     const reader = new Database(file, { readonly: true });
     expect(reader.prepare('SELECT COUNT(*) AS n FROM users').get()).toEqual({ n: 100 });

@@ -8,12 +8,22 @@ import { T0 } from '../support/tenant.js';
 import { eventsOf, recorder, self } from './batches.js';
 import type { Fresh } from './contract.js';
 
-const hook = (id: string, events: string[] = []): WebhookRow => ({ tenant: 't1', id, url: `https://hooks.example/${id}`, secret: `secret-${id}`, events, createdAt: T0 });
+const hook = (id: string, events: string[] = []): WebhookRow => ({
+  tenant: 't1',
+  id,
+  url: `https://hooks.example/${id}`,
+  secret: `secret-${id}`,
+  events,
+  createdAt: T0,
+});
 
 export function outboxContract(fresh: () => Promise<Fresh>): void {
   test('S6.3 the commit that keeps an event writes its outbox rows: one per webhook that asks for its type', async () => {
     const { store } = await fresh();
-    await store.createTenant({ id: 't1', name: 'T', sipDomain: 't1.example', policy: DEFAULT_POLICY, epoch: 'e1', seq: 0 }, T0);
+    await store.createTenant(
+      { id: 't1', name: 'T', sipDomain: 't1.example', policy: DEFAULT_POLICY, epoch: 'e1', seq: 0 },
+      T0,
+    );
     const rec = recorder([{ id: 't1' }]);
     await store.createWebhook(hook('all'));
     await store.createWebhook(hook('agents', ['agent.changed']));
@@ -30,14 +40,18 @@ export function outboxContract(fresh: () => Promise<Fresh>): void {
     // The body is the event's JSON; per line only the oldest is due.
     const due = await store.dueOutbox(T0, 1000);
     const lines = new Set(events.map((e) => e.subject));
-    expect(due.filter((r) => r.webhookId === 'all').map((r) => JSON.parse(r.body))).toEqual([...lines].map((s) => events.find((e) => e.subject === s)));
+    expect(due.filter((r) => r.webhookId === 'all').map((r) => JSON.parse(r.body))).toEqual(
+      [...lines].map((s) => events.find((e) => e.subject === s)),
+    );
     expect(due.every((r) => r.state === 'pending' && r.attempts === 0 && r.tenant === 't1')).toBe(true);
 
     // A deleted webhook's undelivered events are dropped, and later events are not written for it.
     expect(await store.deleteWebhook('t1', 'all')).toBe(true);
     expect((await store.dueOutbox(T0, 1000)).every((r) => r.webhookId === 'agents')).toBe(true);
     const later = await rec.apply('t1', { type: 'status.set', userId: 'ann', status: 'dnd', by: self('ann') });
-    expect(await store.commit(later)).toEqual({ outboxRows: eventsOf(later).filter((e) => e.type === 'agent.changed').length });
+    expect(await store.commit(later)).toEqual({
+      outboxRows: eventsOf(later).filter((e) => e.type === 'agent.changed').length,
+    });
   });
 
   test('S6.3 in order per subject: a later event of a subject waits until the earlier one is delivered or given up', async () => {
@@ -62,7 +76,18 @@ export function outboxContract(fresh: () => Promise<Fresh>): void {
     expect(await store.nextOutboxAt()).toBe(T0 + 1010);
     expect(await ids(T0 + 1009)).toEqual([]);
     const retry = await store.dueOutbox(T0 + 1010, 100);
-    expect(retry).toEqual([{ id: a1, tenant: 't1', webhookId: 'w1', subject: 'ann', body: 'a1', attempts: 1, nextAt: T0 + 1010, state: 'pending' }]);
+    expect(retry).toEqual([
+      {
+        id: a1,
+        tenant: 't1',
+        webhookId: 'w1',
+        subject: 'ann',
+        body: 'a1',
+        attempts: 1,
+        nextAt: T0 + 1010,
+        state: 'pending',
+      },
+    ]);
 
     // Delivered: the next of the line is due at once.
     await store.markDelivered(a1, T0 + 1020, 200, 5);
@@ -90,7 +115,7 @@ export function outboxContract(fresh: () => Promise<Fresh>): void {
     expect(await store.deliveries('t2', 'w1', 10)).toEqual([]);
   });
 
-  test('S6.3 S8.3 lines are per tenant: one tenant\'s backlog on a subject does not hold another tenant\'s', async () => {
+  test("S6.3 S8.3 lines are per tenant: one tenant's backlog on a subject does not hold another tenant's", async () => {
     const { store } = await fresh();
     const x1 = await store.enqueue('t1', 'w1', 'ann', 'x1', T0);
     await store.enqueue('t1', 'w1', 'ann', 'x2', T0);

@@ -20,7 +20,14 @@ export interface Fresh {
   reopen(): Promise<Store>;
 }
 
-export const tenantRow = (id: TenantId, sipDomain = `${id}.example`): TenantRow => ({ id, name: `Tenant ${id}`, sipDomain, policy: DEFAULT_POLICY, epoch: 'e1', seq: 0 });
+export const tenantRow = (id: TenantId, sipDomain = `${id}.example`): TenantRow => ({
+  id,
+  name: `Tenant ${id}`,
+  sipDomain,
+  policy: DEFAULT_POLICY,
+  epoch: 'e1',
+  seq: 0,
+});
 
 /** Opened stores are closed after each test, whatever it did. */
 export function freshStores(makeStore: MakeStore): () => Promise<Fresh> {
@@ -79,7 +86,9 @@ export function storeContract(name: string, makeStore: MakeStore): void {
       expect((await store.tenants()).map((t) => t.id)).toEqual(['t2', 't1']);
       expect(await store.tenantBySipDomain('A.Example')).toEqual(tenantRow('t1', 'a.example'));
       expect(await store.tenantBySipDomain('c.example')).toBeUndefined();
-      await expect(Promise.resolve().then(() => store.createTenant(tenantRow('t3', 'a.example'), T0 + 2))).rejects.toThrow();
+      await expect(
+        Promise.resolve().then(() => store.createTenant(tenantRow('t3', 'a.example'), T0 + 2)),
+      ).rejects.toThrow();
       expect((await store.tenants()).map((t) => t.id)).toEqual(['t2', 't1']);
       const loaded = await store.loadTenant('t1');
       expect(loaded?.row).toEqual(tenantRow('t1', 'a.example'));
@@ -112,7 +121,9 @@ export function storeContract(name: string, makeStore: MakeStore): void {
       expect(loaded.row.seq).toBe(events.at(-1)!.seq);
       // S5.2: the other tenant saw none of it.
       const other = (await store.loadTenant('t2'))!;
-      expect([other.state.users.size, other.state.groups.size, other.state.queues.size, other.row.seq]).toEqual([0, 0, 0, 0]);
+      expect([other.state.users.size, other.state.groups.size, other.state.queues.size, other.row.seq]).toEqual([
+        0, 0, 0, 0,
+      ]);
     });
 
     test('S8.2 removals commit: a removed user, group and queue are gone when the tenant is loaded', async () => {
@@ -126,14 +137,23 @@ export function storeContract(name: string, makeStore: MakeStore): void {
           { type: 'queue.upsert', queue: { id: 'q1', name: 'Sales', agents: ['bob'] } },
         ),
       );
-      await store.commit(await rec.apply('t1', { type: 'group.remove', groupId: 'g1' }, { type: 'queue.remove', queueId: 'q1' }, { type: 'user.remove', userId: 'bob' }));
+      await store.commit(
+        await rec.apply(
+          't1',
+          { type: 'group.remove', groupId: 'g1' },
+          { type: 'queue.remove', queueId: 'q1' },
+          { type: 'user.remove', userId: 'bob' },
+        ),
+      );
       const loaded = (await store.loadTenant('t1'))!;
       expect([...loaded.state.users.keys()]).toEqual(['ann']);
       expect(loaded.state.groups.size).toBe(0);
       expect(loaded.state.queues.size).toBe(0);
       expect(loaded.state.users).toEqual(rec.state('t1').users);
       // The extension is free again: another user may take it.
-      await store.commit(await rec.apply('t1', { type: 'user.upsert', user: { id: 'cy', extension: '1002', name: 'Cy' } }));
+      await store.commit(
+        await rec.apply('t1', { type: 'user.upsert', user: { id: 'cy', extension: '1002', name: 'Cy' } }),
+      );
       expect((await store.loadTenant('t1'))!.state.byExtension.get('1002')).toBe('cy');
     });
 
@@ -171,15 +191,33 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         ),
       );
       rec.clock.advance(60_000);
-      await store.commit(await rec.apply('t1', { type: 'status.set', userId: 'ann', status: 'dnd', text: 'focus', by: self('ann') }));
+      await store.commit(
+        await rec.apply('t1', { type: 'status.set', userId: 'ann', status: 'dnd', text: 'focus', by: self('ann') }),
+      );
       rec.clock.advance(60_000);
-      await store.commit(await rec.apply('t1', { type: 'agent.command', userId: 'ann', queueId: 'q1', action: 'login', by: self('ann') }));
+      await store.commit(
+        await rec.apply('t1', {
+          type: 'agent.command',
+          userId: 'ann',
+          queueId: 'q1',
+          action: 'login',
+          by: self('ann'),
+        }),
+      );
       rec.clock.advance(60_000);
       await store.commit(await rec.apply('t1', { type: 'status.clear', userId: 'ann', by: self('ann') }));
 
       const rows = await store.history('t1', 'ann', 0, T0 + 3_600_000);
       const dnd = rows.find((r) => r.kind === 'status' && r.value === 'dnd');
-      expect(dnd).toEqual({ userId: 'ann', at: T0 + 60_000, kind: 'status', queueId: null, value: 'dnd', reason: 'focus', cause: 'self' });
+      expect(dnd).toEqual({
+        userId: 'ann',
+        at: T0 + 60_000,
+        kind: 'status',
+        queueId: null,
+        value: 'dnd',
+        reason: 'focus',
+        cause: 'self',
+      });
       const agent = rows.filter((r) => r.kind === 'agent');
       expect(agent.length).toBeGreaterThan(0);
       expect(agent.every((r) => r.queueId === 'q1' && r.at === T0 + 120_000 && r.cause === 'self')).toBe(true);
@@ -200,7 +238,12 @@ export function storeContract(name: string, makeStore: MakeStore): void {
       await store.setCredentials('t1', 'ann', { email: 'Ann@Example.com', passwordHash: 'argon-ann' });
       await store.setCredentials('t1', 'ann', { sipHa1: 'ha1-ann' });
       await store.setCredentials('t1', 'bob', { email: 'bob@example.com', terminalHa1: 'term-bob' });
-      expect(await store.credentials('t1', 'ann')).toEqual({ email: 'ann@example.com', passwordHash: 'argon-ann', sipHa1: 'ha1-ann', terminalHa1: null });
+      expect(await store.credentials('t1', 'ann')).toEqual({
+        email: 'ann@example.com',
+        passwordHash: 'argon-ann',
+        sipHa1: 'ha1-ann',
+        terminalHa1: null,
+      });
       expect(await store.userIdByEmail('t1', 'ANN@example.COM')).toBe('ann');
       expect(await store.userIdByEmail('t2', 'ann@example.com')).toBeUndefined();
       expect(await store.credentials('t2', 'ann')).toBeUndefined();
@@ -213,7 +256,7 @@ export function storeContract(name: string, makeStore: MakeStore): void {
       expect((await store.credentials('t1', 'ann'))?.sipHa1).toBe('ha1-ann');
     });
 
-    test('S5.4 sign-in tokens: saved, found by hash, ended one by one or all of a user but one; a removed user\'s are gone', async () => {
+    test("S5.4 sign-in tokens: saved, found by hash, ended one by one or all of a user but one; a removed user's are gone", async () => {
       const { store, rec } = await twoTenants(fresh);
       await store.commit(await rec.apply('t1', { type: 'user.upsert', user: ann }, { type: 'user.upsert', user: bob }));
       await store.commit(await rec.apply('t2', { type: 'user.upsert', user: bob }));
@@ -240,7 +283,14 @@ export function storeContract(name: string, makeStore: MakeStore): void {
 
     test('S5.1 S5.2 API keys: found by id, listed per tenant oldest first, deleted only by their own tenant', async () => {
       const { store } = await twoTenants(fresh);
-      const key = (id: string, tenant: TenantId, createdAt: number): ApiKeyRow => ({ id, tenant, name: `key ${id}`, role: 'admin', secretHash: `sha-${id}`, createdAt });
+      const key = (id: string, tenant: TenantId, createdAt: number): ApiKeyRow => ({
+        id,
+        tenant,
+        name: `key ${id}`,
+        role: 'admin',
+        secretHash: `sha-${id}`,
+        createdAt,
+      });
       await store.createApiKey(key('k2', 't1', T0 + 2));
       await store.createApiKey(key('k1', 't1', T0 + 1));
       await store.createApiKey(key('k3', 't2', T0));
@@ -256,7 +306,14 @@ export function storeContract(name: string, makeStore: MakeStore): void {
 
     test('S6.3 S5.4 webhooks: the secret comes back as given, per tenant, and a deleted webhook is gone', async () => {
       const { store } = await twoTenants(fresh);
-      const hook: WebhookRow = { tenant: 't1', id: 'w1', url: 'https://hooks.example/in', secret: 's3cret-ünïcode', events: ['presence.changed'], createdAt: T0 };
+      const hook: WebhookRow = {
+        tenant: 't1',
+        id: 'w1',
+        url: 'https://hooks.example/in',
+        secret: 's3cret-ünïcode',
+        events: ['presence.changed'],
+        createdAt: T0,
+      };
       await store.createWebhook(hook);
       await store.createWebhook({ ...hook, id: 'w0', events: [], createdAt: T0 + 1 });
       expect(await store.webhooks('t1')).toEqual([hook, { ...hook, id: 'w0', events: [], createdAt: T0 + 1 }]);
@@ -271,12 +328,39 @@ export function storeContract(name: string, makeStore: MakeStore): void {
 
     test('S7.1 S8.2 SIP state: puts and deletes in one call, a put replaces the row of its (kind, key)', async () => {
       const { store } = await fresh();
-      const row = (kind: SipStateRow['kind'], key: string, expiresAt: number, data: string): SipStateRow => ({ kind, key, tenant: 't1', expiresAt, data });
-      const sorted = (rows: readonly SipStateRow[]) => [...rows].sort((a, b) => (a.kind + a.key < b.kind + b.key ? -1 : 1));
-      await store.saveSipState([row('binding', 'k1', T0 + 1, '{"a":1}'), row('subscription', 'k1', T0 + 2, '{"s":1}'), row('publication', 'p1', T0 + 3, '{"p":1}')], []);
-      expect(sorted(await store.sipState())).toEqual([row('binding', 'k1', T0 + 1, '{"a":1}'), row('publication', 'p1', T0 + 3, '{"p":1}'), row('subscription', 'k1', T0 + 2, '{"s":1}')]);
-      await store.saveSipState([row('binding', 'k1', T0 + 9, '{"a":2}')], [{ kind: 'subscription', key: 'k1' }, { kind: 'binding', key: 'absent' }]);
-      expect(sorted(await store.sipState())).toEqual([row('binding', 'k1', T0 + 9, '{"a":2}'), row('publication', 'p1', T0 + 3, '{"p":1}')]);
+      const row = (kind: SipStateRow['kind'], key: string, expiresAt: number, data: string): SipStateRow => ({
+        kind,
+        key,
+        tenant: 't1',
+        expiresAt,
+        data,
+      });
+      const sorted = (rows: readonly SipStateRow[]) =>
+        [...rows].sort((a, b) => (a.kind + a.key < b.kind + b.key ? -1 : 1));
+      await store.saveSipState(
+        [
+          row('binding', 'k1', T0 + 1, '{"a":1}'),
+          row('subscription', 'k1', T0 + 2, '{"s":1}'),
+          row('publication', 'p1', T0 + 3, '{"p":1}'),
+        ],
+        [],
+      );
+      expect(sorted(await store.sipState())).toEqual([
+        row('binding', 'k1', T0 + 1, '{"a":1}'),
+        row('publication', 'p1', T0 + 3, '{"p":1}'),
+        row('subscription', 'k1', T0 + 2, '{"s":1}'),
+      ]);
+      await store.saveSipState(
+        [row('binding', 'k1', T0 + 9, '{"a":2}')],
+        [
+          { kind: 'subscription', key: 'k1' },
+          { kind: 'binding', key: 'absent' },
+        ],
+      );
+      expect(sorted(await store.sipState())).toEqual([
+        row('binding', 'k1', T0 + 9, '{"a":2}'),
+        row('publication', 'p1', T0 + 3, '{"p":1}'),
+      ]);
       // Expired rows are kept: the SIP server decides what they mean.
       await store.saveSipState([row('binding', 'old', 1, '{}')], []);
       expect((await store.sipState()).some((r) => r.key === 'old')).toBe(true);
@@ -285,23 +369,49 @@ export function storeContract(name: string, makeStore: MakeStore): void {
     test('S8.2 closed and opened again, the store has everything it had: tenants, state, events, tokens, keys, webhooks, outbox, SIP state', async () => {
       const f = await twoTenants(fresh);
       let store = f.store;
-      const batch = await f.rec.apply('t1', { type: 'user.upsert', user: ann }, { type: 'group.upsert', group: { id: 'g1', name: 'Desk', members: ['ann'] } });
-      const hook: WebhookRow = { tenant: 't1', id: 'w1', url: 'https://hooks.example/in', secret: 'shh', events: [], createdAt: T0 };
+      const batch = await f.rec.apply(
+        't1',
+        { type: 'user.upsert', user: ann },
+        { type: 'group.upsert', group: { id: 'g1', name: 'Desk', members: ['ann'] } },
+      );
+      const hook: WebhookRow = {
+        tenant: 't1',
+        id: 'w1',
+        url: 'https://hooks.example/in',
+        secret: 'shh',
+        events: [],
+        createdAt: T0,
+      };
       await store.createWebhook(hook);
       const { outboxRows } = await store.commit(batch);
       await store.setCredentials('t1', 'ann', { email: 'ann@example.com', sipHa1: 'ha1' });
       await store.saveToken('tok', 't1', 'ann', T0 + 1000);
       await store.createApiKey({ id: 'k1', tenant: 't1', name: 'ci', role: 'user', secretHash: 'sha', createdAt: T0 });
-      const sip: SipStateRow = { kind: 'binding', key: 'ann@1', tenant: 't1', expiresAt: T0 + 3600, data: '{"contact":"sip:ann@192.0.2.1"}' };
+      const sip: SipStateRow = {
+        kind: 'binding',
+        key: 'ann@1',
+        tenant: 't1',
+        expiresAt: T0 + 3600,
+        data: '{"contact":"sip:ann@192.0.2.1"}',
+      };
       await store.saveSipState([sip], []);
-      const before = { tenants: await store.tenants(), events: await store.events('t1', 'e1', 0, 100), due: await store.dueOutbox(T0 + 1, 100) };
+      const before = {
+        tenants: await store.tenants(),
+        events: await store.events('t1', 'e1', 0, 100),
+        due: await store.dueOutbox(T0 + 1, 100),
+      };
 
       store = await f.reopen();
       expect(await store.tenants()).toEqual(before.tenants);
       expect((await store.loadTenant('t1'))!.state.users).toEqual(f.rec.state('t1').users);
       expect((await store.loadTenant('t1'))!.state.groups).toEqual(f.rec.state('t1').groups);
       expect(await store.events('t1', 'e1', 0, 100)).toEqual(before.events);
-      expect(await store.credentials('t1', 'ann')).toEqual({ email: 'ann@example.com', passwordHash: null, sipHa1: 'ha1', terminalHa1: null });
+      expect(await store.credentials('t1', 'ann')).toEqual({
+        email: 'ann@example.com',
+        passwordHash: null,
+        sipHa1: 'ha1',
+        terminalHa1: null,
+      });
       expect(await store.token('tok')).toEqual({ tenant: 't1', userId: 'ann', expiresAt: T0 + 1000 });
       expect((await store.apiKey('k1'))?.name).toBe('ci');
       expect(await store.webhooks('t1')).toEqual([hook]);

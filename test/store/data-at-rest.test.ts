@@ -45,10 +45,21 @@ function capturedLogger(): { logger: pino.Logger; lines: string[] } {
 }
 
 function serverConfig(dataDir: string, overrides: Partial<Config> = {}): Config {
-  return { ...DEFAULT_CONFIG, httpPort: 0, sipPort: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', systemToken: SYSTEM_TOKEN, ...ALLOW_RECEIVERS, ...overrides };
+  return {
+    ...DEFAULT_CONFIG,
+    httpPort: 0,
+    sipPort: 0,
+    host: '127.0.0.1',
+    dataDir,
+    logLevel: 'silent',
+    systemToken: SYSTEM_TOKEN,
+    ...ALLOW_RECEIVERS,
+    ...overrides,
+  };
 }
 
-const signatureOf = (secret: string, ts: string, raw: string) => `sha256=${createHmac('sha256', secret).update(`${ts}.${raw}`).digest('hex')}`;
+const signatureOf = (secret: string, ts: string, raw: string) =>
+  `sha256=${createHmac('sha256', secret).update(`${ts}.${raw}`).digest('hex')}`;
 
 describe('S5.4 file modes of the data directory', () => {
   test('S5.4 after start and writes the data directory is 0700 and the database, its -wal and -shm and the key file are 0600', async () => {
@@ -58,11 +69,21 @@ describe('S5.4 file modes of the data directory', () => {
     const s = await testServer({ dataDir });
     try {
       const admin = await login(s.url, '1001');
-      expect((await call(s.url, 'PUT', '/api/v1/users/1003/status', { token: admin, body: { status: 'dnd' } })).status).toBe(200);
+      expect(
+        (await call(s.url, 'PUT', '/api/v1/users/1003/status', { token: admin, body: { status: 'dnd' } })).status,
+      ).toBe(200);
       expect(mode(dataDir)).toBe('700');
       const files = modes(dataDir);
-      expect(Object.keys(files).sort()).toEqual(['secret.key', 'switchboard.db', 'switchboard.db-shm', 'switchboard.db-wal']);
-      expect(Object.values(files).every((m) => m === '600'), JSON.stringify(files)).toBe(true);
+      expect(Object.keys(files).sort()).toEqual([
+        'secret.key',
+        'switchboard.db',
+        'switchboard.db-shm',
+        'switchboard.db-wal',
+      ]);
+      expect(
+        Object.values(files).every((m) => m === '600'),
+        JSON.stringify(files),
+      ).toBe(true);
     } finally {
       await s.close();
     }
@@ -77,10 +98,17 @@ describe('S5.4 file modes of the data directory', () => {
     chmodSync(join(dir, 'notes.txt'), 0o666);
     chmodSync(join(dir, 'secret.key'), 0o640);
     const warnings: { detail: Record<string, unknown>; message: string }[] = [];
-    const store = new SqliteStore(file, { log: { info: () => undefined, warn: (detail, message) => warnings.push({ detail: detail as Record<string, unknown>, message }) } });
+    const store = new SqliteStore(file, {
+      log: {
+        info: () => undefined,
+        warn: (detail, message) => warnings.push({ detail: detail as Record<string, unknown>, message }),
+      },
+    });
     try {
       expect(mode(dir)).toBe('700');
-      expect(modes(dir)).toEqual(expect.objectContaining({ 'switchboard.db': '600', 'notes.txt': '600', 'secret.key': '600' }));
+      expect(modes(dir)).toEqual(
+        expect.objectContaining({ 'switchboard.db': '600', 'notes.txt': '600', 'secret.key': '600' }),
+      );
       expect(warnings.map((w) => [w.detail.path, w.detail.was, w.detail.now]).sort()).toEqual(
         [
           [dir, '0755', '0700'],
@@ -104,13 +132,24 @@ describe('S5.4 webhook secrets at rest', () => {
     let generated = '';
     try {
       const admin = await login(server.url, '1001');
-      const given = await call(server.url, 'POST', '/api/v1/webhooks', { token: admin, body: { url: 'http://127.0.0.1:9/hook', secret: SECRET } });
+      const given = await call(server.url, 'POST', '/api/v1/webhooks', {
+        token: admin,
+        body: { url: 'http://127.0.0.1:9/hook', secret: SECRET },
+      });
       expect(given.status).toBe(201);
-      const made = await call(server.url, 'POST', '/api/v1/webhooks', { token: admin, body: { url: 'http://127.0.0.1:9/hook2' } });
+      const made = await call(server.url, 'POST', '/api/v1/webhooks', {
+        token: admin,
+        body: { url: 'http://127.0.0.1:9/hook2' },
+      });
       generated = made.body.secret;
       expect(generated).toMatch(/^whsec_/);
       // The store reads them back for signing.
-      expect(server.store.webhooks('acme').map((w) => w.secret).sort()).toEqual([SECRET, generated].sort());
+      expect(
+        server.store
+          .webhooks('acme')
+          .map((w) => w.secret)
+          .sort(),
+      ).toEqual([SECRET, generated].sort());
       const running = rawBytes(dir);
       expect(running).toContain('http://127.0.0.1:9/hook');
       expect(running).not.toContain(SECRET);
@@ -135,14 +174,25 @@ describe('S5.4 webhook secrets at rest', () => {
     const rx = await Receiver.start();
     try {
       const first = await testServer({ ...ALLOW_RECEIVERS, dataDir: dir });
-      const hook = await call(first.url, 'POST', '/api/v1/webhooks', { token: await login(first.url, '1001'), body: { url: `${rx.url}/restart`, secret: SECRET } });
+      const hook = await call(first.url, 'POST', '/api/v1/webhooks', {
+        token: await login(first.url, '1001'),
+        body: { url: `${rx.url}/restart`, secret: SECRET },
+      });
       expect(hook.status).toBe(201);
       await first.close();
       const second = await testServer({ ...ALLOW_RECEIVERS, dataDir: dir });
       try {
-        expect((await call(second.url, 'POST', `/api/v1/webhooks/${hook.body.id}/test`, { token: await login(second.url, '1001') })).status).toBe(202);
+        expect(
+          (
+            await call(second.url, 'POST', `/api/v1/webhooks/${hook.body.id}/test`, {
+              token: await login(second.url, '1001'),
+            })
+          ).status,
+        ).toBe(202);
         const [got] = await rx.waitFor(1, (r) => r.path === '/restart');
-        expect(got!.headers['x-switchboard-signature']).toBe(signatureOf(SECRET, String(got!.headers['x-switchboard-timestamp']), got!.raw));
+        expect(got!.headers['x-switchboard-signature']).toBe(
+          signatureOf(SECRET, String(got!.headers['x-switchboard-timestamp']), got!.raw),
+        );
       } finally {
         await second.close();
       }
@@ -155,7 +205,14 @@ describe('S5.4 webhook secrets at rest', () => {
     const { dir, file } = tempStore();
     const key = randomBytes(32).toString('base64');
     const first = new SqliteStore(file, { secretKey: Buffer.from(key, 'base64') });
-    first.createWebhook({ tenant: 'acme', id: 'wh_1', url: 'https://hooks.example.com/', secret: SECRET, events: [], createdAt: T });
+    first.createWebhook({
+      tenant: 'acme',
+      id: 'wh_1',
+      url: 'https://hooks.example.com/',
+      secret: SECRET,
+      events: [],
+      createdAt: T,
+    });
     first.close();
     const sealedRow = () => {
       const db = new Database(file, { readonly: true });
@@ -166,11 +223,17 @@ describe('S5.4 webhook secrets at rest', () => {
     const before = sealedRow();
     expect(before).toEqual([{ secret: expect.stringMatching(/^v1:/), sealed: 1 }]);
 
-    const wrong = startServer(serverConfig(dir, { secretKey: randomBytes(32).toString('hex') }), { logger: pino({ level: 'silent' }) });
+    const wrong = startServer(serverConfig(dir, { secretKey: randomBytes(32).toString('hex') }), {
+      logger: pino({ level: 'silent' }),
+    });
     await expect(wrong).rejects.toThrow(SecretKeyError);
-    await expect(wrong).rejects.toThrow(/secretKey \(SWITCHBOARD_SECRET_KEY\) is not the key this database's webhook secrets were encrypted with/);
+    await expect(wrong).rejects.toThrow(
+      /secretKey \(SWITCHBOARD_SECRET_KEY\) is not the key this database's webhook secrets were encrypted with/,
+    );
     // The key forgotten: no key file is made up for a database that already holds sealed secrets.
-    expect(() => new SqliteStore(file)).toThrow(/no secretKey \(SWITCHBOARD_SECRET_KEY\) is set and .*secret\.key is missing/);
+    expect(() => new SqliteStore(file)).toThrow(
+      /no secretKey \(SWITCHBOARD_SECRET_KEY\) is set and .*secret\.key is missing/,
+    );
     expect(readdirSync(dir)).toEqual(['switchboard.db']);
     expect(sealedRow()).toEqual(before);
 
@@ -182,18 +245,45 @@ describe('S5.4 webhook secrets at rest', () => {
   test('S5.4 `switchboard start` with the wrong key exits 2 with one line naming the setting (needs npm run build)', () => {
     const { dir, file } = tempStore();
     new SqliteStore(file, { secretKey: randomBytes(32) }).close();
-    const run = spawnSync(process.execPath, [main, 'start', '--data-dir', dir, '--http-port', '0', '--sip-port', '0', '--host', '127.0.0.1', '--log-level', 'silent'], {
-      env: { ...process.env, SWITCHBOARD_SECRET_KEY: randomBytes(32).toString('base64') },
-      encoding: 'utf8',
-      timeout: 20_000,
-    });
-    expect([run.status, run.stderr]).toEqual([2, "switchboard: secretKey (SWITCHBOARD_SECRET_KEY) is not the key this database's webhook secrets were encrypted with: start with the key it was written with\n"]);
+    const run = spawnSync(
+      process.execPath,
+      [
+        main,
+        'start',
+        '--data-dir',
+        dir,
+        '--http-port',
+        '0',
+        '--sip-port',
+        '0',
+        '--host',
+        '127.0.0.1',
+        '--log-level',
+        'silent',
+      ],
+      {
+        env: { ...process.env, SWITCHBOARD_SECRET_KEY: randomBytes(32).toString('base64') },
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    );
+    expect([run.status, run.stderr]).toEqual([
+      2,
+      "switchboard: secretKey (SWITCHBOARD_SECRET_KEY) is not the key this database's webhook secrets were encrypted with: start with the key it was written with\n",
+    ]);
   });
 
   test('S5.4 a replaced or damaged key file stops the start with a clear error', () => {
     const { dir, file } = tempStore();
     const store = new SqliteStore(file);
-    store.createWebhook({ tenant: 'acme', id: 'wh_1', url: 'https://hooks.example.com/', secret: SECRET, events: [], createdAt: T });
+    store.createWebhook({
+      tenant: 'acme',
+      id: 'wh_1',
+      url: 'https://hooks.example.com/',
+      secret: SECRET,
+      events: [],
+      createdAt: T,
+    });
     store.close();
     const keyFile = join(dir, 'secret.key');
     const original = readFileSync(keyFile, 'utf8');
@@ -210,8 +300,22 @@ describe('S5.4 webhook secrets at rest', () => {
   test('S5.4 a sealed secret copied into another webhook row does not open there', () => {
     const { file } = tempStore();
     const store = new SqliteStore(file);
-    store.createWebhook({ tenant: 'acme', id: 'wh_1', url: 'https://a.example.com/', secret: SECRET, events: [], createdAt: T });
-    store.createWebhook({ tenant: 'globex', id: 'wh_2', url: 'https://b.example.com/', secret: 'another-secret-0123456789', events: [], createdAt: T });
+    store.createWebhook({
+      tenant: 'acme',
+      id: 'wh_1',
+      url: 'https://a.example.com/',
+      secret: SECRET,
+      events: [],
+      createdAt: T,
+    });
+    store.createWebhook({
+      tenant: 'globex',
+      id: 'wh_2',
+      url: 'https://b.example.com/',
+      secret: 'another-secret-0123456789',
+      events: [],
+      createdAt: T,
+    });
     store.close();
     const db = new Database(file);
     db.prepare("UPDATE webhooks SET secret = (SELECT secret FROM webhooks WHERE id = 'wh_1') WHERE id = 'wh_2'").run();
@@ -233,21 +337,32 @@ describe('S5.4 webhook secrets at rest', () => {
       // The database as the version before this one left it: schema 2, the secrets in clear.
       const old = new Database(file);
       old.pragma('journal_mode = WAL');
-      old.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version (version) VALUES (2);');
+      old.exec(
+        'CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version (version) VALUES (2);',
+      );
       old.exec(MIGRATIONS[0]!);
       old.exec(MIGRATIONS[1]!);
       const secrets = Array.from({ length: count }, (_, i) => `${SECRET}-${String(i).padStart(2, '0')}`);
-      const insert = old.prepare('INSERT INTO webhooks (tenant, id, url, secret, events, created_at) VALUES (?, ?, ?, ?, ?, ?)');
-      secrets.forEach((secret, i) => insert.run('acme', `wh_${String(i).padStart(2, '0')}`, 'https://hooks.example.com/', secret, '[]', T));
+      const insert = old.prepare(
+        'INSERT INTO webhooks (tenant, id, url, secret, events, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      );
+      secrets.forEach((secret, i) =>
+        insert.run('acme', `wh_${String(i).padStart(2, '0')}`, 'https://hooks.example.com/', secret, '[]', T),
+      );
       old.close();
       const plainCopies = () => secrets.filter((secret) => rawBytes(dir).includes(secret));
       expect(plainCopies()).toEqual(secrets);
 
       const warnings: { detail: object; message: string }[] = [];
-      const store = new SqliteStore(file, { log: { info: () => undefined, warn: (detail, message) => warnings.push({ detail, message }) } });
+      const store = new SqliteStore(file, {
+        log: { info: () => undefined, warn: (detail, message) => warnings.push({ detail, message }) },
+      });
       try {
         expect(store.webhooks('acme').map((w) => w.secret)).toEqual(secrets);
-        expect(warnings).toContainEqual({ detail: { surface: 'store', webhooks: count }, message: 'encrypted webhook secrets that were stored in plain text' });
+        expect(warnings).toContainEqual({
+          detail: { surface: 'store', webhooks: count },
+          message: 'encrypted webhook secrets that were stored in plain text',
+        });
         expect([count, plainCopies()]).toEqual([count, []]);
       } finally {
         store.close();

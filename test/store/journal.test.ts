@@ -17,10 +17,28 @@ describe('S8.2 the journal', () => {
     const clock = new ManualClock(T0);
     const engine = new Engine({ clock, journal: { commit: (batch) => void store.commit(batch) } });
     engine.addTenant(createTenantState('t1'), { epoch: 'e1', seq: 0 });
-    expect((await engine.dispatch('t1', { type: 'user.upsert', user: { id: 'ann', extension: '1001', name: 'Ann' } })).ok).toBe(true);
-    expect((await engine.dispatch('t1', { type: 'registration.set', userId: 'ann', id: 'phone', kind: 'terminal', expiresAt: T0 + 600_000 })).ok).toBe(true);
+    expect(
+      (await engine.dispatch('t1', { type: 'user.upsert', user: { id: 'ann', extension: '1001', name: 'Ann' } })).ok,
+    ).toBe(true);
+    expect(
+      (
+        await engine.dispatch('t1', {
+          type: 'registration.set',
+          userId: 'ann',
+          id: 'phone',
+          kind: 'terminal',
+          expiresAt: T0 + 600_000,
+        })
+      ).ok,
+    ).toBe(true);
     clock.advance(300_000);
-    const refresh = await engine.dispatch('t1', { type: 'registration.set', userId: 'ann', id: 'phone', kind: 'terminal', expiresAt: T0 + 900_000 });
+    const refresh = await engine.dispatch('t1', {
+      type: 'registration.set',
+      userId: 'ann',
+      id: 'phone',
+      kind: 'terminal',
+      expiresAt: T0 + 900_000,
+    });
     // The refresh changes nothing anyone sees: no event.
     expect(refresh.ok && refresh.events).toEqual([]);
     store.close();

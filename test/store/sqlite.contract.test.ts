@@ -44,9 +44,15 @@ describe('S8.2 SQLite migrations', () => {
     const old = new Database(file);
     old.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (2);');
     for (const sql of MIGRATIONS.slice(0, 2)) old.exec(sql);
-    old.prepare('INSERT INTO tenants (id, name, sip_domain, policy, epoch, seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run('t1', 'T', 't1.example', JSON.stringify(tenantRow('t1').policy), 'e1', 0, T0);
+    old
+      .prepare(
+        'INSERT INTO tenants (id, name, sip_domain, policy, epoch, seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run('t1', 'T', 't1.example', JSON.stringify(tenantRow('t1').policy), 'e1', 0, T0);
     const ann = { id: 'ann', extension: '1001', name: 'Ann' };
-    old.prepare('INSERT INTO users (tenant, id, extension, name, role, state) VALUES (?, ?, ?, ?, ?, ?)').run('t1', 'ann', '1001', 'Ann', 'user', JSON.stringify(ann));
+    old
+      .prepare('INSERT INTO users (tenant, id, extension, name, role, state) VALUES (?, ?, ?, ?, ?, ?)')
+      .run('t1', 'ann', '1001', 'Ann', 'user', JSON.stringify(ann));
     const token = old.prepare('INSERT INTO auth_tokens (hash, tenant, user_id, expires_at) VALUES (?, ?, ?, ?)');
     token.run('kept', 't1', 'ann', T0 + 1000);
     token.run('orphan', 't1', 'bob', T0 + 1000);

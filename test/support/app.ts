@@ -20,9 +20,21 @@ export type { Answer } from './server.js';
 export type TestApp = Server & { readonly dataDir: string; cleanup(): Promise<void> };
 
 /** The demo company (Acme, 1001 … admin) in a fresh data directory, on the clock given (default the system's). */
-export async function testApp(overrides: Partial<Config> = {}, options: Omit<StartOptions, 'listen' | 'logger'> = {}): Promise<TestApp> {
+export async function testApp(
+  overrides: Partial<Config> = {},
+  options: Omit<StartOptions, 'listen' | 'logger'> = {},
+): Promise<TestApp> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'swb-app-'));
-  const config: Config = { ...DEFAULT_CONFIG, httpPort: 0, sipPort: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', systemToken: SYSTEM_TOKEN, ...overrides };
+  const config: Config = {
+    ...DEFAULT_CONFIG,
+    httpPort: 0,
+    sipPort: 0,
+    host: '127.0.0.1',
+    dataDir,
+    logLevel: 'silent',
+    systemToken: SYSTEM_TOKEN,
+    ...overrides,
+  };
   const server = await startServer(config, { ...options, logger: pino({ level: 'silent' }), listen: false });
   return {
     ...server,
@@ -35,6 +47,9 @@ export async function testApp(overrides: Partial<Config> = {}, options: Omit<Sta
 }
 
 /** The whole body of a refusal with the registry's message: what a test compares an answer to. */
-export function refusal(code: ErrorCode, details?: Readonly<Record<string, unknown>>): { error: { code: ErrorCode; message: string; details?: Readonly<Record<string, unknown>> } } {
+export function refusal(
+  code: ErrorCode,
+  details?: Readonly<Record<string, unknown>>,
+): { error: { code: ErrorCode; message: string; details?: Readonly<Record<string, unknown>> } } {
   return { error: { code, message: ERRORS[code], ...(details !== undefined ? { details } : {}) } };
 }

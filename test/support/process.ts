@@ -24,9 +24,27 @@ export function freePort(): Promise<number> {
 /** Starts `switchboard start` on these ports and data directory; resolves once it listens. */
 export async function startProcess(dataDir: string, httpPort: number, sipPort = 0): Promise<ChildProcess> {
   // With the node flags `npm start` gives it.
-  const child = spawn(process.execPath, [...NODE_FLAGS, main, 'start', '--host', '127.0.0.1', '--http-port', String(httpPort), '--sip-port', String(sipPort), '--data-dir', dataDir, '--log-level', 'silent'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...NODE_FLAGS,
+      main,
+      'start',
+      '--host',
+      '127.0.0.1',
+      '--http-port',
+      String(httpPort),
+      '--sip-port',
+      String(sipPort),
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'silent',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not start within 20 s')), 20_000);
     let out = '';

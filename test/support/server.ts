@@ -12,9 +12,21 @@ import type { DispatcherOptions } from '../../src/webhooks/index.js';
 
 export const SYSTEM_TOKEN = 'system-token-for-tests-0123456789';
 
-export async function testServer(overrides: Partial<Config> = {}, options: { webhooks?: Partial<DispatcherOptions> } = {}): Promise<Server & { dataDir: string; cleanup(): Promise<void> }> {
+export async function testServer(
+  overrides: Partial<Config> = {},
+  options: { webhooks?: Partial<DispatcherOptions> } = {},
+): Promise<Server & { dataDir: string; cleanup(): Promise<void> }> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'swb-'));
-  const config: Config = { ...DEFAULT_CONFIG, httpPort: 0, sipPort: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', systemToken: SYSTEM_TOKEN, ...overrides };
+  const config: Config = {
+    ...DEFAULT_CONFIG,
+    httpPort: 0,
+    sipPort: 0,
+    host: '127.0.0.1',
+    dataDir,
+    logLevel: 'silent',
+    systemToken: SYSTEM_TOKEN,
+    ...overrides,
+  };
   const server = await startServer(config, { logger: pino({ level: 'silent' }), ...options });
   return {
     ...server,
@@ -76,7 +88,12 @@ export async function call(target: Target, method: string, path: string, options
     const res = await fetch(`${target}${path}`, { method, headers, body });
     return { status: res.status, headers: Object.fromEntries(res.headers), body: bodyOf(await res.text()) };
   }
-  const res = await target.http.inject({ method: method as 'GET', url: path, headers, ...(body !== undefined ? { payload: body } : {}) });
+  const res = await target.http.inject({
+    method: method as 'GET',
+    url: path,
+    headers,
+    ...(body !== undefined ? { payload: body } : {}),
+  });
   return { status: res.statusCode, headers: res.headers, body: bodyOf(res.body) };
 }
 
@@ -89,11 +106,19 @@ export async function login(base: Target, username: string, password = `pass${us
 /** Creates another tenant through the system administrator and signs its admin in. */
 export async function secondTenant(
   base: Target,
-  t: { id: string; name: string; sipDomain: string; admin: { id: string; extension: string; name: string; password: string } },
+  t: {
+    id: string;
+    name: string;
+    sipDomain: string;
+    admin: { id: string; extension: string; name: string; password: string };
+  },
 ): Promise<string> {
   const created = await call(base, 'POST', '/api/v1/tenants', { token: SYSTEM_TOKEN, body: t });
-  if (created.status !== 201) throw new Error(`create tenant ${t.id}: ${created.status} ${JSON.stringify(created.body)}`);
-  const signIn = await call(base, 'POST', '/api/v1/auth/login', { body: { username: t.admin.extension, password: t.admin.password, tenant: t.id } });
+  if (created.status !== 201)
+    throw new Error(`create tenant ${t.id}: ${created.status} ${JSON.stringify(created.body)}`);
+  const signIn = await call(base, 'POST', '/api/v1/auth/login', {
+    body: { username: t.admin.extension, password: t.admin.password, tenant: t.id },
+  });
   if (signIn.status !== 200) throw new Error(`sign in to ${t.id}: ${signIn.status} ${JSON.stringify(signIn.body)}`);
   return signIn.body.token as string;
 }

@@ -1,5 +1,15 @@
 // A tenant on a manual clock, for given / when / then tests of the engine.
-import type { Actor, Command, DeviceKind, GroupInput, PresenceRecord, QueueInput, TenantPolicy, TenantState, UserInput } from '../../src/core/index.js';
+import type {
+  Actor,
+  Command,
+  DeviceKind,
+  GroupInput,
+  PresenceRecord,
+  QueueInput,
+  TenantPolicy,
+  TenantState,
+  UserInput,
+} from '../../src/core/index.js';
 import { createTenantState } from '../../src/core/index.js';
 import { Engine, ManualClock } from '../../src/engine/index.js';
 import type { EngineEvent, Outcome } from '../../src/engine/index.js';
@@ -36,10 +46,22 @@ export const system: Actor = { kind: 'system' };
 
 /** Users u1001, u1002, … with extensions 1001, 1002, … */
 export function users(n: number, settings: UserInput['settings'] = {}): UserInput[] {
-  return Array.from({ length: n }, (_, i) => ({ id: `u${1001 + i}`, extension: String(1001 + i), name: `User ${1001 + i}`, settings }));
+  return Array.from({ length: n }, (_, i) => ({
+    id: `u${1001 + i}`,
+    extension: String(1001 + i),
+    name: `User ${1001 + i}`,
+    settings,
+  }));
 }
 
-export function tenant(options: { policy?: Partial<TenantPolicy>; users?: readonly UserInput[]; queues?: readonly QueueInput[]; groups?: readonly GroupInput[] } = {}): Harness {
+export function tenant(
+  options: {
+    policy?: Partial<TenantPolicy>;
+    users?: readonly UserInput[];
+    queues?: readonly QueueInput[];
+    groups?: readonly GroupInput[];
+  } = {},
+): Harness {
   const clock = new ManualClock(T0);
   const engine = new Engine({ clock });
   const id = 'acme';
@@ -82,7 +104,13 @@ export function tenant(options: { policy?: Partial<TenantPolicy>; users?: readon
 }
 
 /** S1.1: a device of the user registers now, for `forMs`. */
-export function register(h: Harness, userId: string, id: string, kind: DeviceKind, forMs = HOUR): Extract<Outcome, { ok: true }> {
+export function register(
+  h: Harness,
+  userId: string,
+  id: string,
+  kind: DeviceKind,
+  forMs = HOUR,
+): Extract<Outcome, { ok: true }> {
   return h.ok({ type: 'registration.set', userId, id, kind, expiresAt: h.clock.now() + forMs });
 }
 

@@ -110,11 +110,15 @@ describe('the web app', () => {
     await expect.poll(() => cards.allTextContents(), wait).toEqual([expect.stringContaining('Grace Gill')]);
     await search.fill('');
     await page.getByLabel('Group', { exact: true }).selectOption({ label: 'Sales (6000)' });
-    await expect.poll(() => cards.evaluateAll((els) => els.map((e) => e.getAttribute('data-user')).sort()), wait).toEqual(['u1003', 'u1004', 'u1005', 'u1006']);
+    await expect
+      .poll(() => cards.evaluateAll((els) => els.map((e) => e.getAttribute('data-user')).sort()), wait)
+      .toEqual(['u1003', 'u1004', 'u1005', 'u1006']);
     await page.getByLabel('Group', { exact: true }).selectOption('');
     await page.getByRole('button', { name: /Free$/ }).click();
     // Only signed-in people are free; everyone else is offline (grey).
-    await expect.poll(() => cards.evaluateAll((els) => els.length > 0 && els.every((e) => e.className.includes('c-green'))), wait).toBe(true);
+    await expect
+      .poll(() => cards.evaluateAll((els) => els.length > 0 && els.every((e) => e.className.includes('c-green'))), wait)
+      .toBe(true);
   }, 30_000);
 
   test('S5.1 an admin changes someone’s status from the board', async () => {
@@ -162,7 +166,10 @@ describe('the web app', () => {
     expect(await row.innerText()).toContain('Lunch');
     await screenshot(bob, 'wallboard', true);
     const state = await call(s.url, 'GET', '/api/v1/queues/support/state', { token: grace });
-    expect(state.body.agents.find((a: { userId: string }) => a.userId === 'u1007')).toMatchObject({ state: 'not_ready', reason: 'lunch' });
+    expect(state.body.agents.find((a: { userId: string }) => a.userId === 'u1007')).toMatchObject({
+      state: 'not_ready',
+      reason: 'lunch',
+    });
   }, 30_000);
 
   test('S8.1 API errors are shown in words, never as a blank page', async () => {
@@ -181,7 +188,10 @@ describe('the web app', () => {
     await page.getByRole('link', { name: 'My status' }).click();
     await page.getByText('Busy', { exact: true }).waitFor();
     const admin = await login(s.url, '1001');
-    const off = await call(s.url, 'PUT', '/api/v1/tenant/policy', { token: admin, body: { manualStatuses: ['available', 'away', 'custom', 'at_desk', 'dnd', 'absent', 'forwarding', 'blocked'] } });
+    const off = await call(s.url, 'PUT', '/api/v1/tenant/policy', {
+      token: admin,
+      body: { manualStatuses: ['available', 'away', 'custom', 'at_desk', 'dnd', 'absent', 'forwarding', 'blocked'] },
+    });
     expect(off.status).toBe(200);
     await page.getByText('Busy', { exact: true }).click();
     await page.getByRole('button', { name: 'Set status' }).click();
@@ -190,13 +200,20 @@ describe('the web app', () => {
     await screenshot(page, 'error-in-words');
 
     // A server failure without a JSON body still reads as a sentence, and the page stays.
-    await page.route('**/api/v1/users/*/status', (route) => route.fulfill({ status: 502, contentType: 'text/html', body: '<html>Bad gateway</html>' }));
+    await page.route('**/api/v1/users/*/status', (route) =>
+      route.fulfill({ status: 502, contentType: 'text/html', body: '<html>Bad gateway</html>' }),
+    );
     await page.getByText('Away', { exact: true }).click();
     await page.getByRole('button', { name: 'Set status' }).click();
     await expect(alert.innerText()).resolves.toContain('Something went wrong on the server; nothing was changed.');
     await expect(visible(page.getByRole('heading', { name: 'My status', exact: true }))).resolves.toBe(true);
     await page.unroute('**/api/v1/users/*/status');
-    await call(s.url, 'PUT', '/api/v1/tenant/policy', { token: admin, body: { manualStatuses: ['available', 'away', 'custom', 'at_desk', 'busy', 'dnd', 'absent', 'forwarding', 'blocked'] } });
+    await call(s.url, 'PUT', '/api/v1/tenant/policy', {
+      token: admin,
+      body: {
+        manualStatuses: ['available', 'away', 'custom', 'at_desk', 'busy', 'dnd', 'absent', 'forwarding', 'blocked'],
+      },
+    });
   }, 30_000);
 
   test('S3.1 “Why didn’t it ring?” shows the routing decision with its rules', async () => {
@@ -230,7 +247,9 @@ describe('the web app', () => {
   test('S5.1 an admin imports users from CSV and sees a report per row', async () => {
     const page = await pageFor('1001');
     await page.goto(`${s.url}/admin/import`);
-    await page.getByLabel('Or paste the rows').fill('extension,name,role,password\n2001,Kim Kaur,user,change-me-2001\n12,Bad Row,emperor,change-me-12');
+    await page
+      .getByLabel('Or paste the rows')
+      .fill('extension,name,role,password\n2001,Kim Kaur,user,change-me-2001\n12,Bad Row,emperor,change-me-12');
     await page.getByRole('button', { name: 'Check the file' }).click();
     await page.getByRole('button', { name: 'Import 1 user' }).click();
     await page.getByRole('heading', { name: '1 imported, 1 with errors' }).waitFor({ timeout: 5000 });
@@ -243,7 +262,9 @@ describe('the web app', () => {
 
   test('S1.4 the app’s heartbeats make an unused app idle, and using it again ends idle at once', async () => {
     const admin = await login(s.url, '1001');
-    expect((await call(s.url, 'PUT', '/api/v1/tenant/policy', { token: admin, body: { idleAfterSec: 2 } })).status).toBe(200);
+    expect(
+      (await call(s.url, 'PUT', '/api/v1/tenant/policy', { token: admin, body: { idleAfterSec: 2 } })).status,
+    ).toBe(200);
     try {
       const watcher = await pageFor('1002');
       const jack = await pageFor('1010');
@@ -282,7 +303,8 @@ describe('the web app', () => {
 
   test('S2.4 a card shows the indicators: lost registration “!”, on a call under DND, missed calls, voicemail', async () => {
     const alice = await pageFor('1001');
-    const must = async (c: Parameters<S['engine']['dispatch']>[1]) => expect((await s.engine.dispatch('acme', c)).ok).toBe(true);
+    const must = async (c: Parameters<S['engine']['dispatch']>[1]) =>
+      expect((await s.engine.dispatch('acme', c)).ok).toBe(true);
     const hour = Date.now() + 3600_000;
     // Frank: signed in, his app registered and then lost the registration (S2.6).
     await must({ type: 'session.start', userId: 'u1006', sessionId: 'test-frank' });
@@ -290,7 +312,12 @@ describe('the web app', () => {
     await must({ type: 'registration.remove', userId: 'u1006', id: 'frank-app', reason: 'lost' });
     // Dan: DND on a desk phone, on a call, one call missed because of DND, two voicemails.
     await must({ type: 'registration.set', userId: 'u1004', id: 'dan-desk', kind: 'terminal', expiresAt: hour });
-    await must({ type: 'status.set', userId: 'u1004', status: 'dnd', by: { kind: 'user', userId: 'u1004', role: 'user' } });
+    await must({
+      type: 'status.set',
+      userId: 'u1004',
+      status: 'dnd',
+      by: { kind: 'user', userId: 'u1004', role: 'user' },
+    });
     await must({ type: 'leg.update', userId: 'u1004', legId: 'dan-leg', direction: 'out', state: 'answered' });
     await must({ type: 'call.route', call: { to: { kind: 'user', id: 'u1004' }, from: { external: '+4930111222' } } });
     await must({ type: 'voicemail.count', userId: 'u1004', count: 2 });

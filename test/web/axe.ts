@@ -33,6 +33,12 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
 export async function assertAccessible(page: Page, state: string): Promise<void> {
   const bad = (await axeViolations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
   if (bad.length === 0) return;
-  const lines = bad.map((v) => `- ${v.id} (${v.impact}, ${v.nodes.length} nodes): ${v.help}\n    ${v.nodes.slice(0, 4).map((n) => `${JSON.stringify(n.target)} ${n.failureSummary?.split('\n').slice(1, 2).join('') ?? ''}`).join('\n    ')}`);
+  const lines = bad.map(
+    (v) =>
+      `- ${v.id} (${v.impact}, ${v.nodes.length} nodes): ${v.help}\n    ${v.nodes
+        .slice(0, 4)
+        .map((n) => `${JSON.stringify(n.target)} ${n.failureSummary?.split('\n').slice(1, 2).join('') ?? ''}`)
+        .join('\n    ')}`,
+  );
   throw new Error(`axe: ${bad.length} serious or critical violations on "${state}":\n${lines.join('\n')}`);
 }

@@ -13,8 +13,10 @@ export const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.u
 
 /** Fails loudly when the web build or the browser is missing: a browser test is never skipped. */
 export function assertPrerequisites(): void {
-  if (!existsSync(WEB_DIST)) throw new Error(`The web app is not built (${WEB_DIST} is missing): run \`npm run build\` first (npm test does).`);
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install chromium (.ci/run does).`);
+  if (!existsSync(WEB_DIST))
+    throw new Error(`The web app is not built (${WEB_DIST} is missing): run \`npm run build\` first (npm test does).`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install chromium (.ci/run does).`);
 }
 
 export interface TestBrowser {
@@ -69,7 +71,12 @@ export async function screenshot(page: Page, name: string, fullPage = false, { a
 }
 
 /** Signs in through the login form, as a person would. */
-export async function signIn(page: Page, base: string, extension: string, password = `pass${extension}`): Promise<void> {
+export async function signIn(
+  page: Page,
+  base: string,
+  extension: string,
+  password = `pass${extension}`,
+): Promise<void> {
   await page.goto(`${base}/`);
   await page.getByLabel('Extension or email').fill(extension);
   await page.getByLabel('Password').fill(password);

@@ -27,8 +27,11 @@ async function pageFor(extension: string, size = DESKTOP): Promise<Page> {
 const card = (page: Page, userId: string) => page.locator(`li.card[data-user="${userId}"]`);
 /** What has the focus, as a short description (tag, accessible label or text). */
 const focused = (page: Page): Promise<string> =>
-  page.evaluate(`(() => { const e = document.activeElement; return e ? e.tagName.toLowerCase() + '|' + (e.getAttribute('aria-label') || e.textContent || '').trim().slice(0, 80) : 'none'; })()`) as Promise<string>;
-const overflow = (page: Page): Promise<number> => page.evaluate('document.documentElement.scrollWidth - window.innerWidth') as Promise<number>;
+  page.evaluate(
+    `(() => { const e = document.activeElement; return e ? e.tagName.toLowerCase() + '|' + (e.getAttribute('aria-label') || e.textContent || '').trim().slice(0, 80) : 'none'; })()`,
+  ) as Promise<string>;
+const overflow = (page: Page): Promise<number> =>
+  page.evaluate('document.documentElement.scrollWidth - window.innerWidth') as Promise<number>;
 
 beforeAll(async () => {
   s = await testServer();
@@ -64,7 +67,9 @@ describe('issue 15: every role’s first hour', () => {
     expect(settings.body.deskDelaySec).toBeUndefined();
 
     // All or nothing: a refused part (an email someone else has) leaves the name and ring time as they were.
-    expect((await call(s.url, 'PATCH', '/api/v1/users/u1004', { token: admin, body: { email: 'dan@example.com' } })).status).toBe(200);
+    expect(
+      (await call(s.url, 'PATCH', '/api/v1/users/u1004', { token: admin, body: { email: 'dan@example.com' } })).status,
+    ).toBe(200);
     await page.getByLabel('Name', { exact: true }).fill('Carol Half-Saved');
     await page.getByLabel('Ring time (seconds)').fill('45');
     await page.getByLabel('Email', { exact: true }).fill('dan@example.com');
@@ -102,7 +107,9 @@ describe('issue 15: every role’s first hour', () => {
 
     // Her Team card says so, to her and to a colleague.
     const dan = await pageFor('1004');
-    await expect.poll(() => card(dan, 'u1007').locator('.card-agent').textContent()).toContain('Support: Not ready (Lunch)');
+    await expect
+      .poll(() => card(dan, 'u1007').locator('.card-agent').textContent())
+      .toContain('Support: Not ready (Lunch)');
     await screenshot(dan, 'd2-team-card-agent-state');
 
     // The Queues page: her row has controls, a colleague's does not.
@@ -114,7 +121,8 @@ describe('issue 15: every role’s first hour', () => {
     await screenshot(grace, 'd2-queues-agent-self', true);
 
     // A queue call ends: wrap-up shows with its countdown on My status.
-    const must = async (c: Parameters<S['engine']['dispatch']>[1]) => expect((await s.engine.dispatch('acme', c)).ok).toBe(true);
+    const must = async (c: Parameters<S['engine']['dispatch']>[1]) =>
+      expect((await s.engine.dispatch('acme', c)).ok).toBe(true);
     await must({ type: 'queue.call.arrive', queueId: 'support', callId: 'c-wrap', caller: '+15550001' });
     await must({ type: 'queue.call.answer', queueId: 'support', callId: 'c-wrap', userId: 'u1007' });
     await must({ type: 'leg.update', userId: 'u1007', legId: 'c-wrap', direction: 'in', state: 'ended' });
@@ -132,7 +140,10 @@ describe('issue 15: every role’s first hour', () => {
     const bob = await pageFor('1002', PHONE);
     await bob.getByRole('link', { name: 'Queues' }).click();
     const row = bob.locator('tr[data-agent="u1008"]');
-    await row.getByRole('button', { name: 'Log in: Harry' }).or(row.getByRole('button', { name: /^Log in:/ })).click();
+    await row
+      .getByRole('button', { name: 'Log in: Harry' })
+      .or(row.getByRole('button', { name: /^Log in:/ }))
+      .click();
     await bob.locator('tr[data-agent="u1008"][data-state="ready"]').waitFor();
     await row.getByRole('combobox').selectOption('break');
     await row.getByRole('button', { name: /^Not ready:/ }).click();
@@ -210,7 +221,9 @@ describe('issue 15: every role’s first hour', () => {
     expect(await carol.getByText('Blocked', { exact: true }).count()).toBe(0);
     const dnd = carol.getByRole('radio', { name: /Do not disturb/ });
     expect(await dnd.getAttribute('aria-describedby')).toBeTruthy();
-    expect(await carol.locator(`#${await dnd.getAttribute('aria-describedby')}`).innerText()).toContain('Nothing rings');
+    expect(await carol.locator(`#${await dnd.getAttribute('aria-describedby')}`).innerText()).toContain(
+      'Nothing rings',
+    );
     expect(await carol.locator('.choice .effect').count()).toBe(await carol.locator('.choice').count());
     // Nothing chosen: no Clear button next to “Set available”.
     expect(await carol.getByRole('button', { name: 'Clear status' }).count()).toBe(0);
@@ -230,7 +243,11 @@ describe('issue 15: every role’s first hour', () => {
     await expect.poll(() => alice.getByRole('dialog').getByText('Forwarding', { exact: true }).count()).toBe(0);
     await screenshot(alice, 'd10-admin-dialog-blocked');
     await alice.keyboard.press('Escape');
-    await alice.getByRole('button', { name: 'Change Alice Adams’s status' }).or(alice.locator('li.card[data-user="u1001"] .card-edit')).first().click();
+    await alice
+      .getByRole('button', { name: 'Change Alice Adams’s status' })
+      .or(alice.locator('li.card[data-user="u1001"] .card-edit'))
+      .first()
+      .click();
     await alice.getByRole('dialog').getByText('Away', { exact: true }).waitFor();
     expect(await alice.getByRole('dialog').getByText('Blocked', { exact: true }).count()).toBe(0);
     await alice.keyboard.press('Escape');
@@ -262,7 +279,10 @@ describe('issue 15: every role’s first hour', () => {
   test('S6.5 D9 on a phone the timeline hours are readable, the agent line names the queue and the reason, long text can be read', async () => {
     const grace = await login(s.url, '1007');
     await call(s.url, 'POST', '/api/v1/queues/support/agents/u1007/login', { token: grace });
-    await call(s.url, 'POST', '/api/v1/queues/support/agents/u1007/not_ready', { token: grace, body: { reason: 'training' } });
+    await call(s.url, 'POST', '/api/v1/queues/support/agents/u1007/not_ready', {
+      token: grace,
+      body: { reason: 'training' },
+    });
     const long = 'Working from the Berlin office until the end of the quarter, call my mobile for urgent things';
     await call(s.url, 'PUT', '/api/v1/users/u1007/status', { token: grace, body: { status: 'custom', text: long } });
     const alice = await pageFor('1001', PHONE);
@@ -270,7 +290,9 @@ describe('issue 15: every role’s first hour', () => {
     await alice.getByRole('heading', { name: 'Grace Gill' }).waitFor();
     expect(await alice.locator('.agent-states').innerText()).toMatch(/Agent in Support:\s*Not ready \(Training\)/);
     await alice.locator('.timeline-hours').waitFor();
-    const size = await alice.evaluate(`parseFloat(getComputedStyle(document.querySelector('.timeline-hours span')).fontSize)`);
+    const size = await alice.evaluate(
+      `parseFloat(getComputedStyle(document.querySelector('.timeline-hours span')).fontSize)`,
+    );
     expect(size).toBeGreaterThanOrEqual(10);
     // The whole text is on the page (wrapped), and in the title on the board.
     expect(await alice.locator('.now-row').innerText()).toContain(long);
@@ -290,7 +312,9 @@ describe('issue 15: every role’s first hour', () => {
     const to = jack.getByLabel('Forward calls to');
     await to.fill('9999');
     const note = jack.locator('.fwd-note');
-    await expect(note.innerText()).resolves.toContain('9999 is not an extension of anyone here: calls are sent out through the PBX');
+    await expect(note.innerText()).resolves.toContain(
+      '9999 is not an extension of anyone here: calls are sent out through the PBX',
+    );
     expect(await to.getAttribute('aria-describedby')).toBe(await note.getAttribute('id'));
     await screenshot(jack, 'd6-forward-external', true);
     await to.fill('1003');
@@ -326,7 +350,9 @@ describe('issue 15: every role’s first hour', () => {
       expect(bad).toContain('The password must have at least 8 characters.');
       expect(bad).not.toMatch(/must have required properties|must match pattern/);
       expect(await line(8).getAttribute('data-action')).toBe('skip');
-      expect(await line(8).innerText()).toMatch(new RegExp(`repeats line 2[\\s\\S]*The same extension as line 2 \\(${ext}\\)`));
+      expect(await line(8).innerText()).toMatch(
+        new RegExp(`repeats line 2[\\s\\S]*The same extension as line 2 \\(${ext}\\)`),
+      );
       // Nothing has been written yet.
       const admin = await login(s.url, '1001');
       expect((await call(s.url, 'GET', `/api/v1/users/${ext}`, { token: admin })).status).toBe(404);
@@ -352,9 +378,13 @@ describe('issue 15: every role’s first hour', () => {
       <h1>Users</h1><span style="background:#dcf5e3;color:#1a7f37;font-size:11px">Online</span>
       <button aria-label="Change Erin Evans’s status">Change status</button></main></body></html>`);
     const { axeViolations, assertAccessible } = await import('./axe.js');
-    const ids = (await axeViolations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+    const ids = (await axeViolations(page))
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => v.id);
     expect(ids.sort()).toEqual(['color-contrast', 'label-content-name-mismatch']);
-    await expect(assertAccessible(page, 'known defects')).rejects.toThrow(/color-contrast[\s\S]*label-content-name-mismatch/);
+    await expect(assertAccessible(page, 'known defects')).rejects.toThrow(
+      /color-contrast[\s\S]*label-content-name-mismatch/,
+    );
   }, 30_000);
 
   // axe-core on every page and dialog state each role reaches, at both widths: screenshot() fails
@@ -384,7 +414,11 @@ describe('issue 15: every role’s first hour', () => {
         };
         await visit('/', () => page.locator('li.card').first().waitFor(), 'team');
         await visit('/me', () => page.getByRole('heading', { name: 'Set my status' }).waitFor(), 'my-status');
-        await page.getByText('Forwarding', { exact: true }).or(page.getByText('Away', { exact: true })).first().click();
+        await page
+          .getByText('Forwarding', { exact: true })
+          .or(page.getByText('Away', { exact: true }))
+          .first()
+          .click();
         await screenshot(page, `axe-${tag}-my-status-choice`);
         await visit(`/users/u${extension}`, () => page.locator('.timeline-hours').waitFor(), 'own-page');
         await visit('/why', () => page.getByRole('button', { name: 'Explain' }).waitFor(), 'why');
@@ -402,9 +436,21 @@ describe('issue 15: every role’s first hour', () => {
           await page.getByRole('dialog').waitFor();
           await screenshot(page, `axe-${tag}-admin-users-dialog`);
           await page.keyboard.press('Escape');
-          await visit('/admin/policy', () => page.getByRole('button', { name: 'Save policies' }).waitFor(), 'admin-policy');
-          await visit('/admin/import', () => page.getByRole('button', { name: 'Check the file' }).waitFor(), 'admin-import');
-          await visit('/admin/users/u1003', () => page.getByRole('button', { name: 'Save' }).waitFor(), 'admin-settings');
+          await visit(
+            '/admin/policy',
+            () => page.getByRole('button', { name: 'Save policies' }).waitFor(),
+            'admin-policy',
+          );
+          await visit(
+            '/admin/import',
+            () => page.getByRole('button', { name: 'Check the file' }).waitFor(),
+            'admin-import',
+          );
+          await visit(
+            '/admin/users/u1003',
+            () => page.getByRole('button', { name: 'Save' }).waitFor(),
+            'admin-settings',
+          );
           await page.getByLabel('When in Do not disturb: action').selectOption('redirect');
           await screenshot(page, `axe-${tag}-admin-settings-redirect`);
           await visit('/users/u1003', () => page.locator('.timeline-hours').waitFor(), 'user-page');
@@ -418,7 +464,11 @@ describe('issue 15: every role’s first hour', () => {
           await screenshot(page, `axe-${tag}-board-dialog-forwarding`);
           await page.keyboard.press('Escape');
         } else {
-          await visit('/users/u1001', () => page.getByRole('heading', { name: 'Alice Adams' }).waitFor(), 'colleague-page');
+          await visit(
+            '/users/u1001',
+            () => page.getByRole('heading', { name: 'Alice Adams' }).waitFor(),
+            'colleague-page',
+          );
         }
       }, 120_000);
     }

@@ -81,7 +81,12 @@ describe('S6.3 webhook addresses', () => {
   });
 
   test('S6.3 public addresses and names are accepted on create (a name is checked after DNS, at delivery)', async () => {
-    for (const url of ['https://hooks.example.com/switchboard', 'http://93.184.215.14/hook', 'https://[2606:4700:4700::1111]/hook', 'http://8.8.8.8:8080/x']) {
+    for (const url of [
+      'https://hooks.example.com/switchboard',
+      'http://93.184.215.14/hook',
+      'https://[2606:4700:4700::1111]/hook',
+      'http://8.8.8.8:8080/x',
+    ]) {
       const r = await call(s.url, 'POST', '/api/v1/webhooks', { token: admin, body: { url } });
       expect([url, r.status]).toEqual([url, 201]);
       await call(s.url, 'DELETE', `/api/v1/webhooks/${r.body.id}`, { token: admin });
@@ -97,16 +102,27 @@ describe('S6.3 webhook addresses', () => {
     const silent = `http://127.0.0.1:${closedPort}/old`;
     const ids = ['wh_old_listening', 'wh_old_closed', 'wh_old_name'];
     const urls = [listening, silent, `http://localhost:${rx.port}/old`];
-    ids.forEach((id, i) => s.store.createWebhook({ tenant: 'acme', id, url: urls[i]!, secret: 's'.repeat(16), events: [], createdAt: T }));
+    ids.forEach((id, i) =>
+      s.store.createWebhook({ tenant: 'acme', id, url: urls[i]!, secret: 's'.repeat(16), events: [], createdAt: T }),
+    );
     try {
-      for (const id of ids) expect((await call(s.url, 'POST', `/api/v1/webhooks/${id}/test`, { token: admin })).status).toBe(202);
-      const logs = await Promise.all(ids.map((id) => eventually(async () => {
-        const r = await call(s.url, 'GET', `/api/v1/webhooks/${id}/deliveries`, { token: admin });
-        return r.body.deliveries.length > 0 ? r.body.deliveries : undefined;
-      })));
+      for (const id of ids)
+        expect((await call(s.url, 'POST', `/api/v1/webhooks/${id}/test`, { token: admin })).status).toBe(202);
+      const logs = await Promise.all(
+        ids.map((id) =>
+          eventually(async () => {
+            const r = await call(s.url, 'GET', `/api/v1/webhooks/${id}/deliveries`, { token: admin });
+            return r.body.deliveries.length > 0 ? r.body.deliveries : undefined;
+          }),
+        ),
+      );
       for (const log of logs) {
         expect(log).toHaveLength(1);
-        expect(log[0]).toMatchObject({ ok: false, status: null, error: expect.stringMatching(/^SWB_ERR_WEBHOOK_URL_FORBIDDEN: /) });
+        expect(log[0]).toMatchObject({
+          ok: false,
+          status: null,
+          error: expect.stringMatching(/^SWB_ERR_WEBHOOK_URL_FORBIDDEN: /),
+        });
       }
       // An open port and a closed one read the same: no port scan through the delivery log.
       expect(logs[0][0].error).toBe(logs[1][0].error);
@@ -124,13 +140,20 @@ describe('S6.3 webhook addresses after DNS', () => {
     const resolve: Resolve = (hostname, _options, callback) => {
       asked.push(hostname);
       const list = answers[hostname];
-      if (list === undefined) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), []);
-      callback(null, list.map((address): LookupAddress => ({ address, family: address.includes(':') ? 6 : 4 })));
+      if (list === undefined)
+        return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), []);
+      callback(
+        null,
+        list.map((address): LookupAddress => ({ address, family: address.includes(':') ? 6 : 4 })),
+      );
     };
     return { resolve, asked };
   }
 
-  async function deliverOnce(policy: AddressPolicy, url: string): Promise<{ error: string | null; status: number | null }> {
+  async function deliverOnce(
+    policy: AddressPolicy,
+    url: string,
+  ): Promise<{ error: string | null; status: number | null }> {
     const { file } = tempStore();
     const store = new SqliteStore(file);
     store.createWebhook({ tenant: 'acme', id: 'wh_1', url, secret: 's'.repeat(16), events: [], createdAt: T });
@@ -148,10 +171,21 @@ describe('S6.3 webhook addresses after DNS', () => {
 
   test('S6.3 a name that resolves to an internal address is refused after the look-up, and nothing is sent', async () => {
     const before = rx.requests.length;
-    for (const answer of [['127.0.0.1'], ['10.1.2.3'], ['169.254.169.254'], ['::1'], ['::ffff:127.0.0.1'], ['93.184.215.14', '127.0.0.1']]) {
+    for (const answer of [
+      ['127.0.0.1'],
+      ['10.1.2.3'],
+      ['169.254.169.254'],
+      ['::1'],
+      ['::ffff:127.0.0.1'],
+      ['93.184.215.14', '127.0.0.1'],
+    ]) {
       const { resolve, asked } = dns({ 'hooks.example.test': answer });
       const result = await deliverOnce(new AddressPolicy([], resolve), `http://hooks.example.test:${rx.port}/dns`);
-      expect([answer, result.status, result.error]).toEqual([answer, null, expect.stringMatching(/^SWB_ERR_WEBHOOK_URL_FORBIDDEN: the host resolves to a /)]);
+      expect([answer, result.status, result.error]).toEqual([
+        answer,
+        null,
+        expect.stringMatching(/^SWB_ERR_WEBHOOK_URL_FORBIDDEN: the host resolves to a /),
+      ]);
       expect(asked).toEqual(['hooks.example.test']);
     }
     expect(rx.requests.length).toBe(before);
@@ -161,7 +195,10 @@ describe('S6.3 webhook addresses after DNS', () => {
     // The allow-list admits 127.0.0.1, so the only way the request can reach the receiver is
     // by connecting to the answer of the policy's own look-up.
     const { resolve, asked } = dns({ 'hooks.example.test': ['127.0.0.1'] });
-    const result = await deliverOnce(new AddressPolicy(['127.0.0.1'], resolve), `http://hooks.example.test:${rx.port}/checked`);
+    const result = await deliverOnce(
+      new AddressPolicy(['127.0.0.1'], resolve),
+      `http://hooks.example.test:${rx.port}/checked`,
+    );
     expect(result).toEqual({ status: 200, error: null });
     expect(asked).toEqual(['hooks.example.test']);
     const [got] = await rx.waitFor(1, (r) => r.path === '/checked');
@@ -172,7 +209,9 @@ describe('S6.3 webhook addresses after DNS', () => {
     const { resolve } = dns({ 'hooks.corp': ['127.0.0.1'], 'other.corp': ['127.0.0.1'] });
     const policy = new AddressPolicy(['hooks.corp'], resolve);
     expect(await deliverOnce(policy, `http://hooks.corp:${rx.port}/named`)).toEqual({ status: 200, error: null });
-    expect((await deliverOnce(policy, `http://other.corp:${rx.port}/named`)).error).toMatch(/^SWB_ERR_WEBHOOK_URL_FORBIDDEN/);
+    expect((await deliverOnce(policy, `http://other.corp:${rx.port}/named`)).error).toMatch(
+      /^SWB_ERR_WEBHOOK_URL_FORBIDDEN/,
+    );
     expect(rx.requests.filter((r) => r.path === '/named')).toHaveLength(1);
   });
 });
@@ -211,12 +250,16 @@ describe('S6.3 the operator allow-list', () => {
   });
 
   test('S6.3 S8.1 the allow-list is read from the environment, a flag or the config file, and a bad entry stops the start with its name', () => {
-    expect(loadConfig([], { SWITCHBOARD_WEBHOOK_ALLOWED_HOSTS: ' 10.0.0.0/8, hooks.corp ,' }).webhookAllowedHosts).toEqual(['10.0.0.0/8', 'hooks.corp']);
+    expect(
+      loadConfig([], { SWITCHBOARD_WEBHOOK_ALLOWED_HOSTS: ' 10.0.0.0/8, hooks.corp ,' }).webhookAllowedHosts,
+    ).toEqual(['10.0.0.0/8', 'hooks.corp']);
     expect(loadConfig(['--webhook-allowed-hosts', '127.0.0.1'], {}).webhookAllowedHosts).toEqual(['127.0.0.1']);
     expect(loadConfig([], {}).webhookAllowedHosts).toEqual([]);
     for (const bad of ['10.0.0.0/33', 'hooks corp', '1.2.3.4/8/9', 'http://hooks.corp']) {
       expect(() => loadConfig([], { SWITCHBOARD_WEBHOOK_ALLOWED_HOSTS: bad }), bad).toThrow(ConfigError);
     }
-    expect(() => loadConfig([], { SWITCHBOARD_WEBHOOK_ALLOWED_HOSTS: 'hooks corp' })).toThrow(/SWITCHBOARD_WEBHOOK_ALLOWED_HOSTS: webhookAllowedHosts entry "hooks corp" is not/);
+    expect(() => loadConfig([], { SWITCHBOARD_WEBHOOK_ALLOWED_HOSTS: 'hooks corp' })).toThrow(
+      /SWITCHBOARD_WEBHOOK_ALLOWED_HOSTS: webhookAllowedHosts entry "hooks corp" is not/,
+    );
   });
 });

@@ -77,7 +77,14 @@ describe('S6.3 the webhook outbox', () => {
 
   test('S6.3 deleting a webhook drops its pending rows', () => {
     const { store: s } = store();
-    s.createWebhook({ tenant: 'acme', id: 'wh_1', url: 'http://127.0.0.1:9/', secret: 'x'.repeat(16), events: [], createdAt: T });
+    s.createWebhook({
+      tenant: 'acme',
+      id: 'wh_1',
+      url: 'http://127.0.0.1:9/',
+      secret: 'x'.repeat(16),
+      events: [],
+      createdAt: T,
+    });
     s.enqueue('acme', 'wh_1', 'u1', '{}', T);
     s.enqueue('acme', 'wh_1', 'u1', '{}', T);
     expect(s.deleteWebhook('globex', 'wh_1')).toBe(false);

@@ -95,7 +95,11 @@ export class Receiver {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(check);
-        reject(new Error(`waited ${timeoutMs} ms for ${count} matching requests; got ${matching().length} of ${this.requests.length}`));
+        reject(
+          new Error(
+            `waited ${timeoutMs} ms for ${count} matching requests; got ${matching().length} of ${this.requests.length}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.add(check);
     });

@@ -39,7 +39,11 @@ async function receiver(options: Parameters<typeof Receiver.start>[0] = {}): Pro
   return r;
 }
 
-async function createHook(base: string, token: string, body: Record<string, unknown>): Promise<{ id: string; secret: string }> {
+async function createHook(
+  base: string,
+  token: string,
+  body: Record<string, unknown>,
+): Promise<{ id: string; secret: string }> {
   const r = await call(base, 'POST', '/api/v1/webhooks', { token, body });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   if (base === s.url) hooks.push(r.body.id);
@@ -51,16 +55,24 @@ function expectedSignature(secret: string, r: Received): string {
 }
 
 async function setStatus(base: string, token: string, ext: string, status: string, text?: string): Promise<void> {
-  const r = await call(base, 'PUT', `/api/v1/users/${ext}/status`, { token, body: text === undefined ? { status } : { status, text } });
+  const r = await call(base, 'PUT', `/api/v1/users/${ext}/status`, {
+    token,
+    body: text === undefined ? { status } : { status, text },
+  });
   expect(r.status, JSON.stringify(r.body)).toBe(200);
 }
 
-const presenceOf = (subject: string) => (r: Received) => r.body?.type === 'presence.changed' && r.body.subject === subject;
+const presenceOf = (subject: string) => (r: Received) =>
+  r.body?.type === 'presence.changed' && r.body.subject === subject;
 
 describe('S6.3 webhooks', () => {
   test('S6.3 a status change through REST arrives as presence.changed with its cause, signed over timestamp and body', async () => {
     const rx = await receiver();
-    const hook = await createHook(s.url, admin, { url: `${rx.url}/hook`, events: ['presence.changed'], secret: SECRET });
+    const hook = await createHook(s.url, admin, {
+      url: `${rx.url}/hook`,
+      events: ['presence.changed'],
+      secret: SECRET,
+    });
     expect(hook.secret).toBe(SECRET);
     await setStatus(s.url, user, '1003', 'dnd', 'focus time');
     const [got] = await rx.waitFor(1, presenceOf('u1003'));
@@ -72,7 +84,13 @@ describe('S6.3 webhooks', () => {
     expect(Math.abs(ts - Date.now() / 1000)).toBeLessThan(5);
     expect(got!.headers['x-switchboard-signature']).toBe(expectedSignature(SECRET, got!));
     expect(got!.headers['x-switchboard-signature']).not.toBe(expectedSignature('another-secret-of-16+', got!));
-    expect(got!.body).toMatchObject({ type: 'presence.changed', tenant: 'acme', subject: 'u1003', cause: 'self', value: { manual: { status: 'dnd', text: 'focus time' } } });
+    expect(got!.body).toMatchObject({
+      type: 'presence.changed',
+      tenant: 'acme',
+      subject: 'u1003',
+      cause: 'self',
+      value: { manual: { status: 'dnd', text: 'focus time' } },
+    });
     expect(typeof got!.body.epoch).toBe('string');
     expect(Number.isInteger(got!.body.seq)).toBe(true);
 
@@ -89,7 +107,12 @@ describe('S6.3 webhooks', () => {
     const list = await call(s.url, 'GET', '/api/v1/webhooks', { token: admin });
     expect(list.status).toBe(200);
     const mine = list.body.webhooks.find((w: { id: string }) => w.id === hook.id);
-    expect(mine).toEqual({ id: hook.id, url: rx.url, events: [], createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(mine).toEqual({
+      id: hook.id,
+      url: rx.url,
+      events: [],
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
     expect(JSON.stringify(list.body)).not.toContain(hook.secret);
     await setStatus(s.url, user, '1003', 'busy');
     const [got] = await rx.waitFor(1, presenceOf('u1003'));
@@ -141,7 +164,14 @@ describe('S6.3 webhooks', () => {
       return r.body.deliveries.length >= 3 ? r.body.deliveries : undefined;
     });
     const delivery = attempts[0]!.headers['x-switchboard-delivery'];
-    expect(log.map((d: { delivery: string; status: number; ok: boolean; error: string | null }) => [d.delivery, d.status, d.ok, d.error])).toEqual([
+    expect(
+      log.map((d: { delivery: string; status: number; ok: boolean; error: string | null }) => [
+        d.delivery,
+        d.status,
+        d.ok,
+        d.error,
+      ]),
+    ).toEqual([
       [delivery, 200, true, null],
       [delivery, 500, false, 'HTTP 500'],
       [delivery, 500, false, 'HTTP 500'],
@@ -198,19 +228,32 @@ describe('S6.3 webhooks', () => {
     expect(del.status).toBe(204);
     const list = await call(s.url, 'GET', '/api/v1/webhooks', { token: admin });
     expect(list.body.webhooks.map((w: { id: string }) => w.id)).not.toContain(hook.id);
-    for (const [method, path] of [['DELETE', ''], ['POST', '/test'], ['GET', '/deliveries']] as const) {
+    for (const [method, path] of [
+      ['DELETE', ''],
+      ['POST', '/test'],
+      ['GET', '/deliveries'],
+    ] as const) {
       const r = await call(s.url, method, `/api/v1/webhooks/${hook.id}${path}`, { token: admin });
       expect([method, path, r.status, r.body.error.code]).toEqual([method, path, 404, 'SWB_ERR_WEBHOOK_NOT_FOUND']);
     }
   });
 
-  test('S6.3 another tenant cannot list, delete, test or read the log of this tenant\'s webhook (404), and a plain user is refused', async () => {
+  test("S6.3 another tenant cannot list, delete, test or read the log of this tenant's webhook (404), and a plain user is refused", async () => {
     const rx = await receiver();
     const hook = await createHook(s.url, admin, { url: rx.url });
-    const other = await secondTenant(s.url, { id: 'globex', name: 'Globex', sipDomain: 'globex.test', admin: { id: 'g1', extension: '100', name: 'Gina', password: 'globex-pass-1' } });
+    const other = await secondTenant(s.url, {
+      id: 'globex',
+      name: 'Globex',
+      sipDomain: 'globex.test',
+      admin: { id: 'g1', extension: '100', name: 'Gina', password: 'globex-pass-1' },
+    });
     const list = await call(s.url, 'GET', '/api/v1/webhooks', { token: other });
     expect([list.status, list.body.webhooks]).toEqual([200, []]);
-    for (const [method, path] of [['DELETE', ''], ['POST', '/test'], ['GET', '/deliveries']] as const) {
+    for (const [method, path] of [
+      ['DELETE', ''],
+      ['POST', '/test'],
+      ['GET', '/deliveries'],
+    ] as const) {
       const r = await call(s.url, method, `/api/v1/webhooks/${hook.id}${path}`, { token: other });
       expect([method, path, r.status, r.body.error.code]).toEqual([method, path, 404, 'SWB_ERR_WEBHOOK_NOT_FOUND']);
     }
@@ -247,9 +290,15 @@ describe('S6.3 webhooks', () => {
 
   test('S6.3 the wait between attempts doubles from the base and stops at the cap; jitter stays within its ratio', () => {
     const o = { retryBaseMs: 1_000, retryCapMs: 600_000, jitterRatio: 0 };
-    expect([1, 2, 3, 4, 10, 11, 14].map((n) => retryDelayMs(n, o))).toEqual([1_000, 2_000, 4_000, 8_000, 512_000, 600_000, 600_000]);
+    expect([1, 2, 3, 4, 10, 11, 14].map((n) => retryDelayMs(n, o))).toEqual([
+      1_000, 2_000, 4_000, 8_000, 512_000, 600_000, 600_000,
+    ]);
     const jittered = { ...o, jitterRatio: 0.1 };
-    expect([retryDelayMs(3, jittered, () => 0), retryDelayMs(3, jittered, () => 0.5), retryDelayMs(3, jittered, () => 0.999999)]).toEqual([3_600, 4_000, 4_400]);
+    expect([
+      retryDelayMs(3, jittered, () => 0),
+      retryDelayMs(3, jittered, () => 0.5),
+      retryDelayMs(3, jittered, () => 0.999999),
+    ]).toEqual([3_600, 4_000, 4_400]);
     expect(retryDelayMs(20, jittered, () => 0.999999)).toBe(600_000);
   });
 });
@@ -267,7 +316,9 @@ describe('S6.4 webhook dispatch latency', () => {
       latencies.push(got[i]!.receivedAt - sentAt);
     }
     latencies.sort((a, b) => a - b);
-    console.log(`S6.4 webhook latency over 20 changes (PUT sent → receiver got it): median ${latencies[10]} ms, max ${latencies[19]} ms`);
+    console.log(
+      `S6.4 webhook latency over 20 changes (PUT sent → receiver got it): median ${latencies[10]} ms, max ${latencies[19]} ms`,
+    );
     expect(latencies[19]).toBeLessThan(1_000);
   });
 });
@@ -284,7 +335,11 @@ describe('S6.3 webhooks across a restart', () => {
     let rx: Receiver | undefined;
     try {
       const token = await login(first.url, '1001');
-      const hook = await createHook(first.url, token, { url: `http://127.0.0.1:${port}/after`, events: ['presence.changed'], secret: SECRET });
+      const hook = await createHook(first.url, token, {
+        url: `http://127.0.0.1:${port}/after`,
+        events: ['presence.changed'],
+        secret: SECRET,
+      });
       const sequence = ['away', 'dnd', 'busy'];
       for (const status of sequence) await setStatus(first.url, token, '1005', status);
       // Pending for sure: the receiver was down for at least one attempt.
@@ -302,7 +357,9 @@ describe('S6.3 webhooks across a restart', () => {
       expect(got.map((r) => r.path)).toEqual(['/after', '/after', '/after']);
       for (const r of got) expect(r.headers['x-switchboard-signature']).toBe(expectedSignature(SECRET, r));
       const log = await eventually(async () => {
-        const r = await call(second!.url, 'GET', `/api/v1/webhooks/${hook.id}/deliveries`, { token: await login(second!.url, '1001') });
+        const r = await call(second!.url, 'GET', `/api/v1/webhooks/${hook.id}/deliveries`, {
+          token: await login(second!.url, '1001'),
+        });
         const ok = r.body.deliveries.filter((d: { ok: boolean }) => d.ok);
         return ok.length === sequence.length ? ok : undefined;
       });

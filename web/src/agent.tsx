@@ -28,9 +28,14 @@ export function queueName(queueId: string): string {
 }
 
 /** "Not ready (Lunch)", "Wrap-up, 0:21 left", "Ready". */
-export function agentWords(row: Pick<AgentRow, 'state' | 'reason' | 'wrapUpUntil'>, now: number, countdown = true): string {
+export function agentWords(
+  row: Pick<AgentRow, 'state' | 'reason' | 'wrapUpUntil'>,
+  now: number,
+  countdown = true,
+): string {
   const label = agentInfo(row.state).label;
-  if (countdown && row.state === 'wrap_up' && row.wrapUpUntil !== undefined) return `${label}, ${clock(row.wrapUpUntil - now)} left`;
+  if (countdown && row.state === 'wrap_up' && row.wrapUpUntil !== undefined)
+    return `${label}, ${clock(row.wrapUpUntil - now)} left`;
   if (row.state === 'not_ready' && row.reason !== undefined) return `${label} (${reasonLabel(row.reason)})`;
   return label;
 }
@@ -42,11 +47,27 @@ export function agentSummary(userId: string): string | undefined {
   return rows.map((r) => `${queueName(r.queueId)}: ${agentWords(r, 0, false)}`).join(' · ');
 }
 
-const DONE_WORDS: Record<string, string> = { login: 'logged in to', logout: 'logged out of', ready: 'ready in', not_ready: 'not ready in' };
+const DONE_WORDS: Record<string, string> = {
+  login: 'logged in to',
+  logout: 'logged out of',
+  ready: 'ready in',
+  not_ready: 'not ready in',
+};
 
 /** Sends one agent command for one queue; answers the sentence to confirm it. */
-export async function agentCommand(queueId: string, queueName: string, userId: string, who: string, action: string, reason?: string): Promise<string> {
-  await api('POST', `/api/v1/queues/${encodeURIComponent(queueId)}/agents/${encodeURIComponent(userId)}/${action}`, reason ? { reason } : {});
+export async function agentCommand(
+  queueId: string,
+  queueName: string,
+  userId: string,
+  who: string,
+  action: string,
+  reason?: string,
+): Promise<string> {
+  await api(
+    'POST',
+    `/api/v1/queues/${encodeURIComponent(queueId)}/agents/${encodeURIComponent(userId)}/${action}`,
+    reason ? { reason } : {},
+  );
   return `${who} ${who === 'You' ? 'are' : 'is'} ${DONE_WORDS[action] ?? action} ${queueName}${reason ? ` (${reasonLabel(reason)})` : ''}.`;
 }
 
@@ -68,7 +89,12 @@ export function AgentControls({
   const [reason, setReason] = useState('break');
   const s = row.state;
   const b = (action: string, label: string, r?: string): JSX.Element => (
-    <button type="button" aria-disabled={busy !== undefined ? 'true' : undefined} aria-label={`${label}: ${name}`} onClick={() => busy === undefined && onCommand(action, r)}>
+    <button
+      type="button"
+      aria-disabled={busy !== undefined ? 'true' : undefined}
+      aria-label={`${label}: ${name}`}
+      onClick={() => busy === undefined && onCommand(action, r)}
+    >
       {busy === action ? `${label}…` : label}
     </button>
   );
@@ -78,7 +104,11 @@ export function AgentControls({
       {(s === 'not_ready' || s === 'wrap_up') && b('ready', 'Ready')}
       {(s === 'ready' || s === 'wrap_up' || s === 'not_ready') && (
         <span class="reason-pick">
-          <select aria-label={`Not-ready reason for ${name}`} value={reason} onChange={(e) => setReason(e.currentTarget.value)}>
+          <select
+            aria-label={`Not-ready reason for ${name}`}
+            value={reason}
+            onChange={(e) => setReason(e.currentTarget.value)}
+          >
             {REASONS.map(([k, l]) => (
               <option key={k} value={k}>
                 {l}

@@ -68,7 +68,9 @@ function validationWords(details: Record<string, unknown> | undefined, fallback:
   if (first === undefined) return fallback;
   const field = (first.path ?? '').split('/').filter(Boolean).pop();
   const words = field === undefined ? undefined : (FIELD_WORDS[field] ?? field);
-  return words ? `Please check “${words}”: it ${first.message ?? 'is not valid'}.` : `Please check the form: it ${first.message ?? 'is not valid'}.`;
+  return words
+    ? `Please check “${words}”: it ${first.message ?? 'is not valid'}.`
+    : `Please check the form: it ${first.message ?? 'is not valid'}.`;
 }
 
 /** A readable sentence for any failure. */
@@ -77,11 +79,17 @@ export function describeError(e: unknown): string {
     if (e.code === 'SWB_ERR_VALIDATION') return validationWords(e.details, e.message);
     return FRIENDLY[e.code] ?? e.message;
   }
-  if (e instanceof TypeError) return 'Cannot reach the Switchboard server. Check your connection; the page keeps trying.';
+  if (e instanceof TypeError)
+    return 'Cannot reach the Switchboard server. Check your connection; the page keeps trying.';
   return e instanceof Error && e.message ? e.message : 'Something unexpected went wrong.';
 }
 
-export async function api<T>(method: string, path: string, body?: unknown, init: { raw?: string; contentType?: string } = {}): Promise<T> {
+export async function api<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  init: { raw?: string; contentType?: string } = {},
+): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const token = getToken();
   if (token) headers.authorization = `Bearer ${token}`;
@@ -102,13 +110,23 @@ export async function api<T>(method: string, path: string, body?: unknown, init:
     parsed = undefined;
   }
   if (!res.ok) {
-    const err = (parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined)?.error;
-    const code = err?.code ?? (res.status === 404 ? 'SWB_ERR_NOT_FOUND' : res.status >= 500 ? 'SWB_ERR_SERVER' : 'SWB_ERR_INVALID');
+    const err = (
+      parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined
+    )?.error;
+    const code =
+      err?.code ??
+      (res.status === 404 ? 'SWB_ERR_NOT_FOUND' : res.status >= 500 ? 'SWB_ERR_SERVER' : 'SWB_ERR_INVALID');
     const known = (ERRORS as Record<string, string>)[code];
-    const error = new ApiError(code, err?.message ?? known ?? `The server answered ${res.status}.`, res.status, err?.details);
+    const error = new ApiError(
+      code,
+      err?.message ?? known ?? `The server answered ${res.status}.`,
+      res.status,
+      err?.details,
+    );
     if (res.status === 401 && path !== '/api/v1/auth/login') onUnauthenticated?.();
     throw error;
   }
-  if (parsed === undefined && text !== '') throw new ApiError('SWB_ERR_SERVER', 'The server sent an answer the app cannot read.', res.status);
+  if (parsed === undefined && text !== '')
+    throw new ApiError('SWB_ERR_SERVER', 'The server sent an answer the app cannot read.', res.status);
   return parsed as T;
 }

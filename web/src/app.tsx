@@ -137,7 +137,10 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: (message?: string) => voi
 
   const mine = me.user ? live.presence.get(me.user.id) : undefined;
   // S5.1: admins, supervisors, and agents (their own queues, to change their own state, S1.6).
-  const canWatchQueues = me.role === 'admin' || me.role === 'supervisor' || (queues.data ?? []).some((q) => me.user !== null && q.agents.includes(me.user.id));
+  const canWatchQueues =
+    me.role === 'admin' ||
+    me.role === 'supervisor' ||
+    (queues.data ?? []).some((q) => me.user !== null && q.agents.includes(me.user.id));
   const links: [string, string][] = [
     ['/', 'Team'],
     ['/me', 'My status'],
@@ -145,7 +148,8 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: (message?: string) => voi
     ['/why', 'Why didn’t it ring?'],
     ...(me.role === 'admin' ? ([['/admin', 'Administration']] as [string, string][]) : []),
   ];
-  const current = (href: string): boolean => (href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`));
+  const current = (href: string): boolean =>
+    href === '/' ? path === '/' : path === href || path.startsWith(`${href}/`);
 
   let page: JSX.Element;
   const userMatch = /^\/users\/([^/]+)$/.exec(path);
@@ -166,7 +170,14 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: (message?: string) => voi
 
   return (
     <>
-      <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>
+      <a
+        class="skip"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
         Skip to content
       </a>
       <header class="top">
@@ -191,7 +202,13 @@ function Shell({ me, onSignOut }: { me: Me; onSignOut: (message?: string) => voi
           <Connection />
           {mine && (
             <a class="my-pill" href="/me" title="Change my status">
-              <StatusBadge status={mine.status} label={mine.text && mine.status === 'custom' ? mine.text : mine.label} colour={mine.colour} icon={mine.icon} compact />
+              <StatusBadge
+                status={mine.status}
+                label={mine.text && mine.status === 'custom' ? mine.text : mine.label}
+                colour={mine.colour}
+                icon={mine.icon}
+                compact
+              />
             </a>
           )}
           <span class="who">{me.user?.name ?? 'API key'}</span>
@@ -225,4 +242,3 @@ function Connection(): JSX.Element {
     </span>
   );
 }
-

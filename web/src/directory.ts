@@ -47,19 +47,33 @@ function list(r: unknown, key: string): Raw[] {
 }
 
 function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : String((x as Raw)?.id ?? (x as Raw)?.userId ?? ''))) : [];
+  return Array.isArray(v)
+    ? v.map((x) => (typeof x === 'string' ? x : String((x as Raw)?.id ?? (x as Raw)?.userId ?? '')))
+    : [];
 }
 
 export async function loadGroups(): Promise<GroupInfo[]> {
   const r = await api<unknown>('GET', '/api/v1/groups');
-  return list(r, 'groups').map((g) => ({ id: String(g.id), name: String(g.name ?? g.id), extension: g.extension as string | undefined, members: strings(g.members), kind: 'group' as const }));
+  return list(r, 'groups').map((g) => ({
+    id: String(g.id),
+    name: String(g.name ?? g.id),
+    extension: g.extension as string | undefined,
+    members: strings(g.members),
+    kind: 'group' as const,
+  }));
 }
 
 export async function loadQueues(): Promise<QueueInfo[]> {
   const r = await api<unknown>('GET', '/api/v1/queues');
   return list(r, 'queues').map((x) => {
     const q = (x.config as Raw | undefined) ?? x;
-    return { id: String(q.id ?? x.id), name: String(q.name ?? q.id), extension: q.extension as string | undefined, agents: strings(q.agents), supervisors: strings(q.supervisors) };
+    return {
+      id: String(q.id ?? x.id),
+      name: String(q.name ?? q.id),
+      extension: q.extension as string | undefined,
+      agents: strings(q.agents),
+      supervisors: strings(q.supervisors),
+    };
   });
 }
 
@@ -77,7 +91,10 @@ export async function loadUser(ref: string): Promise<DirectoryUser> {
 }
 
 export type ActionType = 'voicemail' | 'busyTone' | 'message' | 'redirect' | 'external' | 'reject' | 'queue';
-export type Target = { kind: 'user' | 'group' | 'queue'; id: string } | { kind: 'extension'; extension: string } | { kind: 'external'; number: string };
+export type Target =
+  | { kind: 'user' | 'group' | 'queue'; id: string }
+  | { kind: 'extension'; extension: string }
+  | { kind: 'external'; number: string };
 export interface Action {
   readonly type: ActionType;
   readonly prompt?: string;

@@ -30,7 +30,8 @@ export class Feed {
 
   start(): void {
     this.stopped = false;
-    for (const ev of ['pointerdown', 'keydown', 'wheel', 'touchstart', 'focus']) window.addEventListener(ev, this.onActivity, { passive: true, capture: true });
+    for (const ev of ['pointerdown', 'keydown', 'wheel', 'touchstart', 'focus'])
+      window.addEventListener(ev, this.onActivity, { passive: true, capture: true });
     window.addEventListener('pointermove', this.onActivity, { passive: true });
     this.heartbeatTimer = setInterval(() => this.beat(), HEARTBEAT_MS);
     this.connect();
@@ -38,7 +39,8 @@ export class Feed {
 
   stop(): void {
     this.stopped = true;
-    for (const ev of ['pointerdown', 'keydown', 'wheel', 'touchstart', 'focus']) window.removeEventListener(ev, this.onActivity, { capture: true });
+    for (const ev of ['pointerdown', 'keydown', 'wheel', 'touchstart', 'focus'])
+      window.removeEventListener(ev, this.onActivity, { capture: true });
     window.removeEventListener('pointermove', this.onActivity);
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.retryTimer);
@@ -59,7 +61,8 @@ export class Feed {
     let opened = false;
     ws.onopen = () => {
       opened = true;
-      const resume = this.live.epoch !== undefined && this.live.loaded ? { epoch: this.live.epoch, seq: this.live.seq } : undefined;
+      const resume =
+        this.live.epoch !== undefined && this.live.loaded ? { epoch: this.live.epoch, seq: this.live.seq } : undefined;
       this.send({ type: 'subscribe', id: 'tenant', scope: { tenant: true }, ...(resume ? { resume } : {}) });
       this.beat(true);
     };
@@ -94,7 +97,10 @@ export class Feed {
     }
     this.attempt++;
     const delay = Math.min(15_000, 500 * 2 ** Math.min(this.attempt, 5));
-    this.live.setConnection('reconnecting', reason ? `Live updates paused (${reason}); reconnecting…` : 'Live updates paused; reconnecting…');
+    this.live.setConnection(
+      'reconnecting',
+      reason ? `Live updates paused (${reason}); reconnecting…` : 'Live updates paused; reconnecting…',
+    );
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
@@ -137,7 +143,8 @@ export class Feed {
     this.activeSinceBeat = true;
     // Back from a quiet stretch: say so now rather than at the next beat.
     const sinceBeat = Date.now() - this.lastBeatAt;
-    if ((!this.lastBeatActive && sinceBeat > ACTIVITY_THROTTLE_MS) || (this.isIdle() && sinceBeat > 1000)) this.beat(true);
+    if ((!this.lastBeatActive && sinceBeat > ACTIVITY_THROTTLE_MS) || (this.isIdle() && sinceBeat > 1000))
+      this.beat(true);
   }
 
   private beat(force = false): void {

@@ -28,7 +28,11 @@ export interface Loaded<T> {
 
 /** Loads data once per `key`; errors are kept for the page to show in words. */
 export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
-  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({ data: undefined, error: undefined, loading: true });
+  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({
+    data: undefined,
+    error: undefined,
+    loading: true,
+  });
   const [n, setN] = useState(0);
   const loader = useRef(load);
   loader.current = load;

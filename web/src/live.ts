@@ -15,8 +15,22 @@ export interface Presence {
   readonly text?: string;
   readonly until?: number;
   readonly since: number;
-  readonly manual?: { readonly status: string; readonly text?: string; readonly until?: number; readonly forwardTo?: string; readonly setBy?: string; readonly setAt?: number };
-  readonly indicators: { readonly onCall: boolean; readonly ringing: boolean; readonly lostRegistration: boolean; readonly missedCalls: number; readonly voicemail: number; readonly forwardTo?: string };
+  readonly manual?: {
+    readonly status: string;
+    readonly text?: string;
+    readonly until?: number;
+    readonly forwardTo?: string;
+    readonly setBy?: string;
+    readonly setAt?: number;
+  };
+  readonly indicators: {
+    readonly onCall: boolean;
+    readonly ringing: boolean;
+    readonly lostRegistration: boolean;
+    readonly missedCalls: number;
+    readonly voicemail: number;
+    readonly forwardTo?: string;
+  };
   readonly agent?: Readonly<Record<string, string>>;
   readonly removed?: boolean;
 }
@@ -59,7 +73,9 @@ export function normalizePresence(raw: Raw): Presence {
     ...(raw as unknown as Presence),
     until: instant(raw.until),
     since: instant(raw.since) ?? Date.now(),
-    manual: manual ? ({ ...manual, until: instant(manual.until), setAt: instant(manual.setAt) } as Presence['manual']) : undefined,
+    manual: manual
+      ? ({ ...manual, until: instant(manual.until), setAt: instant(manual.setAt) } as Presence['manual'])
+      : undefined,
     indicators: {
       onCall: ind.onCall === true,
       ringing: ind.ringing === true,
@@ -88,7 +104,12 @@ export function normalizeQueue(raw: Raw, queueId?: string): QueueRow {
   return {
     queueId: String(raw.queueId ?? raw.id ?? queueId ?? ''),
     name: String(raw.name ?? raw.queueId ?? queueId ?? ''),
-    waiting: waiting.map((w, i) => ({ callId: String(w.callId ?? i), caller: String(w.caller ?? 'unknown'), arrivedAt: instant(w.arrivedAt) ?? Date.now(), ...(typeof w.position === 'number' ? { position: w.position } : {}) })),
+    waiting: waiting.map((w, i) => ({
+      callId: String(w.callId ?? i),
+      caller: String(w.caller ?? 'unknown'),
+      arrivedAt: instant(w.arrivedAt) ?? Date.now(),
+      ...(typeof w.position === 'number' ? { position: w.position } : {}),
+    })),
     answeredToday: typeof raw.answeredToday === 'number' ? raw.answeredToday : 0,
     missedToday: typeof raw.missedToday === 'number' ? raw.missedToday : 0,
     ...(typeof raw.overflowedToday === 'number' ? { overflowedToday: raw.overflowedToday } : {}),
@@ -153,7 +174,8 @@ export class Live {
       this.version++;
       for (const fn of [...this.listeners]) fn();
     };
-    if (typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible') requestAnimationFrame(run);
+    if (typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible')
+      requestAnimationFrame(run);
     else setTimeout(run, 0);
   }
 
@@ -176,7 +198,8 @@ export class Live {
     for (const a of normalizeAgents(s.agents)) this.putAgent(a);
     const queues = s.queues;
     if (Array.isArray(queues)) for (const q of queues as Raw[]) this.putQueue(normalizeQueue(q));
-    else if (queues && typeof queues === 'object') for (const [id, q] of Object.entries(queues as Raw)) this.putQueue(normalizeQueue(q as Raw, id));
+    else if (queues && typeof queues === 'object')
+      for (const [id, q] of Object.entries(queues as Raw)) this.putQueue(normalizeQueue(q as Raw, id));
     if (typeof s.epoch === 'string') this.epoch = s.epoch;
     if (typeof s.seq === 'number') this.seq = s.seq;
     this.loaded = true;
@@ -202,7 +225,14 @@ export class Live {
       const rec = normalizePresence(p);
       seen.add(rec.userId);
       const old = this.presence.get(rec.userId);
-      if (old && old.status === rec.status && old.text === rec.text && old.since === rec.since && JSON.stringify(old.indicators) === JSON.stringify(rec.indicators)) continue;
+      if (
+        old &&
+        old.status === rec.status &&
+        old.text === rec.text &&
+        old.since === rec.since &&
+        JSON.stringify(old.indicators) === JSON.stringify(rec.indicators)
+      )
+        continue;
       this.presence.set(rec.userId, rec);
       if (old) this.changedAt.set(`u:${rec.userId}`, now);
     }
@@ -236,7 +266,10 @@ export class Live {
             const rec = normalizePresence({ ...value, userId: value.userId ?? subject });
             const old = this.presence.get(rec.userId);
             // Agent states travel in agent.changed; keep the ones we know.
-            this.presence.set(rec.userId, rec.agent === undefined && old?.agent !== undefined ? { ...rec, agent: old.agent } : rec);
+            this.presence.set(
+              rec.userId,
+              rec.agent === undefined && old?.agent !== undefined ? { ...rec, agent: old.agent } : rec,
+            );
             this.changedAt.set(`u:${rec.userId}`, now);
           }
           break;

@@ -5,7 +5,12 @@ import { useContext } from 'preact/hooks';
 export interface Me {
   readonly tenant: { readonly id: string; readonly name: string; readonly sipDomain: string };
   readonly role: 'admin' | 'supervisor' | 'user';
-  readonly user: { readonly id: string; readonly extension: string; readonly name: string; readonly role: string } | null;
+  readonly user: {
+    readonly id: string;
+    readonly extension: string;
+    readonly name: string;
+    readonly role: string;
+  } | null;
 }
 
 export const MeContext = createContext<Me | null>(null);

@@ -11,7 +11,13 @@ export type { Colour, StatusId };
 export const COLOUR_WORDS: Record<Colour, string> = { green: 'Free', yellow: 'Away', red: 'Busy', grey: 'Unreachable' };
 export const COLOUR_ORDER: Record<Colour, number> = { green: 0, yellow: 1, red: 2, grey: 3 };
 
-const P = { fill: 'none', stroke: 'currentColor', 'stroke-width': 1.8, 'stroke-linecap': 'round', 'stroke-linejoin': 'round' } as const;
+const P = {
+  fill: 'none',
+  stroke: 'currentColor',
+  'stroke-width': 1.8,
+  'stroke-linecap': 'round',
+  'stroke-linejoin': 'round',
+} as const;
 
 /** One 16×16 drawing per catalog icon. */
 const SHAPES: Record<string, JSX.Element> = {
@@ -55,7 +61,12 @@ const SHAPES: Record<string, JSX.Element> = {
     </>
   ),
   'circle-empty': <circle cx="8" cy="8" r="5.6" {...P} stroke-dasharray="2.2 2" />,
-  phone: <path d="M5.6 2.6l1.6 3-1.5 1.2a7 7 0 0 0 3.5 3.5l1.2-1.5 3 1.6-.6 2.2c-.2.6-.8 1-1.4.9A10.6 10.6 0 0 1 2.5 4.6c-.1-.6.3-1.2.9-1.4z" {...P} />,
+  phone: (
+    <path
+      d="M5.6 2.6l1.6 3-1.5 1.2a7 7 0 0 0 3.5 3.5l1.2-1.5 3 1.6-.6 2.2c-.2.6-.8 1-1.4.9A10.6 10.6 0 0 1 2.5 4.6c-.1-.6.3-1.2.9-1.4z"
+      {...P}
+    />
+  ),
   zzz: <path d="M3 5h4L3 10h4M9 3.5h3.5L9 8h3.5M9.5 11h3l-3 3h3" {...P} stroke-width={1.5} />,
   pbx: (
     <>
@@ -85,7 +96,14 @@ const SHAPES: Record<string, JSX.Element> = {
 
 export function Icon({ name, title, size = 16 }: { name: string; title?: string; size?: number }): JSX.Element {
   return (
-    <svg class="icon" width={size} height={size} viewBox="0 0 16 16" aria-hidden={title === undefined ? 'true' : undefined} role={title === undefined ? undefined : 'img'}>
+    <svg
+      class="icon"
+      width={size}
+      height={size}
+      viewBox="0 0 16 16"
+      aria-hidden={title === undefined ? 'true' : undefined}
+      role={title === undefined ? undefined : 'img'}
+    >
       {title !== undefined && <title>{title}</title>}
       {SHAPES[name] ?? SHAPES['circle-empty']}
     </svg>
@@ -93,7 +111,19 @@ export function Icon({ name, title, size = 16 }: { name: string; title?: string;
 }
 
 /** The status as a coloured, shaped badge plus its label. */
-export function StatusBadge({ status, label, colour, icon, compact = false }: { status: string; label: string; colour: Colour; icon: string; compact?: boolean }): JSX.Element {
+export function StatusBadge({
+  status,
+  label,
+  colour,
+  icon,
+  compact = false,
+}: {
+  status: string;
+  label: string;
+  colour: Colour;
+  icon: string;
+  compact?: boolean;
+}): JSX.Element {
   return (
     <span class={`badge c-${colour}${compact ? ' compact' : ''}`} data-status={status}>
       <Icon name={icon} />

@@ -94,7 +94,10 @@ export function StatusForm({
 
   // Whether the person may forward (S2.7), when the page did not say: asked once; until the
   // answer (or when it cannot be read) Forwarding is offered and the server decides.
-  const settings = useLoad(() => (forwardingAllowed === undefined ? loadSettings(target.userId) : Promise.resolve(undefined)), `fwd:${target.userId}:${String(forwardingAllowed)}`);
+  const settings = useLoad(
+    () => (forwardingAllowed === undefined ? loadSettings(target.userId) : Promise.resolve(undefined)),
+    `fwd:${target.userId}:${String(forwardingAllowed)}`,
+  );
   const mayForward = forwardingAllowed ?? settings.data?.forwardingAllowed;
   const offered = MANUAL_STATUSES.filter(
     (s) =>
@@ -135,7 +138,11 @@ export function StatusForm({
         ...(status === 'forwarding' ? { forwardTo: forwardTo.trim() } : {}),
       };
       const p = await api<Presence>('PUT', path, body);
-      setDone(status === 'available' ? `${self ? 'You are' : `${target.name} is`} available again.` : `Set ${who} status to ${statusInfo(status).label}${until !== undefined ? ` until ${when(until)}` : ''}.`);
+      setDone(
+        status === 'available'
+          ? `${self ? 'You are' : `${target.name} is`} available again.`
+          : `Set ${who} status to ${statusInfo(status).label}${until !== undefined ? ` until ${when(until)}` : ''}.`,
+      );
       onDone?.(p);
     } catch (err) {
       setError(err);
@@ -173,7 +180,14 @@ export function StatusForm({
             const effectId = `effect-${target.userId}-${s}`;
             return (
               <label key={s} class={`choice c-${info.colour}${status === s ? ' selected' : ''}`}>
-                <input type="radio" name={`status-${target.userId}`} value={s} checked={status === s} onChange={() => choose(s)} aria-describedby={effectId} />
+                <input
+                  type="radio"
+                  name={`status-${target.userId}`}
+                  value={s}
+                  checked={status === s}
+                  onChange={() => choose(s)}
+                  aria-describedby={effectId}
+                />
                 <Icon name={info.icon} />
                 <span class="choice-text">
                   <span>{s === 'custom' ? 'Custom text' : info.label}</span>
@@ -215,7 +229,11 @@ export function StatusForm({
                 onInput={(e) => setForwardTo(e.currentTarget.value)}
               />
               {note && (
-                <span class="hint fwd-note" id={`fwd-note-${target.userId}`} data-external={String(note.includes('outside number'))}>
+                <span
+                  class="hint fwd-note"
+                  id={`fwd-note-${target.userId}`}
+                  data-external={String(note.includes('outside number'))}
+                >
                   {note}
                 </span>
               )}
@@ -234,7 +252,13 @@ export function StatusForm({
                 ] as [Ends, string][]
               ).map(([v, label]) => (
                 <label key={v} class={`pill${ends === v ? ' selected' : ''}`}>
-                  <input type="radio" name={`ends-${target.userId}`} value={v} checked={ends === v} onChange={() => setEnds(v)} />
+                  <input
+                    type="radio"
+                    name={`ends-${target.userId}`}
+                    value={v}
+                    checked={ends === v}
+                    onChange={() => setEnds(v)}
+                  />
                   {v === 'none' && !self ? 'Until changed' : label}
                 </label>
               ))}
@@ -242,7 +266,13 @@ export function StatusForm({
             {ends === 'at' && (
               <label>
                 End time
-                <input type="datetime-local" name="until" value={at} onInput={(e) => setAt(e.currentTarget.value)} required />
+                <input
+                  type="datetime-local"
+                  name="until"
+                  value={at}
+                  onInput={(e) => setAt(e.currentTarget.value)}
+                  required
+                />
               </label>
             )}
           </fieldset>
@@ -261,7 +291,13 @@ export function StatusForm({
         </button>
         {target.manual !== undefined && (
           <span class="clear">
-            <button type="button" class="link" onClick={() => void clear()} aria-disabled={busy ? 'true' : undefined} aria-describedby={`clear-${target.userId}`}>
+            <button
+              type="button"
+              class="link"
+              onClick={() => void clear()}
+              aria-disabled={busy ? 'true' : undefined}
+              aria-describedby={`clear-${target.userId}`}
+            >
               Clear status
             </button>
             <span class="hint" id={`clear-${target.userId}`}>

@@ -29,7 +29,15 @@ export function ErrorNote({ error, onRetry }: { error: unknown; onRetry?: () => 
  * A notice; with `focus`, it takes the focus whenever its text changes: the confirmation of an
  * action whose button may be gone afterwards (focus never falls back to <body>, D4/D8).
  */
-export function Notice({ children, kind = 'info', focus = false }: { children: ComponentChildren; kind?: 'info' | 'ok' | 'warn'; focus?: boolean }): JSX.Element {
+export function Notice({
+  children,
+  kind = 'info',
+  focus = false,
+}: {
+  children: ComponentChildren;
+  kind?: 'info' | 'ok' | 'warn';
+  focus?: boolean;
+}): JSX.Element {
   const ref = useRef<HTMLDivElement>(null);
   const text = typeof children === 'string' ? children : undefined;
   useEffect(() => {
@@ -50,7 +58,17 @@ export function Loading({ what }: { what: string }): JSX.Element {
   );
 }
 
-export function Page({ title, actions, children, wide = false }: { title: string; actions?: ComponentChildren; children: ComponentChildren; wide?: boolean }): JSX.Element {
+export function Page({
+  title,
+  actions,
+  children,
+  wide = false,
+}: {
+  title: string;
+  actions?: ComponentChildren;
+  children: ComponentChildren;
+  wide?: boolean;
+}): JSX.Element {
   return (
     <main id="main" class={wide ? 'page wide' : 'page'} tabIndex={-1}>
       <div class="page-head">
@@ -81,9 +99,17 @@ const flashTimers = new WeakMap<Element, ReturnType<typeof setTimeout>>();
  * background (there are few). Skipped when the person asked for less motion.
  */
 export function flash(el: Element | null, ring = false): void {
-  if (!el || typeof (el as HTMLElement).animate !== 'function' || matchMedia('(prefers-reduced-motion: reduce)').matches) return;
+  if (
+    !el ||
+    typeof (el as HTMLElement).animate !== 'function' ||
+    matchMedia('(prefers-reduced-motion: reduce)').matches
+  )
+    return;
   if (!ring) {
-    (el as HTMLElement).animate([{ backgroundColor: 'var(--flash-bg)' }, { backgroundColor: 'transparent' }], { duration: 1800, easing: 'ease-out' });
+    (el as HTMLElement).animate([{ backgroundColor: 'var(--flash-bg)' }, { backgroundColor: 'transparent' }], {
+      duration: 1800,
+      easing: 'ease-out',
+    });
     return;
   }
   clearTimeout(flashTimers.get(el));

@@ -13,12 +13,25 @@ import { requirePermission, resolveUser, tenantAuth } from '../server.js';
 
 const Action = Type.Enum(['login', 'logout', 'ready', 'not_ready']);
 const ReasonBody = Type.Object(
-  { reason: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,40}$', description: 'The not-ready reason code, e.g. break, lunch, other.' })) },
+  {
+    reason: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9_.-]{1,40}$',
+        description: 'The not-ready reason code, e.g. break, lunch, other.',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 
 export function agentRoutes(app: App, ctx: HttpContext): void {
-  const command = async (auth: AuthContext, u: UserState, action: AgentAction, reason: string | undefined, queueId?: string) => {
+  const command = async (
+    auth: AuthContext,
+    u: UserState,
+    action: AgentAction,
+    reason: string | undefined,
+    queueId?: string,
+  ) => {
     const out = await ctx.engine.dispatch(auth.tenant, {
       type: 'agent.command',
       userId: u.id,
@@ -31,7 +44,11 @@ export function agentRoutes(app: App, ctx: HttpContext): void {
     const now = tenantState(ctx, auth).users.get(u.id)!;
     // S4.2: an all-queues command applies where it can and names the queues it could not.
     const refused = (out.reply as { refused?: unknown } | undefined)?.refused;
-    return { userId: now.id, queues: agentStates(tenantState(ctx, auth), now), ...(refused !== undefined ? { refused } : {}) };
+    return {
+      userId: now.id,
+      queues: agentStates(tenantState(ctx, auth), now),
+      ...(refused !== undefined ? { refused } : {}),
+    };
   };
 
   app.post(
@@ -40,7 +57,7 @@ export function agentRoutes(app: App, ctx: HttpContext): void {
       // The body is optional: no body is no reason.
       config: { bodyOptional: true },
       schema: {
-        summary: "An agent command in one queue (S1.6): the agent themself, a supervisor of the queue, or an admin.",
+        summary: 'An agent command in one queue (S1.6): the agent themself, a supervisor of the queue, or an admin.',
         tags: ['agents'],
         params: Type.Object({ queue: Ref, user: Ref, action: Action }, { additionalProperties: false }),
         body: ReasonBody,
@@ -59,7 +76,8 @@ export function agentRoutes(app: App, ctx: HttpContext): void {
     {
       config: { bodyOptional: true },
       schema: {
-        summary: "An agent command in every queue the agent belongs to (S1.6, S4.2); `refused` lists the queues where it did not apply.",
+        summary:
+          'An agent command in every queue the agent belongs to (S1.6, S4.2); `refused` lists the queues where it did not apply.',
         tags: ['agents'],
         params: Type.Object({ user: Ref, action: Action }, { additionalProperties: false }),
         body: ReasonBody,
@@ -74,7 +92,13 @@ export function agentRoutes(app: App, ctx: HttpContext): void {
 
   app.get(
     '/api/v1/agents/:user',
-    { schema: { summary: "An agent's state in each of their queues (also shown in every presence record, S2.4).", tags: ['agents'], params: Type.Object({ user: Ref }, { additionalProperties: false }) } },
+    {
+      schema: {
+        summary: "An agent's state in each of their queues (also shown in every presence record, S2.4).",
+        tags: ['agents'],
+        params: Type.Object({ user: Ref }, { additionalProperties: false }),
+      },
+    },
     async (request) => {
       const auth = tenantAuth(request);
       const u = resolveUser(ctx, auth, request.params.user);
@@ -86,7 +110,8 @@ export function agentRoutes(app: App, ctx: HttpContext): void {
     '/api/v1/queues/:queue/state',
     {
       schema: {
-        summary: "A queue's live snapshot (S4.4): waiting callers with position and wait, counters, and each agent's state. Admins, supervisors and the queue's agents.",
+        summary:
+          "A queue's live snapshot (S4.4): waiting callers with position and wait, counters, and each agent's state. Admins, supervisors and the queue's agents.",
         tags: ['agents'],
         params: Type.Object({ queue: Ref }, { additionalProperties: false }),
       },
@@ -108,7 +133,11 @@ export function agentRoutes(app: App, ctx: HttpContext): void {
         name: snap.name,
         ...(q.config.extension !== undefined ? { extension: q.config.extension } : {}),
         strategy: q.config.strategy,
-        waiting: snap.waiting.map((w) => ({ ...w, arrivedAt: iso(w.arrivedAt), waitSec: Math.max(0, Math.floor((now - w.arrivedAt) / 1000)) })),
+        waiting: snap.waiting.map((w) => ({
+          ...w,
+          arrivedAt: iso(w.arrivedAt),
+          waitSec: Math.max(0, Math.floor((now - w.arrivedAt) / 1000)),
+        })),
         counters: {
           waiting: snap.waiting.length,
           longestWaitSec: snap.waiting.reduce((m, w) => Math.max(m, Math.floor((now - w.arrivedAt) / 1000)), 0),

@@ -22,7 +22,13 @@ export function authRoutes(app: App, ctx: HttpContext): void {
           {
             username: Type.String({ minLength: 1, maxLength: 200 }),
             password: Type.String({ minLength: 1, maxLength: 200 }),
-            tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Tenant id or SIP domain; default: the default tenant.' })),
+            tenant: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 200,
+                description: 'Tenant id or SIP domain; default: the default tenant.',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -31,50 +37,81 @@ export function authRoutes(app: App, ctx: HttpContext): void {
     async (request) => {
       const { username, password } = request.body;
       const named = request.body.tenant;
-      const tenant = named === undefined ? ctx.defaultTenant() : ctx.engine.hasTenant(named) ? named : ctx.store.tenantBySipDomain(named)?.id;
+      const tenant =
+        named === undefined
+          ? ctx.defaultTenant()
+          : ctx.engine.hasTenant(named)
+            ? named
+            : ctx.store.tenantBySipDomain(named)?.id;
       if (tenant === undefined) fail('SWB_ERR_LOGIN_FAILED');
       const out = await ctx.accounts.login(tenant, username, password, request.ip);
       const user = ctx.engine.state(tenant)!.users.get(out.userId)!;
-      return { token: out.token, expiresAt: new Date(out.expiresAt).toISOString(), tenant, user: { id: user.id, extension: user.extension, name: user.name, role: user.role } };
+      return {
+        token: out.token,
+        expiresAt: new Date(out.expiresAt).toISOString(),
+        tenant,
+        user: { id: user.id, extension: user.extension, name: user.name, role: user.role },
+      };
     },
   );
 
-  app.post('/api/v1/auth/logout', { schema: { summary: 'Sign out: the token stops working.', tags: ['auth'] } }, async (request, reply) => {
-    ctx.accounts.logout(tenantAuth(request));
-    return reply.status(204).send();
-  });
+  app.post(
+    '/api/v1/auth/logout',
+    { schema: { summary: 'Sign out: the token stops working.', tags: ['auth'] } },
+    async (request, reply) => {
+      ctx.accounts.logout(tenantAuth(request));
+      return reply.status(204).send();
+    },
+  );
 
   app.post(
     '/api/v1/auth/password',
     {
       schema: {
-        summary: 'Change your own password (a signed-in user): give the current one. Your other sign-ins end; this one stays.',
+        summary:
+          'Change your own password (a signed-in user): give the current one. Your other sign-ins end; this one stays.',
         tags: ['auth'],
-        body: Type.Object({ currentPassword: Type.String({ minLength: 1, maxLength: 200 }), newPassword: Password }, { additionalProperties: false }),
+        body: Type.Object(
+          { currentPassword: Type.String({ minLength: 1, maxLength: 200 }), newPassword: Password },
+          { additionalProperties: false },
+        ),
       },
     },
     async (request, reply) => {
-      await ctx.accounts.changePassword(tenantAuth(request), request.body.currentPassword, request.body.newPassword, request.ip);
+      await ctx.accounts.changePassword(
+        tenantAuth(request),
+        request.body.currentPassword,
+        request.body.newPassword,
+        request.ip,
+      );
       return reply.status(204).send();
     },
   );
 
-  app.get('/api/v1/auth/me', { schema: { summary: 'Who the credential belongs to.', tags: ['auth'] } }, async (request) => {
-    const auth = tenantAuth(request);
-    const tenant = ctx.store.tenants().find((t) => t.id === auth.tenant);
-    const user = auth.userId === undefined ? undefined : ctx.engine.state(auth.tenant)?.users.get(auth.userId);
-    return {
-      tenant: { id: auth.tenant, name: tenant?.name ?? auth.tenant, sipDomain: tenant?.sipDomain ?? '' },
-      role: auth.role,
-      user: user ? { id: user.id, extension: user.extension, name: user.name, role: user.role } : null,
-      apiKey: auth.actor.kind === 'apikey' ? auth.actor.keyId : null,
-    };
-  });
+  app.get(
+    '/api/v1/auth/me',
+    { schema: { summary: 'Who the credential belongs to.', tags: ['auth'] } },
+    async (request) => {
+      const auth = tenantAuth(request);
+      const tenant = ctx.store.tenants().find((t) => t.id === auth.tenant);
+      const user = auth.userId === undefined ? undefined : ctx.engine.state(auth.tenant)?.users.get(auth.userId);
+      return {
+        tenant: { id: auth.tenant, name: tenant?.name ?? auth.tenant, sipDomain: tenant?.sipDomain ?? '' },
+        role: auth.role,
+        user: user ? { id: user.id, extension: user.extension, name: user.name, role: user.role } : null,
+        apiKey: auth.actor.kind === 'apikey' ? auth.actor.keyId : null,
+      };
+    },
+  );
 
   app.get('/api/v1/api-keys', { schema: { summary: 'List API keys (admin).', tags: ['auth'] } }, async (request) => {
     const auth = tenantAuth(request);
     requirePermission(auth, 'integrations.manage');
-    return { apiKeys: ctx.store.apiKeys(auth.tenant).map((k) => ({ id: k.id, name: k.name, role: k.role, createdAt: new Date(k.createdAt).toISOString() })) };
+    return {
+      apiKeys: ctx.store
+        .apiKeys(auth.tenant)
+        .map((k) => ({ id: k.id, name: k.name, role: k.role, createdAt: new Date(k.createdAt).toISOString() })),
+    };
   });
 
   app.post(
@@ -83,7 +120,10 @@ export function authRoutes(app: App, ctx: HttpContext): void {
       schema: {
         summary: 'Create an API key with a role (admin); the key is shown once.',
         tags: ['auth'],
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), role: Role }, { additionalProperties: false }),
+        body: Type.Object(
+          { name: Type.String({ minLength: 1, maxLength: 100 }), role: Role },
+          { additionalProperties: false },
+        ),
       },
     },
     async (request, reply) => {
@@ -94,12 +134,22 @@ export function authRoutes(app: App, ctx: HttpContext): void {
     },
   );
 
-  app.delete('/api/v1/api-keys/:id', { schema: { summary: 'Delete an API key (admin).', tags: ['auth'], params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request, reply) => {
-    const auth = tenantAuth(request);
-    requirePermission(auth, 'integrations.manage');
-    if (!ctx.accounts.deleteApiKey(auth.tenant, request.params.id)) fail('SWB_ERR_API_KEY_NOT_FOUND');
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/api/v1/api-keys/:id',
+    {
+      schema: {
+        summary: 'Delete an API key (admin).',
+        tags: ['auth'],
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+      },
+    },
+    async (request, reply) => {
+      const auth = tenantAuth(request);
+      requirePermission(auth, 'integrations.manage');
+      if (!ctx.accounts.deleteApiKey(auth.tenant, request.params.id)) fail('SWB_ERR_API_KEY_NOT_FOUND');
+      return reply.status(204).send();
+    },
+  );
 
   app.post(
     '/api/v1/tenants',
@@ -130,7 +180,8 @@ export function authRoutes(app: App, ctx: HttpContext): void {
     },
     async (request, reply) => {
       const { id, name, sipDomain, admin } = request.body;
-      if (ctx.engine.hasTenant(id) || ctx.store.tenantBySipDomain(sipDomain) !== undefined) fail('SWB_ERR_TENANT_EXISTS');
+      if (ctx.engine.hasTenant(id) || ctx.store.tenantBySipDomain(sipDomain) !== undefined)
+        fail('SWB_ERR_TENANT_EXISTS');
       const row = { id, name, sipDomain, policy: DEFAULT_POLICY, epoch: `${id}-${ctx.now().toString(36)}`, seq: 0 };
       ctx.store.createTenant(row, ctx.now());
       ctx.addTenant(row);

@@ -17,8 +17,30 @@ const DeviceId = Type.String({ minLength: 1, maxLength: 200 });
 const Kind = Type.Enum(['pbx', 'app', 'terminal']);
 
 const OverlayEvent = Type.Union([
-  Type.Object({ type: Type.Literal('registration'), user: Ref, id: DeviceId, kind: Kind, ttlSec: Type.Integer({ minimum: 1, maximum: 86400, description: 'The lease (S9.3): the registration ends unless refreshed within it.' }) }, closed),
-  Type.Object({ type: Type.Literal('registration'), user: Ref, id: DeviceId, kind: Type.Optional(Kind), expires: Type.Literal(0, { description: 'Unregister.' }) }, closed),
+  Type.Object(
+    {
+      type: Type.Literal('registration'),
+      user: Ref,
+      id: DeviceId,
+      kind: Kind,
+      ttlSec: Type.Integer({
+        minimum: 1,
+        maximum: 86400,
+        description: 'The lease (S9.3): the registration ends unless refreshed within it.',
+      }),
+    },
+    closed,
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('registration'),
+      user: Ref,
+      id: DeviceId,
+      kind: Type.Optional(Kind),
+      expires: Type.Literal(0, { description: 'Unregister.' }),
+    },
+    closed,
+  ),
   Type.Object(
     {
       type: Type.Literal('call'),
@@ -31,8 +53,19 @@ const OverlayEvent = Type.Union([
     },
     closed,
   ),
-  Type.Object({ type: Type.Literal('voicemail'), user: Ref, count: Type.Integer({ minimum: 0, maximum: 1_000_000 }) }, closed),
-  Type.Object({ type: Type.Literal('missed'), user: Ref, callId: Type.Optional(DeviceId), caller: Type.Optional(Type.String({ maxLength: 100 })) }, closed),
+  Type.Object(
+    { type: Type.Literal('voicemail'), user: Ref, count: Type.Integer({ minimum: 0, maximum: 1_000_000 }) },
+    closed,
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('missed'),
+      user: Ref,
+      callId: Type.Optional(DeviceId),
+      caller: Type.Optional(Type.String({ maxLength: 100 })),
+    },
+    closed,
+  ),
 ]);
 
 type Item = Static<typeof OverlayEvent>;
@@ -41,16 +74,33 @@ type Result = { index: number; ok: true } | { index: number; ok: false; error: {
 const PBX: Actor = { kind: 'pbx' };
 
 /** The command an item stands for, or the refusal for a name that is not in this tenant (S5.2). */
-function commandOf(state: TenantState, item: Item, now: number): Command | { readonly code: string; readonly message: string } {
+function commandOf(
+  state: TenantState,
+  item: Item,
+  now: number,
+): Command | { readonly code: string; readonly message: string } {
   const user = findUser(state, item.user);
-  if (user === undefined) return { code: 'SWB_ERR_USER_NOT_FOUND', message: `No such user in this company: ${item.user.slice(0, 64)}.` };
+  if (user === undefined)
+    return { code: 'SWB_ERR_USER_NOT_FOUND', message: `No such user in this company: ${item.user.slice(0, 64)}.` };
   switch (item.type) {
     case 'registration':
-      if ('expires' in item) return { type: 'registration.remove', userId: user.id, id: item.id, reason: 'unregister', by: PBX };
-      return { type: 'registration.set', userId: user.id, id: item.id, kind: item.kind, expiresAt: now + item.ttlSec * 1000, by: PBX };
+      if ('expires' in item)
+        return { type: 'registration.remove', userId: user.id, id: item.id, reason: 'unregister', by: PBX };
+      return {
+        type: 'registration.set',
+        userId: user.id,
+        id: item.id,
+        kind: item.kind,
+        expiresAt: now + item.ttlSec * 1000,
+        by: PBX,
+      };
     case 'call': {
       const queueId = item.queue === undefined ? undefined : findQueue(state, item.queue)?.config.id;
-      if (item.queue !== undefined && queueId === undefined) return { code: 'SWB_ERR_QUEUE_NOT_FOUND', message: `No such queue in this company: ${item.queue.slice(0, 64)}.` };
+      if (item.queue !== undefined && queueId === undefined)
+        return {
+          code: 'SWB_ERR_QUEUE_NOT_FOUND',
+          message: `No such queue in this company: ${item.queue.slice(0, 64)}.`,
+        };
       return {
         type: 'leg.update',
         userId: user.id,
@@ -65,7 +115,13 @@ function commandOf(state: TenantState, item: Item, now: number): Command | { rea
     case 'voicemail':
       return { type: 'voicemail.count', userId: user.id, count: item.count };
     case 'missed':
-      return { type: 'missed.add', userId: user.id, by: PBX, ...(item.callId !== undefined ? { callId: item.callId } : {}), ...(item.caller !== undefined ? { caller: item.caller } : {}) };
+      return {
+        type: 'missed.add',
+        userId: user.id,
+        by: PBX,
+        ...(item.callId !== undefined ? { callId: item.callId } : {}),
+        ...(item.caller !== undefined ? { caller: item.caller } : {}),
+      };
   }
 }
 
@@ -92,7 +148,13 @@ export function eventRoutes(app: App, ctx: HttpContext): void {
           pending.push(Promise.resolve({ index, ok: false, error: { code: c.code, message: c.message } }));
           return;
         }
-        pending.push(ctx.engine.dispatch(auth.tenant, c).then((out): Result => (out.ok ? { index, ok: true } : { index, ok: false, error: { code: out.code, message: out.message } })));
+        pending.push(
+          ctx.engine
+            .dispatch(auth.tenant, c)
+            .then((out): Result =>
+              out.ok ? { index, ok: true } : { index, ok: false, error: { code: out.code, message: out.message } },
+            ),
+        );
       });
       const results = await Promise.all(pending);
       return { accepted: results.filter((r) => r.ok).length, results };

@@ -23,7 +23,8 @@ function window(query: { from?: string; to?: string }, now: number): { from: num
   const to = query.to !== undefined ? Date.parse(query.to) : now;
   const from = query.from !== undefined ? Date.parse(query.from) : to - DAY_MS;
   if (!(from < to)) fail('SWB_ERR_INVALID', { field: 'from' }, '`from` must be before `to`.');
-  if (to - from > MAX_WINDOW_MS) fail('SWB_ERR_INVALID', { field: 'to', maxDays: 31 }, 'The window may be at most 31 days long.');
+  if (to - from > MAX_WINDOW_MS)
+    fail('SWB_ERR_INVALID', { field: 'to', maxDays: 31 }, 'The window may be at most 31 days long.');
   return { from, to };
 }
 
@@ -32,7 +33,8 @@ export function historyRoutes(app: App, ctx: HttpContext): void {
     '/api/v1/users/:user/history',
     {
       schema: {
-        summary: "A user's effective status and agent state changes with their causes (S6.5), oldest first. `from`/`to` are ISO instants; default the last 24 hours, at most 31 days.",
+        summary:
+          "A user's effective status and agent state changes with their causes (S6.5), oldest first. `from`/`to` are ISO instants; default the last 24 hours, at most 31 days.",
         tags: ['history'],
         params: UserParam,
         querystring: WindowQuery,
@@ -64,7 +66,8 @@ export function historyRoutes(app: App, ctx: HttpContext): void {
     '/api/v1/users/:user/report',
     {
       schema: {
-        summary: "Time in each status per day in the tenant's time zone (S6.5), in milliseconds. Time after now is not counted.",
+        summary:
+          "Time in each status per day in the tenant's time zone (S6.5), in milliseconds. Time after now is not counted.",
         tags: ['history'],
         params: UserParam,
         querystring: WindowQuery,
@@ -83,13 +86,25 @@ export function historyRoutes(app: App, ctx: HttpContext): void {
         .history(auth.tenant, u.id, from, end)
         .filter((r) => r.kind === 'status')
         .map((r) => ({ at: r.at, status: r.value }));
-      return { userId: u.id, timezone, from: iso(from), to: iso(to), days: timeInStatusPerDay(before?.value, changes, from, end, timezone) };
+      return {
+        userId: u.id,
+        timezone,
+        from: iso(from),
+        to: iso(to),
+        days: timeInStatusPerDay(before?.value, changes, from, end, timezone),
+      };
     },
   );
 
   app.get(
     '/api/v1/users/:user/devices',
-    { schema: { summary: "A user's registrations (id, kind, expiry) and signed-in app sessions (operator view).", tags: ['history'], params: UserParam } },
+    {
+      schema: {
+        summary: "A user's registrations (id, kind, expiry) and signed-in app sessions (operator view).",
+        tags: ['history'],
+        params: UserParam,
+      },
+    },
     async (request) => {
       const auth = tenantAuth(request);
       const u = resolveUser(ctx, auth, request.params.user);
@@ -97,14 +112,31 @@ export function historyRoutes(app: App, ctx: HttpContext): void {
       const now = ctx.now();
       // S7: the SIP server adds each binding's contact, transport and source, and the user's subscriptions.
       const sip = ctx.sipDevices?.(auth.tenant, u.id);
-      const bindings = new Map((sip?.bindings ?? []).map((b) => [(b as { id: string }).id, b as { id: string; uri: string; transport: string; source: string; userAgent?: string }]));
+      const bindings = new Map(
+        (sip?.bindings ?? []).map((b) => [
+          (b as { id: string }).id,
+          b as { id: string; uri: string; transport: string; source: string; userAgent?: string },
+        ]),
+      );
       return {
         userId: u.id,
         registrations: u.registrations
           .filter((r) => r.expiresAt > now)
           .map((r) => {
             const b = bindings.get(r.id);
-            return { id: r.id, kind: r.kind, expiresAt: iso(r.expiresAt), ...(b ? { contact: b.uri, transport: b.transport, source: b.source, ...(b.userAgent !== undefined ? { userAgent: b.userAgent } : {}) } : {}) };
+            return {
+              id: r.id,
+              kind: r.kind,
+              expiresAt: iso(r.expiresAt),
+              ...(b
+                ? {
+                    contact: b.uri,
+                    transport: b.transport,
+                    source: b.source,
+                    ...(b.userAgent !== undefined ? { userAgent: b.userAgent } : {}),
+                  }
+                : {}),
+            };
           }),
         sessions: u.sessions.length,
         ...(sip ? { subscriptions: { watchedBy: sip.watchedBy, watching: sip.watching } } : {}),

@@ -6,7 +6,10 @@ import type { App, HttpContext } from '../server.js';
 export function opsRoutes(app: App, ctx: HttpContext, ready: () => boolean = () => true): void {
   app.get('/healthz', { config: { access: 'public' }, schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/readyz', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
-    if (!ready()) return reply.status(httpStatus('SWB_ERR_UNAVAILABLE')).send(errorBody('SWB_ERR_UNAVAILABLE', ERRORS.SWB_ERR_UNAVAILABLE));
+    if (!ready())
+      return reply
+        .status(httpStatus('SWB_ERR_UNAVAILABLE'))
+        .send(errorBody('SWB_ERR_UNAVAILABLE', ERRORS.SWB_ERR_UNAVAILABLE));
     return { ok: true, tenants: [...ctx.engine.tenantIds()].length };
   });
   app.get('/metrics', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {

@@ -18,7 +18,9 @@ export function presenceRoutes(app: App, ctx: HttpContext): void {
         querystring: Type.Object(
           {
             group: Type.Optional(Type.String({ maxLength: 64 })),
-            status: Type.Optional(Type.String({ maxLength: 200, description: 'One status or a comma-separated list.' })),
+            status: Type.Optional(
+              Type.String({ maxLength: 200, description: 'One status or a comma-separated list.' }),
+            ),
             search: Type.Optional(Type.String({ maxLength: 100, description: 'Part of a name or extension.' })),
           },
           { additionalProperties: false },
@@ -52,11 +54,15 @@ export function presenceRoutes(app: App, ctx: HttpContext): void {
     },
   );
 
-  app.get('/api/v1/users/:user/presence', { schema: { summary: "One user's presence record.", tags: ['presence'], params: UserParam } }, async (request) => {
-    const auth = tenantAuth(request);
-    const u = resolveUser(ctx, auth, request.params.user);
-    return presenceFor(auth, { ...u.presence, ...agentsOf(u.agent) });
-  });
+  app.get(
+    '/api/v1/users/:user/presence',
+    { schema: { summary: "One user's presence record.", tags: ['presence'], params: UserParam } },
+    async (request) => {
+      const auth = tenantAuth(request);
+      const u = resolveUser(ctx, auth, request.params.user);
+      return presenceFor(auth, { ...u.presence, ...agentsOf(u.agent) });
+    },
+  );
 
   app.put(
     '/api/v1/users/:user/status',
@@ -67,7 +73,11 @@ export function presenceRoutes(app: App, ctx: HttpContext): void {
         params: UserParam,
         body: Type.Object(
           {
-            status: Type.String({ minLength: 1, maxLength: 40, description: `One of ${MANUAL_STATUSES.join(', ')}. Automatic statuses (${AUTOMATIC_STATUSES.join(', ')}) are refused.` }),
+            status: Type.String({
+              minLength: 1,
+              maxLength: 40,
+              description: `One of ${MANUAL_STATUSES.join(', ')}. Automatic statuses (${AUTOMATIC_STATUSES.join(', ')}) are refused.`,
+            }),
             text: Type.Optional(Type.String({ maxLength: 1000 })),
             until: Type.Optional(Type.String({ format: 'date-time' })),
             forwardTo: Type.Optional(Type.String({ pattern: '^\\+?[0-9]{2,20}$' })),
@@ -95,14 +105,18 @@ export function presenceRoutes(app: App, ctx: HttpContext): void {
     },
   );
 
-  app.delete('/api/v1/users/:user/status', { schema: { summary: 'Clear the manual status.', tags: ['presence'], params: UserParam } }, async (request) => {
-    const auth = tenantAuth(request);
-    const u = resolveUser(ctx, auth, request.params.user);
-    const out = await ctx.engine.dispatch(auth.tenant, { type: 'status.clear', userId: u.id, by: auth.actor });
-    if (!out.ok) throw HttpRefusal.of(out);
-    const now = ctx.engine.state(auth.tenant)!.users.get(u.id)!;
-    return presenceFor(auth, { ...now.presence, ...agentsOf(now.agent) });
-  });
+  app.delete(
+    '/api/v1/users/:user/status',
+    { schema: { summary: 'Clear the manual status.', tags: ['presence'], params: UserParam } },
+    async (request) => {
+      const auth = tenantAuth(request);
+      const u = resolveUser(ctx, auth, request.params.user);
+      const out = await ctx.engine.dispatch(auth.tenant, { type: 'status.clear', userId: u.id, by: auth.actor });
+      if (!out.ok) throw HttpRefusal.of(out);
+      const now = ctx.engine.state(auth.tenant)!.users.get(u.id)!;
+      return presenceFor(auth, { ...now.presence, ...agentsOf(now.agent) });
+    },
+  );
 }
 
 /** S2.4: the record shows the agent state per queue. */

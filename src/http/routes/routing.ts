@@ -13,7 +13,9 @@ const closed = { additionalProperties: false } as const;
 
 const RouteBody = Type.Object(
   {
-    from: Type.Optional(Type.Union([Type.Object({ user: Ref }, closed), Type.Object({ external: PhoneNumber }, closed)])),
+    from: Type.Optional(
+      Type.Union([Type.Object({ user: Ref }, closed), Type.Object({ external: PhoneNumber }, closed)]),
+    ),
     to: Type.Union([
       Type.Object({ user: Ref }, closed),
       Type.Object({ group: Ref }, closed),
@@ -41,7 +43,8 @@ export function routingRoutes(app: App, ctx: HttpContext): void {
     '/api/v1/route',
     {
       schema: {
-        summary: 'What would happen to this call now (S3): devices to ring with their delays, or the action, and the rules that applied. Changes nothing.',
+        summary:
+          'What would happen to this call now (S3): devices to ring with their delays, or the action, and the rules that applied. Changes nothing.',
         tags: ['routing'],
         body: RouteBody,
       },
@@ -52,7 +55,11 @@ export function routingRoutes(app: App, ctx: HttpContext): void {
       const { from, to } = request.body;
       const call: CallRequest = {
         to: target(state, to),
-        ...(from === undefined ? {} : 'user' in from ? { from: { userId: userRef(state, from.user).id } } : { from: { external: from.external } }),
+        ...(from === undefined
+          ? {}
+          : 'user' in from
+            ? { from: { userId: userRef(state, from.user).id } }
+            : { from: { external: from.external } }),
       };
       const out = route(state, call, ctx.now());
       if (!out.ok) throw HttpRefusal.of(out);

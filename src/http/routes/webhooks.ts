@@ -12,7 +12,12 @@ import { fail } from '../errors.js';
 import { AddressPolicy } from '../../webhooks/address-policy.js';
 
 /** The event types a webhook can ask for (S6.1); none listed means all of them. */
-export const WEBHOOK_EVENT_TYPES = ['presence.changed', 'agent.changed', 'queue.changed', 'call.missed'] as const satisfies readonly CoreEvent['type'][];
+export const WEBHOOK_EVENT_TYPES = [
+  'presence.changed',
+  'agent.changed',
+  'queue.changed',
+  'call.missed',
+] as const satisfies readonly CoreEvent['type'][];
 
 /** Every event is written once per matching webhook, so their number per tenant is bounded. */
 export const MAX_WEBHOOKS_PER_TENANT = 20;
@@ -43,7 +48,12 @@ function isHttpUrl(raw: string): boolean {
  * `dispatcher.poke()` makes a test event go out at once instead of at the next wake-up;
  * `addresses` is where webhooks may point (the operator's allow-list, else public addresses only).
  */
-export function webhookRoutes(app: App, ctx: HttpContext, dispatcher: { poke(): void } = { poke: () => undefined }, addresses = new AddressPolicy()): void {
+export function webhookRoutes(
+  app: App,
+  ctx: HttpContext,
+  dispatcher: { poke(): void } = { poke: () => undefined },
+  addresses = new AddressPolicy(),
+): void {
   app.post(
     '/api/v1/webhooks',
     {
@@ -52,9 +62,23 @@ export function webhookRoutes(app: App, ctx: HttpContext, dispatcher: { poke(): 
         tags: ['webhooks'],
         body: Type.Object(
           {
-            url: Type.String({ minLength: 1, maxLength: 2000, format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://', description: 'http or https address that receives a POST per event.' }),
-            events: Type.Optional(Type.Array(Type.Enum([...WEBHOOK_EVENT_TYPES]), { maxItems: WEBHOOK_EVENT_TYPES.length, uniqueItems: true, description: 'Event types to send; empty or absent: all.' })),
-            secret: Type.Optional(Type.String({ minLength: 16, maxLength: 200, description: 'HMAC-SHA256 key; generated when absent.' })),
+            url: Type.String({
+              minLength: 1,
+              maxLength: 2000,
+              format: 'uri',
+              pattern: '^[Hh][Tt][Tt][Pp][Ss]?://',
+              description: 'http or https address that receives a POST per event.',
+            }),
+            events: Type.Optional(
+              Type.Array(Type.Enum([...WEBHOOK_EVENT_TYPES]), {
+                maxItems: WEBHOOK_EVENT_TYPES.length,
+                uniqueItems: true,
+                description: 'Event types to send; empty or absent: all.',
+              }),
+            ),
+            secret: Type.Optional(
+              Type.String({ minLength: 16, maxLength: 200, description: 'HMAC-SHA256 key; generated when absent.' }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -67,8 +91,18 @@ export function webhookRoutes(app: App, ctx: HttpContext, dispatcher: { poke(): 
       if (!isHttpUrl(url)) fail('SWB_ERR_VALIDATION', { field: 'url' }, 'The url must be an http or https address.');
       // S6.3: no webhook to the server's own network; names are checked again after DNS at delivery.
       const refused = addresses.urlProblem(url);
-      if (refused !== undefined) fail('SWB_ERR_WEBHOOK_URL_FORBIDDEN', { field: 'url' }, `Webhooks may not be sent to that address: ${refused}. An operator can allow it with webhookAllowedHosts.`);
-      if (ctx.store.webhooks(auth.tenant).length >= MAX_WEBHOOKS_PER_TENANT) fail('SWB_ERR_INVALID', { limit: MAX_WEBHOOKS_PER_TENANT }, `A company has at most ${MAX_WEBHOOKS_PER_TENANT} webhooks; delete one first.`);
+      if (refused !== undefined)
+        fail(
+          'SWB_ERR_WEBHOOK_URL_FORBIDDEN',
+          { field: 'url' },
+          `Webhooks may not be sent to that address: ${refused}. An operator can allow it with webhookAllowedHosts.`,
+        );
+      if (ctx.store.webhooks(auth.tenant).length >= MAX_WEBHOOKS_PER_TENANT)
+        fail(
+          'SWB_ERR_INVALID',
+          { limit: MAX_WEBHOOKS_PER_TENANT },
+          `A company has at most ${MAX_WEBHOOKS_PER_TENANT} webhooks; delete one first.`,
+        );
       const row: WebhookRow = {
         tenant: auth.tenant,
         id: `wh_${randomBytes(9).toString('hex')}`,
@@ -82,29 +116,61 @@ export function webhookRoutes(app: App, ctx: HttpContext, dispatcher: { poke(): 
     },
   );
 
-  app.get('/api/v1/webhooks', { schema: { summary: "The company's webhooks, without their secrets (admin).", tags: ['webhooks'] } }, async (request) => {
-    const auth = tenantAuth(request);
-    requirePermission(auth, 'integrations.manage');
-    return { webhooks: ctx.store.webhooks(auth.tenant).map(publicView) };
-  });
+  app.get(
+    '/api/v1/webhooks',
+    { schema: { summary: "The company's webhooks, without their secrets (admin).", tags: ['webhooks'] } },
+    async (request) => {
+      const auth = tenantAuth(request);
+      requirePermission(auth, 'integrations.manage');
+      return { webhooks: ctx.store.webhooks(auth.tenant).map(publicView) };
+    },
+  );
 
-  app.delete('/api/v1/webhooks/:id', { schema: { summary: 'Delete a webhook (admin); its undelivered events are dropped.', tags: ['webhooks'], params: IdParam } }, async (request, reply) => {
-    const auth = tenantAuth(request);
-    requirePermission(auth, 'integrations.manage');
-    if (!ctx.store.deleteWebhook(auth.tenant, request.params.id)) fail('SWB_ERR_WEBHOOK_NOT_FOUND', { webhook: request.params.id });
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/api/v1/webhooks/:id',
+    {
+      schema: {
+        summary: 'Delete a webhook (admin); its undelivered events are dropped.',
+        tags: ['webhooks'],
+        params: IdParam,
+      },
+    },
+    async (request, reply) => {
+      const auth = tenantAuth(request);
+      requirePermission(auth, 'integrations.manage');
+      if (!ctx.store.deleteWebhook(auth.tenant, request.params.id))
+        fail('SWB_ERR_WEBHOOK_NOT_FOUND', { webhook: request.params.id });
+      return reply.status(204).send();
+    },
+  );
 
-  app.post('/api/v1/webhooks/:id/test', { schema: { summary: 'Send a webhook.test event to this webhook only (admin).', tags: ['webhooks'], params: IdParam } }, async (request, reply) => {
-    const auth = tenantAuth(request);
-    requirePermission(auth, 'integrations.manage');
-    const hook = ownWebhook(ctx, auth, request.params.id);
-    const at = ctx.now();
-    const event = { type: 'webhook.test', tenant: auth.tenant, subject: hook.id, at, cause: causeOf(auth.actor), value: { webhook: hook.id, url: hook.url } };
-    const delivery = ctx.store.enqueue(auth.tenant, hook.id, hook.id, JSON.stringify(event), at);
-    dispatcher.poke();
-    return reply.status(202).send({ delivery: String(delivery) });
-  });
+  app.post(
+    '/api/v1/webhooks/:id/test',
+    {
+      schema: {
+        summary: 'Send a webhook.test event to this webhook only (admin).',
+        tags: ['webhooks'],
+        params: IdParam,
+      },
+    },
+    async (request, reply) => {
+      const auth = tenantAuth(request);
+      requirePermission(auth, 'integrations.manage');
+      const hook = ownWebhook(ctx, auth, request.params.id);
+      const at = ctx.now();
+      const event = {
+        type: 'webhook.test',
+        tenant: auth.tenant,
+        subject: hook.id,
+        at,
+        cause: causeOf(auth.actor),
+        value: { webhook: hook.id, url: hook.url },
+      };
+      const delivery = ctx.store.enqueue(auth.tenant, hook.id, hook.id, JSON.stringify(event), at);
+      dispatcher.poke();
+      return reply.status(202).send({ delivery: String(delivery) });
+    },
+  );
 
   app.get(
     '/api/v1/webhooks/:id/deliveries',
@@ -113,7 +179,10 @@ export function webhookRoutes(app: App, ctx: HttpContext, dispatcher: { poke(): 
         summary: 'The delivery log of a webhook, newest first: one row per attempt (admin).',
         tags: ['webhooks'],
         params: IdParam,
-        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) },
+          { additionalProperties: false },
+        ),
       },
     },
     async (request) => {

@@ -24,12 +24,18 @@ export type FeatureKey = Exclude<FeatureRequest['type'], 'other'>;
 export const FEATURE_KEYS: readonly FeatureKey[] = ['dnd', 'forwarding'];
 
 /** The two documents, each with a key that changes exactly when the document does. */
-export function featureDocuments(view: FeatureView, device: string): readonly { readonly key: string; readonly body: string }[] {
+export function featureDocuments(
+  view: FeatureView,
+  device: string,
+): readonly { readonly key: string; readonly body: string }[] {
   const head = '<?xml version="1.0" encoding="UTF-8"?>\r\n';
   const dev = `<device>${xmlEscape(device)}</device>`;
   const fwdOn = view.forwardTo !== undefined;
   return [
-    { key: `dnd=${view.dnd}`, body: `${head}<DoNotDisturbEvent xmlns="${NS}">${dev}<doNotDisturbOn>${view.dnd}</doNotDisturbOn></DoNotDisturbEvent>\r\n` },
+    {
+      key: `dnd=${view.dnd}`,
+      body: `${head}<DoNotDisturbEvent xmlns="${NS}">${dev}<doNotDisturbOn>${view.dnd}</doNotDisturbOn></DoNotDisturbEvent>\r\n`,
+    },
     {
       key: `fwd=${fwdOn ? view.forwardTo : ''}`,
       body:
@@ -48,7 +54,8 @@ const text = (xml: string, name: string): string | undefined => {
   const m = new RegExp(`<(?:[\\w.-]+:)?${name}\\b[^>]*>([^<]*)</`).exec(xml);
   return m === null ? undefined : xmlUnescape(m[1]!).trim();
 };
-const bool = (v: string | undefined): boolean | undefined => (v === undefined ? undefined : v.toLowerCase() === 'true' ? true : v.toLowerCase() === 'false' ? false : undefined);
+const bool = (v: string | undefined): boolean | undefined =>
+  v === undefined ? undefined : v.toLowerCase() === 'true' ? true : v.toLowerCase() === 'false' ? false : undefined;
 
 /**
  * A SUBSCRIBE body: SetDoNotDisturb, or SetForwarding for forwardImmediate. Another forwarding

@@ -24,7 +24,10 @@ export function pidfView(record: PresenceRecord): PidfView {
   if (status === 'dnd' || status === 'busy') activities.push('busy');
   if (status === 'away' || status === 'absent') activities.push('away');
   if (!showsFree(record) && (status === 'on_call' || record.indicators.onCall)) activities.push('on-the-phone');
-  const text = status !== 'custom' && record.text !== undefined && record.text !== '' ? `${record.label}: ${record.text}` : record.label;
+  const text =
+    status !== 'custom' && record.text !== undefined && record.text !== ''
+      ? `${record.label}: ${record.text}`
+      : record.label;
   return { basic: CLOSED.has(status) ? 'closed' : 'open', activities, note: text, idle: status === 'idle' };
 }
 
@@ -35,7 +38,10 @@ export function pidfKey(view: PidfView): string {
 
 export function pidfDocument(view: PidfView, entity: string, id: string): string {
   const note = xmlEscape(view.note);
-  const activities = view.activities.length === 0 ? '' : `<rpid:activities>${view.activities.map((a) => `<rpid:${a}/>`).join('')}</rpid:activities>`;
+  const activities =
+    view.activities.length === 0
+      ? ''
+      : `<rpid:activities>${view.activities.map((a) => `<rpid:${a}/>`).join('')}</rpid:activities>`;
   const idle = view.idle ? '<rpid:user-input>idle</rpid:user-input>' : '';
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\r\n' +
@@ -49,7 +55,20 @@ export function pidfDocument(view: PidfView, entity: string, id: string): string
 /** The manual status a published document asks for (S7.3), or undefined when it asks for none. */
 export type PublishedStatus = 'dnd' | 'busy' | 'away' | 'available';
 
-const AWAY_ACTIVITIES = new Set(['away', 'vacation', 'holiday', 'meal', 'breakfast', 'lunch', 'dinner', 'sleeping', 'travel', 'permanent-absence', 'steering', 'in-transit']);
+const AWAY_ACTIVITIES = new Set([
+  'away',
+  'vacation',
+  'holiday',
+  'meal',
+  'breakfast',
+  'lunch',
+  'dinner',
+  'sleeping',
+  'travel',
+  'permanent-absence',
+  'steering',
+  'in-transit',
+]);
 const BUSY_ACTIVITIES = new Set(['busy', 'appointment', 'meeting', 'presentation', 'performance', 'worship']);
 const DND_WORDS = /\b(dnd|do[ -]not[ -]disturb)\b/i;
 
@@ -59,7 +78,9 @@ const DND_WORDS = /\b(dnd|do[ -]not[ -]disturb)\b/i;
  * `open` with no activity → available; `closed` with no activity → away. `on-the-phone` alone
  * says nothing about a manual status (calls are facts of their own, S1.2).
  */
-export function parsePidf(xml: string): { readonly ok: true; readonly status: PublishedStatus | undefined } | { readonly ok: false } {
+export function parsePidf(
+  xml: string,
+): { readonly ok: true; readonly status: PublishedStatus | undefined } | { readonly ok: false } {
   if (!/<(?:[\w.-]+:)?presence[\s>]/.test(xml)) return { ok: false };
   const basic = /<(?:[\w.-]+:)?basic\s*>\s*(open|closed)\s*<\//i.exec(xml)?.[1]?.toLowerCase();
   const activities = new Set<string>();
@@ -68,8 +89,11 @@ export function parsePidf(xml: string): { readonly ok: true; readonly status: Pu
       if (!el[0].startsWith('</')) activities.add(el[1]!.toLowerCase());
     }
   }
-  const notes = [...xml.matchAll(/<(?:[\w.-]+:)?(?:note|other)\b[^>]*>([^<]*)</g)].map((m) => xmlUnescape(m[1]!)).join(' ');
-  if (activities.has('dnd') || ((activities.has('busy') || activities.has('other')) && DND_WORDS.test(notes))) return { ok: true, status: 'dnd' };
+  const notes = [...xml.matchAll(/<(?:[\w.-]+:)?(?:note|other)\b[^>]*>([^<]*)</g)]
+    .map((m) => xmlUnescape(m[1]!))
+    .join(' ');
+  if (activities.has('dnd') || ((activities.has('busy') || activities.has('other')) && DND_WORDS.test(notes)))
+    return { ok: true, status: 'dnd' };
   for (const a of activities) if (BUSY_ACTIVITIES.has(a)) return { ok: true, status: 'busy' };
   for (const a of activities) if (AWAY_ACTIVITIES.has(a)) return { ok: true, status: 'away' };
   if (activities.has('on-the-phone')) return { ok: true, status: undefined };

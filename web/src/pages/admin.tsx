@@ -19,7 +19,9 @@ export function Admin({ path }: { path: string }): JSX.Element {
   if (me.role !== 'admin') {
     return (
       <Page title="Administration">
-        <Notice kind="warn">Only administrators can open this page. Ask an administrator of {me.tenant.name} if you need a change.</Notice>
+        <Notice kind="warn">
+          Only administrators can open this page. Ask an administrator of {me.tenant.name} if you need a change.
+        </Notice>
       </Page>
     );
   }
@@ -38,7 +40,15 @@ export function Admin({ path }: { path: string }): JSX.Element {
           Import users
         </a>
       </nav>
-      {userMatch ? <UserSettings userRef={decodeURIComponent(userMatch[1]!)} /> : tab === 'policy' ? <PolicyForm /> : tab === 'import' ? <ImportUsers /> : <UserList />}
+      {userMatch ? (
+        <UserSettings userRef={decodeURIComponent(userMatch[1]!)} />
+      ) : tab === 'policy' ? (
+        <PolicyForm />
+      ) : tab === 'import' ? (
+        <ImportUsers />
+      ) : (
+        <UserList />
+      )}
     </Page>
   );
 }
@@ -52,14 +62,25 @@ function UserList(): JSX.Element {
   if (users.error) return <ErrorNote error={users.error} onRetry={users.reload} />;
   if (!users.data) return <Loading what="users" />;
   const needle = q.trim().toLowerCase();
-  const shown = users.data.filter((u) => !needle || u.name.toLowerCase().includes(needle) || u.extension.includes(needle) || (u.email ?? '').toLowerCase().includes(needle));
+  const shown = users.data.filter(
+    (u) =>
+      !needle ||
+      u.name.toLowerCase().includes(needle) ||
+      u.extension.includes(needle) ||
+      (u.email ?? '').toLowerCase().includes(needle),
+  );
   const target = editing ? live.presence.get(editing) : undefined;
   return (
     <>
       <div class="toolbar">
         <label class="search">
           <span class="sr">Search users</span>
-          <input type="search" placeholder="Search name, extension or email" value={q} onInput={(e) => setQ(e.currentTarget.value)} />
+          <input
+            type="search"
+            placeholder="Search name, extension or email"
+            value={q}
+            onInput={(e) => setQ(e.currentTarget.value)}
+          />
         </label>
       </div>
       <div class="table-wrap card-box" style="padding:0.25rem 0.5rem">
@@ -86,7 +107,9 @@ function UserList(): JSX.Element {
                   </td>
                   <td data-label="Extension">{u.extension}</td>
                   <td data-label="Role">{u.role}</td>
-                  <td>{p && <StatusBadge status={p.status} label={labelOf(p)} colour={p.colour} icon={p.icon} compact />}</td>
+                  <td>
+                    {p && <StatusBadge status={p.status} label={labelOf(p)} colour={p.colour} icon={p.icon} compact />}
+                  </td>
                   <td class="actions">
                     <div class="agent-actions">
                       {/* The name a screen reader says starts with the visible words (WCAG 2.5.3). */}
@@ -173,12 +196,19 @@ function actionOf(d: ActionDraft): Action | undefined {
 function UserSettings({ userRef }: { userRef: string }): JSX.Element {
   const user = useLoad(() => loadUser(userRef), `u:${userRef}`);
   const settings = useLoad(() => loadSettings(userRef), `s:${userRef}`);
-  if (user.error || settings.error) return <ErrorNote error={user.error ?? settings.error} onRetry={() => (user.reload(), settings.reload())} />;
+  if (user.error || settings.error)
+    return <ErrorNote error={user.error ?? settings.error} onRetry={() => (user.reload(), settings.reload())} />;
   if (!user.data || !settings.data) return <Loading what="the user's settings" />;
   return <SettingsForm key={userRef} user={user.data} settings={settings.data} />;
 }
 
-function SettingsForm({ user, settings }: { user: { id: string; name: string; extension: string; email?: string; role?: string }; settings: Settings }): JSX.Element {
+function SettingsForm({
+  user,
+  settings,
+}: {
+  user: { id: string; name: string; extension: string; email?: string; role?: string };
+  settings: Settings;
+}): JSX.Element {
   useLive();
   const groups = useLoad(loadGroups, 'groups');
   const queues = useLoad(loadQueues, 'queues');
@@ -187,12 +217,21 @@ function SettingsForm({ user, settings }: { user: { id: string; name: string; ex
   const [role, setRole] = useState(user.role ?? 'user');
   const [desk, setDesk] = useState(settings.deskDelaySec === undefined ? '' : String(settings.deskDelaySec));
   const [ring, setRing] = useState(String(settings.ringTimeoutSec));
-  const [flags, setFlags] = useState({ callWaiting: settings.callWaiting, forwardingAllowed: settings.forwardingAllowed, absentAtLogout: settings.absentAtLogout, voicemail: settings.voicemail });
-  const [actions, setActions] = useState<Record<string, ActionDraft>>(() => Object.fromEntries(CONDITIONS.map(([c]) => [c, draftOf(settings.actions[c])])));
+  const [flags, setFlags] = useState({
+    callWaiting: settings.callWaiting,
+    forwardingAllowed: settings.forwardingAllowed,
+    absentAtLogout: settings.absentAtLogout,
+    voicemail: settings.voicemail,
+  });
+  const [actions, setActions] = useState<Record<string, ActionDraft>>(() =>
+    Object.fromEntries(CONDITIONS.map(([c]) => [c, draftOf(settings.actions[c])])),
+  );
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [done, setDone] = useState<string>();
-  const people = [...live.presence.values()].filter((p) => p.userId !== user.id).sort((a, b) => a.name.localeCompare(b.name));
+  const people = [...live.presence.values()]
+    .filter((p) => p.userId !== user.id)
+    .sort((a, b) => a.name.localeCompare(b.name));
 
   const save = async (e: Event): Promise<void> => {
     e.preventDefault();
@@ -208,7 +247,12 @@ function SettingsForm({ user, settings }: { user: { id: string; name: string; ex
       // D1: one request for the user and their settings, so the save is all or nothing; an
       // empty desk delay is the company default ("default"), never null.
       const patch: Record<string, unknown> = {
-        settings: { deskDelaySec: desk.trim() === '' ? 'default' : Number(desk), ringTimeoutSec: Number(ring), ...flags, actions: actionBody },
+        settings: {
+          deskDelaySec: desk.trim() === '' ? 'default' : Number(desk),
+          ringTimeoutSec: Number(ring),
+          ...flags,
+          actions: actionBody,
+        },
       };
       if (name.trim() !== user.name) patch.name = name.trim();
       if (email.trim() !== (user.email ?? '') && email.trim() !== '') patch.email = email.trim();
@@ -222,10 +266,15 @@ function SettingsForm({ user, settings }: { user: { id: string; name: string; ex
     }
   };
 
-  const setAction = (c: string, patch: Partial<ActionDraft>): void => setActions((a) => ({ ...a, [c]: { ...a[c]!, ...patch } }));
+  const setAction = (c: string, patch: Partial<ActionDraft>): void =>
+    setActions((a) => ({ ...a, [c]: { ...a[c]!, ...patch } }));
   const flag = (k: keyof typeof flags, label: string): JSX.Element => (
     <label class="check">
-      <input type="checkbox" checked={flags[k]} onChange={(e) => setFlags({ ...flags, [k]: e.currentTarget.checked })} />
+      <input
+        type="checkbox"
+        checked={flags[k]}
+        onChange={(e) => setFlags({ ...flags, [k]: e.currentTarget.checked })}
+      />
       {label}
     </label>
   );
@@ -263,12 +312,28 @@ function SettingsForm({ user, settings }: { user: { id: string; name: string; ex
         <div class="form-grid">
           <label>
             Desk delay (seconds)
-            <input type="number" min={0} max={600} value={desk} placeholder="company default" onInput={(e) => setDesk(e.currentTarget.value)} />
-            <span class="hint">How long the app waits before ringing in “At the desk”. Empty: the company default.</span>
+            <input
+              type="number"
+              min={0}
+              max={600}
+              value={desk}
+              placeholder="company default"
+              onInput={(e) => setDesk(e.currentTarget.value)}
+            />
+            <span class="hint">
+              How long the app waits before ringing in “At the desk”. Empty: the company default.
+            </span>
           </label>
           <label>
             Ring time (seconds)
-            <input type="number" min={1} max={600} required value={ring} onInput={(e) => setRing(e.currentTarget.value)} />
+            <input
+              type="number"
+              min={1}
+              max={600}
+              required
+              value={ring}
+              onInput={(e) => setRing(e.currentTarget.value)}
+            />
             <span class="hint">After this, the no-answer action runs.</span>
           </label>
         </div>
@@ -289,7 +354,10 @@ function SettingsForm({ user, settings }: { user: { id: string; name: string; ex
                 <legend>{label}</legend>
                 <label>
                   <span class="sr">{label}: action</span>
-                  <select value={d.type} onChange={(e) => setAction(c, { type: e.currentTarget.value as ActionType | '' })}>
+                  <select
+                    value={d.type}
+                    onChange={(e) => setAction(c, { type: e.currentTarget.value as ActionType | '' })}
+                  >
                     {Object.entries(ACTION_LABELS).map(([v, l]) => (
                       <option key={v} value={v}>
                         {l}
@@ -300,20 +368,35 @@ function SettingsForm({ user, settings }: { user: { id: string; name: string; ex
                 {d.type === 'message' && (
                   <label>
                     Message
-                    <input value={d.prompt} maxLength={200} onInput={(e) => setAction(c, { prompt: e.currentTarget.value })} />
+                    <input
+                      value={d.prompt}
+                      maxLength={200}
+                      onInput={(e) => setAction(c, { prompt: e.currentTarget.value })}
+                    />
                   </label>
                 )}
                 {d.type === 'external' && (
                   <label>
                     Number
-                    <input inputMode="tel" required pattern="\+?[0-9]{2,20}" value={d.number} onInput={(e) => setAction(c, { number: e.currentTarget.value })} />
+                    <input
+                      inputMode="tel"
+                      required
+                      pattern="\+?[0-9]{2,20}"
+                      value={d.number}
+                      onInput={(e) => setAction(c, { number: e.currentTarget.value })}
+                    />
                   </label>
                 )}
                 {d.type === 'redirect' && (
                   <>
                     <label>
                       To a
-                      <select value={d.targetKind} onChange={(e) => setAction(c, { targetKind: e.currentTarget.value as ActionDraft['targetKind'], targetId: '' })}>
+                      <select
+                        value={d.targetKind}
+                        onChange={(e) =>
+                          setAction(c, { targetKind: e.currentTarget.value as ActionDraft['targetKind'], targetId: '' })
+                        }
+                      >
                         <option value="user">colleague</option>
                         <option value="group">group</option>
                         <option value="queue">queue</option>
@@ -321,7 +404,11 @@ function SettingsForm({ user, settings }: { user: { id: string; name: string; ex
                     </label>
                     <label>
                       Destination
-                      <select required value={d.targetId} onChange={(e) => setAction(c, { targetId: e.currentTarget.value })}>
+                      <select
+                        required
+                        value={d.targetId}
+                        onChange={(e) => setAction(c, { targetId: e.currentTarget.value })}
+                      >
                         <option value="">Choose…</option>
                         {(d.targetKind === 'user'
                           ? people.map((p) => ({ id: p.userId, label: `${p.name} (${p.extension})` }))
@@ -340,7 +427,11 @@ function SettingsForm({ user, settings }: { user: { id: string; name: string; ex
                 {d.type === 'queue' && (
                   <label>
                     Queue
-                    <select required value={d.queueId} onChange={(e) => setAction(c, { queueId: e.currentTarget.value })}>
+                    <select
+                      required
+                      value={d.queueId}
+                      onChange={(e) => setAction(c, { queueId: e.currentTarget.value })}
+                    >
                       <option value="">Choose…</option>
                       {(queues.data ?? []).map((q) => (
                         <option key={q.id} value={q.id}>
@@ -387,7 +478,14 @@ function PolicyEditor({ policy }: { policy: Policy }): JSX.Element {
   const num = (k: keyof Policy, label: string, hint: string, min: number, max: number): JSX.Element => (
     <label>
       {label}
-      <input type="number" min={min} max={max} required value={String(p[k] ?? '')} onInput={(e) => setP({ ...p, [k]: Number(e.currentTarget.value) })} />
+      <input
+        type="number"
+        min={min}
+        max={max}
+        required
+        value={String(p[k] ?? '')}
+        onInput={(e) => setP({ ...p, [k]: Number(e.currentTarget.value) })}
+      />
       <span class="hint">{hint}</span>
     </label>
   );
@@ -404,7 +502,9 @@ function PolicyEditor({ policy }: { policy: Policy }): JSX.Element {
     setError(undefined);
     setDone(undefined);
     try {
-      const changed = Object.fromEntries(Object.entries(p).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(policy[k as keyof Policy])));
+      const changed = Object.fromEntries(
+        Object.entries(p).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(policy[k as keyof Policy])),
+      );
       const saved = await api<Policy>('PUT', '/api/v1/tenant/policy', changed);
       setP(saved);
       setDone(Object.keys(changed).length === 0 ? 'Nothing to change.' : 'Saved the policies.');
@@ -420,12 +520,29 @@ function PolicyEditor({ policy }: { policy: Policy }): JSX.Element {
         <h2>Presence</h2>
         <div class="form-grid">
           {num('idleAfterSec', 'Idle after (seconds)', 'Without activity in the app, a user shows as idle.', 1, 86400)}
-          {num('sessionTimeoutSec', 'App session timeout (seconds)', 'An app that stops sending heartbeats is signed out.', 1, 86400)}
-          {num('defaultDeskDelaySec', 'Default desk delay (seconds)', 'For “At the desk”, unless the user has their own.', 1, 600)}
+          {num(
+            'sessionTimeoutSec',
+            'App session timeout (seconds)',
+            'An app that stops sending heartbeats is signed out.',
+            1,
+            86400,
+          )}
+          {num(
+            'defaultDeskDelaySec',
+            'Default desk delay (seconds)',
+            'For “At the desk”, unless the user has their own.',
+            1,
+            600,
+          )}
           {num('maxCallSec', 'Longest call (seconds)', 'A call with no update for this long is ended.', 60, 604800)}
           <label>
             Time zone
-            <input value={p.timezone ?? ''} required onInput={(e) => setP({ ...p, timezone: e.currentTarget.value })} placeholder="e.g. Europe/Berlin" />
+            <input
+              value={p.timezone ?? ''}
+              required
+              onInput={(e) => setP({ ...p, timezone: e.currentTarget.value })}
+              placeholder="e.g. Europe/Berlin"
+            />
             <span class="hint">Days in reports follow this zone.</span>
           </label>
         </div>
@@ -447,7 +564,12 @@ function PolicyEditor({ policy }: { policy: Policy }): JSX.Element {
                     type="checkbox"
                     checked={on}
                     disabled={s === 'available'}
-                    onChange={(e) => setP({ ...p, manualStatuses: e.currentTarget.checked ? [...statuses, s] : statuses.filter((x) => x !== s) })}
+                    onChange={(e) =>
+                      setP({
+                        ...p,
+                        manualStatuses: e.currentTarget.checked ? [...statuses, s] : statuses.filter((x) => x !== s),
+                      })
+                    }
                   />
                   <StatusBadge status={s} label={info.label} colour={info.colour} icon={info.icon} compact />
                 </label>

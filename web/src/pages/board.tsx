@@ -45,7 +45,16 @@ export function Board(): JSX.Element {
   const groups = useLoad(async () => {
     const [g, q] = await Promise.allSettled([loadGroups(), loadQueues()]);
     const out: GroupInfo[] = g.status === 'fulfilled' ? g.value : [];
-    if (q.status === 'fulfilled') out.push(...q.value.map((x) => ({ id: x.id, name: x.name, extension: x.extension, members: x.agents, kind: 'queue' as const })));
+    if (q.status === 'fulfilled')
+      out.push(
+        ...q.value.map((x) => ({
+          id: x.id,
+          name: x.name,
+          extension: x.extension,
+          members: x.agents,
+          kind: 'queue' as const,
+        })),
+      );
     if (g.status === 'rejected' && q.status === 'rejected') throw g.reason;
     return out;
   }, 'groups');
@@ -66,7 +75,16 @@ export function Board(): JSX.Element {
   const members = group ? new Set(groups.data?.find((g) => `${g.kind}:${g.id}` === group)?.members ?? []) : undefined;
   const needle = search.trim().toLowerCase();
   const shown = all
-    .filter((p) => (!members || members.has(p.userId)) && (!status || p.status === status) && (!colour || p.colour === colour) && (!needle || p.name.toLowerCase().includes(needle) || p.extension.includes(needle) || (p.text ?? '').toLowerCase().includes(needle)))
+    .filter(
+      (p) =>
+        (!members || members.has(p.userId)) &&
+        (!status || p.status === status) &&
+        (!colour || p.colour === colour) &&
+        (!needle ||
+          p.name.toLowerCase().includes(needle) ||
+          p.extension.includes(needle) ||
+          (p.text ?? '').toLowerCase().includes(needle)),
+    )
     .sort(SORTS[sort]);
   const editTarget = editing ? live.presence.get(editing) : undefined;
   const filtered = Boolean(needle || group || status || colour);
@@ -75,7 +93,13 @@ export function Board(): JSX.Element {
     <Page title="Team" wide>
       <div class="summary" role="group" aria-label="Show only a colour">
         {COLOURS.map((c) => (
-          <button key={c} type="button" class={`sum c-${c}${colour === c ? ' selected' : ''}`} aria-pressed={colour === c} onClick={() => setColour(colour === c ? '' : c)}>
+          <button
+            key={c}
+            type="button"
+            class={`sum c-${c}${colour === c ? ' selected' : ''}`}
+            aria-pressed={colour === c}
+            onClick={() => setColour(colour === c ? '' : c)}
+          >
             <span class="sum-n">{counts.colour[c]}</span>
             <span class="sum-l">{COLOUR_WORDS[c]}</span>
           </button>
@@ -85,7 +109,12 @@ export function Board(): JSX.Element {
         <label class="search">
           <span class="sr">Search by name or extension</span>
           <Icon name="search" />
-          <input type="search" placeholder="Search name or extension" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
+          <input
+            type="search"
+            placeholder="Search name or extension"
+            value={search}
+            onInput={(e) => setSearch(e.currentTarget.value)}
+          />
         </label>
         <span class="field">
           <label class="lbl" for="f-group">
@@ -134,7 +163,9 @@ export function Board(): JSX.Element {
       ) : (
         <>
           <p class="count" aria-live="polite">
-            {filtered ? `${shown.length} of ${plural(all.length, 'person', 'people')}` : plural(all.length, 'person', 'people')}
+            {filtered
+              ? `${shown.length} of ${plural(all.length, 'person', 'people')}`
+              : plural(all.length, 'person', 'people')}
             {filtered && (
               <button
                 type="button"
@@ -152,7 +183,16 @@ export function Board(): JSX.Element {
           </p>
           <ul class="board" aria-label="Team members">
             {shown.map((p) => (
-              <Card key={p.userId} p={p} agent={agentSummary(p.userId)} minute={Math.floor(now / 30_000)} flashAt={live.changedAt.get(`u:${p.userId}`)} self={p.userId === me.user?.id} canEdit={isAdmin} onEdit={setEditing} />
+              <Card
+                key={p.userId}
+                p={p}
+                agent={agentSummary(p.userId)}
+                minute={Math.floor(now / 30_000)}
+                flashAt={live.changedAt.get(`u:${p.userId}`)}
+                self={p.userId === me.user?.id}
+                canEdit={isAdmin}
+                onEdit={setEditing}
+              />
             ))}
           </ul>
           {shown.length === 0 && <p class="empty">Nobody matches. Try another search or filter.</p>}
@@ -160,7 +200,12 @@ export function Board(): JSX.Element {
       )}
       {editTarget && (
         <EditDialog title={`Change ${editTarget.name}’s status`} onClose={() => setEditing(undefined)}>
-          <StatusForm target={editTarget} self={editTarget.userId === me.user?.id} allowed={policy.data?.manualStatuses} canBlock={isAdmin && editTarget.userId !== me.user?.id} />
+          <StatusForm
+            target={editTarget}
+            self={editTarget.userId === me.user?.id}
+            allowed={policy.data?.manualStatuses}
+            canBlock={isAdmin && editTarget.userId !== me.user?.id}
+          />
         </EditDialog>
       )}
     </Page>
@@ -243,10 +288,17 @@ class Card extends Pure<CardProps> {
               <Icon name="phone" size={12} /> {agent}
             </div>
           )}
-          {(ind.lostRegistration || (ind.onCall && p.status !== 'on_call') || ind.ringing || ind.missedCalls > 0 || ind.voicemail > 0) && (
+          {(ind.lostRegistration ||
+            (ind.onCall && p.status !== 'on_call') ||
+            ind.ringing ||
+            ind.missedCalls > 0 ||
+            ind.voicemail > 0) && (
             <div class="inds">
               {ind.lostRegistration && (
-                <span class="ind ind-lost" title="Signed in, but the phone lost its registration: calls cannot reach this device">
+                <span
+                  class="ind ind-lost"
+                  title="Signed in, but the phone lost its registration: calls cannot reach this device"
+                >
                   <b aria-hidden="true">!</b> no phone
                 </span>
               )}
@@ -274,9 +326,21 @@ class Card extends Pure<CardProps> {
           )}
         </div>
         {canEdit && (
-          <button type="button" class="card-edit" aria-label={`Change ${p.name}’s status`} title="Change status" onClick={() => onEdit(p.userId)}>
+          <button
+            type="button"
+            class="card-edit"
+            aria-label={`Change ${p.name}’s status`}
+            title="Change status"
+            onClick={() => onEdit(p.userId)}
+          >
             <svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">
-              <path d="M10.5 2.5l3 3L6 13H3v-3z" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round" />
+              <path
+                d="M10.5 2.5l3 3L6 13H3v-3z"
+                fill="none"
+                stroke="currentColor"
+                stroke-width="1.6"
+                stroke-linejoin="round"
+              />
             </svg>
           </button>
         )}
@@ -286,7 +350,15 @@ class Card extends Pure<CardProps> {
 }
 
 /** A modal dialog: focus moves in, Escape closes, focus returns to where it was. */
-export function EditDialog({ title, onClose, children }: { title: string; onClose: () => void; children: JSX.Element }): JSX.Element {
+export function EditDialog({
+  title,
+  onClose,
+  children,
+}: {
+  title: string;
+  onClose: () => void;
+  children: JSX.Element;
+}): JSX.Element {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const back = document.activeElement as HTMLElement | null;

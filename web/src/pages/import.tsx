@@ -25,11 +25,22 @@ interface ImportPlan {
 interface ImportReport {
   readonly imported: number;
   readonly failed: number;
-  readonly rows: readonly { readonly row: number; readonly ok: boolean; readonly id?: string; readonly action?: string; readonly error?: { readonly code: string; readonly message: string } }[];
+  readonly rows: readonly {
+    readonly row: number;
+    readonly ok: boolean;
+    readonly id?: string;
+    readonly action?: string;
+    readonly error?: { readonly code: string; readonly message: string };
+  }[];
 }
 
-const EXAMPLE = 'extension,name,email,role,password\n2001,Kim Kaur,kim@example.com,user,change-me-2001\n2002,Lee Lam,lee@example.com,supervisor,change-me-2002';
-const ACTION_WORDS: Record<PlannedRow['action'], string> = { create: 'New user', update: 'Updates', skip: 'Not imported' };
+const EXAMPLE =
+  'extension,name,email,role,password\n2001,Kim Kaur,kim@example.com,user,change-me-2001\n2002,Lee Lam,lee@example.com,supervisor,change-me-2002';
+const ACTION_WORDS: Record<PlannedRow['action'], string> = {
+  create: 'New user',
+  update: 'Updates',
+  skip: 'Not imported',
+};
 
 /**
  * S5.1, D3: a CSV import is checked first (nothing written): the preview lists what each line
@@ -61,9 +72,16 @@ export function ImportUsers(): JSX.Element {
     try {
       if (preview) {
         setReport(undefined);
-        setPlan(await api<ImportPlan>('POST', '/api/v1/users/import?preview=true', undefined, { raw: text, contentType: 'text/csv' }));
+        setPlan(
+          await api<ImportPlan>('POST', '/api/v1/users/import?preview=true', undefined, {
+            raw: text,
+            contentType: 'text/csv',
+          }),
+        );
       } else {
-        setReport(await api<ImportReport>('POST', '/api/v1/users/import', undefined, { raw: text, contentType: 'text/csv' }));
+        setReport(
+          await api<ImportReport>('POST', '/api/v1/users/import', undefined, { raw: text, contentType: 'text/csv' }),
+        );
         setPlan(undefined);
       }
     } catch (err) {
@@ -84,8 +102,10 @@ export function ImportUsers(): JSX.Element {
       >
         <h2>Import users from a CSV file</h2>
         <p class="muted small">
-          The first row names the columns: <code>id, extension, name, email, role, password, sipPassword, terminalPassword</code> (extension, name and role are needed). A row whose extension
-          exists updates that user. First you see what each line will do; nothing changes until you press Import.
+          The first row names the columns:{' '}
+          <code>id, extension, name, email, role, password, sipPassword, terminalPassword</code> (extension, name and
+          role are needed). A row whose extension exists updates that user. First you see what each line will do;
+          nothing changes until you press Import.
         </p>
         <div class="form-grid">
           <label>
@@ -100,7 +120,12 @@ export function ImportUsers(): JSX.Element {
         </label>
         <ErrorNote error={error} />
         <div class="buttons" style="margin-top:0.75rem">
-          <button type="submit" class={plan ? undefined : 'primary'} disabled={text.trim() === ''} aria-disabled={busy ? 'true' : undefined}>
+          <button
+            type="submit"
+            class={plan ? undefined : 'primary'}
+            disabled={text.trim() === ''}
+            aria-disabled={busy ? 'true' : undefined}
+          >
             {busy && !plan ? 'Checking…' : 'Check the file'}
           </button>
         </div>
@@ -108,9 +133,13 @@ export function ImportUsers(): JSX.Element {
       {plan && (
         <section class="card-box" aria-labelledby="plan-h">
           <h2 id="plan-h">
-            Preview: {plural(plan.creates, 'new user')}, {plural(plan.updates, 'update')}, {plural(plan.skipped, 'line')} with problems
+            Preview: {plural(plan.creates, 'new user')}, {plural(plan.updates, 'update')},{' '}
+            {plural(plan.skipped, 'line')} with problems
           </h2>
-          <p class="muted small">Nothing has been changed yet. Lines with problems are left out; fix them and check again, or import the others.</p>
+          <p class="muted small">
+            Nothing has been changed yet. Lines with problems are left out; fix them and check again, or import the
+            others.
+          </p>
           <div class="table-wrap">
             <table class="import-report import-plan">
               <thead>
@@ -149,7 +178,13 @@ export function ImportUsers(): JSX.Element {
             </table>
           </div>
           <div class="buttons" style="margin-top:0.75rem">
-            <button type="button" class="primary" disabled={good === 0} aria-disabled={busy ? 'true' : undefined} onClick={() => void send(false)}>
+            <button
+              type="button"
+              class="primary"
+              disabled={good === 0}
+              aria-disabled={busy ? 'true' : undefined}
+              onClick={() => void send(false)}
+            >
               {busy ? 'Importing…' : `Import ${plural(good, 'user')}`}
             </button>
           </div>

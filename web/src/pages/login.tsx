@@ -39,17 +39,36 @@ export function Login({ onSignedIn, notice }: { onSignedIn: (me: Me) => void; no
         {notice && <Notice>{notice}</Notice>}
         <label>
           Extension or email
-          <input name="username" autoComplete="username" required value={username} onInput={(e) => setUsername(e.currentTarget.value)} autoFocus />
+          <input
+            name="username"
+            autoComplete="username"
+            required
+            value={username}
+            onInput={(e) => setUsername(e.currentTarget.value)}
+            autoFocus
+          />
         </label>
         <label>
           Password
-          <input name="password" type="password" autoComplete="current-password" required value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
         </label>
         <details>
           <summary>Another company</summary>
           <label>
             Company id or SIP domain
-            <input name="tenant" value={company} onInput={(e) => setCompany(e.currentTarget.value)} placeholder="e.g. acme.test" />
+            <input
+              name="tenant"
+              value={company}
+              onInput={(e) => setCompany(e.currentTarget.value)}
+              placeholder="e.g. acme.test"
+            />
           </label>
         </details>
         <ErrorNote error={error} />

@@ -37,7 +37,9 @@ export function MyStatus(): JSX.Element {
   return (
     <Page title="My status">
       <section class="now card-box" aria-labelledby="now-h">
-        <h2 id="now-h" class="sr">Everyone sees you as</h2>
+        <h2 id="now-h" class="sr">
+          Everyone sees you as
+        </h2>
         <div class="now-row">
           <StatusBadge status={p.status} label={labelOf(p)} colour={p.colour} icon={p.icon} />
           <span class="muted">
@@ -48,18 +50,29 @@ export function MyStatus(): JSX.Element {
         {p.text && p.status !== 'custom' && <p class="now-text">“{p.text}”</p>}
         {automatic && (
           <p class="muted small">
-            {p.label} is set automatically{p.manual ? `; your chosen status (${STATUS_CATALOG[p.manual.status as keyof typeof STATUS_CATALOG]?.label ?? p.manual.status}) applies again when it ends` : ''}.
+            {p.label} is set automatically
+            {p.manual
+              ? `; your chosen status (${STATUS_CATALOG[p.manual.status as keyof typeof STATUS_CATALOG]?.label ?? p.manual.status}) applies again when it ends`
+              : ''}
+            .
           </p>
         )}
       </section>
-      {queues.data && <MyQueues userId={me.user.id} queues={queues.data.filter((q) => q.agents.includes(me.user!.id))} />}
+      {queues.data && (
+        <MyQueues userId={me.user.id} queues={queues.data.filter((q) => q.agents.includes(me.user!.id))} />
+      )}
       <section class="card-box" aria-labelledby="set-h">
         <h2 id="set-h">Set my status</h2>
-        <StatusForm target={p} self allowed={policy.data?.manualStatuses} forwardingAllowed={typeof fwd === 'boolean' ? fwd : undefined} />
+        <StatusForm
+          target={p}
+          self
+          allowed={policy.data?.manualStatuses}
+          forwardingAllowed={typeof fwd === 'boolean' ? fwd : undefined}
+        />
       </section>
       <p class="muted small">
-        Set automatically, never by hand: {AUTOMATIC.map((s) => s.label).join(', ')}. While this page is open it tells the server you are active, so you
-        show as idle only after a while without using it.
+        Set automatically, never by hand: {AUTOMATIC.map((s) => s.label).join(', ')}. While this page is open it tells
+        the server you are active, so you show as idle only after a while without using it.
       </p>
     </Page>
   );
@@ -104,11 +117,28 @@ function MyQueues({ userId, queues }: { userId: string; queues: readonly QueueIn
                 <a href={`/queues/${encodeURIComponent(q.id)}`} class="myq-name">
                   {q.name}
                 </a>
-                <StatusBadge status={row.state} label={agentWords(row, now)} colour={info.colour} icon={info.icon} compact />
-                {row.state !== 'logged_out' && row.state !== 'wrap_up' && row.since > 0 && <span class="muted small">for {clock(now - row.since)}</span>}
+                <StatusBadge
+                  status={row.state}
+                  label={agentWords(row, now)}
+                  colour={info.colour}
+                  icon={info.icon}
+                  compact
+                />
+                {row.state !== 'logged_out' && row.state !== 'wrap_up' && row.since > 0 && (
+                  <span class="muted small">for {clock(now - row.since)}</span>
+                )}
               </div>
-              {row.state === 'wrap_up' && <p class="muted small">Wrap-up: time to finish the last call’s notes before the next one. “Ready” ends it now.</p>}
-              <AgentControls row={row} name={q.name} busy={mine} onCommand={(action, reason) => void command(q, action, reason)} />
+              {row.state === 'wrap_up' && (
+                <p class="muted small">
+                  Wrap-up: time to finish the last call’s notes before the next one. “Ready” ends it now.
+                </p>
+              )}
+              <AgentControls
+                row={row}
+                name={q.name}
+                busy={mine}
+                onCommand={(action, reason) => void command(q, action, reason)}
+              />
             </li>
           );
         })}

@@ -28,7 +28,8 @@ export function Wallboard({ queueId }: { queueId?: string | undefined }): JSX.El
   }
   if (!queues.data) return <Loading what="the queues" />;
   // S5.1: a queue's live state is for its agents, supervisors and admins.
-  const mine = me.role === 'user' ? queues.data.filter((q) => me.user !== null && q.agents.includes(me.user.id)) : queues.data;
+  const mine =
+    me.role === 'user' ? queues.data.filter((q) => me.user !== null && q.agents.includes(me.user.id)) : queues.data;
   const list = queueId ? mine.filter((q) => q.id === queueId || q.extension === queueId) : mine;
   return (
     <Page title="Queues" wide>
@@ -38,13 +39,25 @@ export function Wallboard({ queueId }: { queueId?: string | undefined }): JSX.El
             All queues
           </a>
           {mine.map((q) => (
-            <a key={q.id} href={`/queues/${encodeURIComponent(q.id)}`} aria-current={queueId === q.id ? 'page' : undefined}>
+            <a
+              key={q.id}
+              href={`/queues/${encodeURIComponent(q.id)}`}
+              aria-current={queueId === q.id ? 'page' : undefined}
+            >
               {q.name}
             </a>
           ))}
         </nav>
       )}
-      {list.length === 0 && <p class="empty">{queueId ? `There is no queue “${queueId}” for you.` : me.role === 'user' ? 'You are not an agent of any queue.' : 'This company has no call queues yet.'}</p>}
+      {list.length === 0 && (
+        <p class="empty">
+          {queueId
+            ? `There is no queue “${queueId}” for you.`
+            : me.role === 'user'
+              ? 'You are not an agent of any queue.'
+              : 'This company has no call queues yet.'}
+        </p>
+      )}
       {list.map((q) => (
         <QueuePanel key={q.id} q={q} />
       ))}
@@ -60,7 +73,8 @@ function QueuePanel({ q }: { q: QueueInfo }): JSX.Element {
   const [busy, setBusy] = useState<string>();
   const snap = live.queues.get(q.id);
   const states = live.agents.get(q.id);
-  const canCommand = me.role === 'admin' || (me.role === 'supervisor' && me.user !== null && q.supervisors.includes(me.user.id));
+  const canCommand =
+    me.role === 'admin' || (me.role === 'supervisor' && me.user !== null && q.supervisors.includes(me.user.id));
   const agents = q.agents.map((id) => {
     const row: AgentRow = states?.get(id) ?? { userId: id, queueId: q.id, state: 'logged_out', since: 0 };
     const p = live.presence.get(id);
@@ -93,7 +107,9 @@ function QueuePanel({ q }: { q: QueueInfo }): JSX.Element {
       </h2>
       <div class="tiles">
         <div class={`tile${waiting.length > 0 ? ' alert' : ''}`}>
-          <div class="n" data-testid="waiting">{waiting.length}</div>
+          <div class="n" data-testid="waiting">
+            {waiting.length}
+          </div>
           <div class="l">waiting</div>
         </div>
         <div class="tile">
@@ -108,11 +124,15 @@ function QueuePanel({ q }: { q: QueueInfo }): JSX.Element {
           <div class="l">ready / logged in</div>
         </div>
         <div class="tile">
-          <div class="n" data-testid="answered">{snap?.answeredToday ?? 0}</div>
+          <div class="n" data-testid="answered">
+            {snap?.answeredToday ?? 0}
+          </div>
           <div class="l">answered today</div>
         </div>
         <div class="tile">
-          <div class="n" data-testid="missed">{snap?.missedToday ?? 0}</div>
+          <div class="n" data-testid="missed">
+            {snap?.missedToday ?? 0}
+          </div>
           <div class="l">missed today</div>
         </div>
       </div>
@@ -198,7 +218,11 @@ function AgentLine({
   useEffect(() => {
     if (flashAt !== undefined && Date.now() - flashAt < 1500) flash(ref.current);
   }, [flashAt]);
-  const mine = busy?.startsWith(`${row.userId}:`) ? busy.slice(row.userId.length + 1) : busy === undefined ? undefined : '';
+  const mine = busy?.startsWith(`${row.userId}:`)
+    ? busy.slice(row.userId.length + 1)
+    : busy === undefined
+      ? undefined
+      : '';
   return (
     <tr ref={ref} data-agent={row.userId} data-state={s}>
       <td>
@@ -209,12 +233,23 @@ function AgentLine({
       </td>
       <td data-label="Reason">{reasonLabel(row.reason)}</td>
       <td data-label={s === 'wrap_up' && row.wrapUpUntil !== undefined ? 'Wrap-up left' : 'In state'} class="since">
-        {s === 'wrap_up' && row.wrapUpUntil !== undefined ? clock(row.wrapUpUntil - now) : s === 'logged_out' || row.since === 0 ? '' : clock(now - row.since)}
+        {s === 'wrap_up' && row.wrapUpUntil !== undefined
+          ? clock(row.wrapUpUntil - now)
+          : s === 'logged_out' || row.since === 0
+            ? ''
+            : clock(now - row.since)}
       </td>
       <td data-label="Calls">{row.callsToday ?? ''}</td>
       {showChange && (
         <td class="actions">
-          {canCommand && <AgentControls row={row} name={name} busy={mine} onCommand={(action, reason) => void command(row.userId, name, action, reason)} />}
+          {canCommand && (
+            <AgentControls
+              row={row}
+              name={name}
+              busy={mine}
+              onCommand={(action, reason) => void command(row.userId, name, action, reason)}
+            />
+          )}
         </td>
       )}
     </tr>

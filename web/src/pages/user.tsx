@@ -65,11 +65,19 @@ export function UserPage({ userRef }: { userRef: string }): JSX.Element {
   const dayStart = startOfDay(new Date(`${day}T00:00:00`).getTime() || Date.now());
   // A week before the day too, to know the status the day started in.
   const history = useLoad(
-    () => api<{ history: HistoryRow[] }>('GET', `/api/v1/users/${encodeURIComponent(userId)}/history?from=${new Date(dayStart - 7 * DAY).toISOString()}&to=${new Date(Math.min(dayStart + DAY, Date.now())).toISOString()}`),
+    () =>
+      api<{ history: HistoryRow[] }>(
+        'GET',
+        `/api/v1/users/${encodeURIComponent(userId)}/history?from=${new Date(dayStart - 7 * DAY).toISOString()}&to=${new Date(Math.min(dayStart + DAY, Date.now())).toISOString()}`,
+      ),
     `h:${userId}:${dayStart}:${live.changedAt.get(`u:${userId}`) ?? 0}`,
   );
   const report = useLoad(
-    () => api<Report>('GET', `/api/v1/users/${encodeURIComponent(userId)}/report?from=${new Date(startOfDay(Date.now()) - 6 * DAY).toISOString()}&to=${new Date().toISOString()}`),
+    () =>
+      api<Report>(
+        'GET',
+        `/api/v1/users/${encodeURIComponent(userId)}/report?from=${new Date(startOfDay(Date.now()) - 6 * DAY).toISOString()}&to=${new Date().toISOString()}`,
+      ),
     `r:${userId}:${Math.floor(Date.now() / 60_000)}`,
   );
 
@@ -122,7 +130,13 @@ export function UserPage({ userRef }: { userRef: string }): JSX.Element {
               return (
                 <li key={r.queueId} data-queue={r.queueId}>
                   <span class="muted">Agent in {queueName(r.queueId)}:</span>{' '}
-                  <StatusBadge status={r.state} label={agentWords(r, now)} colour={info.colour} icon={info.icon} compact />
+                  <StatusBadge
+                    status={r.state}
+                    label={agentWords(r, now)}
+                    colour={info.colour}
+                    icon={info.icon}
+                    compact
+                  />
                 </li>
               );
             })}
@@ -135,9 +149,17 @@ export function UserPage({ userRef }: { userRef: string }): JSX.Element {
         <>
           <section class="card-box" aria-labelledby="tl-h">
             <div class="page-head" style="margin-bottom:0.5rem">
-              <h2 id="tl-h" style="margin:0">Status through the day</h2>
+              <h2 id="tl-h" style="margin:0">
+                Status through the day
+              </h2>
               <label class="inline-field">
-                Day <input type="date" value={day} max={dateInput(Date.now())} onChange={(e) => setDay(e.currentTarget.value || dateInput(Date.now()))} />
+                Day{' '}
+                <input
+                  type="date"
+                  value={day}
+                  max={dateInput(Date.now())}
+                  onChange={(e) => setDay(e.currentTarget.value || dateInput(Date.now()))}
+                />
               </label>
             </div>
             <ErrorNote error={history.error} onRetry={history.reload} />
@@ -150,7 +172,13 @@ export function UserPage({ userRef }: { userRef: string }): JSX.Element {
           </section>
           <section class="card-box" aria-labelledby="hist-h">
             <h2 id="hist-h">Changes that day</h2>
-            {history.data && <ChangeList rows={(history.data.history ?? []).filter((r) => Date.parse(r.at) >= dayStart && Date.parse(r.at) < dayStart + DAY)} />}
+            {history.data && (
+              <ChangeList
+                rows={(history.data.history ?? []).filter(
+                  (r) => Date.parse(r.at) >= dayStart && Date.parse(r.at) < dayStart + DAY,
+                )}
+              />
+            )}
           </section>
         </>
       )}
@@ -183,7 +211,12 @@ function Timeline({ rows, dayStart }: { rows: readonly HistoryRow[]; dayStart: n
   const used = [...new Set(segments.map((s) => s.status).filter((s): s is string => s !== undefined))];
   return (
     <>
-      <svg class="timeline" viewBox={`0 0 ${W} 48`} role="img" aria-label={`Status timeline: ${segments.map((s) => `${s.status ? statusInfo(s.status).label : 'no data'} from ${when(s.from, s.from)}`).join('; ')}`}>
+      <svg
+        class="timeline"
+        viewBox={`0 0 ${W} 48`}
+        role="img"
+        aria-label={`Status timeline: ${segments.map((s) => `${s.status ? statusInfo(s.status).label : 'no data'} from ${when(s.from, s.from)}`).join('; ')}`}
+      >
         <defs>
           <pattern id="nodata" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
             <rect width="6" height="6" fill="#f3f4f6" />
@@ -192,13 +225,23 @@ function Timeline({ rows, dayStart }: { rows: readonly HistoryRow[]; dayStart: n
         </defs>
         <rect x="0" y="4" width={W} height="32" rx="4" fill="#f3f4f6" />
         {segments.map((s, i) => (
-          <rect key={i} x={x(s.from)} y="4" width={Math.max(1, x(s.to) - x(s.from))} height="32" fill={s.status ? FILL[statusInfo(s.status).colour] : 'url(#nodata)'}>
+          <rect
+            key={i}
+            x={x(s.from)}
+            y="4"
+            width={Math.max(1, x(s.to) - x(s.from))}
+            height="32"
+            fill={s.status ? FILL[statusInfo(s.status).colour] : 'url(#nodata)'}
+          >
             <title>
-              {s.status ? statusInfo(s.status).label : 'No data'}: {when(s.from, s.from)}–{when(s.to, s.from)} ({duration(s.to - s.from)})
+              {s.status ? statusInfo(s.status).label : 'No data'}: {when(s.from, s.from)}–{when(s.to, s.from)} (
+              {duration(s.to - s.from)})
             </title>
           </rect>
         ))}
-        {end < dayStart + DAY && <line x1={x(end)} x2={x(end)} y1="0" y2="40" stroke="#1f2328" stroke-width="2" stroke-dasharray="3 2" />}
+        {end < dayStart + DAY && (
+          <line x1={x(end)} x2={x(end)} y1="0" y2="40" stroke="#1f2328" stroke-width="2" stroke-dasharray="3 2" />
+        )}
         {Array.from({ length: 25 }, (_, h) => (
           <line key={h} x1={(h / 24) * W} x2={(h / 24) * W} y1="38" y2={h % 6 === 0 ? 46 : 42} stroke="#8c959f" />
         ))}
@@ -216,7 +259,9 @@ function Timeline({ rows, dayStart }: { rows: readonly HistoryRow[]; dayStart: n
           const info = statusInfo(s);
           return <StatusBadge key={s} status={s} label={info.label} colour={info.colour} icon={info.icon} compact />;
         })}
-        {segments.some((s) => s.status === undefined) && <span class="muted small">Hatched: no history for that time.</span>}
+        {segments.some((s) => s.status === undefined) && (
+          <span class="muted small">Hatched: no history for that time.</span>
+        )}
       </div>
     </>
   );
@@ -237,25 +282,35 @@ function ReportView({ report }: { report: Report }): JSX.Element {
         </thead>
         <tbody>
           {days.map((d) => {
-            const entries = Object.entries(d.statusMs).filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]);
+            const entries = Object.entries(d.statusMs)
+              .filter(([, ms]) => ms > 0)
+              .sort((a, b) => b[1] - a[1]);
             const total = entries.reduce((s, [, ms]) => s + ms, 0) || 1;
             return (
               <tr key={d.date}>
                 <td style="white-space:nowrap">{d.date}</td>
                 <td style="min-width:140px">
                   <svg viewBox="0 0 100 10" width="100%" height="12" preserveAspectRatio="none" aria-hidden="true">
-                    {entries.reduce<{ x: number; els: JSX.Element[] }>(
-                      (acc, [s, ms]) => {
-                        const w = (ms / total) * 100;
-                        acc.els.push(<rect key={s} x={acc.x} y="0" width={w} height="10" fill={FILL[statusInfo(s).colour]} />);
-                        acc.x += w;
-                        return acc;
-                      },
-                      { x: 0, els: [] },
-                    ).els}
+                    {
+                      entries.reduce<{ x: number; els: JSX.Element[] }>(
+                        (acc, [s, ms]) => {
+                          const w = (ms / total) * 100;
+                          acc.els.push(
+                            <rect key={s} x={acc.x} y="0" width={w} height="10" fill={FILL[statusInfo(s).colour]} />,
+                          );
+                          acc.x += w;
+                          return acc;
+                        },
+                        { x: 0, els: [] },
+                      ).els
+                    }
                   </svg>
                 </td>
-                <td>{entries.map(([s, ms]) => `${statusInfo(s).label} ${ms < 60_000 ? '<1 min' : duration(ms)}`).join(' · ') || '—'}</td>
+                <td>
+                  {entries
+                    .map(([s, ms]) => `${statusInfo(s).label} ${ms < 60_000 ? '<1 min' : duration(ms)}`)
+                    .join(' · ') || '—'}
+                </td>
               </tr>
             );
           })}

@@ -55,8 +55,18 @@ export interface Decision {
 }
 
 const nameOf = (id: string | undefined): string => (id === undefined ? 'someone' : (live.presence.get(id)?.name ?? id));
-const CONDITION: Record<string, string> = { dnd: 'do not disturb', busy: 'busy', unreachable: 'unreachable', noAnswer: 'no answer' };
-const DEVICE: Record<string, string> = { app: 'app', terminal: 'desk phone', pbx: 'PBX phone', external: 'outside number' };
+const CONDITION: Record<string, string> = {
+  dnd: 'do not disturb',
+  busy: 'busy',
+  unreachable: 'unreachable',
+  noAnswer: 'no answer',
+};
+const DEVICE: Record<string, string> = {
+  app: 'app',
+  terminal: 'desk phone',
+  pbx: 'PBX phone',
+  external: 'outside number',
+};
 
 function targetWords(t: Action['target']): string {
   if (!t) return 'another destination';
@@ -100,13 +110,17 @@ export function headline(d: Decision): string {
       return `It rings: ${d.ring?.length ?? 0} device${d.ring?.length === 1 ? '' : 's'}${people > 1 ? ` of ${people} people` : ''}, for up to ${d.timeoutSec ?? '?'} s.`;
     }
     case 'action':
-      return d.action ? `It does not ring: the caller ${actionWords(d.action.action)} (${CONDITION[d.action.condition] ?? d.action.condition}).` : 'It does not ring.';
+      return d.action
+        ? `It does not ring: the caller ${actionWords(d.action.action)} (${CONDITION[d.action.condition] ?? d.action.condition}).`
+        : 'It does not ring.';
     case 'forward':
       return `It does not ring here: ${ownerWords(d.target)} forwards calls to ${d.to}.`;
     case 'reject':
       return `The call is refused: ${d.reason ?? 'not allowed'}.`;
     case 'queue':
-      return d.offerTo && d.offerTo.length > 0 ? `The caller waits in the queue; it would be offered to ${d.offerTo.map(nameOf).join(', ')}.` : 'The caller waits in the queue: no agent can take it right now.';
+      return d.offerTo && d.offerTo.length > 0
+        ? `The caller waits in the queue; it would be offered to ${d.offerTo.map(nameOf).join(', ')}.`
+        : 'The caller waits in the queue: no agent can take it right now.';
     case 'external':
       return `The call goes out to ${d.number}.`;
   }
@@ -178,7 +192,9 @@ export function WhyPage(): JSX.Element {
   const [fromKind, setFromKind] = useState<'user' | 'external'>(params.get('fromNumber') ? 'external' : 'user');
   const [fromUser, setFromUser] = useState(params.get('from') ?? me.user?.id ?? '');
   const [fromNumber, setFromNumber] = useState(params.get('fromNumber') ?? '+4930123456');
-  const [toKind, setToKind] = useState<'user' | 'group' | 'queue'>((params.get('kind') as 'user' | 'group' | 'queue' | null) ?? 'user');
+  const [toKind, setToKind] = useState<'user' | 'group' | 'queue'>(
+    (params.get('kind') as 'user' | 'group' | 'queue' | null) ?? 'user',
+  );
   const [to, setTo] = useState(params.get('to') ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
@@ -193,7 +209,9 @@ export function WhyPage(): JSX.Element {
         ? (groups.data ?? []).map((g) => ({ id: g.id, label: `${g.name}${g.extension ? ` (${g.extension})` : ''}` }))
         : (queues.data ?? []).map((q) => ({ id: q.id, label: `${q.name}${q.extension ? ` (${q.extension})` : ''}` }));
   // By default, a colleague other than the caller.
-  const target = options.some((o) => o.id === to) ? to : (options.find((o) => o.id !== fromUser)?.id ?? options[0]?.id ?? '');
+  const target = options.some((o) => o.id === to)
+    ? to
+    : (options.find((o) => o.id !== fromUser)?.id ?? options[0]?.id ?? '');
 
   const submit = async (e: Event): Promise<void> => {
     e.preventDefault();
@@ -216,17 +234,31 @@ export function WhyPage(): JSX.Element {
 
   return (
     <Page title="Why didn’t it ring?">
-      <p class="muted">Pick who calls and whom they call: Switchboard shows what would happen to that call right now, and which rules decided it.</p>
+      <p class="muted">
+        Pick who calls and whom they call: Switchboard shows what would happen to that call right now, and which rules
+        decided it.
+      </p>
       <form class="card-box" onSubmit={(e) => void submit(e)}>
         <div class="why-grid">
           <fieldset>
             <legend>Caller</legend>
             <div class="pills">
               <label class={`pill${fromKind === 'user' ? ' selected' : ''}`}>
-                <input type="radio" name="fromKind" checked={fromKind === 'user'} onChange={() => setFromKind('user')} />A colleague
+                <input
+                  type="radio"
+                  name="fromKind"
+                  checked={fromKind === 'user'}
+                  onChange={() => setFromKind('user')}
+                />
+                A colleague
               </label>
               <label class={`pill${fromKind === 'external' ? ' selected' : ''}`}>
-                <input type="radio" name="fromKind" checked={fromKind === 'external'} onChange={() => setFromKind('external')} />
+                <input
+                  type="radio"
+                  name="fromKind"
+                  checked={fromKind === 'external'}
+                  onChange={() => setFromKind('external')}
+                />
                 An outside number
               </label>
             </div>
@@ -244,7 +276,13 @@ export function WhyPage(): JSX.Element {
             ) : (
               <label>
                 Calling number
-                <input name="fromNumber" inputMode="tel" value={fromNumber} pattern="\+?[0-9]{2,20}" onInput={(e) => setFromNumber(e.currentTarget.value)} />
+                <input
+                  name="fromNumber"
+                  inputMode="tel"
+                  value={fromNumber}
+                  pattern="\+?[0-9]{2,20}"
+                  onInput={(e) => setFromNumber(e.currentTarget.value)}
+                />
               </label>
             )}
           </fieldset>
