@@ -83,8 +83,26 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^\\.\\./(store|http|webhooks|app|cli|sip|feed)/',
+              regex: '^\\.\\./(store|http|webhooks|app|cli|sip|feed|auth)/',
               message: 'sip/ and feed/ import the engine API and core/ types only (DESIGN.md).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // auth/: accounts, shared by every surface. HTTP imports it; SIP and the feed get functions of
+    // it by injection (app/server.ts). It refuses with the HTTP refusal and counts with its limiter.
+    files: ['src/auth/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(sip|feed|webhooks|app|cli)/|^\\.\\./http/(?!errors\\.js$|limiter\\.js$)',
+              message: 'auth/ imports core/, the engine API, the store port and http/ errors and limiter only.',
             },
           ],
         },

@@ -8,7 +8,8 @@ import { Engine } from '../engine/index.js';
 import type { Clock } from '../engine/index.js';
 import { Feed } from '../feed/index.js';
 import type { FeedOptions } from '../feed/index.js';
-import { Accounts } from '../http/accounts.js';
+import { Accounts } from '../auth/accounts.js';
+import { TenantRows } from './tenant-rows.js';
 import { Metrics } from '../http/metrics.js';
 import { agentRoutes } from '../http/routes/agents.js';
 import { authRoutes } from '../http/routes/auth.js';
@@ -39,6 +40,8 @@ export interface Server {
   readonly config: Config;
   readonly engine: Engine;
   readonly store: Store;
+  /** Credentials and sign-ins (kept in memory for the hot paths; see auth/). */
+  readonly accounts: Accounts;
   readonly http: App;
   readonly feed: Feed;
   readonly sip: SipServer;
@@ -77,9 +80,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const engine = new Engine({
     clock,
     journal: {
-      commit(batch) {
+      async commit(batch) {
         // S6.3: the events' outbox rows are committed with them; the poke makes dispatch prompt (S6.4).
-        if (store.commit(batch).outboxRows > 0) dispatcher.poke();
+        if ((await store.commit(batch)).outboxRows > 0) dispatcher.poke();
         metrics.commitBatches.inc();
       },
     },
@@ -101,19 +104,23 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       ),
   });
 
-  const addTenant = (row: TenantRow): void => {
-    const loaded = store.loadTenant(row.id);
-    if (loaded === undefined) throw new Error(`tenant ${row.id} is not in the store`);
-    engine.addTenant(loaded.state, { epoch: loaded.row.epoch, seq: loaded.row.seq });
-  };
-  for (const row of store.tenants()) addTenant(row);
-
-  let defaultTenant: TenantId | undefined = store.tenants()[0]?.id;
   const accounts = new Accounts(engine, store, {
     systemToken: config.systemToken,
     tokenTtlSec: config.tokenTtlSec,
     now: () => clock.now(),
   });
+  // The tenants served and their sign-ins are kept in memory for the answers that cannot wait.
+  const tenantRows = new TenantRows();
+  const addTenant = async (row: TenantRow): Promise<void> => {
+    const loaded = await store.loadTenant(row.id);
+    if (loaded === undefined) throw new Error(`tenant ${row.id} is not in the store`);
+    await accounts.loadTenant(row.id);
+    tenantRows.add(loaded.row);
+    engine.addTenant(loaded.state, { epoch: loaded.row.epoch, seq: loaded.row.seq });
+  };
+  for (const row of await store.tenants()) await addTenant(row);
+
+  let defaultTenant: TenantId | undefined = tenantRows.first()?.id;
   if (defaultTenant === undefined && config.demo) {
     await seedDemo(store, engine, accounts, addTenant, clock.now());
     defaultTenant = DEMO_TENANT;
@@ -123,7 +130,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // S7: the SIP server, told about tenants and credentials by the store through two functions.
   const sip = new SipServer({
     engine,
-    directory: sipDirectory(store, config, () => defaultTenant ?? store.tenants()[0]?.id),
+    directory: sipDirectory(tenantRows, accounts, config, () => defaultTenant ?? tenantRows.first()?.id),
     host: config.host,
     port: config.sipPort,
     advertisedHost: advertisedAddress(config.host),
@@ -154,7 +161,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     accounts,
     metrics,
     now: () => clock.now(),
-    defaultTenant: () => defaultTenant ?? store.tenants()[0]?.id,
+    defaultTenant: () => defaultTenant ?? tenantRows.first()?.id,
     addTenant,
     sipDevices: (tenant, userId) => sip.devices(tenant, userId),
   };
@@ -196,7 +203,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await http.ready();
     ready = true;
     return handle(
-      { config, engine, store, http, feed, sip, sipPort: 0, url: '', logger },
+      { config, engine, store, accounts, http, feed, sip, sipPort: 0, url: '', logger },
       dispatcher,
       () => (ready = false),
     );
@@ -217,7 +224,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     );
   }
 
-  return handle({ config, engine, store, http, feed, sip, sipPort, url, logger }, dispatcher, () => (ready = false));
+  return handle(
+    { config, engine, store, accounts, http, feed, sip, sipPort, url, logger },
+    dispatcher,
+    () => (ready = false),
+  );
 }
 
 /** The running server and how it stops: the surfaces first, then the engine's last commits, then the store. */
@@ -236,7 +247,7 @@ function handle(parts: Omit<Server, 'close'>, dispatcher: Dispatcher, notReady: 
       await engine.settled();
       engine.stop();
       await dispatcher.stop();
-      store.close();
+      await store.close();
     },
   };
 }
@@ -268,10 +279,15 @@ function advertisedAddress(host: string): string {
 
 /**
  * S7.1: the tenant of a SIP domain, else — for requests addressed to this server's own address
- * or `localhost` — the default tenant; and the users' HA1 digests. Both are cached briefly so a
- * burst of requests does not query the store for each.
+ * or `localhost` — the default tenant; and the users' HA1 digests. Both come from memory (the
+ * tenants served, the accounts layer's credentials); a domain's answer is cached briefly.
  */
-function sipDirectory(store: Store, config: Config, defaultTenant: () => TenantId | undefined): SipDirectory {
+function sipDirectory(
+  tenants: TenantRows,
+  accounts: Accounts,
+  config: Config,
+  defaultTenant: () => TenantId | undefined,
+): SipDirectory {
   const own = new Set(['localhost', '127.0.0.1', '::1', '[::1]', config.host.toLowerCase()]);
   for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) own.add(a.address.toLowerCase());
   const cache = new Map<string, { at: number; value: { tenant: TenantId; domain: string } | undefined }>();
@@ -281,20 +297,20 @@ function sipDirectory(store: Store, config: Config, defaultTenant: () => TenantI
       const now = Date.now();
       const hit = cache.get(key);
       if (hit !== undefined && now - hit.at < 5000) return hit.value;
-      let row = store.tenantBySipDomain(key);
+      let row = tenants.bySipDomain(key);
       if (row === undefined && own.has(key)) {
         const id = defaultTenant();
-        row = id === undefined ? undefined : store.tenants().find((t) => t.id === id);
+        row = id === undefined ? undefined : tenants.get(id);
       }
       const value = row === undefined ? undefined : { tenant: row.id, domain: row.sipDomain };
       if (cache.size > 10_000) cache.clear();
       cache.set(key, { at: now, value });
       return value;
     },
-    // The store keeps credentials in memory and updates them on every write: a changed SIP
-    // password applies to the next request.
+    // The accounts layer keeps credentials in memory and updates them on every write: a changed
+    // SIP password applies to the next request.
     credentials(tenant, userId) {
-      const row = store.credentials(tenant, userId);
+      const row = accounts.credentials(tenant, userId);
       return row === undefined ? undefined : { sipHa1: row.sipHa1 ?? null, terminalHa1: row.terminalHa1 ?? null };
     },
   };

@@ -19,8 +19,8 @@ import { permission, presenceAs } from '../core/index.js';
 import type { Action, PresenceRecord, Subject, TenantId, UserId, UserState } from '../core/index.js';
 import type { Engine } from '../engine/index.js';
 import type { Store, TenantRow } from '../store/index.js';
-import type { AuthContext } from './accounts.js';
-import { Accounts } from './accounts.js';
+import type { AuthContext } from '../auth/accounts.js';
+import { Accounts } from '../auth/accounts.js';
 import { fail } from './errors.js';
 import { MethodTable, clientErrorHandler, errorHandler, frameworkErrors } from './failures.js';
 import { openapiPath, responsesOf } from './contract.js';
@@ -60,7 +60,7 @@ export interface HttpContext {
   /** The tenant that requests addressed to this server (not to a SIP domain) belong to. */
   readonly defaultTenant: () => TenantId | undefined;
   /** Loads a tenant created through the API into the engine. */
-  readonly addTenant: (row: TenantRow) => void;
+  readonly addTenant: (row: TenantRow) => Promise<void>;
   /** The SIP server's view of a user's bindings and subscriptions (operator view), when SIP runs. */
   readonly sipDevices?: (
     tenant: TenantId,

@@ -17,12 +17,12 @@ storeContract('SQLite', () => {
 });
 
 describe('S8.2 SQLite migrations', () => {
-  test('S8.2 an empty file is migrated to the last schema on open, and opening it again applies nothing twice', () => {
+  test('S8.2 an empty file is migrated to the last schema on open, and opening it again applies nothing twice', async () => {
     const { file } = tempStore();
     expect(existsSync(file)).toBe(false);
     const store = new SqliteStore(file);
-    store.createTenant(tenantRow('t1'), T0);
-    store.close();
+    await store.createTenant(tenantRow('t1'), T0);
+    await store.close();
     const version = () => {
       const db = new Database(file, { readonly: true });
       try {
@@ -33,12 +33,12 @@ describe('S8.2 SQLite migrations', () => {
     };
     expect(version()).toEqual([MIGRATIONS.length]);
     const again = new SqliteStore(file);
-    expect(again.tenants().map((t) => t.id)).toEqual(['t1']);
-    again.close();
+    expect((await again.tenants()).map((t) => t.id)).toEqual(['t1']);
+    await again.close();
     expect(version()).toEqual([MIGRATIONS.length]);
   });
 
-  test('S5.4 a file from before the tokens index is migrated in place: data kept, tokens of users removed back then are gone', () => {
+  test('S5.4 a file from before the tokens index is migrated in place: data kept, tokens of users removed back then are gone', async () => {
     const { file } = tempStore();
     // The schema as the second release left it, with a tenant, one user and two tokens.
     const old = new Database(file);
@@ -60,12 +60,12 @@ describe('S8.2 SQLite migrations', () => {
 
     const store = new SqliteStore(file);
     try {
-      expect(store.tenants().map((t) => t.id)).toEqual(['t1']);
-      expect(store.token('kept')).toEqual({ tenant: 't1', userId: 'ann', expiresAt: T0 + 1000 });
+      expect((await store.tenants()).map((t) => t.id)).toEqual(['t1']);
+      expect(await store.token('kept')).toEqual({ tenant: 't1', userId: 'ann', expiresAt: T0 + 1000 });
       // bob was removed before tokens went with their user: his sign-in must not pass to a later bob.
-      expect(store.token('orphan')).toBeUndefined();
+      expect(await store.token('orphan')).toBeUndefined();
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -4,7 +4,7 @@
 import { Type } from 'typebox';
 import { queueSnapshot } from '../../core/index.js';
 import type { AgentAction, UserState } from '../../core/index.js';
-import type { AuthContext } from '../accounts.js';
+import type { AuthContext } from '../../auth/accounts.js';
 import { HttpRefusal } from '../errors.js';
 import { agentStates, agentView, iso, queueRef, tenantState } from '../lookup.js';
 import { Ref } from '../schemas.js';

@@ -42,7 +42,7 @@ export function authRoutes(app: App, ctx: HttpContext): void {
           ? ctx.defaultTenant()
           : ctx.engine.hasTenant(named)
             ? named
-            : ctx.store.tenantBySipDomain(named)?.id;
+            : (await ctx.store.tenantBySipDomain(named))?.id;
       if (tenant === undefined) fail('SWB_ERR_LOGIN_FAILED');
       const out = await ctx.accounts.login(tenant, username, password, request.ip);
       const user = ctx.engine.state(tenant)!.users.get(out.userId)!;
@@ -59,7 +59,7 @@ export function authRoutes(app: App, ctx: HttpContext): void {
     '/api/v1/auth/logout',
     { schema: { summary: 'Sign out: the token stops working.', tags: ['auth'] } },
     async (request, reply) => {
-      ctx.accounts.logout(tenantAuth(request));
+      await ctx.accounts.logout(tenantAuth(request));
       return reply.status(204).send();
     },
   );
@@ -93,7 +93,7 @@ export function authRoutes(app: App, ctx: HttpContext): void {
     { schema: { summary: 'Who the credential belongs to.', tags: ['auth'] } },
     async (request) => {
       const auth = tenantAuth(request);
-      const tenant = ctx.store.tenants().find((t) => t.id === auth.tenant);
+      const tenant = (await ctx.store.tenants()).find((t) => t.id === auth.tenant);
       const user = auth.userId === undefined ? undefined : ctx.engine.state(auth.tenant)?.users.get(auth.userId);
       return {
         tenant: { id: auth.tenant, name: tenant?.name ?? auth.tenant, sipDomain: tenant?.sipDomain ?? '' },
@@ -108,9 +108,12 @@ export function authRoutes(app: App, ctx: HttpContext): void {
     const auth = tenantAuth(request);
     requirePermission(auth, 'integrations.manage');
     return {
-      apiKeys: ctx.store
-        .apiKeys(auth.tenant)
-        .map((k) => ({ id: k.id, name: k.name, role: k.role, createdAt: new Date(k.createdAt).toISOString() })),
+      apiKeys: (await ctx.store.apiKeys(auth.tenant)).map((k) => ({
+        id: k.id,
+        name: k.name,
+        role: k.role,
+        createdAt: new Date(k.createdAt).toISOString(),
+      })),
     };
   });
 
@@ -146,7 +149,7 @@ export function authRoutes(app: App, ctx: HttpContext): void {
     async (request, reply) => {
       const auth = tenantAuth(request);
       requirePermission(auth, 'integrations.manage');
-      if (!ctx.accounts.deleteApiKey(auth.tenant, request.params.id)) fail('SWB_ERR_API_KEY_NOT_FOUND');
+      if (!(await ctx.accounts.deleteApiKey(auth.tenant, request.params.id))) fail('SWB_ERR_API_KEY_NOT_FOUND');
       return reply.status(204).send();
     },
   );
@@ -180,11 +183,11 @@ export function authRoutes(app: App, ctx: HttpContext): void {
     },
     async (request, reply) => {
       const { id, name, sipDomain, admin } = request.body;
-      if (ctx.engine.hasTenant(id) || ctx.store.tenantBySipDomain(sipDomain) !== undefined)
+      if (ctx.engine.hasTenant(id) || (await ctx.store.tenantBySipDomain(sipDomain)) !== undefined)
         fail('SWB_ERR_TENANT_EXISTS');
       const row = { id, name, sipDomain, policy: DEFAULT_POLICY, epoch: `${id}-${ctx.now().toString(36)}`, seq: 0 };
-      ctx.store.createTenant(row, ctx.now());
-      ctx.addTenant(row);
+      await ctx.store.createTenant(row, ctx.now());
+      await ctx.addTenant(row);
       await ctx.accounts.saveUser(id, { ...admin, role: 'admin', sipPassword: admin.password }, sipDomain);
       return reply.status(201).send({ id, name, sipDomain });
     },

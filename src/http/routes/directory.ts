@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import type { Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { AnsweringAction, AnsweringCondition, Command, TenantState, UserSettings } from '../../core/index.js';
-import type { AuthContext, NewUser } from '../accounts.js';
+import type { AuthContext, NewUser } from '../../auth/accounts.js';
 import { parseCsv } from '../csv.js';
 import { planImport } from '../importplan.js';
 import { HttpRefusal, fail } from '../errors.js';
@@ -120,7 +120,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
       const state = tenantState(ctx, auth);
       const id = request.body.id ?? freshUserId(state, request.body.extension);
       if (state.users.has(id)) fail('SWB_ERR_ID_TAKEN', { id });
-      await ctx.accounts.saveUser(auth.tenant, newUserInput(state, id, request.body), sipDomainOf(ctx, auth));
+      await ctx.accounts.saveUser(auth.tenant, newUserInput(state, id, request.body), await sipDomainOf(ctx, auth));
       return reply.status(201).send(userView(ctx, auth, tenantState(ctx, auth).users.get(id)!));
     },
   );
@@ -161,7 +161,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
           ...rest,
           ...(settings !== undefined ? { settings: settingsInput(state, settings) } : {}),
         },
-        sipDomainOf(ctx, auth),
+        await sipDomainOf(ctx, auth),
         auth,
       );
       return userView(ctx, auth, tenantState(ctx, auth).users.get(u.id)!);
@@ -252,7 +252,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
         const plan = planImport(
           tenantState(ctx, auth),
           rows,
-          (email) => ctx.store.userIdByEmail(auth.tenant, email),
+          (email) => ctx.accounts.userIdByEmail(auth.tenant, email),
           csv ? 'line' : 'row',
         );
         const count = (a: string) => plan.filter((p) => p.action === a).length;
@@ -264,7 +264,7 @@ export async function directoryRoutes(app: App, ctx: HttpContext): Promise<void>
             skipped: count('skip'),
             rows: plan,
           };
-        const sipDomain = sipDomainOf(ctx, auth);
+        const sipDomain = await sipDomainOf(ctx, auth);
         const report: ImportRow[] = [];
         for (let i = 0; i < rows.length; i++) {
           const p = plan[i]!;
