@@ -5,16 +5,60 @@ import { existsSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { SqliteStore } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
+import type { RowKind } from '../../src/store/codec.js';
+import type { RawRows } from './contract-codec.js';
 import { tempStores } from '../support/files.js';
 import { T0 } from '../support/tenant.js';
 import { storeContract, tenantRow } from './contract.js';
 
 const tempStore = tempStores('contract');
 
-storeContract('SQLite', () => {
-  const { file } = tempStore();
-  return () => new SqliteStore(file);
-});
+/** Each store's file, for raw access to its rows. */
+const files = new WeakMap<Store, string>();
+const TABLES: Record<RowKind, { table: string; column: string }> = {
+  user: { table: 'users', column: 'state' },
+  group: { table: 'groups_', column: 'data' },
+  queue: { table: 'queues', column: 'data' },
+};
+
+/** Raw rows through a second connection to the same file (WAL lets it read and write beside the store). */
+function sqliteRows(store: Store): RawRows {
+  const withDb = <T>(f: (db: Database.Database) => T): T => {
+    const db = new Database(files.get(store)!);
+    try {
+      return f(db);
+    } finally {
+      db.close();
+    }
+  };
+  return {
+    async read(kind, tenant, id) {
+      const { table, column } = TABLES[kind];
+      const r = withDb((db) =>
+        db.prepare(`SELECT ${column} AS data FROM ${table} WHERE tenant = ? AND id = ?`).get(tenant, id),
+      );
+      return (r as { data: string } | undefined)?.data;
+    },
+    async write(kind, tenant, id, text) {
+      const { table, column } = TABLES[kind];
+      withDb((db) => db.prepare(`UPDATE ${table} SET ${column} = ? WHERE tenant = ? AND id = ?`).run(text, tenant, id));
+    },
+  };
+}
+
+storeContract(
+  'SQLite',
+  () => {
+    const { file } = tempStore();
+    return () => {
+      const store = new SqliteStore(file);
+      files.set(store, file);
+      return store;
+    };
+  },
+  { raw: sqliteRows },
+);
 
 describe('S8.2 SQLite migrations', () => {
   test('S8.2 an empty file is migrated to the last schema on open, and opening it again applies nothing twice', async () => {
