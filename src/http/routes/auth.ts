@@ -10,6 +10,14 @@ const Role = Type.Enum(['admin', 'supervisor', 'user']);
 const Id = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' });
 
 export function authRoutes(app: App, ctx: HttpContext): void {
+  signInRoutes(app, ctx);
+  ownAccountRoutes(app, ctx);
+  apiKeyRoutes(app, ctx);
+  tenantRoutes(app, ctx);
+}
+
+/** S5.4: sign in and sign out. */
+function signInRoutes(app: App, ctx: HttpContext): void {
   app.post(
     '/api/v1/auth/login',
     {
@@ -63,7 +71,10 @@ export function authRoutes(app: App, ctx: HttpContext): void {
       return reply.status(204).send();
     },
   );
+}
 
+/** S5.4: the signed-in user: their password and who they are. */
+function ownAccountRoutes(app: App, ctx: HttpContext): void {
   app.post(
     '/api/v1/auth/password',
     {
@@ -103,7 +114,10 @@ export function authRoutes(app: App, ctx: HttpContext): void {
       };
     },
   );
+}
 
+/** S5.1: API keys (admin). */
+function apiKeyRoutes(app: App, ctx: HttpContext): void {
   app.get('/api/v1/api-keys', { schema: { summary: 'List API keys (admin).', tags: ['auth'] } }, async (request) => {
     const auth = tenantAuth(request);
     requirePermission(auth, 'integrations.manage');
@@ -153,7 +167,10 @@ export function authRoutes(app: App, ctx: HttpContext): void {
       return reply.status(204).send();
     },
   );
+}
 
+/** S5.2: tenants, made by the system administrator. */
+function tenantRoutes(app: App, ctx: HttpContext): void {
   app.post(
     '/api/v1/tenants',
     {

@@ -29,6 +29,13 @@ function window(query: { from?: string; to?: string }, now: number): { from: num
 }
 
 export function historyRoutes(app: App, ctx: HttpContext): void {
+  historyListRoutes(app, ctx);
+  userReportRoutes(app, ctx);
+  userDeviceRoutes(app, ctx);
+}
+
+/** S6.5: the history rows of a user. */
+function historyListRoutes(app: App, ctx: HttpContext): void {
   app.get(
     '/api/v1/users/:user/history',
     {
@@ -61,7 +68,10 @@ export function historyRoutes(app: App, ctx: HttpContext): void {
       };
     },
   );
+}
 
+/** S6.5: a report of a user's statuses over a window. */
+function userReportRoutes(app: App, ctx: HttpContext): void {
   app.get(
     '/api/v1/users/:user/report',
     {
@@ -94,7 +104,10 @@ export function historyRoutes(app: App, ctx: HttpContext): void {
       };
     },
   );
+}
 
+/** S7: the SIP devices of a user, for the operator. */
+function userDeviceRoutes(app: App, ctx: HttpContext): void {
   app.get(
     '/api/v1/users/:user/devices',
     {

@@ -54,6 +54,13 @@ export function webhookRoutes(
   dispatcher: { poke(): void } = { poke: () => undefined },
   addresses = new AddressPolicy(),
 ): void {
+  createWebhookRoutes(app, ctx, addresses);
+  webhookListRoutes(app, ctx);
+  webhookTestRoutes(app, ctx, dispatcher);
+}
+
+/** S6.3: a webhook is registered (admin). */
+function createWebhookRoutes(app: App, ctx: HttpContext, addresses: AddressPolicy): void {
   app.post(
     '/api/v1/webhooks',
     {
@@ -115,7 +122,10 @@ export function webhookRoutes(
       return reply.status(201).send({ ...publicView(row), secret: row.secret });
     },
   );
+}
 
+/** S6.3: webhooks listed and deleted. */
+function webhookListRoutes(app: App, ctx: HttpContext): void {
   app.get(
     '/api/v1/webhooks',
     { schema: { summary: "The company's webhooks, without their secrets (admin).", tags: ['webhooks'] } },
@@ -143,7 +153,10 @@ export function webhookRoutes(
       return reply.status(204).send();
     },
   );
+}
 
+/** S6.3: a test event, and the deliveries of a webhook. */
+function webhookTestRoutes(app: App, ctx: HttpContext, dispatcher: { poke(): void }): void {
   app.post(
     '/api/v1/webhooks/:id/test',
     {
