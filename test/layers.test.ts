@@ -39,6 +39,23 @@ describe('layer rules (DESIGN.md) enforced by lint', () => {
     }
   });
 
+  test('auth/ (accounts) is for HTTP to import; SIP and the feed get functions of it by injection', async () => {
+    const use = "import { Accounts } from '../auth/accounts.js';\nexport const a = Accounts;\n";
+    expect(await ruleIds(use, 'src/sip/bad.ts')).toContain('no-restricted-imports');
+    expect(await ruleIds(use, 'src/feed/bad.ts')).toContain('no-restricted-imports');
+    expect(await ruleIds(use, 'src/http/ok.ts')).toEqual([]);
+    // auth/ refuses with HTTP's refusal and counts with its limiter, and takes nothing else of http/.
+    expect(
+      await ruleIds("import { fail } from '../http/errors.js';\nexport const f = fail;\n", 'src/auth/ok.ts'),
+    ).toEqual([]);
+    expect(
+      await ruleIds("import { buildHttp } from '../http/server.js';\nexport const b = buildHttp;\n", 'src/auth/bad.ts'),
+    ).toContain('no-restricted-imports');
+    expect(await ruleIds("import { x } from '../app/server.js';\nexport const y = x;\n", 'src/auth/bad.ts')).toContain(
+      'no-restricted-imports',
+    );
+  });
+
   test('core/ does no I/O: no console', async () => {
     expect(await ruleIds("console.log('x');\n", 'src/core/bad.ts')).toContain('no-console');
   });
