@@ -272,8 +272,7 @@ async function createTenants(server: Server, options: FeedBenchOptions): Promise
       },
       now,
     );
-    const loaded = (await server.store.loadTenant(id))!;
-    server.engine.addTenant(loaded.state, { epoch: loaded.row.epoch, seq: loaded.row.seq });
+    await server.addTenant((await server.store.tenants()).find((row) => row.id === id)!);
     for (let u = 0; u < options.usersPerTenant; u++) {
       const out = server.engine.submit(id, {
         type: 'user.upsert',

@@ -180,8 +180,7 @@ export async function createUsers(server: Server, options: Pick<SipBenchOptions,
     },
     now,
   );
-  const loaded = (await server.store.loadTenant(TENANT))!;
-  server.engine.addTenant(loaded.state, { epoch: loaded.row.epoch, seq: loaded.row.seq });
+  await server.addTenant((await server.store.tenants()).find((t) => t.id === TENANT)!);
   const exts: string[] = [];
   for (let i = 0; i < options.users; i++) {
     const ext = String(100_000 + i);

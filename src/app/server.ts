@@ -42,6 +42,8 @@ export interface Server {
   readonly store: Store;
   /** Credentials and sign-ins (kept in memory for the hot paths; see auth/). */
   readonly accounts: Accounts;
+  /** Serves a tenant the store has: its state to the engine, its sign-ins and row to memory. */
+  readonly addTenant: (row: TenantRow) => Promise<void>;
   readonly http: App;
   readonly feed: Feed;
   readonly sip: SipServer;
@@ -203,7 +205,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await http.ready();
     ready = true;
     return handle(
-      { config, engine, store, accounts, http, feed, sip, sipPort: 0, url: '', logger },
+      { config, engine, store, accounts, addTenant, http, feed, sip, sipPort: 0, url: '', logger },
       dispatcher,
       () => (ready = false),
     );
@@ -225,7 +227,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
 
   return handle(
-    { config, engine, store, accounts, http, feed, sip, sipPort, url, logger },
+    { config, engine, store, accounts, addTenant, http, feed, sip, sipPort, url, logger },
     dispatcher,
     () => (ready = false),
   );

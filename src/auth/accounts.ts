@@ -92,7 +92,7 @@ export class Accounts {
       this.store.apiKeys(tenant),
     ]);
     this.index.load(tenant, credentials);
-    this.signIns.load(tenant, tokens, keys);
+    this.signIns.load(tenant, tokens, keys, this.options.now());
   }
 
   /** S7.1: a user's credentials, at once (a SIP digest check on every REGISTER asks). */
@@ -310,6 +310,8 @@ export class Accounts {
     const tokenHash = sha256(credential);
     const t = this.signIns.token(tokenHash);
     const user = t === undefined ? undefined : this.engine.state(t.tenant)?.users.get(t.userId);
+    // An expired token never passes again: its copy in memory goes (the store's row stays).
+    if (t !== undefined && t.expiresAt <= this.options.now()) this.signIns.deleteToken(tokenHash);
     if (t === undefined || user === undefined || t.expiresAt <= this.options.now()) fail('SWB_ERR_UNAUTHENTICATED');
     return {
       tenant: t.tenant,

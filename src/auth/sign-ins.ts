@@ -18,8 +18,10 @@ export class SignInIndex {
   private readonly byUser = new Map<string, Set<string>>();
   private readonly keys = new Map<string, ApiKeyRow>();
 
-  load(tenant: TenantId, tokens: readonly TokenRow[], keys: readonly ApiKeyRow[]): void {
-    for (const t of tokens) this.addToken(t.hash, { tenant, userId: t.userId, expiresAt: t.expiresAt });
+  /** A tenant's sign-ins as the store has them; tokens expired by `now` are left out (they never pass again). */
+  load(tenant: TenantId, tokens: readonly TokenRow[], keys: readonly ApiKeyRow[], now: number): void {
+    for (const t of tokens)
+      if (t.expiresAt > now) this.addToken(t.hash, { tenant, userId: t.userId, expiresAt: t.expiresAt });
     for (const k of keys) this.keys.set(k.id, k);
   }
 

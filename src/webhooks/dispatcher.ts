@@ -177,6 +177,8 @@ export class Dispatcher {
     if (free > 0) {
       // Rows in flight are still pending heads, so ask for them plus the free slots.
       const rows = await this.store.dueOutbox(now, this.inflight.size + free);
+      // Stopped while the store answered: nothing more is launched.
+      if (!this.running) return;
       const hooks = new Map<string, readonly WebhookRow[]>();
       for (const row of rows) {
         if (this.inflight.has(row.id) || this.inflight.size >= this.o.concurrency) continue;
