@@ -2,8 +2,9 @@
 // (the store implements it) so they survive a restart, kill -9 included. Writes made in one turn
 // of the event loop are committed together in one transaction, one transaction after the other
 // (the port is asynchronous: a networked database may take its time, and order must hold);
-// whoever must acknowledge (a 200 to REGISTER, SUBSCRIBE or PUBLISH) waits for that commit. Without a port (tests that build the SIP
-// server alone) everything stays in memory and nothing waits.
+// whoever must acknowledge (a 200 to REGISTER, SUBSCRIBE or PUBLISH) waits for that commit.
+// Without a port (tests that build the SIP server alone) everything stays in memory and nothing
+// waits.
 import type { TenantId } from '../core/index.js';
 
 export type SipStateKind = 'binding' | 'subscription' | 'publication';

@@ -124,7 +124,10 @@ export interface Store {
   createTenant(row: TenantRow, createdAt: number): Promise<void>;
   tenants(): Promise<readonly TenantRow[]>;
   tenantBySipDomain(domain: string): Promise<TenantRow | undefined>;
-  /** The tenant's facts, decoded and validated, derived records recomputed; throws StoreRowError on a row it cannot read. */
+  /**
+   * The tenant's facts, decoded and validated, its derived records recomputed (codec.ts); rejects
+   * with a StoreRowError naming the row when one cannot be read.
+   */
   loadTenant(id: TenantId): Promise<LoadedTenant | undefined>;
 
   credentials(tenant: TenantId, userId: UserId): Promise<Credentials | undefined>;
