@@ -38,6 +38,8 @@ import { NODE_FLAGS, SEMI_SPACE_MB, semiSpaceMb, tuneHeap } from './heap.js';
 export interface Server {
   readonly config: Config;
   readonly engine: Engine;
+  /** Where the engine publishes committed batches and the surfaces take them from. */
+  readonly bus: Bus;
   readonly store: Store;
   readonly http: App;
   readonly feed: Feed;
@@ -59,6 +61,8 @@ export interface StartOptions {
    * `http.inject()` (then `url` is '' and `sipPort` 0). Default true.
    */
   readonly listen?: boolean;
+  /** The bus to publish committed batches on (default: in-process). */
+  readonly bus?: Bus;
   /** The store to use instead of the data directory's SQLite file (tests wrap it to make it fail). */
   readonly store?: Store;
 }
@@ -101,7 +105,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     sipDevices: (tenant, userId) => sip.devices(tenant, userId),
   };
   const { http, feed } = await surfaces(config, options, core, ctx, logger, () => ready);
-  const parts = { config, engine, store, http, feed, sip, logger };
+  const parts = { config, engine, bus: core.bus, store, http, feed, sip, logger };
   if (options.listen === false) {
     await http.ready();
     ready = true;
@@ -141,7 +145,7 @@ function openCore(config: Config, options: StartOptions, logger: Logger, clock: 
   // S6.3: where webhooks may go; the operator's allow-list admits internal hosts.
   const addresses = new AddressPolicy(config.webhookAllowedHosts);
   const metrics = new Metrics();
-  const bus = new InProcessBus();
+  const bus = options.bus ?? new InProcessBus();
   const journal = {
     commit(batch: readonly JournalEntry[]) {
       // S6.3: the events' outbox rows are committed with them (the dispatcher hears of them on the bus).
