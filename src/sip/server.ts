@@ -3,7 +3,7 @@
 // calls.ts). Bad input is answered with 400 when it can be answered (it has Via, From, To,
 // Call-ID and CSeq) and dropped otherwise; nothing a peer sends can stop the server.
 import type { TenantId, UserId } from '../core/index.js';
-import type { Engine } from '../engine/index.js';
+import type { Bus, Engine } from '../engine/index.js';
 import type { SipDirectory } from './auth.js';
 import { Authenticator } from './auth.js';
 import type { SipContext, SipCounters } from './context.js';
@@ -32,6 +32,8 @@ import { Transport } from './transport.js';
 
 export interface SipServerOptions {
   readonly engine: Engine;
+  /** Where committed events (NOTIFYs) and directives (call control) come from (default: the engine's bus). */
+  readonly bus?: Bus;
   readonly directory: SipDirectory;
   readonly host: string;
   /** 0 picks a free port (UDP and TCP the same). */
@@ -189,9 +191,9 @@ export class SipServer {
     this.registrar.restore(rows.filter((r) => r.kind === 'binding'));
     this.publications.restore(rows.filter((r) => r.kind === 'publication'));
     this.presence.restore(rows.filter((r) => r.kind === 'subscription'));
-    this.unlisten = this.options.engine.listen({
-      onEvents: (events) => this.presence.onEvents(events),
-      onDirectives: (tenant, directives) => this.calls.onDirectives(tenant, directives),
+    this.unlisten = (this.options.bus ?? this.options.engine.bus).subscribe((batch) => {
+      if (batch.events.length > 0) this.presence.onEvents(batch.events);
+      if (batch.directives.length > 0) this.calls.onDirectives(batch.tenant, batch.directives);
     });
     let ticks = 0;
     this.sweeper = setInterval(() => {
