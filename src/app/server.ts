@@ -123,6 +123,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // S7: the SIP server, told about tenants and credentials by the store through two functions.
   const sip = new SipServer({
     engine,
+    clock,
     directory: sipDirectory(store, config, () => defaultTenant ?? store.tenants()[0]?.id),
     host: config.host,
     port: config.sipPort,

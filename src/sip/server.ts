@@ -3,7 +3,7 @@
 // calls.ts). Bad input is answered with 400 when it can be answered (it has Via, From, To,
 // Call-ID and CSeq) and dropped otherwise; nothing a peer sends can stop the server.
 import type { TenantId, UserId } from '../core/index.js';
-import type { Engine } from '../engine/index.js';
+import type { Clock, Engine } from '../engine/index.js';
 import type { SipDirectory } from './auth.js';
 import { Authenticator } from './auth.js';
 import type { SipContext, SipCounters } from './context.js';
@@ -32,6 +32,8 @@ import { Transport } from './transport.js';
 
 export interface SipServerOptions {
   readonly engine: Engine;
+  /** The engine's clock: the call proxy's ring steps and retransmissions wait on it (a manual clock in tests). */
+  readonly clock: Clock;
   readonly directory: SipDirectory;
   readonly host: string;
   /** 0 picks a free port (UDP and TCP the same). */
@@ -162,6 +164,7 @@ export class SipServer {
         connection: (address, port) => this.transport.flowFrom(address, port),
         outgoing: this.outgoing,
         timers,
+        clock: options.clock,
       },
       { ...DEFAULT_CALLS, ...options.calls },
     );
