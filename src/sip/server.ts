@@ -24,6 +24,7 @@ import { DEFAULT_PUBLISH, PublicationHandler } from './publish.js';
 import type { Binding, RegistrarOptions } from './registrar.js';
 import { DEFAULT_REGISTRAR, Registrar } from './registrar.js';
 import type { Incoming } from './request.js';
+import type { RingStep } from './ring-plan.js';
 import { buildResponse, checkRequest, rawDialogHeaders, rawOf } from './request.js';
 import { ServerTransactions, T1_MS, T2_MS, serverKey } from './transactions.js';
 import type { FramingError } from './framing.js';
@@ -238,6 +239,11 @@ export class SipServer {
     userId: UserId,
   ): { bindings: readonly Binding[]; watchedBy: readonly SubscriptionView[]; watching: readonly SubscriptionView[] } {
     return { bindings: this.registrar.list(tenant, userId), ...this.presence.subscriptions(tenant, userId) };
+  }
+
+  /** S3.1#7, S3.3: the ring steps of calls still to come, in time order (ring-plan.ts). */
+  ringPlan(): readonly RingStep[] {
+    return this.calls.ringSteps.pending();
   }
 
   /**
