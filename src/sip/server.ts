@@ -123,6 +123,7 @@ export class SipServer {
     this.outgoing = new OutgoingRequests(
       this.transport,
       () => ({ host: this.advertisedHost(), port: this.transport.port }),
+      options.clock,
       timers,
     );
     this.nonces = new NonceIssuer({ now });
@@ -149,6 +150,7 @@ export class SipServer {
       counters: this.counters,
       journal: this.journal,
       now,
+      clock: options.clock,
       reply: (inc, status, reason, headers, body, toTag) => this.reply(inc, status, reason, headers, body, toTag),
       log: (level, detail, message) => this.log(level, detail, message),
     };
