@@ -16,7 +16,7 @@ const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 const clock = new ManualClock(T0);
 let h: SipHarness;
 beforeAll(async () => {
-  h = await sipHarness({ clock, users: 12 });
+  h = await sipHarness({ clock, users: 12, calls: { maxCallMs: 60_000 } });
 });
 afterAll(async () => h.close());
 
@@ -159,5 +159,29 @@ describe('S3.1#7 S3.3 ring steps follow the manual clock', () => {
     const res = await dial.final();
     expect([res.status, header(res, 'warning')]).toEqual([480, expect.stringContaining('voicemail')]);
     expect(user('u1005').missedCalls).toBe(missedBefore + 1);
+  });
+
+  test('S7.4 an answered call with no BYE is forgotten at maxCallMs (60 s): its legs end then, not a millisecond before', async () => {
+    const a = await phone('1001');
+    const b = await phone('1006');
+    const dial = await a.call('1006');
+    const inv = await b.next('INVITE');
+    b.respond(inv, 200, 'OK', { toTag: 'm6', body: 'v=0\r\n' });
+    const ok = await dial.final();
+    const t0 = clock.now();
+    a.dialogOf(dial, ok).ack();
+    await h.engine.settled();
+    expect(planned(t0)).toEqual([{ ms: 60_000, step: 'maxTime', member: undefined }]);
+    const legs = () => [user('u1001').legs.length, user('u1006').legs.length];
+    expect(legs()).toEqual([1, 1]);
+
+    clock.advance(59_999);
+    await h.engine.settled();
+    expect(legs()).toEqual([1, 1]);
+
+    clock.advance(1);
+    await h.engine.settled();
+    expect(legs()).toEqual([0, 0]);
+    expect(h.sip.ringPlan()).toEqual([]);
   });
 });
