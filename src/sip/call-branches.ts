@@ -54,9 +54,9 @@ export abstract class CallBranches {
     );
   };
 
-  /** A clock timer of the call (cancelled with its ring steps); `ms` from now. */
+  /** A timer of the call on the engine's clock (cancelled with its ring steps); `ms` from now. */
   protected later(call: Call, ms: number, fn: () => void): void {
-    const clock = this.ports.clock;
+    const clock = this.ctx.clock;
     const handle = clock.setTimer(clock.now() + ms, () => {
       call.timers.delete(handle);
       fn();
@@ -123,7 +123,7 @@ export abstract class CallBranches {
       () => this.ports.send(hop, bytes),
       hop.flow.transport === 'tcp',
       this.ports.timers,
-      this.ports.clock,
+      this.ctx.clock,
       () => this.branchFailed(branch),
     );
     this.branches.set(id, branch);

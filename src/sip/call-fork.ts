@@ -25,7 +25,7 @@ export abstract class CallFork extends CallBranches {
 
   constructor(ctx: SipContext, ports: CallPorts, options: CallOptions = DEFAULT_CALLS) {
     super(ctx, ports, options);
-    this.ringSteps = new RingScheduler(ports.clock, (step) => this.ringStep(step));
+    this.ringSteps = new RingScheduler(ctx.clock, (step) => this.ringStep(step));
   }
 
   /** S3.1#7, S3.3: ring the devices of the decision, each after its delay, until the ring timeout. */
@@ -57,7 +57,7 @@ export abstract class CallFork extends CallBranches {
     this.legs.caller(call, 'ringing');
     call.members = members;
     call.pendingStarts += members.length;
-    const now = this.ports.clock.now();
+    const now = this.ctx.clock.now();
     const steps = ringPlan(call.id, now, timing, timeoutSec);
     // A device with no delay rings now, before the call's later steps are armed.
     for (const s of steps) if (s.step === 'start' && s.at <= now) this.ringStep(s);
@@ -166,7 +166,7 @@ export abstract class CallFork extends CallBranches {
     this.legs.callee(call, b.userId, 'answered', b.queueId);
     this.legs.caller(call, 'answered');
     call.queueId = undefined;
-    this.ringSteps.plan([maxTimeStep(call.id, this.ports.clock.now(), this.options.maxCallMs)]);
+    this.ringSteps.plan([maxTimeStep(call.id, this.ctx.clock.now(), this.options.maxCallMs)]);
   }
 
   /** Nothing rings any more and nothing will: the best answer goes to the caller (§16.7 step 6). */
@@ -199,7 +199,7 @@ export abstract class CallFork extends CallBranches {
 
   private clearTimers(call: Call): void {
     this.ringSteps.cancel(call.id);
-    for (const t of call.timers) this.ports.clock.clearTimer(t);
+    for (const t of call.timers) this.ctx.clock.clearTimer(t);
     call.timers.clear();
     call.pendingStarts = 0;
   }
@@ -223,7 +223,7 @@ export abstract class CallFork extends CallBranches {
     this.ports.relay(call.inc, status, bytes);
     if (call.inc.flow.transport !== 'udp') return;
     const { t1Ms, t2Ms } = this.ports.timers;
-    const clock = this.ports.clock;
+    const clock = this.ctx.clock;
     let intervalMs = t1Ms;
     let elapsedMs = 0;
     const arm = (): void => {
@@ -240,7 +240,7 @@ export abstract class CallFork extends CallBranches {
   }
 
   protected acked(call: Call): void {
-    if (call.resend !== undefined) this.ports.clock.clearTimer(call.resend);
+    if (call.resend !== undefined) this.ctx.clock.clearTimer(call.resend);
     call.resend = undefined;
   }
 
@@ -258,7 +258,7 @@ export abstract class CallFork extends CallBranches {
       this.count(this.perTenant, call.tenant);
       this.count(this.perUser, userKey);
     }
-    const clock = this.ports.clock;
+    const clock = this.ctx.clock;
     const t = clock.setTimer(clock.now() + this.options.lingerMs, () => {
       this.lingering.delete(t);
       this.acked(call);
@@ -283,11 +283,11 @@ export abstract class CallFork extends CallBranches {
   stop(): void {
     this.ringSteps.stop();
     for (const call of this.calls.values()) {
-      for (const t of call.timers) this.ports.clock.clearTimer(t);
+      for (const t of call.timers) this.ctx.clock.clearTimer(t);
       this.acked(call);
       for (const b of call.branches) b.tx.finish();
     }
-    for (const t of this.lingering) this.ports.clock.clearTimer(t);
+    for (const t of this.lingering) this.ctx.clock.clearTimer(t);
     this.lingering.clear();
     this.calls.clear();
     this.branches.clear();

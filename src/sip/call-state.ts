@@ -10,7 +10,7 @@ import type {
   TenantId,
   UserId,
 } from '../core/index.js';
-import type { Clock, TimerHandle } from '../engine/index.js';
+import type { TimerHandle } from '../engine/index.js';
 import type { SipContext } from './context.js';
 import type { SipResponse } from './message.js';
 import { detach, header } from './message.js';
@@ -55,8 +55,6 @@ export interface CallPorts {
   connection(address: string, port: number): Flow | undefined;
   readonly outgoing: Outgoing;
   readonly timers: { readonly t1Ms: number; readonly t2Ms: number };
-  /** Every wait of the proxy (ring steps, retransmissions, lingering) runs on this clock: the engine's. */
-  readonly clock: Clock;
 }
 
 /** One device of a ring decision: its binding, and its branch once it started ringing. */

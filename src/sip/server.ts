@@ -167,7 +167,6 @@ export class SipServer {
         connection: (address, port) => this.transport.flowFrom(address, port),
         outgoing: this.outgoing,
         timers,
-        clock: options.clock,
       },
       { ...DEFAULT_CALLS, ...options.calls },
     );
