@@ -20,7 +20,7 @@ import { maxTimeStep, ringPlan } from './ring-plan.js';
 import { RingScheduler } from './ring-scheduler.js';
 
 export abstract class CallFork extends CallBranches {
-  /** The ring steps still to come, on the clock of the ports. */
+  /** The ring steps still to come, on the engine's clock. */
   readonly ringSteps: RingScheduler;
 
   constructor(ctx: SipContext, ports: CallPorts, options: CallOptions = DEFAULT_CALLS) {
@@ -59,9 +59,10 @@ export abstract class CallFork extends CallBranches {
     call.pendingStarts += members.length;
     const now = this.ctx.clock.now();
     const steps = ringPlan(call.id, now, timing, timeoutSec);
-    // A device with no delay rings now, before the call's later steps are armed.
-    for (const s of steps) if (s.step === 'start' && s.at <= now) this.ringStep(s);
-    this.ringSteps.plan(steps.filter((s) => !(s.step === 'start' && s.at <= now)));
+    // A device with no delay rings now; the later steps are armed unless that already ended the call.
+    const due = (s: RingStep): boolean => s.step === 'start' && s.at <= now;
+    for (const s of steps) if (due(s)) this.ringStep(s);
+    if (!call.final) this.ringSteps.plan(steps.filter((s) => !due(s)));
   }
 
   /** One step of a call's ring plan fell due. */
