@@ -22,6 +22,28 @@ const noClock = {
   ],
 };
 
+// The SIP services that wait on the engine's Clock port (ring steps, retransmissions, presence
+// holds, publication expiry): a stray setTimeout there could not be driven by a manual clock.
+const SIP_ON_THE_CLOCK = [
+  'src/sip/call-*.ts',
+  'src/sip/calls.ts',
+  'src/sip/proxy.ts',
+  'src/sip/ring-*.ts',
+  'src/sip/presence.ts',
+  'src/sip/presence-notify.ts',
+  'src/sip/publish.ts',
+  'src/sip/subscription-store.ts',
+  'src/sip/transactions.ts',
+  'src/sip/outgoing.ts',
+];
+const onTheClock = {
+  'no-restricted-globals': [
+    'error',
+    ...noClock['no-restricted-globals'].slice(1).filter((g) => g.name !== 'process' && g.name !== 'performance'),
+    { name: 'Date', message: 'Read time through the Clock port (ctx.now(), ports.clock).' },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'data/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
@@ -90,6 +112,10 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    files: SIP_ON_THE_CLOCK,
+    rules: onTheClock,
   },
   {
     files: ['src/http/**/*.ts', 'src/webhooks/**/*.ts'],

@@ -39,6 +39,13 @@ describe('layer rules (DESIGN.md) enforced by lint', () => {
     }
   });
 
+  test('the SIP call proxy and presence services wait only through the Clock port', async () => {
+    for (const file of ['src/sip/call-fork.ts', 'src/sip/ring-scheduler.ts', 'src/sip/presence-notify.ts']) {
+      expect(await ruleIds('setTimeout(() => 1, 10);\n', file)).toContain('no-restricted-globals');
+      expect(await ruleIds('export const t = Date.now();\n', file)).toContain('no-restricted-globals');
+    }
+  });
+
   test('core/ does no I/O: no console', async () => {
     expect(await ruleIds("console.log('x');\n", 'src/core/bad.ts')).toContain('no-console');
   });

@@ -122,6 +122,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 /** What every surface shares: the store, the engine with its journal and bus, metrics, the webhook dispatcher. */
 interface Core {
   readonly store: Store;
+  readonly clock: Clock;
   readonly engine: Engine;
   readonly bus: Bus;
   readonly metrics: Metrics;
@@ -173,7 +174,7 @@ function openCore(config: Config, options: StartOptions, logger: Logger, clock: 
         'commit failed: batch undone and refused',
       ),
   });
-  return { store, engine, bus, metrics, addresses, dispatcher };
+  return { store, clock, engine, bus, metrics, addresses, dispatcher };
 }
 
 /** S7: the SIP server, told about tenants and credentials by the store through two functions. */
@@ -182,6 +183,7 @@ function sipServer(config: Config, core: Core, logger: Logger, defaultTenant: ()
   const sip = new SipServer({
     engine: core.engine,
     bus: core.bus,
+    clock: core.clock,
     directory: sipDirectory(store, config, defaultTenant),
     host: config.host,
     port: config.sipPort,

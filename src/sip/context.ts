@@ -1,7 +1,7 @@
 // What the registrar, presence server and publication handler share: the engine, the directory,
 // the authenticator and a way to answer a request.
 import type { TenantId } from '../core/index.js';
-import type { Engine } from '../engine/index.js';
+import type { Clock, Engine } from '../engine/index.js';
 import type { Authenticator, SipDirectory } from './auth.js';
 import type { HeaderList } from './message.js';
 import type { SipJournal } from './persistence.js';
@@ -23,6 +23,8 @@ export interface SipContext {
   readonly journal: SipJournal;
   /** Wall-clock milliseconds (the engine's clock, so leases and expiries agree). */
   now(): number;
+  /** The same clock's timers: every wait of the SIP services (a manual clock in tests). */
+  readonly clock: Clock;
   reply(inc: Incoming, status: number, reason: string, headers?: HeaderList, body?: string, toTag?: string): void;
   log(level: 'debug' | 'info' | 'warn', detail: Record<string, unknown>, message: string): void;
 }

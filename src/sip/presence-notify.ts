@@ -54,10 +54,10 @@ export abstract class PresenceNotifier extends SubscriptionStore {
     const wait = sub.lastSentAt + this.options.coalesceMs - this.ctx.now();
     if (wait > 0) {
       sub.dirty = true;
-      sub.hold = setTimeout(() => {
+      sub.hold = this.ctx.clock.setTimer(this.ctx.now() + wait, () => {
         sub.hold = undefined;
         if (sub.dirty) this.changed(sub);
-      }, wait);
+      });
       return;
     }
     sub.dirty = false;
@@ -167,11 +167,10 @@ export abstract class PresenceNotifier extends SubscriptionStore {
         sub.retryMs = Math.min(Math.max(sub.retryMs * 2, 2000), 60_000);
         sub.lastKey = undefined;
         sub.dirty = true;
-        sub.hold = setTimeout(() => {
+        sub.hold = this.ctx.clock.setTimer(this.ctx.now() + sub.retryMs, () => {
           sub.hold = undefined;
           this.changed(sub);
-        }, sub.retryMs);
-        sub.hold.unref();
+        });
       },
     );
   }

@@ -3,7 +3,7 @@
 // calls.ts). Bad input is answered with 400 when it can be answered (it has Via, From, To,
 // Call-ID and CSeq) and dropped otherwise; nothing a peer sends can stop the server.
 import type { TenantId, UserId } from '../core/index.js';
-import type { Bus, Engine } from '../engine/index.js';
+import type { Bus, Clock, Engine } from '../engine/index.js';
 import type { SipDirectory } from './auth.js';
 import { Authenticator } from './auth.js';
 import type { SipContext, SipCounters } from './context.js';
@@ -24,6 +24,7 @@ import { DEFAULT_PUBLISH, PublicationHandler } from './publish.js';
 import type { Binding, RegistrarOptions } from './registrar.js';
 import { DEFAULT_REGISTRAR, Registrar } from './registrar.js';
 import type { Incoming } from './request.js';
+import type { RingStep } from './ring-plan.js';
 import { buildResponse, checkRequest, rawDialogHeaders, rawOf } from './request.js';
 import { ServerTransactions, T1_MS, T2_MS, serverKey } from './transactions.js';
 import type { FramingError } from './framing.js';
@@ -34,6 +35,8 @@ export interface SipServerOptions {
   readonly engine: Engine;
   /** Where committed events (NOTIFYs) and directives (call control) come from (default: the engine's bus). */
   readonly bus?: Bus;
+  /** The engine's clock: the call proxy's ring steps and retransmissions wait on it (a manual clock in tests). */
+  readonly clock: Clock;
   readonly directory: SipDirectory;
   readonly host: string;
   /** 0 picks a free port (UDP and TCP the same). */
@@ -122,6 +125,7 @@ export class SipServer {
     this.outgoing = new OutgoingRequests(
       this.transport,
       () => ({ host: this.advertisedHost(), port: this.transport.port }),
+      options.clock,
       timers,
     );
     this.nonces = new NonceIssuer({ now });
@@ -148,6 +152,7 @@ export class SipServer {
       counters: this.counters,
       journal: this.journal,
       now,
+      clock: options.clock,
       reply: (inc, status, reason, headers, body, toTag) => this.reply(inc, status, reason, headers, body, toTag),
       log: (level, detail, message) => this.log(level, detail, message),
     };
@@ -237,6 +242,11 @@ export class SipServer {
     userId: UserId,
   ): { bindings: readonly Binding[]; watchedBy: readonly SubscriptionView[]; watching: readonly SubscriptionView[] } {
     return { bindings: this.registrar.list(tenant, userId), ...this.presence.subscriptions(tenant, userId) };
+  }
+
+  /** S3.1#7, S3.3: the ring steps of calls still to come, in time order (ring-plan.ts). */
+  ringPlan(): readonly RingStep[] {
+    return this.calls.ringSteps.pending();
   }
 
   /**
