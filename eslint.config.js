@@ -89,7 +89,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^\\.\\./(engine|sip|http|feed|webhooks|app|cli)/',
+              regex: '^\\.\\./(engine|sip|http|feed|webhooks|app|cli|cluster)/',
               message: 'store/ imports core/ types only (DESIGN.md).',
             },
           ],
@@ -105,7 +105,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^\\.\\./(store|http|webhooks|app|cli|sip|feed)/',
+              regex: '^\\.\\./(store|http|webhooks|app|cli|sip|feed|cluster)/',
               message: 'sip/ and feed/ import the engine API and core/ types only (DESIGN.md).',
             },
           ],
@@ -125,7 +125,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^\\.\\./(sip|feed|app|cli)/',
+              regex: '^\\.\\./(sip|feed|app|cli|cluster)/',
               message: 'http/ and webhooks/ import the engine API and the store port only (DESIGN.md).',
             },
           ],
@@ -148,6 +148,33 @@ export default tseslint.config(
             { regex: '^node:', message: 'web/ runs in the browser.' },
           ],
         },
+      ],
+    },
+  },
+  {
+    // cluster/: the NATS JetStream bus (S10). It implements the engine's Bus port over the nats
+    // packages and is wired by app/ only.
+    files: ['src/cluster/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(store|http|feed|sip|webhooks|app|cli)/',
+              message: 'cluster/ imports the engine API and core/ types only (docs/architecture.md).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\.\\./cluster/', message: 'only app/ wires the cluster bus.' }] },
       ],
     },
   },

@@ -8,6 +8,7 @@ import { Engine, InProcessBus } from '../engine/index.js';
 import type { Bus, Clock, JournalEntry } from '../engine/index.js';
 import { Feed } from '../feed/index.js';
 import type { FeedOptions } from '../feed/index.js';
+import { NatsBus } from '../cluster/index.js';
 import { Accounts } from '../http/accounts.js';
 import { Metrics } from '../http/metrics.js';
 import { agentRoutes } from '../http/routes/agents.js';
@@ -71,7 +72,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   tuneHeap();
   const logger = options.logger ?? createLogger(config);
   const clock = options.clock ?? new SystemClock();
-  const core = openCore(config, options, logger, clock);
+  // S10.1: with a NATS bus configured, committed batches go through JetStream (closed on stop).
+  const nats = options.bus === undefined && config.busUrl !== '' ? await natsBus(config, logger) : undefined;
+  const core = openCore(config, nats !== undefined ? { ...options, bus: nats } : options, logger, clock);
   const { store, engine, dispatcher } = core;
   const addTenant = (row: TenantRow): void => {
     const loaded = store.loadTenant(row.id);
@@ -105,18 +108,34 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     sipDevices: (tenant, userId) => sip.devices(tenant, userId),
   };
   const { http, feed } = await surfaces(config, options, core, ctx, logger, () => ready);
+  // Every surface has subscribed: the bus may start handing batches over.
+  await nats?.start();
   const parts = { config, engine, bus: core.bus, store, http, feed, sip, logger };
   if (options.listen === false) {
     await http.ready();
     ready = true;
-    return handle({ ...parts, sipPort: 0, url: '' }, dispatcher, () => (ready = false));
+    return handle({ ...parts, sipPort: 0, url: '' }, dispatcher, () => (ready = false), nats);
   }
   const sipPort = await sip.start();
   const url = await http.listen({ port: config.httpPort, host: config.host });
   ready = true;
   dispatcher.start();
   announce(config, logger, url, sipPort);
-  return handle({ ...parts, sipPort, url }, dispatcher, () => (ready = false));
+  return handle({ ...parts, sipPort, url }, dispatcher, () => (ready = false), nats);
+}
+
+/** The bus between nodes; a gap (batches a tenant lost on the way) is logged for now. */
+function natsBus(config: Config, logger: Logger): Promise<NatsBus> {
+  const log = logger.child({ surface: 'bus' });
+  return NatsBus.connect({
+    servers: config.busUrl,
+    stream: config.busStream,
+    subjectPrefix: config.busSubjectPrefix,
+    maxAgeSec: config.busMaxAgeSec,
+    maxBytes: config.busMaxMb * 1024 * 1024,
+    name: `switchboard ${config.host}:${config.httpPort}`,
+    log: (level, detail, message) => log[level](detail, message),
+  });
 }
 
 /** What every surface shares: the store, the engine with its journal and bus, metrics, the webhook dispatcher. */
@@ -272,7 +291,12 @@ function announce(config: Config, logger: Logger, url: string, sipPort: number):
 }
 
 /** The running server and how it stops: the surfaces first, then the engine's last commits, then the store. */
-function handle(parts: Omit<Server, 'close'>, dispatcher: Dispatcher, notReady: () => void): Server {
+function handle(
+  parts: Omit<Server, 'close'>,
+  dispatcher: Dispatcher,
+  notReady: () => void,
+  nats: NatsBus | undefined,
+): Server {
   const { engine, store, http, feed, sip } = parts;
   let closed = false;
   return {
@@ -286,6 +310,8 @@ function handle(parts: Omit<Server, 'close'>, dispatcher: Dispatcher, notReady: 
       await http.close();
       await engine.settled();
       engine.stop();
+      // The engine's last batches go out before the bus closes.
+      await nats?.close();
       await dispatcher.stop();
       store.close();
     },
