@@ -26,7 +26,7 @@ import type { PublisherStats } from './publisher.js';
 import { ensureStream } from './stream.js';
 import type { StreamSettings } from './stream.js';
 import { allBatches, batchSubject, tenantToken, validPrefix } from './subject.js';
-import { decodeBatch, encodeBatch } from './wire.js';
+import { decodeBatch, encodeBatchParts } from './wire.js';
 import type { Place } from './wire.js';
 
 export type BusLog = (level: 'warn' | 'error', detail: Record<string, unknown>, message: string) => void;
@@ -38,6 +38,8 @@ export interface NatsBusOptions extends Partial<StreamSettings> {
   readonly from?: 'new' | { readonly streamSeq: number };
   readonly maxPending?: number;
   readonly publishTimeoutMs?: number;
+  /** The largest message to send (default: the server's max_payload less room for headers). */
+  readonly maxMessageBytes?: number;
   /** The connection's name, as NATS monitoring shows it. */
   readonly name?: string;
   /** A tenant's batches went missing: its subscribers should resync it. */
@@ -67,6 +69,7 @@ export const NATS_BUS_DEFAULTS = {
 } as const;
 
 const CLOSE_DEADLINE_MS = 2000;
+const HEADER_ROOM = 1024;
 
 export class NatsBus implements Bus {
   /**
@@ -121,17 +124,15 @@ export class NatsBus implements Bus {
   }
 
   publish(batch: CommittedBatch): void {
-    const place = this.placeOf(batch);
-    const msgId =
-      place.epoch === ''
-        ? randomUUID()
-        : `${tenantToken(batch.tenant)}:${place.epoch}:${String(place.seq)}:${String(place.part)}`;
-    this.publisher.send({
-      tenant: batch.tenant,
-      subject: batchSubject(this.settings.subjectPrefix, batch.tenant),
-      data: encodeBatch(batch, place),
-      msgId,
-    });
+    const subject = batchSubject(this.settings.subjectPrefix, batch.tenant);
+    for (const { place, data } of encodeBatchParts(batch, this.placeOf(batch), this.maxMessageBytes())) {
+      // The id names the place, so a retry — or the same batch sent again — is stored once.
+      const msgId =
+        place.epoch === ''
+          ? randomUUID()
+          : `${tenantToken(batch.tenant)}:${place.epoch}:${String(place.seq)}:${String(place.part)}`;
+      this.publisher.send({ tenant: batch.tenant, subject, data, msgId });
+    }
   }
 
   subscribe(handler: BusHandler, tenant?: TenantId): () => void {
@@ -167,6 +168,11 @@ export class NatsBus implements Bus {
     await this.publisher.close(CLOSE_DEADLINE_MS);
     this.messages?.stop();
     await this.connection.close();
+  }
+
+  /** What one message may hold: the server's limit, less room for the headers. */
+  private maxMessageBytes(): number {
+    return this.options.maxMessageBytes ?? (this.connection.info?.max_payload ?? 1024 * 1024) - HEADER_ROOM;
   }
 
   private placeOf(batch: CommittedBatch): Place {

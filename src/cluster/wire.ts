@@ -34,6 +34,27 @@ export function encodeBatch(batch: CommittedBatch, place: Place): string {
   return JSON.stringify(wire);
 }
 
+/**
+ * The batch as messages of at most `maxBytes` each. One that is larger (a big import) is cut
+ * between its events, in seq order, each piece placed at its own last event and the directives
+ * going with the last: another node gets it as consecutive batches, every seq once and in order.
+ * A single event larger than `maxBytes` stays one message (the stream refuses it; a gap follows).
+ */
+export function encodeBatchParts(
+  batch: CommittedBatch,
+  place: Place,
+  maxBytes: number,
+): { readonly place: Place; readonly data: string }[] {
+  const data = encodeBatch(batch, place);
+  if (batch.events.length < 2 || Buffer.byteLength(data) <= maxBytes) return [{ place, data }];
+  const half = Math.ceil(batch.events.length / 2);
+  const head = batch.events.slice(0, half);
+  const first = { tenant: batch.tenant, events: head, directives: [] };
+  const rest = { tenant: batch.tenant, events: batch.events.slice(half), directives: batch.directives };
+  const firstPlace = { epoch: place.epoch, seq: head[head.length - 1]!.seq, part: 0 };
+  return [...encodeBatchParts(first, firstPlace, maxBytes), ...encodeBatchParts(rest, place, maxBytes)];
+}
+
 export type Decoded = { readonly ok: true; readonly batch: WireBatch } | { readonly ok: false; readonly why: string };
 
 const decoder = new TextDecoder('utf-8', { fatal: true });

@@ -143,6 +143,23 @@ describe('NatsBus: two nodes on one JetStream stream', () => {
     expect(seqsOf(seen, 'redo').slice(-1)).toEqual([35]);
   });
 
+  test('S10.2 a batch larger than a message arrives as consecutive batches, every seq once, in order', async () => {
+    const a = await node({ maxMessageBytes: 700 });
+    const b = await node();
+    const seen = await recorder(b);
+    const directives: string[] = [];
+    b.subscribe((x) => directives.push(...x.directives.map((d) => d.type)), 'big');
+    const offer = { type: 'queue.offer', queueId: 'q1', callId: 'c1', userIds: ['u1'], ringSec: 20 } as const;
+    a.publish({ ...batch('big', upTo(40)), directives: [offer] });
+    a.publish(batch('big', [41]));
+    await a.flush();
+    await eventually(() => (seqsOf(seen, 'big').length === 41 ? true : undefined), 5000, 'the 41 events');
+    expect(seqsOf(seen, 'big')).toEqual(upTo(41));
+    expect(seen.length).toBeGreaterThan(3);
+    expect(directives).toEqual(['queue.offer']);
+    expect(b.stats()).toMatchObject({ gaps: 0, duplicates: 0, malformed: 0 });
+  });
+
   test('S10.2 a malformed message is dropped and counted; the batches after it still arrive', async () => {
     const b = await node();
     const seen = await recorder(b);

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/app/config.js';
 import { DeliveredOrder } from '../../src/cluster/order.js';
 import { batchSubject, tenantToken } from '../../src/cluster/subject.js';
-import { decodeBatch, encodeBatch } from '../../src/cluster/wire.js';
+import { decodeBatch, encodeBatch, encodeBatchParts } from '../../src/cluster/wire.js';
 import type { Place, WireBatch } from '../../src/cluster/wire.js';
 import type { CommittedBatch, EngineEvent } from '../../src/engine/index.js';
 
@@ -41,6 +41,32 @@ describe('the wire format', () => {
     const b = { ...batch('acme', [4, 5]), directives: [offer] };
     const decoded = decodeBatch(bytes(encodeBatch(b, { epoch: 'e1', seq: 5, part: 0 })));
     expect(decoded).toEqual({ ok: true, batch: { v: 1, epoch: 'e1', seq: 5, part: 0, ...b } });
+  });
+
+  test('S10.2 a batch too large for one message is cut between its events, in order, directives with the last', () => {
+    const b = {
+      ...batch(
+        'acme',
+        Array.from({ length: 40 }, (_, i) => 11 + i),
+      ),
+      directives: [offer],
+    };
+    const parts = encodeBatchParts(b, { epoch: 'e1', seq: 50, part: 0 }, 800);
+    expect(parts.length).toBeGreaterThan(4);
+    const decoded = parts.map((p) => {
+      expect(Buffer.byteLength(p.data)).toBeLessThanOrEqual(800);
+      const d = decodeBatch(bytes(p.data));
+      if (!d.ok) throw new Error(d.why);
+      expect(d.batch.seq).toBe(p.place.seq);
+      return d.batch;
+    });
+    expect(decoded.flatMap((d) => d.events.map((e) => e.seq))).toEqual(b.events.map((e) => e.seq));
+    expect(decoded.map((d) => d.directives.length)).toEqual([...parts.slice(1).map(() => 0), 1]);
+    // Each piece follows the one before: a node delivers them all, no gap.
+    const order = new DeliveredOrder();
+    expect(order.judge(wire('acme', [10], { epoch: 'e1', seq: 10, part: 0 }))).toBe('deliver');
+    expect(decoded.map((d) => order.judge(d))).toEqual(decoded.map(() => 'deliver'));
+    expect(encodeBatchParts(b, { epoch: 'e1', seq: 50, part: 0 }, 1 << 20)).toHaveLength(1);
   });
 
   test('S10.2 what is not a batch of this version is refused with a reason, never thrown on', () => {
