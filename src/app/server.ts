@@ -8,7 +8,7 @@ import { Engine, InProcessBus } from '../engine/index.js';
 import type { Bus, Clock, JournalEntry } from '../engine/index.js';
 import { Feed } from '../feed/index.js';
 import type { FeedOptions } from '../feed/index.js';
-import { NatsBus } from '../cluster/index.js';
+import type { NatsBus } from '../cluster/index.js';
 import { Accounts } from '../http/accounts.js';
 import { Metrics } from '../http/metrics.js';
 import { agentRoutes } from '../http/routes/agents.js';
@@ -31,6 +31,7 @@ import type { DispatcherOptions } from '../webhooks/index.js';
 import type { Config } from './config.js';
 import { redacted } from './config.js';
 import { DEMO_TENANT, seedDemo } from './demo.js';
+import { natsBus } from './bus.js';
 import { createLogger } from './logger.js';
 import { SystemClock } from './system-clock.js';
 import { defaultWebDir, webRoutes } from './web.js';
@@ -74,7 +75,23 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const clock = options.clock ?? new SystemClock();
   // S10.1: with a NATS bus configured, committed batches go through JetStream (closed on stop).
   const nats = options.bus === undefined && config.busUrl !== '' ? await natsBus(config, logger) : undefined;
-  const core = openCore(config, nats !== undefined ? { ...options, bus: nats } : options, logger, clock);
+  try {
+    return await startOn(config, nats !== undefined ? { ...options, bus: nats } : options, logger, clock, nats);
+  } catch (err) {
+    // A server that did not start leaves no connection keeping the process alive.
+    await nats?.close();
+    throw err;
+  }
+}
+
+async function startOn(
+  config: Config,
+  options: StartOptions,
+  logger: Logger,
+  clock: Clock,
+  nats: NatsBus | undefined,
+): Promise<Server> {
+  const core = openCore(config, options, logger, clock);
   const { store, engine, dispatcher } = core;
   const addTenant = (row: TenantRow): void => {
     const loaded = store.loadTenant(row.id);
@@ -122,20 +139,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   dispatcher.start();
   announce(config, logger, url, sipPort);
   return handle({ ...parts, sipPort, url }, dispatcher, () => (ready = false), nats);
-}
-
-/** The bus between nodes; a gap (batches a tenant lost on the way) is logged for now. */
-function natsBus(config: Config, logger: Logger): Promise<NatsBus> {
-  const log = logger.child({ surface: 'bus' });
-  return NatsBus.connect({
-    servers: config.busUrl,
-    stream: config.busStream,
-    subjectPrefix: config.busSubjectPrefix,
-    maxAgeSec: config.busMaxAgeSec,
-    maxBytes: config.busMaxMb * 1024 * 1024,
-    name: `switchboard ${config.host}:${config.httpPort}`,
-    log: (level, detail, message) => log[level](detail, message),
-  });
 }
 
 /** What every surface shares: the store, the engine with its journal and bus, metrics, the webhook dispatcher. */

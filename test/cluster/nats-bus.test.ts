@@ -219,6 +219,12 @@ describe('two servers sharing the bus', () => {
     await a?.cleanup();
   });
 
+  test('S10.2 a bus that cannot be reached stops the start with a line saying which', async () => {
+    await expect(testServer({ busUrl: 'nats://127.0.0.1:1', dataDir: dirs().dir })).rejects.toThrow(
+      /^the bus at nats:\/\/127\.0\.0\.1:1 is not usable/,
+    );
+  });
+
   test('S10.2 a status set over REST on node A reaches node B’s bus in order, after A’s commit', async () => {
     expect(a.bus).toBeInstanceOf(NatsBus);
     const atB: { seq: number; type: string; subject?: string; manual?: string }[] = [];
