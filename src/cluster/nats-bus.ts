@@ -203,12 +203,23 @@ export class NatsBus implements Bus {
    * still hand over is below that sequence and dropped.
    */
   private async rereadOnReconnect(): Promise<void> {
+    // One reconnect at a time: the status iterator keeps the next while this one is handled.
     for await (const s of this.connection.status()) {
       if (s.type !== 'reconnect' || this.closed) continue;
       this.messages?.stop();
-      await this.read(this.lastStreamSeq + 1).catch((err: unknown) =>
-        this.log('error', { err: err instanceof Error ? err.message : String(err) }, 'bus consumer not recreated'),
-      );
+      for (let attempt = 0; !this.closed; attempt++) {
+        try {
+          await this.read(this.lastStreamSeq + 1);
+          break;
+        } catch (err) {
+          this.log(
+            'error',
+            { err: err instanceof Error ? err.message : String(err) },
+            'bus consumer not recreated yet',
+          );
+          await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 100 * 2 ** attempt)));
+        }
+      }
     }
   }
 
