@@ -194,7 +194,9 @@ export class NatsBus implements Bus {
     if (this.started || this.closed) return;
     this.started = true;
     await this.read(this.startSeq);
-    void this.rereadOnReconnect();
+    void this.rereadOnReconnect().catch((err: unknown) =>
+      this.log('error', { err: err instanceof Error ? err.message : String(err) }, 'bus stopped watching reconnects'),
+    );
   }
 
   /**
