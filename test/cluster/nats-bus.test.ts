@@ -14,6 +14,8 @@ import { startServer } from '../../src/app/server.js';
 import type { Server } from '../../src/app/server.js';
 import { batchSubject, NatsBus } from '../../src/cluster/index.js';
 import type { BusGap, NatsBusOptions } from '../../src/cluster/index.js';
+import { createTenantState } from '../../src/core/index.js';
+import { Engine, ManualClock } from '../../src/engine/index.js';
 import type { CommittedBatch, EngineEvent } from '../../src/engine/index.js';
 import { tempStores } from '../support/files.js';
 import { call, login, testServer } from '../support/server.js';
@@ -196,6 +198,45 @@ describe('NatsBus: two nodes on one JetStream stream', () => {
     await eventually(() => (seqsOf(fromThird, 'late').length === 5 ? true : undefined), 5000, 'batch 7 resumed');
     expect(seqsOf(fromThird, 'late')).toEqual(upTo(7, 3));
     expect(seqsOf(fromNow, 'late')).toEqual([7]);
+  });
+});
+
+describe('an engine publishing on the NATS bus', () => {
+  const user = (id: string) => ({ type: 'user.upsert', user: { id, extension: id.slice(1), name: id } }) as const;
+
+  test('S8.2 S10.2 a batch the journal refuses reaches no node, its own neither; the retry reaches both', async () => {
+    const a = await node();
+    const b = await node();
+    const journal = { fail: true };
+    const engine = new Engine({
+      clock: new ManualClock(0),
+      bus: a,
+      journal: {
+        commit() {
+          if (journal.fail) throw new Error('disk full');
+        },
+      },
+    });
+    engine.addTenant(createTenantState('fenced'), { epoch: 'f1', seq: 0 });
+    const atA = await recorder(a);
+    const atB = await recorder(b);
+    const bodies: string[] = [];
+    b.subscribe((x) => bodies.push(JSON.stringify(x.events)), 'fenced');
+    expect(await engine.dispatch('fenced', user('u1001'))).toMatchObject({ ok: false, code: 'SWB_ERR_UNAVAILABLE' });
+    await engine.settled();
+    journal.fail = false;
+    expect((await engine.dispatch('fenced', user('u1002'))).ok).toBe(true);
+    await engine.settled();
+    await a.flush();
+    const committed = engine.position('fenced')!.seq;
+    for (const seen of [atA, atB]) {
+      await eventually(() => (seqsOf(seen, 'fenced').at(-1) === committed ? true : undefined), 5000, 'the retry');
+      // The refused batch's seqs were taken again by the retry: each seq once, from 1.
+      expect(seqsOf(seen, 'fenced')).toEqual(upTo(committed));
+    }
+    expect(bodies.join()).toContain('u1002');
+    expect(bodies.join()).not.toContain('u1001');
+    engine.stop();
   });
 });
 
