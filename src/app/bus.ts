@@ -5,6 +5,9 @@ import type { Logger } from 'pino';
 import { NatsBus } from '../cluster/index.js';
 import type { Config } from './config.js';
 
+/** The configured bus cannot be used (NATS not reachable, JetStream off, the stream refused). */
+export class BusError extends Error {}
+
 /** The bus between nodes; a gap (batches a tenant lost on the way) is logged for now. */
 export async function natsBus(config: Config, logger: Logger): Promise<NatsBus> {
   const log = logger.child({ surface: 'bus' });
@@ -17,8 +20,11 @@ export async function natsBus(config: Config, logger: Logger): Promise<NatsBus> 
     name: `switchboard ${config.host}:${config.httpPort}`,
     log: (level, detail, message) => log[level](detail, message),
   }).catch((err: unknown) => {
-    throw new Error(`the bus at ${config.busUrl} is not usable: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    });
+    throw new BusError(
+      `the bus at ${config.busUrl} is not usable: ${err instanceof Error ? err.message : String(err)}`,
+      {
+        cause: err,
+      },
+    );
   });
 }

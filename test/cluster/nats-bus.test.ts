@@ -9,6 +9,7 @@ import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { BusError } from '../../src/app/bus.js';
 import { DEFAULT_CONFIG } from '../../src/app/config.js';
 import { startServer } from '../../src/app/server.js';
 import type { Server } from '../../src/app/server.js';
@@ -261,9 +262,9 @@ describe('two servers sharing the bus', () => {
   });
 
   test('S10.2 a bus that cannot be reached stops the start with a line saying which', async () => {
-    await expect(testServer({ busUrl: 'nats://127.0.0.1:1', dataDir: dirs().dir })).rejects.toThrow(
-      /^the bus at nats:\/\/127\.0\.0\.1:1 is not usable/,
-    );
+    const start = testServer({ busUrl: 'nats://127.0.0.1:1', dataDir: dirs().dir });
+    await expect(start).rejects.toThrow(BusError);
+    await expect(start).rejects.toThrow(/^the bus at nats:\/\/127\.0\.0\.1:1 is not usable/);
   });
 
   test('S10.2 a status set over REST on node A reaches node B’s bus in order, after A’s commit', async () => {
