@@ -9,7 +9,7 @@ import type { Clock } from '../engine/index.js';
 import { Feed } from '../feed/index.js';
 import type { FeedOptions } from '../feed/index.js';
 import { Accounts } from '../http/accounts.js';
-import { Metrics } from '../http/metrics.js';
+import { Metrics } from '../shared/metrics.js';
 import { agentRoutes } from '../http/routes/agents.js';
 import { authRoutes } from '../http/routes/auth.js';
 import { directoryRoutes } from '../http/routes/directory.js';
