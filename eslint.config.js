@@ -142,7 +142,16 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^\\.\\./cli/', message: 'app/ does not import cli/.' }] },
+        {
+          patterns: [
+            { regex: '^\\.\\./cli/', message: 'app/ does not import cli/.' },
+            // Each adapter's index.ts is its public face; the wiring sees nothing behind it.
+            {
+              regex: '^\\.\\./(http|sip|feed|webhooks)/(?!index\\.js$)',
+              message: 'app/ imports an adapter through its index.ts only.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -56,6 +56,15 @@ describe('layer rules (DESIGN.md) enforced by lint', () => {
       ).toEqual([]);
   });
 
+  test('app/ imports an adapter through its index only', async () => {
+    expect(
+      await ruleIds("import { buildHttp } from '../http/server.js';\nexport const x = buildHttp;\n", 'src/app/bad.ts'),
+    ).toContain('no-restricted-imports');
+    expect(
+      await ruleIds("import { buildHttp } from '../http/index.js';\nexport const x = buildHttp;\n", 'src/app/ok.ts'),
+    ).toEqual([]);
+  });
+
   test('outside the pure layers the clock is allowed', async () => {
     expect(await ruleIds('export const t = Date.now();\n', 'src/app/ok.ts')).toEqual([]);
   });
