@@ -1,0 +1,48 @@
+// Records as the API answers them, for the two sides of the wire: the server builds them and the
+// browser app (web/) reads them. web/ may import only src/core/ (lint), so they live here rather
+// than be typed twice. The routing decision the web shows is the core's own `Decision`.
+
+/** S5.1: what one line of a user import will do, before anything is written (importplan.ts). */
+export interface PlannedRow {
+  readonly row: number;
+  readonly action: 'create' | 'update' | 'skip';
+  readonly id?: string;
+  readonly extension?: string;
+  readonly name?: string;
+  /** Every problem of the row, in words; empty: the row can be imported. */
+  readonly problems: readonly string[];
+  /** The code of the first problem: SWB_ERR_VALIDATION, or …_EXTENSION_TAKEN / …_EMAIL_TAKEN. */
+  readonly code?: string;
+  /** The earlier row with the same extension, id or email. */
+  readonly duplicateOf?: number;
+}
+
+/** S5.1: the answer of an import with ?preview=true: nothing is written. */
+export interface ImportPlan {
+  readonly preview: true;
+  readonly creates: number;
+  readonly updates: number;
+  readonly skipped: number;
+  readonly rows: readonly PlannedRow[];
+}
+
+/** S5.1: what one line of a user import did. */
+export interface ImportRowReport {
+  readonly row: number;
+  readonly ok: boolean;
+  readonly id?: string;
+  readonly action?: PlannedRow['action'];
+  readonly error?: {
+    readonly code: string;
+    readonly message: string;
+    /** The refusal's facts, e.g. `{ problems }`. */
+    readonly details?: object;
+  };
+}
+
+/** S5.1: the answer of an import: good rows imported, bad ones reported. */
+export interface ImportReport {
+  readonly imported: number;
+  readonly failed: number;
+  readonly rows: readonly ImportRowReport[];
+}
