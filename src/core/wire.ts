@@ -1,6 +1,10 @@
 // Records as the API answers them, for the two sides of the wire: the server builds them and the
 // browser app (web/) reads them. web/ may import only src/core/ (lint), so they live here rather
-// than be typed twice. The routing decision the web shows is the core's own `Decision`.
+// than be typed twice. The routing decision (POST /api/v1/route) is the core's own, as it is.
+
+export type { ActionDecision, Decision, Explanation, Owner } from './routing.js';
+export type { RingEntry } from './direct.js';
+export type { AnsweringAction, RouteTarget } from './types.js';
 
 /** S5.1: what one line of a user import will do, before anything is written (importplan.ts). */
 export interface PlannedRow {
