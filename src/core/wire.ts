@@ -50,3 +50,45 @@ export interface ImportReport {
   readonly failed: number;
   readonly rows: readonly ImportRowReport[];
 }
+
+/** S6.5: one change of a user's history (GET /api/v1/users/{user}/history). */
+export interface HistoryRow {
+  /** ISO 8601. */
+  readonly at: string;
+  readonly kind: 'status' | 'agent';
+  readonly queueId?: string;
+  readonly value: string;
+  readonly reason?: string;
+  readonly cause: string;
+}
+
+/** S6.5: a user's history between two instants. */
+export interface HistoryPage {
+  readonly userId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly history: readonly HistoryRow[];
+}
+
+/** S6.5: time in each status per local day (GET /api/v1/users/{user}/report). */
+export interface StatusReport {
+  readonly userId: string;
+  readonly timezone: string;
+  readonly from: string;
+  readonly to: string;
+  readonly days: readonly { readonly date: string; readonly statusMs: Readonly<Record<string, number>> }[];
+}
+
+/** Who is signed in (GET /api/v1/auth/me): a user's token, or an API key (no user). */
+export interface SignedIn {
+  readonly tenant: { readonly id: string; readonly name: string; readonly sipDomain: string };
+  readonly role: 'admin' | 'supervisor' | 'user';
+  readonly user: {
+    readonly id: string;
+    readonly extension: string;
+    readonly name: string;
+    readonly role: 'admin' | 'supervisor' | 'user';
+  } | null;
+  /** The API key id, when the credential is an API key. */
+  readonly apiKey: string | null;
+}

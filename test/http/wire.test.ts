@@ -4,9 +4,16 @@
 import type { Static } from 'typebox';
 import { describe, expect, expectTypeOf, test } from 'vitest';
 import { createTenantState } from '../../src/core/index.js';
-import type { ImportPlan, ImportReport, PlannedRow } from '../../src/core/index.js';
+import type {
+  HistoryPage,
+  ImportPlan,
+  ImportReport,
+  PlannedRow,
+  SignedIn,
+  StatusReport,
+} from '../../src/core/index.js';
 import { planImport } from '../../src/http/importplan.js';
-import type { ImportReply } from '../../src/http/replies.js';
+import type { HistoryReply, ImportReply, MeReply, ReportReply } from '../../src/http/replies.js';
 
 type Deep<T> = T extends readonly (infer E)[]
   ? Deep<E>[]
@@ -24,6 +31,16 @@ describe('wire records shared with the web', () => {
     expectTypeOf(read).returns.toEqualTypeOf<ImportPlan | ImportReport>();
     expectTypeOf(plan).parameter(0).toHaveProperty('preview');
     expectTypeOf(report).parameter(0).toHaveProperty('imported');
+  });
+
+  test('S6.5 S5 history, the status report and the signed-in caller: schema and wire type agree', () => {
+    const history = (r: Static<typeof HistoryReply>): HistoryPage => r;
+    const historyBack = (r: Deep<HistoryPage>): Static<typeof HistoryReply> => r;
+    const report = (r: Static<typeof ReportReply>): StatusReport => r;
+    const reportBack = (r: Deep<StatusReport>): Static<typeof ReportReply> => r;
+    const me = (r: Static<typeof MeReply>): SignedIn => r;
+    const meBack = (r: Deep<SignedIn>): Static<typeof MeReply> => r;
+    for (const f of [history, historyBack, report, reportBack, me, meBack]) expect(typeof f).toBe('function');
   });
 
   test('S5.1 a planned row names its problems in words', () => {
