@@ -8,8 +8,6 @@ import { Compile } from 'typebox/compile';
 import type { PlannedRow, TenantState } from '../core/index.js';
 import { NewUserBody } from './schemas.js';
 
-export type { PlannedRow };
-
 const checkRow = Compile(NewUserBody);
 
 const FIELD: Record<string, string> = {
