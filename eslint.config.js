@@ -98,6 +98,18 @@ export default tseslint.config(
     },
   },
   {
+    // shared/: tools more than one adapter needs (the login limiter of HTTP and SIP, the metrics of
+    // HTTP, SIP and the feed) and that hold no rule of the core. Adapters may not import each other,
+    // so these live beside them; they import nothing of the project but shared/ itself.
+    files: ['src/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\.\\./', message: 'shared/ imports only shared/ (and libraries).' }] },
+      ],
+    },
+  },
+  {
     files: ['src/sip/**/*.ts', 'src/feed/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -183,7 +195,16 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^\\.\\./cli/', message: 'app/ does not import cli/.' }] },
+        {
+          patterns: [
+            { regex: '^\\.\\./cli/', message: 'app/ does not import cli/.' },
+            // Each adapter's index.ts is its public face; the wiring sees nothing behind it.
+            {
+              regex: '^\\.\\./(http|sip|feed|webhooks|cluster)/(?!index\\.js$)',
+              message: 'app/ imports an adapter through its index.ts only.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -64,6 +64,28 @@ describe('layer rules (DESIGN.md) enforced by lint', () => {
     expect(await ruleIds("console.log('x');\n", 'src/core/bad.ts')).toContain('no-console');
   });
 
+  test('shared/ imports no layer of the project; the adapters may import it', async () => {
+    expect(
+      await ruleIds("import { Engine } from '../engine/index.js';\nexport const x = Engine;\n", 'src/shared/bad.ts'),
+    ).toContain('no-restricted-imports');
+    for (const file of ['src/sip/ok.ts', 'src/http/ok.ts', 'src/feed/ok.ts'])
+      expect(
+        await ruleIds(
+          "import { AttemptLimiter } from '../shared/limiter.js';\nexport const x = AttemptLimiter;\n",
+          file,
+        ),
+      ).toEqual([]);
+  });
+
+  test('app/ imports an adapter through its index only', async () => {
+    expect(
+      await ruleIds("import { buildHttp } from '../http/server.js';\nexport const x = buildHttp;\n", 'src/app/bad.ts'),
+    ).toContain('no-restricted-imports');
+    expect(
+      await ruleIds("import { buildHttp } from '../http/index.js';\nexport const x = buildHttp;\n", 'src/app/ok.ts'),
+    ).toEqual([]);
+  });
+
   test('outside the pure layers the clock is allowed', async () => {
     expect(await ruleIds('export const t = Date.now();\n', 'src/app/ok.ts')).toEqual([]);
   });

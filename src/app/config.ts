@@ -2,7 +2,7 @@
 // flags. The options table is data, so `switchboard config docs` prints exactly what is read.
 import { readFileSync } from 'node:fs';
 import { parseSecretKey } from '../store/secret-box.js';
-import { allowEntryProblem } from '../webhooks/address-policy.js';
+import { allowEntryProblem } from '../webhooks/index.js';
 
 type Kind =
   | 'port'

@@ -9,19 +9,21 @@ import type { Bus, Clock, JournalEntry } from '../engine/index.js';
 import { Feed } from '../feed/index.js';
 import type { FeedOptions } from '../feed/index.js';
 import type { NatsBus } from '../cluster/index.js';
-import { Accounts } from '../http/accounts.js';
-import { Metrics } from '../http/metrics.js';
-import { agentRoutes } from '../http/routes/agents.js';
-import { authRoutes } from '../http/routes/auth.js';
-import { directoryRoutes } from '../http/routes/directory.js';
-import { eventRoutes } from '../http/routes/events.js';
-import { historyRoutes } from '../http/routes/history.js';
-import { opsRoutes } from '../http/routes/ops.js';
-import { presenceRoutes } from '../http/routes/presence.js';
-import { routingRoutes } from '../http/routes/routing.js';
-import { webhookRoutes } from '../http/routes/webhooks.js';
-import { buildHttp } from '../http/server.js';
-import type { App, HttpContext } from '../http/server.js';
+import {
+  Accounts,
+  agentRoutes,
+  authRoutes,
+  buildHttp,
+  directoryRoutes,
+  eventRoutes,
+  historyRoutes,
+  opsRoutes,
+  presenceRoutes,
+  routingRoutes,
+  webhookRoutes,
+} from '../http/index.js';
+import type { App, HttpContext } from '../http/index.js';
+import { Metrics } from '../shared/metrics.js';
 import { parseSecretKey, SqliteStore } from '../store/index.js';
 import type { Store, TenantRow } from '../store/index.js';
 import { SipServer } from '../sip/index.js';

@@ -6,7 +6,18 @@
 // directives are published on the Bus after it), and a batch the journal refuses is undone: the tenant is
 // left as it was and every command of the batch is refused with SWB_ERR_UNAVAILABLE.
 import { apply, commit, commitHeartbeat, commitRefresh, refuse } from '../core/index.js';
-import type { Applied, Command, CoreEvent, Directive, Patch, Refusal, TenantId, TenantState } from '../core/index.js';
+import type {
+  Applied,
+  Command,
+  CoreEvent,
+  Directive,
+  Patch,
+  Refusal,
+  Reply,
+  ReplyOf,
+  TenantId,
+  TenantState,
+} from '../core/index.js';
 import { closeIfIdle, open, scheduleFlush, undoOf } from './batch.js';
 import { InProcessBus } from './bus.js';
 import type { Bus } from './bus.js';
@@ -21,12 +32,13 @@ export type EngineEvent = CoreEvent & { readonly tenant: TenantId; readonly epoc
 /** An event while the engine stamps it. */
 type Stamped = CoreEvent & { tenant: TenantId; epoch: string; seq: number };
 
-export type Outcome =
+/** A command's answer; `R` is its reply (core's `Replies`), any reply when the command is not known. */
+export type Outcome<R = Reply> =
   | {
       readonly ok: true;
       readonly events: readonly EngineEvent[];
       readonly directives: readonly Directive[];
-      readonly reply?: unknown;
+      readonly reply?: R;
     }
   | Refusal;
 
@@ -204,8 +216,9 @@ export class Engine {
   }
 
   /** Applies a command and resolves once it is committed (or at once with a refusal). */
-  dispatch(tenantId: TenantId, command: Command): Promise<Outcome> {
-    const out = this.submit(tenantId, command);
+  dispatch<C extends Command>(tenantId: TenantId, command: C): Promise<Outcome<ReplyOf<C>>> {
+    // The core answers each command with the reply `Replies` names for its type.
+    const out = this.submit(tenantId, command) as Outcome<ReplyOf<C>>;
     if (!out.ok) return Promise.resolve(out);
     const t = this.tenants.get(tenantId)!;
     if (t.pending.length === 0 && t.flushing === undefined) return Promise.resolve(out);

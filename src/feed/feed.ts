@@ -57,7 +57,7 @@ export const FEED_DEFAULTS: FeedOptions = {
   messageBurst: 100,
 };
 
-/** The metrics the feed updates (src/http/metrics.ts has them; passed in by the composition root). */
+/** The metrics the feed updates (src/shared/metrics.ts has them; passed in by the composition root). */
 export interface FeedMetrics extends FanoutMetrics {
   readonly watchers: { inc(value?: number): void; dec(value?: number): void };
 }

@@ -7,8 +7,8 @@ import type { Actor, Role, TenantId, UserId, UserInput } from '../core/index.js'
 import type { Engine } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 import { HttpRefusal, fail } from './errors.js';
-import { AttemptLimiter } from './limiter.js';
-import type { Attempt } from './limiter.js';
+import { AttemptLimiter } from '../shared/limiter.js';
+import type { Attempt } from '../shared/limiter.js';
 
 export interface AuthContext {
   readonly tenant: TenantId;

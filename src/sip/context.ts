@@ -36,3 +36,21 @@ export function tenantOf(ctx: SipContext, host: string): { tenant: TenantId; dom
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, REGISTER, SUBSCRIBE, PUBLISH, OPTIONS';
 export const ALLOW_EVENTS = 'presence, dialog, as-feature-event';
+
+/** §8.2.1: every method we know; one we know but do not serve is 405, one we do not know 501. */
+export const KNOWN_METHODS = new Set([
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'OPTIONS',
+  'REGISTER',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'PUBLISH',
+  'MESSAGE',
+  'INFO',
+  'PRACK',
+  'UPDATE',
+  'REFER',
+]);

@@ -7,7 +7,7 @@ import type { Bus, Clock, Engine } from '../engine/index.js';
 import type { SipDirectory } from './auth.js';
 import { Authenticator } from './auth.js';
 import type { SipContext, SipCounters } from './context.js';
-import { ALLOW, ALLOW_EVENTS } from './context.js';
+import { ALLOW, ALLOW_EVENTS, KNOWN_METHODS } from './context.js';
 import { NonceIssuer } from './digest.js';
 import { parseVia } from './headers.js';
 import type { HeaderList, SipResponse } from './message.js';
@@ -73,23 +73,6 @@ export interface SipStats {
 }
 
 const END_OF_HEADERS = Buffer.from('\r\n\r\n');
-
-const KNOWN_METHODS = new Set([
-  'INVITE',
-  'ACK',
-  'BYE',
-  'CANCEL',
-  'OPTIONS',
-  'REGISTER',
-  'SUBSCRIBE',
-  'NOTIFY',
-  'PUBLISH',
-  'MESSAGE',
-  'INFO',
-  'PRACK',
-  'UPDATE',
-  'REFER',
-]);
 
 export class SipServer {
   private readonly transport: Transport;

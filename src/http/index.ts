@@ -1,0 +1,16 @@
+// The REST surface (S5, S6.1): the Fastify app, its routes and the accounts that sign callers in.
+// The composition root imports HTTP through this file only. Contract: docs/api.md.
+export { buildHttp, BODY_LIMIT } from './server.js';
+export type { App, HttpContext } from './server.js';
+export { errorBody, httpStatus } from './errors.js';
+export { Accounts, LOGIN_LIMITS } from './accounts.js';
+export type { AuthContext, NewUser, Revoked, RevocationListener } from './accounts.js';
+export { agentRoutes } from './routes/agents.js';
+export { authRoutes } from './routes/auth.js';
+export { directoryRoutes } from './routes/directory.js';
+export { eventRoutes } from './routes/events.js';
+export { historyRoutes } from './routes/history.js';
+export { opsRoutes } from './routes/ops.js';
+export { presenceRoutes } from './routes/presence.js';
+export { routingRoutes } from './routes/routing.js';
+export { webhookRoutes } from './routes/webhooks.js';
