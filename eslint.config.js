@@ -89,7 +89,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^\\.\\./(engine|sip|http|feed|webhooks|app|cli)/',
+              regex: '^\\.\\./(engine|sip|http|feed|webhooks|app|cli|cluster)/',
               message: 'store/ imports core/ types only (DESIGN.md).',
             },
           ],
@@ -117,7 +117,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^\\.\\./(store|http|webhooks|app|cli|sip|feed)/',
+              regex: '^\\.\\./(store|http|webhooks|app|cli|sip|feed|cluster)/',
               message: 'sip/ and feed/ import the engine API and core/ types only (DESIGN.md).',
             },
           ],
@@ -137,7 +137,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^\\.\\./(sip|feed|app|cli)/',
+              regex: '^\\.\\./(sip|feed|app|cli|cluster)/',
               message: 'http/ and webhooks/ import the engine API and the store port only (DESIGN.md).',
             },
           ],
@@ -164,6 +164,33 @@ export default tseslint.config(
     },
   },
   {
+    // cluster/: the NATS JetStream bus (S10). It implements the engine's Bus port over the nats
+    // packages and is wired by app/ only.
+    files: ['src/cluster/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(store|http|feed|sip|webhooks|app|cli)/',
+              message: 'cluster/ imports the engine API and core/ types only (docs/architecture.md).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\.\\./cluster/', message: 'only app/ wires the cluster bus.' }] },
+      ],
+    },
+  },
+  {
     files: ['src/app/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -173,7 +200,7 @@ export default tseslint.config(
             { regex: '^\\.\\./cli/', message: 'app/ does not import cli/.' },
             // Each adapter's index.ts is its public face; the wiring sees nothing behind it.
             {
-              regex: '^\\.\\./(http|sip|feed|webhooks)/(?!index\\.js$)',
+              regex: '^\\.\\./(http|sip|feed|webhooks|cluster)/(?!index\\.js$)',
               message: 'app/ imports an adapter through its index.ts only.',
             },
           ],

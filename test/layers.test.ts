@@ -46,6 +46,20 @@ describe('layer rules (DESIGN.md) enforced by lint', () => {
     }
   });
 
+  test('cluster/ (the NATS bus) imports the engine API and core/ types; only app/ imports it', async () => {
+    const ok =
+      "import { InProcessBus } from '../engine/index.js';\nimport { connect } from '@nats-io/transport-node';\nexport const x = [InProcessBus, connect];\n";
+    expect(await ruleIds(ok, 'src/cluster/ok.ts')).toEqual([]);
+    for (const other of ['store', 'feed', 'sip', 'http', 'app']) {
+      const code = `import { x } from '../${other}/index.js';\nexport const y = x;\n`;
+      expect(await ruleIds(code, 'src/cluster/bad.ts'), other).toContain('no-restricted-imports');
+    }
+    const uses = "import { NatsBus } from '../cluster/index.js';\nexport const y = NatsBus;\n";
+    for (const file of ['src/feed/bad.ts', 'src/sip/bad.ts', 'src/http/bad.ts', 'src/store/bad.ts', 'src/cli/bad.ts'])
+      expect(await ruleIds(uses, file), file).toContain('no-restricted-imports');
+    expect(await ruleIds(uses, 'src/app/ok.ts')).toEqual([]);
+  });
+
   test('core/ does no I/O: no console', async () => {
     expect(await ruleIds("console.log('x');\n", 'src/core/bad.ts')).toContain('no-console');
   });

@@ -8,6 +8,7 @@ import { Engine, InProcessBus } from '../engine/index.js';
 import type { Bus, Clock, JournalEntry } from '../engine/index.js';
 import { Feed } from '../feed/index.js';
 import type { FeedOptions } from '../feed/index.js';
+import type { NatsBus } from '../cluster/index.js';
 import {
   Accounts,
   agentRoutes,
@@ -32,6 +33,7 @@ import type { DispatcherOptions } from '../webhooks/index.js';
 import type { Config } from './config.js';
 import { redacted } from './config.js';
 import { DEMO_TENANT, seedDemo } from './demo.js';
+import { natsBus } from './bus.js';
 import { createLogger } from './logger.js';
 import { SystemClock } from './system-clock.js';
 import { defaultWebDir, webRoutes } from './web.js';
@@ -73,6 +75,24 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   tuneHeap();
   const logger = options.logger ?? createLogger(config);
   const clock = options.clock ?? new SystemClock();
+  // S10.1: with a NATS bus configured, committed batches go through JetStream (closed on stop).
+  const nats = options.bus === undefined && config.busUrl !== '' ? await natsBus(config, logger) : undefined;
+  try {
+    return await startOn(config, nats !== undefined ? { ...options, bus: nats } : options, logger, clock, nats);
+  } catch (err) {
+    // A server that did not start leaves no connection keeping the process alive.
+    await nats?.close();
+    throw err;
+  }
+}
+
+async function startOn(
+  config: Config,
+  options: StartOptions,
+  logger: Logger,
+  clock: Clock,
+  nats: NatsBus | undefined,
+): Promise<Server> {
   const core = openCore(config, options, logger, clock);
   const { store, engine, dispatcher } = core;
   const addTenant = (row: TenantRow): void => {
@@ -107,18 +127,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     sipDevices: (tenant, userId) => sip.devices(tenant, userId),
   };
   const { http, feed } = await surfaces(config, options, core, ctx, logger, () => ready);
+  // Every surface has subscribed: the bus may start handing batches over.
+  await nats?.start();
   const parts = { config, engine, bus: core.bus, store, http, feed, sip, logger };
   if (options.listen === false) {
     await http.ready();
     ready = true;
-    return handle({ ...parts, sipPort: 0, url: '' }, dispatcher, () => (ready = false));
+    return handle({ ...parts, sipPort: 0, url: '' }, dispatcher, () => (ready = false), nats);
   }
   const sipPort = await sip.start();
   const url = await http.listen({ port: config.httpPort, host: config.host });
   ready = true;
   dispatcher.start();
   announce(config, logger, url, sipPort);
-  return handle({ ...parts, sipPort, url }, dispatcher, () => (ready = false));
+  return handle({ ...parts, sipPort, url }, dispatcher, () => (ready = false), nats);
 }
 
 /** What every surface shares: the store, the engine with its journal and bus, metrics, the webhook dispatcher. */
@@ -274,7 +296,12 @@ function announce(config: Config, logger: Logger, url: string, sipPort: number):
 }
 
 /** The running server and how it stops: the surfaces first, then the engine's last commits, then the store. */
-function handle(parts: Omit<Server, 'close'>, dispatcher: Dispatcher, notReady: () => void): Server {
+function handle(
+  parts: Omit<Server, 'close'>,
+  dispatcher: Dispatcher,
+  notReady: () => void,
+  nats: NatsBus | undefined,
+): Server {
   const { engine, store, http, feed, sip } = parts;
   let closed = false;
   return {
@@ -288,6 +315,8 @@ function handle(parts: Omit<Server, 'close'>, dispatcher: Dispatcher, notReady: 
       await http.close();
       await engine.settled();
       engine.stop();
+      // The engine's last batches go out before the bus closes.
+      await nats?.close();
       await dispatcher.stop();
       store.close();
     },
