@@ -22,6 +22,28 @@ const noClock = {
   ],
 };
 
+// The SIP services that wait on the engine's Clock port (ring steps, retransmissions, presence
+// holds, publication expiry): a stray setTimeout there could not be driven by a manual clock.
+const SIP_ON_THE_CLOCK = [
+  'src/sip/call-*.ts',
+  'src/sip/calls.ts',
+  'src/sip/proxy.ts',
+  'src/sip/ring-*.ts',
+  'src/sip/presence.ts',
+  'src/sip/presence-notify.ts',
+  'src/sip/publish.ts',
+  'src/sip/subscription-store.ts',
+  'src/sip/transactions.ts',
+  'src/sip/outgoing.ts',
+];
+const onTheClock = {
+  'no-restricted-globals': [
+    'error',
+    ...noClock['no-restricted-globals'].slice(1).filter((g) => g.name !== 'process' && g.name !== 'performance'),
+    { name: 'Date', message: 'Read time through the Clock port (ctx.now(), ports.clock).' },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'web/dist/**', 'data/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
@@ -67,11 +89,23 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^\\.\\./(engine|sip|http|feed|webhooks|app|cli)/',
+              regex: '^\\.\\./(engine|sip|http|feed|webhooks|app|cli|cluster|auth)/',
               message: 'store/ imports core/ types only (DESIGN.md).',
             },
           ],
         },
+      ],
+    },
+  },
+  {
+    // shared/: tools more than one adapter needs (the login limiter of HTTP and SIP, the metrics of
+    // HTTP, SIP and the feed) and that hold no rule of the core. Adapters may not import each other,
+    // so these live beside them; they import nothing of the project but shared/ itself.
+    files: ['src/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\.\\./', message: 'shared/ imports only shared/ (and libraries).' }] },
       ],
     },
   },
@@ -83,7 +117,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^\\.\\./(store|http|webhooks|app|cli|sip|feed|auth)/',
+              regex: '^\\.\\./(store|http|webhooks|app|cli|sip|feed|cluster|auth)/',
               message: 'sip/ and feed/ import the engine API and core/ types only (DESIGN.md).',
             },
           ],
@@ -92,8 +126,12 @@ export default tseslint.config(
     },
   },
   {
+    files: SIP_ON_THE_CLOCK,
+    rules: onTheClock,
+  },
+  {
     // auth/: accounts, shared by every surface. HTTP imports it; SIP and the feed get functions of
-    // it by injection (app/server.ts). It refuses with the HTTP refusal and counts with its limiter.
+    // it by injection (app/server.ts). It refuses with HTTP's refusal and counts with the shared limiter.
     files: ['src/auth/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -101,8 +139,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^\\.\\./(sip|feed|webhooks|app|cli)/|^\\.\\./http/(?!errors\\.js$|limiter\\.js$)',
-              message: 'auth/ imports core/, the engine API, the store port and http/ errors and limiter only.',
+              regex: '^\\.\\./(sip|feed|webhooks|app|cli|cluster)/|^\\.\\./http/(?!errors\\.js$)',
+              message: 'auth/ imports core/, the engine API, the store port, shared/ and http/errors.ts only.',
             },
           ],
         },
@@ -117,7 +155,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^\\.\\./(sip|feed|app|cli)/',
+              regex: '^\\.\\./(sip|feed|app|cli|cluster)/',
               message: 'http/ and webhooks/ import the engine API and the store port only (DESIGN.md).',
             },
           ],
@@ -144,11 +182,47 @@ export default tseslint.config(
     },
   },
   {
+    // cluster/: the NATS JetStream bus (S10). It implements the engine's Bus port over the nats
+    // packages and is wired by app/ only.
+    files: ['src/cluster/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(store|http|feed|sip|webhooks|app|cli)/',
+              message: 'cluster/ imports the engine API and core/ types only (docs/architecture.md).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\.\\./cluster/', message: 'only app/ wires the cluster bus.' }] },
+      ],
+    },
+  },
+  {
     files: ['src/app/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^\\.\\./cli/', message: 'app/ does not import cli/.' }] },
+        {
+          patterns: [
+            { regex: '^\\.\\./cli/', message: 'app/ does not import cli/.' },
+            // Each adapter's index.ts is its public face; the wiring sees nothing behind it.
+            {
+              regex: '^\\.\\./(http|sip|feed|webhooks|cluster|auth)/(?!index\\.js$)',
+              message: 'app/ imports an adapter through its index.ts only.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -2,9 +2,21 @@
 // flags. The options table is data, so `switchboard config docs` prints exactly what is read.
 import { readFileSync } from 'node:fs';
 import { parseSecretKey } from '../store/secret-box.js';
-import { allowEntryProblem } from '../webhooks/address-policy.js';
+import { allowEntryProblem } from '../webhooks/index.js';
 
-type Kind = 'port' | 'string' | 'boolean' | 'level' | 'seconds' | 'logFormat' | 'hosts' | 'key' | 'count';
+type Kind =
+  | 'port'
+  | 'string'
+  | 'boolean'
+  | 'level'
+  | 'seconds'
+  | 'logFormat'
+  | 'hosts'
+  | 'key'
+  | 'count'
+  | 'natsUrls'
+  | 'natsName'
+  | 'subjects';
 
 interface Option<K extends keyof Config = keyof Config> {
   readonly key: K;
@@ -36,6 +48,12 @@ export interface Config {
   readonly sipSubscriptionsPerTenant: number;
   readonly sipTcpMessageTimeoutSec: number;
   readonly sipTcpConnectionsPerAddress: number;
+  /** NATS server URLs of the bus between nodes (S10); empty: one node, the in-process bus. */
+  readonly busUrl: string;
+  readonly busStream: string;
+  readonly busSubjectPrefix: string;
+  readonly busMaxAgeSec: number;
+  readonly busMaxMb: number;
 }
 
 export const OPTIONS: readonly Option[] = [
@@ -172,6 +190,47 @@ export const OPTIONS: readonly Option[] = [
     default: 200,
     help: 'SIP/TCP connections open at once from one IP address (raise it for more TCP phones behind one NAT address).',
   },
+  // S10.1: several nodes share a NATS JetStream bus; without it the bus is in-process (one node).
+  {
+    key: 'busUrl',
+    env: 'SWITCHBOARD_BUS',
+    flag: '--bus',
+    kind: 'natsUrls',
+    default: '',
+    help: 'NATS server(s) with JetStream for the bus between nodes, comma-separated (e.g. nats://127.0.0.1:4222). Empty: one node, in-process bus.',
+  },
+  {
+    key: 'busStream',
+    env: 'SWITCHBOARD_BUS_STREAM',
+    flag: '--bus-stream',
+    kind: 'natsName',
+    default: 'SWB_EVENTS',
+    help: 'JetStream stream that holds every tenant’s committed batches (created if missing).',
+  },
+  {
+    key: 'busSubjectPrefix',
+    env: 'SWITCHBOARD_BUS_SUBJECT_PREFIX',
+    flag: '--bus-subject-prefix',
+    kind: 'subjects',
+    default: 'swb.t',
+    help: 'NATS subject prefix of the batches: a tenant’s go on <prefix>.<tenant>.batch.',
+  },
+  {
+    key: 'busMaxAgeSec',
+    env: 'SWITCHBOARD_BUS_MAX_AGE_SEC',
+    flag: '--bus-max-age-sec',
+    kind: 'count',
+    default: 24 * 3600,
+    help: 'Seconds the bus stream keeps a batch for nodes that start late or reconnect (the store keeps every event).',
+  },
+  {
+    key: 'busMaxMb',
+    env: 'SWITCHBOARD_BUS_MAX_MB',
+    flag: '--bus-max-mb',
+    kind: 'count',
+    default: 1024,
+    help: 'Megabytes the bus stream keeps at most; the oldest batches go first.',
+  },
 ];
 
 export const DEFAULT_CONFIG: Config = Object.fromEntries(OPTIONS.map((o) => [o.key, o.default])) as unknown as Config;
@@ -214,9 +273,27 @@ function parseValue(o: Option, raw: unknown, source: string): unknown {
       if (problem !== undefined) throw fail(`entry ${problem}`);
       return list;
     }
+    case 'natsUrls':
+      if (typeof raw === 'string' && (raw === '' || raw.split(',').every(isNatsUrl))) return raw;
+      throw fail('must be NATS server URLs, comma-separated (e.g. nats://127.0.0.1:4222)');
+    case 'natsName':
+      if (typeof raw === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(raw)) return raw;
+      throw fail('must be a name of letters, digits, - and _');
+    case 'subjects':
+      if (typeof raw === 'string' && /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(raw)) return raw;
+      throw fail('must be NATS subject tokens separated by dots, without wildcards');
     case 'key':
       if (typeof raw === 'string' && (raw === '' || parseSecretKey(raw) !== undefined)) return raw;
       throw fail('must be 32 bytes in base64 or hex (e.g. the output of openssl rand -base64 32)');
+  }
+}
+
+function isNatsUrl(s: string): boolean {
+  try {
+    const url = new URL(s.includes('://') ? s.trim() : `nats://${s.trim()}`);
+    return ['nats:', 'tls:'].includes(url.protocol) && url.hostname !== '';
+  } catch {
+    return false;
   }
 }
 

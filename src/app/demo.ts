@@ -1,7 +1,7 @@
 // The demo company created on first start with an empty data directory (README: "Log in").
 import { DEFAULT_POLICY } from '../core/index.js';
 import type { Engine } from '../engine/index.js';
-import type { Accounts } from '../auth/accounts.js';
+import type { Accounts } from '../auth/index.js';
 import type { Store, TenantRow } from '../store/index.js';
 
 export const DEMO_TENANT = 'acme';

@@ -4,24 +4,27 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { TenantId } from '../core/index.js';
-import { Engine } from '../engine/index.js';
-import type { Clock } from '../engine/index.js';
+import { Engine, InProcessBus } from '../engine/index.js';
+import type { Bus, Clock, JournalEntry } from '../engine/index.js';
 import { Feed } from '../feed/index.js';
 import type { FeedOptions } from '../feed/index.js';
-import { Accounts } from '../auth/accounts.js';
+import type { NatsBus } from '../cluster/index.js';
+import { Accounts } from '../auth/index.js';
+import {
+  agentRoutes,
+  authRoutes,
+  buildHttp,
+  directoryRoutes,
+  eventRoutes,
+  historyRoutes,
+  opsRoutes,
+  presenceRoutes,
+  routingRoutes,
+  webhookRoutes,
+} from '../http/index.js';
+import type { App, HttpContext } from '../http/index.js';
+import { Metrics } from '../shared/metrics.js';
 import { TenantRows } from './tenant-rows.js';
-import { Metrics } from '../http/metrics.js';
-import { agentRoutes } from '../http/routes/agents.js';
-import { authRoutes } from '../http/routes/auth.js';
-import { directoryRoutes } from '../http/routes/directory.js';
-import { eventRoutes } from '../http/routes/events.js';
-import { historyRoutes } from '../http/routes/history.js';
-import { opsRoutes } from '../http/routes/ops.js';
-import { presenceRoutes } from '../http/routes/presence.js';
-import { routingRoutes } from '../http/routes/routing.js';
-import { webhookRoutes } from '../http/routes/webhooks.js';
-import { buildHttp } from '../http/server.js';
-import type { App, HttpContext } from '../http/server.js';
 import { parseSecretKey, SqliteStore } from '../store/index.js';
 import type { Store, TenantRow } from '../store/index.js';
 import { SipServer } from '../sip/index.js';
@@ -31,6 +34,7 @@ import type { DispatcherOptions } from '../webhooks/index.js';
 import type { Config } from './config.js';
 import { redacted } from './config.js';
 import { DEMO_TENANT, seedDemo } from './demo.js';
+import { natsBus } from './bus.js';
 import { createLogger } from './logger.js';
 import { SystemClock } from './system-clock.js';
 import { defaultWebDir, webRoutes } from './web.js';
@@ -39,6 +43,8 @@ import { NODE_FLAGS, SEMI_SPACE_MB, semiSpaceMb, tuneHeap } from './heap.js';
 export interface Server {
   readonly config: Config;
   readonly engine: Engine;
+  /** Where the engine publishes committed batches and the surfaces take them from. */
+  readonly bus: Bus;
   readonly store: Store;
   /** Credentials and sign-ins (kept in memory for the hot paths; see auth/). */
   readonly accounts: Accounts;
@@ -64,48 +70,36 @@ export interface StartOptions {
    * `http.inject()` (then `url` is '' and `sipPort` 0). Default true.
    */
   readonly listen?: boolean;
+  /** The bus to publish committed batches on (default: in-process). */
+  readonly bus?: Bus;
+  /** The store to use instead of the data directory's SQLite file (tests wrap it to make it fail). */
+  readonly store?: Store;
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<Server> {
   tuneHeap();
   const logger = options.logger ?? createLogger(config);
   const clock = options.clock ?? new SystemClock();
-  const store = new SqliteStore(join(config.dataDir, 'switchboard.db'), {
-    onCheckpointError: (message) => logger.warn({ surface: 'store', err: message }, 'WAL checkpoint failed'),
-    // S5.4: the configured key, else the store's key file in the data directory.
-    ...(config.secretKey !== '' ? { secretKey: parseSecretKey(config.secretKey)! } : {}),
-    log: logger,
-  });
-  // S6.3: where webhooks may go; the operator's allow-list admits internal hosts.
-  const addresses = new AddressPolicy(config.webhookAllowedHosts);
-  const metrics = new Metrics();
-  const engine = new Engine({
-    clock,
-    journal: {
-      async commit(batch) {
-        // S6.3: the events' outbox rows are committed with them; the poke makes dispatch prompt (S6.4).
-        if ((await store.commit(batch)).outboxRows > 0) dispatcher.poke();
-        metrics.commitBatches.inc();
-      },
-    },
-  });
-  const dispatcher = new Dispatcher(store, options.webhooks, {
-    metrics,
-    log: logger.child({ surface: 'webhooks' }),
-    addresses,
-  });
-  engine.listen({
-    onEvents: (events) => {
-      for (const e of events) metrics.events.inc({ type: e.type });
-    },
-    // S8.2: the batch was undone and its commands refused; the operator needs the store's reason.
-    onCommitFailed: (tenant, err) =>
-      logger.error(
-        { surface: 'store', tenant, err: err instanceof Error ? err.message : String(err) },
-        'commit failed: batch undone and refused',
-      ),
-  });
+  // S10.1: with a NATS bus configured, committed batches go through JetStream (closed on stop).
+  const nats = options.bus === undefined && config.busUrl !== '' ? await natsBus(config, logger) : undefined;
+  try {
+    return await startOn(config, nats !== undefined ? { ...options, bus: nats } : options, logger, clock, nats);
+  } catch (err) {
+    // A server that did not start leaves no connection keeping the process alive.
+    await nats?.close();
+    throw err;
+  }
+}
 
+async function startOn(
+  config: Config,
+  options: StartOptions,
+  logger: Logger,
+  clock: Clock,
+  nats: NatsBus | undefined,
+): Promise<Server> {
+  const core = openCore(config, options, logger, clock);
+  const { store, engine, dispatcher } = core;
   const accounts = new Accounts(engine, store, {
     systemToken: config.systemToken,
     tokenTtlSec: config.tokenTtlSec,
@@ -128,11 +122,102 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     defaultTenant = DEMO_TENANT;
     logger.info({ tenant: DEMO_TENANT }, 'created the demo company Acme: sign in as 1001 / pass1001');
   }
-
-  // S7: the SIP server, told about tenants and credentials by the store through two functions.
-  const sip = new SipServer({
+  const tenantOf = (): TenantId | undefined => defaultTenant ?? tenantRows.first()?.id;
+  const sip = sipServer(config, core, logger, sipDirectory(tenantRows, accounts, config, tenantOf));
+  let ready = false;
+  const ctx: HttpContext = {
     engine,
-    directory: sipDirectory(tenantRows, accounts, config, () => defaultTenant ?? tenantRows.first()?.id),
+    store,
+    accounts,
+    metrics: core.metrics,
+    now: () => clock.now(),
+    defaultTenant: tenantOf,
+    addTenant,
+    sipDevices: (tenant, userId) => sip.devices(tenant, userId),
+  };
+  const { http, feed } = await surfaces(config, options, core, ctx, logger, () => ready);
+  // Every surface has subscribed: the bus may start handing batches over.
+  await nats?.start();
+  const parts = { config, engine, bus: core.bus, store, accounts, addTenant, http, feed, sip, logger };
+  if (options.listen === false) {
+    await http.ready();
+    ready = true;
+    return handle({ ...parts, sipPort: 0, url: '' }, dispatcher, () => (ready = false), nats);
+  }
+  const sipPort = await sip.start();
+  const url = await http.listen({ port: config.httpPort, host: config.host });
+  ready = true;
+  dispatcher.start();
+  announce(config, logger, url, sipPort);
+  return handle({ ...parts, sipPort, url }, dispatcher, () => (ready = false), nats);
+}
+
+/** What every surface shares: the store, the engine with its journal and bus, metrics, the webhook dispatcher. */
+interface Core {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly engine: Engine;
+  readonly bus: Bus;
+  readonly metrics: Metrics;
+  readonly addresses: AddressPolicy;
+  readonly dispatcher: Dispatcher;
+}
+
+/**
+ * The store, and the engine committing to it and publishing each committed batch on the bus.
+ * The surfaces take committed batches from the bus only (S8.2: nothing is seen before the commit).
+ */
+function openCore(config: Config, options: StartOptions, logger: Logger, clock: Clock): Core {
+  const store: Store =
+    options.store ??
+    new SqliteStore(join(config.dataDir, 'switchboard.db'), {
+      onCheckpointError: (message) => logger.warn({ surface: 'store', err: message }, 'WAL checkpoint failed'),
+      // S5.4: the configured key, else the store's key file in the data directory.
+      ...(config.secretKey !== '' ? { secretKey: parseSecretKey(config.secretKey)! } : {}),
+      log: logger,
+    });
+  // S6.3: where webhooks may go; the operator's allow-list admits internal hosts.
+  const addresses = new AddressPolicy(config.webhookAllowedHosts);
+  const metrics = new Metrics();
+  const bus = options.bus ?? new InProcessBus();
+  const journal = {
+    async commit(batch: readonly JournalEntry[]) {
+      // S6.3: the events' outbox rows are committed with them (the dispatcher hears of them on the bus).
+      await store.commit(batch);
+      metrics.commitBatches.inc();
+    },
+  };
+  const engine = new Engine({ clock, journal, bus });
+  const dispatcher = new Dispatcher(store, options.webhooks, {
+    metrics,
+    log: logger.child({ surface: 'webhooks' }),
+    addresses,
+  });
+  bus.subscribe((batch) => {
+    if (batch.events.length === 0) return;
+    for (const e of batch.events) metrics.events.inc({ type: e.type });
+    // S6.4: a committed event may have outbox rows; the poke (one per turn) makes dispatch prompt.
+    dispatcher.poke();
+  });
+  engine.listen({
+    // S8.2: the batch was undone and its commands refused; the operator needs the store's reason.
+    onCommitFailed: (tenant, err) =>
+      logger.error(
+        { surface: 'store', tenant, err: err instanceof Error ? err.message : String(err) },
+        'commit failed: batch undone and refused',
+      ),
+  });
+  return { store, clock, engine, bus, metrics, addresses, dispatcher };
+}
+
+/** S7: the SIP server, told about tenants and credentials through two functions (sipDirectory). */
+function sipServer(config: Config, core: Core, logger: Logger, directory: SipDirectory): SipServer {
+  const { metrics, store } = core;
+  const sip = new SipServer({
+    engine: core.engine,
+    bus: core.bus,
+    clock: core.clock,
+    directory,
     host: config.host,
     port: config.sipPort,
     advertisedHost: advertisedAddress(config.host),
@@ -156,18 +241,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     log: (level, detail, message) => logger[level]({ surface: 'sip', ...detail }, message),
   });
   metrics.sipState = () => sip.stats();
+  return sip;
+}
 
-  const ctx: HttpContext = {
-    engine,
-    store,
-    accounts,
-    metrics,
-    now: () => clock.now(),
-    defaultTenant: () => defaultTenant ?? tenantRows.first()?.id,
-    addTenant,
-    sipDevices: (tenant, userId) => sip.devices(tenant, userId),
-  };
-  let ready = false;
+/** The REST routes and, on the same port at /api/v1/stream, the live feed (S6.2). */
+async function surfaces(
+  config: Config,
+  options: StartOptions,
+  core: Core,
+  ctx: HttpContext,
+  logger: Logger,
+  ready: () => boolean,
+): Promise<{ http: App; feed: Feed }> {
+  const { accounts } = ctx;
   const http = await buildHttp(ctx, {
     logger: logger.child({ surface: 'http' }, { level: config.logLevel === 'info' ? 'warn' : config.logLevel }),
     routes: [
@@ -178,14 +264,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       routingRoutes,
       historyRoutes,
       eventRoutes,
-      (app) => webhookRoutes(app, ctx, dispatcher, addresses),
-      (app) => opsRoutes(app, ctx, () => ready),
+      (app) => webhookRoutes(app, ctx, core.dispatcher, core.addresses),
+      (app) => opsRoutes(app, ctx, ready),
       webRoutes(config.webDir || defaultWebDir()),
     ],
   });
-  // S6.2: the live feed on the same port, at /api/v1/stream.
   const feed = new Feed({
-    engine,
+    engine: core.engine,
+    bus: core.bus,
     authenticate(credential) {
       try {
         const auth = accounts.authenticate(`Bearer ${credential}`);
@@ -194,26 +280,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         return undefined;
       }
     },
-    metrics,
+    metrics: core.metrics,
     log: logger.child({ surface: 'feed' }),
     ...(options.feed !== undefined ? { options: options.feed } : {}),
   });
   // S5.4: a sign-in that ends closes the feed sockets that use it.
   accounts.onRevoked((tenant, whose) => feed.recheck(tenant, whose));
   feed.attach(http.server);
-  if (options.listen === false) {
-    await http.ready();
-    ready = true;
-    return handle(
-      { config, engine, store, accounts, addTenant, http, feed, sip, sipPort: 0, url: '', logger },
-      dispatcher,
-      () => (ready = false),
-    );
-  }
-  const sipPort = await sip.start();
-  const url = await http.listen({ port: config.httpPort, host: config.host });
-  ready = true;
-  dispatcher.start();
+  return { http, feed };
+}
+
+function announce(config: Config, logger: Logger, url: string, sipPort: number): void {
   const semiSpace = semiSpaceMb();
   logger.info(
     { url, sipPort, config: redacted(config), heap: { semiSpaceMb: semiSpace ?? 'default' } },
@@ -225,16 +302,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       `node runs with V8's default young generation: start it with ${NODE_FLAGS.join(' ')} (npm start and the switchboard executable do) for less garbage-collection time (${SEMI_SPACE_MB} MB, src/app/heap.ts)`,
     );
   }
-
-  return handle(
-    { config, engine, store, accounts, addTenant, http, feed, sip, sipPort, url, logger },
-    dispatcher,
-    () => (ready = false),
-  );
 }
 
 /** The running server and how it stops: the surfaces first, then the engine's last commits, then the store. */
-function handle(parts: Omit<Server, 'close'>, dispatcher: Dispatcher, notReady: () => void): Server {
+function handle(
+  parts: Omit<Server, 'close'>,
+  dispatcher: Dispatcher,
+  notReady: () => void,
+  nats: NatsBus | undefined,
+): Server {
   const { engine, store, http, feed, sip } = parts;
   let closed = false;
   return {
@@ -248,6 +324,8 @@ function handle(parts: Omit<Server, 'close'>, dispatcher: Dispatcher, notReady: 
       await http.close();
       await engine.settled();
       engine.stop();
+      // The engine's last batches go out before the bus closes.
+      await nats?.close();
       await dispatcher.stop();
       await store.close();
     },

@@ -4,8 +4,8 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { App } from '../http/server.js';
-import { errorBody, httpStatus } from '../http/errors.js';
+import type { App } from '../http/index.js';
+import { errorBody, httpStatus } from '../http/index.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -9,8 +9,8 @@ import type { Actor, Role, TenantId, UserId, UserInput } from '../core/index.js'
 import type { Engine } from '../engine/index.js';
 import type { Credentials, Store } from '../store/index.js';
 import { HttpRefusal, fail } from '../http/errors.js';
-import { AttemptLimiter } from '../http/limiter.js';
-import type { Attempt } from '../http/limiter.js';
+import { AttemptLimiter } from '../shared/limiter.js';
+import type { Attempt } from '../shared/limiter.js';
 import { CredentialIndex } from './credentials.js';
 import { SignInIndex } from './sign-ins.js';
 
@@ -72,15 +72,14 @@ export class Accounts {
       readonly now: () => number;
     },
   ) {
-    // A removed user's credentials left the store in the commit that removed them.
-    engine.listen({
-      onEvents: (events) => {
-        for (const e of events)
-          if (e.type === 'presence.changed' && e.removed) {
-            this.index.drop(e.tenant, e.subject);
-            this.signIns.deleteTokens(e.tenant, e.subject);
-          }
-      },
+    // A removed user's credentials and sign-ins left the store in the commit that removed them;
+    // the committed batch on the bus says so.
+    engine.bus.subscribe((batch) => {
+      for (const e of batch.events)
+        if (e.type === 'presence.changed' && e.removed) {
+          this.index.drop(batch.tenant, e.subject);
+          this.signIns.deleteTokens(batch.tenant, e.subject);
+        }
     });
   }
 

@@ -127,8 +127,41 @@ export function parseScenario(text: string, start: Instant): Parsed {
   } catch (e) {
     return { ok: false, errors: [jsonError(text, e)] };
   }
-  const errors: string[] = [];
   if (!isObject(doc)) return { ok: false, errors: ['the scenario must be a JSON object with "users" and "steps"'] };
+  const errors: string[] = [];
+  const policy = topLevel(doc, errors);
+  const users = section(doc, 'users', true, errors);
+  const groups = section(doc, 'groups', false, errors);
+  const queues = section(doc, 'queues', false, errors);
+  const rawSteps = section(doc, 'steps', true, errors);
+  const checks = checksOf(users, groups, queues, rawSteps, errors);
+  const steps: Step[] = [];
+  let last = 0;
+  rawSteps.forEach((s, i) => (last = parseStep(checks, `steps[${i}]`, s, start, last, steps)));
+  if (errors.length > 0) return { ok: false, errors };
+  return {
+    ok: true,
+    scenario: {
+      policy: policy as Partial<TenantPolicy>,
+      users: users as unknown as UserInput[],
+      groups: groups as unknown as GroupInput[],
+      queues: queues as unknown as QueueInput[],
+      steps,
+    },
+  };
+}
+
+/** What the checks of one scenario share: the errors found so far and the names its steps may use. */
+interface Checks {
+  readonly errors: string[];
+  readonly known: Record<Ref, Set<string>>;
+  readonly roles: Map<string, Role>;
+  readonly byExtension: Map<string, string>;
+  refCheck(where: string, kind: Ref, id: unknown): void;
+}
+
+/** The top-level fields and the policy's settings; answers the policy. */
+function topLevel(doc: Json, errors: string[]): unknown {
   for (const k of Object.keys(doc))
     if (!TOP_KEYS.includes(k)) errors.push(`unknown top-level field "${k}" (expected ${TOP_KEYS.join(', ')})`);
   const policy = doc.policy ?? {};
@@ -137,19 +170,22 @@ export function parseScenario(text: string, start: Instant): Parsed {
     for (const k of Object.keys(policy))
       if (!Object.hasOwn(DEFAULT_POLICY, k))
         errors.push(`policy: unknown setting "${k}" (known: ${Object.keys(DEFAULT_POLICY).join(', ')})`);
-  const section = (name: string, required: boolean): Json[] => {
-    const v = doc[name];
-    if (v === undefined && !required) return [];
-    if (!Array.isArray(v)) {
-      errors.push(`"${name}" must be a list${required ? ' (it is required)' : ''}`);
-      return [];
-    }
-    return v.filter((x, i) => isObject(x) || (errors.push(`${name}[${i}] must be an object`), false)) as Json[];
-  };
-  const users = section('users', true);
-  const groups = section('groups', false);
-  const queues = section('queues', false);
-  const rawSteps = section('steps', true);
+  return policy;
+}
+
+/** A list of objects at the top level. */
+function section(doc: Json, name: string, required: boolean, errors: string[]): Json[] {
+  const v = doc[name];
+  if (v === undefined && !required) return [];
+  if (!Array.isArray(v)) {
+    errors.push(`"${name}" must be a list${required ? ' (it is required)' : ''}`);
+    return [];
+  }
+  return v.filter((x, i) => isObject(x) || (errors.push(`${name}[${i}] must be an object`), false)) as Json[];
+}
+
+/** The names a step may refer to: the directory's, and those earlier or later steps create. */
+function checksOf(users: Json[], groups: Json[], queues: Json[], rawSteps: Json[], errors: string[]): Checks {
   const known: Record<Ref, Set<string>> = { user: new Set(), group: new Set(), queue: new Set() };
   const ids = (name: string, entries: Json[], into: Set<string>) =>
     entries.forEach((x, i) => {
@@ -168,112 +204,106 @@ export function parseScenario(text: string, start: Instant): Parsed {
     if (c.type === 'group.upsert' && isObject(c.group) && typeof c.group.id === 'string') known.group.add(c.group.id);
     if (c.type === 'queue.upsert' && isObject(c.queue) && typeof c.queue.id === 'string') known.queue.add(c.queue.id);
   }
-  const roles = new Map<string, Role>(
-    users.map((u) => [String(u.id), u.role === 'admin' || u.role === 'supervisor' ? u.role : 'user']),
-  );
-  const byExtension = new Map(users.map((u) => [String(u.extension), String(u.id)]));
-  const refCheck = (where: string, kind: Ref, id: unknown) => {
-    if (typeof id !== 'string') errors.push(`${where}: must be a string naming a ${kind}`);
-    else if (!known[kind].has(id)) errors.push(`${where}: unknown ${kind} "${id}" (known: ${list(known[kind])})`);
-  };
-
-  const steps: Step[] = [];
-  let last = 0;
-  rawSteps.forEach((s, i) => {
-    const where = `steps[${i}]`;
-    const offsetMs = parseOffset(s.at);
-    if (offsetMs === undefined) {
-      errors.push(
-        `${where}: "at" must be an offset like "+0s", "+90s", "+10m", "+1m30s" or a number of milliseconds (got ${JSON.stringify(s.at)})`,
-      );
-      return;
-    }
-    if (offsetMs < last)
-      errors.push(`${where}: steps must be in time order ("at" ${JSON.stringify(s.at)} is before the step above it)`);
-    last = Math.max(last, offsetMs);
-    const kinds = ['command', 'route', 'show'].filter((k) => k in s);
-    const extra = Object.keys(s).filter((k) => !['at', 'command', 'route', 'show', 'note'].includes(k));
-    if (kinds.length !== 1 || extra.length > 0) {
-      errors.push(
-        `${where}: a step has "at" and exactly one of "command", "route" or "show"${extra.length > 0 ? ` (unknown: ${extra.join(', ')})` : ''}`,
-      );
-      return;
-    }
-    const now = start + offsetMs;
-    if (s.note !== undefined && typeof s.note !== 'string') errors.push(`${where}.note: must be a string`);
-    const note = typeof s.note === 'string' ? { note: s.note } : {};
-    if (kinds[0] === 'show') {
-      if (!SHOWS.includes(s.show as ShowWhat))
-        errors.push(`${where}.show: must be one of ${SHOWS.join(', ')} (got ${JSON.stringify(s.show)})`);
-      else steps.push({ offsetMs, ...note, kind: 'show', show: s.show as ShowWhat });
-      return;
-    }
-    if (kinds[0] === 'route') {
-      const call = callRequest(`${where}.route`, s.route, errors, refCheck, known, byExtension);
-      if (call !== undefined) steps.push({ offsetMs, ...note, kind: 'route', call });
-      return;
-    }
-    const c = s.command;
-    if (!isObject(c) || typeof c.type !== 'string') {
-      errors.push(`${where}.command: must be an object with a "type"`);
-      return;
-    }
-    // Own keys only: "constructor" or "__proto__" is no command type (S8.1).
-    const spec = Object.hasOwn(COMMANDS, c.type)
-      ? (
-          COMMANDS as Record<
-            string,
-            { required?: readonly string[]; refs?: Record<string, Ref>; by?: true; timer?: true }
-          >
-        )[c.type]
-      : undefined;
-    if (spec === undefined) {
-      errors.push(
-        `${where}.command: unknown command type "${c.type}" (known: ${Object.keys(COMMANDS)
-          .filter((t) => !t.startsWith('timer.'))
-          .join(', ')})`,
-      );
-      return;
-    }
-    if (spec.timer) {
-      errors.push(`${where}.command: "${c.type}" is fired by the engine itself; move "at" forward instead`);
-      return;
-    }
-    const before = errors.length;
-    for (const f of spec.required ?? [])
-      if (c[f] === undefined) errors.push(`${where}.command: "${c.type}" needs "${f}"`);
-    for (const [f, kind] of Object.entries(spec.refs ?? {}))
-      if (c[f] !== undefined) refCheck(`${where}.command.${f}`, kind, c[f]);
-    const command: Json = { ...c };
-    for (const f of INSTANT_FIELDS) {
-      if (typeof c[f] !== 'string') continue;
-      const ms = parseOffset(c[f]);
-      if (ms === undefined)
-        errors.push(`${where}.command.${f}: an instant is a number of ms or an offset after the step like "+1h"`);
-      else command[f] = now + ms;
-    }
-    if (spec.by) {
-      const by = actor(`${where}.command.by`, c.by, String(c.userId), roles, errors, refCheck);
-      if (by !== undefined) command.by = by;
-    }
-    if (c.type === 'call.route') {
-      const call = callRequest(`${where}.command.call`, c.call, errors, refCheck, known, byExtension);
-      if (call !== undefined) command.call = call;
-    }
-    if (errors.length === before)
-      steps.push({ offsetMs, ...note, kind: 'command', command: command as unknown as Command });
-  });
-  if (errors.length > 0) return { ok: false, errors };
   return {
-    ok: true,
-    scenario: {
-      policy: policy as Partial<TenantPolicy>,
-      users: users as unknown as UserInput[],
-      groups: groups as unknown as GroupInput[],
-      queues: queues as unknown as QueueInput[],
-      steps,
+    errors,
+    known,
+    roles: new Map(users.map((u) => [String(u.id), u.role === 'admin' || u.role === 'supervisor' ? u.role : 'user'])),
+    byExtension: new Map(users.map((u) => [String(u.extension), String(u.id)])),
+    refCheck(where, kind, id) {
+      if (typeof id !== 'string') errors.push(`${where}: must be a string naming a ${kind}`);
+      else if (!known[kind].has(id)) errors.push(`${where}: unknown ${kind} "${id}" (known: ${list(known[kind])})`);
     },
   };
+}
+
+/** One step: its time, then its kind's parser. Answers the latest time so far (steps go forward). */
+function parseStep(c: Checks, where: string, s: Json, start: Instant, last: number, steps: Step[]): number {
+  const { errors } = c;
+  const offsetMs = parseOffset(s.at);
+  if (offsetMs === undefined) {
+    errors.push(
+      `${where}: "at" must be an offset like "+0s", "+90s", "+10m", "+1m30s" or a number of milliseconds (got ${JSON.stringify(s.at)})`,
+    );
+    return last;
+  }
+  if (offsetMs < last)
+    errors.push(`${where}: steps must be in time order ("at" ${JSON.stringify(s.at)} is before the step above it)`);
+  const kinds = STEP_KINDS.filter((k) => k in s);
+  const extra = Object.keys(s).filter((k) => k !== 'at' && k !== 'note' && !(STEP_KINDS as string[]).includes(k));
+  if (kinds.length !== 1 || extra.length > 0) {
+    errors.push(
+      `${where}: a step has "at" and exactly one of "command", "route" or "show"${extra.length > 0 ? ` (unknown: ${extra.join(', ')})` : ''}`,
+    );
+    return Math.max(last, offsetMs);
+  }
+  if (s.note !== undefined && typeof s.note !== 'string') errors.push(`${where}.note: must be a string`);
+  const note = typeof s.note === 'string' ? { note: s.note } : {};
+  const step = STEP_PARSERS[kinds[0]!](c, where, s, start + offsetMs);
+  if (step !== undefined) steps.push({ offsetMs, ...note, ...step });
+  return Math.max(last, offsetMs);
+}
+
+type StepKind = StepInput['kind'];
+const STEP_KINDS: StepKind[] = ['command', 'route', 'show'];
+
+/** Per kind of step: its parser, answering the step or undefined after noting what is wrong. */
+const STEP_PARSERS: Readonly<
+  Record<StepKind, (c: Checks, where: string, s: Json, now: Instant) => StepInput | undefined>
+> = {
+  show(c, where, s) {
+    if (SHOWS.includes(s.show as ShowWhat)) return { kind: 'show', show: s.show as ShowWhat };
+    c.errors.push(`${where}.show: must be one of ${SHOWS.join(', ')} (got ${JSON.stringify(s.show)})`);
+    return undefined;
+  },
+  route(c, where, s) {
+    const call = callRequest(`${where}.route`, s.route, c.errors, c.refCheck, c.known, c.byExtension);
+    return call === undefined ? undefined : { kind: 'route', call };
+  },
+  command: commandStep,
+};
+
+type CommandSpec = { required?: readonly string[]; refs?: Record<string, Ref>; by?: true; timer?: true };
+
+function commandStep(ch: Checks, where: string, s: Json, now: Instant): StepInput | undefined {
+  const { errors } = ch;
+  const c = s.command;
+  if (!isObject(c) || typeof c.type !== 'string') {
+    errors.push(`${where}.command: must be an object with a "type"`);
+    return undefined;
+  }
+  // Own keys only: "constructor" or "__proto__" is no command type (S8.1).
+  const spec = Object.hasOwn(COMMANDS, c.type) ? (COMMANDS as Record<string, CommandSpec>)[c.type] : undefined;
+  if (spec === undefined) {
+    const types = Object.keys(COMMANDS).filter((t) => !t.startsWith('timer.'));
+    errors.push(`${where}.command: unknown command type "${c.type}" (known: ${types.join(', ')})`);
+    return undefined;
+  }
+  if (spec.timer) {
+    errors.push(`${where}.command: "${c.type}" is fired by the engine itself; move "at" forward instead`);
+    return undefined;
+  }
+  const before = errors.length;
+  for (const f of spec.required ?? [])
+    if (c[f] === undefined) errors.push(`${where}.command: "${c.type}" needs "${f}"`);
+  for (const [f, kind] of Object.entries(spec.refs ?? {}))
+    if (c[f] !== undefined) ch.refCheck(`${where}.command.${f}`, kind, c[f]);
+  const command: Json = { ...c };
+  for (const f of INSTANT_FIELDS) {
+    if (typeof c[f] !== 'string') continue;
+    const ms = parseOffset(c[f]);
+    if (ms === undefined)
+      errors.push(`${where}.command.${f}: an instant is a number of ms or an offset after the step like "+1h"`);
+    else command[f] = now + ms;
+  }
+  if (spec.by) {
+    const by = actor(`${where}.command.by`, c.by, String(c.userId), ch.roles, errors, ch.refCheck);
+    if (by !== undefined) command.by = by;
+  }
+  if (c.type === 'call.route') {
+    const call = callRequest(`${where}.command.call`, c.call, errors, ch.refCheck, ch.known, ch.byExtension);
+    if (call !== undefined) command.call = call;
+  }
+  return errors.length === before ? { kind: 'command', command: command as unknown as Command } : undefined;
 }
 
 /** `by` may be an Actor object, or "self" (the default), "system", "admin:<userId>", "supervisor:<userId>". */

@@ -1,6 +1,7 @@
 // `switchboard start`: the real server on its embedded default, until SIGINT or SIGTERM.
 import { ConfigError, configDocs, loadConfig } from '../app/config.js';
 import type { Config } from '../app/config.js';
+import { BusError } from '../app/bus.js';
 import { bindProblem, preflight } from '../app/preflight.js';
 import { startServer } from '../app/server.js';
 import { SecretKeyError, StoreRowError } from '../store/index.js';
@@ -35,6 +36,11 @@ export async function runStart(argv: readonly string[]): Promise<number> {
     if (e instanceof StoreRowError) {
       process.stderr.write(`switchboard: cannot start: ${e.message}\n`);
       return 2;
+    }
+    // S10.1: NATS not reachable (or JetStream off) at the configured --bus.
+    if (e instanceof BusError) {
+      process.stderr.write(`switchboard: cannot start: ${e.message}\n`);
+      return 1;
     }
     // Another program took a port between the check and the bind.
     const line = lateBindProblem(e, config);

@@ -12,7 +12,7 @@ import { sessionCommand } from './commands-session.js';
 import { removeRegistration, updateLeg, upsertRegistration } from './commands-sip.js';
 import { clearStatus, setStatus } from './commands-status.js';
 import { removeUser, upsertUser } from './commands-users.js';
-import type { Command, CoreEvent, Directive, Patch, TimerRequest } from './commands.js';
+import type { Command, CoreEvent, Directive, Patch, Reply, TimerRequest } from './commands.js';
 import { refuse } from './errors.js';
 import { heartbeatLease, leaseOnly, wakeDue } from './fast-paths.js';
 import { maySetStatus } from './permission-checks.js';
@@ -30,8 +30,8 @@ export interface Applied {
   readonly events: readonly CoreEvent[];
   readonly timers: readonly TimerRequest[];
   readonly directives: readonly Directive[];
-  /** What the command answers its caller, e.g. a routing decision. */
-  readonly reply?: unknown;
+  /** What the command answers its caller, e.g. a routing decision (`Replies` says which). */
+  readonly reply?: Reply;
   /**
    * Only a lease moved later (a heartbeat): kept in memory, not worth a journal write of its own.
    * It is persisted with the user's next durable change.

@@ -4,6 +4,7 @@ import type { AgentInput } from './agents.js';
 import type { Command } from './commands.js';
 import { LOGGED_OUT } from './defaults.js';
 import { refuse } from './errors.js';
+import type { ErrorCode } from './errors.js';
 import { mayCommandAgent } from './permission-checks.js';
 import type { Tx } from './tx.js';
 import { userWith } from './user.js';
@@ -31,7 +32,7 @@ export function agentCommand(tx: Tx, cmd: Extract<Command, { type: 'agent.comman
       ? { type: 'not_ready', ...(cmd.reason !== undefined ? { reason: cmd.reason } : {}) }
       : { type: cmd.action };
   const agent: Record<QueueId, AgentRecord> = { ...user.agent };
-  const refused: { queueId: QueueId; code: string }[] = [];
+  const refused: { queueId: QueueId; code: ErrorCode }[] = [];
   let first: Refusal | undefined;
   for (const q of queues) {
     if (!mayCommandAgent(cmd.by, cmd.userId, q)) {

@@ -22,6 +22,8 @@ import type {
   QueueState,
   Group as GroupConfig,
 } from './types.js';
+import type { ErrorCode } from './errors.js';
+import type { Decision } from './routing.js';
 
 export type AgentAction = 'login' | 'logout' | 'ready' | 'not_ready';
 
@@ -147,6 +149,37 @@ export type Command =
   | { readonly type: 'timer.queueMaxWait'; readonly queueId: QueueId; readonly callId: string };
 
 export type CommandType = Command['type'];
+
+/** S4.2: an all-queues agent command names the queues it could not apply in. */
+export interface AgentReply {
+  readonly refused: readonly { readonly queueId: QueueId; readonly code: ErrorCode }[];
+}
+
+/** S4.1: a call offered to a queue waits there, or takes the queue's busy or empty action. */
+export type QueueArrival =
+  | { readonly queued: true; readonly position: number }
+  | { readonly queued: false; readonly reason: 'busy' | 'empty'; readonly action: AnsweringAction };
+
+/**
+ * What a command answers its caller, by command type; a command not named here answers nothing.
+ * The engine's `dispatch` reads it through `ReplyOf`, so callers get the reply typed.
+ */
+export interface Replies {
+  readonly 'call.route': Decision;
+  /** Absent when every queue took the command. */
+  readonly 'agent.command': AgentReply | undefined;
+  readonly 'queue.call.arrive': QueueArrival;
+}
+
+/** Any reply a command may give. */
+export type Reply = Replies[keyof Replies];
+
+/** The reply of command `C` (a union of commands gives the union of their replies). */
+export type ReplyOf<C extends Command> = C extends { readonly type: infer T }
+  ? T extends keyof Replies
+    ? Replies[T]
+    : undefined
+  : never;
 
 export interface QueueSnapshot {
   readonly queueId: QueueId;

@@ -44,6 +44,16 @@ export { parseFeatureCode } from './fac.js';
 export type { FeatureCode } from './fac.js';
 export { apply, causeOf, heartbeatLease, wakeDue } from './apply.js';
 export type { Applied } from './apply.js';
+export type {
+  HistoryPage,
+  HistoryRow,
+  ImportPlan,
+  ImportReport,
+  ImportRowReport,
+  PlannedRow,
+  SignedIn,
+  StatusReport,
+} from './wire.js';
 export {
   createTenantState,
   commit,

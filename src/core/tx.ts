@@ -1,5 +1,5 @@
 // The mutable working set of one command (Tx): what it changed so far, over the untouched state.
-import type { CoreEvent, Directive, TimerRequest } from './commands.js';
+import type { CoreEvent, Directive, Reply, TimerRequest } from './commands.js';
 import { OverlayMap } from './state.js';
 import type {
   Cause,
@@ -30,7 +30,7 @@ export class Tx {
   readonly timers: TimerRequest[] = [];
   readonly directives: Directive[] = [];
   policy: TenantPolicy;
-  reply: unknown;
+  reply: Reply | undefined;
   constructor(
     readonly base: TenantState,
     readonly now: Instant,

@@ -1,5 +1,5 @@
 // Group commit (S8.2): the open batch's undo, the flush that commits a tenant's pending batch
-// and then acknowledges and publishes it, and the rollback of a batch the journal refuses.
+// and then acknowledges and publishes it on the bus, and the rollback of a batch the journal refuses.
 import type { TenantId } from '../core/index.js';
 import type { EngineHost, Tenant } from './engine.js';
 import { armWakes } from './timers.js';
@@ -74,8 +74,7 @@ async function flush(host: EngineHost, t: Tenant, tenantId: TenantId): Promise<v
   // What was noted while the journal had the batch depends on nothing uncommitted any more.
   if (t.undo !== undefined && t.pending.length === 0) close(t);
   for (const w of waiters) w(true);
-  if (events.length > 0) for (const l of host.listeners) l.onEvents?.(events);
-  if (directives.length > 0) for (const l of host.listeners) l.onDirectives?.(tenantId, directives);
+  if (events.length > 0 || directives.length > 0) host.bus.publish({ tenant: tenantId, events, directives });
 }
 
 /**

@@ -3,11 +3,24 @@
 // fires them back as commands, and acknowledges a command only after the journal has committed
 // it (group commit: every command applied in one turn of the event loop shares one commit).
 // S8.2: nothing of a batch is seen before its commit (readers get the committed view, events and
-// directives are published after it), and a batch the journal refuses is undone: the tenant is
+// directives are published on the Bus after it), and a batch the journal refuses is undone: the tenant is
 // left as it was and every command of the batch is refused with SWB_ERR_UNAVAILABLE.
 import { apply, commit, commitHeartbeat, commitRefresh, refuse } from '../core/index.js';
-import type { Applied, Command, CoreEvent, Directive, Patch, Refusal, TenantId, TenantState } from '../core/index.js';
+import type {
+  Applied,
+  Command,
+  CoreEvent,
+  Directive,
+  Patch,
+  Refusal,
+  Reply,
+  ReplyOf,
+  TenantId,
+  TenantState,
+} from '../core/index.js';
 import { closeIfIdle, open, scheduleFlush, undoOf } from './batch.js';
+import { InProcessBus } from './bus.js';
+import type { Bus } from './bus.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { schedule, wake } from './timers.js';
 import type { TimerEntry } from './timers.js';
@@ -19,12 +32,13 @@ export type EngineEvent = CoreEvent & { readonly tenant: TenantId; readonly epoc
 /** An event while the engine stamps it. */
 type Stamped = CoreEvent & { tenant: TenantId; epoch: string; seq: number };
 
-export type Outcome =
+/** A command's answer; `R` is its reply (core's `Replies`), any reply when the command is not known. */
+export type Outcome<R = Reply> =
   | {
       readonly ok: true;
       readonly events: readonly EngineEvent[];
       readonly directives: readonly Directive[];
-      readonly reply?: unknown;
+      readonly reply?: R;
     }
   | Refusal;
 
@@ -42,12 +56,10 @@ export interface Journal {
   commit(batch: readonly JournalEntry[]): void | Promise<void>;
 }
 
+/** Observers of the engine itself; committed events and directives go out on the Bus (bus.ts). */
 export interface EngineListener {
-  /** Committed events, in order, after the journal has them. */
-  onEvents?(events: readonly EngineEvent[]): void;
   /** Every applied event at once, before the commit: for tests and tools that only observe. */
   onApplied?(events: readonly EngineEvent[]): void;
-  onDirectives?(tenant: TenantId, directives: readonly Directive[]): void;
   /** S8.2: the journal did not take a batch; it was undone and its commands refused. */
   onCommitFailed?(tenant: TenantId, error: unknown): void;
 }
@@ -86,6 +98,7 @@ export interface EngineHost {
   readonly clock: Clock;
   readonly journal: Journal | undefined;
   readonly listeners: ReadonlySet<EngineListener>;
+  readonly bus: Bus;
   readonly tenants: ReadonlyMap<TenantId, Tenant>;
   submit(tenantId: TenantId, command: Command): Outcome;
 }
@@ -93,6 +106,8 @@ export interface EngineHost {
 export interface EngineOptions {
   readonly clock: Clock;
   readonly journal?: Journal;
+  /** Where committed batches are published (default: an in-process bus of this engine's own). */
+  readonly bus?: Bus;
 }
 
 export class Engine {
@@ -101,14 +116,18 @@ export class Engine {
   private readonly clock: Clock;
   private readonly journal: Journal | undefined;
   private readonly host: EngineHost;
+  /** Where the committed batches go: subscribe here for events and directives. */
+  readonly bus: Bus;
 
   constructor(options: EngineOptions) {
     this.clock = options.clock;
     this.journal = options.journal;
+    this.bus = options.bus ?? new InProcessBus();
     this.host = {
       clock: this.clock,
       journal: this.journal,
       listeners: this.listeners,
+      bus: this.bus,
       tenants: this.tenants,
       submit: (tenantId, command) => this.submit(tenantId, command),
     };
@@ -197,8 +216,9 @@ export class Engine {
   }
 
   /** Applies a command and resolves once it is committed (or at once with a refusal). */
-  dispatch(tenantId: TenantId, command: Command): Promise<Outcome> {
-    const out = this.submit(tenantId, command);
+  dispatch<C extends Command>(tenantId: TenantId, command: C): Promise<Outcome<ReplyOf<C>>> {
+    // The core answers each command with the reply `Replies` names for its type.
+    const out = this.submit(tenantId, command) as Outcome<ReplyOf<C>>;
     if (!out.ok) return Promise.resolve(out);
     const t = this.tenants.get(tenantId)!;
     if (t.pending.length === 0 && t.flushing === undefined) return Promise.resolve(out);

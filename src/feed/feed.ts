@@ -8,7 +8,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import type { Engine } from '../engine/index.js';
+import type { Bus, Engine } from '../engine/index.js';
 import { Fanout } from './fanout.js';
 import type { FanoutMetrics, FanoutOptions } from './fanout.js';
 import { FeedMessages } from './messages.js';
@@ -57,7 +57,7 @@ export const FEED_DEFAULTS: FeedOptions = {
   messageBurst: 100,
 };
 
-/** The metrics the feed updates (src/http/metrics.ts has them; passed in by the composition root). */
+/** The metrics the feed updates (src/shared/metrics.ts has them; passed in by the composition root). */
 export interface FeedMetrics extends FanoutMetrics {
   readonly watchers: { inc(value?: number): void; dec(value?: number): void };
 }
@@ -68,6 +68,8 @@ export interface FeedLog {
 
 export interface FeedDeps {
   readonly engine: Engine;
+  /** Where committed events come from (default: the engine's bus). */
+  readonly bus?: Bus;
   /** A bearer token or API key → who it is, or undefined when it is not valid. */
   readonly authenticate: (credential: string) => FeedAuth | undefined;
   readonly metrics?: FeedMetrics;
@@ -117,7 +119,10 @@ export class Feed extends FeedMessages {
       maxPayload: this.options.hardMaxMessageBytes,
     });
     this.fanout = new Fanout(this.engine, this.options, this.metrics);
-    this.unlisten = this.engine.listen({ onEvents: (events) => this.fanout.publish(events) });
+    // Every tenant's committed events; a batch of directives alone has nothing for watchers.
+    this.unlisten = (deps.bus ?? this.engine.bus).subscribe((batch) => {
+      if (batch.events.length > 0) this.fanout.publish(batch.events);
+    });
     this.pingTimer = setInterval(() => this.ping(), this.options.pingIntervalMs);
     this.pingTimer.unref();
   }

@@ -31,8 +31,8 @@ import {
   WebhookCreatedReply,
   WebhookListReply,
   WebhookTestReply,
-  errorReply,
 } from './replies.js';
+import { errorReply } from './error-replies.js';
 
 type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
 

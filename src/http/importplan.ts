@@ -5,22 +5,8 @@
 // plan; the import writes only rows without problems.
 import type { Static } from 'typebox';
 import { Compile } from 'typebox/compile';
-import type { TenantState } from '../core/index.js';
+import type { PlannedRow, TenantState } from '../core/index.js';
 import { NewUserBody } from './schemas.js';
-
-export interface PlannedRow {
-  readonly row: number;
-  readonly action: 'create' | 'update' | 'skip';
-  readonly id?: string;
-  readonly extension?: string;
-  readonly name?: string;
-  /** Every problem of the row, in words; empty: the row can be imported. */
-  readonly problems: readonly string[];
-  /** The code of the first problem: SWB_ERR_VALIDATION, or …_EXTENSION_TAKEN / …_EMAIL_TAKEN. */
-  readonly code?: string;
-  /** The earlier row with the same extension, id or email. */
-  readonly duplicateOf?: number;
-}
 
 const checkRow = Compile(NewUserBody);
 

@@ -25,7 +25,7 @@ import { fail } from './errors.js';
 import { MethodTable, clientErrorHandler, errorHandler, frameworkErrors } from './failures.js';
 import { openapiPath, responsesOf } from './contract.js';
 import { DecisionSchema } from './replies.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../shared/metrics.js';
 
 export type App = FastifyInstance<
   RawServerDefault,

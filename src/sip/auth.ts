@@ -7,6 +7,7 @@ import type { DeviceKind } from '../core/index.js';
 import { NonceIssuer, challenge, credentialsFrom, digestResponse, sameDigest, sameTarget } from './digest.js';
 import { parseDigest } from './headers.js';
 import type { Incoming } from './request.js';
+import { AttemptLimiter } from '../shared/limiter.js';
 
 /** What the composition root tells the SIP server about tenants and credentials. */
 export interface SipDirectory {
@@ -34,38 +35,6 @@ export type AuthOutcome =
       readonly failed: boolean;
     };
 
-/** Failures per key in a sliding window, bounded in keys. */
-export class FailureWindow {
-  private readonly hits = new Map<string, number[]>();
-
-  constructor(
-    private readonly max: number,
-    private readonly windowMs: number,
-    private readonly maxKeys = 50_000,
-  ) {}
-
-  private recent(key: string, now: number): number[] {
-    const list = this.hits.get(key);
-    if (list === undefined) return [];
-    const kept = list.filter((t) => t > now - this.windowMs);
-    if (kept.length === 0) this.hits.delete(key);
-    else if (kept.length !== list.length) this.hits.set(key, kept);
-    return kept;
-  }
-
-  blocked(key: string, now: number): boolean {
-    return this.recent(key, now).length >= this.max;
-  }
-
-  fail(key: string, now: number): void {
-    if (!this.hits.has(key) && this.hits.size >= this.maxKeys) {
-      const oldest = this.hits.keys().next().value;
-      if (oldest !== undefined) this.hits.delete(oldest);
-    }
-    this.hits.set(key, [...this.recent(key, now), now]);
-  }
-}
-
 export interface AuthenticatorOptions {
   readonly directory: SipDirectory;
   readonly nonces: NonceIssuer;
@@ -78,12 +47,14 @@ export interface AuthenticatorOptions {
 }
 
 export class Authenticator {
-  private readonly failures: FailureWindow;
-  private readonly accountFailures: FailureWindow;
+  // The shared login limiter (shared/limiter.ts), used as a failure count: the digest check is
+  // synchronous, so nothing can slip between `blocked` and the failure's `take`.
+  private readonly failures: AttemptLimiter;
+  private readonly accountFailures: AttemptLimiter;
 
   constructor(private readonly options: AuthenticatorOptions) {
-    this.failures = new FailureWindow(options.maxFailuresPerMinute ?? 20, 60_000);
-    this.accountFailures = new FailureWindow(options.maxFailuresPerAccountPerMinute ?? 20, 60_000);
+    this.failures = new AttemptLimiter(options.maxFailuresPerMinute ?? 20, 60_000, 50_000);
+    this.accountFailures = new AttemptLimiter(options.maxFailuresPerAccountPerMinute ?? 20, 60_000, 50_000);
   }
 
   private challengeOf(realm: string, stale: boolean): AuthOutcome {
@@ -98,8 +69,8 @@ export class Authenticator {
 
   private refuse(address: string, account: string, reason: string): AuthOutcome {
     const now = this.options.now();
-    this.failures.fail(address, now);
-    this.accountFailures.fail(account, now);
+    this.failures.take(address, now);
+    this.accountFailures.take(account, now);
     this.options.onFailure?.();
     return { ok: false, status: 403, reason, headers: [], failed: true };
   }

@@ -1,73 +1,32 @@
 // S7.4 Calls, the fork: rings the registered contacts of a decision, each after its delay, until
 // the ring timeout; follows every branch's responses, picks the best answer for the caller and
-// ends the call (S1.2 legs, call-state.ts). What the routing decision is: calls.ts.
-import type { ActionDecision, LegState, Owner, QueueId, RingEntry, TenantId, UserId } from '../core/index.js';
+// ends the call (S1.2 legs, call-state.ts). What the routing decision is: calls.ts. When each
+// device starts and stops is a ring plan (ring-plan.ts) armed on the Clock port by one scheduler
+// (ring-scheduler.ts); the branches themselves are call-branches.ts.
+import type { ActionDecision, LegState, Owner, RingEntry } from '../core/index.js';
+import { CallBranches } from './call-branches.js';
 import type { FinalAnswer } from './call-answers.js';
 import { warningValue } from './call-answers.js';
-import type { Branch, Call, CallOptions, CallPorts } from './call-state.js';
-import { CallLegs, DEFAULT_CALLS, better } from './call-state.js';
+import type { Branch, Call, CallOptions, CallPorts, RingMember } from './call-state.js';
+import { DEFAULT_CALLS, better } from './call-state.js';
 import type { SipContext } from './context.js';
-import { tenantOf } from './context.js';
-import { parseCSeq, parseNameAddr, parseUri, parseVia } from './headers.js';
+import { parseCSeq, parseNameAddr, parseVia } from './headers.js';
 import type { SipResponse } from './message.js';
 import { detach, header, headerValues } from './message.js';
-import type { Hop, SentInvite } from './proxy.js';
-import {
-  FORK_BRANCH,
-  InviteClient,
-  STATELESS_BRANCH,
-  ackFor,
-  cancelFor,
-  forkBranch,
-  forwardedRequest,
-  hopOfUri,
-  routeUri,
-  viaHop,
-  withoutTopVia,
-} from './proxy.js';
-import type { Binding } from './registrar.js';
-import { buildResponse, rawOf, stampVia } from './request.js';
+import { FORK_BRANCH, STATELESS_BRANCH, ackFor, cancelFor, viaHop, withoutTopVia } from './proxy.js';
+import { buildResponse, rawOf } from './request.js';
+import type { RingStep } from './ring-plan.js';
+import { maxTimeStep, ringPlan } from './ring-plan.js';
+import { RingScheduler } from './ring-scheduler.js';
 
-export abstract class CallFork {
-  protected readonly calls = new Map<string, Call>();
-  private readonly branches = new Map<string, Branch>();
-  protected readonly perTenant = new Map<TenantId, number>();
-  protected readonly perUser = new Map<string, number>();
-  private readonly lingering = new Set<NodeJS.Timeout>();
-  protected readonly legs: CallLegs;
+export abstract class CallFork extends CallBranches {
+  /** The ring steps still to come, on the engine's clock. */
+  readonly ringSteps: RingScheduler;
 
-  constructor(
-    protected readonly ctx: SipContext,
-    protected readonly ports: CallPorts,
-    protected readonly options: CallOptions = DEFAULT_CALLS,
-  ) {
-    this.legs = new CallLegs(ctx);
+  constructor(ctx: SipContext, ports: CallPorts, options: CallOptions = DEFAULT_CALLS) {
+    super(ctx, ports, options);
+    this.ringSteps = new RingScheduler(ctx.clock, (step) => this.ringStep(step));
   }
-
-  get size(): number {
-    let n = 0;
-    for (const c of this.calls.values()) if (!c.ended) n++;
-    return n;
-  }
-
-  /** Does this Call-ID belong to a call through us (its in-dialog requests are ours to route)? */
-  has(callId: string): boolean {
-    return this.calls.has(callId);
-  }
-
-  /** Is this Route value us (§16.4)? Our address, or a SIP domain we serve, on our port. */
-  isOwnRoute = (value: string): boolean => {
-    const uri = routeUri(value);
-    if (uri === undefined) return false;
-    const self = this.ports.self();
-    if ((uri.port ?? 5060) !== self.port) return false;
-    return (
-      uri.host === self.host ||
-      uri.host === 'localhost' ||
-      uri.host === '127.0.0.1' ||
-      tenantOf(this.ctx, uri.host) !== undefined
-    );
-  };
 
   /** S3.1#7, S3.3: ring the devices of the decision, each after its delay, until the ring timeout. */
   protected ring(
@@ -79,140 +38,55 @@ export abstract class CallFork {
   ): void {
     call.target = target;
     call.onNoAnswer = onNoAnswer;
-    const plan: { entry: RingEntry; binding: Binding }[] = [];
+    const members: RingMember[] = [];
+    const timing: RingEntry[] = [];
     for (const entry of entries) {
       // An outside number rung for a forwarding group member cannot ring here: no trunk.
       if (entry.userId === undefined || entry.deviceId === undefined) continue;
       const binding = this.ports.bindings(call.tenant, entry.userId).find((b) => b.id === entry.deviceId);
-      if (binding !== undefined) plan.push({ entry, binding });
+      if (binding === undefined) continue;
+      members.push({ userId: entry.userId, binding, branch: undefined });
+      timing.push(entry);
     }
-    if (plan.length === 0)
+    if (members.length === 0)
       return this.answer(call, {
         status: 480,
         reason: 'Temporarily Unavailable',
         warning: 'no registered device can ring',
       });
     this.legs.caller(call, 'ringing');
-    call.pendingStarts += plan.length;
-    for (const { entry, binding } of plan) {
-      const start = (): void => {
+    call.members = members;
+    call.pendingStarts += members.length;
+    const now = this.ctx.clock.now();
+    const steps = ringPlan(call.id, now, timing, timeoutSec);
+    // A device with no delay rings now; the later steps are armed unless that already ended the call.
+    const due = (s: RingStep): boolean => s.step === 'start' && s.at <= now;
+    for (const s of steps) if (due(s)) this.ringStep(s);
+    if (!call.final) this.ringSteps.plan(steps.filter((s) => !due(s)));
+  }
+
+  /** One step of a call's ring plan fell due. */
+  private ringStep(step: RingStep): void {
+    const call = this.calls.get(step.callId);
+    if (call === undefined) return;
+    const member = step.member === undefined ? undefined : call.members[step.member];
+    switch (step.step) {
+      case 'start': {
         call.pendingStarts--;
-        if (call.final) return;
-        const b = this.startBranch(call, entry.userId!, binding, undefined);
+        if (call.final || member === undefined) return;
+        member.branch = this.startBranch(call, member.userId, member.binding, undefined);
+        if (member.branch === undefined) this.checkDone(call);
+        return;
+      }
+      case 'stop':
         // Hunt strategies: the member stops ringing when the next one starts.
-        if (b !== undefined && entry.stopSec !== undefined)
-          this.later(call, (entry.stopSec - entry.startSec) * 1000, () => this.cancelBranch(b));
-        if (b === undefined) this.checkDone(call);
-      };
-      if (entry.startSec > 0) this.later(call, entry.startSec * 1000, start);
-      else start();
+        if (member?.branch !== undefined) this.cancelBranch(member.branch);
+        return;
+      case 'noAnswer':
+        return this.noAnswer(call);
+      case 'maxTime':
+        return this.end(call);
     }
-    this.later(call, timeoutSec * 1000, () => this.noAnswer(call));
-  }
-
-  protected later(call: Call, ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      call.timers.delete(t);
-      fn();
-    }, ms);
-    t.unref();
-    call.timers.add(t);
-  }
-
-  private hopOf(binding: Binding, contact: string): Hop | undefined {
-    const uri = parseUri(contact);
-    if (uri === undefined) return undefined;
-    const colon = binding.source.lastIndexOf(':');
-    const address = binding.source.slice(0, colon);
-    const port = Number(binding.source.slice(colon + 1));
-    if (binding.transport === 'tcp') {
-      // The phone's own connection when it is still open (it may not accept new ones).
-      const flow = colon > 0 ? this.ports.connection(address, port) : undefined;
-      return flow !== undefined ? { flow, fallback: { host: uri.host, port: uri.port ?? 5060 } } : hopOfUri(uri);
-    }
-    // UDP: where the REGISTER came from (the phone may sit behind NAT, RFC 3581).
-    return colon > 0 && Number.isInteger(port) ? { flow: { transport: 'udp', address, port } } : hopOfUri(uri);
-  }
-
-  /** §16.6: one branch of the fork, to one registered contact. */
-  protected startBranch(
-    call: Call,
-    userId: UserId,
-    binding: Binding,
-    queueId: QueueId | undefined,
-  ): Branch | undefined {
-    const hop = this.hopOf(binding, binding.uri);
-    if (hop === undefined) return undefined;
-    const self = this.ports.self();
-    const id = forkBranch();
-    const via = `SIP/2.0/${hop.flow.transport.toUpperCase()} ${self.host}:${self.port};branch=${id};rport`;
-    const { bytes, routes } = forwardedRequest(call.inc.req, {
-      uri: binding.uri,
-      via,
-      stampedVia: stampVia(call.inc.vias[0]!, call.inc.flow),
-      recordRoute: `<sip:${self.host}:${self.port};lr>`,
-      isOwnRoute: this.isOwnRoute,
-      dropCredentials: true,
-    });
-    const sent: SentInvite = {
-      uri: binding.uri,
-      via,
-      from: call.inc.rawFrom,
-      to: call.inc.rawTo,
-      callId: call.id,
-      cseq: call.inc.cseq.seq,
-      routes,
-    };
-    const branch: Branch = {
-      id,
-      call,
-      userId,
-      queueId,
-      hop,
-      sent,
-      tx: undefined as unknown as InviteClient,
-      cancelWanted: false,
-      toTag: undefined,
-    };
-    branch.tx = new InviteClient(
-      () => this.ports.send(hop, bytes),
-      hop.flow.transport === 'tcp',
-      this.ports.timers,
-      () => this.branchFailed(branch),
-    );
-    this.branches.set(id, branch);
-    call.branches.push(branch);
-    if (!branch.tx.start()) {
-      branch.tx.finish();
-      this.branches.delete(id);
-      call.branches.splice(call.branches.indexOf(branch), 1);
-      return undefined;
-    }
-    return branch;
-  }
-
-  protected cancelBranch(b: Branch): void {
-    if (b.tx.state === 'done' || b.cancelWanted || b === b.call.answered) return;
-    b.cancelWanted = true;
-    // §9.1: a CANCEL only after a provisional response; until then it waits for one.
-    if (b.tx.state === 'proceeding') this.ports.send(b.hop, cancelFor(b.sent));
-    this.branchEnded(b);
-  }
-
-  /** Timer B: the branch never answered. */
-  private branchFailed(b: Branch): void {
-    this.branchEnded(b);
-    this.checkDone(b.call);
-  }
-
-  /** The callee's leg ends when none of their branches is still ringing. */
-  private branchEnded(b: Branch): void {
-    const call = b.call;
-    if (b === call.answered) return;
-    const live = call.branches.some(
-      (x) => x.userId === b.userId && x !== b && x.tx.state !== 'done' && !x.cancelWanted,
-    );
-    if (!live) this.legs.callee(call, b.userId, 'ended', b.queueId);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -293,12 +167,11 @@ export abstract class CallFork {
     this.legs.callee(call, b.userId, 'answered', b.queueId);
     this.legs.caller(call, 'answered');
     call.queueId = undefined;
-    call.maxTimer = setTimeout(() => this.end(call), this.options.maxCallMs);
-    call.maxTimer.unref();
+    this.ringSteps.plan([maxTimeStep(call.id, this.ctx.clock.now(), this.options.maxCallMs)]);
   }
 
   /** Nothing rings any more and nothing will: the best answer goes to the caller (§16.7 step 6). */
-  private checkDone(call: Call): void {
+  protected checkDone(call: Call): void {
     if (call.final || call.routing || call.queueId !== undefined || call.pendingStarts > 0) return;
     if (call.branches.some((b) => b.tx.state !== 'done' && !b.cancelWanted)) return;
     const best = call.best;
@@ -326,7 +199,8 @@ export abstract class CallFork {
   }
 
   private clearTimers(call: Call): void {
-    for (const t of call.timers) clearTimeout(t);
+    this.ringSteps.cancel(call.id);
+    for (const t of call.timers) this.ctx.clock.clearTimer(t);
     call.timers.clear();
     call.pendingStarts = 0;
   }
@@ -350,23 +224,24 @@ export abstract class CallFork {
     this.ports.relay(call.inc, status, bytes);
     if (call.inc.flow.transport !== 'udp') return;
     const { t1Ms, t2Ms } = this.ports.timers;
+    const clock = this.ctx.clock;
     let intervalMs = t1Ms;
     let elapsedMs = 0;
     const arm = (): void => {
-      call.resend = setTimeout(() => {
+      call.resend = clock.setTimer(clock.now() + intervalMs, () => {
+        call.resend = undefined;
         elapsedMs += intervalMs;
         if (elapsedMs >= 64 * t1Ms) return;
         this.ports.send({ flow: call.inc.flow }, bytes);
         intervalMs = Math.min(intervalMs * 2, t2Ms);
         arm();
-      }, intervalMs);
-      call.resend.unref();
+      });
     };
     arm();
   }
 
   protected acked(call: Call): void {
-    if (call.resend !== undefined) clearTimeout(call.resend);
+    if (call.resend !== undefined) this.ctx.clock.clearTimer(call.resend);
     call.resend = undefined;
   }
 
@@ -379,13 +254,13 @@ export abstract class CallFork {
     for (const [userId, leg] of call.legs)
       if (leg.state !== 'ended') this.legs.callee(call, userId, 'ended', leg.queueId);
     this.legs.caller(call, 'ended');
-    if (call.maxTimer !== undefined) clearTimeout(call.maxTimer);
     if (call.kind === 'proxy') {
       const userKey = `${call.tenant}\u0000${call.caller}`;
       this.count(this.perTenant, call.tenant);
       this.count(this.perUser, userKey);
     }
-    const t = setTimeout(() => {
+    const clock = this.ctx.clock;
+    const t = clock.setTimer(clock.now() + this.options.lingerMs, () => {
       this.lingering.delete(t);
       this.acked(call);
       if (this.calls.get(call.id) === call) this.calls.delete(call.id);
@@ -393,8 +268,7 @@ export abstract class CallFork {
         b.tx.finish();
         this.branches.delete(b.id);
       }
-    }, this.options.lingerMs);
-    t.unref();
+    });
     this.lingering.add(t);
   }
 
@@ -408,13 +282,13 @@ export abstract class CallFork {
   protected abstract runAction(call: Call, a: ActionDecision): void;
 
   stop(): void {
+    this.ringSteps.stop();
     for (const call of this.calls.values()) {
-      for (const t of call.timers) clearTimeout(t);
-      if (call.maxTimer !== undefined) clearTimeout(call.maxTimer);
+      for (const t of call.timers) this.ctx.clock.clearTimer(t);
       this.acked(call);
       for (const b of call.branches) b.tx.finish();
     }
-    for (const t of this.lingering) clearTimeout(t);
+    for (const t of this.lingering) this.ctx.clock.clearTimer(t);
     this.lingering.clear();
     this.calls.clear();
     this.branches.clear();

@@ -10,6 +10,7 @@ import type {
   TenantId,
   UserId,
 } from '../core/index.js';
+import type { TimerHandle } from '../engine/index.js';
 import type { SipContext } from './context.js';
 import type { SipResponse } from './message.js';
 import { detach, header } from './message.js';
@@ -56,6 +57,13 @@ export interface CallPorts {
   readonly timers: { readonly t1Ms: number; readonly t2Ms: number };
 }
 
+/** One device of a ring decision: its binding, and its branch once it started ringing. */
+export interface RingMember {
+  readonly userId: UserId;
+  readonly binding: Binding;
+  branch: Branch | undefined;
+}
+
 export interface Branch {
   readonly id: string;
   readonly call: Call;
@@ -89,16 +97,18 @@ export interface Call {
   target: Owner | undefined;
   onNoAnswer: ActionDecision | undefined;
   readonly branches: Branch[];
-  readonly timers: Set<NodeJS.Timeout>;
+  /** The devices of the ring decision; the ring steps (ring-plan.ts) name them by index. */
+  members: readonly RingMember[];
+  /** Clock timers of the call besides its ring steps (a feature code's hang-up). */
+  readonly timers: Set<TimerHandle>;
   pendingStarts: number;
   /** The callee legs told to the engine, per user. */
   readonly legs: Map<UserId, { state: LegState; queueId: QueueId | undefined }>;
   callerLeg: LegState | undefined;
   best: SipResponse | undefined;
   readonly rang: Set<UserId>;
-  maxTimer: NodeJS.Timeout | undefined;
   /** Timer G: our final answer, sent again over UDP until the caller's ACK. */
-  resend: NodeJS.Timeout | undefined;
+  resend: TimerHandle | undefined;
 }
 
 export const DIALLED = /^[0-9A-Za-z*#+._-]{1,32}$/;
@@ -145,13 +155,13 @@ export function newCall(
     target: undefined,
     onNoAnswer: undefined,
     branches: [],
+    members: [],
     timers: new Set(),
     pendingStarts: 0,
     legs: new Map(),
     callerLeg: undefined,
     best: undefined,
     rang: new Set(),
-    maxTimer: undefined,
     resend: undefined,
   };
   return call;

@@ -108,7 +108,7 @@ export class CallManager extends CallQueue {
   private async engine(call: Call, command: Extract<Command, { type: 'call.route' }>): Promise<Decision | undefined> {
     try {
       const out = await this.ctx.engine.dispatch(call.tenant, command);
-      if (out.ok) return out.reply as Decision;
+      if (out.ok) return out.reply;
       this.ctx.log('warn', { code: out.code, call: call.id }, 'call routing refused');
     } catch (e) {
       this.ctx.log('warn', { err: (e as Error).message, call: call.id }, 'call routing failed');

@@ -1,7 +1,7 @@
 // What the registrar, presence server and publication handler share: the engine, the directory,
 // the authenticator and a way to answer a request.
 import type { TenantId } from '../core/index.js';
-import type { Engine } from '../engine/index.js';
+import type { Clock, Engine } from '../engine/index.js';
 import type { Authenticator, SipDirectory } from './auth.js';
 import type { HeaderList } from './message.js';
 import type { SipJournal } from './persistence.js';
@@ -23,6 +23,8 @@ export interface SipContext {
   readonly journal: SipJournal;
   /** Wall-clock milliseconds (the engine's clock, so leases and expiries agree). */
   now(): number;
+  /** The same clock's timers: every wait of the SIP services (a manual clock in tests). */
+  readonly clock: Clock;
   reply(inc: Incoming, status: number, reason: string, headers?: HeaderList, body?: string, toTag?: string): void;
   log(level: 'debug' | 'info' | 'warn', detail: Record<string, unknown>, message: string): void;
 }
@@ -34,3 +36,21 @@ export function tenantOf(ctx: SipContext, host: string): { tenant: TenantId; dom
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, REGISTER, SUBSCRIBE, PUBLISH, OPTIONS';
 export const ALLOW_EVENTS = 'presence, dialog, as-feature-event';
+
+/** §8.2.1: every method we know; one we know but do not serve is 405, one we do not know 501. */
+export const KNOWN_METHODS = new Set([
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'OPTIONS',
+  'REGISTER',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'PUBLISH',
+  'MESSAGE',
+  'INFO',
+  'PRACK',
+  'UPDATE',
+  'REFER',
+]);

@@ -5,3 +5,4 @@ export type { SipDirectory } from './auth.js';
 export type { SipCounters } from './context.js';
 export type { Binding } from './registrar.js';
 export type { SubscriptionView } from './presence.js';
+export type { RingStep } from './ring-plan.js';

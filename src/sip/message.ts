@@ -142,10 +142,38 @@ export function parseMessage(buf: Buffer, options: { stream?: boolean } = {}): P
   const lines = head.split(/\r?\n/);
   const start = lines[0] ?? '';
   const isRequest = !start.startsWith('SIP/');
+  const parsed = parseHeaders(lines, isRequest);
+  if ('ok' in parsed) return parsed;
+  const { headers } = parsed;
+  let bad = parsed.bad;
+  if (end === undefined && !options.stream) bad ??= 'No empty line after the headers';
+  const line = parseStartLine(start, isRequest, headers);
+  if ('ok' in line) return line;
+  if (bad !== undefined) return failure(400, bad, isRequest, headers);
+  for (const key of SINGLE) {
+    let n = 0;
+    for (const h of headers) if (h.key === key) n++;
+    if (n > 1) return failure(400, `More than one ${headerName(key)} header`, isRequest, headers);
+  }
+  const body = messageBody(rest, headers, isRequest, options.stream === true);
+  if (!Buffer.isBuffer(body)) return body;
+  const message: SipMessage =
+    line.kind === 'request'
+      ? { kind: 'request', method: line.method, uri: line.uri, headers, body }
+      : { kind: 'response', status: line.status, reason: line.reason, headers, body };
+  return { ok: true, message };
+}
 
-  // Unfold continuation lines (§7.3.1): a line starting with whitespace continues the previous.
-  // They are joined once the header is complete: joining them line by line copied the value again
-  // for each line, quadratic in a 64 KB datagram of folded lines (found by fuzzing, S8.1).
+/**
+ * The header lines after the start line. Continuation lines (§7.3.1: a line starting with
+ * whitespace continues the previous) are joined once the header is complete: joining them line
+ * by line copied the value again for each line, quadratic in a 64 KB datagram of folded lines
+ * (found by fuzzing, S8.1). `bad` is the first malformation, reported after the start line.
+ */
+function parseHeaders(
+  lines: readonly string[],
+  isRequest: boolean,
+): { headers: SipHeader[]; bad: string | undefined } | ParseResult {
   const headers: SipHeader[] = [];
   let folded: string[] = [];
   const unfold = (): void => {
@@ -176,56 +204,44 @@ export function parseMessage(buf: Buffer, options: { stream?: boolean } = {}): P
     headers.push({ key: kn.key, name: kn.name, value: line.slice(colon + 1).trim() });
   }
   unfold();
-  if (end === undefined && !options.stream) bad ??= 'No empty line after the headers';
+  return { headers, bad };
+}
 
-  let method = '';
-  let uri = '';
-  let status = 0;
-  let reason = '';
-  if (isRequest) {
-    // Request-Line = Method SP Request-URI SP SIP-Version: exactly one space each (RFC 4475 §3.1.2.7, 3.1.2.8).
-    const m = /^([^ \t]+) ([^ \t]+) ([^ \t]+)$/.exec(start);
-    if (m === null) return failure(400, 'Malformed Request-Line', true, headers);
-    method = m[1]!;
-    uri = m[2]!;
-    if (!TOKEN.test(method)) return failure(400, 'Malformed Method', true, headers);
-    if (m[3] !== SIP_VERSION)
-      return /^SIP\/\d+\.\d+$/i.test(m[3]!) && m[3]!.toUpperCase() !== SIP_VERSION
-        ? failure(505, 'Version Not Supported', true, headers)
-        : failure(400, 'Malformed SIP-Version', true, headers);
-    if (!/^[A-Za-z][A-Za-z0-9+\-.]*:/.test(uri) || uri.includes('<') || uri.includes('>'))
-      return failure(400, 'Malformed Request-URI', true, headers);
-  } else {
+type StartLine =
+  | { readonly kind: 'request'; readonly method: string; readonly uri: string }
+  | { readonly kind: 'response'; readonly status: number; readonly reason: string };
+
+function parseStartLine(start: string, isRequest: boolean, headers: SipHeader[]): StartLine | ParseResult {
+  if (!isRequest) {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (an empty phrase is allowed).
     const m = /^SIP\/2\.0 ([1-6][0-9][0-9])(?: (.*))?$/.exec(start);
     if (m === null) return failure(400, 'Malformed Status-Line', false, headers);
-    status = Number(m[1]);
-    reason = m[2] ?? '';
+    return { kind: 'response', status: Number(m[1]), reason: m[2] ?? '' };
   }
-  if (bad !== undefined) return failure(400, bad, isRequest, headers);
+  // Request-Line = Method SP Request-URI SP SIP-Version: exactly one space each (RFC 4475 §3.1.2.7, 3.1.2.8).
+  const m = /^([^ \t]+) ([^ \t]+) ([^ \t]+)$/.exec(start);
+  if (m === null) return failure(400, 'Malformed Request-Line', true, headers);
+  const method = m[1]!;
+  const uri = m[2]!;
+  if (!TOKEN.test(method)) return failure(400, 'Malformed Method', true, headers);
+  if (m[3] !== SIP_VERSION)
+    return /^SIP\/\d+\.\d+$/i.test(m[3]!) && m[3]!.toUpperCase() !== SIP_VERSION
+      ? failure(505, 'Version Not Supported', true, headers)
+      : failure(400, 'Malformed SIP-Version', true, headers);
+  if (!/^[A-Za-z][A-Za-z0-9+\-.]*:/.test(uri) || uri.includes('<') || uri.includes('>'))
+    return failure(400, 'Malformed Request-URI', true, headers);
+  return { kind: 'request', method, uri };
+}
 
-  for (const key of SINGLE) {
-    let n = 0;
-    for (const h of headers) if (h.key === key) n++;
-    if (n > 1) return failure(400, `More than one ${headerName(key)} header`, isRequest, headers);
-  }
-
-  let body = rest;
+/** The body Content-Length names (over UDP, trailing bytes are discarded: §18.3). */
+function messageBody(rest: Buffer, headers: SipHeader[], isRequest: boolean, stream: boolean): Buffer | ParseResult {
   const cl = headers.find((h) => h.key === 'content-length');
-  if (cl !== undefined) {
-    if (!/^[0-9]{1,9}$/.test(cl.value)) return failure(400, 'Malformed Content-Length', isRequest, headers);
-    const length = Number(cl.value);
-    if (length > MAX_MESSAGE_BYTES) return failure(413, 'Message Too Large', isRequest, headers);
-    if (length > rest.length) return failure(400, 'Content-Length larger than the body', isRequest, headers);
-    body = rest.subarray(0, length);
-  } else if (options.stream) {
-    body = Buffer.alloc(0);
-  }
-
-  const message: SipMessage = isRequest
-    ? { kind: 'request', method, uri, headers, body }
-    : { kind: 'response', status, reason, headers, body };
-  return { ok: true, message };
+  if (cl === undefined) return stream ? Buffer.alloc(0) : rest;
+  if (!/^[0-9]{1,9}$/.test(cl.value)) return failure(400, 'Malformed Content-Length', isRequest, headers);
+  const length = Number(cl.value);
+  if (length > MAX_MESSAGE_BYTES) return failure(413, 'Message Too Large', isRequest, headers);
+  if (length > rest.length) return failure(400, 'Content-Length larger than the body', isRequest, headers);
+  return rest.subarray(0, length);
 }
 
 /** The first value of a header (the whole line value, not split at commas). */

@@ -1,5 +1,6 @@
 // Requests Switchboard sends (NOTIFY): our Via and Contact for a flow, and a client transaction
 // that retransmits over UDP (RFC 3261 §17.1.2) and reports the final response or a timeout.
+import type { Clock } from '../engine/index.js';
 import type { ClientOutcome } from './transactions.js';
 import { ClientTransactions, newBranch } from './transactions.js';
 import type { Flow, Transport } from './transport.js';
@@ -21,9 +22,10 @@ export class OutgoingRequests implements Outgoing {
   constructor(
     private readonly transport: Transport,
     private readonly advertised: () => { host: string; port: number },
+    clock: Clock,
     timers?: { t1Ms: number; t2Ms: number },
   ) {
-    this.transactions = new ClientTransactions(timers);
+    this.transactions = new ClientTransactions(clock, timers);
   }
 
   /** Our advertised `host:port`, made once the port is known (every NOTIFY's Via and Contact use it). */

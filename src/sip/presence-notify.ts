@@ -54,10 +54,10 @@ export abstract class PresenceNotifier extends SubscriptionStore {
     const wait = sub.lastSentAt + this.options.coalesceMs - this.ctx.now();
     if (wait > 0) {
       sub.dirty = true;
-      sub.hold = setTimeout(() => {
+      sub.hold = this.ctx.clock.setTimer(this.ctx.now() + wait, () => {
         sub.hold = undefined;
         if (sub.dirty) this.changed(sub);
-      }, wait);
+      });
       return;
     }
     sub.dirty = false;
@@ -85,40 +85,15 @@ export abstract class PresenceNotifier extends SubscriptionStore {
   ): void {
     const record = this.record(sub);
     const ending = final || (reason !== undefined && reason !== null);
-    const entity = `sip:${sub.extension}@${sub.domain}`;
-    let body = '';
-    let key: string | undefined;
+    let doc: ReturnType<typeof notifyDocument> = { body: '', key: undefined };
     if (record !== undefined) {
-      if (sub.event === 'presence') {
-        const view = pidfView(record);
-        key = pidfKey(view);
-        if (key !== sub.lastKey || force || ending || sub.lastKey === undefined)
-          body = pidfDocument(view, entity, sub.extension);
-      } else if (sub.event === 'dialog') {
-        const state: BlfState = blfState(record);
-        key = state;
-        if (key !== sub.lastKey || force || ending || sub.lastKey === undefined)
-          body = dialogInfoDocument(state, entity, `swb-${sub.extension}`, sub.version++);
-      } else {
-        // One document per NOTIFY: the first one the phone has not been told (the other follows
-        // once this NOTIFY is answered); when it knows both, a refresh or the end gets DND.
-        const docs = featureDocuments(featureView(record), sub.extension);
-        const told = (sub.lastKey ?? '').split('|');
-        let i = pressed === null ? docs.findIndex((d, j) => d.key !== told[j]) : FEATURE_KEYS.indexOf(pressed);
-        if (i < 0 && (force || ending)) i = 0;
-        if (i >= 0) {
-          body = docs[i]!.body;
-          const next = docs.map((d, j) => (j === i ? d.key : (told[j] ?? '')));
-          key = next.join('|');
-          if (!ending && docs.some((d, j) => d.key !== next[j])) sub.dirty = true;
-        }
-      }
-      if (body === '') return;
+      doc = notifyDocument(sub, record, force || ending, pressed);
+      if (!ending && doc.dirty) sub.dirty = true;
+      if (doc.body === '') return;
     }
-    sub.lastKey = key;
+    sub.lastKey = doc.key;
     const remaining = Math.max(0, Math.round((sub.expiresAt - this.ctx.now()) / 1000));
     const subState = ending ? `terminated${reason ? `;reason=${reason}` : ''}` : `active;expires=${remaining}`;
-    const headers: [string, string][] = [];
     sub.localCSeq++;
     if (!sub.ended) {
       // The counters may run at most VERSION_JUMP ahead of what is stored: halfway there, this
@@ -126,6 +101,11 @@ export abstract class PresenceNotifier extends SubscriptionStore {
       if (sub.localCSeq - sub.savedCSeq >= VERSION_JUMP / 2) this.ctx.journal.later([this.saved(sub)]);
       else this.unsaved.add(sub);
     }
+    this.send(sub, doc.body, subState, ending);
+  }
+
+  private send(sub: Subscription, body: string, subState: string, ending: boolean): void {
+    const headers: [string, string][] = [];
     const build = (via: string): Buffer => {
       headers.length = 0;
       headers.push(['Via', via], ['Max-Forwards', '70']);
@@ -145,39 +125,70 @@ export abstract class PresenceNotifier extends SubscriptionStore {
     sub.inFlight = !ending;
     sub.lastSentAt = this.ctx.now();
     this.ctx.counters.notifySent();
-    this.out.request(
-      sub.flow,
-      sub.flow.transport === 'tcp' ? fallbackOf(sub.remoteTarget) : undefined,
-      build,
-      (outcome) => {
-        if (ending || sub.ended) return;
-        sub.inFlight = false;
-        const status = outcome.type === 'response' ? outcome.response.status : 408;
-        if (status === 481) {
-          // RFC 6665 §4.2.2: the subscriber has no such subscription: it ends, without a NOTIFY.
-          this.remove(sub);
-          return;
-        }
-        if (status >= 200 && status < 300) {
-          sub.retryMs = 0;
-          if (sub.dirty) this.changed(sub);
-          return;
-        }
-        // A timeout or another failure is not fatal: send the state again later.
-        sub.retryMs = Math.min(Math.max(sub.retryMs * 2, 2000), 60_000);
-        sub.lastKey = undefined;
-        sub.dirty = true;
-        sub.hold = setTimeout(() => {
-          sub.hold = undefined;
-          this.changed(sub);
-        }, sub.retryMs);
-        sub.hold.unref();
-      },
-    );
+    const fallback = sub.flow.transport === 'tcp' ? fallbackOf(sub.remoteTarget) : undefined;
+    this.out.request(sub.flow, fallback, build, (outcome) => {
+      if (ending || sub.ended) return;
+      this.answered(sub, outcome.type === 'response' ? outcome.response.status : 408);
+    });
+  }
+
+  /** What the subscriber answered a NOTIFY (408 for no answer). */
+  private answered(sub: Subscription, status: number): void {
+    sub.inFlight = false;
+    if (status === 481) {
+      // RFC 6665 §4.2.2: the subscriber has no such subscription: it ends, without a NOTIFY.
+      this.remove(sub);
+      return;
+    }
+    if (status >= 200 && status < 300) {
+      sub.retryMs = 0;
+      if (sub.dirty) this.changed(sub);
+      return;
+    }
+    // A timeout or another failure is not fatal: send the state again later.
+    sub.retryMs = Math.min(Math.max(sub.retryMs * 2, 2000), 60_000);
+    sub.lastKey = undefined;
+    sub.dirty = true;
+    sub.hold = this.ctx.clock.setTimer(this.ctx.now() + sub.retryMs, () => {
+      sub.hold = undefined;
+      this.changed(sub);
+    });
   }
 }
 
 function fallbackOf(uri: string): { host: string; port: number } | undefined {
   const u = parseUri(uri);
   return u === undefined || u.host === '' ? undefined : { host: u.host.replace(/^\[|\]$/g, ''), port: u.port ?? 5060 };
+}
+
+/**
+ * The document a NOTIFY of `sub` carries for `record`: empty when it would tell nothing new
+ * (unless `always`). `dirty`: another document is still untold (as-feature-event only).
+ */
+function notifyDocument(
+  sub: Subscription,
+  record: PresenceRecord,
+  always: boolean,
+  pressed: FeatureKey | null,
+): { body: string; key: string | undefined; dirty?: boolean } {
+  const entity = `sip:${sub.extension}@${sub.domain}`;
+  const fresh = (key: string): boolean => key !== sub.lastKey || always || sub.lastKey === undefined;
+  if (sub.event === 'presence') {
+    const view = pidfView(record);
+    const key = pidfKey(view);
+    return { key, body: fresh(key) ? pidfDocument(view, entity, sub.extension) : '' };
+  }
+  if (sub.event === 'dialog') {
+    const key: BlfState = blfState(record);
+    return { key, body: fresh(key) ? dialogInfoDocument(key, entity, `swb-${sub.extension}`, sub.version++) : '' };
+  }
+  // One document per NOTIFY: the first one the phone has not been told (the other follows once
+  // this NOTIFY is answered); when it knows both, a refresh or the end gets DND.
+  const docs = featureDocuments(featureView(record), sub.extension);
+  const told = (sub.lastKey ?? '').split('|');
+  let i = pressed === null ? docs.findIndex((d, j) => d.key !== told[j]) : FEATURE_KEYS.indexOf(pressed);
+  if (i < 0 && always) i = 0;
+  if (i < 0) return { body: '', key: undefined };
+  const next = docs.map((d, j) => (j === i ? d.key : (told[j] ?? '')));
+  return { body: docs[i]!.body, key: next.join('|'), dirty: docs.some((d, j) => d.key !== next[j]) };
 }

@@ -4,6 +4,7 @@
 // the INVITE client transaction of one branch (§17.1.1: Timer A retransmits over UDP until a
 // response, Timer B gives up). No call logic lives here: calls.ts decides who rings.
 import { createHash } from 'node:crypto';
+import type { Clock, TimerHandle } from '../engine/index.js';
 import type { SipUri } from './headers.js';
 import { parseNameAddr, parseUri, parseVia } from './headers.js';
 import type { HeaderList, SipRequest, SipResponse } from './message.js';
@@ -181,14 +182,15 @@ export type BranchState = 'calling' | 'proceeding' | 'done';
  */
 export class InviteClient {
   state: BranchState = 'calling';
-  private retransmit: NodeJS.Timeout | undefined;
-  private giveUp: NodeJS.Timeout | undefined;
+  private retransmit: TimerHandle | undefined;
+  private giveUp: TimerHandle | undefined;
   private intervalMs: number;
 
   constructor(
     private readonly send: () => boolean,
     private readonly reliable: boolean,
     private readonly timers: { readonly t1Ms: number; readonly t2Ms: number },
+    private readonly clock: Clock,
     private readonly onTimeout: () => void,
   ) {
     this.intervalMs = timers.t1Ms;
@@ -196,43 +198,47 @@ export class InviteClient {
 
   start(): boolean {
     if (!this.send()) return false;
-    this.giveUp = setTimeout(() => {
-      if (this.state === 'done') return;
-      this.finish();
-      this.onTimeout();
-    }, 64 * this.timers.t1Ms);
-    this.giveUp.unref();
+    this.armGiveUp(64 * this.timers.t1Ms);
     if (!this.reliable) this.arm();
     return true;
   }
 
   private arm(): void {
-    this.retransmit = setTimeout(() => {
+    this.retransmit = this.clock.setTimer(this.clock.now() + this.intervalMs, () => {
+      this.retransmit = undefined;
       if (this.state !== 'calling') return;
       this.send();
       this.intervalMs = Math.min(this.intervalMs * 2, this.timers.t2Ms);
       this.arm();
-    }, this.intervalMs);
-    this.retransmit.unref();
+    });
+  }
+
+  private armGiveUp(ms: number): void {
+    this.giveUp = this.clock.setTimer(this.clock.now() + ms, () => {
+      this.giveUp = undefined;
+      if (this.state === 'done') return;
+      this.finish();
+      this.onTimeout();
+    });
   }
 
   /** A provisional response: no more retransmissions; Timer C (3 minutes) replaces Timer B (§16.6 step 11). */
   provisional(): void {
     if (this.state !== 'calling') return;
     this.state = 'proceeding';
-    if (this.retransmit !== undefined) clearTimeout(this.retransmit);
-    if (this.giveUp !== undefined) clearTimeout(this.giveUp);
-    this.giveUp = setTimeout(() => {
-      if (this.state === 'done') return;
-      this.finish();
-      this.onTimeout();
-    }, TIMER_C_MS);
-    this.giveUp.unref();
+    this.clearTimers();
+    this.armGiveUp(TIMER_C_MS);
   }
 
   finish(): void {
     this.state = 'done';
-    if (this.retransmit !== undefined) clearTimeout(this.retransmit);
-    if (this.giveUp !== undefined) clearTimeout(this.giveUp);
+    this.clearTimers();
+  }
+
+  private clearTimers(): void {
+    if (this.retransmit !== undefined) this.clock.clearTimer(this.retransmit);
+    if (this.giveUp !== undefined) this.clock.clearTimer(this.giveUp);
+    this.retransmit = undefined;
+    this.giveUp = undefined;
   }
 }

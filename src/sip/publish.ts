@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { retryAfterOf } from '../core/index.js';
 import type { TenantId, UserId } from '../core/index.js';
+import type { TimerHandle } from '../engine/index.js';
 import type { PublishedStatus } from './bodies/pidf.js';
 import { parsePidf } from './bodies/pidf.js';
 import type { SipContext } from './context.js';
@@ -40,7 +41,7 @@ interface Publication {
   /** The manual status this publication set, if any. */
   status: PublishedStatus | undefined;
   expiresAt: number;
-  timer: NodeJS.Timeout | undefined;
+  timer: TimerHandle | undefined;
 }
 
 export class PublicationHandler {
@@ -87,7 +88,7 @@ export class PublicationHandler {
     if (expiresSec === 0) {
       if (pub === undefined) return ctx.reply(inc, 400, 'Bad Request: Expires 0 needs SIP-If-Match');
       this.byEtag.delete(pub.etag);
-      if (pub.timer !== undefined) clearTimeout(pub.timer);
+      if (pub.timer !== undefined) ctx.clock.clearTimer(pub.timer);
       await Promise.all([this.clear(pub), ctx.journal.write([], [{ kind: 'publication', key: pub.etag }])]);
       return ctx.reply(inc, 200, 'OK', [['Expires', '0']]);
     }
@@ -188,17 +189,14 @@ export class PublicationHandler {
   }
 
   private arm(pub: Publication): void {
-    if (pub.timer !== undefined) clearTimeout(pub.timer);
-    pub.timer = setTimeout(
-      () => {
-        if (this.byEtag.get(pub.etag) !== pub) return;
-        this.byEtag.delete(pub.etag);
-        this.ctx.journal.later([], [{ kind: 'publication', key: pub.etag }]);
-        void this.clear(pub);
-      },
-      Math.max(0, pub.expiresAt - this.ctx.now()),
-    );
-    pub.timer.unref();
+    if (pub.timer !== undefined) this.ctx.clock.clearTimer(pub.timer);
+    // At its expiry (at once when that has passed: the clock never fires re-entrantly).
+    pub.timer = this.ctx.clock.setTimer(pub.expiresAt, () => {
+      if (this.byEtag.get(pub.etag) !== pub) return;
+      this.byEtag.delete(pub.etag);
+      this.ctx.journal.later([], [{ kind: 'publication', key: pub.etag }]);
+      void this.clear(pub);
+    });
   }
 
   /** Clears the manual status the publication set, if it is still the one in force (set by SIP). */
@@ -210,7 +208,7 @@ export class PublicationHandler {
   }
 
   stop(): void {
-    for (const p of this.byEtag.values()) if (p.timer !== undefined) clearTimeout(p.timer);
+    for (const p of this.byEtag.values()) if (p.timer !== undefined) this.ctx.clock.clearTimer(p.timer);
     this.byEtag.clear();
   }
 }

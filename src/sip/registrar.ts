@@ -56,6 +56,20 @@ export function bindingId(tenant: TenantId, userId: UserId, uri: string): string
   return SIP_REGISTRATION + hash('sha1', `${tenant}\u0000${userId}\u0000${uri}`, 'base64url').slice(0, 16);
 }
 
+/** The address of record a REGISTER is for, once authenticated, and the kind its password gave. */
+interface Aor {
+  readonly tenant: TenantId;
+  readonly userId: UserId;
+  readonly kind: Binding['kind'];
+}
+
+/** One contact of a REGISTER: its granted expiry (0 removes it) and the binding it replaces. */
+interface Change {
+  readonly uri: string;
+  readonly expiresSec: number;
+  readonly previous: Binding | undefined;
+}
+
 export class Registrar {
   private readonly bindings = new Map<string, Binding[]>();
 
@@ -219,75 +233,104 @@ export class Registrar {
     if (tenantOf(ctx, inc.toUri.host)?.tenant !== t.tenant || inc.toUri.user !== auth.extension) {
       return ctx.reply(inc, 403, 'Forbidden (not your address of record)');
     }
-    const { userId, kind } = auth;
-
-    const key = `${t.tenant}\u0000${userId}`;
-    const now = ctx.now();
-    const existing = this.list(t.tenant, userId);
-    const ua = header(inc.req, 'user-agent');
+    const aor: Aor = { tenant: t.tenant, userId: auth.userId, kind: auth.kind };
+    const existing = this.list(t.tenant, auth.userId);
 
     // Step 6: `Contact: *` with `Expires: 0` removes every binding of the address of record.
     if (contacts.some((c) => c.star)) {
       if (contacts.length !== 1 || expiresHeader !== 0)
         return ctx.reply(inc, 400, 'Bad Request: Contact * needs Expires: 0 and no other contact');
-      const ids = new Set(existing.map((b) => b.id));
-      for (const r of ctx.engine.state(t.tenant)?.users.get(userId)?.registrations ?? [])
-        if (r.id.startsWith(SIP_REGISTRATION)) ids.add(r.id);
-      this.bindings.delete(key);
-      const stored = ctx.journal.write(
-        [],
-        existing.map((b) => ({ kind: 'binding', key: b.row })),
-      );
-      const [outcomes] = await Promise.all([
-        Promise.all(
-          [...ids].map((id) =>
-            ctx.engine.dispatch(t.tenant, {
-              type: 'registration.remove',
-              userId,
-              id,
-              reason: 'unregister',
-              by: { kind: 'sip' },
-            }),
-          ),
-        ),
-        stored,
-      ]);
-      if (outcomes.some((o) => !o.ok)) return this.refused(inc, t.tenant, userId, existing, existing, outcomes);
-      return ctx.reply(inc, 200, 'OK');
+      return this.removeAll(inc, aor, existing);
     }
+    const changes = this.changesOf(inc, contacts, expiresHeader, existing);
+    if (changes === undefined) return;
+    const kept = existing.filter((b) => !changes.some((c) => c.uri === b.uri));
+    const added = changes.filter((c) => c.expiresSec > 0);
+    if (kept.length + added.length > this.options.maxBindingsPerUser)
+      return ctx.reply(inc, 403, 'Forbidden (too many contacts)');
+    return this.change(inc, aor, existing, kept, changes);
+  }
 
-    // Step 7: every contact's expiry, checked before anything changes.
-    const changes: { uri: string; expiresSec: number; previous: Binding | undefined }[] = [];
+  /** Step 6: every binding of the address of record goes, SIP registrations of the engine too. */
+  private async removeAll(inc: Incoming, aor: Aor, existing: readonly Binding[]): Promise<void> {
+    const { ctx } = this;
+    const { tenant, userId } = aor;
+    const ids = new Set(existing.map((b) => b.id));
+    for (const r of ctx.engine.state(tenant)?.users.get(userId)?.registrations ?? [])
+      if (r.id.startsWith(SIP_REGISTRATION)) ids.add(r.id);
+    this.bindings.delete(`${tenant}\u0000${userId}`);
+    const stored = ctx.journal.write(
+      [],
+      existing.map((b) => ({ kind: 'binding', key: b.row })),
+    );
+    const [outcomes] = await Promise.all([
+      Promise.all(
+        [...ids].map((id) =>
+          ctx.engine.dispatch(tenant, {
+            type: 'registration.remove',
+            userId,
+            id,
+            reason: 'unregister',
+            by: { kind: 'sip' },
+          }),
+        ),
+      ),
+      stored,
+    ]);
+    if (outcomes.some((o) => !o.ok)) return this.refused(inc, tenant, userId, existing, existing, outcomes);
+    ctx.reply(inc, 200, 'OK');
+  }
+
+  /** Step 7: every contact's expiry, checked before anything changes; undefined once refused. */
+  private changesOf(
+    inc: Incoming,
+    contacts: readonly NameAddr[],
+    expiresHeader: number | undefined,
+    existing: readonly Binding[],
+  ): Change[] | undefined {
+    const changes: Change[] = [];
     for (const c of contacts) {
       const param = c.params.get('expires');
       const fromParam = param === undefined ? undefined : parseDelta(param);
       let expiresSec = fromParam ?? expiresHeader ?? this.options.defaultExpiresSec;
       if (expiresSec > 0 && expiresSec < this.options.minExpiresSec) {
-        return ctx.reply(inc, 423, 'Interval Too Brief', [['Min-Expires', String(this.options.minExpiresSec)]]);
+        this.ctx.reply(inc, 423, 'Interval Too Brief', [['Min-Expires', String(this.options.minExpiresSec)]]);
+        return undefined;
       }
       expiresSec = Math.min(expiresSec, this.options.maxExpiresSec);
       const previous = existing.find((b) => b.uri === c.uri);
       // Same Call-ID: the CSeq must rise, or the update is out of order and fails.
       if (previous !== undefined && previous.callId === inc.callId && inc.cseq.seq <= previous.cseq) {
-        return ctx.reply(inc, 500, 'Server Internal Error (CSeq out of order)', [['Retry-After', '1']]);
+        this.ctx.reply(inc, 500, 'Server Internal Error (CSeq out of order)', [['Retry-After', '1']]);
+        return undefined;
       }
       changes.push({ uri: c.uri, expiresSec, previous });
     }
-    const kept = existing.filter((b) => !changes.some((c) => c.uri === b.uri));
-    const added = changes.filter((c) => c.expiresSec > 0);
-    if (kept.length + added.length > this.options.maxBindingsPerUser)
-      return ctx.reply(inc, 403, 'Forbidden (too many contacts)');
+    return changes;
+  }
 
+  /** The checked changes, stored in the engine and the SIP state before the 200 (step 8). */
+  private async change(
+    inc: Incoming,
+    aor: Aor,
+    existing: readonly Binding[],
+    kept: readonly Binding[],
+    changes: readonly Change[],
+  ): Promise<void> {
+    const { ctx } = this;
+    const { tenant, userId, kind } = aor;
+    const now = ctx.now();
+    const ua = header(inc.req, 'user-agent');
     const next = [...kept];
     const commands: Promise<Outcome>[] = [];
     const puts: SipStateRow[] = [];
     const deletes: { kind: 'binding'; key: string }[] = [];
     for (const c of changes) {
-      const id = bindingId(t.tenant, userId, c.uri);
+      const id = bindingId(tenant, userId, c.uri);
       if (c.expiresSec === 0) {
         if (c.previous !== undefined) deletes.push({ kind: 'binding', key: c.previous.row });
         commands.push(
-          ctx.engine.dispatch(t.tenant, {
+          ctx.engine.dispatch(tenant, {
             type: 'registration.remove',
             userId,
             id,
@@ -311,15 +354,15 @@ export class Registrar {
         row: c.previous?.row ?? SIP_REGISTRATION + orderedTag(now),
       };
       next.push(binding);
-      puts.push(this.row(t.tenant, userId, binding));
+      puts.push(this.row(tenant, userId, binding));
       commands.push(
-        ctx.engine.dispatch(t.tenant, { type: 'registration.set', userId, id, kind, expiresAt, by: { kind: 'sip' } }),
+        ctx.engine.dispatch(tenant, { type: 'registration.set', userId, id, kind, expiresAt, by: { kind: 'sip' } }),
       );
     }
-    this.put(key, next);
+    this.put(`${tenant}\u0000${userId}`, next);
     // Commit before acknowledge: the 200 goes out once the engine and the SIP state are stored.
     const [outcomes] = await Promise.all([Promise.all(commands), ctx.journal.write(puts, deletes)]);
-    if (outcomes.some((o) => !o.ok)) return this.refused(inc, t.tenant, userId, existing, next, outcomes);
+    if (outcomes.some((o) => !o.ok)) return this.refused(inc, tenant, userId, existing, next, outcomes);
     // Step 8: the 200 lists every current binding with its remaining time.
     const at = ctx.now();
     const listed = next.map(

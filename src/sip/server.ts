@@ -3,11 +3,11 @@
 // calls.ts). Bad input is answered with 400 when it can be answered (it has Via, From, To,
 // Call-ID and CSeq) and dropped otherwise; nothing a peer sends can stop the server.
 import type { TenantId, UserId } from '../core/index.js';
-import type { Engine } from '../engine/index.js';
+import type { Bus, Clock, Engine } from '../engine/index.js';
 import type { SipDirectory } from './auth.js';
 import { Authenticator } from './auth.js';
 import type { SipContext, SipCounters } from './context.js';
-import { ALLOW, ALLOW_EVENTS } from './context.js';
+import { ALLOW, ALLOW_EVENTS, KNOWN_METHODS } from './context.js';
 import { NonceIssuer } from './digest.js';
 import { parseVia } from './headers.js';
 import type { HeaderList, SipResponse } from './message.js';
@@ -24,6 +24,7 @@ import { DEFAULT_PUBLISH, PublicationHandler } from './publish.js';
 import type { Binding, RegistrarOptions } from './registrar.js';
 import { DEFAULT_REGISTRAR, Registrar } from './registrar.js';
 import type { Incoming } from './request.js';
+import type { RingStep } from './ring-plan.js';
 import { buildResponse, checkRequest, rawDialogHeaders, rawOf } from './request.js';
 import { ServerTransactions, T1_MS, T2_MS, serverKey } from './transactions.js';
 import type { FramingError } from './framing.js';
@@ -32,6 +33,10 @@ import { Transport } from './transport.js';
 
 export interface SipServerOptions {
   readonly engine: Engine;
+  /** Where committed events (NOTIFYs) and directives (call control) come from (default: the engine's bus). */
+  readonly bus?: Bus;
+  /** The engine's clock: the call proxy's ring steps and retransmissions wait on it (a manual clock in tests). */
+  readonly clock: Clock;
   readonly directory: SipDirectory;
   readonly host: string;
   /** 0 picks a free port (UDP and TCP the same). */
@@ -69,23 +74,6 @@ export interface SipStats {
 
 const END_OF_HEADERS = Buffer.from('\r\n\r\n');
 
-const KNOWN_METHODS = new Set([
-  'INVITE',
-  'ACK',
-  'BYE',
-  'CANCEL',
-  'OPTIONS',
-  'REGISTER',
-  'SUBSCRIBE',
-  'NOTIFY',
-  'PUBLISH',
-  'MESSAGE',
-  'INFO',
-  'PRACK',
-  'UPDATE',
-  'REFER',
-]);
-
 export class SipServer {
   private readonly transport: Transport;
   private readonly serverTx: ServerTransactions;
@@ -120,6 +108,7 @@ export class SipServer {
     this.outgoing = new OutgoingRequests(
       this.transport,
       () => ({ host: this.advertisedHost(), port: this.transport.port }),
+      options.clock,
       timers,
     );
     this.nonces = new NonceIssuer({ now });
@@ -146,6 +135,7 @@ export class SipServer {
       counters: this.counters,
       journal: this.journal,
       now,
+      clock: options.clock,
       reply: (inc, status, reason, headers, body, toTag) => this.reply(inc, status, reason, headers, body, toTag),
       log: (level, detail, message) => this.log(level, detail, message),
     };
@@ -189,9 +179,9 @@ export class SipServer {
     this.registrar.restore(rows.filter((r) => r.kind === 'binding'));
     this.publications.restore(rows.filter((r) => r.kind === 'publication'));
     this.presence.restore(rows.filter((r) => r.kind === 'subscription'));
-    this.unlisten = this.options.engine.listen({
-      onEvents: (events) => this.presence.onEvents(events),
-      onDirectives: (tenant, directives) => this.calls.onDirectives(tenant, directives),
+    this.unlisten = (this.options.bus ?? this.options.engine.bus).subscribe((batch) => {
+      if (batch.events.length > 0) this.presence.onEvents(batch.events);
+      if (batch.directives.length > 0) this.calls.onDirectives(batch.tenant, batch.directives);
     });
     let ticks = 0;
     this.sweeper = setInterval(() => {
@@ -235,6 +225,11 @@ export class SipServer {
     userId: UserId,
   ): { bindings: readonly Binding[]; watchedBy: readonly SubscriptionView[]; watching: readonly SubscriptionView[] } {
     return { bindings: this.registrar.list(tenant, userId), ...this.presence.subscriptions(tenant, userId) };
+  }
+
+  /** S3.1#7, S3.3: the ring steps of calls still to come, in time order (ring-plan.ts). */
+  ringPlan(): readonly RingStep[] {
+    return this.calls.ringSteps.pending();
   }
 
   /**

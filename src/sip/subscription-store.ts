@@ -2,6 +2,7 @@
 // their expiry buckets and sweep, refreshes of their stored rows (NOTIFY counters saved lazily, in
 // small batches every 250 ms) and their restore after a restart, counters jumped by VERSION_JUMP.
 import type { PresenceRecord, TenantId, UserId } from '../core/index.js';
+import type { TimerHandle } from '../engine/index.js';
 import type { SipContext } from './context.js';
 import type { Outgoing } from './outgoing.js';
 import type { SipStateRow } from './persistence.js';
@@ -40,7 +41,7 @@ export interface Subscription extends StoredSubscription {
   inFlight: boolean;
   dirty: boolean;
   lastSentAt: number;
-  hold: NodeJS.Timeout | undefined;
+  hold: TimerHandle | undefined;
   retryMs: number;
   ended: boolean;
 }
@@ -118,7 +119,7 @@ export abstract class SubscriptionStore {
     this.unsaved.delete(sub);
     this.ctx.journal.later([], [{ kind: 'subscription', key: subscriptionKey(sub) }]);
     this.unbucket(sub);
-    if (sub.hold !== undefined) clearTimeout(sub.hold);
+    if (sub.hold !== undefined) this.ctx.clock.clearTimer(sub.hold);
     if (this.byDialog.get(sub.localTag) === sub) this.byDialog.delete(sub.localTag);
     const t = `${sub.tenant}\u0000${sub.target}`;
     const w = `${sub.tenant}\u0000${sub.watcher}`;
@@ -231,7 +232,7 @@ export abstract class SubscriptionStore {
 
   stop(): void {
     this.saveCounters();
-    for (const sub of this.byDialog.values()) if (sub.hold !== undefined) clearTimeout(sub.hold);
+    for (const sub of this.byDialog.values()) if (sub.hold !== undefined) this.ctx.clock.clearTimer(sub.hold);
     this.buckets.clear();
   }
 }

@@ -5,6 +5,7 @@
 // while it is proceeding and its final one after (§17.2.1). Client side (our NOTIFYs): over UDP
 // the request is retransmitted at T1, 2*T1, … capped at T2 (Timer E) until a final response, and
 // abandoned at 64*T1 (Timer F, §17.1.2.2); over TCP only Timer F runs.
+import type { Clock, TimerHandle } from '../engine/index.js';
 import { randomHex } from './random.js';
 import type { SipResponse } from './message.js';
 import type { Flow } from './transport.js';
@@ -166,8 +167,8 @@ interface ClientEntry {
   readonly flow: Flow;
   readonly send: () => boolean;
   readonly done: (outcome: ClientOutcome) => void;
-  retransmit: NodeJS.Timeout | undefined;
-  readonly giveUp: NodeJS.Timeout;
+  retransmit: TimerHandle | undefined;
+  giveUp: TimerHandle | undefined;
   intervalMs: number;
   proceeding: boolean;
 }
@@ -176,6 +177,7 @@ export class ClientTransactions {
   private readonly pending = new Map<string, ClientEntry>();
 
   constructor(
+    private readonly clock: Clock,
     private readonly timers: { readonly t1Ms: number; readonly t2Ms: number } = { t1Ms: T1_MS, t2Ms: T2_MS },
   ) {}
 
@@ -188,11 +190,11 @@ export class ClientTransactions {
       send,
       done,
       retransmit: undefined,
-      giveUp: setTimeout(() => this.finish(branch, { type: 'timeout' }), 64 * t1Ms),
+      giveUp: undefined,
       intervalMs: t1Ms,
       proceeding: false,
     };
-    entry.giveUp.unref();
+    entry.giveUp = this.clock.setTimer(this.clock.now() + 64 * t1Ms, () => this.finish(branch, { type: 'timeout' }));
     this.pending.set(branch, entry);
     if (!send()) {
       this.finish(branch, { type: 'timeout' });
@@ -202,14 +204,13 @@ export class ClientTransactions {
   }
 
   private arm(branch: string, entry: ClientEntry): void {
-    entry.retransmit = setTimeout(() => {
+    entry.retransmit = this.clock.setTimer(this.clock.now() + entry.intervalMs, () => {
       if (this.pending.get(branch) !== entry) return;
       entry.send();
       // Timer E doubles up to T2; once a provisional response came, it stays at T2.
       entry.intervalMs = entry.proceeding ? this.timers.t2Ms : Math.min(entry.intervalMs * 2, this.timers.t2Ms);
       this.arm(branch, entry);
-    }, entry.intervalMs);
-    entry.retransmit.unref();
+    });
   }
 
   /** A response arrived: returns true when it matched a transaction of ours. */
@@ -228,18 +229,18 @@ export class ClientTransactions {
     const entry = this.pending.get(branch);
     if (entry === undefined) return;
     this.pending.delete(branch);
-    if (entry.retransmit !== undefined) clearTimeout(entry.retransmit);
-    clearTimeout(entry.giveUp);
+    this.disarm(entry);
     entry.done(outcome);
   }
 
   stop(): void {
-    for (const [branch] of this.pending) {
-      const e = this.pending.get(branch)!;
-      if (e.retransmit !== undefined) clearTimeout(e.retransmit);
-      clearTimeout(e.giveUp);
-    }
+    for (const e of this.pending.values()) this.disarm(e);
     this.pending.clear();
+  }
+
+  private disarm(entry: ClientEntry): void {
+    if (entry.retransmit !== undefined) this.clock.clearTimer(entry.retransmit);
+    if (entry.giveUp !== undefined) this.clock.clearTimer(entry.giveUp);
   }
 
   get size(): number {

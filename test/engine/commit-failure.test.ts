@@ -73,11 +73,11 @@ async function rig(
   (r as { engine: Engine }).engine = engine;
   const loaded = (await store.loadTenant('acme'))!;
   engine.addTenant(loaded.state, { epoch: loaded.row.epoch, seq: loaded.row.seq });
-  engine.listen({
-    onEvents: (e) => r.published.push(...e),
-    onDirectives: (_t, d) => r.directives.push(...d),
-    onCommitFailed: (_t, e) => r.failures.push(e),
+  engine.bus.subscribe((b) => {
+    r.published.push(...b.events);
+    r.directives.push(...b.directives);
   });
+  engine.listen({ onCommitFailed: (_t, e) => r.failures.push(e) });
   for (const u of users(4)) await ok(r, { type: 'user.upsert', user: u });
   await ok(r, {
     type: 'queue.upsert',
@@ -418,7 +418,7 @@ async function bare() {
     },
   });
   r.engine.addTenant(createTenantState('acme'), { epoch: 'e1', seq: 0 });
-  r.engine.listen({ onEvents: (e) => r.published.push(...e) });
+  r.engine.bus.subscribe((b) => r.published.push(...b.events));
   for (const u of users(4)) await r.engine.dispatch('acme', { type: 'user.upsert', user: u });
   await r.engine.dispatch('acme', {
     type: 'queue.upsert',

@@ -1,7 +1,7 @@
 // S5.4: the login limiter on a manual clock: attempts are reserved, counted for the window, and
 // a success forgives the account but not attempts still being checked.
 import { describe, expect, test } from 'vitest';
-import { AttemptLimiter } from '../../src/http/limiter.js';
+import { AttemptLimiter } from '../../src/shared/limiter.js';
 
 const T0 = 1_000_000;
 

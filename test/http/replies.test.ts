@@ -2,7 +2,7 @@
 // schema never leaves the server; under SWB_CHECK_REPLIES (the tests) it is a 500 instead, so a
 // field missing from a schema cannot go unnoticed.
 import { afterEach, describe, expect, test } from 'vitest';
-import { Metrics } from '../../src/http/metrics.js';
+import { Metrics } from '../../src/shared/metrics.js';
 import { buildHttp } from '../../src/http/server.js';
 import type { App, HttpContext } from '../../src/http/server.js';
 

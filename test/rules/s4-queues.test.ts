@@ -42,7 +42,7 @@ function callCentre(q1: Partial<QueueInput> = {}, q2: Partial<QueueInput> = {}):
     h.ok({ type: 'registration.set', userId: id, id: `${id}-app`, kind: 'app', expiresAt: h.clock.now() + DAY });
   }
   const directives: Directive[] = [];
-  h.engine.listen({ onDirectives: (_tenant, d) => directives.push(...d) });
+  h.engine.bus.subscribe((b) => directives.push(...b.directives));
   h.drain();
   return Object.assign(h, { directives });
 }

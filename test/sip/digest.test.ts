@@ -1,7 +1,7 @@
 // Digest pieces as pure functions over a manual clock: signed stateless nonces with an expiry,
 // nonce-counts that must rise, and the response computation of RFC 2617 (qop=auth).
 import { describe, expect, test } from 'vitest';
-import { FailureWindow } from '../../src/sip/auth.js';
+import { AttemptLimiter } from '../../src/shared/limiter.js';
 import { NonceIssuer, challenge, credentialsFrom, digestResponse, md5 } from '../../src/sip/digest.js';
 import { parseDigest } from '../../src/sip/headers.js';
 
@@ -73,9 +73,9 @@ describe('S7.1 digest authentication', () => {
   });
 
   test('S7.1 S5.4 a lock (per address or per account) holds while the failures are within the minute, and lifts when the minute has passed', () => {
-    const w = new FailureWindow(20, 60_000);
+    const w = new AttemptLimiter(20, 60_000);
     const account = 'acme\u00001003';
-    for (let i = 0; i < 20; i++) w.fail(account, 1_000 + i * 1_000);
+    for (let i = 0; i < 20; i++) w.take(account, 1_000 + i * 1_000);
     expect(w.blocked(account, 20_000)).toBe(true);
     expect(w.blocked('acme\u00001004', 20_000)).toBe(false);
     // The first failure leaves the window at 61 s: 19 remain, under the limit.

@@ -1,4 +1,4 @@
-// A SIP server on a free port over an in-memory engine on the system clock: the demo-like tenant
+// A SIP server on a free port over an in-memory engine on the system clock (or the clock a test passes): the demo-like tenant
 // 'acme' (acme.test) with users u1001… (extension 10xx, SIP password pass10xx, terminal password
 // term10xx). Options let tests shorten the expiry limits so expiry can be watched in seconds.
 import { createHash } from 'node:crypto';
@@ -21,7 +21,8 @@ export interface SipHarness {
 export async function sipHarness(
   options: Partial<Omit<SipServerOptions, 'engine' | 'directory' | 'host' | 'port'>> & { users?: number } = {},
 ): Promise<SipHarness> {
-  const engine = new Engine({ clock: new SystemClock() });
+  const clock = options.clock ?? new SystemClock();
+  const engine = new Engine({ clock });
   engine.addTenant(createTenantState('acme', {}), { epoch: 'e1', seq: 0 });
   engine.addTenant(createTenantState('beta', {}), { epoch: 'e1', seq: 0 });
   const creds = new Map<string, { sipHa1: string; terminalHa1: string }>();
@@ -60,6 +61,7 @@ export async function sipHarness(
       credentials: (tenant, userId) => creds.get(`${tenant}/${userId}`),
     },
     ...options,
+    clock,
     counters: { notifySent: () => notifies.count++, ...options.counters },
   });
   const port = await sip.start();

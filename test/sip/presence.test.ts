@@ -341,7 +341,7 @@ describe('S7.3 PUBLISH', () => {
     await publish(ua, busy, 1);
     expect(manual()?.status).toBe('busy');
     await new Promise<void>((resolve) => {
-      const stop = h.engine.listen({ onEvents: (es) => es.some((e) => e.subject === 'u1003') && (stop(), resolve()) });
+      const stop = h.engine.bus.subscribe((b) => b.events.some((e) => e.subject === 'u1003') && (stop(), resolve()));
     });
     expect(manual()).toBeUndefined();
     await publish(ua, busy, 1);

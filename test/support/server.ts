@@ -8,13 +8,14 @@ import type { Config } from '../../src/app/config.js';
 import { startServer } from '../../src/app/server.js';
 import type { Server } from '../../src/app/server.js';
 import type { App } from '../../src/http/server.js';
+import type { Store } from '../../src/store/index.js';
 import type { DispatcherOptions } from '../../src/webhooks/index.js';
 
 export const SYSTEM_TOKEN = 'system-token-for-tests-0123456789';
 
 export async function testServer(
   overrides: Partial<Config> = {},
-  options: { webhooks?: Partial<DispatcherOptions> } = {},
+  options: { webhooks?: Partial<DispatcherOptions>; store?: Store } = {},
 ): Promise<Server & { dataDir: string; cleanup(): Promise<void> }> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'swb-'));
   const config: Config = {

@@ -1,17 +1,10 @@
 // Who is signed in (GET /api/v1/auth/me), kept for the whole app.
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
+import type { SignedIn } from '../../src/core/wire.js';
 
-export interface Me {
-  readonly tenant: { readonly id: string; readonly name: string; readonly sipDomain: string };
-  readonly role: 'admin' | 'supervisor' | 'user';
-  readonly user: {
-    readonly id: string;
-    readonly extension: string;
-    readonly name: string;
-    readonly role: string;
-  } | null;
-}
+/** Who is signed in, as the API answers it. */
+export type Me = SignedIn;
 
 export const MeContext = createContext<Me | null>(null);
 

@@ -44,7 +44,7 @@ async function command(
   if (!out.ok) throw HttpRefusal.of(out);
   const now = tenantState(ctx, auth).users.get(u.id)!;
   // S4.2: an all-queues command applies where it can and names the queues it could not.
-  const refused = (out.reply as { refused?: unknown } | undefined)?.refused;
+  const refused = out.reply?.refused;
   return {
     userId: now.id,
     queues: agentStates(tenantState(ctx, auth), now),

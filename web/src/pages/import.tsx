@@ -5,34 +5,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { plural } from '../format.js';
 import { ErrorNote } from '../ui.js';
-
-/** The preview's row (src/http/importplan.ts, as the API answers it; web/ imports only src/core/). */
-interface PlannedRow {
-  readonly row: number;
-  readonly action: 'create' | 'update' | 'skip';
-  readonly id?: string;
-  readonly extension?: string;
-  readonly name?: string;
-  readonly problems: readonly string[];
-  readonly duplicateOf?: number;
-}
-interface ImportPlan {
-  readonly creates: number;
-  readonly updates: number;
-  readonly skipped: number;
-  readonly rows: readonly PlannedRow[];
-}
-interface ImportReport {
-  readonly imported: number;
-  readonly failed: number;
-  readonly rows: readonly {
-    readonly row: number;
-    readonly ok: boolean;
-    readonly id?: string;
-    readonly action?: string;
-    readonly error?: { readonly code: string; readonly message: string };
-  }[];
-}
+import type { ImportPlan, ImportReport, PlannedRow } from '../../../src/core/wire.js';
 
 const EXAMPLE =
   'extension,name,email,role,password\n2001,Kim Kaur,kim@example.com,user,change-me-2001\n2002,Lee Lam,lee@example.com,supervisor,change-me-2002';

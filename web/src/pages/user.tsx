@@ -13,19 +13,7 @@ import type { Colour } from '../status.js';
 import { StatusForm } from '../statusform.js';
 import { ErrorNote, Loading, Notice, Page } from '../ui.js';
 import { EditDialog, labelOf } from './board.js';
-
-interface HistoryRow {
-  readonly at: string;
-  readonly kind: 'status' | 'agent';
-  readonly queueId?: string;
-  readonly value: string;
-  readonly reason?: string;
-  readonly cause: string;
-}
-interface Report {
-  readonly timezone: string;
-  readonly days: readonly { readonly date: string; readonly statusMs: Record<string, number> }[];
-}
+import type { HistoryPage, HistoryRow, StatusReport as Report } from '../../../src/core/wire.js';
 
 const DAY = 24 * 3600_000;
 const FILL: Record<Colour, string> = { green: '#2da44e', yellow: '#d4a72c', red: '#cf222e', grey: '#afb8c1' };
@@ -66,7 +54,7 @@ export function UserPage({ userRef }: { userRef: string }): JSX.Element {
   // A week before the day too, to know the status the day started in.
   const history = useLoad(
     () =>
-      api<{ history: HistoryRow[] }>(
+      api<HistoryPage>(
         'GET',
         `/api/v1/users/${encodeURIComponent(userId)}/history?from=${new Date(dayStart - 7 * DAY).toISOString()}&to=${new Date(Math.min(dayStart + DAY, Date.now())).toISOString()}`,
       ),

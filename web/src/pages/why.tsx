@@ -8,51 +8,7 @@ import { useLive, useLoad } from '../hooks.js';
 import { live } from '../live.js';
 import { useMe } from '../session.js';
 import { ErrorNote, Page } from '../ui.js';
-
-interface Explanation {
-  readonly rule: string;
-  readonly text: string;
-}
-interface Owner {
-  readonly kind: string;
-  readonly id: string;
-}
-interface Action {
-  readonly type: string;
-  readonly prompt?: string;
-  readonly number?: string;
-  readonly queueId?: string;
-  readonly target?: { kind: string; id?: string; extension?: string; number?: string };
-}
-interface ActionDecision {
-  readonly condition: string;
-  readonly action: Action;
-  readonly owner: Owner;
-  readonly defaulted: boolean;
-}
-interface RingEntry {
-  readonly kind: string;
-  readonly userId?: string;
-  readonly deviceId?: string;
-  readonly number?: string;
-  readonly startSec: number;
-  readonly stopSec?: number;
-  readonly forwardedFrom?: string;
-}
-export interface Decision {
-  readonly outcome: 'ring' | 'action' | 'forward' | 'reject' | 'queue' | 'external';
-  readonly target?: Owner;
-  readonly ring?: readonly RingEntry[];
-  readonly timeoutSec?: number;
-  readonly onNoAnswer?: ActionDecision;
-  readonly action?: ActionDecision;
-  readonly to?: string;
-  readonly reason?: string;
-  readonly offerTo?: readonly string[];
-  readonly number?: string;
-  readonly next?: Decision;
-  readonly explanation: readonly Explanation[];
-}
+import type { AnsweringAction, Decision, Owner, RouteTarget } from '../../../src/core/wire.js';
 
 const nameOf = (id: string | undefined): string => (id === undefined ? 'someone' : (live.presence.get(id)?.name ?? id));
 const CONDITION: Record<string, string> = {
@@ -68,15 +24,14 @@ const DEVICE: Record<string, string> = {
   external: 'outside number',
 };
 
-function targetWords(t: Action['target']): string {
-  if (!t) return 'another destination';
+function targetWords(t: RouteTarget): string {
   if (t.kind === 'user') return nameOf(t.id);
   if (t.kind === 'extension') return `extension ${t.extension}`;
-  if (t.kind === 'external') return t.number ?? 'an outside number';
+  if (t.kind === 'external') return t.number;
   return `${t.kind} ${t.id}`;
 }
 
-export function actionWords(a: Action): string {
+export function actionWords(a: AnsweringAction): string {
   switch (a.type) {
     case 'voicemail':
       return 'goes to voicemail';
@@ -87,13 +42,11 @@ export function actionWords(a: Action): string {
     case 'redirect':
       return `is redirected to ${targetWords(a.target)}`;
     case 'external':
-      return `is sent on to ${a.number ?? 'an outside number'}`;
+      return `is sent on to ${a.number}`;
     case 'reject':
       return 'is rejected';
     case 'queue':
-      return `waits in queue ${a.queueId ?? ''}`;
-    default:
-      return a.type;
+      return `waits in queue ${a.queueId}`;
   }
 }
 
@@ -106,19 +59,17 @@ function ownerWords(o: Owner | undefined): string {
 export function headline(d: Decision): string {
   switch (d.outcome) {
     case 'ring': {
-      const people = new Set((d.ring ?? []).map((r) => r.userId ?? r.number ?? '')).size;
-      return `It rings: ${d.ring?.length ?? 0} device${d.ring?.length === 1 ? '' : 's'}${people > 1 ? ` of ${people} people` : ''}, for up to ${d.timeoutSec ?? '?'} s.`;
+      const people = new Set(d.ring.map((r) => r.userId ?? r.number ?? '')).size;
+      return `It rings: ${d.ring.length} device${d.ring.length === 1 ? '' : 's'}${people > 1 ? ` of ${people} people` : ''}, for up to ${d.timeoutSec} s.`;
     }
     case 'action':
-      return d.action
-        ? `It does not ring: the caller ${actionWords(d.action.action)} (${CONDITION[d.action.condition] ?? d.action.condition}).`
-        : 'It does not ring.';
+      return `It does not ring: the caller ${actionWords(d.action.action)} (${CONDITION[d.action.condition] ?? d.action.condition}).`;
     case 'forward':
       return `It does not ring here: ${ownerWords(d.target)} forwards calls to ${d.to}.`;
     case 'reject':
-      return `The call is refused: ${d.reason ?? 'not allowed'}.`;
+      return `The call is refused: ${d.reason}.`;
     case 'queue':
-      return d.offerTo && d.offerTo.length > 0
+      return d.offerTo.length > 0
         ? `The caller waits in the queue; it would be offered to ${d.offerTo.map(nameOf).join(', ')}.`
         : 'The caller waits in the queue: no agent can take it right now.';
     case 'external':
@@ -132,7 +83,7 @@ function DecisionView({ d, nested = false }: { d: Decision; nested?: boolean }):
       <p class={`outcome outcome-${d.outcome}`} data-outcome={d.outcome}>
         {headline(d)}
       </p>
-      {d.ring && d.ring.length > 0 && (
+      {d.outcome === 'ring' && d.ring.length > 0 && (
         <div class="table-wrap">
           <table>
             <thead>
@@ -159,7 +110,7 @@ function DecisionView({ d, nested = false }: { d: Decision; nested?: boolean }):
           </table>
         </div>
       )}
-      {d.onNoAnswer && (
+      {d.outcome === 'ring' && (
         <p class="muted">
           If nobody answers, the caller {actionWords(d.onNoAnswer.action)}
           {d.onNoAnswer.defaulted ? ' (the default)' : ''}.
@@ -175,7 +126,7 @@ function DecisionView({ d, nested = false }: { d: Decision; nested?: boolean }):
           </li>
         ))}
       </ol>
-      {d.next && (
+      {'next' in d && d.next && (
         <div class="card-box">
           <h3>Then, at the new destination</h3>
           <DecisionView d={d.next} nested />

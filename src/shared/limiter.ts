@@ -1,7 +1,9 @@
-// S5.4: counts login attempts per key in a sliding window. An attempt is reserved *before* the slow
-// password check and counts from then on, so concurrent guesses cannot all pass a "blocked?" test
-// that runs before any of them has failed: at most `max` attempts per window are ever checked.
-// A failed attempt keeps counting until it leaves the window; a successful one stops counting.
+// S5.4, S7.1: the one login limiter of both sign-in doors, counting attempts per key in a sliding
+// window. HTTP reserves an attempt *before* the slow password check (argon2) and it counts from
+// then on, so concurrent guesses cannot all pass a "blocked?" test that runs before any of them has
+// failed: at most `max` attempts per window are ever checked. A failed attempt keeps counting until
+// it leaves the window; a successful one stops counting. SIP's digest check is synchronous, so it
+// asks `blocked` first and takes an attempt only for a failure (sip/auth.ts).
 // Memory is bounded: keys are dropped once their window is empty, and at most `maxKeys` are kept.
 
 /** One reserved attempt; the limiter hands it out and takes it back on success. */
@@ -26,6 +28,11 @@ export class AttemptLimiter {
     if (kept.length === 0) this.attempts.delete(key);
     else if (kept.length !== list.length) this.attempts.set(key, kept);
     return kept;
+  }
+
+  /** `max` attempts already count for `key` in the window: the next `take` would be refused. */
+  blocked(key: string, now: number): boolean {
+    return this.recent(key, now).length >= this.max;
   }
 
   /** Reserves an attempt for `key`, or answers undefined when `max` already count in the window. */
