@@ -89,7 +89,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^\\.\\./(engine|sip|http|feed|webhooks|app|cli|cluster)/',
+              regex: '^\\.\\./(engine|sip|http|feed|webhooks|app|cli|cluster|auth)/',
               message: 'store/ imports core/ types only (DESIGN.md).',
             },
           ],
@@ -117,7 +117,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^\\.\\./(store|http|webhooks|app|cli|sip|feed|cluster)/',
+              regex: '^\\.\\./(store|http|webhooks|app|cli|sip|feed|cluster|auth)/',
               message: 'sip/ and feed/ import the engine API and core/ types only (DESIGN.md).',
             },
           ],
@@ -128,6 +128,24 @@ export default tseslint.config(
   {
     files: SIP_ON_THE_CLOCK,
     rules: onTheClock,
+  },
+  {
+    // auth/: accounts, shared by every surface. HTTP imports it; SIP and the feed get functions of
+    // it by injection (app/server.ts). It refuses with HTTP's refusal and counts with the shared limiter.
+    files: ['src/auth/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(sip|feed|webhooks|app|cli|cluster)/|^\\.\\./http/(?!errors\\.js$)',
+              message: 'auth/ imports core/, the engine API, the store port, shared/ and http/errors.ts only.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['src/http/**/*.ts', 'src/webhooks/**/*.ts'],
@@ -200,7 +218,7 @@ export default tseslint.config(
             { regex: '^\\.\\./cli/', message: 'app/ does not import cli/.' },
             // Each adapter's index.ts is its public face; the wiring sees nothing behind it.
             {
-              regex: '^\\.\\./(http|sip|feed|webhooks|cluster)/(?!index\\.js$)',
+              regex: '^\\.\\./(http|sip|feed|webhooks|cluster|auth)/(?!index\\.js$)',
               message: 'app/ imports an adapter through its index.ts only.',
             },
           ],

@@ -25,7 +25,7 @@ import { startServer } from '../src/app/server.js';
 import type { Server } from '../src/app/server.js';
 import { DEFAULT_POLICY } from '../src/core/index.js';
 import type { Actor, Command } from '../src/core/index.js';
-import { sha256 } from '../src/http/accounts.js';
+import { sha256 } from '../src/auth/accounts.js';
 import type { ClientStats, FromClient, ToClient, WatcherSpec } from './feed-client.js';
 import { IpcClient } from './ipc-client.js';
 import { stealMeter } from './steal.js';
@@ -261,7 +261,7 @@ async function createTenants(server: Server, options: FeedBenchOptions): Promise
   const now = Date.now();
   for (let t = 0; t < options.tenants; t++) {
     const id = `t${t}`;
-    server.store.createTenant(
+    await server.store.createTenant(
       {
         id,
         name: `Tenant ${t}`,
@@ -272,8 +272,7 @@ async function createTenants(server: Server, options: FeedBenchOptions): Promise
       },
       now,
     );
-    const loaded = server.store.loadTenant(id)!;
-    server.engine.addTenant(loaded.state, { epoch: loaded.row.epoch, seq: loaded.row.seq });
+    await server.addTenant((await server.store.tenants()).find((row) => row.id === id)!);
     for (let u = 0; u < options.usersPerTenant; u++) {
       const out = server.engine.submit(id, {
         type: 'user.upsert',
@@ -283,7 +282,7 @@ async function createTenants(server: Server, options: FeedBenchOptions): Promise
     }
     await server.engine.settled();
     const secret = randomBytes(24).toString('base64url');
-    server.store.createApiKey({
+    await server.store.createApiKey({
       id: `kbench${t}`,
       tenant: id,
       name: 'feed bench',
@@ -291,6 +290,8 @@ async function createTenants(server: Server, options: FeedBenchOptions): Promise
       secretHash: sha256(secret),
       createdAt: now,
     });
+    // Written straight to the store: the accounts layer reads it into memory as at a start.
+    await server.accounts.loadTenant(id);
     keys.push(`swk_kbench${t}.${secret}`);
   }
   return keys;

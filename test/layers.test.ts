@@ -39,6 +39,28 @@ describe('layer rules (DESIGN.md) enforced by lint', () => {
     }
   });
 
+  test('auth/ (accounts) is for HTTP to import; SIP and the feed get functions of it by injection', async () => {
+    const use = "import { Accounts } from '../auth/accounts.js';\nexport const a = Accounts;\n";
+    expect(await ruleIds(use, 'src/sip/bad.ts')).toContain('no-restricted-imports');
+    expect(await ruleIds(use, 'src/feed/bad.ts')).toContain('no-restricted-imports');
+    expect(await ruleIds(use, 'src/http/ok.ts')).toEqual([]);
+    // auth/ refuses with HTTP's refusal and takes nothing else of http/.
+    expect(
+      await ruleIds("import { fail } from '../http/errors.js';\nexport const f = fail;\n", 'src/auth/ok.ts'),
+    ).toEqual([]);
+    expect(
+      await ruleIds("import { buildHttp } from '../http/server.js';\nexport const b = buildHttp;\n", 'src/auth/bad.ts'),
+    ).toContain('no-restricted-imports');
+    expect(await ruleIds("import { x } from '../app/server.js';\nexport const y = x;\n", 'src/auth/bad.ts')).toContain(
+      'no-restricted-imports',
+    );
+    // app/ wires it through its index.ts only.
+    expect(
+      await ruleIds("import { Accounts } from '../auth/index.js';\nexport const a = Accounts;\n", 'src/app/ok.ts'),
+    ).toEqual([]);
+    expect(await ruleIds(use, 'src/app/bad.ts')).toContain('no-restricted-imports');
+  });
+
   test('the SIP call proxy and presence services wait only through the Clock port', async () => {
     for (const file of ['src/sip/call-fork.ts', 'src/sip/ring-scheduler.ts', 'src/sip/presence-notify.ts']) {
       expect(await ruleIds('setTimeout(() => 1, 10);\n', file)).toContain('no-restricted-globals');

@@ -7,6 +7,9 @@ import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import Database from 'better-sqlite3';
+import { DEFAULT_POLICY } from '../src/core/index.js';
+import { SqliteStore } from '../src/store/index.js';
 import { main } from './support/process.js';
 
 function start(args: readonly string[]): { status: number | null; stderr: string; stdout: string } {
@@ -69,6 +72,31 @@ describe('starting on a taken port or an unusable data directory', () => {
     expect(r.stderr).toBe(
       `switchboard: cannot start: the data directory ${file} is not a directory; choose another with --data-dir or SWITCHBOARD_DATA_DIR.\n`,
     );
+  });
+
+  test('S8.2 a state row the store cannot read stops the start with one line naming the tenant and the user', async () => {
+    const file = join(dir, 'switchboard.db');
+    const store = new SqliteStore(file);
+    await store.createTenant(
+      { id: 'acme', name: 'Acme', sipDomain: 'acme.test', policy: DEFAULT_POLICY, epoch: 'e1', seq: 0 },
+      0,
+    );
+    await store.close();
+    const db = new Database(file);
+    db.prepare('INSERT INTO users (tenant, id, extension, name, role, state) VALUES (?, ?, ?, ?, ?, ?)').run(
+      'acme',
+      'u1001',
+      '1001',
+      'Ann',
+      'user',
+      '{"v":1,"id":"u1001"',
+    );
+    db.close();
+    const r = start(['--http-port', '0', '--sip-port', '0', '--data-dir', dir]);
+    expect([r.status, r.stderr]).toEqual([
+      2,
+      'switchboard: cannot start: store: cannot read the user row "u1001" of tenant acme: not JSON\n',
+    ]);
   });
 });
 

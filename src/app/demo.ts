@@ -1,7 +1,7 @@
 // The demo company created on first start with an empty data directory (README: "Log in").
 import { DEFAULT_POLICY } from '../core/index.js';
 import type { Engine } from '../engine/index.js';
-import type { Accounts } from '../http/index.js';
+import type { Accounts } from '../auth/index.js';
 import type { Store, TenantRow } from '../store/index.js';
 
 export const DEMO_TENANT = 'acme';
@@ -24,7 +24,7 @@ export async function seedDemo(
   store: Store,
   engine: Engine,
   accounts: Accounts,
-  addTenant: (row: TenantRow) => void,
+  addTenant: (row: TenantRow) => Promise<void>,
   now: number,
 ): Promise<void> {
   const row: TenantRow = {
@@ -35,8 +35,8 @@ export async function seedDemo(
     epoch: `${DEMO_TENANT}-${now.toString(36)}`,
     seq: 0,
   };
-  store.createTenant(row, now);
-  addTenant(row);
+  await store.createTenant(row, now);
+  await addTenant(row);
   for (let i = 0; i < 10; i++) {
     const extension = String(1001 + i);
     const first = NAMES[i]!.split(' ')[0]!.toLowerCase();

@@ -9,8 +9,8 @@ import type { Bus, Clock, JournalEntry } from '../engine/index.js';
 import { Feed } from '../feed/index.js';
 import type { FeedOptions } from '../feed/index.js';
 import type { NatsBus } from '../cluster/index.js';
+import { Accounts } from '../auth/index.js';
 import {
-  Accounts,
   agentRoutes,
   authRoutes,
   buildHttp,
@@ -24,6 +24,7 @@ import {
 } from '../http/index.js';
 import type { App, HttpContext } from '../http/index.js';
 import { Metrics } from '../shared/metrics.js';
+import { TenantRows } from './tenant-rows.js';
 import { parseSecretKey, SqliteStore } from '../store/index.js';
 import type { Store, TenantRow } from '../store/index.js';
 import { SipServer } from '../sip/index.js';
@@ -45,6 +46,10 @@ export interface Server {
   /** Where the engine publishes committed batches and the surfaces take them from. */
   readonly bus: Bus;
   readonly store: Store;
+  /** Credentials and sign-ins (kept in memory for the hot paths; see auth/). */
+  readonly accounts: Accounts;
+  /** Serves a tenant the store has: its state to the engine, its sign-ins and row to memory. */
+  readonly addTenant: (row: TenantRow) => Promise<void>;
   readonly http: App;
   readonly feed: Feed;
   readonly sip: SipServer;
@@ -95,26 +100,30 @@ async function startOn(
 ): Promise<Server> {
   const core = openCore(config, options, logger, clock);
   const { store, engine, dispatcher } = core;
-  const addTenant = (row: TenantRow): void => {
-    const loaded = store.loadTenant(row.id);
-    if (loaded === undefined) throw new Error(`tenant ${row.id} is not in the store`);
-    engine.addTenant(loaded.state, { epoch: loaded.row.epoch, seq: loaded.row.seq });
-  };
-  for (const row of store.tenants()) addTenant(row);
-
-  let defaultTenant: TenantId | undefined = store.tenants()[0]?.id;
   const accounts = new Accounts(engine, store, {
     systemToken: config.systemToken,
     tokenTtlSec: config.tokenTtlSec,
     now: () => clock.now(),
   });
+  // The tenants served and their sign-ins are kept in memory for the answers that cannot wait.
+  const tenantRows = new TenantRows();
+  const addTenant = async (row: TenantRow): Promise<void> => {
+    const loaded = await store.loadTenant(row.id);
+    if (loaded === undefined) throw new Error(`tenant ${row.id} is not in the store`);
+    await accounts.loadTenant(row.id);
+    tenantRows.add(loaded.row);
+    engine.addTenant(loaded.state, { epoch: loaded.row.epoch, seq: loaded.row.seq });
+  };
+  for (const row of await store.tenants()) await addTenant(row);
+
+  let defaultTenant: TenantId | undefined = tenantRows.first()?.id;
   if (defaultTenant === undefined && config.demo) {
     await seedDemo(store, engine, accounts, addTenant, clock.now());
     defaultTenant = DEMO_TENANT;
     logger.info({ tenant: DEMO_TENANT }, 'created the demo company Acme: sign in as 1001 / pass1001');
   }
-  const tenantOf = (): TenantId | undefined => defaultTenant ?? store.tenants()[0]?.id;
-  const sip = sipServer(config, core, logger, tenantOf);
+  const tenantOf = (): TenantId | undefined => defaultTenant ?? tenantRows.first()?.id;
+  const sip = sipServer(config, core, logger, sipDirectory(tenantRows, accounts, config, tenantOf));
   let ready = false;
   const ctx: HttpContext = {
     engine,
@@ -129,7 +138,7 @@ async function startOn(
   const { http, feed } = await surfaces(config, options, core, ctx, logger, () => ready);
   // Every surface has subscribed: the bus may start handing batches over.
   await nats?.start();
-  const parts = { config, engine, bus: core.bus, store, http, feed, sip, logger };
+  const parts = { config, engine, bus: core.bus, store, accounts, addTenant, http, feed, sip, logger };
   if (options.listen === false) {
     await http.ready();
     ready = true;
@@ -172,9 +181,9 @@ function openCore(config: Config, options: StartOptions, logger: Logger, clock: 
   const metrics = new Metrics();
   const bus = options.bus ?? new InProcessBus();
   const journal = {
-    commit(batch: readonly JournalEntry[]) {
+    async commit(batch: readonly JournalEntry[]) {
       // S6.3: the events' outbox rows are committed with them (the dispatcher hears of them on the bus).
-      store.commit(batch);
+      await store.commit(batch);
       metrics.commitBatches.inc();
     },
   };
@@ -201,14 +210,14 @@ function openCore(config: Config, options: StartOptions, logger: Logger, clock: 
   return { store, clock, engine, bus, metrics, addresses, dispatcher };
 }
 
-/** S7: the SIP server, told about tenants and credentials by the store through two functions. */
-function sipServer(config: Config, core: Core, logger: Logger, defaultTenant: () => TenantId | undefined): SipServer {
+/** S7: the SIP server, told about tenants and credentials through two functions (sipDirectory). */
+function sipServer(config: Config, core: Core, logger: Logger, directory: SipDirectory): SipServer {
   const { metrics, store } = core;
   const sip = new SipServer({
     engine: core.engine,
     bus: core.bus,
     clock: core.clock,
-    directory: sipDirectory(store, config, defaultTenant),
+    directory,
     host: config.host,
     port: config.sipPort,
     advertisedHost: advertisedAddress(config.host),
@@ -318,7 +327,7 @@ function handle(
       // The engine's last batches go out before the bus closes.
       await nats?.close();
       await dispatcher.stop();
-      store.close();
+      await store.close();
     },
   };
 }
@@ -350,10 +359,15 @@ function advertisedAddress(host: string): string {
 
 /**
  * S7.1: the tenant of a SIP domain, else — for requests addressed to this server's own address
- * or `localhost` — the default tenant; and the users' HA1 digests. Both are cached briefly so a
- * burst of requests does not query the store for each.
+ * or `localhost` — the default tenant; and the users' HA1 digests. Both come from memory (the
+ * tenants served, the accounts layer's credentials); a domain's answer is cached briefly.
  */
-function sipDirectory(store: Store, config: Config, defaultTenant: () => TenantId | undefined): SipDirectory {
+function sipDirectory(
+  tenants: TenantRows,
+  accounts: Accounts,
+  config: Config,
+  defaultTenant: () => TenantId | undefined,
+): SipDirectory {
   const own = new Set(['localhost', '127.0.0.1', '::1', '[::1]', config.host.toLowerCase()]);
   for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) own.add(a.address.toLowerCase());
   const cache = new Map<string, { at: number; value: { tenant: TenantId; domain: string } | undefined }>();
@@ -363,20 +377,20 @@ function sipDirectory(store: Store, config: Config, defaultTenant: () => TenantI
       const now = Date.now();
       const hit = cache.get(key);
       if (hit !== undefined && now - hit.at < 5000) return hit.value;
-      let row = store.tenantBySipDomain(key);
+      let row = tenants.bySipDomain(key);
       if (row === undefined && own.has(key)) {
         const id = defaultTenant();
-        row = id === undefined ? undefined : store.tenants().find((t) => t.id === id);
+        row = id === undefined ? undefined : tenants.get(id);
       }
       const value = row === undefined ? undefined : { tenant: row.id, domain: row.sipDomain };
       if (cache.size > 10_000) cache.clear();
       cache.set(key, { at: now, value });
       return value;
     },
-    // The store keeps credentials in memory and updates them on every write: a changed SIP
-    // password applies to the next request.
+    // The accounts layer keeps credentials in memory and updates them on every write: a changed
+    // SIP password applies to the next request.
     credentials(tenant, userId) {
-      const row = store.credentials(tenant, userId);
+      const row = accounts.credentials(tenant, userId);
       return row === undefined ? undefined : { sipHa1: row.sipHa1 ?? null, terminalHa1: row.terminalHa1 ?? null };
     },
   };

@@ -4,7 +4,7 @@ import type { Config } from '../app/config.js';
 import { BusError } from '../app/bus.js';
 import { bindProblem, preflight } from '../app/preflight.js';
 import { startServer } from '../app/server.js';
-import { SecretKeyError } from '../store/index.js';
+import { SecretKeyError, StoreRowError } from '../store/index.js';
 
 export async function runStart(argv: readonly string[]): Promise<number> {
   let config;
@@ -30,6 +30,11 @@ export async function runStart(argv: readonly string[]): Promise<number> {
     // S5.4: a wrong or missing secret key is the operator's to fix, said in one line.
     if (e instanceof SecretKeyError) {
       process.stderr.write(`switchboard: ${e.message}\n`);
+      return 2;
+    }
+    // S8.2: a state row the store cannot read is refused by name; nothing is served from a guess.
+    if (e instanceof StoreRowError) {
+      process.stderr.write(`switchboard: cannot start: ${e.message}\n`);
       return 2;
     }
     // S10.1: NATS not reachable (or JetStream off) at the configured --bus.

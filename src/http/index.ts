@@ -1,10 +1,9 @@
-// The REST surface (S5, S6.1): the Fastify app, its routes and the accounts that sign callers in.
+// The REST surface (S5, S6.1): the Fastify app and its routes (the accounts that sign callers in
+// are src/auth/, shared with SIP and the feed).
 // The composition root imports HTTP through this file only. Contract: docs/api.md.
 export { buildHttp, BODY_LIMIT } from './server.js';
 export type { App, HttpContext } from './server.js';
 export { errorBody, httpStatus } from './errors.js';
-export { Accounts, LOGIN_LIMITS } from './accounts.js';
-export type { AuthContext, NewUser, Revoked, RevocationListener } from './accounts.js';
 export { agentRoutes } from './routes/agents.js';
 export { authRoutes } from './routes/auth.js';
 export { directoryRoutes } from './routes/directory.js';

@@ -11,7 +11,7 @@ import type {
   UserState,
 } from '../core/index.js';
 import { LOGGED_OUT } from '../core/index.js';
-import type { AuthContext } from './accounts.js';
+import type { AuthContext } from '../auth/accounts.js';
 import { fail } from './errors.js';
 import type { HttpContext } from './server.js';
 
@@ -23,8 +23,8 @@ export function tenantState(ctx: HttpContext, auth: AuthContext): TenantState {
   return state;
 }
 
-export function sipDomainOf(ctx: HttpContext, auth: AuthContext): string {
-  const row = ctx.store.tenants().find((t) => t.id === auth.tenant);
+export async function sipDomainOf(ctx: HttpContext, auth: AuthContext): Promise<string> {
+  const row = (await ctx.store.tenants()).find((t) => t.id === auth.tenant);
   if (row === undefined) fail('SWB_ERR_TENANT_NOT_FOUND');
   return row.sipDomain;
 }
@@ -100,7 +100,7 @@ export function userView(
   auth: AuthContext,
   u: UserState,
 ): { id: string; extension: string; name: string; role: string; email?: string } {
-  const email = ctx.store.credentials(auth.tenant, u.id)?.email;
+  const email = ctx.accounts.credentials(auth.tenant, u.id)?.email;
   return { id: u.id, extension: u.extension, name: u.name, role: u.role, ...(email ? { email } : {}) };
 }
 

@@ -19,8 +19,8 @@ import { permission, presenceAs } from '../core/index.js';
 import type { Action, PresenceRecord, Subject, TenantId, UserId, UserState } from '../core/index.js';
 import type { Engine } from '../engine/index.js';
 import type { Store, TenantRow } from '../store/index.js';
-import type { AuthContext } from './accounts.js';
-import { Accounts } from './accounts.js';
+import type { AuthContext } from '../auth/accounts.js';
+import { Accounts } from '../auth/accounts.js';
 import { fail } from './errors.js';
 import { MethodTable, clientErrorHandler, errorHandler, frameworkErrors } from './failures.js';
 import { openapiPath, responsesOf } from './contract.js';
@@ -60,7 +60,7 @@ export interface HttpContext {
   /** The tenant that requests addressed to this server (not to a SIP domain) belong to. */
   readonly defaultTenant: () => TenantId | undefined;
   /** Loads a tenant created through the API into the engine. */
-  readonly addTenant: (row: TenantRow) => void;
+  readonly addTenant: (row: TenantRow) => Promise<void>;
   /** The SIP server's view of a user's bindings and subscriptions (operator view), when SIP runs. */
   readonly sipDevices?: (
     tenant: TenantId,
@@ -118,26 +118,7 @@ export async function buildHttp(
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
-  // S8.1: a body of the wrong type is refused, never converted; only the query string and path
-  // parameters (text by nature) are coerced to the declared types.
-  const strict = new Ajv({
-    removeAdditional: false,
-    coerceTypes: false,
-    useDefaults: true,
-    allErrors: false,
-    strict: false,
-  });
-  const lenient = new Ajv({
-    removeAdditional: false,
-    coerceTypes: 'array',
-    useDefaults: true,
-    allErrors: false,
-    strict: false,
-  });
-  const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-  addFormats(strict);
-  addFormats(lenient);
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema));
+  setValidators(app);
 
   app.decorateRequest('auth', undefined);
 
@@ -166,25 +147,7 @@ export async function buildHttp(
   });
   if (process.env.SWB_CHECK_REPLIES === '1') checkReplies(app);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Switchboard API',
-        version: '1',
-        description:
-          'Presence and call handling. Every failure is { error: { code, message, details? } } with a stable SWB_ERR_* code (docs/errors.md).',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-    // Shared schemas (the recursive Decision) keep their names in components.schemas.
-    refResolver: {
-      buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
-    },
-    transformObject: (document) =>
-      markOptionalBodies('openapiObject' in document ? document.openapiObject : document.swaggerObject, bodyOptional),
-  });
+  await registerOpenApi(app, bodyOptional);
 
   let closing = false;
   app.addHook('preClose', async () => {
@@ -265,5 +228,52 @@ function checkReplies(app: App): void {
       );
     }
     return payload;
+  });
+}
+
+/** S8.1: the validators, strict for bodies and coercing for the text of queries and paths. */
+function setValidators(app: App): void {
+  // S8.1: a body of the wrong type is refused, never converted; only the query string and path
+  // parameters (text by nature) are coerced to the declared types.
+  const strict = new Ajv({
+    removeAdditional: false,
+    coerceTypes: false,
+    useDefaults: true,
+    allErrors: false,
+    strict: false,
+  });
+  const lenient = new Ajv({
+    removeAdditional: false,
+    coerceTypes: 'array',
+    useDefaults: true,
+    allErrors: false,
+    strict: false,
+  });
+  const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+  addFormats(strict);
+  addFormats(lenient);
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : lenient).compile(schema));
+}
+
+/** The OpenAPI document, built from the routes' schemas (contract.ts adds their answers). */
+async function registerOpenApi(app: App, bodyOptional: ReadonlySet<string>): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Switchboard API',
+        version: '1',
+        description:
+          'Presence and call handling. Every failure is { error: { code, message, details? } } with a stable SWB_ERR_* code (docs/errors.md).',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    // Shared schemas (the recursive Decision) keep their names in components.schemas.
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
+    transformObject: (document) =>
+      markOptionalBodies('openapiObject' in document ? document.openapiObject : document.swaggerObject, bodyOptional),
   });
 }

@@ -1,8 +1,10 @@
 // S8.2 for SIP: bindings, subscriptions and publications are written through a persistence port
 // (the store implements it) so they survive a restart, kill -9 included. Writes made in one turn
-// of the event loop are committed together in one transaction; whoever must acknowledge (a 200 to
-// REGISTER, SUBSCRIBE or PUBLISH) waits for that commit. Without a port (tests that build the SIP
-// server alone) everything stays in memory and nothing waits.
+// of the event loop are committed together in one transaction, one transaction after the other
+// (the port is asynchronous: a networked database may take its time, and order must hold);
+// whoever must acknowledge (a 200 to REGISTER, SUBSCRIBE or PUBLISH) waits for that commit.
+// Without a port (tests that build the SIP server alone) everything stays in memory and nothing
+// waits.
 import type { TenantId } from '../core/index.js';
 
 export type SipStateKind = 'binding' | 'subscription' | 'publication';
@@ -19,10 +21,10 @@ export interface SipStateRow {
 export type SipStateRef = Pick<SipStateRow, 'kind' | 'key'>;
 
 export interface SipPersistence {
-  /** Writes and deletes rows in one transaction; throws when the commit fails. */
-  saveSipState(puts: readonly SipStateRow[], deletes: readonly SipStateRef[]): void;
+  /** Writes and deletes rows in one transaction; rejects when the commit fails. */
+  saveSipState(puts: readonly SipStateRow[], deletes: readonly SipStateRef[]): Promise<void>;
   /** Every stored row, expired ones included. */
-  sipState(): readonly SipStateRow[];
+  sipState(): Promise<readonly SipStateRow[]>;
 }
 
 const DONE = Promise.resolve();
@@ -32,6 +34,8 @@ export class SipJournal {
   private staged = new Map<string, { put?: SipStateRow; ref: SipStateRef }>();
   private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private scheduled = false;
+  /** The transaction under way: the next one starts after it. */
+  private committing: Promise<void> = DONE;
 
   constructor(
     private readonly port: SipPersistence | undefined,
@@ -43,8 +47,8 @@ export class SipJournal {
   }
 
   /** Every stored row (none without a port). */
-  load(): readonly SipStateRow[] {
-    return this.port?.sipState() ?? [];
+  async load(): Promise<readonly SipStateRow[]> {
+    return (await this.port?.sipState()) ?? [];
   }
 
   /** Stages puts and deletes; the promise settles when they are committed. */
@@ -65,14 +69,14 @@ export class SipJournal {
     for (const put of puts) this.staged.set(`${put.kind}\u0000${put.key}`, { put, ref: put });
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(() => void this.flush());
     }
   }
 
-  /** Commits what is staged now (also called when the server stops). */
-  flush(): void {
+  /** Commits what is staged now, after the transaction under way (also called when the server stops). */
+  flush(): Promise<void> {
     this.scheduled = false;
-    if (this.port === undefined || (this.staged.size === 0 && this.waiters.length === 0)) return;
+    if (this.port === undefined || (this.staged.size === 0 && this.waiters.length === 0)) return this.committing;
     const staged = this.staged;
     const waiters = this.waiters;
     this.staged = new Map();
@@ -83,14 +87,19 @@ export class SipJournal {
       if (s.put !== undefined) puts.push(s.put);
       else deletes.push(s.ref);
     }
-    try {
-      this.port.saveSipState(puts, deletes);
-    } catch (e) {
-      this.onError(e as Error);
-      for (const w of waiters) w.reject(e as Error);
-      return;
-    }
-    for (const w of waiters) w.resolve();
+    const port = this.port;
+    this.committing = this.committing.then(() =>
+      port.saveSipState(puts, deletes).then(
+        () => {
+          for (const w of waiters) w.resolve();
+        },
+        (e: unknown) => {
+          this.onError(e as Error);
+          for (const w of waiters) w.reject(e as Error);
+        },
+      ),
+    );
+    return this.committing;
   }
 }
 

@@ -175,7 +175,7 @@ export class SipServer {
   async start(): Promise<number> {
     const port = await this.transport.start();
     // S8.2: what was acknowledged before a restart is served again.
-    const rows = this.journal.load();
+    const rows = await this.journal.load();
     this.registrar.restore(rows.filter((r) => r.kind === 'binding'));
     this.publications.restore(rows.filter((r) => r.kind === 'publication'));
     this.presence.restore(rows.filter((r) => r.kind === 'subscription'));
@@ -202,7 +202,7 @@ export class SipServer {
     this.presence.stop();
     this.publications.stop();
     this.calls.stop();
-    this.journal.flush();
+    await this.journal.flush();
     this.outgoing.transactions.stop();
     await this.transport.stop();
   }

@@ -48,6 +48,13 @@ export interface Credentials {
   readonly terminalHa1?: string | null;
 }
 
+/** S5.4: one web sign-in, by the hash of its token. */
+export interface TokenRow {
+  readonly hash: string;
+  readonly userId: UserId;
+  readonly expiresAt: number;
+}
+
 export interface ApiKeyRow {
   readonly id: string;
   readonly tenant: TenantId;
@@ -99,41 +106,59 @@ export interface SipStateRow {
   readonly data: string;
 }
 
+/**
+ * The persistence port. Every method answers a Promise, so a networked database (PostgreSQL)
+ * implements it as well as the embedded SQLite file; a caller that needs a synchronous answer on
+ * a hot path keeps its own index (auth/credentials.ts, app/tenant-rows.ts). What is stored is
+ * facts and directory rows only: derived records (the presence record) are recomputed on load
+ * (codec.ts), and history and the webhook outbox are projections of the committed events, decided
+ * by the core (core/journal.ts) and written in the same transaction.
+ */
 export interface Store {
   /**
-   * Commits a batch of applied commands in one transaction (commit before acknowledge); says how
-   * many webhook outbox rows it added.
+   * Commits a batch of applied commands in one transaction (commit before acknowledge): state
+   * rows, events, history rows and outbox rows together; says how many outbox rows it added. The
+   * promise settles once the transaction is durable; a rejection means nothing of it was kept.
    */
-  commit(batch: readonly JournalBatchEntry[]): CommitResult;
-  createTenant(row: TenantRow, createdAt: number): void;
-  tenants(): readonly TenantRow[];
-  tenantBySipDomain(domain: string): TenantRow | undefined;
-  loadTenant(id: TenantId): LoadedTenant | undefined;
+  commit(batch: readonly JournalBatchEntry[]): Promise<CommitResult>;
+  createTenant(row: TenantRow, createdAt: number): Promise<void>;
+  tenants(): Promise<readonly TenantRow[]>;
+  tenantBySipDomain(domain: string): Promise<TenantRow | undefined>;
+  /**
+   * The tenant's facts, decoded and validated, its derived records recomputed (codec.ts); rejects
+   * with a StoreRowError naming the row when one cannot be read.
+   */
+  loadTenant(id: TenantId): Promise<LoadedTenant | undefined>;
 
-  credentials(tenant: TenantId, userId: UserId): Credentials | undefined;
-  setCredentials(tenant: TenantId, userId: UserId, c: Credentials): void;
-  userIdByEmail(tenant: TenantId, email: string): UserId | undefined;
+  credentials(tenant: TenantId, userId: UserId): Promise<Credentials | undefined>;
+  /** Every user's credentials of a tenant (for an index kept in memory by the accounts layer). */
+  allCredentials(tenant: TenantId): Promise<ReadonlyMap<UserId, Credentials>>;
+  /** Merges per field; answers the row as stored. */
+  setCredentials(tenant: TenantId, userId: UserId, c: Credentials): Promise<Credentials>;
+  userIdByEmail(tenant: TenantId, email: string): Promise<UserId | undefined>;
 
-  saveToken(hash: string, tenant: TenantId, userId: UserId, expiresAt: number): void;
-  token(hash: string): { tenant: TenantId; userId: UserId; expiresAt: number } | undefined;
-  deleteToken(hash: string): void;
+  saveToken(hash: string, tenant: TenantId, userId: UserId, expiresAt: number): Promise<void>;
+  token(hash: string): Promise<{ tenant: TenantId; userId: UserId; expiresAt: number } | undefined>;
+  /** Every sign-in of a tenant, expired ones included (for the accounts layer's index). */
+  tokens(tenant: TenantId): Promise<readonly TokenRow[]>;
+  deleteToken(hash: string): Promise<void>;
   /** S5.4: ends a user's sign-ins (all but `keep`, a token hash). A removed user's go with them. */
-  deleteTokens(tenant: TenantId, userId: UserId, keep?: string): void;
+  deleteTokens(tenant: TenantId, userId: UserId, keep?: string): Promise<void>;
 
-  createApiKey(row: ApiKeyRow): void;
-  apiKey(id: string): ApiKeyRow | undefined;
-  apiKeys(tenant: TenantId): readonly ApiKeyRow[];
-  deleteApiKey(tenant: TenantId, id: string): boolean;
+  createApiKey(row: ApiKeyRow): Promise<void>;
+  apiKey(id: string): Promise<ApiKeyRow | undefined>;
+  apiKeys(tenant: TenantId): Promise<readonly ApiKeyRow[]>;
+  deleteApiKey(tenant: TenantId, id: string): Promise<boolean>;
 
-  createWebhook(row: WebhookRow): void;
-  webhooks(tenant: TenantId): readonly WebhookRow[];
-  deleteWebhook(tenant: TenantId, id: string): boolean;
-  enqueue(tenant: TenantId, webhookId: string, subject: string, body: string, now: number): number;
+  createWebhook(row: WebhookRow): Promise<void>;
+  webhooks(tenant: TenantId): Promise<readonly WebhookRow[]>;
+  deleteWebhook(tenant: TenantId, id: string): Promise<boolean>;
+  enqueue(tenant: TenantId, webhookId: string, subject: string, body: string, now: number): Promise<number>;
   /** Pending rows due at `now`, the oldest of each (webhook, subject) only: per-subject order. */
-  dueOutbox(now: number, limit: number): readonly OutboxRow[];
+  dueOutbox(now: number, limit: number): Promise<readonly OutboxRow[]>;
   /** When the earliest of those heads falls due (rows waiting behind a head do not count). */
-  nextOutboxAt(): number | undefined;
-  markDelivered(id: number, now: number, status: number, durationMs: number): void;
+  nextOutboxAt(): Promise<number | undefined>;
+  markDelivered(id: number, now: number, status: number, durationMs: number): Promise<void>;
   markFailed(
     id: number,
     now: number,
@@ -141,18 +166,18 @@ export interface Store {
     error: string,
     nextAt: number | null,
     durationMs: number,
-  ): void;
-  deliveries(tenant: TenantId, webhookId: string, limit: number): readonly DeliveryRow[];
+  ): Promise<void>;
+  deliveries(tenant: TenantId, webhookId: string, limit: number): Promise<readonly DeliveryRow[]>;
 
-  events(tenant: TenantId, epoch: string, afterSeq: number, limit: number): readonly StoredEvent[];
-  history(tenant: TenantId, userId: UserId, from: number, to: number): readonly HistoryRow[];
+  events(tenant: TenantId, epoch: string, afterSeq: number, limit: number): Promise<readonly StoredEvent[]>;
+  history(tenant: TenantId, userId: UserId, from: number, to: number): Promise<readonly HistoryRow[]>;
   /** The last status of a user before `at`, for reports that start mid-status. */
-  statusBefore(tenant: TenantId, userId: UserId, at: number): HistoryRow | undefined;
+  statusBefore(tenant: TenantId, userId: UserId, at: number): Promise<HistoryRow | undefined>;
 
   /** S8.2: writes and deletes SIP state rows in one transaction (commit before acknowledge). */
-  saveSipState(puts: readonly SipStateRow[], deletes: readonly Pick<SipStateRow, 'kind' | 'key'>[]): void;
+  saveSipState(puts: readonly SipStateRow[], deletes: readonly Pick<SipStateRow, 'kind' | 'key'>[]): Promise<void>;
   /** Every stored SIP state row, expired ones included (the SIP server decides what they mean). */
-  sipState(): readonly SipStateRow[];
+  sipState(): Promise<readonly SipStateRow[]>;
 
-  close(): void;
+  close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 // Decoding the SQLite store's rows (sqlite.ts) into the port's types.
-import type { ApiKeyRow, Credentials, HistoryRow, TenantRow } from './port.js';
+import type { ApiKeyRow, Credentials, HistoryRow, SipStateRow, TenantRow } from './port.js';
 
 type Row = Record<string, unknown>;
 
@@ -43,5 +43,15 @@ export function credentialsOf(r: Row): Credentials {
     passwordHash: (r.password_hash as string | null) ?? null,
     sipHa1: (r.sip_ha1 as string | null) ?? null,
     terminalHa1: (r.terminal_ha1 as string | null) ?? null,
+  };
+}
+
+export function sipStateRow(r: Row): SipStateRow {
+  return {
+    kind: r.kind as SipStateRow['kind'],
+    key: String(r.key),
+    tenant: String(r.tenant),
+    expiresAt: Number(r.expires_at),
+    data: String(r.data),
   };
 }

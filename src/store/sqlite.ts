@@ -1,17 +1,23 @@
 // The embedded default store: one SQLite file (better-sqlite3), WAL with synchronous=NORMAL, so a
-// committed transaction survives the process being killed. Every journal batch is one
-// transaction: state rows, events, history and the webhook outbox together.
+// committed transaction survives the process being killed. better-sqlite3 is synchronous: each
+// method does its work at once and answers a settled Promise (the port is asynchronous for a
+// networked database). Every journal batch is one transaction (sqlite-journal.ts); accounts,
+// webhooks and the outbox have their own files; rows are read through the codec (codec.ts).
 import Database from 'better-sqlite3';
 import { dirname } from 'node:path';
-import { createTenantState, commit as commitPatch, historyEntry, webhooksFor } from '../core/index.js';
-import type { Group, QueueState, TenantId, UserId, UserState } from '../core/index.js';
+import { createTenantState, commit as commitPatch } from '../core/index.js';
+import type { TenantId, UserId } from '../core/index.js';
 import { Checkpointer } from './checkpointer.js';
+import { decodeGroup, decodeQueue, decodeUser } from './codec.js';
 import { secureDataDir } from './file-modes.js';
 import { MIGRATIONS } from './migrations.js';
+import { SqliteAccounts } from './sqlite-accounts.js';
+import { SqliteJournal } from './sqlite-journal.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
-import { apiKeyRow, credentialsOf, historyRow, tenantRow } from './sqlite-rows.js';
+import { historyRow, sipStateRow, tenantRow } from './sqlite-rows.js';
+import { SqliteWebhooks } from './sqlite-webhooks.js';
 import type { SecretBox } from './secret-box.js';
-import { unlockSecrets, webhookContext } from './webhook-secrets.js';
+import { unlockSecrets } from './webhook-secrets.js';
 import type { StoreLog } from './webhook-secrets.js';
 import type {
   ApiKeyRow,
@@ -26,6 +32,7 @@ import type {
   Store,
   StoredEvent,
   TenantRow,
+  TokenRow,
   WebhookRow,
 } from './port.js';
 
@@ -40,12 +47,12 @@ export interface SqliteStoreOptions {
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
-  private readonly stmt;
-  /** Webhooks per tenant, for enqueuing inside the journal transaction. */
-  private readonly hooks = new Map<TenantId, readonly WebhookRow[]>();
-
   /** The webhook outbox and its deliveries (sqlite-outbox.ts). */
   private readonly outbox: SqliteOutbox;
+  /** One batch as one transaction, with its projections (sqlite-journal.ts). */
+  private readonly journal: SqliteJournal;
+  private readonly accounts: SqliteAccounts;
+  private readonly hooks: SqliteWebhooks;
 
   private readonly checkpointer: Checkpointer | undefined;
   /** Seals and opens webhook secrets (S5.4). */
@@ -77,38 +84,11 @@ export class SqliteStore implements Store {
       this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
       this.checkpointer = new Checkpointer(file, options.onCheckpointError ?? (() => {}));
     }
-    const db = this.db;
-    this.stmt = {
-      upsertUser: db.prepare(
-        `INSERT INTO users (tenant, id, extension, name, role, state) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (tenant, id) DO UPDATE SET extension = excluded.extension, name = excluded.name, role = excluded.role, state = excluded.state`,
-      ),
-      // Most writes change only the engine's state: the plain UPDATE leaves the extension index
-      // alone (an upsert rewrites it), and the upsert runs when the directory fields changed too.
-      updateUserState: db.prepare(
-        'UPDATE users SET state = ? WHERE tenant = ? AND id = ? AND extension = ? AND name = ? AND role = ?',
-      ),
-      deleteUser: db.prepare('DELETE FROM users WHERE tenant = ? AND id = ?'),
-      deleteCredentials: db.prepare('DELETE FROM credentials WHERE tenant = ? AND user_id = ?'),
-      deleteUserTokens: db.prepare('DELETE FROM auth_tokens WHERE tenant = ? AND user_id = ?'),
-      upsertGroup: db.prepare(
-        'INSERT INTO groups_ (tenant, id, data) VALUES (?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE SET data = excluded.data',
-      ),
-      deleteGroup: db.prepare('DELETE FROM groups_ WHERE tenant = ? AND id = ?'),
-      upsertQueue: db.prepare(
-        'INSERT INTO queues (tenant, id, data) VALUES (?, ?, ?) ON CONFLICT (tenant, id) DO UPDATE SET data = excluded.data',
-      ),
-      deleteQueue: db.prepare('DELETE FROM queues WHERE tenant = ? AND id = ?'),
-      setPolicy: db.prepare('UPDATE tenants SET policy = ? WHERE id = ?'),
-      setSeq: db.prepare('UPDATE tenants SET seq = ? WHERE id = ?'),
-      insertEvent: db.prepare(
-        'INSERT INTO events (tenant, epoch, seq, at, type, subject, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
-      insertHistory: db.prepare(
-        'INSERT INTO history (tenant, user_id, at, kind, queue_id, value, reason, cause) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
-    };
-    this.outbox = new SqliteOutbox(db, (text) => this.sql(text));
+    const sql = (text: string): Database.Statement => this.sql(text);
+    this.outbox = new SqliteOutbox(this.db, sql);
+    this.hooks = new SqliteWebhooks(this.db, sql, this.box);
+    this.journal = new SqliteJournal(this.db, (tenant) => this.hooks.of(tenant), this.outbox);
+    this.accounts = new SqliteAccounts(sql);
   }
 
   private readonly statements = new Map<string, Database.Statement>();
@@ -137,256 +117,135 @@ export class SqliteStore implements Store {
     }
   }
 
-  commit(batch: readonly JournalBatchEntry[]): CommitResult {
-    let outboxRows = 0;
-    this.db.transaction(() => {
-      const lastSeq = new Map<TenantId, number>();
-      for (const entry of batch) outboxRows += this.commitEntry(entry, lastSeq);
-      for (const [tenant, seq] of lastSeq) this.stmt.setSeq.run(seq, tenant);
-    })();
-    return { outboxRows };
+  async commit(batch: readonly JournalBatchEntry[]): Promise<CommitResult> {
+    return { outboxRows: this.journal.commit(batch) };
   }
 
-  /** Writes one entry; answers the number of outbox rows it added. */
-  private commitEntry(entry: JournalBatchEntry, lastSeq: Map<TenantId, number>): number {
-    const { tenant, patch } = entry;
-    const s = this.stmt;
-    for (const id of patch.removedUsers ?? []) {
-      s.deleteUser.run(tenant, id);
-      s.deleteCredentials.run(tenant, id);
-      // S5.4: a removed user's sign-ins end with them; a user created later under the same id gets none.
-      s.deleteUserTokens.run(tenant, id);
-      this.credentialsCache.delete(tenant);
-    }
-    for (const u of patch.users ?? []) {
-      const state = JSON.stringify(u);
-      if (s.updateUserState.run(state, tenant, u.id, u.extension, u.name, u.role).changes === 0)
-        s.upsertUser.run(tenant, u.id, u.extension, u.name, u.role, state);
-    }
-    for (const id of patch.removedGroups ?? []) s.deleteGroup.run(tenant, id);
-    for (const g of patch.groups ?? []) s.upsertGroup.run(tenant, g.id, JSON.stringify(g));
-    for (const id of patch.removedQueues ?? []) s.deleteQueue.run(tenant, id);
-    for (const q of patch.queues ?? []) s.upsertQueue.run(tenant, q.config.id, JSON.stringify(q));
-    if (patch.policy !== undefined) s.setPolicy.run(JSON.stringify(patch.policy), tenant);
-    const hooks = this.webhooksCached(tenant);
-    let outboxRows = 0;
-    for (const e of entry.events) {
-      const body = JSON.stringify(e);
-      s.insertEvent.run(tenant, e.epoch, e.seq, e.at, e.type, e.subject, body);
-      lastSeq.set(tenant, e.seq);
-      // S6.5 and S6.3 are the core's decisions (core/journal.ts); the store writes what they say.
-      const h = historyEntry(e);
-      if (h !== undefined) s.insertHistory.run(tenant, h.userId, h.at, h.kind, h.queueId, h.value, h.reason, h.cause);
-      for (const hook of webhooksFor(e, hooks)) {
-        this.outbox.enqueue(tenant, hook.id, e.subject, body, e.at);
-        outboxRows++;
-      }
-    }
-    return outboxRows;
+  async createTenant(row: TenantRow, createdAt: number): Promise<void> {
+    this.sql(
+      'INSERT INTO tenants (id, name, sip_domain, policy, epoch, seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(row.id, row.name, row.sipDomain, JSON.stringify(row.policy), row.epoch, row.seq, createdAt);
   }
 
-  private webhooksCached(tenant: TenantId): readonly WebhookRow[] {
-    let hooks = this.hooks.get(tenant);
-    if (hooks === undefined) {
-      hooks = this.webhooks(tenant);
-      this.hooks.set(tenant, hooks);
-    }
-    return hooks;
-  }
-
-  createTenant(row: TenantRow, createdAt: number): void {
-    this.db
-      .prepare(
-        'INSERT INTO tenants (id, name, sip_domain, policy, epoch, seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(row.id, row.name, row.sipDomain, JSON.stringify(row.policy), row.epoch, row.seq, createdAt);
-  }
-
-  tenants(): readonly TenantRow[] {
+  async tenants(): Promise<readonly TenantRow[]> {
     return (this.sql('SELECT * FROM tenants ORDER BY created_at, id').all() as Row[]).map((r) => tenantRow(r));
   }
 
-  tenantBySipDomain(domain: string): TenantRow | undefined {
+  async tenantBySipDomain(domain: string): Promise<TenantRow | undefined> {
     const r = this.sql('SELECT * FROM tenants WHERE sip_domain = ?').get(domain.toLowerCase()) as Row | undefined;
     return r && tenantRow(r);
   }
 
-  loadTenant(id: TenantId): LoadedTenant | undefined {
+  async loadTenant(id: TenantId): Promise<LoadedTenant | undefined> {
     const r = this.sql('SELECT * FROM tenants WHERE id = ?').get(id) as Row | undefined;
     if (r === undefined) return undefined;
     const row = tenantRow(r);
-    const users = (this.sql('SELECT state FROM users WHERE tenant = ?').all(id) as Row[]).map(
-      (x) => JSON.parse(String(x.state)) as UserState,
-    );
-    const groups = (this.sql('SELECT data FROM groups_ WHERE tenant = ?').all(id) as Row[]).map(
-      (x) => JSON.parse(String(x.data)) as Group,
-    );
-    const queues = (this.sql('SELECT data FROM queues WHERE tenant = ?').all(id) as Row[]).map(
-      (x) => JSON.parse(String(x.data)) as QueueState,
-    );
+    const policy = createTenantState(id, row.policy).policy;
+    const rows = (table: string, column: string) =>
+      this.sql(`SELECT id, ${column} AS data FROM ${table} WHERE tenant = ? ORDER BY id`).all(id) as Row[];
+    const users = rows('users', 'state').map((x) => decodeUser(String(x.data), id, String(x.id), policy));
+    const groups = rows('groups_', 'data').map((x) => decodeGroup(String(x.data), id, String(x.id)));
+    const queues = rows('queues', 'data').map((x) => decodeQueue(String(x.data), id, String(x.id)));
     const state = commitPatch(createTenantState(id, row.policy), { users, groups, queues });
     return { row, state };
   }
 
-  /**
-   * Credentials are read on every SIP authentication, so a tenant's are loaded whole on first use
-   * and kept in memory; this store is their only writer, so every write updates the copy (a
-   * removal drops the tenant's copy, which is reloaded when next asked).
-   */
-  private readonly credentialsCache = new Map<TenantId, Map<UserId, Credentials>>();
-
-  private tenantCredentials(tenant: TenantId): Map<UserId, Credentials> {
-    let byUser = this.credentialsCache.get(tenant);
-    if (byUser === undefined) {
-      byUser = new Map();
-      for (const r of this.sql('SELECT * FROM credentials WHERE tenant = ?').all(tenant) as Row[])
-        byUser.set(String(r.user_id), credentialsOf(r));
-      this.credentialsCache.set(tenant, byUser);
-    }
-    return byUser;
+  async credentials(tenant: TenantId, userId: UserId): Promise<Credentials | undefined> {
+    return this.accounts.credentials(tenant, userId);
   }
 
-  credentials(tenant: TenantId, userId: UserId): Credentials | undefined {
-    return this.tenantCredentials(tenant).get(userId);
+  async allCredentials(tenant: TenantId): Promise<ReadonlyMap<UserId, Credentials>> {
+    return this.accounts.allCredentials(tenant);
   }
 
-  setCredentials(tenant: TenantId, userId: UserId, c: Credentials): void {
-    const old = this.credentials(tenant, userId) ?? {};
-    const next = { ...old, ...c };
-    const row: Credentials = {
-      email: next.email?.toLowerCase() ?? null,
-      passwordHash: next.passwordHash ?? null,
-      sipHa1: next.sipHa1 ?? null,
-      terminalHa1: next.terminalHa1 ?? null,
-    };
-    this.sql(
-      `INSERT INTO credentials (tenant, user_id, email, password_hash, sip_ha1, terminal_ha1) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (tenant, user_id) DO UPDATE SET email = excluded.email, password_hash = excluded.password_hash, sip_ha1 = excluded.sip_ha1, terminal_ha1 = excluded.terminal_ha1`,
-    ).run(tenant, userId, row.email, row.passwordHash, row.sipHa1, row.terminalHa1);
-    this.credentialsCache.get(tenant)?.set(userId, row);
+  async setCredentials(tenant: TenantId, userId: UserId, c: Credentials): Promise<Credentials> {
+    return this.accounts.setCredentials(tenant, userId, c);
   }
 
-  userIdByEmail(tenant: TenantId, email: string): UserId | undefined {
-    const r = this.sql('SELECT user_id FROM credentials WHERE tenant = ? AND email = ?').get(
-      tenant,
-      email.toLowerCase(),
-    ) as Row | undefined;
-    return r === undefined ? undefined : String(r.user_id);
+  async userIdByEmail(tenant: TenantId, email: string): Promise<UserId | undefined> {
+    return this.accounts.userIdByEmail(tenant, email);
   }
 
-  saveToken(hash: string, tenant: TenantId, userId: UserId, expiresAt: number): void {
-    this.sql('INSERT INTO auth_tokens (hash, tenant, user_id, expires_at) VALUES (?, ?, ?, ?)').run(
-      hash,
-      tenant,
-      userId,
-      expiresAt,
-    );
+  async saveToken(hash: string, tenant: TenantId, userId: UserId, expiresAt: number): Promise<void> {
+    this.accounts.saveToken(hash, tenant, userId, expiresAt);
   }
 
-  token(hash: string): { tenant: TenantId; userId: UserId; expiresAt: number } | undefined {
-    const r = this.sql('SELECT * FROM auth_tokens WHERE hash = ?').get(hash) as Row | undefined;
-    return r && { tenant: String(r.tenant), userId: String(r.user_id), expiresAt: Number(r.expires_at) };
+  async token(hash: string): Promise<{ tenant: TenantId; userId: UserId; expiresAt: number } | undefined> {
+    return this.accounts.token(hash);
   }
 
-  deleteToken(hash: string): void {
-    this.sql('DELETE FROM auth_tokens WHERE hash = ?').run(hash);
+  async tokens(tenant: TenantId): Promise<readonly TokenRow[]> {
+    return this.accounts.tokens(tenant);
   }
 
-  deleteTokens(tenant: TenantId, userId: UserId, keep?: string): void {
-    this.sql('DELETE FROM auth_tokens WHERE tenant = ? AND user_id = ? AND hash IS NOT ?').run(
-      tenant,
-      userId,
-      keep ?? null,
-    );
+  async deleteToken(hash: string): Promise<void> {
+    this.accounts.deleteToken(hash);
   }
 
-  createApiKey(row: ApiKeyRow): void {
-    this.db
-      .prepare('INSERT INTO api_keys (id, tenant, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(row.id, row.tenant, row.name, row.role, row.secretHash, row.createdAt);
+  async deleteTokens(tenant: TenantId, userId: UserId, keep?: string): Promise<void> {
+    this.accounts.deleteTokens(tenant, userId, keep);
   }
 
-  apiKey(id: string): ApiKeyRow | undefined {
-    const r = this.sql('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
-    return r && apiKeyRow(r);
+  async createApiKey(row: ApiKeyRow): Promise<void> {
+    this.accounts.createApiKey(row);
   }
 
-  apiKeys(tenant: TenantId): readonly ApiKeyRow[] {
-    return (this.sql('SELECT * FROM api_keys WHERE tenant = ? ORDER BY created_at').all(tenant) as Row[]).map((r) =>
-      apiKeyRow(r),
-    );
+  async apiKey(id: string): Promise<ApiKeyRow | undefined> {
+    return this.accounts.apiKey(id);
   }
 
-  deleteApiKey(tenant: TenantId, id: string): boolean {
-    return this.sql('DELETE FROM api_keys WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
+  async apiKeys(tenant: TenantId): Promise<readonly ApiKeyRow[]> {
+    return this.accounts.apiKeys(tenant);
   }
 
-  createWebhook(row: WebhookRow): void {
-    const sealed = this.box.seal(row.secret, webhookContext(row.tenant, row.id));
-    this.db
-      .prepare(
-        'INSERT INTO webhooks (tenant, id, url, secret, sealed, events, created_at) VALUES (?, ?, ?, ?, 1, ?, ?)',
-      )
-      .run(row.tenant, row.id, row.url, sealed, JSON.stringify(row.events), row.createdAt);
-    this.hooks.delete(row.tenant);
+  async deleteApiKey(tenant: TenantId, id: string): Promise<boolean> {
+    return this.accounts.deleteApiKey(tenant, id);
   }
 
-  webhooks(tenant: TenantId): readonly WebhookRow[] {
-    return (this.sql('SELECT * FROM webhooks WHERE tenant = ? ORDER BY created_at, id').all(tenant) as Row[]).map(
-      (r) => ({
-        tenant: String(r.tenant),
-        id: String(r.id),
-        url: String(r.url),
-        secret: this.box.open(String(r.secret), webhookContext(String(r.tenant), String(r.id))),
-        events: JSON.parse(String(r.events)) as string[],
-        createdAt: Number(r.created_at),
-      }),
-    );
+  async createWebhook(row: WebhookRow): Promise<void> {
+    this.hooks.create(row);
   }
 
-  deleteWebhook(tenant: TenantId, id: string): boolean {
-    const gone = this.db.transaction(() => {
-      this.sql(
-        "UPDATE outbox SET state = 'failed', last_error = 'webhook deleted' WHERE tenant = ? AND webhook_id = ? AND state = 'pending'",
-      ).run(tenant, id);
-      return this.sql('DELETE FROM webhooks WHERE tenant = ? AND id = ?').run(tenant, id).changes > 0;
-    })();
-    this.hooks.delete(tenant);
-    return gone;
+  async webhooks(tenant: TenantId): Promise<readonly WebhookRow[]> {
+    return this.hooks.of(tenant);
   }
 
-  enqueue(tenant: TenantId, webhookId: string, subject: string, body: string, now: number): number {
+  async deleteWebhook(tenant: TenantId, id: string): Promise<boolean> {
+    return this.hooks.delete(tenant, id);
+  }
+
+  async enqueue(tenant: TenantId, webhookId: string, subject: string, body: string, now: number): Promise<number> {
     return this.outbox.enqueue(tenant, webhookId, subject, body, now);
   }
 
-  dueOutbox(now: number, limit: number): readonly OutboxRow[] {
+  async dueOutbox(now: number, limit: number): Promise<readonly OutboxRow[]> {
     return this.outbox.dueOutbox(now, limit);
   }
 
-  nextOutboxAt(): number | undefined {
+  async nextOutboxAt(): Promise<number | undefined> {
     return this.outbox.nextOutboxAt();
   }
 
-  markDelivered(id: number, now: number, status: number, durationMs: number): void {
+  async markDelivered(id: number, now: number, status: number, durationMs: number): Promise<void> {
     this.outbox.markDelivered(id, now, status, durationMs);
   }
 
-  markFailed(
+  async markFailed(
     id: number,
     now: number,
     status: number | null,
     error: string,
     nextAt: number | null,
     durationMs: number,
-  ): void {
+  ): Promise<void> {
     this.outbox.markFailed(id, now, status, error, nextAt, durationMs);
   }
 
-  deliveries(tenant: TenantId, webhookId: string, limit: number): readonly DeliveryRow[] {
+  async deliveries(tenant: TenantId, webhookId: string, limit: number): Promise<readonly DeliveryRow[]> {
     return this.outbox.deliveries(tenant, webhookId, limit);
   }
 
-  events(tenant: TenantId, epoch: string, afterSeq: number, limit: number): readonly StoredEvent[] {
+  async events(tenant: TenantId, epoch: string, afterSeq: number, limit: number): Promise<readonly StoredEvent[]> {
     return (
       this.sql('SELECT body FROM events WHERE tenant = ? AND epoch = ? AND seq > ? ORDER BY seq LIMIT ?').all(
         tenant,
@@ -397,7 +256,7 @@ export class SqliteStore implements Store {
     ).map((r) => JSON.parse(String(r.body)) as StoredEvent);
   }
 
-  history(tenant: TenantId, userId: UserId, from: number, to: number): readonly HistoryRow[] {
+  async history(tenant: TenantId, userId: UserId, from: number, to: number): Promise<readonly HistoryRow[]> {
     return (
       this.sql(
         'SELECT * FROM history WHERE tenant = ? AND user_id = ? AND at >= ? AND at < ? ORDER BY at, rowid LIMIT 10000',
@@ -405,14 +264,17 @@ export class SqliteStore implements Store {
     ).map((r) => historyRow(r));
   }
 
-  statusBefore(tenant: TenantId, userId: UserId, at: number): HistoryRow | undefined {
+  async statusBefore(tenant: TenantId, userId: UserId, at: number): Promise<HistoryRow | undefined> {
     const r = this.sql(
       "SELECT * FROM history WHERE tenant = ? AND user_id = ? AND kind = 'status' AND at < ? ORDER BY at DESC, rowid DESC LIMIT 1",
     ).get(tenant, userId, at) as Row | undefined;
     return r && historyRow(r);
   }
 
-  saveSipState(puts: readonly SipStateRow[], deletes: readonly Pick<SipStateRow, 'kind' | 'key'>[]): void {
+  async saveSipState(
+    puts: readonly SipStateRow[],
+    deletes: readonly Pick<SipStateRow, 'kind' | 'key'>[],
+  ): Promise<void> {
     const put = this.sql(
       `INSERT INTO sip_state (kind, key, tenant, expires_at, data) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (kind, key) DO UPDATE SET tenant = excluded.tenant, expires_at = excluded.expires_at, data = excluded.data`,
@@ -424,17 +286,11 @@ export class SqliteStore implements Store {
     })();
   }
 
-  sipState(): readonly SipStateRow[] {
-    return (this.sql('SELECT * FROM sip_state').all() as Row[]).map((r) => ({
-      kind: r.kind as SipStateRow['kind'],
-      key: String(r.key),
-      tenant: String(r.tenant),
-      expiresAt: Number(r.expires_at),
-      data: String(r.data),
-    }));
+  async sipState(): Promise<readonly SipStateRow[]> {
+    return (this.sql('SELECT * FROM sip_state').all() as Row[]).map((r) => sipStateRow(r));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.checkpointer?.stop();
     this.db.close();
   }

@@ -86,6 +86,9 @@ export class Dispatcher {
   private timer: NodeJS.Timeout | undefined;
   private wakeQueued = false;
   private running = false;
+  /** A look at the outbox is under way (the store answers asynchronously); a poke meanwhile looks again after it. */
+  private pumping = false;
+  private again = false;
 
   constructor(
     private readonly store: Store,
@@ -110,7 +113,7 @@ export class Dispatcher {
     this.wakeQueued = true;
     setImmediate(() => {
       this.wakeQueued = false;
-      this.pump();
+      void this.pump();
     });
   }
 
@@ -144,36 +147,54 @@ export class Dispatcher {
     return this.deps.now?.() ?? Date.now();
   }
 
-  private pump(): void {
+  private async pump(): Promise<void> {
     if (!this.running) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     try {
-      const now = this.now();
-      const free = this.o.concurrency - this.inflight.size;
-      if (free > 0) {
-        // Rows in flight are still pending heads, so ask for them plus the free slots.
-        const rows = this.store.dueOutbox(now, this.inflight.size + free);
-        const hooks = new Map<string, readonly WebhookRow[]>();
-        for (const row of rows) {
-          if (this.inflight.has(row.id) || this.inflight.size >= this.o.concurrency) continue;
-          let tenantHooks = hooks.get(row.tenant);
-          if (tenantHooks === undefined) hooks.set(row.tenant, (tenantHooks = this.store.webhooks(row.tenant)));
-          const hook = tenantHooks.find((h) => h.id === row.webhookId);
-          if (hook === undefined) {
-            // Deleted since the row was queued (deleteWebhook fails its pending rows; this is the race).
-            this.store.markFailed(row.id, now, null, 'webhook deleted', null, 0);
-            this.deps.metrics?.webhookDeliveries.inc({ outcome: 'failed' });
-            continue;
-          }
-          this.launch(row, hook);
-        }
-      }
-      this.arm(now);
+      await this.look();
     } catch (err) {
       this.deps.log?.error({ err }, 'webhook dispatch failed; retrying in a second');
       this.sleepUntil(this.now() + 1_000);
+    } finally {
+      this.pumping = false;
+      if (this.again) {
+        this.again = false;
+        this.poke();
+      }
     }
+  }
+
+  /** Launches the due heads there are free slots for, then sleeps until the next one. */
+  private async look(): Promise<void> {
+    const now = this.now();
+    const free = this.o.concurrency - this.inflight.size;
+    if (free > 0) {
+      // Rows in flight are still pending heads, so ask for them plus the free slots.
+      const rows = await this.store.dueOutbox(now, this.inflight.size + free);
+      // Stopped while the store answered: nothing more is launched.
+      if (!this.running) return;
+      const hooks = new Map<string, readonly WebhookRow[]>();
+      for (const row of rows) {
+        if (this.inflight.has(row.id) || this.inflight.size >= this.o.concurrency) continue;
+        let tenantHooks = hooks.get(row.tenant);
+        if (tenantHooks === undefined) hooks.set(row.tenant, (tenantHooks = await this.store.webhooks(row.tenant)));
+        const hook = tenantHooks.find((h) => h.id === row.webhookId);
+        if (hook === undefined) {
+          // Deleted since the row was queued (deleteWebhook fails its pending rows; this is the race).
+          await this.store.markFailed(row.id, now, null, 'webhook deleted', null, 0);
+          this.deps.metrics?.webhookDeliveries.inc({ outcome: 'failed' });
+          continue;
+        }
+        this.launch(row, hook);
+      }
+    }
+    await this.arm(now);
   }
 
   /**
@@ -181,8 +202,8 @@ export class Dispatcher {
    * for a slot, and a finishing delivery wakes us; the short sleep covers anything else (a clock
    * step) without spinning.
    */
-  private arm(now: number): void {
-    const next = this.store.nextOutboxAt();
+  private async arm(now: number): Promise<void> {
+    const next = await this.store.nextOutboxAt();
     if (next === undefined) return;
     if (next > now) this.sleepUntil(next);
     else if (this.inflight.size === 0) this.sleepUntil(now + 100);
@@ -252,13 +273,13 @@ export class Dispatcher {
     const durationMs = Math.round(performance.now() - startedMs);
     try {
       if (error === null) {
-        this.store.markDelivered(row.id, now, status!, durationMs);
+        await this.store.markDelivered(row.id, now, status!, durationMs);
         this.deps.metrics?.webhookDeliveries.inc({ outcome: 'delivered' });
         return;
       }
       const attempts = row.attempts + 1;
       if (attempts >= this.o.maxAttempts || refused) {
-        this.store.markFailed(row.id, now, status, error, null, durationMs);
+        await this.store.markFailed(row.id, now, status, error, null, durationMs);
         this.deps.metrics?.webhookDeliveries.inc({ outcome: 'failed' });
         this.deps.log?.warn(
           { tenant: row.tenant, webhook: row.webhookId, delivery: row.id, attempts, error },
@@ -266,7 +287,7 @@ export class Dispatcher {
         );
         return;
       }
-      this.store.markFailed(row.id, now, status, error, now + retryDelayMs(attempts, this.o), durationMs);
+      await this.store.markFailed(row.id, now, status, error, now + retryDelayMs(attempts, this.o), durationMs);
       this.deps.metrics?.webhookDeliveries.inc({ outcome: 'retry' });
     } catch (err) {
       // Not recorded (the store failed): the row stays pending and is sent again — at least once.

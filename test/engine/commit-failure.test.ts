@@ -45,7 +45,7 @@ async function rig(
   const { file } = newStore();
   const store = new SqliteStore(file);
   open.push(store);
-  store.createTenant(
+  await store.createTenant(
     { id: 'acme', name: 'Acme', sipDomain: 'acme.test', policy: DEFAULT_POLICY, epoch: 'e1', seq: 0 },
     T0,
   );
@@ -66,12 +66,12 @@ async function rig(
       commit(batch) {
         if (journal !== undefined) return journal(batch, store, r);
         if (r.mode === 'full') throw new Error('SQLITE_FULL: database or disk is full');
-        store.commit(batch);
+        return store.commit(batch).then(() => {});
       },
     },
   });
   (r as { engine: Engine }).engine = engine;
-  const loaded = store.loadTenant('acme')!;
+  const loaded = (await store.loadTenant('acme'))!;
   engine.addTenant(loaded.state, { epoch: loaded.row.epoch, seq: loaded.row.seq });
   engine.bus.subscribe((b) => {
     r.published.push(...b.events);
@@ -127,11 +127,11 @@ function exact(r: { readonly engine: Engine }): unknown {
 }
 
 /** The tenant as a restart reads it from the store file. */
-function reopened(r: Rig) {
+async function reopened(r: Rig) {
   const store = new SqliteStore(r.file);
   open.push(store);
-  const loaded = store.loadTenant('acme')!;
-  return { state: loaded.state, seq: loaded.row.seq, events: store.events('acme', 'e1', 0, 1000) };
+  const loaded = (await store.loadTenant('acme'))!;
+  return { state: loaded.state, seq: loaded.row.seq, events: await store.events('acme', 'e1', 0, 1000) };
 }
 
 const refusedUnsaved = (out: Outcome) => !out.ok && out.code === 'SWB_ERR_UNAVAILABLE';
@@ -154,7 +154,7 @@ describe('S8.2 a change is saved or not made', () => {
     const before = exact(r);
     const published = r.published.length;
     r.directives.length = 0;
-    const stored = reopened(r);
+    const stored = await reopened(r);
 
     r.mode = 'full';
     // One batch with every kind of write: a status, a heartbeat and a refresh (the in-place fast
@@ -180,7 +180,7 @@ describe('S8.2 a change is saved or not made', () => {
     expect(r.published.length).toBe(published);
     expect(r.directives).toEqual([]);
     expect(String(r.failures[0])).toContain('disk is full');
-    const after = reopened(r);
+    const after = await reopened(r);
     expect([after.seq, after.events.length]).toEqual([stored.seq, stored.events.length]);
 
     // The retry is applied, published and stored: a restart reads it back.
@@ -195,7 +195,7 @@ describe('S8.2 a change is saved or not made', () => {
     expect(r.published.filter((e) => e.type === 'presence.changed' && e.subject === 'u1001').at(-1)).toMatchObject({
       value: { status: 'dnd' },
     });
-    const restarted = reopened(r);
+    const restarted = await reopened(r);
     expect(restarted.state.users.get('u1001')!.manual?.status).toBe('dnd');
     expect(restarted.state.users.get('u2001')!.extension).toBe('2001');
     expect(restarted.state.users.has('u1004')).toBe(false);
@@ -214,22 +214,18 @@ describe('S8.2 a change is saved or not made', () => {
     const out = await ok(r, { type: 'status.set', userId: 'u1001', status: 'dnd', by: self('u1001') });
     expect(out.events.map((e) => [e.type, e.subject])).toEqual([['presence.changed', 'u1001']]);
     expect(r.published.map((e) => e.seq)).toEqual([out.events[0]!.seq]);
-    expect(reopened(r).state.users.get('u1001')!.presence.status).toBe('dnd');
+    expect((await reopened(r)).state.users.get('u1001')!.presence.status).toBe('dnd');
   });
 
   test('S8.2 nothing of a batch is seen before its commit: reads, the position and the published events wait for it', async () => {
     let settle!: (error?: Error) => void;
     // In mode 'full' here the journal holds each batch until the test settles it.
     const r = await rig((batch, store, rig) => {
-      if (rig.mode === 'store') {
-        store.commit(batch);
-        return;
-      }
+      if (rig.mode === 'store') return store.commit(batch).then(() => {});
       return new Promise<void>((resolve, reject) => {
         settle = (error) => {
           if (error !== undefined) return reject(error);
-          store.commit(batch);
-          resolve();
+          store.commit(batch).then(() => resolve(), reject);
         };
       });
     });
@@ -281,7 +277,7 @@ describe('S8.2 a change is saved or not made', () => {
     expect(r.published.filter((e) => e.type === 'presence.changed' && e.subject === 'u1001').at(-1)).toMatchObject({
       cause: 'system',
     });
-    expect(reopened(r).state.users.get('u1001')!.manual).toBeUndefined();
+    expect((await reopened(r)).state.users.get('u1001')!.manual).toBeUndefined();
   });
 
   test('S8.2 a heartbeat applied inside a refused batch is undone with it and refused', async () => {

@@ -103,7 +103,7 @@ describe('S6.2 S8.3 output bound per socket', () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(seqs.at(-1)).toBe(last);
     const got = new Set(seqs);
-    const stored = s.store.events('acme', epoch, firstLive - 1, 10_000);
+    const stored = await s.store.events('acme', epoch, firstLive - 1, 10_000);
     expect(stored.map((e) => e.seq).at(-1)).toBe(last);
     const lost = stored.filter(
       (e) => !got.has(e.seq) && !stored.some((l) => l.seq > e.seq && l.subject === e.subject && got.has(l.seq)),

@@ -60,7 +60,7 @@ describe('users', () => {
     const r = await call(s, 'POST', '/api/v1/users', { token: admin, body });
     expect(r.status).toBe(201);
     expect(r.body).toEqual({ id: 'u1011', extension: '1011', name: 'Kim Kale', role: 'user', email: 'kim@acme.test' });
-    const creds = s.store.credentials('acme', 'u1011')!;
+    const creds = (await s.store.credentials('acme', 'u1011'))!;
     expect(creds.passwordHash).toMatch(/^\$argon2id\$/);
     expect(creds.sipHa1).toMatch(/^[0-9a-f]{32}$/);
     expect(await login(s, '1011', 'kim-secret-1')).toMatch(/^swt_/);
@@ -487,6 +487,7 @@ describe('import', () => {
     expect((await call(s, 'GET', '/api/v1/presence?search=lou', { token: admin })).body.presence).toEqual([]);
     const signIn = await call(s, 'POST', '/api/v1/auth/login', { body: { username: '1020', password: 'lou-pass-1' } });
     expect(signIn.status).toBe(401);
-    expect(s.store.credentials('acme', 'u1020')).toBeUndefined();
+    expect(await s.store.credentials('acme', 'u1020')).toBeUndefined();
+    expect(s.accounts.credentials('acme', 'u1020')).toBeUndefined();
   });
 });

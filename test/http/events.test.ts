@@ -71,9 +71,9 @@ describe('overlay events', () => {
     ]);
     const p = await presence('1009');
     expect([p.indicators.voicemail, p.indicators.missedCalls]).toEqual([3, 2]);
-    const missed = s.store
-      .events('acme', s.engine.position('acme')!.epoch, 0, 10_000)
-      .filter((e) => e.type === 'call.missed' && e.subject === 'u1009');
+    const missed = (await s.store.events('acme', s.engine.position('acme')!.epoch, 0, 10_000)).filter(
+      (e) => e.type === 'call.missed' && e.subject === 'u1009',
+    );
     expect(missed.map((e) => [e.cause, e.value])).toEqual([
       ['pbx', { reason: 'missed', callId: 'c-1', caller: '+4930111' }],
       ['pbx', { reason: 'missed' }],

@@ -18,7 +18,10 @@ const SECRET = 'whsec_0123456789abcdef0123456789abcdef';
 async function journalled() {
   const { file } = tempStore();
   const store = new SqliteStore(file);
-  store.createTenant({ id: 't1', name: 'T', sipDomain: 't1.test', policy: DEFAULT_POLICY, epoch: 'e1', seq: 0 }, T0);
+  await store.createTenant(
+    { id: 't1', name: 'T', sipDomain: 't1.test', policy: DEFAULT_POLICY, epoch: 'e1', seq: 0 },
+    T0,
+  );
   const hooks: WebhookRow[] = [
     { tenant: 't1', id: 'wh_all', url: 'https://a.example.com/', secret: SECRET, events: [], createdAt: T0 },
     {
@@ -38,12 +41,12 @@ async function journalled() {
       createdAt: T0,
     },
   ];
-  for (const h of hooks) store.createWebhook(h);
+  for (const h of hooks) await store.createWebhook(h);
   const clock = new ManualClock(T0);
   let outboxRows = 0;
   const engine = new Engine({
     clock,
-    journal: { commit: (batch) => void (outboxRows += store.commit(batch).outboxRows) },
+    journal: { commit: async (batch) => void (outboxRows += (await store.commit(batch)).outboxRows) },
   });
   engine.addTenant(createTenantState('t1'), { epoch: 'e1', seq: 0 });
   const events: EngineEvent[] = [];
@@ -78,14 +81,16 @@ describe('S6.5 history is chosen by the core', () => {
         .filter((e) => e.subject === user)
         .map(historyEntry)
         .filter((h) => h !== undefined);
-      expect(store.history('t1', user, 0, Number.MAX_SAFE_INTEGER)).toEqual(expected);
+      expect(await store.history('t1', user, 0, Number.MAX_SAFE_INTEGER)).toEqual(expected);
     }
     const ringing = events.find((e) => e.type === 'presence.changed' && e.value.indicators.ringing);
     expect(ringing).toBeDefined();
     expect(historyEntry(ringing!)).toBeUndefined();
     expect(events.some((e) => e.type === 'queue.changed')).toBe(true);
     expect(events.filter((e) => e.type === 'queue.changed').every((e) => historyEntry(e) === undefined)).toBe(true);
-    expect(store.history('t1', 'ann', 0, Number.MAX_SAFE_INTEGER).map((h) => [h.kind, h.value, h.reason])).toEqual([
+    expect(
+      (await store.history('t1', 'ann', 0, Number.MAX_SAFE_INTEGER)).map((h) => [h.kind, h.value, h.reason]),
+    ).toEqual([
       ['status', 'offline', null],
       ['status', 'online', null],
       // A new reason is a change of its own (S6.5: agent state changes with their reasons).

@@ -15,8 +15,8 @@ beforeAll(async () => {
 afterAll(async () => s.cleanup());
 
 const bindings = () => s.sip.devices('acme', 'u1004').bindings.map((b) => b.uri);
-const storedRows = () =>
-  s.store.sipState().filter((r) => r.kind === 'binding' && r.data.includes('"userId":"u1004"')).length;
+const storedRows = async () =>
+  (await s.store.sipState()).filter((r) => r.kind === 'binding' && r.data.includes('"userId":"u1004"')).length;
 
 describe('S8.2 a REGISTER the store cannot commit', () => {
   test('S8.2 S7.1 is refused with 503 and Retry-After, keeps no binding, and the retry registers', async () => {
@@ -43,7 +43,7 @@ describe('S8.2 a REGISTER the store cannot commit', () => {
     }
     // The SIP state rows are put back on the next turn of the event loop (persistence.ts).
     await new Promise((resolve) => setImmediate(resolve));
-    expect(storedRows()).toBe(0);
+    expect(await storedRows()).toBe(0);
     const kept = await register();
     expect(kept.status).toBe(200);
     expect(bindings()).toHaveLength(1);

@@ -3,8 +3,7 @@
 import Database from 'better-sqlite3';
 import { readdirSync, statSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_POLICY } from '../../src/core/index.js';
-import type { UserState } from '../../src/core/index.js';
+import { DEFAULT_POLICY, newUser } from '../../src/core/index.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { tempStores } from '../support/files.js';
 
@@ -14,17 +13,19 @@ describe('S8.2 WAL checkpoints', () => {
   test('S8.2 committed rows reach the database file by a checkpoint on the worker, and a fresh connection reads them', async () => {
     const { dir, file } = tempStore();
     const store = new SqliteStore(file);
-    store.createTenant({ id: 't1', name: 'T', sipDomain: 't1.test', policy: DEFAULT_POLICY, epoch: 'e1', seq: 0 }, 0);
+    await store.createTenant(
+      { id: 't1', name: 'T', sipDomain: 't1.test', policy: DEFAULT_POLICY, epoch: 'e1', seq: 0 },
+      0,
+    );
     const sizeBefore = statSync(file).size;
     // About 100 pages: far below SQLite's automatic threshold (1,000 pages), which is off anyway.
     for (let i = 0; i < 100; i++) {
-      const user = {
-        id: `u${i}`,
-        extension: String(1000 + i),
-        name: `User ${i} ${'x'.repeat(3000)}`,
-        role: 'user',
-      } as unknown as UserState;
-      store.commit([
+      const user = newUser(
+        { id: `u${i}`, extension: String(1000 + i), name: `User ${i} ${'x'.repeat(3000)}` },
+        DEFAULT_POLICY,
+        i,
+      );
+      await store.commit([
         {
           tenant: 't1',
           at: i,

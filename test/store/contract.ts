@@ -7,6 +7,8 @@ import type { TenantId } from '../../src/core/index.js';
 import type { ApiKeyRow, SipStateRow, Store, TenantRow, WebhookRow } from '../../src/store/index.js';
 import { T0 } from '../support/tenant.js';
 import { eventsOf, recorder, self } from './batches.js';
+import { codecContract } from './contract-codec.js';
+import type { RawRows } from './contract-codec.js';
 import { outboxContract } from './contract-outbox.js';
 
 /** Opens a Store over one place's data; called again after close, it opens the same data. */
@@ -64,7 +66,16 @@ async function twoTenants(fresh: () => Promise<Fresh>) {
 const ann = { id: 'ann', extension: '1001', name: 'Ann' };
 const bob = { id: 'bob', extension: '1002', name: 'Bob' };
 
-export function storeContract(name: string, makeStore: MakeStore): void {
+/** What an adapter may give besides its factory: raw access to its state rows (contract-codec.ts). */
+export interface ContractOptions {
+  readonly raw?: (store: Store) => RawRows;
+}
+
+/**
+ * Runs the contract on an adapter: `makeStore` makes a fresh, empty place each test (a temporary
+ * file, a new schema in a PostgreSQL database) and answers how to open it.
+ */
+export function storeContract(name: string, makeStore: MakeStore, options: ContractOptions = {}): void {
   describe(`Store contract: ${name}`, () => {
     const fresh = freshStores(makeStore);
 
@@ -245,6 +256,14 @@ export function storeContract(name: string, makeStore: MakeStore): void {
         terminalHa1: null,
       });
       expect(await store.userIdByEmail('t1', 'ANN@example.COM')).toBe('ann');
+      // The whole tenant at once, for the accounts layer's index.
+      expect(await store.allCredentials('t1')).toEqual(
+        new Map([
+          ['ann', { email: 'ann@example.com', passwordHash: 'argon-ann', sipHa1: 'ha1-ann', terminalHa1: null }],
+          ['bob', { email: 'bob@example.com', passwordHash: null, sipHa1: null, terminalHa1: 'term-bob' }],
+        ]),
+      );
+      expect(await store.allCredentials('t2')).toEqual(new Map());
       expect(await store.userIdByEmail('t2', 'ann@example.com')).toBeUndefined();
       expect(await store.credentials('t2', 'ann')).toBeUndefined();
       await store.setCredentials('t1', 'ann', { passwordHash: null });
@@ -264,6 +283,13 @@ export function storeContract(name: string, makeStore: MakeStore): void {
       await store.saveToken('b1', 't1', 'bob', T0 + 60_000);
       await store.saveToken('b2', 't2', 'bob', T0 + 60_000);
       expect(await store.token('a1')).toEqual({ tenant: 't1', userId: 'ann', expiresAt: T0 + 3_600_000 });
+      // A tenant's sign-ins at once, for the accounts layer's index: its own only.
+      expect(await store.tokens('t1')).toEqual([
+        { hash: 'a1', userId: 'ann', expiresAt: T0 + 3_600_000 },
+        { hash: 'a2', userId: 'ann', expiresAt: T0 + 3_600_000 },
+        { hash: 'a3', userId: 'ann', expiresAt: T0 + 3_600_000 },
+        { hash: 'b1', userId: 'bob', expiresAt: T0 + 60_000 },
+      ]);
 
       // A password change ends all but the sign-in that made it.
       await store.deleteTokens('t1', 'ann', 'a2');
@@ -325,6 +351,7 @@ export function storeContract(name: string, makeStore: MakeStore): void {
     });
 
     outboxContract(fresh);
+    codecContract(fresh, options.raw);
 
     test('S7.1 S8.2 SIP state: puts and deletes in one call, a put replaces the row of its (kind, key)', async () => {
       const { store } = await fresh();

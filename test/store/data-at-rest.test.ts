@@ -144,12 +144,7 @@ describe('S5.4 webhook secrets at rest', () => {
       generated = made.body.secret;
       expect(generated).toMatch(/^whsec_/);
       // The store reads them back for signing.
-      expect(
-        server.store
-          .webhooks('acme')
-          .map((w) => w.secret)
-          .sort(),
-      ).toEqual([SECRET, generated].sort());
+      expect((await server.store.webhooks('acme')).map((w) => w.secret).sort()).toEqual([SECRET, generated].sort());
       const running = rawBytes(dir);
       expect(running).toContain('http://127.0.0.1:9/hook');
       expect(running).not.toContain(SECRET);
@@ -238,7 +233,7 @@ describe('S5.4 webhook secrets at rest', () => {
     expect(sealedRow()).toEqual(before);
 
     const right = new SqliteStore(file, { secretKey: Buffer.from(key, 'base64') });
-    expect(right.webhooks('acme').map((w) => w.secret)).toEqual([SECRET]);
+    expect((await right.webhooks('acme')).map((w) => w.secret)).toEqual([SECRET]);
     right.close();
   });
 
@@ -273,10 +268,10 @@ describe('S5.4 webhook secrets at rest', () => {
     ]);
   });
 
-  test('S5.4 a replaced or damaged key file stops the start with a clear error', () => {
+  test('S5.4 a replaced or damaged key file stops the start with a clear error', async () => {
     const { dir, file } = tempStore();
     const store = new SqliteStore(file);
-    store.createWebhook({
+    await store.createWebhook({
       tenant: 'acme',
       id: 'wh_1',
       url: 'https://hooks.example.com/',
@@ -293,14 +288,14 @@ describe('S5.4 webhook secrets at rest', () => {
     expect(() => new SqliteStore(file)).toThrow(/secret.key does not hold a secret key .* restore it from your backup/);
     writeFileSync(keyFile, original);
     const again = new SqliteStore(file);
-    expect(again.webhooks('acme')[0]!.secret).toBe(SECRET);
+    expect((await again.webhooks('acme'))[0]!.secret).toBe(SECRET);
     again.close();
   });
 
-  test('S5.4 a sealed secret copied into another webhook row does not open there', () => {
+  test('S5.4 a sealed secret copied into another webhook row does not open there', async () => {
     const { file } = tempStore();
     const store = new SqliteStore(file);
-    store.createWebhook({
+    await store.createWebhook({
       tenant: 'acme',
       id: 'wh_1',
       url: 'https://a.example.com/',
@@ -308,7 +303,7 @@ describe('S5.4 webhook secrets at rest', () => {
       events: [],
       createdAt: T,
     });
-    store.createWebhook({
+    await store.createWebhook({
       tenant: 'globex',
       id: 'wh_2',
       url: 'https://b.example.com/',
@@ -322,14 +317,14 @@ describe('S5.4 webhook secrets at rest', () => {
     db.close();
     const reopened = new SqliteStore(file);
     try {
-      expect(reopened.webhooks('acme')[0]!.secret).toBe(SECRET);
-      expect(() => reopened.webhooks('globex')).toThrow(/webhook:globex:wh_2 does not open/);
+      expect((await reopened.webhooks('acme'))[0]!.secret).toBe(SECRET);
+      await expect(reopened.webhooks('globex')).rejects.toThrow(/webhook:globex:wh_2 does not open/);
     } finally {
       reopened.close();
     }
   });
 
-  test('S5.4 a plain-text secret written by an older version is encrypted on start, keeps signing, and leaves no plain copy in the files', () => {
+  test('S5.4 a plain-text secret written by an older version is encrypted on start, keeps signing, and leaves no plain copy in the files', async () => {
     // Whether an update in place leaves the old bytes in a page depends on the page's layout
     // (SQLite zeroes them only with secure_delete), so companies of a few sizes are tried.
     for (const count of [1, 3, 20]) {
@@ -358,7 +353,7 @@ describe('S5.4 webhook secrets at rest', () => {
         log: { info: () => undefined, warn: (detail, message) => warnings.push({ detail, message }) },
       });
       try {
-        expect(store.webhooks('acme').map((w) => w.secret)).toEqual(secrets);
+        expect((await store.webhooks('acme')).map((w) => w.secret)).toEqual(secrets);
         expect(warnings).toContainEqual({
           detail: { surface: 'store', webhooks: count },
           message: 'encrypted webhook secrets that were stored in plain text',
@@ -369,7 +364,7 @@ describe('S5.4 webhook secrets at rest', () => {
       }
       expect([count, plainCopies()]).toEqual([count, []]);
       const reopened = new SqliteStore(file);
-      expect(reopened.webhooks('acme').map((w) => w.secret)).toEqual(secrets);
+      expect((await reopened.webhooks('acme')).map((w) => w.secret)).toEqual(secrets);
       reopened.close();
     }
   });

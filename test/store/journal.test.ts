@@ -13,9 +13,12 @@ describe('S8.2 the journal', () => {
   test('S7.1 S8.2 a registration refresh that only moves its lease is journalled: the reopened store has the refreshed expiry', async () => {
     const { file } = tempStore();
     const store = new SqliteStore(file);
-    store.createTenant({ id: 't1', name: 'T', sipDomain: 't1.test', policy: DEFAULT_POLICY, epoch: 'e1', seq: 0 }, T0);
+    await store.createTenant(
+      { id: 't1', name: 'T', sipDomain: 't1.test', policy: DEFAULT_POLICY, epoch: 'e1', seq: 0 },
+      T0,
+    );
     const clock = new ManualClock(T0);
-    const engine = new Engine({ clock, journal: { commit: (batch) => void store.commit(batch) } });
+    const engine = new Engine({ clock, journal: { commit: async (batch) => void (await store.commit(batch)) } });
     engine.addTenant(createTenantState('t1'), { epoch: 'e1', seq: 0 });
     expect(
       (await engine.dispatch('t1', { type: 'user.upsert', user: { id: 'ann', extension: '1001', name: 'Ann' } })).ok,
@@ -44,7 +47,7 @@ describe('S8.2 the journal', () => {
     store.close();
 
     const reopened = new SqliteStore(file);
-    const ann = reopened.loadTenant('t1')!.state.users.get('ann')!;
+    const ann = (await reopened.loadTenant('t1'))!.state.users.get('ann')!;
     expect(ann.registrations).toEqual([{ id: 'phone', kind: 'terminal', expiresAt: T0 + 900_000 }]);
     reopened.close();
   });

@@ -102,9 +102,15 @@ describe('S6.3 webhook addresses', () => {
     const silent = `http://127.0.0.1:${closedPort}/old`;
     const ids = ['wh_old_listening', 'wh_old_closed', 'wh_old_name'];
     const urls = [listening, silent, `http://localhost:${rx.port}/old`];
-    ids.forEach((id, i) =>
-      s.store.createWebhook({ tenant: 'acme', id, url: urls[i]!, secret: 's'.repeat(16), events: [], createdAt: T }),
-    );
+    for (const [i, id] of ids.entries())
+      await s.store.createWebhook({
+        tenant: 'acme',
+        id,
+        url: urls[i]!,
+        secret: 's'.repeat(16),
+        events: [],
+        createdAt: T,
+      });
     try {
       for (const id of ids)
         expect((await call(s.url, 'POST', `/api/v1/webhooks/${id}/test`, { token: admin })).status).toBe(202);
@@ -128,7 +134,7 @@ describe('S6.3 webhook addresses', () => {
       expect(logs[0][0].error).toBe(logs[1][0].error);
       expect(rx.requests).toEqual([]);
     } finally {
-      for (const id of ids) s.store.deleteWebhook('acme', id);
+      for (const id of ids) await s.store.deleteWebhook('acme', id);
     }
   });
 });
@@ -156,12 +162,12 @@ describe('S6.3 webhook addresses after DNS', () => {
   ): Promise<{ error: string | null; status: number | null }> {
     const { file } = tempStore();
     const store = new SqliteStore(file);
-    store.createWebhook({ tenant: 'acme', id: 'wh_1', url, secret: 's'.repeat(16), events: [], createdAt: T });
-    store.enqueue('acme', 'wh_1', 'u1', '{"type":"webhook.test"}', T);
+    await store.createWebhook({ tenant: 'acme', id: 'wh_1', url, secret: 's'.repeat(16), events: [], createdAt: T });
+    await store.enqueue('acme', 'wh_1', 'u1', '{"type":"webhook.test"}', T);
     const dispatcher = new Dispatcher(store, { maxAttempts: 1, timeoutMs: 2_000 }, { addresses: policy });
     dispatcher.start();
     try {
-      const row = await eventually(async () => store.deliveries('acme', 'wh_1', 10)[0]);
+      const row = await eventually(async () => (await store.deliveries('acme', 'wh_1', 10))[0]);
       return { error: row.error, status: row.status };
     } finally {
       await dispatcher.stop();

@@ -4,7 +4,7 @@
 import { Type } from 'typebox';
 import { queueSnapshot } from '../../core/index.js';
 import type { AgentAction, UserState } from '../../core/index.js';
-import type { AuthContext } from '../accounts.js';
+import type { AuthContext } from '../../auth/accounts.js';
 import { HttpRefusal } from '../errors.js';
 import { agentStates, agentView, iso, queueRef, tenantState } from '../lookup.js';
 import { Ref } from '../schemas.js';
@@ -24,33 +24,41 @@ const ReasonBody = Type.Object(
   { additionalProperties: false },
 );
 
-export function agentRoutes(app: App, ctx: HttpContext): void {
-  const command = async (
-    auth: AuthContext,
-    u: UserState,
-    action: AgentAction,
-    reason: string | undefined,
-    queueId?: string,
-  ) => {
-    const out = await ctx.engine.dispatch(auth.tenant, {
-      type: 'agent.command',
-      userId: u.id,
-      action,
-      by: auth.actor,
-      ...(queueId !== undefined ? { queueId } : {}),
-      ...(reason !== undefined ? { reason } : {}),
-    });
-    if (!out.ok) throw HttpRefusal.of(out);
-    const now = tenantState(ctx, auth).users.get(u.id)!;
-    // S4.2: an all-queues command applies where it can and names the queues it could not.
-    const refused = out.reply?.refused;
-    return {
-      userId: now.id,
-      queues: agentStates(tenantState(ctx, auth), now),
-      ...(refused !== undefined ? { refused } : {}),
-    };
+/** Runs an agent command and answers the user's agent states as they are now (S4.2). */
+async function command(
+  ctx: HttpContext,
+  auth: AuthContext,
+  u: UserState,
+  action: AgentAction,
+  reason: string | undefined,
+  queueId?: string,
+) {
+  const out = await ctx.engine.dispatch(auth.tenant, {
+    type: 'agent.command',
+    userId: u.id,
+    action,
+    by: auth.actor,
+    ...(queueId !== undefined ? { queueId } : {}),
+    ...(reason !== undefined ? { reason } : {}),
+  });
+  if (!out.ok) throw HttpRefusal.of(out);
+  const now = tenantState(ctx, auth).users.get(u.id)!;
+  // S4.2: an all-queues command applies where it can and names the queues it could not.
+  const refused = out.reply?.refused;
+  return {
+    userId: now.id,
+    queues: agentStates(tenantState(ctx, auth), now),
+    ...(refused !== undefined ? { refused } : {}),
   };
+}
 
+export function agentRoutes(app: App, ctx: HttpContext): void {
+  agentCommandRoutes(app, ctx);
+  agentReadRoutes(app, ctx);
+}
+
+/** S1.6 S4.2: agent commands, in one queue or all of them. */
+function agentCommandRoutes(app: App, ctx: HttpContext): void {
   app.post(
     '/api/v1/queues/:queue/agents/:user/:action',
     {
@@ -67,7 +75,7 @@ export function agentRoutes(app: App, ctx: HttpContext): void {
       const auth = tenantAuth(request);
       const q = queueRef(tenantState(ctx, auth), request.params.queue);
       const u = resolveUser(ctx, auth, request.params.user);
-      return command(auth, u, request.params.action, request.body.reason, q.config.id);
+      return command(ctx, auth, u, request.params.action, request.body.reason, q.config.id);
     },
   );
 
@@ -86,10 +94,13 @@ export function agentRoutes(app: App, ctx: HttpContext): void {
     async (request) => {
       const auth = tenantAuth(request);
       const u = resolveUser(ctx, auth, request.params.user);
-      return command(auth, u, request.params.action, request.body.reason);
+      return command(ctx, auth, u, request.params.action, request.body.reason);
     },
   );
+}
 
+/** S4.2: agent states, read. */
+function agentReadRoutes(app: App, ctx: HttpContext): void {
   app.get(
     '/api/v1/agents/:user',
     {

@@ -10,6 +10,14 @@ const Role = Type.Enum(['admin', 'supervisor', 'user']);
 const Id = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' });
 
 export function authRoutes(app: App, ctx: HttpContext): void {
+  signInRoutes(app, ctx);
+  ownAccountRoutes(app, ctx);
+  apiKeyRoutes(app, ctx);
+  tenantRoutes(app, ctx);
+}
+
+/** S5.4: sign in and sign out. */
+function signInRoutes(app: App, ctx: HttpContext): void {
   app.post(
     '/api/v1/auth/login',
     {
@@ -42,7 +50,7 @@ export function authRoutes(app: App, ctx: HttpContext): void {
           ? ctx.defaultTenant()
           : ctx.engine.hasTenant(named)
             ? named
-            : ctx.store.tenantBySipDomain(named)?.id;
+            : (await ctx.store.tenantBySipDomain(named))?.id;
       if (tenant === undefined) fail('SWB_ERR_LOGIN_FAILED');
       const out = await ctx.accounts.login(tenant, username, password, request.ip);
       const user = ctx.engine.state(tenant)!.users.get(out.userId)!;
@@ -59,11 +67,14 @@ export function authRoutes(app: App, ctx: HttpContext): void {
     '/api/v1/auth/logout',
     { schema: { summary: 'Sign out: the token stops working.', tags: ['auth'] } },
     async (request, reply) => {
-      ctx.accounts.logout(tenantAuth(request));
+      await ctx.accounts.logout(tenantAuth(request));
       return reply.status(204).send();
     },
   );
+}
 
+/** S5.4: the signed-in user: their password and who they are. */
+function ownAccountRoutes(app: App, ctx: HttpContext): void {
   app.post(
     '/api/v1/auth/password',
     {
@@ -93,7 +104,7 @@ export function authRoutes(app: App, ctx: HttpContext): void {
     { schema: { summary: 'Who the credential belongs to.', tags: ['auth'] } },
     async (request) => {
       const auth = tenantAuth(request);
-      const tenant = ctx.store.tenants().find((t) => t.id === auth.tenant);
+      const tenant = (await ctx.store.tenants()).find((t) => t.id === auth.tenant);
       const user = auth.userId === undefined ? undefined : ctx.engine.state(auth.tenant)?.users.get(auth.userId);
       return {
         tenant: { id: auth.tenant, name: tenant?.name ?? auth.tenant, sipDomain: tenant?.sipDomain ?? '' },
@@ -103,14 +114,20 @@ export function authRoutes(app: App, ctx: HttpContext): void {
       };
     },
   );
+}
 
+/** S5.1: API keys (admin). */
+function apiKeyRoutes(app: App, ctx: HttpContext): void {
   app.get('/api/v1/api-keys', { schema: { summary: 'List API keys (admin).', tags: ['auth'] } }, async (request) => {
     const auth = tenantAuth(request);
     requirePermission(auth, 'integrations.manage');
     return {
-      apiKeys: ctx.store
-        .apiKeys(auth.tenant)
-        .map((k) => ({ id: k.id, name: k.name, role: k.role, createdAt: new Date(k.createdAt).toISOString() })),
+      apiKeys: (await ctx.store.apiKeys(auth.tenant)).map((k) => ({
+        id: k.id,
+        name: k.name,
+        role: k.role,
+        createdAt: new Date(k.createdAt).toISOString(),
+      })),
     };
   });
 
@@ -146,11 +163,14 @@ export function authRoutes(app: App, ctx: HttpContext): void {
     async (request, reply) => {
       const auth = tenantAuth(request);
       requirePermission(auth, 'integrations.manage');
-      if (!ctx.accounts.deleteApiKey(auth.tenant, request.params.id)) fail('SWB_ERR_API_KEY_NOT_FOUND');
+      if (!(await ctx.accounts.deleteApiKey(auth.tenant, request.params.id))) fail('SWB_ERR_API_KEY_NOT_FOUND');
       return reply.status(204).send();
     },
   );
+}
 
+/** S5.2: tenants, made by the system administrator. */
+function tenantRoutes(app: App, ctx: HttpContext): void {
   app.post(
     '/api/v1/tenants',
     {
@@ -180,11 +200,11 @@ export function authRoutes(app: App, ctx: HttpContext): void {
     },
     async (request, reply) => {
       const { id, name, sipDomain, admin } = request.body;
-      if (ctx.engine.hasTenant(id) || ctx.store.tenantBySipDomain(sipDomain) !== undefined)
+      if (ctx.engine.hasTenant(id) || (await ctx.store.tenantBySipDomain(sipDomain)) !== undefined)
         fail('SWB_ERR_TENANT_EXISTS');
       const row = { id, name, sipDomain, policy: DEFAULT_POLICY, epoch: `${id}-${ctx.now().toString(36)}`, seq: 0 };
-      ctx.store.createTenant(row, ctx.now());
-      ctx.addTenant(row);
+      await ctx.store.createTenant(row, ctx.now());
+      await ctx.addTenant(row);
       await ctx.accounts.saveUser(id, { ...admin, role: 'admin', sipPassword: admin.password }, sipDomain);
       return reply.status(201).send({ id, name, sipDomain });
     },

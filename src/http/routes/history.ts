@@ -2,7 +2,7 @@
 // report of time in each status in the tenant's time zone; plus the operator's view of a user's
 // devices. The user themself, supervisors and admins.
 import type { UserState } from '../../core/index.js';
-import type { AuthContext } from '../accounts.js';
+import type { AuthContext } from '../../auth/accounts.js';
 import { fail } from '../errors.js';
 import { iso, tenantState } from '../lookup.js';
 import { timeInStatusPerDay } from '../report.js';
@@ -29,6 +29,13 @@ function window(query: { from?: string; to?: string }, now: number): { from: num
 }
 
 export function historyRoutes(app: App, ctx: HttpContext): void {
+  historyListRoutes(app, ctx);
+  userReportRoutes(app, ctx);
+  userDeviceRoutes(app, ctx);
+}
+
+/** S6.5: the history rows of a user. */
+function historyListRoutes(app: App, ctx: HttpContext): void {
   app.get(
     '/api/v1/users/:user/history',
     {
@@ -45,7 +52,7 @@ export function historyRoutes(app: App, ctx: HttpContext): void {
       const u = resolveUser(ctx, auth, request.params.user);
       mayWatch(auth, u);
       const { from, to } = window(request.query, ctx.now());
-      const rows = ctx.store.history(auth.tenant, u.id, from, to);
+      const rows = await ctx.store.history(auth.tenant, u.id, from, to);
       return {
         userId: u.id,
         from: iso(from),
@@ -61,7 +68,10 @@ export function historyRoutes(app: App, ctx: HttpContext): void {
       };
     },
   );
+}
 
+/** S6.5: a report of a user's statuses over a window. */
+function userReportRoutes(app: App, ctx: HttpContext): void {
   app.get(
     '/api/v1/users/:user/report',
     {
@@ -81,9 +91,8 @@ export function historyRoutes(app: App, ctx: HttpContext): void {
       const { from, to } = window(request.query, now);
       const timezone = tenantState(ctx, auth).policy.timezone;
       const end = Math.max(from, Math.min(to, now));
-      const before = ctx.store.statusBefore(auth.tenant, u.id, from);
-      const changes = ctx.store
-        .history(auth.tenant, u.id, from, end)
+      const before = await ctx.store.statusBefore(auth.tenant, u.id, from);
+      const changes = (await ctx.store.history(auth.tenant, u.id, from, end))
         .filter((r) => r.kind === 'status')
         .map((r) => ({ at: r.at, status: r.value }));
       return {
@@ -95,7 +104,10 @@ export function historyRoutes(app: App, ctx: HttpContext): void {
       };
     },
   );
+}
 
+/** S7: the SIP devices of a user, for the operator. */
+function userDeviceRoutes(app: App, ctx: HttpContext): void {
   app.get(
     '/api/v1/users/:user/devices',
     {

@@ -9,6 +9,12 @@ import { HttpRefusal } from '../errors.js';
 const UserParam = Type.Object({ user: Type.String({ minLength: 1, maxLength: 64 }) });
 
 export function presenceRoutes(app: App, ctx: HttpContext): void {
+  presenceReadRoutes(app, ctx);
+  presenceWriteRoutes(app, ctx);
+}
+
+/** S2.4: presence records, read. */
+function presenceReadRoutes(app: App, ctx: HttpContext): void {
   app.get(
     '/api/v1/presence',
     {
@@ -63,7 +69,10 @@ export function presenceRoutes(app: App, ctx: HttpContext): void {
       return presenceFor(auth, { ...u.presence, ...agentsOf(u.agent) });
     },
   );
+}
 
+/** S1.3: a manual status, set and cleared. */
+function presenceWriteRoutes(app: App, ctx: HttpContext): void {
   app.put(
     '/api/v1/users/:user/status',
     {

@@ -7,7 +7,7 @@ import type { CoreEvent } from '../../core/index.js';
 import type { WebhookRow } from '../../store/index.js';
 import type { App, HttpContext } from '../server.js';
 import { requirePermission, tenantAuth } from '../server.js';
-import type { AuthContext } from '../accounts.js';
+import type { AuthContext } from '../../auth/accounts.js';
 import { fail } from '../errors.js';
 import { AddressPolicy } from '../../webhooks/address-policy.js';
 
@@ -29,8 +29,8 @@ function publicView(w: WebhookRow): { id: string; url: string; events: readonly 
 }
 
 /** The caller's webhook by id; another tenant's is answered as not found (S5.2). */
-function ownWebhook(ctx: HttpContext, auth: AuthContext, id: string): WebhookRow {
-  const hook = ctx.store.webhooks(auth.tenant).find((w) => w.id === id);
+async function ownWebhook(ctx: HttpContext, auth: AuthContext, id: string): Promise<WebhookRow> {
+  const hook = (await ctx.store.webhooks(auth.tenant)).find((w) => w.id === id);
   if (hook === undefined) fail('SWB_ERR_WEBHOOK_NOT_FOUND', { webhook: id.slice(0, 64) });
   return hook;
 }
@@ -54,6 +54,13 @@ export function webhookRoutes(
   dispatcher: { poke(): void } = { poke: () => undefined },
   addresses = new AddressPolicy(),
 ): void {
+  createWebhookRoutes(app, ctx, addresses);
+  webhookListRoutes(app, ctx);
+  webhookTestRoutes(app, ctx, dispatcher);
+}
+
+/** S6.3: a webhook is registered (admin). */
+function createWebhookRoutes(app: App, ctx: HttpContext, addresses: AddressPolicy): void {
   app.post(
     '/api/v1/webhooks',
     {
@@ -97,7 +104,7 @@ export function webhookRoutes(
           { field: 'url' },
           `Webhooks may not be sent to that address: ${refused}. An operator can allow it with webhookAllowedHosts.`,
         );
-      if (ctx.store.webhooks(auth.tenant).length >= MAX_WEBHOOKS_PER_TENANT)
+      if ((await ctx.store.webhooks(auth.tenant)).length >= MAX_WEBHOOKS_PER_TENANT)
         fail(
           'SWB_ERR_INVALID',
           { limit: MAX_WEBHOOKS_PER_TENANT },
@@ -111,18 +118,21 @@ export function webhookRoutes(
         events,
         createdAt: ctx.now(),
       };
-      ctx.store.createWebhook(row);
+      await ctx.store.createWebhook(row);
       return reply.status(201).send({ ...publicView(row), secret: row.secret });
     },
   );
+}
 
+/** S6.3: webhooks listed and deleted. */
+function webhookListRoutes(app: App, ctx: HttpContext): void {
   app.get(
     '/api/v1/webhooks',
     { schema: { summary: "The company's webhooks, without their secrets (admin).", tags: ['webhooks'] } },
     async (request) => {
       const auth = tenantAuth(request);
       requirePermission(auth, 'integrations.manage');
-      return { webhooks: ctx.store.webhooks(auth.tenant).map(publicView) };
+      return { webhooks: (await ctx.store.webhooks(auth.tenant)).map(publicView) };
     },
   );
 
@@ -138,12 +148,15 @@ export function webhookRoutes(
     async (request, reply) => {
       const auth = tenantAuth(request);
       requirePermission(auth, 'integrations.manage');
-      if (!ctx.store.deleteWebhook(auth.tenant, request.params.id))
+      if (!(await ctx.store.deleteWebhook(auth.tenant, request.params.id)))
         fail('SWB_ERR_WEBHOOK_NOT_FOUND', { webhook: request.params.id });
       return reply.status(204).send();
     },
   );
+}
 
+/** S6.3: a test event, and the deliveries of a webhook. */
+function webhookTestRoutes(app: App, ctx: HttpContext, dispatcher: { poke(): void }): void {
   app.post(
     '/api/v1/webhooks/:id/test',
     {
@@ -156,7 +169,7 @@ export function webhookRoutes(
     async (request, reply) => {
       const auth = tenantAuth(request);
       requirePermission(auth, 'integrations.manage');
-      const hook = ownWebhook(ctx, auth, request.params.id);
+      const hook = await ownWebhook(ctx, auth, request.params.id);
       const at = ctx.now();
       const event = {
         type: 'webhook.test',
@@ -166,7 +179,7 @@ export function webhookRoutes(
         cause: causeOf(auth.actor),
         value: { webhook: hook.id, url: hook.url },
       };
-      const delivery = ctx.store.enqueue(auth.tenant, hook.id, hook.id, JSON.stringify(event), at);
+      const delivery = await ctx.store.enqueue(auth.tenant, hook.id, hook.id, JSON.stringify(event), at);
       dispatcher.poke();
       return reply.status(202).send({ delivery: String(delivery) });
     },
@@ -188,8 +201,8 @@ export function webhookRoutes(
     async (request) => {
       const auth = tenantAuth(request);
       requirePermission(auth, 'integrations.manage');
-      const hook = ownWebhook(ctx, auth, request.params.id);
-      const rows = ctx.store.deliveries(auth.tenant, hook.id, request.query.limit ?? 100);
+      const hook = await ownWebhook(ctx, auth, request.params.id);
+      const rows = await ctx.store.deliveries(auth.tenant, hook.id, request.query.limit ?? 100);
       return {
         deliveries: rows.map((d) => ({
           id: d.id,

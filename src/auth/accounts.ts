@@ -1,14 +1,18 @@
 // Accounts (S5): users with credentials, web sign-in tokens, API keys, and who a request is.
 // Passwords are stored as argon2id hashes; SIP credentials as HA1 (md5 of user:realm:password);
 // tokens and API key secrets as SHA-256 (they are long random strings, so a fast hash is right).
+// Shared by the surfaces: HTTP uses it directly; SIP (digest credentials) and the feed (who a
+// socket is) get functions of it from the composition root (app/server.ts).
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Actor, Role, TenantId, UserId, UserInput } from '../core/index.js';
 import type { Engine } from '../engine/index.js';
-import type { Store } from '../store/index.js';
-import { HttpRefusal, fail } from './errors.js';
+import type { Credentials, Store } from '../store/index.js';
+import { HttpRefusal, fail } from '../http/errors.js';
 import { AttemptLimiter } from '../shared/limiter.js';
 import type { Attempt } from '../shared/limiter.js';
+import { CredentialIndex } from './credentials.js';
+import { SignInIndex } from './sign-ins.js';
 
 export interface AuthContext {
   readonly tenant: TenantId;
@@ -54,6 +58,10 @@ export class Accounts {
   /** Attempts whose password check is still running. */
   private readonly pending = new Set<Attempt>();
   private readonly listeners: RevocationListener[] = [];
+  /** Credentials in memory, for the answers that cannot wait (credentials.ts). */
+  private readonly index = new CredentialIndex();
+  /** Tokens and API keys in memory: every request asks who it is (sign-ins.ts). */
+  private readonly signIns = new SignInIndex();
 
   constructor(
     private readonly engine: Engine,
@@ -63,7 +71,42 @@ export class Accounts {
       readonly tokenTtlSec: number;
       readonly now: () => number;
     },
-  ) {}
+  ) {
+    // A removed user's credentials and sign-ins left the store in the commit that removed them;
+    // the committed batch on the bus says so.
+    engine.bus.subscribe((batch) => {
+      for (const e of batch.events)
+        if (e.type === 'presence.changed' && e.removed) {
+          this.index.drop(batch.tenant, e.subject);
+          this.signIns.deleteTokens(batch.tenant, e.subject);
+        }
+    });
+  }
+
+  /** Loads a tenant's credentials and sign-ins into memory; called when the tenant is added, before it is served. */
+  async loadTenant(tenant: TenantId): Promise<void> {
+    const [credentials, tokens, keys] = await Promise.all([
+      this.store.allCredentials(tenant),
+      this.store.tokens(tenant),
+      this.store.apiKeys(tenant),
+    ]);
+    this.index.load(tenant, credentials);
+    this.signIns.load(tenant, tokens, keys, this.options.now());
+  }
+
+  /** S7.1: a user's credentials, at once (a SIP digest check on every REGISTER asks). */
+  credentials(tenant: TenantId, userId: UserId): Credentials | undefined {
+    return this.index.get(tenant, userId);
+  }
+
+  /** S5.4: the user an email names (any case), at once: the import plan asks for every row. */
+  userIdByEmail(tenant: TenantId, email: string): UserId | undefined {
+    return this.index.userIdByEmail(tenant, email);
+  }
+
+  private async setCredentials(tenant: TenantId, userId: UserId, c: Credentials): Promise<void> {
+    this.index.set(tenant, userId, await this.store.setCredentials(tenant, userId, c));
+  }
 
   onRevoked(listener: RevocationListener): void {
     this.listeners.push(listener);
@@ -82,7 +125,7 @@ export class Accounts {
     const state = this.engine.state(tenant);
     if (state === undefined) fail('SWB_ERR_TENANT_NOT_FOUND');
     if (input.email !== undefined) {
-      const holder = this.store.userIdByEmail(tenant, input.email);
+      const holder = this.index.userIdByEmail(tenant, input.email);
       if (holder !== undefined && holder !== input.id) fail('SWB_ERR_EMAIL_TAKEN', { email: input.email });
     }
     const before = state.users.get(input.id);
@@ -90,7 +133,7 @@ export class Accounts {
     const passwordHash = password !== undefined ? await argonHash(password) : undefined;
     const out = await this.engine.dispatch(tenant, { type: 'user.upsert', user });
     if (!out.ok) throw HttpRefusal.of(out);
-    this.store.setCredentials(tenant, input.id, {
+    await this.setCredentials(tenant, input.id, {
       ...(email !== undefined ? { email } : {}),
       ...(passwordHash !== undefined ? { passwordHash } : {}),
       ...(sipPassword !== undefined ? { sipHa1: ha1(input.extension, sipDomain, sipPassword) } : {}),
@@ -100,7 +143,8 @@ export class Accounts {
     const roleChanged = input.role !== undefined && input.role !== before.role;
     if (roleChanged || passwordHash !== undefined) {
       const keep = !roleChanged && by?.userId === input.id ? by.tokenHash : undefined;
-      this.store.deleteTokens(tenant, input.id, keep);
+      await this.store.deleteTokens(tenant, input.id, keep);
+      this.signIns.deleteTokens(tenant, input.id, keep);
       this.revoked(tenant, { userId: input.id });
     }
   }
@@ -117,7 +161,7 @@ export class Accounts {
     const state = this.engine.state(tenant);
     return state === undefined
       ? undefined
-      : (state.byExtension.get(username) ?? this.store.userIdByEmail(tenant, username));
+      : (state.byExtension.get(username) ?? this.index.userIdByEmail(tenant, username));
   }
 
   /**
@@ -160,7 +204,7 @@ export class Accounts {
     address: string,
   ): Promise<boolean> {
     const attempt = this.reserve(tenant, username, userId, address, this.options.now());
-    const hash = userId === undefined ? undefined : this.store.credentials(tenant, userId)?.passwordHash;
+    const hash = userId === undefined ? undefined : this.credentials(tenant, userId)?.passwordHash;
     let ok = false;
     try {
       // Verify against a hash even for an unknown user, so timing does not tell who exists.
@@ -168,7 +212,7 @@ export class Accounts {
     } finally {
       this.pending.delete(attempt.account);
     }
-    const current = userId === undefined ? undefined : this.store.credentials(tenant, userId)?.passwordHash;
+    const current = userId === undefined ? undefined : this.credentials(tenant, userId)?.passwordHash;
     if (
       !ok ||
       userId === undefined ||
@@ -195,7 +239,8 @@ export class Accounts {
     const now = this.options.now();
     const token = `swt_${randomBytes(32).toString('base64url')}`;
     const expiresAt = now + this.options.tokenTtlSec * 1000;
-    this.store.saveToken(sha256(token), tenant, userId, expiresAt);
+    await this.store.saveToken(sha256(token), tenant, userId, expiresAt);
+    this.signIns.addToken(sha256(token), { tenant, userId, expiresAt });
     return { token, userId, expiresAt };
   }
 
@@ -211,19 +256,22 @@ export class Accounts {
       fail('SWB_ERR_FORBIDDEN', undefined, 'The current password is not right.');
     const passwordHash = await argonHash(next);
     if (this.engine.state(auth.tenant)?.users.get(userId) === undefined) fail('SWB_ERR_UNAUTHENTICATED');
-    this.store.setCredentials(auth.tenant, userId, { passwordHash });
-    this.store.deleteTokens(auth.tenant, userId, auth.tokenHash);
+    await this.setCredentials(auth.tenant, userId, { passwordHash });
+    await this.store.deleteTokens(auth.tenant, userId, auth.tokenHash);
+    this.signIns.deleteTokens(auth.tenant, userId, auth.tokenHash);
     this.revoked(auth.tenant, { userId });
   }
 
-  logout(auth: AuthContext): void {
+  async logout(auth: AuthContext): Promise<void> {
     if (auth.tokenHash === undefined || auth.userId === undefined) return;
-    this.store.deleteToken(auth.tokenHash);
+    await this.store.deleteToken(auth.tokenHash);
+    this.signIns.deleteToken(auth.tokenHash);
     this.revoked(auth.tenant, { userId: auth.userId });
   }
 
-  deleteApiKey(tenant: TenantId, id: string): boolean {
-    const deleted = this.store.deleteApiKey(tenant, id);
+  async deleteApiKey(tenant: TenantId, id: string): Promise<boolean> {
+    const deleted = await this.store.deleteApiKey(tenant, id);
+    if (deleted) this.signIns.deleteApiKey(id);
     if (deleted) this.revoked(tenant, { keyId: id });
     return deleted;
   }
@@ -231,11 +279,16 @@ export class Accounts {
   async createApiKey(tenant: TenantId, name: string, role: Role): Promise<{ id: string; key: string }> {
     const id = `k${randomBytes(6).toString('hex')}`;
     const secret = randomBytes(24).toString('base64url');
-    this.store.createApiKey({ id, tenant, name, role, secretHash: sha256(secret), createdAt: this.options.now() });
+    const row = { id, tenant, name, role, secretHash: sha256(secret), createdAt: this.options.now() };
+    await this.store.createApiKey(row);
+    this.signIns.addApiKey(row);
     return { id, key: `swk_${id}.${secret}` };
   }
 
-  /** Who is asking: a user token, an API key, or the system administrator. */
+  /**
+   * Who is asking: a user token, an API key, or the system administrator. Every HTTP request and
+   * feed socket asks, so the answer comes from memory at once (sign-ins.ts), never from the store.
+   */
   authenticate(header: string | undefined): AuthContext | 'system' {
     const m = /^Bearer ([A-Za-z0-9_.\-]{10,200})$/.exec(header ?? '');
     if (m === null) fail('SWB_ERR_UNAUTHENTICATED');
@@ -243,7 +296,7 @@ export class Accounts {
     if (this.options.systemToken !== '' && safeEqual(credential, this.options.systemToken)) return 'system';
     if (credential.startsWith('swk_')) {
       const [id, secret] = credential.slice(4).split('.', 2);
-      const key = id === undefined ? undefined : this.store.apiKey(id);
+      const key = id === undefined ? undefined : this.signIns.apiKey(id);
       if (
         key === undefined ||
         secret === undefined ||
@@ -254,8 +307,10 @@ export class Accounts {
       return { tenant: key.tenant, role: key.role, actor: { kind: 'apikey', keyId: key.id, role: key.role } };
     }
     const tokenHash = sha256(credential);
-    const t = this.store.token(tokenHash);
+    const t = this.signIns.token(tokenHash);
     const user = t === undefined ? undefined : this.engine.state(t.tenant)?.users.get(t.userId);
+    // An expired token never passes again: its copy in memory goes (the store's row stays).
+    if (t !== undefined && t.expiresAt <= this.options.now()) this.signIns.deleteToken(tokenHash);
     if (t === undefined || user === undefined || t.expiresAt <= this.options.now()) fail('SWB_ERR_UNAUTHENTICATED');
     return {
       tenant: t.tenant,

@@ -1,0 +1,47 @@
+// The tenant's policy (S2.5): read by every role of the tenant, changed by admins.
+import { fail } from '../errors.js';
+import { tenantState } from '../lookup.js';
+import { isTimeZone } from '../report.js';
+import { PolicyPatchBody } from '../schemas.js';
+import type { App, HttpContext } from '../server.js';
+import { requirePermission, tenantAuth } from '../server.js';
+import { run } from './directory-input.js';
+
+export function policyRoutes(app: App, ctx: HttpContext): void {
+  app.get(
+    '/api/v1/tenant/policy',
+    {
+      schema: {
+        summary: "The tenant's policies (S2.5); every role may read them (the app shows only enabled statuses).",
+        tags: ['directory'],
+      },
+    },
+    async (request) => {
+      const auth = tenantAuth(request);
+      return tenantState(ctx, auth).policy;
+    },
+  );
+
+  app.put(
+    '/api/v1/tenant/policy',
+    {
+      schema: {
+        summary: "Change the tenant's policies (admin): the fields given.",
+        tags: ['directory'],
+        body: PolicyPatchBody,
+      },
+    },
+    async (request) => {
+      const auth = tenantAuth(request);
+      requirePermission(auth, 'directory.change');
+      if (request.body.timezone !== undefined && !isTimeZone(request.body.timezone))
+        fail(
+          'SWB_ERR_INVALID',
+          { field: 'timezone' },
+          `timezone: "${request.body.timezone.slice(0, 64)}" is not an IANA time zone.`,
+        );
+      await run(ctx, auth, { type: 'tenant.policy', policy: request.body });
+      return tenantState(ctx, auth).policy;
+    },
+  );
+}
