@@ -16,6 +16,8 @@ import { reachability } from './direct.js';
 import type { RingEntry } from './direct.js';
 import { GROUP_STRATEGIES, loggedInAgents, offerTo as offersOf, queueCandidates } from './distribution.js';
 import { manualInForce } from './facts.js';
+import { appWhileForwarding } from './outgoing.js';
+import { callingUser, isOwnCall, ownCallAgents, ownCallSkipped } from './own-call.js';
 import type {
   AnsweringAction,
   AnsweringCondition,
@@ -250,6 +252,10 @@ function routeGroup(
   for (const memberId of strategy.order(state, group)) {
     const member = state.users.get(memberId);
     if (member === undefined) continue;
+    if (isOwnCall(call, memberId)) {
+      explanation.push(ownCallSkipped(state, memberId));
+      continue;
+    }
     const offset = sequential ? slot * group.memberRingSec : 0;
     let r = reachability(state, member, now, offset);
     let forwardedFrom: UserId | undefined;
@@ -281,6 +287,10 @@ function routeGroup(
           ...(sequential ? { stopSec: offset + group.memberRingSec } : {}),
         });
         slot++;
+        continue;
+      }
+      if (isOwnCall(call, dest.id)) {
+        explanation.push(ownCallSkipped(state, dest.id));
         continue;
       }
       forwardedFrom = member.id;
@@ -361,7 +371,13 @@ function routeGroup(
   };
 }
 
-function routeQueue(state: TenantState, queue: QueueState, now: Instant, explanation: Explanation[]): Decision {
+function routeQueue(
+  state: TenantState,
+  call: CallRequest,
+  queue: QueueState,
+  now: Instant,
+  explanation: Explanation[],
+): Decision {
   const cfg = queue.config;
   const owner: Owner = { kind: 'queue', id: cfg.id };
   if (queue.waiting.length >= cfg.maxCallers) {
@@ -388,7 +404,9 @@ function routeQueue(state: TenantState, queue: QueueState, now: Instant, explana
       explanation,
     };
   }
-  const candidates = queueCandidates(state, queue, now);
+  const own = ownCallAgents(state, callingUser(call)).filter((u) => queue.config.agents.includes(u));
+  for (const u of own) explanation.push(ownCallSkipped(state, u));
+  const candidates = queueCandidates(state, queue, now, new Set(own));
   const offerTo = queue.waiting.length > 0 ? [] : offersOf(queue, candidates);
   explanation.push({
     rule: 'S4.3',
@@ -420,6 +438,8 @@ export function route(
       });
       return { ok: true, decision: { outcome: 'reject', reason: 'caller blocked', explanation } };
     }
+    const appRefused = appWhileForwarding(caller, call, now, explanation);
+    if (appRefused !== undefined) return { ok: true, decision: appRefused };
   }
   const resolved = resolveTarget(state, call.to);
   if (!resolved.ok) return resolved;
@@ -430,7 +450,7 @@ export function route(
     case 'group':
       return { ok: true, decision: routeGroup(state, call, t.group, now, explanation) };
     case 'queue':
-      return { ok: true, decision: routeQueue(state, t.queue, now, explanation) };
+      return { ok: true, decision: routeQueue(state, call, t.queue, now, explanation) };
     case 'external':
       explanation.push({
         rule: 'S3',
