@@ -81,6 +81,37 @@ describe("S11.6 never one's own call, through the proxy", () => {
   });
 });
 
+describe("S11.6 never one's own queue call, through the proxy", () => {
+  test('S11.6 agent 1006 calls its own queue 7000 (ringAll, 1006 and 1007 ready): only 1007 is offered the call', async () => {
+    await run({
+      type: 'queue.upsert',
+      queue: {
+        id: 'q-7000',
+        name: 'Help',
+        extension: '7000',
+        strategy: 'ringAll',
+        agents: ['u1006', 'u1007'],
+        autoReady: true,
+      },
+    });
+    await run({ type: 'agent.command', userId: 'u1006', action: 'login', queueId: 'q-7000', by: admin });
+    await run({ type: 'agent.command', userId: 'u1007', action: 'login', queueId: 'q-7000', by: admin });
+    const caller = await phone('1006');
+    const q7 = await phone('1007');
+
+    const dial = await caller.call('7000');
+    await dial.provisional(182);
+    const i7 = await q7.next('INVITE');
+    q7.respond(i7, 180, 'Ringing', { toTag: 'q7' });
+    await expect(caller.next('INVITE', 300)).rejects.toThrow(/no matching/);
+
+    expect((await caller.cancel(dial)).status).toBe(200);
+    q7.respond(await q7.next('CANCEL'), 200, 'OK');
+    q7.respond(i7, 487, 'Request Terminated', { toTag: 'q7' });
+    expect((await dial.final()).status).toBe(487);
+  });
+});
+
 describe("S11.7 forwarding blocks the app's calls, through the proxy", () => {
   test("S11.7 a forwarding user's app is refused 403 with a Warning naming the rule; their desk phone's call is routed", async () => {
     // u1010 may forward (harness.ts).
