@@ -157,19 +157,22 @@ function ringEntries(
 }
 
 /** The facts of one user; the devices are listed only when a row first asks for them. */
-class Facts implements DirectFacts {
-  private devices: RingEntry[] | undefined;
-  constructor(
-    private readonly state: TenantState,
-    readonly user: UserState,
-    readonly record: PresenceRecord,
-    private readonly now: Instant,
-    private readonly offsetSec: number,
-  ) {}
-  get entries(): readonly RingEntry[] {
-    this.devices ??= ringEntries(this.state, this.user, this.record.status, this.now, this.offsetSec);
-    return this.devices;
-  }
+function directFacts(
+  state: TenantState,
+  user: UserState,
+  record: PresenceRecord,
+  now: Instant,
+  offsetSec: number,
+): DirectFacts {
+  let devices: RingEntry[] | undefined;
+  return {
+    user,
+    record,
+    get entries(): readonly RingEntry[] {
+      devices ??= ringEntries(state, user, record.status, now, offsetSec);
+      return devices;
+    },
+  };
 }
 
 /** The first S3.1 row that matches. */
@@ -201,7 +204,7 @@ export type Reachability = { readonly record: PresenceRecord; readonly facts: Di
 /** S3.1 for one user, shared by direct, group (S3.3) and queue (S4.3) calls. */
 export function reachability(state: TenantState, user: UserState, now: Instant, offsetSec = 0): Reachability {
   const record = presenceRecord(user, state.policy, now);
-  const facts = new Facts(state, user, record, now, offsetSec);
+  const facts = directFacts(state, user, record, now, offsetSec);
   const row = directRow(facts);
   if (row.then === 'ring') return { ring: true, record, facts, entries: facts.entries, row };
   return { ring: false, record, facts, as: row.as, rule: row.rule, text: row.text(facts), row };

@@ -29,7 +29,6 @@ export function copyUser(u: UserState): UserDraft {
     agent: u.agent,
     presence: u.presence,
     settledAt: u.settledAt,
-    leaseRow: u.leaseRow,
   };
 }
 
@@ -56,6 +55,5 @@ export function userWith(u: UserState, c: UserChange): UserState {
     agent: c.agent ?? u.agent,
     presence: c.presence ?? u.presence,
     settledAt: c.settledAt ?? u.settledAt,
-    leaseRow: u.leaseRow,
   };
 }

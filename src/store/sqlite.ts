@@ -3,7 +3,7 @@
 // transaction: state rows, events, history and the webhook outbox together.
 import Database from 'better-sqlite3';
 import { dirname } from 'node:path';
-import { createTenantState, commit as commitPatch, historyEntry, webhooksFor } from '../core/index.js';
+import { createTenantState, historyEntry, webhooksFor } from '../core/index.js';
 import type { Group, QueueState, TenantId, UserId, UserState } from '../core/index.js';
 import { Checkpointer } from './checkpointer.js';
 import { secureDataDir } from './file-modes.js';
@@ -224,7 +224,7 @@ export class SqliteStore implements Store {
     const queues = (this.sql('SELECT data FROM queues WHERE tenant = ?').all(id) as Row[]).map(
       (x) => JSON.parse(String(x.data)) as QueueState,
     );
-    const state = commitPatch(createTenantState(id, row.policy), { users, groups, queues });
+    const state = createTenantState(id, row.policy, { users, groups, queues });
     return { row, state };
   }
 
