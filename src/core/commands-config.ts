@@ -4,7 +4,7 @@ import { DEFAULT_GROUP, DEFAULT_QUEUE } from './defaults.js';
 import { refuse } from './errors.js';
 import { dropGroup, dropQueue, putGroup, putQueue, putUser, queueIn, userIn, viewOf } from './tx.js';
 import type { Tx } from './tx.js';
-import { userWith } from './user.js';
+import { copyUser, userWith } from './user.js';
 import { validateGroup, validatePolicy, validateQueue } from './validate.js';
 import type { Group, GroupId, QueueId, Refusal, TenantPolicy, UserId } from './types.js';
 
@@ -66,6 +66,6 @@ export function setPolicy(tx: Tx, policy: Partial<TenantPolicy>): Refusal | unde
   if (bad) return bad;
   tx.policy = next;
   // Every user's presence may depend on the policy (S2.3#4, S1.4).
-  for (const u of tx.base.users.values()) if (!tx.users.has(u.id)) putUser(tx, u);
+  for (const u of tx.base.users.values()) if (!tx.users.has(u.id)) putUser(tx, copyUser(u));
   return undefined;
 }

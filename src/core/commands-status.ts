@@ -6,6 +6,7 @@ import { maySetStatus } from './permission-checks.js';
 import { putUser, userIn } from './tx.js';
 import type { Tx } from './tx.js';
 import { copyUser } from './user.js';
+import type { UserDraft } from './user.js';
 import type { Actor, ManualStatus, Refusal, UserId, UserState } from './types.js';
 
 const MAX_TEXT = 100;
@@ -60,7 +61,7 @@ export function setStatus(tx: Tx, cmd: Extract<Command, { type: 'status.set' }>)
   return undefined;
 }
 
-function withManual(user: UserState, manual: ManualStatus | undefined): UserState {
+function withManual(user: UserState, manual: ManualStatus | undefined): UserDraft {
   const next = copyUser(user);
   next.manual = manual;
   return next;

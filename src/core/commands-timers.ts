@@ -3,13 +3,13 @@ import { agentTransition } from './agents.js';
 import type { Command } from './commands.js';
 import { putUser, queueIn, userIn } from './tx.js';
 import type { Tx } from './tx.js';
-import { userWith } from './user.js';
+import { copyUser, userWith } from './user.js';
 import type { UserId } from './types.js';
 
 /** S9.3: a lease may have run out; `finish` drops what did and settles the user again. */
 export function wakeUser(tx: Tx, userId: UserId): undefined {
   const u = userIn(tx, userId);
-  if (u !== undefined) putUser(tx, u);
+  if (u !== undefined) putUser(tx, copyUser(u));
   return undefined;
 }
 

@@ -1,5 +1,12 @@
 // A read-only map that shows a command's changes over the state it started from: what the
-// command's handlers read (`viewOf` in tx.ts) while nothing is committed yet.
+// command's handlers read (`viewOf` in tx.ts) while nothing is committed yet. One plain object
+// per map, its methods shared by all of them: a view is made many times per routed call.
+
+interface Overlay<K, V> extends ReadonlyMap<K, V> {
+  readonly base: ReadonlyMap<K, V>;
+  readonly changes: ReadonlyMap<K, V>;
+  readonly removed: ReadonlySet<K>;
+}
 
 /** `changes` shown over `base`, with the `removed` keys hidden. Nothing is copied. */
 export function overlayMap<K, V>(
@@ -7,32 +14,54 @@ export function overlayMap<K, V>(
   changes: ReadonlyMap<K, V>,
   removed: ReadonlySet<K> = EMPTY_SET,
 ): ReadonlyMap<K, V> {
-  const get = (key: K): V | undefined => (removed.has(key) ? undefined : (changes.get(key) ?? base.get(key)));
-  function* entries(): MapIterator<[K, V]> {
-    for (const [k, v] of base) if (!removed.has(k)) yield [k, changes.get(k) ?? v];
-    for (const [k, v] of changes) if (!base.has(k) && !removed.has(k)) yield [k, v];
-  }
-  const map: ReadonlyMap<K, V> = {
-    get,
-    has: (key) => get(key) !== undefined,
-    get size() {
+  const map: Overlay<K, V> = {
+    base,
+    changes,
+    removed,
+    get: overlayGet,
+    has: overlayHas,
+    get size(): number {
       let n = 0;
-      for (const _ of entries()) n++;
+      for (const _ of entriesOf(map)) n++;
       return n;
     },
-    entries,
-    *keys(): MapIterator<K> {
-      for (const [k] of entries()) yield k;
-    },
-    *values(): MapIterator<V> {
-      for (const [, v] of entries()) yield v;
-    },
-    forEach(fn) {
-      for (const [k, v] of entries()) fn(v, k, map);
-    },
-    [Symbol.iterator]: entries,
+    entries: overlayEntries,
+    keys: overlayKeys,
+    values: overlayValues,
+    forEach: overlayForEach,
+    [Symbol.iterator]: overlayEntries,
   };
   return map;
+}
+
+function overlayGet<K, V>(this: Overlay<K, V>, key: K): V | undefined {
+  return this.removed.has(key) ? undefined : (this.changes.get(key) ?? this.base.get(key));
+}
+
+function overlayHas<K, V>(this: Overlay<K, V>, key: K): boolean {
+  return this.get(key) !== undefined;
+}
+
+function overlayEntries<K, V>(this: Overlay<K, V>): MapIterator<[K, V]> {
+  return entriesOf(this);
+}
+
+function* entriesOf<K, V>(map: Overlay<K, V>): MapIterator<[K, V]> {
+  const { base, changes, removed } = map;
+  for (const [k, v] of base) if (!removed.has(k)) yield [k, changes.get(k) ?? v];
+  for (const [k, v] of changes) if (!base.has(k) && !removed.has(k)) yield [k, v];
+}
+
+function* overlayKeys<K, V>(this: Overlay<K, V>): MapIterator<K> {
+  for (const [k] of entriesOf(this)) yield k;
+}
+
+function* overlayValues<K, V>(this: Overlay<K, V>): MapIterator<V> {
+  for (const [, v] of entriesOf(this)) yield v;
+}
+
+function overlayForEach<K, V>(this: Overlay<K, V>, fn: (value: V, key: K, map: ReadonlyMap<K, V>) => void): void {
+  for (const [k, v] of entriesOf(this)) fn(v, k, this);
 }
 
 const EMPTY_SET: ReadonlySet<never> = new Set<never>();

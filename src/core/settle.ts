@@ -8,11 +8,12 @@ import { presenceChanged, presenceRecord } from './presence.js';
 import { distribute, queueSnapshot, queueSnapshotChanged } from './queue.js';
 import { queueIn } from './tx.js';
 import type { Tx } from './tx.js';
-import { copyUser, userWith } from './user.js';
+import { userWith } from './user.js';
+import type { UserDraft } from './user.js';
 import type { AgentRecord, QueueId, QueueState, UserId, UserState } from './types.js';
 
 /** Sync every logged-in queue of the user with the calls they have now (S4.2). */
-function syncAgentWithCalls(tx: Tx, user: UserState): UserState {
+function syncAgentWithCalls(tx: Tx, user: UserDraft): UserDraft {
   let agent: Record<QueueId, AgentRecord> | undefined;
   const onCall = isOnCall(user, tx.policy, tx.now);
   for (const queueId in user.agent) {
@@ -53,7 +54,7 @@ function touchesAgent(tx: Tx): boolean {
 }
 
 /** The user's record as this command leaves it: presence and agent events, the wake timer. */
-function settleUser(tx: Tx, id: UserId, u: UserState): UserState {
+function settleUser(tx: Tx, id: UserId, u: UserDraft): UserState {
   const now = tx.now;
   const before = tx.base.users.get(id);
   const old = before?.presence;
@@ -67,13 +68,10 @@ function settleUser(tx: Tx, id: UserId, u: UserState): UserState {
         : { type: 'presence.changed', subject: id, at: now, cause: tx.cause, value: fresh, old },
     );
   }
-  let next = u;
-  if (u.presence !== presence || u.settledAt !== now) {
-    const draft = copyUser(u);
-    draft.presence = presence!;
-    draft.settledAt = now;
-    next = draft;
-  }
+  // The record is this command's own (a draft): it is finished in place, not copied again.
+  const next = u;
+  next.presence = presence!;
+  next.settledAt = now;
   const beforeAgent = before?.agent ?? {};
   for (const queueId in next.agent) {
     const a = next.agent[queueId]!;

@@ -3,6 +3,7 @@
 import { DEFAULT_POLICY, DEFAULT_USER_SETTINGS } from './defaults.js';
 import { presenceRecord } from './presence.js';
 import { userWith } from './user.js';
+import type { UserDraft } from './user.js';
 import type {
   Group,
   Instant,
@@ -49,7 +50,7 @@ export function newUser(
   input: { id: UserId; extension: string; name: string; role?: Role; settings?: Partial<UserSettings> },
   policy: TenantPolicy,
   now: Instant,
-): UserState {
+): UserDraft {
   const base: Omit<UserState, 'presence'> = {
     id: input.id,
     extension: input.extension,

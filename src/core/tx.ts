@@ -3,6 +3,7 @@
 // nobody else holds it, so it is written directly.
 import type { CoreEvent, Directive, TimerRequest } from './commands.js';
 import { overlayMap } from './overlay.js';
+import type { UserDraft } from './user.js';
 import type {
   Cause,
   Group,
@@ -23,8 +24,8 @@ export interface Tx {
   cause: Cause;
   policy: TenantPolicy;
   reply: unknown;
-  /** The users this command replaced or added so far. */
-  readonly users: Map<UserId, UserState>;
+  /** The users this command replaced or added so far: fresh records of its own (`finish` completes them). */
+  readonly users: Map<UserId, UserDraft>;
   // Most commands touch one user: the other working sets are made when first written.
   queues: Map<QueueId, QueueState> | undefined;
   groups: Map<GroupId, Group> | undefined;
@@ -67,7 +68,7 @@ export function queueIn(tx: Tx, id: QueueId): QueueState | undefined {
   return tx.queues?.get(id) ?? tx.base.queues.get(id);
 }
 
-export function putUser(tx: Tx, u: UserState): void {
+export function putUser(tx: Tx, u: UserDraft): void {
   tx.users.set(u.id, u);
 }
 

@@ -74,10 +74,24 @@ function rowOf(t: Tenant, userId: string): number {
   return user === undefined ? -1 : t.leases.put(user, t.state.policy);
 }
 
-/** The user's lease bound, taken again from their records. */
-function rebound(t: Tenant, userId: string): void {
+/**
+ * For the wake in `row` that fell due: `'due'` when a lease of the user ran out or idleness
+ * began, else when to look again (Infinity: never). While the user's bound lies ahead their
+ * records are not read at all; once it has passed with nothing due (leases moved on), the bound
+ * is taken again from the records. Either way the wake is about to move: the undo notes it.
+ */
+function nextLook(t: Tenant, row: number, userId: string, now: number): number | 'due' {
+  const bound = t.leases.bound(row, userId);
+  if (bound > now) {
+    undoOf(t)?.noteWake(row, t.wakes);
+    return bound;
+  }
+  const due = wakeDue(t.state, userId, now);
+  if (due === 'due') return due;
+  undoOf(t)?.noteWake(row, t.wakes);
   const user = t.state.users.get(userId);
   if (user !== undefined) t.leases.put(user, t.state.policy);
+  return due.next;
 }
 
 function arm(host: EngineHost, entry: TimerEntry): void {
@@ -131,14 +145,10 @@ export function wake(host: EngineHost, t: Tenant, tenantId: TenantId): void {
       // Refreshes move leases later without moving the wake; ask whether one is due: while the
       // user's bound lies ahead, their records are not read at all.
       const userId = t.wakes.userOf(w);
-      const bound = t.leases.bound(w, userId);
-      const due = bound > now ? { next: bound } : wakeDue(t.state, userId, now);
-      if (due !== 'due') {
-        undoOf(t)?.noteWake(w, t.wakes);
-        // Nothing was due: the bound is taken again from the records, whose leases moved on.
-        if (!(bound > now)) rebound(t, userId);
-        if (due.next === Infinity) t.wakes.delete(w, userId);
-        else t.wakes.rearm(w, due.next);
+      const next = nextLook(t, w, userId, now);
+      if (next !== 'due') {
+        if (next === Infinity) t.wakes.delete(w, userId);
+        else t.wakes.rearm(w, next);
         continue;
       }
       // Spent only if the wake's command is committed, as a keyed timer (fire).
