@@ -65,6 +65,7 @@ export function setPolicy(tx: Tx, policy: Partial<TenantPolicy>): Refusal | unde
   const bad = validatePolicy(next);
   if (bad) return bad;
   tx.policy = next;
+  tx.view = undefined;
   // Every user's presence may depend on the policy (S2.3#4, S1.4).
   for (const u of tx.base.users.values()) if (!tx.users.has(u.id)) putUser(tx, copyUser(u));
   return undefined;

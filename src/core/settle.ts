@@ -133,6 +133,7 @@ export function finish(tx: Tx): Applied {
   const now = tx.now;
   // forEach, not for-of, over the users: it makes no entry object per user.
   tx.users.forEach((u, id) => tx.users.set(id, syncAgentWithCalls(tx, normalizeFacts(u, tx.policy, now))));
+  tx.view = undefined;
   // Only a queue change or a change to an agent can open a new offer (S4.3).
   if ((tx.queues?.size ?? 0) > 0 || touchesAgent(tx)) distribute(tx);
   const users: UserState[] = [];

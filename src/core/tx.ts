@@ -35,6 +35,8 @@ export interface Tx {
   readonly events: CoreEvent[];
   readonly timers: TimerRequest[];
   readonly directives: Directive[];
+  /** The last `viewOf` answer, until the next write (a view reads through to the maps above). */
+  view: TenantState | undefined;
 }
 
 export function newTx(base: TenantState, now: Instant, cause: Cause): Tx {
@@ -53,6 +55,7 @@ export function newTx(base: TenantState, now: Instant, cause: Cause): Tx {
     events: [],
     timers: [],
     directives: [],
+    view: undefined,
   };
 }
 
@@ -70,34 +73,44 @@ export function queueIn(tx: Tx, id: QueueId): QueueState | undefined {
 
 export function putUser(tx: Tx, u: UserDraft): void {
   tx.users.set(u.id, u);
+  tx.view = undefined;
 }
 
 export function putQueue(tx: Tx, q: QueueState): void {
   (tx.queues ??= new Map()).set(q.config.id, q);
+  tx.view = undefined;
 }
 
 export function putGroup(tx: Tx, g: Group): void {
   (tx.groups ??= new Map()).set(g.id, g);
+  tx.view = undefined;
 }
 
 export function dropUser(tx: Tx, id: UserId): void {
   (tx.removedUsers ??= new Set()).add(id);
   tx.users.delete(id);
+  tx.view = undefined;
 }
 
 export function dropGroup(tx: Tx, id: GroupId): void {
   (tx.removedGroups ??= new Set()).add(id);
+  tx.view = undefined;
 }
 
 export function dropQueue(tx: Tx, id: QueueId): void {
   (tx.removedQueues ??= new Set()).add(id);
   tx.queues?.delete(id);
+  tx.view = undefined;
 }
 
 const EMPTY_MAP: ReadonlyMap<never, never> = new Map<never, never>();
 
 /** The state as this command sees it so far. */
 export function viewOf(tx: Tx): TenantState {
+  return (tx.view ??= makeView(tx));
+}
+
+function makeView(tx: Tx): TenantState {
   const base = tx.base;
   const unchanged = tx.users.size === 0 && (tx.queues?.size ?? 0) === 0 && (tx.groups?.size ?? 0) === 0;
   if (unchanged && tx.policy === base.policy) return base;
