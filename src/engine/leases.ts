@@ -37,9 +37,8 @@ export class LeaseTable implements LeaseReader {
   private taken = 0;
   // S8.2: while the engine's batch is open, where each write notes what it overwrites.
   private undo: LeaseUndo | undefined;
-  // The row found last: a command that settles a user looks them up twice (commit, then their
-  // wake), and `who` tells whether the row is still theirs.
-  private lastId: UserId | undefined;
+  // The row `put` took last: a command that settles a user looks them up again for their wake
+  // (`recentRowOf`), and `who` tells whether the row is still theirs.
   private lastRow = -1;
 
   constructor(capacity = 16) {
@@ -48,14 +47,14 @@ export class LeaseTable implements LeaseReader {
 
   /** The user's row, or -1 for a user the tenant does not have. */
   rowOf(userId: UserId): number {
-    const last = this.lastRow;
-    if (userId === this.lastId && last >= 0 && this.who[2 * last] === userId) return last;
     const slot = this.slotOf(userId);
-    if (slot < 0) return -1;
-    const row = this.index[2 * slot + 1]! - 1;
-    this.lastId = userId;
-    this.lastRow = row;
-    return row;
+    return slot < 0 ? -1 : this.index[2 * slot + 1]! - 1;
+  }
+
+  /** `rowOf`, answered at once for the user `put` took last (the one a command just settled). */
+  recentRowOf(userId: UserId): number {
+    const last = this.lastRow;
+    return last >= 0 && this.who[2 * last] === userId ? last : this.rowOf(userId);
   }
 
   /** The only app session of the user in `row`, or undefined when they have none or several. */
@@ -78,6 +77,7 @@ export class LeaseTable implements LeaseReader {
   put(user: UserState, policy: TenantPolicy): number {
     let row = this.rowOf(user.id);
     if (row < 0) row = this.newRow(user.id);
+    this.lastRow = row;
     if (this.undo !== undefined) this.save(row);
     this.ends[2 * row] = sessionsEnd(user, policy);
     this.ends[2 * row + 1] = restWakeBound(user, policy);

@@ -68,7 +68,7 @@ export function schedule(host: EngineHost, t: Tenant, tenantId: TenantId, timer:
 
 /** The user's row in the lease index; a user it does not have yet (a record no patch brought) is given one. */
 function rowOf(t: Tenant, userId: string): number {
-  const row = t.leases.rowOf(userId);
+  const row = t.leases.recentRowOf(userId);
   if (row >= 0) return row;
   const user = t.state.users.get(userId);
   return user === undefined ? -1 : t.leases.put(user, t.state.policy);
