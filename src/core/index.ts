@@ -54,15 +54,8 @@ export type {
   SignedIn,
   StatusReport,
 } from './wire.js';
-export {
-  createTenantState,
-  commit,
-  commitHeartbeat,
-  commitLease,
-  commitRefresh,
-  newUser,
-  restoreFields,
-} from './state.js';
-export type { FieldLog } from './state.js';
-export type { LeaseSnapshot, LeaseUndo } from './leases.js';
+export { createTenantState, newUser } from './state.js';
+export type { TenantContents } from './state.js';
+export { heartbeatSession, movedSession, refreshOf, refreshedUser } from './fast-paths.js';
+export { idleSince, lastActiveAt, restWakeBound, sessionLeaseEnd, sessionsEnd, stillSettled, withId } from './facts.js';
 export { queueSnapshot } from './queue.js';
