@@ -2,27 +2,26 @@
 // engine calls. It never mutates `state`; the engine commits the patch. Derived values (presence
 // records, agent states driven by calls, queue offers) are settled once per command in
 // `finish`, so each change of a derived value emits exactly one event (S6.1).
-import { agentTransition } from './agents.js';
 import { causeOf, commandCause } from './causes.js';
 import { agentCommand } from './commands-agent.js';
 import { routeCall } from './commands-call.js';
-import { removeQueue, setPolicy, upsertGroup, upsertQueue } from './commands-config.js';
+import { removeGroup, removeQueue, setPolicy, upsertGroup, upsertQueue } from './commands-config.js';
+import { addMissedCall, resetMissedCalls, setVoicemailCount } from './commands-counters.js';
 import { facDial } from './commands-fac.js';
 import { sessionCommand } from './commands-session.js';
 import { removeRegistration, updateLeg, upsertRegistration } from './commands-sip.js';
 import { clearStatus, setStatus } from './commands-status.js';
+import { endWrapUp, wakeUser } from './commands-timers.js';
 import { removeUser, upsertUser } from './commands-users.js';
 import type { Command, CoreEvent, Directive, Patch, Reply, TimerRequest } from './commands.js';
-import { refuse } from './errors.js';
 import { heartbeatLease, leaseOnly, wakeDue } from './fast-paths.js';
-import { maySetStatus } from './permission-checks.js';
 import { queueCommand } from './queue.js';
 import { finish } from './settle.js';
-import { Tx } from './tx.js';
-import { userWith } from './user.js';
+import { newTx } from './tx.js';
+import type { Tx } from './tx.js';
 import type { Instant, Refusal, TenantState } from './types.js';
 
-export { causeOf, heartbeatLease, Tx, wakeDue };
+export { causeOf, heartbeatLease, wakeDue };
 
 export interface Applied {
   readonly ok: true;
@@ -50,10 +49,7 @@ function step(tx: Tx, cmd: Command): Refusal | undefined {
     case 'group.upsert':
       return upsertGroup(tx, cmd);
     case 'group.remove':
-      if (tx.view().groups.get(cmd.groupId) === undefined)
-        return refuse('SWB_ERR_GROUP_NOT_FOUND', { group: cmd.groupId });
-      tx.removeGroup(cmd.groupId);
-      return undefined;
+      return removeGroup(tx, cmd.groupId);
     case 'queue.upsert':
       return upsertQueue(tx, cmd);
     case 'queue.remove':
@@ -76,53 +72,18 @@ function step(tx: Tx, cmd: Command): Refusal | undefined {
       return agentCommand(tx, cmd);
     case 'fac.dial':
       return facDial(tx, cmd);
-    case 'voicemail.count': {
-      const u = tx.user(cmd.userId);
-      if (u === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
-      if (!Number.isInteger(cmd.count) || cmd.count < 0) return refuse('SWB_ERR_INVALID', { field: 'count' });
-      if (u.voicemail !== cmd.count) tx.putUser(userWith(u, { voicemail: cmd.count }));
-      return undefined;
-    }
-    case 'missed.add': {
-      const u = tx.user(cmd.userId);
-      if (u === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
-      tx.putUser(userWith(u, { missedCalls: u.missedCalls + 1 }));
-      tx.events.push({
-        type: 'call.missed',
-        subject: u.id,
-        at: tx.now,
-        cause: tx.cause,
-        value: {
-          reason: 'missed',
-          ...(cmd.callId !== undefined ? { callId: cmd.callId } : {}),
-          ...(cmd.caller !== undefined ? { caller: cmd.caller } : {}),
-        },
-      });
-      return undefined;
-    }
-    case 'missed.reset': {
-      const u = tx.user(cmd.userId);
-      if (u === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
-      if (!maySetStatus(cmd.by, cmd.userId, tx.policy)) return refuse('SWB_ERR_FORBIDDEN');
-      if (u.missedCalls !== 0) tx.putUser(userWith(u, { missedCalls: 0 }));
-      return undefined;
-    }
+    case 'voicemail.count':
+      return setVoicemailCount(tx, cmd);
+    case 'missed.add':
+      return addMissedCall(tx, cmd);
+    case 'missed.reset':
+      return resetMissedCalls(tx, cmd);
     case 'call.route':
       return routeCall(tx, cmd);
-    case 'timer.wake': {
-      const u = tx.user(cmd.userId);
-      if (u !== undefined) tx.putUser(u); // `finish` drops what ran out
-      return undefined;
-    }
-    case 'timer.wrapUp': {
-      const u = tx.user(cmd.userId);
-      const q = tx.queue(cmd.queueId);
-      const rec = u?.agent[cmd.queueId];
-      if (u === undefined || q === undefined || rec === undefined) return undefined;
-      const out = agentTransition(rec, { type: 'wrapUpEnd' }, q.config, tx.now);
-      if (out.ok && out.record !== rec) tx.putUser(userWith(u, { agent: { ...u.agent, [cmd.queueId]: out.record } }));
-      return undefined;
-    }
+    case 'timer.wake':
+      return wakeUser(tx, cmd.userId);
+    case 'timer.wrapUp':
+      return endWrapUp(tx, cmd);
     case 'queue.call.arrive':
     case 'queue.call.answer':
     case 'queue.call.abandon':
@@ -143,7 +104,7 @@ export function apply(state: TenantState, command: Command, now: Instant): Appli
     const fast = leaseOnly(state, command, now);
     if (fast !== undefined) return fast;
   }
-  const tx = new Tx(state, now, commandCause(command));
+  const tx = newTx(state, now, commandCause(command));
   const refused = step(tx, command);
   if (refused !== undefined) return refused;
   return finish(tx);

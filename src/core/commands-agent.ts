@@ -6,24 +6,25 @@ import { LOGGED_OUT } from './defaults.js';
 import { refuse } from './errors.js';
 import type { ErrorCode } from './errors.js';
 import { mayCommandAgent } from './permission-checks.js';
+import { putUser, queueIn, userIn, viewOf } from './tx.js';
 import type { Tx } from './tx.js';
 import { userWith } from './user.js';
 import type { AgentRecord, QueueId, QueueState, Refusal, UserId } from './types.js';
 
 function agentQueues(tx: Tx, userId: UserId, queueId: QueueId | undefined): readonly QueueState[] | Refusal {
   if (queueId !== undefined) {
-    const q = tx.queue(queueId);
+    const q = queueIn(tx, queueId);
     if (q === undefined) return refuse('SWB_ERR_QUEUE_NOT_FOUND', { queue: queueId });
     if (!q.config.agents.includes(userId)) return refuse('SWB_ERR_AGENT_NOT_MEMBER', { queue: queueId });
     return [q];
   }
   const all: QueueState[] = [];
-  for (const q of tx.view().queues.values()) if (q.config.agents.includes(userId)) all.push(q);
+  for (const q of viewOf(tx).queues.values()) if (q.config.agents.includes(userId)) all.push(q);
   return all.length === 0 ? refuse('SWB_ERR_AGENT_NO_QUEUES') : all;
 }
 
 export function agentCommand(tx: Tx, cmd: Extract<Command, { type: 'agent.command' }>): Refusal | undefined {
-  const user = tx.user(cmd.userId);
+  const user = userIn(tx, cmd.userId);
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
   const queues = agentQueues(tx, cmd.userId, cmd.queueId);
   if ('ok' in queues) return queues;
@@ -52,7 +53,7 @@ export function agentCommand(tx: Tx, cmd: Extract<Command, { type: 'agent.comman
   // S4.2: a one-queue command is refused when it cannot apply; an all-queues command applies
   // where it can and is refused only when it applies nowhere.
   if (first !== undefined && refused.length === queues.length) return first;
-  tx.putUser(userWith(user, { agent }));
+  putUser(tx, userWith(user, { agent }));
   tx.reply = refused.length > 0 ? { refused } : undefined;
   return undefined;
 }

@@ -3,21 +3,22 @@ import type { Command } from './commands.js';
 import { queueCommand } from './queue.js';
 import { route } from './routing.js';
 import type { Decision } from './routing.js';
+import { putGroup, putUser, userIn, viewOf } from './tx.js';
 import type { Tx } from './tx.js';
 import { userWith } from './user.js';
 import type { Refusal } from './types.js';
 
 /** S3: a real call being routed: the decision, plus its side effects on state. */
 export function routeCall(tx: Tx, cmd: Extract<Command, { type: 'call.route' }>): Refusal | undefined {
-  const out = route(tx.view(), cmd.call, tx.now);
+  const out = route(viewOf(tx), cmd.call, tx.now);
   if (!out.ok) return out;
   tx.reply = out.decision;
   for (let d: Decision | undefined = out.decision; d !== undefined; d = 'next' in d ? d.next : undefined) {
     if (d.outcome === 'action' && d.notifyMissed !== undefined) {
       // S3.1#3: the DND user gets a missed-call notification.
-      const u = tx.user(d.notifyMissed);
+      const u = userIn(tx, d.notifyMissed);
       if (u) {
-        tx.putUser(userWith(u, { missedCalls: u.missedCalls + 1 }));
+        putUser(tx, userWith(u, { missedCalls: u.missedCalls + 1 }));
         tx.events.push({
           type: 'call.missed',
           subject: u.id,
@@ -32,10 +33,10 @@ export function routeCall(tx: Tx, cmd: Extract<Command, { type: 'call.route' }>)
       }
     }
     if (d.outcome === 'ring' && d.target.kind === 'group') {
-      const g = tx.view().groups.get(d.target.id);
+      const g = viewOf(tx).groups.get(d.target.id);
       const first = d.ring[0];
       if (g && g.strategy === 'roundRobin' && first)
-        tx.putGroup({ ...g, lastRang: first.forwardedFrom ?? first.userId ?? g.lastRang });
+        putGroup(tx, { ...g, lastRang: first.forwardedFrom ?? first.userId ?? g.lastRang });
     }
     // A call that reaches a queue joins it (or gets its busy or overflow action, S4.4).
     if (

@@ -2,26 +2,34 @@
 import type { Command } from './commands.js';
 import { DEFAULT_GROUP, DEFAULT_QUEUE } from './defaults.js';
 import { refuse } from './errors.js';
+import { dropGroup, dropQueue, putGroup, putQueue, putUser, queueIn, userIn, viewOf } from './tx.js';
 import type { Tx } from './tx.js';
-import { userWith } from './user.js';
+import { copyUser, userWith } from './user.js';
 import { validateGroup, validatePolicy, validateQueue } from './validate.js';
-import type { Group, QueueId, Refusal, TenantPolicy, UserId } from './types.js';
+import type { Group, GroupId, QueueId, Refusal, TenantPolicy, UserId } from './types.js';
 
 export function upsertGroup(tx: Tx, cmd: Extract<Command, { type: 'group.upsert' }>): Refusal | undefined {
-  const existing = tx.view().groups.get(cmd.group.id);
+  const existing = viewOf(tx).groups.get(cmd.group.id);
   const group: Group = { ...DEFAULT_GROUP, ...existing, ...cmd.group };
-  const bad = validateGroup(group, (id) => tx.user(id) !== undefined);
+  const bad = validateGroup(group, (id) => userIn(tx, id) !== undefined);
   if (bad) return bad;
-  tx.putGroup(group);
+  putGroup(tx, group);
+  return undefined;
+}
+
+export function removeGroup(tx: Tx, groupId: GroupId): Refusal | undefined {
+  if (viewOf(tx).groups.get(groupId) === undefined) return refuse('SWB_ERR_GROUP_NOT_FOUND', { group: groupId });
+  dropGroup(tx, groupId);
   return undefined;
 }
 
 export function upsertQueue(tx: Tx, cmd: Extract<Command, { type: 'queue.upsert' }>): Refusal | undefined {
-  const existing = tx.queue(cmd.queue.id);
+  const existing = queueIn(tx, cmd.queue.id);
   const config = { ...DEFAULT_QUEUE, ...existing?.config, ...cmd.queue };
-  const bad = validateQueue(config, (id) => tx.user(id) !== undefined);
+  const bad = validateQueue(config, (id) => userIn(tx, id) !== undefined);
   if (bad) return bad;
-  tx.putQueue(
+  putQueue(
+    tx,
     existing ? { ...existing, config } : { config, waiting: [], answeredToday: 0, missedToday: 0, overflowedToday: 0 },
   );
   // Agents taken out of the queue leave its agent states.
@@ -36,18 +44,18 @@ export function upsertQueue(tx: Tx, cmd: Extract<Command, { type: 'queue.upsert'
 /** The agent state of these users in this queue is gone (finish emits logged_out for it). */
 function dropAgentStates(tx: Tx, queueId: QueueId, agents: readonly UserId[]): void {
   for (const a of agents) {
-    const u = tx.user(a);
+    const u = userIn(tx, a);
     if (u?.agent[queueId] === undefined) continue;
     const agent = { ...u.agent };
     delete agent[queueId];
-    tx.putUser(userWith(u, { agent }));
+    putUser(tx, userWith(u, { agent }));
   }
 }
 
 export function removeQueue(tx: Tx, queueId: QueueId): Refusal | undefined {
-  const q = tx.queue(queueId);
+  const q = queueIn(tx, queueId);
   if (q === undefined) return refuse('SWB_ERR_QUEUE_NOT_FOUND', { queue: queueId });
-  tx.removeQueue(queueId);
+  dropQueue(tx, queueId);
   dropAgentStates(tx, queueId, q.config.agents);
   return undefined;
 }
@@ -57,7 +65,8 @@ export function setPolicy(tx: Tx, policy: Partial<TenantPolicy>): Refusal | unde
   const bad = validatePolicy(next);
   if (bad) return bad;
   tx.policy = next;
+  tx.view = undefined;
   // Every user's presence may depend on the policy (S2.3#4, S1.4).
-  for (const u of tx.base.users.values()) if (!tx.users.has(u.id)) tx.putUser(u);
+  for (const u of tx.base.users.values()) if (!tx.users.has(u.id)) putUser(tx, copyUser(u));
   return undefined;
 }

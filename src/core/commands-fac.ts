@@ -4,6 +4,7 @@ import { clearStatus, setStatus } from './commands-status.js';
 import type { Command } from './commands.js';
 import { refuse } from './errors.js';
 import { parseFeatureCode } from './fac.js';
+import { viewOf } from './tx.js';
 import type { Tx } from './tx.js';
 import type { Actor, QueueId, Refusal } from './types.js';
 
@@ -16,7 +17,7 @@ export function facDial(tx: Tx, cmd: Extract<Command, { type: 'fac.dial' }>): Re
     case 'agent': {
       let queueId: QueueId | undefined;
       if (code.queue !== undefined) {
-        const q = [...tx.view().queues.values()].find(
+        const q = [...viewOf(tx).queues.values()].find(
           (x) => x.config.extension === code.queue || x.config.id === code.queue,
         );
         if (q === undefined || !q.config.agents.includes(cmd.userId))

@@ -2,12 +2,13 @@
 import type { Command } from './commands.js';
 import { refuse } from './errors.js';
 import { isOnCall } from './facts.js';
+import { putUser, queueIn, userIn } from './tx.js';
 import type { Tx } from './tx.js';
 import { copyUser, userWith } from './user.js';
 import type { Refusal, UserId } from './types.js';
 
 export function upsertRegistration(tx: Tx, cmd: Extract<Command, { type: 'registration.set' }>): Refusal | undefined {
-  const user = tx.user(cmd.userId);
+  const user = userIn(tx, cmd.userId);
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
   if (!(cmd.expiresAt > tx.now)) {
     // An expiry in the past is an unregistration.
@@ -18,22 +19,22 @@ export function upsertRegistration(tx: Tx, cmd: Extract<Command, { type: 'regist
   const registrations = i < 0 ? [...user.registrations, reg] : user.registrations.map((r, j) => (j === i ? reg : r));
   const next = copyUser(user);
   next.registrations = registrations;
-  tx.putUser(next);
+  putUser(tx, next);
   return undefined;
 }
 
 export function removeRegistration(tx: Tx, userId: UserId, id: string): Refusal | undefined {
-  const user = tx.user(userId);
+  const user = userIn(tx, userId);
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: userId });
   if (!user.registrations.some((r) => r.id === id)) return undefined;
-  tx.putUser(userWith(user, { registrations: user.registrations.filter((r) => r.id !== id) }));
+  putUser(tx, userWith(user, { registrations: user.registrations.filter((r) => r.id !== id) }));
   return undefined;
 }
 
 export function updateLeg(tx: Tx, cmd: Extract<Command, { type: 'leg.update' }>): Refusal | undefined {
-  const user = tx.user(cmd.userId);
+  const user = userIn(tx, cmd.userId);
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
-  if (cmd.queueId !== undefined && tx.queue(cmd.queueId) === undefined)
+  if (cmd.queueId !== undefined && queueIn(tx, cmd.queueId) === undefined)
     return refuse('SWB_ERR_QUEUE_NOT_FOUND', { queue: cmd.queueId });
   const others = user.legs.filter((l) => l.id !== cmd.legId);
   if (cmd.state === 'ended') {
@@ -42,7 +43,7 @@ export function updateLeg(tx: Tx, cmd: Extract<Command, { type: 'leg.update' }>)
     const next = copyUser(user);
     next.legs = others;
     if (wasOnCall && !isOnCall(next, tx.policy, tx.now)) next.lastCallEndedAt = tx.now;
-    tx.putUser(next);
+    putUser(tx, next);
     return undefined;
   }
   const leg = {
@@ -55,6 +56,6 @@ export function updateLeg(tx: Tx, cmd: Extract<Command, { type: 'leg.update' }>)
   };
   const next = copyUser(user);
   next.legs = [...others, leg];
-  tx.putUser(next);
+  putUser(tx, next);
   return undefined;
 }

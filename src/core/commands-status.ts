@@ -3,14 +3,16 @@ import { isAutomaticStatus, isManualStatus } from './catalog.js';
 import type { Command } from './commands.js';
 import { refuse } from './errors.js';
 import { maySetStatus } from './permission-checks.js';
+import { putUser, userIn } from './tx.js';
 import type { Tx } from './tx.js';
 import { copyUser } from './user.js';
+import type { UserDraft } from './user.js';
 import type { Actor, ManualStatus, Refusal, UserId, UserState } from './types.js';
 
 const MAX_TEXT = 100;
 
 export function setStatus(tx: Tx, cmd: Extract<Command, { type: 'status.set' }>): Refusal | undefined {
-  const user = tx.user(cmd.userId);
+  const user = userIn(tx, cmd.userId);
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
   if (!maySetStatus(cmd.by, cmd.userId, tx.policy)) return refuse('SWB_ERR_FORBIDDEN');
   const status = cmd.status;
@@ -38,7 +40,7 @@ export function setStatus(tx: Tx, cmd: Extract<Command, { type: 'status.set' }>)
   const current = user.manual;
   if (status === 'available') {
     // S2.1: setting available clears any other manual status.
-    if (current !== undefined) tx.putUser(withManual(user, undefined));
+    if (current !== undefined) putUser(tx, withManual(user, undefined));
     return undefined;
   }
   // S1: setting the status already set changes nothing.
@@ -55,21 +57,21 @@ export function setStatus(tx: Tx, cmd: Extract<Command, { type: 'status.set' }>)
   if (cmd.text !== undefined) manual.text = cmd.text;
   if (cmd.until !== undefined) manual.until = cmd.until;
   if (cmd.forwardTo !== undefined) manual.forwardTo = cmd.forwardTo;
-  tx.putUser(withManual(user, manual));
+  putUser(tx, withManual(user, manual));
   return undefined;
 }
 
-function withManual(user: UserState, manual: ManualStatus | undefined): UserState {
+function withManual(user: UserState, manual: ManualStatus | undefined): UserDraft {
   const next = copyUser(user);
   next.manual = manual;
   return next;
 }
 
 export function clearStatus(tx: Tx, userId: UserId, by: Actor, only?: ManualStatus['status']): Refusal | undefined {
-  const user = tx.user(userId);
+  const user = userIn(tx, userId);
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: userId });
   if (!maySetStatus(by, userId, tx.policy)) return refuse('SWB_ERR_FORBIDDEN');
   if (user.manual === undefined || (only !== undefined && user.manual.status !== only)) return undefined;
-  tx.putUser(withManual(user, undefined));
+  putUser(tx, withManual(user, undefined));
   return undefined;
 }

@@ -2,6 +2,7 @@
 import type { Command } from './commands.js';
 import { refuse } from './errors.js';
 import { newUser } from './state.js';
+import { dropUser, putGroup, putQueue, putUser, userIn, viewOf } from './tx.js';
 import type { Tx } from './tx.js';
 import { userWith } from './user.js';
 import { validateUserInput } from './validate.js';
@@ -11,21 +12,22 @@ export function upsertUser(tx: Tx, cmd: Extract<Command, { type: 'user.upsert' }
   const bad = validateUserInput(cmd.user);
   if (bad) return bad;
   const holder = tx.base.byExtension.get(cmd.user.extension);
-  if (holder !== undefined && holder !== cmd.user.id && tx.user(holder)?.extension === cmd.user.extension) {
+  if (holder !== undefined && holder !== cmd.user.id && userIn(tx, holder)?.extension === cmd.user.extension) {
     return refuse('SWB_ERR_EXTENSION_TAKEN', { extension: cmd.user.extension });
   }
   for (const u of tx.users.values())
     if (u.id !== cmd.user.id && u.extension === cmd.user.extension)
       return refuse('SWB_ERR_EXTENSION_TAKEN', { extension: cmd.user.extension });
-  const existing = tx.user(cmd.user.id);
+  const existing = userIn(tx, cmd.user.id);
   if (cmd.user.role !== undefined && cmd.user.role !== 'admin' && isLastAdmin(tx, cmd.user.id))
     return refuse('SWB_ERR_LAST_ADMIN', { user: cmd.user.id });
   if (existing === undefined) {
     // A new user's first record is announced in `finish` (it has no old one).
-    tx.putUser(newUser(cmd.user, tx.policy, tx.now));
+    putUser(tx, newUser(cmd.user, tx.policy, tx.now));
     return undefined;
   }
-  tx.putUser(
+  putUser(
+    tx,
     userWith(existing, {
       extension: cmd.user.extension,
       name: cmd.user.name,
@@ -38,18 +40,18 @@ export function upsertUser(tx: Tx, cmd: Extract<Command, { type: 'user.upsert' }
 
 /** S5.1: a tenant keeps at least one admin; is `userId` the only one? */
 function isLastAdmin(tx: Tx, userId: UserId): boolean {
-  if (tx.user(userId)?.role !== 'admin') return false;
+  if (userIn(tx, userId)?.role !== 'admin') return false;
   for (const u of tx.users.values()) if (u.id !== userId && u.role === 'admin') return false;
   for (const u of tx.base.users.values())
-    if (u.id !== userId && u.role === 'admin' && tx.user(u.id)?.role === 'admin') return false;
+    if (u.id !== userId && u.role === 'admin' && userIn(tx, u.id)?.role === 'admin') return false;
   return true;
 }
 
 export function removeUser(tx: Tx, userId: UserId): Refusal | undefined {
-  const user = tx.user(userId);
+  const user = userIn(tx, userId);
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: userId });
   if (isLastAdmin(tx, userId)) return refuse('SWB_ERR_LAST_ADMIN', { user: userId });
-  tx.removeUser(userId);
+  dropUser(tx, userId);
   tx.events.push({
     type: 'presence.changed',
     subject: userId,
@@ -59,13 +61,13 @@ export function removeUser(tx: Tx, userId: UserId): Refusal | undefined {
     old: user.presence,
     removed: true,
   });
-  tx.timers.push({ wake: userId, cancel: true, row: user.leaseRow });
-  const view = tx.view();
+  tx.timers.push({ wake: userId, cancel: true });
+  const view = viewOf(tx);
   for (const g of view.groups.values())
-    if (g.members.includes(userId)) tx.putGroup({ ...g, members: g.members.filter((m) => m !== userId) });
+    if (g.members.includes(userId)) putGroup(tx, { ...g, members: g.members.filter((m) => m !== userId) });
   for (const q of view.queues.values()) {
     if (q.config.agents.includes(userId) || q.config.supervisors.includes(userId)) {
-      tx.putQueue({
+      putQueue(tx, {
         ...q,
         config: {
           ...q.config,

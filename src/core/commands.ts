@@ -260,19 +260,20 @@ export type Directive =
 export type TimerRequest =
   | { readonly key: string; readonly at: Instant; readonly command: Command }
   | { readonly key: string; readonly cancel: true }
-  /**
-   * The user's wake timer (S9.3): `timer.wake` at the next lease to run out. `row` is the user's
-   * row in the lease table (-1 before their first commit), which names the wake.
-   */
-  | { readonly wake: UserId; readonly at: Instant; readonly row: number }
-  | { readonly wake: UserId; readonly cancel: true; readonly row: number };
+  /** The user's wake timer (S9.3): `timer.wake` at the next lease to run out. */
+  | { readonly wake: UserId; readonly at: Instant }
+  | { readonly wake: UserId; readonly cancel: true };
 
-/** A lease moved later on an existing session or registration (S9.3), committed in place. */
-export type LeaseUpdate =
-  | { readonly userId: UserId; readonly session: string; readonly lastSeenAt: Instant; readonly lastActiveAt: Instant }
-  | { readonly userId: UserId; readonly registration: string; readonly expiresAt: Instant }
-  /** The user's lease bound, taken again from their records after the leases it was taken from moved. */
-  | { readonly userId: UserId; readonly rebound: true };
+/**
+ * A lease moved later on an existing app session (S9.3): the session's new times. Nothing a
+ * reader is shown changes, so the engine may commit it in place.
+ */
+export interface LeaseUpdate {
+  readonly userId: UserId;
+  readonly session: string;
+  readonly lastSeenAt: Instant;
+  readonly lastActiveAt: Instant;
+}
 
 /** The entities a command replaced or removed; the engine commits them. */
 export interface Patch {

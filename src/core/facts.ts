@@ -3,6 +3,7 @@
 // every derived value is a function of (facts, policy, now) and a fired timer only has to
 // re-evaluate.
 import { copyUser } from './user.js';
+import type { UserDraft } from './user.js';
 import type { Instant, ManualStatus, TenantPolicy, UserState } from './types.js';
 
 const SEC = 1000;
@@ -111,7 +112,7 @@ export function hasLostRegistration(user: UserState, counts: DeviceCounts): bool
  * Drops the facts whose lease ran out and keeps the S2.6 bookkeeping. Returns the same object
  * when nothing changed, so callers can compare by identity.
  */
-export function normalizeFacts(user: UserState, policy: TenantPolicy, now: Instant): UserState {
+export function normalizeFacts<U extends UserState>(user: U, policy: TenantPolicy, now: Instant): U | UserDraft {
   const timeoutMs = policy.sessionTimeoutSec * SEC;
   let expired = false;
   for (const r of user.registrations) if (r.expiresAt <= now) expired = true;
@@ -178,8 +179,8 @@ export function nextWakeAt(user: UserState, policy: TenantPolicy, now: Instant):
 /**
  * Do the derived values computed at `settledAt` (the presence record, agent states) still hold
  * at `now`? Yes while no lease has run out since and idleness has not begun since; an idleness
- * that began before `settledAt` is already shown. The lease table's bound answers the same
- * question for most inputs without reading the facts (`settled` in leases.ts).
+ * that began before `settledAt` is already shown. The engine's lease index answers the same
+ * question for most inputs without reading the facts (src/engine/leases.ts).
  */
 export function stillSettled(user: UserState, policy: TenantPolicy, now: Instant): boolean {
   if (!(earliestLeaseEnd(user, policy) > now)) return false;

@@ -18,7 +18,7 @@ export type { PresenceFacts, PresenceRule } from './presence.js';
 export { agentTransition } from './agents.js';
 export type { AgentInput, AgentOutcome } from './agents.js';
 export { route, resolveTarget } from './routing.js';
-export { callingUser, isOwnCall, ownCallAgents, ownCallSkipped } from './own-call.js';
+export { callingUser, forwardsToCaller, isOwnCall, ownCallAgents, ownCallSkipped } from './own-call.js';
 export { APP_WHILE_FORWARDING, appWhileForwarding } from './outgoing.js';
 export { userAction, groupAction } from './answering.js';
 export type { Decision, Explanation, ActionDecision, Owner } from './routing.js';
@@ -56,15 +56,8 @@ export type {
   SignedIn,
   StatusReport,
 } from './wire.js';
-export {
-  createTenantState,
-  commit,
-  commitHeartbeat,
-  commitLease,
-  commitRefresh,
-  newUser,
-  restoreFields,
-} from './state.js';
-export type { FieldLog } from './state.js';
-export type { LeaseSnapshot, LeaseUndo } from './leases.js';
+export { createTenantState, newUser } from './state.js';
+export type { TenantContents } from './state.js';
+export { heartbeatSession, movedSession, refreshOf, refreshedUser } from './fast-paths.js';
+export { idleSince, lastActiveAt, restWakeBound, sessionLeaseEnd, sessionsEnd, stillSettled, withId } from './facts.js';
 export { queueSnapshot } from './queue.js';

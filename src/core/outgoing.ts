@@ -4,7 +4,7 @@
 // device of a user in any other status but blocked (S3.1).
 import type { CallRequest } from './commands.js';
 import { manualInForce } from './facts.js';
-import type { Decision, Explanation } from './routing.js';
+import type { Decision, Explanation } from './decisions.js';
 import type { DeviceKind, Instant, UserState } from './types.js';
 
 /** The reject reason of S11.7; call control turns it into its refusal (src/sip/calls.ts: 403). */

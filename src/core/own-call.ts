@@ -3,7 +3,7 @@
 // member who cannot ring: in a hunt group the next member rings at once, and when nobody else
 // can ring the group's end-of-ring action applies at once (S3.4, counted as unreachable).
 import type { CallRequest } from './commands.js';
-import type { Explanation } from './routing.js';
+import type { Explanation } from './decisions.js';
 import type { TenantState, UserId, WaitingCaller } from './types.js';
 
 /** The calling user of a call, when a user of the tenant places it (not an outside number). */
@@ -33,4 +33,10 @@ export function ownCallSkipped(state: TenantState, userId: UserId): Explanation 
  */
 export function ownCallAgents(state: TenantState, caller: WaitingCaller['caller'] | undefined): readonly UserId[] {
   return caller !== undefined && state.users.has(caller) ? [caller] : [];
+}
+
+/** S11.6: the caller, when a forwarding member's destination `forwardTo` is the caller themself. */
+export function forwardsToCaller(state: TenantState, call: CallRequest, forwardTo: string): UserId | undefined {
+  const destId = state.byExtension.get(forwardTo);
+  return destId !== undefined && isOwnCall(call, destId) ? destId : undefined;
 }

@@ -2,7 +2,8 @@
 import { agentTransition } from './agents.js';
 import { userWith } from './user.js';
 import type { Command, QueueSnapshot } from './commands.js';
-import type { Tx } from './apply.js';
+import { putQueue, putUser, queueIn, userIn, viewOf } from './tx.js';
+import type { Tx } from './tx.js';
 import { refuse } from './errors.js';
 import { loggedInAgents, offerTo as offersOf, queueCandidates } from './distribution.js';
 import type { QueueState, Refusal, WaitingCaller } from './types.js';
@@ -81,69 +82,98 @@ function leave(
 ): void {
   endOffer(tx, q, w);
   tx.timers.push({ key: waitKey(q.config.id, w.callId), cancel: true });
-  tx.putQueue({ ...q, ...counters, waiting: q.waiting.filter((x) => x.callId !== w.callId) });
+  putQueue(tx, { ...q, ...counters, waiting: q.waiting.filter((x) => x.callId !== w.callId) });
+}
+
+/** S4.4: a caller arrives in the queue: refused when it is full or empty, else waits in line. */
+function arrive(tx: Tx, q: QueueState, cmd: Extract<Command, { type: 'queue.call.arrive' }>): undefined {
+  const cfg = q.config;
+  if (q.waiting.some((w) => w.callId === cmd.callId)) return undefined;
+  if (q.waiting.length >= cfg.maxCallers) {
+    tx.directives.push({
+      type: 'queue.action',
+      queueId: cfg.id,
+      callId: cmd.callId,
+      reason: 'busy',
+      action: cfg.busyAction,
+    });
+    tx.reply = { queued: false, reason: 'busy', action: cfg.busyAction };
+    return undefined;
+  }
+  if (!cfg.joinEmpty && loggedInAgents(viewOf(tx), q) === 0) {
+    tx.directives.push({
+      type: 'queue.action',
+      queueId: cfg.id,
+      callId: cmd.callId,
+      reason: 'empty',
+      action: cfg.overflowAction,
+    });
+    putQueue(tx, { ...q, overflowedToday: q.overflowedToday + 1 });
+    tx.reply = { queued: false, reason: 'empty', action: cfg.overflowAction };
+    return undefined;
+  }
+  const caller: WaitingCaller = {
+    callId: cmd.callId,
+    caller: cmd.caller,
+    arrivedAt: tx.now,
+    priority: cmd.priority ?? 0,
+    offeredTo: [],
+    triedAgents: [],
+  };
+  const waiting = insertByPriority(q.waiting, caller);
+  putQueue(tx, { ...q, waiting });
+  tx.timers.push({
+    key: waitKey(cfg.id, cmd.callId),
+    at: tx.now + cfg.maxWaitSec * 1000,
+    command: { type: 'timer.queueMaxWait', queueId: cfg.id, callId: cmd.callId },
+  });
+  tx.reply = { queued: true, position: waiting.indexOf(caller) + 1 };
+  return undefined;
+}
+
+/** S4.3: an offer rang for agentRingSec without an answer. */
+function ringEnded(tx: Tx, q: QueueState, w: WaitingCaller): undefined {
+  const cfg = q.config;
+  if (w.offeredTo.length === 0) return undefined;
+  // S4.3: an agent rung for agentRingSec without answering goes to not_ready (missed).
+  endOffer(tx, q, w);
+  if (cfg.missedToNotReady) {
+    for (const agentId of w.offeredTo) {
+      const u = userIn(tx, agentId);
+      const rec = u?.agent[cfg.id];
+      if (u === undefined || rec === undefined) continue;
+      const out = agentTransition(rec, { type: 'missed' }, cfg, tx.now);
+      if (out.ok && out.record !== rec) putUser(tx, userWith(u, { agent: { ...u.agent, [cfg.id]: out.record } }));
+    }
+  }
+  const next: WaitingCaller = {
+    ...w,
+    offeredTo: [],
+    offeredAt: undefined,
+    triedAgents: [...w.triedAgents, ...w.offeredTo],
+  };
+  putQueue(tx, { ...q, waiting: q.waiting.map((x) => (x === w ? next : x)) });
+  return undefined;
 }
 
 export function queueCommand(tx: Tx, cmd: QueueCommand): Refusal | undefined {
-  const q = tx.queue(cmd.queueId);
+  const q = queueIn(tx, cmd.queueId);
   if (q === undefined) {
     // A timer of a queue removed since is simply stale.
     return cmd.type.startsWith('timer.') ? undefined : refuse('SWB_ERR_QUEUE_NOT_FOUND', { queue: cmd.queueId });
   }
   const cfg = q.config;
   if (cmd.type === 'queue.resetCounters') {
-    tx.putQueue({ ...q, answeredToday: 0, missedToday: 0, overflowedToday: 0 });
+    putQueue(tx, { ...q, answeredToday: 0, missedToday: 0, overflowedToday: 0 });
     return undefined;
   }
-  if (cmd.type === 'queue.call.arrive') {
-    if (q.waiting.some((w) => w.callId === cmd.callId)) return undefined;
-    if (q.waiting.length >= cfg.maxCallers) {
-      tx.directives.push({
-        type: 'queue.action',
-        queueId: cfg.id,
-        callId: cmd.callId,
-        reason: 'busy',
-        action: cfg.busyAction,
-      });
-      tx.reply = { queued: false, reason: 'busy', action: cfg.busyAction };
-      return undefined;
-    }
-    if (!cfg.joinEmpty && loggedInAgents(tx.view(), q) === 0) {
-      tx.directives.push({
-        type: 'queue.action',
-        queueId: cfg.id,
-        callId: cmd.callId,
-        reason: 'empty',
-        action: cfg.overflowAction,
-      });
-      tx.putQueue({ ...q, overflowedToday: q.overflowedToday + 1 });
-      tx.reply = { queued: false, reason: 'empty', action: cfg.overflowAction };
-      return undefined;
-    }
-    const caller: WaitingCaller = {
-      callId: cmd.callId,
-      caller: cmd.caller,
-      arrivedAt: tx.now,
-      priority: cmd.priority ?? 0,
-      offeredTo: [],
-      triedAgents: [],
-    };
-    const waiting = insertByPriority(q.waiting, caller);
-    tx.putQueue({ ...q, waiting });
-    tx.timers.push({
-      key: waitKey(cfg.id, cmd.callId),
-      at: tx.now + cfg.maxWaitSec * 1000,
-      command: { type: 'timer.queueMaxWait', queueId: cfg.id, callId: cmd.callId },
-    });
-    tx.reply = { queued: true, position: waiting.indexOf(caller) + 1 };
-    return undefined;
-  }
+  if (cmd.type === 'queue.call.arrive') return arrive(tx, q, cmd);
   const w = q.waiting.find((x) => x.callId === cmd.callId);
   if (w === undefined)
     return cmd.type.startsWith('timer.') ? undefined : refuse('SWB_ERR_CALL_NOT_FOUND', { call: cmd.callId });
   switch (cmd.type) {
     case 'queue.call.answer': {
-      const user = tx.user(cmd.userId);
+      const user = userIn(tx, cmd.userId);
       if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
       if (!cfg.agents.includes(cmd.userId)) return refuse('SWB_ERR_AGENT_NOT_MEMBER', { queue: cfg.id });
       leave(tx, q, w, { answeredToday: q.answeredToday + 1 });
@@ -155,7 +185,7 @@ export function queueCommand(tx: Tx, cmd: QueueCommand): Refusal | undefined {
         queueId: cfg.id,
         updatedAt: tx.now,
       };
-      tx.putUser(userWith(user, { legs: [...user.legs.filter((l) => l.id !== leg.id), leg] }));
+      putUser(tx, userWith(user, { legs: [...user.legs.filter((l) => l.id !== leg.id), leg] }));
       return undefined;
     }
     case 'queue.call.abandon':
@@ -172,28 +202,8 @@ export function queueCommand(tx: Tx, cmd: QueueCommand): Refusal | undefined {
         action: cfg.overflowAction,
       });
       return undefined;
-    case 'timer.agentRing': {
-      if (w.offeredTo.length === 0) return undefined;
-      // S4.3: an agent rung for agentRingSec without answering goes to not_ready (missed).
-      endOffer(tx, q, w);
-      if (cfg.missedToNotReady) {
-        for (const agentId of w.offeredTo) {
-          const u = tx.user(agentId);
-          const rec = u?.agent[cfg.id];
-          if (u === undefined || rec === undefined) continue;
-          const out = agentTransition(rec, { type: 'missed' }, cfg, tx.now);
-          if (out.ok && out.record !== rec) tx.putUser(userWith(u, { agent: { ...u.agent, [cfg.id]: out.record } }));
-        }
-      }
-      const next: WaitingCaller = {
-        ...w,
-        offeredTo: [],
-        offeredAt: undefined,
-        triedAgents: [...w.triedAgents, ...w.offeredTo],
-      };
-      tx.putQueue({ ...q, waiting: q.waiting.map((x) => (x === w ? next : x)) });
-      return undefined;
-    }
+    case 'timer.agentRing':
+      return ringEnded(tx, q, w);
   }
 }
 
@@ -201,15 +211,15 @@ export function queueCommand(tx: Tx, cmd: QueueCommand): Refusal | undefined {
 export function distribute(tx: Tx): void {
   let anyWaiting = false;
   for (const q of tx.base.queues.values()) if (q.waiting.length > 0) anyWaiting = true;
-  for (const q of tx.queues.values()) if (q.waiting.length > 0) anyWaiting = true;
+  if (tx.queues !== undefined) for (const q of tx.queues.values()) if (q.waiting.length > 0) anyWaiting = true;
   if (!anyWaiting) return;
-  for (const base of tx.view().queues.values()) {
+  for (const base of viewOf(tx).queues.values()) {
     if (base.waiting.length === 0) continue;
     for (const w0 of base.waiting) {
-      const q = tx.queue(base.config.id)!;
+      const q = queueIn(tx, base.config.id)!;
       const w = q.waiting.find((x) => x.callId === w0.callId);
       if (w === undefined || w.offeredTo.length > 0) continue;
-      const view = tx.view();
+      const view = viewOf(tx);
       let tried = w.triedAgents;
       let candidates = queueCandidates(view, q, tx.now, new Set([...tried, ...ownCallAgents(view, w.caller)]));
       if (candidates.length === 0 && tried.length > 0) {
@@ -219,12 +229,12 @@ export function distribute(tx: Tx): void {
       }
       if (candidates.length === 0) {
         if (tried !== w.triedAgents)
-          tx.putQueue({ ...q, waiting: q.waiting.map((x) => (x === w ? { ...w, triedAgents: tried } : x)) });
+          putQueue(tx, { ...q, waiting: q.waiting.map((x) => (x === w ? { ...w, triedAgents: tried } : x)) });
         break; // callers behind this one wait too: arrival order (S4.4)
       }
       const offerTo = offersOf(q, candidates);
       const next: WaitingCaller = { ...w, offeredTo: offerTo, offeredAt: tx.now, triedAgents: tried };
-      tx.putQueue({
+      putQueue(tx, {
         ...q,
         lastOffered: offerTo[offerTo.length - 1],
         waiting: q.waiting.map((x) => (x === w ? next : x)),

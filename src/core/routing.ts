@@ -13,133 +13,17 @@ import {
 import type { CallRequest } from './commands.js';
 import { refuse } from './errors.js';
 import { reachability } from './direct.js';
-import type { RingEntry } from './direct.js';
+import type { Reachability, RingEntry } from './direct.js';
+import type { ActionDecision, Decision, Explanation, Owner } from './decisions.js';
+import { resolveTarget } from './targets.js';
 import { GROUP_STRATEGIES, loggedInAgents, offerTo as offersOf, queueCandidates } from './distribution.js';
 import { manualInForce } from './facts.js';
 import { appWhileForwarding } from './outgoing.js';
-import { callingUser, isOwnCall, ownCallAgents, ownCallSkipped } from './own-call.js';
-import type {
-  AnsweringAction,
-  AnsweringCondition,
-  Group,
-  Instant,
-  QueueState,
-  Refusal,
-  RouteTarget,
-  TenantState,
-  UserId,
-  UserState,
-} from './types.js';
+import { callingUser, forwardsToCaller, isOwnCall, ownCallAgents, ownCallSkipped } from './own-call.js';
+import type { Group, Instant, QueueState, Refusal, TenantState, UserId, UserState } from './types.js';
 
-export interface Explanation {
-  readonly rule: string;
-  readonly text: string;
-  /**
-   * S2.7: this step names where `user` forwards; `withheld` says the same without the
-   * destination, for viewers who may not see it (visibility.ts, decisionAs).
-   */
-  readonly forwarding?: { readonly user: UserId; readonly withheld: string };
-}
-
-export interface Owner {
-  readonly kind: 'user' | 'group' | 'queue';
-  readonly id: string;
-}
-
-export interface ActionDecision {
-  readonly condition: AnsweringCondition;
-  readonly action: AnsweringAction;
-  readonly owner: Owner;
-  readonly defaulted: boolean;
-}
-
-export type Decision =
-  | {
-      readonly outcome: 'ring';
-      readonly target: Owner;
-      readonly ring: readonly RingEntry[];
-      readonly timeoutSec: number;
-      readonly onNoAnswer: ActionDecision;
-      readonly explanation: readonly Explanation[];
-    }
-  | {
-      readonly outcome: 'action';
-      readonly target: Owner;
-      readonly action: ActionDecision;
-      /** S3.1#3: the target gets a missed-call notification. */
-      readonly notifyMissed?: UserId;
-      /** The decision at the new target when the action diverts the call (one level, S3.5). */
-      readonly next?: Decision;
-      readonly explanation: readonly Explanation[];
-    }
-  | {
-      readonly outcome: 'forward';
-      readonly target: Owner;
-      readonly to: string;
-      readonly next?: Decision;
-      readonly explanation: readonly Explanation[];
-    }
-  | {
-      readonly outcome: 'reject';
-      readonly target?: Owner;
-      readonly reason: string;
-      readonly explanation: readonly Explanation[];
-    }
-  | {
-      readonly outcome: 'queue';
-      readonly target: Owner;
-      /** The agents a call arriving now would be offered to. */
-      readonly offerTo: readonly UserId[];
-      readonly explanation: readonly Explanation[];
-    }
-  | { readonly outcome: 'external'; readonly number: string; readonly explanation: readonly Explanation[] };
-
-export type Resolved =
-  | { readonly kind: 'user'; readonly user: UserState }
-  | { readonly kind: 'group'; readonly group: Group }
-  | { readonly kind: 'queue'; readonly queue: QueueState }
-  | { readonly kind: 'external'; readonly number: string };
-
-/** Finds a target by id or extension; an unknown id is a refusal, never a throw. */
-export function resolveTarget(
-  state: TenantState,
-  target: RouteTarget,
-): { readonly ok: true; readonly resolved: Resolved } | Refusal {
-  switch (target.kind) {
-    case 'user': {
-      const user = state.users.get(target.id);
-      return user
-        ? { ok: true, resolved: { kind: 'user', user } }
-        : refuse('SWB_ERR_USER_NOT_FOUND', { user: target.id });
-    }
-    case 'group': {
-      const group = state.groups.get(target.id);
-      return group
-        ? { ok: true, resolved: { kind: 'group', group } }
-        : refuse('SWB_ERR_GROUP_NOT_FOUND', { group: target.id });
-    }
-    case 'queue': {
-      const queue = state.queues.get(target.id);
-      return queue
-        ? { ok: true, resolved: { kind: 'queue', queue } }
-        : refuse('SWB_ERR_QUEUE_NOT_FOUND', { queue: target.id });
-    }
-    case 'external':
-      return { ok: true, resolved: { kind: 'external', number: target.number } };
-    case 'extension': {
-      const userId = state.byExtension.get(target.extension);
-      const user = userId === undefined ? undefined : state.users.get(userId);
-      if (user) return { ok: true, resolved: { kind: 'user', user } };
-      for (const group of state.groups.values())
-        if (group.extension === target.extension) return { ok: true, resolved: { kind: 'group', group } };
-      for (const queue of state.queues.values()) {
-        if (queue.config.extension === target.extension) return { ok: true, resolved: { kind: 'queue', queue } };
-      }
-      // A number that is no extension of the tenant leaves the PBX.
-      return { ok: true, resolved: { kind: 'external', number: target.extension } };
-    }
-  }
-}
+export type { ActionDecision, Decision, Explanation, Owner } from './decisions.js';
+export { resolveTarget } from './targets.js';
 
 /** Runs an answering action; redirect and external actions are diversions (S3.5). */
 function runAction(
@@ -234,98 +118,69 @@ function routeUser(
   }
 }
 
-function routeGroup(
+/**
+ * S3.3: a forwarding member is replaced by their destination, one level only (S3.5): the
+ * destination colleague's reachability, `external` when `to` is no user of the tenant, or
+ * `refused` when the call was diverted already or the colleague forwards too.
+ */
+function forwardingMember(
+  state: TenantState,
+  call: CallRequest,
+  member: UserState,
+  to: string,
+  now: Instant,
+  offset: number,
+  explanation: Explanation[],
+): Reachability | 'external' | 'refused' {
+  if (call.divertedBy !== undefined) {
+    explanation.push({
+      rule: 'S3.5',
+      text: `${member.name} forwards, but the call was already diverted once: skipped`,
+    });
+    return 'refused';
+  }
+  const destId = state.byExtension.get(to);
+  const dest = destId === undefined ? undefined : state.users.get(destId);
+  if (dest === undefined) {
+    const withheld = `${member.name} forwards: another number rings in their place`;
+    explanation.push({
+      rule: 'S3.3',
+      text: `${member.name} forwards: ${to} rings in their place`,
+      forwarding: { user: member.id, withheld },
+    });
+    return 'external';
+  }
+  const r = reachability(state, dest, now, offset);
+  if (!r.ring && r.as === 'forwarding') {
+    const withheld = `${member.name} forwards to someone who forwards too: refused there, skipped`;
+    explanation.push({
+      rule: 'S3.5',
+      text: `${member.name} forwards to ${dest.name}, who forwards too: refused there, skipped`,
+      forwarding: { user: member.id, withheld },
+    });
+    return 'refused';
+  }
+  const withheld = `${member.name} forwards: a colleague takes their place`;
+  explanation.push({
+    rule: 'S3.3',
+    text: `${member.name} forwards: ${dest.name} (${dest.extension}) takes their place`,
+    forwarding: { user: member.id, withheld },
+  });
+  return r;
+}
+
+/** S3.3, S3.4: what a group call does once its members were looked at: ring them, or an action. */
+function groupDecision(
   state: TenantState,
   call: CallRequest,
   group: Group,
+  ring: readonly RingEntry[],
+  skips: { readonly busySkips: number; readonly refusedDiversions: number },
   now: Instant,
   explanation: Explanation[],
 ): Decision {
   const owner: Owner = { kind: 'group', id: group.id };
-  const strategy = GROUP_STRATEGIES[group.strategy];
-  const sequential = strategy.sequential;
-  explanation.push({ rule: 'S3.3', text: `group ${group.name} rings its members by ${group.strategy}` });
-  const ring: RingEntry[] = [];
-  let busySkips = 0;
-  let refusedDiversions = 0;
-  let slot = 0;
-  for (const memberId of strategy.order(state, group)) {
-    const member = state.users.get(memberId);
-    if (member === undefined) continue;
-    if (isOwnCall(call, memberId)) {
-      explanation.push(ownCallSkipped(state, memberId));
-      continue;
-    }
-    const offset = sequential ? slot * group.memberRingSec : 0;
-    let r = reachability(state, member, now, offset);
-    let forwardedFrom: UserId | undefined;
-    if (!r.ring && r.as === 'forwarding') {
-      // S3.3: a forwarding member is replaced by their destination, one level only (S3.5).
-      const to = r.record.manual?.forwardTo ?? '';
-      if (call.divertedBy !== undefined) {
-        explanation.push({
-          rule: 'S3.5',
-          text: `${member.name} forwards, but the call was already diverted once: skipped`,
-        });
-        refusedDiversions++;
-        continue;
-      }
-      const destId = state.byExtension.get(to);
-      const dest = destId === undefined ? undefined : state.users.get(destId);
-      if (dest === undefined) {
-        const withheld = `${member.name} forwards: another number rings in their place`;
-        explanation.push({
-          rule: 'S3.3',
-          text: `${member.name} forwards: ${to} rings in their place`,
-          forwarding: { user: member.id, withheld },
-        });
-        ring.push({
-          kind: 'external',
-          number: to,
-          startSec: offset,
-          forwardedFrom: member.id,
-          ...(sequential ? { stopSec: offset + group.memberRingSec } : {}),
-        });
-        slot++;
-        continue;
-      }
-      if (isOwnCall(call, dest.id)) {
-        explanation.push(ownCallSkipped(state, dest.id));
-        continue;
-      }
-      forwardedFrom = member.id;
-      r = reachability(state, dest, now, offset);
-      if (!r.ring && r.as === 'forwarding') {
-        const withheld = `${member.name} forwards to someone who forwards too: refused there, skipped`;
-        explanation.push({
-          rule: 'S3.5',
-          text: `${member.name} forwards to ${dest.name}, who forwards too: refused there, skipped`,
-          forwarding: { user: member.id, withheld },
-        });
-        refusedDiversions++;
-        continue;
-      }
-      const withheld = `${member.name} forwards: a colleague takes their place`;
-      explanation.push({
-        rule: 'S3.3',
-        text: `${member.name} forwards: ${dest.name} (${dest.extension}) takes their place`,
-        forwarding: { user: member.id, withheld },
-      });
-    }
-    if (!r.ring) {
-      if (r.as === 'busy') busySkips++;
-      explanation.push({ rule: 'S3.3', text: `skipped as ${r.as}: ${r.text} (${r.rule})` });
-      continue;
-    }
-    for (const e of r.entries) {
-      ring.push({
-        ...e,
-        ...(forwardedFrom ? { forwardedFrom } : {}),
-        ...(sequential ? { stopSec: offset + group.memberRingSec + (e.startSec - offset) } : {}),
-      });
-    }
-    slot++;
-  }
+  const { busySkips, refusedDiversions } = skips;
   if (ring.length === 0 && busySkips === 0 && refusedDiversions > 0) {
     // S3.5: a second diversion was refused there; the group's end-of-ring action runs.
     explanation.push({
@@ -369,6 +224,73 @@ function routeGroup(
     ),
     explanation,
   };
+}
+
+function routeGroup(
+  state: TenantState,
+  call: CallRequest,
+  group: Group,
+  now: Instant,
+  explanation: Explanation[],
+): Decision {
+  const strategy = GROUP_STRATEGIES[group.strategy];
+  const sequential = strategy.sequential;
+  explanation.push({ rule: 'S3.3', text: `group ${group.name} rings its members by ${group.strategy}` });
+  const ring: RingEntry[] = [];
+  let busySkips = 0;
+  let refusedDiversions = 0;
+  let slot = 0;
+  for (const memberId of strategy.order(state, group)) {
+    const member = state.users.get(memberId);
+    if (member === undefined) continue;
+    if (isOwnCall(call, memberId)) {
+      explanation.push(ownCallSkipped(state, memberId));
+      continue;
+    }
+    const offset = sequential ? slot * group.memberRingSec : 0;
+    let r = reachability(state, member, now, offset);
+    let forwardedFrom: UserId | undefined;
+    if (!r.ring && r.as === 'forwarding') {
+      const to = r.record.manual?.forwardTo ?? '';
+      const own = forwardsToCaller(state, call, to);
+      if (own !== undefined) {
+        explanation.push(ownCallSkipped(state, own));
+        continue;
+      }
+      const f = forwardingMember(state, call, member, to, now, offset, explanation);
+      if (f === 'refused') {
+        refusedDiversions++;
+        continue;
+      }
+      if (f === 'external') {
+        ring.push({
+          kind: 'external',
+          number: to,
+          startSec: offset,
+          forwardedFrom: member.id,
+          ...(sequential ? { stopSec: offset + group.memberRingSec } : {}),
+        });
+        slot++;
+        continue;
+      }
+      forwardedFrom = member.id;
+      r = f;
+    }
+    if (!r.ring) {
+      if (r.as === 'busy') busySkips++;
+      explanation.push({ rule: 'S3.3', text: `skipped as ${r.as}: ${r.text} (${r.rule})` });
+      continue;
+    }
+    for (const e of r.entries) {
+      ring.push({
+        ...e,
+        ...(forwardedFrom ? { forwardedFrom } : {}),
+        ...(sequential ? { stopSec: offset + group.memberRingSec + (e.startSec - offset) } : {}),
+      });
+    }
+    slot++;
+  }
+  return groupDecision(state, call, group, ring, { busySkips, refusedDiversions }, now, explanation);
 }
 
 function routeQueue(

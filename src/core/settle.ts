@@ -6,19 +6,20 @@ import { LOGGED_OUT } from './defaults.js';
 import { isOnCall, nextWakeAt, normalizeFacts } from './facts.js';
 import { presenceChanged, presenceRecord } from './presence.js';
 import { distribute, queueSnapshot, queueSnapshotChanged } from './queue.js';
+import { queueIn } from './tx.js';
 import type { Tx } from './tx.js';
-import { copyUser, userWith } from './user.js';
+import { userWith } from './user.js';
 import type { UserDraft } from './user.js';
 import type { AgentRecord, QueueId, QueueState, UserId, UserState } from './types.js';
 
 /** Sync every logged-in queue of the user with the calls they have now (S4.2). */
-function syncAgentWithCalls(tx: Tx, user: UserState): UserState {
+function syncAgentWithCalls(tx: Tx, user: UserDraft): UserDraft {
   let agent: Record<QueueId, AgentRecord> | undefined;
   const onCall = isOnCall(user, tx.policy, tx.now);
   for (const queueId in user.agent) {
     const rec = user.agent[queueId]!;
     if (rec.state === 'logged_out') continue;
-    const q = tx.queue(queueId);
+    const q = queueIn(tx, queueId);
     if (q === undefined) continue;
     const queueCall = user.legs.some(
       (l) => l.acd && l.queueId === queueId && (l.state === 'answered' || l.state === 'held'),
@@ -53,7 +54,7 @@ function touchesAgent(tx: Tx): boolean {
 }
 
 /** The user's record as this command leaves it: presence and agent events, the wake timer. */
-function settleUser(tx: Tx, id: UserId, u: UserState): UserState {
+function settleUser(tx: Tx, id: UserId, u: UserDraft): UserState {
   const now = tx.now;
   const before = tx.base.users.get(id);
   const old = before?.presence;
@@ -67,15 +68,10 @@ function settleUser(tx: Tx, id: UserId, u: UserState): UserState {
         : { type: 'presence.changed', subject: id, at: now, cause: tx.cause, value: fresh, old },
     );
   }
-  let next = u;
-  if (u.presence !== presence || u.settledAt !== now) {
-    // A record other than the committed one was built by this command and nobody else holds
-    // it yet: it is finished in place instead of being copied a second time.
-    const draft = u === before ? copyUser(u) : (u as UserDraft);
-    draft.presence = presence!;
-    draft.settledAt = now;
-    next = draft;
-  }
+  // The record is this command's own (a draft): it is finished in place, not copied again.
+  const next = u;
+  next.presence = presence!;
+  next.settledAt = now;
   const beforeAgent = before?.agent ?? {};
   for (const queueId in next.agent) {
     const a = next.agent[queueId]!;
@@ -110,10 +106,26 @@ function settleUser(tx: Tx, id: UserId, u: UserState): UserState {
   }
   // S9.3: the next lease to run out. Always stated: the engine ignores a timer it already has.
   const wake = nextWakeAt(next, tx.policy, now);
-  tx.timers.push(
-    wake === undefined ? { wake: id, cancel: true, row: next.leaseRow } : { wake: id, at: wake, row: next.leaseRow },
-  );
+  tx.timers.push(wake === undefined ? { wake: id, cancel: true } : { wake: id, at: wake });
   return next;
+}
+
+/** The queues this command changed, with one queue.changed event for each changed snapshot. */
+function settleQueues(tx: Tx, changed: ReadonlyMap<QueueId, QueueState>): QueueState[] {
+  const queues: QueueState[] = [];
+  const now = tx.now;
+  for (const [id, q] of changed) {
+    const before = tx.base.queues.get(id);
+    const value = queueSnapshot(q);
+    if (before === undefined) tx.events.push({ type: 'queue.changed', subject: id, at: now, cause: tx.cause, value });
+    else {
+      const old = queueSnapshot(before);
+      if (queueSnapshotChanged(old, value))
+        tx.events.push({ type: 'queue.changed', subject: id, at: now, cause: tx.cause, value, old });
+    }
+    queues.push(q);
+  }
+  return queues;
 }
 
 /** Settles derived values once per command and emits one event per changed value. */
@@ -121,30 +133,21 @@ export function finish(tx: Tx): Applied {
   const now = tx.now;
   // forEach, not for-of, over the users: it makes no entry object per user.
   tx.users.forEach((u, id) => tx.users.set(id, syncAgentWithCalls(tx, normalizeFacts(u, tx.policy, now))));
+  tx.view = undefined;
   // Only a queue change or a change to an agent can open a new offer (S4.3).
-  if (tx.queues.size > 0 || touchesAgent(tx)) distribute(tx);
+  if ((tx.queues?.size ?? 0) > 0 || touchesAgent(tx)) distribute(tx);
   const users: UserState[] = [];
   tx.users.forEach((u, id) => users.push(settleUser(tx, id, u)));
-  const queues: QueueState[] = [];
-  if (tx.queues.size > 0)
-    for (const [id, q] of tx.queues) {
-      const before = tx.base.queues.get(id);
-      const value = queueSnapshot(q);
-      if (before === undefined) tx.events.push({ type: 'queue.changed', subject: id, at: now, cause: tx.cause, value });
-      else {
-        const old = queueSnapshot(before);
-        if (queueSnapshotChanged(old, value))
-          tx.events.push({ type: 'queue.changed', subject: id, at: now, cause: tx.cause, value, old });
-      }
-      queues.push(q);
-    }
+  const queues = tx.queues !== undefined && tx.queues.size > 0 ? settleQueues(tx, tx.queues) : undefined;
   const patch: { -readonly [K in keyof Patch]: Patch[K] } = {};
   if (users.length > 0) patch.users = users;
-  if (queues.length > 0) patch.queues = queues;
-  if (tx.groups.size > 0) patch.groups = [...tx.groups.values()].filter((g) => !tx.removedGroups.has(g.id));
-  if (tx.removedUsers.size > 0) patch.removedUsers = [...tx.removedUsers];
-  if (tx.removedGroups.size > 0) patch.removedGroups = [...tx.removedGroups];
-  if (tx.removedQueues.size > 0) patch.removedQueues = [...tx.removedQueues];
+  if (queues !== undefined) patch.queues = queues;
+  const { groups, removedUsers, removedGroups, removedQueues } = tx;
+  if (groups !== undefined && groups.size > 0)
+    patch.groups = [...groups.values()].filter((g) => removedGroups?.has(g.id) !== true);
+  if (removedUsers !== undefined && removedUsers.size > 0) patch.removedUsers = [...removedUsers];
+  if (removedGroups !== undefined && removedGroups.size > 0) patch.removedGroups = [...removedGroups];
+  if (removedQueues !== undefined && removedQueues.size > 0) patch.removedQueues = [...removedQueues];
   if (tx.policy !== tx.base.policy) patch.policy = tx.policy;
   return { ok: true, patch, events: tx.events, timers: tx.timers, directives: tx.directives, reply: tx.reply };
 }

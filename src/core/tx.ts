@@ -1,6 +1,9 @@
-// The mutable working set of one command (Tx): what it changed so far, over the untouched state.
+// The working set of one command (Tx): what it changed so far, over the untouched state. A plain
+// record that `apply` makes for one command and the handlers fill through the functions below;
+// nobody else holds it, so it is written directly.
 import type { CoreEvent, Directive, Reply, TimerRequest } from './commands.js';
-import { OverlayMap } from './state.js';
+import { overlayMap } from './overlay.js';
+import type { UserDraft } from './user.js';
 import type {
   Cause,
   Group,
@@ -14,88 +17,111 @@ import type {
   UserState,
 } from './types.js';
 
-const EMPTY_MAP: ReadonlyMap<never, never> = new Map<never, never>();
-const EMPTY_SET: ReadonlySet<never> = new Set<never>();
-
-/** The working set of one command: what it changed so far, over the untouched state. */
-export class Tx {
-  readonly users = new Map<UserId, UserState>();
-  // Most commands touch one user: the other working sets are made when first written.
-  private changedQueues: Map<QueueId, QueueState> | undefined;
-  private changedGroups: Map<GroupId, Group> | undefined;
-  private goneUsers: Set<UserId> | undefined;
-  private goneGroups: Set<GroupId> | undefined;
-  private goneQueues: Set<QueueId> | undefined;
-  readonly events: CoreEvent[] = [];
-  readonly timers: TimerRequest[] = [];
-  readonly directives: Directive[] = [];
+export interface Tx {
+  /** The state the command started from (never written). */
+  readonly base: TenantState;
+  readonly now: Instant;
+  cause: Cause;
   policy: TenantPolicy;
   reply: Reply | undefined;
-  constructor(
-    readonly base: TenantState,
-    readonly now: Instant,
-    public cause: Cause,
-  ) {
-    this.policy = base.policy;
-  }
-  get queues(): ReadonlyMap<QueueId, QueueState> {
-    return this.changedQueues ?? EMPTY_MAP;
-  }
-  get groups(): ReadonlyMap<GroupId, Group> {
-    return this.changedGroups ?? EMPTY_MAP;
-  }
-  get removedUsers(): ReadonlySet<UserId> {
-    return this.goneUsers ?? EMPTY_SET;
-  }
-  get removedGroups(): ReadonlySet<GroupId> {
-    return this.goneGroups ?? EMPTY_SET;
-  }
-  get removedQueues(): ReadonlySet<QueueId> {
-    return this.goneQueues ?? EMPTY_SET;
-  }
-  user(id: UserId): UserState | undefined {
-    if (this.goneUsers?.has(id) === true) return undefined;
-    return this.users.get(id) ?? this.base.users.get(id);
-  }
-  queue(id: QueueId): QueueState | undefined {
-    if (this.goneQueues?.has(id) === true) return undefined;
-    return this.changedQueues?.get(id) ?? this.base.queues.get(id);
-  }
-  removeUser(id: UserId): void {
-    (this.goneUsers ??= new Set()).add(id);
-    this.users.delete(id);
-  }
-  putGroup(g: Group): void {
-    (this.changedGroups ??= new Map()).set(g.id, g);
-  }
-  removeGroup(id: GroupId): void {
-    (this.goneGroups ??= new Set()).add(id);
-  }
-  removeQueue(id: QueueId): void {
-    (this.goneQueues ??= new Set()).add(id);
-    this.changedQueues?.delete(id);
-  }
-  putUser(u: UserState): void {
-    this.users.set(u.id, u);
-  }
-  putQueue(q: QueueState): void {
-    (this.changedQueues ??= new Map()).set(q.config.id, q);
-  }
-  /** The state as this command sees it so far. */
-  view(): TenantState {
-    if (this.users.size === 0 && this.queues.size === 0 && this.groups.size === 0 && this.policy === this.base.policy)
-      return this.base;
-    const extensions = new Map<string, UserId>();
-    for (const u of this.users.values()) extensions.set(u.extension, u.id);
-    const byExtension = new OverlayMap(this.base.byExtension, extensions);
-    return {
-      id: this.base.id,
-      policy: this.policy,
-      leases: this.base.leases,
-      users: new OverlayMap(this.base.users, this.users, this.removedUsers),
-      byExtension,
-      groups: new OverlayMap(this.base.groups, this.groups, this.removedGroups),
-      queues: new OverlayMap(this.base.queues, this.queues, this.removedQueues),
-    };
-  }
+  /** The users this command replaced or added so far: fresh records of its own (`finish` completes them). */
+  readonly users: Map<UserId, UserDraft>;
+  // Most commands touch one user: the other working sets are made when first written.
+  queues: Map<QueueId, QueueState> | undefined;
+  groups: Map<GroupId, Group> | undefined;
+  removedUsers: Set<UserId> | undefined;
+  removedGroups: Set<GroupId> | undefined;
+  removedQueues: Set<QueueId> | undefined;
+  readonly events: CoreEvent[];
+  readonly timers: TimerRequest[];
+  readonly directives: Directive[];
+  /** The last `viewOf` answer, until the next write (a view reads through to the maps above). */
+  view: TenantState | undefined;
+}
+
+export function newTx(base: TenantState, now: Instant, cause: Cause): Tx {
+  return {
+    base,
+    now,
+    cause,
+    policy: base.policy,
+    reply: undefined,
+    users: new Map(),
+    queues: undefined,
+    groups: undefined,
+    removedUsers: undefined,
+    removedGroups: undefined,
+    removedQueues: undefined,
+    events: [],
+    timers: [],
+    directives: [],
+    view: undefined,
+  };
+}
+
+/** The user as this command sees them so far. */
+export function userIn(tx: Tx, id: UserId): UserState | undefined {
+  if (tx.removedUsers?.has(id) === true) return undefined;
+  return tx.users.get(id) ?? tx.base.users.get(id);
+}
+
+/** The queue as this command sees it so far. */
+export function queueIn(tx: Tx, id: QueueId): QueueState | undefined {
+  if (tx.removedQueues?.has(id) === true) return undefined;
+  return tx.queues?.get(id) ?? tx.base.queues.get(id);
+}
+
+export function putUser(tx: Tx, u: UserDraft): void {
+  tx.users.set(u.id, u);
+  tx.view = undefined;
+}
+
+export function putQueue(tx: Tx, q: QueueState): void {
+  (tx.queues ??= new Map()).set(q.config.id, q);
+  tx.view = undefined;
+}
+
+export function putGroup(tx: Tx, g: Group): void {
+  (tx.groups ??= new Map()).set(g.id, g);
+  tx.view = undefined;
+}
+
+export function dropUser(tx: Tx, id: UserId): void {
+  (tx.removedUsers ??= new Set()).add(id);
+  tx.users.delete(id);
+  tx.view = undefined;
+}
+
+export function dropGroup(tx: Tx, id: GroupId): void {
+  (tx.removedGroups ??= new Set()).add(id);
+  tx.view = undefined;
+}
+
+export function dropQueue(tx: Tx, id: QueueId): void {
+  (tx.removedQueues ??= new Set()).add(id);
+  tx.queues?.delete(id);
+  tx.view = undefined;
+}
+
+const EMPTY_MAP: ReadonlyMap<never, never> = new Map<never, never>();
+
+/** The state as this command sees it so far. */
+export function viewOf(tx: Tx): TenantState {
+  return (tx.view ??= makeView(tx));
+}
+
+function makeView(tx: Tx): TenantState {
+  const base = tx.base;
+  const unchanged = tx.users.size === 0 && (tx.queues?.size ?? 0) === 0 && (tx.groups?.size ?? 0) === 0;
+  if (unchanged && tx.policy === base.policy) return base;
+  const extensions = new Map<string, UserId>();
+  for (const u of tx.users.values()) extensions.set(u.extension, u.id);
+  return {
+    id: base.id,
+    policy: tx.policy,
+    users: overlayMap(base.users, tx.users, tx.removedUsers),
+    byExtension: overlayMap(base.byExtension, extensions),
+    groups: overlayMap(base.groups, tx.groups ?? EMPTY_MAP, tx.removedGroups),
+    queues: overlayMap(base.queues, tx.queues ?? EMPTY_MAP, tx.removedQueues),
+  };
 }

@@ -1,8 +1,6 @@
 // Plain data shared by every layer: ids, statuses, facts, directory, commands, events.
-// Everything here is a readonly plain object with a `type` discriminant where it varies, except
-// the lease table, an index over the users that only commit writes.
+// Everything here is a readonly plain object with a `type` discriminant where it varies.
 import type { ErrorCode } from './errors.js';
-import type { LeaseTable } from './leases.js';
 
 export type TenantId = string;
 export type UserId = string;
@@ -202,8 +200,6 @@ export interface UserState {
   readonly presence: PresenceRecord;
   /** When the presence record and agent states were last derived from the facts (S9.3). */
   readonly settledAt?: Instant;
-  /** The user's row in the tenant's lease table (S9.3), or -1 before the first commit. */
-  readonly leaseRow: number;
 }
 
 export interface Indicators {
@@ -260,8 +256,6 @@ export interface QueueState {
 export interface TenantState {
   readonly id: TenantId;
   readonly policy: TenantPolicy;
-  /** Each user's lease bound (S9.3), for the inputs that only need to know nothing is due. */
-  readonly leases: LeaseTable;
   readonly users: ReadonlyMap<UserId, UserState>;
   readonly byExtension: ReadonlyMap<string, UserId>;
   readonly groups: ReadonlyMap<GroupId, Group>;

@@ -4,15 +4,21 @@ import type { UserState } from './types.js';
 /** What `userWith` may replace; `manual` and `lastCallEndedAt` are cleared by passing undefined. */
 export type UserChange = { -readonly [K in keyof UserState]?: UserState[K] };
 
-/** A user record being built: a copy the caller may still change before handing it on. */
-export type UserDraft = { -readonly [K in keyof UserState]: UserState[K] };
+declare const DRAFT: unique symbol;
+
+/**
+ * A user record being built: a fresh copy nobody else holds yet, which its maker may still change
+ * before handing it on. The brand (a type only) keeps a shared record from passing for one: a
+ * command's working set holds drafts only, so `finish` completes them in place.
+ */
+export type UserDraft = { -readonly [K in keyof UserState]: UserState[K] } & { readonly [DRAFT]: true };
 
 /**
  * A copy of the user, field by field, for the hot paths to change and hand on (one shape for
  * every user, and no change object whose many shapes would make each read slow).
  */
 export function copyUser(u: UserState): UserDraft {
-  return {
+  const copy: { -readonly [K in keyof UserState]: UserState[K] } = {
     id: u.id,
     extension: u.extension,
     name: u.name,
@@ -29,8 +35,8 @@ export function copyUser(u: UserState): UserDraft {
     agent: u.agent,
     presence: u.presence,
     settledAt: u.settledAt,
-    leaseRow: u.leaseRow,
   };
+  return copy as UserDraft;
 }
 
 /**
@@ -38,8 +44,8 @@ export function copyUser(u: UserState): UserDraft {
  * field, so all of them share one shape: copying one is cheap, where a spread of many shapes is
  * not, and the engine replaces a user on most commands.
  */
-export function userWith(u: UserState, c: UserChange): UserState {
-  return {
+export function userWith(u: UserState, c: UserChange): UserDraft {
+  const copy: { -readonly [K in keyof UserState]: UserState[K] } = {
     id: u.id,
     extension: c.extension ?? u.extension,
     name: c.name ?? u.name,
@@ -56,6 +62,6 @@ export function userWith(u: UserState, c: UserChange): UserState {
     agent: c.agent ?? u.agent,
     presence: c.presence ?? u.presence,
     settledAt: c.settledAt ?? u.settledAt,
-    leaseRow: u.leaseRow,
   };
+  return copy as UserDraft;
 }

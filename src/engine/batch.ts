@@ -14,7 +14,7 @@ export function undoOf(t: Tenant): Undo | undefined {
 export function open(t: Tenant): Undo {
   if (t.undo === undefined) {
     t.undo = new Undo(t.state, t.seq);
-    t.state.leases.track(t.undo);
+    t.leases.track(t.undo);
   }
   return t.undo;
 }
@@ -22,7 +22,7 @@ export function open(t: Tenant): Undo {
 /** Stops noting: what was applied since the undo opened stays. */
 function close(t: Tenant): void {
   t.undo = undefined;
-  t.state.leases.track(undefined);
+  t.leases.track(undefined);
 }
 
 /** Closes an undo opened for one input that left nothing to commit (and nothing under it). */
@@ -105,7 +105,7 @@ function rollBack(
 }
 
 function undoBatch(host: EngineHost, t: Tenant, undo: Undo): void {
-  t.state = undo.rollback(t.state);
+  t.state = undo.rollback(t.state, t.leases);
   t.seq = undo.seq;
   undo.rollbackTimers(t.timers, t.wakes, host.clock);
 }

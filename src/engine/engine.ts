@@ -5,7 +5,7 @@
 // S8.2: nothing of a batch is seen before its commit (readers get the committed view, events and
 // directives are published on the Bus after it), and a batch the journal refuses is undone: the tenant is
 // left as it was and every command of the batch is refused with SWB_ERR_UNAVAILABLE.
-import { apply, commit, commitHeartbeat, commitRefresh, refuse } from '../core/index.js';
+import { apply, refuse } from '../core/index.js';
 import type {
   Applied,
   Command,
@@ -22,6 +22,9 @@ import { closeIfIdle, open, scheduleFlush, undoOf } from './batch.js';
 import { InProcessBus } from './bus.js';
 import type { Bus } from './bus.js';
 import type { Clock, TimerHandle } from './clock.js';
+import { commitHeartbeat, commitPatch, commitRefresh } from './commit.js';
+import { LeaseTable } from './leases.js';
+import type { LeaseReader } from './leases.js';
 import { schedule, wake } from './timers.js';
 import type { TimerEntry } from './timers.js';
 import type { Undo } from './undo.js';
@@ -67,6 +70,8 @@ export interface EngineListener {
 /** One tenant's mailbox: its state, timers and the batch waiting for its commit. */
 export interface Tenant {
   state: TenantState;
+  /** Each user's lease bound and row (S9.3): the engine's own index, derived from the records. */
+  readonly leases: LeaseTable;
   epoch: string;
   seq: number;
   timers: Map<string, TimerEntry>;
@@ -142,8 +147,11 @@ export class Engine {
    * seq) on restart so watchers can resume, or a new one when the sequence restarts (S6.1).
    */
   addTenant(state: TenantState, position: { epoch: string; seq: number }): void {
+    const leases = new LeaseTable(Math.max(16, state.users.size));
+    for (const user of state.users.values()) leases.put(user, state.policy);
     const tenant: Tenant = {
       state,
+      leases,
       epoch: position.epoch,
       seq: position.seq,
       timers: new Map(),
@@ -238,12 +246,12 @@ export class Engine {
       // or publish (the same answer `apply` gives them, without building it). Inside a batch it
       // is undone with the batch: it may be a heartbeat of a session the batch opened.
       const undo = undoOf(t);
-      if (commitHeartbeat(t.state, command, now, undo?.fields)) return QUIET;
+      if (commitHeartbeat(t, command, now, undo?.fields)) return QUIET;
     } else if (command.type === 'registration.set') {
       // A refresh that only moves a lease: a new record, journalled, nothing to publish.
       const fresh = t.undo === undefined;
       open(t).noteUser(t.state, command.userId);
-      const user = commitRefresh(t.state, command, now);
+      const user = commitRefresh(t, command, now);
       if (user !== undefined) {
         t.pending.push({ tenant: tenantId, at: now, command, patch: { users: [user] }, events: NO_EVENTS });
         scheduleFlush(this.host, t, tenantId);
@@ -260,7 +268,7 @@ export class Engine {
     const changed = result.events.length > 0 || (result.volatile !== true && hasChanges(result.patch));
     const undo = changed ? open(t) : undoOf(t);
     undo?.notePatch(t.state, result.patch);
-    t.state = commit(t.state, result.patch, undo?.fields);
+    commitPatch(t, result.patch, undo);
     let events: readonly EngineEvent[] = NO_EVENTS;
     if (result.events.length > 0) {
       // The core's events are fresh objects of this command: stamped in place, not copied.
@@ -285,6 +293,11 @@ export class Engine {
     return events === NO_EVENTS && result.directives.length === 0
       ? QUIET
       : { ok: true, events, directives: result.directives };
+  }
+
+  /** The tenant's lease index (S9.3), to read (for tests and the operator view). */
+  leases(tenantId: TenantId): LeaseReader | undefined {
+    return this.tenants.get(tenantId)?.leases;
   }
 
   /** Timers waiting for this tenant (for tests and the operator view). */

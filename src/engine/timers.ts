@@ -1,6 +1,6 @@
 // The tenant's timers (S9.3): keyed timers the core asks for and each user's wake, scheduled
 // through the Clock port and fired back into the engine as commands.
-import { commitLease, wakeDue } from '../core/index.js';
+import { wakeDue } from '../core/index.js';
 import type { Applied, Command, TenantId } from '../core/index.js';
 import { closeIfIdle, open, undoOf } from './batch.js';
 import type { TimerHandle } from './clock.js';
@@ -26,8 +26,7 @@ export interface TimerEntry {
 export function schedule(host: EngineHost, t: Tenant, tenantId: TenantId, timer: Applied['timers'][number]): void {
   const undo = undoOf(t);
   if ('wake' in timer) {
-    // A user settled by their first command learns their row when it is committed, just before.
-    const row = timer.row >= 0 ? timer.row : (t.state.users.get(timer.wake)?.leaseRow ?? -1);
+    const row = rowOf(t, timer.wake);
     undo?.noteWake(row, t.wakes);
     if ('cancel' in timer) t.wakes.delete(row, timer.wake);
     else if (row >= 0) {
@@ -65,6 +64,34 @@ export function schedule(host: EngineHost, t: Tenant, tenantId: TenantId, timer:
   entry.fire = () => fire(host, t, tenantId, key, entry);
   map.set(key, entry);
   arm(host, entry);
+}
+
+/** The user's row in the lease index; a user it does not have yet (a record no patch brought) is given one. */
+function rowOf(t: Tenant, userId: string): number {
+  const row = t.leases.recentRowOf(userId);
+  if (row >= 0) return row;
+  const user = t.state.users.get(userId);
+  return user === undefined ? -1 : t.leases.put(user, t.state.policy);
+}
+
+/**
+ * For the wake in `row` that fell due: `'due'` when a lease of the user ran out or idleness
+ * began, else when to look again (Infinity: never). While the user's bound lies ahead their
+ * records are not read at all; once it has passed with nothing due (leases moved on), the bound
+ * is taken again from the records. Either way the wake is about to move: the undo notes it.
+ */
+function nextLook(t: Tenant, row: number, userId: string, now: number): number | 'due' {
+  const bound = t.leases.bound(row, userId);
+  if (bound > now) {
+    undoOf(t)?.noteWake(row, t.wakes);
+    return bound;
+  }
+  const due = wakeDue(t.state, userId, now);
+  if (due === 'due') return due;
+  undoOf(t)?.noteWake(row, t.wakes);
+  const user = t.state.users.get(userId);
+  if (user !== undefined) t.leases.put(user, t.state.policy);
+  return due.next;
 }
 
 function arm(host: EngineHost, entry: TimerEntry): void {
@@ -115,15 +142,13 @@ export function wake(host: EngineHost, t: Tenant, tenantId: TenantId): void {
         t.wakes.rearm(w, at); // moved later since it was armed
         continue;
       }
-      // Refreshes move leases later without moving the wake; ask whether one is due.
+      // Refreshes move leases later without moving the wake; ask whether one is due: while the
+      // user's bound lies ahead, their records are not read at all.
       const userId = t.wakes.userOf(w);
-      const due = wakeDue(t.state, userId, w, now);
-      if (due !== 'due') {
-        const undo = undoOf(t);
-        undo?.noteWake(w, t.wakes);
-        if (due.lease !== undefined) commitLease(t.state, due.lease, undo?.fields);
-        if (due.next === Infinity) t.wakes.delete(w, userId);
-        else t.wakes.rearm(w, due.next);
+      const next = nextLook(t, w, userId, now);
+      if (next !== 'due') {
+        if (next === Infinity) t.wakes.delete(w, userId);
+        else t.wakes.rearm(w, next);
         continue;
       }
       // Spent only if the wake's command is committed, as a keyed timer (fire).

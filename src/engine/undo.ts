@@ -4,21 +4,11 @@
 // each write, what it overwrites: records (replaced whole, never changed in place but for the
 // lease fields in `fields`), groups, queues, the policy, which lease row is whose, (epoch, seq),
 // keyed timers and wakes. Readers see the tenant through `view`, which shows what was committed.
-import { restoreFields } from '../core/index.js';
-import type {
-  FieldLog,
-  Group,
-  GroupId,
-  LeaseSnapshot,
-  LeaseUndo,
-  Patch,
-  QueueId,
-  QueueState,
-  TenantState,
-  UserId,
-  UserState,
-} from '../core/index.js';
+import type { Group, GroupId, Patch, QueueId, QueueState, TenantState, UserId, UserState } from '../core/index.js';
 import type { Clock } from './clock.js';
+import { restoreFields } from './commit.js';
+import type { FieldLog } from './commit.js';
+import type { LeaseSnapshot, LeaseTable, LeaseUndo } from './leases.js';
 import type { TimerEntry } from './timers.js';
 import type { WakeQueue } from './wakes.js';
 
@@ -40,7 +30,7 @@ export class Undo implements LeaseUndo {
   // Most batches touch no group, queue or keyed timer: those notes are made on first use.
   groups: Map<GroupId, Group | undefined> | undefined;
   queues: Map<QueueId, QueueState | undefined> | undefined;
-  /** The fields written in place (lease times, records' lease rows), with their old values. */
+  /** The fields written in place (session lease times), with their old values. */
   readonly fields: FieldLog = { places: [], values: [] };
   /** The lease table's rows as they were, and the whole table once a row is given or taken. */
   readonly rows: number[] = [];
@@ -102,7 +92,7 @@ export class Undo implements LeaseUndo {
    * they were; answers the state to keep (the one the batch began with). The seq is the
    * engine's to put back, the timers rollbackTimers'.
    */
-  rollback(live: TenantState): TenantState {
+  rollback(live: TenantState, leases: LeaseTable): TenantState {
     restoreFields(this.fields);
     const users = live.users as Map<UserId, UserState>;
     const byExtension = live.byExtension as Map<string, UserId>;
@@ -118,7 +108,7 @@ export class Undo implements LeaseUndo {
     reorder(users, this.order.users);
     reorder(live.groups as Map<GroupId, Group>, this.order.groups);
     reorder(live.queues as Map<QueueId, QueueState>, this.order.queues);
-    live.leases.rollback(this);
+    leases.rollback(this);
     return this.state;
   }
 
@@ -167,7 +157,6 @@ export class Undo implements LeaseUndo {
     return {
       id: live.id,
       policy: this.state.policy,
-      leases: live.leases,
       users: new Before(live.users, this.users, this.order.users),
       byExtension: new ExtensionsBefore(live.byExtension, this.users),
       groups: this.groups === undefined ? live.groups : new Before(live.groups, this.groups, this.order.groups),

@@ -5,7 +5,7 @@
 // The heap lives in typed arrays, not in an object per wake: a sift compares the instants of
 // neighbouring entries, and with objects each comparison would chase a pointer to a boxed number
 // somewhere in the heap. Here the keys of a tenant's heap sit side by side in a few kilobytes.
-// A wake is known by the user's row in the core's lease table, so finding it takes no lookup.
+// A wake is known by the user's row in the engine's lease index (leases.ts).
 
 const NONE = -1;
 

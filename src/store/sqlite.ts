@@ -5,7 +5,7 @@
 // webhooks and the outbox have their own files; rows are read through the codec (codec.ts).
 import Database from 'better-sqlite3';
 import { dirname } from 'node:path';
-import { createTenantState, commit as commitPatch } from '../core/index.js';
+import { createTenantState } from '../core/index.js';
 import type { TenantId, UserId } from '../core/index.js';
 import { Checkpointer } from './checkpointer.js';
 import { decodeGroup, decodeQueue, decodeUser } from './codec.js';
@@ -146,7 +146,7 @@ export class SqliteStore implements Store {
     const users = rows('users', 'state').map((x) => decodeUser(String(x.data), id, String(x.id), policy));
     const groups = rows('groups_', 'data').map((x) => decodeGroup(String(x.data), id, String(x.id)));
     const queues = rows('queues', 'data').map((x) => decodeQueue(String(x.data), id, String(x.id)));
-    const state = commitPatch(createTenantState(id, row.policy), { users, groups, queues });
+    const state = createTenantState(id, row.policy, { users, groups, queues });
     return { row, state };
   }
 

@@ -119,8 +119,9 @@ function exact(r: { readonly engine: Engine }): unknown {
     ...committed(r),
     records: [...state.users].map(([id, u]) => [id, JSON.stringify(u)]),
     leases: IDS.map((id) => {
-      const row = state.leases.rowOf(id);
-      return [id, row, state.leases.bound(row, id), row >= 0 ? state.leases.soleSession(row)?.id : undefined];
+      const leases = r.engine.leases('acme')!;
+      const row = leases.rowOf(id);
+      return [id, row, leases.bound(row, id), row >= 0 ? leases.soleSession(row)?.id : undefined];
     }),
     timers: r.engine.timerList('acme'),
   };

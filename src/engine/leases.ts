@@ -1,19 +1,27 @@
-// A tenant's lease table (S9.3): for each user, a lower bound on the next instant at which one of
-// their leases may run out or idleness may begin. The inputs that come most often, heartbeats
-// and wake timers that find every lease moved on, only need this bound to know that nothing is
-// due. Kept in typed arrays indexed by a row per user, it answers them without reading the
-// user's records, which at 100,000 users are spread over a heap far larger than the caches (and
-// every timestamp in them is a boxed number of its own). The bound of a user is the earlier of
-// two parts: the end of their app sessions, which a heartbeat moves, and the rest (registrations,
-// call legs, `until`, idleness), which only a command that settles the user sets.
-//
-// Only commit (the engine, the tenant's single writer) changes a table; `apply` reads it.
-import type { Command } from './commands.js';
-import { idleSince, lastActiveAt, restWakeBound, sessionsEnd, stillSettled, withId } from './facts.js';
-import type { FieldLog } from './state.js';
-import type { AppSession, Instant, Registration, TenantPolicy, TenantState, UserId, UserState } from './types.js';
+// A tenant's lease index (S9.3), owned by the engine: for each user, a lower bound on the next
+// instant at which one of their leases may run out or idleness may begin. The inputs that come
+// most often, heartbeats and wake timers that find every lease moved on, only need this bound to
+// know that nothing is due. Kept in typed arrays indexed by a row per user, it answers them
+// without reading the user's records, which at 100,000 users are spread over a heap far larger
+// than the caches (and every timestamp in them is a boxed number of its own). The bound of a user
+// is the earlier of two parts: the end of their app sessions, which a heartbeat moves, and the
+// rest (registrations, call legs, `until`, idleness), which only a command that settles the user
+// sets. The core knows nothing of it: it is derived from the records, never stored, and rebuilt
+// when the engine takes a tenant over. A user's row also names their wake (wakes.ts).
+import { restWakeBound, sessionsEnd } from '../core/index.js';
+import type { AppSession, Instant, TenantPolicy, UserId, UserState } from '../core/index.js';
 
-export class LeaseTable {
+/** What a reader (a test, the operator view) may ask of a tenant's lease index. */
+export interface LeaseReader {
+  /** The user's row, or -1 for a user the index does not have. */
+  rowOf(userId: UserId): number;
+  /** Nothing of the user in `row` is due before this instant (-Infinity: the row is not theirs). */
+  bound(row: number, userId: UserId): Instant;
+  /** The only app session of the user in `row`, or undefined when they have none or several. */
+  soleSession(row: number): AppSession | undefined;
+}
+
+export class LeaseTable implements LeaseReader {
   private readonly free: number[] = [];
   private used = 0;
   // A row's fields sit side by side, so a heartbeat reads one cache line of each array:
@@ -29,6 +37,9 @@ export class LeaseTable {
   private taken = 0;
   // S8.2: while the engine's batch is open, where each write notes what it overwrites.
   private undo: LeaseUndo | undefined;
+  // The row `put` took last: a command that settles a user looks them up again for their wake
+  // (`recentRowOf`), and `who` tells whether the row is still theirs.
+  private lastRow = -1;
 
   constructor(capacity = 16) {
     this.ends = new Float64Array(2 * capacity);
@@ -38,6 +49,12 @@ export class LeaseTable {
   rowOf(userId: UserId): number {
     const slot = this.slotOf(userId);
     return slot < 0 ? -1 : this.index[2 * slot + 1]! - 1;
+  }
+
+  /** `rowOf`, answered at once for the user `put` took last (the one a command just settled). */
+  recentRowOf(userId: UserId): number {
+    const last = this.lastRow;
+    return last >= 0 && this.who[2 * last] === userId ? last : this.rowOf(userId);
   }
 
   /** The only app session of the user in `row`, or undefined when they have none or several. */
@@ -56,31 +73,22 @@ export class LeaseTable {
     return s < r ? s : r;
   }
 
-  /**
-   * Takes the user's bounds from their records (both parts), giving them a row if they have
-   * none, and writes the row into the record (`leaseRow`), which commit is about to keep.
-   */
-  put(user: UserState, policy: TenantPolicy): void {
-    let row = user.leaseRow;
-    if (!(row >= 0 && this.who[2 * row] === user.id)) {
-      row = this.rowOf(user.id);
-      if (row < 0) row = this.newRow(user.id);
-      if (this.undo !== undefined) {
-        this.undo.fields.places.push(user, 'leaseRow');
-        this.undo.fields.values.push(user.leaseRow);
-      }
-      (user as { leaseRow: number }).leaseRow = row;
-    }
+  /** Takes the user's bounds from their records (both parts), giving them a row if they have none; answers the row. */
+  put(user: UserState, policy: TenantPolicy): number {
+    let row = this.rowOf(user.id);
+    if (row < 0) row = this.newRow(user.id);
+    this.lastRow = row;
     if (this.undo !== undefined) this.save(row);
     this.ends[2 * row] = sessionsEnd(user, policy);
     this.ends[2 * row + 1] = restWakeBound(user, policy);
     this.who[2 * row + 1] = user.sessions.length === 1 ? user.sessions[0] : undefined;
+    return row;
   }
 
   /** A heartbeat moved a session lease: the session part is taken again, the rest stays. */
   putSessions(user: UserState, policy: TenantPolicy): void {
-    const row = user.leaseRow;
-    if (!(row >= 0 && this.who[2 * row] === user.id)) return;
+    const row = this.rowOf(user.id);
+    if (row < 0) return;
     if (this.undo !== undefined) this.save(row);
     this.ends[2 * row] = sessionsEnd(user, policy);
   }
@@ -93,7 +101,7 @@ export class LeaseTable {
 
   /**
    * S8.2: from now on, until track(undefined), every write notes in `undo` what it overwrites:
-   * a row's fields, a record's `leaseRow`, and the whole table before a row is given or taken.
+   * a row's fields, and the whole table before a row is given or taken.
    */
   track(undo: LeaseUndo | undefined): void {
     this.undo = undo;
@@ -216,8 +224,6 @@ export interface LeaseUndo {
   readonly rows: number[];
   /** The row's sole session before each write (one per triple in `rows`). */
   readonly soles: (AppSession | undefined)[];
-  /** Each record's `leaseRow` before it is written. */
-  readonly fields: FieldLog;
   /** The whole table before the first row given or taken. */
   structure: LeaseSnapshot | undefined;
 }
@@ -230,52 +236,6 @@ export interface LeaseSnapshot {
   readonly ends: Float64Array;
   readonly index: Int32Array;
   readonly taken: number;
-}
-
-/** Nothing of the user is due at `now`: the lease table says so, or else their records do. */
-export function settled(state: TenantState, user: UserState, now: Instant): boolean {
-  return state.leases.bound(user.leaseRow, user.id) > now || stillSettled(user, state.policy, now);
-}
-
-/**
- * The session a heartbeat only moves the lease of, or undefined when the heartbeat needs the
- * full path: an unknown user or session, a lease due, or activity that ends idleness. `row` is
- * the user's row in the lease table, for a caller that has looked it up already.
- */
-export function heartbeatSession(
-  state: TenantState,
-  cmd: Extract<Command, { type: 'session.heartbeat' }>,
-  now: Instant,
-  row = state.leases.rowOf(cmd.userId),
-): AppSession | undefined {
-  // Most users have one session: the table answers without the user's records.
-  const sole = row >= 0 ? state.leases.soleSession(row) : undefined;
-  if (sole !== undefined && sole.id === cmd.sessionId && state.leases.bound(row, cmd.userId) > now) {
-    return cmd.active && idleSince(sole.lastActiveAt, state.policy, now) ? undefined : sole;
-  }
-  const user = state.users.get(cmd.userId);
-  if (user === undefined || !settled(state, user, now)) return undefined;
-  const s = withId(user.sessions, cmd.sessionId);
-  if (s === undefined) return undefined;
-  // Activity ends idleness: only a user not idle yet takes the fast path with an active one.
-  if (cmd.active && idleSince(lastActiveAt(user)!, state.policy, now)) return undefined;
-  return s;
-}
-
-/**
- * The registration a refresh only moves the lease of (the same kind, expiring no earlier), or
- * undefined when the refresh needs the full path: a new binding, a lease due, or a shorter expiry,
- * which moves the wake timer earlier.
- */
-export function refreshedRegistration(
-  state: TenantState,
-  user: UserState,
-  cmd: Extract<Command, { type: 'registration.set' }>,
-  now: Instant,
-): Registration | undefined {
-  if (!settled(state, user, now)) return undefined;
-  const r = withId(user.registrations, cmd.id);
-  return r !== undefined && r.kind === cmd.kind && cmd.expiresAt >= r.expiresAt ? r : undefined;
 }
 
 /** FNV-1a over the UTF-16 code units: the lease table's own hash of a user id. */

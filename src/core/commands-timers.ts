@@ -1,0 +1,25 @@
+// Command handlers: the user's timers fired back by the engine (timer.wake, timer.wrapUp).
+import { agentTransition } from './agents.js';
+import type { Command } from './commands.js';
+import { putUser, queueIn, userIn } from './tx.js';
+import type { Tx } from './tx.js';
+import { copyUser, userWith } from './user.js';
+import type { UserId } from './types.js';
+
+/** S9.3: a lease may have run out; `finish` drops what did and settles the user again. */
+export function wakeUser(tx: Tx, userId: UserId): undefined {
+  const u = userIn(tx, userId);
+  if (u !== undefined) putUser(tx, copyUser(u));
+  return undefined;
+}
+
+/** S4.2: the wrap-up time of an agent ended. */
+export function endWrapUp(tx: Tx, cmd: Extract<Command, { type: 'timer.wrapUp' }>): undefined {
+  const u = userIn(tx, cmd.userId);
+  const q = queueIn(tx, cmd.queueId);
+  const rec = u?.agent[cmd.queueId];
+  if (u === undefined || q === undefined || rec === undefined) return undefined;
+  const out = agentTransition(rec, { type: 'wrapUpEnd' }, q.config, tx.now);
+  if (out.ok && out.record !== rec) putUser(tx, userWith(u, { agent: { ...u.agent, [cmd.queueId]: out.record } }));
+  return undefined;
+}
