@@ -82,6 +82,17 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** Rejects when the server at `url` cannot be reached or refuses the login or the database. */
+  static async ping(url: string): Promise<void> {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+
   commit(batch: readonly JournalBatchEntry[]): Promise<CommitResult> {
     return this.journal.commit(batch);
   }
