@@ -56,6 +56,45 @@ storeContract(
   { raw: pgRows },
 );
 
+describe('S6.3 PostgreSQL outbox lines under concurrent writers', () => {
+  test('S6.3 rows enqueued on one line from many connections at once leave one head, delivered in id order', async () => {
+    const store = await PostgresStore.open(await tempDatabase(), { secretKey: randomBytes(32), poolSize: 8 });
+    try {
+      const ids = await Promise.all(
+        Array.from({ length: 16 }, (_, i) => store.enqueue('t1', 'wh_1', 'u1', `{"n":${i}}`, T0)),
+      );
+      const delivered: number[] = [];
+      for (;;) {
+        const due = await store.dueOutbox(T0, 100);
+        if (due.length === 0) break;
+        expect(due).toHaveLength(1);
+        delivered.push(due[0]!.id);
+        await store.markDelivered(due[0]!.id, T0, 200, 1);
+      }
+      expect(delivered).toEqual([...ids].sort((a, b) => a - b));
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('S6.3 a row joining a line while its head is delivered becomes the due head, never stranded behind it', async () => {
+    const store = await PostgresStore.open(await tempDatabase(), { secretKey: randomBytes(32), poolSize: 8 });
+    try {
+      let head = await store.enqueue('t1', 'wh_1', 'u1', '{"n":0}', T0);
+      for (let i = 1; i <= 40; i++) {
+        const [next] = await Promise.all([
+          store.enqueue('t1', 'wh_1', 'u1', `{"n":${i}}`, T0 + i),
+          store.markDelivered(head, T0 + i, 200, 1),
+        ]);
+        expect((await store.dueOutbox(T0 + i, 10)).map((r) => r.id)).toEqual([next]);
+        head = next;
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('S8.2 PostgreSQL migrations', () => {
   const versions = (url: string) =>
     withClient(url, async (c) =>
