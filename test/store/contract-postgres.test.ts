@@ -122,6 +122,37 @@ describe('S8.2 PostgreSQL migrations', () => {
     expect(await versions(url)).toEqual([PG_MIGRATIONS.length]);
   });
 
+  test('S5.4 a webhook secret is stored sealed: the row holds no plain copy, and it opens with the key only in its own row', async () => {
+    const url = await tempDatabase();
+    const secretKey = randomBytes(32);
+    const plain = 'whsec-plain-text-0123456789';
+    const store = await PostgresStore.open(url, { secretKey });
+    try {
+      for (const id of ['wh_1', 'wh_2'])
+        await store.createWebhook({
+          tenant: 't1',
+          id,
+          url: 'https://example.com/',
+          secret: plain,
+          events: [],
+          createdAt: T0,
+        });
+      const rows = await withClient(
+        url,
+        async (c) => (await c.query('SELECT id, secret FROM webhooks ORDER BY id')).rows,
+      );
+      expect(rows.map((r) => [r.id, String(r.secret).startsWith('v1:'), String(r.secret).includes(plain)])).toEqual([
+        ['wh_1', true, false],
+        ['wh_2', true, false],
+      ]);
+      // A sealed value copied into another row does not open there.
+      await withClient(url, (c) => c.query("UPDATE webhooks SET secret = $1 WHERE id = 'wh_2'", [rows[0]!.secret]));
+      await expect(store.webhooks('t1')).rejects.toThrow(/does not open/);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('S5.4 a key that is not the one the database sealed with is refused at open', async () => {
     const url = await tempDatabase();
     await (await PostgresStore.open(url, { secretKey: randomBytes(32) })).close();
