@@ -6,6 +6,7 @@
 // (postgres-schema.ts). A pool of a bounded size holds the connections; close() ends it.
 import pg from 'pg';
 import type { TenantId, UserId } from '../core/index.js';
+import { secureDataDir } from './file-modes.js';
 import { PgAccounts } from './postgres-accounts.js';
 import { PgDb } from './postgres-db.js';
 import { PgJournal } from './postgres-journal.js';
@@ -68,6 +69,11 @@ export class PostgresStore implements Store {
     pool.on('error', (err) => options.log?.warn({ surface: 'store', err: err.message }, 'PostgreSQL connection lost'));
     const db = new PgDb(pool);
     try {
+      // S5.4: the key file, when it is the key, lives in a 0700 directory as the SQLite store's does.
+      if (options.secretKey === undefined && options.keyDir !== undefined)
+        secureDataDir(options.keyDir, undefined, (detail, message) =>
+          options.log?.warn({ surface: 'store', ...detail }, message),
+        );
       const client = await pool.connect();
       try {
         await migrate(client);

@@ -1,7 +1,7 @@
 // S10: the real server on the PostgreSQL store (--store): what it commits is there after a
 // restart on the same database, and nothing is written to the SQLite file; an unreachable or
 // malformed store is one line before anything starts.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -11,8 +11,10 @@ import { call, login, testServer } from '../support/server.js';
 import { tempDatabases } from '../support/postgres.js';
 
 const tempDatabase = tempDatabases();
-const dataDir = mkdtempSync(join(tmpdir(), 'swb-pg-server-'));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const parent = mkdtempSync(join(tmpdir(), 'swb-pg-server-'));
+afterAll(() => rmSync(parent, { recursive: true, force: true }));
+/** Not there yet: the server makes it, for the key file only. */
+const dataDir = join(parent, 'data');
 
 describe('S10 the server on PostgreSQL', () => {
   test('S8.2 a status set over REST is read back after the server restarts on the same database', async () => {
@@ -28,8 +30,11 @@ describe('S10 the server on PostgreSQL', () => {
     } finally {
       await first.close();
     }
-    // The embedded default was not used.
-    expect(existsSync(join(dataDir, 'switchboard.db'))).toBe(false);
+    // The embedded default was not used; the data directory holds the key of the webhook secrets (S5.4).
+    expect(readdirSync(dataDir)).toEqual(['secret.key']);
+    expect([statSync(dataDir).mode & 0o777, statSync(join(dataDir, 'secret.key')).mode & 0o777]).toEqual([
+      0o700, 0o600,
+    ]);
 
     const second = await testServer({ storeUrl, dataDir, demo: true });
     try {
@@ -45,7 +50,7 @@ describe('S10 the server on PostgreSQL', () => {
   test('S10 an unreachable store is one line naming --store before anything starts', async () => {
     const problem = await preflight({
       ...DEFAULT_CONFIG,
-      dataDir,
+      dataDir: parent,
       host: '127.0.0.1',
       httpPort: 0,
       sipPort: 0,
