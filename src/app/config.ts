@@ -90,7 +90,7 @@ export const OPTIONS: readonly Option[] = [
     flag: '--data-dir',
     kind: 'string',
     default: './data',
-    help: 'Directory of the SQLite database file (created on start).',
+    help: 'Directory of the SQLite database file (created on start); with --store PostgreSQL, of the key file of webhook secrets only (unless secretKey is set).',
   },
   {
     key: 'demo',
