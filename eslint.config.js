@@ -67,6 +67,19 @@ export default tseslint.config(
         'error',
         { patterns: [{ regex: '^(?!\\./)', message: 'core/ imports nothing outside core/ (DESIGN.md).' }] },
       ],
+      // Plain data and functions: speed machinery (classes with state, typed arrays) is the engine's.
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ClassDeclaration, ClassExpression', message: 'core/ has no class: plain records and functions.' },
+        {
+          selector: 'NewExpression[callee.name=/^(Int|Uint|Float|BigInt|BigUint)(8|16|32|64)(Clamped)?Array$/]',
+          message: 'core/ has no typed array: the speed machinery lives in engine/.',
+        },
+        {
+          selector: 'TSAsExpression > TSAsExpression[typeAnnotation.type="TSUnknownKeyword"]',
+          message: 'core/ has no `as unknown as`.',
+        },
+      ],
     },
   },
   {
@@ -224,6 +237,15 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  {
+    // Code a newcomer can live in: a file is one idea, a function fits a screen. A dispatch table
+    // or switch may be longer, with an eslint-disable comment giving the reason.
+    files: ['src/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 400, skipBlankLines: false, skipComments: false }],
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
     },
   },
 );

@@ -64,6 +64,24 @@ describe('starting on a taken port or an unusable data directory', () => {
     }
   });
 
+  test('S10 a PostgreSQL store that cannot be reached is one line naming --store, and the data directory stays empty', () => {
+    const r = start([
+      '--http-port',
+      '0',
+      '--sip-port',
+      '0',
+      '--data-dir',
+      dir,
+      '--store',
+      'postgres://postgres@127.0.0.1:1/swb',
+    ]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(
+      /^switchboard: cannot start: the store at postgres:\/\/postgres@127\.0\.0\.1:1\/swb cannot be used \(.*ECONNREFUSED.*\); start PostgreSQL there or change --store or SWITCHBOARD_STORE\.\n$/,
+    );
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   test('a data directory that is a file is one line naming --data-dir', () => {
     const file = join(dir, 'not-a-dir');
     writeFileSync(file, 'x');

@@ -16,7 +16,8 @@ type Kind =
   | 'count'
   | 'natsUrls'
   | 'natsName'
-  | 'subjects';
+  | 'subjects'
+  | 'pgUrl';
 
 interface Option<K extends keyof Config = keyof Config> {
   readonly key: K;
@@ -54,6 +55,8 @@ export interface Config {
   readonly busSubjectPrefix: string;
   readonly busMaxAgeSec: number;
   readonly busMaxMb: number;
+  /** A PostgreSQL connection string the nodes share (S10); empty: the SQLite file in dataDir. */
+  readonly storeUrl: string;
 }
 
 export const OPTIONS: readonly Option[] = [
@@ -87,7 +90,7 @@ export const OPTIONS: readonly Option[] = [
     flag: '--data-dir',
     kind: 'string',
     default: './data',
-    help: 'Directory of the SQLite database file (created on start).',
+    help: 'Directory of the SQLite database file (created on start); with --store PostgreSQL, of the key file of webhook secrets only (unless secretKey is set).',
   },
   {
     key: 'demo',
@@ -231,6 +234,17 @@ export const OPTIONS: readonly Option[] = [
     default: 1024,
     help: 'Megabytes the bus stream keeps at most; the oldest batches go first.',
   },
+  // S10: several nodes share one PostgreSQL database; without it the store is the SQLite file in dataDir.
+  {
+    key: 'storeUrl',
+    env: 'SWITCHBOARD_STORE',
+    flag: '--store',
+    kind: 'pgUrl',
+    default: '',
+    help: 'PostgreSQL connection string of the store the nodes share (e.g. postgres://postgres@127.0.0.1:5432/switchboard). Empty: the SQLite file in the data directory. Nodes sharing it need the same secretKey.',
+    // It may carry a password.
+    secret: true,
+  },
 ];
 
 export const DEFAULT_CONFIG: Config = Object.fromEntries(OPTIONS.map((o) => [o.key, o.default])) as unknown as Config;
@@ -282,6 +296,9 @@ function parseValue(o: Option, raw: unknown, source: string): unknown {
     case 'subjects':
       if (typeof raw === 'string' && /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(raw)) return raw;
       throw fail('must be NATS subject tokens separated by dots, without wildcards');
+    case 'pgUrl':
+      if (typeof raw === 'string' && (raw === '' || isPostgresUrl(raw))) return raw;
+      throw fail('must be a PostgreSQL connection string (e.g. postgres://user@host:5432/database)');
     case 'key':
       if (typeof raw === 'string' && (raw === '' || parseSecretKey(raw) !== undefined)) return raw;
       throw fail('must be 32 bytes in base64 or hex (e.g. the output of openssl rand -base64 32)');
@@ -292,6 +309,15 @@ function isNatsUrl(s: string): boolean {
   try {
     const url = new URL(s.includes('://') ? s.trim() : `nats://${s.trim()}`);
     return ['nats:', 'tls:'].includes(url.protocol) && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function isPostgresUrl(s: string): boolean {
+  try {
+    const url = new URL(s);
+    return ['postgres:', 'postgresql:'].includes(url.protocol) && url.hostname !== '' && url.pathname.length > 1;
   } catch {
     return false;
   }

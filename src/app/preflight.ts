@@ -1,16 +1,18 @@
-// Checks made by `switchboard start` before anything is created: the data directory can be used
-// and the ports are free. Each failure is one plain line naming the setting to change, so a
-// newcomer whose port 8080 is taken reads what to do instead of a stack trace — and the data
-// directory is left exactly as it was (no demo company half-created).
+// Checks made by `switchboard start` before anything is created: the data directory can be used,
+// a configured PostgreSQL store answers, and the ports are free. Each failure is one plain line
+// naming the setting to change, so a newcomer whose port 8080 is taken reads what to do instead
+// of a stack trace — and the data directory is left exactly as it was (no demo company
+// half-created).
 import { createSocket } from 'node:dgram';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { Config } from './config.js';
+import { storeProblem } from './store.js';
 
 /** Why the server cannot start, in one line, or undefined when it can. */
 export async function preflight(config: Config): Promise<string | undefined> {
-  return dataDirProblem(config.dataDir) ?? (await portProblem(config));
+  return dataDirProblem(config.dataDir) ?? (await storeProblem(config)) ?? (await portProblem(config));
 }
 
 const DATA_DIR_SETTING = 'choose another with --data-dir or SWITCHBOARD_DATA_DIR';

@@ -1,7 +1,6 @@
 // The composition root: opens the store, loads every tenant into the engine, wires the
 // surfaces, and starts and stops them in order.
 import { networkInterfaces } from 'node:os';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { TenantId } from '../core/index.js';
 import { Engine, InProcessBus } from '../engine/index.js';
@@ -25,7 +24,6 @@ import {
 import type { App, HttpContext } from '../http/index.js';
 import { Metrics } from '../shared/metrics.js';
 import { TenantRows } from './tenant-rows.js';
-import { parseSecretKey, SqliteStore } from '../store/index.js';
 import type { Store, TenantRow } from '../store/index.js';
 import { SipServer } from '../sip/index.js';
 import type { SipDirectory } from '../sip/index.js';
@@ -35,6 +33,7 @@ import type { Config } from './config.js';
 import { redacted } from './config.js';
 import { DEMO_TENANT, seedDemo } from './demo.js';
 import { natsBus } from './bus.js';
+import { openStore } from './store.js';
 import { createLogger } from './logger.js';
 import { SystemClock } from './system-clock.js';
 import { defaultWebDir, webRoutes } from './web.js';
@@ -72,7 +71,7 @@ export interface StartOptions {
   readonly listen?: boolean;
   /** The bus to publish committed batches on (default: in-process). */
   readonly bus?: Bus;
-  /** The store to use instead of the data directory's SQLite file (tests wrap it to make it fail). */
+  /** The store to use instead of the configured one (tests wrap it to make it fail). */
   readonly store?: Store;
 }
 
@@ -82,11 +81,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const clock = options.clock ?? new SystemClock();
   // S10.1: with a NATS bus configured, committed batches go through JetStream (closed on stop).
   const nats = options.bus === undefined && config.busUrl !== '' ? await natsBus(config, logger) : undefined;
+  let opened: Store | undefined;
   try {
-    return await startOn(config, nats !== undefined ? { ...options, bus: nats } : options, logger, clock, nats);
+    const store = options.store ?? (opened = await openStore(config, logger));
+    return await startOn(
+      config,
+      { ...options, store, ...(nats !== undefined ? { bus: nats } : {}) },
+      logger,
+      clock,
+      nats,
+    );
   } catch (err) {
     // A server that did not start leaves no connection keeping the process alive.
     await nats?.close();
+    await opened?.close().catch(() => {});
     throw err;
   }
 }
@@ -98,7 +106,7 @@ async function startOn(
   clock: Clock,
   nats: NatsBus | undefined,
 ): Promise<Server> {
-  const core = openCore(config, options, logger, clock);
+  const core = openCore(config, options.store!, options, logger, clock);
   const { store, engine, dispatcher } = core;
   const accounts = new Accounts(engine, store, {
     systemToken: config.systemToken,
@@ -167,15 +175,7 @@ interface Core {
  * The store, and the engine committing to it and publishing each committed batch on the bus.
  * The surfaces take committed batches from the bus only (S8.2: nothing is seen before the commit).
  */
-function openCore(config: Config, options: StartOptions, logger: Logger, clock: Clock): Core {
-  const store: Store =
-    options.store ??
-    new SqliteStore(join(config.dataDir, 'switchboard.db'), {
-      onCheckpointError: (message) => logger.warn({ surface: 'store', err: message }, 'WAL checkpoint failed'),
-      // S5.4: the configured key, else the store's key file in the data directory.
-      ...(config.secretKey !== '' ? { secretKey: parseSecretKey(config.secretKey)! } : {}),
-      log: logger,
-    });
+function openCore(config: Config, store: Store, options: StartOptions, logger: Logger, clock: Clock): Core {
   // S6.3: where webhooks may go; the operator's allow-list admits internal hosts.
   const addresses = new AddressPolicy(config.webhookAllowedHosts);
   const metrics = new Metrics();

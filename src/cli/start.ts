@@ -2,6 +2,7 @@
 import { ConfigError, configDocs, loadConfig } from '../app/config.js';
 import type { Config } from '../app/config.js';
 import { BusError } from '../app/bus.js';
+import { StoreError } from '../app/store.js';
 import { bindProblem, preflight } from '../app/preflight.js';
 import { startServer } from '../app/server.js';
 import { SecretKeyError, StoreRowError } from '../store/index.js';
@@ -37,8 +38,8 @@ export async function runStart(argv: readonly string[]): Promise<number> {
       process.stderr.write(`switchboard: cannot start: ${e.message}\n`);
       return 2;
     }
-    // S10.1: NATS not reachable (or JetStream off) at the configured --bus.
-    if (e instanceof BusError) {
+    // S10.1: NATS not reachable (or JetStream off) at the configured --bus, PostgreSQL at --store.
+    if (e instanceof BusError || e instanceof StoreError) {
       process.stderr.write(`switchboard: cannot start: ${e.message}\n`);
       return 1;
     }

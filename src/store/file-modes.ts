@@ -24,11 +24,12 @@ function tighten(path: string, mode: number, warn: ModeWarning): void {
 /**
  * Creates `dir` (0700) and the database `file` in it (0600) when missing, and tightens the
  * directory and every regular file directly in it when looser. Symbolic links are left alone.
+ * Without `file` (a store kept elsewhere, PostgreSQL) the directory holds the key file only.
  */
-export function secureDataDir(dir: string, file: string, warn: ModeWarning): void {
+export function secureDataDir(dir: string, file: string | undefined, warn: ModeWarning): void {
   mkdirSync(dir, { recursive: true, mode: DIR_MODE });
   tighten(dir, DIR_MODE, warn);
-  closeSync(openSync(file, 'a', FILE_MODE));
+  if (file !== undefined) closeSync(openSync(file, 'a', FILE_MODE));
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (lstatSync(path).isFile()) tighten(path, FILE_MODE, warn);

@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import type { TenantId, UserId } from '../core/index.js';
 import type { ApiKeyRow, Credentials, TokenRow } from './port.js';
-import { apiKeyRow, credentialsOf } from './sqlite-rows.js';
+import { apiKeyRow, credentialsByUser, credentialsOf, mergedCredentials, tokenRow } from './rows.js';
 
 type Row = Record<string, unknown>;
 type Sql = (text: string) => Database.Statement;
@@ -18,20 +18,11 @@ export class SqliteAccounts {
   }
 
   allCredentials(tenant: TenantId): ReadonlyMap<UserId, Credentials> {
-    const byUser = new Map<UserId, Credentials>();
-    for (const r of this.sql('SELECT * FROM credentials WHERE tenant = ?').all(tenant) as Row[])
-      byUser.set(String(r.user_id), credentialsOf(r));
-    return byUser;
+    return credentialsByUser(this.sql('SELECT * FROM credentials WHERE tenant = ?').all(tenant) as Row[]);
   }
 
   setCredentials(tenant: TenantId, userId: UserId, c: Credentials): Credentials {
-    const next = { ...this.credentials(tenant, userId), ...c };
-    const row: Credentials = {
-      email: next.email?.toLowerCase() ?? null,
-      passwordHash: next.passwordHash ?? null,
-      sipHa1: next.sipHa1 ?? null,
-      terminalHa1: next.terminalHa1 ?? null,
-    };
+    const row = mergedCredentials(this.credentials(tenant, userId), c);
     this.sql(
       `INSERT INTO credentials (tenant, user_id, email, password_hash, sip_ha1, terminal_ha1) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (tenant, user_id) DO UPDATE SET email = excluded.email, password_hash = excluded.password_hash, sip_ha1 = excluded.sip_ha1, terminal_ha1 = excluded.terminal_ha1`,
@@ -62,11 +53,9 @@ export class SqliteAccounts {
   }
 
   tokens(tenant: TenantId): readonly TokenRow[] {
-    return (this.sql('SELECT * FROM auth_tokens WHERE tenant = ? ORDER BY hash').all(tenant) as Row[]).map((r) => ({
-      hash: String(r.hash),
-      userId: String(r.user_id),
-      expiresAt: Number(r.expires_at),
-    }));
+    return (this.sql('SELECT * FROM auth_tokens WHERE tenant = ? ORDER BY hash').all(tenant) as Row[]).map((r) =>
+      tokenRow(r),
+    );
   }
 
   deleteToken(hash: string): void {

@@ -1,12 +1,10 @@
-// One journal batch as one SQLite transaction: the state rows of what the patch changed (facts
-// only, codec.ts), the events, and the two projections of the events — history rows (S6.5) and
-// webhook outbox rows (S6.3). What an event leaves behind is the core's decision
-// (core/journal.ts: historyEntry, webhooksFor); this file only writes what they answer.
+// One journal batch as one SQLite transaction: the writes journal-writes.ts lists (state rows,
+// events, history and outbox projections), run here with prepared statements.
 import type Database from 'better-sqlite3';
-import { historyEntry, webhooksFor } from '../core/index.js';
 import type { TenantId } from '../core/index.js';
-import { encodeGroup, encodeQueue, encodeUser } from './codec.js';
-import type { JournalBatchEntry, WebhookRow } from './port.js';
+import { journalWrites } from './journal-writes.js';
+import type { HookFilter, JournalWrite } from './journal-writes.js';
+import type { JournalBatchEntry } from './port.js';
 import type { SqliteOutbox } from './sqlite-outbox.js';
 
 export class SqliteJournal {
@@ -15,7 +13,7 @@ export class SqliteJournal {
   constructor(
     private readonly db: Database.Database,
     /** The tenant's webhooks, read inside the transaction (cached by the caller). */
-    private readonly webhooks: (tenant: TenantId) => readonly WebhookRow[],
+    private readonly webhooks: (tenant: TenantId) => readonly HookFilter[],
     private readonly outbox: SqliteOutbox,
   ) {
     this.stmt = {
@@ -54,56 +52,54 @@ export class SqliteJournal {
   commit(batch: readonly JournalBatchEntry[]): number {
     let outboxRows = 0;
     this.db.transaction(() => {
-      const lastSeq = new Map<TenantId, number>();
-      for (const entry of batch) {
-        this.writeState(entry);
-        outboxRows += this.writeEvents(entry, lastSeq);
-      }
-      for (const [tenant, seq] of lastSeq) this.stmt.setSeq.run(seq, tenant);
+      for (const w of journalWrites(batch, this.webhooks)) if (this.write(w)) outboxRows++;
     })();
     return outboxRows;
   }
 
-  /** The state rows the patch changed: facts and directory rows only. */
-  private writeState(entry: JournalBatchEntry): void {
-    const { tenant, patch } = entry;
+  /** One write of the batch (journal-writes.ts); answers whether it added an outbox row. */
+  private write(w: JournalWrite): boolean {
     const s = this.stmt;
-    for (const id of patch.removedUsers ?? []) {
-      s.deleteUser.run(tenant, id);
-      s.deleteCredentials.run(tenant, id);
-      // S5.4: a removed user's sign-ins end with them; a user created later under the same id gets none.
-      s.deleteUserTokens.run(tenant, id);
-    }
-    for (const u of patch.users ?? []) {
-      const state = encodeUser(u);
-      if (s.updateUserState.run(state, tenant, u.id, u.extension, u.name, u.role).changes === 0)
-        s.upsertUser.run(tenant, u.id, u.extension, u.name, u.role, state);
-    }
-    for (const id of patch.removedGroups ?? []) s.deleteGroup.run(tenant, id);
-    for (const g of patch.groups ?? []) s.upsertGroup.run(tenant, g.id, encodeGroup(g));
-    for (const id of patch.removedQueues ?? []) s.deleteQueue.run(tenant, id);
-    for (const q of patch.queues ?? []) s.upsertQueue.run(tenant, q.config.id, encodeQueue(q));
-    if (patch.policy !== undefined) s.setPolicy.run(JSON.stringify(patch.policy), tenant);
-  }
-
-  /** The events and their projections; answers the number of outbox rows added. */
-  private writeEvents(entry: JournalBatchEntry, lastSeq: Map<TenantId, number>): number {
-    const { tenant } = entry;
-    const s = this.stmt;
-    const hooks = this.webhooks(tenant);
-    let outboxRows = 0;
-    for (const e of entry.events) {
-      const body = JSON.stringify(e);
-      s.insertEvent.run(tenant, e.epoch, e.seq, e.at, e.type, e.subject, body);
-      lastSeq.set(tenant, e.seq);
-      // S6.5 and S6.3 are the core's decisions (core/journal.ts); the store writes what they say.
-      const h = historyEntry(e);
-      if (h !== undefined) s.insertHistory.run(tenant, h.userId, h.at, h.kind, h.queueId, h.value, h.reason, h.cause);
-      for (const hook of webhooksFor(e, hooks)) {
-        this.outbox.enqueue(tenant, hook.id, e.subject, body, e.at);
-        outboxRows++;
+    switch (w.kind) {
+      case 'removeUser':
+        s.deleteUser.run(w.tenant, w.id);
+        s.deleteCredentials.run(w.tenant, w.id);
+        // S5.4: a removed user's sign-ins end with them; a user created later under the same id gets none.
+        s.deleteUserTokens.run(w.tenant, w.id);
+        return false;
+      case 'user':
+        if (s.updateUserState.run(w.state, w.tenant, w.id, w.extension, w.name, w.role).changes === 0)
+          s.upsertUser.run(w.tenant, w.id, w.extension, w.name, w.role, w.state);
+        return false;
+      case 'removeGroup':
+        s.deleteGroup.run(w.tenant, w.id);
+        return false;
+      case 'group':
+        s.upsertGroup.run(w.tenant, w.id, w.data);
+        return false;
+      case 'removeQueue':
+        s.deleteQueue.run(w.tenant, w.id);
+        return false;
+      case 'queue':
+        s.upsertQueue.run(w.tenant, w.id, w.data);
+        return false;
+      case 'policy':
+        s.setPolicy.run(w.policy, w.tenant);
+        return false;
+      case 'event':
+        s.insertEvent.run(w.tenant, w.epoch, w.seq, w.at, w.type, w.subject, w.body);
+        return false;
+      case 'history': {
+        const h = w.row;
+        s.insertHistory.run(w.tenant, h.userId, h.at, h.kind, h.queueId, h.value, h.reason, h.cause);
+        return false;
       }
+      case 'outbox':
+        this.outbox.enqueue(w.tenant, w.webhookId, w.subject, w.body, w.at);
+        return true;
+      case 'seq':
+        s.setSeq.run(w.seq, w.tenant);
+        return false;
     }
-    return outboxRows;
   }
 }

@@ -3,6 +3,7 @@
 import type Database from 'better-sqlite3';
 import type { TenantId } from '../core/index.js';
 import type { DeliveryRow, OutboxRow } from './port.js';
+import { deliveryRow, outboxRow } from './rows.js';
 
 type Row = Record<string, unknown>;
 
@@ -67,16 +68,7 @@ export class SqliteOutbox {
          ORDER BY o.id LIMIT ?`,
       )
       .all(now, limit) as Row[];
-    return rows.map((r) => ({
-      id: Number(r.id),
-      tenant: String(r.tenant),
-      webhookId: String(r.webhook_id),
-      subject: String(r.subject),
-      body: String(r.body),
-      attempts: Number(r.attempts),
-      nextAt: Number(r.next_at),
-      state: r.state as OutboxRow['state'],
-    }));
+    return rows.map((r) => outboxRow(r));
   }
 
   nextOutboxAt(): number | undefined {
@@ -127,14 +119,6 @@ export class SqliteOutbox {
         webhookId,
         limit,
       ) as Row[]
-    ).map((r) => ({
-      id: Number(r.id),
-      outboxId: Number(r.outbox_id),
-      webhookId: String(r.webhook_id),
-      at: Number(r.at),
-      status: r.status === null ? null : Number(r.status),
-      error: (r.error as string | null) ?? null,
-      durationMs: r.duration_ms === null ? null : Number(r.duration_ms),
-    }));
+    ).map((r) => deliveryRow(r));
   }
 }

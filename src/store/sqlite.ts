@@ -5,16 +5,14 @@
 // webhooks and the outbox have their own files; rows are read through the codec (codec.ts).
 import Database from 'better-sqlite3';
 import { dirname } from 'node:path';
-import { createTenantState } from '../core/index.js';
 import type { TenantId, UserId } from '../core/index.js';
 import { Checkpointer } from './checkpointer.js';
-import { decodeGroup, decodeQueue, decodeUser } from './codec.js';
 import { secureDataDir } from './file-modes.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteAccounts } from './sqlite-accounts.js';
 import { SqliteJournal } from './sqlite-journal.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
-import { historyRow, sipStateRow, tenantRow } from './sqlite-rows.js';
+import { historyRow, loadedTenant, sipStateRow, tenantRow } from './rows.js';
 import { SqliteWebhooks } from './sqlite-webhooks.js';
 import type { SecretBox } from './secret-box.js';
 import { unlockSecrets } from './webhook-secrets.js';
@@ -139,15 +137,13 @@ export class SqliteStore implements Store {
   async loadTenant(id: TenantId): Promise<LoadedTenant | undefined> {
     const r = this.sql('SELECT * FROM tenants WHERE id = ?').get(id) as Row | undefined;
     if (r === undefined) return undefined;
-    const row = tenantRow(r);
-    const policy = createTenantState(id, row.policy).policy;
     const rows = (table: string, column: string) =>
       this.sql(`SELECT id, ${column} AS data FROM ${table} WHERE tenant = ? ORDER BY id`).all(id) as Row[];
-    const users = rows('users', 'state').map((x) => decodeUser(String(x.data), id, String(x.id), policy));
-    const groups = rows('groups_', 'data').map((x) => decodeGroup(String(x.data), id, String(x.id)));
-    const queues = rows('queues', 'data').map((x) => decodeQueue(String(x.data), id, String(x.id)));
-    const state = createTenantState(id, row.policy, { users, groups, queues });
-    return { row, state };
+    return loadedTenant(r, {
+      users: rows('users', 'state'),
+      groups: rows('groups_', 'data'),
+      queues: rows('queues', 'data'),
+    });
   }
 
   async credentials(tenant: TenantId, userId: UserId): Promise<Credentials | undefined> {

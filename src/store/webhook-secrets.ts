@@ -32,20 +32,35 @@ export function unlockSecrets(
   const check = (
     db.prepare("SELECT value FROM store_meta WHERE key = 'key_check'").get() as { value: string } | undefined
   )?.value;
+  const { box, newCheck } = openBox(check, dir, configured, log);
+  if (newCheck !== undefined) db.prepare("INSERT INTO store_meta (key, value) VALUES ('key_check', ?)").run(newCheck);
+  sealPlainSecrets(db, box, log);
+  return box;
+}
+
+/**
+ * The box for a database whose stored key check is `check` (undefined: none yet), shared by both
+ * adapters. `newCheck`, when set, is the key check the caller stores (a database sealing its
+ * first secret). Throws SecretKeyError when the key is missing or does not open the check.
+ */
+export function openBox(
+  check: string | undefined,
+  dir: string | undefined,
+  configured: Buffer | undefined,
+  log: StoreLog | undefined,
+): { box: SecretBox; newCheck?: string } {
   const box = new SecretBox(
     configured ?? (dir === undefined ? randomBytes(32) : keyFile(dir, check === undefined, log)),
   );
-  if (check === undefined) {
-    db.prepare("INSERT INTO store_meta (key, value) VALUES ('key_check', ?)").run(box.seal(KEY_CHECK, 'key_check'));
-  } else if (!opens(box, check)) {
+  if (check === undefined) return { box, newCheck: box.seal(KEY_CHECK, 'key_check') };
+  if (!opens(box, check)) {
     const source =
       configured !== undefined ? 'secretKey (SWITCHBOARD_SECRET_KEY)' : 'the key file secret.key in the data directory';
     throw new SecretKeyError(
       `${source} is not the key this database's webhook secrets were encrypted with: start with the key it was written with`,
     );
   }
-  sealPlainSecrets(db, box, log);
-  return box;
+  return { box };
 }
 
 function keyFile(dir: string, create: boolean, log: StoreLog | undefined): Buffer {

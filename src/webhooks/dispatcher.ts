@@ -83,6 +83,11 @@ const MAX_SLEEP_MS = 60 * 60_000;
 export class Dispatcher {
   private readonly o: DispatcherOptions;
   private readonly inflight = new Map<number, Flight>();
+  /**
+   * Rows whose delivery settled while dueOutbox was being answered: a networked store may answer
+   * from before the settle, listing such a row as a pending head, and it must not go out twice.
+   */
+  private settledWhileLooking: Set<number> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private wakeQueued = false;
   private running = false;
@@ -176,12 +181,15 @@ export class Dispatcher {
     const free = this.o.concurrency - this.inflight.size;
     if (free > 0) {
       // Rows in flight are still pending heads, so ask for them plus the free slots.
-      const rows = await this.store.dueOutbox(now, this.inflight.size + free);
+      const settled = (this.settledWhileLooking = new Set());
+      const rows = await this.store.dueOutbox(now, this.inflight.size + free).finally(() => {
+        this.settledWhileLooking = undefined;
+      });
       // Stopped while the store answered: nothing more is launched.
       if (!this.running) return;
       const hooks = new Map<string, readonly WebhookRow[]>();
       for (const row of rows) {
-        if (this.inflight.has(row.id) || this.inflight.size >= this.o.concurrency) continue;
+        if (this.inflight.has(row.id) || settled.has(row.id) || this.inflight.size >= this.o.concurrency) continue;
         let tenantHooks = hooks.get(row.tenant);
         if (tenantHooks === undefined) hooks.set(row.tenant, (tenantHooks = await this.store.webhooks(row.tenant)));
         const hook = tenantHooks.find((h) => h.id === row.webhookId);
@@ -227,6 +235,7 @@ export class Dispatcher {
     this.inflight.set(row.id, flight);
     flight.done = this.deliver(row, hook, flight).finally(() => {
       this.inflight.delete(row.id);
+      this.settledWhileLooking?.add(row.id);
       this.poke();
     });
   }
