@@ -40,8 +40,8 @@ export type GroupInput = Partial<Omit<GroupConfig, 'lastRang'>> & Pick<GroupConf
 
 export interface CallRequest {
   readonly callId?: string;
-  /** The calling user, or an outside number. */
-  readonly from?: { readonly userId: UserId } | { readonly external: string };
+  /** The calling user (and the kind of device placing the call, S11.7), or an outside number. */
+  readonly from?: { readonly userId: UserId; readonly device?: DeviceKind } | { readonly external: string };
   readonly to: RouteTarget;
   /** S3.5: set when the call was already diverted once, naming who diverted it. */
   readonly divertedBy?: { readonly kind: 'user' | 'group' | 'queue'; readonly id: string };

@@ -18,6 +18,8 @@ export type { PresenceFacts, PresenceRule } from './presence.js';
 export { agentTransition } from './agents.js';
 export type { AgentInput, AgentOutcome } from './agents.js';
 export { route, resolveTarget } from './routing.js';
+export { callingUser, forwardsToCaller, isOwnCall, ownCallAgents, ownCallSkipped } from './own-call.js';
+export { APP_WHILE_FORWARDING, appWhileForwarding } from './outgoing.js';
 export { userAction, groupAction } from './answering.js';
 export type { Decision, Explanation, ActionDecision, Owner } from './routing.js';
 export { DIRECT_RULES, directRow, reachability } from './direct.js';

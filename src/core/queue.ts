@@ -7,6 +7,7 @@ import type { Tx } from './tx.js';
 import { refuse } from './errors.js';
 import { loggedInAgents, offerTo as offersOf, queueCandidates } from './distribution.js';
 import type { QueueState, Refusal, WaitingCaller } from './types.js';
+import { ownCallAgents } from './own-call.js';
 
 type QueueCommand = Extract<
   Command,
@@ -220,11 +221,11 @@ export function distribute(tx: Tx): void {
       if (w === undefined || w.offeredTo.length > 0) continue;
       const view = viewOf(tx);
       let tried = w.triedAgents;
-      let candidates = queueCandidates(view, q, tx.now, new Set(tried));
+      let candidates = queueCandidates(view, q, tx.now, new Set([...tried, ...ownCallAgents(view, w.caller)]));
       if (candidates.length === 0 && tried.length > 0) {
         // Everyone was tried: start a new round with whoever is ready now.
         tried = [];
-        candidates = queueCandidates(view, q, tx.now);
+        candidates = queueCandidates(view, q, tx.now, new Set(ownCallAgents(view, w.caller)));
       }
       if (candidates.length === 0) {
         if (tried !== w.triedAgents)

@@ -18,6 +18,8 @@ import type { ActionDecision, Decision, Explanation, Owner } from './decisions.j
 import { resolveTarget } from './targets.js';
 import { GROUP_STRATEGIES, loggedInAgents, offerTo as offersOf, queueCandidates } from './distribution.js';
 import { manualInForce } from './facts.js';
+import { appWhileForwarding } from './outgoing.js';
+import { callingUser, forwardsToCaller, isOwnCall, ownCallAgents, ownCallSkipped } from './own-call.js';
 import type { Group, Instant, QueueState, Refusal, TenantState, UserId, UserState } from './types.js';
 
 export type { ActionDecision, Decision, Explanation, Owner } from './decisions.js';
@@ -241,11 +243,20 @@ function routeGroup(
   for (const memberId of strategy.order(state, group)) {
     const member = state.users.get(memberId);
     if (member === undefined) continue;
+    if (isOwnCall(call, memberId)) {
+      explanation.push(ownCallSkipped(state, memberId));
+      continue;
+    }
     const offset = sequential ? slot * group.memberRingSec : 0;
     let r = reachability(state, member, now, offset);
     let forwardedFrom: UserId | undefined;
     if (!r.ring && r.as === 'forwarding') {
       const to = r.record.manual?.forwardTo ?? '';
+      const own = forwardsToCaller(state, call, to);
+      if (own !== undefined) {
+        explanation.push(ownCallSkipped(state, own));
+        continue;
+      }
       const f = forwardingMember(state, call, member, to, now, offset, explanation);
       if (f === 'refused') {
         refusedDiversions++;
@@ -282,7 +293,13 @@ function routeGroup(
   return groupDecision(state, call, group, ring, { busySkips, refusedDiversions }, now, explanation);
 }
 
-function routeQueue(state: TenantState, queue: QueueState, now: Instant, explanation: Explanation[]): Decision {
+function routeQueue(
+  state: TenantState,
+  call: CallRequest,
+  queue: QueueState,
+  now: Instant,
+  explanation: Explanation[],
+): Decision {
   const cfg = queue.config;
   const owner: Owner = { kind: 'queue', id: cfg.id };
   if (queue.waiting.length >= cfg.maxCallers) {
@@ -309,7 +326,9 @@ function routeQueue(state: TenantState, queue: QueueState, now: Instant, explana
       explanation,
     };
   }
-  const candidates = queueCandidates(state, queue, now);
+  const own = ownCallAgents(state, callingUser(call)).filter((u) => queue.config.agents.includes(u));
+  for (const u of own) explanation.push(ownCallSkipped(state, u));
+  const candidates = queueCandidates(state, queue, now, new Set(own));
   const offerTo = queue.waiting.length > 0 ? [] : offersOf(queue, candidates);
   explanation.push({
     rule: 'S4.3',
@@ -341,6 +360,8 @@ export function route(
       });
       return { ok: true, decision: { outcome: 'reject', reason: 'caller blocked', explanation } };
     }
+    const appRefused = appWhileForwarding(caller, call, now, explanation);
+    if (appRefused !== undefined) return { ok: true, decision: appRefused };
   }
   const resolved = resolveTarget(state, call.to);
   if (!resolved.ok) return resolved;
@@ -351,7 +372,7 @@ export function route(
     case 'group':
       return { ok: true, decision: routeGroup(state, call, t.group, now, explanation) };
     case 'queue':
-      return { ok: true, decision: routeQueue(state, t.queue, now, explanation) };
+      return { ok: true, decision: routeQueue(state, call, t.queue, now, explanation) };
     case 'external':
       explanation.push({
         rule: 'S3',

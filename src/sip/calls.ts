@@ -5,7 +5,7 @@
 // tells the engine about every leg (S1.2, call-state.ts). Feature codes (S4.5) are answered here
 // directly.
 // The fork and its responses are call-fork.ts; queue offers are call-queue.ts.
-import { ERRORS } from '../core/index.js';
+import { APP_WHILE_FORWARDING, ERRORS } from '../core/index.js';
 import type {
   ActionDecision,
   CallRequest,
@@ -85,7 +85,7 @@ export class CallManager extends CallQueue {
 
     const request: CallRequest = {
       callId: detach(inc.callId),
-      from: { userId: auth.userId },
+      from: { userId: auth.userId, device: auth.kind },
       to: { kind: 'extension', extension: dialled },
     };
     const call = this.open(newCall('proxy', inc, t, auth.userId, auth.extension, request));
@@ -140,6 +140,13 @@ export class CallManager extends CallQueue {
       case 'reject':
         if (d.reason === 'caller blocked')
           return this.answer(call, { status: 403, reason: 'Forbidden (calls from this user are blocked)' });
+        // S11.7: 403 like a blocked caller; the Warning names the rule for the app's call log.
+        if (d.reason === APP_WHILE_FORWARDING)
+          return this.answer(call, {
+            status: 403,
+            reason: 'Forbidden (forwarding: calls from the app are blocked)',
+            warning: 'S11.7: you forward your calls, so your app cannot call out; your desk phone can',
+          });
         return this.answer(call, { status: 480, reason: 'Temporarily Unavailable' });
       case 'queue':
         // S4.3: the engine offers the call to agents (queue.offer directives); the caller waits.

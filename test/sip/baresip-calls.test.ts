@@ -122,6 +122,23 @@ describe.skipIf(!hasBaresip)('S7.4 calls between baresip softphones', () => {
     expect((await call(s.url, 'DELETE', '/api/v1/users/1004/status', { token: admin })).status).toBe(200);
   }, 20_000);
 
+  test("S11.6 1003 calls the Sales group (6000) it belongs to: 1004 rings, 1003's own baresip gets no call", async () => {
+    fresh(c, d);
+    await c!.command('dial', 'sip:6000@acme.test');
+    await event(d!, 'CALL_INCOMING');
+    await until(
+      async () => ((await presence('1004')).indicators.ringing ? true : undefined),
+      'REST shows 1004 ringing',
+    );
+    expect(c!.events.some((e) => e.type === 'CALL_INCOMING')).toBe(false);
+    await c!.command('hangup');
+    await event(d!, 'CALL_CLOSED');
+    await until(
+      async () => (await presence('1004')).indicators.ringing === false && (await status('1003', 'online')),
+      'ringing over',
+    );
+  }, 20_000);
+
   test('S7.4 S4.5 1007 dials *78: DND on with cause fac, the server answers and hangs up; *79 clears it', async () => {
     fresh(a);
     await a!.command('dial', 'sip:*78@acme.test');
