@@ -256,6 +256,7 @@ export class Engine {
       open(t)?.noteUser(t.state, command.userId);
       const user = commitRefresh(t, command, now);
       if (user !== undefined) {
+        if (!t.journalled) return QUIET; // moved in place: nothing to keep or publish
         t.pending.push({ tenant: tenantId, at: now, command, patch: { users: [user] }, events: NO_EVENTS });
         scheduleFlush(this.host, t, tenantId);
         return QUIET;
