@@ -58,6 +58,6 @@ export type {
 } from './wire.js';
 export { createTenantState, newUser } from './state.js';
 export type { TenantContents } from './state.js';
-export { heartbeatSession, movedSession, refreshOf, refreshedUser } from './fast-paths.js';
+export { heartbeatSession, movedSession, refreshOf, refreshedRegistration, refreshedUser } from './fast-paths.js';
 export { idleSince, lastActiveAt, restWakeBound, sessionLeaseEnd, sessionsEnd, stillSettled, withId } from './facts.js';
 export { queueSnapshot } from './queue.js';

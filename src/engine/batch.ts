@@ -10,9 +10,13 @@ export function undoOf(t: Tenant): Undo | undefined {
   return t.undo ?? (t.committing !== undefined ? open(t) : undefined);
 }
 
-/** The open batch's undo, opened now when there is none; the lease table notes into it. */
-export function open(t: Tenant): Undo {
+/**
+ * The open batch's undo, opened now when there is none; the lease table notes into it. Without
+ * a journal nothing is ever refused, so nothing is noted (undefined): no input makes undo garbage.
+ */
+export function open(t: Tenant): Undo | undefined {
   if (t.undo === undefined) {
+    if (!t.journalled) return undefined;
     t.undo = new Undo(t.state, t.seq);
     t.leases.track(t.undo);
   }

@@ -9,6 +9,7 @@ import {
   lastActiveAt,
   movedSession,
   refreshOf,
+  refreshedRegistration,
   sessionLeaseEnd,
   stillSettled,
   withId,
@@ -150,8 +151,8 @@ export function commitHeartbeat(
  * with. Returns the user's new record, which the journal must keep (registrations survive a
  * restart, S7.1), or undefined when the refresh needs `apply`. The record is replaced, not
  * changed in place: readers are shown registrations, and until the engine's batch is committed
- * they see the old record (S8.2). The user's lease bound is left as it is: it stays a lower
- * bound, and a wake takes it again.
+ * they see the old record (S8.2); an engine without a journal moves the lease in place. The
+ * user's lease bound is left as it is: it stays a lower bound, and a wake takes it again.
  */
 export function commitRefresh(
   t: Tenant,
@@ -162,6 +163,14 @@ export function commitRefresh(
   const user = state.users.get(cmd.userId);
   if (user === undefined) return undefined;
   if (!(leases.bound(leases.rowOf(user.id), user.id) > now || stillSettled(user, state.policy, now))) return undefined;
+  if (!t.journalled) {
+    // Without a journal every applied command is shown at once and nothing is undone: the lease
+    // moves in place, as a heartbeat's does, and the refresh costs no garbage.
+    const r = refreshedRegistration(user, cmd);
+    if (r === undefined) return undefined;
+    (r as { expiresAt: Instant }).expiresAt = cmd.expiresAt;
+    return user;
+  }
   const next = refreshOf(user, cmd);
   if (next !== undefined) (state.users as Map<UserId, UserState>).set(user.id, next);
   return next;

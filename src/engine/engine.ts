@@ -90,6 +90,8 @@ export interface Tenant {
   pendingDirectives: Directive[];
   /** Told, in order, whether the batch they wait for was saved. */
   waiters: ((saved: boolean) => void)[];
+  /** Whether the engine has a journal: only then can a batch be refused, and so need an undo. */
+  readonly journalled: boolean;
   /** S8.2: what the batch applied since the last commit overwrote (undefined: nothing open). */
   undo: Undo | undefined;
   /** The undo of the batch the journal has now. */
@@ -164,6 +166,7 @@ export class Engine {
       pendingEvents: [],
       pendingDirectives: [],
       waiters: [],
+      journalled: this.journal !== undefined,
       undo: undefined,
       committing: undefined,
       flushing: undefined,
@@ -250,9 +253,10 @@ export class Engine {
     } else if (command.type === 'registration.set') {
       // A refresh that only moves a lease: a new record, journalled, nothing to publish.
       const fresh = t.undo === undefined;
-      open(t).noteUser(t.state, command.userId);
+      open(t)?.noteUser(t.state, command.userId);
       const user = commitRefresh(t, command, now);
       if (user !== undefined) {
+        if (!t.journalled) return QUIET; // moved in place: nothing to keep or publish
         t.pending.push({ tenant: tenantId, at: now, command, patch: { users: [user] }, events: NO_EVENTS });
         scheduleFlush(this.host, t, tenantId);
         return QUIET;

@@ -108,7 +108,7 @@ function fire(host: EngineHost, t: Tenant, tenantId: TenantId, key: string, entr
   if (host.tenants.get(tenantId) !== t) return;
   // The timer is spent only if its command is committed: a batch undone arms it again.
   const fresh = t.undo === undefined;
-  open(t).noteTimer(key, entry);
+  open(t)?.noteTimer(key, entry);
   t.timers.delete(key);
   host.submit(tenantId, entry.command);
   closeIfIdle(t, fresh);
@@ -153,7 +153,7 @@ export function wake(host: EngineHost, t: Tenant, tenantId: TenantId): void {
       }
       // Spent only if the wake's command is committed, as a keyed timer (fire).
       const fresh = t.undo === undefined;
-      open(t).noteWake(w, t.wakes);
+      open(t)?.noteWake(w, t.wakes);
       t.wakes.delete(w, userId);
       host.submit(tenantId, { type: 'timer.wake', userId });
       closeIfIdle(t, fresh);
