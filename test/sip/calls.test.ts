@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { Command } from '../../src/core/index.js';
 import { header, headerValues } from '../../src/sip/message.js';
-import { sipHarness } from './harness.js';
+import { ADMIN, sipHarness } from './harness.js';
 import type { SipHarness } from './harness.js';
 import { eventually, has, sipp } from './peers.js';
 import { Phone, SDP } from './phone.js';
@@ -16,12 +16,8 @@ beforeAll(async () => {
 });
 afterAll(async () => h.close());
 
-const admin = { kind: 'user', userId: 'u1001', role: 'admin' } as const;
-const run = async (c: Command) => {
-  const out = await h.engine.dispatch('acme', c);
-  if (!out.ok) throw new Error(`${out.code} ${out.message}`);
-  return out;
-};
+const admin = ADMIN;
+const run = (c: Command) => h.run(c);
 const user = (id: string) => h.engine.state('acme')!.users.get(id)!;
 const presence = (id: string) => user(id).presence;
 const until = <T>(check: () => T | undefined, what: string, ms = 3000) => eventually(check, ms, what);

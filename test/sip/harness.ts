@@ -3,6 +3,7 @@
 // term10xx). Options let tests shorten the expiry limits so expiry can be watched in seconds.
 import { createHash } from 'node:crypto';
 import { createTenantState } from '../../src/core/index.js';
+import type { Command } from '../../src/core/index.js';
 import { Engine } from '../../src/engine/index.js';
 import { SystemClock } from '../../src/app/system-clock.js';
 import { SipServer } from '../../src/sip/index.js';
@@ -15,8 +16,13 @@ export interface SipHarness {
   readonly sip: SipServer;
   readonly port: number;
   readonly notifies: { count: number };
+  /** Dispatches a command to 'acme' and throws on a refusal (a test's setup must not be refused). */
+  run(c: Command): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The admin of 'acme', as the actor of a test's commands. */
+export const ADMIN = { kind: 'user', userId: 'u1001', role: 'admin' } as const;
 
 export async function sipHarness(
   options: Partial<Omit<SipServerOptions, 'engine' | 'directory' | 'host' | 'port'>> & { users?: number } = {},
@@ -70,6 +76,10 @@ export async function sipHarness(
     sip,
     port,
     notifies,
+    async run(c: Command) {
+      const out = await engine.dispatch('acme', c);
+      if (!out.ok) throw new Error(`${out.code} ${out.message}`);
+    },
     async close() {
       await sip.stop();
       await engine.settled();

@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { Command } from '../../src/core/index.js';
 import { header } from '../../src/sip/message.js';
-import { sipHarness } from './harness.js';
+import { ADMIN, sipHarness } from './harness.js';
 import type { SipHarness } from './harness.js';
 import { Phone } from './phone.js';
 
@@ -13,12 +13,8 @@ beforeAll(async () => {
 });
 afterAll(async () => h.close());
 
-const admin = { kind: 'user', userId: 'u1001', role: 'admin' } as const;
-const run = async (c: Command) => {
-  const out = await h.engine.dispatch('acme', c);
-  if (!out.ok) throw new Error(`${out.code} ${out.message}`);
-  return out;
-};
+const admin = ADMIN;
+const run = (c: Command) => h.run(c);
 
 const phones: Phone[] = [];
 /** A registered phone of extension `ext`: the app (SIP password) or the desk phone (terminal password). */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Command } from '../../src/core/index.js';
 import { header } from '../../src/sip/message.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message.js';
-import { sipHarness } from './harness.js';
+import { ADMIN, sipHarness } from './harness.js';
 import type { SipHarness } from './harness.js';
 import { TestUa, digest } from './ua.js';
 
@@ -19,11 +19,8 @@ beforeAll(async () => {
 });
 afterAll(async () => h.close());
 
-const admin = { kind: 'user', userId: 'u1001', role: 'admin' } as const;
-const run = async (c: Command) => {
-  const out = await h.engine.dispatch('acme', c);
-  if (!out.ok) throw new Error(out.code);
-};
+const admin = ADMIN;
+const run = (c: Command) => h.run(c);
 const body = (m: SipRequest) => m.body.toString();
 const subState = (m: SipRequest) => header(m, 'subscription-state');
 

@@ -8,7 +8,7 @@ import type { Command } from '../../src/core/index.js';
 import { ManualClock } from '../../src/engine/index.js';
 import { header } from '../../src/sip/message.js';
 import type { RingStep } from '../../src/sip/index.js';
-import { sipHarness } from './harness.js';
+import { ADMIN, sipHarness } from './harness.js';
 import type { SipHarness } from './harness.js';
 import { Phone } from './phone.js';
 
@@ -20,12 +20,8 @@ beforeAll(async () => {
 });
 afterAll(async () => h.close());
 
-const admin = { kind: 'user', userId: 'u1001', role: 'admin' } as const;
-const run = async (c: Command) => {
-  const out = await h.engine.dispatch('acme', c);
-  if (!out.ok) throw new Error(`${out.code} ${out.message}`);
-  return out;
-};
+const admin = ADMIN;
+const run = (c: Command) => h.run(c);
 const user = (id: string) => h.engine.state('acme')!.users.get(id)!;
 
 const phones: Phone[] = [];
