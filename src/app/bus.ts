@@ -3,13 +3,18 @@
 // it after the engine's last commit (server.ts).
 import type { Logger } from 'pino';
 import { NatsBus } from '../cluster/index.js';
+import type { NatsBusOptions } from '../cluster/index.js';
 import type { Config } from './config.js';
 
 /** The configured bus cannot be used (NATS not reachable, JetStream off, the stream refused). */
 export class BusError extends Error {}
 
 /** The bus between nodes; a gap (batches a tenant lost on the way) is logged for now. */
-export async function natsBus(config: Config, logger: Logger): Promise<NatsBus> {
+export async function natsBus(
+  config: Config,
+  logger: Logger,
+  extra: Pick<NatsBusOptions, 'codec' | 'onGap'> = {},
+): Promise<NatsBus> {
   const log = logger.child({ surface: 'bus' });
   return NatsBus.connect({
     servers: config.busUrl,
@@ -19,6 +24,7 @@ export async function natsBus(config: Config, logger: Logger): Promise<NatsBus> 
     maxBytes: config.busMaxMb * 1024 * 1024,
     name: `switchboard ${config.host}:${config.httpPort}`,
     log: (level, detail, message) => log[level](detail, message),
+    ...extra,
   }).catch((err: unknown) => {
     throw new BusError(
       `the bus at ${config.busUrl} is not usable: ${err instanceof Error ? err.message : String(err)}`,

@@ -3,8 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { parseSecretKey } from '../store/secret-box.js';
 import { allowEntryProblem } from '../webhooks/index.js';
+import { CLUSTER_OPTIONS } from './config-cluster.js';
 
-type Kind =
+export type Kind =
   | 'port'
   | 'string'
   | 'boolean'
@@ -19,7 +20,7 @@ type Kind =
   | 'subjects'
   | 'pgUrl';
 
-interface Option<K extends keyof Config = keyof Config> {
+export interface Option<K extends keyof Config = keyof Config> {
   readonly key: K;
   readonly env: string;
   readonly flag: string;
@@ -57,6 +58,10 @@ export interface Config {
   readonly busMaxMb: number;
   /** A PostgreSQL connection string the nodes share (S10); empty: the SQLite file in dataDir. */
   readonly storeUrl: string;
+  /** This node's name among several (S10.1); empty: the host name and HTTP port. */
+  readonly nodeId: string;
+  /** S10.3: how long a tenant's lease lasts without renewal; another node takes it over after that. */
+  readonly leaseMs: number;
 }
 
 export const OPTIONS: readonly Option[] = [
@@ -193,58 +198,7 @@ export const OPTIONS: readonly Option[] = [
     default: 200,
     help: 'SIP/TCP connections open at once from one IP address (raise it for more TCP phones behind one NAT address).',
   },
-  // S10.1: several nodes share a NATS JetStream bus; without it the bus is in-process (one node).
-  {
-    key: 'busUrl',
-    env: 'SWITCHBOARD_BUS',
-    flag: '--bus',
-    kind: 'natsUrls',
-    default: '',
-    help: 'NATS server(s) with JetStream for the bus between nodes, comma-separated (e.g. nats://127.0.0.1:4222). Empty: one node, in-process bus.',
-  },
-  {
-    key: 'busStream',
-    env: 'SWITCHBOARD_BUS_STREAM',
-    flag: '--bus-stream',
-    kind: 'natsName',
-    default: 'SWB_EVENTS',
-    help: 'JetStream stream that holds every tenant’s committed batches (created if missing).',
-  },
-  {
-    key: 'busSubjectPrefix',
-    env: 'SWITCHBOARD_BUS_SUBJECT_PREFIX',
-    flag: '--bus-subject-prefix',
-    kind: 'subjects',
-    default: 'swb.t',
-    help: 'NATS subject prefix of the batches: a tenant’s go on <prefix>.<tenant>.batch.',
-  },
-  {
-    key: 'busMaxAgeSec',
-    env: 'SWITCHBOARD_BUS_MAX_AGE_SEC',
-    flag: '--bus-max-age-sec',
-    kind: 'count',
-    default: 24 * 3600,
-    help: 'Seconds the bus stream keeps a batch for nodes that start late or reconnect (the store keeps every event).',
-  },
-  {
-    key: 'busMaxMb',
-    env: 'SWITCHBOARD_BUS_MAX_MB',
-    flag: '--bus-max-mb',
-    kind: 'count',
-    default: 1024,
-    help: 'Megabytes the bus stream keeps at most; the oldest batches go first.',
-  },
-  // S10: several nodes share one PostgreSQL database; without it the store is the SQLite file in dataDir.
-  {
-    key: 'storeUrl',
-    env: 'SWITCHBOARD_STORE',
-    flag: '--store',
-    kind: 'pgUrl',
-    default: '',
-    help: 'PostgreSQL connection string of the store the nodes share (e.g. postgres://postgres@127.0.0.1:5432/switchboard). Empty: the SQLite file in the data directory. Nodes sharing it need the same secretKey.',
-    // It may carry a password.
-    secret: true,
-  },
+  ...CLUSTER_OPTIONS,
 ];
 
 export const DEFAULT_CONFIG: Config = Object.fromEntries(OPTIONS.map((o) => [o.key, o.default])) as unknown as Config;

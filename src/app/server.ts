@@ -1,6 +1,5 @@
 // The composition root: opens the store, loads every tenant into the engine, wires the
 // surfaces, and starts and stops them in order.
-import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import type { TenantId } from '../core/index.js';
 import { Engine, InProcessBus } from '../engine/index.js';
@@ -8,6 +7,7 @@ import type { Bus, Clock, JournalEntry } from '../engine/index.js';
 import { Feed } from '../feed/index.js';
 import type { FeedOptions } from '../feed/index.js';
 import type { NatsBus } from '../cluster/index.js';
+import { ClusterNode } from './cluster.js';
 import { Accounts } from '../auth/index.js';
 import {
   agentRoutes,
@@ -24,6 +24,7 @@ import {
 import type { App, HttpContext } from '../http/index.js';
 import { Metrics } from '../shared/metrics.js';
 import { TenantRows } from './tenant-rows.js';
+import { PostgresStore } from '../store/index.js';
 import type { Store, TenantRow } from '../store/index.js';
 import { SipServer } from '../sip/index.js';
 import type { SipDirectory } from '../sip/index.js';
@@ -37,6 +38,7 @@ import { openStore } from './store.js';
 import { createLogger } from './logger.js';
 import { SystemClock } from './system-clock.js';
 import { defaultWebDir, webRoutes } from './web.js';
+import { SIP_METHODS, advertisedAddress, sipDirectory } from './sip-directory.js';
 import { NODE_FLAGS, SEMI_SPACE_MB, semiSpaceMb, tuneHeap } from './heap.js';
 
 export interface Server {
@@ -79,18 +81,23 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   tuneHeap();
   const logger = options.logger ?? createLogger(config);
   const clock = options.clock ?? new SystemClock();
-  // S10.1: with a NATS bus configured, committed batches go through JetStream (closed on stop).
-  const nats = options.bus === undefined && config.busUrl !== '' ? await natsBus(config, logger) : undefined;
   let opened: Store | undefined;
+  let nats: NatsBus | undefined;
   try {
     const store = options.store ?? (opened = await openStore(config, logger));
-    return await startOn(
-      config,
-      { ...options, store, ...(nats !== undefined ? { bus: nats } : {}) },
-      logger,
-      clock,
+    // S10.1: with a NATS bus configured, committed batches go through JetStream (closed on stop);
+    // with PostgreSQL as well, this node is one of several (cluster.ts).
+    const cluster =
+      options.bus === undefined && config.busUrl !== '' && store instanceof PostgresStore
+        ? await ClusterNode.open(config, store, logger)
+        : undefined;
+    nats =
+      cluster?.nats ?? (options.bus === undefined && config.busUrl !== '' ? await natsBus(config, logger) : undefined);
+    const bus = cluster?.bus ?? nats;
+    return await startOn(config, { ...options, store, ...(bus !== undefined ? { bus } : {}) }, logger, clock, {
       nats,
-    );
+      cluster,
+    });
   } catch (err) {
     // A server that did not start leaves no connection keeping the process alive.
     await nats?.close();
@@ -99,14 +106,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
 }
 
+/** The bus between nodes, and this node among several (both absent on a single node). */
+interface Nodes {
+  readonly nats: NatsBus | undefined;
+  readonly cluster: ClusterNode | undefined;
+}
+
 async function startOn(
   config: Config,
   options: StartOptions,
   logger: Logger,
   clock: Clock,
-  nats: NatsBus | undefined,
+  { nats, cluster }: Nodes,
 ): Promise<Server> {
-  const core = openCore(config, options.store!, options, logger, clock);
+  const core = openCore(config, options.store!, options, logger, clock, cluster);
   const { store, engine, dispatcher } = core;
   const accounts = new Accounts(engine, store, {
     systemToken: config.systemToken,
@@ -120,16 +133,26 @@ async function startOn(
     if (loaded === undefined) throw new Error(`tenant ${row.id} is not in the store`);
     await accounts.loadTenant(row.id);
     tenantRows.add(loaded.row);
-    engine.addTenant(loaded.state, { epoch: loaded.row.epoch, seq: loaded.row.seq });
+    const position = { epoch: loaded.row.epoch, seq: loaded.row.seq };
+    // S10.1: with several nodes every tenant starts as a replica; the owner is whoever takes its lease.
+    if (cluster === undefined) engine.addTenant(loaded.state, position);
+    else if (!engine.hasTenant(row.id)) {
+      engine.follow(loaded.state, position);
+      cluster.poke();
+    }
   };
+  cluster?.attach(engine, addTenant);
   for (const row of await store.tenants()) await addTenant(row);
 
   let defaultTenant: TenantId | undefined = tenantRows.first()?.id;
-  if (defaultTenant === undefined && config.demo) {
+  const seed = async (): Promise<void> => {
+    if (defaultTenant !== undefined || tenantRows.first() !== undefined || !config.demo) return;
     await seedDemo(store, engine, accounts, addTenant, clock.now());
     defaultTenant = DEMO_TENANT;
     logger.info({ tenant: DEMO_TENANT }, 'created the demo company Acme: sign in as 1001 / pass1001');
-  }
+  };
+  // Several nodes: the demo company is made once this node takes part (its commands need an owner).
+  if (cluster === undefined) await seed();
   const tenantOf = (): TenantId | undefined => defaultTenant ?? tenantRows.first()?.id;
   const sip = sipServer(config, core, logger, sipDirectory(tenantRows, accounts, config, tenantOf));
   let ready = false;
@@ -146,23 +169,34 @@ async function startOn(
   const { http, feed } = await surfaces(config, options, core, ctx, logger, () => ready);
   // Every surface has subscribed: the bus may start handing batches over.
   await nats?.start();
+  await cluster?.start();
+  if (cluster !== undefined)
+    await seed().catch((err: unknown) =>
+      logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'demo company not made here (another node made it?)',
+      ),
+    );
   const parts = { config, engine, bus: core.bus, store, accounts, addTenant, http, feed, sip, logger };
   if (options.listen === false) {
     await http.ready();
     ready = true;
-    return handle({ ...parts, sipPort: 0, url: '' }, dispatcher, () => (ready = false), nats);
+    return handle({ ...parts, sipPort: 0, url: '' }, dispatcher, () => (ready = false), { nats, cluster });
   }
   const sipPort = await sip.start();
   const url = await http.listen({ port: config.httpPort, host: config.host });
   ready = true;
   dispatcher.start();
   announce(config, logger, url, sipPort);
-  return handle({ ...parts, sipPort, url }, dispatcher, () => (ready = false), nats);
+  return handle({ ...parts, sipPort, url }, dispatcher, () => (ready = false), { nats, cluster });
 }
 
 /** What every surface shares: the store, the engine with its journal and bus, metrics, the webhook dispatcher. */
 interface Core {
   readonly store: Store;
+  /** Where SIP state is kept: the store, or this node's part of it among several. */
+  readonly sipStore: Pick<Store, 'saveSipState' | 'sipState'>;
+  readonly cluster: ClusterNode | undefined;
   readonly clock: Clock;
   readonly engine: Engine;
   readonly bus: Bus;
@@ -175,7 +209,14 @@ interface Core {
  * The store, and the engine committing to it and publishing each committed batch on the bus.
  * The surfaces take committed batches from the bus only (S8.2: nothing is seen before the commit).
  */
-function openCore(config: Config, store: Store, options: StartOptions, logger: Logger, clock: Clock): Core {
+function openCore(
+  config: Config,
+  store: Store,
+  options: StartOptions,
+  logger: Logger,
+  clock: Clock,
+  cluster: ClusterNode | undefined,
+): Core {
   // S6.3: where webhooks may go; the operator's allow-list admits internal hosts.
   const addresses = new AddressPolicy(config.webhookAllowedHosts);
   const metrics = new Metrics();
@@ -185,12 +226,13 @@ function openCore(config: Config, store: Store, options: StartOptions, logger: L
       // S6.3: the events' outbox rows are committed with them. The dispatcher is poked only when
       // there are some: a look at the outbox for every batch put two queries on the event loop per
       // change, and NOTIFYs waited behind them.
-      const { outboxRows } = await store.commit(batch);
+      const { outboxRows } = await store.commit(batch, cluster?.commitOptions());
       metrics.commitBatches.inc();
       if (outboxRows > 0) dispatcher.poke();
     },
   };
-  const engine = new Engine({ clock, journal, bus });
+  const forward = cluster !== undefined ? { forward: cluster.forward.bind(cluster) } : {};
+  const engine = new Engine({ clock, journal, bus, ...forward });
   const dispatcher = new Dispatcher(store, options.webhooks, {
     metrics,
     log: logger.child({ surface: 'webhooks' }),
@@ -202,18 +244,21 @@ function openCore(config: Config, store: Store, options: StartOptions, logger: L
   });
   engine.listen({
     // S8.2: the batch was undone and its commands refused; the operator needs the store's reason.
-    onCommitFailed: (tenant, err) =>
+    onCommitFailed: (tenant, err) => {
       logger.error(
         { surface: 'store', tenant, err: err instanceof Error ? err.message : String(err) },
         'commit failed: batch undone and refused',
-      ),
+      );
+      cluster?.onCommitFailed(tenant, err);
+    },
   });
-  return { store, clock, engine, bus, metrics, addresses, dispatcher };
+  const sipStore = cluster?.sipPersistence() ?? store;
+  return { store, sipStore, clock, engine, bus, metrics, addresses, dispatcher, cluster };
 }
 
 /** S7: the SIP server, told about tenants and credentials through two functions (sipDirectory). */
 function sipServer(config: Config, core: Core, logger: Logger, directory: SipDirectory): SipServer {
-  const { metrics, store } = core;
+  const { metrics, sipStore } = core;
   const sip = new SipServer({
     engine: core.engine,
     bus: core.bus,
@@ -223,7 +268,7 @@ function sipServer(config: Config, core: Core, logger: Logger, directory: SipDir
     port: config.sipPort,
     advertisedHost: advertisedAddress(config.host),
     // S8.2: bindings, subscriptions and publications survive a restart.
-    persistence: store,
+    persistence: sipStore,
     // S7.2, S8.3, S8.1: the configured shares of subscriptions and limits of SIP over TCP.
     presence: {
       maxSubscriptionsPerUser: config.sipSubscriptionsPerUser,
@@ -305,12 +350,16 @@ function announce(config: Config, logger: Logger, url: string, sipPort: number):
   }
 }
 
-/** The running server and how it stops: the surfaces first, then the engine's last commits, then the store. */
+/**
+ * The running server and how it stops: its tenants handed over to the other nodes (S10.5: their
+ * commands are forwarded meanwhile, nobody is refused), the surfaces, then the engine's last
+ * commits, then the store.
+ */
 function handle(
   parts: Omit<Server, 'close'>,
   dispatcher: Dispatcher,
   notReady: () => void,
-  nats: NatsBus | undefined,
+  { nats, cluster }: Nodes,
 ): Server {
   const { engine, store, http, feed, sip } = parts;
   let closed = false;
@@ -320,6 +369,7 @@ function handle(
       if (closed) return;
       closed = true;
       notReady();
+      await cluster?.stop();
       await feed.close();
       await sip.stop();
       await http.close();
@@ -329,70 +379,6 @@ function handle(
       await nats?.close();
       await dispatcher.stop();
       await store.close();
-    },
-  };
-}
-
-const SIP_METHODS = new Set([
-  'REGISTER',
-  'SUBSCRIBE',
-  'PUBLISH',
-  'OPTIONS',
-  'INVITE',
-  'BYE',
-  'CANCEL',
-  'NOTIFY',
-  'MESSAGE',
-  'INFO',
-  'UPDATE',
-  'REFER',
-  'PRACK',
-]);
-
-/** The address our Via and Contact headers name: the bound one, or the first outside interface. */
-function advertisedAddress(host: string): string {
-  if (host !== '0.0.0.0' && host !== '::') return host;
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return '127.0.0.1';
-}
-
-/**
- * S7.1: the tenant of a SIP domain, else — for requests addressed to this server's own address
- * or `localhost` — the default tenant; and the users' HA1 digests. Both come from memory (the
- * tenants served, the accounts layer's credentials); a domain's answer is cached briefly.
- */
-function sipDirectory(
-  tenants: TenantRows,
-  accounts: Accounts,
-  config: Config,
-  defaultTenant: () => TenantId | undefined,
-): SipDirectory {
-  const own = new Set(['localhost', '127.0.0.1', '::1', '[::1]', config.host.toLowerCase()]);
-  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) own.add(a.address.toLowerCase());
-  const cache = new Map<string, { at: number; value: { tenant: TenantId; domain: string } | undefined }>();
-  return {
-    tenantForDomain(host) {
-      const key = host.toLowerCase();
-      const now = Date.now();
-      const hit = cache.get(key);
-      if (hit !== undefined && now - hit.at < 5000) return hit.value;
-      let row = tenants.bySipDomain(key);
-      if (row === undefined && own.has(key)) {
-        const id = defaultTenant();
-        row = id === undefined ? undefined : tenants.get(id);
-      }
-      const value = row === undefined ? undefined : { tenant: row.id, domain: row.sipDomain };
-      if (cache.size > 10_000) cache.clear();
-      cache.set(key, { at: now, value });
-      return value;
-    },
-    // The accounts layer keeps credentials in memory and updates them on every write: a changed
-    // SIP password applies to the next request.
-    credentials(tenant, userId) {
-      const row = accounts.credentials(tenant, userId);
-      return row === undefined ? undefined : { sipHa1: row.sipHa1 ?? null, terminalHa1: row.terminalHa1 ?? null };
     },
   };
 }

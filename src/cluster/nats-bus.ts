@@ -16,7 +16,7 @@ import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
-import type { TenantId } from '../core/index.js';
+import type { Patch, TenantId } from '../core/index.js';
 import { InProcessBus } from '../engine/index.js';
 import type { Bus, BusHandler, CommittedBatch } from '../engine/index.js';
 import { DeliveredOrder } from './order.js';
@@ -28,6 +28,12 @@ import type { StreamSettings } from './stream.js';
 import { allBatches, batchSubject, tenantToken, validPrefix } from './subject.js';
 import { decodeBatch, encodeBatchParts } from './wire.js';
 import type { Place } from './wire.js';
+
+/** S10.2: the batches' changes on the wire; decode answers undefined for what it cannot read (the replica reloads). */
+export interface PatchCodec {
+  encode(patches: readonly Patch[]): unknown;
+  decode(tenant: TenantId, state: unknown): readonly Patch[] | undefined;
+}
 
 export type BusLog = (level: 'warn' | 'error', detail: Record<string, unknown>, message: string) => void;
 
@@ -45,6 +51,8 @@ export interface NatsBusOptions extends Partial<StreamSettings> {
   /** A tenant's batches went missing: its subscribers should resync it. */
   readonly onGap?: (gap: BusGap) => void;
   readonly log?: BusLog;
+  /** S10.2: writes and reads the batches' changes, so other nodes keep replicas (replica.ts). */
+  readonly codec?: PatchCodec;
   /** Anything else for the NATS client (reconnect timing, TLS, credentials). */
   readonly connection?: Partial<NodeConnectionOptions>;
 }
@@ -123,9 +131,15 @@ export class NatsBus implements Bus {
     });
   }
 
+  get replicates(): boolean {
+    return this.options.codec !== undefined;
+  }
+
   publish(batch: CommittedBatch): void {
     const subject = batchSubject(this.settings.subjectPrefix, batch.tenant);
-    for (const { place, data } of encodeBatchParts(batch, this.placeOf(batch), this.maxMessageBytes())) {
+    const codec = this.options.codec;
+    const state = codec !== undefined && batch.patches !== undefined ? codec.encode(batch.patches) : undefined;
+    for (const { place, data } of encodeBatchParts(batch, this.placeOf(batch), this.maxMessageBytes(), state)) {
       // The id names the place, so a retry — or the same batch sent again — is stored once.
       const msgId =
         place.epoch === ''
@@ -263,7 +277,12 @@ export class NatsBus implements Bus {
     }
     if (verdict !== 'deliver') this.gap(verdict.gap);
     this.counts.delivered++;
-    this.local.publish({ tenant, events, directives });
+    const codec = this.options.codec;
+    const patches =
+      codec !== undefined && decoded.batch.state !== undefined ? codec.decode(tenant, decoded.batch.state) : undefined;
+    this.local.publish(
+      patches !== undefined ? { tenant, events, directives, patches } : { tenant, events, directives },
+    );
   }
 
   private gap(gap: BusGap): void {

@@ -5,7 +5,9 @@
 // `(epoch, seq, part)` (wire.ts): one at or before the last delivered place of its tenant's epoch
 // is a duplicate and is dropped; one that does not follow it directly is delivered and reported
 // as a gap, for the subscriber layer to resync that tenant. A new epoch starts the tenant afresh
-// (the owner changed or restarted: its watchers get a resync snapshot anyway, S10.3).
+// (the owner changed or restarted: its watchers get a resync snapshot anyway, S10.3); an epoch
+// under an older fence than the last delivered is over, and its late batches are dropped (S10.4).
+import { fenceOfEpoch } from '../core/index.js';
 import type { TenantId } from '../core/index.js';
 import type { Place, WireBatch } from './wire.js';
 
@@ -26,6 +28,8 @@ export class DeliveredOrder {
     // Directives placed nowhere (published before their node knew the epoch) cannot be ordered.
     if (batch.epoch === '') return 'deliver';
     const before = this.last.get(batch.tenant);
+    // S10.4: a batch of an older owner's epoch, published late (it was committed before the take-over), is stale.
+    if (before !== undefined && fenceOfEpoch(batch.epoch) < fenceOfEpoch(before.epoch)) return 'duplicate';
     if (before === undefined || before.epoch !== batch.epoch) return this.keep(batch, 'deliver');
     if (batch.seq < before.seq || (batch.seq === before.seq && batch.part <= before.part)) return 'duplicate';
     const first = batch.events.length > 0 ? batch.events[0]!.seq : batch.seq;

@@ -21,15 +21,18 @@ export interface WireBatch extends Place {
   readonly tenant: TenantId;
   readonly events: readonly EngineEvent[];
   readonly directives: readonly Directive[];
+  /** S10.2: the batch's changes as the replica codec wrote them (replica.ts); absent on a bus that does not replicate. */
+  readonly state?: unknown;
 }
 
-export function encodeBatch(batch: CommittedBatch, place: Place): string {
+export function encodeBatch(batch: CommittedBatch, place: Place, state?: unknown): string {
   const wire: WireBatch = {
     v: WIRE_VERSION,
     tenant: batch.tenant,
     ...place,
     events: batch.events,
     directives: batch.directives,
+    ...(state !== undefined ? { state } : {}),
   };
   return JSON.stringify(wire);
 }
@@ -44,15 +47,17 @@ export function encodeBatchParts(
   batch: CommittedBatch,
   place: Place,
   maxBytes: number,
+  state?: unknown,
 ): { readonly place: Place; readonly data: string }[] {
-  const data = encodeBatch(batch, place);
+  const data = encodeBatch(batch, place, state);
   if (batch.events.length < 2 || Buffer.byteLength(data) <= maxBytes) return [{ place, data }];
   const half = Math.ceil(batch.events.length / 2);
   const head = batch.events.slice(0, half);
   const first = { tenant: batch.tenant, events: head, directives: [] };
   const rest = { tenant: batch.tenant, events: batch.events.slice(half), directives: batch.directives };
   const firstPlace = { epoch: place.epoch, seq: head[head.length - 1]!.seq, part: 0 };
-  return [...encodeBatchParts(first, firstPlace, maxBytes), ...encodeBatchParts(rest, place, maxBytes)];
+  // The changes go with the last piece: a replica applies them once it has every event.
+  return [...encodeBatchParts(first, firstPlace, maxBytes), ...encodeBatchParts(rest, place, maxBytes, state)];
 }
 
 export type Decoded = { readonly ok: true; readonly batch: WireBatch } | { readonly ok: false; readonly why: string };

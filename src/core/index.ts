@@ -61,3 +61,4 @@ export type { TenantContents } from './state.js';
 export { heartbeatSession, movedSession, refreshOf, refreshedRegistration, refreshedUser } from './fast-paths.js';
 export { idleSince, lastActiveAt, restWakeBound, sessionLeaseEnd, sessionsEnd, stillSettled, withId } from './facts.js';
 export { queueSnapshot } from './queue.js';
+export { fencedEpoch, fenceOfEpoch } from './epoch.js';

@@ -78,7 +78,10 @@ async function flush(host: EngineHost, t: Tenant, tenantId: TenantId): Promise<v
   // What was noted while the journal had the batch depends on nothing uncommitted any more.
   if (t.undo !== undefined && t.pending.length === 0) close(t);
   for (const w of waiters) w(true);
-  if (events.length > 0 || directives.length > 0) host.bus.publish({ tenant: tenantId, events, directives });
+  if (events.length === 0 && directives.length === 0) return;
+  if (host.bus.replicates === true)
+    host.bus.publish({ tenant: tenantId, events, directives, patches: batch.map((e) => e.patch) });
+  else host.bus.publish({ tenant: tenantId, events, directives });
 }
 
 /**

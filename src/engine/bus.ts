@@ -7,7 +7,7 @@
 // The in-process bus hands each batch to its subscribers synchronously, in the order they
 // subscribed (every-tenant ones first), without copying or a promise hop: publishing costs what
 // calling the listeners directly did. A networked bus (NATS JetStream) implements the same port.
-import type { Directive, TenantId } from '../core/index.js';
+import type { Directive, Patch, TenantId } from '../core/index.js';
 import type { EngineEvent } from './engine.js';
 
 /** One tenant's committed batch: never empty (events, directives or both). */
@@ -16,11 +16,15 @@ export interface CommittedBatch {
   /** Stamped with (epoch, seq), in seq order. */
   readonly events: readonly EngineEvent[];
   readonly directives: readonly Directive[];
+  /** S10.2: the batch's changes, for the replicas of other nodes; only on a bus that `replicates`. */
+  readonly patches?: readonly Patch[];
 }
 
 export type BusHandler = (batch: CommittedBatch) => void;
 
 export interface Bus {
+  /** Whether batches should carry their patches (a bus between nodes keeps replicas in step). */
+  readonly replicates?: boolean;
   /** Hands a committed batch to its subscribers (the engine calls this after the commit). */
   publish(batch: CommittedBatch): void;
   /**

@@ -21,14 +21,14 @@ import type {
 import { closeIfIdle, open, scheduleFlush, undoOf } from './batch.js';
 import { InProcessBus } from './bus.js';
 import type { Bus } from './bus.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock } from './clock.js';
 import { commitHeartbeat, commitPatch, commitRefresh } from './commit.js';
-import { LeaseTable } from './leases.js';
 import type { LeaseReader } from './leases.js';
 import { schedule, wake } from './timers.js';
-import type { TimerEntry } from './timers.js';
-import type { Undo } from './undo.js';
-import { WakeQueue } from './wakes.js';
+import { makeTenant } from './tenant.js';
+import type { Tenant } from './tenant.js';
+
+export type { Tenant } from './tenant.js';
 
 export type EngineEvent = CoreEvent & { readonly tenant: TenantId; readonly epoch: string; readonly seq: number };
 
@@ -67,39 +67,6 @@ export interface EngineListener {
   onCommitFailed?(tenant: TenantId, error: unknown): void;
 }
 
-/** One tenant's mailbox: its state, timers and the batch waiting for its commit. */
-export interface Tenant {
-  state: TenantState;
-  /** Each user's lease bound and row (S9.3): the engine's own index, derived from the records. */
-  readonly leases: LeaseTable;
-  epoch: string;
-  seq: number;
-  timers: Map<string, TimerEntry>;
-  /** Each user's wake timer (S9.3), behind one clock timer for the earliest of them. */
-  wakes: WakeQueue;
-  wakeTimer: TimerHandle | undefined;
-  /** When `wakeTimer` calls back (Infinity when it is not armed). */
-  wakeTimerAt: number;
-  /** The clock's callback for `wakeTimer`, made once per tenant. */
-  onWake: () => void;
-  /** Set while the due wakes are looked at: the clock timer is armed once, after them. */
-  waking: boolean;
-  /** Applied, not yet committed. */
-  pending: JournalEntry[];
-  pendingEvents: EngineEvent[];
-  pendingDirectives: Directive[];
-  /** Told, in order, whether the batch they wait for was saved. */
-  waiters: ((saved: boolean) => void)[];
-  /** Whether the engine has a journal: only then can a batch be refused, and so need an undo. */
-  readonly journalled: boolean;
-  /** S8.2: what the batch applied since the last commit overwrote (undefined: nothing open). */
-  undo: Undo | undefined;
-  /** The undo of the batch the journal has now. */
-  committing: Undo | undefined;
-  flushing: Promise<void> | undefined;
-  scheduled: boolean;
-}
-
 /** What the timer and batch functions use of the engine; made once per engine. */
 export interface EngineHost {
   readonly clock: Clock;
@@ -115,6 +82,8 @@ export interface EngineOptions {
   readonly journal?: Journal;
   /** Where committed batches are published (default: an in-process bus of this engine's own). */
   readonly bus?: Bus;
+  /** S10.2: sends a command for a tenant this node follows to its owner; answers after the owner's commit. */
+  readonly forward?: (tenant: TenantId, command: Command) => Promise<Outcome>;
 }
 
 export class Engine {
@@ -123,6 +92,7 @@ export class Engine {
   private readonly clock: Clock;
   private readonly journal: Journal | undefined;
   private readonly host: EngineHost;
+  private readonly forward: EngineOptions['forward'];
   /** Where the committed batches go: subscribe here for events and directives. */
   readonly bus: Bus;
 
@@ -130,6 +100,7 @@ export class Engine {
     this.clock = options.clock;
     this.journal = options.journal;
     this.bus = options.bus ?? new InProcessBus();
+    this.forward = options.forward;
     this.host = {
       clock: this.clock,
       journal: this.journal,
@@ -149,29 +120,8 @@ export class Engine {
    * seq) on restart so watchers can resume, or a new one when the sequence restarts (S6.1).
    */
   addTenant(state: TenantState, position: { epoch: string; seq: number }): void {
-    const leases = new LeaseTable(Math.max(16, state.users.size));
-    for (const user of state.users.values()) leases.put(user, state.policy);
-    const tenant: Tenant = {
-      state,
-      leases,
-      epoch: position.epoch,
-      seq: position.seq,
-      timers: new Map(),
-      wakes: new WakeQueue(),
-      wakeTimer: undefined,
-      wakeTimerAt: Infinity,
-      onWake: () => {},
-      waking: false,
-      pending: [],
-      pendingEvents: [],
-      pendingDirectives: [],
-      waiters: [],
-      journalled: this.journal !== undefined,
-      undo: undefined,
-      committing: undefined,
-      flushing: undefined,
-      scheduled: false,
-    };
+    this.removeTenant(state.id);
+    const tenant = makeTenant(state, position, this.journal !== undefined, false);
     tenant.onWake = () => wake(this.host, tenant, state.id);
     this.tenants.set(state.id, tenant);
     // Leases and timers of restored state: wake every user once so each schedules its own.
@@ -188,6 +138,54 @@ export class Engine {
         }
       }
     }
+  }
+
+  /**
+   * S10.2: keeps a replica of a tenant another node owns, at its committed position: readers
+   * see it, commands go to the owner (`forward`), and `replicate` applies the owner's batches.
+   */
+  follow(state: TenantState, position: { epoch: string; seq: number }): void {
+    this.removeTenant(state.id);
+    this.tenants.set(state.id, makeTenant(state, position, this.journal !== undefined, true));
+  }
+
+  /** S10.2: applies an owner's committed changes to this node's replica of the tenant. */
+  replicate(id: TenantId, patches: readonly Patch[], position: { epoch: string; seq: number }): boolean {
+    const t = this.tenants.get(id);
+    if (t === undefined || !t.follower) return false;
+    for (const patch of patches) commitPatch(t, patch, undefined);
+    t.epoch = position.epoch;
+    t.seq = position.seq;
+    return true;
+  }
+
+  /**
+   * S10.5, S10.3: stops owning the tenant and keeps it as a replica as it stands (its timers
+   * cancelled, commands forwarded from now on). False, with nothing done, while a batch of it
+   * waits for its commit: settle and ask again. A tenant whose commit was refused (fenced) has
+   * been undone to its committed state already.
+   */
+  demote(id: TenantId): boolean {
+    const t = this.tenants.get(id);
+    if (t === undefined || t.follower) return true;
+    if (t.scheduled || t.flushing !== undefined || t.pending.length > 0 || t.pendingDirectives.length > 0) return false;
+    stopTimers(this.clock, t);
+    t.follower = true;
+    return true;
+  }
+
+  /** Whether this engine owns the tenant (applies its commands); false for a replica or an unknown one. */
+  owns(id: TenantId): boolean {
+    const t = this.tenants.get(id);
+    return t !== undefined && !t.follower;
+  }
+
+  /** Forgets a tenant and cancels its timers; call settled() first if its last batch must go out. */
+  removeTenant(id: TenantId): void {
+    const t = this.tenants.get(id);
+    if (t === undefined) return;
+    stopTimers(this.clock, t);
+    this.tenants.delete(id);
   }
 
   hasTenant(id: TenantId): boolean {
@@ -229,6 +227,8 @@ export class Engine {
   /** Applies a command and resolves once it is committed (or at once with a refusal). */
   dispatch<C extends Command>(tenantId: TenantId, command: C): Promise<Outcome<ReplyOf<C>>> {
     // The core answers each command with the reply `Replies` names for its type.
+    const follower = this.tenants.get(tenantId)?.follower === true;
+    if (follower && this.forward !== undefined) return this.forward(tenantId, command) as Promise<Outcome<ReplyOf<C>>>;
     const out = this.submit(tenantId, command) as Outcome<ReplyOf<C>>;
     if (!out.ok) return Promise.resolve(out);
     const t = this.tenants.get(tenantId)!;
@@ -243,6 +243,7 @@ export class Engine {
   submit(tenantId: TenantId, command: Command): Outcome {
     const t = this.tenants.get(tenantId);
     if (t === undefined) return refuse('SWB_ERR_TENANT_NOT_FOUND', { tenant: tenantId });
+    if (t.follower) return NOT_OWNER;
     const now = this.clock.now();
     if (command.type === 'session.heartbeat') {
       // Most inputs are heartbeats that only move a lease: committed in place, nothing to journal
@@ -331,23 +332,38 @@ export class Engine {
     }
   }
 
+  /** Resolves when everything applied so far to this tenant is committed and published. */
+  async settledTenant(id: TenantId): Promise<void> {
+    for (
+      let t = this.tenants.get(id);
+      t !== undefined && (t.scheduled || t.flushing !== undefined || t.pending.length > 0);
+    )
+      await (t.flushing ?? Promise.resolve());
+  }
+
   /** Cancels every timer (on shutdown). */
   stop(): void {
-    for (const t of this.tenants.values()) {
-      for (const { handle } of t.timers.values()) this.clock.clearTimer(handle);
-      if (t.wakeTimer !== undefined) this.clock.clearTimer(t.wakeTimer);
-      t.wakeTimer = undefined;
-      t.wakeTimerAt = Infinity;
-      t.timers.clear();
-      t.wakes.clear();
-    }
+    for (const t of this.tenants.values()) stopTimers(this.clock, t);
   }
+}
+
+function stopTimers(clock: Clock, t: Tenant): void {
+  for (const { handle } of t.timers.values()) clock.clearTimer(handle);
+  if (t.wakeTimer !== undefined) clock.clearTimer(t.wakeTimer);
+  t.wakeTimer = undefined;
+  t.wakeTimerAt = Infinity;
+  t.timers.clear();
+  t.wakes.clear();
 }
 
 const NO_EVENTS: readonly EngineEvent[] = Object.freeze([]);
 /** S8.2: the answer to every command of a batch the journal did not take. */
 const NOT_SAVED: Refusal = Object.freeze(
   refuse('SWB_ERR_UNAVAILABLE', undefined, 'The change could not be saved, so nothing changed; try again shortly.'),
+);
+/** S10.2: a command for a replica that nobody forwards (a node without a bus to the owner). */
+const NOT_OWNER: Refusal = Object.freeze(
+  refuse('SWB_ERR_UNAVAILABLE', undefined, 'Another node owns this company just now; try again shortly.'),
 );
 /** The outcome of most inputs: applied, nothing to tell. */
 const QUIET: Outcome = Object.freeze({ ok: true, events: NO_EVENTS, directives: Object.freeze([]) });

@@ -106,6 +106,11 @@ export interface SipStateRow {
   readonly data: string;
 }
 
+/** S10.4: the fence each tenant's owner holds; a commit under another fence is refused (FencedError). */
+export interface CommitOptions {
+  readonly fences?: ReadonlyMap<TenantId, number>;
+}
+
 /**
  * The persistence port. Every method answers a Promise, so a networked database (PostgreSQL)
  * implements it as well as the embedded SQLite file; a caller that needs a synchronous answer on
@@ -120,7 +125,7 @@ export interface Store {
    * rows, events, history rows and outbox rows together; says how many outbox rows it added. The
    * promise settles once the transaction is durable; a rejection means nothing of it was kept.
    */
-  commit(batch: readonly JournalBatchEntry[]): Promise<CommitResult>;
+  commit(batch: readonly JournalBatchEntry[], options?: CommitOptions): Promise<CommitResult>;
   createTenant(row: TenantRow, createdAt: number): Promise<void>;
   tenants(): Promise<readonly TenantRow[]>;
   tenantBySipDomain(domain: string): Promise<TenantRow | undefined>;

@@ -5,6 +5,7 @@ import type { PoolClient } from 'pg';
 import type { TenantId } from '../core/index.js';
 import { journalWrites } from './journal-writes.js';
 import type { HookFilter, JournalWrite } from './journal-writes.js';
+import { FencedError } from './fenced.js';
 import type { CommitResult, JournalBatchEntry } from './port.js';
 import { lineKey, lockLines } from './postgres-db.js';
 import type { PgDb, Row } from './postgres-db.js';
@@ -61,11 +62,10 @@ export class PgJournal {
   constructor(private readonly db: PgDb) {}
 
   /** Writes the batch in one transaction; the promise settles once it is committed. */
-  commit(batch: readonly JournalBatchEntry[]): Promise<CommitResult> {
+  commit(batch: readonly JournalBatchEntry[], fences?: ReadonlyMap<TenantId, number>): Promise<CommitResult> {
     return this.db.tx(async (c) => {
       const tenants = [...new Set(batch.map((e) => e.tenant))];
-      // Fencing goes here (a later step, S10): lock the tenants' rows and refuse the batch when it
-      // carries an older owner epoch than the one stored, before anything is written.
+      if (fences !== undefined) await checkFences(c, tenants, fences);
       const hooks = await hooksOf(c, tenants);
       const writes = journalWrites(batch, (tenant) => hooks.get(tenant) ?? []);
       const lines = writes.flatMap((w) => (w.kind === 'outbox' ? [lineKey(w.tenant, w.webhookId, w.subject)] : []));
@@ -73,6 +73,28 @@ export class PgJournal {
       for (const w of writes) await write(c, w);
       return { outboxRows: lines.length };
     });
+  }
+}
+
+/**
+ * S10.4: the leases are read with a share lock, held to the end of the transaction: a node taking
+ * a lease over waits for this commit (and then loads what it wrote), or this commit waits for the
+ * take-over and, seeing the new fence, refuses the batch before anything is written.
+ */
+async function checkFences(
+  c: PoolClient,
+  tenants: readonly TenantId[],
+  fences: ReadonlyMap<TenantId, number>,
+): Promise<void> {
+  const r = await c.query<{ tenant: string; fence: string }>(
+    'SELECT tenant, fence FROM tenant_leases WHERE tenant = ANY($1::text[]) FOR SHARE',
+    [tenants],
+  );
+  const current = new Map(r.rows.map((row) => [row.tenant, Number(row.fence)]));
+  for (const tenant of tenants) {
+    const fence = fences.get(tenant);
+    if (fence === undefined || current.get(tenant) !== fence)
+      throw new FencedError(tenant, fence ?? 0, current.get(tenant));
   }
 }
 

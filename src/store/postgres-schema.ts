@@ -123,6 +123,18 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  // S10.1, S10.4: several nodes. Each tenant's owner holds a lease until expires_at (the database's
+  // clock, milliseconds), and every new owner raises the fence the journal checks on each commit.
+  // Nodes say they are alive in cluster_nodes.
+  `
+  CREATE TABLE tenant_leases (
+    tenant TEXT PRIMARY KEY,
+    node TEXT NOT NULL,
+    fence BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  CREATE TABLE cluster_nodes (node TEXT PRIMARY KEY, seen_at BIGINT NOT NULL, address TEXT NOT NULL);
+  `,
 ];
 
 /** Any fixed number: the advisory lock nodes take while one of them migrates. */

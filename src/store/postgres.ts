@@ -10,6 +10,7 @@ import { secureDataDir } from './file-modes.js';
 import { PgAccounts } from './postgres-accounts.js';
 import { PgDb } from './postgres-db.js';
 import { PgJournal } from './postgres-journal.js';
+import { PgLeases } from './postgres-leases.js';
 import { PgOutbox } from './postgres-outbox.js';
 import { migrate } from './postgres-schema.js';
 import { PgWebhooks, unlockPgSecrets } from './postgres-webhooks.js';
@@ -17,6 +18,7 @@ import { historyRow, loadedTenant, sipStateRow, tenantRow } from './rows.js';
 import type { StoreLog } from './webhook-secrets.js';
 import type {
   ApiKeyRow,
+  CommitOptions,
   CommitResult,
   Credentials,
   DeliveryRow,
@@ -49,12 +51,15 @@ export class PostgresStore implements Store {
   private readonly journal: PgJournal;
   private readonly outbox: PgOutbox;
   private readonly accounts: PgAccounts;
+  /** S10.1: the tenants' owners, for nodes sharing this database (cluster/ownership.ts). */
+  readonly leases: PgLeases;
 
   private constructor(
     private readonly db: PgDb,
     private readonly hooks: PgWebhooks,
   ) {
     this.journal = new PgJournal(db);
+    this.leases = new PgLeases(db);
     this.outbox = new PgOutbox(db);
     this.accounts = new PgAccounts(db);
   }
@@ -99,8 +104,8 @@ export class PostgresStore implements Store {
     }
   }
 
-  commit(batch: readonly JournalBatchEntry[]): Promise<CommitResult> {
-    return this.journal.commit(batch);
+  commit(batch: readonly JournalBatchEntry[], options?: CommitOptions): Promise<CommitResult> {
+    return this.journal.commit(batch, options?.fences);
   }
 
   async createTenant(row: TenantRow, createdAt: number): Promise<void> {
