@@ -32,7 +32,7 @@ export function tempDatabases(): () => Promise<string> {
   const names: string[] = [];
   afterAll(async () => {
     for (const name of names) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  });
+  }, 60_000);
   return async () => {
     const name = `swb_test_${process.pid}_${++counter}`;
     await admin(`CREATE DATABASE ${name}`);
