@@ -184,3 +184,13 @@ export class ClusterNode {
     this.engine().follow(loaded.state, { epoch: loaded.row.epoch, seq: loaded.row.seq });
   }
 }
+
+/** What /readyz shows of this node among several. */
+export function clusterView(cluster: ClusterNode): {
+  node: string;
+  ownedTenants: number;
+  liveNodes: readonly string[];
+} {
+  const { node, ownedTenants, liveNodes } = cluster.stats();
+  return { node, ownedTenants, liveNodes };
+}

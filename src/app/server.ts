@@ -7,7 +7,7 @@ import type { Bus, Clock, JournalEntry } from '../engine/index.js';
 import { Feed } from '../feed/index.js';
 import type { FeedOptions } from '../feed/index.js';
 import type { NatsBus } from '../cluster/index.js';
-import { ClusterNode } from './cluster.js';
+import { ClusterNode, clusterView } from './cluster.js';
 import { Accounts } from '../auth/index.js';
 import {
   agentRoutes,
@@ -165,7 +165,10 @@ async function startOn(
     defaultTenant: tenantOf,
     addTenant,
     sipDevices: (tenant, userId) => sip.devices(tenant, userId),
+    ...(cluster !== undefined ? { cluster: () => clusterView(cluster) } : {}),
   };
+  if (cluster !== undefined)
+    core.metrics.cluster = () => ({ ...cluster.stats(), liveNodes: cluster.stats().liveNodes.length });
   const { http, feed } = await surfaces(config, options, core, ctx, logger, () => ready);
   // Every surface has subscribed: the bus may start handing batches over.
   await nats?.start();

@@ -61,6 +61,12 @@ export interface HttpContext {
   readonly defaultTenant: () => TenantId | undefined;
   /** Loads a tenant created through the API into the engine. */
   readonly addTenant: (row: TenantRow) => Promise<void>;
+  /** S10: this node among several — its name, the tenants it owns and the nodes it sees (for /readyz). */
+  readonly cluster?: () => {
+    readonly node: string;
+    readonly ownedTenants: number;
+    readonly liveNodes: readonly string[];
+  };
   /** The SIP server's view of a user's bindings and subscriptions (operator view), when SIP runs. */
   readonly sipDevices?: (
     tenant: TenantId,

@@ -77,7 +77,59 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Set by the composition root on a node among several (S10): its part, read at scrape time. */
+  cluster: () => ClusterCounts | undefined = () => undefined;
+  readonly clusterOwned: Gauge = this.clusterGauge(
+    'owned_tenants',
+    'Tenants this node owns (holds the lease of).',
+    (c) => c.ownedTenants,
+  );
+  readonly clusterLive: Gauge = this.clusterGauge('live_nodes', 'Nodes this node sees alive.', (c) => c.liveNodes);
+  readonly clusterForwarded: Gauge = this.clusterGauge(
+    'forwarded_commands_total',
+    'Commands this node sent to another node, the owner of their tenant.',
+    (c) => c.forwarded,
+  );
+  readonly clusterServed: Gauge = this.clusterGauge(
+    'served_commands_total',
+    'Commands other nodes sent to this node as the owner.',
+    (c) => c.served,
+  );
+  readonly clusterTaken: Gauge = this.clusterGauge(
+    'tenants_taken_total',
+    'Tenants this node took over (a start, a failover, a hand-over).',
+    (c) => c.taken,
+  );
+  readonly clusterLost: Gauge = this.clusterGauge(
+    'leases_lost_total',
+    'Leases this node lost (not renewed in time, or a commit fenced).',
+    (c) => c.lost,
+  );
+
   constructor(options: { defaults?: boolean } = {}) {
     if (options.defaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
   }
+
+  private clusterGauge(name: string, help: string, value: (c: ClusterCounts) => number): Gauge {
+    const gauge: Gauge = new Gauge({
+      name: `switchboard_cluster_${name}`,
+      help,
+      registers: [this.registry],
+      collect: (): void => {
+        const c = this.cluster();
+        if (c !== undefined) gauge.set(value(c));
+      },
+    });
+    return gauge;
+  }
+}
+
+/** What a node among several counts (app/cluster.ts). */
+export interface ClusterCounts {
+  readonly ownedTenants: number;
+  readonly liveNodes: number;
+  readonly forwarded: number;
+  readonly served: number;
+  readonly taken: number;
+  readonly lost: number;
 }

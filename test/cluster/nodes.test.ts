@@ -82,4 +82,28 @@ describe('S10.2 any node serves any client', () => {
     await ua.close();
     feed.ws.close();
   }, 60_000);
+
+  test('S10.1 each node says on /readyz and /metrics which tenants it owns, which nodes it sees and what it forwarded', async () => {
+    const owner = await cluster.ownerOtherThan('acme', undefined);
+    for (const id of ['n1', 'n2', 'n3']) {
+      const ready = await call(cluster.node(id).url, 'GET', '/readyz');
+      expect(ready.status).toBe(200);
+      expect(ready.body.cluster).toEqual({
+        node: id,
+        ownedTenants: id === owner.node ? 1 : 0,
+        liveNodes: ['n1', 'n2', 'n3'],
+      });
+      const metrics = (await call(cluster.node(id).url, 'GET', '/metrics')).body as string;
+      expect(metrics).toContain(`switchboard_cluster_owned_tenants ${id === owner.node ? 1 : 0}`);
+      expect(metrics).toContain('switchboard_cluster_live_nodes 3');
+    }
+    // The first test's changes went through a node that does not own the tenant.
+    const forwarded = await Promise.all(
+      ['n1', 'n2', 'n3'].map(async (id) => {
+        const text = (await call(cluster.node(id).url, 'GET', '/metrics')).body as string;
+        return Number(/switchboard_cluster_forwarded_commands_total (\d+)/.exec(text)![1]);
+      }),
+    );
+    expect(Math.max(...forwarded)).toBeGreaterThanOrEqual(5);
+  });
 });

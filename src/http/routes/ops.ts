@@ -10,7 +10,9 @@ export function opsRoutes(app: App, ctx: HttpContext, ready: () => boolean = () 
       return reply
         .status(httpStatus('SWB_ERR_UNAVAILABLE'))
         .send(errorBody('SWB_ERR_UNAVAILABLE', ERRORS.SWB_ERR_UNAVAILABLE));
-    return { ok: true, tenants: [...ctx.engine.tenantIds()].length };
+    const cluster = ctx.cluster?.();
+    const tenants = [...ctx.engine.tenantIds()].length;
+    return cluster === undefined ? { ok: true, tenants } : { ok: true, tenants, cluster };
   });
   app.get('/metrics', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
     let users = 0;
