@@ -9,6 +9,7 @@ import type { Command, TenantId } from '../core/index.js';
 import { Forwarder, Ownership, Replicas } from '../cluster/index.js';
 import type { Grant, NatsBus } from '../cluster/index.js';
 import type { Engine, Outcome } from '../engine/index.js';
+import type { Accounts, Revoked } from '../auth/index.js';
 import { FencedError } from '../store/index.js';
 import type { CommitOptions, PostgresStore, SipStateRow, Store, TenantRow } from '../store/index.js';
 import type { Config } from './config.js';
@@ -33,6 +34,8 @@ export class ClusterNode {
   private addReplica: (row: TenantRow) => Promise<void> = async () => {};
   private readonly forwarder: Forwarder;
   private readonly ownership: Ownership;
+  private readonly prefix: string;
+  private readonly log: Logger;
   readonly bus: Replicas;
 
   private constructor(
@@ -43,8 +46,10 @@ export class ClusterNode {
     logger: Logger,
   ) {
     const log = logger.child({ surface: 'cluster', node });
+    this.log = log;
     this.bus = new Replicas(nats, this.engineView(), (tenant) => this.loadReplica(tenant));
     const prefix = config.busSubjectPrefix;
+    this.prefix = prefix;
     this.forwarder = new Forwarder(nats.connection, this.engineView(), { prefix: `${prefix}-cmd` });
     this.ownership = new Ownership(store.leases, this.hooks(`${prefix}-ctl.released`), {
       node,
@@ -80,6 +85,34 @@ export class ClusterNode {
     const last = out.ok ? out.events[out.events.length - 1] : undefined;
     if (last !== undefined) await this.bus.caughtUp(tenant, last.epoch, last.seq);
     return out;
+  }
+
+  /**
+   * S10.2: credentials, sign-ins and API keys changed through one node are loaded again by the
+   * others (each keeps them in memory for the answers that cannot wait), and a revoked sign-in
+   * ends the feed sockets that use it on every node. A sign-in is usable on another node once
+   * that node has heard of it, within milliseconds.
+   */
+  shareAccounts(accounts: Accounts): void {
+    const subject = `${this.prefix}-ctl.accounts`;
+    accounts.onChanged((tenant, whose) =>
+      this.nats.connection.publish(subject, JSON.stringify({ node: this.node, tenant, ...(whose ? { whose } : {}) })),
+    );
+    this.nats.connection.subscribe(subject, {
+      callback: (err, msg) => {
+        if (err !== null) return;
+        const m = msg.json<{ node: string; tenant: TenantId; whose?: Revoked }>();
+        if (m.node === this.node || !this.engine().hasTenant(m.tenant)) return;
+        void accounts
+          .reloadTenant(m.tenant, m.whose)
+          .catch((e: unknown) =>
+            this.log.error(
+              { tenant: m.tenant, err: e instanceof Error ? e.message : String(e) },
+              'accounts not reloaded',
+            ),
+          );
+      },
+    });
   }
 
   /** S10.4: every commit carries the fences of the leases this node holds. */

@@ -126,6 +126,7 @@ async function startOn(
     tokenTtlSec: config.tokenTtlSec,
     now: () => clock.now(),
   });
+  cluster?.shareAccounts(accounts);
   // The tenants served and their sign-ins are kept in memory for the answers that cannot wait.
   const tenantRows = new TenantRows();
   const addTenant = async (row: TenantRow): Promise<void> => {

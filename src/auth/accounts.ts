@@ -50,6 +50,7 @@ export type Revoked = { readonly userId: UserId } | { readonly keyId: string };
 
 /** Told when credentials stop working, so open feed sockets can be checked again (S5.4). */
 export type RevocationListener = (tenant: TenantId, whose: Revoked) => void;
+export type ChangeListener = (tenant: TenantId, whose?: Revoked) => void;
 
 export class Accounts {
   /** S5.4: login attempts, reserved before the password check (limiter.ts). */
@@ -58,6 +59,7 @@ export class Accounts {
   /** Attempts whose password check is still running. */
   private readonly pending = new Set<Attempt>();
   private readonly listeners: RevocationListener[] = [];
+  private readonly changeListeners: ChangeListener[] = [];
   /** Credentials in memory, for the answers that cannot wait (credentials.ts). */
   private readonly index = new CredentialIndex();
   /** Tokens and API keys in memory: every request asks who it is (sign-ins.ts). */
@@ -112,8 +114,27 @@ export class Accounts {
     this.listeners.push(listener);
   }
 
+  /**
+   * S10.2: told after every change to a tenant's credentials, sign-ins or API keys (with what it
+   * revoked, if anything), so other nodes sharing the store load the tenant's copies again.
+   */
+  onChanged(listener: ChangeListener): void {
+    this.changeListeners.push(listener);
+  }
+
+  /** Another node changed the tenant's credentials or sign-ins: loads them again, and ends what it revoked. */
+  async reloadTenant(tenant: TenantId, whose?: Revoked): Promise<void> {
+    await this.loadTenant(tenant);
+    if (whose !== undefined) for (const l of this.listeners) l(tenant, whose);
+  }
+
   private revoked(tenant: TenantId, whose: Revoked): void {
     for (const l of this.listeners) l(tenant, whose);
+    this.changed(tenant, whose);
+  }
+
+  private changed(tenant: TenantId, whose?: Revoked): void {
+    for (const l of this.changeListeners) l(tenant, whose);
   }
 
   /**
@@ -139,14 +160,14 @@ export class Accounts {
       ...(sipPassword !== undefined ? { sipHa1: ha1(input.extension, sipDomain, sipPassword) } : {}),
       ...(terminalPassword !== undefined ? { terminalHa1: ha1(input.extension, sipDomain, terminalPassword) } : {}),
     });
-    if (before === undefined) return;
+    if (before === undefined) return this.changed(tenant);
     const roleChanged = input.role !== undefined && input.role !== before.role;
     if (roleChanged || passwordHash !== undefined) {
       const keep = !roleChanged && by?.userId === input.id ? by.tokenHash : undefined;
       await this.store.deleteTokens(tenant, input.id, keep);
       this.signIns.deleteTokens(tenant, input.id, keep);
       this.revoked(tenant, { userId: input.id });
-    }
+    } else this.changed(tenant);
   }
 
   /** Deletes a user; the store drops their credentials and sign-ins in the same transaction. */
@@ -241,6 +262,7 @@ export class Accounts {
     const expiresAt = now + this.options.tokenTtlSec * 1000;
     await this.store.saveToken(sha256(token), tenant, userId, expiresAt);
     this.signIns.addToken(sha256(token), { tenant, userId, expiresAt });
+    this.changed(tenant);
     return { token, userId, expiresAt };
   }
 
@@ -282,6 +304,7 @@ export class Accounts {
     const row = { id, tenant, name, role, secretHash: sha256(secret), createdAt: this.options.now() };
     await this.store.createApiKey(row);
     this.signIns.addApiKey(row);
+    this.changed(tenant);
     return { id, key: `swk_${id}.${secret}` };
   }
 

@@ -1,8 +1,8 @@
 // S5.4: the sign-ins in force — web tokens (by hash) and API keys (by id) — kept in memory. Every
 // HTTP request and every feed socket asks who it is, and wants the answer at once, while the store
 // port is asynchronous. The accounts layer is the only writer of tokens and keys: it loads a
-// tenant's when the tenant is added and updates this copy on every write it makes, after the
-// store has it. A removed user's tokens left the store in the commit that removed the user.
+// tenant's when the tenant is added (again when another node changed them, S10.2) and updates
+// this copy on every write it makes, after the store has it. A removed user's tokens left the store in the commit that removed the user.
 import type { TenantId, UserId } from '../core/index.js';
 import type { ApiKeyRow, TokenRow } from '../store/index.js';
 
@@ -20,9 +20,21 @@ export class SignInIndex {
 
   /** A tenant's sign-ins as the store has them; tokens expired by `now` are left out (they never pass again). */
   load(tenant: TenantId, tokens: readonly TokenRow[], keys: readonly ApiKeyRow[], now: number): void {
+    this.dropTenant(tenant);
     for (const t of tokens)
       if (t.expiresAt > now) this.addToken(t.hash, { tenant, userId: t.userId, expiresAt: t.expiresAt });
     for (const k of keys) this.keys.set(k.id, k);
+  }
+
+  /** Forgets a tenant's sign-ins (before they are loaded again: another node changed them, S10.2). */
+  private dropTenant(tenant: TenantId): void {
+    const prefix = `${tenant}\u0000`;
+    for (const [user, hashes] of this.byUser) {
+      if (!user.startsWith(prefix)) continue;
+      for (const hash of hashes) this.tokens.delete(hash);
+      this.byUser.delete(user);
+    }
+    for (const [id, key] of this.keys) if (key.tenant === tenant) this.keys.delete(id);
   }
 
   token(hash: string): SignIn | undefined {

@@ -10,6 +10,7 @@ import { TestUa } from '../sip/ua.js';
 import { TestCluster } from '../support/cluster.js';
 import { tempDatabases } from '../support/postgres.js';
 import { call, login } from '../support/server.js';
+import { eventually } from '../support/wait.js';
 
 const database = tempDatabases();
 let cluster: TestCluster;
@@ -105,5 +106,22 @@ describe('S10.2 any node serves any client', () => {
       }),
     );
     expect(Math.max(...forwarded)).toBeGreaterThanOrEqual(5);
+  });
+
+  test('S10.2 S5.4 a sign-in made through one node works on the others, and signing out ends it everywhere', async () => {
+    const [a, b, c] = ['n1', 'n2', 'n3'].map((n) => cluster.node(n));
+    const token = await login(a!.url, '1004');
+    const me = (url: string) => call(url, 'GET', '/api/v1/auth/me', { token });
+    await eventually(
+      async () => ((await me(b!.url)).status === 200 && (await me(c!.url)).status === 200 ? true : undefined),
+      2000,
+      'the sign-in is known on the other nodes',
+    );
+    expect((await call(b!.url, 'POST', '/api/v1/auth/logout', { token })).status).toBe(204);
+    await eventually(
+      async () => ((await me(a!.url)).status === 401 && (await me(c!.url)).status === 401 ? true : undefined),
+      2000,
+      'the sign-out is known everywhere',
+    );
   });
 });
