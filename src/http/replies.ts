@@ -234,7 +234,7 @@ export const QueueStateReply = Type.Object({
 const Owner = Type.Object({ kind: Type.Enum(['user', 'group', 'queue']), id: Str });
 const Explanations = Type.Array(Type.Object({ rule: Str, text: Str }));
 const ActionDecision = Type.Object({
-  condition: Type.Enum(['dnd', 'busy', 'unreachable', 'noAnswer']),
+  condition: Type.Enum(['dnd', 'busy', 'unreachable', 'noAnswer', 'closed']),
   action: ActionReply,
   owner: Owner,
   defaulted: Bool,
