@@ -56,3 +56,9 @@ export function nightTarget(tx: Tx, extension: string | undefined): HoursTarget 
   for (const q of view.queues.values()) if (q.config.extension === extension) return { kind: 'queue', id: q.config.id };
   return refuse('SWB_ERR_GROUP_NOT_FOUND', { extension }, `No group or queue has the extension ${extension}.`);
 }
+
+/** S11.2: hours given without `nightMode` keep the night mode in force (it is switched on its own). */
+export function keepNight(next: OfficeHours | undefined, prev: OfficeHours | undefined): OfficeHours | undefined {
+  if (next === undefined || next.nightMode !== undefined || prev?.nightMode === undefined) return next;
+  return { ...next, nightMode: prev.nightMode };
+}

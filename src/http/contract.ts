@@ -14,6 +14,8 @@ import {
   EventsReply,
   GroupReply,
   HistoryReply,
+  HoursOverviewReply,
+  HoursStatusReply,
   ImportReply,
   LoginReply,
   MeReply,
@@ -96,6 +98,8 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'GET /api/v1/queues/:queue/state': op(200, QueueStateReply, 404),
 
   'POST /api/v1/route': op(200, RouteReply, 404, 422),
+  'GET /api/v1/hours': op(200, HoursOverviewReply),
+  'PUT /api/v1/night-mode': op(200, HoursStatusReply, 404),
 
   'GET /api/v1/users/:user/history': op(200, HistoryReply, 404),
   'GET /api/v1/users/:user/report': op(200, ReportReply, 404),
