@@ -52,6 +52,8 @@ export type { Applied } from './apply.js';
 export type {
   HistoryPage,
   HistoryRow,
+  HoursOverview,
+  HoursStatus,
   ImportPlan,
   ImportReport,
   ImportRowReport,

@@ -2,7 +2,7 @@
 // mode switched by hand. The hours themselves are set with the policy, group and queue routes.
 import { Type } from 'typebox';
 import { hoursVerdict } from '../../core/index.js';
-import type { HoursTarget, OfficeHours, Owner, TenantState } from '../../core/index.js';
+import type { HoursStatus, HoursTarget, Owner, TenantState } from '../../core/index.js';
 import { fail } from '../errors.js';
 import { groupRef, queueRef, tenantState } from '../lookup.js';
 import { Ref } from '../schemas.js';
@@ -21,15 +21,6 @@ const NightBody = Type.Object(
     description: 'Night mode on or off for the company, or for the group or queue named (by id or extension).',
   },
 );
-
-interface HoursStatus {
-  target: { kind: HoursTarget['kind']; id?: string; name: string; extension?: string };
-  open: boolean;
-  nightMode: boolean;
-  rule?: string;
-  reason: string;
-  hours?: OfficeHours;
-}
 
 /** One target's status now, from the core's S11.2 table. */
 function status(state: TenantState, target: HoursTarget, now: number): HoursStatus {
