@@ -2,8 +2,8 @@
 // ordered table (the first closing row that matches wins), read in the tenant's IANA time zone.
 // Local time comes from Intl.DateTimeFormat: pure (no I/O, no clock), `now` is passed in.
 // Intervals are wall-clock times: open while the local clock reads within [from, to). A skipped
-// hour (spring forward) is never read, so an interval over it is an hour shorter; a repeated hour
-// (fall back) is read twice, so an interval over it is an hour longer (docs/rules.md S11.2).
+// hour (spring forward) is never read, so an interval loses its part within it; a repeated hour
+// (fall back) is read twice, so an interval's part within it is open twice (docs/rules.md S11.2).
 import type { CallRequest } from './commands.js';
 import type { ActionDecision, Owner } from './decisions.js';
 import type { Resolved } from './targets.js';

@@ -191,7 +191,7 @@ describe('S11.2 daylight saving (Europe/Berlin)', () => {
     return out.decision.outcome === 'ring' ? 'open' : (out.decision.explanation[0]?.rule ?? '?');
   };
 
-  test('S11.2 spring forward (2026-03-29): the Monday after opens at local 08:00 (06:00 UTC); an interval over the skipped hour is an hour shorter', () => {
+  test('S11.2 spring forward (2026-03-29): the Monday after opens at local 08:00 (06:00 UTC); an interval loses its part in the skipped hour', () => {
     const h = office({
       ...OFFICE,
       weekly: [
@@ -204,6 +204,8 @@ describe('S11.2 daylight saving (Europe/Berlin)', () => {
     expect(outcomeAt(h, '2026-03-30T05:59:00Z')).toBe('S11.2#4'); // 07:59 CEST
     // 01:00–02:30 on the night of the change: 01:59 CET is open, the next minute reads 03:00 CEST.
     expect(outcomeAt(h, '2026-03-29T00:59:00Z')).toBe('open');
+    expect(outcomeAt(h, '2026-03-29T01:00:00Z')).toBe('open'); // 03:00 CEST: within 02:30–04:00
+    expect(outcomeAt(h, '2026-03-29T02:00:00Z')).toBe('S11.2#4'); // 04:00 CEST
     h.ok({
       type: 'tenant.policy',
       policy: { hours: { ...OFFICE, weekly: [{ day: 'sun', from: '01:00', to: '02:30' }] } },
