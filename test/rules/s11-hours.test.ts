@@ -77,6 +77,10 @@ describe('S11.2 office hours', () => {
       owner: { kind: 'queue', id: 'q1' },
     });
     expect(text(d, 'S11.2#3')).toBe('closed: holiday Christmas (Fri 2026-12-25 10:00, Europe/Berlin)');
+    // A real call (with an id) to the closed queue takes the closed action without joining it.
+    const real = decide(h, { callId: 'c1', from: OUTSIDE, to: { kind: 'queue', id: 'q1' } });
+    expect(real.outcome === 'action' && real.action.condition).toBe('closed');
+    expect(h.state().queues.get('q1')!.waiting).toEqual([]);
     at(h, '2026-12-31T10:00:00Z'); // a holiday without a name shows its date
     expect(text(decide(h, { to: toGroup() }), 'S11.2#3')).toMatch(/^closed: holiday 2026-12-31 /);
     at(h, '2027-01-04T09:00:00Z'); // the Monday after: open again
