@@ -3,6 +3,7 @@
 import { isManualStatus } from './catalog.js';
 import { refuse } from './errors.js';
 import { validateHours } from './hours-input.js';
+import { isTimeZone } from './hours.js';
 import type { UserInput } from './commands.js';
 import type { Group, QueueConfig, Refusal, TenantPolicy, UserId } from './types.js';
 
@@ -67,7 +68,7 @@ export function validatePolicy(p: TenantPolicy): Refusal | undefined {
     return bad('manualStatuses', 'a list of manual statuses');
   if (typeof p.statusIndependentOfLogin !== 'boolean' || typeof p.adminsSetOthers !== 'boolean')
     return bad('policy', 'flags are true or false');
-  if (typeof p.timezone !== 'string' || p.timezone.length === 0 || p.timezone.length > 64)
+  if (typeof p.timezone !== 'string' || p.timezone.length === 0 || p.timezone.length > 64 || !isTimeZone(p.timezone))
     return bad('timezone', 'an IANA time zone name');
   return validateHours(p.hours);
 }

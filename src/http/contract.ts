@@ -90,7 +90,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'DELETE /api/v1/queues/:id': op(204, NoContent, 404, 422),
 
   'GET /api/v1/tenant/policy': op(200, PolicyReply),
-  'PUT /api/v1/tenant/policy': op(200, PolicyReply, 422),
+  'PUT /api/v1/tenant/policy': op(200, PolicyReply, 404, 422),
 
   'POST /api/v1/queues/:queue/agents/:user/:action': op(200, AgentCommandReply, 404, 422),
   'POST /api/v1/agents/:user/:action': op(200, AgentCommandReply, 404, 422),

@@ -237,6 +237,13 @@ describe('S11.2 limits', () => {
   };
   const mon = (from: string, to: string) => ({ day: 'mon' as const, from, to });
 
+  test('S11.2 a time zone the runtime does not know is refused (Intl), the old one stays', () => {
+    const h = office();
+    const out = h.run({ type: 'tenant.policy', policy: { timezone: 'Mars/Olympus_Mons' } });
+    expect(out.ok ? 'ok' : `${out.code} ${String(out.details?.field)}`).toBe('SWB_ERR_INVALID timezone');
+    expect(h.state().policy.timezone).toBe('Europe/Berlin');
+  });
+
   test('S11.2 bad hours are refused with SWB_ERR_HOURS_INVALID and change nothing', () => {
     const fifteen = Array.from({ length: 15 }, (_, i) =>
       mon(`0${Math.floor(i / 2)}:${i % 2 ? '30' : '00'}`, `0${Math.floor(i / 2)}:${i % 2 ? '59' : '29'}`),
