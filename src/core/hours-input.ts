@@ -40,7 +40,7 @@ function validateWeekly(weekly: OfficeHours['weekly'], field: string): Refusal |
     if (!TIME.test(w.from) || w.from === '24:00') return bad(`${f}.from`, 'a time HH:MM, 00:00 to 23:59');
     if (!TIME.test(w.to)) return bad(`${f}.to`, 'a time HH:MM, 00:01 to 24:00');
     if (minuteOf(w.from) >= minuteOf(w.to))
-      return bad(f, 'from must be before to (an interval past midnight is two intervals, one each day)');
+      return bad(f, 'it must open before it closes (an interval past midnight is two: one each day)');
   }
   for (const day of WEEKDAYS) {
     const list = weekly.filter((w) => w.day === day).sort((a, b) => minuteOf(a.from) - minuteOf(b.from));

@@ -99,6 +99,19 @@ describe('S11.2 office hours in the web app', () => {
     const saved = await call(s.url, 'GET', '/api/v1/tenant/policy', { token: admin });
     expect(saved.body.hours.holidays).toEqual([{ date: '2026-12-25', name: 'Christmas' }]);
 
+    // Hours the server refuses are explained in words, naming the row; nothing is saved.
+    await sales.getByRole('button', { name: 'Edit hours of Group Sales (6000)' }).click();
+    const salesDialog = page.getByRole('dialog', { name: 'Hours: Group Sales (6000)' });
+    await salesDialog.getByRole('button', { name: 'Add interval' }).click();
+    await salesDialog.getByLabel('Opens (interval 1)').fill('18:00');
+    await salesDialog.getByLabel('Closes (interval 1)').fill('08:00');
+    await salesDialog.getByRole('button', { name: 'Save hours' }).click();
+    await salesDialog.getByText('Please check interval 1: it must open before it closes').waitFor({ timeout: 5000 });
+    await screenshot(page, 's11-2-hours-refused');
+    await salesDialog.getByRole('button', { name: 'Close' }).click();
+    const group = await call(s.url, 'GET', '/api/v1/groups/sales', { token: admin });
+    expect(group.body.hours.weekly).toEqual([]);
+
     await support.getByRole('button', { name: /^Night mode on for Queue Support/ }).click();
     await support.locator('.badge', { hasText: 'Open' }).waitFor({ timeout: 5000 });
     const hours = await call(s.url, 'GET', '/api/v1/hours', { token: admin });
