@@ -68,13 +68,15 @@ describe('S11.2 office hours in the web app', () => {
     await expect(company.getByText('Mon–Sun 00:00–24:00').isVisible()).resolves.toBe(true);
 
     // Night mode for the queue, by its button (aria-pressed tells its state).
-    const night = support.getByRole('button', { name: /^Night mode off for Queue Support/ });
+    const night = support.getByRole('button', { name: 'Night mode for Queue Support (8000)' });
+    await expect(night.getAttribute('aria-pressed')).resolves.toBe('false');
     await night.click();
     await page.getByText(/Queue Support \(8000\): night mode on; closed: night mode/).waitFor({ timeout: 5000 });
     await support.locator('.badge', { hasText: 'Closed' }).waitFor({ timeout: 5000 });
-    await expect(
-      support.getByRole('button', { name: /^Night mode on for Queue Support/ }).getAttribute('aria-pressed'),
-    ).resolves.toBe('true');
+    await expect(night.getAttribute('aria-pressed')).resolves.toBe('true');
+    await expect(sales.getByText('When closed, the caller is redirected to extension 1002.').isVisible()).resolves.toBe(
+      true,
+    );
     // The routing decision explains it (POST /route).
     const routed = await call(s.url, 'POST', '/api/v1/route', { token: admin, body: { to: { queue: 'support' } } });
     expect(routed.body.decision.explanation[0]).toEqual({
@@ -112,7 +114,7 @@ describe('S11.2 office hours in the web app', () => {
     const group = await call(s.url, 'GET', '/api/v1/groups/sales', { token: admin });
     expect(group.body.hours.weekly).toEqual([]);
 
-    await support.getByRole('button', { name: /^Night mode on for Queue Support/ }).click();
+    await night.click();
     await support.locator('.badge', { hasText: 'Open' }).waitFor({ timeout: 5000 });
     const hours = await call(s.url, 'GET', '/api/v1/hours', { token: admin });
     expect(hours.body.queues[0]).toMatchObject({ open: true, nightMode: false });

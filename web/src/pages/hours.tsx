@@ -9,6 +9,7 @@ import { api } from '../api.js';
 import { useLoad } from '../hooks.js';
 import { ErrorNote, Loading, Notice } from '../ui.js';
 import { EditDialog } from './board.js';
+import { actionWords } from './why.js';
 import { HoursEditor } from './hours-editor.js';
 
 const loadHours = (): Promise<HoursOverview> => api<HoursOverview>('GET', '/api/v1/hours');
@@ -128,11 +129,20 @@ export function OfficeHoursPage(): JSX.Element {
                 </td>
                 <td data-label="Hours" class="small">
                   {hoursText(s)}
+                  {s.hours?.closedAction && (
+                    <div class="muted">When closed, the caller {actionWords(s.hours.closedAction)}.</div>
+                  )}
                 </td>
                 <td class="actions">
                   <div class="agent-actions">
-                    <button type="button" aria-pressed={s.nightMode} disabled={busy} onClick={() => void toggle(s)}>
-                      {s.nightMode ? 'Night mode on' : 'Night mode off'}
+                    <button
+                      type="button"
+                      class="night"
+                      aria-pressed={s.nightMode}
+                      disabled={busy}
+                      onClick={() => void toggle(s)}
+                    >
+                      <span aria-hidden="true">{s.nightMode ? '☾ ' : ''}</span>Night mode
                       <span class="sr"> for {nameOf(s)}</span>
                     </button>
                     <button type="button" onClick={() => setEditing(s)}>
