@@ -63,6 +63,7 @@ const COMMANDS = {
   'session.end': { required: ['userId', 'sessionId'], refs: { userId: 'user' } },
   'agent.command': { required: ['userId', 'action'], refs: { userId: 'user', queueId: 'queue' }, by: true },
   'fac.dial': { required: ['userId', 'digits'], refs: { userId: 'user' } },
+  'night.set': { required: ['target', 'on'], by: true },
   'voicemail.count': { required: ['userId', 'count'], refs: { userId: 'user' } },
   'missed.reset': { required: ['userId'], refs: { userId: 'user' }, by: true },
   'missed.add': { required: ['userId'], refs: { userId: 'user' } },

@@ -8,6 +8,7 @@ import { routeCall } from './commands-call.js';
 import { removeGroup, removeQueue, setPolicy, upsertGroup, upsertQueue } from './commands-config.js';
 import { addMissedCall, resetMissedCalls, setVoicemailCount } from './commands-counters.js';
 import { facDial } from './commands-fac.js';
+import { setNightMode } from './commands-hours.js';
 import { sessionCommand } from './commands-session.js';
 import { removeRegistration, updateLeg, upsertRegistration } from './commands-sip.js';
 import { clearStatus, setStatus } from './commands-status.js';
@@ -72,6 +73,8 @@ function step(tx: Tx, cmd: Command): Refusal | undefined {
       return agentCommand(tx, cmd);
     case 'fac.dial':
       return facDial(tx, cmd);
+    case 'night.set':
+      return setNightMode(tx, cmd);
     case 'voicemail.count':
       return setVoicemailCount(tx, cmd);
     case 'missed.add':

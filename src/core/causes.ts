@@ -35,6 +35,8 @@ export function commandCause(cmd: Command): Cause {
       return cmd.by ? causeOf(cmd.by, cmd.userId) : 'sip';
     case 'fac.dial':
       return 'fac';
+    case 'night.set':
+      return causeOf(cmd.by);
     case 'session.start':
     case 'session.heartbeat':
     case 'session.end':

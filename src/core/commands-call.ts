@@ -38,9 +38,10 @@ export function routeCall(tx: Tx, cmd: Extract<Command, { type: 'call.route' }>)
       if (g && g.strategy === 'roundRobin' && first)
         putGroup(tx, { ...g, lastRang: first.forwardedFrom ?? first.userId ?? g.lastRang });
     }
-    // A call that reaches a queue joins it (or gets its busy or overflow action, S4.4).
+    // A call that reaches a queue joins it (or gets its busy or overflow action, S4.4); a call to
+    // a closed queue takes its closed action without joining (S11.2).
     if (
-      (d.outcome === 'queue' || d.outcome === 'action') &&
+      (d.outcome === 'queue' || (d.outcome === 'action' && d.action.condition !== 'closed')) &&
       d.target.kind === 'queue' &&
       cmd.call.callId !== undefined
     ) {

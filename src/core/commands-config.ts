@@ -6,11 +6,14 @@ import { dropGroup, dropQueue, putGroup, putQueue, putUser, queueIn, userIn, vie
 import type { Tx } from './tx.js';
 import { copyUser, userWith } from './user.js';
 import { validateGroup, validatePolicy, validateQueue } from './validate.js';
+import { keepNight } from './commands-hours.js';
 import type { Group, GroupId, QueueId, Refusal, TenantPolicy, UserId } from './types.js';
 
 export function upsertGroup(tx: Tx, cmd: Extract<Command, { type: 'group.upsert' }>): Refusal | undefined {
   const existing = viewOf(tx).groups.get(cmd.group.id);
-  const group: Group = { ...DEFAULT_GROUP, ...existing, ...cmd.group };
+  const merged: Group = { ...DEFAULT_GROUP, ...existing, ...cmd.group };
+  const hours = keepNight(merged.hours, existing?.hours);
+  const group: Group = hours === merged.hours ? merged : { ...merged, hours };
   const bad = validateGroup(group, (id) => userIn(tx, id) !== undefined);
   if (bad) return bad;
   putGroup(tx, group);
@@ -25,7 +28,9 @@ export function removeGroup(tx: Tx, groupId: GroupId): Refusal | undefined {
 
 export function upsertQueue(tx: Tx, cmd: Extract<Command, { type: 'queue.upsert' }>): Refusal | undefined {
   const existing = queueIn(tx, cmd.queue.id);
-  const config = { ...DEFAULT_QUEUE, ...existing?.config, ...cmd.queue };
+  const merged = { ...DEFAULT_QUEUE, ...existing?.config, ...cmd.queue };
+  const hours = keepNight(merged.hours, existing?.config.hours);
+  const config = hours === merged.hours ? merged : { ...merged, hours };
   const bad = validateQueue(config, (id) => userIn(tx, id) !== undefined);
   if (bad) return bad;
   putQueue(
@@ -61,7 +66,9 @@ export function removeQueue(tx: Tx, queueId: QueueId): Refusal | undefined {
 }
 
 export function setPolicy(tx: Tx, policy: Partial<TenantPolicy>): Refusal | undefined {
-  const next = { ...tx.policy, ...policy };
+  const merged = { ...tx.policy, ...policy };
+  const hours = keepNight(merged.hours, tx.policy.hours);
+  const next = hours === merged.hours ? merged : { ...merged, hours };
   const bad = validatePolicy(next);
   if (bad) return bad;
   tx.policy = next;

@@ -4,6 +4,7 @@ import { clearStatus, setStatus } from './commands-status.js';
 import type { Command } from './commands.js';
 import { refuse } from './errors.js';
 import { parseFeatureCode } from './fac.js';
+import { nightTarget, setNightMode } from './commands-hours.js';
 import { viewOf } from './tx.js';
 import type { Tx } from './tx.js';
 import type { Actor, QueueId, Refusal } from './types.js';
@@ -40,5 +41,10 @@ export function facDial(tx: Tx, cmd: Extract<Command, { type: 'fac.dial' }>): Re
       return code.on
         ? setStatus(tx, { type: 'status.set', userId: cmd.userId, status: 'forwarding', forwardTo: code.number, by })
         : clearStatus(tx, cmd.userId, by, 'forwarding');
+    case 'night': {
+      const target = nightTarget(tx, code.extension);
+      if ('ok' in target) return target;
+      return setNightMode(tx, { type: 'night.set', target, on: code.on, by });
+    }
   }
 }

@@ -8,6 +8,7 @@ import type {
   DeviceKind,
   Group,
   GroupId,
+  HoursTarget,
   Instant,
   LegState,
   PresenceRecord,
@@ -113,6 +114,8 @@ export type Command =
       readonly by: Actor;
     }
   | { readonly type: 'fac.dial'; readonly userId: UserId; readonly digits: string }
+  // S11.2 night mode, switched by hand (REST, web app, feature code *28 / *29)
+  | { readonly type: 'night.set'; readonly target: HoursTarget; readonly on: boolean; readonly by: Actor }
   // Counters shown as indicators
   | { readonly type: 'voicemail.count'; readonly userId: UserId; readonly count: number }
   | { readonly type: 'missed.reset'; readonly userId: UserId; readonly by: Actor }

@@ -19,7 +19,8 @@ export interface Owner {
 }
 
 export interface ActionDecision {
-  readonly condition: AnsweringCondition;
+  /** S3.2 conditions, or `closed`: the target is outside its office hours or in night mode (S11.2). */
+  readonly condition: AnsweringCondition | 'closed';
   readonly action: AnsweringAction;
   readonly owner: Owner;
   readonly defaulted: boolean;

@@ -7,7 +7,9 @@ export type FeatureCode =
   | { readonly kind: 'agent'; readonly action: AgentAction; readonly queue?: string }
   | { readonly kind: 'dnd'; readonly on: boolean }
   | { readonly kind: 'forwarding'; readonly on: true; readonly number: string }
-  | { readonly kind: 'forwarding'; readonly on: false };
+  | { readonly kind: 'forwarding'; readonly on: false }
+  /** S11.2: night mode on (`*28`) or off (`*29`), for the company or the group or queue with that extension. */
+  | { readonly kind: 'night'; readonly on: boolean; readonly extension?: string };
 
 const AGENT_CODES: Readonly<Record<string, AgentAction>> = {
   '36': 'ready',
@@ -35,5 +37,7 @@ export function parseFeatureCode(input: string): ({ readonly ok: true } & { read
   if (prefix === '79' && rest === '') return { ok: true, code: { kind: 'dnd', on: false } };
   if (prefix === '72' && NUMBER.test(rest)) return { ok: true, code: { kind: 'forwarding', on: true, number: rest } };
   if (prefix === '73' && rest === '') return { ok: true, code: { kind: 'forwarding', on: false } };
+  if ((prefix === '28' || prefix === '29') && (rest === '' || DIGITS.test(rest)))
+    return { ok: true, code: { kind: 'night', on: prefix === '28', ...(rest === '' ? {} : { extension: rest }) } };
   return unknown();
 }

@@ -43,12 +43,17 @@ export type { Action, PermissionRule, Subject, Who } from './permissions.js';
 export { historyEntry, webhookWants, webhooksFor } from './journal.js';
 export type { HistoryEntry } from './journal.js';
 export { parseFeatureCode } from './fac.js';
+export { HOURS_RULES, closedAction, hoursVerdict, isTimeZone, localTime, weeklyOf } from './hours.js';
+export type { HoursFacts, HoursRule, HoursVerdict, LocalTime } from './hours.js';
+export { CLOSED_ACTIONS, HOURS_LIMITS, validateHours } from './hours-input.js';
 export type { FeatureCode } from './fac.js';
 export { apply, causeOf, heartbeatLease, wakeDue } from './apply.js';
 export type { Applied } from './apply.js';
 export type {
   HistoryPage,
   HistoryRow,
+  HoursOverview,
+  HoursStatus,
   ImportPlan,
   ImportReport,
   ImportRowReport,

@@ -16,6 +16,7 @@ import { reachability } from './direct.js';
 import type { Reachability, RingEntry } from './direct.js';
 import type { ActionDecision, Decision, Explanation, Owner } from './decisions.js';
 import { resolveTarget } from './targets.js';
+import { closedNow } from './hours.js';
 import { GROUP_STRATEGIES, loggedInAgents, offerTo as offersOf, queueCandidates } from './distribution.js';
 import { manualInForce } from './facts.js';
 import { appWhileForwarding } from './outgoing.js';
@@ -366,6 +367,11 @@ export function route(
   const resolved = resolveTarget(state, call.to);
   if (!resolved.ok) return resolved;
   const t = resolved.resolved;
+  const closed = closedNow(state, call, t, now);
+  if (closed !== undefined) {
+    explanation.push({ rule: closed.rule, text: closed.text });
+    return { ok: true, decision: runAction(state, call, closed.action.owner, closed.action, now, explanation) };
+  }
   switch (t.kind) {
     case 'user':
       return { ok: true, decision: routeUser(state, call, t.user, now, explanation) };

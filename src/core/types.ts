@@ -67,6 +67,40 @@ export type AnsweringAction =
 
 export type AnsweringCondition = 'dnd' | 'busy' | 'unreachable' | 'noAnswer';
 
+/** S11.2: the days of the week, Monday first (ISO 8601). */
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+/** S11.2: open on `day` from `from` to `to`, local wall-clock times `HH:MM` (`to` may be `24:00`). */
+export interface HoursInterval {
+  readonly day: Weekday;
+  readonly from: string;
+  readonly to: string;
+}
+
+/** S11.2: a closed day, `YYYY-MM-DD` in the tenant's time zone. */
+export interface Holiday {
+  readonly date: string;
+  readonly name?: string;
+}
+
+/** S11.2: what opening hours and night mode belong to: the company, a group or a queue. */
+export type HoursTarget =
+  | { readonly kind: 'tenant' }
+  | { readonly kind: 'group'; readonly id: GroupId }
+  | { readonly kind: 'queue'; readonly id: QueueId };
+
+/** S11.2: the opening hours of a tenant, group or queue (hours.ts reads them). */
+export interface OfficeHours {
+  /** Weekly opening intervals; none: no weekly limit (a group or queue then follows the tenant's). */
+  readonly weekly: readonly HoursInterval[];
+  readonly holidays: readonly Holiday[];
+  /** What a call gets while closed; absent: the tenant's, else the default (hours.ts). */
+  readonly closedAction?: AnsweringAction;
+  /** Closed by hand, whatever the hours say, until switched off. */
+  readonly nightMode?: boolean;
+}
+
 export interface UserSettings {
   /** Delay before app devices ring in `at_desk`; undefined means the tenant's `defaultDeskDelaySec`. */
   readonly deskDelaySec?: number;
@@ -88,6 +122,8 @@ export interface TenantPolicy {
   readonly timezone: string;
   /** S9.3: a leg with no update for this long is ended by the system. */
   readonly maxCallSec: number;
+  /** S11.2: the company's opening hours, in `timezone`. */
+  readonly hours?: OfficeHours;
 }
 
 export type GroupStrategy = 'ringAll' | 'hunt' | 'roundRobin' | 'longestIdle';
@@ -103,6 +139,8 @@ export interface Group {
   readonly actions: Partial<Readonly<Record<'busy' | 'unreachable' | 'noAnswer', AnsweringAction>>>;
   /** roundRobin: the member who rang last. */
   readonly lastRang?: UserId;
+  /** S11.2: the group's own opening hours. */
+  readonly hours?: OfficeHours;
 }
 
 export type QueueStrategy = 'ringAll' | 'longestIdle' | 'roundRobin' | 'fewestCalls' | 'linear';
@@ -124,6 +162,8 @@ export interface QueueConfig {
   readonly joinEmpty: boolean;
   readonly overflowAction: AnsweringAction;
   readonly busyAction: AnsweringAction;
+  /** S11.2: the queue's own opening hours. */
+  readonly hours?: OfficeHours;
 }
 
 // ---------------------------------------------------------------------------

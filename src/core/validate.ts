@@ -2,6 +2,8 @@
 // CLI, the engine's own tests). The HTTP layer validates with schemas first; this is the floor.
 import { isManualStatus } from './catalog.js';
 import { refuse } from './errors.js';
+import { validateHours } from './hours-input.js';
+import { isTimeZone } from './hours.js';
 import type { UserInput } from './commands.js';
 import type { Group, QueueConfig, Refusal, TenantPolicy, UserId } from './types.js';
 
@@ -42,7 +44,7 @@ export function validateGroup(g: Group, exists: (id: UserId) => boolean): Refusa
     return bad('memberRingSec', 'a whole number of seconds, at least 1');
   if (!isNonNegInt(g.ringTimeoutSec) || g.ringTimeoutSec < 1)
     return bad('ringTimeoutSec', 'a whole number of seconds, at least 1');
-  return members('members', g.members, exists);
+  return validateHours(g.hours) ?? members('members', g.members, exists);
 }
 
 export function validateQueue(q: QueueConfig, exists: (id: UserId) => boolean): Refusal | undefined {
@@ -55,7 +57,7 @@ export function validateQueue(q: QueueConfig, exists: (id: UserId) => boolean): 
     if (!isNonNegInt(q[k])) return bad(k, 'a whole number, 0 or more');
   }
   if (q.agentRingSec < 1) return bad('agentRingSec', 'at least 1 second');
-  return members('agents', q.agents, exists) ?? members('supervisors', q.supervisors, exists);
+  return validateHours(q.hours) ?? members('agents', q.agents, exists) ?? members('supervisors', q.supervisors, exists);
 }
 
 export function validatePolicy(p: TenantPolicy): Refusal | undefined {
@@ -66,7 +68,7 @@ export function validatePolicy(p: TenantPolicy): Refusal | undefined {
     return bad('manualStatuses', 'a list of manual statuses');
   if (typeof p.statusIndependentOfLogin !== 'boolean' || typeof p.adminsSetOthers !== 'boolean')
     return bad('policy', 'flags are true or false');
-  if (typeof p.timezone !== 'string' || p.timezone.length === 0 || p.timezone.length > 64)
+  if (typeof p.timezone !== 'string' || p.timezone.length === 0 || p.timezone.length > 64 || !isTimeZone(p.timezone))
     return bad('timezone', 'an IANA time zone name');
-  return undefined;
+  return validateHours(p.hours);
 }

@@ -5,6 +5,7 @@
 export type { ActionDecision, Decision, Explanation, Owner } from './routing.js';
 export type { RingEntry } from './direct.js';
 export type { AnsweringAction, RouteTarget } from './types.js';
+import type { OfficeHours } from './types.js';
 
 /** S5.1: what one line of a user import will do, before anything is written (importplan.ts). */
 export interface PlannedRow {
@@ -91,4 +92,30 @@ export interface SignedIn {
   } | null;
   /** The API key id, when the credential is an API key. */
   readonly apiKey: string | null;
+}
+
+/** S11.2: whether a target is open now, and why not (GET /api/v1/hours, PUT /api/v1/night-mode). */
+export interface HoursStatus {
+  readonly target: {
+    readonly kind: 'tenant' | 'group' | 'queue';
+    readonly id?: string;
+    readonly name: string;
+    readonly extension?: string;
+  };
+  readonly open: boolean;
+  readonly nightMode: boolean;
+  /** The S11.2 row that closes it. */
+  readonly rule?: string;
+  readonly reason: string;
+  readonly hours?: OfficeHours;
+}
+
+/** S11.2: the company and every group and queue, open or closed now. */
+export interface HoursOverview {
+  readonly timezone: string;
+  /** Now in the tenant's time zone, e.g. "Fri 2026-12-25 19:00". */
+  readonly localTime: string;
+  readonly tenant: HoursStatus;
+  readonly groups: readonly HoursStatus[];
+  readonly queues: readonly HoursStatus[];
 }

@@ -14,6 +14,8 @@ import {
   EventsReply,
   GroupReply,
   HistoryReply,
+  HoursOverviewReply,
+  HoursStatusReply,
   ImportReply,
   LoginReply,
   MeReply,
@@ -88,7 +90,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'DELETE /api/v1/queues/:id': op(204, NoContent, 404, 422),
 
   'GET /api/v1/tenant/policy': op(200, PolicyReply),
-  'PUT /api/v1/tenant/policy': op(200, PolicyReply, 422),
+  'PUT /api/v1/tenant/policy': op(200, PolicyReply, 404, 422),
 
   'POST /api/v1/queues/:queue/agents/:user/:action': op(200, AgentCommandReply, 404, 422),
   'POST /api/v1/agents/:user/:action': op(200, AgentCommandReply, 404, 422),
@@ -96,6 +98,8 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'GET /api/v1/queues/:queue/state': op(200, QueueStateReply, 404),
 
   'POST /api/v1/route': op(200, RouteReply, 404, 422),
+  'GET /api/v1/hours': op(200, HoursOverviewReply),
+  'PUT /api/v1/night-mode': op(200, HoursStatusReply, 404),
 
   'GET /api/v1/users/:user/history': op(200, HistoryReply, 404),
   'GET /api/v1/users/:user/report': op(200, ReportReply, 404),

@@ -6,6 +6,7 @@
 import { Type } from 'typebox';
 import type { Static, TSchema } from 'typebox';
 import { AUTOMATIC_STATUSES, MANUAL_STATUSES } from '../core/index.js';
+import { ActionReply, HoursReply } from './replies-parts.js';
 
 const Opt = Type.Optional;
 const Str = Type.String();
@@ -26,25 +27,9 @@ function MapOf<T extends TSchema>(
 
 // ------------------------------------------------------------------ directory
 
+export { ActionReply, HoursOverviewReply, HoursReply, HoursStatusReply, RouteTargetReply } from './replies-parts.js';
+
 const RoleReply = Type.Enum(['admin', 'supervisor', 'user']);
-
-export const RouteTargetReply = Type.Union([
-  Type.Object({ kind: Type.Literal('user'), id: Str }),
-  Type.Object({ kind: Type.Literal('group'), id: Str }),
-  Type.Object({ kind: Type.Literal('queue'), id: Str }),
-  Type.Object({ kind: Type.Literal('extension'), extension: Str }),
-  Type.Object({ kind: Type.Literal('external'), number: Str }),
-]);
-
-export const ActionReply = Type.Union([
-  Type.Object({ type: Type.Literal('voicemail') }),
-  Type.Object({ type: Type.Literal('busyTone') }),
-  Type.Object({ type: Type.Literal('message'), prompt: Opt(Str) }),
-  Type.Object({ type: Type.Literal('redirect'), target: RouteTargetReply }),
-  Type.Object({ type: Type.Literal('external'), number: Str }),
-  Type.Object({ type: Type.Literal('reject') }),
-  Type.Object({ type: Type.Literal('queue'), queueId: Str }),
-]);
 
 /** The directory view of a user: never a password, hash or HA1. */
 export const UserReply = Type.Object({ id: Str, extension: Str, name: Str, role: RoleReply, email: Opt(Str) });
@@ -74,6 +59,7 @@ export const GroupReply = Type.Object({
   memberRingSec: Int,
   ringTimeoutSec: Int,
   actions: Type.Object({ busy: Opt(ActionReply), unreachable: Opt(ActionReply), noAnswer: Opt(ActionReply) }),
+  hours: Opt(HoursReply),
 });
 
 export const QueueReply = Type.Object({
@@ -92,6 +78,7 @@ export const QueueReply = Type.Object({
   joinEmpty: Bool,
   overflowAction: ActionReply,
   busyAction: ActionReply,
+  hours: Opt(HoursReply),
 });
 
 export const PolicyReply = Type.Object({
@@ -103,6 +90,7 @@ export const PolicyReply = Type.Object({
   adminsSetOthers: Bool,
   timezone: Str,
   maxCallSec: Int,
+  hours: Opt(HoursReply),
 });
 
 const ImportError = Type.Object({
@@ -234,7 +222,7 @@ export const QueueStateReply = Type.Object({
 const Owner = Type.Object({ kind: Type.Enum(['user', 'group', 'queue']), id: Str });
 const Explanations = Type.Array(Type.Object({ rule: Str, text: Str }));
 const ActionDecision = Type.Object({
-  condition: Type.Enum(['dnd', 'busy', 'unreachable', 'noAnswer']),
+  condition: Type.Enum(['dnd', 'busy', 'unreachable', 'noAnswer', 'closed']),
   action: ActionReply,
   owner: Owner,
   defaulted: Bool,

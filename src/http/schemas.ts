@@ -40,6 +40,40 @@ export const AnsweringActionSchema = Type.Union([
   Type.Object({ type: Type.Literal('queue'), queueId: Ref }, closed),
 ]);
 
+/** S11.2: opening hours; the per-day limit and the closed action's kind are the core's (SWB_ERR_HOURS_INVALID). */
+export const HoursBody = Type.Object(
+  {
+    weekly: Type.Array(
+      Type.Object(
+        {
+          day: Type.Enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']),
+          from: Type.String({ pattern: '^[0-9]{2}:[0-9]{2}$', description: 'Local time HH:MM.' }),
+          to: Type.String({ pattern: '^[0-9]{2}:[0-9]{2}$', description: 'Local time HH:MM, up to 24:00.' }),
+        },
+        closed,
+      ),
+      { maxItems: 98, description: 'Open intervals, at most 14 a day; none: no weekly limit.' },
+    ),
+    holidays: Type.Array(
+      Type.Object(
+        {
+          date: Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' }),
+          name: Type.Optional(Type.String({ minLength: 1, maxLength: 60 })),
+        },
+        closed,
+      ),
+      { maxItems: 366 },
+    ),
+    closedAction: Type.Optional(AnsweringActionSchema),
+    nightMode: Type.Optional(Type.Boolean()),
+  },
+  {
+    ...closed,
+    description:
+      "S11.2: opening hours in the tenant's time zone. Left out, nightMode keeps its value (switch it with PUT /api/v1/night-mode).",
+  },
+);
+
 const Seconds = (minimum: number, maximum: number) => Type.Integer({ minimum, maximum });
 
 /** S2.5 user settings and S3.2 answering actions; the fields given replace the current ones. */
@@ -116,6 +150,7 @@ const groupFields = {
       { ...closed, description: 'Replaces every action of the group.' },
     ),
   ),
+  hours: Type.Optional(HoursBody),
 };
 
 export const NewGroupBody = Type.Object({ id: Id, name: Name, ...groupFields }, closed);
@@ -136,6 +171,7 @@ const queueFields = {
   joinEmpty: Type.Optional(Type.Boolean()),
   overflowAction: Type.Optional(AnsweringActionSchema),
   busyAction: Type.Optional(AnsweringActionSchema),
+  hours: Type.Optional(HoursBody),
 };
 
 export const NewQueueBody = Type.Object({ id: Id, name: Name, ...queueFields }, closed);
@@ -158,10 +194,11 @@ export const PolicyPatchBody = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 64,
-        description: 'An IANA time zone, e.g. Europe/Berlin (daily reports, S6.5).',
+        description: 'An IANA time zone, e.g. Europe/Berlin (daily reports, S6.5; office hours, S11.2).',
       }),
     ),
     maxCallSec: Type.Optional(Seconds(60, 7 * 86400)),
+    hours: Type.Optional(HoursBody),
   },
   closed,
 );

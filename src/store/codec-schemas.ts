@@ -44,6 +44,14 @@ const ACTION_TYPES: ['voicemail', 'busyTone', 'message', 'redirect', 'external',
 const Action = Type.Object({ type: OneOf(ACTION_TYPES) });
 const Actions = Type.Record(Str, Action);
 
+/** S11.2: opening hours (core/types.ts OfficeHours); optional everywhere, so older rows still read. */
+const Hours = Type.Object({
+  weekly: Type.Array(Type.Object({ day: Str, from: Str, to: Str })),
+  holidays: Type.Array(Type.Object({ date: Str, name: Opt(Str) })),
+  closedAction: Opt(Action),
+  nightMode: Opt(Type.Boolean()),
+});
+
 const Settings = Type.Object({
   deskDelaySec: Opt(Num),
   ringTimeoutSec: Num,
@@ -128,6 +136,7 @@ export const GroupRowV1 = Type.Object(
     ringTimeoutSec: Num,
     actions: Actions,
     lastRang: Opt(Str),
+    hours: Opt(Hours),
   },
   { additionalProperties: false },
 );
@@ -148,6 +157,7 @@ const QueueConfig = Type.Object({
   joinEmpty: Type.Boolean(),
   overflowAction: Action,
   busyAction: Action,
+  hours: Opt(Hours),
 });
 
 const Waiting = Type.Object({

@@ -18,6 +18,13 @@ export interface RawRows {
   write(kind: RowKind, tenant: TenantId, id: string, text: string): Promise<void>;
 }
 
+/** S11.2: opening hours on the tenant, a group and (night mode) a queue. */
+const HOURS = {
+  weekly: [{ day: 'mon' as const, from: '08:00', to: '18:00' }],
+  holidays: [{ date: '2026-12-25', name: 'Christmas' }, { date: '2026-12-26' }],
+  closedAction: { type: 'redirect' as const, target: { kind: 'user' as const, id: 'bob' } },
+};
+
 const ann = { id: 'ann', extension: '1001', name: 'Ann' };
 const bob = { id: 'bob', extension: '1002', name: 'Bob', role: 'supervisor' as const };
 
@@ -31,8 +38,10 @@ async function busyTenant(fresh: () => Promise<Fresh>) {
       't1',
       { type: 'user.upsert', user: ann },
       { type: 'user.upsert', user: bob },
-      { type: 'group.upsert', group: { id: 'g1', name: 'Desk', members: ['ann', 'bob'] } },
+      { type: 'group.upsert', group: { id: 'g1', name: 'Desk', members: ['ann', 'bob'], hours: HOURS } },
       { type: 'queue.upsert', queue: { id: 'q1', name: 'Sales', agents: ['ann', 'bob'] } },
+      { type: 'tenant.policy', policy: { timezone: 'Europe/Berlin', hours: { ...HOURS, closedAction: undefined } } },
+      { type: 'night.set', target: { kind: 'queue', id: 'q1' }, on: true, by: { kind: 'system' } },
       { type: 'registration.set', userId: 'ann', id: 'phone', kind: 'terminal', expiresAt: T0 + 3_600_000 },
       { type: 'registration.set', userId: 'bob', id: 'app', kind: 'app', expiresAt: T0 + 3_600_000 },
       { type: 'session.start', userId: 'bob', sessionId: 's1' },
@@ -65,6 +74,15 @@ export function codecContract(fresh: () => Promise<Fresh>, raw?: (store: Fresh['
     expect(loaded.state.groups).toEqual(had.groups);
     expect(loaded.state.queues).toEqual(had.queues);
     expect(loaded.state.byExtension).toEqual(had.byExtension);
+  });
+
+  test('S11.2 S8.2 opening hours, holidays, closed actions and night mode are stored and read back', async () => {
+    const { store, rec } = await busyTenant(fresh);
+    const loaded = (await store.loadTenant('t1'))!;
+    expect(loaded.state.groups.get('g1')!.hours).toEqual(HOURS);
+    expect(loaded.state.queues.get('q1')!.config.hours).toEqual({ weekly: [], holidays: [], nightMode: true });
+    expect(JSON.parse(JSON.stringify(loaded.state.policy))).toEqual(JSON.parse(JSON.stringify(rec.state('t1').policy)));
+    expect(loaded.state.policy.hours?.holidays).toEqual(HOURS.holidays);
   });
 
   if (raw === undefined) return;

@@ -73,10 +73,24 @@ function validationWords(details: Record<string, unknown> | undefined, fallback:
     : `Please check the form: it ${first.message ?? 'is not valid'}.`;
 }
 
+/** S11.2: refused opening hours, naming the row as the form numbers it (interval 1, holiday 2). */
+function hoursWords(details: Record<string, unknown> | undefined, fallback: string): string {
+  const field = typeof details?.field === 'string' ? details.field : '';
+  if (typeof details?.why !== 'string') return fallback;
+  const row = /(weekly|holidays)\[([0-9]+)\]/.exec(field);
+  const where = row
+    ? `${row[1] === 'weekly' ? 'interval' : 'holiday'} ${Number(row[2]) + 1}`
+    : field.endsWith('closedAction')
+      ? '“When closed”'
+      : 'the hours';
+  return `Please check ${where}: ${details.why}.`;
+}
+
 /** A readable sentence for any failure. */
 export function describeError(e: unknown): string {
   if (e instanceof ApiError) {
     if (e.code === 'SWB_ERR_VALIDATION') return validationWords(e.details, e.message);
+    if (e.code === 'SWB_ERR_HOURS_INVALID') return hoursWords(e.details, e.message);
     return FRIENDLY[e.code] ?? e.message;
   }
   if (e instanceof TypeError)

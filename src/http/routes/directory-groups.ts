@@ -5,7 +5,7 @@ import { actionRefs, groupRef, groupView, tenantState, userRefs } from '../looku
 import { GroupPatchBody, IdParam, MembersBody, NewGroupBody } from '../schemas.js';
 import type { App, HttpContext } from '../server.js';
 import { requirePermission, tenantAuth } from '../server.js';
-import { run } from './directory-input.js';
+import { hoursInput, run } from './directory-input.js';
 
 /** The groups: list, create, read, change. */
 export function groupRoutes(app: App, ctx: HttpContext): void {
@@ -31,7 +31,7 @@ export function groupRoutes(app: App, ctx: HttpContext): void {
       const auth = tenantAuth(request);
       requirePermission(auth, 'directory.change');
       const state = tenantState(ctx, auth);
-      const { members, actions, ...rest } = request.body;
+      const { members, actions, hours, ...rest } = request.body;
       if (state.groups.has(rest.id)) fail('SWB_ERR_ID_TAKEN', { id: rest.id });
       await run(ctx, auth, {
         type: 'group.upsert',
@@ -39,6 +39,7 @@ export function groupRoutes(app: App, ctx: HttpContext): void {
           ...rest,
           ...(members !== undefined ? { members: userRefs(state, members, 'members') } : {}),
           ...(actions !== undefined ? { actions: actionRefs(state, actions as Record<string, AnsweringAction>) } : {}),
+          ...(hours !== undefined ? { hours: hoursInput(state, hours) } : {}),
         },
       });
       return reply.status(201).send(groupView(tenantState(ctx, auth).groups.get(rest.id)!));
@@ -69,7 +70,7 @@ export function groupRoutes(app: App, ctx: HttpContext): void {
       requirePermission(auth, 'directory.change');
       const state = tenantState(ctx, auth);
       const g = groupRef(state, request.params.id);
-      const { members, actions, ...rest } = request.body;
+      const { members, actions, hours, ...rest } = request.body;
       await run(ctx, auth, {
         type: 'group.upsert',
         group: {
@@ -78,6 +79,7 @@ export function groupRoutes(app: App, ctx: HttpContext): void {
           name: rest.name ?? g.name,
           ...(members !== undefined ? { members: userRefs(state, members, 'members') } : {}),
           ...(actions !== undefined ? { actions: actionRefs(state, actions as Record<string, AnsweringAction>) } : {}),
+          ...(hours !== undefined ? { hours: hoursInput(state, hours) } : {}),
         },
       });
       return groupView(tenantState(ctx, auth).groups.get(g.id)!);

@@ -1,10 +1,17 @@
 // The directory's inputs as the core takes them: names resolved in the tenant, defaults applied.
 import type { Static } from 'typebox';
-import type { AnsweringAction, AnsweringCondition, Command, TenantState, UserSettings } from '../../core/index.js';
+import type {
+  AnsweringAction,
+  AnsweringCondition,
+  Command,
+  OfficeHours,
+  TenantState,
+  UserSettings,
+} from '../../core/index.js';
 import type { AuthContext, NewUser } from '../../auth/accounts.js';
 import { HttpRefusal } from '../errors.js';
-import { actionRefs } from '../lookup.js';
-import { NewUserBody, SettingsPatch } from '../schemas.js';
+import { actionRef, actionRefs } from '../lookup.js';
+import { HoursBody, NewUserBody, SettingsPatch } from '../schemas.js';
 import type { HttpContext } from '../server.js';
 
 type SettingsBody = Static<typeof SettingsPatch>;
@@ -46,4 +53,13 @@ export function freshUserId(state: TenantState, extension: string): string {
 export function newUserInput(state: TenantState, id: string, body: Static<typeof NewUserBody>): NewUser {
   const { id: _id, settings, ...rest } = body;
   return { ...rest, id, ...(settings !== undefined ? { settings: settingsInput(state, settings) } : {}) };
+}
+
+/** S11.2: opening hours as the core takes them: the closed action's user, group or queue resolved. */
+export function hoursInput(state: TenantState, body: Static<typeof HoursBody>): OfficeHours {
+  const { closedAction, ...rest } = body;
+  return {
+    ...rest,
+    ...(closedAction !== undefined ? { closedAction: actionRef(state, closedAction as AnsweringAction) } : {}),
+  };
 }

@@ -5,7 +5,7 @@ import { isTimeZone } from '../report.js';
 import { PolicyPatchBody } from '../schemas.js';
 import type { App, HttpContext } from '../server.js';
 import { requirePermission, tenantAuth } from '../server.js';
-import { run } from './directory-input.js';
+import { hoursInput, run } from './directory-input.js';
 
 export function policyRoutes(app: App, ctx: HttpContext): void {
   app.get(
@@ -40,7 +40,12 @@ export function policyRoutes(app: App, ctx: HttpContext): void {
           { field: 'timezone' },
           `timezone: "${request.body.timezone.slice(0, 64)}" is not an IANA time zone.`,
         );
-      await run(ctx, auth, { type: 'tenant.policy', policy: request.body });
+      const { hours, ...rest } = request.body;
+      const state = tenantState(ctx, auth);
+      await run(ctx, auth, {
+        type: 'tenant.policy',
+        policy: { ...rest, ...(hours !== undefined ? { hours: hoursInput(state, hours) } : {}) },
+      });
       return tenantState(ctx, auth).policy;
     },
   );

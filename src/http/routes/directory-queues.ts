@@ -1,12 +1,12 @@
 // The directory's queues (S4): reads for every role of the tenant, changes for admins.
 import type { Static } from 'typebox';
-import type { AnsweringAction, TenantState } from '../../core/index.js';
+import type { AnsweringAction, OfficeHours, TenantState } from '../../core/index.js';
 import { fail } from '../errors.js';
 import { actionRef, queueRef, tenantState, userRefs } from '../lookup.js';
 import { IdParam, NewQueueBody, QueuePatchBody } from '../schemas.js';
 import type { App, HttpContext } from '../server.js';
 import { requirePermission, tenantAuth } from '../server.js';
-import { run } from './directory-input.js';
+import { hoursInput, run } from './directory-input.js';
 
 /** The queues: list, create, read, change, remove. */
 export function queueRoutes(app: App, ctx: HttpContext): void {
@@ -89,16 +89,18 @@ export function queueRoutes(app: App, ctx: HttpContext): void {
 function queueInput(
   state: TenantState,
   body: Static<typeof QueuePatchBody>,
-): Omit<Static<typeof QueuePatchBody>, 'overflowAction' | 'busyAction'> & {
+): Omit<Static<typeof QueuePatchBody>, 'overflowAction' | 'busyAction' | 'hours'> & {
   overflowAction?: AnsweringAction;
   busyAction?: AnsweringAction;
+  hours?: OfficeHours;
 } {
-  const { agents, supervisors, overflowAction, busyAction, name: _name, ...rest } = body;
+  const { agents, supervisors, overflowAction, busyAction, hours, name: _name, ...rest } = body;
   return {
     ...rest,
     ...(agents !== undefined ? { agents: userRefs(state, agents, 'agents') } : {}),
     ...(supervisors !== undefined ? { supervisors: userRefs(state, supervisors, 'supervisors') } : {}),
     ...(overflowAction !== undefined ? { overflowAction: actionRef(state, overflowAction as AnsweringAction) } : {}),
     ...(busyAction !== undefined ? { busyAction: actionRef(state, busyAction as AnsweringAction) } : {}),
+    ...(hours !== undefined ? { hours: hoursInput(state, hours) } : {}),
   };
 }

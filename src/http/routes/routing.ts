@@ -8,6 +8,7 @@ import { groupRef, queueRef, tenantState, userRef } from '../lookup.js';
 import { Extension, PhoneNumber, Ref } from '../schemas.js';
 import type { App, HttpContext } from '../server.js';
 import { tenantAuth } from '../server.js';
+import { hoursRoutes } from './hours.js';
 
 const closed = { additionalProperties: false } as const;
 
@@ -39,12 +40,13 @@ function target(state: TenantState, to: To): RouteTarget {
 }
 
 export function routingRoutes(app: App, ctx: HttpContext): void {
+  hoursRoutes(app, ctx); // S11.2: open or closed now, night mode
   app.post(
     '/api/v1/route',
     {
       schema: {
         summary:
-          'What would happen to this call now (S3): devices to ring with their delays, or the action, and the rules that applied. Changes nothing.',
+          "What would happen to this call now (S3): devices to ring with their delays, or the action (a closed target's too, S11.2), and the rules that applied. Changes nothing.",
         tags: ['routing'],
         body: RouteBody,
       },

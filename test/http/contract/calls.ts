@@ -231,6 +231,41 @@ export async function callEveryOperation(baseUrl: string, systemToken: string, o
   );
   if (forwarded.decision.outcome !== 'forward' || forwarded.decision.next === undefined)
     throw new Error(`forward: ${JSON.stringify(forwarded)}`);
+  // S11.2: office hours, night mode, and a closed call explained
+  const christmas = { date: '2026-12-25', name: 'Christmas' };
+  const toColleague = { type: 'redirect' as const, target: { kind: 'user' as const, id: '1003' } };
+  const sales = await expect(
+    admin.PUT('/api/v1/groups/{id}', {
+      params: { path: { id: 'sales' } },
+      body: {
+        hours: {
+          weekly: [{ day: 'mon', from: '08:00', to: '18:00' }],
+          holidays: [christmas],
+          closedAction: toColleague,
+        },
+      },
+    }),
+    200,
+  );
+  if (sales.hours?.holidays[0]?.name !== 'Christmas') throw new Error(`group hours: ${JSON.stringify(sales)}`);
+  await refused(
+    admin.PUT('/api/v1/tenant/policy', {
+      body: { hours: { weekly: [{ day: 'mon', from: '18:00', to: '08:00' }], holidays: [] } },
+    }),
+    422,
+    'SWB_ERR_HOURS_INVALID',
+  );
+  const night = await expect(admin.PUT('/api/v1/night-mode', { body: { on: true, group: 'sales' } }), 200);
+  if (night.open || night.rule !== 'S11.2#2' || !night.nightMode) throw new Error(`night: ${JSON.stringify(night)}`);
+  const closed = await expect(admin.POST('/api/v1/route', { body: { to: { group: 'sales' } } }), 200);
+  if (closed.decision.outcome !== 'action' || closed.decision.action.condition !== 'closed' || !closed.decision.next)
+    throw new Error(`closed: ${JSON.stringify(closed)}`);
+  const hours = await expect(agent.GET('/api/v1/hours'), 200);
+  if (hours.groups.find((g) => g.target.id === 'sales')?.open !== false)
+    throw new Error(`hours: ${JSON.stringify(hours)}`);
+  await refused(agent.PUT('/api/v1/night-mode', { body: { on: true } }), 403, 'SWB_ERR_FORBIDDEN');
+  await refused(admin.PUT('/api/v1/night-mode', { body: { on: true, queue: 'nope' } }), 404, 'SWB_ERR_QUEUE_NOT_FOUND');
+  await expect(admin.PUT('/api/v1/night-mode', { body: { on: false, group: 'sales' } }), 200);
   await expect(carol.GET('/api/v1/users/{user}/history', { params: { path: { user: '1003' } } }), 200);
   const report = await expect(carol.GET('/api/v1/users/{user}/report', { params: { path: { user: '1003' } } }), 200);
   const offlineMs: number | undefined = report.days.at(-1)?.statusMs['offline'];

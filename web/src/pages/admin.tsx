@@ -10,6 +10,7 @@ import { StatusBadge } from '../status.js';
 import { StatusForm } from '../statusform.js';
 import { ErrorNote, Loading, Notice, Page } from '../ui.js';
 import { EditDialog, labelOf } from './board.js';
+import { OfficeHoursPage } from './hours.js';
 import { ImportUsers } from './import.js';
 import { PolicyForm } from './policy.js';
 import { UserSettings } from './user-settings.js';
@@ -26,7 +27,14 @@ export function Admin({ path }: { path: string }): JSX.Element {
     );
   }
   const userMatch = /^\/admin\/users\/([^/]+)$/.exec(path);
-  const tab = path === '/admin/policy' ? 'policy' : path === '/admin/import' ? 'import' : 'users';
+  const tab =
+    path === '/admin/policy'
+      ? 'policy'
+      : path === '/admin/hours'
+        ? 'hours'
+        : path === '/admin/import'
+          ? 'import'
+          : 'users';
   return (
     <Page title="Administration">
       <nav class="tabs" aria-label="Administration">
@@ -36,6 +44,9 @@ export function Admin({ path }: { path: string }): JSX.Element {
         <a href="/admin/policy" aria-current={tab === 'policy' ? 'page' : undefined}>
           Policies
         </a>
+        <a href="/admin/hours" aria-current={tab === 'hours' ? 'page' : undefined}>
+          Office hours
+        </a>
         <a href="/admin/import" aria-current={tab === 'import' ? 'page' : undefined}>
           Import users
         </a>
@@ -44,6 +55,8 @@ export function Admin({ path }: { path: string }): JSX.Element {
         <UserSettings userRef={decodeURIComponent(userMatch[1]!)} />
       ) : tab === 'policy' ? (
         <PolicyForm />
+      ) : tab === 'hours' ? (
+        <OfficeHoursPage />
       ) : tab === 'import' ? (
         <ImportUsers />
       ) : (

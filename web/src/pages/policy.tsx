@@ -88,7 +88,7 @@ function PolicyEditor({ policy }: { policy: Policy }): JSX.Element {
               onInput={(e) => setP({ ...p, timezone: e.currentTarget.value })}
               placeholder="e.g. Europe/Berlin"
             />
-            <span class="hint">Days in reports follow this zone.</span>
+            <span class="hint">Days in reports and office hours follow this zone.</span>
           </label>
         </div>
         <div class="form-grid">

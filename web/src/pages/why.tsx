@@ -16,6 +16,7 @@ const CONDITION: Record<string, string> = {
   busy: 'busy',
   unreachable: 'unreachable',
   noAnswer: 'no answer',
+  closed: 'closed: outside office hours, a holiday or night mode',
 };
 const DEVICE: Record<string, string> = {
   app: 'app',
