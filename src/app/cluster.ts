@@ -34,6 +34,7 @@ export class ClusterNode {
   private addReplica: (row: TenantRow) => Promise<void> = async () => {};
   private readonly forwarder: Forwarder;
   private readonly ownership: Ownership;
+  private readonly takenListeners: (() => void)[] = [];
   private readonly prefix: string;
   private readonly log: Logger;
   readonly bus: Replicas;
@@ -113,6 +114,16 @@ export class ClusterNode {
           );
       },
     });
+  }
+
+  /** The tenants this node owns now. */
+  ownedTenants(): TenantId[] {
+    return [...this.ownership.fences().keys()];
+  }
+
+  /** Told when this node takes a tenant (a start, a failover, a hand-over). */
+  onTaken(listener: () => void): void {
+    this.takenListeners.push(listener);
   }
 
   /** S10.4: every commit carries the fences of the leases this node holds. */
@@ -198,6 +209,7 @@ export class ClusterNode {
           if (loaded === undefined) throw new Error(`tenant ${grant.tenant} is not in the store`);
           this.engine().addTenant(loaded.state, { epoch: grant.epoch, seq: loaded.row.seq });
           this.forwarder.serve(grant.tenant);
+          for (const l of this.takenListeners) l();
         }),
       give: (tenant: TenantId) =>
         this.bus.exclusive(tenant, async () => {

@@ -241,7 +241,10 @@ function openCore(
     metrics,
     log: logger.child({ surface: 'webhooks' }),
     addresses,
+    // S10: each node delivers the webhooks of the tenants it owns, and looks again when it takes one.
+    ...(cluster !== undefined ? { tenants: () => cluster.ownedTenants() } : {}),
   });
+  cluster?.onTaken(() => dispatcher.poke());
   bus.subscribe((batch) => {
     if (batch.events.length === 0) return;
     for (const e of batch.events) metrics.events.inc({ type: e.type });

@@ -159,10 +159,13 @@ export interface Store {
   webhooks(tenant: TenantId): Promise<readonly WebhookRow[]>;
   deleteWebhook(tenant: TenantId, id: string): Promise<boolean>;
   enqueue(tenant: TenantId, webhookId: string, subject: string, body: string, now: number): Promise<number>;
-  /** Pending rows due at `now`, the oldest of each (webhook, subject) only: per-subject order. */
-  dueOutbox(now: number, limit: number): Promise<readonly OutboxRow[]>;
+  /**
+   * Pending rows due at `now`, the oldest of each (webhook, subject) only: per-subject order. With
+   * `tenants`, of those tenants only (S10: each node delivers for the tenants it owns).
+   */
+  dueOutbox(now: number, limit: number, tenants?: readonly TenantId[]): Promise<readonly OutboxRow[]>;
   /** When the earliest of those heads falls due (rows waiting behind a head do not count). */
-  nextOutboxAt(): Promise<number | undefined>;
+  nextOutboxAt(tenants?: readonly TenantId[]): Promise<number | undefined>;
   markDelivered(id: number, now: number, status: number, durationMs: number): Promise<void>;
   markFailed(
     id: number,

@@ -40,20 +40,23 @@ export class PgOutbox {
     });
   }
 
-  async dueOutbox(now: number, limit: number): Promise<readonly OutboxRow[]> {
+  async dueOutbox(now: number, limit: number, tenants?: readonly TenantId[]): Promise<readonly OutboxRow[]> {
     // The head of each (webhook, subject) line only: a later event waits for the earlier one.
     const rows = await this.db.rows(
       `SELECT o.* FROM outbox o
-       WHERE o.state = 'pending' AND o.next_at <= $1
+       WHERE o.state = 'pending' AND o.next_at <= $1 AND ($3::text[] IS NULL OR o.tenant = ANY($3::text[]))
          AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.webhook_id = o.webhook_id AND p.tenant = o.tenant AND p.subject = o.subject AND p.state = 'pending' AND p.id < o.id)
        ORDER BY o.id LIMIT $2`,
-      [now, limit],
+      [now, limit, tenants ?? null],
     );
     return rows.map((r) => outboxRow(r));
   }
 
-  async nextOutboxAt(): Promise<number | undefined> {
-    const r = await this.db.one("SELECT MIN(next_at) AS at FROM outbox WHERE state = 'pending'");
+  async nextOutboxAt(tenants?: readonly TenantId[]): Promise<number | undefined> {
+    const r = await this.db.one(
+      "SELECT MIN(next_at) AS at FROM outbox WHERE state = 'pending' AND ($1::text[] IS NULL OR tenant = ANY($1::text[]))",
+      [tenants ?? null],
+    );
     return r === undefined || r.at === null ? undefined : Number(r.at);
   }
 

@@ -209,12 +209,12 @@ export class PostgresStore implements Store {
     return this.outbox.enqueue(tenant, webhookId, subject, body, now);
   }
 
-  dueOutbox(now: number, limit: number): Promise<readonly OutboxRow[]> {
-    return this.outbox.dueOutbox(now, limit);
+  dueOutbox(now: number, limit: number, tenants?: readonly TenantId[]): Promise<readonly OutboxRow[]> {
+    return this.outbox.dueOutbox(now, limit, tenants);
   }
 
-  nextOutboxAt(): Promise<number | undefined> {
-    return this.outbox.nextOutboxAt();
+  nextOutboxAt(tenants?: readonly TenantId[]): Promise<number | undefined> {
+    return this.outbox.nextOutboxAt(tenants);
   }
 
   markDelivered(id: number, now: number, status: number, durationMs: number): Promise<void> {

@@ -58,22 +58,25 @@ export class SqliteOutbox {
     this.stmt.promoteLine.run(now, r.webhook_id, r.subject, r.tenant);
   }
 
-  dueOutbox(now: number, limit: number): readonly OutboxRow[] {
+  dueOutbox(now: number, limit: number, tenants?: readonly TenantId[]): readonly OutboxRow[] {
     // The head of each (webhook, subject) line only: a later event waits for the earlier one.
     const rows = this.db
       .prepare(
         `SELECT o.* FROM outbox o
          WHERE o.state = 'pending' AND o.next_at <= ?
+           AND (? IS NULL OR o.tenant IN (SELECT value FROM json_each(?)))
            AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.webhook_id = o.webhook_id AND p.tenant = o.tenant AND p.subject = o.subject AND p.state = 'pending' AND p.id < o.id)
          ORDER BY o.id LIMIT ?`,
       )
-      .all(now, limit) as Row[];
+      .all(now, tenantList(tenants), tenantList(tenants), limit) as Row[];
     return rows.map((r) => outboxRow(r));
   }
 
-  nextOutboxAt(): number | undefined {
+  nextOutboxAt(tenants?: readonly TenantId[]): number | undefined {
     // The earliest head: rows behind a head wait at BLOCKED (see lineNextAt).
-    const r = this.sql("SELECT MIN(next_at) AS at FROM outbox WHERE state = 'pending'").get() as Row;
+    const r = this.sql(
+      "SELECT MIN(next_at) AS at FROM outbox WHERE state = 'pending' AND (? IS NULL OR tenant IN (SELECT value FROM json_each(?)))",
+    ).get(tenantList(tenants), tenantList(tenants)) as Row;
     return r.at === null ? undefined : Number(r.at);
   }
 
@@ -122,3 +125,7 @@ export class SqliteOutbox {
     ).map((r) => deliveryRow(r));
   }
 }
+
+/** A tenant filter as SQLite binds it: a JSON list, or NULL for every tenant. */
+const tenantList = (tenants: readonly TenantId[] | undefined): string | null =>
+  tenants === undefined ? null : JSON.stringify(tenants);

@@ -214,12 +214,12 @@ export class SqliteStore implements Store {
     return this.outbox.enqueue(tenant, webhookId, subject, body, now);
   }
 
-  async dueOutbox(now: number, limit: number): Promise<readonly OutboxRow[]> {
-    return this.outbox.dueOutbox(now, limit);
+  async dueOutbox(now: number, limit: number, tenants?: readonly TenantId[]): Promise<readonly OutboxRow[]> {
+    return this.outbox.dueOutbox(now, limit, tenants);
   }
 
-  async nextOutboxAt(): Promise<number | undefined> {
-    return this.outbox.nextOutboxAt();
+  async nextOutboxAt(tenants?: readonly TenantId[]): Promise<number | undefined> {
+    return this.outbox.nextOutboxAt(tenants);
   }
 
   async markDelivered(id: number, now: number, status: number, durationMs: number): Promise<void> {

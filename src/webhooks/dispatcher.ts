@@ -68,6 +68,8 @@ export interface DispatcherDeps {
   readonly addresses?: AddressPolicy;
   /** How a delivery is sent (default: node:http through the address policy). */
   readonly post?: Post;
+  /** S10: the tenants this node delivers for — those it owns (default: every tenant). */
+  readonly tenants?: () => readonly string[];
 }
 
 interface Flight {
@@ -182,7 +184,7 @@ export class Dispatcher {
     if (free > 0) {
       // Rows in flight are still pending heads, so ask for them plus the free slots.
       const settled = (this.settledWhileLooking = new Set());
-      const rows = await this.store.dueOutbox(now, this.inflight.size + free).finally(() => {
+      const rows = await this.store.dueOutbox(now, this.inflight.size + free, this.deps.tenants?.()).finally(() => {
         this.settledWhileLooking = undefined;
       });
       // Stopped while the store answered: nothing more is launched.
@@ -211,7 +213,7 @@ export class Dispatcher {
    * step) without spinning.
    */
   private async arm(now: number): Promise<void> {
-    const next = await this.store.nextOutboxAt();
+    const next = await this.store.nextOutboxAt(this.deps.tenants?.());
     if (next === undefined) return;
     if (next > now) this.sleepUntil(next);
     else if (this.inflight.size === 0) this.sleepUntil(now + 100);

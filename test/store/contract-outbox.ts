@@ -54,6 +54,19 @@ export function outboxContract(fresh: () => Promise<Fresh>): void {
     });
   });
 
+  test('S10.2 S6.3 asked for some tenants (the ones a node owns), the outbox hands out and times their rows only', async () => {
+    const { store } = await fresh();
+    await store.enqueue('t1', 'w1', 'ann', 'one', T0 + 5);
+    await store.enqueue('t2', 'w2', 'bob', 'two', T0 + 3);
+    expect((await store.dueOutbox(T0 + 10, 10)).map((r) => r.body)).toEqual(['one', 'two']);
+    expect((await store.dueOutbox(T0 + 10, 10, ['t1'])).map((r) => r.body)).toEqual(['one']);
+    expect((await store.dueOutbox(T0 + 10, 10, ['t2', 't3'])).map((r) => r.body)).toEqual(['two']);
+    expect(await store.dueOutbox(T0 + 10, 10, [])).toEqual([]);
+    expect(await store.nextOutboxAt()).toBe(T0 + 3);
+    expect(await store.nextOutboxAt(['t1'])).toBe(T0 + 5);
+    expect(await store.nextOutboxAt([])).toBeUndefined();
+  });
+
   test('S6.3 in order per subject: a later event of a subject waits until the earlier one is delivered or given up', async () => {
     const { store } = await fresh();
     const a1 = await store.enqueue('t1', 'w1', 'ann', 'a1', T0);
