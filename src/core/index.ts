@@ -61,3 +61,6 @@ export type { TenantContents } from './state.js';
 export { heartbeatSession, movedSession, refreshOf, refreshedRegistration, refreshedUser } from './fast-paths.js';
 export { idleSince, lastActiveAt, restWakeBound, sessionLeaseEnd, sessionsEnd, stillSettled, withId } from './facts.js';
 export { queueSnapshot } from './queue.js';
+export { SCHEDULE_LIMITS, SCHEDULE_RULES, nextScheduleAt, scheduleAt, windowStateAt } from './schedule.js';
+export type { WindowState } from './schedule.js';
+export { scheduleTimerKey } from './commands-schedule.js';
