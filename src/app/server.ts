@@ -18,6 +18,7 @@ import {
   historyRoutes,
   opsRoutes,
   presenceRoutes,
+  scheduleRoutes,
   routingRoutes,
   webhookRoutes,
 } from '../http/index.js';
@@ -260,6 +261,7 @@ async function surfaces(
     routes: [
       authRoutes,
       presenceRoutes,
+      scheduleRoutes,
       directoryRoutes,
       agentRoutes,
       routingRoutes,
