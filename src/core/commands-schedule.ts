@@ -1,7 +1,7 @@
 // Command handlers for S9.1 scheduled statuses: adding a window, cancelling one, and the schedule's
 // timer fired back by the engine at a window's start or end.
 import { checkManualInput } from './commands-status.js';
-import type { Command } from './commands.js';
+import type { Command, ScheduleSummary } from './commands.js';
 import { refuse } from './errors.js';
 import { maySetStatus } from './permission-checks.js';
 import { SCHEDULE_LIMITS, nextScheduleAt, scheduleAt, scheduleCause } from './schedule.js';
@@ -37,6 +37,24 @@ function checkWindow(tx: Tx, user: UserState, cmd: AddCommand): Refusal | undefi
   return undefined;
 }
 
+/** S9.1: the windows queued, for a schedule.changed event. */
+function summaryOf(schedule: UserSchedule | undefined): ScheduleSummary {
+  return {
+    windows: (schedule?.windows ?? []).map((w) =>
+      w.until === undefined
+        ? { id: w.id, status: w.status, from: w.from }
+        : { id: w.id, status: w.status, from: w.from, until: w.until },
+    ),
+  };
+}
+
+/** The same windows queued (a window beginning changes none of them). */
+function sameWindows(a: UserSchedule | undefined, b: UserSchedule | undefined): boolean {
+  const x = a?.windows ?? [];
+  const y = b?.windows ?? [];
+  return x.length === y.length && x.every((w, i) => w.id === y[i]!.id);
+}
+
 /** S9.1: queue a scheduled status for a window. */
 export function addWindow(tx: Tx, cmd: AddCommand): Refusal | undefined {
   const user = userIn(tx, cmd.userId);
@@ -56,7 +74,7 @@ export function addWindow(tx: Tx, cmd: AddCommand): Refusal | undefined {
   if (w.text !== undefined) window.text = w.text;
   if (w.forwardTo !== undefined) window.forwardTo = w.forwardTo;
   const schedule: UserSchedule = { ...user.schedule, windows: [...(user.schedule?.windows ?? []), window] };
-  settleSchedule(tx, userWith(user, { schedule }));
+  settleSchedule(tx, userWith(user, { schedule }), user.schedule);
   tx.reply = window;
   return undefined;
 }
@@ -70,27 +88,33 @@ export function cancelWindow(tx: Tx, cmd: Extract<Command, { type: 'schedule.can
   if (!windows.some((w) => w.id === cmd.windowId))
     return refuse('SWB_ERR_SCHEDULE_NOT_FOUND', { window: cmd.windowId.slice(0, MAX_ID) });
   const schedule: UserSchedule = { ...user.schedule, windows: windows.filter((w) => w.id !== cmd.windowId) };
-  settleSchedule(tx, userWith(user, { schedule }));
+  settleSchedule(tx, userWith(user, { schedule }), user.schedule);
   return undefined;
 }
 
 /** S9.1: a window began or ended (the engine's timer). */
 export function scheduleDue(tx: Tx, cmd: Extract<Command, { type: 'timer.schedule' }>): undefined {
   const user = userIn(tx, cmd.userId);
-  if (user !== undefined) settleSchedule(tx, user, true);
+  if (user !== undefined) settleSchedule(tx, user, user.schedule, true);
   return undefined;
 }
 
 /**
- * Applies the schedule to the user at `tx.now`, puts the user and asks for the next timer. A
- * change the timer brings names the window as its cause; one a command brings keeps the actor's.
+ * Applies the schedule to the user at `tx.now`, puts the user and asks for the next timer; a
+ * schedule.changed event when the windows queued differ from `before`. A change the timer brings
+ * names the window as its cause; one a command brings keeps the actor's.
  */
-function settleSchedule(tx: Tx, user: UserState, fromTimer = false): void {
+function settleSchedule(tx: Tx, user: UserState, before: UserSchedule | undefined, fromTimer = false): void {
   const out = scheduleAt(user, tx.now);
   const next = userWith(user, { schedule: out.schedule });
   if (out.manual !== undefined) next.manual = out.manual.value;
   if (out.manual !== undefined && fromTimer && out.window !== undefined) tx.cause = scheduleCause(out.window);
   if (out.schedule !== user.schedule || out.manual !== undefined || !fromTimer) putUser(tx, next);
+  if (!sameWindows(before, out.schedule)) {
+    const old = summaryOf(before);
+    const value = summaryOf(out.schedule);
+    tx.events.push({ type: 'schedule.changed', subject: user.id, at: tx.now, cause: tx.cause, value, old });
+  }
   const at = nextScheduleAt(out.schedule, tx.now);
   const key = scheduleTimerKey(user.id);
   tx.timers.push(

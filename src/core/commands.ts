@@ -214,6 +214,16 @@ export interface QueueSnapshot {
   readonly overflowedToday: number;
 }
 
+/** S9.1: a user's queued windows as the feed and webhooks show them (no text: it may be private). */
+export interface ScheduleSummary {
+  readonly windows: readonly {
+    readonly id: string;
+    readonly status: string;
+    readonly from: Instant;
+    readonly until?: Instant;
+  }[];
+}
+
 /** S6.1, before the engine stamps it with tenant, epoch and seq. */
 export type CoreEvent =
   | {
@@ -241,6 +251,14 @@ export type CoreEvent =
       readonly cause: Cause;
       readonly value: QueueSnapshot;
       readonly old?: QueueSnapshot;
+    }
+  | {
+      readonly type: 'schedule.changed';
+      readonly subject: UserId;
+      readonly at: Instant;
+      readonly cause: Cause;
+      readonly value: ScheduleSummary;
+      readonly old: ScheduleSummary;
     }
   | {
       readonly type: 'call.missed';

@@ -31,13 +31,23 @@ describe('S9.1 a scheduled status begins and ends on time', () => {
   test('S9.1 at `from` the status is set as a manual status, naming the window as cause', () => {
     const h = day();
     expect(add(h, { id: 'w1', status: 'dnd', from: T0 + HOUR, until: T0 + 2 * HOUR }).ok).toBe(true);
-    expect(h.drain()).toEqual([]); // queued: nothing anyone sees changes yet
+    // Queued: the schedule changed (one event), the status not yet.
+    expect(h.drain()).toMatchObject([
+      {
+        type: 'schedule.changed',
+        subject: U,
+        cause: 'self',
+        value: { windows: [{ id: 'w1', status: 'dnd', from: T0 + HOUR, until: T0 + 2 * HOUR }] },
+        old: { windows: [] },
+      },
+    ]);
     h.advance(HOUR - 1);
     expect(h.status(U)).toBe('online');
     h.advance(1);
     expect(h.status(U)).toBe('dnd');
-    const [e] = presenceEvents(h.drain());
-    expect(e).toMatchObject({ cause: 'schedule:w1', value: { status: 'dnd' }, old: { status: 'online' } });
+    const events = h.drain();
+    expect(events.map((e) => e.type)).toEqual(['presence.changed']);
+    expect(events[0]).toMatchObject({ cause: 'schedule:w1', value: { status: 'dnd' }, old: { status: 'online' } });
     expect(h.presence(U).manual).toMatchObject({ status: 'dnd', setBy: 'schedule:w1', setAt: T0 + HOUR });
   });
 
@@ -50,8 +60,13 @@ describe('S9.1 a scheduled status begins and ends on time', () => {
     h.drain();
     h.advance(HOUR);
     expect(h.presence(U)).toMatchObject({ status: 'away', text: 'Back at 3' });
-    const [e] = presenceEvents(h.drain());
-    expect(e).toMatchObject({ cause: 'schedule:w1', value: { status: 'away' }, old: { status: 'dnd' } });
+    const events = h.drain();
+    expect(events.map((e) => e.type).sort()).toEqual(['presence.changed', 'schedule.changed']);
+    expect(presenceEvents(events)[0]).toMatchObject({
+      cause: 'schedule:w1',
+      value: { status: 'away' },
+      old: { status: 'dnd' },
+    });
     expect(windows(h)).toEqual([]);
   });
 
@@ -138,8 +153,12 @@ describe('S9.1 cancelling a window', () => {
   test('S9.1 cancelled before it begins, a window never sets its status', () => {
     const h = day();
     add(h, { id: 'w1', status: 'dnd', from: T0 + HOUR, until: T0 + 2 * HOUR });
+    h.drain();
     expect(h.run({ type: 'schedule.cancel', userId: U, windowId: 'w1', by: self(U) }).ok).toBe(true);
     expect(windows(h)).toEqual([]);
+    expect(h.drain()).toMatchObject([
+      { type: 'schedule.changed', value: { windows: [] }, old: { windows: [{ id: 'w1' }] } },
+    ]);
     h.advance(HOUR);
     expect(h.status(U)).toBe('online');
     expect(h.drain()).toEqual([]);
@@ -183,9 +202,11 @@ describe('S9.1 refusals change nothing', () => {
       const h = day();
       add(h, { id: 'w1', status: 'dnd', from: T0 + HOUR, until: T0 + 2 * HOUR });
       const before = h.state().users.get(U);
+      h.drain();
       const out = add(h, window);
       expect(out).toMatchObject({ ok: false, code });
       expect(h.state().users.get(U)).toBe(before);
+      expect(h.drain()).toEqual([]);
     });
   }
 

@@ -6,6 +6,7 @@ import { useState } from 'preact/hooks';
 import { api } from './api.js';
 import { when } from './format.js';
 import { useLoad } from './hooks.js';
+import { live } from './live.js';
 import { StatusBadge, statusInfo } from './status.js';
 import { ErrorNote, Notice } from './ui.js';
 
@@ -53,7 +54,12 @@ export function ScheduleCard({
   refreshKey: string;
 }): JSX.Element {
   const path = `/api/v1/users/${encodeURIComponent(userId)}/schedule`;
-  const list = useLoad(() => api<{ windows: ScheduledWindow[]; max: number }>('GET', path), `${path}:${refreshKey}`);
+  // A schedule.changed event (another tab, an admin) moves this too.
+  const moved = live.changedAt.get(`s:${userId}`) ?? 0;
+  const list = useLoad(
+    () => api<{ windows: ScheduledWindow[]; max: number }>('GET', path),
+    `${path}:${refreshKey}:${moved}`,
+  );
   const [error, setError] = useState<unknown>();
   const [done, setDone] = useState<string>();
   const [busy, setBusy] = useState(false);
