@@ -50,6 +50,9 @@ describe('S9.1 scheduled statuses in the web app', () => {
     await page.goto(`${s.url}/me`);
     const card = page.locator('section.schedule');
     await card.getByText('Nothing scheduled.').waitFor();
+    // The form opens on demand, with the focus in it.
+    await card.getByRole('button', { name: 'Schedule a status…' }).click();
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('sched-status-u1003');
 
     await card.getByRole('combobox', { name: /^Status/ }).selectOption('dnd');
     await card.getByLabel('Text (optional)').fill('Board meeting');
@@ -87,6 +90,9 @@ describe('S9.1 scheduled statuses in the web app', () => {
     await card.getByText('A scheduled status must end after it begins.').waitFor();
     await screenshot(page, 's9-1-schedule-refused', true);
     expect((await call(s.url, 'GET', '/api/v1/users/u1003/schedule', { token: carol })).body.windows).toHaveLength(1);
+    // Closing the form gives the focus back to the button that opened it.
+    await card.getByRole('button', { name: 'Close' }).click();
+    await expect.poll(() => page.evaluate('document.activeElement?.textContent')).toBe('Schedule a status…');
   }, 60_000);
 
   test('S9.1 S5.1 an admin sees and cancels a user’s scheduled status on the user’s page; it fits a phone', async () => {

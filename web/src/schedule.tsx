@@ -2,7 +2,7 @@
 // now), a form to add one and a button to cancel each. The server decides every rule (limits,
 // overlaps, a status changed by hand); this card shows its answers in words.
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from './api.js';
 import { when } from './format.js';
 import { useLoad } from './hooks.js';
@@ -63,6 +63,14 @@ export function ScheduleCard({
   const [error, setError] = useState<unknown>();
   const [done, setDone] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const [adding, setAdding] = useState(false);
+  // Focus follows the form: into it when opened, back to its button when closed (never <body>).
+  const opener = useRef<HTMLButtonElement>(null);
+  const opened = useRef(false);
+  useEffect(() => {
+    if (!adding && opened.current) opener.current?.focus();
+    opened.current = adding;
+  }, [adding]);
   const run = async (what: () => Promise<string>): Promise<void> => {
     if (busy) return;
     setError(undefined);
@@ -85,9 +93,9 @@ export function ScheduleCard({
   const windows = list.data?.windows ?? [];
   return (
     <section class="card-box schedule" aria-labelledby={`sched-h-${userId}`}>
-      <h2 id={`sched-h-${userId}`}>{self ? 'My scheduled statuses' : `${name}’s scheduled statuses`}</h2>
+      <h2 id={`sched-h-${userId}`}>{self ? 'My scheduled statuses' : 'Scheduled statuses'}</h2>
       <p class="muted small">
-        A scheduled status is set at its start; at its end the status {self ? 'you' : 'they'} had before comes back. A
+        A scheduled status is set at its start; at its end the status {self ? 'you' : name} had before comes back. A
         status set by hand during a window stays when the window ends.
       </p>
       <ErrorNote error={list.error} onRetry={list.reload} />
@@ -122,17 +130,26 @@ export function ScheduleCard({
           {done}
         </Notice>
       )}
-      <AddWindow
-        userId={userId}
-        allowed={allowed}
-        full={list.data !== undefined && windows.length >= list.data.max}
-        onAdd={(body) =>
-          run(async () => {
-            const w = await api<ScheduledWindow>('POST', path, body);
-            return `Scheduled ${statusInfo(w.status).label} ${span(w)}.`;
-          })
-        }
-      />
+      {adding ? (
+        <AddWindow
+          userId={userId}
+          allowed={allowed}
+          full={list.data !== undefined && windows.length >= list.data.max}
+          onClose={() => setAdding(false)}
+          onAdd={(body) =>
+            run(async () => {
+              const w = await api<ScheduledWindow>('POST', path, body);
+              return `Scheduled ${statusInfo(w.status).label} ${span(w)}.`;
+            })
+          }
+        />
+      ) : (
+        <div class="buttons">
+          <button type="button" ref={opener} onClick={() => setAdding(true)} aria-expanded="false">
+            Schedule a status…
+          </button>
+        </div>
+      )}
     </section>
   );
 }
@@ -141,11 +158,13 @@ function AddWindow({
   userId,
   allowed,
   full,
+  onClose,
   onAdd,
 }: {
   userId: string;
   allowed?: readonly string[];
   full: boolean;
+  onClose: () => void;
   onAdd: (body: Record<string, string>) => Promise<void>;
 }): JSX.Element {
   const offered = OFFERED.filter((s) => allowed === undefined || allowed.includes(s));
@@ -154,6 +173,8 @@ function AddWindow({
   const [from, setFrom] = useState(() => localInput(Date.now() + 3600_000));
   const [until, setUntil] = useState(() => localInput(Date.now() + 2 * 3600_000));
   const id = (f: string) => `sched-${f}-${userId}`;
+  const first = useRef<HTMLSelectElement>(null);
+  useEffect(() => first.current?.focus(), []);
   const submit = (e: Event): void => {
     e.preventDefault();
     const body: Record<string, string> = { status, from: new Date(from).toISOString() };
@@ -165,7 +186,7 @@ function AddWindow({
     <form class="schedule-form" onSubmit={submit} aria-label="Schedule a status">
       <label for={id('status')}>
         Status
-        <select id={id('status')} value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
+        <select id={id('status')} ref={first} value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
           {offered.map((s) => (
             <option key={s} value={s}>
               {s === 'custom' ? 'Custom text' : statusInfo(s).label}
@@ -202,6 +223,9 @@ function AddWindow({
       <div class="buttons">
         <button type="submit" class="primary" aria-disabled={full ? 'true' : undefined}>
           Schedule
+        </button>
+        <button type="button" onClick={onClose}>
+          Close
         </button>
         {full && <span class="hint">The most windows a person may have are queued: cancel one first.</span>}
       </div>
