@@ -105,7 +105,7 @@ export function scheduleDue(tx: Tx, cmd: Extract<Command, { type: 'timer.schedul
  * names the window as its cause; one a command brings keeps the actor's.
  */
 function settleSchedule(tx: Tx, user: UserState, before: UserSchedule | undefined, fromTimer = false): void {
-  const out = scheduleAt(user, tx.now);
+  const out = scheduleAt(user, tx.now, tx.policy);
   const next = userWith(user, { schedule: out.schedule });
   if (out.manual !== undefined) next.manual = out.manual.value;
   if (out.manual !== undefined && fromTimer && out.window !== undefined) tx.cause = scheduleCause(out.window);

@@ -1,7 +1,17 @@
 // S9.1 Scheduled statuses: which scheduled window sets the manual status at an instant, what comes
 // back when it ends, and when the schedule next needs a look. Pure functions over a user's facts.
+import { checkManualInput } from './commands-status.js';
 import { manualInForce } from './facts.js';
-import type { Cause, Instant, ManualStatus, ScheduledWindow, ScheduleHold, UserSchedule, UserState } from './types.js';
+import type {
+  Cause,
+  Instant,
+  ManualStatus,
+  ScheduledWindow,
+  ScheduleHold,
+  TenantPolicy,
+  UserSchedule,
+  UserState,
+} from './types.js';
 
 /** S9.1 limits: windows queued per user, the longest window, how far ahead one may begin. */
 export const SCHEDULE_LIMITS = {
@@ -17,6 +27,10 @@ export const SCHEDULE_LIMITS = {
 export const SCHEDULE_RULES = [
   { rule: 'S9.1#1', then: 'a status changed by anyone else while a window holds wins: the open windows are done' },
   { rule: 'S9.1#2', then: 'a window past its end is done' },
+  {
+    rule: 'S9.1#2b',
+    then: 'a window whose status may no longer be chosen when it begins (policy, forwarding) is done unapplied',
+  },
   { rule: 'S9.1#3', then: 'of the open windows, the one that began last sets the status (a tie: the one added last)' },
   { rule: 'S9.1#4', then: 'the first window to open keeps the manual status it replaced' },
   { rule: 'S9.1#5', then: 'when no window is open any more, that status comes back (if its own end has not passed)' },
@@ -70,7 +84,7 @@ export function windowStatus(w: ScheduledWindow, cause: Cause, now: Instant): Ma
 export const scheduleCause = (windowId: string): Cause => `schedule:${windowId}`;
 
 /** S9.1: the schedule applied at `now`, by the rows of SCHEDULE_RULES. */
-export function scheduleAt(user: UserState, now: Instant): ScheduleOutcome {
+export function scheduleAt(user: UserState, now: Instant, policy: TenantPolicy): ScheduleOutcome {
   const schedule = user.schedule;
   if (schedule === undefined) return { schedule };
   let hold = schedule.hold;
@@ -80,7 +94,11 @@ export function scheduleAt(user: UserState, now: Instant): ScheduleOutcome {
     windows = windows.filter((w) => w.started !== true); // S9.1#1
     hold = undefined;
   }
-  const live = windows.filter((w) => w.until === undefined || now < w.until); // S9.1#2
+  const live = windows.filter(
+    (w) =>
+      (w.until === undefined || now < w.until) && // S9.1#2
+      (w.started === true || w.from > now || checkManualInput(policy, user, w) === undefined), // S9.1#2b
+  );
   if (hold !== undefined && !live.some((w) => w.id === hold!.window)) ended = hold.window;
   windows = live.map((w) => (w.started !== true && w.from <= now ? { ...w, started: true as const } : w));
   const winner = winnerOf(windows, now);

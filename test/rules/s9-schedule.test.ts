@@ -87,6 +87,17 @@ describe('S9.1 a scheduled status begins and ends on time', () => {
     expect(h.status(U)).toBe('online');
   });
 
+  test('S9.1 a window whose status the company turned off before it began is dropped unapplied', () => {
+    const h = day();
+    add(h, { id: 'w1', status: 'dnd', from: T0 + HOUR, until: T0 + 2 * HOUR });
+    h.ok({ type: 'tenant.policy', policy: { manualStatuses: ['available', 'away', 'busy'] } });
+    h.drain();
+    h.advance(HOUR);
+    expect(h.status(U)).toBe('online');
+    expect(windows(h)).toEqual([]);
+    expect(h.drain()).toMatchObject([{ type: 'schedule.changed', value: { windows: [] } }]);
+  });
+
   test('S9.1 a window without `until` sets its status for good', () => {
     const h = day();
     add(h, { id: 'w1', status: 'absent', from: T0 + HOUR });
