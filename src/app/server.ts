@@ -18,6 +18,7 @@ import {
   historyRoutes,
   opsRoutes,
   presenceRoutes,
+  scheduleRoutes,
   routingRoutes,
   webhookRoutes,
 } from '../http/index.js';
@@ -312,6 +313,7 @@ async function surfaces(
     routes: [
       authRoutes,
       presenceRoutes,
+      scheduleRoutes,
       directoryRoutes,
       agentRoutes,
       routingRoutes,

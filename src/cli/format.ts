@@ -146,6 +146,8 @@ export function describeEvent(e: EngineEvent, who: Who = byId): string {
     }
     case 'queue.changed':
       return `queue ${e.subject}: ${queueLine(e.value)}, cause ${e.cause}`;
+    case 'schedule.changed':
+      return `schedule ${who(e.subject)}: ${e.old.windows.length} → ${e.value.windows.length} windows queued, cause ${e.cause}`;
     case 'call.missed':
       return `missed call for ${who(e.subject)} (${e.value.reason})${e.value.caller !== undefined ? ` from ${who(e.value.caller)}` : ''}, cause ${e.cause}`;
   }

@@ -58,6 +58,8 @@ const COMMANDS = {
   'leg.update': { required: ['userId', 'legId', 'direction', 'state'], refs: { userId: 'user', queueId: 'queue' } },
   'status.set': { required: ['userId', 'status'], refs: { userId: 'user' }, by: true },
   'status.clear': { required: ['userId'], refs: { userId: 'user' }, by: true },
+  'schedule.add': { required: ['userId', 'window'], refs: { userId: 'user' }, by: true },
+  'schedule.cancel': { required: ['userId', 'windowId'], refs: { userId: 'user' }, by: true },
   'session.start': { required: ['userId', 'sessionId'], refs: { userId: 'user' } },
   'session.heartbeat': { required: ['userId', 'sessionId', 'active'], refs: { userId: 'user' } },
   'session.end': { required: ['userId', 'sessionId'], refs: { userId: 'user' } },
@@ -74,6 +76,7 @@ const COMMANDS = {
   'queue.resetCounters': { required: ['queueId'], refs: { queueId: 'queue' } },
   'timer.wake': { timer: true },
   'timer.wrapUp': { timer: true },
+  'timer.schedule': { timer: true },
   'timer.agentRing': { timer: true },
   'timer.queueMaxWait': { timer: true },
 } satisfies Record<

@@ -6,6 +6,7 @@ import { causeOf, commandCause } from './causes.js';
 import { agentCommand } from './commands-agent.js';
 import { routeCall } from './commands-call.js';
 import { removeGroup, removeQueue, setPolicy, upsertGroup, upsertQueue } from './commands-config.js';
+import { addWindow, cancelWindow, scheduleDue } from './commands-schedule.js';
 import { addMissedCall, resetMissedCalls, setVoicemailCount } from './commands-counters.js';
 import { facDial } from './commands-fac.js';
 import { setNightMode } from './commands-hours.js';
@@ -65,6 +66,12 @@ function step(tx: Tx, cmd: Command): Refusal | undefined {
       return setStatus(tx, cmd);
     case 'status.clear':
       return clearStatus(tx, cmd.userId, cmd.by);
+    case 'schedule.add':
+      return addWindow(tx, cmd);
+    case 'schedule.cancel':
+      return cancelWindow(tx, cmd);
+    case 'timer.schedule':
+      return scheduleDue(tx, cmd);
     case 'session.start':
     case 'session.heartbeat':
     case 'session.end':

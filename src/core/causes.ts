@@ -20,6 +20,8 @@ export function commandCause(cmd: Command): Cause {
   switch (cmd.type) {
     case 'status.set':
     case 'status.clear':
+    case 'schedule.add':
+    case 'schedule.cancel':
     case 'agent.command':
     case 'missed.reset':
       return causeOf(cmd.by, cmd.userId);

@@ -7,7 +7,7 @@ import { putUser, userIn } from './tx.js';
 import type { Tx } from './tx.js';
 import { copyUser } from './user.js';
 import type { UserDraft } from './user.js';
-import type { Actor, ManualStatus, Refusal, UserId, UserState } from './types.js';
+import type { Actor, ManualStatus, ManualStatusId, Refusal, TenantPolicy, UserId, UserState } from './types.js';
 
 const MAX_TEXT = 100;
 
@@ -15,28 +15,10 @@ export function setStatus(tx: Tx, cmd: Extract<Command, { type: 'status.set' }>)
   const user = userIn(tx, cmd.userId);
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
   if (!maySetStatus(cmd.by, cmd.userId, tx.policy)) return refuse('SWB_ERR_FORBIDDEN');
-  const status = cmd.status;
-  if (isAutomaticStatus(status)) {
-    return refuse(
-      'SWB_ERR_STATUS_AUTOMATIC',
-      { status },
-      `The status "${status}" is set automatically and cannot be chosen by hand.`,
-    );
-  }
-  if (!isManualStatus(status)) return refuse('SWB_ERR_STATUS_UNKNOWN', { status: String(status).slice(0, 40) });
-  if (!tx.policy.manualStatuses.includes(status)) return refuse('SWB_ERR_STATUS_DISABLED', { status });
-  // S1.3: at most 100 characters, counted as code points (an emoji is one).
-  if (cmd.text !== undefined && cmd.text.length > MAX_TEXT && [...cmd.text].length > MAX_TEXT)
-    return refuse('SWB_ERR_TEXT_TOO_LONG', { max: MAX_TEXT });
-  if (status === 'custom' && (cmd.text === undefined || cmd.text.trim() === '')) return refuse('SWB_ERR_TEXT_REQUIRED');
+  const refused = checkManualInput(tx.policy, user, cmd);
+  if (refused !== undefined) return refused;
+  const status = cmd.status as ManualStatusId;
   if (cmd.until !== undefined && !(cmd.until > tx.now)) return refuse('SWB_ERR_UNTIL_NOT_FUTURE');
-  if (status === 'forwarding') {
-    if (!user.settings.forwardingAllowed) return refuse('SWB_ERR_FORWARDING_NOT_ALLOWED');
-    if (cmd.forwardTo === undefined || cmd.forwardTo.trim() === '') return refuse('SWB_ERR_FORWARD_TO_REQUIRED');
-    if (cmd.forwardTo === user.extension) return refuse('SWB_ERR_FORWARD_TO_SELF');
-  } else if (cmd.forwardTo !== undefined) {
-    return refuse('SWB_ERR_FORWARD_TO_UNEXPECTED');
-  }
   const current = user.manual;
   if (status === 'available') {
     // S2.1: setting available clears any other manual status.
@@ -61,7 +43,38 @@ export function setStatus(tx: Tx, cmd: Extract<Command, { type: 'status.set' }>)
   return undefined;
 }
 
-function withManual(user: UserState, manual: ManualStatus | undefined): UserDraft {
+/** What a manual status may be (S1.3, S2.1, S2.2), for setting it now or scheduling it (S9.1). */
+export function checkManualInput(
+  policy: TenantPolicy,
+  user: UserState,
+  input: { readonly status: string; readonly text?: string; readonly forwardTo?: string },
+): Refusal | undefined {
+  const status = input.status;
+  if (isAutomaticStatus(status)) {
+    return refuse(
+      'SWB_ERR_STATUS_AUTOMATIC',
+      { status },
+      `The status "${status}" is set automatically and cannot be chosen by hand.`,
+    );
+  }
+  if (!isManualStatus(status)) return refuse('SWB_ERR_STATUS_UNKNOWN', { status: String(status).slice(0, 40) });
+  if (!policy.manualStatuses.includes(status)) return refuse('SWB_ERR_STATUS_DISABLED', { status });
+  // S1.3: at most 100 characters, counted as code points (an emoji is one).
+  if (input.text !== undefined && input.text.length > MAX_TEXT && [...input.text].length > MAX_TEXT)
+    return refuse('SWB_ERR_TEXT_TOO_LONG', { max: MAX_TEXT });
+  if (status === 'custom' && (input.text === undefined || input.text.trim() === ''))
+    return refuse('SWB_ERR_TEXT_REQUIRED');
+  if (status === 'forwarding') {
+    if (!user.settings.forwardingAllowed) return refuse('SWB_ERR_FORWARDING_NOT_ALLOWED');
+    if (input.forwardTo === undefined || input.forwardTo.trim() === '') return refuse('SWB_ERR_FORWARD_TO_REQUIRED');
+    if (input.forwardTo === user.extension) return refuse('SWB_ERR_FORWARD_TO_SELF');
+  } else if (input.forwardTo !== undefined) {
+    return refuse('SWB_ERR_FORWARD_TO_UNEXPECTED');
+  }
+  return undefined;
+}
+
+export function withManual(user: UserState, manual: ManualStatus | undefined): UserDraft {
   const next = copyUser(user);
   next.manual = manual;
   return next;

@@ -16,6 +16,7 @@ import type {
   QueueId,
   Role,
   RouteTarget,
+  ScheduledWindow,
   TenantPolicy,
   UserId,
   UserSettings,
@@ -34,6 +35,16 @@ export interface UserInput {
   readonly name: string;
   readonly role?: Role;
   readonly settings?: Partial<UserSettings>;
+}
+
+/** S9.1: a window as asked for; the core checks it like a status set now (S1.3). */
+export interface WindowInput {
+  readonly id: string;
+  readonly status: string;
+  readonly from: Instant;
+  readonly until?: Instant;
+  readonly text?: string;
+  readonly forwardTo?: string;
 }
 
 export type QueueInput = Partial<QueueConfig> & Pick<QueueConfig, 'id' | 'name'>;
@@ -95,6 +106,9 @@ export type Command =
       readonly by: Actor;
     }
   | { readonly type: 'status.clear'; readonly userId: UserId; readonly by: Actor }
+  // S9.1 scheduled statuses
+  | { readonly type: 'schedule.add'; readonly userId: UserId; readonly window: WindowInput; readonly by: Actor }
+  | { readonly type: 'schedule.cancel'; readonly userId: UserId; readonly windowId: string; readonly by: Actor }
   // S1.4, S1.5 app sessions
   | { readonly type: 'session.start'; readonly userId: UserId; readonly sessionId: string }
   | {
@@ -147,6 +161,7 @@ export type Command =
   | { readonly type: 'queue.resetCounters'; readonly queueId: QueueId }
   // Timers fired back by the engine
   | { readonly type: 'timer.wake'; readonly userId: UserId }
+  | { readonly type: 'timer.schedule'; readonly userId: UserId }
   | { readonly type: 'timer.wrapUp'; readonly userId: UserId; readonly queueId: QueueId }
   | { readonly type: 'timer.agentRing'; readonly queueId: QueueId; readonly callId: string }
   | { readonly type: 'timer.queueMaxWait'; readonly queueId: QueueId; readonly callId: string };
@@ -172,6 +187,8 @@ export interface Replies {
   /** Absent when every queue took the command. */
   readonly 'agent.command': AgentReply | undefined;
   readonly 'queue.call.arrive': QueueArrival;
+  /** S9.1: the window as queued. */
+  readonly 'schedule.add': ScheduledWindow;
 }
 
 /** Any reply a command may give. */
@@ -198,6 +215,16 @@ export interface QueueSnapshot {
   readonly answeredToday: number;
   readonly missedToday: number;
   readonly overflowedToday: number;
+}
+
+/** S9.1: a user's queued windows as the feed and webhooks show them (no text: it may be private). */
+export interface ScheduleSummary {
+  readonly windows: readonly {
+    readonly id: string;
+    readonly status: string;
+    readonly from: Instant;
+    readonly until?: Instant;
+  }[];
 }
 
 /** S6.1, before the engine stamps it with tenant, epoch and seq. */
@@ -227,6 +254,14 @@ export type CoreEvent =
       readonly cause: Cause;
       readonly value: QueueSnapshot;
       readonly old?: QueueSnapshot;
+    }
+  | {
+      readonly type: 'schedule.changed';
+      readonly subject: UserId;
+      readonly at: Instant;
+      readonly cause: Cause;
+      readonly value: ScheduleSummary;
+      readonly old: ScheduleSummary;
     }
   | {
       readonly type: 'call.missed';

@@ -28,6 +28,12 @@ export const ERROR_REGISTRY = {
   SWB_ERR_TEXT_REQUIRED: { http: 422, sip: 400, message: 'A custom status needs a text.' },
   SWB_ERR_TEXT_TOO_LONG: { http: 422, sip: 400, message: 'The status text may be at most 100 characters.' },
   SWB_ERR_UNTIL_NOT_FUTURE: { http: 422, sip: 400, message: 'The end time of a status must be in the future.' },
+  SWB_ERR_SCHEDULE_IN_PAST: { http: 422, message: 'A scheduled status cannot begin in the past.' },
+  SWB_ERR_SCHEDULE_ENDS_BEFORE_START: { http: 422, message: 'A scheduled status must end after it begins.' },
+  SWB_ERR_SCHEDULE_TOO_LONG: { http: 422, message: 'A scheduled status may last at most 31 days.' },
+  SWB_ERR_SCHEDULE_TOO_FAR: { http: 422, message: 'A scheduled status may begin at most a year ahead.' },
+  SWB_ERR_SCHEDULE_FULL: { http: 422, message: 'A user may have at most 50 scheduled statuses.' },
+  SWB_ERR_SCHEDULE_NOT_FOUND: { http: 404, message: 'No such scheduled status for this user.' },
   SWB_ERR_FORWARDING_NOT_ALLOWED: { http: 422, sip: 403, message: 'Forwarding is not allowed for this user.' },
   SWB_ERR_FORWARD_TO_REQUIRED: { http: 422, sip: 400, message: 'Forwarding needs a destination.' },
   SWB_ERR_FORWARD_TO_UNEXPECTED: {

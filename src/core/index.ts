@@ -67,3 +67,6 @@ export { heartbeatSession, movedSession, refreshOf, refreshedRegistration, refre
 export { idleSince, lastActiveAt, restWakeBound, sessionLeaseEnd, sessionsEnd, stillSettled, withId } from './facts.js';
 export { queueSnapshot } from './queue.js';
 export { fencedEpoch, fenceOfEpoch } from './epoch.js';
+export { SCHEDULE_LIMITS, SCHEDULE_RULES, nextScheduleAt, scheduleAt, windowStateAt } from './schedule.js';
+export type { WindowState } from './schedule.js';
+export { scheduleTimerKey } from './commands-schedule.js';

@@ -203,6 +203,35 @@ export interface ManualStatus {
   readonly setAt: Instant;
 }
 
+/** S9.1: a manual status scheduled for a window; `until` absent means it stays until changed. */
+export interface ScheduledWindow {
+  readonly id: string;
+  readonly status: ManualStatusId;
+  readonly text?: string;
+  readonly forwardTo?: string;
+  readonly from: Instant;
+  readonly until?: Instant;
+  readonly setBy: Cause;
+  readonly setAt: Instant;
+  /** Set once the window has begun (its status was applied at least once). */
+  readonly started?: true;
+}
+
+/**
+ * S9.1: while the schedule holds the manual status: the window whose status is set, the manual
+ * status it set (a different one means someone changed it since) and the one to give back at the end.
+ */
+export interface ScheduleHold {
+  readonly window: string;
+  readonly manual?: ManualStatus;
+  readonly before?: ManualStatus;
+}
+
+export interface UserSchedule {
+  readonly windows: readonly ScheduledWindow[];
+  readonly hold?: ScheduleHold;
+}
+
 export type AgentStateId = 'logged_out' | 'not_ready' | 'ready' | 'queue_call' | 'other_call' | 'wrap_up';
 
 export interface AgentRecord {
@@ -230,6 +259,8 @@ export interface UserState {
   readonly sessions: readonly AppSession[];
   readonly legs: readonly Leg[];
   readonly manual?: ManualStatus;
+  /** S9.1: the scheduled statuses still to begin or end. */
+  readonly schedule?: UserSchedule;
   /** S2.6: an app or terminal registration was seen during the current app session(s). */
   readonly hadRegistrationInSession: boolean;
   readonly missedCalls: number;

@@ -29,6 +29,12 @@ export function toEntry(e: EngineEvent): Entry {
     case 'queue.changed':
       key = `q:${e.subject}`;
       break;
+    case 'schedule.changed':
+      // S9.1: the latest list of a user's windows supersedes the earlier ones. Like a forwarding
+      // destination (S2.7), the windows are shown to the user and admins only; others see that it moved.
+      key = `s:${e.subject}`;
+      redacted = JSON.stringify({ ...e, value: { windows: [] }, old: { windows: [] } });
+      break;
     default:
       // Each missed call is news of its own: nothing supersedes it.
       key = `m:${e.seq}`;

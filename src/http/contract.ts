@@ -26,6 +26,8 @@ import {
   QueueReply,
   QueueStateReply,
   ReportReply,
+  ScheduleReply,
+  ScheduledWindowReply,
   RouteReply,
   SettingsReply,
   TenantReply,
@@ -66,6 +68,9 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'GET /api/v1/users/:user/presence': op(200, PresenceReply, 404),
   'PUT /api/v1/users/:user/status': op(200, PresenceReply, 404, 422),
   'DELETE /api/v1/users/:user/status': op(200, PresenceReply, 404, 422),
+  'GET /api/v1/users/:user/schedule': op(200, ScheduleReply, 404),
+  'POST /api/v1/users/:user/schedule': op(201, ScheduledWindowReply, 404, 409, 422),
+  'DELETE /api/v1/users/:user/schedule/:window': op(204, NoContent, 404),
 
   'GET /api/v1/users': op(200, Type.Object({ users: Type.Array(UserReply) })),
   'POST /api/v1/users': op(201, UserReply, 404, 409, 422),

@@ -11,5 +11,6 @@ export { eventRoutes } from './routes/events.js';
 export { historyRoutes } from './routes/history.js';
 export { opsRoutes } from './routes/ops.js';
 export { presenceRoutes } from './routes/presence.js';
+export { scheduleRoutes } from './routes/schedule.js';
 export { routingRoutes } from './routes/routing.js';
 export { webhookRoutes } from './routes/webhooks.js';

@@ -161,6 +161,20 @@ export const PresenceReply = Type.Object({
   agent: Opt(MapOf(AgentStateReply, 'S2.4: the agent state in each queue, by queue id.')),
 });
 
+/** S9.1: a scheduled status with how it stands (overridden: the status was changed by hand since). */
+export const ScheduledWindowReply = Type.Object({
+  id: Str,
+  status: Type.Enum([...MANUAL_STATUSES]),
+  text: Opt(Str),
+  forwardTo: Opt(Str),
+  from: IsoTime,
+  until: Opt(IsoTime),
+  setBy: Str,
+  setAt: IsoTime,
+  state: Type.Enum(['pending', 'active', 'waiting', 'overridden']),
+});
+export const ScheduleReply = Type.Object({ windows: Type.Array(ScheduledWindowReply), max: Int });
+
 export const PresenceListReply = Type.Object({ epoch: Str, seq: Int, presence: Type.Array(PresenceReply) });
 
 // ------------------------------------------------------------------ agents and queues

@@ -80,6 +80,22 @@ const Manual = Type.Object({
   setBy: Str,
   setAt: Num,
 });
+/** S9.1: a scheduled window, and what the schedule holds while one sets the status. */
+const Window = Type.Object({
+  id: Str,
+  status: OneOf(['available', ...MANUAL]),
+  text: Opt(Str),
+  forwardTo: Opt(Str),
+  from: Num,
+  until: Opt(Num),
+  setBy: Str,
+  setAt: Num,
+  started: Opt(Type.Literal(true)),
+});
+const Schedule = Type.Object({
+  windows: Type.Array(Window),
+  hold: Opt(Type.Object({ window: Str, manual: Opt(Manual), before: Opt(Manual) })),
+});
 const Step = <const T extends string[]>(states: [...T]) => Type.Object({ state: OneOf(states), reason: Opt(Str) });
 const Agent = Type.Object({
   state: OneOf(AGENT_STATES),
@@ -110,6 +126,8 @@ export const UserRowV1 = Type.Object(
     sessions: Type.Array(Session),
     legs: Type.Array(Leg),
     manual: Opt(Manual),
+    /** S9.1, added later: rows written before it have none. */
+    schedule: Opt(Schedule),
     hadRegistrationInSession: Type.Boolean(),
     missedCalls: Int,
     voicemail: Int,

@@ -56,6 +56,19 @@ async function busyTenant(fresh: () => Promise<Fresh>) {
       { type: 'leg.update', userId: 'bob', legId: 'c1', direction: 'in', state: 'ringing' },
       { type: 'missed.add', userId: 'ann', callId: 'c0', caller: '+4930111' },
       { type: 'voicemail.count', userId: 'ann', count: 2 },
+      // S9.1: a window still to begin, and one in force (it holds the status it replaced).
+      {
+        type: 'schedule.add',
+        userId: 'ann',
+        window: { id: 'w1', status: 'absent', from: T0 + 7_200_000, until: T0 + 9_000_000 },
+        by: self('ann'),
+      },
+      {
+        type: 'schedule.add',
+        userId: 'bob',
+        window: { id: 'w2', status: 'busy', text: 'Training', from: T0 + 30_000, until: T0 + 3_600_000 },
+        by: self('bob'),
+      },
     ),
   );
   return { ...f, rec };
@@ -96,6 +109,10 @@ export function codecContract(fresh: () => Promise<Fresh>, raw?: (store: Fresh['
     expect(user).not.toHaveProperty('leaseRow');
     expect(user).toMatchObject({ id: 'ann', extension: '1001', manual: { status: 'dnd', text: 'focus' } });
     expect(user.missedCalls).toBe(1);
+    expect(JSON.parse((await rows.read('user', 't1', 'bob'))!).schedule).toMatchObject({
+      windows: [{ id: 'w2', status: 'busy', started: true }],
+      hold: { window: 'w2', manual: { status: 'busy', setBy: 'schedule:w2' } },
+    });
     expect(JSON.parse((await rows.read('group', 't1', 'g1'))!).v).toBe(1);
     expect(JSON.parse((await rows.read('queue', 't1', 'q1'))!).v).toBe(1);
   });
@@ -111,6 +128,16 @@ export function codecContract(fresh: () => Promise<Fresh>, raw?: (store: Fresh['
     const loaded = (await store.loadTenant('t1'))!;
     expect(Object.fromEntries(loaded.state.users)).toEqual(Object.fromEntries(had.users));
     expect(loaded.state.groups).toEqual(had.groups);
+  });
+
+  test('S8.2 S9.1 a user row written before scheduled statuses existed (no `schedule`) is read as none', async () => {
+    const { store, rec } = await busyTenant(fresh);
+    const rows = raw(store);
+    const { schedule: _schedule, ...row } = JSON.parse((await rows.read('user', 't1', 'ann'))!);
+    await rows.write('user', 't1', 'ann', JSON.stringify(row));
+    const ann = (await store.loadTenant('t1'))!.state.users.get('ann')!;
+    expect(ann.schedule).toBeUndefined();
+    expect({ ...ann, schedule: undefined }).toEqual({ ...rec.state('t1').users.get('ann')!, schedule: undefined });
   });
 
   test('S8.2 a row the store cannot read is refused with an error naming the tenant and the row, not handed to the engine', async () => {

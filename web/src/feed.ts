@@ -119,6 +119,7 @@ export class Feed {
       case 'agent.changed':
       case 'queue.changed':
       case 'call.missed':
+      case 'schedule.changed':
         this.live.events([f]);
         break;
       case 'resumed':

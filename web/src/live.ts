@@ -286,6 +286,10 @@ export class Live {
           this.putQueue(normalizeQueue(value, subject));
           this.changedAt.set(`q:${subject}`, now);
           break;
+        case 'schedule.changed':
+          // S9.1: a schedule card reloads its list when this moves.
+          this.changedAt.set(`s:${subject}`, now);
+          break;
         case 'call.missed': {
           const p = this.presence.get(subject);
           if (p) this.changedAt.set(`u:${subject}`, now);

@@ -109,6 +109,33 @@ export async function callEveryOperation(baseUrl: string, systemToken: string, o
   );
   await expect(carol.DELETE('/api/v1/users/{user}/status', { params: { path: { user: '1003' } } }), 200);
 
+  // S9.1 scheduled statuses
+  const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+  const window = await expect(
+    carol.POST('/api/v1/users/{user}/schedule', {
+      params: { path: { user: '1003' } },
+      body: { status: 'dnd', from: inAnHour, until: new Date(Date.now() + 7_200_000).toISOString() },
+    }),
+    201,
+  );
+  await refused(
+    carol.POST('/api/v1/users/{user}/schedule', {
+      params: { path: { user: '1003' } },
+      body: { status: 'dnd', from: inAnHour, until: inAnHour },
+    }),
+    422,
+    'SWB_ERR_SCHEDULE_ENDS_BEFORE_START',
+  );
+  const windows = await expect(carol.GET('/api/v1/users/{user}/schedule', { params: { path: { user: '1003' } } }), 200);
+  if (windows.windows[0]?.state !== 'pending') throw new Error(`schedule: ${JSON.stringify(windows)}`);
+  const path = { user: '1003', window: window.id };
+  await expect(carol.DELETE('/api/v1/users/{user}/schedule/{window}', { params: { path } }), 204);
+  await refused(
+    carol.DELETE('/api/v1/users/{user}/schedule/{window}', { params: { path } }),
+    404,
+    'SWB_ERR_SCHEDULE_NOT_FOUND',
+  );
+
   // directory: users
   await expect(admin.GET('/api/v1/users'), 200);
   const dave = await expect(

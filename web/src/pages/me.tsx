@@ -1,4 +1,5 @@
-// My status (S1.3, S2.1): the status everyone sees now, and the form to change or clear it.
+// My status (S1.3, S2.1): the status everyone sees now, the form to change or clear it, and the
+// statuses scheduled ahead (S9.1).
 // Automatic statuses (S2.2) are shown but never offered.
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
@@ -10,6 +11,7 @@ import { useLive, useLoad, useNow } from '../hooks.js';
 import { live } from '../live.js';
 import { useMe } from '../session.js';
 import { STATUS_CATALOG, StatusBadge, agentInfo } from '../status.js';
+import { ScheduleCard } from '../schedule.js';
 import { StatusForm } from '../statusform.js';
 import { ErrorNote, Loading, Notice, Page } from '../ui.js';
 import { labelOf } from './board.js';
@@ -70,6 +72,13 @@ export function MyStatus(): JSX.Element {
           forwardingAllowed={typeof fwd === 'boolean' ? fwd : undefined}
         />
       </section>
+      <ScheduleCard
+        userId={me.user.id}
+        self
+        name={p.name}
+        allowed={policy.data?.manualStatuses}
+        refreshKey={`${p.status}:${p.since}:${p.manual?.setAt ?? ''}`}
+      />
       <p class="muted small">
         Set automatically, never by hand: {AUTOMATIC.map((s) => s.label).join(', ')}. While this page is open it tells
         the server you are active, so you show as idle only after a while without using it.

@@ -10,6 +10,7 @@ import { live } from '../live.js';
 import { useMe } from '../session.js';
 import { StatusBadge, agentInfo, statusInfo } from '../status.js';
 import type { Colour } from '../status.js';
+import { ScheduleCard } from '../schedule.js';
 import { StatusForm } from '../statusform.js';
 import { ErrorNote, Loading, Notice, Page } from '../ui.js';
 import { EditDialog, labelOf } from './board.js';
@@ -169,6 +170,14 @@ export function UserPage({ userRef }: { userRef: string }): JSX.Element {
             )}
           </section>
         </>
+      )}
+      {isAdmin && (
+        <ScheduleCard
+          userId={p.userId}
+          self={p.userId === me.user?.id}
+          name={p.name}
+          refreshKey={`${p.status}:${p.since}:${p.manual?.setAt ?? ''}`}
+        />
       )}
       {editing && (
         <EditDialog title={`Change ${p.name}’s status`} onClose={() => setEditing(false)}>
