@@ -148,6 +148,8 @@ export function describeEvent(e: EngineEvent, who: Who = byId): string {
       return `queue ${e.subject}: ${queueLine(e.value)}, cause ${e.cause}`;
     case 'call.missed':
       return `missed call for ${who(e.subject)} (${e.value.reason})${e.value.caller !== undefined ? ` from ${who(e.value.caller)}` : ''}, cause ${e.cause}`;
+    case 'call.ended':
+      return `call ${e.value.callId} ended: ${e.value.outcome}${e.value.answeredBy !== undefined ? ` (answered by ${who(e.value.answeredBy)})` : ''}, cause ${e.cause}`;
   }
 }
 

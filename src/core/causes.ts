@@ -35,6 +35,8 @@ export function commandCause(cmd: Command): Cause {
       return cmd.by ? causeOf(cmd.by, cmd.userId) : 'sip';
     case 'fac.dial':
       return 'fac';
+    case 'call.end':
+      return cmd.by?.kind === 'pbx' ? 'pbx' : 'sip';
     case 'session.start':
     case 'session.heartbeat':
     case 'session.end':

@@ -61,3 +61,13 @@ export type { TenantContents } from './state.js';
 export { heartbeatSession, movedSession, refreshOf, refreshedRegistration, refreshedUser } from './fast-paths.js';
 export { idleSince, lastActiveAt, restWakeBound, sessionLeaseEnd, sessionsEnd, stillSettled, withId } from './facts.js';
 export { queueSnapshot } from './queue.js';
+export {
+  CALL_OUTCOMES,
+  DEFAULT_CALL_LOG_DAYS,
+  OUTCOME_RULES,
+  callLogDays,
+  callOutcome,
+  decisionParties,
+  isCallOutcome,
+} from './call-log.js';
+export type { CallEnding, CallOutcome, CallParty, CallRecord, CallStep, OutcomeRule } from './call-log.js';

@@ -88,6 +88,8 @@ export interface TenantPolicy {
   readonly timezone: string;
   /** S9.3: a leg with no update for this long is ended by the system. */
   readonly maxCallSec: number;
+  /** S11.1: days the call log keeps a call (absent: 90). */
+  readonly callLogDays?: number;
 }
 
 export type GroupStrategy = 'ringAll' | 'hunt' | 'roundRobin' | 'longestIdle';

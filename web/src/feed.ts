@@ -119,6 +119,7 @@ export class Feed {
       case 'agent.changed':
       case 'queue.changed':
       case 'call.missed':
+      case 'call.ended':
         this.live.events([f]);
         break;
       case 'resumed':

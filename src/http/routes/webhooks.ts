@@ -17,6 +17,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'agent.changed',
   'queue.changed',
   'call.missed',
+  'call.ended',
 ] as const satisfies readonly CoreEvent['type'][];
 
 /** Every event is written once per matching webhook, so their number per tenant is bounded. */
