@@ -16,6 +16,7 @@ import {
   directoryRoutes,
   eventRoutes,
   historyRoutes,
+  callRoutes,
   opsRoutes,
   presenceRoutes,
   routingRoutes,
@@ -30,14 +31,15 @@ import type { SipDirectory } from '../sip/index.js';
 import { AddressPolicy, Dispatcher } from '../webhooks/index.js';
 import type { DispatcherOptions } from '../webhooks/index.js';
 import type { Config } from './config.js';
-import { redacted } from './config.js';
 import { DEMO_TENANT, seedDemo } from './demo.js';
 import { natsBus } from './bus.js';
 import { openStore } from './store.js';
 import { createLogger } from './logger.js';
 import { SystemClock } from './system-clock.js';
 import { defaultWebDir, webRoutes } from './web.js';
-import { NODE_FLAGS, SEMI_SPACE_MB, semiSpaceMb, tuneHeap } from './heap.js';
+import { tuneHeap } from './heap.js';
+import { announce } from './announce.js';
+import { CallLogRetention } from './call-log-retention.js';
 
 export interface Server {
   readonly config: Config;
@@ -144,20 +146,22 @@ async function startOn(
     sipDevices: (tenant, userId) => sip.devices(tenant, userId),
   };
   const { http, feed } = await surfaces(config, options, core, ctx, logger, () => ready);
+  const retention = new CallLogRetention(store, clock, logger);
   // Every surface has subscribed: the bus may start handing batches over.
   await nats?.start();
   const parts = { config, engine, bus: core.bus, store, accounts, addTenant, http, feed, sip, logger };
   if (options.listen === false) {
     await http.ready();
     ready = true;
-    return handle({ ...parts, sipPort: 0, url: '' }, dispatcher, () => (ready = false), nats);
+    return handle({ ...parts, sipPort: 0, url: '' }, dispatcher, () => (ready = false), nats, retention);
   }
   const sipPort = await sip.start();
   const url = await http.listen({ port: config.httpPort, host: config.host });
   ready = true;
   dispatcher.start();
+  retention.start();
   announce(config, logger, url, sipPort);
-  return handle({ ...parts, sipPort, url }, dispatcher, () => (ready = false), nats);
+  return handle({ ...parts, sipPort, url }, dispatcher, () => (ready = false), nats, retention);
 }
 
 /** What every surface shares: the store, the engine with its journal and bus, metrics, the webhook dispatcher. */
@@ -264,6 +268,7 @@ async function surfaces(
       agentRoutes,
       routingRoutes,
       historyRoutes,
+      callRoutes,
       eventRoutes,
       (app) => webhookRoutes(app, ctx, core.dispatcher, core.addresses),
       (app) => opsRoutes(app, ctx, ready),
@@ -291,26 +296,13 @@ async function surfaces(
   return { http, feed };
 }
 
-function announce(config: Config, logger: Logger, url: string, sipPort: number): void {
-  const semiSpace = semiSpaceMb();
-  logger.info(
-    { url, sipPort, config: redacted(config), heap: { semiSpaceMb: semiSpace ?? 'default' } },
-    'switchboard is listening',
-  );
-  if (semiSpace === undefined) {
-    logger.warn(
-      { surface: 'heap', flags: NODE_FLAGS },
-      `node runs with V8's default young generation: start it with ${NODE_FLAGS.join(' ')} (npm start and the switchboard executable do) for less garbage-collection time (${SEMI_SPACE_MB} MB, src/app/heap.ts)`,
-    );
-  }
-}
-
 /** The running server and how it stops: the surfaces first, then the engine's last commits, then the store. */
 function handle(
   parts: Omit<Server, 'close'>,
   dispatcher: Dispatcher,
   notReady: () => void,
   nats: NatsBus | undefined,
+  retention: CallLogRetention,
 ): Server {
   const { engine, store, http, feed, sip } = parts;
   let closed = false;
@@ -320,6 +312,7 @@ function handle(
       if (closed) return;
       closed = true;
       notReady();
+      retention.stop();
       await feed.close();
       await sip.stop();
       await http.close();

@@ -11,8 +11,10 @@ import type {
   QueueId,
   RouteTarget,
   TenantPolicy,
+  TenantState,
   UserId,
 } from './types.js';
+import type { Viewer } from './visibility.js';
 
 export const CALL_OUTCOMES = [
   'answered',
@@ -125,4 +127,46 @@ export function decisionParties(d: Decision | undefined, out: Set<UserId> = new 
     if (x.outcome === 'ring') for (const r of x.ring) if (r.userId !== undefined) out.add(r.userId);
   }
   return out;
+}
+
+/** S11.1, S5.1: which calls a viewer may read: all, or those that concern them or their queues. */
+export type CallScope =
+  | { readonly all: true }
+  | { readonly all: false; readonly user: UserId | undefined; readonly queues: readonly QueueId[] };
+
+export interface CallVisibilityRule {
+  readonly rule: string;
+  readonly role: 'admin' | 'supervisor' | 'user';
+  readonly scope: (viewer: Viewer, state: TenantState) => CallScope;
+}
+
+/**
+ * S11.1 as data: an admin sees every call; a supervisor their own and their queues' (a
+ * supervisor API key, which is no user, every queue's); a user their own (a user API key none).
+ */
+export const CALL_VISIBILITY: readonly CallVisibilityRule[] = [
+  { rule: 'S11.1#admin', role: 'admin', scope: () => ({ all: true }) },
+  {
+    rule: 'S11.1#supervisor',
+    role: 'supervisor',
+    scope: (v, state) => ({
+      all: false,
+      user: v.userId,
+      queues: [...state.queues.values()]
+        .filter((q) => v.userId === undefined || q.config.supervisors.includes(v.userId))
+        .map((q) => q.config.id),
+    }),
+  },
+  { rule: 'S11.1#user', role: 'user', scope: (v) => ({ all: false, user: v.userId, queues: [] }) },
+];
+
+export function callScope(viewer: Viewer, state: TenantState): CallScope {
+  return CALL_VISIBILITY.find((r) => r.role === viewer.role)!.scope(viewer, state);
+}
+
+/** Whether a call is in the viewer's scope. */
+export function seesCall(scope: CallScope, call: CallRecord): boolean {
+  if (scope.all) return true;
+  if (scope.user !== undefined && call.parties.includes(scope.user)) return true;
+  return call.queueId !== undefined && scope.queues.includes(call.queueId);
 }

@@ -63,11 +63,23 @@ export { idleSince, lastActiveAt, restWakeBound, sessionLeaseEnd, sessionsEnd, s
 export { queueSnapshot } from './queue.js';
 export {
   CALL_OUTCOMES,
+  CALL_VISIBILITY,
   DEFAULT_CALL_LOG_DAYS,
+  callScope,
+  seesCall,
   OUTCOME_RULES,
   callLogDays,
   callOutcome,
   decisionParties,
   isCallOutcome,
 } from './call-log.js';
-export type { CallEnding, CallOutcome, CallParty, CallRecord, CallStep, OutcomeRule } from './call-log.js';
+export type {
+  CallEnding,
+  CallOutcome,
+  CallParty,
+  CallRecord,
+  CallScope,
+  CallStep,
+  CallVisibilityRule,
+  OutcomeRule,
+} from './call-log.js';

@@ -103,6 +103,7 @@ export const PolicyReply = Type.Object({
   adminsSetOthers: Bool,
   timezone: Str,
   maxCallSec: Int,
+  callLogDays: Int,
 });
 
 const ImportError = Type.Object({
