@@ -3,6 +3,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { AgentControls, agentCommand, agentWords } from '../agent.js';
+import { RecentCalls } from '../calls.js';
 import { clock, duration, when } from '../format.js';
 import { loadPolicy, loadQueues, loadSettings } from '../directory.js';
 import type { QueueInfo } from '../directory.js';
@@ -70,6 +71,7 @@ export function MyStatus(): JSX.Element {
           forwardingAllowed={typeof fwd === 'boolean' ? fwd : undefined}
         />
       </section>
+      <RecentCalls userId={me.user.id} title="My recent calls" />
       <p class="muted small">
         Set automatically, never by hand: {AUTOMATIC.map((s) => s.label).join(', ')}. While this page is open it tells
         the server you are active, so you show as idle only after a while without using it.
