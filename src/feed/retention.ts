@@ -30,7 +30,7 @@ export function toEntry(e: EngineEvent): Entry {
       key = `q:${e.subject}`;
       break;
     default:
-      // Each missed call is news of its own: nothing supersedes it.
+      // Each missed or ended call is news of its own: nothing supersedes it.
       key = `m:${e.seq}`;
   }
   return {

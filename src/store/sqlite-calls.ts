@@ -18,14 +18,14 @@ export class SqliteCalls {
     this.stmt = {
       // A diversion routes the call again: its decision is added to the row.
       route: db.prepare(
-        `${OPEN} VALUES (@tenant, @id, @at, @caller, @target, @queue, @parties, json_array(json(@item)), '[]')
+        `${OPEN} VALUES (@tenant, @id, @at, @caller, @target, @queue, @parties, @items, '[]')
          ON CONFLICT (tenant, id) DO UPDATE SET decisions = json_insert(call_log.decisions, '$[#]', json(@item)),
            queue_id = COALESCE(call_log.queue_id, excluded.queue_id), caller = COALESCE(call_log.caller, excluded.caller),
            parties = call_log.parties || excluded.parties`,
       ),
       // An overlay call is first seen when it rings someone: the offer opens its row.
       offer: db.prepare(
-        `${OPEN} VALUES (@tenant, @id, @at, @caller, @target, @queue, @parties, '[]', json_array(json(@item)))
+        `${OPEN} VALUES (@tenant, @id, @at, @caller, @target, @queue, @parties, '[]', @items)
          ON CONFLICT (tenant, id) DO UPDATE SET offers = json_insert(call_log.offers, '$[#]', json(@item)),
            queue_id = COALESCE(call_log.queue_id, excluded.queue_id), caller = COALESCE(call_log.caller, excluded.caller),
            parties = call_log.parties || excluded.parties`,
@@ -44,7 +44,10 @@ export class SqliteCalls {
 
   /** One step, inside the caller's transaction. */
   write(tenant: TenantId, step: CallStep): void {
-    this.stmt[step.kind].run({ tenant, ...stepValues(step) });
+    const v = stepValues(step);
+    // A new row's list is written as text: SQLite parses JSON only when a later step appends.
+    const params = step.kind === 'route' || step.kind === 'offer' ? { ...v, items: `[${v.item}]` } : v;
+    this.stmt[step.kind].run({ tenant, ...params });
   }
 
   list(tenant: TenantId, q: CallQuery): CallRecord[] {
