@@ -86,6 +86,14 @@ describe('S11.1 the call log in the web app', () => {
     expect(await missedRow.locator('.call-missed').count()).toBe(1);
     await expect(calls.locator('tr[data-call="vm-1"]').innerText()).resolves.toContain('Voicemail');
     await expect(calls.innerText()).resolves.toContain('1 missed');
+    // A call that ends now shows up without a reload (the feed's call.ended).
+    await run({
+      type: 'call.route',
+      call: { callId: 'live-1', from: { external: '+4930555' }, to: { kind: 'user', id: 'u1003' } },
+    });
+    await run({ type: 'call.end', callId: 'live-1', ending: { action: { condition: 'dnd', type: 'voicemail' } } });
+    await calls.locator('tr[data-call="live-1"]').waitFor({ timeout: 5000 });
+    await expect(calls.locator('tr[data-call="live-1"]').innerText()).resolves.toContain('+4930555');
     await shot(page, 's11-1-calllog');
 
     await missedRow.getByRole('link', { name: /Why\?/ }).click();
@@ -111,7 +119,7 @@ describe('S11.1 the call log in the web app', () => {
     await admin.goto(`${s.url}/users/u1003`);
     const calls = admin.getByRole('region', { name: 'Recent calls' });
     await calls.locator('tr[data-call="vm-1"]').waitFor();
-    expect(await calls.locator('tbody tr').count()).toBe(2);
+    expect(await calls.locator('tbody tr').count()).toBe(3);
     await shot(admin, 's11-1-calllog-user-page');
     const sup = await pageFor('1002');
     await sup.goto(`${s.url}/users/u1003`);

@@ -4,7 +4,7 @@
 import type { JSX } from 'preact';
 import { api } from './api.js';
 import { when } from './format.js';
-import { useLoad } from './hooks.js';
+import { useLive, useLoad } from './hooks.js';
 import { live } from './live.js';
 import { ErrorNote } from './ui.js';
 import type { CallOutcome, Decision, RouteTarget } from '../../src/core/wire.js';
@@ -86,7 +86,9 @@ export const loadCalls = (userId: string | undefined, limit = 10): Promise<{ cal
 
 /** The recent calls of a user, as a card: each links to its explanation. */
 export function RecentCalls({ userId, title = 'Recent calls' }: { userId: string; title?: string }): JSX.Element {
-  const calls = useLoad(() => loadCalls(userId), `calls:${userId}`);
+  useLive();
+  // A call that ends anywhere in the feed's scope reloads the list (S11.1: `call.ended`).
+  const calls = useLoad(() => loadCalls(userId), `calls:${userId}:${live.callsEnded}`);
   const list = calls.data?.calls ?? [];
   const missed = list.filter((c) => missedFor(c, userId)).length;
   return (
