@@ -93,8 +93,12 @@ async function main(): Promise<void> {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
   const m = (v: 'with' | 'without', k: 'wallUs' | 'cpuUs') => median(results[v].map((x) => x[k]));
-  const line = (k: 'wallUs' | 'cpuUs', label: string) =>
-    `${label}: ${m('without', k).toFixed(0)} µs without the call log, ${m('with', k).toFixed(0)} µs with it: ratio ${(m('with', k) / m('without', k)).toFixed(3)}`;
+  // Each round with the call log against the round without it just after: the ratio of the pair.
+  const pairs = (k: 'wallUs' | 'cpuUs') => results.with.map((w, i) => w[k] / results.without[i]![k]);
+  const line = (k: 'wallUs' | 'cpuUs', label: string) => {
+    const r = pairs(k);
+    return `${label}: ${m('without', k).toFixed(0)} µs without the call log, ${m('with', k).toFixed(0)} µs with it; ratio of the medians ${(m('with', k) / m('without', k)).toFixed(3)}, median of the ${r.length} pairs ${median(r).toFixed(3)} (${Math.min(...r).toFixed(2)} to ${Math.max(...r).toFixed(2)})`;
+  };
   console.log(`call-log bench: ${CALLS} calls per round, ${PAIRS} at a time, ${ROUNDS} rounds each, alternating`);
   console.log(line('wallUs', 'wall time per call'));
   console.log(line('cpuUs', 'CPU time per call '));
