@@ -140,13 +140,41 @@ describe('S11.1 the call log over REST', () => {
     expect((await call(s, 'GET', '/api/v1/calls/A', { token: other })).status).toBe(404);
   });
 
+  test('S11.1 S6.3 a webhook may ask for call.ended: a call that ends puts its event in the outbox', async () => {
+    const hook = await call(s, 'POST', '/api/v1/webhooks', {
+      token: admin,
+      body: { url: 'https://hooks.example.com/calls', events: ['call.ended'] },
+    });
+    expect(hook.status).toBe(201);
+    await phoneCall(
+      'D',
+      {
+        type: 'call.route',
+        call: { callId: 'D', from: { userId: 'u1003' }, to: { kind: 'extension', extension: '1004' } },
+      },
+      'u1004',
+      true,
+    );
+    await s.engine.settled();
+    const rows = await s.store.dueOutbox(Date.now() + 86_400_000, 100);
+    const bodies = rows.filter((r) => r.webhookId === hook.body.id).map((r) => JSON.parse(r.body));
+    expect(bodies).toEqual([
+      expect.objectContaining({
+        type: 'call.ended',
+        subject: 'u1004',
+        value: expect.objectContaining({ callId: 'D', outcome: 'answered' }),
+      }),
+    ]);
+    await call(s, 'DELETE', `/api/v1/webhooks/${hook.body.id}`, { token: admin });
+  });
+
   test('S11.1 retention: the tenant policy callLogDays; older calls are pruned', async () => {
     const r = await call(s, 'PUT', '/api/v1/tenant/policy', { token: admin, body: { callLogDays: 7 } });
     expect([r.status, r.body.callLogDays]).toEqual([200, 7]);
     await s.engine.settled();
     const later = { now: () => Date.now() + 6 * 24 * 3600_000, setTimer: () => 0, clearTimer: () => {} };
     await new CallLogRetention(s.store, later as never, pino({ level: 'silent' })).run();
-    expect(await ids(admin)).toEqual(['C', 'B', 'A']);
+    expect(await ids(admin)).toEqual(['D', 'C', 'B', 'A']);
     const muchLater = { ...later, now: () => Date.now() + 8 * 24 * 3600_000 };
     await new CallLogRetention(s.store, muchLater as never, pino({ level: 'silent' })).run();
     expect(await ids(admin)).toEqual([]);
