@@ -16,6 +16,7 @@ import {
   directoryRoutes,
   eventRoutes,
   historyRoutes,
+  callRoutes,
   opsRoutes,
   presenceRoutes,
   scheduleRoutes,
@@ -32,7 +33,6 @@ import type { SipDirectory } from '../sip/index.js';
 import { AddressPolicy, Dispatcher } from '../webhooks/index.js';
 import type { DispatcherOptions } from '../webhooks/index.js';
 import type { Config } from './config.js';
-import { redacted } from './config.js';
 import { DEMO_TENANT, seedDemo } from './demo.js';
 import { natsBus } from './bus.js';
 import { openStore } from './store.js';
@@ -40,7 +40,9 @@ import { createLogger } from './logger.js';
 import { SystemClock } from './system-clock.js';
 import { defaultWebDir, webRoutes } from './web.js';
 import { SIP_METHODS, advertisedAddress, sipDirectory } from './sip-directory.js';
-import { NODE_FLAGS, SEMI_SPACE_MB, semiSpaceMb, tuneHeap } from './heap.js';
+import { tuneHeap } from './heap.js';
+import { announce } from './announce.js';
+import { CallLogRetention } from './call-log-retention.js';
 
 export interface Server {
   readonly config: Config;
@@ -172,6 +174,7 @@ async function startOn(
   if (cluster !== undefined)
     core.metrics.cluster = () => ({ ...cluster.stats(), liveNodes: cluster.stats().liveNodes.length });
   const { http, feed } = await surfaces(config, options, core, ctx, logger, () => ready);
+  const retention = new CallLogRetention(store, clock, logger);
   // Every surface has subscribed: the bus may start handing batches over.
   await nats?.start();
   await cluster?.start();
@@ -186,14 +189,15 @@ async function startOn(
   if (options.listen === false) {
     await http.ready();
     ready = true;
-    return handle({ ...parts, sipPort: 0, url: '' }, dispatcher, () => (ready = false), { nats, cluster });
+    return handle({ ...parts, sipPort: 0, url: '' }, dispatcher, () => (ready = false), { nats, cluster }, retention);
   }
   const sipPort = await sip.start();
   const url = await http.listen({ port: config.httpPort, host: config.host });
   ready = true;
   dispatcher.start();
+  retention.start();
   announce(config, logger, url, sipPort);
-  return handle({ ...parts, sipPort, url }, dispatcher, () => (ready = false), { nats, cluster });
+  return handle({ ...parts, sipPort, url }, dispatcher, () => (ready = false), { nats, cluster }, retention);
 }
 
 /** What every surface shares: the store, the engine with its journal and bus, metrics, the webhook dispatcher. */
@@ -318,6 +322,7 @@ async function surfaces(
       agentRoutes,
       routingRoutes,
       historyRoutes,
+      callRoutes,
       eventRoutes,
       (app) => webhookRoutes(app, ctx, core.dispatcher, core.addresses),
       (app) => opsRoutes(app, ctx, ready),
@@ -345,20 +350,6 @@ async function surfaces(
   return { http, feed };
 }
 
-function announce(config: Config, logger: Logger, url: string, sipPort: number): void {
-  const semiSpace = semiSpaceMb();
-  logger.info(
-    { url, sipPort, config: redacted(config), heap: { semiSpaceMb: semiSpace ?? 'default' } },
-    'switchboard is listening',
-  );
-  if (semiSpace === undefined) {
-    logger.warn(
-      { surface: 'heap', flags: NODE_FLAGS },
-      `node runs with V8's default young generation: start it with ${NODE_FLAGS.join(' ')} (npm start and the switchboard executable do) for less garbage-collection time (${SEMI_SPACE_MB} MB, src/app/heap.ts)`,
-    );
-  }
-}
-
 /**
  * The running server and how it stops: its tenants handed over to the other nodes (S10.5: their
  * commands are forwarded meanwhile, nobody is refused), the surfaces, then the engine's last
@@ -369,6 +360,7 @@ function handle(
   dispatcher: Dispatcher,
   notReady: () => void,
   { nats, cluster }: Nodes,
+  retention: CallLogRetention,
 ): Server {
   const { engine, store, http, feed, sip } = parts;
   let closed = false;
@@ -378,6 +370,7 @@ function handle(
       if (closed) return;
       closed = true;
       notReady();
+      retention.stop();
       await cluster?.stop();
       await feed.close();
       await sip.stop();

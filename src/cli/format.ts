@@ -150,6 +150,8 @@ export function describeEvent(e: EngineEvent, who: Who = byId): string {
       return `schedule ${who(e.subject)}: ${e.old.windows.length} → ${e.value.windows.length} windows queued, cause ${e.cause}`;
     case 'call.missed':
       return `missed call for ${who(e.subject)} (${e.value.reason})${e.value.caller !== undefined ? ` from ${who(e.value.caller)}` : ''}, cause ${e.cause}`;
+    case 'call.ended':
+      return `call ${e.value.callId} ended: ${e.value.outcome}${e.value.answeredBy !== undefined ? ` (answered by ${who(e.value.answeredBy)})` : ''}, cause ${e.cause}`;
   }
 }
 

@@ -70,6 +70,7 @@ const COMMANDS = {
   'missed.reset': { required: ['userId'], refs: { userId: 'user' }, by: true },
   'missed.add': { required: ['userId'], refs: { userId: 'user' } },
   'call.route': { required: ['call'] },
+  'call.end': { required: ['callId'] },
   'queue.call.arrive': { required: ['queueId', 'callId', 'caller'], refs: { queueId: 'queue' } },
   'queue.call.answer': { required: ['queueId', 'callId', 'userId'], refs: { queueId: 'queue', userId: 'user' } },
   'queue.call.abandon': { required: ['queueId', 'callId'], refs: { queueId: 'queue' } },

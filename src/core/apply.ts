@@ -2,6 +2,7 @@
 // engine calls. It never mutates `state`; the engine commits the patch. Derived values (presence
 // records, agent states driven by calls, queue offers) are settled once per command in
 // `finish`, so each change of a derived value emits exactly one event (S6.1).
+import { endCall } from './commands-calllog.js';
 import { causeOf, commandCause } from './causes.js';
 import { agentCommand } from './commands-agent.js';
 import { routeCall } from './commands-call.js';
@@ -90,6 +91,8 @@ function step(tx: Tx, cmd: Command): Refusal | undefined {
       return resetMissedCalls(tx, cmd);
     case 'call.route':
       return routeCall(tx, cmd);
+    case 'call.end':
+      return endCall(tx, cmd);
     case 'timer.wake':
       return wakeUser(tx, cmd.userId);
     case 'timer.wrapUp':

@@ -39,6 +39,8 @@ export function commandCause(cmd: Command): Cause {
       return 'fac';
     case 'night.set':
       return causeOf(cmd.by);
+    case 'call.end':
+      return cmd.by?.kind === 'pbx' ? 'pbx' : 'sip';
     case 'session.start':
     case 'session.heartbeat':
     case 'session.end':

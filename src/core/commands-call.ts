@@ -1,5 +1,6 @@
 // Command handler: a real call being routed (call.route).
 import type { Command } from './commands.js';
+import { logRoute } from './commands-calllog.js';
 import { queueCommand } from './queue.js';
 import { route } from './routing.js';
 import type { Decision } from './routing.js';
@@ -13,6 +14,7 @@ export function routeCall(tx: Tx, cmd: Extract<Command, { type: 'call.route' }>)
   const out = route(viewOf(tx), cmd.call, tx.now);
   if (!out.ok) return out;
   tx.reply = out.decision;
+  logRoute(tx, cmd.call, out.decision);
   for (let d: Decision | undefined = out.decision; d !== undefined; d = 'next' in d ? d.next : undefined) {
     if (d.outcome === 'action' && d.notifyMissed !== undefined) {
       // S3.1#3: the DND user gets a missed-call notification.

@@ -1,4 +1,5 @@
 // Command handlers: what the PBX reports of a user's phones (registration.set, registration.remove, leg.update).
+import { logLeg } from './commands-calllog.js';
 import type { Command } from './commands.js';
 import { refuse } from './errors.js';
 import { isOnCall } from './facts.js';
@@ -36,6 +37,7 @@ export function updateLeg(tx: Tx, cmd: Extract<Command, { type: 'leg.update' }>)
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
   if (cmd.queueId !== undefined && queueIn(tx, cmd.queueId) === undefined)
     return refuse('SWB_ERR_QUEUE_NOT_FOUND', { queue: cmd.queueId });
+  logLeg(tx, user, cmd);
   const others = user.legs.filter((l) => l.id !== cmd.legId);
   if (cmd.state === 'ended') {
     if (others.length === user.legs.length) return undefined;

@@ -26,6 +26,7 @@ import type {
 } from './types.js';
 import type { ErrorCode } from './errors.js';
 import type { Decision } from './routing.js';
+import type { CallEnding, CallOutcome, CallParty, CallStep } from './call-log.js';
 
 export type AgentAction = 'login' | 'logout' | 'ready' | 'not_ready';
 
@@ -93,6 +94,9 @@ export type Command =
       readonly state: LegState;
       readonly acd?: boolean;
       readonly queueId?: QueueId;
+      /** S11.1: the call the leg belongs to, for the call log (and who placed it, when first seen). */
+      readonly callId?: string;
+      readonly caller?: CallParty;
       readonly by?: Actor;
     }
   // S1.3 manual status
@@ -143,6 +147,19 @@ export type Command =
     }
   // S3, S4: a real call being routed, and queue calls
   | { readonly type: 'call.route'; readonly call: CallRequest }
+  /**
+   * S11.1: a call is over. Call control says what happened (`ending`, the core decides the
+   * outcome); an overlay PBX names the outcome itself.
+   */
+  | {
+      readonly type: 'call.end';
+      readonly callId: string;
+      readonly ending?: CallEnding;
+      readonly outcome?: CallOutcome;
+      readonly from?: CallParty;
+      readonly target?: { readonly kind: 'user' | 'group' | 'queue'; readonly id: string };
+      readonly by?: Actor;
+    }
   | {
       readonly type: 'queue.call.arrive';
       readonly queueId: QueueId;
@@ -269,6 +286,21 @@ export type CoreEvent =
       readonly at: Instant;
       readonly cause: Cause;
       readonly value: { readonly callId?: string; readonly caller?: string; readonly reason: string };
+    }
+  | {
+      /** S11.1: a call is over; the full record is GET /api/v1/calls/{callId}. */
+      readonly type: 'call.ended';
+      /** The user who answered, else the call's target, else the caller, else the call. */
+      readonly subject: string;
+      readonly at: Instant;
+      readonly cause: Cause;
+      readonly value: {
+        readonly callId: string;
+        readonly outcome: CallOutcome;
+        readonly from?: CallParty;
+        readonly target?: { readonly kind: 'user' | 'group' | 'queue'; readonly id: string };
+        readonly answeredBy?: UserId;
+      };
     };
 
 /** Instructions for the call-control side (the SIP proxy): not public events. */
@@ -323,4 +355,6 @@ export interface Patch {
   readonly removedGroups?: readonly GroupId[];
   readonly queues?: readonly QueueState[];
   readonly removedQueues?: readonly QueueId[];
+  /** S11.1: call-log steps, written with the batch (no engine state). */
+  readonly calls?: readonly CallStep[];
 }

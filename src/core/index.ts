@@ -70,3 +70,25 @@ export { fencedEpoch, fenceOfEpoch } from './epoch.js';
 export { SCHEDULE_LIMITS, SCHEDULE_RULES, nextScheduleAt, scheduleAt, windowStateAt } from './schedule.js';
 export type { WindowState } from './schedule.js';
 export { scheduleTimerKey } from './commands-schedule.js';
+export {
+  CALL_OUTCOMES,
+  CALL_VISIBILITY,
+  DEFAULT_CALL_LOG_DAYS,
+  callScope,
+  seesCall,
+  OUTCOME_RULES,
+  callLogDays,
+  callOutcome,
+  decisionParties,
+  isCallOutcome,
+} from './call-log.js';
+export type {
+  CallEnding,
+  CallOutcome,
+  CallParty,
+  CallRecord,
+  CallScope,
+  CallStep,
+  CallVisibilityRule,
+  OutcomeRule,
+} from './call-log.js';

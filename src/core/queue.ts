@@ -2,7 +2,7 @@
 import { agentTransition } from './agents.js';
 import { userWith } from './user.js';
 import type { Command, QueueSnapshot } from './commands.js';
-import { putQueue, putUser, queueIn, userIn, viewOf } from './tx.js';
+import { logCall, putQueue, putUser, queueIn, userIn, viewOf } from './tx.js';
 import type { Tx } from './tx.js';
 import { refuse } from './errors.js';
 import { loggedInAgents, offerTo as offersOf, queueCandidates } from './distribution.js';
@@ -177,6 +177,7 @@ export function queueCommand(tx: Tx, cmd: QueueCommand): Refusal | undefined {
       if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
       if (!cfg.agents.includes(cmd.userId)) return refuse('SWB_ERR_AGENT_NOT_MEMBER', { queue: cfg.id });
       leave(tx, q, w, { answeredToday: q.answeredToday + 1 });
+      logCall(tx, { kind: 'answer', callId: cmd.callId, at: tx.now, userId: cmd.userId });
       const leg = {
         id: cmd.legId ?? cmd.callId,
         direction: 'in' as const,

@@ -149,5 +149,6 @@ export function finish(tx: Tx): Applied {
   if (removedGroups !== undefined && removedGroups.size > 0) patch.removedGroups = [...removedGroups];
   if (removedQueues !== undefined && removedQueues.size > 0) patch.removedQueues = [...removedQueues];
   if (tx.policy !== tx.base.policy) patch.policy = tx.policy;
+  if (tx.calls !== undefined) patch.calls = tx.calls;
   return { ok: true, patch, events: tx.events, timers: tx.timers, directives: tx.directives, reply: tx.reply };
 }

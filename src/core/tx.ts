@@ -2,6 +2,7 @@
 // record that `apply` makes for one command and the handlers fill through the functions below;
 // nobody else holds it, so it is written directly.
 import type { CoreEvent, Directive, Reply, TimerRequest } from './commands.js';
+import type { CallStep } from './call-log.js';
 import { overlayMap } from './overlay.js';
 import type { UserDraft } from './user.js';
 import type {
@@ -35,6 +36,8 @@ export interface Tx {
   readonly events: CoreEvent[];
   readonly timers: TimerRequest[];
   readonly directives: Directive[];
+  /** S11.1: what the call log records of this command (call-log.ts). */
+  calls: CallStep[] | undefined;
   /** The last `viewOf` answer, until the next write (a view reads through to the maps above). */
   view: TenantState | undefined;
 }
@@ -55,6 +58,7 @@ export function newTx(base: TenantState, now: Instant, cause: Cause): Tx {
     events: [],
     timers: [],
     directives: [],
+    calls: undefined,
     view: undefined,
   };
 }
@@ -124,4 +128,9 @@ function makeView(tx: Tx): TenantState {
     groups: overlayMap(base.groups, tx.groups ?? EMPTY_MAP, tx.removedGroups),
     queues: overlayMap(base.queues, tx.queues ?? EMPTY_MAP, tx.removedQueues),
   };
+}
+
+/** S11.1: one more step for the call log. */
+export function logCall(tx: Tx, step: CallStep): void {
+  (tx.calls ??= []).push(step);
 }

@@ -124,6 +124,8 @@ export interface TenantPolicy {
   readonly maxCallSec: number;
   /** S11.2: the company's opening hours, in `timezone`. */
   readonly hours?: OfficeHours;
+  /** S11.1: days the call log keeps a call (absent: 90). */
+  readonly callLogDays?: number;
 }
 
 export type GroupStrategy = 'ringAll' | 'hunt' | 'roundRobin' | 'longestIdle';

@@ -68,6 +68,8 @@ export function validatePolicy(p: TenantPolicy): Refusal | undefined {
     return bad('manualStatuses', 'a list of manual statuses');
   if (typeof p.statusIndependentOfLogin !== 'boolean' || typeof p.adminsSetOthers !== 'boolean')
     return bad('policy', 'flags are true or false');
+  if (p.callLogDays !== undefined && (!isNonNegInt(p.callLogDays) || p.callLogDays < 1 || p.callLogDays > 3650))
+    return bad('callLogDays', 'a whole number of days, 1 to 3650');
   if (typeof p.timezone !== 'string' || p.timezone.length === 0 || p.timezone.length > 64 || !isTimeZone(p.timezone))
     return bad('timezone', 'an IANA time zone name');
   return validateHours(p.hours);

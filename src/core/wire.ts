@@ -6,6 +6,7 @@ export type { ActionDecision, Decision, Explanation, Owner } from './routing.js'
 export type { RingEntry } from './direct.js';
 export type { AnsweringAction, RouteTarget } from './types.js';
 import type { OfficeHours } from './types.js';
+export type { CallOutcome } from './call-log.js';
 
 /** S5.1: what one line of a user import will do, before anything is written (importplan.ts). */
 export interface PlannedRow {

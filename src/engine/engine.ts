@@ -384,6 +384,7 @@ function hasChanges(p: Patch): boolean {
     (p.removedUsers?.length ?? 0) > 0 ||
     (p.removedGroups?.length ?? 0) > 0 ||
     (p.removedQueues?.length ?? 0) > 0 ||
+    (p.calls?.length ?? 0) > 0 ||
     p.policy !== undefined
   );
 }

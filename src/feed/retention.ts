@@ -36,7 +36,7 @@ export function toEntry(e: EngineEvent): Entry {
       redacted = JSON.stringify({ ...e, value: { windows: [] }, old: { windows: [] } });
       break;
     default:
-      // Each missed call is news of its own: nothing supersedes it.
+      // Each missed or ended call is news of its own: nothing supersedes it.
       key = `m:${e.seq}`;
   }
   return {

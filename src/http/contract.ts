@@ -37,6 +37,7 @@ import {
   WebhookTestReply,
 } from './replies.js';
 import { errorReply } from './error-replies.js';
+import { CallListReply, CallReply } from './replies-calls.js';
 
 type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
 
@@ -105,6 +106,9 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'POST /api/v1/route': op(200, RouteReply, 404, 422),
   'GET /api/v1/hours': op(200, HoursOverviewReply),
   'PUT /api/v1/night-mode': op(200, HoursStatusReply, 404),
+
+  'GET /api/v1/calls': op(200, CallListReply, 404),
+  'GET /api/v1/calls/:id': op(200, CallReply, 404),
 
   'GET /api/v1/users/:user/history': op(200, HistoryReply, 404),
   'GET /api/v1/users/:user/report': op(200, ReportReply, 404),

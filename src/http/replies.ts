@@ -91,6 +91,7 @@ export const PolicyReply = Type.Object({
   timezone: Str,
   maxCallSec: Int,
   hours: Opt(HoursReply),
+  callLogDays: Int,
 });
 
 const ImportError = Type.Object({

@@ -199,6 +199,9 @@ export const PolicyPatchBody = Type.Object(
     ),
     maxCallSec: Type.Optional(Seconds(60, 7 * 86400)),
     hours: Type.Optional(HoursBody),
+    callLogDays: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 3650, description: 'S11.1: days the call log keeps a call (default 90).' }),
+    ),
   },
   closed,
 );

@@ -255,6 +255,7 @@ export abstract class CallFork extends CallBranches {
       if (leg.state !== 'ended') this.legs.callee(call, userId, 'ended', leg.queueId);
     this.legs.caller(call, 'ended');
     if (call.kind === 'proxy') {
+      this.legs.ended(call);
       const userKey = `${call.tenant}\u0000${call.caller}`;
       this.count(this.perTenant, call.tenant);
       this.count(this.perUser, userKey);
@@ -279,7 +280,7 @@ export abstract class CallFork extends CallBranches {
   }
 
   /** S3.2: an answering action (calls.ts). */
-  protected abstract runAction(call: Call, a: ActionDecision): void;
+  protected abstract runAction(call: Call, a: ActionDecision, overflow?: boolean): void;
 
   stop(): void {
     this.ringSteps.stop();

@@ -24,12 +24,16 @@ export abstract class CallQueue extends CallFork {
           if (d.reason !== 'overflow') break;
           call.queueId = undefined;
           this.stopRinging(call);
-          this.runAction(call, {
-            condition: 'noAnswer',
-            owner: { kind: 'queue', id: d.queueId },
-            action: d.action,
-            defaulted: false,
-          });
+          this.runAction(
+            call,
+            {
+              condition: 'noAnswer',
+              owner: { kind: 'queue', id: d.queueId },
+              action: d.action,
+              defaulted: false,
+            },
+            true,
+          );
           break;
       }
     }

@@ -2,6 +2,7 @@
 // engine — and the proxy's limits and ports. calls.ts runs the calls; this file holds their state.
 import type {
   ActionDecision,
+  CallEnding,
   CallRequest,
   Command,
   LegState,
@@ -109,6 +110,8 @@ export interface Call {
   readonly rang: Set<UserId>;
   /** Timer G: our final answer, sent again over UDP until the caller's ACK. */
   resend: TimerHandle | undefined;
+  /** S11.1: what ended the call, for its outcome (the core's, call-log.ts). */
+  ending: { cancelled?: boolean; action?: NonNullable<CallEnding['action']> };
 }
 
 export const DIALLED = /^[0-9A-Za-z*#+._-]{1,32}$/;
@@ -163,6 +166,7 @@ export function newCall(
     best: undefined,
     rang: new Set(),
     resend: undefined,
+    ending: {},
   };
   return call;
 }
@@ -222,8 +226,28 @@ export class CallLegs {
       legId,
       direction: 'in',
       state,
+      callId: call.id,
       by: { kind: 'sip' },
       ...(queueId !== undefined ? { acd: true, queueId } : {}),
+    });
+  }
+
+  /** S11.1: the call is over; the engine logs its outcome (from what happened) and tells the world. */
+  ended(call: Call): void {
+    const answeredBy = call.answered?.userId;
+    const { cancelled, action } = call.ending;
+    void this.submit(call, {
+      type: 'call.end',
+      callId: call.id,
+      from: { userId: call.caller },
+      ...(call.target !== undefined ? { target: call.target } : {}),
+      ending: {
+        ...(answeredBy !== undefined ? { answeredBy } : {}),
+        ...(cancelled === true ? { cancelled } : {}),
+        ...(action !== undefined ? { action } : {}),
+        rang: call.rang.size > 0,
+      },
+      by: { kind: 'sip' },
     });
   }
 

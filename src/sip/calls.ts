@@ -166,8 +166,9 @@ export class CallManager extends CallQueue {
   }
 
   /** S3.2: an answering action: a diversion is routed again (one level, S3.5), anything else is a final response. */
-  protected runAction(call: Call, a: ActionDecision): void {
+  protected runAction(call: Call, a: ActionDecision, overflow = false): void {
     const action = a.action;
+    call.ending.action = { condition: overflow ? 'overflow' : a.condition, type: action.type };
     if (action.type === 'redirect') return void this.reroute(call, action.target, a.owner);
     if (action.type === 'queue') return void this.reroute(call, { kind: 'queue', id: action.queueId }, undefined);
     this.answer(call, actionAnswer(action, call.domain));
@@ -203,6 +204,7 @@ export class CallManager extends CallQueue {
     }
     this.ctx.reply(inc, 200, 'OK');
     if (call.final) return;
+    call.ending.cancelled = true;
     if (call.queueId !== undefined)
       void this.legs.submit(call, { type: 'queue.call.abandon', queueId: call.queueId, callId: call.id });
     this.stopRinging(call);

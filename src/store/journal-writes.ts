@@ -1,10 +1,10 @@
 // What one journal batch writes, whatever the database: the state rows the patch changed (facts
 // only, codec.ts), the events, and the two projections of the events — history rows (S6.5) and
-// webhook outbox rows (S6.3). What an event leaves behind is the core's decision
+// webhook outbox rows (S6.3) — and the call-log steps of the patch (S11.1). What an event leaves behind is the core's decision
 // (core/journal.ts: historyEntry, webhooksFor); each adapter runs these writes in one transaction
 // (sqlite-journal.ts, postgres-journal.ts) and decides nothing itself.
 import { historyEntry, webhooksFor } from '../core/index.js';
-import type { HistoryEntry, Role, TenantId } from '../core/index.js';
+import type { CallStep, HistoryEntry, Role, TenantId } from '../core/index.js';
 import { encodeGroup, encodeQueue, encodeUser } from './codec.js';
 import type { JournalBatchEntry } from './port.js';
 
@@ -47,7 +47,9 @@ export type JournalWrite =
       readonly body: string;
       readonly at: number;
     }
-  | { readonly kind: 'seq'; readonly tenant: TenantId; readonly seq: number };
+  | { readonly kind: 'seq'; readonly tenant: TenantId; readonly seq: number }
+  /** S11.1: one call-log step (core/call-log.ts), merged into the call's row. */
+  | { readonly kind: 'call'; readonly tenant: TenantId; readonly step: CallStep };
 
 /** The writes of a batch, in order; the tenants' last seq come last. */
 export function journalWrites(
@@ -83,6 +85,7 @@ function stateWrites(entry: JournalBatchEntry, out: JournalWrite[]): void {
   for (const id of patch.removedQueues ?? []) out.push({ kind: 'removeQueue', tenant, id });
   for (const q of patch.queues ?? []) out.push({ kind: 'queue', tenant, id: q.config.id, data: encodeQueue(q) });
   if (patch.policy !== undefined) out.push({ kind: 'policy', tenant, policy: JSON.stringify(patch.policy) });
+  for (const step of patch.calls ?? []) out.push({ kind: 'call', tenant, step });
 }
 
 /** The events and their projections. */

@@ -131,4 +131,25 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE webhooks ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
   CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  `
+  -- S11.1: the call log, one row per call, merged from the call-log steps of committed batches.
+  -- parties is ",u1,u2," (the users the call concerns, for "my calls"); decisions and offers JSON.
+  CREATE TABLE call_log (
+    tenant TEXT NOT NULL,
+    id TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    caller TEXT,
+    target TEXT NOT NULL,
+    queue_id TEXT,
+    outcome TEXT,
+    answered_by TEXT,
+    answered_at INTEGER,
+    parties TEXT NOT NULL,
+    decisions TEXT NOT NULL,
+    offers TEXT NOT NULL,
+    PRIMARY KEY (tenant, id)
+  );
+  CREATE INDEX call_log_started ON call_log (tenant, started_at, id);
+  `,
 ];

@@ -1,6 +1,8 @@
 // The persistence port. The SQLite adapter is the embedded default; another adapter (e.g.
 // PostgreSQL) implements the same interface. Only core/ types cross it.
+import type { CallQuery } from './call-rows.js';
 import type {
+  CallRecord,
   Command,
   CoreEvent,
   HistoryEntry,
@@ -11,6 +13,8 @@ import type {
   TenantState,
   UserId,
 } from '../core/index.js';
+
+export type { CallQuery } from './call-rows.js';
 
 export type StoredEvent = CoreEvent & { readonly tenant: TenantId; readonly epoch: string; readonly seq: number };
 
@@ -186,6 +190,12 @@ export interface Store {
   saveSipState(puts: readonly SipStateRow[], deletes: readonly Pick<SipStateRow, 'kind' | 'key'>[]): Promise<void>;
   /** Every stored SIP state row, expired ones included (the SIP server decides what they mean). */
   sipState(): Promise<readonly SipStateRow[]>;
+
+  /** S11.1: the call log, newest first, filtered (call-rows.ts); its rows are written by `commit`. */
+  calls(tenant: TenantId, query: CallQuery): Promise<readonly CallRecord[]>;
+  call(tenant: TenantId, id: string): Promise<CallRecord | undefined>;
+  /** S11.1: drops the calls that started before `before` (retention); answers how many. */
+  pruneCalls(tenant: TenantId, before: number): Promise<number>;
 
   close(): Promise<void>;
 }

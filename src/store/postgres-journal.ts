@@ -9,10 +9,11 @@ import { FencedError } from './fenced.js';
 import type { CommitResult, JournalBatchEntry } from './port.js';
 import { lineKey, lockLines } from './postgres-db.js';
 import type { PgDb, Row } from './postgres-db.js';
+import { writeCallStep } from './postgres-calls.js';
 import { insertOutbox } from './postgres-outbox.js';
 
 /** The SQL of each write that is one statement, by kind; its values come from `values` below. */
-const SQL: Record<Exclude<JournalWrite['kind'], 'removeUser' | 'outbox'>, string> = {
+const SQL: Record<Exclude<JournalWrite['kind'], 'removeUser' | 'outbox' | 'call'>, string> = {
   user: `INSERT INTO users (tenant, id, extension, name, role, state) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (tenant, id) DO UPDATE SET extension = excluded.extension, name = excluded.name, role = excluded.role, state = excluded.state`,
   removeGroup: 'DELETE FROM groups_ WHERE tenant = $1 AND id = $2',
@@ -35,7 +36,7 @@ const REMOVE_USER = [
   'DELETE FROM auth_tokens WHERE tenant = $1 AND user_id = $2',
 ];
 
-function values(w: Exclude<JournalWrite, { kind: 'removeUser' | 'outbox' }>): unknown[] {
+function values(w: Exclude<JournalWrite, { kind: 'removeUser' | 'outbox' | 'call' }>): unknown[] {
   switch (w.kind) {
     case 'user':
       return [w.tenant, w.id, w.extension, w.name, w.role, w.state];
@@ -101,6 +102,8 @@ async function checkFences(
 async function write(c: PoolClient, w: JournalWrite): Promise<void> {
   if (w.kind === 'removeUser') {
     for (const sql of REMOVE_USER) await c.query(sql, [w.tenant, w.id]);
+  } else if (w.kind === 'call') {
+    await writeCallStep(c, w.tenant, w.step);
   } else if (w.kind === 'outbox') {
     await insertOutbox(c, w.tenant, w.webhookId, w.subject, w.body, w.at);
   } else {

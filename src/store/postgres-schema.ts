@@ -135,6 +135,26 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE TABLE cluster_nodes (node TEXT PRIMARY KEY, seen_at BIGINT NOT NULL, address TEXT NOT NULL);
   `,
+  `
+  -- S11.1: the call log (see the SQLite migration for the columns).
+  CREATE TABLE call_log (
+    tenant TEXT NOT NULL,
+    id TEXT NOT NULL,
+    started_at BIGINT NOT NULL,
+    ended_at BIGINT,
+    caller TEXT,
+    target TEXT NOT NULL,
+    queue_id TEXT,
+    outcome TEXT,
+    answered_by TEXT,
+    answered_at BIGINT,
+    parties TEXT NOT NULL,
+    decisions JSONB NOT NULL,
+    offers JSONB NOT NULL,
+    PRIMARY KEY (tenant, id)
+  );
+  CREATE INDEX call_log_started ON call_log (tenant, started_at, id);
+  `,
 ];
 
 /** Any fixed number: the advisory lock nodes take while one of them migrates. */

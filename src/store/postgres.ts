@@ -5,9 +5,10 @@
 // secrets sealed with the same box (postgres-webhooks.ts), migrations of its own run at open
 // (postgres-schema.ts). A pool of a bounded size holds the connections; close() ends it.
 import pg from 'pg';
-import type { TenantId, UserId } from '../core/index.js';
+import type { CallRecord, TenantId, UserId } from '../core/index.js';
 import { secureDataDir } from './file-modes.js';
 import { PgAccounts } from './postgres-accounts.js';
+import { pgCall, pgCalls, pgPruneCalls } from './postgres-calls.js';
 import { PgDb } from './postgres-db.js';
 import { PgJournal } from './postgres-journal.js';
 import { PgLeases } from './postgres-leases.js';
@@ -19,6 +20,7 @@ import type { StoreLog } from './webhook-secrets.js';
 import type {
   ApiKeyRow,
   CommitOptions,
+  CallQuery,
   CommitResult,
   Credentials,
   DeliveryRow,
@@ -277,6 +279,18 @@ export class PostgresStore implements Store {
 
   async sipState(): Promise<readonly SipStateRow[]> {
     return (await this.db.rows('SELECT * FROM sip_state')).map((r) => sipStateRow(r));
+  }
+
+  async calls(tenant: TenantId, query: CallQuery): Promise<readonly CallRecord[]> {
+    return pgCalls(this.db, tenant, query);
+  }
+
+  async call(tenant: TenantId, id: string): Promise<CallRecord | undefined> {
+    return pgCall(this.db, tenant, id);
+  }
+
+  async pruneCalls(tenant: TenantId, before: number): Promise<number> {
+    return pgPruneCalls(this.db, tenant, before);
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@ import type { TenantId } from '../core/index.js';
 import { journalWrites } from './journal-writes.js';
 import type { HookFilter, JournalWrite } from './journal-writes.js';
 import type { JournalBatchEntry } from './port.js';
+import type { SqliteCalls } from './sqlite-calls.js';
 import type { SqliteOutbox } from './sqlite-outbox.js';
 
 export class SqliteJournal {
@@ -15,6 +16,7 @@ export class SqliteJournal {
     /** The tenant's webhooks, read inside the transaction (cached by the caller). */
     private readonly webhooks: (tenant: TenantId) => readonly HookFilter[],
     private readonly outbox: SqliteOutbox,
+    private readonly calls: SqliteCalls,
   ) {
     this.stmt = {
       upsertUser: db.prepare(
@@ -99,6 +101,9 @@ export class SqliteJournal {
         return true;
       case 'seq':
         s.setSeq.run(w.seq, w.tenant);
+        return false;
+      case 'call':
+        this.calls.write(w.tenant, w.step);
         return false;
     }
   }

@@ -5,11 +5,12 @@
 // webhooks and the outbox have their own files; rows are read through the codec (codec.ts).
 import Database from 'better-sqlite3';
 import { dirname } from 'node:path';
-import type { TenantId, UserId } from '../core/index.js';
+import type { CallRecord, TenantId, UserId } from '../core/index.js';
 import { Checkpointer } from './checkpointer.js';
 import { secureDataDir } from './file-modes.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteAccounts } from './sqlite-accounts.js';
+import { SqliteCalls } from './sqlite-calls.js';
 import { SqliteJournal } from './sqlite-journal.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
 import { historyRow, loadedTenant, sipStateRow, tenantRow } from './rows.js';
@@ -19,6 +20,7 @@ import { unlockSecrets } from './webhook-secrets.js';
 import type { StoreLog } from './webhook-secrets.js';
 import type {
   ApiKeyRow,
+  CallQuery,
   CommitResult,
   Credentials,
   DeliveryRow,
@@ -51,6 +53,8 @@ export class SqliteStore implements Store {
   private readonly journal: SqliteJournal;
   private readonly accounts: SqliteAccounts;
   private readonly hooks: SqliteWebhooks;
+  /** S11.1: the call log (sqlite-calls.ts). */
+  private readonly calls_: SqliteCalls;
 
   private readonly checkpointer: Checkpointer | undefined;
   /** Seals and opens webhook secrets (S5.4). */
@@ -85,7 +89,8 @@ export class SqliteStore implements Store {
     const sql = (text: string): Database.Statement => this.sql(text);
     this.outbox = new SqliteOutbox(this.db, sql);
     this.hooks = new SqliteWebhooks(this.db, sql, this.box);
-    this.journal = new SqliteJournal(this.db, (tenant) => this.hooks.of(tenant), this.outbox);
+    this.calls_ = new SqliteCalls(this.db, sql);
+    this.journal = new SqliteJournal(this.db, (tenant) => this.hooks.of(tenant), this.outbox, this.calls_);
     this.accounts = new SqliteAccounts(sql);
   }
 
@@ -284,6 +289,18 @@ export class SqliteStore implements Store {
 
   async sipState(): Promise<readonly SipStateRow[]> {
     return (this.sql('SELECT * FROM sip_state').all() as Row[]).map((r) => sipStateRow(r));
+  }
+
+  async calls(tenant: TenantId, query: CallQuery): Promise<readonly CallRecord[]> {
+    return this.calls_.list(tenant, query);
+  }
+
+  async call(tenant: TenantId, id: string): Promise<CallRecord | undefined> {
+    return this.calls_.one(tenant, id);
+  }
+
+  async pruneCalls(tenant: TenantId, before: number): Promise<number> {
+    return this.calls_.prune(tenant, before);
   }
 
   async close(): Promise<void> {

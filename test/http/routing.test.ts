@@ -115,6 +115,21 @@ describe('POST /route', () => {
     expect((await route({ to: { group: 'sales' } }, admin)).body.decision.ring[0].number).toBe('017012345');
   });
 
+  test('S11.7 from.device: the forwarding user calling from the app is refused, from the desk phone not', async () => {
+    // 1010 forwards (the test above).
+    const app = await route({ from: { user: '1010', device: 'app' }, to: { user: '1004' } });
+    expect(app.status).toBe(200);
+    expect(app.body.decision.outcome).toBe('reject');
+    expect(rules(app.body.decision)).toContain('S11.7');
+    const desk = await route({ from: { user: '1010', device: 'terminal' }, to: { user: '1004' } });
+    expect(desk.body.decision.outcome).not.toBe('reject');
+    expect(rules(desk.body.decision)).not.toContain('S11.7');
+    const unnamed = await route({ from: { user: '1010' }, to: { user: '1004' } });
+    expect(rules(unnamed.body.decision)).not.toContain('S11.7');
+    const bad = await route({ from: { user: '1010', device: 'fax' }, to: { user: '1004' } });
+    expect(bad.status).toBe(400);
+  });
+
   test('S3.1 a blocked caller cannot call out', async () => {
     await call(s, 'PUT', '/api/v1/users/1005/status', { token: admin, body: { status: 'blocked' } });
     const r = await route({ from: { user: '1005' }, to: { user: '1003' } });

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { createTenantState } from '../../src/core/index.js';
 import type { Command } from '../../src/core/index.js';
 import { Engine } from '../../src/engine/index.js';
+import type { Journal } from '../../src/engine/index.js';
 import { SystemClock } from '../../src/app/system-clock.js';
 import { SipServer } from '../../src/sip/index.js';
 import type { SipServerOptions } from '../../src/sip/index.js';
@@ -25,10 +26,14 @@ export interface SipHarness {
 export const ADMIN = { kind: 'user', userId: 'u1001', role: 'admin' } as const;
 
 export async function sipHarness(
-  options: Partial<Omit<SipServerOptions, 'engine' | 'directory' | 'host' | 'port'>> & { users?: number } = {},
+  options: Partial<Omit<SipServerOptions, 'engine' | 'directory' | 'host' | 'port'>> & {
+    users?: number;
+    /** Where the engine commits its batches (none: in memory only). */
+    journal?: Journal;
+  } = {},
 ): Promise<SipHarness> {
   const clock = options.clock ?? new SystemClock();
-  const engine = new Engine({ clock });
+  const engine = new Engine({ clock, ...(options.journal !== undefined ? { journal: options.journal } : {}) });
   engine.addTenant(createTenantState('acme', {}), { epoch: 'e1', seq: 0 });
   engine.addTenant(createTenantState('beta', {}), { epoch: 'e1', seq: 0 });
   const creds = new Map<string, { sipHa1: string; terminalHa1: string }>();

@@ -9,6 +9,7 @@ import { T0 } from '../support/tenant.js';
 import { eventsOf, recorder, self } from './batches.js';
 import { codecContract } from './contract-codec.js';
 import type { RawRows } from './contract-codec.js';
+import { callsContract } from './contract-calls.js';
 import { outboxContract } from './contract-outbox.js';
 
 /** Opens a Store over one place's data; called again after close, it opens the same data. */
@@ -351,6 +352,7 @@ export function storeContract(name: string, makeStore: MakeStore, options: Contr
     });
 
     outboxContract(fresh);
+    callsContract(fresh);
     codecContract(fresh, options.raw);
 
     test('S7.1 S8.2 SIP state: puts and deletes in one call, a put replaces the row of its (kind, key)', async () => {

@@ -120,6 +120,7 @@ export class Feed {
       case 'queue.changed':
       case 'call.missed':
       case 'schedule.changed':
+      case 'call.ended':
         this.live.events([f]);
         break;
       case 'resumed':

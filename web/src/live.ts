@@ -147,6 +147,8 @@ export class Live {
   version = 0;
   /** Time of the latest applied event, for the latency benchmark. */
   lastEventAt = 0;
+  /** S11.1: how many calls ended since the page opened (lists of calls reload on it). */
+  callsEnded = 0;
   private listeners = new Set<() => void>();
   private scheduled = false;
 
@@ -295,6 +297,9 @@ export class Live {
           if (p) this.changedAt.set(`u:${subject}`, now);
           break;
         }
+        case 'call.ended':
+          this.callsEnded++;
+          break;
       }
       this.lastEventAt = now;
     }

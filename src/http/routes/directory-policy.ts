@@ -1,4 +1,6 @@
 // The tenant's policy (S2.5): read by every role of the tenant, changed by admins.
+import { callLogDays } from '../../core/index.js';
+import type { TenantPolicy } from '../../core/index.js';
 import { fail } from '../errors.js';
 import { tenantState } from '../lookup.js';
 import { isTimeZone } from '../report.js';
@@ -18,7 +20,7 @@ export function policyRoutes(app: App, ctx: HttpContext): void {
     },
     async (request) => {
       const auth = tenantAuth(request);
-      return tenantState(ctx, auth).policy;
+      return policyView(tenantState(ctx, auth).policy);
     },
   );
 
@@ -46,7 +48,12 @@ export function policyRoutes(app: App, ctx: HttpContext): void {
         type: 'tenant.policy',
         policy: { ...rest, ...(hours !== undefined ? { hours: hoursInput(state, hours) } : {}) },
       });
-      return tenantState(ctx, auth).policy;
+      return policyView(tenantState(ctx, auth).policy);
     },
   );
+}
+
+/** The policy with its defaults filled in (S11.1: callLogDays). */
+function policyView(p: TenantPolicy): TenantPolicy & { callLogDays: number } {
+  return { ...p, callLogDays: callLogDays(p) };
 }

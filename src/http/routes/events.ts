@@ -3,7 +3,8 @@
 // has one result per item, in order.
 import { Type } from 'typebox';
 import type { Static } from 'typebox';
-import type { Actor, Command, TenantState } from '../../core/index.js';
+import { CALL_OUTCOMES } from '../../core/index.js';
+import type { Actor, CallParty, Command, TenantState } from '../../core/index.js';
 import { findQueue, findUser, tenantState } from '../lookup.js';
 import { Ref } from '../schemas.js';
 import type { App, HttpContext } from '../server.js';
@@ -50,8 +51,20 @@ const OverlayEvent = Type.Union([
       state: Type.Enum(['ringing', 'early', 'answered', 'held', 'ended']),
       acd: Type.Optional(Type.Boolean()),
       queue: Type.Optional(Ref),
+      callId: Type.Optional(
+        Type.String({ minLength: 1, maxLength: 200, description: 'S11.1: the call the leg belongs to (call log).' }),
+      ),
+      caller: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'S11.1: who placed the call.' })),
     },
     closed,
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('callEnded'),
+      callId: Type.String({ minLength: 1, maxLength: 200 }),
+      outcome: Type.Enum([...CALL_OUTCOMES]),
+    },
+    { ...closed, description: 'S11.1: how a call the PBX reported ended, for the call log.' },
   ),
   Type.Object(
     { type: Type.Literal('voicemail'), user: Ref, count: Type.Integer({ minimum: 0, maximum: 1_000_000 }) },
@@ -79,6 +92,7 @@ function commandOf(
   item: Item,
   now: number,
 ): Command | { readonly code: string; readonly message: string } {
+  if (item.type === 'callEnded') return { type: 'call.end', callId: item.callId, outcome: item.outcome, by: PBX };
   const user = findUser(state, item.user);
   if (user === undefined)
     return { code: 'SWB_ERR_USER_NOT_FOUND', message: `No such user in this company: ${item.user.slice(0, 64)}.` };
@@ -110,6 +124,8 @@ function commandOf(
         by: PBX,
         ...(item.acd !== undefined ? { acd: item.acd } : {}),
         ...(queueId !== undefined ? { queueId } : {}),
+        ...(item.callId !== undefined ? { callId: item.callId } : {}),
+        ...(item.caller !== undefined ? { caller: callerOf(state, item.caller) } : {}),
       };
     }
     case 'voicemail':
@@ -123,6 +139,12 @@ function commandOf(
         ...(item.caller !== undefined ? { caller: item.caller } : {}),
       };
   }
+}
+
+/** A caller named by the PBX: a user of the tenant (id or extension), else an outside number. */
+function callerOf(state: TenantState, caller: string): CallParty {
+  const u = findUser(state, caller);
+  return u !== undefined ? { userId: u.id } : { external: caller };
 }
 
 export function eventRoutes(app: App, ctx: HttpContext): void {

@@ -15,7 +15,20 @@ const closed = { additionalProperties: false } as const;
 const RouteBody = Type.Object(
   {
     from: Type.Optional(
-      Type.Union([Type.Object({ user: Ref }, closed), Type.Object({ external: PhoneNumber }, closed)]),
+      Type.Union([
+        Type.Object(
+          {
+            user: Ref,
+            device: Type.Optional(
+              Type.Enum(['app', 'terminal', 'pbx'], {
+                description: 'The kind of device placing the call (S11.7: an app while forwarding is refused).',
+              }),
+            ),
+          },
+          closed,
+        ),
+        Type.Object({ external: PhoneNumber }, closed),
+      ]),
     ),
     to: Type.Union([
       Type.Object({ user: Ref }, closed),
@@ -60,7 +73,12 @@ export function routingRoutes(app: App, ctx: HttpContext): void {
         ...(from === undefined
           ? {}
           : 'user' in from
-            ? { from: { userId: userRef(state, from.user).id } }
+            ? {
+                from: {
+                  userId: userRef(state, from.user).id,
+                  ...(from.device !== undefined ? { device: from.device } : {}),
+                },
+              }
             : { from: { external: from.external } }),
       };
       const out = route(state, call, ctx.now());

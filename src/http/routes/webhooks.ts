@@ -18,6 +18,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'queue.changed',
   'call.missed',
   'schedule.changed',
+  'call.ended',
 ] as const satisfies readonly CoreEvent['type'][];
 
 /** Every event is written once per matching webhook, so their number per tenant is bounded. */

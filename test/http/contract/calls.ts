@@ -300,6 +300,37 @@ export async function callEveryOperation(baseUrl: string, systemToken: string, o
   const devices = await expect(admin.GET('/api/v1/users/{user}/devices', { params: { path: { user: '1003' } } }), 200);
   if (devices.registrations[0]?.id !== 'desk') throw new Error(`devices: ${JSON.stringify(devices)}`);
 
+  // S11.1 the call log: a call the PBX reports, read back by the callee
+  await expect(
+    admin.POST('/api/v1/events', {
+      body: {
+        events: [
+          {
+            type: 'call',
+            user: '1003',
+            legId: 'pbx-1;in',
+            direction: 'in',
+            state: 'ringing',
+            callId: 'pbx-1',
+            caller: '+4940111',
+          },
+          { type: 'call', user: '1003', legId: 'pbx-1;in', direction: 'in', state: 'ended', callId: 'pbx-1' },
+          { type: 'callEnded', callId: 'pbx-1', outcome: 'missed' },
+        ],
+      },
+    }),
+    200,
+  );
+  const log = await expect(carol.GET('/api/v1/calls', { params: { query: { outcome: 'missed', limit: 10 } } }), 200);
+  if (log.calls[0]?.id !== 'pbx-1' || log.calls[0].from?.external !== '+4940111')
+    throw new Error(`calls: ${JSON.stringify(log)}`);
+  await expect(carol.GET('/api/v1/calls/{id}', { params: { path: { id: 'pbx-1' } } }), 200);
+  await refused(admin.GET('/api/v1/calls/{id}', { params: { path: { id: 'nope' } } }), 404, 'SWB_ERR_CALL_NOT_FOUND');
+  await expect(
+    admin.POST('/api/v1/route', { body: { from: { user: '1003', device: 'app' }, to: { user: '1010' } } }),
+    200,
+  );
+
   // webhooks
   await refused(
     admin.POST('/api/v1/webhooks', { body: { url: 'http://127.0.0.1:9/hook', events: ['presence.changed'] } }),

@@ -4,6 +4,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { AgentControls, agentCommand, agentWords } from '../agent.js';
+import { RecentCalls } from '../calls.js';
 import { clock, duration, when } from '../format.js';
 import { loadPolicy, loadQueues, loadSettings } from '../directory.js';
 import type { QueueInfo } from '../directory.js';
@@ -79,6 +80,7 @@ export function MyStatus(): JSX.Element {
         allowed={policy.data?.manualStatuses}
         refreshKey={`${p.status}:${p.since}:${p.manual?.setAt ?? ''}`}
       />
+      <RecentCalls userId={me.user.id} title="My recent calls" />
       <p class="muted small">
         Set automatically, never by hand: {AUTOMATIC.map((s) => s.label).join(', ')}. While this page is open it tells
         the server you are active, so you show as idle only after a while without using it.

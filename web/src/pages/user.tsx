@@ -4,6 +4,7 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { agentWords, queueName, reasonLabel } from '../agent.js';
 import { api } from '../api.js';
+import { RecentCalls } from '../calls.js';
 import { duration, when } from '../format.js';
 import { useLive, useLoad, useNow } from '../hooks.js';
 import { live } from '../live.js';
@@ -136,6 +137,7 @@ export function UserPage({ userRef }: { userRef: string }): JSX.Element {
         <Notice>Status history is visible to {p.name}, supervisors and administrators.</Notice>
       ) : (
         <>
+          <RecentCalls userId={p.userId} />
           <section class="card-box" aria-labelledby="tl-h">
             <div class="page-head" style="margin-bottom:0.5rem">
               <h2 id="tl-h" style="margin:0">

@@ -8,6 +8,7 @@ import { useLive, useLoad } from '../hooks.js';
 import { live } from '../live.js';
 import { useMe } from '../session.js';
 import { ErrorNote, Page } from '../ui.js';
+import { PastCall, PastCallPicker } from './why-call.js';
 import type { AnsweringAction, Decision, Owner, RouteTarget } from '../../../src/core/wire.js';
 
 const nameOf = (id: string | undefined): string => (id === undefined ? 'someone' : (live.presence.get(id)?.name ?? id));
@@ -148,6 +149,7 @@ export function WhyPage(): JSX.Element {
     (params.get('kind') as 'user' | 'group' | 'queue' | null) ?? 'user',
   );
   const [to, setTo] = useState(params.get('to') ?? '');
+  const [callId, setCallId] = useState(params.get('call') ?? undefined);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [decision, setDecision] = useState<Decision>();
@@ -187,9 +189,12 @@ export function WhyPage(): JSX.Element {
   return (
     <Page title="Why didn’t it ring?">
       <p class="muted">
-        Pick who calls and whom they call: Switchboard shows what would happen to that call right now, and which rules
-        decided it.
+        Pick a past call to see how it was routed at that moment, or pick who calls and whom they call: Switchboard
+        shows what would happen to that call right now, and which rules decided it.
       </p>
+      <PastCallPicker selected={callId} onPick={setCallId} />
+      {callId !== undefined && <PastCall id={callId} render={(d) => <DecisionView d={d} />} />}
+      <h2>A call made now</h2>
       <form class="card-box" onSubmit={(e) => void submit(e)}>
         <div class="why-grid">
           <fieldset>
