@@ -73,6 +73,7 @@ const COMMANDS = {
   'queue.resetCounters': { required: ['queueId'], refs: { queueId: 'queue' } },
   'timer.wake': { timer: true },
   'timer.wrapUp': { timer: true },
+  'timer.reasonEnd': { timer: true },
   'timer.agentRing': { timer: true },
   'timer.queueMaxWait': { timer: true },
 } satisfies Record<

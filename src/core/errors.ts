@@ -42,6 +42,12 @@ export const ERROR_REGISTRY = {
   SWB_ERR_AGENT_ALREADY_LOGGED_IN: { http: 422, sip: 403, message: 'The agent is already logged in to that queue.' },
   SWB_ERR_AGENT_ON_QUEUE_CALL: { http: 422, sip: 403, message: 'The agent is on a queue call.' },
   SWB_ERR_AGENT_NO_QUEUES: { http: 422, sip: 403, message: 'The agent belongs to no queue.' },
+  SWB_ERR_REASON_UNKNOWN: {
+    http: 422,
+    sip: 400,
+    message: 'That reason is not one of the reason codes your company has defined.',
+  },
+  SWB_ERR_REASON_UNEXPECTED: { http: 422, sip: 400, message: 'A reason only goes with not ready, away or dnd.' },
   SWB_ERR_FAC_UNKNOWN: { http: 422, sip: 404, message: 'That feature code does not exist.' },
   SWB_ERR_SESSION_NOT_FOUND: { http: 404, message: 'No such app session.' },
   SWB_ERR_INVALID: { http: 400, sip: 400, message: 'The request is not valid.' },

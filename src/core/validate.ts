@@ -2,6 +2,7 @@
 // CLI, the engine's own tests). The HTTP layer validates with schemas first; this is the floor.
 import { isManualStatus } from './catalog.js';
 import { refuse } from './errors.js';
+import { validateReasons } from './reasons.js';
 import type { UserInput } from './commands.js';
 import type { Group, QueueConfig, Refusal, TenantPolicy, UserId } from './types.js';
 
@@ -68,5 +69,5 @@ export function validatePolicy(p: TenantPolicy): Refusal | undefined {
     return bad('policy', 'flags are true or false');
   if (typeof p.timezone !== 'string' || p.timezone.length === 0 || p.timezone.length > 64)
     return bad('timezone', 'an IANA time zone name');
-  return undefined;
+  return validateReasons(p.reasons);
 }

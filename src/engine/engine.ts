@@ -186,7 +186,22 @@ export class Engine {
             command: { type: 'timer.wrapUp', userId, queueId },
           });
         }
+        // S9.2: a not-ready reason with maxSec still ends on time after a restart.
+        if (a.state === 'not_ready' && a.reasonUntil !== undefined) {
+          schedule(this.host, tenant, state.id, {
+            key: `reason:${userId}:${queueId}`,
+            at: a.reasonUntil,
+            command: { type: 'timer.reasonEnd', userId, queueId },
+          });
+        }
       }
+      const until = user.manual?.reasonUntil;
+      if (until !== undefined)
+        schedule(this.host, tenant, state.id, {
+          key: `reason:${userId}`,
+          at: until,
+          command: { type: 'timer.reasonEnd', userId },
+        });
     }
   }
 

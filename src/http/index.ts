@@ -9,6 +9,7 @@ export { authRoutes } from './routes/auth.js';
 export { directoryRoutes } from './routes/directory.js';
 export { eventRoutes } from './routes/events.js';
 export { historyRoutes } from './routes/history.js';
+export { reasonRoutes } from './routes/reasons.js';
 export { opsRoutes } from './routes/ops.js';
 export { presenceRoutes } from './routes/presence.js';
 export { routingRoutes } from './routes/routing.js';

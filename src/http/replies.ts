@@ -6,6 +6,7 @@
 import { Type } from 'typebox';
 import type { Static, TSchema } from 'typebox';
 import { AUTOMATIC_STATUSES, MANUAL_STATUSES } from '../core/index.js';
+import { ReasonReply } from './replies-reasons.js';
 
 const Opt = Type.Optional;
 const Str = Type.String();
@@ -103,6 +104,7 @@ export const PolicyReply = Type.Object({
   adminsSetOthers: Bool,
   timezone: Str,
   maxCallSec: Int,
+  reasons: Opt(Type.Array(ReasonReply)),
 });
 
 const ImportError = Type.Object({
@@ -157,7 +159,16 @@ export const PresenceReply = Type.Object({
   until: Opt(Instant),
   since: Instant,
   manual: Opt(
-    Type.Object({ status: Str, text: Opt(Str), until: Opt(Instant), forwardTo: Opt(Str), setBy: Str, setAt: Instant }),
+    Type.Object({
+      status: Str,
+      text: Opt(Str),
+      until: Opt(Instant),
+      forwardTo: Opt(Str),
+      reason: Opt(Str),
+      reasonUntil: Opt(Instant),
+      setBy: Str,
+      setAt: Instant,
+    }),
   ),
   indicators: Type.Object({
     onCall: Bool,
@@ -182,6 +193,8 @@ export const AgentViewReply = Type.Object({
   queue: Str,
   state: AgentStateReply,
   reason: Opt(Str),
+  reasonLabel: Opt(Type.String({ description: "S9.2: the reason's label in this tenant." })),
+  reasonUntil: Opt(IsoTime),
   since: Opt(IsoTime),
   callsToday: Int,
 });

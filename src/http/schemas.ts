@@ -141,6 +141,19 @@ const queueFields = {
 export const NewQueueBody = Type.Object({ id: Id, name: Name, ...queueFields }, closed);
 export const QueuePatchBody = Type.Object({ name: Type.Optional(Name), ...queueFields }, closed);
 
+/** S9.2: one reason code (the core checks the list: each code once). */
+export const ReasonBody = Type.Object(
+  {
+    code: Type.String({ pattern: '^[a-z0-9_-]{1,32}$' }),
+    label: Type.String({ minLength: 1, maxLength: 64 }),
+    productive: Type.Boolean(),
+    maxSec: Type.Optional(Seconds(60, 86400)),
+  },
+  closed,
+);
+export const ReasonList = Type.Array(ReasonBody, { maxItems: 100 });
+export const ReasonsBody = Type.Object({ reasons: ReasonList }, closed);
+
 export const PolicyPatchBody = Type.Object(
   {
     statusIndependentOfLogin: Type.Optional(Type.Boolean()),
@@ -162,6 +175,7 @@ export const PolicyPatchBody = Type.Object(
       }),
     ),
     maxCallSec: Type.Optional(Seconds(60, 7 * 86400)),
+    reasons: Type.Optional(ReasonList),
   },
   closed,
 );
