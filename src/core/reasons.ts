@@ -43,7 +43,12 @@ export function checkReason(policy: TenantPolicy, code: string | undefined): Ref
 
 /** What a surface shows for a code: the tenant's label, a system reason's label, else the code. */
 export function reasonLabel(policy: TenantPolicy, code: string): string {
-  return findReason(policy, code)?.label ?? SYSTEM_REASONS[code] ?? code;
+  return labelIn(reasonsOf(policy), code);
+}
+
+/** The label of a code in a list (the web app holds the list it read). */
+export function labelIn(list: readonly ReasonCode[], code: string): string {
+  return list.find((r) => r.code === code)?.label ?? SYSTEM_REASONS[code] ?? code;
 }
 
 /** When a reason given now ends by itself, or undefined (no `maxSec`). */

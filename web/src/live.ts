@@ -20,6 +20,9 @@ export interface Presence {
     readonly text?: string;
     readonly until?: number;
     readonly forwardTo?: string;
+    /** S9.2: a reason code of the tenant (away, dnd) and when its longest time ends it. */
+    readonly reason?: string;
+    readonly reasonUntil?: number;
     readonly setBy?: string;
     readonly setAt?: number;
   };

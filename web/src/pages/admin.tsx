@@ -12,6 +12,7 @@ import { ErrorNote, Loading, Notice, Page } from '../ui.js';
 import { EditDialog, labelOf } from './board.js';
 import { ImportUsers } from './import.js';
 import { PolicyForm } from './policy.js';
+import { ReasonsForm } from './reasons.js';
 import { UserSettings } from './user-settings.js';
 
 export function Admin({ path }: { path: string }): JSX.Element {
@@ -43,7 +44,10 @@ export function Admin({ path }: { path: string }): JSX.Element {
       {userMatch ? (
         <UserSettings userRef={decodeURIComponent(userMatch[1]!)} />
       ) : tab === 'policy' ? (
-        <PolicyForm />
+        <>
+          <PolicyForm />
+          <ReasonsForm />
+        </>
       ) : tab === 'import' ? (
         <ImportUsers />
       ) : (

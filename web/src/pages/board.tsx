@@ -4,6 +4,7 @@ import type { JSX } from 'preact';
 import { createRef } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { agentSummary } from '../agent.js';
+import { useReasons } from '../reasons.js';
 import { loadGroups, loadPolicy, loadQueues } from '../directory.js';
 import type { GroupInfo } from '../directory.js';
 import { duration, plural, when } from '../format.js';
@@ -33,6 +34,7 @@ export function labelOf(p: Presence): string {
 
 export function Board(): JSX.Element {
   useLive();
+  useReasons(); // S9.2: agent reasons by label
   const me = useMe();
   const now = useNow(15_000);
   const [search, setSearch] = useState('');
