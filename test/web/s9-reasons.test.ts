@@ -83,6 +83,14 @@ describe('S9.2 reason codes in the web app', () => {
     await row.waitFor();
     await expect(row.locator('td[data-reason="meeting"]').textContent()).resolves.toBe('Team meeting');
     await sup.getByText('Grace Gill is not ready in Support (Team meeting).').waitFor();
+    // The queue's report: time in not_ready per reason per day, by label.
+    await sup.waitForTimeout(1200);
+    await sup.getByText('Not-ready time by reason, last 7 days').click();
+    await sup.getByRole('button', { name: 'Refresh the report of Support' }).click();
+    const line = sup.locator('tr[data-reason="meeting"]');
+    await line.waitFor();
+    await expect(line.locator('td').nth(1).textContent()).resolves.toBe('Team meeting');
+    await expect(line.locator('td').nth(2).textContent()).resolves.toBe('Productive');
     await screenshot(sup, 's9-2-reasons', true);
     await sup.screenshot({ path: `${SHOTS}/s9-2-reasons.png`, fullPage: true });
     const state = await call(s, 'GET', '/api/v1/agents/1007', { token });

@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { AgentControls, agentCommand, reasonLabel } from '../agent.js';
 import { loadQueues } from '../directory.js';
 import { useReasons } from '../reasons.js';
+import { ReasonReport } from './queue-report.js';
 import type { QueueInfo } from '../directory.js';
 import { clock, plural } from '../format.js';
 import { useLive, useLoad, useNow } from '../hooks.js';
@@ -190,6 +191,7 @@ function QueuePanel({ q }: { q: QueueInfo }): JSX.Element {
       </div>
       {agents.length === 0 && <p class="empty">No agents in this queue.</p>}
       <p class="muted small">{plural(snap?.overflowedToday ?? 0, 'caller')} overflowed today.</p>
+      <ReasonReport queueId={q.id} name={q.name} />
     </section>
   );
 }
