@@ -91,9 +91,16 @@ describe('S9.2 reason codes in the web app', () => {
     await line.waitFor();
     await expect(line.locator('td').nth(1).textContent()).resolves.toBe('Team meeting');
     await expect(line.locator('td').nth(2).textContent()).resolves.toBe('Productive');
-    await screenshot(sup, 's9-2-reasons', true);
-    await sup.screenshot({ path: `${SHOTS}/s9-2-reasons.png`, fullPage: true });
     const state = await call(s, 'GET', '/api/v1/agents/1007', { token });
     expect(state.body.queues[0]).toMatchObject({ state: 'not_ready', reason: 'meeting', reasonLabel: 'Team meeting' });
+
+    // A reason with a longest time shows how long is left (15 min for the coffee break).
+    await picker.selectOption({ label: 'Coffee break' });
+    await sup.getByRole('button', { name: 'Not ready: Grace Gill' }).click();
+    const left = row.locator('td[data-reason="break"]');
+    await left.waitFor();
+    expect(await left.textContent()).toMatch(/^Coffee break · 1[45]:\d\d left$/);
+    await screenshot(sup, 's9-2-reasons', true);
+    await sup.screenshot({ path: `${SHOTS}/s9-2-reasons.png`, fullPage: true });
   }, 60_000);
 });

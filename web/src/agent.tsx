@@ -17,15 +17,17 @@ export function queueName(queueId: string): string {
   return live.queues.get(queueId)?.name ?? queueId;
 }
 
-/** "Not ready (Lunch)", "Wrap-up, 0:21 left", "Ready". */
+/** "Not ready (Lunch)", "Not ready (Break), 9:12 left", "Wrap-up, 0:21 left", "Ready". */
 export function agentWords(
-  row: Pick<AgentRow, 'state' | 'reason' | 'wrapUpUntil'>,
+  row: Pick<AgentRow, 'state' | 'reason' | 'wrapUpUntil' | 'reasonUntil'>,
   now: number,
   countdown = true,
 ): string {
   const label = agentInfo(row.state).label;
   if (countdown && row.state === 'wrap_up' && row.wrapUpUntil !== undefined)
     return `${label}, ${clock(row.wrapUpUntil - now)} left`;
+  if (countdown && row.state === 'not_ready' && row.reason !== undefined && row.reasonUntil !== undefined)
+    return `${label} (${reasonLabel(row.reason)}), ${clock(row.reasonUntil - now)} left`;
   if (row.state === 'not_ready' && row.reason !== undefined) return `${label} (${reasonLabel(row.reason)})`;
   return label;
 }

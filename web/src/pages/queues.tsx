@@ -238,6 +238,9 @@ function AgentLine({
       </td>
       <td data-label="Reason" data-reason={row.reason}>
         {reasonLabel(row.reason)}
+        {s === 'not_ready' && row.reasonUntil !== undefined && (
+          <span class="muted small"> · {clock(row.reasonUntil - now)} left</span>
+        )}
       </td>
       <td data-label={s === 'wrap_up' && row.wrapUpUntil !== undefined ? 'Wrap-up left' : 'In state'} class="since">
         {s === 'wrap_up' && row.wrapUpUntil !== undefined
