@@ -291,6 +291,25 @@ describe('S9.2 over REST: restart, labels, time per reason per day', () => {
         body: { reason: 'nap' },
       });
       expect([unknown.status, unknown.body]).toEqual([422, refusal('SWB_ERR_REASON_UNKNOWN', { reason: 'nap' })]);
+      const away = await call(s, 'PUT', '/api/v1/users/1007/status', {
+        token: agent,
+        body: { status: 'away', reason: 'nap' },
+      });
+      expect([away.status, away.body.error.code]).toEqual([422, 'SWB_ERR_REASON_UNKNOWN']);
+      const twice = await call(s, 'PUT', '/api/v1/reasons', {
+        token: adminToken,
+        body: {
+          reasons: [
+            { code: 'x', label: 'X', productive: true },
+            { code: 'x', label: 'Y', productive: false },
+          ],
+        },
+      });
+      expect([twice.status, twice.body.error.code, twice.body.error.details.field]).toEqual([
+        400,
+        'SWB_ERR_INVALID',
+        'reasons.code',
+      ]);
       expect(
         (await call(s, 'GET', '/api/v1/reasons', { token: agent })).body.reasons.map((x: ReasonCode) => x.code),
       ).toEqual(['lunch', 'admin']);
