@@ -2,7 +2,7 @@
 import { agentTransition } from './agents.js';
 import type { Command } from './commands.js';
 import { withManual } from './commands-status.js';
-import { reasonExpiredCause } from './reasons.js';
+import { reasonEnd, reasonExpiredCause } from './reasons.js';
 import { putUser, queueIn, userIn } from './tx.js';
 import type { Tx } from './tx.js';
 import { copyUser, userWith } from './user.js';
@@ -27,7 +27,8 @@ export function endWrapUp(tx: Tx, cmd: Extract<Command, { type: 'timer.wrapUp' }
 }
 
 /**
- * S9.2: a reason's `maxSec` ran out: the agent's not_ready in that queue becomes ready, or (no
+ * S9.2: a reason's `maxSec` ran out: the agent's not_ready in that queue becomes ready (or
+ * logged_out, as the admin chose for the reason), or (no
  * queue) the away/dnd status is cleared; the cause names the reason. A timer that finds the state
  * already gone (or its deadline moved) changes nothing.
  */
@@ -45,7 +46,7 @@ export function endReason(tx: Tx, cmd: Extract<Command, { type: 'timer.reasonEnd
   const rec = u.agent[cmd.queueId];
   if (q === undefined || rec?.state !== 'not_ready' || rec.reasonUntil === undefined || rec.reasonUntil > tx.now)
     return undefined;
-  const out = agentTransition(rec, { type: 'ready' }, q.config, tx.now);
+  const out = agentTransition(rec, { type: reasonEnd(tx.policy, rec.reason) }, q.config, tx.now);
   if (!out.ok) return undefined;
   tx.cause = reasonExpiredCause(rec.reason);
   putUser(tx, userWith(u, { agent: { ...u.agent, [cmd.queueId]: out.record } }));

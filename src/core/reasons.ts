@@ -58,6 +58,12 @@ export function reasonDeadline(policy: TenantPolicy, code: string | undefined, n
   return maxSec === undefined ? undefined : now + maxSec * 1000;
 }
 
+/** The agent input a reason's `maxSec` running out stands for: ready, or the admin's choice. */
+export function reasonEnd(policy: TenantPolicy, code: string | undefined): 'ready' | 'logout' {
+  const end = code === undefined ? undefined : findReason(policy, code)?.endState;
+  return end === 'logged_out' ? 'logout' : 'ready';
+}
+
 /** S5.3: the cause of a state a reason's `maxSec` ended. */
 export function reasonExpiredCause(code: string | undefined): Cause {
   return `system:reason_expired:${code ?? ''}`;
@@ -110,6 +116,8 @@ export function validateReasons(list: unknown): Refusal | undefined {
     const s = r.maxSec;
     if (s !== undefined && (!Number.isInteger(s) || s < REASON_LIMITS.minSec || s > REASON_LIMITS.maxSec))
       return bad('reasons.maxSec', `a whole number of seconds, ${REASON_LIMITS.minSec} to ${REASON_LIMITS.maxSec}`);
+    if (r.endState !== undefined && r.endState !== 'ready' && r.endState !== 'logged_out')
+      return bad('reasons.endState', 'ready or logged_out');
   }
   return undefined;
 }

@@ -99,6 +99,8 @@ export interface ReasonCode {
   readonly productive: boolean;
   /** The state ends by itself after this many seconds (S9.2). */
   readonly maxSec?: number;
+  /** Where an agent's not_ready goes when `maxSec` runs out (absent: `ready`). */
+  readonly endState?: 'ready' | 'logged_out';
 }
 
 export type GroupStrategy = 'ringAll' | 'hunt' | 'roundRobin' | 'longestIdle';

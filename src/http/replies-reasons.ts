@@ -14,6 +14,11 @@ export const ReasonReply = Type.Object({
   label: Str,
   productive: Bool,
   maxSec: Opt(Type.Integer({ description: 'The state ends by itself after this many seconds.' })),
+  endState: Opt(
+    Type.Enum(['ready', 'logged_out'], {
+      description: "Where an agent's not_ready goes when maxSec runs out (absent: ready).",
+    }),
+  ),
 });
 export const ReasonsReply = Type.Object({ reasons: Type.Array(ReasonReply) });
 

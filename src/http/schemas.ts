@@ -148,6 +148,7 @@ export const ReasonBody = Type.Object(
     label: Type.String({ minLength: 1, maxLength: 64 }),
     productive: Type.Boolean(),
     maxSec: Type.Optional(Seconds(60, 86400)),
+    endState: Type.Optional(Type.Enum(['ready', 'logged_out'])),
   },
   closed,
 );

@@ -146,6 +146,24 @@ describe('S9.2 a reason with maxSec ends by itself', () => {
     expect(record(h).reasonUntil).toBeUndefined();
   });
 
+  test('S9.2 an admin may have a reason end in logged_out instead of ready', () => {
+    const h = centre([
+      { code: 'shift_end', label: 'End of shift', productive: false, maxSec: 60, endState: 'logged_out' },
+    ]);
+    h.ok(notReady('shift_end'));
+    h.drain();
+    h.advance(60 * SEC);
+    expect(h.drain().filter((e) => e.type === 'agent.changed')).toMatchObject([
+      { cause: 'system:reason_expired:shift_end', value: { state: 'logged_out' }, old: { state: 'not_ready' } },
+    ]);
+    expect(
+      h.run({
+        type: 'tenant.policy',
+        policy: { reasons: [{ code: 'x', label: 'X', productive: true, endState: 'busy' } as never] },
+      }),
+    ).toMatchObject({ ok: false, code: 'SWB_ERR_INVALID', details: { field: 'reasons.endState' } });
+  });
+
   test('S9.2 a new reason starts its own maxSec; leaving not_ready cancels the timer', () => {
     const h = centre();
     h.ok(notReady('break'));

@@ -15,6 +15,7 @@ interface Row {
   label: string;
   productive: boolean;
   maxMin: string;
+  endState: 'ready' | 'logged_out';
 }
 
 const MAX_CODES = 100;
@@ -24,6 +25,7 @@ const toRow = (r: Reason): Row => ({
   label: r.label,
   productive: r.productive,
   maxMin: r.maxSec === undefined ? '' : String(Math.round(r.maxSec / 60)),
+  endState: r.endState ?? 'ready',
 });
 
 const toReason = (r: Row): Reason => ({
@@ -31,6 +33,7 @@ const toReason = (r: Row): Reason => ({
   label: r.label.trim(),
   productive: r.productive,
   ...(r.maxMin.trim() !== '' ? { maxSec: Math.round(Number(r.maxMin) * 60) } : {}),
+  ...(r.endState === 'logged_out' ? { endState: 'logged_out' as const } : {}),
 });
 
 export function ReasonsForm(): JSX.Element {
@@ -69,7 +72,8 @@ function ReasonsEditor({ initial }: { initial: readonly Reason[] }): JSX.Element
         <h2 id="reasons-title">Reason codes</h2>
         <p class="hint">
           Agents pick one when they go not ready, and anyone may add one to Away or Do not disturb. A longest time ends
-          the state by itself (not ready becomes ready). Codes: lowercase letters, digits, _ and -.
+          the state by itself: not ready becomes ready (or logged out, as chosen), Away or Do not disturb is cleared.
+          Codes: lowercase letters, digits, _ and -.
         </p>
         <div class="table-wrap">
           <table class="reasons">
@@ -79,6 +83,7 @@ function ReasonsEditor({ initial }: { initial: readonly Reason[] }): JSX.Element
                 <th scope="col">Label</th>
                 <th scope="col">Productive</th>
                 <th scope="col">Longest time (min)</th>
+                <th scope="col">Then</th>
                 <th scope="col">
                   <span class="sr-only">Remove</span>
                 </th>
@@ -125,6 +130,19 @@ function ReasonsEditor({ initial }: { initial: readonly Reason[] }): JSX.Element
                     />
                   </td>
                   <td>
+                    <select
+                      aria-label={`After the longest time of reason ${i + 1}`}
+                      value={r.endState}
+                      disabled={r.maxMin.trim() === ''}
+                      onChange={(e) =>
+                        change(i, { endState: e.currentTarget.value === 'logged_out' ? 'logged_out' : 'ready' })
+                      }
+                    >
+                      <option value="ready">Ready</option>
+                      <option value="logged_out">Logged out</option>
+                    </select>
+                  </td>
+                  <td>
                     <button
                       type="button"
                       aria-label={`Remove reason ${r.label || i + 1}`}
@@ -142,7 +160,7 @@ function ReasonsEditor({ initial }: { initial: readonly Reason[] }): JSX.Element
         <button
           type="button"
           disabled={rows.length >= MAX_CODES}
-          onClick={() => setRows([...rows, { code: '', label: '', productive: false, maxMin: '' }])}
+          onClick={() => setRows([...rows, { code: '', label: '', productive: false, maxMin: '', endState: 'ready' }])}
         >
           Add a reason
         </button>
