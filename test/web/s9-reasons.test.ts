@@ -102,5 +102,17 @@ describe('S9.2 reason codes in the web app', () => {
     expect(await left.textContent()).toMatch(/^Coffee break · 1[45]:\d\d left$/);
     await screenshot(sup, 's9-2-reasons', true);
     await sup.screenshot({ path: `${SHOTS}/s9-2-reasons.png`, fullPage: true });
+
+    // Away takes an optional reason from the same list, by label.
+    const grace = await pageFor('1007');
+    await grace.getByRole('link', { name: 'My status' }).click();
+    await grace.getByText('Away', { exact: true }).click();
+    await grace.getByLabel('Reason (optional)').selectOption({ label: 'Coffee break (ends after 15 min)' });
+    await grace.getByRole('button', { name: 'Set status' }).click();
+    await grace.getByText('Set your status to Away.').waitFor();
+    await screenshot(grace, 's9-2-reasons-away', true);
+    const presence = await call(s, 'GET', '/api/v1/users/1007/presence', { token });
+    expect(presence.body.manual).toMatchObject({ status: 'away', reason: 'break' });
+    expect(presence.body.manual.reasonUntil - presence.body.manual.setAt).toBe(900_000);
   }, 60_000);
 });
