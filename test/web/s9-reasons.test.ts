@@ -110,6 +110,7 @@ describe('S9.2 reason codes in the web app', () => {
     await grace.getByLabel('Reason (optional)').selectOption({ label: 'Coffee break (ends after 15 min)' });
     await grace.getByRole('button', { name: 'Set status' }).click();
     await grace.getByText('Set your status to Away.').waitFor();
+    await grace.getByText('Away (Coffee break)').first().waitFor();
     await screenshot(grace, 's9-2-reasons-away', true);
     const presence = await call(s, 'GET', '/api/v1/users/1007/presence', { token });
     expect(presence.body.manual).toMatchObject({ status: 'away', reason: 'break' });
