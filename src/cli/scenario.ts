@@ -78,6 +78,7 @@ const COMMANDS = {
   'timer.wake': { timer: true },
   'timer.wrapUp': { timer: true },
   'timer.schedule': { timer: true },
+  'timer.reasonEnd': { timer: true },
   'timer.agentRing': { timer: true },
   'timer.queueMaxWait': { timer: true },
 } satisfies Record<

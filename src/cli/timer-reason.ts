@@ -29,6 +29,10 @@ export function timerReason(t: Applied): string {
     }
     case 'timer.wrapUp':
       return `the wrap-up time in queue ${c.queueId} ended (S4.2)`;
+    case 'timer.reasonEnd':
+      return c.queueId === undefined
+        ? 'the reason of the manual status ran its maxSec (S9.2)'
+        : `the not-ready reason in queue ${c.queueId} ran its maxSec (S9.2)`;
     case 'timer.agentRing':
       return `nobody answered call ${c.callId} of queue ${c.queueId} within the queue's ring time (S4.2, S4.3)`;
     case 'timer.queueMaxWait':

@@ -14,7 +14,7 @@ import { setNightMode } from './commands-hours.js';
 import { sessionCommand } from './commands-session.js';
 import { removeRegistration, updateLeg, upsertRegistration } from './commands-sip.js';
 import { clearStatus, setStatus } from './commands-status.js';
-import { endWrapUp, wakeUser } from './commands-timers.js';
+import { endReason, endWrapUp, wakeUser } from './commands-timers.js';
 import { removeUser, upsertUser } from './commands-users.js';
 import type { Command, CoreEvent, Directive, Patch, Reply, TimerRequest } from './commands.js';
 import { heartbeatLease, leaseOnly, wakeDue } from './fast-paths.js';
@@ -97,6 +97,8 @@ function step(tx: Tx, cmd: Command): Refusal | undefined {
       return wakeUser(tx, cmd.userId);
     case 'timer.wrapUp':
       return endWrapUp(tx, cmd);
+    case 'timer.reasonEnd':
+      return endReason(tx, cmd);
     case 'queue.call.arrive':
     case 'queue.call.answer':
     case 'queue.call.abandon':

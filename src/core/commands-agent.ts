@@ -6,6 +6,7 @@ import { LOGGED_OUT } from './defaults.js';
 import { refuse } from './errors.js';
 import type { ErrorCode } from './errors.js';
 import { mayCommandAgent } from './permission-checks.js';
+import { checkReason } from './reasons.js';
 import { putUser, queueIn, userIn, viewOf } from './tx.js';
 import type { Tx } from './tx.js';
 import { userWith } from './user.js';
@@ -28,6 +29,9 @@ export function agentCommand(tx: Tx, cmd: Extract<Command, { type: 'agent.comman
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
   const queues = agentQueues(tx, cmd.userId, cmd.queueId);
   if ('ok' in queues) return queues;
+  // S9.2: a not-ready reason is one of the tenant's codes.
+  const badReason = cmd.action === 'not_ready' ? checkReason(tx.policy, cmd.reason) : undefined;
+  if (badReason !== undefined) return badReason;
   const input: AgentInput =
     cmd.action === 'not_ready'
       ? { type: 'not_ready', ...(cmd.reason !== undefined ? { reason: cmd.reason } : {}) }

@@ -3,6 +3,7 @@ import { isAutomaticStatus, isManualStatus } from './catalog.js';
 import type { Command } from './commands.js';
 import { refuse } from './errors.js';
 import { maySetStatus } from './permission-checks.js';
+import { REASON_STATUSES, checkReason, reasonDeadline } from './reasons.js';
 import { putUser, userIn } from './tx.js';
 import type { Tx } from './tx.js';
 import { copyUser } from './user.js';
@@ -19,6 +20,10 @@ export function setStatus(tx: Tx, cmd: Extract<Command, { type: 'status.set' }>)
   if (refused !== undefined) return refused;
   const status = cmd.status as ManualStatusId;
   if (cmd.until !== undefined && !(cmd.until > tx.now)) return refuse('SWB_ERR_UNTIL_NOT_FUTURE');
+  // S9.2: a reason goes with away or dnd only, and is one of the tenant's codes.
+  if (cmd.reason !== undefined && !REASON_STATUSES.includes(status)) return refuse('SWB_ERR_REASON_UNEXPECTED');
+  const badReason = checkReason(tx.policy, cmd.reason);
+  if (badReason !== undefined) return badReason;
   const current = user.manual;
   if (status === 'available') {
     // S2.1: setting available clears any other manual status.
@@ -31,7 +36,8 @@ export function setStatus(tx: Tx, cmd: Extract<Command, { type: 'status.set' }>)
     current.status === status &&
     current.text === cmd.text &&
     current.until === cmd.until &&
-    current.forwardTo === cmd.forwardTo
+    current.forwardTo === cmd.forwardTo &&
+    current.reason === cmd.reason
   ) {
     return undefined;
   }
@@ -39,6 +45,9 @@ export function setStatus(tx: Tx, cmd: Extract<Command, { type: 'status.set' }>)
   if (cmd.text !== undefined) manual.text = cmd.text;
   if (cmd.until !== undefined) manual.until = cmd.until;
   if (cmd.forwardTo !== undefined) manual.forwardTo = cmd.forwardTo;
+  if (cmd.reason !== undefined) manual.reason = cmd.reason;
+  const reasonUntil = reasonDeadline(tx.policy, cmd.reason, tx.now);
+  if (reasonUntil !== undefined) manual.reasonUntil = reasonUntil;
   putUser(tx, withManual(user, manual));
   return undefined;
 }

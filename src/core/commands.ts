@@ -107,6 +107,8 @@ export type Command =
       readonly text?: string;
       readonly until?: Instant;
       readonly forwardTo?: string;
+      /** S9.2: a reason code of the tenant, with `away` or `dnd`. */
+      readonly reason?: string;
       readonly by: Actor;
     }
   | { readonly type: 'status.clear'; readonly userId: UserId; readonly by: Actor }
@@ -180,6 +182,8 @@ export type Command =
   | { readonly type: 'timer.wake'; readonly userId: UserId }
   | { readonly type: 'timer.schedule'; readonly userId: UserId }
   | { readonly type: 'timer.wrapUp'; readonly userId: UserId; readonly queueId: QueueId }
+  /** S9.2: a reason's `maxSec` ran out: in one queue, or (no queue) the manual status. */
+  | { readonly type: 'timer.reasonEnd'; readonly userId: UserId; readonly queueId?: QueueId }
   | { readonly type: 'timer.agentRing'; readonly queueId: QueueId; readonly callId: string }
   | { readonly type: 'timer.queueMaxWait'; readonly queueId: QueueId; readonly callId: string };
 

@@ -1,4 +1,5 @@
 // S2.5 defaults: tenant policies, user settings, and the queue and group options of S3/S4.
+import { DEFAULT_REASONS } from './reasons.js';
 import { MANUAL_STATUSES } from './types.js';
 import type { AgentRecord, Group, QueueConfig, TenantPolicy, UserSettings } from './types.js';
 
@@ -11,6 +12,7 @@ export const DEFAULT_POLICY: TenantPolicy = {
   adminsSetOthers: true,
   timezone: 'UTC',
   maxCallSec: 4 * 3600,
+  reasons: DEFAULT_REASONS,
 };
 
 export const DEFAULT_USER_SETTINGS: UserSettings = {

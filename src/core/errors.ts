@@ -52,6 +52,12 @@ export const ERROR_REGISTRY = {
     http: 422,
     message: 'The opening hours are not valid: a time, date, limit or closed action is wrong.',
   },
+  SWB_ERR_REASON_UNKNOWN: {
+    http: 422,
+    sip: 400,
+    message: 'That reason is not one of the reason codes your company has defined.',
+  },
+  SWB_ERR_REASON_UNEXPECTED: { http: 422, sip: 400, message: 'A reason only goes with not ready, away or dnd.' },
   SWB_ERR_FAC_UNKNOWN: { http: 422, sip: 404, message: 'That feature code does not exist.' },
   SWB_ERR_SESSION_NOT_FOUND: { http: 404, message: 'No such app session.' },
   SWB_ERR_INVALID: { http: 400, sip: 400, message: 'The request is not valid.' },

@@ -16,6 +16,15 @@ export {
 export { PRESENCE_RULES, effectiveStatus, presenceFacts, presenceRecord, presenceChanged } from './presence.js';
 export type { PresenceFacts, PresenceRule } from './presence.js';
 export { agentTransition } from './agents.js';
+export {
+  DEFAULT_REASONS,
+  REASON_LIMITS,
+  SYSTEM_REASONS,
+  findReason,
+  reasonLabel,
+  reasonsOf,
+  validateReasons,
+} from './reasons.js';
 export type { AgentInput, AgentOutcome } from './agents.js';
 export { route, resolveTarget } from './routing.js';
 export { callingUser, forwardsToCaller, isOwnCall, ownCallAgents, ownCallSkipped } from './own-call.js';

@@ -188,6 +188,8 @@ export function presenceChanged(a: PresenceRecord, b: PresenceRecord): boolean {
     ma.text !== mb.text ||
     ma.until !== mb.until ||
     ma.forwardTo !== mb.forwardTo ||
+    ma.reason !== mb.reason ||
+    ma.reasonUntil !== mb.reasonUntil ||
     ma.setBy !== mb.setBy ||
     ma.setAt !== mb.setAt
   );

@@ -6,6 +6,7 @@ import { LOGGED_OUT } from './defaults.js';
 import { isOnCall, nextWakeAt, normalizeFacts } from './facts.js';
 import { presenceChanged, presenceRecord } from './presence.js';
 import { distribute, queueSnapshot, queueSnapshotChanged } from './queue.js';
+import { agentDeadline } from './reasons.js';
 import { queueIn } from './tx.js';
 import type { Tx } from './tx.js';
 import { userWith } from './user.js';
@@ -44,8 +45,38 @@ function sameAgentRecord(a: AgentRecord, b: AgentRecord): boolean {
     sameStep(a.resume, b.resume) &&
     sameStep(a.afterWrapUp, b.afterWrapUp) &&
     a.logoutAfterCall === b.logoutAfterCall &&
-    a.wrapUpUntil === b.wrapUpUntil
+    a.wrapUpUntil === b.wrapUpUntil &&
+    a.reasonUntil === b.reasonUntil
   );
+}
+
+/** S9.2: every agent record of the user with its reason deadline (agentDeadline). */
+function withDeadlines(tx: Tx, u: UserDraft, before: UserState | undefined): void {
+  let agent: Record<QueueId, AgentRecord> | undefined;
+  for (const queueId in u.agent) {
+    const a = u.agent[queueId]!;
+    const d = agentDeadline(a, before?.agent[queueId], tx.policy, tx.now);
+    if (d === a) continue;
+    agent ??= { ...u.agent };
+    agent[queueId] = d;
+  }
+  if (agent !== undefined) u.agent = agent;
+}
+
+/** S9.2: the timers that end a reason: one per queue for not_ready, one for the manual status. */
+function reasonTimers(tx: Tx, id: UserId, queueId: QueueId | undefined, until?: number, was?: number): void {
+  if (until === was) return;
+  const key = queueId === undefined ? `reason:${id}` : `reason:${id}:${queueId}`;
+  if (until === undefined) tx.timers.push({ key, cancel: true });
+  else
+    tx.timers.push({
+      key,
+      at: until,
+      command:
+        queueId === undefined
+          ? { type: 'timer.reasonEnd', userId: id }
+          : { type: 'timer.reasonEnd', userId: id, queueId },
+    });
 }
 
 function touchesAgent(tx: Tx): boolean {
@@ -73,6 +104,8 @@ function settleUser(tx: Tx, id: UserId, u: UserDraft): UserState {
   next.presence = presence!;
   next.settledAt = now;
   const beforeAgent = before?.agent ?? {};
+  withDeadlines(tx, next, before);
+  reasonTimers(tx, id, undefined, next.manual?.reasonUntil, before?.manual?.reasonUntil);
   for (const queueId in next.agent) {
     const a = next.agent[queueId]!;
     const b = beforeAgent[queueId];
@@ -90,6 +123,7 @@ function settleUser(tx: Tx, id: UserId, u: UserDraft): UserState {
     } else if (b?.state === 'wrap_up') {
       tx.timers.push({ key, cancel: true });
     }
+    reasonTimers(tx, id, queueId, a.reasonUntil, b?.reasonUntil);
   }
   for (const queueId in beforeAgent) {
     if (next.agent[queueId] === undefined && beforeAgent[queueId]!.state !== 'logged_out') {

@@ -126,6 +126,19 @@ export interface TenantPolicy {
   readonly hours?: OfficeHours;
   /** S11.1: days the call log keeps a call (absent: 90). */
   readonly callLogDays?: number;
+  /** S9.2: the tenant's reason codes (absent: the default list, core/reasons.ts). */
+  readonly reasons?: readonly ReasonCode[];
+}
+
+/** S9.2: one not-ready (or away/dnd) reason of a tenant. */
+export interface ReasonCode {
+  readonly code: string;
+  readonly label: string;
+  readonly productive: boolean;
+  /** The state ends by itself after this many seconds (S9.2). */
+  readonly maxSec?: number;
+  /** Where an agent's not_ready goes when `maxSec` runs out (absent: `ready`). */
+  readonly endState?: 'ready' | 'logged_out';
 }
 
 export type GroupStrategy = 'ringAll' | 'hunt' | 'roundRobin' | 'longestIdle';
@@ -201,6 +214,10 @@ export interface ManualStatus {
   readonly text?: string;
   readonly until?: Instant;
   readonly forwardTo?: string;
+  /** S9.2: a reason code of the tenant (away and dnd only). */
+  readonly reason?: string;
+  /** S9.2: when the reason's `maxSec` ends the status. */
+  readonly reasonUntil?: Instant;
   readonly setBy: Cause;
   readonly setAt: Instant;
 }
@@ -247,6 +264,8 @@ export interface AgentRecord {
   /** wrap_up: end in not_ready with this reason instead of ready. */
   readonly afterWrapUp?: { readonly state: 'not_ready'; readonly reason?: string };
   readonly wrapUpUntil?: Instant;
+  /** not_ready: when the reason's `maxSec` ends it (S9.2). */
+  readonly reasonUntil?: Instant;
   readonly lastCallEndedAt?: Instant;
   readonly callsToday: number;
 }

@@ -4,6 +4,7 @@ import { isManualStatus } from './catalog.js';
 import { refuse } from './errors.js';
 import { validateHours } from './hours-input.js';
 import { isTimeZone } from './hours.js';
+import { validateReasons } from './reasons.js';
 import type { UserInput } from './commands.js';
 import type { Group, QueueConfig, Refusal, TenantPolicy, UserId } from './types.js';
 
@@ -72,5 +73,5 @@ export function validatePolicy(p: TenantPolicy): Refusal | undefined {
     return bad('callLogDays', 'a whole number of days, 1 to 3650');
   if (typeof p.timezone !== 'string' || p.timezone.length === 0 || p.timezone.length > 64 || !isTimeZone(p.timezone))
     return bad('timezone', 'an IANA time zone name');
-  return validateHours(p.hours);
+  return validateHours(p.hours) ?? validateReasons(p.reasons);
 }

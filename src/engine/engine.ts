@@ -5,7 +5,7 @@
 // S8.2: nothing of a batch is seen before its commit (readers get the committed view, events and
 // directives are published on the Bus after it), and a batch the journal refuses is undone: the tenant is
 // left as it was and every command of the batch is refused with SWB_ERR_UNAVAILABLE.
-import { apply, nextScheduleAt, refuse, scheduleTimerKey } from '../core/index.js';
+import { apply, refuse } from '../core/index.js';
 import type {
   Applied,
   Command,
@@ -24,6 +24,7 @@ import type { Bus } from './bus.js';
 import type { Clock } from './clock.js';
 import { commitHeartbeat, commitPatch, commitRefresh } from './commit.js';
 import type { LeaseReader } from './leases.js';
+import { restoredTimers } from './restore.js';
 import { schedule, wake } from './timers.js';
 import { makeTenant } from './tenant.js';
 import type { Tenant } from './tenant.js';
@@ -126,26 +127,8 @@ export class Engine {
     this.tenants.set(state.id, tenant);
     // Leases and timers of restored state: wake every user once so each schedules its own.
     for (const userId of state.users.keys()) this.submit(state.id, { type: 'timer.wake', userId });
-    for (const [userId, user] of state.users) {
-      // S9.1: the next start or end of a scheduled window (one already due fires at once).
-      const scheduleAt = nextScheduleAt(user.schedule, -Infinity);
-      if (scheduleAt !== undefined)
-        schedule(this.host, tenant, state.id, {
-          key: scheduleTimerKey(userId),
-          at: scheduleAt,
-          command: { type: 'timer.schedule', userId },
-        });
-      for (const queueId in user.agent) {
-        const a = user.agent[queueId]!;
-        if (a.state === 'wrap_up' && a.wrapUpUntil !== undefined) {
-          schedule(this.host, tenant, state.id, {
-            key: `wrapup:${userId}:${queueId}`,
-            at: a.wrapUpUntil,
-            command: { type: 'timer.wrapUp', userId, queueId },
-          });
-        }
-      }
-    }
+    for (const [userId, user] of state.users)
+      for (const timer of restoredTimers(userId, user)) schedule(this.host, tenant, state.id, timer);
   }
 
   /**

@@ -26,8 +26,6 @@ import {
   QueueReply,
   QueueStateReply,
   ReportReply,
-  ScheduleReply,
-  ScheduledWindowReply,
   RouteReply,
   SettingsReply,
   TenantReply,
@@ -38,6 +36,8 @@ import {
 } from './replies.js';
 import { errorReply } from './error-replies.js';
 import { CallListReply, CallReply } from './replies-calls.js';
+import { ScheduleReply, ScheduledWindowReply } from './replies-schedule.js';
+import { QueueReportReply, ReasonsReply } from './replies-reasons.js';
 
 type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
 
@@ -97,11 +97,14 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
 
   'GET /api/v1/tenant/policy': op(200, PolicyReply),
   'PUT /api/v1/tenant/policy': op(200, PolicyReply, 404, 422),
+  'GET /api/v1/reasons': op(200, ReasonsReply),
+  'PUT /api/v1/reasons': op(200, ReasonsReply, 422),
 
   'POST /api/v1/queues/:queue/agents/:user/:action': op(200, AgentCommandReply, 404, 422),
   'POST /api/v1/agents/:user/:action': op(200, AgentCommandReply, 404, 422),
   'GET /api/v1/agents/:user': op(200, AgentReply, 404),
   'GET /api/v1/queues/:queue/state': op(200, QueueStateReply, 404),
+  'GET /api/v1/queues/:queue/report': op(200, QueueReportReply, 404),
 
   'POST /api/v1/route': op(200, RouteReply, 404, 422),
   'GET /api/v1/hours': op(200, HoursOverviewReply),

@@ -10,6 +10,7 @@ export { directoryRoutes } from './routes/directory.js';
 export { eventRoutes } from './routes/events.js';
 export { historyRoutes } from './routes/history.js';
 export { callRoutes } from './routes/calls.js';
+export { reasonRoutes } from './routes/reasons.js';
 export { opsRoutes } from './routes/ops.js';
 export { presenceRoutes } from './routes/presence.js';
 export { scheduleRoutes } from './routes/schedule.js';

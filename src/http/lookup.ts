@@ -6,11 +6,12 @@ import type {
   Group,
   QueueState,
   RouteTarget,
+  TenantPolicy,
   TenantState,
   UserId,
   UserState,
 } from '../core/index.js';
-import { LOGGED_OUT } from '../core/index.js';
+import { LOGGED_OUT, reasonLabel } from '../core/index.js';
 import type { AuthContext } from '../auth/accounts.js';
 import { fail } from './errors.js';
 import type { HttpContext } from './server.js';
@@ -112,13 +113,25 @@ export function groupView(g: Group): Omit<Group, 'lastRang'> {
 export function agentView(
   queue: QueueState,
   record: AgentRecord | undefined,
-): { queueId: string; queue: string; state: string; reason?: string; since?: string; callsToday: number } {
+  policy: TenantPolicy,
+): {
+  queueId: string;
+  queue: string;
+  state: string;
+  reason?: string;
+  reasonLabel?: string;
+  reasonUntil?: string;
+  since?: string;
+  callsToday: number;
+} {
   const r = record ?? LOGGED_OUT;
   return {
     queueId: queue.config.id,
     queue: queue.config.name,
     state: r.state,
-    ...(r.reason !== undefined ? { reason: r.reason } : {}),
+    // S9.2: the tenant's label goes with the code.
+    ...(r.reason !== undefined ? { reason: r.reason, reasonLabel: reasonLabel(policy, r.reason) } : {}),
+    ...(r.reasonUntil !== undefined ? { reasonUntil: iso(r.reasonUntil) } : {}),
     ...(r.since > 0 ? { since: iso(r.since) } : {}),
     callsToday: r.callsToday,
   };
@@ -128,6 +141,6 @@ export function agentView(
 export function agentStates(state: TenantState, u: UserState): ReturnType<typeof agentView>[] {
   const out: ReturnType<typeof agentView>[] = [];
   for (const q of state.queues.values())
-    if (q.config.agents.includes(u.id)) out.push(agentView(q, u.agent[q.config.id]));
+    if (q.config.agents.includes(u.id)) out.push(agentView(q, u.agent[q.config.id], state.policy));
   return out;
 }

@@ -7,6 +7,7 @@ import { Type } from 'typebox';
 import type { Static, TSchema } from 'typebox';
 import { AUTOMATIC_STATUSES, MANUAL_STATUSES } from '../core/index.js';
 import { ActionReply, HoursReply } from './replies-parts.js';
+import { ReasonReply } from './replies-reasons.js';
 
 const Opt = Type.Optional;
 const Str = Type.String();
@@ -92,6 +93,7 @@ export const PolicyReply = Type.Object({
   maxCallSec: Int,
   hours: Opt(HoursReply),
   callLogDays: Int,
+  reasons: Opt(Type.Array(ReasonReply)),
 });
 
 const ImportError = Type.Object({
@@ -146,7 +148,16 @@ export const PresenceReply = Type.Object({
   until: Opt(Instant),
   since: Instant,
   manual: Opt(
-    Type.Object({ status: Str, text: Opt(Str), until: Opt(Instant), forwardTo: Opt(Str), setBy: Str, setAt: Instant }),
+    Type.Object({
+      status: Str,
+      text: Opt(Str),
+      until: Opt(Instant),
+      forwardTo: Opt(Str),
+      reason: Opt(Str),
+      reasonUntil: Opt(Instant),
+      setBy: Str,
+      setAt: Instant,
+    }),
   ),
   indicators: Type.Object({
     onCall: Bool,
@@ -162,20 +173,6 @@ export const PresenceReply = Type.Object({
   agent: Opt(MapOf(AgentStateReply, 'S2.4: the agent state in each queue, by queue id.')),
 });
 
-/** S9.1: a scheduled status with how it stands (overridden: the status was changed by hand since). */
-export const ScheduledWindowReply = Type.Object({
-  id: Str,
-  status: Type.Enum([...MANUAL_STATUSES]),
-  text: Opt(Str),
-  forwardTo: Opt(Str),
-  from: IsoTime,
-  until: Opt(IsoTime),
-  setBy: Str,
-  setAt: IsoTime,
-  state: Type.Enum(['pending', 'active', 'waiting', 'overridden']),
-});
-export const ScheduleReply = Type.Object({ windows: Type.Array(ScheduledWindowReply), max: Int });
-
 export const PresenceListReply = Type.Object({ epoch: Str, seq: Int, presence: Type.Array(PresenceReply) });
 
 // ------------------------------------------------------------------ agents and queues
@@ -185,6 +182,8 @@ export const AgentViewReply = Type.Object({
   queue: Str,
   state: AgentStateReply,
   reason: Opt(Str),
+  reasonLabel: Opt(Type.String({ description: "S9.2: the reason's label in this tenant." })),
+  reasonUntil: Opt(IsoTime),
   since: Opt(IsoTime),
   callsToday: Int,
 });

@@ -142,3 +142,46 @@ export function timeInStatusPerDay(
   add(status, cursor, to);
   return days;
 }
+
+/** One agent state change in a queue (S6.5 history, kind `agent`). */
+export interface AgentChange {
+  readonly at: number;
+  readonly state: string;
+  readonly reason?: string | null;
+}
+
+/** What counts as not_ready time: the reason code, `''` for none; other states are not counted. */
+const OTHER = '\u0000';
+const reasonKey = (c: Pick<AgentChange, 'state' | 'reason'>): string =>
+  c.state === 'not_ready' ? (c.reason ?? '') : OTHER;
+
+/**
+ * S9.2: milliseconds in not_ready per reason code per local day over [from, to) for one agent in
+ * one queue (`''` is not_ready without a reason). Same day splitting as timeInStatusPerDay.
+ */
+export function timeInReasonPerDay(
+  initial: Pick<AgentChange, 'state' | 'reason'> | undefined,
+  changes: readonly AgentChange[],
+  from: number,
+  to: number,
+  timeZone: string,
+): DayTotals[] {
+  const days = timeInStatusPerDay(
+    initial === undefined ? undefined : reasonKey(initial),
+    changes.map((c) => ({ at: c.at, status: reasonKey(c) })),
+    from,
+    to,
+    timeZone,
+  );
+  for (const d of days) delete d.statusMs[OTHER];
+  return days;
+}
+
+/** Adds per-day totals into `into` (several agents of one queue). */
+export function addDays(into: Map<string, Record<string, number>>, days: readonly DayTotals[]): void {
+  for (const d of days) {
+    const sum = into.get(d.date) ?? {};
+    for (const [k, ms] of Object.entries(d.statusMs)) sum[k] = (sum[k] ?? 0) + ms;
+    into.set(d.date, sum);
+  }
+}

@@ -177,6 +177,20 @@ const queueFields = {
 export const NewQueueBody = Type.Object({ id: Id, name: Name, ...queueFields }, closed);
 export const QueuePatchBody = Type.Object({ name: Type.Optional(Name), ...queueFields }, closed);
 
+/** S9.2: one reason code (the core checks the list: each code once). */
+export const ReasonBody = Type.Object(
+  {
+    code: Type.String({ pattern: '^[a-z0-9_-]{1,32}$' }),
+    label: Type.String({ minLength: 1, maxLength: 64 }),
+    productive: Type.Boolean(),
+    maxSec: Type.Optional(Seconds(60, 86400)),
+    endState: Type.Optional(Type.Enum(['ready', 'logged_out'])),
+  },
+  closed,
+);
+export const ReasonList = Type.Array(ReasonBody, { maxItems: 100 });
+export const ReasonsBody = Type.Object({ reasons: ReasonList }, closed);
+
 export const PolicyPatchBody = Type.Object(
   {
     statusIndependentOfLogin: Type.Optional(Type.Boolean()),
@@ -202,6 +216,7 @@ export const PolicyPatchBody = Type.Object(
     callLogDays: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 3650, description: 'S11.1: days the call log keeps a call (default 90).' }),
     ),
+    reasons: Type.Optional(ReasonList),
   },
   closed,
 );

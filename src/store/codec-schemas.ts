@@ -77,6 +77,8 @@ const Manual = Type.Object({
   text: Opt(Str),
   until: Opt(Num),
   forwardTo: Opt(Str),
+  reason: Opt(Str),
+  reasonUntil: Opt(Num),
   setBy: Str,
   setAt: Num,
 });
@@ -105,6 +107,7 @@ const Agent = Type.Object({
   logoutAfterCall: Opt(Type.Boolean()),
   afterWrapUp: Opt(Step(['not_ready'])),
   wrapUpUntil: Opt(Num),
+  reasonUntil: Opt(Num),
   lastCallEndedAt: Opt(Num),
   callsToday: Num,
 });

@@ -185,6 +185,8 @@ export interface Store {
   history(tenant: TenantId, userId: UserId, from: number, to: number): Promise<readonly HistoryRow[]>;
   /** The last status of a user before `at`, for reports that start mid-status. */
   statusBefore(tenant: TenantId, userId: UserId, at: number): Promise<HistoryRow | undefined>;
+  /** The last agent state of a user in a queue before `at` (S9.2 reason report). */
+  agentStateBefore(tenant: TenantId, userId: UserId, queueId: string, at: number): Promise<HistoryRow | undefined>;
 
   /** S8.2: writes and deletes SIP state rows in one transaction (commit before acknowledge). */
   saveSipState(puts: readonly SipStateRow[], deletes: readonly Pick<SipStateRow, 'kind' | 'key'>[]): Promise<void>;

@@ -254,6 +254,19 @@ export class PostgresStore implements Store {
     return rows.map((r) => historyRow(r));
   }
 
+  async agentStateBefore(
+    tenant: TenantId,
+    userId: UserId,
+    queueId: string,
+    at: number,
+  ): Promise<HistoryRow | undefined> {
+    const r = await this.db.one(
+      "SELECT * FROM history WHERE tenant = $1 AND user_id = $2 AND kind = 'agent' AND queue_id = $4 AND at < $3 ORDER BY at DESC, id DESC LIMIT 1",
+      [tenant, userId, at, queueId],
+    );
+    return r && historyRow(r);
+  }
+
   async statusBefore(tenant: TenantId, userId: UserId, at: number): Promise<HistoryRow | undefined> {
     const r = await this.db.one(
       "SELECT * FROM history WHERE tenant = $1 AND user_id = $2 AND kind = 'status' AND at < $3 ORDER BY at DESC, id DESC LIMIT 1",

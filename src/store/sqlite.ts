@@ -265,6 +265,18 @@ export class SqliteStore implements Store {
     ).map((r) => historyRow(r));
   }
 
+  async agentStateBefore(
+    tenant: TenantId,
+    userId: UserId,
+    queueId: string,
+    at: number,
+  ): Promise<HistoryRow | undefined> {
+    const r = this.sql(
+      "SELECT * FROM history WHERE tenant = ? AND user_id = ? AND kind = 'agent' AND queue_id = ? AND at < ? ORDER BY at DESC, rowid DESC LIMIT 1",
+    ).get(tenant, userId, queueId, at) as Row | undefined;
+    return r && historyRow(r);
+  }
+
   async statusBefore(tenant: TenantId, userId: UserId, at: number): Promise<HistoryRow | undefined> {
     const r = this.sql(
       "SELECT * FROM history WHERE tenant = ? AND user_id = ? AND kind = 'status' AND at < ? ORDER BY at DESC, rowid DESC LIMIT 1",

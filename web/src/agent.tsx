@@ -8,34 +8,26 @@ import { api } from './api.js';
 import { clock } from './format.js';
 import { live } from './live.js';
 import type { AgentRow } from './live.js';
+import { reasonLabel, useReasons } from './reasons.js';
 import { agentInfo } from './status.js';
 
-export const REASONS: [string, string][] = [
-  ['break', 'Break'],
-  ['lunch', 'Lunch'],
-  ['training', 'Training'],
-  ['other', 'Other'],
-];
-
-export function reasonLabel(r: string | undefined): string {
-  if (r === undefined) return '';
-  if (r === 'missed') return 'Missed a call';
-  return REASONS.find(([k]) => k === r)?.[1] ?? r;
-}
+export { reasonLabel };
 
 export function queueName(queueId: string): string {
   return live.queues.get(queueId)?.name ?? queueId;
 }
 
-/** "Not ready (Lunch)", "Wrap-up, 0:21 left", "Ready". */
+/** "Not ready (Lunch)", "Not ready (Break), 9:12 left", "Wrap-up, 0:21 left", "Ready". */
 export function agentWords(
-  row: Pick<AgentRow, 'state' | 'reason' | 'wrapUpUntil'>,
+  row: Pick<AgentRow, 'state' | 'reason' | 'wrapUpUntil' | 'reasonUntil'>,
   now: number,
   countdown = true,
 ): string {
   const label = agentInfo(row.state).label;
   if (countdown && row.state === 'wrap_up' && row.wrapUpUntil !== undefined)
     return `${label}, ${clock(row.wrapUpUntil - now)} left`;
+  if (countdown && row.state === 'not_ready' && row.reason !== undefined && row.reasonUntil !== undefined)
+    return `${label} (${reasonLabel(row.reason)}), ${clock(row.reasonUntil - now)} left`;
   if (row.state === 'not_ready' && row.reason !== undefined) return `${label} (${reasonLabel(row.reason)})`;
   return label;
 }
@@ -86,7 +78,10 @@ export function AgentControls({
   busy: string | undefined;
   onCommand: (action: string, reason?: string) => void;
 }): JSX.Element {
-  const [reason, setReason] = useState('break');
+  // S9.2: the tenant's reasons, by label; none defined: not ready without a reason.
+  const reasons = useReasons() ?? [];
+  const [picked, setReason] = useState<string>();
+  const reason = reasons.some((r) => r.code === picked) ? picked : reasons[0]?.code;
   const s = row.state;
   const b = (action: string, label: string, r?: string): JSX.Element => (
     <button
@@ -104,17 +99,19 @@ export function AgentControls({
       {(s === 'not_ready' || s === 'wrap_up') && b('ready', 'Ready')}
       {(s === 'ready' || s === 'wrap_up' || s === 'not_ready') && (
         <span class="reason-pick">
-          <select
-            aria-label={`Not-ready reason for ${name}`}
-            value={reason}
-            onChange={(e) => setReason(e.currentTarget.value)}
-          >
-            {REASONS.map(([k, l]) => (
-              <option key={k} value={k}>
-                {l}
-              </option>
-            ))}
-          </select>
+          {reasons.length > 0 && (
+            <select
+              aria-label={`Not-ready reason for ${name}`}
+              value={reason}
+              onChange={(e) => setReason(e.currentTarget.value)}
+            >
+              {reasons.map((r) => (
+                <option key={r.code} value={r.code}>
+                  {r.label}
+                </option>
+              ))}
+            </select>
+          )}
           {b('not_ready', 'Not ready', reason)}
         </span>
       )}

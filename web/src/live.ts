@@ -20,6 +20,9 @@ export interface Presence {
     readonly text?: string;
     readonly until?: number;
     readonly forwardTo?: string;
+    /** S9.2: a reason code of the tenant (away, dnd) and when its longest time ends it. */
+    readonly reason?: string;
+    readonly reasonUntil?: number;
     readonly setBy?: string;
     readonly setAt?: number;
   };
@@ -44,6 +47,8 @@ export interface AgentRow {
   readonly callsToday?: number;
   /** wrap_up: when it ends (S4). */
   readonly wrapUpUntil?: number;
+  /** not_ready: when the reason's longest time ends it (S9.2). */
+  readonly reasonUntil?: number;
 }
 
 export interface Waiting {
@@ -96,6 +101,7 @@ export function normalizeAgent(raw: Raw, queueId?: string, userId?: string): Age
     since: instant(raw.since) ?? Date.now(),
     ...(typeof raw.callsToday === 'number' ? { callsToday: raw.callsToday } : {}),
     ...(instant(raw.wrapUpUntil) !== undefined ? { wrapUpUntil: instant(raw.wrapUpUntil) } : {}),
+    ...(instant(raw.reasonUntil) !== undefined ? { reasonUntil: instant(raw.reasonUntil) } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { loadSettings } from './directory.js';
 import { when } from './format.js';
 import { useLoad } from './hooks.js';
 import { live } from './live.js';
+import { REASON_STATUSES, ReasonPick } from './reasonpick.js';
 import type { Presence } from './live.js';
 import { Icon, MANUAL_STATUSES, statusInfo } from './status.js';
 import { ErrorNote, Notice } from './ui.js';
@@ -88,6 +89,7 @@ export function StatusForm({
   const [ends, setEnds] = useState<Ends>('none');
   const [at, setAt] = useState(() => localInput(Date.now() + 2 * 3600_000));
   const [forwardTo, setForwardTo] = useState(manual?.forwardTo ?? target.indicators.forwardTo ?? '');
+  const [reason, setReason] = useState(manual?.reason ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const [done, setDone] = useState<string>();
@@ -136,6 +138,7 @@ export function StatusForm({
         ...(text.trim() !== '' && status !== 'available' ? { text: text.trim() } : {}),
         ...(until !== undefined && status !== 'available' ? { until: new Date(until).toISOString() } : {}),
         ...(status === 'forwarding' ? { forwardTo: forwardTo.trim() } : {}),
+        ...(reason !== '' && REASON_STATUSES.includes(status) ? { reason } : {}),
       };
       const p = await api<Presence>('PUT', path, body);
       setDone(
@@ -238,6 +241,9 @@ export function StatusForm({
                 </span>
               )}
             </label>
+          )}
+          {REASON_STATUSES.includes(status) && (
+            <ReasonPick id={`reason-${target.userId}`} value={reason} onChange={setReason} />
           )}
           <fieldset>
             <legend>Ends</legend>

@@ -17,7 +17,7 @@ const ReasonBody = Type.Object(
     reason: Type.Optional(
       Type.String({
         pattern: '^[A-Za-z0-9_.-]{1,40}$',
-        description: 'The not-ready reason code, e.g. break, lunch, other.',
+        description: "One of the tenant's reason codes (S9.2, GET /api/v1/reasons), e.g. break, lunch.",
       }),
     ),
   },
@@ -136,7 +136,12 @@ function agentReadRoutes(app: App, ctx: HttpContext): void {
       const snap = queueSnapshot(q);
       const agents = q.config.agents.map((id) => {
         const u = state.users.get(id)!;
-        return { userId: u.id, extension: u.extension, name: u.name, ...agentView(q, u.agent[q.config.id]) };
+        return {
+          userId: u.id,
+          extension: u.extension,
+          name: u.name,
+          ...agentView(q, u.agent[q.config.id], state.policy),
+        };
       });
       const count = (s: string) => agents.filter((a) => a.state === s).length;
       return {

@@ -19,7 +19,7 @@ function mayWatch(auth: AuthContext, u: UserState): void {
 }
 
 /** [from, to): by default the last 24 hours; at most 31 days. */
-function window(query: { from?: string; to?: string }, now: number): { from: number; to: number } {
+export function window(query: { from?: string; to?: string }, now: number): { from: number; to: number } {
   const to = query.to !== undefined ? Date.parse(query.to) : now;
   const from = query.from !== undefined ? Date.parse(query.from) : to - DAY_MS;
   if (!(from < to)) fail('SWB_ERR_INVALID', { field: 'from' }, '`from` must be before `to`.');

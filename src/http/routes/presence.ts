@@ -90,6 +90,9 @@ function presenceWriteRoutes(app: App, ctx: HttpContext): void {
             text: Type.Optional(Type.String({ maxLength: 1000 })),
             until: Type.Optional(Type.String({ format: 'date-time' })),
             forwardTo: Type.Optional(Type.String({ pattern: '^\\+?[0-9]{2,20}$' })),
+            reason: Type.Optional(
+              Type.String({ maxLength: 64, description: "S9.2: one of the tenant's reason codes, with away or dnd." }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -98,7 +101,7 @@ function presenceWriteRoutes(app: App, ctx: HttpContext): void {
     async (request) => {
       const auth = tenantAuth(request);
       const u = resolveUser(ctx, auth, request.params.user);
-      const { status, text, until, forwardTo } = request.body;
+      const { status, text, until, forwardTo, reason } = request.body;
       const out = await ctx.engine.dispatch(auth.tenant, {
         type: 'status.set',
         userId: u.id,
@@ -107,6 +110,7 @@ function presenceWriteRoutes(app: App, ctx: HttpContext): void {
         ...(text !== undefined ? { text } : {}),
         ...(until !== undefined ? { until: Date.parse(until) } : {}),
         ...(forwardTo !== undefined ? { forwardTo } : {}),
+        ...(reason !== undefined ? { reason } : {}),
       });
       if (!out.ok) throw HttpRefusal.of(out);
       const now = ctx.engine.state(auth.tenant)!.users.get(u.id)!;

@@ -205,6 +205,19 @@ export async function callEveryOperation(baseUrl: string, systemToken: string, o
   await expect(admin.DELETE('/api/v1/queues/{id}', { params: { path: { id: 'billing' } } }), 204);
   await expect(admin.GET('/api/v1/tenant/policy'), 200);
   await expect(admin.PUT('/api/v1/tenant/policy', { body: { idleAfterSec: 600 } }), 200);
+  // S9.2: the tenant's reason codes
+  await expect(agent.GET('/api/v1/reasons'), 200);
+  await expect(
+    admin.PUT('/api/v1/reasons', {
+      body: {
+        reasons: [
+          { code: 'break', label: 'Coffee break', productive: false, maxSec: 900 },
+          { code: 'lunch', label: 'Lunch', productive: false },
+        ],
+      },
+    }),
+    200,
+  );
 
   // agents: the body of an agent command is optional
   const login = await expect(
@@ -223,6 +236,7 @@ export async function callEveryOperation(baseUrl: string, systemToken: string, o
   );
   await expect(agent.GET('/api/v1/agents/{user}', { params: { path: { user: '1007' } } }), 200);
   await expect(admin.GET('/api/v1/queues/{queue}/state', { params: { path: { queue: 'support' } } }), 200);
+  await expect(admin.GET('/api/v1/queues/{queue}/report', { params: { path: { queue: 'support' } } }), 200);
   const presence = await expect(
     admin.GET('/api/v1/users/{user}/presence', { params: { path: { user: '1007' } } }),
     200,

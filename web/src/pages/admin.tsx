@@ -13,6 +13,7 @@ import { EditDialog, labelOf } from './board.js';
 import { OfficeHoursPage } from './hours.js';
 import { ImportUsers } from './import.js';
 import { PolicyForm } from './policy.js';
+import { ReasonsForm } from './reasons.js';
 import { UserSettings } from './user-settings.js';
 
 export function Admin({ path }: { path: string }): JSX.Element {
@@ -54,7 +55,10 @@ export function Admin({ path }: { path: string }): JSX.Element {
       {userMatch ? (
         <UserSettings userRef={decodeURIComponent(userMatch[1]!)} />
       ) : tab === 'policy' ? (
-        <PolicyForm />
+        <>
+          <PolicyForm />
+          <ReasonsForm />
+        </>
       ) : tab === 'hours' ? (
         <OfficeHoursPage />
       ) : tab === 'import' ? (

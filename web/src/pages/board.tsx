@@ -4,6 +4,7 @@ import type { JSX } from 'preact';
 import { createRef } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { agentSummary } from '../agent.js';
+import { reasonLabel, useReasons } from '../reasons.js';
 import { loadGroups, loadPolicy, loadQueues } from '../directory.js';
 import type { GroupInfo } from '../directory.js';
 import { duration, plural, when } from '../format.js';
@@ -28,11 +29,15 @@ const SORTS: Record<Sort, (a: Presence, b: Presence) => number> = {
 };
 
 export function labelOf(p: Presence): string {
-  return p.status === 'custom' && p.text ? p.text : p.label;
+  if (p.status === 'custom' && p.text) return p.text;
+  // S9.2: an away/dnd reason shows by the tenant's label.
+  const reason = p.manual?.status === p.status ? p.manual.reason : undefined;
+  return reason !== undefined ? `${p.label} (${reasonLabel(reason)})` : p.label;
 }
 
 export function Board(): JSX.Element {
   useLive();
+  useReasons(); // S9.2: agent reasons by label
   const me = useMe();
   const now = useNow(15_000);
   const [search, setSearch] = useState('');

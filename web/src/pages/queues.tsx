@@ -6,6 +6,8 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { AgentControls, agentCommand, reasonLabel } from '../agent.js';
 import { loadQueues } from '../directory.js';
+import { useReasons } from '../reasons.js';
+import { ReasonReport } from './queue-report.js';
 import type { QueueInfo } from '../directory.js';
 import { clock, plural } from '../format.js';
 import { useLive, useLoad, useNow } from '../hooks.js';
@@ -17,6 +19,8 @@ import { ErrorNote, Loading, Notice, Page, flash } from '../ui.js';
 
 export function Wallboard({ queueId }: { queueId?: string | undefined }): JSX.Element {
   useLive();
+  // S9.2: reasons are shown by the tenant's label; re-render once the list is known.
+  useReasons();
   const me = useMe();
   const queues = useLoad(loadQueues, 'queues');
   if (queues.error) {
@@ -187,6 +191,7 @@ function QueuePanel({ q }: { q: QueueInfo }): JSX.Element {
       </div>
       {agents.length === 0 && <p class="empty">No agents in this queue.</p>}
       <p class="muted small">{plural(snap?.overflowedToday ?? 0, 'caller')} overflowed today.</p>
+      <ReasonReport queueId={q.id} name={q.name} />
     </section>
   );
 }
@@ -231,7 +236,12 @@ function AgentLine({
       <td>
         <StatusBadge status={s} label={info.label} colour={info.colour} icon={info.icon} compact />
       </td>
-      <td data-label="Reason">{reasonLabel(row.reason)}</td>
+      <td data-label="Reason" data-reason={row.reason}>
+        {reasonLabel(row.reason)}
+        {s === 'not_ready' && row.reasonUntil !== undefined && (
+          <span class="muted small"> · {clock(row.reasonUntil - now)} left</span>
+        )}
+      </td>
       <td data-label={s === 'wrap_up' && row.wrapUpUntil !== undefined ? 'Wrap-up left' : 'In state'} class="since">
         {s === 'wrap_up' && row.wrapUpUntil !== undefined
           ? clock(row.wrapUpUntil - now)

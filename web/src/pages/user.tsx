@@ -3,6 +3,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { agentWords, queueName, reasonLabel } from '../agent.js';
+import { useReasons } from '../reasons.js';
 import { api } from '../api.js';
 import { RecentCalls } from '../calls.js';
 import { duration, when } from '../format.js';
@@ -41,11 +42,14 @@ function causeWords(cause: string): string {
   if (kind === 'admin') return `by ${live.presence.get(id ?? '')?.name ?? 'an admin'} (admin)`;
   if (kind === 'supervisor') return `by ${live.presence.get(id ?? '')?.name ?? 'a supervisor'} (supervisor)`;
   if (kind === 'apikey') return 'by an integration';
+  // S9.2: system:reason_expired:<code>
+  if (kind === 'system' && id === 'reason_expired') return `automatically: ${reasonLabel(cause.split(':')[2])} ran out`;
   return cause;
 }
 
 export function UserPage({ userRef }: { userRef: string }): JSX.Element {
   useLive();
+  useReasons(); // S9.2: reasons by label
   useNow(30_000);
   const me = useMe();
   const p = live.presence.get(userRef) ?? [...live.presence.values()].find((x) => x.extension === userRef);
