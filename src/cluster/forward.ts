@@ -45,6 +45,7 @@ const UNANSWERED = refuse(
   undefined,
   'The node that owns this company did not answer in time; the change may or may not have been made. Try again.',
 );
+const UNREADABLE = refuse('SWB_ERR_VALIDATION', undefined, 'The forwarded command could not be read.');
 const NO_OWNER = refuse('SWB_ERR_UNAVAILABLE', undefined, 'No node owns this company just now; try again shortly.');
 
 export class Forwarder {
@@ -81,7 +82,10 @@ export class Forwarder {
     const sub = this.nc.subscribe(this.subject(tenant), {
       callback: (err, msg) => {
         if (err !== null) return;
-        void this.answer(tenant, msg.data).then((a) => msg.respond(this.encoder.encode(JSON.stringify(a))));
+        // A request that cannot be read (not a command) is answered with a refusal, never thrown on.
+        void this.answer(tenant, msg.data)
+          .catch((): Answer => ({ outcome: UNREADABLE }))
+          .then((a) => msg.respond(this.encoder.encode(JSON.stringify(a))));
       },
     });
     this.served.set(tenant, sub);

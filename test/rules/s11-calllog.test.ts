@@ -13,7 +13,7 @@ import {
   seesCall,
 } from '../../src/core/index.js';
 import type { CallRecord, CallStep, Command, TenantState } from '../../src/core/index.js';
-import { T0, admin, self, tenant, users } from '../support/tenant.js';
+import { T0, tenant, users } from '../support/tenant.js';
 
 function setUp() {
   const h = tenant({
@@ -146,11 +146,11 @@ describe('S11.1 retention and visibility', () => {
     const mine = call(['u1001', 'u1002']);
     const queued = call(['u1003'], 'q1');
     const sees = (viewer: Parameters<typeof callScope>[0], c: CallRecord) => seesCall(callScope(viewer, state), c);
-    expect(sees(self('u1001'), mine)).toBe(true);
-    expect(sees(self('u1001'), queued)).toBe(false);
+    expect(sees({ role: 'user', userId: 'u1001' }, mine)).toBe(true);
+    expect(sees({ role: 'user', userId: 'u1001' }, queued)).toBe(false);
     expect(sees({ role: 'supervisor', userId: 'u1004' }, queued)).toBe(true);
     expect(sees({ role: 'supervisor', userId: 'u1004' }, mine)).toBe(false);
-    expect(sees(admin('u1001'), queued)).toBe(true);
+    expect(sees({ role: 'admin', userId: 'u1001' }, queued)).toBe(true);
     expect(sees({ role: 'user' }, mine)).toBe(false);
     expect(CALL_VISIBILITY.map((r) => r.rule)).toEqual(['S11.1#admin', 'S11.1#supervisor', 'S11.1#user']);
   });
