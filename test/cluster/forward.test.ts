@@ -1,0 +1,92 @@
+// S10.2: commands forwarded to a tenant's owner over NATS request/reply (src/cluster/forward.ts),
+// against the real nats-server. Two forwarders on two connections are two nodes; the owner side
+// is a stand-in engine that records what it applied, so what was applied — and how often — is
+// known exactly.
+import { randomBytes } from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Forwarder } from '../../src/cluster/index.js';
+import type { Command } from '../../src/core/index.js';
+import type { Outcome } from '../../src/engine/index.js';
+
+const URL = process.env.SWB_TEST_NATS ?? 'nats://127.0.0.1:4222';
+const PREFIX = `swbtest.${randomBytes(4).toString('hex')}.cmd`;
+const connections: NatsConnection[] = [];
+
+beforeAll(async () => {
+  for (let i = 0; i < 3; i++) connections.push(await connect({ servers: URL }));
+});
+afterAll(async () => {
+  for (const c of connections) await c.close();
+});
+
+/** An owner's engine as the forwarder sees it: applies by recording, owns while `owning`. */
+function owner() {
+  const applied: Command[] = [];
+  const target = {
+    owning: true,
+    owns: () => target.owning,
+    dispatch: async (_tenant: string, command: Command): Promise<Outcome> => {
+      applied.push(command);
+      return { ok: true, events: [], directives: [], reply: { applied: applied.length } } as Outcome;
+    },
+  };
+  return { applied, target };
+}
+
+const nobody = { owns: () => false, dispatch: () => Promise.reject(new Error('not the owner')) };
+const command = (status: string): Command =>
+  ({ type: 'status.set', userId: 'u1', status, by: { kind: 'system' } }) as Command;
+
+describe('S10.2 forwarding to the owner', () => {
+  test('S10.2 a command is applied once by the node that serves the tenant and answered with its outcome', async () => {
+    const a = owner();
+    const served = new Forwarder(connections[0]!, a.target, { prefix: PREFIX });
+    served.serve('t1');
+    const asking = new Forwarder(connections[1]!, nobody, { prefix: PREFIX });
+    const out = await asking.forward('t1', command('dnd'));
+    expect(out).toMatchObject({ ok: true, reply: { applied: 1 } });
+    expect(a.applied).toEqual([command('dnd')]);
+    expect(served.stats()).toMatchObject({ served: 1, declined: 0 });
+    served.unserve('t1');
+  });
+
+  test('S10.2 S10.5 with no owner yet the command waits and goes to the first node that takes the tenant', async () => {
+    const asking = new Forwarder(connections[1]!, nobody, { prefix: PREFIX });
+    const pending = asking.forward('t2', command('away'));
+    await new Promise((r) => setTimeout(r, 300));
+    const b = owner();
+    new Forwarder(connections[2]!, b.target, { prefix: PREFIX }).serve('t2');
+    expect(await pending).toMatchObject({ ok: true });
+    expect(b.applied).toHaveLength(1);
+    expect(asking.stats().retried).toBeGreaterThan(0);
+  });
+
+  test('S10.4 S10.5 an old owner that no longer owns declines without applying, and the next owner applies it once', async () => {
+    const old = owner();
+    old.target.owning = false; // it handed the tenant over, but still listens for a moment
+    const oldNode = new Forwarder(connections[0]!, old.target, { prefix: PREFIX });
+    oldNode.serve('t3');
+    const asking = new Forwarder(connections[1]!, nobody, { prefix: PREFIX });
+    const pending = asking.forward('t3', command('dnd'));
+    await new Promise((r) => setTimeout(r, 200));
+    oldNode.unserve('t3');
+    const next = owner();
+    new Forwarder(connections[2]!, next.target, { prefix: PREFIX }).serve('t3');
+    expect(await pending).toMatchObject({ ok: true });
+    expect(old.applied).toEqual([]);
+    expect(next.applied).toHaveLength(1);
+    expect(oldNode.stats().declined).toBeGreaterThan(0);
+  });
+
+  test('S10.2 nobody taking the tenant within the deadline is SWB_ERR_UNAVAILABLE, and a request that is not a command is refused, not thrown on', async () => {
+    const asking = new Forwarder(connections[1]!, nobody, { prefix: PREFIX, deadlineMs: 300 });
+    expect(await asking.forward('t4', command('dnd'))).toMatchObject({ ok: false, code: 'SWB_ERR_UNAVAILABLE' });
+    const a = owner();
+    new Forwarder(connections[0]!, a.target, { prefix: PREFIX }).serve('t5');
+    const reply = await connections[1]!.request(`${PREFIX}.t5`, 'not json', { timeout: 2000 });
+    expect(JSON.parse(reply.string())).toMatchObject({ outcome: { ok: false, code: 'SWB_ERR_VALIDATION' } });
+    expect(a.applied).toEqual([]);
+  });
+});
