@@ -1,0 +1,254 @@
+// The cluster bench (`npm run bench:cluster`): real `switchboard start` processes on this machine,
+// PostgreSQL and NATS JetStream as they run here (a database, stream and subject prefix of its
+// own per run, removed after), and the load from this process over keep-alive HTTP connections.
+//   throughput: acknowledged status changes/s, closed loop, 20 tenants × 50 users: SQLite single
+//     node, then PostgreSQL with 1 node and with 2 nodes (changes sent to either node, as a load
+//     balancer would, and to the tenant's owner), with each process's CPU time over the phase
+//   latency: 1,000 changes/s through node A for tenants A owns; feed watchers and BLF subscriptions
+//     on node B; from the PUT sent to the event / NOTIFY received
+//   failover: kill -9 of a tenant's owner, 5 times: from the kill to the first acknowledged change
+//     through the survivor (one sent every 20 ms)
+//   memory: VmRSS of each node before and after 10,000 more users
+// Prints one JSON object. Targets (issue 17): cross-node p99 ≤ 50 ms, failover ≤ 5 s, 2 nodes ≥ 1.3×.
+import { randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
+import type { HttpNode as Http } from './cluster-load.js';
+import { HttpNode, loginAll, makeTenant, round, statusLoad, tenantId } from './cluster-load.js';
+import type { LoadPlan } from './cluster-load.js';
+import { crossNodeLatency } from './cluster-latency.js';
+import { balanced, failover } from './cluster-failover.js';
+import type { NodeSpec, RunningNode } from './cluster-procs.js';
+import { cpuMs, createDatabase, deleteStream, dropDatabase, machineTicks, pidsNamed, rssKb } from './cluster-procs.js';
+import { startNode, stopNode } from './cluster-procs.js';
+
+const O = {
+  tenants: 20,
+  users: 50,
+  concurrencyPerNode: 48,
+  seconds: 6,
+  latencyRate: 1000,
+  latencyLightRate: 50,
+  latencySeconds: 8,
+  blfTargets: 25,
+  failovers: 5,
+  memoryTenants: 4,
+  memoryUsersPerTenant: 2500,
+};
+const SYSTEM_TOKEN = `sys-${randomBytes(16).toString('hex')}`;
+const SECRET_KEY = randomBytes(32).toString('base64');
+const RUN = `${process.pid}`;
+const BASE_PORT = 20_000 + (process.pid % 2000) * 10;
+const TENANTS = Array.from({ length: O.tenants }, (_, t) => tenantId(t));
+const log = (m: string) => process.stderr.write(`[bench:cluster] ${m}\n`);
+
+/** Runs a load phase and reports where the CPU time went meanwhile. */
+async function measured(plan: LoadPlan, nodes: readonly RunningNode[]) {
+  const pg = pidsNamed('postgres');
+  const nats = pidsNamed('nats-server');
+  const sum = (pids: readonly number[]) => pids.reduce((a, p) => a + cpuMs(p), 0);
+  const before = { nodes: nodes.map((n) => cpuMs(n.pid)), pg: sum(pg), nats: sum(nats), self: process.cpuUsage() };
+  const m0 = machineTicks();
+  const load = await statusLoad(plan);
+  const m1 = machineTicks();
+  const self = process.cpuUsage(before.self);
+  const nodeCpu = nodes.reduce((a, n, i) => a + cpuMs(n.pid) - before.nodes[i]!, 0);
+  const per = (ms: number) => Math.round(ms / (load.seconds + 1)); // ms of CPU per s (the phase had a 1 s warm-up)
+  return {
+    ...load,
+    cpuMsPerSec: {
+      nodes: Object.fromEntries(nodes.map((n, i) => [n.spec.id, per(cpuMs(n.pid) - before.nodes[i]!)])),
+      postgres: per(sum(pg) - before.pg),
+      nats: per(sum(nats) - before.nats),
+      bench: per((self.user + self.system) / 1000),
+    },
+    machineBusyPct: round((100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total), 1),
+    /** CPU ms per acknowledged change over the phase (warm-up included), in the nodes and in all of node + PostgreSQL + NATS. */
+    cpuMsPerChange: {
+      nodes: round(nodeCpu / Math.max(1, load.acknowledged * (1 + 1 / load.seconds))),
+      withStoreAndBus: round(
+        (nodeCpu + sum(pg) - before.pg + sum(nats) - before.nats) /
+          Math.max(1, load.acknowledged * (1 + 1 / load.seconds)),
+      ),
+    },
+  };
+}
+
+function spec(id: string, k: number, cluster?: NodeSpec['cluster']): NodeSpec {
+  return {
+    id,
+    httpPort: BASE_PORT + k,
+    sipPort: BASE_PORT + 5 + k,
+    systemToken: SYSTEM_TOKEN,
+    secretKey: SECRET_KEY,
+    ...(cluster ? { cluster } : {}),
+  };
+}
+
+async function seed(http: Http): Promise<void> {
+  for (const t of TENANTS) await makeTenant(http, SYSTEM_TOKEN, t, O.users);
+}
+
+async function sqlitePhase() {
+  const node = await startNode(spec('s1', 0));
+  const http = new HttpNode(node.spec.httpPort, O.concurrencyPerNode);
+  try {
+    await seed(http);
+    const tokens = await loginAll([http], TENANTS);
+    const plan = { nodes: [http], tokens, tenants: TENANTS, users: O.users, route: () => 0 };
+    return await measured({ ...plan, concurrency: O.concurrencyPerNode, seconds: O.seconds }, [node]);
+  } finally {
+    http.close();
+    await stopNode(node, 'SIGTERM');
+  }
+}
+
+interface Cluster {
+  readonly store: string;
+  readonly nodes: RunningNode[];
+  readonly http: Http[];
+}
+
+async function clusterPhases(c: Cluster, cl: NodeSpec['cluster']) {
+  const [n1] = c.nodes;
+  const h1 = new HttpNode(n1!.spec.httpPort, 2 * O.concurrencyPerNode);
+  c.http.push(h1);
+  await seed(h1);
+  const t1 = await loginAll([h1], TENANTS);
+  const run = (plan: Pick<LoadPlan, 'nodes' | 'tokens' | 'route'>, concurrency: number) =>
+    measured({ ...plan, concurrency, seconds: O.seconds, users: O.users, tenants: TENANTS }, c.nodes);
+  log('PostgreSQL, 1 node');
+  const one = await run({ nodes: [h1], tokens: t1, route: () => 0 }, O.concurrencyPerNode);
+  c.nodes.push(await startNode(spec('n2', 1, cl)));
+  const h2 = new HttpNode(c.nodes[1]!.spec.httpPort, 2 * O.concurrencyPerNode);
+  c.http.push(h2);
+  const own = await balanced(c.store, ['n1', 'n2'], O.tenants + 1);
+  const tokens = await loginAll([h1, h2], TENANTS);
+  log(`PostgreSQL, 2 nodes: n1 owns ${[...own.values()].filter((n) => n === 'n1').length} tenants`);
+  const twoAny = await run({ nodes: [h1, h2], tokens, route: (_t, k) => k % 2 }, 2 * O.concurrencyPerNode);
+  const twoOwner = await run(
+    { nodes: [h1, h2], tokens, route: (t: string) => (own.get(t) === 'n1' ? 0 : 1) },
+    2 * O.concurrencyPerNode,
+  );
+  log('cross-node latency');
+  const aTenants = TENANTS.filter((t) => own.get(t) === 'n1');
+  const latencyAt = (rate: number) =>
+    crossNodeLatency({
+      a: h1,
+      bPort: c.nodes[1]!.spec.httpPort,
+      bSipPort: c.nodes[1]!.spec.sipPort,
+      tokensA: tokens[0]!,
+      tokensB: tokens[1]!,
+      tenants: aTenants,
+      users: O.users,
+      rate,
+      seconds: O.latencySeconds,
+      blfTargets: O.blfTargets,
+    });
+  const latency = await latencyAt(O.latencyRate);
+  // The same path at a rate this machine keeps up with: the cross-node cost without the queue.
+  const latencyLight = await latencyAt(O.latencyLightRate);
+  log('failover');
+  const fo = await failover({
+    store: c.store,
+    nodes: c.nodes,
+    http: c.http,
+    tokens,
+    tenants: TENANTS,
+    trials: O.failovers,
+  });
+  log('memory');
+  const memory = await memoryPhase(c, h1, cl);
+  return { one, twoAny, twoOwner, ownedByN1: aTenants.length, latency, latencyLight, failover: fo, memory };
+}
+
+/**
+ * Memory per user: VmRSS of a fresh node (it loads every tenant at start) that joins, idles 5 s
+ * and leaves, before and after `memoryTenants × memoryUsersPerTenant` more users. A fresh node
+ * each time, so the heap the load phases grew does not blur the difference.
+ */
+async function memoryPhase(c: Cluster, h1: Http, cl: NodeSpec['cluster']) {
+  const fresh = async (id: string, k: number) => {
+    const n = await startNode(spec(id, k, cl));
+    await new Promise((r) => setTimeout(r, 5000));
+    const kb = rssKb(n.pid);
+    await stopNode(n, 'SIGTERM');
+    return kb;
+  };
+  const users = O.memoryTenants * O.memoryUsersPerTenant;
+  const existing = O.tenants * (O.users + 1) + 10;
+  const before = await fresh('n3', 2);
+  for (let t = 0; t < O.memoryTenants; t++)
+    await makeTenant(h1, SYSTEM_TOKEN, `m${String(t).padStart(3, '0')}`, O.memoryUsersPerTenant);
+  const after = await fresh('n4', 3);
+  return {
+    users,
+    usersBefore: existing,
+    freshNodeRssBeforeMb: round(before / 1024, 1),
+    freshNodeRssAfterMb: round(after / 1024, 1),
+    bytesPerUser: Math.round(((after - before) * 1024) / users),
+    runningNodesRssMb: Object.fromEntries(c.nodes.map((n) => [n.spec.id, round(rssKb(n.pid) / 1024, 1)])),
+  };
+}
+
+async function main(): Promise<void> {
+  const db = `swb_bench_${RUN}`;
+  const cl = { store: '', stream: `SWB_BENCH_${RUN}`, prefix: `swbb${RUN}` };
+  const load0 = loadavg();
+  log('SQLite, 1 node');
+  const sqlite = await sqlitePhase();
+  const store = await createDatabase(db);
+  const c: Cluster = { store, nodes: [], http: [] };
+  const clusterSpec = { ...cl, store };
+  let result;
+  try {
+    c.nodes.push(await startNode(spec('n1', 0, clusterSpec)));
+    result = await clusterPhases(c, clusterSpec);
+  } catch (err) {
+    for (const n of c.nodes) process.stderr.write(`--- ${n.spec.id}\n${n.log.slice(-30).join('\n')}\n`);
+    throw err;
+  } finally {
+    for (const h of c.http) h.close();
+    for (const n of c.nodes) await stopNode(n, 'SIGTERM');
+    await dropDatabase(db).catch((e: unknown) => log(`drop database: ${String(e)}`));
+    await deleteStream(cl.stream).catch((e: unknown) => log(`delete stream: ${String(e)}`));
+  }
+  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length };
+  const r = result;
+  const report = {
+    bench: 'cluster',
+    machine,
+    loadAvgAtStart: load0.map((x) => round(x)),
+    loadAvgAtEnd: loadavg().map((x) => round(x)),
+    options: O,
+    changesPerSec: {
+      sqlite1: sqlite.perSec,
+      postgres1: r.one.perSec,
+      postgres2Any: r.twoAny.perSec,
+      postgres2Owner: r.twoOwner.perSec,
+      speedup2Any: round(r.twoAny.perSec / r.one.perSec),
+      speedup2Owner: round(r.twoOwner.perSec / r.one.perSec),
+    },
+    throughput: { sqlite1: sqlite, postgres1: r.one, postgres2Any: r.twoAny, postgres2Owner: r.twoOwner },
+    tenantsOwnedByN1: r.ownedByN1,
+    crossNode: r.latency,
+    crossNodeLight: r.latencyLight,
+    failover: r.failover,
+    memory: r.memory,
+    targets: {
+      crossNodeP99Ms: { target: 50, feed: r.latency.feed.p99Ms, blf: r.latency.blf.p99Ms },
+      crossNodeP99MsLight: { feed: r.latencyLight.feed.p99Ms, blf: r.latencyLight.blf.p99Ms },
+      failoverMs: { target: 5000, median: r.failover.medianMs },
+      speedup2: {
+        target: 1.3,
+        any: round(r.twoAny.perSec / r.one.perSec),
+        owner: round(r.twoOwner.perSec / r.one.perSec),
+      },
+    },
+  };
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:cluster failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
