@@ -13,7 +13,7 @@ export class BusError extends Error {}
 export async function natsBus(
   config: Config,
   logger: Logger,
-  extra: Pick<NatsBusOptions, 'codec' | 'onGap'> = {},
+  extra: Pick<NatsBusOptions, 'codec' | 'onGap' | 'replicaOf'> = {},
 ): Promise<NatsBus> {
   const log = logger.child({ surface: 'bus' });
   return NatsBus.connect({

@@ -69,6 +69,7 @@ export class ClusterNode {
     const nats = await natsBus(config, logger, {
       codec: patchCodec((tenant) => ref.self?.engineRef?.state(tenant)?.policy),
       onGap: (gap) => void ref.self?.bus.reload(gap.tenant),
+      replicaOf: (tenant) => ref.self?.engineRef?.owns(tenant) !== true,
     });
     ref.self = new ClusterNode(node, nats, store, config, logger);
     return ref.self;

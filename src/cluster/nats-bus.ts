@@ -53,6 +53,8 @@ export interface NatsBusOptions extends Partial<StreamSettings> {
   readonly log?: BusLog;
   /** S10.2: writes and reads the batches' changes, so other nodes keep replicas (replica.ts). */
   readonly codec?: PatchCodec;
+  /** Whether this node keeps a replica of the tenant (default yes): the owner's own batches are not decoded. */
+  readonly replicaOf?: (tenant: TenantId) => boolean;
   /** Anything else for the NATS client (reconnect timing, TLS, credentials). */
   readonly connection?: Partial<NodeConnectionOptions>;
 }
@@ -278,8 +280,9 @@ export class NatsBus implements Bus {
     if (verdict !== 'deliver') this.gap(verdict.gap);
     this.counts.delivered++;
     const codec = this.options.codec;
-    const patches =
-      codec !== undefined && decoded.batch.state !== undefined ? codec.decode(tenant, decoded.batch.state) : undefined;
+    const state = decoded.batch.state;
+    const wanted = codec !== undefined && state !== undefined && (this.options.replicaOf?.(tenant) ?? true);
+    const patches = wanted ? codec.decode(tenant, state) : undefined;
     this.local.publish(
       patches !== undefined ? { tenant, events, directives, patches } : { tenant, events, directives },
     );
