@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { Command, UserSettings } from '../../src/core/index.js';
 import { ManualClock } from '../../src/engine/index.js';
+import { SqliteStore } from '../../src/store/index.js';
 import { header } from '../../src/sip/message.js';
 import { ADMIN, sipHarness } from './harness.js';
 import type { SipHarness } from './harness.js';
@@ -12,10 +13,22 @@ import { Phone, SDP } from './phone.js';
 
 const clock = new ManualClock(Date.UTC(2026, 0, 5, 9, 0, 0));
 let h: SipHarness;
+let store: SqliteStore;
 beforeAll(async () => {
-  h = await sipHarness({ clock, users: 10, calls: { maxCallMs: 600_000 } });
+  store = new SqliteStore(':memory:');
+  h = await sipHarness({ clock, users: 10, calls: { maxCallMs: 600_000 }, journal: store });
 });
-afterAll(async () => h.close());
+afterAll(async () => {
+  await h.close();
+  await store.close();
+});
+
+/** S11.1: the decisions the call log holds for a call, in order, and its outcome. */
+async function logged(user: string, callId: string) {
+  await h.engine.settled();
+  const c = (await store.calls('acme', { user, limit: 20 })).find((x) => x.id === callId);
+  return { decisions: c?.decisions.map((d) => d.outcome), outcome: c?.outcome };
+}
 
 const run = (c: Command) => h.run(c);
 const presence = (id: string) => h.engine.state('acme')!.users.get(id)!.presence;
@@ -79,6 +92,7 @@ describe('S11.4 waiting for a busy user, through the proxy', () => {
     expect(ok.status).toBe(200);
     c.dialogOf(dial, ok).ack();
     await hangUp(a, c, inv, 'ac');
+    await expect.poll(() => logged('u1001', dial.callId)).toEqual({ decisions: ['wait', 'ring'], outcome: 'answered' });
   });
 
   test('S11.4 after maxWaitSec the caller gets the no-answer action (voicemail: 480 with a Warning)', async () => {
@@ -96,6 +110,7 @@ describe('S11.4 waiting for a busy user, through the proxy', () => {
     const final = await dial.final();
     expect(final.status).toBe(480);
     expect(header(final, 'warning')).toMatch(/voicemail/);
+    await expect.poll(() => logged('u1004', dial.callId)).toEqual({ decisions: ['wait'], outcome: 'voicemail' });
     // The user's call ending later offers nothing: the caller is gone.
     await hangUp(a, b, first, 'ab4');
     await expect(a.next('INVITE', 300)).rejects.toThrow(/no matching/);
@@ -153,6 +168,8 @@ describe('S11.5 status change while ringing, through the proxy', () => {
     a.respond(inv, 487, 'Request Terminated', { toTag: 'r2' });
     // DND with voicemail off: reject (S3.2), 603.
     expect((await dial.final()).status).toBe(603);
+    // The call log keeps both decisions: it rang, then the DND action under the new status.
+    await expect.poll(() => logged('u1002', dial.callId)).toEqual({ decisions: ['ring', 'action'], outcome: 'busy' });
     await run({ type: 'status.clear', userId: 'u1002', by: ADMIN });
   });
 });
