@@ -110,8 +110,8 @@ export interface Call {
   readonly rang: Set<UserId>;
   /** Timer G: our final answer, sent again over UDP until the caller's ACK. */
   resend: TimerHandle | undefined;
-  /** S11.4: the line the caller waits in (call-wait.ts), and whether the call is being offered now. */
-  wait?: { readonly key: string; offered: boolean; timer?: TimerHandle };
+  /** S11.4: the line the caller waits in (call-wait.ts), whether the call is being offered now, and until when it may wait. */
+  wait?: { readonly key: string; offered: boolean; readonly until: number; timer?: TimerHandle };
   /** S11.1: what ended the call, for its outcome (the core's, call-log.ts). */
   ending: { cancelled?: boolean; action?: NonNullable<CallEnding['action']> };
 }

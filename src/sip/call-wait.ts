@@ -20,29 +20,39 @@ export abstract class CallWait extends CallQueue {
   /** S11.4: the callers held for each user (tenant, user), in the order they came. */
   private readonly lines = new Map<string, Call[]>();
 
-  /** S11.4: holds the caller until the user's call ends, at most `maxWaitSec`; a call routed again that must wait on keeps its place. */
+  /** S11.4: holds the caller until the user's call ends, at most `maxWaitSec`; a call routed again that must wait on keeps its place and its deadline. */
   protected hold(call: Call, d: WaitDecision): void {
-    const key = keyOf(call.tenant, d.target.id);
+    call.target = d.target;
     if (call.wait !== undefined) {
       call.wait.offered = false;
-      return;
+      return this.armWait(call, d);
     }
-    call.wait = { key, offered: false };
+    const key = keyOf(call.tenant, d.target.id);
+    call.wait = { key, offered: false, until: this.ctx.clock.now() + d.maxWaitSec * 1000 };
     const line = this.lines.get(key) ?? [];
     line.push(call);
     this.lines.set(key, line);
-    call.target = d.target;
     this.legs.caller(call, 'ringing');
     const text = `S11.4: the person you called is on another call; please hold (at most ${d.maxWaitSec} s)`;
     this.ctx.reply(call.inc, 182, 'Queued', [['Warning', warningValue(this.ports.self().host, text)]]);
+    this.armWait(call, d);
+  }
+
+  /** S11.4: at the deadline a caller still waiting (not being offered the call) gets the fallback. */
+  private armWait(call: Call, d: WaitDecision): void {
+    const w = call.wait!;
     const clock = this.ctx.clock;
-    const handle = clock.setTimer(clock.now() + d.maxWaitSec * 1000, () => {
-      call.wait!.timer = undefined;
-      if (call.final || call.wait!.offered) return;
+    if (w.timer !== undefined) clock.clearTimer(w.timer);
+    const handle = clock.setTimer(Math.max(w.until, clock.now()), () => {
+      call.timers.delete(handle);
+      w.timer = undefined;
+      if (call.final || w.offered) return;
       this.leaveLine(call);
       this.runAction(call, d.fallback);
     });
-    call.wait.timer = handle;
+    // With the call's other timers: the proxy's stop() clears them all.
+    call.timers.add(handle);
+    w.timer = handle;
   }
 
   /** A committed batch: queue offers (directives, S4.3) and the presence changes below. */
@@ -61,11 +71,16 @@ export abstract class CallWait extends CallQueue {
     }
   }
 
-  /** S11.5: every call ringing this user directly is routed again under the new status. */
+  /**
+   * S11.5: every call ringing this user directly is routed again under the new status; so is
+   * every caller waiting for them (S11.4): one who must wait on keeps their place.
+   */
   private screen(tenant: TenantId, userId: UserId): void {
     for (const call of this.calls.values()) {
       if (call.tenant !== tenant || call.final || call.routing || call.kind !== 'proxy') continue;
-      if (call.target?.kind !== 'user' || call.target.id !== userId || call.members.length === 0) continue;
+      if (call.target?.kind !== 'user' || call.target.id !== userId) continue;
+      const waiting = call.wait !== undefined && !call.wait.offered;
+      if (call.members.length === 0 && !waiting) continue;
       this.stopRinging(call);
       call.members = [];
       if (call.wait !== undefined) call.wait.offered = true;
@@ -95,7 +110,10 @@ export abstract class CallWait extends CallQueue {
   private leaveLine(call: Call): void {
     const w = call.wait;
     if (w === undefined) return;
-    if (w.timer !== undefined) this.ctx.clock.clearTimer(w.timer);
+    if (w.timer !== undefined) {
+      this.ctx.clock.clearTimer(w.timer);
+      call.timers.delete(w.timer);
+    }
     w.timer = undefined;
     const line = this.lines.get(w.key);
     if (line === undefined) return;

@@ -172,4 +172,25 @@ describe('S11.5 status change while ringing, through the proxy', () => {
     await expect.poll(() => logged('u1002', dial.callId)).toEqual({ decisions: ['ring', 'action'], outcome: 'busy' });
     await run({ type: 'status.clear', userId: 'u1002', by: ADMIN });
   });
+
+  test('S11.5 a caller waiting for a user (S11.4) who sets DND gets the DND action at once', async () => {
+    await settings('1005', { callWaiting: false, actions: { busy: { type: 'wait', maxWaitSec: 60 } } });
+    const a = await phone('1005');
+    const b = await phone('1006');
+    const c = await phone('1008');
+    const first = await onCall(b, a, 'ab5');
+    const dial = await c.call('1005');
+    await dial.provisional(182);
+
+    await run({ type: 'status.set', userId: 'u1005', status: 'dnd', by: ADMIN });
+
+    const final = await dial.final();
+    expect([final.status, header(final, 'warning')]).toEqual([480, expect.stringMatching(/voicemail/)]);
+    await expect
+      .poll(() => logged('u1005', dial.callId))
+      .toEqual({ decisions: ['wait', 'action'], outcome: 'voicemail' });
+    await run({ type: 'status.clear', userId: 'u1005', by: ADMIN });
+    await hangUp(a, b, first, 'ab5');
+    await expect(a.next('INVITE', 300)).rejects.toThrow(/no matching/);
+  });
 });
