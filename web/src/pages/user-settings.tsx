@@ -23,7 +23,7 @@ const ACTION_LABELS: Record<ActionType | '', string> = {
   external: 'Send to an outside number',
   reject: 'Reject the call',
   queue: 'Put in a queue',
-  wait: 'Hold the caller until my call ends',
+  wait: 'Wait until the call ends',
 };
 /** S11.4: `wait` is a busy action only. */
 const offered = (c: string, type: string): boolean => type !== 'wait' || c === 'busy';
@@ -256,8 +256,8 @@ function SettingsForm({
                       onInput={(e) => setAction(c, { maxWaitSec: e.currentTarget.value })}
                     />
                     <span class="hint">
-                      The caller hears that you are on another call and rings you as soon as it ends. After this, the
-                      no-answer action runs.
+                      With call waiting off, the caller hears that the user is on another call and rings them as soon as
+                      it ends. After this, the no-answer action runs.
                     </span>
                   </label>
                 )}

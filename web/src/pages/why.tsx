@@ -79,7 +79,7 @@ export function headline(d: Decision): string {
     case 'external':
       return `The call goes out to ${d.number}.`;
     case 'wait':
-      return `It rings once ${ownerWords(d.target)}'s other call ends: the caller is held (at most ${d.maxWaitSec} s), then the caller ${actionWords(d.fallback.action)}.`;
+      return `The caller is held until ${ownerWords(d.target)}’s other call ends, then it rings; after ${d.maxWaitSec} s the caller ${actionWords(d.fallback.action)}.`;
   }
 }
 
