@@ -81,9 +81,9 @@ export abstract class CallWait extends CallQueue {
       if (call.target?.kind !== 'user' || call.target.id !== userId) continue;
       const waiting = call.wait !== undefined && !call.wait.offered;
       if (call.members.length === 0 && !waiting) continue;
-      this.stopRinging(call);
-      call.members = [];
-      if (call.wait !== undefined) call.wait.offered = true;
+      // A ringing call goes on ringing until the new decision says otherwise (calls.ts, execute).
+      if (waiting) call.wait!.offered = true;
+      else call.screening = true;
       void this.routeAgain(call);
     }
   }

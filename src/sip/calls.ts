@@ -124,6 +124,13 @@ export class CallManager extends CallWait {
 
   /** Carries out a decision. `diverted`: reached through forwarding or a redirect, so an outside number is a redirect. */
   private execute(call: Call, d: Decision, diverted: boolean): void {
+    if (call.screening) {
+      // S11.5: a status under which the call still rings leaves it ringing; anything else stops it first.
+      call.screening = false;
+      if (d.outcome === 'ring') return this.checkDone(call);
+      this.stopRinging(call);
+      call.members = [];
+    }
     switch (d.outcome) {
       case 'ring':
         return this.ring(call, d.target, d.ring, d.timeoutSec, d.onNoAnswer);

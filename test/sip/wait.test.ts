@@ -193,4 +193,24 @@ describe('S11.5 status change while ringing, through the proxy', () => {
     await hangUp(a, b, first, 'ab5');
     await expect(a.next('INVITE', 300)).rejects.toThrow(/no matching/);
   });
+
+  test('S11.5 a status under which the call still rings (away) leaves it ringing: no CANCEL, the user answers', async () => {
+    const a = await phone('1009');
+    const c = await phone('1003');
+    const dial = await c.call('1009');
+    const inv = await a.next('INVITE');
+    a.respond(inv, 180, 'Ringing', { toTag: 'r9' });
+    await dial.provisional(180);
+
+    await run({ type: 'status.set', userId: 'u1009', status: 'away', by: ADMIN });
+    await expect.poll(() => logged('u1009', dial.callId)).toEqual({ decisions: ['ring', 'ring'], outcome: undefined });
+
+    await expect(a.next('CANCEL', 300)).rejects.toThrow(/no matching/);
+    a.respond(inv, 200, 'OK', { toTag: 'r9', body: SDP });
+    const ok = await dial.final();
+    expect(ok.status).toBe(200);
+    c.dialogOf(dial, ok).ack();
+    await hangUp(a, c, inv, 'r9');
+    await run({ type: 'status.clear', userId: 'u1009', by: ADMIN });
+  });
 });
