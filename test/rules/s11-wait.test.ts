@@ -100,4 +100,16 @@ describe('S11.5 status change while ringing', () => {
     expect(again).toMatchObject({ outcome: 'action', action: { condition: 'dnd', action: { type: 'voicemail' } } });
     expect(rules(again)).toEqual(['S2.3#5', 'S3.1#3', 'S3.2']);
   });
+
+  test('S11.5 a user who forwards while a call rings them: the call is routed again to the forwarding destination', () => {
+    const h = office({ actions: {}, forwardingAllowed: true });
+    expect(decide(h, call('c1')).outcome).toBe('ring');
+    h.ok({ type: 'leg.update', userId: 'u1001', legId: 'c1', direction: 'in', state: 'ringing' });
+    h.ok({ type: 'status.set', userId: 'u1001', status: 'forwarding', forwardTo: '1002', by: self('u1001') });
+
+    const again = decide(h, call('c1'));
+
+    expect(again).toMatchObject({ outcome: 'forward', to: '1002', next: { outcome: 'ring' } });
+    expect(rules(again)).toEqual(['S2.3#2', 'S3.1#2']);
+  });
 });
