@@ -5,7 +5,7 @@
 import { describeAction, noAnswerAfterDiversion, userAction } from './answering.js';
 import type { CallRequest } from './commands.js';
 import type { ActionDecision, Decision, Explanation, Owner } from './decisions.js';
-import type { AnsweringAction, Refusal, UserState } from './types.js';
+import type { AnsweringAction, Refusal, TenantState, UserState } from './types.js';
 import { refuse } from './errors.js';
 
 export const WAIT_LIMITS = { minSec: 10, maxSec: 600, defaultSec: 60 } as const;
@@ -25,7 +25,7 @@ export function waitDecision(
   rule: string,
   maxWaitSec: number,
   explanation: Explanation[],
-  state: Parameters<typeof noAnswerAfterDiversion>[0],
+  state: TenantState,
 ): { decision: Decision } | { instead: ActionDecision } {
   const noAnswer: ActionDecision = { condition: 'noAnswer', owner, ...userAction(user, 'noAnswer') };
   if (!WAITS_ON.includes(rule)) {
