@@ -68,6 +68,8 @@ export function describeAction(a: AnsweringAction): string {
       return a.prompt !== undefined ? `message "${a.prompt}"` : 'message';
     case 'queue':
       return `queue ${a.queueId}`;
+    case 'wait':
+      return `wait (at most ${a.maxWaitSec} s)`;
     default:
       return a.type;
   }
@@ -189,6 +191,8 @@ function decisionHead(d: Decision, who: Who): string {
       return `queue ${d.target.id}${d.offerTo.length > 0 ? `, offered to ${d.offerTo.map(who).join(', ')}` : ', the caller waits'}`;
     case 'external':
       return `leaves the PBX to ${d.number}`;
+    case 'wait':
+      return `hold the caller until ${owner(d.target)}'s call ends (at most ${d.maxWaitSec} s) → ${describeAction(d.fallback.action)}`;
   }
 }
 

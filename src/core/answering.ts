@@ -39,6 +39,8 @@ export function describeAction(a: AnsweringAction): string {
       return 'play a message, then hang up';
     case 'queue':
       return `queue the call in ${a.queueId}`;
+    case 'wait':
+      return `hold the caller until the call ends (at most ${a.maxWaitSec} s)`;
     default:
       return a.type;
   }

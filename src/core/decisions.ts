@@ -65,4 +65,13 @@ export type Decision =
       readonly offerTo: readonly UserId[];
       readonly explanation: readonly Explanation[];
     }
+  | {
+      /** S11.4: the target is on another call; the caller is held until it ends, then the call is routed again. */
+      readonly outcome: 'wait';
+      readonly target: Owner;
+      readonly maxWaitSec: number;
+      /** What runs when the wait runs out: the user's no-answer action (S3.5 applied). */
+      readonly fallback: ActionDecision;
+      readonly explanation: readonly Explanation[];
+    }
   | { readonly outcome: 'external'; readonly number: string; readonly explanation: readonly Explanation[] };

@@ -16,6 +16,7 @@ import { reachability } from './direct.js';
 import type { Reachability, RingEntry } from './direct.js';
 import type { ActionDecision, Decision, Explanation, Owner } from './decisions.js';
 import { resolveTarget } from './targets.js';
+import { waitDecision } from './wait.js';
 import { closedNow } from './hours.js';
 import { GROUP_STRATEGIES, loggedInAgents, offerTo as offersOf, queueCandidates } from './distribution.js';
 import { manualInForce } from './facts.js';
@@ -113,7 +114,12 @@ function routeUser(
     case 'forward':
       return forward(state, call, user, r.record.manual?.forwardTo ?? '', now, explanation);
     case 'action': {
-      const action: ActionDecision = { condition: row.condition, owner, ...userAction(user, row.condition) };
+      let action: ActionDecision = { condition: row.condition, owner, ...userAction(user, row.condition) };
+      if (action.action.type === 'wait') {
+        const w = waitDecision(call, user, owner, r.rule, action.action.maxWaitSec, explanation, state);
+        if ('decision' in w) return w.decision;
+        action = w.instead;
+      }
       return runAction(state, call, owner, action, now, explanation, row.notifyMissed ? user.id : undefined);
     }
   }

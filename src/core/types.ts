@@ -63,7 +63,9 @@ export type AnsweringAction =
   | { readonly type: 'redirect'; readonly target: RouteTarget }
   | { readonly type: 'external'; readonly number: string }
   | { readonly type: 'reject' }
-  | { readonly type: 'queue'; readonly queueId: QueueId };
+  | { readonly type: 'queue'; readonly queueId: QueueId }
+  /** S11.4: only as a user's `busy` action: the caller is held until the user's call ends, at most `maxWaitSec`. */
+  | { readonly type: 'wait'; readonly maxWaitSec: number };
 
 export type AnsweringCondition = 'dnd' | 'busy' | 'unreachable' | 'noAnswer';
 

@@ -6,6 +6,7 @@ import { validateHours } from './hours-input.js';
 import { isTimeZone } from './hours.js';
 import { validateReasons } from './reasons.js';
 import type { UserInput } from './commands.js';
+import { checkWaitAction } from './wait.js';
 import type { Group, QueueConfig, Refusal, TenantPolicy, UserId } from './types.js';
 
 const EXTENSION = /^[0-9]{2,10}$/;
@@ -26,6 +27,12 @@ export function validateUserInput(u: UserInput): Refusal | undefined {
     if (s[k] !== undefined && (!isNonNegInt(s[k]) || s[k]! > 600))
       return bad(`settings.${k}`, 'a whole number of seconds, 0 to 600');
   }
+  // S11.4: `wait` only as the busy action.
+  for (const [k, a] of Object.entries(s.actions ?? {}))
+    if (a !== undefined) {
+      const r = checkWaitAction(`settings.actions.${k}`, a, k === 'busy');
+      if (r) return r;
+    }
   return undefined;
 }
 
@@ -45,6 +52,10 @@ export function validateGroup(g: Group, exists: (id: UserId) => boolean): Refusa
     return bad('memberRingSec', 'a whole number of seconds, at least 1');
   if (!isNonNegInt(g.ringTimeoutSec) || g.ringTimeoutSec < 1)
     return bad('ringTimeoutSec', 'a whole number of seconds, at least 1');
+  for (const [k, a] of Object.entries(g.actions)) {
+    const r = checkWaitAction(`actions.${k}`, a, false);
+    if (r) return r;
+  }
   return validateHours(g.hours) ?? members('members', g.members, exists);
 }
 
@@ -58,6 +69,9 @@ export function validateQueue(q: QueueConfig, exists: (id: UserId) => boolean): 
     if (!isNonNegInt(q[k])) return bad(k, 'a whole number, 0 or more');
   }
   if (q.agentRingSec < 1) return bad('agentRingSec', 'at least 1 second');
+  const noWait =
+    checkWaitAction('busyAction', q.busyAction, false) ?? checkWaitAction('overflowAction', q.overflowAction, false);
+  if (noWait) return noWait;
   return validateHours(q.hours) ?? members('agents', q.agents, exists) ?? members('supervisors', q.supervisors, exists);
 }
 

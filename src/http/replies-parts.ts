@@ -22,6 +22,7 @@ export const ActionReply = Type.Union([
   Type.Object({ type: Type.Literal('external'), number: Str }),
   Type.Object({ type: Type.Literal('reject') }),
   Type.Object({ type: Type.Literal('queue'), queueId: Str }),
+  Type.Object({ type: Type.Literal('wait'), maxWaitSec: Type.Number() }),
 ]);
 
 /** S11.2: opening hours as stored. */

@@ -276,6 +276,13 @@ export const DecisionSchema = Type.Union(
     Type.Object({ outcome: Type.Literal('reject'), target: Opt(Owner), reason: Str, explanation: Explanations }),
     Type.Object({ outcome: Type.Literal('queue'), target: Owner, offerTo: StrList, explanation: Explanations }),
     Type.Object({ outcome: Type.Literal('external'), number: Str, explanation: Explanations }),
+    Type.Object({
+      outcome: Type.Literal('wait'),
+      target: Owner,
+      maxWaitSec: Type.Number(),
+      fallback: ActionDecision,
+      explanation: Explanations,
+    }),
   ],
   { $id: DECISION_ID, title: DECISION_ID },
 );

@@ -38,6 +38,14 @@ export const AnsweringActionSchema = Type.Union([
   Type.Object({ type: Type.Literal('external'), number: PhoneNumber }, closed),
   Type.Object({ type: Type.Literal('reject') }, closed),
   Type.Object({ type: Type.Literal('queue'), queueId: Ref }, closed),
+  // S11.4: a user's busy action only (the core refuses it elsewhere with SWB_ERR_INVALID).
+  Type.Object(
+    {
+      type: Type.Literal('wait'),
+      maxWaitSec: Type.Integer({ minimum: 10, maximum: 600, description: 'Seconds the caller is held at most.' }),
+    },
+    closed,
+  ),
 ]);
 
 /** S11.2: opening hours; the per-day limit and the closed action's kind are the core's (SWB_ERR_HOURS_INVALID). */

@@ -39,6 +39,9 @@ export function actionAnswer(action: AnsweringAction, domain: string): FinalAnsw
       };
     case 'external':
       return { status: 302, reason: 'Moved Temporarily', contact: numberContact(action.number, domain) };
+    case 'wait':
+      // S11.4: carried out by the proxy (call-wait.ts); a wait that cannot be held is busy.
+      return { status: 486, reason: 'Busy Here' };
     case 'redirect':
     case 'queue':
       // Followed by the proxy itself; this answer is only for a target that no longer exists.

@@ -110,6 +110,10 @@ export interface Call {
   readonly rang: Set<UserId>;
   /** Timer G: our final answer, sent again over UDP until the caller's ACK. */
   resend: TimerHandle | undefined;
+  /** S11.4: the line the caller waits in (call-wait.ts), whether the call is being offered now, and until when it may wait. */
+  wait?: { readonly key: string; offered: boolean; readonly until: number; timer?: TimerHandle };
+  /** S11.5: routed again while it rings; a new decision that rings too leaves the ringing as it is. */
+  screening?: boolean;
   /** S11.1: what ended the call, for its outcome (the core's, call-log.ts). */
   ending: { cancelled?: boolean; action?: NonNullable<CallEnding['action']> };
 }

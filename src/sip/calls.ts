@@ -29,7 +29,7 @@ import type { Incoming } from './request.js';
 import { reasonPhrase, sipStatus } from './refusals.js';
 import { buildResponse, checkRequest, newTag, rawOf, stampVia } from './request.js';
 import type { Flow } from './transport.js';
-import { CallQueue } from './call-queue.js';
+import { CallWait } from './call-wait.js';
 
 export { DEFAULT_CALLS } from './call-state.js';
 export type { CallOptions, CallPorts } from './call-state.js';
@@ -39,7 +39,7 @@ export function isHold(sdp: string): boolean {
   return /^a=(sendonly|inactive)\s*$/m.test(sdp) || /^c=IN IP4 0\.0\.0\.0\s*$/m.test(sdp);
 }
 
-export class CallManager extends CallQueue {
+export class CallManager extends CallWait {
   // ---------------------------------------------------------------------------------------------
   // A new INVITE
 
@@ -124,6 +124,13 @@ export class CallManager extends CallQueue {
 
   /** Carries out a decision. `diverted`: reached through forwarding or a redirect, so an outside number is a redirect. */
   private execute(call: Call, d: Decision, diverted: boolean): void {
+    if (call.screening) {
+      // S11.5: a status under which the call still rings leaves it ringing; anything else stops it first.
+      call.screening = false;
+      if (d.outcome === 'ring') return this.checkDone(call);
+      this.stopRinging(call);
+      call.members = [];
+    }
     switch (d.outcome) {
       case 'ring':
         return this.ring(call, d.target, d.ring, d.timeoutSec, d.onNoAnswer);
@@ -154,6 +161,9 @@ export class CallManager extends CallQueue {
         this.legs.caller(call, 'ringing');
         if (!call.final) this.ctx.reply(call.inc, 182, 'Queued');
         return;
+      case 'wait':
+        // S11.4: held until the user's call ends (call-wait.ts).
+        return this.hold(call, d);
       case 'external':
         if (diverted)
           return this.answer(call, {
@@ -172,6 +182,11 @@ export class CallManager extends CallQueue {
     if (action.type === 'redirect') return void this.reroute(call, action.target, a.owner);
     if (action.type === 'queue') return void this.reroute(call, { kind: 'queue', id: action.queueId }, undefined);
     this.answer(call, actionAnswer(action, call.domain));
+  }
+
+  /** S11.4, S11.5: the call routed again as it stands (the user's call ended, or their status changed). */
+  protected routeAgain(call: Call): Promise<void> {
+    return this.reroute(call, call.request.to, undefined);
   }
 
   private async reroute(call: Call, to: RouteTarget, divertedBy: Owner | undefined): Promise<void> {

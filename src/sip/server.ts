@@ -181,7 +181,7 @@ export class SipServer {
     this.presence.restore(rows.filter((r) => r.kind === 'subscription'));
     this.unlisten = (this.options.bus ?? this.options.engine.bus).subscribe((batch) => {
       if (batch.events.length > 0) this.presence.onEvents(batch.events);
-      if (batch.directives.length > 0) this.calls.onDirectives(batch.tenant, batch.directives);
+      this.calls.onBatch(batch);
     });
     let ticks = 0;
     this.sweeper = setInterval(() => {

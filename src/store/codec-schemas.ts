@@ -30,7 +30,7 @@ const AGENT_STATES: ['logged_out', 'not_ready', 'ready', 'queue_call', 'other_ca
   'other_call',
   'wrap_up',
 ];
-const ACTION_TYPES: ['voicemail', 'busyTone', 'message', 'redirect', 'external', 'reject', 'queue'] = [
+const ACTION_TYPES: ['voicemail', 'busyTone', 'message', 'redirect', 'external', 'reject', 'queue', 'wait'] = [
   'voicemail',
   'busyTone',
   'message',
@@ -38,6 +38,7 @@ const ACTION_TYPES: ['voicemail', 'busyTone', 'message', 'redirect', 'external',
   'external',
   'reject',
   'queue',
+  'wait',
 ];
 
 /** S3.2: an answering action; its own fields are the core's to read. */

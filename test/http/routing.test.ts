@@ -195,3 +195,36 @@ describe('POST /route', () => {
     ]);
   });
 });
+
+describe('S11.4 a wait busy action through the API', () => {
+  test('S11.4 PUT settings sets wait as the busy action; POST /route explains the held caller; wait elsewhere is refused', async () => {
+    const events = (leg: string) => [
+      { type: 'registration', user: '1008', id: 'pbx-1008', kind: 'pbx', ttlSec: 3600 },
+      { type: 'call', user: '1008', legId: 'w-1', direction: 'in', state: leg },
+    ];
+    const settings = (body: unknown) => call(s, 'PUT', '/api/v1/users/1008/settings', { token: admin, body });
+    const wait = { type: 'wait', maxWaitSec: 90 };
+
+    const set = await settings({ callWaiting: false, actions: { busy: wait } });
+    expect([set.status, set.body.actions.busy]).toEqual([200, wait]);
+    const refused = await settings({ actions: { dnd: wait } });
+    expect([refused.status, refused.body.error.code]).toEqual([400, 'SWB_ERR_INVALID']);
+    const tooLong = await settings({ actions: { busy: { type: 'wait', maxWaitSec: 601 } } });
+    expect(tooLong.status).toBe(400);
+    expect((await call(s, 'GET', '/api/v1/users/1008/settings', { token: admin })).body.actions).toEqual({
+      busy: wait,
+    });
+
+    await call(s, 'POST', '/api/v1/events', { token: admin, body: { events: events('answered') } });
+    const r = await route({ from: { user: '1003' }, to: { user: '1008' } });
+    expect(r.body.decision).toMatchObject({
+      outcome: 'wait',
+      target: { kind: 'user', id: 'u1008' },
+      maxWaitSec: 90,
+      fallback: { condition: 'noAnswer', action: { type: 'voicemail' } },
+    });
+    expect(rules(r.body.decision)).toEqual(['S2.3#6', 'S3.1#6', 'S11.4']);
+    await call(s, 'POST', '/api/v1/events', { token: admin, body: { events: events('ended') } });
+    expect((await route({ from: { user: '1003' }, to: { user: '1008' } })).body.decision.outcome).toBe('ring');
+  });
+});

@@ -90,7 +90,7 @@ export async function loadUser(ref: string): Promise<DirectoryUser> {
   return api<DirectoryUser>('GET', `/api/v1/users/${encodeURIComponent(ref)}`);
 }
 
-export type ActionType = 'voicemail' | 'busyTone' | 'message' | 'redirect' | 'external' | 'reject' | 'queue';
+export type ActionType = 'voicemail' | 'busyTone' | 'message' | 'redirect' | 'external' | 'reject' | 'queue' | 'wait';
 export type Target =
   | { kind: 'user' | 'group' | 'queue'; id: string }
   | { kind: 'extension'; extension: string }
@@ -101,6 +101,8 @@ export interface Action {
   readonly target?: Target;
   readonly number?: string;
   readonly queueId?: string;
+  /** S11.4: a `wait` busy action's longest wait. */
+  readonly maxWaitSec?: number;
 }
 
 /** S2.5/S3.2: what GET /api/v1/users/{user}/settings answers. */

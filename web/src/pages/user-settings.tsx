@@ -23,7 +23,10 @@ const ACTION_LABELS: Record<ActionType | '', string> = {
   external: 'Send to an outside number',
   reject: 'Reject the call',
   queue: 'Put in a queue',
+  wait: 'Wait until the call ends',
 };
+/** S11.4: `wait` is a busy action only. */
+const offered = (c: string, type: string): boolean => type !== 'wait' || c === 'busy';
 
 interface ActionDraft {
   type: ActionType | '';
@@ -32,6 +35,7 @@ interface ActionDraft {
   targetKind: 'user' | 'group' | 'queue';
   targetId: string;
   queueId: string;
+  maxWaitSec: string;
 }
 
 function draftOf(a: Action | undefined): ActionDraft {
@@ -43,6 +47,7 @@ function draftOf(a: Action | undefined): ActionDraft {
     targetKind: t && (t.kind === 'user' || t.kind === 'group' || t.kind === 'queue') ? t.kind : 'user',
     targetId: t?.id ?? '',
     queueId: a?.queueId ?? '',
+    maxWaitSec: String(a?.maxWaitSec ?? 60),
   };
 }
 
@@ -58,6 +63,8 @@ function actionOf(d: ActionDraft): Action | undefined {
       return { type: 'redirect', target: { kind: d.targetKind, id: d.targetId } as Target };
     case 'queue':
       return { type: 'queue', queueId: d.queueId };
+    case 'wait':
+      return { type: 'wait', maxWaitSec: Number(d.maxWaitSec) };
     default:
       return { type: d.type };
   }
@@ -228,13 +235,32 @@ function SettingsForm({
                     value={d.type}
                     onChange={(e) => setAction(c, { type: e.currentTarget.value as ActionType | '' })}
                   >
-                    {Object.entries(ACTION_LABELS).map(([v, l]) => (
-                      <option key={v} value={v}>
-                        {l}
-                      </option>
-                    ))}
+                    {Object.entries(ACTION_LABELS)
+                      .filter(([v]) => offered(c, v))
+                      .map(([v, l]) => (
+                        <option key={v} value={v}>
+                          {l}
+                        </option>
+                      ))}
                   </select>
                 </label>
+                {d.type === 'wait' && (
+                  <label>
+                    Longest wait (seconds)
+                    <input
+                      type="number"
+                      required
+                      min={10}
+                      max={600}
+                      value={d.maxWaitSec}
+                      onInput={(e) => setAction(c, { maxWaitSec: e.currentTarget.value })}
+                    />
+                    <span class="hint">
+                      With call waiting off, the caller hears that the user is on another call and rings them as soon as
+                      it ends. After this, the no-answer action runs.
+                    </span>
+                  </label>
+                )}
                 {d.type === 'message' && (
                   <label>
                     Message

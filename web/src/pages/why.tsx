@@ -49,6 +49,8 @@ export function actionWords(a: AnsweringAction): string {
       return 'is rejected';
     case 'queue':
       return `waits in queue ${a.queueId}`;
+    case 'wait':
+      return `is held until the call ends (at most ${a.maxWaitSec} s)`;
   }
 }
 
@@ -76,6 +78,8 @@ export function headline(d: Decision): string {
         : 'The caller waits in the queue: no agent can take it right now.';
     case 'external':
       return `The call goes out to ${d.number}.`;
+    case 'wait':
+      return `The caller is held until ${ownerWords(d.target)}’s other call ends, then it rings; after ${d.maxWaitSec} s the caller ${actionWords(d.fallback.action)}.`;
   }
 }
 
