@@ -16,7 +16,16 @@ let h: SipHarness;
 let store: SqliteStore;
 beforeAll(async () => {
   store = new SqliteStore(':memory:');
-  h = await sipHarness({ clock, users: 10, calls: { maxCallMs: 600_000 }, journal: store });
+  h = await sipHarness({
+    clock,
+    users: 10,
+    calls: { maxCallMs: 600_000 },
+    journal: {
+      commit: async (batch) => {
+        await store.commit(batch);
+      },
+    },
+  });
 });
 afterAll(async () => {
   await h.close();
