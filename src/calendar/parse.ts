@@ -106,7 +106,11 @@ function occurrences(event: Event, now: number, end: number, budget: Budget): Ca
  * The busy windows of an iCalendar text that overlap [now, now + horizon), ordered by start.
  * Throws a FeedError when the text is not iCalendar or is over the limits.
  */
-export function busyWindows(text: string, now: number, horizonMs: number = FEED_LIMITS.horizonMs): CalendarWindowInput[] {
+export function busyWindows(
+  text: string,
+  now: number,
+  horizonMs: number = FEED_LIMITS.horizonMs,
+): CalendarWindowInput[] {
   const root = vcalendarOf(text);
   const zones = root.getAllSubcomponents('vtimezone');
   const registered: string[] = [];

@@ -2,7 +2,10 @@
 // calendar. Pure: the fetch and the parsing are outside the core (src/calendar); this decides which
 // windows are kept, what others see of them, and the limits.
 import { SCHEDULE_LIMITS } from './schedule.js';
-import type { CalendarLink, Cause, Instant, ScheduledWindow } from './types.js';
+import type { Actor, CalendarLink, Cause, Instant, ScheduledWindow, UserId } from './types.js';
+
+/** S11.3: only the user themself links, reads, refreshes or unlinks their calendar (its URL is their secret). */
+export const mayUseCalendar = (by: Actor, userId: UserId): boolean => by.kind === 'user' && by.userId === userId;
 
 /** S11.3 limits: windows the calendar may queue, the URL's length, a stored error's length. */
 export const CALENDAR_LIMITS = {

@@ -1,7 +1,7 @@
 // Command handlers for S11.3 Calendar: linking a feed, unlinking it, and the fetcher's report of a
 // good fetch (the busy events as windows) or a failed one. The windows are S9.1's, owned by the
 // calendar: a sync replaces those only, never the user's own.
-import { CALENDAR_LIMITS, calendarWindows, isCalendarWindow, refreshed } from './calendar.js';
+import { CALENDAR_LIMITS, calendarWindows, isCalendarWindow, mayUseCalendar, refreshed } from './calendar.js';
 import type { Command } from './commands.js';
 import { settleSchedule } from './commands-schedule.js';
 import { checkManualInput } from './commands-status.js';
@@ -9,12 +9,9 @@ import { refuse } from './errors.js';
 import { putUser, userIn } from './tx.js';
 import type { Tx } from './tx.js';
 import { userWith } from './user.js';
-import type { Actor, CalendarLink, Refusal, ScheduledWindow, UserSchedule, UserState } from './types.js';
+import type { CalendarLink, Refusal, ScheduledWindow, UserSchedule, UserState } from './types.js';
 
 type LinkCommand = Extract<Command, { type: 'calendar.link' }>;
-
-/** S11.3: only the user themself links, reads or unlinks their calendar (its URL is their secret). */
-const isSelf = (by: Actor, userId: string): boolean => by.kind === 'user' && by.userId === userId;
 
 const URL_SHAPE = /^https?:\/\/[^\s/?#]+[^\s]*$/i;
 
@@ -41,7 +38,7 @@ const calendarOf = (user: UserState): readonly ScheduledWindow[] =>
 export function linkCalendar(tx: Tx, cmd: LinkCommand): Refusal | undefined {
   const user = userIn(tx, cmd.userId);
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
-  if (!isSelf(cmd.by, cmd.userId)) return refuse('SWB_ERR_FORBIDDEN');
+  if (!mayUseCalendar(cmd.by, cmd.userId)) return refuse('SWB_ERR_FORBIDDEN');
   const refused = checkLink(tx, user, cmd);
   if (refused !== undefined) return refused;
   const status = cmd.status as CalendarLink['status'];
@@ -60,7 +57,7 @@ export function linkCalendar(tx: Tx, cmd: LinkCommand): Refusal | undefined {
 export function unlinkCalendar(tx: Tx, cmd: Extract<Command, { type: 'calendar.unlink' }>): Refusal | undefined {
   const user = userIn(tx, cmd.userId);
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
-  if (!isSelf(cmd.by, cmd.userId)) return refuse('SWB_ERR_FORBIDDEN');
+  if (!mayUseCalendar(cmd.by, cmd.userId)) return refuse('SWB_ERR_FORBIDDEN');
   if (user.calendar === undefined) return refuse('SWB_ERR_CALENDAR_NOT_LINKED');
   const schedule = withCalendarWindows(user.schedule, []);
   settleSchedule(tx, userWith(user, { calendar: undefined, schedule }), user.schedule);
