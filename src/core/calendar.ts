@@ -1,8 +1,9 @@
 // S11.3 Calendar: how the busy events a user's calendar feed gave become S9.1 windows owned by the
 // calendar. Pure: the fetch and the parsing are outside the core (src/calendar); this decides which
 // windows are kept, what others see of them, and the limits.
+import { refuse } from './errors.js';
 import { SCHEDULE_LIMITS } from './schedule.js';
-import type { Actor, CalendarLink, Cause, Instant, ScheduledWindow, UserId } from './types.js';
+import type { Actor, CalendarLink, Cause, Instant, Refusal, ScheduledWindow, UserId } from './types.js';
 
 /** S11.3: only the user themself links, reads, refreshes or unlinks their calendar (its URL is their secret). */
 export const mayUseCalendar = (by: Actor, userId: UserId): boolean => by.kind === 'user' && by.userId === userId;
@@ -39,6 +40,15 @@ export const CALENDAR_RULES = [
   { rule: 'S11.3#4', then: 'a new event that has begun starts now; one longer than 31 days is cut to 31 days' },
   { rule: 'S11.3#5', then: 'past 100 windows, the later events wait for a later fetch' },
 ] as const;
+
+const URL_SHAPE = /^https?:\/\/[^\s/?#]+\S*$/i;
+
+/** S11.3: a calendar link is an http(s) URL of at most 2000 characters (where it points is the adapter's policy). */
+export function checkCalendarUrl(url: string): Refusal | undefined {
+  return url.length > CALENDAR_LIMITS.maxUrl || !URL_SHAPE.test(url)
+    ? refuse('SWB_ERR_CALENDAR_URL_INVALID', { maxLength: CALENDAR_LIMITS.maxUrl })
+    : undefined;
+}
 
 export const isCalendarWindow = (w: ScheduledWindow): boolean => w.source === 'calendar';
 

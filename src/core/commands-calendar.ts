@@ -1,7 +1,14 @@
 // Command handlers for S11.3 Calendar: linking a feed, unlinking it, and the fetcher's report of a
 // good fetch (the busy events as windows) or a failed one. The windows are S9.1's, owned by the
 // calendar: a sync replaces those only, never the user's own.
-import { CALENDAR_LIMITS, calendarWindows, isCalendarWindow, mayUseCalendar, refreshed } from './calendar.js';
+import {
+  CALENDAR_LIMITS,
+  calendarWindows,
+  checkCalendarUrl,
+  isCalendarWindow,
+  mayUseCalendar,
+  refreshed,
+} from './calendar.js';
 import type { Command } from './commands.js';
 import { settleSchedule } from './commands-schedule.js';
 import { checkManualInput } from './commands-status.js';
@@ -13,11 +20,9 @@ import type { CalendarLink, Refusal, ScheduledWindow, UserSchedule, UserState } 
 
 type LinkCommand = Extract<Command, { type: 'calendar.link' }>;
 
-const URL_SHAPE = /^https?:\/\/[^\s/?#]+[^\s]*$/i;
-
 function checkLink(tx: Tx, user: UserState, cmd: LinkCommand): Refusal | undefined {
-  if (cmd.url.length > CALENDAR_LIMITS.maxUrl || !URL_SHAPE.test(cmd.url))
-    return refuse('SWB_ERR_CALENDAR_URL_INVALID', { maxLength: CALENDAR_LIMITS.maxUrl });
+  const badUrl = checkCalendarUrl(cmd.url);
+  if (badUrl !== undefined) return badUrl;
   if (cmd.status !== 'dnd' && cmd.status !== 'away') return refuse('SWB_ERR_INVALID', { field: 'status' });
   return checkManualInput(tx.policy, user, { status: cmd.status });
 }

@@ -79,7 +79,14 @@ export { fencedEpoch, fenceOfEpoch } from './epoch.js';
 export { SCHEDULE_LIMITS, SCHEDULE_RULES, nextScheduleAt, scheduleAt, windowStateAt } from './schedule.js';
 export type { WindowState } from './schedule.js';
 export { scheduleTimerKey } from './commands-schedule.js';
-export { CALENDAR_LIMITS, CALENDAR_PRIVATE_TEXT, CALENDAR_RULES, isCalendarWindow, mayUseCalendar } from './calendar.js';
+export {
+  CALENDAR_LIMITS,
+  CALENDAR_PRIVATE_TEXT,
+  CALENDAR_RULES,
+  checkCalendarUrl,
+  isCalendarWindow,
+  mayUseCalendar,
+} from './calendar.js';
 export type { CalendarWindowInput } from './calendar.js';
 export {
   CALL_OUTCOMES,

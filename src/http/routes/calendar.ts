@@ -2,7 +2,7 @@
 // decides (who may, the link's checks, the windows); this adapter checks where the URL points
 // (the operator's address policy) and asks the calendar service to fetch.
 import { Type } from 'typebox';
-import { isCalendarWindow, mayUseCalendar } from '../../core/index.js';
+import { checkCalendarUrl, isCalendarWindow, mayUseCalendar } from '../../core/index.js';
 import type { UserState } from '../../core/index.js';
 import { HttpRefusal, fail } from '../errors.js';
 import { iso, tenantState } from '../lookup.js';
@@ -24,7 +24,7 @@ const LinkBody = Type.Object(
   {
     url: Type.String({
       minLength: 1,
-      maxLength: 2000,
+      maxLength: 4096,
       description: 'The iCalendar feed (.ics): https, or http to hosts the operator allows.',
     }),
     status: Type.Enum(['dnd', 'away'], { description: 'The status a busy event sets.' }),
@@ -91,6 +91,8 @@ export function calendarRoutes(app: App, ctx: HttpContext, calendar: CalendarSer
       const auth = tenantAuth(request);
       const u = own(ctx, auth, request.params.user);
       const { url, status, shareTitle = false } = request.body;
+      const badUrl = checkCalendarUrl(url);
+      if (badUrl !== undefined) throw HttpRefusal.of(badUrl);
       const problem = calendar.urlProblem(url);
       if (problem !== undefined)
         fail(
