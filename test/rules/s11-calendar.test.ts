@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ManualClock } from '../../src/engine/index.js';
 import { call, login, testApp } from '../support/app.js';
 import { carolsCalendar, icsServer, manyEvents } from '../support/ics.js';
-import { HOUR, T0 } from '../support/tenant.js';
+import { T0 } from '../support/tenant.js';
 
 type S = Awaited<ReturnType<typeof testApp>>;
 const clock = new ManualClock(T0); // Monday 2026-11-02 09:00 UTC
