@@ -22,6 +22,8 @@ interface CalendarLink {
   readonly intervalSec: number;
 }
 
+const meetings = (n: number): string => `${n} ${n === 1 ? 'meeting' : 'meetings'}`;
+
 const notLinked = (e: unknown): boolean => e instanceof ApiError && e.code === 'SWB_ERR_CALENDAR_NOT_LINKED';
 
 /** How the last reads went, in words. */
@@ -32,7 +34,7 @@ function SyncState({ link }: { link: CalendarLink }): JSX.Element {
     <div class="calendar-state">
       <p>
         {link.lastSuccessAt !== undefined
-          ? `Last read ${when(link.lastSuccessAt)}: ${link.windows} ${link.windows === 1 ? 'meeting' : 'meetings'} scheduled.`
+          ? `Last read ${when(link.lastSuccessAt)}: ${meetings(link.windows)} scheduled.`
           : 'Not read successfully yet.'}{' '}
         <span class="muted">Read again every {every} minutes.</span>
       </p>
@@ -59,14 +61,14 @@ export function CalendarCard({ userId }: { userId: string }): JSX.Element {
   const [share, setShare] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
-  const [done, setDone] = useState<string>();
+  const [done, setDone] = useState<{ text: string; ok: boolean }>();
   useEffect(() => {
     if (link === undefined) return;
     setUrl(link.url);
     setStatus(link.status);
     setShare(link.shareTitle);
   }, [link?.url, link?.status, link?.shareTitle]);
-  const run = async (what: () => Promise<string>): Promise<void> => {
+  const run = async (what: () => Promise<{ text: string; ok: boolean }>): Promise<void> => {
     if (busy) return;
     setError(undefined);
     setDone(undefined);
@@ -85,22 +87,22 @@ export function CalendarCard({ userId }: { userId: string }): JSX.Element {
     void run(async () => {
       const out = await api<CalendarLink>('PUT', path, { url: url.trim(), status, shareTitle: share });
       return out.lastError === undefined
-        ? `Calendar linked: ${out.windows} ${out.windows === 1 ? 'meeting' : 'meetings'} scheduled.`
-        : 'Calendar linked, but it could not be read yet (see below).';
+        ? { ok: true, text: `Calendar linked: ${meetings(out.windows)} scheduled.` }
+        : { ok: false, text: 'Calendar linked, but it could not be read yet: the reason is above.' };
     });
   };
   const refresh = () =>
     run(async () => {
       const out = await api<CalendarLink>('POST', `${path}/refresh`);
-      return out.lastError === undefined || out.lastErrorAt! < (out.lastSuccessAt ?? '')
-        ? `Calendar read: ${out.windows} ${out.windows === 1 ? 'meeting' : 'meetings'} scheduled.`
-        : 'The calendar could not be read (see below).';
+      return out.lastError === undefined
+        ? { ok: true, text: `Calendar read: ${meetings(out.windows)} scheduled.` }
+        : { ok: false, text: 'The calendar could not be read: the reason is above.' };
     });
   const unlink = () =>
     run(async () => {
       await api('DELETE', path);
       setUrl('');
-      return 'Calendar unlinked: its meetings are no longer scheduled.';
+      return { ok: true, text: 'Calendar unlinked: its meetings are no longer scheduled.' };
     });
   return (
     <section class="card-box calendar" aria-labelledby="cal-h">
@@ -158,8 +160,8 @@ export function CalendarCard({ userId }: { userId: string }): JSX.Element {
       </form>
       <ErrorNote error={error} />
       {done && (
-        <Notice kind="ok" focus>
-          {done}
+        <Notice kind={done.ok ? 'ok' : 'warn'} focus>
+          {done.text}
         </Notice>
       )}
     </section>
