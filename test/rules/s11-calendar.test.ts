@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ManualClock } from '../../src/engine/index.js';
 import { call, login, testApp } from '../support/app.js';
 import { carolsCalendar, icsServer, manyEvents } from '../support/ics.js';
-import { T0 } from '../support/tenant.js';
+import { MIN, T0 } from '../support/tenant.js';
+import { CalendarSync, policyFetch } from '../../src/calendar/index.js';
+import { AddressPolicy } from '../../src/webhooks/index.js';
 
 type S = Awaited<ReturnType<typeof testApp>>;
 const clock = new ManualClock(T0); // Monday 2026-11-02 09:00 UTC
@@ -199,6 +201,40 @@ describe('S11.3 calendar', () => {
     const badStatus = await link({ url: `${feeds.url}/a.ics`, status: 'busy' });
     expect([badStatus.status, badStatus.body.error.code]).toEqual([400, 'SWB_ERR_VALIDATION']);
     expect((await calendar()).body).toEqual(before);
+  });
+
+  test('S11.3 the server reads each linked feed again once its last read is 10 minutes old', async () => {
+    const sync = new CalendarSync({
+      engine: s.engine,
+      fetchFeed: policyFetch(new AddressPolicy(['127.0.0.1'])),
+      intervalMs: 10 * MIN,
+    });
+    const tenant = [...s.engine.tenantIds()][0]!;
+    const lastRead = (await calendar()).body.lastSuccessAt;
+    const tick = async () => {
+      sync.tick();
+      await sync.refresh(tenant, 'u1003-not-linked'); // nothing to read: resolves at once
+      await s.engine.settled();
+    };
+    const start = feeds.hits();
+    await tick();
+    clock.advance(9 * MIN);
+    await tick();
+    expect(feeds.hits()).toBe(start);
+    clock.advance(MIN);
+    sync.tick();
+    await sync.refresh(tenant, 'u1003'); // the read the tick began
+    expect(feeds.hits()).toBe(start + 1);
+    const after = (await calendar()).body.lastSuccessAt;
+    expect(Date.parse(after) - Date.parse(lastRead)).toBe(10 * MIN);
+  });
+
+  test('S11.3 S8.2 the link, how it went and the calendar’s windows survive a restart (in the user’s stored facts)', async () => {
+    const before = [(await calendar()).body, await schedule()];
+    await s.close();
+    s = await testApp({ dataDir: s.dataDir, calendarAllowedHosts: ['127.0.0.1'] }, { clock });
+    carol = await login(s, '1003');
+    expect([(await calendar()).body, await schedule()]).toEqual(before);
   });
 
   test('S11.3 unlinking removes the calendar’s windows and keeps the user’s own', async () => {

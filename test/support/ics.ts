@@ -136,9 +136,16 @@ export interface Served {
 }
 
 /** An http server on 127.0.0.1 answering every path with what `serve` holds now. */
-export async function icsServer(): Promise<{ url: string; serve: (s: Served) => void; close: () => Promise<void> }> {
+export async function icsServer(): Promise<{
+  url: string;
+  serve: (s: Served) => void;
+  hits: () => number;
+  close: () => Promise<void>;
+}> {
   let now: Served = { status: 404, body: 'nothing yet' };
+  let hits = 0;
   const server = createServer((_req, res) => {
+    hits += 1;
     res.writeHead(now.status, { 'content-type': now.type ?? 'text/calendar; charset=utf-8' });
     res.end(now.body);
   });
@@ -147,6 +154,7 @@ export async function icsServer(): Promise<{ url: string; serve: (s: Served) => 
   return {
     url: `http://127.0.0.1:${port}`,
     serve: (s) => (now = s),
+    hits: () => hits,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
