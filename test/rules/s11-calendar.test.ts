@@ -229,6 +229,16 @@ describe('S11.3 calendar', () => {
     expect(Date.parse(after) - Date.parse(lastRead)).toBe(10 * MIN);
   });
 
+  test('S11.3 a meeting already begun when read sets the status at once, from now to its end', async () => {
+    const now = clock.now();
+    feeds.serve({ status: 200, body: manyEvents(1, now - 30 * MIN) });
+    expect((await refresh()).body.windows).toBe(1);
+    expect(await fromCalendar()).toEqual([
+      [Z(new Date(now).toISOString()), Z(new Date(now + 30 * MIN).toISOString()), 'dnd', PRIVATE, 'Meeting 0'],
+    ]);
+    expect(await manual(dave)).toMatchObject({ status: 'dnd', text: PRIVATE });
+  });
+
   test('S11.3 S8.2 the link, how it went and the calendar’s windows survive a restart (in the user’s stored facts)', async () => {
     const before = [(await calendar()).body, await schedule()];
     await s.close();
