@@ -104,22 +104,22 @@ export function calendarWindows(
     .sort((a, b) => a.from - b.from || (a.id < b.id ? -1 : 1))
     .slice(0, CALENDAR_LIMITS.maxInput);
   const windows: ScheduledWindow[] = [];
-  const seen: string[] = [];
+  // The ids given to the schedule (or kept out of it by S11.3#2); an event past the limit is not
+  // one of them, so it is added when a later fetch has room.
+  const given = new Set<string>();
   for (const input of live) {
-    if (seen.includes(input.id)) continue;
-    seen.push(input.id);
+    if (given.has(input.id)) continue;
     const old = had.get(input.id);
-    if (old === undefined && known.has(input.id)) continue; // S11.3#2
-    if (windows.length >= CALENDAR_LIMITS.maxWindows) continue; // S11.3#5
-    const title = cut(input.title);
-    if (old !== undefined) {
-      // S11.3#3: the same window (its id names the event's times), the title as the feed has it now.
-      windows.push(refreshed(old, link, title));
+    if (old === undefined && known.has(input.id)) {
+      given.add(input.id); // S11.3#2
       continue;
     }
-    windows.push(windowOf(link, input, now, cause)); // S11.3#4
+    if (windows.length >= CALENDAR_LIMITS.maxWindows) continue; // S11.3#5
+    given.add(input.id);
+    // S11.3#3: the same window (its id names the event's times), the title as the feed has it now.
+    windows.push(old !== undefined ? refreshed(old, link, cut(input.title)) : windowOf(link, input, now, cause)); // S11.3#4
   }
-  return { windows, known: seen.slice(0, CALENDAR_LIMITS.maxInput) };
+  return { windows, known: [...given] };
 }
 
 /** A calendar window with the link's status and sharing (its status only while not begun). */

@@ -201,6 +201,11 @@ describe('S11.3 calendar', () => {
     const badStatus = await link({ url: `${feeds.url}/a.ics`, status: 'busy' });
     expect([badStatus.status, badStatus.body.error.code]).toEqual([400, 'SWB_ERR_VALIDATION']);
     expect((await calendar()).body).toEqual(before);
+    // Two meetings later, the two that waited past the 100 come in.
+    await advanceTo('2026-11-06T04:00Z');
+    expect((await refresh()).body).toMatchObject({ windows: 100 });
+    const next = await fromCalendar();
+    expect([next[0]![4], next.at(-1)![4]]).toEqual(['Meeting 2', 'Meeting 101']);
   });
 
   test('S11.3 the server reads each linked feed again once its last read is 10 minutes old', async () => {
