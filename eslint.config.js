@@ -248,7 +248,7 @@ export default tseslint.config(
             { regex: '^\\.\\./cli/', message: 'app/ does not import cli/.' },
             // Each adapter's index.ts is its public face; the wiring sees nothing behind it.
             {
-              regex: '^\\.\\./(http|sip|feed|webhooks|cluster|auth)/(?!index\\.js$)',
+              regex: '^\\.\\./(http|sip|feed|webhooks|calendar|cluster|auth)/(?!index\\.js$)',
               message: 'app/ imports an adapter through its index.ts only.',
             },
           ],
