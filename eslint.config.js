@@ -177,6 +177,23 @@ export default tseslint.config(
     },
   },
   {
+    // calendar/ (S11.3): fetches feeds through the webhooks' address policy and hands windows to the engine.
+    files: ['src/calendar/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./(store|http|sip|feed|app|cli|cluster|auth)/',
+              message: 'calendar/ imports the engine API, core/ and the address policy only (DESIGN.md).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // web/: the browser app. It may share the core's pure tables (statuses, error words), nothing else.
     files: ['web/src/**/*.ts', 'web/src/**/*.tsx'],
     rules: {
@@ -231,7 +248,7 @@ export default tseslint.config(
             { regex: '^\\.\\./cli/', message: 'app/ does not import cli/.' },
             // Each adapter's index.ts is its public face; the wiring sees nothing behind it.
             {
-              regex: '^\\.\\./(http|sip|feed|webhooks|cluster|auth)/(?!index\\.js$)',
+              regex: '^\\.\\./(http|sip|feed|webhooks|calendar|cluster|auth)/(?!index\\.js$)',
               message: 'app/ imports an adapter through its index.ts only.',
             },
           ],

@@ -44,6 +44,10 @@ export interface Config {
   readonly webDir: string;
   /** Host names, addresses and CIDR ranges webhooks may reach although internal (S6.3). */
   readonly webhookAllowedHosts: readonly string[];
+  /** Host names, addresses and CIDR ranges calendar feeds may be fetched from although internal, also over plain http (S11.3). */
+  readonly calendarAllowedHosts: readonly string[];
+  /** How often each linked calendar feed is fetched, in minutes (S11.3). */
+  readonly calendarIntervalMin: number;
   /** 32 bytes, base64 or hex, that encrypt webhook secrets at rest; empty: a key file in dataDir. */
   readonly secretKey: string;
   readonly sipSubscriptionsPerUser: number;
@@ -153,6 +157,22 @@ export const OPTIONS: readonly Option[] = [
     kind: 'hosts',
     default: [],
     help: 'Internal hosts webhooks may reach anyway: host names, addresses and CIDR ranges, comma-separated (e.g. 10.0.5.0/24,hooks.corp). Empty: public addresses only.',
+  },
+  {
+    key: 'calendarAllowedHosts',
+    env: 'SWITCHBOARD_CALENDAR_ALLOWED_HOSTS',
+    flag: '--calendar-allowed-hosts',
+    kind: 'hosts',
+    default: [],
+    help: 'Internal hosts calendar feeds may be fetched from anyway, also over plain http: host names, addresses and CIDR ranges, comma-separated. Empty: https from public addresses only.',
+  },
+  {
+    key: 'calendarIntervalMin',
+    env: 'SWITCHBOARD_CALENDAR_INTERVAL_MIN',
+    flag: '--calendar-interval-min',
+    kind: 'count',
+    default: 10,
+    help: 'How often each linked calendar feed is fetched, in minutes.',
   },
   {
     key: 'secretKey',

@@ -13,6 +13,7 @@ import {
   agentRoutes,
   authRoutes,
   buildHttp,
+  calendarRoutes,
   directoryRoutes,
   eventRoutes,
   historyRoutes,
@@ -44,6 +45,8 @@ import { SIP_METHODS, advertisedAddress, sipDirectory } from './sip-directory.js
 import { tuneHeap } from './heap.js';
 import { announce } from './announce.js';
 import { CallLogRetention } from './call-log-retention.js';
+import { backgroundJobs, calendarService } from './calendar.js';
+import type { Calendar } from './calendar.js';
 
 export interface Server {
   readonly config: Config;
@@ -175,7 +178,8 @@ async function startOn(
   if (cluster !== undefined)
     core.metrics.cluster = () => ({ ...cluster.stats(), liveNodes: cluster.stats().liveNodes.length });
   const { http, feed } = await surfaces(config, options, core, ctx, logger, () => ready);
-  const retention = new CallLogRetention(store, clock, logger);
+  // The jobs that run in the background: call-log retention, S11.3 calendar fetches.
+  const retention = backgroundJobs(new CallLogRetention(store, clock, logger), core.calendar);
   // Every surface has subscribed: the bus may start handing batches over.
   await nats?.start();
   await cluster?.start();
@@ -213,6 +217,8 @@ interface Core {
   readonly metrics: Metrics;
   readonly addresses: AddressPolicy;
   readonly dispatcher: Dispatcher;
+  /** S11.3: users' calendar feeds, fetched and applied. */
+  readonly calendar: Calendar;
 }
 
 /**
@@ -266,7 +272,8 @@ function openCore(
     },
   });
   const sipStore = cluster?.sipPersistence() ?? store;
-  return { store, sipStore, clock, engine, bus, metrics, addresses, dispatcher, cluster };
+  const calendar = calendarService(config, engine, logger);
+  return { store, sipStore, clock, engine, bus, metrics, addresses, dispatcher, cluster, calendar };
 }
 
 /** S7: the SIP server, told about tenants and credentials through two functions (sipDirectory). */
@@ -327,6 +334,7 @@ async function surfaces(
       reasonRoutes,
       eventRoutes,
       (app) => webhookRoutes(app, ctx, core.dispatcher, core.addresses),
+      (app) => calendarRoutes(app, ctx, core.calendar),
       (app) => opsRoutes(app, ctx, ready),
       webRoutes(config.webDir || defaultWebDir()),
     ],
@@ -362,7 +370,7 @@ function handle(
   dispatcher: Dispatcher,
   notReady: () => void,
   { nats, cluster }: Nodes,
-  retention: CallLogRetention,
+  retention: { stop(): void },
 ): Server {
   const { engine, store, http, feed, sip } = parts;
   let closed = false;

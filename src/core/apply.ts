@@ -8,6 +8,7 @@ import { agentCommand } from './commands-agent.js';
 import { routeCall } from './commands-call.js';
 import { removeGroup, removeQueue, setPolicy, upsertGroup, upsertQueue } from './commands-config.js';
 import { addWindow, cancelWindow, scheduleDue } from './commands-schedule.js';
+import { calendarFailed, linkCalendar, syncCalendar, unlinkCalendar } from './commands-calendar.js';
 import { addMissedCall, resetMissedCalls, setVoicemailCount } from './commands-counters.js';
 import { facDial } from './commands-fac.js';
 import { setNightMode } from './commands-hours.js';
@@ -73,6 +74,14 @@ function step(tx: Tx, cmd: Command): Refusal | undefined {
       return cancelWindow(tx, cmd);
     case 'timer.schedule':
       return scheduleDue(tx, cmd);
+    case 'calendar.link':
+      return linkCalendar(tx, cmd);
+    case 'calendar.unlink':
+      return unlinkCalendar(tx, cmd);
+    case 'calendar.sync':
+      return syncCalendar(tx, cmd);
+    case 'calendar.failed':
+      return calendarFailed(tx, cmd);
     case 'session.start':
     case 'session.heartbeat':
     case 'session.end':

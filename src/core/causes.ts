@@ -22,6 +22,8 @@ export function commandCause(cmd: Command): Cause {
     case 'status.clear':
     case 'schedule.add':
     case 'schedule.cancel':
+    case 'calendar.link':
+    case 'calendar.unlink':
     case 'agent.command':
     case 'missed.reset':
       return causeOf(cmd.by, cmd.userId);
@@ -37,6 +39,9 @@ export function commandCause(cmd: Command): Cause {
       return cmd.by ? causeOf(cmd.by, cmd.userId) : 'sip';
     case 'fac.dial':
       return 'fac';
+    case 'calendar.sync':
+    case 'calendar.failed':
+      return 'calendar';
     case 'night.set':
       return causeOf(cmd.by);
     case 'call.end':

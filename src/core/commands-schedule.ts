@@ -31,7 +31,8 @@ function checkWindow(tx: Tx, user: UserState, cmd: AddCommand): Refusal | undefi
   if (w.until !== undefined && w.until - w.from > SCHEDULE_LIMITS.maxWindowMs)
     return refuse('SWB_ERR_SCHEDULE_TOO_LONG', { maxWindowMs: SCHEDULE_LIMITS.maxWindowMs });
   const windows = user.schedule?.windows ?? [];
-  if (windows.length >= SCHEDULE_LIMITS.maxWindows)
+  // S11.3: the calendar's windows have limits of their own.
+  if (windows.filter((x) => x.source !== 'calendar').length >= SCHEDULE_LIMITS.maxWindows)
     return refuse('SWB_ERR_SCHEDULE_FULL', { max: SCHEDULE_LIMITS.maxWindows });
   if (windows.some((x) => x.id === w.id)) return refuse('SWB_ERR_ID_TAKEN', { id: w.id });
   return undefined;
@@ -104,7 +105,7 @@ export function scheduleDue(tx: Tx, cmd: Extract<Command, { type: 'timer.schedul
  * schedule.changed event when the windows queued differ from `before`. A change the timer brings
  * names the window as its cause; one a command brings keeps the actor's.
  */
-function settleSchedule(tx: Tx, user: UserState, before: UserSchedule | undefined, fromTimer = false): void {
+export function settleSchedule(tx: Tx, user: UserState, before: UserSchedule | undefined, fromTimer = false): void {
   const out = scheduleAt(user, tx.now, tx.policy);
   const next = userWith(user, { schedule: out.schedule });
   if (out.manual !== undefined) next.manual = out.manual.value;

@@ -26,6 +26,7 @@ import type {
 } from './types.js';
 import type { ErrorCode } from './errors.js';
 import type { Decision } from './routing.js';
+import type { CalendarWindowInput } from './calendar.js';
 import type { CallEnding, CallOutcome, CallParty, CallStep } from './call-log.js';
 
 export type AgentAction = 'login' | 'logout' | 'ready' | 'not_ready';
@@ -115,6 +116,23 @@ export type Command =
   // S9.1 scheduled statuses
   | { readonly type: 'schedule.add'; readonly userId: UserId; readonly window: WindowInput; readonly by: Actor }
   | { readonly type: 'schedule.cancel'; readonly userId: UserId; readonly windowId: string; readonly by: Actor }
+  // S11.3 calendar
+  | {
+      readonly type: 'calendar.link';
+      readonly userId: UserId;
+      readonly url: string;
+      readonly status: string;
+      readonly shareTitle: boolean;
+      readonly by: Actor;
+    }
+  | { readonly type: 'calendar.unlink'; readonly userId: UserId; readonly by: Actor }
+  | {
+      readonly type: 'calendar.sync';
+      readonly userId: UserId;
+      readonly url: string;
+      readonly windows: readonly CalendarWindowInput[];
+    }
+  | { readonly type: 'calendar.failed'; readonly userId: UserId; readonly url: string; readonly error: string }
   // S1.4, S1.5 app sessions
   | { readonly type: 'session.start'; readonly userId: UserId; readonly sessionId: string }
   | {

@@ -34,6 +34,12 @@ export const ERROR_REGISTRY = {
   SWB_ERR_SCHEDULE_TOO_FAR: { http: 422, message: 'A scheduled status may begin at most a year ahead.' },
   SWB_ERR_SCHEDULE_FULL: { http: 422, message: 'A user may have at most 50 scheduled statuses.' },
   SWB_ERR_SCHEDULE_NOT_FOUND: { http: 404, message: 'No such scheduled status for this user.' },
+  SWB_ERR_CALENDAR_URL_INVALID: {
+    http: 422,
+    message: 'A calendar link must be an http or https URL of at most 2000 characters.',
+  },
+  SWB_ERR_CALENDAR_URL_FORBIDDEN: { http: 422, message: 'A calendar may not be fetched from that address.' },
+  SWB_ERR_CALENDAR_NOT_LINKED: { http: 404, message: 'This user has no calendar linked.' },
   SWB_ERR_FORWARDING_NOT_ALLOWED: { http: 422, sip: 403, message: 'Forwarding is not allowed for this user.' },
   SWB_ERR_FORWARD_TO_REQUIRED: { http: 422, sip: 400, message: 'Forwarding needs a destination.' },
   SWB_ERR_FORWARD_TO_UNEXPECTED: {

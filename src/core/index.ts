@@ -80,6 +80,15 @@ export { SCHEDULE_LIMITS, SCHEDULE_RULES, nextScheduleAt, scheduleAt, windowStat
 export type { WindowState } from './schedule.js';
 export { scheduleTimerKey } from './commands-schedule.js';
 export {
+  CALENDAR_LIMITS,
+  CALENDAR_PRIVATE_TEXT,
+  CALENDAR_RULES,
+  checkCalendarUrl,
+  isCalendarWindow,
+  mayUseCalendar,
+} from './calendar.js';
+export type { CalendarWindowInput } from './calendar.js';
+export {
   CALL_OUTCOMES,
   CALL_VISIBILITY,
   DEFAULT_CALL_LOG_DAYS,

@@ -236,6 +236,26 @@ export interface ScheduledWindow {
   readonly setAt: Instant;
   /** Set once the window has begun (its status was applied at least once). */
   readonly started?: true;
+  /** S11.3: the window comes from the user's calendar (replaced as a set by each fetch). */
+  readonly source?: 'calendar';
+  /** S11.3: the event's title, shown to the user themself only (`text` is what others see). */
+  readonly title?: string;
+}
+
+/** S11.3: a user's linked iCalendar feed, and how its last fetches went. */
+export interface CalendarLink {
+  /** The feed's URL; it may hold a secret token: shown to the user only, never logged. */
+  readonly url: string;
+  /** The status a busy event sets. */
+  readonly status: 'dnd' | 'away';
+  /** Whether the event's title is the status text others see. */
+  readonly shareTitle: boolean;
+  readonly linkedAt: Instant;
+  readonly lastSuccessAt?: Instant;
+  readonly lastErrorAt?: Instant;
+  readonly lastError?: string;
+  /** The window ids the last good fetch gave (a window gone from the schedule since is not put back). */
+  readonly known?: readonly string[];
 }
 
 /**
@@ -284,6 +304,8 @@ export interface UserState {
   readonly manual?: ManualStatus;
   /** S9.1: the scheduled statuses still to begin or end. */
   readonly schedule?: UserSchedule;
+  /** S11.3: the user's linked calendar feed. */
+  readonly calendar?: CalendarLink;
   /** S2.6: an app or terminal registration was seen during the current app session(s). */
   readonly hadRegistrationInSession: boolean;
   readonly missedCalls: number;

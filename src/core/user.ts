@@ -1,7 +1,7 @@
 // Copying a user record with some fields replaced (the core never mutates one).
 import type { UserState } from './types.js';
 
-/** What `userWith` may replace; `manual`, `schedule` and `lastCallEndedAt` are cleared by passing undefined. */
+/** What `userWith` may replace; `manual`, `schedule`, `calendar` and `lastCallEndedAt` are cleared by passing undefined. */
 export type UserChange = { -readonly [K in keyof UserState]?: UserState[K] };
 
 declare const DRAFT: unique symbol;
@@ -29,6 +29,7 @@ export function copyUser(u: UserState): UserDraft {
     legs: u.legs,
     manual: u.manual,
     schedule: u.schedule,
+    calendar: u.calendar,
     hadRegistrationInSession: u.hadRegistrationInSession,
     missedCalls: u.missedCalls,
     voicemail: u.voicemail,
@@ -57,6 +58,7 @@ export function userWith(u: UserState, c: UserChange): UserDraft {
     legs: c.legs ?? u.legs,
     manual: 'manual' in c ? c.manual : u.manual,
     schedule: 'schedule' in c ? c.schedule : u.schedule,
+    calendar: 'calendar' in c ? c.calendar : u.calendar,
     hadRegistrationInSession: c.hadRegistrationInSession ?? u.hadRegistrationInSession,
     missedCalls: c.missedCalls ?? u.missedCalls,
     voicemail: c.voicemail ?? u.voicemail,

@@ -37,6 +37,7 @@ import {
 import { errorReply } from './error-replies.js';
 import { CallListReply, CallReply } from './replies-calls.js';
 import { ScheduleReply, ScheduledWindowReply } from './replies-schedule.js';
+import { CalendarReply } from './replies-calendar.js';
 import { QueueReportReply, ReasonsReply } from './replies-reasons.js';
 
 type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
@@ -72,6 +73,10 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'GET /api/v1/users/:user/schedule': op(200, ScheduleReply, 404),
   'POST /api/v1/users/:user/schedule': op(201, ScheduledWindowReply, 404, 409, 422),
   'DELETE /api/v1/users/:user/schedule/:window': op(204, NoContent, 404),
+  'GET /api/v1/users/:user/calendar': op(200, CalendarReply, 404),
+  'PUT /api/v1/users/:user/calendar': op(200, CalendarReply, 404, 422),
+  'DELETE /api/v1/users/:user/calendar': op(204, NoContent, 404),
+  'POST /api/v1/users/:user/calendar/refresh': op(200, CalendarReply, 404),
 
   'GET /api/v1/users': op(200, Type.Object({ users: Type.Array(UserReply) })),
   'POST /api/v1/users': op(201, UserReply, 404, 409, 422),

@@ -16,3 +16,5 @@ export { presenceRoutes } from './routes/presence.js';
 export { scheduleRoutes } from './routes/schedule.js';
 export { routingRoutes } from './routes/routing.js';
 export { webhookRoutes } from './routes/webhooks.js';
+export { calendarRoutes } from './routes/calendar.js';
+export type { CalendarService } from './routes/calendar.js';

@@ -18,5 +18,9 @@ export const ScheduledWindowReply = Type.Object({
   setBy: Str,
   setAt: IsoTime,
   state: Type.Enum(['pending', 'active', 'waiting', 'overridden']),
+  /** S11.3: the window comes from the user's calendar. */
+  source: Opt(Type.Literal('calendar')),
+  /** S11.3: the event's title, to the user themself only. */
+  title: Opt(Str),
 });
 export const ScheduleReply = Type.Object({ windows: Type.Array(ScheduledWindowReply), max: Int });

@@ -94,6 +94,20 @@ const Window = Type.Object({
   setBy: Str,
   setAt: Num,
   started: Opt(Type.Literal(true)),
+  /** S11.3, added later. */
+  source: Opt(Type.Literal('calendar')),
+  title: Opt(Str),
+});
+/** S11.3: a linked calendar feed. */
+const Calendar = Type.Object({
+  url: Str,
+  status: OneOf(['dnd', 'away']),
+  shareTitle: Type.Boolean(),
+  linkedAt: Num,
+  lastSuccessAt: Opt(Num),
+  lastErrorAt: Opt(Num),
+  lastError: Opt(Str),
+  known: Opt(Type.Array(Str)),
 });
 const Schedule = Type.Object({
   windows: Type.Array(Window),
@@ -132,6 +146,8 @@ export const UserRowV1 = Type.Object(
     manual: Opt(Manual),
     /** S9.1, added later: rows written before it have none. */
     schedule: Opt(Schedule),
+    /** S11.3, added later: rows written before it have none. */
+    calendar: Opt(Calendar),
     hadRegistrationInSession: Type.Boolean(),
     missedCalls: Int,
     voicemail: Int,

@@ -139,6 +139,13 @@ export class AddressPolicy {
     return undefined;
   }
 
+  /** True when the operator's allow-list names this host (a name, an address or a range holding it). */
+  allowsHost(hostname: string): boolean {
+    const host = normalHost(hostname);
+    if (this.names.has(host)) return true;
+    return isIP(host) !== 0 && this.ranges.check(host, family(host));
+  }
+
   /** True when an allow-list host name admits this URL's host whatever it resolves to. */
   private namedAllowed(hostname: string): boolean {
     return this.names.has(normalHost(hostname));

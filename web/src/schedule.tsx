@@ -18,6 +18,9 @@ export interface ScheduledWindow {
   readonly until?: string;
   readonly setBy: string;
   readonly state: 'pending' | 'active' | 'waiting' | 'overridden';
+  /** S11.3: from the person's calendar; its title reaches the person only. */
+  readonly source?: 'calendar';
+  readonly title?: string;
 }
 
 /** How a window stands, in a person's words. */
@@ -109,6 +112,12 @@ export function ScheduleCard({
                 <StatusBadge status={w.status} label={info.label} colour={info.colour} icon={info.icon} compact />
                 <span class="sched-when">{span(w)}</span>
                 {w.text && <span class="muted">“{w.text}”</span>}
+                {w.source === 'calendar' && (
+                  <span class="sched-source">
+                    {self ? 'From your calendar' : 'From the calendar'}
+                    {w.title !== undefined && w.title !== w.text ? `: ${w.title}` : ''}
+                  </span>
+                )}
                 <span class={`sched-state s-${w.state}`}>{STATE_WORDS[w.state]}</span>
                 <button
                   type="button"

@@ -2,7 +2,7 @@
 // same rules as a status set now, plus the schedule's limits); this adapter turns times into ISO.
 import { randomUUID } from 'node:crypto';
 import { Type } from 'typebox';
-import { MANUAL_STATUSES, SCHEDULE_LIMITS, windowStateAt } from '../../core/index.js';
+import { MANUAL_STATUSES, SCHEDULE_LIMITS, mayUseCalendar, windowStateAt } from '../../core/index.js';
 import type { ScheduledWindow, UserState } from '../../core/index.js';
 import { HttpRefusal } from '../errors.js';
 import { iso, tenantState } from '../lookup.js';
@@ -28,8 +28,8 @@ const WindowBody = Type.Object(
   { additionalProperties: false },
 );
 
-/** A window as the API shows it, with how it stands now. */
-export function windowView(u: UserState, w: ScheduledWindow, now: number) {
+/** A window as the API shows it, with how it stands now; a calendar event's title to the user only (S11.3). */
+export function windowView(u: UserState, w: ScheduledWindow, now: number, ownRead = false) {
   return {
     id: w.id,
     status: w.status,
@@ -40,12 +40,14 @@ export function windowView(u: UserState, w: ScheduledWindow, now: number) {
     setBy: w.setBy,
     setAt: iso(w.setAt),
     state: windowStateAt(u, w, now),
+    ...(w.source !== undefined ? { source: w.source } : {}),
+    ...(ownRead && w.title !== undefined ? { title: w.title } : {}),
   };
 }
 
-function listOf(u: UserState, now: number) {
+function listOf(u: UserState, now: number, ownRead: boolean) {
   const windows = [...(u.schedule?.windows ?? [])].sort((a, b) => a.from - b.from);
-  return { windows: windows.map((w) => windowView(u, w, now)), max: SCHEDULE_LIMITS.maxWindows };
+  return { windows: windows.map((w) => windowView(u, w, now, ownRead)), max: SCHEDULE_LIMITS.maxWindows };
 }
 
 export function scheduleRoutes(app: App, ctx: HttpContext): void {
@@ -62,7 +64,7 @@ export function scheduleRoutes(app: App, ctx: HttpContext): void {
       const auth = tenantAuth(request);
       const u = resolveUser(ctx, auth, request.params.user);
       requirePermission(auth, 'user.watch', { user: u.id });
-      return listOf(u, ctx.engine.now());
+      return listOf(u, ctx.engine.now(), mayUseCalendar(auth.actor, u.id));
     },
   );
 

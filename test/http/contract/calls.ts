@@ -136,6 +136,26 @@ export async function callEveryOperation(baseUrl: string, systemToken: string, o
     'SWB_ERR_SCHEDULE_NOT_FOUND',
   );
 
+  // S11.3 calendar (a name that does not resolve: the fetch fails at once and says so)
+  const carols = { params: { path: { user: '1003' } } };
+  await refused(carol.GET('/api/v1/users/{user}/calendar', carols), 404, 'SWB_ERR_CALENDAR_NOT_LINKED');
+  await refused(
+    carol.PUT('/api/v1/users/{user}/calendar', { ...carols, body: { url: 'https://10.0.0.1/cal.ics', status: 'dnd' } }),
+    422,
+    'SWB_ERR_CALENDAR_URL_FORBIDDEN',
+  );
+  const linked = await expect(
+    carol.PUT('/api/v1/users/{user}/calendar', {
+      ...carols,
+      body: { url: 'https://cal.invalid/c.ics', status: 'away' },
+    }),
+    200,
+  );
+  if (linked.lastError === undefined) throw new Error(`calendar: ${JSON.stringify(linked)}`);
+  await expect(carol.GET('/api/v1/users/{user}/calendar', carols), 200);
+  await expect(carol.POST('/api/v1/users/{user}/calendar/refresh', carols), 200);
+  await expect(carol.DELETE('/api/v1/users/{user}/calendar', carols), 204);
+
   // directory: users
   await expect(admin.GET('/api/v1/users'), 200);
   const dave = await expect(

@@ -1,5 +1,5 @@
 // My status (S1.3, S2.1): the status everyone sees now, the form to change or clear it, and the
-// statuses scheduled ahead (S9.1).
+// statuses scheduled ahead (S9.1) and the calendar that schedules meetings (S11.3).
 // Automatic statuses (S2.2) are shown but never offered.
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
@@ -13,6 +13,7 @@ import { live } from '../live.js';
 import { useMe } from '../session.js';
 import { STATUS_CATALOG, StatusBadge, agentInfo } from '../status.js';
 import { ScheduleCard } from '../schedule.js';
+import { CalendarCard } from '../calendar.js';
 import { StatusForm } from '../statusform.js';
 import { ErrorNote, Loading, Notice, Page } from '../ui.js';
 import { labelOf } from './board.js';
@@ -80,6 +81,7 @@ export function MyStatus(): JSX.Element {
         allowed={policy.data?.manualStatuses}
         refreshKey={`${p.status}:${p.since}:${p.manual?.setAt ?? ''}`}
       />
+      <CalendarCard userId={me.user.id} />
       <RecentCalls userId={me.user.id} title="My recent calls" />
       <p class="muted small">
         Set automatically, never by hand: {AUTOMATIC.map((s) => s.label).join(', ')}. While this page is open it tells
