@@ -134,8 +134,9 @@ export function CalendarCard({ userId }: { userId: string }): JSX.Element {
         <label for="cal-status">
           A busy meeting sets
           <select id="cal-status" value={status} onChange={(e) => setStatus(e.currentTarget.value as 'dnd' | 'away')}>
-            <option value="dnd">{statusInfo('dnd').label}</option>
-            <option value="away">{statusInfo('away').label}</option>
+            {/* Worded apart from the status picker's choices above it, which name the same statuses. */}
+            <option value="dnd">{statusInfo('dnd').label} while it lasts</option>
+            <option value="away">{statusInfo('away').label} while it lasts</option>
           </select>
         </label>
         <label class="check" for="cal-share">

@@ -1,9 +1,8 @@
 // The tenant's policy (S2.5): read by every role of the tenant, changed by admins.
-import { callLogDays } from '../../core/index.js';
+import { callLogDays, isTimeZone } from '../../core/index.js';
 import type { TenantPolicy } from '../../core/index.js';
 import { fail } from '../errors.js';
 import { tenantState } from '../lookup.js';
-import { isTimeZone } from '../report.js';
 import { PolicyPatchBody } from '../schemas.js';
 import type { App, HttpContext } from '../server.js';
 import { requirePermission, tenantAuth } from '../server.js';
