@@ -85,7 +85,8 @@ export class Forwarder {
         // A request that cannot be read (not a command) is answered with a refusal, never thrown on.
         void this.answer(tenant, msg.data)
           .catch((): Answer => ({ outcome: UNREADABLE }))
-          .then((a) => msg.respond(this.encoder.encode(JSON.stringify(a))));
+          .then((a) => msg.respond(this.encoder.encode(JSON.stringify(a))))
+          .catch(() => {}); // the connection closed meanwhile: the asker times out and is told so
       },
     });
     this.served.set(tenant, sub);
