@@ -103,8 +103,13 @@ export class ClusterNode {
     this.nats.connection.subscribe(subject, {
       callback: (err, msg) => {
         if (err !== null) return;
-        const m = msg.json<{ node: string; tenant: TenantId; whose?: Revoked }>();
-        if (m.node === this.node || !this.engine().hasTenant(m.tenant)) return;
+        let m: { node: string; tenant: TenantId; whose?: Revoked };
+        try {
+          m = msg.json();
+        } catch {
+          return; // not ours to read: nothing to reload
+        }
+        if (m.node === this.node || typeof m.tenant !== 'string' || !this.engine().hasTenant(m.tenant)) return;
         void accounts
           .reloadTenant(m.tenant, m.whose)
           .catch((e: unknown) =>

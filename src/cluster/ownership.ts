@@ -108,7 +108,13 @@ export class Ownership {
     if (!this.forget(tenant)) return;
     this.counts.lost++;
     this.log('warn', { tenant }, 'lease lost: another node owns the tenant now');
-    void this.hooks.give(tenant, 'lost');
+    void this.hooks.give(tenant, 'lost').catch((err: unknown) => {
+      this.log(
+        'error',
+        { tenant, err: err instanceof Error ? err.message : String(err) },
+        'could not give the tenant up',
+      );
+    });
   }
 
   /** S10.5: leaves the list of live nodes and hands every tenant over before resolving. */

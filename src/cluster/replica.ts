@@ -24,6 +24,7 @@ export interface ReplicaEngine {
 export interface ReplicaStats {
   readonly applied: number;
   readonly reloads: number;
+  readonly failedReloads: number;
   readonly stale: number;
 }
 
@@ -40,7 +41,7 @@ export class Replicas implements Bus {
   private readonly held = new Map<TenantId, CommittedBatch[]>();
   private readonly chains = new Map<TenantId, Promise<void>>();
   private readonly catchUps = new Map<TenantId, CatchUp[]>();
-  private counts = { applied: 0, reloads: 0, stale: 0 };
+  private counts = { applied: 0, reloads: 0, failedReloads: 0, stale: 0 };
 
   constructor(
     private readonly inner: Bus,
@@ -85,10 +86,16 @@ export class Replicas implements Bus {
     return run;
   }
 
-  /** Loads the tenant again (the bus lost some of its batches). */
+  /**
+   * Loads the tenant again (the bus lost some of its batches). A load that fails (the store is
+   * down) is not thrown: the batches held meanwhile are handed on and the next one that does not
+   * follow asks again.
+   */
   reload(tenant: TenantId): Promise<void> {
     this.counts.reloads++;
-    return this.exclusive(tenant, () => this.load(tenant));
+    return this.exclusive(tenant, () => this.load(tenant)).catch(() => {
+      this.counts.failedReloads++;
+    });
   }
 
   /**
