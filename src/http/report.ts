@@ -34,7 +34,6 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-
 interface Wall {
   readonly year: number;
   readonly month: number;
