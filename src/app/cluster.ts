@@ -13,6 +13,7 @@ import type { Accounts, Revoked } from '../auth/index.js';
 import { FencedError } from '../store/index.js';
 import type { CommitOptions, PostgresStore, SipStateRow, Store, TenantRow } from '../store/index.js';
 import type { Config } from './config.js';
+import type { ClusterCounts } from '../shared/metrics.js';
 import { natsBus } from './bus.js';
 import { patchCodec } from './patch-codec.js';
 
@@ -171,6 +172,12 @@ export class ClusterNode {
       served: f.served,
       replicaReloads: this.bus.stats().reloads,
     };
+  }
+
+  /** The figures /metrics shows (shared/metrics.ts). */
+  counts(): ClusterCounts {
+    const stats = this.stats();
+    return { ...stats, liveNodes: stats.liveNodes.length };
   }
 
   /** S8.2 with several nodes: each node keeps its own SIP bindings, subscriptions and publications. */

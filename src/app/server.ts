@@ -175,8 +175,7 @@ async function startOn(
     sipDevices: (tenant, userId) => sip.devices(tenant, userId),
     ...(cluster !== undefined ? { cluster: () => clusterView(cluster) } : {}),
   };
-  if (cluster !== undefined)
-    core.metrics.cluster = () => ({ ...cluster.stats(), liveNodes: cluster.stats().liveNodes.length });
+  if (cluster !== undefined) core.metrics.cluster = () => cluster.counts();
   const { http, feed } = await surfaces(config, options, core, ctx, logger, () => ready);
   // The jobs that run in the background: call-log retention, S11.3 calendar fetches.
   const retention = backgroundJobs(new CallLogRetention(store, clock, logger), core.calendar);

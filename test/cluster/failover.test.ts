@@ -13,6 +13,7 @@ import { FeedClient } from '../feed/support.js';
 import { TestCluster } from '../support/cluster.js';
 import { tempDatabases, withClient } from '../support/postgres.js';
 import { call, login } from '../support/server.js';
+import { eventually } from '../support/wait.js';
 
 const database = tempDatabases();
 let cluster: TestCluster;
@@ -75,16 +76,6 @@ function stream(node: () => string, user: string, prefix: string) {
   };
 }
 
-async function eventually<T>(what: string, f: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    await sleep(50);
-  }
-}
-
 describe('S10.3 failover', () => {
   test('S10.3 S10.4 kill -9 of the owner, 5 trials: a new owner within 5 s, nothing acknowledged lost or applied twice, a registration and a pending until carry on', async () => {
     for (let trial = 0; trial < 5; trial++) {
@@ -107,9 +98,10 @@ describe('S10.3 failover', () => {
       const next = await cluster.ownerOtherThan('acme', owner.node, 5000);
       expect(next.fence).toBeGreaterThan(owner.fence);
       await eventually(
-        'a change acknowledged after the kill',
-        async () => (changes.acked.length > before ? true : undefined),
+        () => (changes.acked.length > before ? true : undefined),
         6000,
+        'a change acknowledged after the kill',
+        50,
       );
       expect(Date.now() - killedAt).toBeLessThan(6000);
       await sleep(300);
@@ -126,9 +118,10 @@ describe('S10.3 failover', () => {
       for (const n of NODES.filter((x) => x !== owner.node)) expect((await presence(n, 'u1004')).status).toBe('online');
       // Erin's DND ends at its `until` on the new owner.
       await eventually(
-        'the until fired',
         async () => ((await presence(survivor, 'u1005')).manual === undefined ? true : undefined),
         10_000,
+        'the until fired',
+        50,
       );
       await cluster.start(owner.node);
       tokens.set(owner.node, await login(cluster.node(owner.node).url, '1001'));

@@ -14,6 +14,7 @@ import { NODE_FLAGS } from '../../src/app/heap.js';
 import { freePort, main } from './process.js';
 import { withClient } from './postgres.js';
 import { SYSTEM_TOKEN } from './server.js';
+import { eventually } from './wait.js';
 
 export const NATS_URL = process.env.SWITCHBOARD_TEST_NATS ?? 'nats://127.0.0.1:4222';
 
@@ -92,18 +93,20 @@ export class TestCluster {
   }
 
   /** Waits until a node other than `not` owns the tenant; answers it. */
-  async ownerOtherThan(
+  ownerOtherThan(
     tenant: string,
     not: string | undefined,
     timeoutMs = 10_000,
   ): Promise<{ node: string; fence: number }> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const o = await this.owner(tenant);
-      if (o !== undefined && o.node !== not) return o;
-      if (Date.now() > deadline) throw new Error(`no owner of ${tenant} other than ${not} within ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    return eventually(
+      async () => {
+        const o = await this.owner(tenant);
+        return o !== undefined && o.node !== not ? o : undefined;
+      },
+      timeoutMs,
+      `an owner of ${tenant} other than ${not}`,
+      50,
+    );
   }
 
   node(id: string): TestNode {

@@ -6,7 +6,7 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api } from './api.js';
 import { when } from './format.js';
-import { useLoad } from './hooks.js';
+import { useAction, useLoad } from './hooks.js';
 import { statusInfo } from './status.js';
 import { ErrorNote, Notice } from './ui.js';
 
@@ -59,29 +59,13 @@ export function CalendarCard({ userId }: { userId: string }): JSX.Element {
   const [url, setUrl] = useState('');
   const [status, setStatus] = useState<'dnd' | 'away'>('dnd');
   const [share, setShare] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const [done, setDone] = useState<{ text: string; ok: boolean }>();
   useEffect(() => {
     if (link === undefined) return;
     setUrl(link.url);
     setStatus(link.status);
     setShare(link.shareTitle);
   }, [link?.url, link?.status, link?.shareTitle]);
-  const run = async (what: () => Promise<{ text: string; ok: boolean }>): Promise<void> => {
-    if (busy) return;
-    setError(undefined);
-    setDone(undefined);
-    setBusy(true);
-    try {
-      setDone(await what());
-      loaded.reload();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, done, run } = useAction<{ text: string; ok: boolean }>(() => loaded.reload());
   const save = (e: Event): void => {
     e.preventDefault();
     void run(async () => {

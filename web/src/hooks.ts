@@ -50,3 +50,33 @@ export function useLoad<T>(load: () => Promise<T>, key: string): Loaded<T> {
   const reload = useCallback(() => setN((x) => x + 1), []);
   return { ...state, reload };
 }
+
+/**
+ * One action at a time from a card: while `what` runs the card is busy; its answer becomes `done`,
+ * a failure `error`, and `after` runs once it succeeded (e.g. reload the list it changed).
+ */
+export function useAction<R>(after: () => void): {
+  busy: boolean;
+  error: unknown;
+  done: R | undefined;
+  run: (what: () => Promise<R>) => Promise<void>;
+} {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [done, setDone] = useState<R>();
+  const run = async (what: () => Promise<R>): Promise<void> => {
+    if (busy) return;
+    setError(undefined);
+    setDone(undefined);
+    setBusy(true);
+    try {
+      setDone(await what());
+      after();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, done, run };
+}

@@ -5,7 +5,7 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from './api.js';
 import { when } from './format.js';
-import { useLoad } from './hooks.js';
+import { useAction, useLoad } from './hooks.js';
 import { live } from './live.js';
 import { StatusBadge, statusInfo } from './status.js';
 import { ErrorNote, Notice } from './ui.js';
@@ -63,9 +63,6 @@ export function ScheduleCard({
     () => api<{ windows: ScheduledWindow[]; max: number }>('GET', path),
     `${path}:${refreshKey}:${moved}`,
   );
-  const [error, setError] = useState<unknown>();
-  const [done, setDone] = useState<string>();
-  const [busy, setBusy] = useState(false);
   const [adding, setAdding] = useState(false);
   // Focus follows the form: into it when opened, back to its button when closed (never <body>).
   const opener = useRef<HTMLButtonElement>(null);
@@ -74,20 +71,7 @@ export function ScheduleCard({
     if (!adding && opened.current) opener.current?.focus();
     opened.current = adding;
   }, [adding]);
-  const run = async (what: () => Promise<string>): Promise<void> => {
-    if (busy) return;
-    setError(undefined);
-    setDone(undefined);
-    setBusy(true);
-    try {
-      setDone(await what());
-      list.reload();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, done, run } = useAction<string>(() => list.reload());
   const cancel = (w: ScheduledWindow) =>
     run(async () => {
       await api('DELETE', `${path}/${encodeURIComponent(w.id)}`);
