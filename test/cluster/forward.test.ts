@@ -85,6 +85,7 @@ describe('S10.2 forwarding to the owner', () => {
     expect(await asking.forward('t4', command('dnd'))).toMatchObject({ ok: false, code: 'SWB_ERR_UNAVAILABLE' });
     const a = owner();
     new Forwarder(connections[0]!, a.target, { prefix: PREFIX }).serve('t5');
+    await connections[0]!.flush(); // the server has the subscription before the raw request (which does not retry)
     const reply = await connections[1]!.request(`${PREFIX}.t5`, 'not json', { timeout: 2000 });
     expect(JSON.parse(reply.string())).toMatchObject({ outcome: { ok: false, code: 'SWB_ERR_VALIDATION' } });
     expect(a.applied).toEqual([]);
