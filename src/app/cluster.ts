@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Command, TenantId } from '../core/index.js';
 import { Forwarder, Ownership, Replicas } from '../cluster/index.js';
 import type { Grant, NatsBus } from '../cluster/index.js';
-import type { Engine, Outcome } from '../engine/index.js';
+import type { DispatchOptions, Engine, Outcome } from '../engine/index.js';
 import type { Accounts, Revoked } from '../auth/index.js';
 import { FencedError } from '../store/index.js';
 import type { CommitOptions, PostgresStore, SipStateRow, Store, TenantRow } from '../store/index.js';
@@ -83,8 +83,8 @@ export class ClusterNode {
   }
 
   /** S10.2: a command for a tenant this node follows, answered once this node's replica shows it. */
-  async forward(tenant: TenantId, command: Command): Promise<Outcome> {
-    const out = await this.forwarder.forward(tenant, command);
+  async forward(tenant: TenantId, command: Command, options: DispatchOptions = {}): Promise<Outcome> {
+    const out = await this.forwarder.forward(tenant, command, options);
     const last = out.ok ? out.events[out.events.length - 1] : undefined;
     if (last !== undefined) await this.bus.caughtUp(tenant, last.epoch, last.seq);
     return out;

@@ -8,6 +8,12 @@
 // are sent again, with backoff, until the deadline; the caller waits instead of being refused.
 // A request that times out is not sent again, since its owner may have applied it: the caller
 // gets SWB_ERR_UNAVAILABLE and may retry (a status set twice is the same status).
+//
+// The deadline follows the caller: the retries stop once its client has gone (`signal`, the HTTP
+// request closed) or its time is up, and every request carries the time it was sent and how long
+// its asker waits for the answer (`sentAt`, `budgetMs`). The owner applies a command only while
+// the asker still waits, with `clockSlackMs` to spare for the nodes' clocks disagreeing, and
+// declines it as expired after: a command its asker gave up on is never applied later.
 import { RequestError, TimeoutError } from '@nats-io/transport-node';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { refuse } from '../core/index.js';
@@ -28,6 +34,23 @@ export interface ForwarderOptions {
   readonly deadlineMs?: number;
   /** How long one request waits for its answer (default 5 s). */
   readonly requestTimeoutMs?: number;
+  /** How far apart the nodes' clocks may be (default 1 s): the owner stops applying this much early. */
+  readonly clockSlackMs?: number;
+}
+
+/** The caller's side of one forwarded command. */
+export interface ForwardOptions {
+  /** Aborted when the caller's client has gone (its HTTP request closed): no more retries. */
+  readonly signal?: AbortSignal | undefined;
+  /** How long the caller waits at most, retries included (default: the forwarder's `deadlineMs`). */
+  readonly deadlineMs?: number;
+}
+
+/** What goes over NATS: the command, when it was sent (the sender's clock) and how long its asker waits. */
+interface Request {
+  readonly command: Command;
+  readonly sentAt: number;
+  readonly budgetMs: number;
 }
 
 export interface ForwarderStats {
@@ -35,10 +58,12 @@ export interface ForwarderStats {
   readonly retried: number;
   readonly served: number;
   readonly declined: number;
+  readonly expired: number;
   readonly timedOut: number;
+  readonly abandoned: number;
 }
 
-type Answer = { readonly notOwner: true } | { readonly outcome: Outcome };
+type Answer = { readonly notOwner: true } | { readonly expired: true } | { readonly outcome: Outcome };
 
 const UNANSWERED = refuse(
   'SWB_ERR_UNAVAILABLE',
@@ -47,10 +72,15 @@ const UNANSWERED = refuse(
 );
 const UNREADABLE = refuse('SWB_ERR_VALIDATION', undefined, 'The forwarded command could not be read.');
 const NO_OWNER = refuse('SWB_ERR_UNAVAILABLE', undefined, 'No node owns this company just now; try again shortly.');
+const EXPIRED = refuse(
+  'SWB_ERR_UNAVAILABLE',
+  undefined,
+  'The change reached the node that owns this company too late and was not made. Try again.',
+);
 
 export class Forwarder {
   private readonly served = new Map<TenantId, Subscription>();
-  private readonly counts = { forwarded: 0, retried: 0, served: 0, declined: 0, timedOut: 0 };
+  private readonly counts = { forwarded: 0, retried: 0, served: 0, declined: 0, expired: 0, timedOut: 0, abandoned: 0 };
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder();
 
@@ -60,19 +90,24 @@ export class Forwarder {
     private readonly options: ForwarderOptions,
   ) {}
 
-  /** Sends the command to the tenant's owner; answers its outcome after the owner's commit. */
-  async forward(tenant: TenantId, command: Command): Promise<Outcome> {
+  /**
+   * Sends the command to the tenant's owner; answers its outcome after the owner's commit. Stops
+   * sending it again once the caller's client has gone or its deadline has passed.
+   */
+  async forward(tenant: TenantId, command: Command, options: ForwardOptions = {}): Promise<Outcome> {
     this.counts.forwarded++;
     const subject = this.subject(tenant);
-    const data = this.encoder.encode(JSON.stringify(command));
-    const deadline = Date.now() + (this.options.deadlineMs ?? 10_000);
+    const deadline = Date.now() + (options.deadlineMs ?? this.options.deadlineMs ?? 10_000);
     for (let attempt = 0; ; attempt++) {
-      const answer = await this.ask(subject, data);
+      if (options.signal?.aborted === true) return this.abandon();
+      const budgetMs = Math.min(this.options.requestTimeoutMs ?? 5000, deadline - Date.now());
+      if (budgetMs <= this.slackMs()) return NO_OWNER;
+      const answer = await this.ask(subject, { command, sentAt: Date.now(), budgetMs });
       if (answer === 'timeout') return UNANSWERED;
-      if (answer !== 'nobody' && !('notOwner' in answer)) return answer.outcome;
-      if (Date.now() >= deadline) return NO_OWNER;
+      if (answer !== 'nobody' && 'expired' in answer) return EXPIRED;
+      if (answer !== 'nobody' && 'outcome' in answer) return answer.outcome;
       this.counts.retried++;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(250, 10 * 2 ** attempt)));
+      await pause(Math.min(250, 10 * 2 ** attempt, deadline - Date.now()), options.signal);
     }
   }
 
@@ -83,7 +118,8 @@ export class Forwarder {
       callback: (err, msg) => {
         if (err !== null) return;
         // A request that cannot be read (not a command) is answered with a refusal, never thrown on.
-        void this.answer(tenant, msg.data)
+        const receivedAt = Date.now();
+        void this.answer(tenant, msg.data, receivedAt)
           .catch((): Answer => ({ outcome: UNREADABLE }))
           .then((a) => msg.respond(this.encoder.encode(JSON.stringify(a))))
           .catch(() => {}); // the connection closed meanwhile: the asker times out and is told so
@@ -102,14 +138,33 @@ export class Forwarder {
     return { ...this.counts };
   }
 
-  private async answer(tenant: TenantId, data: Uint8Array): Promise<Answer> {
+  private async answer(tenant: TenantId, data: Uint8Array, receivedAt: number): Promise<Answer> {
+    const request = JSON.parse(this.decoder.decode(data)) as Request;
+    // S10.2: the asker waits `budgetMs` from `sentAt` (its clock); past that, less the clocks'
+    // slack, it may have answered 503 already: the command is declined, never applied late.
+    const applyBy = Math.min(request.sentAt, receivedAt) + request.budgetMs - this.slackMs();
+    if (!(Date.now() < applyBy)) return this.expire();
     // Asked and dispatched in one turn: the tenant cannot change hands between the two.
     if (!this.target.owns(tenant)) return this.decline();
     this.counts.served++;
-    const outcome = await this.target.dispatch(tenant, JSON.parse(this.decoder.decode(data)) as Command);
+    const outcome = await this.target.dispatch(tenant, request.command);
     // S10.4: a commit refused because another node took the tenant changed nothing: the caller asks it.
     if (!outcome.ok && !this.target.owns(tenant)) return this.decline();
     return { outcome };
+  }
+
+  private expire(): Answer {
+    this.counts.expired++;
+    return { expired: true };
+  }
+
+  private abandon(): Outcome {
+    this.counts.abandoned++;
+    return NO_OWNER;
+  }
+
+  private slackMs(): number {
+    return this.options.clockSlackMs ?? 1000;
   }
 
   private decline(): Answer {
@@ -117,9 +172,10 @@ export class Forwarder {
     return { notOwner: true };
   }
 
-  private async ask(subject: string, data: Uint8Array): Promise<Answer | 'nobody' | 'timeout'> {
+  private async ask(subject: string, request: Request): Promise<Answer | 'nobody' | 'timeout'> {
     try {
-      const msg = await this.nc.request(subject, data, { timeout: this.options.requestTimeoutMs ?? 5000 });
+      const data = this.encoder.encode(JSON.stringify(request));
+      const msg = await this.nc.request(subject, data, { timeout: request.budgetMs });
       return JSON.parse(this.decoder.decode(msg.data)) as Answer;
     } catch (err) {
       if (err instanceof RequestError && err.isNoResponders()) return 'nobody';
@@ -134,4 +190,17 @@ export class Forwarder {
   private subject(tenant: TenantId): string {
     return `${this.options.prefix}.${tenantToken(tenant)}`;
   }
+}
+
+/** Waits `ms`, or less if the signal aborts meanwhile. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

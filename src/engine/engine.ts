@@ -84,7 +84,16 @@ export interface EngineOptions {
   /** Where committed batches are published (default: an in-process bus of this engine's own). */
   readonly bus?: Bus;
   /** S10.2: sends a command for a tenant this node follows to its owner; answers after the owner's commit. */
-  readonly forward?: (tenant: TenantId, command: Command) => Promise<Outcome>;
+  readonly forward?: (tenant: TenantId, command: Command, options: DispatchOptions) => Promise<Outcome>;
+}
+
+/** The caller's side of a command. */
+export interface DispatchOptions {
+  /**
+   * S10.2: aborted when the caller has gone (its HTTP request closed). A command forwarded to its
+   * tenant's owner is then no longer sent again while no node owns the tenant.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export class Engine {
@@ -216,10 +225,15 @@ export class Engine {
   }
 
   /** Applies a command and resolves once it is committed (or at once with a refusal). */
-  dispatch<C extends Command>(tenantId: TenantId, command: C): Promise<Outcome<ReplyOf<C>>> {
+  dispatch<C extends Command>(
+    tenantId: TenantId,
+    command: C,
+    options: DispatchOptions = {},
+  ): Promise<Outcome<ReplyOf<C>>> {
     // The core answers each command with the reply `Replies` names for its type.
     const follower = this.tenants.get(tenantId)?.follower === true;
-    if (follower && this.forward !== undefined) return this.forward(tenantId, command) as Promise<Outcome<ReplyOf<C>>>;
+    if (follower && this.forward !== undefined)
+      return this.forward(tenantId, command, options) as Promise<Outcome<ReplyOf<C>>>;
     const out = this.submit(tenantId, command) as Outcome<ReplyOf<C>>;
     if (!out.ok) return Promise.resolve(out);
     const t = this.tenants.get(tenantId)!;

@@ -81,7 +81,7 @@ describe('S10.2 forwarding to the owner', () => {
   });
 
   test('S10.2 nobody taking the tenant within the deadline is SWB_ERR_UNAVAILABLE, and a request that is not a command is refused, not thrown on', async () => {
-    const asking = new Forwarder(connections[1]!, nobody, { prefix: PREFIX, deadlineMs: 300 });
+    const asking = new Forwarder(connections[1]!, nobody, { prefix: PREFIX, deadlineMs: 1500 });
     expect(await asking.forward('t4', command('dnd'))).toMatchObject({ ok: false, code: 'SWB_ERR_UNAVAILABLE' });
     const a = owner();
     new Forwarder(connections[0]!, a.target, { prefix: PREFIX }).serve('t5');
@@ -89,5 +89,64 @@ describe('S10.2 forwarding to the owner', () => {
     const reply = await connections[1]!.request(`${PREFIX}.t5`, 'not json', { timeout: 2000 });
     expect(JSON.parse(reply.string())).toMatchObject({ outcome: { ok: false, code: 'SWB_ERR_VALIDATION' } });
     expect(a.applied).toEqual([]);
+  });
+});
+
+describe('S10.2 S10.3 the forwarded command follows its caller', () => {
+  test('S10.2 S10.3 a command whose client gave up while no node owned the tenant is not applied when an owner appears', async () => {
+    const asking = new Forwarder(connections[1]!, nobody, { prefix: PREFIX });
+    const client = new AbortController();
+    const pending = asking.forward('t6', command('dnd'), { signal: client.signal });
+    await new Promise((r) => setTimeout(r, 300)); // retrying: nobody owns t6
+    client.abort(); // the HTTP request closed
+    const b = owner();
+    const next = new Forwarder(connections[2]!, b.target, { prefix: PREFIX });
+    next.serve('t6'); // the take-over: an owner appears at once
+    await connections[2]!.flush();
+    expect(await pending).toMatchObject({ ok: false, code: 'SWB_ERR_UNAVAILABLE' });
+    await new Promise((r) => setTimeout(r, 600)); // longer than the forwarder's retry interval
+    expect(b.applied).toEqual([]);
+    expect(next.stats().served).toBe(0);
+    expect(asking.stats()).toMatchObject({ abandoned: 1 });
+    // A caller still waiting is served by that owner.
+    expect(await asking.forward('t6', command('away'), { signal: new AbortController().signal })).toMatchObject({
+      ok: true,
+    });
+    expect(b.applied).toEqual([command('away')]);
+  });
+
+  test('S10.2 S10.3 the owner declines a command whose asker has stopped waiting, and does not apply it', async () => {
+    const a = owner();
+    const served = new Forwarder(connections[0]!, a.target, { prefix: PREFIX });
+    served.serve('t7');
+    await connections[0]!.flush();
+    const ask = async (sentAt: number, budgetMs: number) => {
+      const body = JSON.stringify({ command: command('dnd'), sentAt, budgetMs });
+      return JSON.parse((await connections[1]!.request(`${PREFIX}.t7`, body, { timeout: 2000 })).string()) as unknown;
+    };
+    // Sent 6 s ago with 5 s to wait: the asker has answered 503 already.
+    expect(await ask(Date.now() - 6000, 5000)).toEqual({ expired: true });
+    // Within the last second (the clocks' slack) of its wait: declined too, the clocks may disagree.
+    expect(await ask(Date.now() - 4500, 5000)).toEqual({ expired: true });
+    // Stamped in the future (the owner's clock behind): the time it arrived bounds it as well.
+    expect(await ask(Date.now() + 60_000, 800)).toEqual({ expired: true });
+    expect(a.applied).toEqual([]);
+    expect(served.stats()).toMatchObject({ expired: 3, served: 0 });
+    // In time: applied once.
+    expect(await ask(Date.now(), 5000)).toMatchObject({ outcome: { ok: true } });
+    expect(a.applied).toHaveLength(1);
+  });
+
+  test('S10.2 S10.3 a command the owner declined as late is refused with SWB_ERR_UNAVAILABLE, not sent again', async () => {
+    const a = owner();
+    // An owner whose clock runs far ahead of the asker's sees every command as late.
+    const served = new Forwarder(connections[0]!, a.target, { prefix: PREFIX, clockSlackMs: 60_000 });
+    served.serve('t8');
+    await connections[0]!.flush();
+    const asking = new Forwarder(connections[1]!, nobody, { prefix: PREFIX });
+    expect(await asking.forward('t8', command('dnd'))).toMatchObject({ ok: false, code: 'SWB_ERR_UNAVAILABLE' });
+    expect(a.applied).toEqual([]);
+    expect(served.stats()).toMatchObject({ expired: 1 });
+    expect(asking.stats().retried).toBe(0);
   });
 });

@@ -31,16 +31,21 @@ async function command(
   u: UserState,
   action: AgentAction,
   reason: string | undefined,
+  signal: AbortSignal,
   queueId?: string,
 ) {
-  const out = await ctx.engine.dispatch(auth.tenant, {
-    type: 'agent.command',
-    userId: u.id,
-    action,
-    by: auth.actor,
-    ...(queueId !== undefined ? { queueId } : {}),
-    ...(reason !== undefined ? { reason } : {}),
-  });
+  const out = await ctx.engine.dispatch(
+    auth.tenant,
+    {
+      type: 'agent.command',
+      userId: u.id,
+      action,
+      by: auth.actor,
+      ...(queueId !== undefined ? { queueId } : {}),
+      ...(reason !== undefined ? { reason } : {}),
+    },
+    { signal },
+  );
   if (!out.ok) throw HttpRefusal.of(out);
   const now = tenantState(ctx, auth).users.get(u.id)!;
   // S4.2: an all-queues command applies where it can and names the queues it could not.
@@ -75,7 +80,7 @@ function agentCommandRoutes(app: App, ctx: HttpContext): void {
       const auth = tenantAuth(request);
       const q = queueRef(tenantState(ctx, auth), request.params.queue);
       const u = resolveUser(ctx, auth, request.params.user);
-      return command(ctx, auth, u, request.params.action, request.body.reason, q.config.id);
+      return command(ctx, auth, u, request.params.action, request.body.reason, request.clientGone, q.config.id);
     },
   );
 
@@ -94,7 +99,7 @@ function agentCommandRoutes(app: App, ctx: HttpContext): void {
     async (request) => {
       const auth = tenantAuth(request);
       const u = resolveUser(ctx, auth, request.params.user);
-      return command(ctx, auth, u, request.params.action, request.body.reason);
+      return command(ctx, auth, u, request.params.action, request.body.reason, request.clientGone);
     },
   );
 }

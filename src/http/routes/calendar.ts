@@ -100,14 +100,8 @@ export function calendarRoutes(app: App, ctx: HttpContext, calendar: CalendarSer
           { field: 'url', reason: problem },
           `A calendar may not be fetched from that address: ${problem}.`,
         );
-      const out = await ctx.engine.dispatch(auth.tenant, {
-        type: 'calendar.link',
-        userId: u.id,
-        url,
-        status,
-        shareTitle,
-        by: auth.actor,
-      });
+      const link = { type: 'calendar.link', userId: u.id, url, status, shareTitle, by: auth.actor } as const;
+      const out = await ctx.engine.dispatch(auth.tenant, link, { signal: request.clientGone });
       if (!out.ok) throw HttpRefusal.of(out);
       await calendar.refresh(auth.tenant, u.id);
       return view(current(ctx, auth, u.id), calendar.intervalMs);
@@ -120,7 +114,11 @@ export function calendarRoutes(app: App, ctx: HttpContext, calendar: CalendarSer
     async (request, reply) => {
       const auth = tenantAuth(request);
       const u = own(ctx, auth, request.params.user);
-      const out = await ctx.engine.dispatch(auth.tenant, { type: 'calendar.unlink', userId: u.id, by: auth.actor });
+      const out = await ctx.engine.dispatch(
+        auth.tenant,
+        { type: 'calendar.unlink', userId: u.id, by: auth.actor },
+        { signal: request.clientGone },
+      );
       if (!out.ok) throw HttpRefusal.of(out);
       return reply.status(204).send();
     },

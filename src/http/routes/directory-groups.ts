@@ -33,7 +33,7 @@ export function groupRoutes(app: App, ctx: HttpContext): void {
       const state = tenantState(ctx, auth);
       const { members, actions, hours, ...rest } = request.body;
       if (state.groups.has(rest.id)) fail('SWB_ERR_ID_TAKEN', { id: rest.id });
-      await run(ctx, auth, {
+      await run(ctx, request, {
         type: 'group.upsert',
         group: {
           ...rest,
@@ -71,7 +71,7 @@ export function groupRoutes(app: App, ctx: HttpContext): void {
       const state = tenantState(ctx, auth);
       const g = groupRef(state, request.params.id);
       const { members, actions, hours, ...rest } = request.body;
-      await run(ctx, auth, {
+      await run(ctx, request, {
         type: 'group.upsert',
         group: {
           ...rest,
@@ -104,7 +104,7 @@ export function groupMemberRoutes(app: App, ctx: HttpContext): void {
       requirePermission(auth, 'directory.change');
       const state = tenantState(ctx, auth);
       const g = groupRef(state, request.params.id);
-      await run(ctx, auth, {
+      await run(ctx, request, {
         type: 'group.upsert',
         group: { id: g.id, name: g.name, members: userRefs(state, request.body.members, 'members') },
       });
@@ -119,7 +119,7 @@ export function groupMemberRoutes(app: App, ctx: HttpContext): void {
       const auth = tenantAuth(request);
       requirePermission(auth, 'directory.change');
       const g = groupRef(tenantState(ctx, auth), request.params.id);
-      await run(ctx, auth, { type: 'group.remove', groupId: g.id });
+      await run(ctx, request, { type: 'group.remove', groupId: g.id });
       return reply.status(204).send();
     },
   );

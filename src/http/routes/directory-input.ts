@@ -1,4 +1,5 @@
 // The directory's inputs as the core takes them: names resolved in the tenant, defaults applied.
+import type { FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import type {
   AnsweringAction,
@@ -8,17 +9,18 @@ import type {
   TenantState,
   UserSettings,
 } from '../../core/index.js';
-import type { AuthContext, NewUser } from '../../auth/accounts.js';
+import type { NewUser } from '../../auth/accounts.js';
 import { HttpRefusal } from '../errors.js';
 import { actionRef, actionRefs } from '../lookup.js';
 import { HoursBody, NewUserBody, SettingsPatch } from '../schemas.js';
+import { tenantAuth } from '../server.js';
 import type { HttpContext } from '../server.js';
 
 type SettingsBody = Static<typeof SettingsPatch>;
 
-/** Runs a command; a refusal becomes the HTTP refusal. */
-export async function run(ctx: HttpContext, auth: AuthContext, command: Command): Promise<void> {
-  const out = await ctx.engine.dispatch(auth.tenant, command);
+/** Runs a command for the request's tenant (until its client goes); a refusal becomes the HTTP refusal. */
+export async function run(ctx: HttpContext, request: FastifyRequest, command: Command): Promise<void> {
+  const out = await ctx.engine.dispatch(tenantAuth(request).tenant, command, { signal: request.clientGone });
   if (!out.ok) throw HttpRefusal.of(out);
 }
 

@@ -43,7 +43,7 @@ export function policyRoutes(app: App, ctx: HttpContext): void {
         );
       const { hours, ...rest } = request.body;
       const state = tenantState(ctx, auth);
-      await run(ctx, auth, {
+      await run(ctx, request, {
         type: 'tenant.policy',
         policy: { ...rest, ...(hours !== undefined ? { hours: hoursInput(state, hours) } : {}) },
       });

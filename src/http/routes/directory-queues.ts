@@ -33,7 +33,7 @@ export function queueRoutes(app: App, ctx: HttpContext): void {
       requirePermission(auth, 'directory.change');
       const state = tenantState(ctx, auth);
       if (state.queues.has(request.body.id)) fail('SWB_ERR_ID_TAKEN', { id: request.body.id });
-      await run(ctx, auth, {
+      await run(ctx, request, {
         type: 'queue.upsert',
         queue: { ...queueInput(state, request.body), id: request.body.id, name: request.body.name },
       });
@@ -65,7 +65,7 @@ export function queueRoutes(app: App, ctx: HttpContext): void {
       requirePermission(auth, 'directory.change');
       const state = tenantState(ctx, auth);
       const q = queueRef(state, request.params.id);
-      await run(ctx, auth, {
+      await run(ctx, request, {
         type: 'queue.upsert',
         queue: { ...queueInput(state, request.body), id: q.config.id, name: request.body.name ?? q.config.name },
       });
@@ -80,7 +80,7 @@ export function queueRoutes(app: App, ctx: HttpContext): void {
       const auth = tenantAuth(request);
       requirePermission(auth, 'directory.change');
       const q = queueRef(tenantState(ctx, auth), request.params.id);
-      await run(ctx, auth, { type: 'queue.remove', queueId: q.config.id });
+      await run(ctx, request, { type: 'queue.remove', queueId: q.config.id });
       return reply.status(204).send();
     },
   );

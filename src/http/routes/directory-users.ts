@@ -134,7 +134,7 @@ export function settingsRoutes(app: App, ctx: HttpContext): void {
       requirePermission(auth, 'directory.change');
       const u = resolveUser(ctx, auth, request.params.user);
       const settings = settingsInput(tenantState(ctx, auth), request.body);
-      await run(ctx, auth, {
+      await run(ctx, request, {
         type: 'user.upsert',
         user: { id: u.id, extension: u.extension, name: u.name, role: u.role, settings },
       });

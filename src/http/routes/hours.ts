@@ -89,7 +89,7 @@ export function hoursRoutes(app: App, ctx: HttpContext): void {
           : queue !== undefined
             ? { kind: 'queue', id: queueRef(state, queue).config.id }
             : { kind: 'tenant' };
-      await run(ctx, auth, { type: 'night.set', target, on, by: auth.actor });
+      await run(ctx, request, { type: 'night.set', target, on, by: auth.actor });
       return status(tenantState(ctx, auth), target, ctx.now());
     },
   );

@@ -102,16 +102,20 @@ function presenceWriteRoutes(app: App, ctx: HttpContext): void {
       const auth = tenantAuth(request);
       const u = resolveUser(ctx, auth, request.params.user);
       const { status, text, until, forwardTo, reason } = request.body;
-      const out = await ctx.engine.dispatch(auth.tenant, {
-        type: 'status.set',
-        userId: u.id,
-        status,
-        by: auth.actor,
-        ...(text !== undefined ? { text } : {}),
-        ...(until !== undefined ? { until: Date.parse(until) } : {}),
-        ...(forwardTo !== undefined ? { forwardTo } : {}),
-        ...(reason !== undefined ? { reason } : {}),
-      });
+      const out = await ctx.engine.dispatch(
+        auth.tenant,
+        {
+          type: 'status.set',
+          userId: u.id,
+          status,
+          by: auth.actor,
+          ...(text !== undefined ? { text } : {}),
+          ...(until !== undefined ? { until: Date.parse(until) } : {}),
+          ...(forwardTo !== undefined ? { forwardTo } : {}),
+          ...(reason !== undefined ? { reason } : {}),
+        },
+        { signal: request.clientGone },
+      );
       if (!out.ok) throw HttpRefusal.of(out);
       const now = ctx.engine.state(auth.tenant)!.users.get(u.id)!;
       return presenceFor(auth, { ...now.presence, ...agentsOf(now.agent) });
@@ -124,7 +128,11 @@ function presenceWriteRoutes(app: App, ctx: HttpContext): void {
     async (request) => {
       const auth = tenantAuth(request);
       const u = resolveUser(ctx, auth, request.params.user);
-      const out = await ctx.engine.dispatch(auth.tenant, { type: 'status.clear', userId: u.id, by: auth.actor });
+      const out = await ctx.engine.dispatch(
+        auth.tenant,
+        { type: 'status.clear', userId: u.id, by: auth.actor },
+        { signal: request.clientGone },
+      );
       if (!out.ok) throw HttpRefusal.of(out);
       const now = ctx.engine.state(auth.tenant)!.users.get(u.id)!;
       return presenceFor(auth, { ...now.presence, ...agentsOf(now.agent) });

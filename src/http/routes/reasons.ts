@@ -36,7 +36,7 @@ export function reasonRoutes(app: App, ctx: HttpContext): void {
     async (request) => {
       const auth = tenantAuth(request);
       requirePermission(auth, 'directory.change');
-      await run(ctx, auth, { type: 'tenant.policy', policy: { reasons: request.body.reasons } });
+      await run(ctx, request, { type: 'tenant.policy', policy: { reasons: request.body.reasons } });
       return { reasons: reasonsOf(tenantState(ctx, auth).policy) };
     },
   );

@@ -82,19 +82,23 @@ export function scheduleRoutes(app: App, ctx: HttpContext): void {
       const auth = tenantAuth(request);
       const u = resolveUser(ctx, auth, request.params.user);
       const { status, from, until, text, forwardTo } = request.body;
-      const out = await ctx.engine.dispatch(auth.tenant, {
-        type: 'schedule.add',
-        userId: u.id,
-        by: auth.actor,
-        window: {
-          id: randomUUID(),
-          status,
-          from: Date.parse(from),
-          ...(until !== undefined ? { until: Date.parse(until) } : {}),
-          ...(text !== undefined ? { text } : {}),
-          ...(forwardTo !== undefined ? { forwardTo } : {}),
+      const out = await ctx.engine.dispatch(
+        auth.tenant,
+        {
+          type: 'schedule.add',
+          userId: u.id,
+          by: auth.actor,
+          window: {
+            id: randomUUID(),
+            status,
+            from: Date.parse(from),
+            ...(until !== undefined ? { until: Date.parse(until) } : {}),
+            ...(text !== undefined ? { text } : {}),
+            ...(forwardTo !== undefined ? { forwardTo } : {}),
+          },
         },
-      });
+        { signal: request.clientGone },
+      );
       if (!out.ok) throw HttpRefusal.of(out);
       const now = tenantState(ctx, auth).users.get(u.id)!;
       return reply.status(201).send(windowView(now, out.reply!, ctx.engine.now()));
@@ -113,12 +117,16 @@ export function scheduleRoutes(app: App, ctx: HttpContext): void {
     async (request, reply) => {
       const auth = tenantAuth(request);
       const u = resolveUser(ctx, auth, request.params.user);
-      const out = await ctx.engine.dispatch(auth.tenant, {
-        type: 'schedule.cancel',
-        userId: u.id,
-        windowId: request.params.window,
-        by: auth.actor,
-      });
+      const out = await ctx.engine.dispatch(
+        auth.tenant,
+        {
+          type: 'schedule.cancel',
+          userId: u.id,
+          windowId: request.params.window,
+          by: auth.actor,
+        },
+        { signal: request.clientGone },
+      );
       if (!out.ok) throw HttpRefusal.of(out);
       return reply.status(204).send();
     },
