@@ -7,7 +7,8 @@
 // A batch that does not follow the replica — a new epoch (another owner took over: what the old
 // one committed last may never have been published), a gap, changes that could not be read —
 // makes the node load the tenant again from the store, holding that tenant's later batches back
-// until it has. A batch of an epoch older than the replica's is stale and dropped (S10.4).
+// until it has. A batch of an epoch older than the replica's is stale and dropped (S10.4). Its
+// listeners (the feed) are told once the tenant was loaded again, before the held batches follow.
 import { fenceOfEpoch } from '../core/index.js';
 import type { Patch, TenantId } from '../core/index.js';
 import { InProcessBus } from '../engine/index.js';
@@ -41,6 +42,7 @@ export class Replicas implements Bus {
   private readonly held = new Map<TenantId, CommittedBatch[]>();
   private readonly chains = new Map<TenantId, Promise<void>>();
   private readonly catchUps = new Map<TenantId, CatchUp[]>();
+  private readonly reloadListeners = new Set<(tenant: TenantId) => void>();
   private counts = { applied: 0, reloads: 0, failedReloads: 0, stale: 0 };
 
   constructor(
@@ -58,6 +60,11 @@ export class Replicas implements Bus {
 
   subscribe(handler: BusHandler, tenant?: TenantId): () => void {
     return this.local.subscribe(handler, tenant);
+  }
+
+  onReloaded(listener: (tenant: TenantId) => void): () => void {
+    this.reloadListeners.add(listener);
+    return () => this.reloadListeners.delete(listener);
   }
 
   stats(): ReplicaStats {
@@ -93,7 +100,11 @@ export class Replicas implements Bus {
    */
   reload(tenant: TenantId): Promise<void> {
     this.counts.reloads++;
-    return this.exclusive(tenant, () => this.load(tenant)).catch(() => {
+    return this.exclusive(tenant, async () => {
+      await this.load(tenant);
+      // Loaded as a replica (not taken meanwhile: the owner's own batches carry the new epoch).
+      if (!this.engine.owns(tenant)) for (const l of this.reloadListeners) l(tenant);
+    }).catch(() => {
       this.counts.failedReloads++;
     });
   }

@@ -32,6 +32,13 @@ export interface Bus {
    * undefined. Answers the function that unsubscribes.
    */
   subscribe(handler: BusHandler, tenant?: TenantId): () => void;
+  /**
+   * S10.2: a bus that keeps replicas (several nodes) tells when it loaded a tenant again from the
+   * store (a new epoch, a gap, changes it could not read): batches its subscribers were handed
+   * may be missing, so what they hold is to be taken afresh from the state. Called after the load,
+   * before the batches held meanwhile are handed on. Answers the function that stops it.
+   */
+  onReloaded?(listener: (tenant: TenantId) => void): () => void;
 }
 
 const NONE: readonly BusHandler[] = Object.freeze([]);

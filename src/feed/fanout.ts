@@ -132,15 +132,10 @@ export class Fanout extends DeliveryRounds {
   publish(events: readonly EngineEvent[]): void {
     for (const e of events) {
       const t = this.tenantFeed(e.tenant, e);
-      if (e.epoch !== t.retention.epoch) {
-        // The sequence restarted (S6.1): what watchers hold is from another epoch.
-        t.retention.reset(e.epoch, e.seq - 1);
-        t.unsent.reset(e.epoch, e.seq - 1);
-        for (const w of t.watchers) {
-          w.cursor = e.seq - 1;
-          if (w.subs.size > 0) this.markResync(w);
-        }
-      }
+      // The sequence restarted (S6.1): what watchers hold is from another epoch.
+      if (e.epoch !== t.retention.epoch) this.restart(t, e.epoch, e.seq - 1);
+      // Shown already by the snapshots of a restart at a later position (a replica loaded again).
+      else if (e.seq <= t.retention.lastSeq) continue;
       if (!t.retaining) {
         t.retention.passOver(e.seq);
         continue;
@@ -152,5 +147,26 @@ export class Fanout extends DeliveryRounds {
       this.dirty.add(t);
     }
     if (this.dirty.size > 0) this.scheduleFlush();
+  }
+
+  /**
+   * S10.2 S10.3: this node loaded the tenant again from the store (its replica missed batches: a
+   * gap, changes it could not read, a new epoch). Its watchers get what a new epoch gives them:
+   * `resync` and fresh snapshots at the position loaded; what is retained starts there.
+   */
+  reloaded(tenant: string): void {
+    const t = this.tenants.get(tenant);
+    const pos = this.engine.position(tenant);
+    if (t !== undefined && pos !== undefined) this.restart(t, pos.epoch, pos.seq);
+  }
+
+  /** Every watcher of the tenant starts afresh after (epoch, seq): a resync and new snapshots. */
+  private restart(t: TenantFeed, epoch: string, seq: number): void {
+    t.retention.reset(epoch, seq);
+    t.unsent.reset(epoch, seq);
+    for (const w of t.watchers) {
+      w.cursor = seq;
+      if (w.subs.size > 0) this.markResync(w);
+    }
   }
 }
