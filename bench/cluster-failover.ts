@@ -101,7 +101,9 @@ export interface FailoverPlan {
 }
 
 /** `trials` kills, alternating the victim; each restarts the victim and waits for balance after. */
-export async function failover(p: FailoverPlan): Promise<{ trials: FailoverTrial[]; medianMs: number }> {
+export async function failover(
+  p: FailoverPlan,
+): Promise<{ trials: FailoverTrial[]; medianMs: number; maxMs: number; over5s: number }> {
   const trials: FailoverTrial[] = [];
   const ids = p.nodes.map((n) => n.spec.id);
   for (let i = 0; i < p.trials; i++) {
@@ -126,5 +128,10 @@ export async function failover(p: FailoverPlan): Promise<{ trials: FailoverTrial
   }
   await balanced(p.store, ids, p.tenants.length + 1);
   const sorted = trials.map((t) => t.ms).sort((a, b) => a - b);
-  return { trials, medianMs: round(sorted[Math.floor(sorted.length / 2)]!) };
+  return {
+    trials,
+    medianMs: round(sorted[Math.floor(sorted.length / 2)]!),
+    maxMs: sorted[sorted.length - 1]!,
+    over5s: sorted.filter((ms) => ms > 5000).length,
+  };
 }

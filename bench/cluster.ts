@@ -10,8 +10,11 @@
 //     through the survivor (one sent every 20 ms)
 //   memory: VmRSS of each node before and after 10,000 more users
 // Prints one JSON object. Targets (issue 17): cross-node p99 ≤ 50 ms, failover ≤ 5 s, 2 nodes ≥ 1.3×.
+// `--only failover` runs the failover part alone (two nodes, the same tenants); `--failovers N`
+// sets its number of trials (default 5).
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
 import type { HttpNode as Http } from './cluster-load.js';
 import { HttpNode, loginAll, makeTenant, round, statusLoad, tenantId } from './cluster-load.js';
 import type { LoadPlan } from './cluster-load.js';
@@ -21,6 +24,10 @@ import type { NodeSpec, RunningNode } from './cluster-procs.js';
 import { cpuMs, createDatabase, deleteStream, dropDatabase, machineTicks, pidsNamed, rssKb } from './cluster-procs.js';
 import { startNode, stopNode } from './cluster-procs.js';
 
+const ARGS = parseArgs({
+  options: { only: { type: 'string' }, failovers: { type: 'string' } },
+}).values;
+if (ARGS.only !== undefined && ARGS.only !== 'failover') throw new Error('--only takes one value: failover');
 const O = {
   tenants: 20,
   users: 50,
@@ -30,7 +37,7 @@ const O = {
   latencyLightRate: 50,
   latencySeconds: 8,
   blfTargets: 25,
-  failovers: 5,
+  failovers: Number(ARGS.failovers ?? 5),
   memoryTenants: 4,
   memoryUsersPerTenant: 2500,
 };
@@ -161,6 +168,19 @@ async function clusterPhases(c: Cluster, cl: NodeSpec['cluster']) {
   return { one, twoAny, twoOwner, ownedByN1: aTenants.length, latency, latencyLight, failover: fo, memory };
 }
 
+/** `--only failover`: two nodes with the tenants, then the failover trials alone. */
+async function failoverOnly(c: Cluster, cl: NodeSpec['cluster']) {
+  const h1 = new HttpNode(c.nodes[0]!.spec.httpPort, 2 * O.concurrencyPerNode);
+  c.http.push(h1);
+  await seed(h1);
+  c.nodes.push(await startNode(spec('n2', 1, cl)));
+  c.http.push(new HttpNode(c.nodes[1]!.spec.httpPort, 2 * O.concurrencyPerNode));
+  await balanced(c.store, ['n1', 'n2'], O.tenants + 1);
+  const tokens = await loginAll(c.http, TENANTS);
+  log('failover');
+  return failover({ store: c.store, nodes: c.nodes, http: c.http, tokens, tenants: TENANTS, trials: O.failovers });
+}
+
 /**
  * Memory per user: VmRSS of a fresh node (it loads every tenant at start) that joins, idles 5 s
  * and leaves, before and after `memoryTenants × memoryUsersPerTenant` more users. A fresh node
@@ -194,14 +214,23 @@ async function main(): Promise<void> {
   const db = `swb_bench_${RUN}`;
   const cl = { store: '', stream: `SWB_BENCH_${RUN}`, prefix: `swbb${RUN}` };
   const load0 = loadavg();
-  log('SQLite, 1 node');
-  const sqlite = await sqlitePhase();
+  const only = ARGS.only === 'failover';
+  if (!only) log('SQLite, 1 node');
+  const sqlite = only ? undefined : await sqlitePhase();
   const store = await createDatabase(db);
   const c: Cluster = { store, nodes: [], http: [] };
   const clusterSpec = { ...cl, store };
   let result;
   try {
     c.nodes.push(await startNode(spec('n1', 0, clusterSpec)));
+    if (only) {
+      const fo = await failoverOnly(c, clusterSpec);
+      const loadAvg = { atStart: load0.map((x) => round(x)), atEnd: loadavg().map((x) => round(x)) };
+      process.stdout.write(
+        `${JSON.stringify({ bench: 'cluster', only: 'failover', loadAvg, failover: fo }, null, 2)}\n`,
+      );
+      return;
+    }
     result = await clusterPhases(c, clusterSpec);
   } catch (err) {
     for (const n of c.nodes) process.stderr.write(`--- ${n.spec.id}\n${n.log.slice(-30).join('\n')}\n`);
@@ -213,7 +242,7 @@ async function main(): Promise<void> {
     await deleteStream(cl.stream).catch((e: unknown) => log(`delete stream: ${String(e)}`));
   }
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length };
-  const r = result;
+  const r = result!;
   const report = {
     bench: 'cluster',
     machine,
@@ -221,14 +250,14 @@ async function main(): Promise<void> {
     loadAvgAtEnd: loadavg().map((x) => round(x)),
     options: O,
     changesPerSec: {
-      sqlite1: sqlite.perSec,
+      sqlite1: sqlite!.perSec,
       postgres1: r.one.perSec,
       postgres2Any: r.twoAny.perSec,
       postgres2Owner: r.twoOwner.perSec,
       speedup2Any: round(r.twoAny.perSec / r.one.perSec),
       speedup2Owner: round(r.twoOwner.perSec / r.one.perSec),
     },
-    throughput: { sqlite1: sqlite, postgres1: r.one, postgres2Any: r.twoAny, postgres2Owner: r.twoOwner },
+    throughput: { sqlite1: sqlite!, postgres1: r.one, postgres2Any: r.twoAny, postgres2Owner: r.twoOwner },
     tenantsOwnedByN1: r.ownedByN1,
     crossNode: r.latency,
     crossNodeLight: r.latencyLight,
