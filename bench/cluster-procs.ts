@@ -12,7 +12,8 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { NODE_FLAGS } from '../src/app/heap.js';
 
-const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+// SWB_BENCH_MAIN: another build's CLI (an older commit built elsewhere), to compare it on the same bench.
+const MAIN = process.env.SWB_BENCH_MAIN ?? fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 export const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
 export const NATS_URL = 'nats://127.0.0.1:4222';
 
