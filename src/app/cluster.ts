@@ -61,6 +61,12 @@ export class ClusterNode {
     });
     // A lease given up on purpose: every node looks at once rather than at its next round.
     nats.connection.subscribe(`${prefix}-ctl.released`, { callback: () => this.ownership.poke() });
+    // S10.3: a node took a tenant: the commands waiting here for an owner go to it now.
+    nats.connection.subscribe(`${prefix}-ctl.taken`, {
+      callback: (err, msg) => {
+        if (err === null) this.forwarder.ownerAppeared(msg.string());
+      },
+    });
   }
 
   static async open(config: Config, store: PostgresStore, logger: Logger): Promise<ClusterNode> {
@@ -222,6 +228,8 @@ export class ClusterNode {
           if (loaded === undefined) throw new Error(`tenant ${grant.tenant} is not in the store`);
           this.engine().addTenant(loaded.state, { epoch: grant.epoch, seq: loaded.row.seq });
           this.forwarder.serve(grant.tenant);
+          // After the subscription, on the same connection: the server has it before anyone hears.
+          this.nats.connection.publish(`${this.prefix}-ctl.taken`, grant.tenant);
           for (const l of this.takenListeners) l();
         }),
       give: (tenant: TenantId) =>

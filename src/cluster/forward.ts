@@ -14,6 +14,8 @@
 // its asker waits for the answer (`sentAt`, `budgetMs`). The owner applies a command only while
 // the asker still waits, with `clockSlackMs` to spare for the nodes' clocks disagreeing, and
 // declines it as expired after: a command its asker gave up on is never applied later.
+// A node that takes a tenant says so (`ownerAppeared`): the commands waiting for an owner are
+// sent again at once rather than after their backoff.
 import { RequestError, TimeoutError } from '@nats-io/transport-node';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { refuse } from '../core/index.js';
@@ -80,6 +82,8 @@ const EXPIRED = refuse(
 
 export class Forwarder {
   private readonly served = new Map<TenantId, Subscription>();
+  /** The commands waiting (between two tries) for the tenant to get an owner: each one's wake-up. */
+  private readonly waiting = new Map<TenantId, Set<() => void>>();
   private readonly counts = { forwarded: 0, retried: 0, served: 0, declined: 0, expired: 0, timedOut: 0, abandoned: 0 };
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder();
@@ -107,8 +111,13 @@ export class Forwarder {
       if (answer !== 'nobody' && 'expired' in answer) return EXPIRED;
       if (answer !== 'nobody' && 'outcome' in answer) return answer.outcome;
       this.counts.retried++;
-      await pause(Math.min(250, 10 * 2 ** attempt, deadline - Date.now()), options.signal);
+      await this.pause(tenant, Math.min(250, 10 * 2 ** attempt, deadline - Date.now()), options.signal);
     }
+  }
+
+  /** S10.3: a node took the tenant: the commands waiting for an owner are sent again now. */
+  ownerAppeared(tenant: TenantId): void {
+    for (const wake of [...(this.waiting.get(tenant) ?? [])]) wake();
   }
 
   /** Starts answering the tenant's commands (this node has taken its lease). */
@@ -187,20 +196,25 @@ export class Forwarder {
     }
   }
 
+  /** Waits `ms`, or less if the caller goes or a node takes the tenant meanwhile. */
+  private pause(tenant: TenantId, ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      const wakes = this.waiting.get(tenant) ?? new Set<() => void>();
+      this.waiting.set(tenant, wakes);
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        wakes.delete(done);
+        if (wakes.size === 0 && this.waiting.get(tenant) === wakes) this.waiting.delete(tenant);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      signal?.addEventListener('abort', done, { once: true });
+      wakes.add(done);
+    });
+  }
+
   private subject(tenant: TenantId): string {
     return `${this.options.prefix}.${tenantToken(tenant)}`;
   }
-}
-
-/** Waits `ms`, or less if the signal aborts meanwhile. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -4,6 +4,12 @@
 // lease is free or has run out, and hands over those another live node should have. A lease it
 // could not renew is lost: the tenant is given up at once (its commits would be fenced anyway).
 // On stop it leaves the list and hands every tenant over first, so the others take them at once.
+//
+// S10.3: between rounds a node looks at the list of live nodes alone, four times as often (one
+// small query); a node gone from it (dead: its leases ran out with its last beat) starts a round
+// at once rather than at the next one. A tenant this node should own whose lease was still live
+// (a beat is written just before the leases are renewed, or a hand-over is under way) is tried
+// again shortly, a few times, instead of a round later.
 import type { TenantId } from '../core/index.js';
 import { ownerOf } from './rendezvous.js';
 
@@ -61,6 +67,10 @@ export class Ownership {
   private readonly leaseMs: number;
   private nodes: readonly string[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private watchTimer: NodeJS.Timeout | undefined;
+  private watching = false;
+  /** Short retries left for tenants this node should own but could not take yet. */
+  private soon = 0;
   private round: Promise<void> = Promise.resolve();
   private again = false;
   private stopping = false;
@@ -78,6 +88,7 @@ export class Ownership {
   async start(): Promise<void> {
     await this.tick();
     this.timer = setInterval(() => this.poke(), Math.max(100, Math.floor(this.leaseMs / 3)));
+    this.watchTimer = setInterval(() => void this.watch(), Math.max(50, Math.floor(this.leaseMs / 12)));
   }
 
   /** Runs a round as soon as the one under way ends. */
@@ -121,6 +132,7 @@ export class Ownership {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.timer);
+    clearInterval(this.watchTimer);
     await this.round;
     await this.leases.leave(this.options.node).catch(() => {});
     for (const grant of [...this.held.values()]) await this.handOver(grant, 'stop');
@@ -141,20 +153,46 @@ export class Ownership {
     await this.leases.beat(node, address);
     const renewed = await this.leases.renew(node, [...this.held.values()], this.leaseMs);
     for (const tenant of [...this.held.keys()]) if (!renewed.has(tenant)) this.lost(tenant);
-    this.nodes = await this.leases.liveNodes(this.leaseMs);
+    this.setNodes(await this.leases.liveNodes(this.leaseMs));
     const live = this.nodes.includes(node) ? this.nodes : [...this.nodes, node];
+    let missed = false;
     for (const tenant of await this.hooks.tenants()) {
       if (this.stopping) return;
       const mine = ownerOf(tenant, live) === node;
       const grant = this.held.get(tenant);
-      if (mine && grant === undefined) await this.take(tenant);
+      if (mine && grant === undefined) missed = !(await this.take(tenant)) || missed;
       else if (!mine && grant !== undefined) await this.handOver(grant, 'handover');
+    }
+    if (missed && this.soon > 0) {
+      this.soon--;
+      setTimeout(() => this.poke(), Math.max(20, Math.floor(this.leaseMs / 30))).unref();
     }
   }
 
-  private async take(tenant: TenantId): Promise<void> {
+  /** S10.3: the live nodes alone, between rounds: one that left (or joined) starts a round now. */
+  private async watch(): Promise<void> {
+    if (this.watching || this.stopping) return;
+    this.watching = true;
+    try {
+      const nodes = await this.leases.liveNodes(this.leaseMs);
+      if (nodes.join('\n') !== this.nodes.join('\n')) this.poke();
+    } catch {
+      // the store is down: the round says so
+    } finally {
+      this.watching = false;
+    }
+  }
+
+  /** A change in the live nodes allows a few short retries of the tenants not taken yet. */
+  private setNodes(nodes: readonly string[]): void {
+    if (nodes.join('\n') !== this.nodes.join('\n')) this.soon = 10;
+    this.nodes = nodes;
+  }
+
+  /** Whether the tenant is this node's now (a lease still live elsewhere: not yet). */
+  private async take(tenant: TenantId): Promise<boolean> {
     const grant = await this.leases.acquire(tenant, this.options.node, this.leaseMs);
-    if (grant === undefined) return;
+    if (grant === undefined) return false;
     this.held.set(tenant, grant);
     this.fenceMap.set(tenant, grant.fence);
     try {
@@ -166,6 +204,7 @@ export class Ownership {
       await this.leases.release(grant, this.options.node).catch(() => {});
       this.log('error', { tenant, err: err instanceof Error ? err.message : String(err) }, 'could not take the tenant');
     }
+    return true;
   }
 
   private async handOver(grant: Grant, why: GiveReason): Promise<void> {
