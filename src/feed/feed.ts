@@ -120,9 +120,16 @@ export class Feed extends FeedMessages {
     });
     this.fanout = new Fanout(this.engine, this.options, this.metrics);
     // Every tenant's committed events; a batch of directives alone has nothing for watchers.
-    this.unlisten = (deps.bus ?? this.engine.bus).subscribe((batch) => {
+    const bus = deps.bus ?? this.engine.bus;
+    const unsubscribe = bus.subscribe((batch) => {
       if (batch.events.length > 0) this.fanout.publish(batch.events);
     });
+    // S10.2: a replica loaded again (a gap on the bus between nodes): its watchers resync.
+    const unreload = bus.onReloaded?.((tenant) => this.fanout.reloaded(tenant));
+    this.unlisten = () => {
+      unsubscribe();
+      unreload?.();
+    };
     this.pingTimer = setInterval(() => this.ping(), this.options.pingIntervalMs);
     this.pingTimer.unref();
   }

@@ -8,6 +8,8 @@
 //   woken, commits and publishes nothing more (its timer and a request sent to it meanwhile).
 // - SIGTERM of the owner while two clients keep changing statuses through the other nodes: it
 //   hands the tenant over and no request is refused.
+// - a change sent through a surviving node while nobody owns the tenant, whose HTTP client gives
+//   up: it is refused, and not applied when a node takes the tenant.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { FeedClient } from '../feed/support.js';
 import { TestCluster } from '../support/cluster.js';
@@ -127,6 +129,34 @@ describe('S10.3 failover', () => {
       tokens.set(owner.node, await login(cluster.node(owner.node).url, '1001'));
     }
   }, 240_000);
+
+  test('S10.2 S10.3 a change whose HTTP client gave up while no node owned the tenant is not applied when a node takes it', async () => {
+    const owner = await cluster.ownerOtherThan('acme', undefined);
+    const survivor = NODES.find((n) => n !== owner.node)!;
+    await cluster.signal(owner.node, 'SIGKILL');
+    // Nobody owns acme until the lease runs out: the survivor holds the change for an owner, and the
+    // client gives up after 300 ms.
+    const gaveUp = await fetch(`${cluster.node(survivor).url}/api/v1/users/u1002/status`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${tokens.get(survivor)!}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'dnd', text: 'the client gave up' }),
+      signal: AbortSignal.timeout(300),
+    }).then(
+      (r) => r.status,
+      (e: unknown) => (e instanceof Error ? e.name : String(e)),
+    );
+    expect(gaveUp).toBe('TimeoutError');
+    await cluster.ownerOtherThan('acme', owner.node);
+    const later = await setStatus(survivor, 'u1002', { status: 'away', text: 'sent after the take-over' });
+    expect(later.status).toBe(200);
+    await sleep(1500); // the forwarder retried for 10 s before: it would have been applied by now
+    const logged = await loggedTexts('u1002');
+    expect(logged).toContain('sent after the take-over');
+    expect(logged).not.toContain('the client gave up');
+    expect((await presence(survivor, 'u1002')).manual?.text).toBe('sent after the take-over');
+    await cluster.start(owner.node);
+    tokens.set(owner.node, await login(cluster.node(owner.node).url, '1001'));
+  }, 60_000);
 
   test('S10.4 SIGSTOP of the owner past its lease: another node takes over; the old one, woken, commits and publishes nothing', async () => {
     const owner = await cluster.ownerOtherThan('acme', undefined);
