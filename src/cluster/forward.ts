@@ -66,6 +66,16 @@ export interface ForwarderStats {
 }
 
 type Answer = { readonly notOwner: true } | { readonly expired: true } | { readonly outcome: Outcome };
+/** The answers to several requests sent as one message, in their order. */
+interface Answers {
+  readonly answers: readonly Answer[];
+}
+type Asked = Answer | 'nobody' | 'timeout';
+/** A request waiting for this turn's message to its owner, and its caller. */
+interface Asking {
+  readonly request: Request;
+  readonly done: (asked: Asked) => void;
+}
 
 const UNANSWERED = refuse(
   'SWB_ERR_UNAVAILABLE',
@@ -85,6 +95,8 @@ export class Forwarder {
   /** The commands waiting (between two tries) for the tenant to get an owner: each one's wake-up. */
   private readonly waiting = new Map<TenantId, Set<() => void>>();
   private readonly counts = { forwarded: 0, retried: 0, served: 0, declined: 0, expired: 0, timedOut: 0, abandoned: 0 };
+  /** Requests asked in this turn, by owner subject: they go as one message (ask). */
+  private readonly asking = new Map<string, Asking[]>();
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder();
 
@@ -147,19 +159,34 @@ export class Forwarder {
     return { ...this.counts };
   }
 
-  private async answer(tenant: TenantId, data: Uint8Array, receivedAt: number): Promise<Answer> {
-    const request = JSON.parse(this.decoder.decode(data)) as Request;
+  /** One request, answered with one answer; or several (`requests`), answered with `answers` in order. */
+  private async answer(tenant: TenantId, data: Uint8Array, receivedAt: number): Promise<Answer | Answers> {
+    const parsed = JSON.parse(this.decoder.decode(data)) as Request | { readonly requests?: unknown };
+    if (!('requests' in parsed)) return this.start(tenant, parsed as Request, receivedAt);
+    if (!Array.isArray(parsed.requests)) return { outcome: UNREADABLE };
+    // Every command is dispatched in this turn, in order: they join one batch of the engine.
+    const started = (parsed.requests as unknown[]).map((r) =>
+      typeof r === 'object' && r !== null && 'command' in r
+        ? this.start(tenant, r as Request, receivedAt)
+        : Promise.resolve<Answer>({ outcome: UNREADABLE }),
+    );
+    return { answers: await Promise.all(started) };
+  }
+
+  /** Checks and dispatches one command at once (in the caller's turn); the answer follows the commit. */
+  private start(tenant: TenantId, request: Request, receivedAt: number): Promise<Answer> {
     // S10.2: the asker waits `budgetMs` from `sentAt` (its clock); past that, less the clocks'
     // slack, it may have answered 503 already: the command is declined, never applied late.
     const applyBy = Math.min(request.sentAt, receivedAt) + request.budgetMs - this.slackMs();
-    if (!(Date.now() < applyBy)) return this.expire();
+    if (!(Date.now() < applyBy)) return Promise.resolve(this.expire());
     // Asked and dispatched in one turn: the tenant cannot change hands between the two.
-    if (!this.target.owns(tenant)) return this.decline();
+    if (!this.target.owns(tenant)) return Promise.resolve(this.decline());
     this.counts.served++;
-    const outcome = await this.target.dispatch(tenant, request.command);
-    // S10.4: a commit refused because another node took the tenant changed nothing: the caller asks it.
-    if (!outcome.ok && !this.target.owns(tenant)) return this.decline();
-    return { outcome };
+    return this.target.dispatch(tenant, request.command).then((outcome): Answer => {
+      // S10.4: a commit refused because another node took the tenant changed nothing: the caller asks it.
+      if (!outcome.ok && !this.target.owns(tenant)) return this.decline();
+      return { outcome };
+    });
   }
 
   private expire(): Answer {
@@ -181,11 +208,46 @@ export class Forwarder {
     return { notOwner: true };
   }
 
-  private async ask(subject: string, request: Request): Promise<Answer | 'nobody' | 'timeout'> {
+  /**
+   * Sends the request with the others asked of the same owner in this turn of the event loop: one
+   * NATS message for them all (`requests`), which the owner dispatches together. A lone one goes
+   * as it is. Each caller gets its own answer; the message waits as long as the longest budget.
+   */
+  private ask(subject: string, request: Request): Promise<Asked> {
+    return new Promise((done) => {
+      const list = this.asking.get(subject);
+      if (list !== undefined) list.push({ request, done });
+      else this.asking.set(subject, [{ request, done }]);
+      if (this.asking.size === 1 && list === undefined) setImmediate(() => this.sendAsked());
+    });
+  }
+
+  private sendAsked(): void {
+    const groups = [...this.asking];
+    this.asking.clear();
+    for (const [subject, list] of groups) void this.sendGroup(subject, list);
+  }
+
+  private async sendGroup(subject: string, list: readonly Asking[]): Promise<void> {
+    if (list.length === 1) {
+      const only = list[0]!;
+      only.done((await this.request(subject, only.request, only.request.budgetMs)) as Asked);
+      return;
+    }
+    const budgetMs = Math.max(...list.map((a) => a.request.budgetMs));
+    const reply = await this.request(subject, { requests: list.map((a) => a.request) }, budgetMs);
+    if (reply === 'timeout') this.counts.timedOut += list.length - 1;
+    list.forEach((a, i) => {
+      if (typeof reply === 'string') return a.done(reply as 'nobody' | 'timeout');
+      const answer = (reply as Partial<Answers>).answers?.[i];
+      a.done(answer ?? { outcome: UNREADABLE });
+    });
+  }
+
+  private async request(subject: string, body: unknown, timeout: number): Promise<unknown> {
     try {
-      const data = this.encoder.encode(JSON.stringify(request));
-      const msg = await this.nc.request(subject, data, { timeout: request.budgetMs });
-      return JSON.parse(this.decoder.decode(msg.data)) as Answer;
+      const msg = await this.nc.request(subject, this.encoder.encode(JSON.stringify(body)), { timeout });
+      return JSON.parse(this.decoder.decode(msg.data)) as unknown;
     } catch (err) {
       if (err instanceof RequestError && err.isNoResponders()) return 'nobody';
       if (err instanceof TimeoutError || (err instanceof RequestError && err.cause instanceof TimeoutError)) {

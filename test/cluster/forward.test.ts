@@ -92,6 +92,27 @@ describe('S10.2 forwarding to the owner', () => {
   });
 });
 
+describe('S10.2 commands to one owner in one turn', () => {
+  test('S10.2 commands asked of one owner in the same turn go as one message, dispatched in order, each answered once', async () => {
+    const a = owner();
+    new Forwarder(connections[0]!, a.target, { prefix: PREFIX }).serve('t9');
+    const seen: string[] = [];
+    const sniff = connections[2]!.subscribe(`${PREFIX}.t9`, { callback: (_e, m) => void seen.push(m.string()) });
+    await Promise.all([connections[0]!.flush(), connections[2]!.flush()]);
+    const asking = new Forwarder(connections[1]!, nobody, { prefix: PREFIX });
+    const statuses = ['dnd', 'away', 'dnd', 'available'];
+    const outs = await Promise.all(statuses.map((s) => asking.forward('t9', command(s))));
+    expect(outs.map((o) => o.ok)).toEqual([true, true, true, true]);
+    expect(a.applied).toEqual(statuses.map(command));
+    expect(seen).toHaveLength(1);
+    expect((JSON.parse(seen[0]!) as { requests: unknown[] }).requests).toHaveLength(4);
+    // A lone command goes as it is.
+    expect(await asking.forward('t9', command('away'))).toMatchObject({ ok: true });
+    expect(JSON.parse(seen[1]!)).toMatchObject({ command: command('away') });
+    sniff.unsubscribe();
+  });
+});
+
 describe('S10.2 S10.3 the forwarded command follows its caller', () => {
   test('S10.2 S10.3 a command whose client gave up while no node owned the tenant is not applied when an owner appears', async () => {
     const asking = new Forwarder(connections[1]!, nobody, { prefix: PREFIX });
