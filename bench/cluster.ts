@@ -10,6 +10,8 @@
 //     through the survivor (one sent every 20 ms)
 //   memory: VmRSS of each node before and after 10,000 more users
 // Prints one JSON object. Targets (issue 17): cross-node p99 ≤ 50 ms, failover ≤ 5 s, 2 nodes ≥ 1.3×.
+//   npm run bench:cluster [-- --only sqlite,throughput,latency,failover,memory] (default: all; a
+//   phase left out is null in the report)
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import type { HttpNode as Http } from './cluster-load.js';
@@ -40,6 +42,12 @@ const RUN = `${process.pid}`;
 const BASE_PORT = 20_000 + (process.pid % 2000) * 10;
 const TENANTS = Array.from({ length: O.tenants }, (_, t) => tenantId(t));
 const log = (m: string) => process.stderr.write(`[bench:cluster] ${m}\n`);
+const PHASES = ['sqlite', 'throughput', 'latency', 'failover', 'memory'] as const;
+const onlyArg = process.argv.indexOf('--only');
+const only = new Set(onlyArg < 0 ? PHASES : (process.argv[onlyArg + 1] ?? '').split(','));
+/** Runs the phase when it was asked for; null when it was left out. */
+const phase = async <T>(name: (typeof PHASES)[number], run: () => Promise<T>): Promise<T | null> =>
+  only.has(name) ? run() : null;
 
 /** Runs a load phase and reports where the CPU time went meanwhile. */
 async function measured(plan: LoadPlan, nodes: readonly RunningNode[]) {
@@ -117,17 +125,18 @@ async function clusterPhases(c: Cluster, cl: NodeSpec['cluster']) {
   const run = (plan: Pick<LoadPlan, 'nodes' | 'tokens' | 'route'>, concurrency: number) =>
     measured({ ...plan, concurrency, seconds: O.seconds, users: O.users, tenants: TENANTS }, c.nodes);
   log('PostgreSQL, 1 node');
-  const one = await run({ nodes: [h1], tokens: t1, route: () => 0 }, O.concurrencyPerNode);
+  const one = await phase('throughput', () => run({ nodes: [h1], tokens: t1, route: () => 0 }, O.concurrencyPerNode));
   c.nodes.push(await startNode(spec('n2', 1, cl)));
   const h2 = new HttpNode(c.nodes[1]!.spec.httpPort, 2 * O.concurrencyPerNode);
   c.http.push(h2);
   const own = await balanced(c.store, ['n1', 'n2'], O.tenants + 1);
   const tokens = await loginAll([h1, h2], TENANTS);
   log(`PostgreSQL, 2 nodes: n1 owns ${[...own.values()].filter((n) => n === 'n1').length} tenants`);
-  const twoAny = await run({ nodes: [h1, h2], tokens, route: (_t, k) => k % 2 }, 2 * O.concurrencyPerNode);
-  const twoOwner = await run(
-    { nodes: [h1, h2], tokens, route: (t: string) => (own.get(t) === 'n1' ? 0 : 1) },
-    2 * O.concurrencyPerNode,
+  const twoAny = await phase('throughput', () =>
+    run({ nodes: [h1, h2], tokens, route: (_t, k) => k % 2 }, 2 * O.concurrencyPerNode),
+  );
+  const twoOwner = await phase('throughput', () =>
+    run({ nodes: [h1, h2], tokens, route: (t: string) => (own.get(t) === 'n1' ? 0 : 1) }, 2 * O.concurrencyPerNode),
   );
   log('cross-node latency');
   const aTenants = TENANTS.filter((t) => own.get(t) === 'n1');
@@ -144,20 +153,22 @@ async function clusterPhases(c: Cluster, cl: NodeSpec['cluster']) {
       seconds: O.latencySeconds,
       blfTargets: O.blfTargets,
     });
-  const latency = await latencyAt(O.latencyRate);
+  const latency = await phase('latency', () => latencyAt(O.latencyRate));
   // The same path at a rate this machine keeps up with: the cross-node cost without the queue.
-  const latencyLight = await latencyAt(O.latencyLightRate);
+  const latencyLight = await phase('latency', () => latencyAt(O.latencyLightRate));
   log('failover');
-  const fo = await failover({
-    store: c.store,
-    nodes: c.nodes,
-    http: c.http,
-    tokens,
-    tenants: TENANTS,
-    trials: O.failovers,
-  });
+  const fo = await phase('failover', () =>
+    failover({
+      store: c.store,
+      nodes: c.nodes,
+      http: c.http,
+      tokens,
+      tenants: TENANTS,
+      trials: O.failovers,
+    }),
+  );
   log('memory');
-  const memory = await memoryPhase(c, h1, cl);
+  const memory = await phase('memory', () => memoryPhase(c, h1, cl));
   return { one, twoAny, twoOwner, ownedByN1: aTenants.length, latency, latencyLight, failover: fo, memory };
 }
 
@@ -195,7 +206,7 @@ async function main(): Promise<void> {
   const cl = { store: '', stream: `SWB_BENCH_${RUN}`, prefix: `swbb${RUN}` };
   const load0 = loadavg();
   log('SQLite, 1 node');
-  const sqlite = await sqlitePhase();
+  const sqlite = await phase('sqlite', sqlitePhase);
   const store = await createDatabase(db);
   const c: Cluster = { store, nodes: [], http: [] };
   const clusterSpec = { ...cl, store };
@@ -221,12 +232,12 @@ async function main(): Promise<void> {
     loadAvgAtEnd: loadavg().map((x) => round(x)),
     options: O,
     changesPerSec: {
-      sqlite1: sqlite.perSec,
-      postgres1: r.one.perSec,
-      postgres2Any: r.twoAny.perSec,
-      postgres2Owner: r.twoOwner.perSec,
-      speedup2Any: round(r.twoAny.perSec / r.one.perSec),
-      speedup2Owner: round(r.twoOwner.perSec / r.one.perSec),
+      sqlite1: sqlite?.perSec ?? null,
+      postgres1: r.one?.perSec ?? null,
+      postgres2Any: r.twoAny?.perSec ?? null,
+      postgres2Owner: r.twoOwner?.perSec ?? null,
+      speedup2Any: ratio(r.twoAny?.perSec, r.one?.perSec),
+      speedup2Owner: ratio(r.twoOwner?.perSec, r.one?.perSec),
     },
     throughput: { sqlite1: sqlite, postgres1: r.one, postgres2Any: r.twoAny, postgres2Owner: r.twoOwner },
     tenantsOwnedByN1: r.ownedByN1,
@@ -235,17 +246,21 @@ async function main(): Promise<void> {
     failover: r.failover,
     memory: r.memory,
     targets: {
-      crossNodeP99Ms: { target: 50, feed: r.latency.feed.p99Ms, blf: r.latency.blf.p99Ms },
-      crossNodeP99MsLight: { feed: r.latencyLight.feed.p99Ms, blf: r.latencyLight.blf.p99Ms },
-      failoverMs: { target: 5000, median: r.failover.medianMs },
+      crossNodeP99Ms: { target: 50, feed: r.latency?.feed.p99Ms ?? null, blf: r.latency?.blf.p99Ms ?? null },
+      crossNodeP99MsLight: { feed: r.latencyLight?.feed.p99Ms ?? null, blf: r.latencyLight?.blf.p99Ms ?? null },
+      failoverMs: { target: 5000, median: r.failover?.medianMs ?? null },
       speedup2: {
         target: 1.3,
-        any: round(r.twoAny.perSec / r.one.perSec),
-        owner: round(r.twoOwner.perSec / r.one.perSec),
+        any: ratio(r.twoAny?.perSec, r.one?.perSec),
+        owner: ratio(r.twoOwner?.perSec, r.one?.perSec),
       },
     },
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+function ratio(a: number | undefined, b: number | undefined): number | null {
+  return a === undefined || b === undefined ? null : round(a / b);
 }
 
 main().catch((err: unknown) => {
