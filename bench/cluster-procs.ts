@@ -13,6 +13,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { NODE_FLAGS } from '../src/app/heap.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+/** More flags for node processes, e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them. */
+const EXTRA_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
 export const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
 export const NATS_URL = 'nats://127.0.0.1:4222';
 
@@ -53,7 +55,7 @@ export async function startNode(spec: NodeSpec): Promise<RunningNode> {
           '--node-id',
           spec.id,
         ];
-  const args = [...NODE_FLAGS, MAIN, 'start', ...clusterArgs, '--host', '127.0.0.1'];
+  const args = [...NODE_FLAGS, ...EXTRA_FLAGS, MAIN, 'start', ...clusterArgs, '--host', '127.0.0.1'];
   args.push('--http-port', String(spec.httpPort), '--sip-port', String(spec.sipPort), '--data-dir', dataDir);
   args.push('--system-token', spec.systemToken, '--log-format', 'json', '--log-level', 'info');
   const child = spawn(process.execPath, args, {

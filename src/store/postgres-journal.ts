@@ -1,7 +1,7 @@
-// One journal batch as one PostgreSQL statement: the writes journal-writes.ts lists (state rows,
+// Journal batches as one PostgreSQL statement: the writes journal-writes.ts lists (state rows,
 // events, history, outbox and call-log projections) sent as JSON to `swb_commit`
-// (postgres-commit-sql.ts), which runs them in the statement's transaction: one round trip per
-// batch. The webhooks the outbox rows are computed from are cached per tenant; the function checks
+// (postgres-commit-sql.ts), which runs them in the statement's transaction: one round trip for
+// the batches of every tenant that committed meanwhile (group-commit.ts). The webhooks the outbox rows are computed from are cached per tenant; the function checks
 // the cache against the table and, when another node changed a tenant's webhooks, refuses
 // (SWB02): the cache is read again and the batch sent again.
 import type { DatabaseError } from 'pg';
@@ -10,6 +10,8 @@ import { journalWrites } from './journal-writes.js';
 import type { HookFilter, JournalWrite } from './journal-writes.js';
 import { stepValues } from './call-rows.js';
 import { FencedError } from './fenced.js';
+import { GroupCommit } from './group-commit.js';
+import type { SendGroup } from './group-commit.js';
 import type { CommitResult, JournalBatchEntry } from './port.js';
 import { lineKey } from './postgres-db.js';
 import { BLOCKED } from './postgres-outbox.js';
@@ -21,34 +23,51 @@ interface Hooks {
   readonly digest: string;
 }
 
-/** How many times a batch is sent again when the webhooks changed under it. */
+/** How many times a group is sent again when the webhooks changed under it. */
 const HOOK_RETRIES = 3;
+/** Transactions running at once; batches arriving meanwhile go together in the next (group-commit.ts). */
+const MAX_IN_FLIGHT = 2;
+
+/** One tenant engine's batch and the fences it commits under (none: a store without leases). */
+interface Batch {
+  readonly entries: readonly JournalBatchEntry[];
+  readonly fences: ReadonlyMap<TenantId, number> | undefined;
+}
 
 export class PgJournal {
   private readonly hooks = new Map<TenantId, Hooks>();
+  private readonly group = new GroupCommit<Batch, CommitResult>((batches) => this.send(batches), MAX_IN_FLIGHT);
 
   constructor(private readonly db: PgDb) {}
 
-  /** Writes the batch in one transaction; the promise settles once it is committed. */
-  async commit(batch: readonly JournalBatchEntry[], fences?: ReadonlyMap<TenantId, number>): Promise<CommitResult> {
-    const tenants = [...new Set(batch.map((e) => e.tenant))];
-    const fenceArg = fences === undefined ? null : JSON.stringify(fencesOf(tenants, fences));
+  /** Writes the batch in one transaction (with other tenants' batches); the promise settles once it is committed. */
+  commit(entries: readonly JournalBatchEntry[], fences?: ReadonlyMap<TenantId, number>): Promise<CommitResult> {
+    return this.group.commit({ entries, fences });
+  }
+
+  private async send(batches: readonly Batch[]): Promise<SendAnswer> {
+    const fenced = fencesOf(batches);
+    if ('refused' in fenced) return fenced;
+    const tenants = [...new Set(batches.flatMap((b) => b.entries.map((e) => e.tenant)))];
     for (let attempt = 0; ; attempt++) {
       await this.loadHooks(tenants.filter((t) => !this.hooks.has(t)));
-      const writes = journalWrites(batch, (tenant) => this.hooks.get(tenant)?.list ?? []);
-      const lines = writes.flatMap((w) => (w.kind === 'outbox' ? [lineKey(w.tenant, w.webhookId, w.subject)] : []));
+      const hooksOf = (tenant: TenantId) => this.hooks.get(tenant)?.list ?? [];
+      const writes = batches.map((b) => journalWrites(b.entries, hooksOf));
+      const lines = writes.map((ws) =>
+        ws.flatMap((w) => (w.kind === 'outbox' ? [lineKey(w.tenant, w.webhookId, w.subject)] : [])),
+      );
       const digests = Object.fromEntries(tenants.map((t) => [t, this.hooks.get(t)?.digest ?? '']));
       try {
         await this.db.run('SELECT swb_commit($1::jsonb, $2::jsonb, $3::text[], $4::jsonb)', [
-          fenceArg,
+          fenced.fences === undefined ? null : JSON.stringify(fenced.fences),
           JSON.stringify(digests),
-          lines,
-          JSON.stringify(writes.map(encode)),
+          lines.flat(),
+          JSON.stringify(writes.flat().map(encode)),
         ]);
-        return { outboxRows: lines.length };
+        return { results: lines.map((l) => ({ outboxRows: l.length })) };
       } catch (err) {
         const e = err as DatabaseError;
-        if (e.code === 'SWB01') throw fencedError(e);
+        if (e.code === 'SWB01') return refusedFor(batches, fencedError(e));
         if (e.code !== 'SWB02' || attempt >= HOOK_RETRIES) throw err;
         for (const t of tenants) this.hooks.delete(t);
       }
@@ -75,15 +94,34 @@ function hooksOf(rows: readonly Row[]): Hooks {
   return { list, digest };
 }
 
-/** Every tenant of the batch with the fence this node holds; a tenant without one cannot commit. */
-function fencesOf(tenants: readonly TenantId[], fences: ReadonlyMap<TenantId, number>): Record<TenantId, number> {
-  const out: Record<TenantId, number> = {};
-  for (const tenant of tenants) {
-    const fence = fences.get(tenant);
-    if (fence === undefined) throw new FencedError(tenant, 0, undefined);
-    out[tenant] = fence;
-  }
-  return out;
+type SendAnswer = Awaited<ReturnType<SendGroup<Batch, CommitResult>>>;
+
+/**
+ * The fences of the group, every tenant of a fenced batch with the fence its node holds; a batch
+ * with a tenant it holds no fence for is refused (S10.4). Undefined: no batch is fenced.
+ */
+function fencesOf(
+  batches: readonly Batch[],
+): { readonly fences: Record<TenantId, number> | undefined } | { readonly refused: Map<number, unknown> } {
+  let fences: Record<TenantId, number> | undefined;
+  const refused = new Map<number, unknown>();
+  batches.forEach((b, i) => {
+    if (b.fences === undefined) return;
+    fences ??= {};
+    for (const { tenant } of b.entries) {
+      const fence = b.fences.get(tenant);
+      if (fence === undefined) refused.set(i, new FencedError(tenant, 0, undefined));
+      else fences[tenant] = fence;
+    }
+  });
+  return refused.size > 0 ? { refused } : { fences };
+}
+
+/** The batches of the tenant whose fence was refused, refused with that error. */
+function refusedFor(batches: readonly Batch[], err: FencedError): SendAnswer {
+  const refused = new Map<number, unknown>();
+  batches.forEach((b, i) => b.entries.some((e) => e.tenant === err.tenant) && refused.set(i, err));
+  return { refused };
 }
 
 function fencedError(e: DatabaseError): FencedError {

@@ -65,6 +65,30 @@ describe('PostgreSQL commit in one statement', () => {
     expect((await a.events('t1', epoch, seq - 1, 100)).length).toBe(eventsOf(late).length);
   });
 
+  test('S8.2 S10.4 batches of many tenants committed at once go in shared transactions; a stale fence refuses its tenant’s batch only', async () => {
+    const url = await tempDatabase();
+    const store = await PostgresStore.open(url, { secretKey: randomBytes(32), poolSize: 2 });
+    open.push(store);
+    const ids = Array.from({ length: 12 }, (_, i) => `t${i}`);
+    for (const id of ids) await store.createTenant(tenantRow(id), T0);
+    const rec = recorder(ids.map((id) => ({ id })));
+    const fences = new Map<string, number>();
+    for (const id of ids) fences.set(id, (await store.leases.acquire(id, 'n1', 60_000))!.fence);
+    const stale = new Map(fences).set('t3', fences.get('t3')! - 1);
+    const batches = [];
+    for (const id of ids)
+      batches.push(
+        await rec.apply(id, { type: 'user.upsert', user: { id: 'ann', extension: '1001', name: `Ann ${id}` } }),
+      );
+    const outcomes = await Promise.allSettled(batches.map((b) => store.commit(b, { fences: stale })));
+    expect(outcomes.map((o) => o.status)).toEqual(ids.map((id) => (id === 't3' ? 'rejected' : 'fulfilled')));
+    expect((outcomes[3] as PromiseRejectedResult).reason).toBeInstanceOf(FencedError);
+    for (const id of ids) {
+      const loaded = await store.loadTenant(id);
+      expect(loaded!.state.users.get('ann')?.name).toBe(id === 't3' ? undefined : `Ann ${id}`);
+    }
+  });
+
   test('S6.3 S10.2 a webhook another node adds or removes is honoured by the next commit of a node that cached the old list', async () => {
     const { a, b, rec } = await twoNodes();
     // a has read t1's webhooks (none) on its first commit; b adds one.
