@@ -79,11 +79,14 @@ export class Forwarder {
   /** Starts answering the tenant's commands (this node has taken its lease). */
   serve(tenant: TenantId): void {
     if (this.served.has(tenant)) return;
-    const sub = this.nc.subscribe(this.subject(tenant), {
+    const sub: Subscription = this.nc.subscribe(this.subject(tenant), {
       callback: (err, msg) => {
         if (err !== null) return;
+        // A subscription being drained (unserve) only declines: a newer one may serve the tenant again.
+        const answer =
+          this.served.get(tenant) === sub ? this.answer(tenant, msg.data) : Promise.resolve(this.decline());
         // A request that cannot be read (not a command) is answered with a refusal, never thrown on.
-        void this.answer(tenant, msg.data)
+        void answer
           .catch((): Answer => ({ outcome: UNREADABLE }))
           .then((a) => msg.respond(this.encoder.encode(JSON.stringify(a))))
           .catch(() => {}); // the connection closed meanwhile: the asker times out and is told so
@@ -92,10 +95,15 @@ export class Forwarder {
     this.served.set(tenant, sub);
   }
 
-  /** Stops answering (a hand-over, a lost lease): requests go to the next owner. */
+  /**
+   * Stops answering (a hand-over, a lost lease): requests go to the next owner. The subscription
+   * is drained, not dropped: a request NATS delivered before it heard of the end is declined, so
+   * its asker tries the next owner at once instead of waiting out its timeout.
+   */
   unserve(tenant: TenantId): void {
-    this.served.get(tenant)?.unsubscribe();
+    const sub = this.served.get(tenant);
     this.served.delete(tenant);
+    void sub?.drain().catch(() => {});
   }
 
   stats(): ForwarderStats {
