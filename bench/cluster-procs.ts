@@ -11,6 +11,7 @@ import pg from 'pg';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { NODE_FLAGS } from '../src/app/heap.js';
+import { limitCpu } from './cpu-limit.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 /** More flags for node processes, e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them. */
@@ -26,6 +27,8 @@ export interface NodeSpec {
   readonly cluster?: { readonly store: string; readonly stream: string; readonly prefix: string };
   readonly systemToken: string;
   readonly secretKey: string;
+  /** A CPU quota in cores (cpu-limit.ts); undefined: none. */
+  readonly cpus?: number;
 }
 
 export interface RunningNode {
@@ -84,6 +87,8 @@ export async function startNode(spec: NodeSpec): Promise<RunningNode> {
       reject(new Error(`node ${spec.id} exited with ${code}: ${log.slice(-5).join('\n')}`));
     });
   });
+  const unlimit = spec.cpus === undefined ? undefined : limitCpu(child.pid!, spec.cpus, `${spec.id}-${child.pid!}`);
+  if (unlimit !== undefined) child.once('exit', unlimit);
   return { spec, child, pid: child.pid!, dataDir, log };
 }
 

@@ -11,7 +11,8 @@
 //   memory: VmRSS of each node before and after 10,000 more users
 // Prints one JSON object. Targets (issue 17): cross-node p99 ≤ 50 ms, failover ≤ 5 s, 2 nodes ≥ 1.3×.
 //   npm run bench:cluster [-- --only sqlite,throughput,latency,failover,memory] (default: all; a
-//   phase left out is null in the report)
+//   phase left out is null in the report) [--node-cpus 0.5] (each node limited to that many cores,
+//   as if it had a machine of its own: bench/cpu-limit.ts)
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import type { HttpNode as Http } from './cluster-load.js';
@@ -44,6 +45,8 @@ const TENANTS = Array.from({ length: O.tenants }, (_, t) => tenantId(t));
 const log = (m: string) => process.stderr.write(`[bench:cluster] ${m}\n`);
 const PHASES = ['sqlite', 'throughput', 'latency', 'failover', 'memory'] as const;
 const onlyArg = process.argv.indexOf('--only');
+const cpusArg = process.argv.indexOf('--node-cpus');
+const NODE_CPUS = cpusArg < 0 ? undefined : Number(process.argv[cpusArg + 1]);
 const only = new Set(onlyArg < 0 ? PHASES : (process.argv[onlyArg + 1] ?? '').split(','));
 /** Runs the phase when it was asked for; null when it was left out. */
 const phase = async <T>(name: (typeof PHASES)[number], run: () => Promise<T>): Promise<T | null> =>
@@ -89,6 +92,7 @@ function spec(id: string, k: number, cluster?: NodeSpec['cluster']): NodeSpec {
     systemToken: SYSTEM_TOKEN,
     secretKey: SECRET_KEY,
     ...(cluster ? { cluster } : {}),
+    ...(NODE_CPUS !== undefined ? { cpus: NODE_CPUS } : {}),
   };
 }
 
@@ -230,7 +234,7 @@ async function main(): Promise<void> {
     machine,
     loadAvgAtStart: load0.map((x) => round(x)),
     loadAvgAtEnd: loadavg().map((x) => round(x)),
-    options: O,
+    options: { ...O, nodeCpus: NODE_CPUS ?? null },
     changesPerSec: {
       sqlite1: sqlite?.perSec ?? null,
       postgres1: r.one?.perSec ?? null,
