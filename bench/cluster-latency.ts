@@ -27,8 +27,16 @@ export interface LatencyResult {
   readonly rate: number;
   readonly sent: number;
   readonly acknowledged: number;
-  readonly feed: { readonly received: number; readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number };
-  readonly blf: { readonly received: number; readonly p50Ms: number; readonly p99Ms: number; readonly maxMs: number };
+  readonly ack: Delays;
+  readonly feed: Delays;
+  readonly blf: Delays;
+}
+
+interface Delays {
+  readonly received: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
 }
 
 /** lamp state a change leaves on a BLF key: dnd lights it, away leaves it off. */
@@ -70,6 +78,8 @@ export async function crossNodeLatency(p: LatencyPlan): Promise<LatencyResult> {
   const pairs = p.tenants.flatMap((t) => Array.from({ length: p.users }, (_, i) => [t, userExt(i)] as const));
   let sent = 0;
   let acknowledged = 0;
+  /** PUT → 200 on node A: what of the delay is before the commit, not the way to node B. */
+  const ackDelays: number[] = [];
   const inFlight: Promise<void>[] = [];
   const t0 = performance.now();
   await new Promise<void>((resolve) => {
@@ -95,7 +105,9 @@ export async function crossNodeLatency(p: LatencyPlan): Promise<LatencyResult> {
         }
         inFlight.push(
           p.a.call('PUT', `/api/v1/users/u${ext}/status`, p.tokensA.get(tenant)!, body, 10_000).then((r) => {
-            if (r.status === 200) acknowledged++;
+            if (r.status !== 200) return;
+            acknowledged++;
+            ackDelays.push(performance.now() - at);
           }),
         );
       }
@@ -110,6 +122,7 @@ export async function crossNodeLatency(p: LatencyPlan): Promise<LatencyResult> {
     rate: p.rate,
     sent,
     acknowledged,
+    ack: summary(ackDelays),
     feed: summary(feedDelays),
     blf: summary(blfDelays),
   };

@@ -1,47 +1,29 @@
-// The cluster bench's HTTP side: a small keep-alive client (node:http, one agent per node), the
-// tenants and users it makes through the REST API, and the closed-loop load of status changes
-// whose acknowledged (200) answers it counts.
-import { Agent, request } from 'node:http';
+// The cluster bench's HTTP side: a lean keep-alive client per node (lean-http.ts), the tenants and
+// users it makes through the REST API, and the closed-loop load of status changes whose
+// acknowledged (200) answers it counts.
+import { LeanHttp } from './lean-http.js';
+import type { Answer } from './lean-http.js';
 
-export interface Answer {
-  readonly status: number;
-  readonly body: string;
-}
+export type { Answer };
 
 export class HttpNode {
-  readonly agent: Agent;
+  private readonly http: LeanHttp;
   constructor(
     readonly port: number,
     sockets: number,
   ) {
-    this.agent = new Agent({ keepAlive: true, maxSockets: sockets });
+    this.http = new LeanHttp(port, sockets);
   }
 
   call(method: string, path: string, token: string, body?: unknown, timeoutMs = 30_000): Promise<Answer> {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    return new Promise((resolve) => {
-      const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-      if (data !== undefined) {
-        headers['content-type'] = 'application/json';
-        headers['content-length'] = String(data.length);
-      }
-      const req = request(
-        { host: '127.0.0.1', port: this.port, method, path, headers, agent: this.agent, timeout: timeoutMs },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-          res.on('error', () => resolve({ status: 0, body: 'response error' }));
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', (e) => resolve({ status: 0, body: e.message }));
-      req.end(data);
-    });
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (data !== undefined) headers['content-type'] = 'application/json';
+    return this.http.call(method, path, headers, data, timeoutMs);
   }
 
   close(): void {
-    this.agent.destroy();
+    this.http.close();
   }
 }
 

@@ -11,9 +11,12 @@ import pg from 'pg';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { NODE_FLAGS } from '../src/app/heap.js';
+import { limitCpu } from './cpu-limit.js';
 
 // SWB_BENCH_MAIN: another build's CLI (an older commit built elsewhere), to compare it on the same bench.
 const MAIN = process.env.SWB_BENCH_MAIN ?? fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+/** More flags for node processes, e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them. */
+const EXTRA_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
 export const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
 export const NATS_URL = 'nats://127.0.0.1:4222';
 
@@ -25,6 +28,8 @@ export interface NodeSpec {
   readonly cluster?: { readonly store: string; readonly stream: string; readonly prefix: string };
   readonly systemToken: string;
   readonly secretKey: string;
+  /** A CPU quota in cores (cpu-limit.ts); undefined: none. */
+  readonly cpus?: number;
 }
 
 export interface RunningNode {
@@ -54,7 +59,7 @@ export async function startNode(spec: NodeSpec): Promise<RunningNode> {
           '--node-id',
           spec.id,
         ];
-  const args = [...NODE_FLAGS, MAIN, 'start', ...clusterArgs, '--host', '127.0.0.1'];
+  const args = [...NODE_FLAGS, ...EXTRA_FLAGS, MAIN, 'start', ...clusterArgs, '--host', '127.0.0.1'];
   args.push('--http-port', String(spec.httpPort), '--sip-port', String(spec.sipPort), '--data-dir', dataDir);
   args.push('--system-token', spec.systemToken, '--log-format', 'json', '--log-level', 'info');
   const child = spawn(process.execPath, args, {
@@ -83,6 +88,8 @@ export async function startNode(spec: NodeSpec): Promise<RunningNode> {
       reject(new Error(`node ${spec.id} exited with ${code}: ${log.slice(-5).join('\n')}`));
     });
   });
+  const unlimit = spec.cpus === undefined ? undefined : limitCpu(child.pid!, spec.cpus, `${spec.id}-${child.pid!}`);
+  if (unlimit !== undefined) child.once('exit', unlimit);
   return { spec, child, pid: child.pid!, dataDir, log };
 }
 

@@ -10,11 +10,11 @@
 //     through the survivor (one sent every 20 ms)
 //   memory: VmRSS of each node before and after 10,000 more users
 // Prints one JSON object. Targets (issue 17): cross-node p99 ≤ 50 ms, failover ≤ 5 s, 2 nodes ≥ 1.3×.
-// `--only failover` runs the failover part alone (two nodes, the same tenants); `--failovers N`
-// sets its number of trials (default 5).
+//   npm run bench:cluster [-- --only sqlite,throughput,latency,failover,memory] (default: all; a
+//   phase left out is null in the report) [--node-cpus 0.5] (each node limited to that many cores,
+//   as if it had a machine of its own: bench/cpu-limit.ts) [--failovers N] (trials, default 5)
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
 import type { HttpNode as Http } from './cluster-load.js';
 import { HttpNode, loginAll, makeTenant, round, statusLoad, tenantId } from './cluster-load.js';
 import type { LoadPlan } from './cluster-load.js';
@@ -24,10 +24,11 @@ import type { NodeSpec, RunningNode } from './cluster-procs.js';
 import { cpuMs, createDatabase, deleteStream, dropDatabase, machineTicks, pidsNamed, rssKb } from './cluster-procs.js';
 import { startNode, stopNode } from './cluster-procs.js';
 
-const ARGS = parseArgs({
-  options: { only: { type: 'string' }, failovers: { type: 'string' } },
-}).values;
-if (ARGS.only !== undefined && ARGS.only !== 'failover') throw new Error('--only takes one value: failover');
+function argOf(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+}
+
 const O = {
   tenants: 20,
   users: 50,
@@ -37,7 +38,7 @@ const O = {
   latencyLightRate: 50,
   latencySeconds: 8,
   blfTargets: 25,
-  failovers: Number(ARGS.failovers ?? 5),
+  failovers: Number(argOf('--failovers') ?? 5),
   memoryTenants: 4,
   memoryUsersPerTenant: 2500,
 };
@@ -47,6 +48,14 @@ const RUN = `${process.pid}`;
 const BASE_PORT = 20_000 + (process.pid % 2000) * 10;
 const TENANTS = Array.from({ length: O.tenants }, (_, t) => tenantId(t));
 const log = (m: string) => process.stderr.write(`[bench:cluster] ${m}\n`);
+const PHASES = ['sqlite', 'throughput', 'latency', 'failover', 'memory'] as const;
+const onlyArg = process.argv.indexOf('--only');
+const cpusArg = process.argv.indexOf('--node-cpus');
+const NODE_CPUS = cpusArg < 0 ? undefined : Number(process.argv[cpusArg + 1]);
+const only = new Set(onlyArg < 0 ? PHASES : (process.argv[onlyArg + 1] ?? '').split(','));
+/** Runs the phase when it was asked for; null when it was left out. */
+const phase = async <T>(name: (typeof PHASES)[number], run: () => Promise<T>): Promise<T | null> =>
+  only.has(name) ? run() : null;
 
 /** Runs a load phase and reports where the CPU time went meanwhile. */
 async function measured(plan: LoadPlan, nodes: readonly RunningNode[]) {
@@ -88,6 +97,7 @@ function spec(id: string, k: number, cluster?: NodeSpec['cluster']): NodeSpec {
     systemToken: SYSTEM_TOKEN,
     secretKey: SECRET_KEY,
     ...(cluster ? { cluster } : {}),
+    ...(NODE_CPUS !== undefined ? { cpus: NODE_CPUS } : {}),
   };
 }
 
@@ -124,17 +134,18 @@ async function clusterPhases(c: Cluster, cl: NodeSpec['cluster']) {
   const run = (plan: Pick<LoadPlan, 'nodes' | 'tokens' | 'route'>, concurrency: number) =>
     measured({ ...plan, concurrency, seconds: O.seconds, users: O.users, tenants: TENANTS }, c.nodes);
   log('PostgreSQL, 1 node');
-  const one = await run({ nodes: [h1], tokens: t1, route: () => 0 }, O.concurrencyPerNode);
+  const one = await phase('throughput', () => run({ nodes: [h1], tokens: t1, route: () => 0 }, O.concurrencyPerNode));
   c.nodes.push(await startNode(spec('n2', 1, cl)));
   const h2 = new HttpNode(c.nodes[1]!.spec.httpPort, 2 * O.concurrencyPerNode);
   c.http.push(h2);
   const own = await balanced(c.store, ['n1', 'n2'], O.tenants + 1);
   const tokens = await loginAll([h1, h2], TENANTS);
   log(`PostgreSQL, 2 nodes: n1 owns ${[...own.values()].filter((n) => n === 'n1').length} tenants`);
-  const twoAny = await run({ nodes: [h1, h2], tokens, route: (_t, k) => k % 2 }, 2 * O.concurrencyPerNode);
-  const twoOwner = await run(
-    { nodes: [h1, h2], tokens, route: (t: string) => (own.get(t) === 'n1' ? 0 : 1) },
-    2 * O.concurrencyPerNode,
+  const twoAny = await phase('throughput', () =>
+    run({ nodes: [h1, h2], tokens, route: (_t, k) => k % 2 }, 2 * O.concurrencyPerNode),
+  );
+  const twoOwner = await phase('throughput', () =>
+    run({ nodes: [h1, h2], tokens, route: (t: string) => (own.get(t) === 'n1' ? 0 : 1) }, 2 * O.concurrencyPerNode),
   );
   log('cross-node latency');
   const aTenants = TENANTS.filter((t) => own.get(t) === 'n1');
@@ -151,34 +162,23 @@ async function clusterPhases(c: Cluster, cl: NodeSpec['cluster']) {
       seconds: O.latencySeconds,
       blfTargets: O.blfTargets,
     });
-  const latency = await latencyAt(O.latencyRate);
+  const latency = await phase('latency', () => latencyAt(O.latencyRate));
   // The same path at a rate this machine keeps up with: the cross-node cost without the queue.
-  const latencyLight = await latencyAt(O.latencyLightRate);
+  const latencyLight = await phase('latency', () => latencyAt(O.latencyLightRate));
   log('failover');
-  const fo = await failover({
-    store: c.store,
-    nodes: c.nodes,
-    http: c.http,
-    tokens,
-    tenants: TENANTS,
-    trials: O.failovers,
-  });
+  const fo = await phase('failover', () =>
+    failover({
+      store: c.store,
+      nodes: c.nodes,
+      http: c.http,
+      tokens,
+      tenants: TENANTS,
+      trials: O.failovers,
+    }),
+  );
   log('memory');
-  const memory = await memoryPhase(c, h1, cl);
+  const memory = await phase('memory', () => memoryPhase(c, h1, cl));
   return { one, twoAny, twoOwner, ownedByN1: aTenants.length, latency, latencyLight, failover: fo, memory };
-}
-
-/** `--only failover`: two nodes with the tenants, then the failover trials alone. */
-async function failoverOnly(c: Cluster, cl: NodeSpec['cluster']) {
-  const h1 = new HttpNode(c.nodes[0]!.spec.httpPort, 2 * O.concurrencyPerNode);
-  c.http.push(h1);
-  await seed(h1);
-  c.nodes.push(await startNode(spec('n2', 1, cl)));
-  c.http.push(new HttpNode(c.nodes[1]!.spec.httpPort, 2 * O.concurrencyPerNode));
-  await balanced(c.store, ['n1', 'n2'], O.tenants + 1);
-  const tokens = await loginAll(c.http, TENANTS);
-  log('failover');
-  return failover({ store: c.store, nodes: c.nodes, http: c.http, tokens, tenants: TENANTS, trials: O.failovers });
 }
 
 /**
@@ -214,23 +214,14 @@ async function main(): Promise<void> {
   const db = `swb_bench_${RUN}`;
   const cl = { store: '', stream: `SWB_BENCH_${RUN}`, prefix: `swbb${RUN}` };
   const load0 = loadavg();
-  const only = ARGS.only === 'failover';
-  if (!only) log('SQLite, 1 node');
-  const sqlite = only ? undefined : await sqlitePhase();
+  log('SQLite, 1 node');
+  const sqlite = await phase('sqlite', sqlitePhase);
   const store = await createDatabase(db);
   const c: Cluster = { store, nodes: [], http: [] };
   const clusterSpec = { ...cl, store };
   let result;
   try {
     c.nodes.push(await startNode(spec('n1', 0, clusterSpec)));
-    if (only) {
-      const fo = await failoverOnly(c, clusterSpec);
-      const loadAvg = { atStart: load0.map((x) => round(x)), atEnd: loadavg().map((x) => round(x)) };
-      process.stdout.write(
-        `${JSON.stringify({ bench: 'cluster', only: 'failover', loadAvg, failover: fo }, null, 2)}\n`,
-      );
-      return;
-    }
     result = await clusterPhases(c, clusterSpec);
   } catch (err) {
     for (const n of c.nodes) process.stderr.write(`--- ${n.spec.id}\n${n.log.slice(-30).join('\n')}\n`);
@@ -242,39 +233,43 @@ async function main(): Promise<void> {
     await deleteStream(cl.stream).catch((e: unknown) => log(`delete stream: ${String(e)}`));
   }
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length };
-  const r = result!;
+  const r = result;
   const report = {
     bench: 'cluster',
     machine,
     loadAvgAtStart: load0.map((x) => round(x)),
     loadAvgAtEnd: loadavg().map((x) => round(x)),
-    options: O,
+    options: { ...O, nodeCpus: NODE_CPUS ?? null },
     changesPerSec: {
-      sqlite1: sqlite!.perSec,
-      postgres1: r.one.perSec,
-      postgres2Any: r.twoAny.perSec,
-      postgres2Owner: r.twoOwner.perSec,
-      speedup2Any: round(r.twoAny.perSec / r.one.perSec),
-      speedup2Owner: round(r.twoOwner.perSec / r.one.perSec),
+      sqlite1: sqlite?.perSec ?? null,
+      postgres1: r.one?.perSec ?? null,
+      postgres2Any: r.twoAny?.perSec ?? null,
+      postgres2Owner: r.twoOwner?.perSec ?? null,
+      speedup2Any: ratio(r.twoAny?.perSec, r.one?.perSec),
+      speedup2Owner: ratio(r.twoOwner?.perSec, r.one?.perSec),
     },
-    throughput: { sqlite1: sqlite!, postgres1: r.one, postgres2Any: r.twoAny, postgres2Owner: r.twoOwner },
+    throughput: { sqlite1: sqlite, postgres1: r.one, postgres2Any: r.twoAny, postgres2Owner: r.twoOwner },
     tenantsOwnedByN1: r.ownedByN1,
     crossNode: r.latency,
     crossNodeLight: r.latencyLight,
     failover: r.failover,
     memory: r.memory,
     targets: {
-      crossNodeP99Ms: { target: 50, feed: r.latency.feed.p99Ms, blf: r.latency.blf.p99Ms },
-      crossNodeP99MsLight: { feed: r.latencyLight.feed.p99Ms, blf: r.latencyLight.blf.p99Ms },
-      failoverMs: { target: 5000, median: r.failover.medianMs },
+      crossNodeP99Ms: { target: 50, feed: r.latency?.feed.p99Ms ?? null, blf: r.latency?.blf.p99Ms ?? null },
+      crossNodeP99MsLight: { feed: r.latencyLight?.feed.p99Ms ?? null, blf: r.latencyLight?.blf.p99Ms ?? null },
+      failoverMs: { target: 5000, median: r.failover?.medianMs ?? null },
       speedup2: {
         target: 1.3,
-        any: round(r.twoAny.perSec / r.one.perSec),
-        owner: round(r.twoOwner.perSec / r.one.perSec),
+        any: ratio(r.twoAny?.perSec, r.one?.perSec),
+        owner: ratio(r.twoOwner?.perSec, r.one?.perSec),
       },
     },
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+function ratio(a: number | undefined, b: number | undefined): number | null {
+  return a === undefined || b === undefined ? null : round(a / b);
 }
 
 main().catch((err: unknown) => {

@@ -71,6 +71,11 @@ interface Answers {
   readonly answers: readonly Answer[];
 }
 type Asked = Answer | 'nobody' | 'timeout';
+/** When a request arrived, and whether through the subscription that serves the tenant now (not one being drained). */
+interface Arrival {
+  readonly receivedAt: number;
+  readonly serving: boolean;
+}
 /** A request waiting for this turn's message to its owner, and its caller. */
 interface Asking {
   readonly request: Request;
@@ -135,12 +140,13 @@ export class Forwarder {
   /** Starts answering the tenant's commands (this node has taken its lease). */
   serve(tenant: TenantId): void {
     if (this.served.has(tenant)) return;
-    const sub = this.nc.subscribe(this.subject(tenant), {
+    const sub: Subscription = this.nc.subscribe(this.subject(tenant), {
       callback: (err, msg) => {
         if (err !== null) return;
+        // A subscription being drained (unserve) only declines: a newer one may serve the tenant again.
+        const serving = this.served.get(tenant) === sub;
         // A request that cannot be read (not a command) is answered with a refusal, never thrown on.
-        const receivedAt = Date.now();
-        void this.answer(tenant, msg.data, receivedAt)
+        void this.answer(tenant, msg.data, { receivedAt: Date.now(), serving })
           .catch((): Answer => ({ outcome: UNREADABLE }))
           .then((a) => msg.respond(this.encoder.encode(JSON.stringify(a))))
           .catch(() => {}); // the connection closed meanwhile: the asker times out and is told so
@@ -149,10 +155,15 @@ export class Forwarder {
     this.served.set(tenant, sub);
   }
 
-  /** Stops answering (a hand-over, a lost lease): requests go to the next owner. */
+  /**
+   * Stops answering (a hand-over, a lost lease): requests go to the next owner. The subscription
+   * is drained, not dropped: a request NATS delivered before it heard of the end is declined, so
+   * its asker tries the next owner at once instead of waiting out its timeout.
+   */
   unserve(tenant: TenantId): void {
-    this.served.get(tenant)?.unsubscribe();
+    const sub = this.served.get(tenant);
     this.served.delete(tenant);
+    void sub?.drain().catch(() => {});
   }
 
   stats(): ForwarderStats {
@@ -160,27 +171,27 @@ export class Forwarder {
   }
 
   /** One request, answered with one answer; or several (`requests`), answered with `answers` in order. */
-  private async answer(tenant: TenantId, data: Uint8Array, receivedAt: number): Promise<Answer | Answers> {
+  private async answer(tenant: TenantId, data: Uint8Array, arrival: Arrival): Promise<Answer | Answers> {
     const parsed = JSON.parse(this.decoder.decode(data)) as Request | { readonly requests?: unknown };
-    if (!('requests' in parsed)) return this.start(tenant, parsed as Request, receivedAt);
+    if (!('requests' in parsed)) return this.start(tenant, parsed as Request, arrival);
     if (!Array.isArray(parsed.requests)) return { outcome: UNREADABLE };
     // Every command is dispatched in this turn, in order: they join one batch of the engine.
     const started = (parsed.requests as unknown[]).map((r) =>
       typeof r === 'object' && r !== null && 'command' in r
-        ? this.start(tenant, r as Request, receivedAt)
+        ? this.start(tenant, r as Request, arrival)
         : Promise.resolve<Answer>({ outcome: UNREADABLE }),
     );
     return { answers: await Promise.all(started) };
   }
 
   /** Checks and dispatches one command at once (in the caller's turn); the answer follows the commit. */
-  private start(tenant: TenantId, request: Request, receivedAt: number): Promise<Answer> {
+  private start(tenant: TenantId, request: Request, arrival: Arrival): Promise<Answer> {
     // S10.2: the asker waits `budgetMs` from `sentAt` (its clock); past that, less the clocks'
     // slack, it may have answered 503 already: the command is declined, never applied late.
-    const applyBy = Math.min(request.sentAt, receivedAt) + request.budgetMs - this.slackMs();
+    const applyBy = Math.min(request.sentAt, arrival.receivedAt) + request.budgetMs - this.slackMs();
     if (!(Date.now() < applyBy)) return Promise.resolve(this.expire());
     // Asked and dispatched in one turn: the tenant cannot change hands between the two.
-    if (!this.target.owns(tenant)) return Promise.resolve(this.decline());
+    if (!arrival.serving || !this.target.owns(tenant)) return Promise.resolve(this.decline());
     this.counts.served++;
     return this.target.dispatch(tenant, request.command).then((outcome): Answer => {
       // S10.4: a commit refused because another node took the tenant changed nothing: the caller asks it.

@@ -1,127 +1,169 @@
-// One journal batch as one PostgreSQL transaction: the writes journal-writes.ts lists (state rows,
-// events, history and outbox projections), run on one connection. The tenants' webhooks are read
-// inside the transaction, so a webhook another node added is honoured at once.
-import type { PoolClient } from 'pg';
+// Journal batches as one PostgreSQL statement: the writes journal-writes.ts lists (state rows,
+// events, history, outbox and call-log projections) sent as JSON to `swb_commit`
+// (postgres-commit-sql.ts), which runs them in the statement's transaction: one round trip for
+// the batches of every tenant that committed meanwhile (group-commit.ts). The webhooks the outbox rows are computed from are cached per tenant; the function checks
+// the cache against the table and, when another node changed a tenant's webhooks, refuses
+// (SWB02): the cache is read again and the batch sent again.
+import type { DatabaseError } from 'pg';
 import type { TenantId } from '../core/index.js';
 import { journalWrites } from './journal-writes.js';
 import type { HookFilter, JournalWrite } from './journal-writes.js';
+import { stepValues } from './call-rows.js';
 import { FencedError } from './fenced.js';
+import { GroupCommit } from './group-commit.js';
+import type { SendGroup } from './group-commit.js';
 import type { CommitResult, JournalBatchEntry } from './port.js';
-import { lineKey, lockLines } from './postgres-db.js';
+import { lineKey } from './postgres-db.js';
+import { BLOCKED } from './postgres-outbox.js';
 import type { PgDb, Row } from './postgres-db.js';
-import { writeCallStep } from './postgres-calls.js';
-import { insertOutbox } from './postgres-outbox.js';
 
-/** The SQL of each write that is one statement, by kind; its values come from `values` below. */
-const SQL: Record<Exclude<JournalWrite['kind'], 'removeUser' | 'outbox' | 'call'>, string> = {
-  user: `INSERT INTO users (tenant, id, extension, name, role, state) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (tenant, id) DO UPDATE SET extension = excluded.extension, name = excluded.name, role = excluded.role, state = excluded.state`,
-  removeGroup: 'DELETE FROM groups_ WHERE tenant = $1 AND id = $2',
-  group:
-    'INSERT INTO groups_ (tenant, id, data) VALUES ($1, $2, $3) ON CONFLICT (tenant, id) DO UPDATE SET data = excluded.data',
-  removeQueue: 'DELETE FROM queues WHERE tenant = $1 AND id = $2',
-  queue:
-    'INSERT INTO queues (tenant, id, data) VALUES ($1, $2, $3) ON CONFLICT (tenant, id) DO UPDATE SET data = excluded.data',
-  policy: 'UPDATE tenants SET policy = $2 WHERE id = $1',
-  event: 'INSERT INTO events (tenant, epoch, seq, at, type, subject, body) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-  history:
-    'INSERT INTO history (tenant, user_id, at, kind, queue_id, value, reason, cause) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-  seq: 'UPDATE tenants SET seq = $2 WHERE id = $1',
-};
+/** A tenant's webhooks as the journal uses them, and their text as swb_commit computes it. */
+interface Hooks {
+  readonly list: readonly HookFilter[];
+  readonly digest: string;
+}
 
-/** S5.4: a removed user's credentials and sign-ins go with them; a later user under the same id gets none. */
-const REMOVE_USER = [
-  'DELETE FROM users WHERE tenant = $1 AND id = $2',
-  'DELETE FROM credentials WHERE tenant = $1 AND user_id = $2',
-  'DELETE FROM auth_tokens WHERE tenant = $1 AND user_id = $2',
-];
+/** How many times a group is sent again when the webhooks changed under it. */
+const HOOK_RETRIES = 3;
+/** Transactions running at once; batches arriving meanwhile go together in the next (group-commit.ts). */
+const MAX_IN_FLIGHT = 2;
 
-function values(w: Exclude<JournalWrite, { kind: 'removeUser' | 'outbox' | 'call' }>): unknown[] {
-  switch (w.kind) {
-    case 'user':
-      return [w.tenant, w.id, w.extension, w.name, w.role, w.state];
-    case 'removeGroup':
-    case 'removeQueue':
-      return [w.tenant, w.id];
-    case 'group':
-    case 'queue':
-      return [w.tenant, w.id, w.data];
-    case 'policy':
-      return [w.tenant, w.policy];
-    case 'event':
-      return [w.tenant, w.epoch, w.seq, w.at, w.type, w.subject, w.body];
-    case 'history': {
-      const h = w.row;
-      return [w.tenant, h.userId, h.at, h.kind, h.queueId, h.value, h.reason, h.cause];
-    }
-    case 'seq':
-      return [w.tenant, w.seq];
-  }
+/** One tenant engine's batch and the fences it commits under (none: a store without leases). */
+interface Batch {
+  readonly entries: readonly JournalBatchEntry[];
+  readonly fences: ReadonlyMap<TenantId, number> | undefined;
 }
 
 export class PgJournal {
+  private readonly hooks = new Map<TenantId, Hooks>();
+  private readonly group = new GroupCommit<Batch, CommitResult>((batches) => this.send(batches), MAX_IN_FLIGHT);
+
   constructor(private readonly db: PgDb) {}
 
-  /** Writes the batch in one transaction; the promise settles once it is committed. */
-  commit(batch: readonly JournalBatchEntry[], fences?: ReadonlyMap<TenantId, number>): Promise<CommitResult> {
-    return this.db.tx(async (c) => {
-      const tenants = [...new Set(batch.map((e) => e.tenant))];
-      if (fences !== undefined) await checkFences(c, tenants, fences);
-      const hooks = await hooksOf(c, tenants);
-      const writes = journalWrites(batch, (tenant) => hooks.get(tenant) ?? []);
-      const lines = writes.flatMap((w) => (w.kind === 'outbox' ? [lineKey(w.tenant, w.webhookId, w.subject)] : []));
-      await lockLines(c, lines);
-      for (const w of writes) await write(c, w);
-      return { outboxRows: lines.length };
-    });
+  /** Writes the batch in one transaction (with other tenants' batches); the promise settles once it is committed. */
+  commit(entries: readonly JournalBatchEntry[], fences?: ReadonlyMap<TenantId, number>): Promise<CommitResult> {
+    return this.group.commit({ entries, fences });
+  }
+
+  private async send(batches: readonly Batch[]): Promise<SendAnswer> {
+    const fenced = fencesOf(batches);
+    if ('refused' in fenced) return fenced;
+    const tenants = [...new Set(batches.flatMap((b) => b.entries.map((e) => e.tenant)))];
+    for (let attempt = 0; ; attempt++) {
+      await this.loadHooks(tenants.filter((t) => !this.hooks.has(t)));
+      const hooksOf = (tenant: TenantId) => this.hooks.get(tenant)?.list ?? [];
+      const writes = batches.map((b) => journalWrites(b.entries, hooksOf));
+      const lines = writes.map((ws) =>
+        ws.flatMap((w) => (w.kind === 'outbox' ? [lineKey(w.tenant, w.webhookId, w.subject)] : [])),
+      );
+      const digests = Object.fromEntries(tenants.map((t) => [t, this.hooks.get(t)?.digest ?? '']));
+      try {
+        await this.db.run('SELECT swb_commit($1::jsonb, $2::jsonb, $3::text[], $4::jsonb)', [
+          fenced.fences === undefined ? null : JSON.stringify(fenced.fences),
+          JSON.stringify(digests),
+          lines.flat(),
+          JSON.stringify(writes.flat().map(encode)),
+        ]);
+        return { results: lines.map((l) => ({ outboxRows: l.length })) };
+      } catch (err) {
+        const e = err as DatabaseError;
+        if (e.code === 'SWB01') return refusedFor(batches, fencedError(e));
+        if (e.code !== 'SWB02' || attempt >= HOOK_RETRIES) throw err;
+        for (const t of tenants) this.hooks.delete(t);
+      }
+    }
+  }
+
+  /** Reads the webhooks of the tenants named into the cache (a tenant without any gets an empty list). */
+  private async loadHooks(tenants: readonly TenantId[]): Promise<void> {
+    if (tenants.length === 0) return;
+    const rows = await this.db.rows(
+      'SELECT tenant, id, events FROM webhooks WHERE tenant = ANY($1::text[]) ORDER BY created_at, id COLLATE "C"',
+      [tenants],
+    );
+    const lists = new Map<TenantId, Row[]>(tenants.map((t) => [t, []]));
+    for (const r of rows) lists.get(String(r.tenant))?.push(r);
+    for (const [tenant, list] of lists) this.hooks.set(tenant, hooksOf(list));
   }
 }
+
+/** The list and the digest of one tenant's webhook rows, as HOOK_DIGEST_SQL (postgres-commit-sql.ts) makes it. */
+function hooksOf(rows: readonly Row[]): Hooks {
+  const list = rows.map((r) => ({ id: String(r.id), events: JSON.parse(String(r.events)) as string[] }));
+  const digest = rows.map((r) => `${String(r.id)}\u0001${String(r.events)}`).join('\u0002');
+  return { list, digest };
+}
+
+type SendAnswer = Awaited<ReturnType<SendGroup<Batch, CommitResult>>>;
 
 /**
- * S10.4: the leases are read with a share lock, held to the end of the transaction: a node taking
- * a lease over waits for this commit (and then loads what it wrote), or this commit waits for the
- * take-over and, seeing the new fence, refuses the batch before anything is written.
+ * The fences of the group, every tenant of a fenced batch with the fence its node holds; a batch
+ * with a tenant it holds no fence for is refused (S10.4). Undefined: no batch is fenced.
  */
-async function checkFences(
-  c: PoolClient,
-  tenants: readonly TenantId[],
-  fences: ReadonlyMap<TenantId, number>,
-): Promise<void> {
-  const r = await c.query<{ tenant: string; fence: string }>(
-    'SELECT tenant, fence FROM tenant_leases WHERE tenant = ANY($1::text[]) FOR SHARE',
-    [tenants],
-  );
-  const current = new Map(r.rows.map((row) => [row.tenant, Number(row.fence)]));
-  for (const tenant of tenants) {
-    const fence = fences.get(tenant);
-    if (fence === undefined || current.get(tenant) !== fence)
-      throw new FencedError(tenant, fence ?? 0, current.get(tenant));
-  }
+function fencesOf(
+  batches: readonly Batch[],
+): { readonly fences: Record<TenantId, number> | undefined } | { readonly refused: Map<number, unknown> } {
+  let fences: Record<TenantId, number> | undefined;
+  const refused = new Map<number, unknown>();
+  batches.forEach((b, i) => {
+    if (b.fences === undefined) return;
+    fences ??= {};
+    for (const { tenant } of b.entries) {
+      const fence = b.fences.get(tenant);
+      if (fence === undefined) refused.set(i, new FencedError(tenant, 0, undefined));
+      else fences[tenant] = fence;
+    }
+  });
+  return refused.size > 0 ? { refused } : { fences };
 }
 
-async function write(c: PoolClient, w: JournalWrite): Promise<void> {
-  if (w.kind === 'removeUser') {
-    for (const sql of REMOVE_USER) await c.query(sql, [w.tenant, w.id]);
-  } else if (w.kind === 'call') {
-    await writeCallStep(c, w.tenant, w.step);
-  } else if (w.kind === 'outbox') {
-    await insertOutbox(c, w.tenant, w.webhookId, w.subject, w.body, w.at);
-  } else {
-    await c.query(SQL[w.kind], values(w));
-  }
+/** The batches of the tenant whose fence was refused, refused with that error. */
+function refusedFor(batches: readonly Batch[], err: FencedError): SendAnswer {
+  const refused = new Map<number, unknown>();
+  batches.forEach((b, i) => b.entries.some((e) => e.tenant === err.tenant) && refused.set(i, err));
+  return { refused };
 }
 
-/** Which events each tenant's webhooks want, oldest webhook first (as the SQLite adapter lists them). */
-async function hooksOf(c: PoolClient, tenants: readonly TenantId[]): Promise<Map<TenantId, HookFilter[]>> {
-  const byTenant = new Map<TenantId, HookFilter[]>();
-  const r = await c.query<Row>(
-    'SELECT tenant, id, events FROM webhooks WHERE tenant = ANY($1::text[]) ORDER BY created_at, id COLLATE "C"',
-    [tenants],
-  );
-  for (const h of r.rows) {
-    const list = byTenant.get(String(h.tenant)) ?? [];
-    list.push({ id: String(h.id), events: JSON.parse(String(h.events)) as string[] });
-    byTenant.set(String(h.tenant), list);
+function fencedError(e: DatabaseError): FencedError {
+  const d = JSON.parse(e.detail ?? '{}') as { tenant?: string; fence?: number; current?: number | null };
+  return new FencedError(String(d.tenant), Number(d.fence ?? 0), d.current ?? undefined);
+}
+
+/** One write as the JSON object swb_commit reads: `k` its kind, `t` its tenant. */
+function encode(w: JournalWrite): Record<string, unknown> {
+  const head = { k: w.kind, t: w.tenant };
+  switch (w.kind) {
+    case 'removeUser':
+    case 'removeGroup':
+    case 'removeQueue':
+      return { ...head, id: w.id };
+    case 'user':
+      return { ...head, id: w.id, extension: w.extension, name: w.name, role: w.role, state: w.state };
+    case 'group':
+    case 'queue':
+      return { ...head, id: w.id, data: w.data };
+    case 'policy':
+      return { ...head, policy: w.policy };
+    case 'event':
+      return { ...head, epoch: w.epoch, seq: w.seq, at: w.at, type: w.type, subject: w.subject, body: w.body };
+    case 'history': {
+      const h = w.row;
+      return {
+        ...head,
+        user: h.userId,
+        at: h.at,
+        kind: h.kind,
+        queue: h.queueId,
+        value: h.value,
+        reason: h.reason,
+        cause: h.cause,
+      };
+    }
+    case 'seq':
+      return { ...head, seq: w.seq };
+    case 'outbox':
+      return { ...head, hook: w.webhookId, subject: w.subject, body: w.body, at: w.at, blocked: BLOCKED };
+    case 'call':
+      return { ...stepValues(w.step), k: w.step.kind, t: w.tenant };
   }
-  return byTenant;
 }

@@ -10,7 +10,7 @@ import type { PgDb, Row } from './postgres-db.js';
 import { deliveryRow, outboxRow } from './rows.js';
 
 /** next_at of an outbox row waiting behind the head of its line (as in sqlite-outbox.ts). */
-const BLOCKED = Number.MAX_SAFE_INTEGER;
+export const BLOCKED = Number.MAX_SAFE_INTEGER;
 
 /** Adds a row on a connection whose transaction holds the line's lock; answers its id. */
 export async function insertOutbox(

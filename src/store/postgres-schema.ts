@@ -4,6 +4,7 @@
 // sequence numbers are BIGINT (milliseconds do not fit an INTEGER). A migration, once released,
 // is never edited: add a new one.
 import type { PoolClient } from 'pg';
+import { COMMIT_FUNCTION } from './postgres-commit-sql.js';
 
 export const PG_MIGRATIONS: readonly string[] = [
   `
@@ -155,6 +156,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX call_log_started ON call_log (tenant, started_at, id);
   `,
+  // S8.2, S10.4: a journal batch in one round trip (postgres-commit-sql.ts).
+  COMMIT_FUNCTION,
 ];
 
 /** Any fixed number: the advisory lock nodes take while one of them migrates. */

@@ -103,10 +103,11 @@ describe('NatsBus: two nodes on one JetStream stream', () => {
     }
     await Promise.all([a.flush(), b.flush()]);
     for (const seen of [atA, atB]) {
+      // Batches waiting behind one in flight may share a message (publisher.ts): count the seqs.
       await eventually(
-        () => (seen.length === 70 ? true : undefined),
+        () => (seqsOf(seen, 'acme').length === 60 && seqsOf(seen, 'beta').length === 30 ? true : undefined),
         10_000,
-        () => `70 batches, got ${seen.length}`,
+        () => `every batch, got ${seen.join(' ')}`,
       );
       expect(seqsOf(seen, 'acme')).toEqual(upTo(60));
       expect(seqsOf(seen, 'beta')).toEqual(upTo(30));
@@ -115,7 +116,10 @@ describe('NatsBus: two nodes on one JetStream stream', () => {
     // The same stream order on both nodes, and a tenant's subscriber gets its tenant only.
     expect(atB).toEqual(atA);
     expect(onlyOdd).toEqual(upTo(10));
-    expect(a.stats()).toMatchObject({ published: 40, dropped: 0, malformed: 0, duplicates: 0, gaps: 0 });
+    const sent = a.stats();
+    expect(sent.published + sent.merged).toBe(40);
+    expect(sent.merged).toBeGreaterThan(0);
+    expect(sent).toMatchObject({ dropped: 0, malformed: 0, duplicates: 0, gaps: 0 });
   });
 
   test('S10.2 a reconnect or a second copy in the stream delivers no batch twice; a missing one is a gap', async () => {
@@ -185,8 +189,11 @@ describe('NatsBus: two nodes on one JetStream stream', () => {
       if (x.events[0]?.seq === 3) third = a.stats().position;
     }, 'late');
     await a.start();
-    for (let i = 1; i <= 6; i++) a.publish(batch('late', [i]));
-    await a.flush();
+    // One at a time, so each batch is a stream message of its own (waiting ones would share one).
+    for (let i = 1; i <= 6; i++) {
+      a.publish(batch('late', [i]));
+      await a.flush();
+    }
     const at = await eventually(() => third, 5000, 'batch 3 at the publishing node');
     const resumed = await node({ from: { streamSeq: at } });
     const fresh = await node();
@@ -254,7 +261,8 @@ describe('two servers sharing the bus', () => {
     busB = await node();
     b = await startServer(config, { bus: busB, logger: pino({ level: 'silent' }) });
     await busB.start();
-  });
+    // Two servers starting on a busy machine take longer than the default hook time.
+  }, 60_000);
 
   afterAll(async () => {
     await b?.close();

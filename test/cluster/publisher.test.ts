@@ -25,7 +25,7 @@ function fakeStream() {
   return { js, stored, failures, hold: (p: Promise<void>) => (gate = p) };
 }
 
-const out = (tenant: string, n: number): Outgoing => ({
+const out = (tenant: string, n: number): Outgoing<string> => ({
   tenant,
   subject: tenant,
   data: `${tenant}${n}`,
@@ -46,7 +46,7 @@ describe('the publisher', () => {
     const of = (t: string) => s.stored.filter((x) => x.subject === t).map((x) => x.msgId);
     expect(of('acme')).toEqual(['acme:1', 'acme:2', 'acme:3', 'acme:4', 'acme:5']);
     expect(of('beta')).toEqual(['beta:1', 'beta:2', 'beta:3', 'beta:4', 'beta:5']);
-    expect(p.stats()).toEqual({ published: 10, retries: 2, dropped: 0, pending: 0 });
+    expect(p.stats()).toEqual({ published: 10, retries: 2, dropped: 0, pending: 0, merged: 0 });
     expect(dropped).toEqual([]);
   });
 
@@ -67,6 +67,36 @@ describe('the publisher', () => {
     await p.flush();
     expect(s.stored.map((x) => x.msgId)).toEqual(['fast:1', 'slow:1', 'slow:2']);
     expect(p.stats()).toMatchObject({ published: 3, dropped: 1, pending: 0 });
+  });
+
+  test('S10.2 batches waiting behind one in flight go as one message; one that may not merge keeps its place', async () => {
+    const s = fakeStream();
+    let open!: () => void;
+    s.hold(new Promise<void>((resolve) => (open = resolve)));
+    const merge = (run: readonly Outgoing<string>[]): Outgoing<string> => ({
+      ...run[run.length - 1]!,
+      data: run.map((o) => o.data).join('+'),
+      source: 'merged',
+    });
+    const p = new Publisher<string>(s.js, { maxPending: 100, timeoutMs: 1000, onDropped: () => {}, merge });
+    const item = (n: number, mergeable = true): Outgoing<string> => ({
+      ...out('slow', n),
+      ...(mergeable ? { source: `b${n}` } : {}),
+    });
+    p.send(item(1));
+    for (const n of [2, 3, 4]) p.send(item(n));
+    p.send(item(5, false));
+    for (const n of [6, 7]) p.send(item(n));
+    expect(p.stats()).toMatchObject({ pending: 7, merged: 0 });
+    open();
+    await p.flush();
+    expect(s.stored.map((x) => [x.data, x.msgId])).toEqual([
+      ['slow1', 'slow:1'],
+      ['slow2+slow3+slow4', 'slow:4'],
+      ['slow5', 'slow:5'],
+      ['slow6+slow7', 'slow:7'],
+    ]);
+    expect(p.stats()).toEqual({ published: 4, retries: 0, dropped: 0, pending: 0, merged: 3 });
   });
 
   test('S10.2 once closed, what could not go out is dropped and said, and nothing more is taken', async () => {
