@@ -26,6 +26,9 @@ export interface ClusterStats {
   readonly lost: number;
   readonly forwarded: number;
   readonly served: number;
+  /** S10.2: forwarded commands dropped (client gone, deadline passed) and late ones declined. */
+  readonly abandoned: number;
+  readonly declinedLate: number;
   readonly replicaReloads: number;
 }
 
@@ -176,6 +179,8 @@ export class ClusterNode {
       lost: o.lost,
       forwarded: f.forwarded,
       served: f.served,
+      abandoned: f.abandoned,
+      declinedLate: f.expired,
       replicaReloads: this.bus.stats().reloads,
     };
   }

@@ -95,6 +95,16 @@ export class Metrics {
     'Commands other nodes sent to this node as the owner.',
     (c) => c.served,
   );
+  readonly clusterAbandoned: Gauge = this.clusterGauge(
+    'forwards_abandoned_total',
+    'Forwarded commands dropped unapplied: their client had gone, or their deadline passed, while no node owned the tenant.',
+    (c) => c.abandoned,
+  );
+  readonly clusterLate: Gauge = this.clusterGauge(
+    'late_commands_declined_total',
+    'Commands other nodes sent to this node that came after their sender stopped waiting: declined, not applied.',
+    (c) => c.declinedLate,
+  );
   readonly clusterTaken: Gauge = this.clusterGauge(
     'tenants_taken_total',
     'Tenants this node took over (a start, a failover, a hand-over).',
@@ -130,6 +140,8 @@ export interface ClusterCounts {
   readonly liveNodes: number;
   readonly forwarded: number;
   readonly served: number;
+  readonly abandoned: number;
+  readonly declinedLate: number;
   readonly taken: number;
   readonly lost: number;
 }

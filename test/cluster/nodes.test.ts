@@ -97,6 +97,9 @@ describe('S10.2 any node serves any client', () => {
       const metrics = (await call(cluster.node(id).url, 'GET', '/metrics')).body as string;
       expect(metrics).toContain(`switchboard_cluster_owned_tenants ${id === owner.node ? 1 : 0}`);
       expect(metrics).toContain('switchboard_cluster_live_nodes 3');
+      // S10.2: nothing was dropped or declined late while every node was up.
+      expect(metrics).toContain('switchboard_cluster_forwards_abandoned_total 0');
+      expect(metrics).toContain('switchboard_cluster_late_commands_declined_total 0');
     }
     // The first test's changes went through a node that does not own the tenant.
     const forwarded = await Promise.all(
