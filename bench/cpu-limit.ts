@@ -6,7 +6,8 @@
 import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const PERIOD_US = 100_000;
+// A short period, so a node at its quota waits milliseconds, not tens of them, before it runs again.
+const PERIOD_US = 10_000;
 
 /** Puts the process in a cgroup of its own limited to `cores`; answers the function that removes it. */
 export function limitCpu(pid: number, cores: number, name: string): () => void {
