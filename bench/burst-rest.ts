@@ -1,7 +1,8 @@
 // bench:burst's REST load: a separate process (forked by bench/burst.ts, driven over IPC) that
 // sends status changes (PUT /api/v1/users/{u}/status) at a fixed rate, open loop, over a pool of
 // keep-alive connections, and records each change: its user, the state it set, when it was due
-// (monotonic clock, shared with the other processes on this machine), its HTTP status and latency.
+// and when it was written to a connection (monotonic clock, shared with the other processes on this
+// machine), its HTTP status and latency.
 // A change waits for a free connection like a client's would; its latency counts from when it was due.
 import { Agent, request } from 'node:http';
 
@@ -21,6 +22,8 @@ export interface RestDone {
   readonly users: number[];
   readonly busy: number[];
   readonly dueAt: number[];
+  /** When the request was written to its connection (it may wait for a free one after it is due). */
+  readonly sentAt: number[];
   readonly statuses: number[];
   readonly latencyMs: number[];
   readonly retryAfter: Record<string, number>;
@@ -39,6 +42,7 @@ async function load(m: RestLoad): Promise<RestDone> {
     users: new Array<number>(total),
     busy: new Array<number>(total),
     dueAt: new Array<number>(total),
+    sentAt: new Array<number>(total).fill(-1),
     statuses: new Array<number>(total).fill(0),
     latencyMs: new Array<number>(total).fill(-1),
     retryAfter: {},
@@ -82,6 +86,7 @@ async function load(m: RestLoad): Promise<RestDone> {
           });
         },
       );
+      req.on('finish', () => (out.sentAt[n] = nowMs()));
       req.on('timeout', () => req.destroy(new Error('timeout')));
       req.on('error', () => resolve());
       req.end(body);

@@ -37,7 +37,12 @@ export interface PhaseStats {
 export type FromClient =
   | { readonly type: 'ready' }
   | ({ readonly type: 'registered' } & PhaseStats)
-  | ({ readonly type: 'subscribed'; readonly initialNotifies: number } & PhaseStats)
+  | ({
+      readonly type: 'subscribed';
+      readonly initialNotifies: number;
+      /** The targets of every subscription held so far. */
+      readonly targets: number[];
+    } & PhaseStats)
   | { readonly type: 'measuring'; readonly on: boolean }
   | {
       readonly type: 'arrivals';
@@ -318,7 +323,7 @@ async function runPhase(
   const c = process.cpuUsage(cpu);
   const stats: PhaseStats = { ...result, seconds: (nowMs() - started) / 1000, cpuMs: (c.user + c.system) / 1000 };
   if (kind === 'registered') reply({ type: 'registered', ...stats });
-  else reply({ type: 'subscribed', ...stats, initialNotifies });
+  else reply({ type: 'subscribed', ...stats, initialNotifies, targets: [...subs.values()] });
 }
 
 const timer = setInterval(checkRetransmits, 200);

@@ -27,6 +27,7 @@ import {
 } from '../http/index.js';
 import type { App, HttpContext } from '../http/index.js';
 import { Metrics } from '../shared/metrics.js';
+import { OverloadMonitor } from '../shared/overload.js';
 import { TenantRows } from './tenant-rows.js';
 import { PostgresStore } from '../store/index.js';
 import type { Store, TenantRow } from '../store/index.js';
@@ -162,7 +163,14 @@ async function startOn(
   // Several nodes: the demo company is made once this node takes part (its commands need an owner).
   if (cluster === undefined) await seed();
   const tenantOf = (): TenantId | undefined => defaultTenant ?? tenantRows.first()?.id;
-  const sip = sipServer(config, core, logger, sipDirectory(tenantRows, accounts, config, tenantOf));
+  // S8.3: how far behind the server is; SIP and REST shed new work while it is.
+  const overload = new OverloadMonitor(
+    { loopDelayMs: config.overloadLoopDelayMs, httpInFlight: config.overloadHttpInFlight },
+    (surface) => core.metrics.overloadShed.inc({ surface }),
+  );
+  core.metrics.loopDelayMs = () => overload.stats().loopDelayMs;
+  overload.start();
+  const sip = sipServer(config, core, logger, sipDirectory(tenantRows, accounts, config, tenantOf), overload);
   let ready = false;
   const ctx: HttpContext = {
     engine,
@@ -172,6 +180,7 @@ async function startOn(
     now: () => clock.now(),
     defaultTenant: tenantOf,
     addTenant,
+    overload,
     sipDevices: (tenant, userId) => sip.devices(tenant, userId),
     ...(cluster !== undefined ? { cluster: () => clusterView(cluster) } : {}),
   };
@@ -193,7 +202,10 @@ async function startOn(
   if (options.listen === false) {
     await http.ready();
     ready = true;
-    return handle({ ...parts, sipPort: 0, url: '' }, dispatcher, () => (ready = false), { nats, cluster }, retention);
+    return handle({ ...parts, sipPort: 0, url: '' }, dispatcher, () => (ready = false), { nats, cluster }, [
+      retention,
+      overload,
+    ]);
   }
   const sipPort = await sip.start();
   const url = await http.listen({ port: config.httpPort, host: config.host });
@@ -201,7 +213,10 @@ async function startOn(
   dispatcher.start();
   retention.start();
   announce(config, logger, url, sipPort);
-  return handle({ ...parts, sipPort, url }, dispatcher, () => (ready = false), { nats, cluster }, retention);
+  return handle({ ...parts, sipPort, url }, dispatcher, () => (ready = false), { nats, cluster }, [
+    retention,
+    overload,
+  ]);
 }
 
 /** What every surface shares: the store, the engine with its journal and bus, metrics, the webhook dispatcher. */
@@ -276,7 +291,13 @@ function openCore(
 }
 
 /** S7: the SIP server, told about tenants and credentials through two functions (sipDirectory). */
-function sipServer(config: Config, core: Core, logger: Logger, directory: SipDirectory): SipServer {
+function sipServer(
+  config: Config,
+  core: Core,
+  logger: Logger,
+  directory: SipDirectory,
+  overload: OverloadMonitor,
+): SipServer {
   const { metrics, sipStore } = core;
   const sip = new SipServer({
     engine: core.engine,
@@ -304,6 +325,7 @@ function sipServer(config: Config, core: Core, logger: Logger, directory: SipDir
         metrics.sipRequests.inc({ method: SIP_METHODS.has(method) ? method : 'other', status: String(status) }),
     },
     log: (level, detail, message) => logger[level]({ surface: 'sip', ...detail }, message),
+    overload,
   });
   metrics.sipState = () => sip.stats();
   return sip;
@@ -369,7 +391,7 @@ function handle(
   dispatcher: Dispatcher,
   notReady: () => void,
   { nats, cluster }: Nodes,
-  retention: { stop(): void },
+  background: readonly { stop(): void }[],
 ): Server {
   const { engine, store, http, feed, sip } = parts;
   let closed = false;
@@ -379,7 +401,7 @@ function handle(
       if (closed) return;
       closed = true;
       notReady();
-      retention.stop();
+      for (const job of background) job.stop();
       await cluster?.stop();
       await feed.close();
       await sip.stop();

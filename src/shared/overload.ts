@@ -1,0 +1,118 @@
+// S8.3, S6.4: is the server behind? One process carries HTTP, SIP, the engine and its commits on
+// one event loop; past its capacity, queued work (an 8 MB UDP buffer, HTTP requests waiting for
+// their turn) only makes every answer late, NOTIFYs included. So the server measures how far behind
+// it is and, while it is, sheds new work cheaply (SIP 503 + Retry-After before any digest work,
+// REST writes 503 SWB_ERR_OVERLOADED) and keeps serving what is under way: in-dialog SIP requests,
+// responses, ACK, CANCEL, BYE, health and metrics.
+// The measures, each with its limit as data (OverloadLimits; app/config.ts reads them):
+//   loop delay   how late a 10 ms timer fires: a long event-loop turn delays everything behind it,
+//                the UDP socket's reads (libuv reads at most 32 datagrams a turn) and NOTIFYs
+//                among them. The figure is the smaller of the last two samples: a saturated loop
+//                is late turn after turn, while one long turn alone (a start, a large import, a
+//                garbage collection) is over by the time it is seen and sheds nothing. It counts
+//                only while the loop was busy (event-loop utilization ≥ 75 % in both samples): a
+//                timer late because the machine gave an idle process no CPU is not a server behind.
+//   HTTP         requests in flight (received, not yet answered): work admitted and still waiting.
+// A limit of 0 sheds every new request: that is for tests, which cannot make the server slow on purpose.
+
+export interface OverloadLimits {
+  /** Event-loop delay (ms) from which new work is shed; 0: always shed (tests). */
+  readonly loopDelayMs: number;
+  /** HTTP requests in flight (the one asking included) above which new writes are shed; 0: always shed (tests). */
+  readonly httpInFlight: number;
+}
+
+export const DEFAULT_OVERLOAD: OverloadLimits = { loopDelayMs: 40, httpInFlight: 1024 };
+
+/** How often the loop delay is sampled. */
+const SAMPLE_MS = 10;
+/** The share of a sample's time the loop must have been at work for its delay to count. */
+const BUSY = 0.75;
+
+export type OverloadCause = 'loop' | 'http';
+
+/** What the surfaces ask: shed now? */
+export interface OverloadSignal {
+  /** Why new work is shed now, or undefined when it is not. */
+  cause(): OverloadCause | undefined;
+  /** Counts an HTTP request in flight; the function returned ends it (call it once). */
+  httpStarted(): () => void;
+  /** Counts one request shed. */
+  count(surface: 'sip' | 'http'): void;
+}
+
+export class OverloadMonitor implements OverloadSignal {
+  /** How late the last two samples fired (ms). */
+  private lateMs = 0;
+  private lateBeforeMs = 0;
+  private elu = performance.eventLoopUtilization();
+  private inFlight = 0;
+  private last = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** New work shed, by surface (for /metrics). */
+  readonly shed = { sip: 0, http: 0 };
+
+  constructor(
+    readonly limits: OverloadLimits = DEFAULT_OVERLOAD,
+    private readonly onShed: (surface: 'sip' | 'http') => void = () => {},
+  ) {}
+
+  start(): void {
+    if (this.timer !== undefined) return;
+    this.last = performance.now();
+    this.timer = setInterval(() => this.sample(), SAMPLE_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private sample(): void {
+    const now = performance.now();
+    const elu = performance.eventLoopUtilization();
+    const busy = performance.eventLoopUtilization(elu, this.elu).utilization >= BUSY;
+    this.elu = elu;
+    this.lateBeforeMs = this.lateMs;
+    this.lateMs = busy ? Math.max(0, now - this.last - SAMPLE_MS) : 0;
+    this.last = now;
+  }
+
+  /** The event-loop delay the signal reads: late in both of the last two samples, by at least this. */
+  private get delayMs(): number {
+    return Math.min(this.lateMs, this.lateBeforeMs);
+  }
+
+  /** The loop is behind, or more HTTP requests than the limit are in flight (the one asking included). */
+  cause(): OverloadCause | undefined {
+    if (this.limits.loopDelayMs === 0 || this.delayMs >= this.limits.loopDelayMs) return 'loop';
+    if (this.inFlight > this.limits.httpInFlight) return 'http';
+    return undefined;
+  }
+
+  count(surface: 'sip' | 'http'): void {
+    this.shed[surface]++;
+    this.onShed(surface);
+  }
+
+  httpStarted(): () => void {
+    this.inFlight++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.inFlight--;
+    };
+  }
+
+  /** The figures behind the signal (for /metrics and /readyz). */
+  stats(): { loopDelayMs: number; httpInFlight: number; shedSip: number; shedHttp: number } {
+    return {
+      loopDelayMs: Math.round(this.delayMs * 10) / 10,
+      httpInFlight: this.inFlight,
+      shedSip: this.shed.sip,
+      shedHttp: this.shed.http,
+    };
+  }
+}
