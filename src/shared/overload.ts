@@ -7,9 +7,9 @@
 // The measures, each with its limit as data (OverloadLimits; app/config.ts reads them):
 //   loop delay   how late a 10 ms timer fires: a long event-loop turn delays everything behind it,
 //                the UDP socket's reads (libuv reads at most 32 datagrams a turn) and NOTIFYs
-//                among them. The figure is the smaller of the last two samples: a saturated loop
-//                is late turn after turn, while one long turn alone (a start, a large import, a
-//                garbage collection) is over by the time it is seen and sheds nothing. It counts
+//                among them. The figure is the second largest of the last four samples: a
+//                saturated loop is late turn after turn (or every other turn), while one long turn
+//                alone (a start, a large import, a garbage collection) sheds nothing. It counts
 //                only while the loop was busy (event-loop utilization ≥ 75 % in both samples): a
 //                timer late because the machine gave an idle process no CPU is not a server behind.
 //   HTTP         requests in flight (received, not yet answered): work admitted and still waiting.
@@ -26,6 +26,8 @@ export const DEFAULT_OVERLOAD: OverloadLimits = { loopDelayMs: 40, httpInFlight:
 
 /** How often the loop delay is sampled. */
 const SAMPLE_MS = 10;
+/** How many samples the delay is read from (the second largest counts). */
+const WINDOW = 4;
 /** The share of a sample's time the loop must have been at work for its delay to count. */
 const BUSY = 0.75;
 
@@ -42,9 +44,9 @@ export interface OverloadSignal {
 }
 
 export class OverloadMonitor implements OverloadSignal {
-  /** How late the last two samples fired (ms). */
-  private lateMs = 0;
-  private lateBeforeMs = 0;
+  /** How late the last samples fired (ms), a ring of WINDOW. */
+  private readonly late = new Float64Array(WINDOW);
+  private next = 0;
   private elu = performance.eventLoopUtilization();
   private inFlight = 0;
   private last = 0;
@@ -74,14 +76,20 @@ export class OverloadMonitor implements OverloadSignal {
     const elu = performance.eventLoopUtilization();
     const busy = performance.eventLoopUtilization(elu, this.elu).utilization >= BUSY;
     this.elu = elu;
-    this.lateBeforeMs = this.lateMs;
-    this.lateMs = busy ? Math.max(0, now - this.last - SAMPLE_MS) : 0;
+    this.late[this.next] = busy ? Math.max(0, now - this.last - SAMPLE_MS) : 0;
+    this.next = (this.next + 1) % WINDOW;
     this.last = now;
   }
 
-  /** The event-loop delay the signal reads: late in both of the last two samples, by at least this. */
+  /** The event-loop delay the signal reads: at least this late in two of the last WINDOW samples. */
   private get delayMs(): number {
-    return Math.min(this.lateMs, this.lateBeforeMs);
+    let first = 0;
+    let second = 0;
+    for (const l of this.late) {
+      if (l > first) [first, second] = [l, first];
+      else if (l > second) second = l;
+    }
+    return second;
   }
 
   /** The loop is behind, or more HTTP requests than the limit are in flight (the one asking included). */
