@@ -6,7 +6,7 @@ import type { TenantId, UserId } from '../core/index.js';
 import type { Bus, Clock, Engine } from '../engine/index.js';
 import type { SipDirectory } from './auth.js';
 import { Authenticator } from './auth.js';
-import type { SipContext, SipCounters } from './context.js';
+import type { SipContext, SipCounters, SipStats } from './context.js';
 import { ALLOW, ALLOW_EVENTS, KNOWN_METHODS } from './context.js';
 import { NonceIssuer } from './digest.js';
 import { parseVia } from './headers.js';
@@ -29,7 +29,7 @@ import { buildResponse, checkRequest, rawDialogHeaders, rawOf } from './request.
 import { ServerTransactions, T1_MS, T2_MS, serverKey } from './transactions.js';
 import type { FramingError } from './framing.js';
 import type { OverloadSignal } from '../shared/overload.js';
-import { retryAfterOf } from '../core/index.js';
+import { shedAnswer } from './shed.js';
 import type { Flow } from './transport.js';
 import { Transport } from './transport.js';
 
@@ -64,20 +64,6 @@ export interface SipServerOptions {
   readonly log?: (level: 'debug' | 'info' | 'warn', detail: Record<string, unknown>, message: string) => void;
   /** S8.3: while the server is behind, new out-of-dialog requests are answered 503 (none: never). */
   readonly overload?: OverloadSignal;
-}
-
-/** S8.3: what is never shed: the ends of dialogs and transactions (ACK has no answer at all). */
-const NEVER_SHED: ReadonlySet<string> = new Set(['ACK', 'CANCEL', 'BYE']);
-const OVERLOADED_RETRY_AFTER = String(retryAfterOf('SWB_ERR_OVERLOADED'));
-
-export interface SipStats {
-  readonly registrations: number;
-  readonly subscriptions: number;
-  readonly publications: number;
-  readonly serverTransactions: number;
-  readonly clientTransactions: number;
-  readonly connections: number;
-  readonly calls: number;
 }
 
 const END_OF_HEADERS = Buffer.from('\r\n\r\n');
@@ -332,7 +318,8 @@ export class SipServer {
       if (key !== undefined) this.serverTx.forget(key);
       return this.calls.inDialog(inc);
     }
-    if (this.shed(inc)) return;
+    const shed = shedAnswer(this.options.overload, inc);
+    if (shed !== undefined) return this.reply(inc, 503, shed.reason, shed.headers);
     // §8.2.2.3: we support no extensions; a request that requires one is 420. A proxy leaves
     // Require to the callee (§16.3).
     const require = headerValues(inc.req, 'require');
@@ -370,21 +357,6 @@ export class SipServer {
         if (KNOWN_METHODS.has(inc.req.method)) return this.reply(inc, 405, 'Method Not Allowed', [['Allow', ALLOW]]);
         return this.reply(inc, 501, 'Not Implemented', [['Allow', ALLOW]]);
     }
-  }
-
-  /**
-   * S8.3: while the server is behind, a new out-of-dialog request (REGISTER, SUBSCRIBE, PUBLISH,
-   * INVITE, OPTIONS…) is answered 503 with Retry-After before any digest or store work; requests
-   * inside a dialog, CANCEL and BYE go on. The 503 is kept like any answer, so its
-   * retransmissions get it again; a retransmission of a request answered before gets that answer.
-   */
-  private shed(inc: Incoming): boolean {
-    const overload = this.options.overload;
-    if (overload === undefined || inc.toTag !== undefined || NEVER_SHED.has(inc.req.method)) return false;
-    if (overload.cause() === undefined) return false;
-    overload.count('sip');
-    this.reply(inc, 503, 'Service Unavailable (overloaded)', [['Retry-After', OVERLOADED_RETRY_AFTER]]);
-    return true;
   }
 
   private response(res: SipResponse): void {

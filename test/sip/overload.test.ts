@@ -182,7 +182,8 @@ describe('S6.4 NOTIFYs under a burst', () => {
     for (const status of statuses) await h.run({ type: 'status.set', userId: 'u1004', status, by: ADMIN });
     // Only the unanswered NOTIFY is on the wire meanwhile (retransmitted, same CSeq).
     await new Promise((r) => setTimeout(r, 300));
-    const cseqs = () => new Set(ua.requests.filter((m) => header(m, 'call-id') === sub.callId).map((m) => header(m, 'cseq')));
+    const cseqs = () =>
+      new Set(ua.requests.filter((m) => header(m, 'call-id') === sub.callId).map((m) => header(m, 'cseq')));
     expect(cseqs().size).toBe(1);
     ua.answer(initial, 200);
     ua.notifyAnswer = 200;
