@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseSecretKey } from '../store/secret-box.js';
 import { allowEntryProblem } from '../webhooks/index.js';
 import { CLUSTER_OPTIONS } from './config-cluster.js';
-import { DEFAULT_OVERLOAD } from '../shared/overload.js';
+import { OVERLOAD_OPTIONS } from './config-overload.js';
 
 export type Kind =
   | 'port'
@@ -68,8 +68,10 @@ export interface Config {
   readonly nodeId: string;
   /** S10.3: how long a tenant's lease lasts without renewal; another node takes it over after that. */
   readonly leaseMs: number;
-  /** S8.3: event-loop delay (ms) from which new SIP requests and REST writes are shed with 503. */
+  /** S8.3: event-loop delay (ms) from which REST writes are shed with 503. */
   readonly overloadLoopDelayMs: number;
+  /** S8.3: event-loop delay (ms) from which new out-of-dialog SIP requests are shed with 503. */
+  readonly overloadSipLoopDelayMs: number;
   /** S8.3: HTTP requests in flight above which REST writes are shed with 503. */
   readonly overloadHttpInFlight: number;
 }
@@ -224,24 +226,7 @@ export const OPTIONS: readonly Option[] = [
     default: 200,
     help: 'SIP/TCP connections open at once from one IP address (raise it for more TCP phones behind one NAT address).',
   },
-  // S8.3: past its capacity the server sheds new work at once instead of queueing it for seconds
-  // (shared/overload.ts; docs/rules.md S8.3).
-  {
-    key: 'overloadLoopDelayMs',
-    env: 'SWITCHBOARD_OVERLOAD_LOOP_DELAY_MS',
-    flag: '--overload-loop-delay-ms',
-    kind: 'limit',
-    default: DEFAULT_OVERLOAD.loopDelayMs,
-    help: 'Event-loop delay in ms from which new out-of-dialog SIP requests get 503 with Retry-After and REST writes 503 SWB_ERR_OVERLOADED (0: always, for tests).',
-  },
-  {
-    key: 'overloadHttpInFlight',
-    env: 'SWITCHBOARD_OVERLOAD_HTTP_IN_FLIGHT',
-    flag: '--overload-http-in-flight',
-    kind: 'limit',
-    default: DEFAULT_OVERLOAD.httpInFlight,
-    help: 'HTTP requests in flight above which REST writes get 503 SWB_ERR_OVERLOADED (0: always, for tests).',
-  },
+  ...OVERLOAD_OPTIONS,
   ...CLUSTER_OPTIONS,
 ];
 

@@ -6,7 +6,11 @@ import type { Config } from './config.js';
 
 export function overloadMonitor(config: Config, metrics: Metrics): OverloadMonitor {
   const overload = new OverloadMonitor(
-    { loopDelayMs: config.overloadLoopDelayMs, httpInFlight: config.overloadHttpInFlight },
+    {
+      loopDelayMs: config.overloadLoopDelayMs,
+      sipLoopDelayMs: config.overloadSipLoopDelayMs,
+      httpInFlight: config.overloadHttpInFlight,
+    },
     (surface) => metrics.overloadShed.inc({ surface }),
   );
   metrics.loopDelayMs = () => overload.stats().loopDelayMs;

@@ -210,7 +210,7 @@ const READS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 function shedWrite(overload: OverloadSignal, request: FastifyRequest, reply: FastifyReply): void {
   reply.raw.once('close', overload.httpStarted());
-  if (READS.has(request.method) || overload.cause() === undefined) return;
+  if (READS.has(request.method) || overload.cause('http') === undefined) return;
   overload.count('http');
   fail('SWB_ERR_OVERLOADED');
 }

@@ -13,16 +13,21 @@
 //                only while the loop was busy (event-loop utilization ≥ 75 % in both samples): a
 //                timer late because the machine gave an idle process no CPU is not a server behind.
 //   HTTP         requests in flight (received, not yet answered): work admitted and still waiting.
+// BLF first: REST writes are shed from a small delay (40 ms), SIP requests only from a larger one
+// (200 ms): a REST burst must not starve presence, while SIP at a rate the server sustains (a
+// registration storm after a power cut) makes turns of tens of ms without falling behind.
 // A limit of 0 sheds every new request: that is for tests, which cannot make the server slow on purpose.
 
 export interface OverloadLimits {
-  /** Event-loop delay (ms) from which new work is shed; 0: always shed (tests). */
+  /** Event-loop delay (ms) from which REST writes are shed; 0: always shed (tests). */
   readonly loopDelayMs: number;
+  /** Event-loop delay (ms) from which new out-of-dialog SIP requests are shed; 0: always shed (tests). */
+  readonly sipLoopDelayMs: number;
   /** HTTP requests in flight (the one asking included) above which new writes are shed; 0: always shed (tests). */
   readonly httpInFlight: number;
 }
 
-export const DEFAULT_OVERLOAD: OverloadLimits = { loopDelayMs: 40, httpInFlight: 1024 };
+export const DEFAULT_OVERLOAD: OverloadLimits = { loopDelayMs: 40, sipLoopDelayMs: 200, httpInFlight: 1024 };
 
 /** How often the loop delay is sampled. */
 const SAMPLE_MS = 10;
@@ -35,8 +40,8 @@ export type OverloadCause = 'loop' | 'http';
 
 /** What the surfaces ask: shed now? */
 export interface OverloadSignal {
-  /** Why new work is shed now, or undefined when it is not. */
-  cause(): OverloadCause | undefined;
+  /** Why new work of `surface` is shed now, or undefined when it is not. */
+  cause(surface: 'sip' | 'http'): OverloadCause | undefined;
   /** Counts an HTTP request in flight; the function returned ends it (call it once). */
   httpStarted(): () => void;
   /** Counts one request shed. */
@@ -92,10 +97,11 @@ export class OverloadMonitor implements OverloadSignal {
     return second;
   }
 
-  /** The loop is behind, or more HTTP requests than the limit are in flight (the one asking included). */
-  cause(): OverloadCause | undefined {
-    if (this.limits.loopDelayMs === 0 || this.delayMs >= this.limits.loopDelayMs) return 'loop';
-    if (this.inFlight > this.limits.httpInFlight) return 'http';
+  /** The loop is behind by the surface's limit, or (HTTP) more requests than the limit are in flight, the one asking included. */
+  cause(surface: 'sip' | 'http'): OverloadCause | undefined {
+    const limit = surface === 'sip' ? this.limits.sipLoopDelayMs : this.limits.loopDelayMs;
+    if (limit === 0 || this.delayMs >= limit) return 'loop';
+    if (surface === 'http' && this.inFlight > this.limits.httpInFlight) return 'http';
     return undefined;
   }
 

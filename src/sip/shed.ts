@@ -17,7 +17,7 @@ export function shedAnswer(
   inc: Incoming,
 ): { readonly reason: string; readonly headers: HeaderList } | undefined {
   if (overload === undefined || inc.toTag !== undefined || NEVER_SHED.has(inc.req.method)) return undefined;
-  if (overload.cause() === undefined) return undefined;
+  if (overload.cause('sip') === undefined) return undefined;
   overload.count('sip');
   return { reason: 'Service Unavailable (overloaded)', headers: RETRY_AFTER };
 }

@@ -90,8 +90,8 @@ test('S8.3 a server that is not behind serves writes, and the 429 of repeated fa
   }
 });
 
-test('S8.3 the monitor: a loop late turn after turn reads as behind, one long turn or a free loop not; requests in flight count until they end', async () => {
-  const monitor = new OverloadMonitor({ loopDelayMs: 40, httpInFlight: 2 });
+test('S8.3 the monitor: a loop late turn after turn reads as behind (for REST writes before SIP), one long turn or a free loop not; requests in flight count until they end', async () => {
+  const monitor = new OverloadMonitor({ loopDelayMs: 40, sipLoopDelayMs: 200, httpInFlight: 2 });
   const block = (ms: number) => {
     const until = performance.now() + ms;
     while (performance.now() < until);
@@ -100,25 +100,27 @@ test('S8.3 the monitor: a loop late turn after turn reads as behind, one long tu
   monitor.start();
   try {
     await new Promise((r) => setTimeout(r, 50));
-    expect(monitor.cause()).toBeUndefined();
+    expect(monitor.cause('http')).toBeUndefined();
     // One long turn (a start, an import): seen once it is over, and nothing is shed for it.
     block(120);
     await nextTurn();
     await new Promise((r) => setTimeout(r, 15));
-    expect(monitor.cause()).toBeUndefined();
+    expect(monitor.cause('http')).toBeUndefined();
     // Turn after turn of 60 ms: behind.
     for (let i = 0; i < 3; i++) {
       block(60);
       await nextTurn();
     }
-    expect(monitor.cause()).toBe('loop');
+    expect(monitor.cause('http')).toBe('loop');
+    // BLF first: SIP is shed only from its own, larger delay.
+    expect(monitor.cause('sip')).toBeUndefined();
     await new Promise((r) => setTimeout(r, 50));
-    expect(monitor.cause()).toBeUndefined();
+    expect(monitor.cause('http')).toBeUndefined();
     const ends = [monitor.httpStarted(), monitor.httpStarted(), monitor.httpStarted()];
-    expect(monitor.cause()).toBe('http');
+    expect(monitor.cause('http')).toBe('http');
     ends[0]!();
     ends[0]!();
-    expect(monitor.cause()).toBeUndefined();
+    expect(monitor.cause('http')).toBeUndefined();
     expect(monitor.stats().httpInFlight).toBe(2);
   } finally {
     monitor.stop();

@@ -15,10 +15,10 @@ import type { SipHarness } from './harness.js';
 import { TestUa } from './ua.js';
 
 let h: SipHarness;
-const behind = new OverloadMonitor({ loopDelayMs: 0, httpInFlight: 0 });
+const behind = new OverloadMonitor({ loopDelayMs: 0, sipLoopDelayMs: 0, httpInFlight: 0 });
 let shedding = false;
 const overload: OverloadSignal = {
-  cause: () => (shedding ? behind.cause() : undefined),
+  cause: (surface) => (shedding ? behind.cause(surface) : undefined),
   httpStarted: () => behind.httpStarted(),
   count: (surface) => behind.count(surface),
 };

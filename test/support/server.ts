@@ -19,7 +19,7 @@ export const SYSTEM_TOKEN = 'system-token-for-tests-0123456789';
  * nothing for it unless a test sets the limit (test/http/overload.test.ts). vitest.config.ts sets
  * the same for servers started as processes.
  */
-export const NO_SHEDDING = { overloadLoopDelayMs: 60_000 } as const;
+export const NO_SHEDDING = { overloadLoopDelayMs: 60_000, overloadSipLoopDelayMs: 60_000 } as const;
 
 export async function testServer(
   overrides: Partial<Config> = {},
