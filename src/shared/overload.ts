@@ -13,7 +13,7 @@
 //                only while the loop was busy (event-loop utilization ≥ 75 % in both samples): a
 //                timer late because the machine gave an idle process no CPU is not a server behind.
 //   HTTP         requests in flight (received, not yet answered): work admitted and still waiting.
-// BLF first: REST writes are shed from a small delay (40 ms), SIP requests only from a larger one
+// BLF first: REST writes are shed from a small delay (20 ms), SIP requests only from a larger one
 // (200 ms): a REST burst must not starve presence, while SIP at a rate the server sustains (a
 // registration storm after a power cut) makes turns of tens of ms without falling behind.
 // A limit of 0 sheds every new request: that is for tests, which cannot make the server slow on purpose.
@@ -27,7 +27,7 @@ export interface OverloadLimits {
   readonly httpInFlight: number;
 }
 
-export const DEFAULT_OVERLOAD: OverloadLimits = { loopDelayMs: 40, sipLoopDelayMs: 200, httpInFlight: 1024 };
+export const DEFAULT_OVERLOAD: OverloadLimits = { loopDelayMs: 20, sipLoopDelayMs: 200, httpInFlight: 1024 };
 
 /** How often the loop delay is sampled. */
 const SAMPLE_MS = 10;
