@@ -37,12 +37,19 @@ export interface PhaseStats {
 export type FromClient =
   | { readonly type: 'ready' }
   | ({ readonly type: 'registered' } & PhaseStats)
-  | ({ readonly type: 'subscribed'; readonly initialNotifies: number } & PhaseStats)
+  | ({
+      readonly type: 'subscribed';
+      readonly initialNotifies: number;
+      /** The targets of every subscription held so far. */
+      readonly targets: number[];
+    } & PhaseStats)
   | { readonly type: 'measuring'; readonly on: boolean }
   | {
       readonly type: 'arrivals';
       readonly targets: number[];
       readonly versions: number[];
+      /** The BLF state each NOTIFY carried: 1 confirmed (busy), 0 terminated (free), 2 early. */
+      readonly states: number[];
       readonly atMs: number[];
       readonly notifies: number;
       readonly retransmitted: number;
@@ -85,9 +92,10 @@ class Arrivals {
   n = 0;
   targets = new Int32Array(1 << 16);
   versions = new Int32Array(1 << 16);
+  states = new Int32Array(1 << 16);
   atMs = new Float64Array(1 << 16);
 
-  push(target: number, version: number, at: number): void {
+  push(target: number, version: number, state: number, at: number): void {
     if (this.n === this.atMs.length) {
       const grow = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
         const b = make(a.length * 2);
@@ -96,10 +104,12 @@ class Arrivals {
       };
       this.targets = grow(this.targets, (n) => new Int32Array(n));
       this.versions = grow(this.versions, (n) => new Int32Array(n));
+      this.states = grow(this.states, (n) => new Int32Array(n));
       this.atMs = grow(this.atMs, (n) => new Float64Array(n));
     }
     this.targets[this.n] = target;
     this.versions[this.n] = version;
+    this.states[this.n] = state;
     this.atMs[this.n++] = at;
   }
 }
@@ -262,7 +272,9 @@ function onMessage(msg: Buffer, socketIndex: number): void {
       return;
     }
     lastVersion.set(callId, version);
-    if (target !== undefined) arrivals.push(Number(target), version, at);
+    const state = /<state>([a-z]+)<\/state>/.exec(text)?.[1];
+    if (target !== undefined)
+      arrivals.push(Number(target), version, state === 'confirmed' ? 1 : state === 'early' ? 2 : 0, at);
   }
 }
 
@@ -311,7 +323,7 @@ async function runPhase(
   const c = process.cpuUsage(cpu);
   const stats: PhaseStats = { ...result, seconds: (nowMs() - started) / 1000, cpuMs: (c.user + c.system) / 1000 };
   if (kind === 'registered') reply({ type: 'registered', ...stats });
-  else reply({ type: 'subscribed', ...stats, initialNotifies });
+  else reply({ type: 'subscribed', ...stats, initialNotifies, targets: [...subs.values()] });
 }
 
 const timer = setInterval(checkRetransmits, 200);
@@ -371,6 +383,7 @@ process.on('message', (m: ToClient) => {
           type: 'arrivals',
           targets: Array.from(arrivals.targets.subarray(0, n)),
           versions: Array.from(arrivals.versions.subarray(0, n)),
+          states: Array.from(arrivals.states.subarray(0, n)),
           atMs: Array.from(arrivals.atMs.subarray(0, n)),
           notifies,
           retransmitted,

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseSecretKey } from '../store/secret-box.js';
 import { allowEntryProblem } from '../webhooks/index.js';
 import { CLUSTER_OPTIONS } from './config-cluster.js';
+import { OVERLOAD_OPTIONS } from './config-overload.js';
 
 export type Kind =
   | 'port'
@@ -15,6 +16,7 @@ export type Kind =
   | 'hosts'
   | 'key'
   | 'count'
+  | 'limit'
   | 'natsUrls'
   | 'natsName'
   | 'subjects'
@@ -66,6 +68,12 @@ export interface Config {
   readonly nodeId: string;
   /** S10.3: how long a tenant's lease lasts without renewal; another node takes it over after that. */
   readonly leaseMs: number;
+  /** S8.3: event-loop delay (ms) from which REST writes are shed with 503. */
+  readonly overloadLoopDelayMs: number;
+  /** S8.3: event-loop delay (ms) from which new out-of-dialog SIP requests are shed with 503. */
+  readonly overloadSipLoopDelayMs: number;
+  /** S8.3: HTTP requests in flight above which REST writes are shed with 503. */
+  readonly overloadHttpInFlight: number;
 }
 
 export const OPTIONS: readonly Option[] = [
@@ -218,6 +226,7 @@ export const OPTIONS: readonly Option[] = [
     default: 200,
     help: 'SIP/TCP connections open at once from one IP address (raise it for more TCP phones behind one NAT address).',
   },
+  ...OVERLOAD_OPTIONS,
   ...CLUSTER_OPTIONS,
 ];
 
@@ -230,11 +239,18 @@ function parseValue(o: Option, raw: unknown, source: string): unknown {
   switch (o.kind) {
     case 'port':
     case 'seconds':
+    case 'limit':
     case 'count': {
       const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
       if (o.kind === 'count' && !(Number.isSafeInteger(n) && n >= 1)) throw fail('must be a whole number, at least 1');
       if (!Number.isInteger(n) || n < 0 || (o.kind === 'port' && n > 65535))
-        throw fail(o.kind === 'port' ? 'must be a port number, 0 to 65535' : 'must be a whole number of seconds');
+        throw fail(
+          o.kind === 'port'
+            ? 'must be a port number, 0 to 65535'
+            : o.kind === 'limit'
+              ? 'must be a whole number, 0 or more'
+              : 'must be a whole number of seconds',
+        );
       return n;
     }
     case 'boolean':

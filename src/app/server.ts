@@ -27,11 +27,12 @@ import {
 } from '../http/index.js';
 import type { App, HttpContext } from '../http/index.js';
 import { Metrics } from '../shared/metrics.js';
+import type { OverloadMonitor } from '../shared/overload.js';
+import { overloadMonitor } from './overload.js';
 import { TenantRows } from './tenant-rows.js';
 import { PostgresStore } from '../store/index.js';
 import type { Store, TenantRow } from '../store/index.js';
-import { SipServer } from '../sip/index.js';
-import type { SipDirectory } from '../sip/index.js';
+import type { SipServer } from '../sip/index.js';
 import { AddressPolicy, Dispatcher } from '../webhooks/index.js';
 import type { DispatcherOptions } from '../webhooks/index.js';
 import type { Config } from './config.js';
@@ -41,7 +42,8 @@ import { openStore } from './store.js';
 import { createLogger } from './logger.js';
 import { SystemClock } from './system-clock.js';
 import { defaultWebDir, webRoutes } from './web.js';
-import { SIP_METHODS, advertisedAddress, sipDirectory } from './sip-directory.js';
+import { sipDirectory } from './sip-directory.js';
+import { sipServer } from './sip-server.js';
 import { tuneHeap } from './heap.js';
 import { announce } from './announce.js';
 import { CallLogRetention } from './call-log-retention.js';
@@ -162,7 +164,7 @@ async function startOn(
   // Several nodes: the demo company is made once this node takes part (its commands need an owner).
   if (cluster === undefined) await seed();
   const tenantOf = (): TenantId | undefined => defaultTenant ?? tenantRows.first()?.id;
-  const sip = sipServer(config, core, logger, sipDirectory(tenantRows, accounts, config, tenantOf));
+  const sip = sipServer(config, core, logger, sipDirectory(tenantRows, accounts, config, tenantOf), core.overload);
   let ready = false;
   const ctx: HttpContext = {
     engine,
@@ -172,6 +174,7 @@ async function startOn(
     now: () => clock.now(),
     defaultTenant: tenantOf,
     addTenant,
+    overload: core.overload,
     sipDevices: (tenant, userId) => sip.devices(tenant, userId),
     ...(cluster !== undefined ? { cluster: () => clusterView(cluster) } : {}),
   };
@@ -190,10 +193,11 @@ async function startOn(
       ),
     );
   const parts = { config, engine, bus: core.bus, store, accounts, addTenant, http, feed, sip, logger };
+  const jobs = { stop: () => (retention.stop(), core.overload.stop()) };
   if (options.listen === false) {
     await http.ready();
     ready = true;
-    return handle({ ...parts, sipPort: 0, url: '' }, dispatcher, () => (ready = false), { nats, cluster }, retention);
+    return handle({ ...parts, sipPort: 0, url: '' }, dispatcher, () => (ready = false), { nats, cluster }, jobs);
   }
   const sipPort = await sip.start();
   const url = await http.listen({ port: config.httpPort, host: config.host });
@@ -201,7 +205,7 @@ async function startOn(
   dispatcher.start();
   retention.start();
   announce(config, logger, url, sipPort);
-  return handle({ ...parts, sipPort, url }, dispatcher, () => (ready = false), { nats, cluster }, retention);
+  return handle({ ...parts, sipPort, url }, dispatcher, () => (ready = false), { nats, cluster }, jobs);
 }
 
 /** What every surface shares: the store, the engine with its journal and bus, metrics, the webhook dispatcher. */
@@ -218,6 +222,8 @@ interface Core {
   readonly dispatcher: Dispatcher;
   /** S11.3: users' calendar feeds, fetched and applied. */
   readonly calendar: Calendar;
+  /** S8.3: how far behind the server is; SIP and REST shed new work while it is. */
+  readonly overload: OverloadMonitor;
 }
 
 /**
@@ -272,41 +278,8 @@ function openCore(
   });
   const sipStore = cluster?.sipPersistence() ?? store;
   const calendar = calendarService(config, engine, logger);
-  return { store, sipStore, clock, engine, bus, metrics, addresses, dispatcher, cluster, calendar };
-}
-
-/** S7: the SIP server, told about tenants and credentials through two functions (sipDirectory). */
-function sipServer(config: Config, core: Core, logger: Logger, directory: SipDirectory): SipServer {
-  const { metrics, sipStore } = core;
-  const sip = new SipServer({
-    engine: core.engine,
-    bus: core.bus,
-    clock: core.clock,
-    directory,
-    host: config.host,
-    port: config.sipPort,
-    advertisedHost: advertisedAddress(config.host),
-    // S8.2: bindings, subscriptions and publications survive a restart.
-    persistence: sipStore,
-    // S7.2, S8.3, S8.1: the configured shares of subscriptions and limits of SIP over TCP.
-    presence: {
-      maxSubscriptionsPerUser: config.sipSubscriptionsPerUser,
-      maxSubscriptionsPerTenant: config.sipSubscriptionsPerTenant,
-    },
-    tcp: {
-      messageTimeoutMs: config.sipTcpMessageTimeoutSec * 1000,
-      maxConnectionsPerAddress: config.sipTcpConnectionsPerAddress,
-    },
-    counters: {
-      authFailure: () => metrics.sipAuthFailures.inc(),
-      notifySent: () => metrics.sipNotifies.inc(),
-      request: (method, status) =>
-        metrics.sipRequests.inc({ method: SIP_METHODS.has(method) ? method : 'other', status: String(status) }),
-    },
-    log: (level, detail, message) => logger[level]({ surface: 'sip', ...detail }, message),
-  });
-  metrics.sipState = () => sip.stats();
-  return sip;
+  const overload = overloadMonitor(config, metrics);
+  return { store, sipStore, clock, engine, bus, metrics, addresses, dispatcher, cluster, calendar, overload };
 }
 
 /** The REST routes and, on the same port at /api/v1/stream, the live feed (S6.2). */

@@ -105,6 +105,12 @@ export const ERROR_REGISTRY = {
     message:
       'The server cannot take the change now (starting, stopping, or unable to save); nothing changed, try again shortly.',
   },
+  SWB_ERR_OVERLOADED: {
+    http: 503,
+    sip: 503,
+    retryAfterSec: 1,
+    message: 'The server is busier than it can serve quickly; nothing changed, try again in a moment.',
+  },
   SWB_ERR_CALL_LIMIT: { http: 429, sip: 403, message: 'Too many calls at once; hang up one and try again.' },
   SWB_ERR_SUBSCRIPTION_LIMIT: {
     http: 429,

@@ -27,6 +27,7 @@ import { MethodTable, clientErrorHandler, errorHandler, frameworkErrors } from '
 import { openapiPath, responsesOf } from './contract.js';
 import { DecisionSchema } from './replies.js';
 import type { Metrics } from '../shared/metrics.js';
+import type { OverloadSignal } from '../shared/overload.js';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -70,6 +71,8 @@ export interface HttpContext {
     readonly ownedTenants: number;
     readonly liveNodes: readonly string[];
   };
+  /** S8.3: while the server is behind, writes are refused with SWB_ERR_OVERLOADED (none: never). */
+  readonly overload?: OverloadSignal;
   /** The SIP server's view of a user's bindings and subscriptions (operator view), when SIP runs. */
   readonly sipDevices?: (
     tenant: TenantId,
@@ -170,6 +173,7 @@ export async function buildHttp(
       void reply.header('connection', 'close');
       fail('SWB_ERR_UNAVAILABLE');
     }
+    if (ctx.overload !== undefined) shedWrite(ctx.overload, request, reply);
     const access = request.routeOptions.config?.access;
     if (access === 'public') return;
     const auth = ctx.accounts.authenticate(request.headers.authorization);
@@ -199,6 +203,21 @@ export async function buildHttp(
 
   app.get('/api/v1/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
   return app;
+}
+
+/** Reads: never shed (health, readiness and metrics above all). */
+const READS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * S8.3: counts the request in flight until its answer is sent (or the client goes away) and,
+ * while the server is behind, refuses a write at once, before authentication and before its body
+ * is read: 503 SWB_ERR_OVERLOADED with Retry-After. Reads are served.
+ */
+function shedWrite(overload: OverloadSignal, request: FastifyRequest, reply: FastifyReply): void {
+  reply.raw.once('close', overload.httpStarted());
+  if (READS.has(request.method) || overload.cause('http') === undefined) return;
+  overload.count('http');
+  fail('SWB_ERR_OVERLOADED');
 }
 
 /** OpenAPI: fastify-swagger marks every body required; these routes take none as `{}`. */

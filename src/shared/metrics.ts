@@ -77,6 +77,21 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly overloadShed = new Counter({
+    name: 'switchboard_overload_shed_total',
+    help: 'S8.3: new requests refused with 503 while the server was behind, by surface (sip, http).',
+    labelNames: ['surface'] as const,
+    registers: [this.registry],
+  });
+  /** Set by the composition root: how far behind the event loop is, read at scrape time. */
+  loopDelayMs: () => number = () => 0;
+  readonly loopDelay: Gauge = new Gauge({
+    name: 'switchboard_event_loop_delay_ms',
+    help: 'S8.3: how late the event loop runs (the overload signal; shedding starts at overloadLoopDelayMs).',
+    registers: [this.registry],
+    collect: (): void => this.loopDelay.set(this.loopDelayMs()),
+  });
+
   /** Set by the composition root on a node among several (S10): its part, read at scrape time. */
   cluster: () => ClusterCounts | undefined = () => undefined;
   readonly clusterOwned: Gauge = this.clusterGauge(

@@ -54,3 +54,14 @@ export const KNOWN_METHODS = new Set([
   'UPDATE',
   'REFER',
 ]);
+
+/** The SIP server's live counts (SipServer.stats(), read by /metrics). */
+export interface SipStats {
+  readonly registrations: number;
+  readonly subscriptions: number;
+  readonly publications: number;
+  readonly serverTransactions: number;
+  readonly clientTransactions: number;
+  readonly connections: number;
+  readonly calls: number;
+}

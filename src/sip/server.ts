@@ -6,7 +6,7 @@ import type { TenantId, UserId } from '../core/index.js';
 import type { Bus, Clock, Engine } from '../engine/index.js';
 import type { SipDirectory } from './auth.js';
 import { Authenticator } from './auth.js';
-import type { SipContext, SipCounters } from './context.js';
+import type { SipContext, SipCounters, SipStats } from './context.js';
 import { ALLOW, ALLOW_EVENTS, KNOWN_METHODS } from './context.js';
 import { NonceIssuer } from './digest.js';
 import { parseVia } from './headers.js';
@@ -28,6 +28,8 @@ import type { RingStep } from './ring-plan.js';
 import { buildResponse, checkRequest, rawDialogHeaders, rawOf } from './request.js';
 import { ServerTransactions, T1_MS, T2_MS, serverKey } from './transactions.js';
 import type { FramingError } from './framing.js';
+import type { OverloadSignal } from '../shared/overload.js';
+import { shedAnswer } from './shed.js';
 import type { Flow } from './transport.js';
 import { Transport } from './transport.js';
 
@@ -60,16 +62,8 @@ export interface SipServerOptions {
   /** S8.2: where bindings, subscriptions and publications survive a restart (none: memory only). */
   readonly persistence?: SipPersistence;
   readonly log?: (level: 'debug' | 'info' | 'warn', detail: Record<string, unknown>, message: string) => void;
-}
-
-export interface SipStats {
-  readonly registrations: number;
-  readonly subscriptions: number;
-  readonly publications: number;
-  readonly serverTransactions: number;
-  readonly clientTransactions: number;
-  readonly connections: number;
-  readonly calls: number;
+  /** S8.3: while the server is behind, new out-of-dialog requests are answered 503 (none: never). */
+  readonly overload?: OverloadSignal;
 }
 
 const END_OF_HEADERS = Buffer.from('\r\n\r\n');
@@ -324,6 +318,8 @@ export class SipServer {
       if (key !== undefined) this.serverTx.forget(key);
       return this.calls.inDialog(inc);
     }
+    const shed = shedAnswer(this.options.overload, inc);
+    if (shed !== undefined) return this.reply(inc, 503, shed.reason, shed.headers);
     // §8.2.2.3: we support no extensions; a request that requires one is 420. A proxy leaves
     // Require to the callee (§16.3).
     const require = headerValues(inc.req, 'require');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../../src/app/config.js';
 import { preflight } from '../../src/app/preflight.js';
-import { call, login, testServer } from '../support/server.js';
+import { NO_SHEDDING, call, login, testServer } from '../support/server.js';
 import { tempDatabases } from '../support/postgres.js';
 
 const tempDatabase = tempDatabases();
@@ -50,6 +50,7 @@ describe('S10 the server on PostgreSQL', () => {
   test('S10 an unreachable store is one line naming --store before anything starts', async () => {
     const problem = await preflight({
       ...DEFAULT_CONFIG,
+      ...NO_SHEDDING,
       dataDir: parent,
       host: '127.0.0.1',
       httpPort: 0,

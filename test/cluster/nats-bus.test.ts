@@ -19,7 +19,7 @@ import { createTenantState } from '../../src/core/index.js';
 import { Engine, ManualClock } from '../../src/engine/index.js';
 import type { CommittedBatch, EngineEvent } from '../../src/engine/index.js';
 import { tempStores } from '../support/files.js';
-import { call, login, testServer } from '../support/server.js';
+import { NO_SHEDDING, call, login, testServer } from '../support/server.js';
 import { eventually } from '../support/wait.js';
 
 const URL = process.env.SWB_TEST_NATS ?? 'nats://127.0.0.1:4222';
@@ -257,7 +257,15 @@ describe('two servers sharing the bus', () => {
   beforeAll(async () => {
     // Node A through its configuration (--bus …), node B given a bus: it only listens for now.
     a = await testServer({ busUrl: URL, busStream: STREAM, busSubjectPrefix: PREFIX, busMaxAgeSec: 600 });
-    const config = { ...DEFAULT_CONFIG, httpPort: 0, sipPort: 0, host: '127.0.0.1', demo: false, dataDir: dirs().dir };
+    const config = {
+      ...DEFAULT_CONFIG,
+      ...NO_SHEDDING,
+      httpPort: 0,
+      sipPort: 0,
+      host: '127.0.0.1',
+      demo: false,
+      dataDir: dirs().dir,
+    };
     busB = await node();
     b = await startServer(config, { bus: busB, logger: pino({ level: 'silent' }) });
     await busB.start();

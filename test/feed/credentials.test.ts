@@ -11,6 +11,7 @@ import { startServer } from '../../src/app/server.js';
 import { MAX_APP_SESSIONS } from '../../src/core/index.js';
 import { FeedClient, SYSTEM_TOKEN, apiKey, call, feedServer, login, until } from './support.js';
 import type { FeedTestServer } from './support.js';
+import { NO_SHEDDING } from '../support/server.js';
 
 let s: FeedTestServer;
 let admin: string;
@@ -89,6 +90,7 @@ describe('S5.4 an expired token closes its socket', () => {
     const server = await startServer(
       {
         ...DEFAULT_CONFIG,
+        ...NO_SHEDDING,
         httpPort: 0,
         sipPort: 0,
         host: '127.0.0.1',

@@ -9,7 +9,7 @@ import type { Config } from '../../src/app/config.js';
 import { startServer } from '../../src/app/server.js';
 import type { Server } from '../../src/app/server.js';
 import type { FeedOptions } from '../../src/feed/index.js';
-import { SYSTEM_TOKEN, call, login, secondTenant } from '../support/server.js';
+import { NO_SHEDDING, SYSTEM_TOKEN, call, login, secondTenant } from '../support/server.js';
 import { eventually } from '../support/wait.js';
 
 export { SYSTEM_TOKEN, call, login, secondTenant };
@@ -26,6 +26,7 @@ export async function feedServer(feed: Partial<FeedOptions> = {}): Promise<FeedT
     dataDir,
     logLevel: 'silent',
     systemToken: SYSTEM_TOKEN,
+    ...NO_SHEDDING,
   };
   const server = await startServer(config, { logger: pino({ level: 'silent' }), feed });
   return {

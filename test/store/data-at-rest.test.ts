@@ -15,7 +15,7 @@ import { startServer } from '../../src/app/server.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { SecretKeyError, SqliteStore } from '../../src/store/index.js';
 import { tempStores } from '../support/files.js';
-import { call, login, SYSTEM_TOKEN, testServer } from '../support/server.js';
+import { NO_SHEDDING, call, login, SYSTEM_TOKEN, testServer } from '../support/server.js';
 import { main } from '../support/process.js';
 import { Receiver } from '../webhooks/receiver.js';
 
@@ -47,6 +47,7 @@ function capturedLogger(): { logger: pino.Logger; lines: string[] } {
 function serverConfig(dataDir: string, overrides: Partial<Config> = {}): Config {
   return {
     ...DEFAULT_CONFIG,
+    ...NO_SHEDDING,
     httpPort: 0,
     sipPort: 0,
     host: '127.0.0.1',

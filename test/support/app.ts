@@ -11,7 +11,7 @@ import { startServer } from '../../src/app/server.js';
 import type { Server, StartOptions } from '../../src/app/server.js';
 import { ERRORS } from '../../src/core/index.js';
 import type { ErrorCode } from '../../src/core/index.js';
-import { SYSTEM_TOKEN } from './server.js';
+import { NO_SHEDDING, SYSTEM_TOKEN } from './server.js';
 
 // One call, login and secondTenant for both transports: given the app, they go through inject().
 export { SYSTEM_TOKEN, call, login, secondTenant } from './server.js';
@@ -33,6 +33,7 @@ export async function testApp(
     dataDir,
     logLevel: 'silent',
     systemToken: SYSTEM_TOKEN,
+    ...NO_SHEDDING,
     ...overrides,
   };
   const server = await startServer(config, { ...options, logger: pino({ level: 'silent' }), listen: false });

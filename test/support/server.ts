@@ -13,6 +13,14 @@ import type { DispatcherOptions } from '../../src/webhooks/index.js';
 
 export const SYSTEM_TOKEN = 'system-token-for-tests-0123456789';
 
+/**
+ * S8.3: a test's server shares its event loop with the test itself (and the machine with other
+ * suites), so how late that loop runs says nothing about the server's load: test servers shed
+ * nothing for it unless a test sets the limit (test/http/overload.test.ts). vitest.config.ts sets
+ * the same for servers started as processes.
+ */
+export const NO_SHEDDING = { overloadLoopDelayMs: 60_000, overloadSipLoopDelayMs: 60_000 } as const;
+
 export async function testServer(
   overrides: Partial<Config> = {},
   options: { webhooks?: Partial<DispatcherOptions>; store?: Store } = {},
@@ -26,6 +34,7 @@ export async function testServer(
     dataDir,
     logLevel: 'silent',
     systemToken: SYSTEM_TOKEN,
+    ...NO_SHEDDING,
     ...overrides,
   };
   const server = await startServer(config, { logger: pino({ level: 'silent' }), ...options });
