@@ -15,6 +15,7 @@ import { limitCpu } from './cpu-limit.js';
 
 // SWB_BENCH_MAIN: another build's CLI (an older commit built elsewhere), to compare it on the same bench.
 const MAIN = process.env.SWB_BENCH_MAIN ?? fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const NO_SHEDDING = { SWITCHBOARD_OVERLOAD_LOOP_DELAY_MS: '60000', SWITCHBOARD_OVERLOAD_SIP_LOOP_DELAY_MS: '60000' };
 /** More flags for node processes, e.g. BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them. */
 const EXTRA_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
 export const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -64,7 +65,9 @@ export async function startNode(spec: NodeSpec): Promise<RunningNode> {
   args.push('--system-token', spec.systemToken, '--log-format', 'json', '--log-level', 'info');
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SWITCHBOARD_SECRET_KEY: spec.secretKey },
+    // Capacity is measured with shedding off: what the nodes acknowledge at full load, not what
+    // they refuse past it (bench:burst measures the shedding, S8.3).
+    env: { ...process.env, SWITCHBOARD_SECRET_KEY: spec.secretKey, ...NO_SHEDDING },
   });
   const log: string[] = [];
   const keep = (d: Buffer) => {
