@@ -6,9 +6,10 @@
 //   changes:   status changes through engine.dispatch at a fixed rate (dnd ⇄ available, so every
 //              change flips the BLF lamp of each subscription to that user); each NOTIFY's delay
 //              from the dispatch to its arrival at the subscriber (both on the monotonic clock)
-//   memory:    server RSS growth per subscription (after GC)
+//   memory:    server RSS with the users made and nothing registered (idle), and its growth per
+//              registration and per subscription (after GC)
 // Targets: ≥ 5,000 REGISTER/s and ≥ 3,000 SUBSCRIBE/s with < 0.5 % failures; change → NOTIFY
-// p50 ≤ 2 ms, p99 ≤ 10 ms; ≤ 4 KB RSS per subscription. Runs 3 times and reports the medians.
+// p50 ≤ 2 ms, p99 ≤ 10 ms; ≤ 4 KB RSS per subscription, ≤ 1.5 KB per registration, ≤ 120 MB idle. Runs 3 times and reports the medians.
 // Diagnosis: SIP_BENCH_PROF=<dir> writes CPU profiles of the phases, SIP_BENCH_HEAP=<dir> heap
 // snapshots before subscribing, with the transactions and at steady state (run small: --single
 // --users 2000 --subscriptions 10000; the snapshots themselves inflate the RSS figures).
@@ -63,6 +64,8 @@ export const TARGET = {
   p50Ms: 2,
   p99Ms: 10,
   rssPerSubscriptionKB: 4,
+  rssIdleMB: 120,
+  rssPerRegistrationKB: 1.5,
 };
 
 const DOMAIN = 'bench.test';
@@ -99,6 +102,9 @@ async function heapSnapshot(name: string): Promise<void> {
   const { writeHeapSnapshot } = await import('node:v8');
   writeHeapSnapshot(join(dir, `sip-${name}.heapsnapshot`));
 }
+
+const mem = (m: NodeJS.MemoryUsage) =>
+  `rss ${round(m.rss / 1048576)} heapTotal ${round(m.heapTotal / 1048576)} heapUsed ${round(m.heapUsed / 1048576)} external ${round(m.external / 1048576)} MB`;
 
 async function settleMemory(): Promise<number> {
   for (let i = 0; i < 3; i++) {
@@ -152,6 +158,12 @@ export interface SipRun {
     readonly clientCpuMs: number;
   };
   readonly memory: {
+    /** With every user made and nothing registered, after GC. */
+    readonly rssIdleMB: number;
+    readonly heapIdleMB: number;
+    /** What registering every user added, after Timer J (the REGISTERs' transactions gone). */
+    readonly rssPerRegistrationKB: number;
+    readonly heapPerRegistrationKB: number;
     readonly rssBeforeMB: number;
     readonly rssAfterMB: number;
     readonly rssSteadyMB: number;
@@ -247,6 +259,11 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
     progress(`setup: ${exts.length} users`);
     await client.ask({ type: 'init', port: server.sipPort, domain: DOMAIN, sockets: options.sockets }, 'ready');
 
+    // Idle with every user made and nothing registered (issue 19: ≤ 120 MB with 20,000 users).
+    const rssIdle = await settleMemory();
+    const heapIdle = process.memoryUsage().heapUsed;
+    progress(`memory idle with ${exts.length} users: ${mem(process.memoryUsage())}`);
+    await heapSnapshot('idle');
     const stopProfile = await profile('register');
     let cpu = process.cpuUsage();
     const reg = await client.ask(
@@ -267,13 +284,14 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
     // SUBSCRIBEs' will be when the subscriptions are measured.
     await sleep(options.settleSec * 1000);
     const rssBefore = await settleMemory();
-    {
-      const m = process.memoryUsage();
-      progress(
-        `memory before subscribing: rss ${round(m.rss / 1048576)} heapTotal ${round(m.heapTotal / 1048576)} heapUsed ${round(m.heapUsed / 1048576)} external ${round(m.external / 1048576)} MB`,
-      );
-    }
+    progress(`memory before subscribing: ${mem(process.memoryUsage())}`);
     const heapBefore = process.memoryUsage().heapUsed;
+    // Per registration (issue 19: ≤ 1.5 KB): what the registered users added once their
+    // REGISTERs' server transactions are gone (Timer J, settleSec above).
+    const perRegistration = (after: number, before: number) => round((after - before) / 1024 / Math.max(1, reg.ok), 2);
+    progress(
+      `memory: ${perRegistration(rssBefore, rssIdle)} KB RSS (${perRegistration(heapBefore, heapIdle)} KB heap) per registration after ${options.settleSec} s`,
+    );
     await heapSnapshot('before');
     const subPairs = pairs(exts, options.subscriptions);
     const stopSubProfile = await profile('subscribe');
@@ -294,8 +312,6 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
     const rssSteady = await settleMemory();
     const heapSteady = process.memoryUsage().heapUsed;
     await heapSnapshot('steady');
-    const mem = (m: NodeJS.MemoryUsage) =>
-      `rss ${round(m.rss / 1048576)} heapTotal ${round(m.heapTotal / 1048576)} heapUsed ${round(m.heapUsed / 1048576)} external ${round(m.external / 1048576)} MB`;
     progress(`memory after subscribing and ${options.settleSec} s: ${mem(process.memoryUsage())}`);
     progress(
       `memory: ${round((rssSteady - rssBefore) / 1024 / Math.max(1, sub.ok), 2)} KB RSS per subscription after ${options.settleSec} s (${round((rssAfter - rssBefore) / 1024 / Math.max(1, sub.ok), 2)} KB with transactions)`,
@@ -412,6 +428,10 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
         clientCpuMs: round(arr.cpuMs),
       },
       memory: {
+        rssIdleMB: round(rssIdle / 1048576),
+        heapIdleMB: round(heapIdle / 1048576),
+        rssPerRegistrationKB: perRegistration(rssBefore, rssIdle),
+        heapPerRegistrationKB: perRegistration(heapBefore, heapIdle),
         rssBeforeMB: round(rssBefore / 1048576),
         rssAfterMB: round(rssAfter / 1048576),
         rssPerSubscriptionKB: round((rssSteady - rssBefore) / 1024 / Math.max(1, sub.ok), 2),
@@ -487,6 +507,8 @@ export async function runSipBench(
     notifyP99Ms: median(runs.map((r) => r.changes.p99Ms)),
     notifyMissing: median(runs.map((r) => r.changes.missing)),
     rssPerSubscriptionKB: median(runs.map((r) => r.memory.rssPerSubscriptionKB)),
+    rssIdleMB: median(runs.map((r) => r.memory.rssIdleMB)),
+    rssPerRegistrationKB: median(runs.map((r) => r.memory.rssPerRegistrationKB)),
   };
   const met = {
     registerPerSec: m.registerPerSec >= TARGET.registerPerSec,
@@ -495,6 +517,8 @@ export async function runSipBench(
     notifyP50: m.notifyP50Ms >= 0 && m.notifyP50Ms <= TARGET.p50Ms,
     notifyP99: m.notifyP99Ms >= 0 && m.notifyP99Ms <= TARGET.p99Ms,
     rssPerSubscription: m.rssPerSubscriptionKB <= TARGET.rssPerSubscriptionKB,
+    rssIdle: m.rssIdleMB <= TARGET.rssIdleMB,
+    rssPerRegistration: m.rssPerRegistrationKB <= TARGET.rssPerRegistrationKB,
   };
   return {
     bench: 'sip',
