@@ -19,6 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { DEFAULT_CONFIG } from '../src/app/config.js';
@@ -106,6 +107,19 @@ async function heapSnapshot(name: string): Promise<void> {
 const mem = (m: NodeJS.MemoryUsage) =>
   `rss ${round(m.rss / 1048576)} heapTotal ${round(m.heapTotal / 1048576)} heapUsed ${round(m.heapUsed / 1048576)} external ${round(m.external / 1048576)} MB`;
 
+/**
+ * The bytes of V8's young generation in RSS. It grows to --max-semi-space-size under load
+ * (src/app/heap.ts) and goes back to the OS only when V8's memory reducer finds the process idle,
+ * some seconds later or not at all while timers keep allocating: two RSS readings differ by up to
+ * 128 MB for that alone, so the figures are also given without it.
+ */
+function youngBytes(): number {
+  let n = 0;
+  for (const s of getHeapSpaceStatistics())
+    if (s.space_name === 'new_space' || s.space_name === 'new_large_object_space') n += s.physical_space_size;
+  return n;
+}
+
 async function settleMemory(): Promise<number> {
   for (let i = 0; i < 3; i++) {
     gc();
@@ -161,6 +175,9 @@ export interface SipRun {
     /** With every user made and nothing registered, after GC. */
     readonly rssIdleMB: number;
     readonly heapIdleMB: number;
+    /** RSS less V8's young generation (youngBytes): what the next two readings cannot move by chance. */
+    readonly rssIdleWithoutYoungMB: number;
+    readonly rssPerRegistrationWithoutYoungKB: number;
     /** What registering every user added, after Timer J (the REGISTERs' transactions gone). */
     readonly rssPerRegistrationKB: number;
     readonly heapPerRegistrationKB: number;
@@ -262,7 +279,10 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
     // Idle with every user made and nothing registered (issue 19: ≤ 120 MB with 20,000 users).
     const rssIdle = await settleMemory();
     const heapIdle = process.memoryUsage().heapUsed;
-    progress(`memory idle with ${exts.length} users: ${mem(process.memoryUsage())}`);
+    const youngIdle = youngBytes();
+    progress(
+      `memory idle with ${exts.length} users: ${mem(process.memoryUsage())}, young generation ${round(youngIdle / 1048576)} MB`,
+    );
     await heapSnapshot('idle');
     const stopProfile = await profile('register');
     let cpu = process.cpuUsage();
@@ -286,11 +306,12 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
     const rssBefore = await settleMemory();
     progress(`memory before subscribing: ${mem(process.memoryUsage())}`);
     const heapBefore = process.memoryUsage().heapUsed;
+    const youngBefore = youngBytes();
     // Per registration (issue 19: ≤ 1.5 KB): what the registered users added once their
     // REGISTERs' server transactions are gone (Timer J, settleSec above).
     const perRegistration = (after: number, before: number) => round((after - before) / 1024 / Math.max(1, reg.ok), 2);
     progress(
-      `memory: ${perRegistration(rssBefore, rssIdle)} KB RSS (${perRegistration(heapBefore, heapIdle)} KB heap) per registration after ${options.settleSec} s`,
+      `memory: ${perRegistration(rssBefore, rssIdle)} KB RSS (${perRegistration(rssBefore - youngBefore, rssIdle - youngIdle)} KB without the young generation, ${perRegistration(heapBefore, heapIdle)} KB heap) per registration after ${options.settleSec} s`,
     );
     await heapSnapshot('before');
     const subPairs = pairs(exts, options.subscriptions);
@@ -430,7 +451,9 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
       memory: {
         rssIdleMB: round(rssIdle / 1048576),
         heapIdleMB: round(heapIdle / 1048576),
+        rssIdleWithoutYoungMB: round((rssIdle - youngIdle) / 1048576),
         rssPerRegistrationKB: perRegistration(rssBefore, rssIdle),
+        rssPerRegistrationWithoutYoungKB: perRegistration(rssBefore - youngBefore, rssIdle - youngIdle),
         heapPerRegistrationKB: perRegistration(heapBefore, heapIdle),
         rssBeforeMB: round(rssBefore / 1048576),
         rssAfterMB: round(rssAfter / 1048576),
@@ -509,6 +532,8 @@ export async function runSipBench(
     rssPerSubscriptionKB: median(runs.map((r) => r.memory.rssPerSubscriptionKB)),
     rssIdleMB: median(runs.map((r) => r.memory.rssIdleMB)),
     rssPerRegistrationKB: median(runs.map((r) => r.memory.rssPerRegistrationKB)),
+    rssIdleWithoutYoungMB: median(runs.map((r) => r.memory.rssIdleWithoutYoungMB)),
+    rssPerRegistrationWithoutYoungKB: median(runs.map((r) => r.memory.rssPerRegistrationWithoutYoungKB)),
   };
   const met = {
     registerPerSec: m.registerPerSec >= TARGET.registerPerSec,

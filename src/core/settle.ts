@@ -7,7 +7,7 @@ import { isOnCall, nextWakeAt, normalizeFacts } from './facts.js';
 import { presenceChanged, presenceRecord } from './presence.js';
 import { distribute, queueSnapshot, queueSnapshotChanged } from './queue.js';
 import { agentDeadline } from './reasons.js';
-import { queueIn } from './tx.js';
+import { addEvent, addTimer, queueIn } from './tx.js';
 import type { Tx } from './tx.js';
 import { userWith } from './user.js';
 import type { UserDraft } from './user.js';
@@ -93,7 +93,8 @@ function settleUser(tx: Tx, id: UserId, u: UserDraft): UserState {
   let presence = old;
   if (old === undefined || presenceChanged(old, fresh)) {
     presence = fresh;
-    tx.events.push(
+    addEvent(
+      tx,
       old === undefined
         ? { type: 'presence.changed', subject: id, at: now, cause: tx.cause, value: fresh }
         : { type: 'presence.changed', subject: id, at: now, cause: tx.cause, value: fresh, old },
@@ -140,7 +141,7 @@ function settleUser(tx: Tx, id: UserId, u: UserDraft): UserState {
   }
   // S9.3: the next lease to run out. Always stated: the engine ignores a timer it already has.
   const wake = nextWakeAt(next, tx.policy, now);
-  tx.timers.push(wake === undefined ? { wake: id, cancel: true } : { wake: id, at: wake });
+  addTimer(tx, wake === undefined ? { wake: id, cancel: true } : { wake: id, at: wake });
   return next;
 }
 
