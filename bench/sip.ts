@@ -6,9 +6,10 @@
 //   changes:   status changes through engine.dispatch at a fixed rate (dnd ⇄ available, so every
 //              change flips the BLF lamp of each subscription to that user); each NOTIFY's delay
 //              from the dispatch to its arrival at the subscriber (both on the monotonic clock)
-//   memory:    server RSS growth per subscription (after GC)
+//   memory:    server RSS with the users made and nothing registered (idle), and its growth per
+//              registration and per subscription (after GC)
 // Targets: ≥ 5,000 REGISTER/s and ≥ 3,000 SUBSCRIBE/s with < 0.5 % failures; change → NOTIFY
-// p50 ≤ 2 ms, p99 ≤ 10 ms; ≤ 4 KB RSS per subscription. Runs 3 times and reports the medians.
+// p50 ≤ 2 ms, p99 ≤ 10 ms; ≤ 4 KB RSS per subscription, ≤ 1.5 KB per registration, ≤ 120 MB idle. Runs 3 times and reports the medians.
 // Diagnosis: SIP_BENCH_PROF=<dir> writes CPU profiles of the phases, SIP_BENCH_HEAP=<dir> heap
 // snapshots before subscribing, with the transactions and at steady state (run small: --single
 // --users 2000 --subscriptions 10000; the snapshots themselves inflate the RSS figures).
@@ -18,6 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { DEFAULT_CONFIG } from '../src/app/config.js';
@@ -63,6 +65,8 @@ export const TARGET = {
   p50Ms: 2,
   p99Ms: 10,
   rssPerSubscriptionKB: 4,
+  rssIdleMB: 120,
+  rssPerRegistrationKB: 1.5,
 };
 
 const DOMAIN = 'bench.test';
@@ -98,6 +102,22 @@ async function heapSnapshot(name: string): Promise<void> {
   if (!dir) return;
   const { writeHeapSnapshot } = await import('node:v8');
   writeHeapSnapshot(join(dir, `sip-${name}.heapsnapshot`));
+}
+
+const mem = (m: NodeJS.MemoryUsage) =>
+  `rss ${round(m.rss / 1048576)} heapTotal ${round(m.heapTotal / 1048576)} heapUsed ${round(m.heapUsed / 1048576)} external ${round(m.external / 1048576)} MB`;
+
+/**
+ * The bytes of V8's young generation in RSS. It grows to --max-semi-space-size under load
+ * (src/app/heap.ts) and goes back to the OS only when V8's memory reducer finds the process idle,
+ * some seconds later or not at all while timers keep allocating: two RSS readings differ by up to
+ * 128 MB for that alone, so the figures are also given without it.
+ */
+function youngBytes(): number {
+  let n = 0;
+  for (const s of getHeapSpaceStatistics())
+    if (s.space_name === 'new_space' || s.space_name === 'new_large_object_space') n += s.physical_space_size;
+  return n;
 }
 
 async function settleMemory(): Promise<number> {
@@ -152,6 +172,15 @@ export interface SipRun {
     readonly clientCpuMs: number;
   };
   readonly memory: {
+    /** With every user made and nothing registered, after GC. */
+    readonly rssIdleMB: number;
+    readonly heapIdleMB: number;
+    /** RSS less V8's young generation (youngBytes): what the next two readings cannot move by chance. */
+    readonly rssIdleWithoutYoungMB: number;
+    readonly rssPerRegistrationWithoutYoungKB: number;
+    /** What registering every user added, after Timer J (the REGISTERs' transactions gone). */
+    readonly rssPerRegistrationKB: number;
+    readonly heapPerRegistrationKB: number;
     readonly rssBeforeMB: number;
     readonly rssAfterMB: number;
     readonly rssSteadyMB: number;
@@ -247,6 +276,14 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
     progress(`setup: ${exts.length} users`);
     await client.ask({ type: 'init', port: server.sipPort, domain: DOMAIN, sockets: options.sockets }, 'ready');
 
+    // Idle with every user made and nothing registered (issue 19: ≤ 120 MB with 20,000 users).
+    const rssIdle = await settleMemory();
+    const heapIdle = process.memoryUsage().heapUsed;
+    const youngIdle = youngBytes();
+    progress(
+      `memory idle with ${exts.length} users: ${mem(process.memoryUsage())}, young generation ${round(youngIdle / 1048576)} MB`,
+    );
+    await heapSnapshot('idle');
     const stopProfile = await profile('register');
     let cpu = process.cpuUsage();
     const reg = await client.ask(
@@ -267,13 +304,15 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
     // SUBSCRIBEs' will be when the subscriptions are measured.
     await sleep(options.settleSec * 1000);
     const rssBefore = await settleMemory();
-    {
-      const m = process.memoryUsage();
-      progress(
-        `memory before subscribing: rss ${round(m.rss / 1048576)} heapTotal ${round(m.heapTotal / 1048576)} heapUsed ${round(m.heapUsed / 1048576)} external ${round(m.external / 1048576)} MB`,
-      );
-    }
+    progress(`memory before subscribing: ${mem(process.memoryUsage())}`);
     const heapBefore = process.memoryUsage().heapUsed;
+    const youngBefore = youngBytes();
+    // Per registration (issue 19: ≤ 1.5 KB): what the registered users added once their
+    // REGISTERs' server transactions are gone (Timer J, settleSec above).
+    const perRegistration = (after: number, before: number) => round((after - before) / 1024 / Math.max(1, reg.ok), 2);
+    progress(
+      `memory: ${perRegistration(rssBefore, rssIdle)} KB RSS (${perRegistration(rssBefore - youngBefore, rssIdle - youngIdle)} KB without the young generation, ${perRegistration(heapBefore, heapIdle)} KB heap) per registration after ${options.settleSec} s`,
+    );
     await heapSnapshot('before');
     const subPairs = pairs(exts, options.subscriptions);
     const stopSubProfile = await profile('subscribe');
@@ -294,8 +333,6 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
     const rssSteady = await settleMemory();
     const heapSteady = process.memoryUsage().heapUsed;
     await heapSnapshot('steady');
-    const mem = (m: NodeJS.MemoryUsage) =>
-      `rss ${round(m.rss / 1048576)} heapTotal ${round(m.heapTotal / 1048576)} heapUsed ${round(m.heapUsed / 1048576)} external ${round(m.external / 1048576)} MB`;
     progress(`memory after subscribing and ${options.settleSec} s: ${mem(process.memoryUsage())}`);
     progress(
       `memory: ${round((rssSteady - rssBefore) / 1024 / Math.max(1, sub.ok), 2)} KB RSS per subscription after ${options.settleSec} s (${round((rssAfter - rssBefore) / 1024 / Math.max(1, sub.ok), 2)} KB with transactions)`,
@@ -412,6 +449,12 @@ export async function runOnce(options: SipBenchOptions, progress: (line: string)
         clientCpuMs: round(arr.cpuMs),
       },
       memory: {
+        rssIdleMB: round(rssIdle / 1048576),
+        heapIdleMB: round(heapIdle / 1048576),
+        rssIdleWithoutYoungMB: round((rssIdle - youngIdle) / 1048576),
+        rssPerRegistrationKB: perRegistration(rssBefore, rssIdle),
+        rssPerRegistrationWithoutYoungKB: perRegistration(rssBefore - youngBefore, rssIdle - youngIdle),
+        heapPerRegistrationKB: perRegistration(heapBefore, heapIdle),
         rssBeforeMB: round(rssBefore / 1048576),
         rssAfterMB: round(rssAfter / 1048576),
         rssPerSubscriptionKB: round((rssSteady - rssBefore) / 1024 / Math.max(1, sub.ok), 2),
@@ -487,6 +530,10 @@ export async function runSipBench(
     notifyP99Ms: median(runs.map((r) => r.changes.p99Ms)),
     notifyMissing: median(runs.map((r) => r.changes.missing)),
     rssPerSubscriptionKB: median(runs.map((r) => r.memory.rssPerSubscriptionKB)),
+    rssIdleMB: median(runs.map((r) => r.memory.rssIdleMB)),
+    rssPerRegistrationKB: median(runs.map((r) => r.memory.rssPerRegistrationKB)),
+    rssIdleWithoutYoungMB: median(runs.map((r) => r.memory.rssIdleWithoutYoungMB)),
+    rssPerRegistrationWithoutYoungKB: median(runs.map((r) => r.memory.rssPerRegistrationWithoutYoungKB)),
   };
   const met = {
     registerPerSec: m.registerPerSec >= TARGET.registerPerSec,
@@ -495,6 +542,8 @@ export async function runSipBench(
     notifyP50: m.notifyP50Ms >= 0 && m.notifyP50Ms <= TARGET.p50Ms,
     notifyP99: m.notifyP99Ms >= 0 && m.notifyP99Ms <= TARGET.p99Ms,
     rssPerSubscription: m.rssPerSubscriptionKB <= TARGET.rssPerSubscriptionKB,
+    rssIdle: m.rssIdleMB <= TARGET.rssIdleMB,
+    rssPerRegistration: m.rssPerRegistrationKB <= TARGET.rssPerRegistrationKB,
   };
   return {
     bench: 'sip',

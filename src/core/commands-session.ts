@@ -1,4 +1,5 @@
 // Command handler: app sessions (session.start, session.heartbeat, session.end).
+import { appended, kept } from './arrays.js';
 import type { Command } from './commands.js';
 import { MAX_APP_SESSIONS } from './defaults.js';
 import { refuse } from './errors.js';
@@ -21,8 +22,16 @@ export function sessionCommand(
       return undefined;
     }
     // S1.4: a new session past the cap ends the ones heard from least recently (not a sign-out).
-    const kept = [...user.sessions].sort((a, b) => b.lastSeenAt - a.lastSeenAt).slice(0, MAX_APP_SESSIONS - 1);
-    putUser(tx, userWith(user, { sessions: [...user.sessions.filter((s) => kept.includes(s)), session] }));
+    const recent = [...user.sessions].sort((a, b) => b.lastSeenAt - a.lastSeenAt).slice(0, MAX_APP_SESSIONS - 1);
+    putUser(
+      tx,
+      userWith(user, {
+        sessions: appended(
+          kept(user.sessions, (s) => recent.includes(s)),
+          session,
+        ),
+      }),
+    );
     return undefined;
   }
   if (i < 0) return refuse('SWB_ERR_SESSION_NOT_FOUND');
@@ -32,7 +41,7 @@ export function sessionCommand(
     putUser(tx, userWith(user, { sessions: user.sessions.map((x, j) => (j === i ? session : x)) }));
     return undefined;
   }
-  const sessions = user.sessions.filter((_, j) => j !== i);
+  const sessions = kept(user.sessions, (x) => x !== user.sessions[i]);
   // S1.5: signing out of the last session sets absent when the user asked for it.
   if (sessions.length === 0 && user.settings.absentAtLogout) {
     tx.cause = 'system';

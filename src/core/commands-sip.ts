@@ -1,4 +1,5 @@
 // Command handlers: what the PBX reports of a user's phones (registration.set, registration.remove, leg.update).
+import { appended, kept } from './arrays.js';
 import { logLeg } from './commands-calllog.js';
 import type { Command } from './commands.js';
 import { refuse } from './errors.js';
@@ -17,7 +18,8 @@ export function upsertRegistration(tx: Tx, cmd: Extract<Command, { type: 'regist
   }
   const i = user.registrations.findIndex((r) => r.id === cmd.id);
   const reg = { id: cmd.id, kind: cmd.kind, expiresAt: cmd.expiresAt };
-  const registrations = i < 0 ? [...user.registrations, reg] : user.registrations.map((r, j) => (j === i ? reg : r));
+  const registrations =
+    i < 0 ? appended(user.registrations, reg) : user.registrations.map((r, j) => (j === i ? reg : r));
   const next = copyUser(user);
   next.registrations = registrations;
   putUser(tx, next);
@@ -28,7 +30,7 @@ export function removeRegistration(tx: Tx, userId: UserId, id: string): Refusal 
   const user = userIn(tx, userId);
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: userId });
   if (!user.registrations.some((r) => r.id === id)) return undefined;
-  putUser(tx, userWith(user, { registrations: user.registrations.filter((r) => r.id !== id) }));
+  putUser(tx, userWith(user, { registrations: kept(user.registrations, (r) => r.id !== id) }));
   return undefined;
 }
 
@@ -38,7 +40,7 @@ export function updateLeg(tx: Tx, cmd: Extract<Command, { type: 'leg.update' }>)
   if (cmd.queueId !== undefined && queueIn(tx, cmd.queueId) === undefined)
     return refuse('SWB_ERR_QUEUE_NOT_FOUND', { queue: cmd.queueId });
   logLeg(tx, user, cmd);
-  const others = user.legs.filter((l) => l.id !== cmd.legId);
+  const others = kept(user.legs, (l) => l.id !== cmd.legId);
   if (cmd.state === 'ended') {
     if (others.length === user.legs.length) return undefined;
     const wasOnCall = isOnCall(user, tx.policy, tx.now);
@@ -57,7 +59,7 @@ export function updateLeg(tx: Tx, cmd: Extract<Command, { type: 'leg.update' }>)
     queueId: cmd.queueId,
   };
   const next = copyUser(user);
-  next.legs = [...others, leg];
+  next.legs = appended(others, leg);
   putUser(tx, next);
   return undefined;
 }

@@ -2,6 +2,7 @@
 // `until` each count only while their lease runs. These helpers read the facts "as of now", so
 // every derived value is a function of (facts, policy, now) and a fired timer only has to
 // re-evaluate.
+import { kept } from './arrays.js';
 import { copyUser } from './user.js';
 import type { UserDraft } from './user.js';
 import type { Instant, ManualStatus, TenantPolicy, UserState } from './types.js';
@@ -127,9 +128,9 @@ export function normalizeFacts<U extends UserState>(user: U, policy: TenantPolic
     next.hadRegistrationInSession = had;
     return next;
   }
-  const registrations = expired ? user.registrations.filter((r) => r.expiresAt > now) : user.registrations;
-  const sessions = expired ? user.sessions.filter((s) => s.lastSeenAt + timeoutMs > now) : user.sessions;
-  const legs = expired ? user.legs.filter((l) => legIsLive(l.updatedAt, policy, now)) : user.legs;
+  const registrations = expired ? kept(user.registrations, (r) => r.expiresAt > now) : user.registrations;
+  const sessions = expired ? kept(user.sessions, (s) => s.lastSeenAt + timeoutMs > now) : user.sessions;
+  const legs = expired ? kept(user.legs, (l) => legIsLive(l.updatedAt, policy, now)) : user.legs;
   const had = hadRegistration(user, sessions, registrations);
   const lastCallEndedAt = legs.length < user.legs.length && legs.length === 0 ? now : user.lastCallEndedAt;
   const next = copyUser(user);

@@ -88,7 +88,7 @@ function matchingRow(facts: PresenceFacts): PresenceRule {
 
 /**
  * S2.4: the record every surface shows. `previous` gives `since` (when the effective status last
- * changed); without one, `since` is `now`.
+ * changed); without one, `since` is `now`. `previous` itself when nothing in it would change.
  */
 export function presenceRecord(
   user: UserState,
@@ -112,6 +112,30 @@ export function presenceRecord(
   // rebuilt: most changes leave the devices (and often the indicators) as they were.
   const pi = previous?.indicators;
   const pd = previous?.devices;
+  // Most commands (a leg ringing on, a refresh) change nothing a watcher sees: the previous
+  // record is the answer, and no new one is made to be compared and dropped.
+  if (
+    previous !== undefined &&
+    previous.status === status &&
+    previous.label === label &&
+    previous.text === manual?.text &&
+    previous.until === manual?.until &&
+    previous.name === user.name &&
+    previous.extension === user.extension &&
+    previous.rule === rule.rule &&
+    previous.sessions === d.sessions &&
+    previous.manual === manual &&
+    pi!.onCall === onCall &&
+    pi!.ringing === ringing &&
+    pi!.lostRegistration === lostRegistration &&
+    pi!.missedCalls === user.missedCalls &&
+    pi!.voicemail === user.voicemail &&
+    pi!.forwardTo === forwardTo &&
+    pd!.app === d.app &&
+    pd!.terminal === d.terminal &&
+    pd!.pbx === d.pbx
+  )
+    return previous;
   // Built field by field (absent values as undefined, which JSON leaves out) so that every
   // record has one shape.
   const indicators =
@@ -152,6 +176,7 @@ export function presenceRecord(
  * not compared on its own.
  */
 export function presenceChanged(a: PresenceRecord, b: PresenceRecord): boolean {
+  if (a === b) return false;
   if (
     a.status !== b.status ||
     a.label !== b.label ||

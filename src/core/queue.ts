@@ -1,5 +1,6 @@
 // S4.3, S4.4: callers waiting in a queue, offered to ready agents by the queue's strategy.
 import { agentTransition } from './agents.js';
+import { appended, kept } from './arrays.js';
 import { userWith } from './user.js';
 import type { Command, QueueSnapshot } from './commands.js';
 import { logCall, putQueue, putUser, queueIn, userIn, viewOf } from './tx.js';
@@ -186,7 +187,15 @@ export function queueCommand(tx: Tx, cmd: QueueCommand): Refusal | undefined {
         queueId: cfg.id,
         updatedAt: tx.now,
       };
-      putUser(tx, userWith(user, { legs: [...user.legs.filter((l) => l.id !== leg.id), leg] }));
+      putUser(
+        tx,
+        userWith(user, {
+          legs: appended(
+            kept(user.legs, (l) => l.id !== leg.id),
+            leg,
+          ),
+        }),
+      );
       return undefined;
     }
     case 'queue.call.abandon':

@@ -7,7 +7,7 @@ import { isOnCall, nextWakeAt, normalizeFacts } from './facts.js';
 import { presenceChanged, presenceRecord } from './presence.js';
 import { distribute, queueSnapshot, queueSnapshotChanged } from './queue.js';
 import { agentDeadline } from './reasons.js';
-import { queueIn } from './tx.js';
+import { addEvent, addTimer, queueIn } from './tx.js';
 import type { Tx } from './tx.js';
 import { userWith } from './user.js';
 import type { UserDraft } from './user.js';
@@ -93,7 +93,8 @@ function settleUser(tx: Tx, id: UserId, u: UserDraft): UserState {
   let presence = old;
   if (old === undefined || presenceChanged(old, fresh)) {
     presence = fresh;
-    tx.events.push(
+    addEvent(
+      tx,
       old === undefined
         ? { type: 'presence.changed', subject: id, at: now, cause: tx.cause, value: fresh }
         : { type: 'presence.changed', subject: id, at: now, cause: tx.cause, value: fresh, old },
@@ -140,7 +141,7 @@ function settleUser(tx: Tx, id: UserId, u: UserDraft): UserState {
   }
   // S9.3: the next lease to run out. Always stated: the engine ignores a timer it already has.
   const wake = nextWakeAt(next, tx.policy, now);
-  tx.timers.push(wake === undefined ? { wake: id, cancel: true } : { wake: id, at: wake });
+  addTimer(tx, wake === undefined ? { wake: id, cancel: true } : { wake: id, at: wake });
   return next;
 }
 
@@ -162,6 +163,8 @@ function settleQueues(tx: Tx, changed: ReadonlyMap<QueueId, QueueState>): QueueS
   return queues;
 }
 
+const NO_USERS: UserState[] = [];
+
 /** Settles derived values once per command and emits one event per changed value. */
 export function finish(tx: Tx): Applied {
   const now = tx.now;
@@ -170,8 +173,14 @@ export function finish(tx: Tx): Applied {
   tx.view = undefined;
   // Only a queue change or a change to an agent can open a new offer (S4.3).
   if ((tx.queues?.size ?? 0) > 0 || touchesAgent(tx)) distribute(tx);
-  const users: UserState[] = [];
-  tx.users.forEach((u, id) => users.push(settleUser(tx, id, u)));
+  // The patch keeps them until the batch's commit: most commands settle one user, who gets an
+  // array of one (a push onto an empty array makes room for 17).
+  let users: UserState[] = NO_USERS;
+  tx.users.forEach((u, id) => {
+    const settled = settleUser(tx, id, u);
+    if (users.length === 0) users = [settled];
+    else users.push(settled);
+  });
   const queues = tx.queues !== undefined && tx.queues.size > 0 ? settleQueues(tx, tx.queues) : undefined;
   const patch: { -readonly [K in keyof Patch]: Patch[K] } = {};
   if (users.length > 0) patch.users = users;

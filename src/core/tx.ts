@@ -33,8 +33,8 @@ export interface Tx {
   removedUsers: Set<UserId> | undefined;
   removedGroups: Set<GroupId> | undefined;
   removedQueues: Set<QueueId> | undefined;
-  readonly events: CoreEvent[];
-  readonly timers: TimerRequest[];
+  events: CoreEvent[];
+  timers: TimerRequest[];
   readonly directives: Directive[];
   /** S11.1: what the call log records of this command (call-log.ts). */
   calls: CallStep[] | undefined;
@@ -128,6 +128,21 @@ function makeView(tx: Tx): TenantState {
     groups: overlayMap(base.groups, tx.groups ?? EMPTY_MAP, tx.removedGroups),
     queues: overlayMap(base.queues, tx.queues ?? EMPTY_MAP, tx.removedQueues),
   };
+}
+
+/**
+ * One more event. Most commands emit one or none: the first is put in an array of its own size
+ * (a push onto an empty array makes room for 17), the others pushed.
+ */
+export function addEvent(tx: Tx, e: CoreEvent): void {
+  if (tx.events.length === 0) tx.events = [e];
+  else tx.events.push(e);
+}
+
+/** One more timer request; the first in an array of its own size (see addEvent). */
+export function addTimer(tx: Tx, t: TimerRequest): void {
+  if (tx.timers.length === 0) tx.timers = [t];
+  else tx.timers.push(t);
 }
 
 /** S11.1: one more step for the call log. */
