@@ -13,7 +13,8 @@
 //   npm run bench:cluster [-- --only sqlite,throughput,latency,failover,memory] (default: all; a
 //   phase left out is null in the report) [--node-cpus 0.5] (each node limited to that many cores,
 //   as if it had a machine of its own: bench/cpu-limit.ts) [--failovers N] (trials, default 5)
-//   [--concurrency N] (changes in flight per node in the throughput phases, default 48)
+//   [--concurrency N] (changes in flight per node in the throughput phases, default 128: enough to keep
+//   two nodes busy, whose forwarded changes take two hops)
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import type { HttpNode as Http } from './cluster-load.js';
@@ -33,7 +34,7 @@ function argOf(name: string): string | undefined {
 const O = {
   tenants: 20,
   users: 50,
-  concurrencyPerNode: Number(argOf('--concurrency') ?? 48),
+  concurrencyPerNode: Number(argOf('--concurrency') ?? 128),
   seconds: 6,
   latencyRate: 1000,
   latencyLightRate: 50,
