@@ -24,7 +24,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { sha256 } from '../src/auth/accounts.js';
-import { DEFAULT_CONFIG } from '../src/app/config.js';
+import { benchConfig } from './server-config.js';
 import { startServer } from '../src/app/server.js';
 import type { Server } from '../src/app/server.js';
 import { retransmissionProbe } from './burst-probe.js';
@@ -161,18 +161,10 @@ export async function runOnce(options: BurstOptions, progress: (line: string) =>
   const loadBefore = round(loadavg()[0]!, 2);
   const dataDir = mkdtempSync(join(tmpdir(), 'swb-burst-bench-'));
   const server = await startServer(
-    {
-      ...DEFAULT_CONFIG,
-      httpPort: 0,
-      sipPort: 0,
-      host: '127.0.0.1',
-      dataDir,
-      demo: false,
-      logLevel: 'silent',
-      systemToken: '',
+    benchConfig(dataDir, {
       // --loop-delay: another overload limit than the default (shared/overload.ts), to compare.
       ...(options.loopDelay > 0 ? { overloadLoopDelayMs: options.loopDelay } : {}),
-    },
+    }),
     { logger: pino({ level: 'silent' }) },
   );
   const here = dirname(fileURLToPath(import.meta.url));

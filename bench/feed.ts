@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { PerformanceObserver, constants, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino from 'pino';
-import { DEFAULT_CONFIG } from '../src/app/config.js';
+import { benchConfig } from './server-config.js';
 import { semiSpaceMb } from '../src/app/heap.js';
 import { startServer } from '../src/app/server.js';
 import type { Server } from '../src/app/server.js';
@@ -127,19 +127,7 @@ export async function runFeedBench(
     ...(options.flushMs !== undefined ? { flushMs: options.flushMs } : {}),
     ...(options.sliceWrites !== undefined ? { sliceWrites: options.sliceWrites } : {}),
   };
-  const server = await startServer(
-    {
-      ...DEFAULT_CONFIG,
-      httpPort: 0,
-      sipPort: 0,
-      host: '127.0.0.1',
-      dataDir,
-      demo: false,
-      logLevel: 'silent',
-      systemToken: '',
-    },
-    { logger: pino({ level: 'silent' }), feed },
-  );
+  const server = await startServer(benchConfig(dataDir), { logger: pino({ level: 'silent' }), feed });
   // Time the journal's commits: the engine calls store.commit once per tenant per flush.
   const commits: CommitTotals = { ms: 0, count: 0 };
   const commit = server.store.commit.bind(server.store);

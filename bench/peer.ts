@@ -22,7 +22,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { DEFAULT_CONFIG } from '../src/app/config.js';
+import { benchConfig } from './server-config.js';
 import { startServer } from '../src/app/server.js';
 import type { PresenceResult } from './peer-presence.js';
 import { createUsers } from './sip.js';
@@ -375,19 +375,7 @@ export async function runPeerBench(options: PeerOptions, progress: (line: string
       );
   }
   const dir = mkdtempSync(join(tmpdir(), 'swb-peer-bench-'));
-  const server = await startServer(
-    {
-      ...DEFAULT_CONFIG,
-      httpPort: 0,
-      sipPort: 0,
-      host: '127.0.0.1',
-      dataDir: join(dir, 'data'),
-      demo: false,
-      logLevel: 'silent',
-      systemToken: '',
-    },
-    { logger: pino({ level: 'silent' }) },
-  );
+  const server = await startServer(benchConfig(join(dir, 'data')), { logger: pino({ level: 'silent' }) });
   let stopKamailio: (() => Promise<void>) | undefined;
   try {
     const exts = await createUsers(server, { users: options.users });

@@ -22,7 +22,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino from 'pino';
-import { DEFAULT_CONFIG } from '../src/app/config.js';
+import { benchConfig } from './server-config.js';
 import { semiSpaceMb } from '../src/app/heap.js';
 import { startServer } from '../src/app/server.js';
 import type { Server } from '../src/app/server.js';
@@ -242,19 +242,7 @@ function pairs(exts: readonly string[], n: number): [string, string][] {
 export async function runOnce(options: SipBenchOptions, progress: (line: string) => void = () => {}): Promise<SipRun> {
   const steal = stealMeter();
   const dataDir = mkdtempSync(join(tmpdir(), 'swb-sip-bench-'));
-  const server = await startServer(
-    {
-      ...DEFAULT_CONFIG,
-      httpPort: 0,
-      sipPort: 0,
-      host: '127.0.0.1',
-      dataDir,
-      demo: false,
-      logLevel: 'silent',
-      systemToken: '',
-    },
-    { logger: pino({ level: 'silent' }) },
-  );
+  const server = await startServer(benchConfig(dataDir), { logger: pino({ level: 'silent' }) });
   // Time the journal's commits (they run on the event loop, before any NOTIFY of their change).
   const commits = { count: 0, ms: 0, maxMs: 0 };
   const commit = server.store.commit.bind(server.store);
