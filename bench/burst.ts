@@ -24,6 +24,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { sha256 } from '../src/auth/accounts.js';
+import { numericOptions } from './args.js';
 import { benchConfig } from './server-config.js';
 import { startServer } from '../src/app/server.js';
 import type { Server } from '../src/app/server.js';
@@ -298,13 +299,7 @@ const FLAGS: Readonly<Record<string, keyof BurstOptions>> = {
 };
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const arg = (name: string, fallback: number) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i < 0 ? fallback : Number(process.argv[i + 1]);
-  };
-  const options = Object.fromEntries(
-    Object.entries(FLAGS).map(([flag, key]) => [key, arg(flag, DEFAULTS[key])]),
-  ) as unknown as BurstOptions;
+  const options = numericOptions(FLAGS, DEFAULTS);
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   const runs: {
     notify: { maxMs: number; p99Ms: number; staleDialogs: number };

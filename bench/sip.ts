@@ -22,6 +22,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pino from 'pino';
+import { numericOptions } from './args.js';
 import { benchConfig } from './server-config.js';
 import { semiSpaceMb } from '../src/app/heap.js';
 import { startServer } from '../src/app/server.js';
@@ -554,13 +555,7 @@ export async function runSipBench(
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const arg = (name: string, fallback: number) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i < 0 ? fallback : Number(process.argv[i + 1]);
-  };
-  const options = Object.fromEntries(
-    Object.entries(FLAGS).map(([flag, key]) => [key, arg(flag, DEFAULTS[key])]),
-  ) as unknown as SipBenchOptions;
+  const options = numericOptions(FLAGS, DEFAULTS);
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   if (process.argv.includes('--single')) {
     process.stdout.write(`${JSON.stringify(await runOnce(options, progress))}\n`);
