@@ -52,10 +52,17 @@ export class SqliteJournal {
 
   /** Writes the batch in one transaction; answers the number of outbox rows it added. */
   commit(batch: readonly JournalBatchEntry[]): number {
+    return this.commitMany([batch])[0]!;
+  }
+
+  /** Writes the batches (of several tenants) in one transaction; the outbox rows each added. */
+  commitMany(batches: readonly (readonly JournalBatchEntry[])[]): number[] {
+    return this.db.transaction(() => batches.map((batch) => this.writeBatch(batch)))();
+  }
+
+  private writeBatch(batch: readonly JournalBatchEntry[]): number {
     let outboxRows = 0;
-    this.db.transaction(() => {
-      for (const w of journalWrites(batch, this.webhooks)) if (this.write(w)) outboxRows++;
-    })();
+    for (const w of journalWrites(batch, this.webhooks)) if (this.write(w)) outboxRows++;
     return outboxRows;
   }
 

@@ -12,6 +12,7 @@ import { MIGRATIONS } from './migrations.js';
 import { SqliteAccounts } from './sqlite-accounts.js';
 import { SqliteCalls } from './sqlite-calls.js';
 import { SqliteJournal } from './sqlite-journal.js';
+import { TurnCommit } from './turn-commit.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
 import { historyRow, loadedTenant, sipStateRow, tenantRow } from './rows.js';
 import { SqliteWebhooks } from './sqlite-webhooks.js';
@@ -51,6 +52,7 @@ export class SqliteStore implements Store {
   private readonly outbox: SqliteOutbox;
   /** One batch as one transaction, with its projections (sqlite-journal.ts). */
   private readonly journal: SqliteJournal;
+  private readonly turn: TurnCommit<readonly JournalBatchEntry[], number>;
   private readonly accounts: SqliteAccounts;
   private readonly hooks: SqliteWebhooks;
   /** S11.1: the call log (sqlite-calls.ts). */
@@ -91,6 +93,10 @@ export class SqliteStore implements Store {
     this.hooks = new SqliteWebhooks(this.db, sql, this.box);
     this.calls_ = new SqliteCalls(this.db, sql);
     this.journal = new SqliteJournal(this.db, (tenant) => this.hooks.of(tenant), this.outbox, this.calls_);
+    this.turn = new TurnCommit(
+      (batches) => this.journal.commitMany(batches),
+      (batch) => this.journal.commit(batch),
+    );
     this.accounts = new SqliteAccounts(sql);
   }
 
@@ -120,8 +126,9 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** Committed with the other batches of this turn (turn-commit.ts); settles once it is durable. */
   async commit(batch: readonly JournalBatchEntry[]): Promise<CommitResult> {
-    return { outboxRows: this.journal.commit(batch) };
+    return { outboxRows: await this.turn.commit(batch) };
   }
 
   async createTenant(row: TenantRow, createdAt: number): Promise<void> {
@@ -316,6 +323,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.turn.flush(); // what was committed in this turn is written before the file closes
     this.checkpointer?.stop();
     this.db.close();
   }
