@@ -92,6 +92,9 @@ export interface LoadResult {
   readonly seconds: number;
   readonly perSec: number;
   readonly meanMs: number;
+  /** PUT → 200 of the acknowledged changes. */
+  readonly p50Ms: number;
+  readonly p99Ms: number;
 }
 
 export interface LoadPlan {
@@ -112,6 +115,7 @@ export async function statusLoad(p: LoadPlan): Promise<LoadResult> {
   let refused = 0;
   let failed = 0;
   let latency = 0;
+  const delays: number[] = [];
   let stop = false;
   let k = 0;
   const worker = async () => {
@@ -130,7 +134,9 @@ export async function statusLoad(p: LoadPlan): Promise<LoadResult> {
       if (!counting) continue;
       if (r.status === 200) {
         acknowledged++;
-        latency += performance.now() - t0;
+        const ms = performance.now() - t0;
+        latency += ms;
+        delays.push(ms);
       } else if (r.status === 0) failed++;
       else refused++;
     }
@@ -151,6 +157,11 @@ export async function statusLoad(p: LoadPlan): Promise<LoadResult> {
     seconds: round(seconds),
     perSec: Math.round(acknowledged / seconds),
     meanMs: round(latency / Math.max(1, acknowledged)),
+    p50Ms: percentile(
+      delays.sort((a, b) => a - b),
+      0.5,
+    ),
+    p99Ms: percentile(delays, 0.99),
   };
 }
 

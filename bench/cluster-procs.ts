@@ -31,6 +31,8 @@ export interface NodeSpec {
   readonly secretKey: string;
   /** A CPU quota in cores (cpu-limit.ts); undefined: none. */
   readonly cpus?: number;
+  /** Overload shedding as configured by default (S8.3); without it, off: the bench measures capacity. */
+  readonly shedding?: boolean;
 }
 
 export interface RunningNode {
@@ -65,9 +67,9 @@ export async function startNode(spec: NodeSpec): Promise<RunningNode> {
   args.push('--system-token', spec.systemToken, '--log-format', 'json', '--log-level', 'info');
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    // Capacity is measured with shedding off: what the nodes acknowledge at full load, not what
-    // they refuse past it (bench:burst measures the shedding, S8.3).
-    env: { ...process.env, SWITCHBOARD_SECRET_KEY: spec.secretKey, ...NO_SHEDDING },
+    // Capacity is measured with shedding off unless asked: what the nodes acknowledge at full load,
+    // not what they refuse past it (bench:burst measures the shedding, S8.3).
+    env: { ...process.env, SWITCHBOARD_SECRET_KEY: spec.secretKey, ...(spec.shedding === true ? {} : NO_SHEDDING) },
   });
   const log: string[] = [];
   const keep = (d: Buffer) => {
