@@ -1,6 +1,6 @@
 // S11.2: office hours and night mode. Whether a tenant, group or queue is open at `now`, as an
 // ordered table (the first closing row that matches wins), read in the tenant's IANA time zone.
-// Local time comes from Intl.DateTimeFormat: pure (no I/O, no clock), `now` is passed in.
+// Local time comes from wall-clock.ts: pure (no I/O, no clock), `now` is passed in.
 // Intervals are wall-clock times: open while the local clock reads within [from, to). A skipped
 // hour (spring forward) is never read, so an interval loses its part within it; a repeated hour
 // (fall back) is read twice, so an interval's part within it is open twice (docs/rules.md S11.2).
@@ -8,6 +8,7 @@ import type { CallRequest } from './commands.js';
 import type { ActionDecision, Owner } from './decisions.js';
 import type { Resolved } from './targets.js';
 import { WEEKDAYS } from './types.js';
+import { isTimeZone, wallClock } from './wall-clock.js';
 import type { AnsweringAction, Holiday, Instant, OfficeHours, TenantState, Weekday } from './types.js';
 
 /** The tenant's local time at an instant. */
@@ -19,36 +20,6 @@ export interface LocalTime {
   readonly minute: number;
   /** "Fri 2026-12-25 19:00", for explanations. */
   readonly text: string;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      weekday: 'short',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** Whether the name is an IANA time zone this runtime knows. */
-export function isTimeZone(timeZone: string): boolean {
-  try {
-    formatter(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const SHORT_DAYS: Readonly<Record<string, Weekday>> = {
@@ -63,13 +34,11 @@ const SHORT_DAYS: Readonly<Record<string, Weekday>> = {
 
 /** The local date, weekday and minute of `now` in `timeZone` (UTC when the zone is unknown). */
 export function localTime(now: Instant, timeZone: string): LocalTime {
-  const parts: Record<string, string> = {};
-  const f = isTimeZone(timeZone) ? formatter(timeZone) : formatter('UTC');
-  for (const p of f.formatToParts(now)) if (p.type !== 'literal') parts[p.type] = p.value;
-  const date = `${parts.year}-${parts.month}-${parts.day}`;
-  const day = SHORT_DAYS[parts.weekday ?? ''] ?? 'mon';
-  const minute = Number(parts.hour) * 60 + Number(parts.minute);
-  return { date, day, minute, text: `${parts.weekday} ${date} ${parts.hour}:${parts.minute}` };
+  const w = wallClock(now, isTimeZone(timeZone) ? timeZone : 'UTC');
+  const two = (n: number) => String(n).padStart(2, '0');
+  const date = `${String(w.year).padStart(4, '0')}-${two(w.month)}-${two(w.day)}`;
+  const day = SHORT_DAYS[w.weekday] ?? 'mon';
+  return { date, day, minute: w.hour * 60 + w.minute, text: `${w.weekday} ${date} ${two(w.hour)}:${two(w.minute)}` };
 }
 
 /** "HH:MM" (or "24:00") as minutes since midnight. */

@@ -3,7 +3,7 @@
 import { isManualStatus } from './catalog.js';
 import { refuse } from './errors.js';
 import { validateHours } from './hours-input.js';
-import { isTimeZone } from './hours.js';
+import { isTimeZone } from './wall-clock.js';
 import { validateReasons } from './reasons.js';
 import type { UserInput } from './commands.js';
 import { checkWaitAction } from './wait.js';

@@ -1,6 +1,7 @@
 // S6.5: time in each status per day in the tenant's time zone. Pure functions over the history
-// rows; local days come from Intl.DateTimeFormat, so a day is 23 or 25 hours long on the days
-// the clocks change.
+// rows; local days come from the zone's wall clock (core/wall-clock.ts), so a day is 23 or 25
+// hours long on the days the clocks change.
+import { wallClock as wall } from '../core/index.js';
 
 export interface StatusChange {
   readonly at: number;
@@ -12,48 +13,6 @@ export interface DayTotals {
   readonly date: string;
   /** Milliseconds spent in each status that day, within the window. */
   readonly statusMs: Record<string, number>;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-interface Wall {
-  readonly year: number;
-  readonly month: number;
-  readonly day: number;
-  readonly hour: number;
-  readonly minute: number;
-  readonly second: number;
-}
-
-function wall(at: number, timeZone: string): Wall {
-  const parts: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(at)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  return {
-    year: parts.year!,
-    month: parts.month!,
-    day: parts.day!,
-    hour: parts.hour!,
-    minute: parts.minute!,
-    second: parts.second!,
-  };
 }
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
