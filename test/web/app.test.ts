@@ -2,7 +2,7 @@
 // server: sign-in, the live board across two browsers, an admin's change, the wallboard, the
 // routing explanation, CSV import, and errors in words. Each test saves a screenshot.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { BrowserContext, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { call, login, testServer } from '../support/server.js';
 import { launch, screenshot, signIn } from './browser.js';
 import type { TestBrowser } from './browser.js';
@@ -16,14 +16,9 @@ async function visible(locator: Locator): Promise<boolean> {
 type S = Awaited<ReturnType<typeof testServer>>;
 let s: S;
 let browser: TestBrowser;
-const contexts: BrowserContext[] = [];
 
-async function pageFor(extension: string, size?: { width: number; height: number }): Promise<Page> {
-  const ctx = await browser.context(size);
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  await signIn(page, s.url, extension);
-  return page;
+function pageFor(extension: string, size?: { width: number; height: number }): Promise<Page> {
+  return browser.signedIn(s.url, extension, size);
 }
 
 const card = (page: Page, userId: string) => page.locator(`li.card[data-user="${userId}"]`);
@@ -34,7 +29,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await s?.cleanup();
 }, 30_000);
@@ -42,7 +36,6 @@ afterAll(async () => {
 describe('the web app', () => {
   test('S5 signing in shows the team board, a reload keeps the session, signing out ends it', async () => {
     const ctx = await browser.context();
-    contexts.push(ctx);
     const page = await ctx.newPage();
     await page.goto(`${s.url}/`);
     await expect(visible(page.getByRole('heading', { name: 'Sign in' }))).resolves.toBe(true);
@@ -175,7 +168,6 @@ describe('the web app', () => {
   test('S8.1 API errors are shown in words, never as a blank page', async () => {
     // A refused sign-in.
     const ctx = await browser.context();
-    contexts.push(ctx);
     const page = await ctx.newPage();
     await page.goto(`${s.url}/`);
     await page.getByLabel('Extension or email').fill('1008');
@@ -333,7 +325,6 @@ describe('the web app', () => {
 
   test('S8 the board works on a phone-sized screen with the keyboard alone', async () => {
     const ctx = await browser.context({ width: 390, height: 844 });
-    contexts.push(ctx);
     const page = await ctx.newPage();
     await page.goto(`${s.url}/`);
     await page.getByLabel('Extension or email').focus();

@@ -22,6 +22,9 @@ export function assertPrerequisites(): void {
 export interface TestBrowser {
   readonly browser: Browser;
   context(options?: { width?: number; height?: number }): Promise<BrowserContext>;
+  /** A page of a context of its own, at `size`, signed in as `extension` through the login form. */
+  signedIn(base: string, extension: string, size?: { width?: number; height?: number }): Promise<Page>;
+  /** Closes the browser, and with it every context. */
   close(): Promise<void>;
 }
 
@@ -43,13 +46,19 @@ export async function launch(): Promise<TestBrowser> {
       // No --user-data-dir here: playwright passes a fresh temporary one itself (and refuses ours).
     ],
   });
+  const context = async ({ width = 1280, height = 800 } = {}) => {
+    const ctx = await browser.newContext({ viewport: { width, height }, reducedMotion: 'no-preference' });
+    // Library mode waits forever by default; a test should fail with the locator it waited for.
+    ctx.setDefaultTimeout(5000);
+    return ctx;
+  };
   return {
     browser,
-    async context({ width = 1280, height = 800 } = {}) {
-      const ctx = await browser.newContext({ viewport: { width, height }, reducedMotion: 'no-preference' });
-      // Library mode waits forever by default; a test should fail with the locator it waited for.
-      ctx.setDefaultTimeout(5000);
-      return ctx;
+    context,
+    async signedIn(base, extension, size) {
+      const page = await (await context(size)).newPage();
+      await signIn(page, base, extension);
+      return page;
     },
     async close() {
       await browser.close();

@@ -2,27 +2,20 @@
 // and an .ics file served from 127.0.0.1: a user links the feed on My status, sees the meetings
 // scheduled (titles to them only), reads a failing feed's error, refreshes, unlinks. Every state is
 // checked by axe-core (screenshot() fails on a serious or critical violation).
-import { copyFileSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { call, login, testServer } from '../support/server.js';
 import { icsServer } from '../support/ics.js';
-import { launch, screenshot, signIn } from './browser.js';
+import { launch, screenshot } from './browser.js';
 import type { TestBrowser } from './browser.js';
 
-const SHOTS = '/work/wt/shots';
 type S = Awaited<ReturnType<typeof testServer>>;
 let s: S;
 let feeds: Awaited<ReturnType<typeof icsServer>>;
 let browser: TestBrowser;
-const contexts: BrowserContext[] = [];
 
-async function pageFor(extension: string): Promise<Page> {
-  const ctx = await browser.context({ width: 1440, height: 900 });
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  await signIn(page, s.url, extension);
-  return page;
+function pageFor(extension: string): Promise<Page> {
+  return browser.signedIn(s.url, extension, { width: 1440, height: 900 });
 }
 
 const stamp = (ms: number) =>
@@ -64,7 +57,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await s?.cleanup();
   await feeds?.close();
@@ -86,8 +78,6 @@ describe('S11.3 calendar in the web app', () => {
     await schedule.getByText('From your calendar: Quarterly review').waitFor();
     await expect.poll(() => schedule.locator('li[data-window]').count()).toBe(2);
     await screenshot(page, 's11-3-calendar', true);
-    mkdirSync(SHOTS, { recursive: true });
-    copyFileSync(new URL('./screenshots/s11-3-calendar.png', import.meta.url), `${SHOTS}/s11-3-calendar.png`);
 
     // The feed fails: the error in words, the meetings stay.
     feeds.serve({ status: 500, body: 'down' });

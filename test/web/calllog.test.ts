@@ -1,37 +1,24 @@
 // S11.1 in a real browser: a user's recent calls on My status and on their page, the missed one
 // marked in words, each opening its explanation on "Why didn't it ring?" — the decision as it was
-// taken for that past call. axe-core checks every state; screenshots go to /work/wt/shots too.
-import { copyFileSync, mkdirSync } from 'node:fs';
+// taken for that past call. axe-core checks every state; screenshots go to test/web/screenshots.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Command } from '../../src/core/index.js';
 import { testServer } from '../support/server.js';
-import { launch, screenshot, signIn } from './browser.js';
+import { launch, screenshot } from './browser.js';
 import type { TestBrowser } from './browser.js';
 
 type S = Awaited<ReturnType<typeof testServer>>;
 let s: S;
 let browser: TestBrowser;
-const contexts: BrowserContext[] = [];
-const SHOTS = '/work/wt/shots';
 
 async function run(c: Command): Promise<void> {
   const out = await s.engine.dispatch('acme', c);
   if (!out.ok) throw new Error(`${c.type}: ${out.code}`);
 }
 
-async function pageFor(extension: string): Promise<Page> {
-  const ctx = await browser.context({ width: 1100, height: 900 });
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  await signIn(page, s.url, extension);
-  return page;
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  const path = await screenshot(page, name, true);
-  mkdirSync(SHOTS, { recursive: true });
-  copyFileSync(path, `${SHOTS}/${name}.png`);
+function pageFor(extension: string): Promise<Page> {
+  return browser.signedIn(s.url, extension, { width: 1100, height: 900 });
 }
 
 beforeAll(async () => {
@@ -70,7 +57,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await s?.cleanup();
 }, 30_000);
@@ -94,7 +80,7 @@ describe('S11.1 the call log in the web app', () => {
     await run({ type: 'call.end', callId: 'live-1', ending: { action: { condition: 'dnd', type: 'voicemail' } } });
     await calls.locator('tr[data-call="live-1"]').waitFor({ timeout: 5000 });
     await expect(calls.locator('tr[data-call="live-1"]').innerText()).resolves.toContain('+4930555');
-    await shot(page, 's11-1-calllog');
+    await screenshot(page, 's11-1-calllog', true);
 
     await missedRow.getByRole('link', { name: /Why\?/ }).click();
     const past = page.getByRole('region', { name: /The call of/ });
@@ -104,7 +90,7 @@ describe('S11.1 the call log in the web app', () => {
     expect(text).toContain('S3.1#7');
     expect(text).toContain('Missed');
     await expect(page.getByLabel('Call', { exact: true }).inputValue()).resolves.toBe('missed-1');
-    await shot(page, 's11-1-calllog-why');
+    await screenshot(page, 's11-1-calllog-why', true);
 
     // Picking the other past call shows the decision taken then: DND, voicemail.
     await page.getByLabel('Call', { exact: true }).selectOption('vm-1');
@@ -120,7 +106,7 @@ describe('S11.1 the call log in the web app', () => {
     const calls = admin.getByRole('region', { name: 'Recent calls' });
     await calls.locator('tr[data-call="vm-1"]').waitFor();
     expect(await calls.locator('tbody tr').count()).toBe(3);
-    await shot(admin, 's11-1-calllog-user-page');
+    await screenshot(admin, 's11-1-calllog-user-page', true);
     const sup = await pageFor('1002');
     await sup.goto(`${s.url}/users/u1003`);
     const supCalls = sup.getByRole('region', { name: 'Recent calls' });

@@ -3,7 +3,7 @@
 // one defect (D1…D10) and shows it gone; every page and dialog state it reaches is checked by
 // axe-core (screenshot() fails on any serious or critical violation) and saved as a screenshot.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { call, login, testServer } from '../support/server.js';
 import { launch, screenshot, signIn } from './browser.js';
 import type { TestBrowser } from './browser.js';
@@ -14,14 +14,9 @@ const PHONE = { width: 390, height: 844 };
 type S = Awaited<ReturnType<typeof testServer>>;
 let s: S;
 let browser: TestBrowser;
-const contexts: BrowserContext[] = [];
 
-async function pageFor(extension: string, size = DESKTOP): Promise<Page> {
-  const ctx = await browser.context(size);
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  await signIn(page, s.url, extension);
-  return page;
+function pageFor(extension: string, size = DESKTOP): Promise<Page> {
+  return browser.signedIn(s.url, extension, size);
 }
 
 const card = (page: Page, userId: string) => page.locator(`li.card[data-user="${userId}"]`);
@@ -39,7 +34,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await s?.cleanup();
 }, 30_000);
@@ -372,7 +366,6 @@ describe('issue 15: every role’s first hour', () => {
 
   test('S8 the axe check itself fails on the issue’s findings: the 4.4:1 green badge and a name that hides the visible words', async () => {
     const ctx = await browser.context(DESKTOP);
-    contexts.push(ctx);
     const page = await ctx.newPage();
     await page.setContent(`<!doctype html><html lang="en"><head><title>t</title></head><body><main>
       <h1>Users</h1><span style="background:#dcf5e3;color:#1a7f37;font-size:11px">Online</span>
@@ -401,7 +394,6 @@ describe('issue 15: every role’s first hour', () => {
       test(`S8 axe finds no serious or critical violation on any page or dialog of the ${role} (${extension}) at ${size.width}×${size.height}`, async () => {
         const tag = `${role}-${size.width}`;
         const ctx = await browser.context(size);
-        contexts.push(ctx);
         const page = await ctx.newPage();
         await page.goto(`${s.url}/`);
         await page.getByRole('heading', { name: 'Sign in' }).waitFor();

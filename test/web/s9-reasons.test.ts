@@ -1,26 +1,18 @@
 // S9.2 in a real browser: an admin edits the tenant's reason codes on the Policies page, and the
 // supervisor's wallboard offers and shows them by label (never the code). axe-core checks each
 // state; the screenshots are saved for a person to look at.
-import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { call, login, testServer } from '../support/server.js';
-import { launch, screenshot, signIn } from './browser.js';
+import { launch, screenshot } from './browser.js';
 import type { TestBrowser } from './browser.js';
-
-const SHOTS = '/work/wt/shots';
 
 type S = Awaited<ReturnType<typeof testServer>>;
 let s: S;
 let browser: TestBrowser;
-const contexts: BrowserContext[] = [];
 
-async function pageFor(extension: string): Promise<Page> {
-  const ctx = await browser.context({ width: 1280, height: 900 });
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  await signIn(page, s.url, extension);
-  return page;
+function pageFor(extension: string): Promise<Page> {
+  return browser.signedIn(s.url, extension, { width: 1280, height: 900 });
 }
 
 beforeAll(async () => {
@@ -29,7 +21,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await s?.cleanup();
 }, 30_000);
@@ -51,10 +42,8 @@ describe('S9.2 reason codes in the web app', () => {
     await form.getByLabel('Reason 6 is productive').check();
     await form.getByRole('button', { name: 'Save reason codes' }).click();
     await admin.getByText('Saved 6 reason codes.').waitFor();
-    mkdirSync(SHOTS, { recursive: true });
     await screenshot(admin, 's9-2-reasons-admin', true);
     await admin.evaluate('window.scrollTo(0, 0)');
-    await admin.screenshot({ path: `${SHOTS}/s9-2-reasons-admin.png`, fullPage: true });
 
     // Stored as the tenant's data: the API answers the new list.
     const token = await login(s, '1007');
@@ -101,7 +90,6 @@ describe('S9.2 reason codes in the web app', () => {
     await left.waitFor();
     expect(await left.textContent()).toMatch(/^Coffee break · 1[45]:\d\d left$/);
     await screenshot(sup, 's9-2-reasons', true);
-    await sup.screenshot({ path: `${SHOTS}/s9-2-reasons.png`, fullPage: true });
 
     // Away takes an optional reason from the same list, by label.
     const grace = await pageFor('1007');

@@ -2,28 +2,21 @@
 // server: a user schedules statuses on My status, sees them listed, cancels one, and reads a
 // refusal in words; an admin sees the same list on the user's page. Every state is checked by
 // axe-core (screenshot() fails on a serious or critical violation).
-import { copyFileSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { call, login, testServer } from '../support/server.js';
-import { launch, screenshot, signIn } from './browser.js';
+import { launch, screenshot } from './browser.js';
 import type { TestBrowser } from './browser.js';
 
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
-const SHOTS = '/work/wt/shots';
 
 type S = Awaited<ReturnType<typeof testServer>>;
 let s: S;
 let browser: TestBrowser;
-const contexts: BrowserContext[] = [];
 
-async function pageFor(extension: string, size = DESKTOP): Promise<Page> {
-  const ctx = await browser.context(size);
-  contexts.push(ctx);
-  const page = await ctx.newPage();
-  await signIn(page, s.url, extension);
-  return page;
+function pageFor(extension: string, size = DESKTOP): Promise<Page> {
+  return browser.signedIn(s.url, extension, size);
 }
 
 /** A local datetime-local value `ms` from now. */
@@ -38,7 +31,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
   await s?.cleanup();
 }, 30_000);
@@ -73,8 +65,6 @@ describe('S9.1 scheduled statuses in the web app', () => {
       ['absent', undefined],
     ]);
     await screenshot(page, 's9-1-schedule', true);
-    mkdirSync(SHOTS, { recursive: true });
-    copyFileSync(new URL('./screenshots/s9-1-schedule.png', import.meta.url), `${SHOTS}/s9-1-schedule.png`);
 
     // Cancel the DND window: its button names what it cancels.
     await card.getByRole('button', { name: /^Cancel Do not disturb/ }).click();

@@ -1,13 +1,11 @@
 // S11.4 in a real browser (Debian's Chromium through playwright-core) against a real server: an
 // admin sets a user's busy action to "wait until the call ends" with a longest wait on
-// the user settings page; axe checks the page, saved as /work/wt/shots/s11-4-wait.png; the "why
+// the user settings page; axe checks the page, saved as test/web/screenshots/s11-4-wait.png; the "why
 // didn't it ring?" decision (POST /api/v1/route) then explains a held caller.
-import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
 import { call, login, testServer } from '../support/server.js';
-import { assertAccessible } from './axe.js';
-import { launch, signIn } from './browser.js';
+import { launch, screenshot, signIn } from './browser.js';
 import type { TestBrowser } from './browser.js';
 
 type S = Awaited<ReturnType<typeof testServer>>;
@@ -63,9 +61,7 @@ describe('S11.4 the wait busy action in the web app', () => {
     expect(routed.body.decision).toMatchObject({ outcome: 'wait', maxWaitSec: 90 });
 
     await busy.scrollIntoViewIfNeeded();
-    mkdirSync('/work/wt/shots', { recursive: true });
-    await assertAccessible(page, 's11-4-wait');
-    await page.screenshot({ path: '/work/wt/shots/s11-4-wait.png', fullPage: true });
+    await screenshot(page, 's11-4-wait', true);
     // The page shows the saved action again after a reload.
     await page.reload();
     await expect(page.getByLabel('When busy: action').inputValue()).resolves.toBe('wait');
@@ -80,7 +76,6 @@ describe('S11.4 the wait busy action in the web app', () => {
         'The caller is held until Dan Diaz’s other call ends, then it rings; after 90 s the caller goes to voicemail.',
       )
       .waitFor({ timeout: 5000 });
-    await assertAccessible(page, 's11-4-wait-why');
-    await page.screenshot({ path: '/work/wt/shots/s11-4-wait-why.png', fullPage: true });
+    await screenshot(page, 's11-4-wait-why', true);
   }, 60_000);
 });
