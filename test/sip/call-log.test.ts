@@ -1,11 +1,11 @@
 // S11.1 over real sockets: calls through the proxy land in the call log (a SQLite store the
 // engine commits to), with the decision that was taken, who was offered the call, and how it ended.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Command, CoreEvent } from '../../src/core/index.js';
 import { SqliteStore } from '../../src/store/index.js';
 import { ADMIN, sipHarness } from './harness.js';
 import type { SipHarness } from './harness.js';
-import { Phone } from './phone.js';
+import { phonesClosedAfterEach } from './phone.js';
 
 let h: SipHarness;
 let store: SqliteStore;
@@ -30,15 +30,7 @@ afterAll(async () => {
 });
 
 const run = (c: Command) => h.run(c);
-const phones: Phone[] = [];
-async function phone(ext: string): Promise<Phone> {
-  const p = await Phone.open(h.port, ext);
-  phones.push(p);
-  return p;
-}
-afterEach(async () => {
-  for (const p of phones.splice(0)) await p.close();
-});
+const phone = phonesClosedAfterEach(() => h.port);
 
 /** The call log once every command of the call is committed. */
 async function logOf(user: string) {

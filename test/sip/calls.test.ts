@@ -1,13 +1,13 @@
 // S7.4 the call proxy over real sockets, with test phones (phone.ts) registered as users of the
 // in-memory harness: routing by the core's decisions, forking, CANCEL, BYE through the
 // Record-Route, and every leg reaching the engine (S1.2).
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Command } from '../../src/core/index.js';
 import { header, headerValues } from '../../src/sip/message.js';
 import { ADMIN, sipHarness } from './harness.js';
 import type { SipHarness } from './harness.js';
 import { eventually, has, sipp } from './peers.js';
-import { Phone, SDP } from './phone.js';
+import { Phone, SDP, phonesClosedAfterEach } from './phone.js';
 import { digest } from './ua.js';
 
 let h: SipHarness;
@@ -22,15 +22,8 @@ const user = (id: string) => h.engine.state('acme')!.users.get(id)!;
 const presence = (id: string) => user(id).presence;
 const until = <T>(check: () => T | undefined, what: string, ms = 3000) => eventually(check, ms, what);
 
-const phones: Phone[] = [];
-async function phone(ext: string, transport: 'udp' | 'tcp' = 'udp'): Promise<Phone> {
-  const p = await Phone.open(h.port, ext, { transport });
-  phones.push(p);
-  return p;
-}
-afterEach(async () => {
-  for (const p of phones.splice(0)) await p.close();
-});
+const openPhone = phonesClosedAfterEach(() => h.port);
+const phone = (ext: string, transport: 'udp' | 'tcp' = 'udp') => openPhone(ext, { transport });
 
 describe('S7.4 calls between extensions', () => {
   test('S7.4 S1.2 A calls B: 407 first, then 100; B rings (ringing indicator), answers (both on_call), hangs up (both back)', async () => {
@@ -534,16 +527,14 @@ describe('S7.4 S8.1 bad input and limits', () => {
       ['Contact', a.ua.contact],
     ]);
     expect(other.status).toBe(404);
-    const wrong = await Phone.open(h.port, '1001', { register: false, password: 'nope' });
-    phones.push(wrong);
+    const wrong = await openPhone('1001', { register: false, password: 'nope' });
     expect((await (await wrong.call('1002')).final()).status).toBe(403);
     expect((await (await a.call('1002', { headers: [['Max-Forwards', '0']], auth: false })).final()).status).toBe(483);
     expect((await (await a.call('1002', { body: 'x'.repeat(17 * 1024), auth: false })).final()).status).toBe(413);
   });
 
   test('S7.4 S5.2 a user of one company cannot call into another: credentials are checked in the callee company’s realm', async () => {
-    const a = await Phone.open(h.port, '1001', { register: false });
-    phones.push(a);
+    const a = await openPhone('1001', { register: false });
     const res = await a.ua.request('INVITE', 'sip:1001@beta.test', [
       a.ua.from('1001', 'beta.test'),
       ['To', '<sip:1001@beta.test>'],

@@ -2,12 +2,12 @@
 // evening in Berlin; test phones (phone.ts) call a group through the proxy, which carries out the
 // core's closed decision (a redirect to the colleague on duty), and an admin's phone switches
 // night mode with the feature codes *28 / *29.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Command } from '../../src/core/index.js';
 import { ManualClock } from '../../src/engine/index.js';
 import { sipHarness } from './harness.js';
 import type { SipHarness } from './harness.js';
-import { Phone } from './phone.js';
+import { Phone, phonesClosedAfterEach } from './phone.js';
 
 /** Friday 2026-12-25 19:00 in Berlin (18:00 UTC): Christmas, after hours. */
 const CHRISTMAS_EVENING = Date.UTC(2026, 11, 25, 18, 0, 0);
@@ -38,15 +38,7 @@ beforeAll(async () => {
 });
 afterAll(async () => h.close());
 
-const phones: Phone[] = [];
-async function phone(ext: string): Promise<Phone> {
-  const p = await Phone.open(h.port, ext);
-  phones.push(p);
-  return p;
-}
-afterEach(async () => {
-  for (const p of phones.splice(0)) await p.close();
-});
+const phone = phonesClosedAfterEach(() => h.port);
 
 /** A feature code dialled on `p`: the server answers it itself (200), then both hang up. */
 async function dialCode(p: Phone, code: string): Promise<number> {

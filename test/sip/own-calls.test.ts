@@ -1,11 +1,11 @@
 // S11.6 and S11.7 over real sockets: test phones (phone.ts) registered as users of the in-memory
 // harness call groups and users through the proxy, which carries out the core's decisions.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Command } from '../../src/core/index.js';
 import { header } from '../../src/sip/message.js';
 import { ADMIN, sipHarness } from './harness.js';
 import type { SipHarness } from './harness.js';
-import { Phone } from './phone.js';
+import { phonesClosedAfterEach } from './phone.js';
 
 let h: SipHarness;
 beforeAll(async () => {
@@ -16,16 +16,10 @@ afterAll(async () => h.close());
 const admin = ADMIN;
 const run = (c: Command) => h.run(c);
 
-const phones: Phone[] = [];
+const openPhone = phonesClosedAfterEach(() => h.port);
 /** A registered phone of extension `ext`: the app (SIP password) or the desk phone (terminal password). */
-async function phone(ext: string, kind: 'app' | 'terminal' = 'app'): Promise<Phone> {
-  const p = await Phone.open(h.port, ext, kind === 'terminal' ? { password: `term${ext}` } : {});
-  phones.push(p);
-  return p;
-}
-afterEach(async () => {
-  for (const p of phones.splice(0)) await p.close();
-});
+const phone = (ext: string, kind: 'app' | 'terminal' = 'app') =>
+  openPhone(ext, kind === 'terminal' ? { password: `term${ext}` } : {});
 
 describe("S11.6 never one's own call, through the proxy", () => {
   test("S11.6 1003 calls ringAll group 6000 (1003, 1004, 1005): the other members ring, 1003's phone gets no INVITE", async () => {

@@ -1,6 +1,7 @@
 // A test phone over real sockets for S7.4: registers, places calls through the proxy (answering
 // its 407), answers incoming INVITEs with a To tag and Contact, and builds the in-dialog
 // requests (ACK, BYE) from the route set, as RFC 3261 §12 says a user agent does.
+import { afterEach } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { header, headerValues, serializeRequest, serializeResponse } from '../../src/sip/message.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message.js';
@@ -35,6 +36,28 @@ export interface Dial {
   provisional(status: number, ms?: number): Promise<SipResponse>;
 }
 
+export interface PhoneOptions {
+  readonly transport?: 'udp' | 'tcp';
+  readonly register?: boolean;
+  readonly password?: string;
+}
+
+/**
+ * A test file's phones: the function returned opens (and registers) one on the server's port,
+ * and every phone opened during a test is closed after it.
+ */
+export function phonesClosedAfterEach(port: () => number): (ext: string, options?: PhoneOptions) => Promise<Phone> {
+  const open: Phone[] = [];
+  afterEach(async () => {
+    for (const p of open.splice(0)) await p.close();
+  });
+  return async (ext, options) => {
+    const p = await Phone.open(port(), ext, options);
+    open.push(p);
+    return p;
+  };
+}
+
 export class Phone {
   private registered = false;
 
@@ -44,11 +67,7 @@ export class Phone {
     readonly password: string,
   ) {}
 
-  static async open(
-    port: number,
-    ext: string,
-    options: { transport?: 'udp' | 'tcp'; register?: boolean; password?: string } = {},
-  ): Promise<Phone> {
+  static async open(port: number, ext: string, options: PhoneOptions = {}): Promise<Phone> {
     const ua = await TestUa.open(options.transport ?? 'udp', port);
     const phone = new Phone(ua, ext, options.password ?? `pass${ext}`);
     if (options.register !== false) {

@@ -3,14 +3,14 @@
 // says so. "Not yet" is proved without waiting: a round trip from the phone (OPTIONS) comes back
 // only after everything the server sent it before — so when its answer is in, an INVITE or
 // CANCEL sent at the instant reached would have arrived too.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Command } from '../../src/core/index.js';
 import { ManualClock } from '../../src/engine/index.js';
 import { header } from '../../src/sip/message.js';
 import type { RingStep } from '../../src/sip/index.js';
 import { ADMIN, sipHarness } from './harness.js';
 import type { SipHarness } from './harness.js';
-import { Phone } from './phone.js';
+import { Phone, phonesClosedAfterEach } from './phone.js';
 
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 const clock = new ManualClock(T0);
@@ -24,15 +24,8 @@ const admin = ADMIN;
 const run = (c: Command) => h.run(c);
 const user = (id: string) => h.engine.state('acme')!.users.get(id)!;
 
-const phones: Phone[] = [];
-async function phone(ext: string, password?: string): Promise<Phone> {
-  const p = await Phone.open(h.port, ext, password !== undefined ? { password } : {});
-  phones.push(p);
-  return p;
-}
-afterEach(async () => {
-  for (const p of phones.splice(0)) await p.close();
-});
+const openPhone = phonesClosedAfterEach(() => h.port);
+const phone = (ext: string, password?: string) => openPhone(ext, password !== undefined ? { password } : {});
 
 /** Everything the server sent this phone before now has arrived (see the file's comment). */
 async function fence(p: Phone): Promise<void> {

@@ -1,7 +1,7 @@
 // S11.4 and S11.5 over real sockets, on a manual clock: test phones (phone.ts) registered as users
 // of the harness call each other through the proxy, which carries out the core's decisions and
 // follows the engine's committed presence events (call-wait.ts).
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Command, UserSettings } from '../../src/core/index.js';
 import { ManualClock } from '../../src/engine/index.js';
 import { SqliteStore } from '../../src/store/index.js';
@@ -9,7 +9,7 @@ import { header } from '../../src/sip/message.js';
 import { ADMIN, sipHarness } from './harness.js';
 import type { SipHarness } from './harness.js';
 import { eventually } from './peers.js';
-import { Phone, SDP } from './phone.js';
+import { Phone, SDP, phonesClosedAfterEach } from './phone.js';
 
 const clock = new ManualClock(Date.UTC(2026, 0, 5, 9, 0, 0));
 let h: SipHarness;
@@ -43,15 +43,7 @@ const run = (c: Command) => h.run(c);
 const presence = (id: string) => h.engine.state('acme')!.users.get(id)!.presence;
 const until = <T>(check: () => T | undefined, what: string) => eventually(check, 3000, what);
 
-const phones: Phone[] = [];
-async function phone(ext: string): Promise<Phone> {
-  const p = await Phone.open(h.port, ext);
-  phones.push(p);
-  return p;
-}
-afterEach(async () => {
-  for (const p of phones.splice(0)) await p.close();
-});
+const phone = phonesClosedAfterEach(() => h.port);
 
 async function settings(ext: string, s: Partial<UserSettings>): Promise<void> {
   await run({ type: 'user.upsert', user: { id: `u${ext}`, extension: ext, name: `User ${ext}`, settings: s } });
