@@ -17,11 +17,11 @@ import type {
 import { isDeepStrictEqual } from 'node:util';
 import { permission, presenceAs } from '../core/index.js';
 import type { Action, PresenceRecord, Subject, TenantId, UserId, UserState } from '../core/index.js';
-import type { Engine } from '../engine/index.js';
+import type { DispatchOptions, Engine } from '../engine/index.js';
 import type { Store, TenantRow } from '../store/index.js';
 import type { AuthContext } from '../auth/accounts.js';
 import { Accounts } from '../auth/accounts.js';
-import { goneWith } from './client-gone.js';
+import { callerOf } from './client-gone.js';
 import { fail } from './errors.js';
 import { MethodTable, clientErrorHandler, errorHandler, frameworkErrors } from './failures.js';
 import { openapiPath, responsesOf } from './contract.js';
@@ -40,8 +40,8 @@ export type App = FastifyInstance<
 declare module 'fastify' {
   interface FastifyRequest {
     auth: AuthContext | 'system' | undefined;
-    /** S10.2: aborted when the client goes before its answer (the connection closed). */
-    clientGone: AbortSignal;
+    /** S10.2: the dispatch options of its commands, whose signal aborts when the client goes before its answer. */
+    caller: DispatchOptions;
   }
   interface FastifyContextConfig {
     /** 'public': no credentials; 'system': the system administrator only; default: a tenant user or API key. */
@@ -133,7 +133,7 @@ export async function buildHttp(
   setValidators(app);
 
   app.decorateRequest('auth', undefined);
-  app.decorateRequest('clientGone', undefined as unknown as AbortSignal);
+  app.decorateRequest('caller', undefined as unknown as DispatchOptions);
 
   // The answers: every documented route gets its response schemas from contract.ts (the OpenAPI
   // document and fast-json-stringify both read them); the 405 table learns every path.
@@ -168,7 +168,7 @@ export async function buildHttp(
   });
 
   app.addHook('onRequest', async (request, reply) => {
-    request.clientGone = goneWith(reply.raw);
+    request.caller = callerOf(reply.raw);
     if (closing) {
       void reply.header('connection', 'close');
       fail('SWB_ERR_UNAVAILABLE');

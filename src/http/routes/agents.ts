@@ -5,6 +5,7 @@ import { Type } from 'typebox';
 import { queueSnapshot } from '../../core/index.js';
 import type { AgentAction, UserState } from '../../core/index.js';
 import type { AuthContext } from '../../auth/accounts.js';
+import type { DispatchOptions } from '../../engine/index.js';
 import { HttpRefusal } from '../errors.js';
 import { agentStates, agentView, iso, queueRef, tenantState } from '../lookup.js';
 import { Ref } from '../schemas.js';
@@ -31,7 +32,7 @@ async function command(
   u: UserState,
   action: AgentAction,
   reason: string | undefined,
-  signal: AbortSignal,
+  caller: DispatchOptions,
   queueId?: string,
 ) {
   const out = await ctx.engine.dispatch(
@@ -44,7 +45,7 @@ async function command(
       ...(queueId !== undefined ? { queueId } : {}),
       ...(reason !== undefined ? { reason } : {}),
     },
-    { signal },
+    caller,
   );
   if (!out.ok) throw HttpRefusal.of(out);
   const now = tenantState(ctx, auth).users.get(u.id)!;
@@ -80,7 +81,7 @@ function agentCommandRoutes(app: App, ctx: HttpContext): void {
       const auth = tenantAuth(request);
       const q = queueRef(tenantState(ctx, auth), request.params.queue);
       const u = resolveUser(ctx, auth, request.params.user);
-      return command(ctx, auth, u, request.params.action, request.body.reason, request.clientGone, q.config.id);
+      return command(ctx, auth, u, request.params.action, request.body.reason, request.caller, q.config.id);
     },
   );
 
@@ -99,7 +100,7 @@ function agentCommandRoutes(app: App, ctx: HttpContext): void {
     async (request) => {
       const auth = tenantAuth(request);
       const u = resolveUser(ctx, auth, request.params.user);
-      return command(ctx, auth, u, request.params.action, request.body.reason, request.clientGone);
+      return command(ctx, auth, u, request.params.action, request.body.reason, request.caller);
     },
   );
 }

@@ -101,7 +101,7 @@ export function calendarRoutes(app: App, ctx: HttpContext, calendar: CalendarSer
           `A calendar may not be fetched from that address: ${problem}.`,
         );
       const link = { type: 'calendar.link', userId: u.id, url, status, shareTitle, by: auth.actor } as const;
-      const out = await ctx.engine.dispatch(auth.tenant, link, { signal: request.clientGone });
+      const out = await ctx.engine.dispatch(auth.tenant, link, request.caller);
       if (!out.ok) throw HttpRefusal.of(out);
       await calendar.refresh(auth.tenant, u.id);
       return view(current(ctx, auth, u.id), calendar.intervalMs);
@@ -117,7 +117,7 @@ export function calendarRoutes(app: App, ctx: HttpContext, calendar: CalendarSer
       const out = await ctx.engine.dispatch(
         auth.tenant,
         { type: 'calendar.unlink', userId: u.id, by: auth.actor },
-        { signal: request.clientGone },
+        request.caller,
       );
       if (!out.ok) throw HttpRefusal.of(out);
       return reply.status(204).send();

@@ -20,7 +20,7 @@ type SettingsBody = Static<typeof SettingsPatch>;
 
 /** Runs a command for the request's tenant (until its client goes); a refusal becomes the HTTP refusal. */
 export async function run(ctx: HttpContext, request: FastifyRequest, command: Command): Promise<void> {
-  const out = await ctx.engine.dispatch(tenantAuth(request).tenant, command, { signal: request.clientGone });
+  const out = await ctx.engine.dispatch(tenantAuth(request).tenant, command, request.caller);
   if (!out.ok) throw HttpRefusal.of(out);
 }
 

@@ -172,7 +172,7 @@ export function eventRoutes(app: App, ctx: HttpContext): void {
         }
         pending.push(
           ctx.engine
-            .dispatch(auth.tenant, c, { signal: request.clientGone })
+            .dispatch(auth.tenant, c, request.caller)
             .then((out): Result =>
               out.ok ? { index, ok: true } : { index, ok: false, error: { code: out.code, message: out.message } },
             ),

@@ -114,7 +114,7 @@ function presenceWriteRoutes(app: App, ctx: HttpContext): void {
           ...(forwardTo !== undefined ? { forwardTo } : {}),
           ...(reason !== undefined ? { reason } : {}),
         },
-        { signal: request.clientGone },
+        request.caller,
       );
       if (!out.ok) throw HttpRefusal.of(out);
       const now = ctx.engine.state(auth.tenant)!.users.get(u.id)!;
@@ -131,7 +131,7 @@ function presenceWriteRoutes(app: App, ctx: HttpContext): void {
       const out = await ctx.engine.dispatch(
         auth.tenant,
         { type: 'status.clear', userId: u.id, by: auth.actor },
-        { signal: request.clientGone },
+        request.caller,
       );
       if (!out.ok) throw HttpRefusal.of(out);
       const now = ctx.engine.state(auth.tenant)!.users.get(u.id)!;

@@ -97,7 +97,7 @@ export function scheduleRoutes(app: App, ctx: HttpContext): void {
             ...(forwardTo !== undefined ? { forwardTo } : {}),
           },
         },
-        { signal: request.clientGone },
+        request.caller,
       );
       if (!out.ok) throw HttpRefusal.of(out);
       const now = tenantState(ctx, auth).users.get(u.id)!;
@@ -125,7 +125,7 @@ export function scheduleRoutes(app: App, ctx: HttpContext): void {
           windowId: request.params.window,
           by: auth.actor,
         },
-        { signal: request.clientGone },
+        request.caller,
       );
       if (!out.ok) throw HttpRefusal.of(out);
       return reply.status(204).send();
