@@ -17,6 +17,7 @@
 //   two nodes busy, whose forwarded changes take two hops)
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
+import { argOf } from './args.js';
 import type { HttpNode as Http } from './cluster-load.js';
 import { HttpNode, loginAll, makeTenant, round, statusLoad, tenantId } from './cluster-load.js';
 import type { LoadPlan } from './cluster-load.js';
@@ -25,11 +26,6 @@ import { balanced, failover } from './cluster-failover.js';
 import type { NodeSpec, RunningNode } from './cluster-procs.js';
 import { cpuMs, createDatabase, deleteStream, dropDatabase, machineTicks, pidsNamed, rssKb } from './cluster-procs.js';
 import { startNode, stopNode } from './cluster-procs.js';
-
-function argOf(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i < 0 ? undefined : process.argv[i + 1];
-}
 
 const O = {
   tenants: 20,
