@@ -51,35 +51,57 @@ export type JournalWrite =
   /** S11.1: one call-log step (core/call-log.ts), merged into the call's row. */
   | { readonly kind: 'call'; readonly tenant: TenantId; readonly step: CallStep };
 
-/** The writes of a batch, in order; the tenants' last seq come last. */
+/**
+ * The writes of a batch, in order; the tenants' last seq come last. A user row that a later entry
+ * of the batch writes again or removes is left out: the batch commits as one, so only its last
+ * state of each row can ever be read (a user changed 50 times in one batch is one row written).
+ */
 export function journalWrites(
   batch: readonly JournalBatchEntry[],
   hooksOf: (tenant: TenantId) => readonly HookFilter[],
 ): JournalWrite[] {
   const out: JournalWrite[] = [];
   const lastSeq = new Map<TenantId, number>();
-  for (const entry of batch) {
-    stateWrites(entry, out);
+  const superseded = supersededUsers(batch);
+  batch.forEach((entry, i) => {
+    stateWrites(entry, superseded[i], out);
     eventWrites(entry, hooksOf(entry.tenant), out, lastSeq);
-  }
+  });
   for (const [tenant, seq] of lastSeq) out.push({ kind: 'seq', tenant, seq });
   return out;
 }
 
-/** The state rows the patch changed: facts and directory rows only. */
-function stateWrites(entry: JournalBatchEntry, out: JournalWrite[]): void {
+/** For each entry, the ids of the users whose row a later entry writes or removes (none: undefined). */
+function supersededUsers(batch: readonly JournalBatchEntry[]): (ReadonlySet<string> | undefined)[] {
+  const out = new Array<ReadonlySet<string> | undefined>(batch.length);
+  if (batch.length < 2) return out;
+  const later = new Set<string>();
+  for (let i = batch.length - 1; i >= 0; i--) {
+    const { tenant, patch } = batch[i]!;
+    let mine: Set<string> | undefined;
+    for (const u of patch.users ?? []) if (later.has(`${tenant}\u0000${u.id}`)) (mine ??= new Set()).add(u.id);
+    out[i] = mine;
+    for (const u of patch.users ?? []) later.add(`${tenant}\u0000${u.id}`);
+    for (const id of patch.removedUsers ?? []) later.add(`${tenant}\u0000${id}`);
+  }
+  return out;
+}
+
+/** The state rows the patch changed: facts and directory rows only, less the user rows written again later. */
+function stateWrites(entry: JournalBatchEntry, superseded: ReadonlySet<string> | undefined, out: JournalWrite[]): void {
   const { tenant, patch } = entry;
   for (const id of patch.removedUsers ?? []) out.push({ kind: 'removeUser', tenant, id });
   for (const u of patch.users ?? [])
-    out.push({
-      kind: 'user',
-      tenant,
-      id: u.id,
-      extension: u.extension,
-      name: u.name,
-      role: u.role,
-      state: encodeUser(u),
-    });
+    if (superseded?.has(u.id) !== true)
+      out.push({
+        kind: 'user',
+        tenant,
+        id: u.id,
+        extension: u.extension,
+        name: u.name,
+        role: u.role,
+        state: encodeUser(u),
+      });
   for (const id of patch.removedGroups ?? []) out.push({ kind: 'removeGroup', tenant, id });
   for (const g of patch.groups ?? []) out.push({ kind: 'group', tenant, id: g.id, data: encodeGroup(g) });
   for (const id of patch.removedQueues ?? []) out.push({ kind: 'removeQueue', tenant, id });
