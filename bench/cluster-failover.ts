@@ -91,6 +91,19 @@ export async function balanced(store: string, ids: readonly string[], tenants: n
   }
 }
 
+/** As balanced, and then until the owners stayed the same for a second: the hand-overs are done. */
+export async function settled(store: string, ids: readonly string[], tenants: number, timeoutMs = 60_000) {
+  const until = Date.now() + timeoutMs;
+  let last = await balanced(store, ids, tenants, timeoutMs);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = await balanced(store, ids, tenants, Math.max(1, until - Date.now()));
+    if ([...now].every(([t, n]) => last.get(t) === n) && now.size === last.size) return now;
+    if (Date.now() > until) throw new Error(`owners still moving after ${timeoutMs} ms`);
+    last = now;
+  }
+}
+
 export interface FailoverPlan {
   readonly store: string;
   readonly nodes: RunningNode[];

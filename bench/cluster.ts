@@ -9,8 +9,12 @@
 //   failover: kill -9 of a tenant's owner, 5 times: from the kill to the first acknowledged change
 //     through the survivor (one sent every 20 ms)
 //   memory: VmRSS of each node before and after 10,000 more users
+//   apart: the machine's ceiling for two nodes: node 2 replaced by one on a NATS stream and subject
+//     prefix of its own, so the two share PostgreSQL and the machine but no cross-node work (no
+//     replica, no forwarding); changes to the owner. No cluster runs like that: it bounds from
+//     above what any design of the cross-node work could reach here
 // Prints one JSON object. Targets (issue 17): cross-node p99 ≤ 50 ms, failover ≤ 5 s, 2 nodes ≥ 1.3×.
-//   npm run bench:cluster [-- --only sqlite,throughput,latency,failover,memory] (default: all; a
+//   npm run bench:cluster [-- --only sqlite,throughput,latency,failover,memory,apart] (default: all; a
 //   phase left out is null in the report) [--node-cpus 0.5] (each node limited to that many cores,
 //   as if it had a machine of its own: bench/cpu-limit.ts) [--failovers N] (trials, default 5)
 //   [--concurrency N] (changes in flight per node in the throughput phases, default 128: enough to keep
@@ -22,7 +26,7 @@ import type { HttpNode as Http } from './cluster-load.js';
 import { HttpNode, loginAll, makeTenant, round, statusLoad, tenantId } from './cluster-load.js';
 import type { LoadPlan } from './cluster-load.js';
 import { crossNodeLatency } from './cluster-latency.js';
-import { balanced, failover } from './cluster-failover.js';
+import { balanced, failover, settled } from './cluster-failover.js';
 import type { NodeSpec, RunningNode } from './cluster-procs.js';
 import { cpuMs, createDatabase, deleteStream, dropDatabase, machineTicks, pidsNamed, rssKb } from './cluster-procs.js';
 import { startNode, stopNode } from './cluster-procs.js';
@@ -46,7 +50,7 @@ const RUN = `${process.pid}`;
 const BASE_PORT = 20_000 + (process.pid % 2000) * 10;
 const TENANTS = Array.from({ length: O.tenants }, (_, t) => tenantId(t));
 const log = (m: string) => process.stderr.write(`[bench:cluster] ${m}\n`);
-const PHASES = ['sqlite', 'throughput', 'latency', 'failover', 'memory'] as const;
+const PHASES = ['sqlite', 'throughput', 'latency', 'failover', 'memory', 'apart'] as const;
 const onlyArg = process.argv.indexOf('--only');
 const cpusArg = process.argv.indexOf('--node-cpus');
 const NODE_CPUS = cpusArg < 0 ? undefined : Number(process.argv[cpusArg + 1]);
@@ -136,7 +140,7 @@ async function clusterPhases(c: Cluster, cl: NodeSpec['cluster']) {
   c.nodes.push(await startNode(spec('n2', 1, cl)));
   const h2 = new HttpNode(c.nodes[1]!.spec.httpPort, 2 * O.concurrencyPerNode);
   c.http.push(h2);
-  const own = await balanced(c.store, ['n1', 'n2'], O.tenants + 1);
+  const own = await settled(c.store, ['n1', 'n2'], O.tenants + 1);
   const tokens = await loginAll([h1, h2], TENANTS);
   log(`PostgreSQL, 2 nodes: n1 owns ${[...own.values()].filter((n) => n === 'n1').length} tenants`);
   const twoAny = await phase('throughput', () =>
@@ -176,7 +180,35 @@ async function clusterPhases(c: Cluster, cl: NodeSpec['cluster']) {
   );
   log('memory');
   const memory = await phase('memory', () => memoryPhase(c, h1, cl));
-  return { one, twoAny, twoOwner, ownedByN1: aTenants.length, latency, latencyLight, failover: fo, memory };
+  const apart = await phase('apart', () => apartPhase(c, h1, cl, run));
+  return { one, twoAny, twoOwner, ownedByN1: aTenants.length, latency, latencyLight, failover: fo, memory, apart };
+}
+
+/** The stream and prefix of the node that shares no bus with the others (apart phase). */
+const apartBus = (cl: NodeSpec['cluster']) => ({ ...cl!, stream: `${cl!.stream}_APART`, prefix: `${cl!.prefix}x` });
+
+/**
+ * Node 2 stops and a node on a bus of its own takes its place: both own half the tenants and
+ * share PostgreSQL, the machine and nothing else. Changes go to each tenant's owner.
+ */
+async function apartPhase(
+  c: Cluster,
+  h1: Http,
+  cl: NodeSpec['cluster'],
+  run: (plan: Pick<LoadPlan, 'nodes' | 'tokens' | 'route'>, concurrency: number) => ReturnType<typeof measured>,
+) {
+  log('two nodes apart (no cross-node work)');
+  const n2 = c.nodes.splice(1, 1)[0];
+  if (n2 !== undefined) await stopNode(n2, 'SIGTERM');
+  c.nodes.push(await startNode(spec('n2x', 1, apartBus(cl))));
+  const h2 = new HttpNode(c.nodes[1]!.spec.httpPort, 2 * O.concurrencyPerNode);
+  c.http.push(h2);
+  const own = await settled(c.store, ['n1', 'n2x'], O.tenants + 1);
+  const tokens = await loginAll([h1, h2], TENANTS);
+  return run(
+    { nodes: [h1, h2], tokens, route: (t: string) => (own.get(t) === 'n1' ? 0 : 1) },
+    2 * O.concurrencyPerNode,
+  );
 }
 
 /**
@@ -228,7 +260,8 @@ async function main(): Promise<void> {
     for (const h of c.http) h.close();
     for (const n of c.nodes) await stopNode(n, 'SIGTERM');
     await dropDatabase(db).catch((e: unknown) => log(`drop database: ${String(e)}`));
-    await deleteStream(cl.stream).catch((e: unknown) => log(`delete stream: ${String(e)}`));
+    for (const stream of [cl.stream, apartBus(cl).stream])
+      await deleteStream(stream).catch((e: unknown) => log(`delete stream: ${String(e)}`));
   }
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length };
   const r = result;
@@ -245,8 +278,16 @@ async function main(): Promise<void> {
       postgres2Owner: r.twoOwner?.perSec ?? null,
       speedup2Any: ratio(r.twoAny?.perSec, r.one?.perSec),
       speedup2Owner: ratio(r.twoOwner?.perSec, r.one?.perSec),
+      postgres2Apart: r.apart?.perSec ?? null,
+      speedup2Apart: ratio(r.apart?.perSec, r.one?.perSec),
     },
-    throughput: { sqlite1: sqlite, postgres1: r.one, postgres2Any: r.twoAny, postgres2Owner: r.twoOwner },
+    throughput: {
+      sqlite1: sqlite,
+      postgres1: r.one,
+      postgres2Any: r.twoAny,
+      postgres2Owner: r.twoOwner,
+      postgres2Apart: r.apart,
+    },
     tenantsOwnedByN1: r.ownedByN1,
     crossNode: r.latency,
     crossNodeLight: r.latencyLight,
@@ -260,6 +301,8 @@ async function main(): Promise<void> {
         target: 1.3,
         any: ratio(r.twoAny?.perSec, r.one?.perSec),
         owner: ratio(r.twoOwner?.perSec, r.one?.perSec),
+        /** Not a cluster: the most two nodes could reach on this machine (apart phase). */
+        apartCeiling: ratio(r.apart?.perSec, r.one?.perSec),
       },
     },
   };
