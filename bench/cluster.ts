@@ -26,7 +26,7 @@ import type { HttpNode as Http } from './cluster-load.js';
 import { HttpNode, loginAll, makeTenant, round, statusLoad, tenantId } from './cluster-load.js';
 import type { LoadPlan } from './cluster-load.js';
 import { crossNodeLatency } from './cluster-latency.js';
-import { balanced, failover, settled } from './cluster-failover.js';
+import { failover, settled } from './cluster-failover.js';
 import type { NodeSpec, RunningNode } from './cluster-procs.js';
 import { cpuMs, createDatabase, deleteStream, dropDatabase, machineTicks, pidsNamed, rssKb } from './cluster-procs.js';
 import { startNode, stopNode } from './cluster-procs.js';
