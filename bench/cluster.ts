@@ -36,6 +36,8 @@ const O = {
   users: 50,
   concurrencyPerNode: Number(argOf('--concurrency') ?? 128),
   seconds: 6,
+  /** Load before a phase whose nodes were just started, not measured. */
+  warmSeconds: 3,
   latencyRate: 1000,
   latencyLightRate: 50,
   latencySeconds: 8,
@@ -133,10 +135,16 @@ async function clusterPhases(c: Cluster, cl: NodeSpec['cluster']) {
   c.http.push(h1);
   await seed(h1);
   const t1 = await loginAll([h1], TENANTS);
-  const run = (plan: Pick<LoadPlan, 'nodes' | 'tokens' | 'route'>, concurrency: number) =>
-    measured({ ...plan, concurrency, seconds: O.seconds, users: O.users, tenants: TENANTS }, c.nodes);
+  const run = async (plan: Pick<LoadPlan, 'nodes' | 'tokens' | 'route'>, concurrency: number, fresh = false) => {
+    const load = { ...plan, concurrency, users: O.users, tenants: TENANTS };
+    // A node started for this phase runs cold code: 3 s of the same load first, not measured.
+    if (fresh) await statusLoad({ ...load, seconds: O.warmSeconds });
+    return measured({ ...load, seconds: O.seconds }, c.nodes);
+  };
   log('PostgreSQL, 1 node');
-  const one = await phase('throughput', () => run({ nodes: [h1], tokens: t1, route: () => 0 }, O.concurrencyPerNode));
+  const one = await phase('throughput', () =>
+    run({ nodes: [h1], tokens: t1, route: () => 0 }, O.concurrencyPerNode, true),
+  );
   c.nodes.push(await startNode(spec('n2', 1, cl)));
   const h2 = new HttpNode(c.nodes[1]!.spec.httpPort, 2 * O.concurrencyPerNode);
   c.http.push(h2);
@@ -144,7 +152,7 @@ async function clusterPhases(c: Cluster, cl: NodeSpec['cluster']) {
   const tokens = await loginAll([h1, h2], TENANTS);
   log(`PostgreSQL, 2 nodes: n1 owns ${[...own.values()].filter((n) => n === 'n1').length} tenants`);
   const twoAny = await phase('throughput', () =>
-    run({ nodes: [h1, h2], tokens, route: (_t, k) => k % 2 }, 2 * O.concurrencyPerNode),
+    run({ nodes: [h1, h2], tokens, route: (_t, k) => k % 2 }, 2 * O.concurrencyPerNode, true),
   );
   const twoOwner = await phase('throughput', () =>
     run({ nodes: [h1, h2], tokens, route: (t: string) => (own.get(t) === 'n1' ? 0 : 1) }, 2 * O.concurrencyPerNode),
@@ -195,7 +203,11 @@ async function apartPhase(
   c: Cluster,
   h1: Http,
   cl: NodeSpec['cluster'],
-  run: (plan: Pick<LoadPlan, 'nodes' | 'tokens' | 'route'>, concurrency: number) => ReturnType<typeof measured>,
+  run: (
+    plan: Pick<LoadPlan, 'nodes' | 'tokens' | 'route'>,
+    concurrency: number,
+    fresh: boolean,
+  ) => ReturnType<typeof measured>,
 ) {
   log('two nodes apart (no cross-node work)');
   const n2 = c.nodes.splice(1, 1)[0];
@@ -205,11 +217,11 @@ async function apartPhase(
   c.http.push(h2);
   const own = await settled(c.store, ['n1', 'n2x'], O.tenants + 1);
   const tokens = await loginAll([h1, h2], TENANTS);
-  const plan = { nodes: [h1, h2], tokens, route: (t: string) => (own.get(t) === 'n1' ? 0 : 1) };
-  // The new node's code is cold (node 2 of the owner phase had run the any phase first): one
-  // round of load warms it, the next is measured.
-  await run(plan, 2 * O.concurrencyPerNode);
-  return run(plan, 2 * O.concurrencyPerNode);
+  return run(
+    { nodes: [h1, h2], tokens, route: (t: string) => (own.get(t) === 'n1' ? 0 : 1) },
+    2 * O.concurrencyPerNode,
+    true,
+  );
 }
 
 /**
