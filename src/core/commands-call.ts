@@ -4,7 +4,7 @@ import { logRoute } from './commands-calllog.js';
 import { queueCommand } from './queue.js';
 import { route } from './routing.js';
 import type { Decision } from './routing.js';
-import { putGroup, putUser, userIn, viewOf } from './tx.js';
+import { addEvent, putGroup, putUser, userIn, viewOf } from './tx.js';
 import type { Tx } from './tx.js';
 import { userWith } from './user.js';
 import type { Refusal } from './types.js';
@@ -21,7 +21,7 @@ export function routeCall(tx: Tx, cmd: Extract<Command, { type: 'call.route' }>)
       const u = userIn(tx, d.notifyMissed);
       if (u) {
         putUser(tx, userWith(u, { missedCalls: u.missedCalls + 1 }));
-        tx.events.push({
+        addEvent(tx, {
           type: 'call.missed',
           subject: u.id,
           at: tx.now,

@@ -5,7 +5,7 @@ import { callOutcome, decisionParties } from './call-log.js';
 import type { CallParty } from './call-log.js';
 import type { CallRequest, Command } from './commands.js';
 import type { Decision } from './decisions.js';
-import { logCall } from './tx.js';
+import { addEvent, logCall } from './tx.js';
 import type { Tx } from './tx.js';
 import type { LegState, UserState } from './types.js';
 
@@ -68,7 +68,7 @@ export function endCall(tx: Tx, cmd: Extract<Command, { type: 'call.end' }>): un
   logCall(tx, { kind: 'end', callId: cmd.callId, at: tx.now, outcome });
   const answeredBy = cmd.ending?.answeredBy;
   const caller = cmd.from !== undefined && 'userId' in cmd.from ? cmd.from.userId : undefined;
-  tx.events.push({
+  addEvent(tx, {
     type: 'call.ended',
     subject: answeredBy ?? cmd.target?.id ?? caller ?? cmd.callId,
     at: tx.now,

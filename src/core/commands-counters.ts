@@ -2,7 +2,7 @@
 import type { Command } from './commands.js';
 import { refuse } from './errors.js';
 import { maySetStatus } from './permission-checks.js';
-import { putUser, userIn } from './tx.js';
+import { addEvent, putUser, userIn } from './tx.js';
 import type { Tx } from './tx.js';
 import { userWith } from './user.js';
 import type { Refusal } from './types.js';
@@ -19,7 +19,7 @@ export function addMissedCall(tx: Tx, cmd: Extract<Command, { type: 'missed.add'
   const u = userIn(tx, cmd.userId);
   if (u === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: cmd.userId });
   putUser(tx, userWith(u, { missedCalls: u.missedCalls + 1 }));
-  tx.events.push({
+  addEvent(tx, {
     type: 'call.missed',
     subject: u.id,
     at: tx.now,

@@ -5,7 +5,7 @@ import type { Command, ScheduleSummary } from './commands.js';
 import { refuse } from './errors.js';
 import { maySetStatus } from './permission-checks.js';
 import { SCHEDULE_LIMITS, nextScheduleAt, scheduleAt, scheduleCause } from './schedule.js';
-import { putUser, userIn } from './tx.js';
+import { addTimer, addEvent, putUser, userIn } from './tx.js';
 import type { Tx } from './tx.js';
 import { userWith } from './user.js';
 import type { ManualStatusId, Refusal, ScheduledWindow, UserSchedule, UserState } from './types.js';
@@ -114,11 +114,12 @@ export function settleSchedule(tx: Tx, user: UserState, before: UserSchedule | u
   if (!sameWindows(before, out.schedule)) {
     const old = summaryOf(before);
     const value = summaryOf(out.schedule);
-    tx.events.push({ type: 'schedule.changed', subject: user.id, at: tx.now, cause: tx.cause, value, old });
+    addEvent(tx, { type: 'schedule.changed', subject: user.id, at: tx.now, cause: tx.cause, value, old });
   }
   const at = nextScheduleAt(out.schedule, tx.now);
   const key = scheduleTimerKey(user.id);
-  tx.timers.push(
+  addTimer(
+    tx,
     at === undefined ? { key, cancel: true } : { key, at, command: { type: 'timer.schedule', userId: user.id } },
   );
 }

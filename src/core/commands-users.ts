@@ -2,7 +2,7 @@
 import type { Command } from './commands.js';
 import { refuse } from './errors.js';
 import { newUser } from './state.js';
-import { dropUser, putGroup, putQueue, putUser, userIn, viewOf } from './tx.js';
+import { addTimer, addEvent, dropUser, putGroup, putQueue, putUser, userIn, viewOf } from './tx.js';
 import type { Tx } from './tx.js';
 import { userWith } from './user.js';
 import { validateUserInput } from './validate.js';
@@ -52,7 +52,7 @@ export function removeUser(tx: Tx, userId: UserId): Refusal | undefined {
   if (user === undefined) return refuse('SWB_ERR_USER_NOT_FOUND', { user: userId });
   if (isLastAdmin(tx, userId)) return refuse('SWB_ERR_LAST_ADMIN', { user: userId });
   dropUser(tx, userId);
-  tx.events.push({
+  addEvent(tx, {
     type: 'presence.changed',
     subject: userId,
     at: tx.now,
@@ -61,7 +61,7 @@ export function removeUser(tx: Tx, userId: UserId): Refusal | undefined {
     old: user.presence,
     removed: true,
   });
-  tx.timers.push({ wake: userId, cancel: true });
+  addTimer(tx, { wake: userId, cancel: true });
   const view = viewOf(tx);
   for (const g of view.groups.values())
     if (g.members.includes(userId)) putGroup(tx, { ...g, members: g.members.filter((m) => m !== userId) });

@@ -3,7 +3,7 @@ import { agentTransition } from './agents.js';
 import { appended, kept } from './arrays.js';
 import { userWith } from './user.js';
 import type { Command, QueueSnapshot } from './commands.js';
-import { logCall, putQueue, putUser, queueIn, userIn, viewOf } from './tx.js';
+import { addDirective, addTimer, logCall, putQueue, putUser, queueIn, userIn, viewOf } from './tx.js';
 import type { Tx } from './tx.js';
 import { refuse } from './errors.js';
 import { loggedInAgents, offerTo as offersOf, queueCandidates } from './distribution.js';
@@ -70,9 +70,9 @@ function insertByPriority(waiting: readonly WaitingCaller[], caller: WaitingCall
 }
 
 function endOffer(tx: Tx, q: QueueState, w: WaitingCaller): void {
-  tx.timers.push({ key: ringKey(q.config.id, w.callId), cancel: true });
+  addTimer(tx, { key: ringKey(q.config.id, w.callId), cancel: true });
   if (w.offeredTo.length > 0)
-    tx.directives.push({ type: 'queue.offerEnded', queueId: q.config.id, callId: w.callId, userIds: w.offeredTo });
+    addDirective(tx, { type: 'queue.offerEnded', queueId: q.config.id, callId: w.callId, userIds: w.offeredTo });
 }
 
 function leave(
@@ -82,7 +82,7 @@ function leave(
   counters: Partial<Pick<QueueState, 'answeredToday' | 'missedToday' | 'overflowedToday'>>,
 ): void {
   endOffer(tx, q, w);
-  tx.timers.push({ key: waitKey(q.config.id, w.callId), cancel: true });
+  addTimer(tx, { key: waitKey(q.config.id, w.callId), cancel: true });
   putQueue(tx, { ...q, ...counters, waiting: q.waiting.filter((x) => x.callId !== w.callId) });
 }
 
@@ -91,7 +91,7 @@ function arrive(tx: Tx, q: QueueState, cmd: Extract<Command, { type: 'queue.call
   const cfg = q.config;
   if (q.waiting.some((w) => w.callId === cmd.callId)) return undefined;
   if (q.waiting.length >= cfg.maxCallers) {
-    tx.directives.push({
+    addDirective(tx, {
       type: 'queue.action',
       queueId: cfg.id,
       callId: cmd.callId,
@@ -102,7 +102,7 @@ function arrive(tx: Tx, q: QueueState, cmd: Extract<Command, { type: 'queue.call
     return undefined;
   }
   if (!cfg.joinEmpty && loggedInAgents(viewOf(tx), q) === 0) {
-    tx.directives.push({
+    addDirective(tx, {
       type: 'queue.action',
       queueId: cfg.id,
       callId: cmd.callId,
@@ -123,7 +123,7 @@ function arrive(tx: Tx, q: QueueState, cmd: Extract<Command, { type: 'queue.call
   };
   const waiting = insertByPriority(q.waiting, caller);
   putQueue(tx, { ...q, waiting });
-  tx.timers.push({
+  addTimer(tx, {
     key: waitKey(cfg.id, cmd.callId),
     at: tx.now + cfg.maxWaitSec * 1000,
     command: { type: 'timer.queueMaxWait', queueId: cfg.id, callId: cmd.callId },
@@ -204,7 +204,7 @@ export function queueCommand(tx: Tx, cmd: QueueCommand): Refusal | undefined {
     case 'timer.queueMaxWait':
       // S4.4: a caller waiting maxWaitSec gets the overflow action.
       leave(tx, q, w, { overflowedToday: q.overflowedToday + 1 });
-      tx.directives.push({
+      addDirective(tx, {
         type: 'queue.action',
         queueId: cfg.id,
         callId: w.callId,
@@ -249,12 +249,12 @@ export function distribute(tx: Tx): void {
         lastOffered: offerTo[offerTo.length - 1],
         waiting: q.waiting.map((x) => (x === w ? next : x)),
       });
-      tx.timers.push({
+      addTimer(tx, {
         key: ringKey(q.config.id, w.callId),
         at: tx.now + q.config.agentRingSec * 1000,
         command: { type: 'timer.agentRing', queueId: q.config.id, callId: w.callId },
       });
-      tx.directives.push({
+      addDirective(tx, {
         type: 'queue.offer',
         queueId: q.config.id,
         callId: w.callId,

@@ -67,9 +67,9 @@ function withDeadlines(tx: Tx, u: UserDraft, before: UserState | undefined): voi
 function reasonTimers(tx: Tx, id: UserId, queueId: QueueId | undefined, until?: number, was?: number): void {
   if (until === was) return;
   const key = queueId === undefined ? `reason:${id}` : `reason:${id}:${queueId}`;
-  if (until === undefined) tx.timers.push({ key, cancel: true });
+  if (until === undefined) addTimer(tx, { key, cancel: true });
   else
-    tx.timers.push({
+    addTimer(tx, {
       key,
       at: until,
       command:
@@ -113,22 +113,23 @@ function settleUser(tx: Tx, id: UserId, u: UserDraft): UserState {
     if (a === b) continue;
     if (b === undefined && a.state === 'logged_out') continue;
     if (b !== undefined && sameAgentRecord(a, b)) continue;
-    tx.events.push(
+    addEvent(
+      tx,
       b === undefined
         ? { type: 'agent.changed', subject: id, queueId, at: now, cause: tx.cause, value: a }
         : { type: 'agent.changed', subject: id, queueId, at: now, cause: tx.cause, value: a, old: b },
     );
     const key = `wrapup:${id}:${queueId}`;
     if (a.state === 'wrap_up' && a.wrapUpUntil !== undefined) {
-      tx.timers.push({ key, at: a.wrapUpUntil, command: { type: 'timer.wrapUp', userId: id, queueId } });
+      addTimer(tx, { key, at: a.wrapUpUntil, command: { type: 'timer.wrapUp', userId: id, queueId } });
     } else if (b?.state === 'wrap_up') {
-      tx.timers.push({ key, cancel: true });
+      addTimer(tx, { key, cancel: true });
     }
     reasonTimers(tx, id, queueId, a.reasonUntil, b?.reasonUntil);
   }
   for (const queueId in beforeAgent) {
     if (next.agent[queueId] === undefined && beforeAgent[queueId]!.state !== 'logged_out') {
-      tx.events.push({
+      addEvent(tx, {
         type: 'agent.changed',
         subject: id,
         queueId,
@@ -152,11 +153,11 @@ function settleQueues(tx: Tx, changed: ReadonlyMap<QueueId, QueueState>): QueueS
   for (const [id, q] of changed) {
     const before = tx.base.queues.get(id);
     const value = queueSnapshot(q);
-    if (before === undefined) tx.events.push({ type: 'queue.changed', subject: id, at: now, cause: tx.cause, value });
+    if (before === undefined) addEvent(tx, { type: 'queue.changed', subject: id, at: now, cause: tx.cause, value });
     else {
       const old = queueSnapshot(before);
       if (queueSnapshotChanged(old, value))
-        tx.events.push({ type: 'queue.changed', subject: id, at: now, cause: tx.cause, value, old });
+        addEvent(tx, { type: 'queue.changed', subject: id, at: now, cause: tx.cause, value, old });
     }
     queues.push(q);
   }

@@ -33,14 +33,21 @@ export interface Tx {
   removedUsers: Set<UserId> | undefined;
   removedGroups: Set<GroupId> | undefined;
   removedQueues: Set<QueueId> | undefined;
+  /** What the command emits so far; each starts as the shared empty array NONE (addEvent, addTimer, addDirective). */
   events: CoreEvent[];
   timers: TimerRequest[];
-  readonly directives: Directive[];
+  directives: Directive[];
   /** S11.1: what the call log records of this command (call-log.ts). */
   calls: CallStep[] | undefined;
   /** The last `viewOf` answer, until the next write (a view reads through to the maps above). */
   view: TenantState | undefined;
 }
+
+/**
+ * What `events`, `timers` and `directives` hold until the first is added: one empty array for
+ * every command (never written; the add functions replace it), not three new ones each.
+ */
+const NONE = Object.freeze([]) as never[];
 
 export function newTx(base: TenantState, now: Instant, cause: Cause): Tx {
   return {
@@ -55,9 +62,9 @@ export function newTx(base: TenantState, now: Instant, cause: Cause): Tx {
     removedUsers: undefined,
     removedGroups: undefined,
     removedQueues: undefined,
-    events: [],
-    timers: [],
-    directives: [],
+    events: NONE,
+    timers: NONE,
+    directives: NONE,
     calls: undefined,
     view: undefined,
   };
@@ -143,6 +150,12 @@ export function addEvent(tx: Tx, e: CoreEvent): void {
 export function addTimer(tx: Tx, t: TimerRequest): void {
   if (tx.timers.length === 0) tx.timers = [t];
   else tx.timers.push(t);
+}
+
+/** One more directive; the first in an array of its own size (see addEvent). */
+export function addDirective(tx: Tx, d: Directive): void {
+  if (tx.directives.length === 0) tx.directives = [d];
+  else tx.directives.push(d);
 }
 
 /** S11.1: one more step for the call log. */
