@@ -67,12 +67,17 @@ export class FrontThread {
           if (bound) this.events.onError(e);
           else {
             bound = true;
+            this.worker = undefined;
             void worker.terminate();
             reject(e);
           }
         } else this.receive(m);
       });
       worker.on('error', (e) => (bound ? this.events.onError(e) : reject(e)));
+      // Not on stop(): SIP over UDP is gone until a restart, which the log must say.
+      worker.on('exit', (code) => {
+        if (this.worker === worker) this.events.onError(new Error(`the SIP front thread exited (code ${code})`));
+      });
     });
   }
 
