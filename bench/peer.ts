@@ -12,7 +12,11 @@
 // the flow p99 there, and Switchboard's rate over Kamailio's.
 //   npm run bench:peer [-- --install] [--seconds 5] [--users 20000]
 //     [--register 500,1000,…] [--subscribe 250,500,…] [--only register|subscribe|presence]
-//     [--subscriptions 5000] [--changes 1000]
+//     [--subscriptions 5000] [--changes 1000] [--sip-threads off|on|both]
+// --sip-threads: Switchboard with one thread (off), with the SIP front thread (on, docs/sip.md),
+// or both (two servers in this process, taking turns with Kamailio at every step). Each step
+// also gives the CPU time per flow: Switchboard's main thread and whole process, Kamailio's
+// processes (bench/peer-cpu.ts).
 // --install: apt-get update, then apt-get install kamailio kamailio-presence-modules (as root).
 // Not run by .ci/run: it needs Kamailio and sipp, and minutes of both cores.
 import { spawn, spawnSync } from 'node:child_process';
@@ -26,6 +30,8 @@ import { benchConfig } from './server-config.js';
 import { startServer } from '../src/app/server.js';
 import type { PresenceResult } from './peer-presence.js';
 import { createUsers } from './sip.js';
+import type { CpuSample } from './peer-cpu.js';
+import { ownCpu, perFlow, treeCpu } from './peer-cpu.js';
 
 const DOMAIN = 'bench.test';
 const MAX_FAILURE_PCT = 0.5;
@@ -43,6 +49,7 @@ export interface PeerOptions {
   /** PUBLISH → NOTIFY: subscriptions held, presentities publishing, changes per second. */
   readonly subscriptions: number;
   readonly changesPerSec: number;
+  readonly sipThreads: 'off' | 'on' | 'both';
 }
 
 export const DEFAULTS: PeerOptions = {
@@ -54,6 +61,7 @@ export const DEFAULTS: PeerOptions = {
   only: undefined,
   subscriptions: 5000,
   changesPerSec: 1000,
+  sipThreads: 'both',
 };
 
 export interface Step {
@@ -66,9 +74,11 @@ export interface Step {
   readonly failurePct: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** CPU time per successful flow (µs): Switchboard's main thread and process, Kamailio's processes. */
+  readonly cpu?: { readonly mainUs?: number; readonly totalUs: number };
 }
 
-type Peer = 'switchboard' | 'kamailio';
+type Peer = 'switchboard' | 'switchboard-threads' | 'kamailio';
 
 function has(binary: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${binary}`]).status === 0;
@@ -112,7 +122,7 @@ async function answersOptions(port: number, ms: number): Promise<void> {
 }
 
 /** Starts Kamailio with our configuration on `port`; resolves once it answers. */
-async function startKamailio(dir: string, port: number): Promise<() => Promise<void>> {
+async function startKamailio(dir: string, port: number): Promise<{ stop: () => Promise<void>; pid: number }> {
   const db = join(dir, 'dbtext');
   cpSync(DBTEXT, db, { recursive: true });
   mkdirSync(join(dir, 'run'));
@@ -151,9 +161,12 @@ async function startKamailio(dir: string, port: number): Promise<() => Promise<v
     child.kill('SIGTERM');
     throw e;
   }
-  return async () => {
-    child.kill('SIGTERM');
-    await exited;
+  return {
+    pid: child.pid!,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
   };
 }
 
@@ -281,47 +294,57 @@ async function ramp(
   name: string,
   scenario: string,
   rates: readonly number[],
-  ports: Record<Peer, number>,
+  ports: Partial<Record<Peer, number>>,
+  cpu: Partial<Record<Peer, () => CpuSample>>,
   exts: readonly string[],
   options: PeerOptions,
   dir: string,
   progress: (line: string) => void,
 ): Promise<object> {
-  const steps: Record<Peer, Step[]> = { switchboard: [], kamailio: [] };
+  const peers = Object.keys(ports) as Peer[];
+  const steps: Partial<Record<Peer, Step[]>> = Object.fromEntries(peers.map((p) => [p, []]));
   const done = new Set<Peer>();
   for (const [i, rate] of rates.entries()) {
-    for (const peer of ['switchboard', 'kamailio'] as const) {
+    for (const [p, peer] of peers.entries()) {
       if (done.has(peer)) continue;
       // Each peer and step its own subscribed user (the ramp subscribes anew at each step).
       const csv = join(dir, `${name}-${peer}-${i}.csv`);
-      const target = exts[(2 * i + (peer === 'kamailio' ? 1 : 0)) % exts.length]!;
+      const target = exts[(peers.length * i + p) % exts.length]!;
       usersCsv(csv, exts, target);
       const authUri = name === 'register' ? DOMAIN : `${target}@${DOMAIN}`;
-      const step = await sippStep(
+      const before = cpu[peer]!();
+      const measured = await sippStep(
         scenario,
         csv,
         authUri,
-        ports[peer],
+        ports[peer]!,
         rate,
         options.seconds,
         join(dir, `${name}-${peer}-${i}`),
       );
-      steps[peer].push(step);
+      const step: Step = { ...measured, cpu: perFlow(before, cpu[peer]!(), measured.ok) };
+      steps[peer]!.push(step);
       progress(
-        `${name} ${peer} ${rate}/s: ${step.ok} ok, ${step.failed} failed (${step.failurePct} %), achieved ${step.achieved}/s, p50 ${step.p50Ms} ms, p99 ${step.p99Ms} ms; load ${loadavg()[0]!.toFixed(1)}`,
+        `${name} ${peer} ${rate}/s: ${step.ok} ok, ${step.failed} failed (${step.failurePct} %), achieved ${step.achieved}/s, p50 ${step.p50Ms} ms, p99 ${step.p99Ms} ms; cpu/flow ${step.cpu?.mainUs ?? '-'} µs main, ${step.cpu?.totalUs} µs all; load ${loadavg()[0]!.toFixed(1)}`,
       );
       if (step.failurePct >= MAX_FAILURE_PCT || step.achieved < 0.9 * rate) done.add(peer);
     }
-    if (done.size === 2) break;
+    if (done.size === peers.length) break;
   }
-  const sb = best(steps.switchboard);
-  const ka = best(steps.kamailio);
-  return {
-    switchboard: { ratePerSec: sb?.offered ?? 0, p99Ms: sb?.p99Ms ?? null },
-    kamailio: { ratePerSec: ka?.offered ?? 0, p99Ms: ka?.p99Ms ?? null },
-    ratio: ka === undefined || sb === undefined ? null : round(sb.offered / ka.offered, 2),
-    steps,
-  };
+  const ka = best(steps.kamailio ?? []);
+  const summary: Record<string, object> = {};
+  for (const peer of peers) {
+    const b = best(steps[peer]!);
+    summary[peer] = {
+      ratePerSec: b?.offered ?? 0,
+      p99Ms: b?.p99Ms ?? null,
+      cpuPerFlow: b?.cpu ?? null,
+      ...(peer === 'kamailio'
+        ? {}
+        : { ratio: ka === undefined || b === undefined ? null : round(b.offered / ka.offered, 2) }),
+    };
+  }
+  return { ...summary, steps };
 }
 
 /** Runs bench/peer-presence.ts in a process of its own, so it takes no time from Switchboard's. */
@@ -340,15 +363,15 @@ function presenceClient(args: object): Promise<PresenceResult> {
 
 /** PUBLISH → NOTIFY latency with `subscriptions` held (bench/peer-presence.ts), one peer after the other. */
 async function presence(
-  ports: Record<Peer, number>,
+  ports: Partial<Record<Peer, number>>,
   exts: readonly string[],
   options: PeerOptions,
   progress: (line: string) => void,
 ): Promise<object> {
   const out: Partial<Record<Peer, object>> = {};
-  for (const peer of ['switchboard', 'kamailio'] as const) {
+  for (const peer of Object.keys(ports) as Peer[]) {
     const r = await presenceClient({
-      port: ports[peer],
+      port: ports[peer]!,
       domain: DOMAIN,
       exts,
       options: {
@@ -375,26 +398,56 @@ export async function runPeerBench(options: PeerOptions, progress: (line: string
       );
   }
   const dir = mkdtempSync(join(tmpdir(), 'swb-peer-bench-'));
-  const server = await startServer(benchConfig(join(dir, 'data')), { logger: pino({ level: 'silent' }) });
-  let stopKamailio: (() => Promise<void>) | undefined;
+  // One server per way of running SIP asked for (--sip-threads), each with its data directory.
+  const variants: [Peer, boolean][] = [];
+  if (options.sipThreads !== 'on') variants.push(['switchboard', false]);
+  if (options.sipThreads !== 'off') variants.push(['switchboard-threads', true]);
+  const servers: Awaited<ReturnType<typeof startServer>>[] = [];
+  let kamailio: Awaited<ReturnType<typeof startKamailio>> | undefined;
   try {
-    const exts = await createUsers(server, { users: options.users });
+    const ports: Partial<Record<Peer, number>> = {};
+    const cpu: Partial<Record<Peer, () => CpuSample>> = {};
+    let exts: string[] = [];
+    for (const [peer, sipThreads] of variants) {
+      const server = await startServer(benchConfig(join(dir, `data-${peer}`), { sipThreads }), {
+        logger: pino({ level: 'silent' }),
+      });
+      servers.push(server);
+      exts = await createUsers(server, { users: options.users });
+      ports[peer] = server.sipPort;
+      cpu[peer] = ownCpu;
+    }
     const kamailioPort = await freeUdpPort();
-    stopKamailio = await startKamailio(dir, kamailioPort);
-    const ports: Record<Peer, number> = { switchboard: server.sipPort, kamailio: kamailioPort };
+    kamailio = await startKamailio(dir, kamailioPort);
+    ports.kamailio = kamailioPort;
+    const kamailioPid = kamailio.pid;
+    cpu.kamailio = () => treeCpu(kamailioPid);
     progress(
-      `switchboard on 127.0.0.1:${ports.switchboard}, kamailio on 127.0.0.1:${ports.kamailio}; ${exts.length} users; ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}`,
+      `${Object.entries(ports)
+        .map(([peer, port]) => `${peer} on 127.0.0.1:${port}`)
+        .join(', ')}; ${exts.length} users; ${cpus().length} cores, load ${loadavg()[0]!.toFixed(1)}`,
     );
     const results: Record<string, object> = {};
     const run = (what: 'register' | 'subscribe' | 'presence') => options.only === undefined || options.only === what;
     if (run('register'))
-      results.register = await ramp('register', 'register.xml', options.register, ports, exts, options, dir, progress);
+      results.register = await ramp(
+        'register',
+        'register.xml',
+        options.register,
+        ports,
+        cpu,
+        exts,
+        options,
+        dir,
+        progress,
+      );
     if (run('subscribe'))
       results.subscribe = await ramp(
         'subscribe',
         'subscribe-dialog.xml',
         options.subscribe,
         ports,
+        cpu,
         exts,
         options,
         dir,
@@ -408,8 +461,8 @@ export async function runPeerBench(options: PeerOptions, progress: (line: string
       ...results,
     };
   } finally {
-    await stopKamailio?.();
-    await server.close();
+    await kamailio?.stop();
+    for (const server of servers) await server.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -421,6 +474,7 @@ function parseArgs(argv: readonly string[]): PeerOptions {
   };
   const list = (name: string, fallback: readonly number[]) => value(name)?.split(',').map(Number) ?? fallback;
   const only = value('only');
+  const threads = value('sip-threads');
   return {
     install: argv.includes('--install'),
     seconds: Number(value('seconds') ?? DEFAULTS.seconds),
@@ -430,6 +484,7 @@ function parseArgs(argv: readonly string[]): PeerOptions {
     only: only === 'register' || only === 'subscribe' || only === 'presence' ? only : undefined,
     subscriptions: Number(value('subscriptions') ?? DEFAULTS.subscriptions),
     changesPerSec: Number(value('changes') ?? DEFAULTS.changesPerSec),
+    sipThreads: threads === 'off' || threads === 'on' ? threads : DEFAULTS.sipThreads,
   };
 }
 

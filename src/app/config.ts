@@ -56,6 +56,7 @@ export interface Config {
   readonly sipSubscriptionsPerTenant: number;
   readonly sipTcpMessageTimeoutSec: number;
   readonly sipTcpConnectionsPerAddress: number;
+  readonly sipThreads: boolean;
   /** NATS server URLs of the bus between nodes (S10); empty: one node, the in-process bus. */
   readonly busUrl: string;
   readonly busStream: string;
@@ -225,6 +226,16 @@ export const OPTIONS: readonly Option[] = [
     kind: 'count',
     default: 200,
     help: 'SIP/TCP connections open at once from one IP address (raise it for more TCP phones behind one NAT address).',
+  },
+  // docs/sip.md, SIP threads: UDP through a front thread that answers retransmissions, sheds and
+  // first challenges off the main thread.
+  {
+    key: 'sipThreads',
+    env: 'SWITCHBOARD_SIP_THREADS',
+    flag: '--sip-threads',
+    kind: 'boolean',
+    default: false,
+    help: 'Serve SIP over UDP through a second thread (the socket, retransmissions, 503 shedding and first digest challenges), leaving the main thread the requests that need the engine (--no-sip-threads: one thread).',
   },
   ...OVERLOAD_OPTIONS,
   ...CLUSTER_OPTIONS,

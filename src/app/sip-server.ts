@@ -55,6 +55,7 @@ export function sipServer(
     },
     log: (level, detail, message) => logger[level]({ surface: 'sip', ...detail }, message),
     overload,
+    threads: config.sipThreads,
   });
   metrics.sipState = () => sip.stats();
   return sip;

@@ -43,7 +43,8 @@ export interface AuthenticatorOptions {
   readonly userByExtension: (tenant: TenantId, extension: string) => UserId | undefined;
   readonly maxFailuresPerMinute?: number;
   readonly maxFailuresPerAccountPerMinute?: number;
-  readonly onFailure?: () => void;
+  /** A failed attempt from this address (wrong password, unknown user). */
+  readonly onFailure?: (address: string) => void;
 }
 
 export class Authenticator {
@@ -71,7 +72,7 @@ export class Authenticator {
     const now = this.options.now();
     this.failures.take(address, now);
     this.accountFailures.take(account, now);
-    this.options.onFailure?.();
+    this.options.onFailure?.(address);
     return { ok: false, status: 403, reason, headers: [], failed: true };
   }
 

@@ -12,13 +12,14 @@
 // Here: SUBSCRIBE handling. The NOTIFYs are presence-notify.ts; the store and its refresh, subscription-store.ts.
 import type { TenantId, UserId } from '../core/index.js';
 import { ALLOW_EVENTS, tenantOf } from './context.js';
-import { parseDelta, parseNameAddr, parseParams, parseUri } from './headers.js';
-import { detach, header, headerValues } from './message.js';
+import { parseNameAddr, parseUri } from './headers.js';
+import { detach, headerValues } from './message.js';
 import { applyFeatureRequest } from './features.js';
 import type { EventPackage } from './subscription-rows.js';
-import { PACKAGES, subscriptionKey } from './subscription-rows.js';
+import { subscriptionKey } from './subscription-rows.js';
 import type { Incoming } from './request.js';
 import { orderedTag } from './request.js';
+import { subscribeSyntax } from './preauth.js';
 import { ACCEPTS, PresenceNotifier } from './presence-notify.js';
 import type { Subscription } from './subscription-store.js';
 
@@ -44,15 +45,9 @@ interface NewSubscription {
 export class PresenceServer extends PresenceNotifier {
   async handle(inc: Incoming): Promise<void> {
     const { ctx } = this;
-    const eventRaw = header(inc.req, 'event') ?? '';
-    const semi = eventRaw.indexOf(';');
-    const pkg = (semi < 0 ? eventRaw : eventRaw.slice(0, semi)).trim().toLowerCase();
-    if (!PACKAGES.includes(pkg)) return ctx.reply(inc, 489, 'Bad Event', [['Allow-Events', ALLOW_EVENTS]]);
-    const event = pkg as EventPackage;
-    const eventId = semi < 0 ? undefined : parseParams(eventRaw.slice(semi))?.get('id');
-    const expiresRaw = header(inc.req, 'expires');
-    const requested = expiresRaw === undefined ? this.options.defaultExpiresSec : parseDelta(expiresRaw);
-    if (requested === undefined) return ctx.reply(inc, 400, 'Bad Request: Expires');
+    const syntax = subscribeSyntax(inc, this.options.defaultExpiresSec);
+    if (syntax.refused) return ctx.reply(inc, syntax.status, syntax.reason, syntax.headers);
+    const { event, eventId, requested } = syntax;
 
     if (inc.toTag !== undefined) return this.refresh(inc, event, requested);
 

@@ -11,12 +11,13 @@ import type { Outcome } from '../engine/index.js';
 import type { SipContext } from './context.js';
 import { tenantOf } from './context.js';
 import type { NameAddr } from './headers.js';
-import { parseDelta, parseNameAddr, parseUri } from './headers.js';
-import { detach, header, headerValues } from './message.js';
+import { parseDelta } from './headers.js';
+import { detach, header } from './message.js';
 import type { SipStateRow } from './persistence.js';
 import { rowData } from './persistence.js';
 import type { Incoming } from './request.js';
 import { orderedTag } from './request.js';
+import { registerSyntax } from './preauth.js';
 
 export interface Binding {
   readonly id: string;
@@ -216,17 +217,9 @@ export class Registrar {
     // §10.3 step 1: a domain we do not serve.
     const t = tenantOf(ctx, inc.ruri.host);
     if (t === undefined) return ctx.reply(inc, 404, 'Not Found (unknown domain)');
-    if (inc.toUri.scheme !== 'sip') return ctx.reply(inc, 416, 'Unsupported URI Scheme');
-    const contacts: NameAddr[] = [];
-    for (const v of headerValues(inc.req, 'contact')) {
-      const c = parseNameAddr(v);
-      if (c === undefined || (!c.star && parseUri(c.uri) === undefined))
-        return ctx.reply(inc, 400, 'Bad Request: Contact');
-      contacts.push(c);
-    }
-    const expiresRaw = header(inc.req, 'expires');
-    const expiresHeader = expiresRaw === undefined ? undefined : parseDelta(expiresRaw);
-    if (expiresRaw !== undefined && expiresHeader === undefined) return ctx.reply(inc, 400, 'Bad Request: Expires');
+    const syntax = registerSyntax(inc);
+    if (syntax.refused) return ctx.reply(inc, syntax.status, syntax.reason, syntax.headers);
+    const { contacts, expiresHeader } = syntax;
 
     // Step 3: digest against the tenant's realm (after the syntax checks: bad input is 400 first).
     const auth = ctx.auth.authenticate(inc, t.tenant, t.domain);

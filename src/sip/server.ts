@@ -26,10 +26,13 @@ import { DEFAULT_REGISTRAR, Registrar } from './registrar.js';
 import type { Incoming } from './request.js';
 import type { RingStep } from './ring-plan.js';
 import { buildResponse, checkRequest, rawDialogHeaders, rawOf } from './request.js';
-import { ServerTransactions, T1_MS, T2_MS, serverKey } from './transactions.js';
+import { T1_MS, T2_MS } from './transactions.js';
+import { RequestAnswers } from './request-answers.js';
+import { randomBytes } from 'node:crypto';
 import type { FramingError } from './framing.js';
 import type { OverloadSignal } from '../shared/overload.js';
 import { shedAnswer } from './shed.js';
+import { frontOptions, learningDirectory, pollShedding } from './front-wiring.js';
 import type { Flow } from './transport.js';
 import { Transport } from './transport.js';
 
@@ -64,13 +67,20 @@ export interface SipServerOptions {
   readonly log?: (level: 'debug' | 'info' | 'warn', detail: Record<string, unknown>, message: string) => void;
   /** S8.3: while the server is behind, new out-of-dialog requests are answered 503 (none: never). */
   readonly overload?: OverloadSignal;
+  /**
+   * SIP threads (docs/sip.md): UDP goes through a front thread (front-worker.ts) that owns the
+   * socket and answers retransmissions, keep-alives, sheds (S8.3) and first challenges itself.
+   * Its nonces are stamped with the wall clock: the engine's clock must be the system clock.
+   */
+  readonly threads?: boolean;
 }
 
 const END_OF_HEADERS = Buffer.from('\r\n\r\n');
+const MAX_PER_TURN = 64;
 
 export class SipServer {
   private readonly transport: Transport;
-  private readonly serverTx: ServerTransactions;
+  private readonly answers: RequestAnswers;
   private readonly outgoing: OutgoingRequests;
   private readonly registrar: Registrar;
   private readonly presence: PresenceServer;
@@ -82,36 +92,44 @@ export class SipServer {
   private readonly journal: SipJournal;
   private sweeper: NodeJS.Timeout | undefined;
   private unlisten: (() => void) | undefined;
-  private readonly txKeys = new WeakMap<Incoming, string>();
-  private inbox: { bytes: Buffer; flow: Flow }[] = [];
+  private inbox: { bytes: Buffer; flow: Flow; key: string | undefined }[] = [];
+  private shedPoll: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SipServerOptions) {
     const engine = options.engine;
     const now = (): number => engine.now();
     const timers = options.timers ?? { t1Ms: T1_MS, t2Ms: T2_MS };
     this.counters = { authFailure: () => {}, notifySent: () => {}, request: () => {}, ...options.counters };
+    const secret = randomBytes(32);
     this.transport = new Transport({
       host: options.host,
       port: options.port,
       ...options.tcp,
-      onMessage: (bytes, flow) => this.receive(bytes, flow),
+      onMessage: (bytes, flow, key) => this.receive(bytes, flow, key),
       onUnframed: (e, flow) => this.unframed(e, flow),
       onError: (e, where) => this.log('warn', { err: e.message, where }, 'sip transport error'),
+      ...(options.threads === true ? { front: frontOptions(secret, 64 * timers.t1Ms, options, this.counters) } : {}),
     });
-    this.serverTx = new ServerTransactions(64 * timers.t1Ms, () => Date.now(), options.maxServerTransactions);
+    this.answers = new RequestAnswers(64 * timers.t1Ms, options.maxServerTransactions, this.transport);
     this.outgoing = new OutgoingRequests(
       this.transport,
       () => ({ host: this.advertisedHost(), port: this.transport.port }),
       options.clock,
       timers,
     );
-    this.nonces = new NonceIssuer({ now });
+    this.nonces = new NonceIssuer({ now, secret });
+    // With a front thread, the front learns the realm of every domain resolved here.
+    const directory =
+      options.threads === true ? learningDirectory(options.directory, () => this.transport.front) : options.directory;
     const auth = new Authenticator({
-      directory: options.directory,
+      directory,
       nonces: this.nonces,
       now,
       userByExtension: (tenant, ext) => engine.state(tenant)?.byExtension.get(ext),
-      onFailure: () => this.counters.authFailure(),
+      onFailure: (address) => {
+        this.counters.authFailure();
+        this.transport.front?.authFailed(address);
+      },
       ...(options.maxAuthFailuresPerMinute !== undefined
         ? { maxFailuresPerMinute: options.maxAuthFailuresPerMinute }
         : {}),
@@ -124,7 +142,7 @@ export class SipServer {
     );
     this.ctx = {
       engine,
-      directory: options.directory,
+      directory,
       auth,
       counters: this.counters,
       journal: this.journal,
@@ -179,7 +197,7 @@ export class SipServer {
     });
     let ticks = 0;
     this.sweeper = setInterval(() => {
-      this.serverTx.sweep();
+      this.answers.sweep();
       this.presence.sweep();
       if (++ticks % 40 === 0) {
         this.nonces.sweep();
@@ -187,12 +205,16 @@ export class SipServer {
       }
     }, 250);
     this.sweeper.unref();
+    const { front } = this.transport;
+    if (front !== undefined && this.options.overload !== undefined)
+      this.shedPoll = pollShedding(front, this.options.overload);
     return port;
   }
 
   async stop(): Promise<void> {
     this.unlisten?.();
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    if (this.shedPoll !== undefined) clearInterval(this.shedPoll);
     this.presence.stop();
     this.publications.stop();
     this.calls.stop();
@@ -206,7 +228,7 @@ export class SipServer {
       registrations: this.registrar.size,
       subscriptions: this.presence.size,
       publications: this.publications.size,
-      serverTransactions: this.serverTx.size,
+      serverTransactions: this.answers.size,
       clientTransactions: this.outgoing.transactions.size,
       connections: this.transport.connectionCount,
       calls: this.calls.size,
@@ -229,19 +251,24 @@ export class SipServer {
   /**
    * Messages that arrive in one turn of the event loop are handled together in its check phase,
    * so the engine commits the changes they cause in one transaction (group commit) instead of
-   * one per datagram.
+   * one per datagram. At most MAX_PER_TURN a turn: a front thread hands over all it read since
+   * the last turn at once, and a turn of thousands would hold up every timer and NOTIFY behind it
+   * (libuv itself reads at most 32 datagrams a turn from a socket of this thread).
    */
-  private receive(bytes: Buffer, flow: Flow): void {
-    this.inbox.push({ bytes, flow });
+  private receive(bytes: Buffer, flow: Flow, key: string | undefined): void {
+    this.inbox.push({ bytes, flow, key });
+    this.transport.front?.backlog(this.inbox.length);
     if (this.inbox.length === 1) setImmediate(() => this.drain());
   }
 
   private drain(): void {
-    const batch = this.inbox;
-    this.inbox = [];
-    for (const { bytes, flow } of batch) {
+    const batch = this.inbox.length <= MAX_PER_TURN ? this.inbox : this.inbox.slice(0, MAX_PER_TURN);
+    this.inbox = batch === this.inbox ? [] : this.inbox.slice(MAX_PER_TURN);
+    if (this.inbox.length > 0) setImmediate(() => this.drain());
+    this.transport.front?.backlog(this.inbox.length);
+    for (const { bytes, flow, key } of batch) {
       try {
-        this.handleBytes(bytes, flow);
+        this.handleBytes(bytes, flow, key);
       } catch (e) {
         // A bug, not bad input: log it and keep serving.
         this.log('warn', { err: (e as Error).stack ?? String(e) }, 'sip message handling failed');
@@ -264,7 +291,8 @@ export class SipServer {
     this.log('debug', { reason: e.message, from: `${flow.address}:${flow.port}` }, 'sip tcp framing lost');
   }
 
-  private handleBytes(bytes: Buffer, flow: Flow): void {
+  /** `frontKey`: the server transaction a front thread began for it (it answers retransmissions). */
+  private handleBytes(bytes: Buffer, flow: Flow, frontKey?: string): void {
     // RFC 5626 keep-alives over UDP: a bare CRLF (or CRLFCRLF) datagram.
     if (flow.transport === 'udp' && bytes.length <= 4 && /^[\r\n]*$/.test(bytes.toString('latin1'))) return;
     const parsed = parseMessage(bytes, { stream: flow.transport === 'tcp' });
@@ -290,23 +318,7 @@ export class SipServer {
       return;
     }
     const inc = checked.inc;
-    if (flow.transport === 'udp') {
-      const sentBy = `${inc.topVia.host}:${inc.topVia.port ?? ''}`;
-      const key = serverKey(
-        inc.topVia.params.get('branch'),
-        msg.method,
-        sentBy,
-        `${inc.callId}\u0000${inc.cseq.seq}\u0000${inc.fromTag ?? ''}`,
-      );
-      const seen = this.serverTx.lookup(key);
-      if (seen === 'pending') return;
-      if (seen !== 'new') {
-        this.send(flow, seen);
-        return;
-      }
-      this.serverTx.begin(key);
-      this.txKeys.set(inc, key);
-    }
+    if (!this.answers.begin(inc, frontKey)) return;
     this.dispatch(inc);
   }
 
@@ -314,8 +326,7 @@ export class SipServer {
     // S7.4: a request inside a call through us goes to the other party, whatever it requires.
     if (inc.toTag !== undefined && inc.req.method !== 'CANCEL' && this.calls.has(inc.callId)) {
       // Passed on statelessly: a retransmission is passed on again, not absorbed.
-      const key = this.txKeys.get(inc);
-      if (key !== undefined) this.serverTx.forget(key);
+      this.answers.forget(inc);
       return this.calls.inDialog(inc);
     }
     const shed = shedAnswer(this.options.overload, inc);
@@ -381,16 +392,9 @@ export class SipServer {
     this.relay(inc, status, buildResponse(rawOf(inc), inc.flow, status, reason, headers, body, toTag));
   }
 
-  /**
-   * Sends a response to a request and keeps it for the request's retransmissions (RFC 3261
-   * §17.2): every answer, a 401/407 challenge and a refusal as much as a 2xx, so a retransmission
-   * gets the very same bytes (same To-tag, same nonce) and is not handled twice; a provisional one
-   * until the final one replaces it.
-   */
+  /** Sends a response to a request and keeps it for its retransmissions (request-answers.ts). */
   private relay(inc: Incoming, status: number, bytes: Buffer): void {
-    const key = this.txKeys.get(inc);
-    if (key !== undefined) this.serverTx.complete(key, bytes);
-    this.send(inc.flow, bytes);
+    this.answers.answer(inc, bytes);
     this.counters.request(inc.req.method, status);
   }
 }

@@ -11,13 +11,21 @@ import type { Incoming } from './request.js';
 const NEVER_SHED: ReadonlySet<string> = new Set(['ACK', 'CANCEL', 'BYE']);
 const RETRY_AFTER: HeaderList = [['Retry-After', String(retryAfterOf('SWB_ERR_OVERLOADED'))]];
 
+/** The 503 of a shed request. */
+export const SHED_ANSWER = { reason: 'Service Unavailable (overloaded)', headers: RETRY_AFTER } as const;
+
+/** Whether `inc` is new work that may be shed: out of any dialog, and not ACK, CANCEL or BYE. */
+export function sheddable(inc: Incoming): boolean {
+  return inc.toTag === undefined && !NEVER_SHED.has(inc.req.method);
+}
+
 /** The 503 to answer `inc` with now, or undefined to handle it. */
 export function shedAnswer(
   overload: OverloadSignal | undefined,
   inc: Incoming,
 ): { readonly reason: string; readonly headers: HeaderList } | undefined {
-  if (overload === undefined || inc.toTag !== undefined || NEVER_SHED.has(inc.req.method)) return undefined;
+  if (overload === undefined || !sheddable(inc)) return undefined;
   if (overload.cause('sip') === undefined) return undefined;
   overload.count('sip');
-  return { reason: 'Service Unavailable (overloaded)', headers: RETRY_AFTER };
+  return SHED_ANSWER;
 }

@@ -9,6 +9,9 @@ import type { Socket as UdpSocket } from 'node:dgram';
 import { createServer, connect } from 'node:net';
 import type { Server as TcpServer, Socket } from 'node:net';
 import { StreamFramer, FramingError } from './framing.js';
+import type { FrontEvents } from './front-thread.js';
+import { FrontThread } from './front-thread.js';
+import type { FrontSetup } from './front-protocol.js';
 import { MAX_MESSAGE_BYTES } from './message.js';
 
 export type TransportName = 'udp' | 'tcp';
@@ -32,7 +35,13 @@ export interface TransportOptions {
   readonly idleTimeoutMs?: number;
   /** A TCP message not whole this long after its first byte closes the connection. */
   readonly messageTimeoutMs?: number;
-  readonly onMessage: (bytes: Buffer, flow: Flow) => void;
+  /** `key`: the server transaction the SIP front thread began for it (UDP through the front only). */
+  readonly onMessage: (bytes: Buffer, flow: Flow, key?: string) => void;
+  /** UDP through a SIP front thread (front-worker.ts) instead of a socket of this thread. */
+  readonly front?: {
+    readonly setup: Omit<FrontSetup, 'host' | 'port'>;
+    readonly events: Pick<FrontEvents, 'onAnswered' | 'onShed'>;
+  };
   /**
    * A TCP message that cannot be framed (FramingError): called before the connection is closed,
    * with the header section when it was read whole, so it can be answered on the spot.
@@ -46,6 +55,7 @@ export const DEFAULT_MESSAGE_TIMEOUT_MS = 20_000;
 
 export class Transport {
   private udp: UdpSocket | undefined;
+  private frontThread: FrontThread | undefined;
   private tcp: TcpServer | undefined;
   private readonly connections = new Set<Socket>();
   /** Incoming connections open per remote address. */
@@ -60,6 +70,11 @@ export class Transport {
     return this.boundPort;
   }
 
+  /** The SIP front thread, when UDP goes through one. */
+  get front(): FrontThread | undefined {
+    return this.frontThread;
+  }
+
   get connectionCount(): number {
     return this.connections.size;
   }
@@ -67,30 +82,53 @@ export class Transport {
   /** Binds UDP, then TCP on the same port (port 0: a free port both can use, retried on a clash). */
   async start(): Promise<number> {
     for (let attempt = 0; ; attempt++) {
-      const udp = createSocket({ type: 'udp4', recvBufferSize: 8 * 1024 * 1024, sendBufferSize: 8 * 1024 * 1024 });
-      await new Promise<void>((resolve, reject) => {
-        udp.once('error', reject);
-        udp.bind(this.options.port, this.options.host, () => {
-          udp.off('error', reject);
-          resolve();
-        });
-      });
-      const port = udp.address().port;
+      const udp = this.options.front === undefined ? await this.bindUdp() : undefined;
+      const front = this.options.front === undefined ? undefined : this.newFront();
+      const port = udp?.address().port ?? (await front!.start(this.options.port));
       try {
         this.tcp = await this.listenTcp(port);
       } catch (e) {
-        udp.close();
+        udp?.close();
+        await front?.stop();
         if (this.options.port === 0 && (e as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 20) continue;
         throw e;
       }
-      this.udp = udp;
       this.boundPort = port;
-      udp.on('message', (msg, rinfo) =>
-        this.options.onMessage(msg, { transport: 'udp', address: rinfo.address, port: rinfo.port }),
-      );
-      udp.on('error', (e) => this.options.onError?.(e, 'udp'));
+      this.frontThread = front;
+      if (udp !== undefined) {
+        this.udp = udp;
+        udp.on('message', (msg, rinfo) =>
+          this.options.onMessage(msg, { transport: 'udp', address: rinfo.address, port: rinfo.port }),
+        );
+        udp.on('error', (e) => this.options.onError?.(e, 'udp'));
+      }
       return port;
     }
+  }
+
+  private async bindUdp(): Promise<UdpSocket> {
+    const udp = createSocket({ type: 'udp4', recvBufferSize: 8 * 1024 * 1024, sendBufferSize: 8 * 1024 * 1024 });
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(this.options.port, this.options.host, () => {
+        udp.off('error', reject);
+        resolve();
+      });
+    });
+    return udp;
+  }
+
+  private newFront(): FrontThread {
+    const { setup, events } = this.options.front!;
+    return new FrontThread(
+      { ...setup, host: this.options.host, port: this.options.port },
+      {
+        ...events,
+        onMessage: (bytes, address, port, key) =>
+          this.options.onMessage(bytes, { transport: 'udp', address, port }, key === '' ? undefined : key),
+        onError: (e) => this.options.onError?.(e, 'udp'),
+      },
+    );
   }
 
   private listenTcp(port: number): Promise<TcpServer> {
@@ -202,6 +240,10 @@ export class Transport {
    */
   send(flow: Flow, bytes: Buffer, fallback?: { host: string; port: number }): boolean {
     if (flow.transport === 'udp') {
+      if (this.frontThread !== undefined) {
+        this.frontThread.send(bytes, flow.port, flow.address);
+        return true;
+      }
       if (this.udp === undefined) return false;
       this.udp.send(bytes, flow.port, flow.address);
       return true;
@@ -236,11 +278,14 @@ export class Transport {
     this.outbound.clear();
     const udp = this.udp;
     const tcp = this.tcp;
+    const front = this.frontThread;
     this.udp = undefined;
+    this.frontThread = undefined;
     this.tcp = undefined;
     await Promise.all([
       udp && new Promise<void>((r) => udp.close(() => r())),
       tcp && new Promise<void>((r) => tcp.close(() => r())),
+      front?.stop(),
     ]);
   }
 }

@@ -67,6 +67,9 @@ export async function sipHarness(
     engine,
     host: '127.0.0.1',
     port: 0,
+    // SWB_SIP_THREADS=1 runs the suite with the SIP front thread (docs/sip.md), whose nonces are
+    // stamped with the wall clock: not with a test's manual clock.
+    threads: process.env.SWB_SIP_THREADS === '1' && options.clock === undefined,
     directory: {
       tenantForDomain: (host) => domains[host],
       credentials: (tenant, userId) => creds.get(`${tenant}/${userId}`),

@@ -17,6 +17,14 @@ import { TestUa } from './ua.js';
 let h: SipHarness;
 const behind = new OverloadMonitor({ loopDelayMs: 0, sipLoopDelayMs: 0, httpInFlight: 0 });
 let shedding = false;
+/**
+ * Turns "behind" on or off, then waits for the SIP front thread (SWB_SIP_THREADS=1) to read it:
+ * the server reads the signal every 10 ms, as the monitor itself samples the loop every 10 ms.
+ */
+async function behindNow(on: boolean): Promise<void> {
+  shedding = on;
+  await new Promise((r) => setTimeout(r, 30));
+}
 const overload: OverloadSignal = {
   cause: (surface) => (shedding ? behind.cause(surface) : undefined),
   httpStarted: () => behind.httpStarted(),
@@ -78,7 +86,7 @@ const blf = (m: SipRequest) => /<state>([a-z]+)<\/state>/.exec(m.body.toString()
 describe('S8.3 SIP overload shedding', () => {
   test('S8.3 while behind, a new REGISTER gets 503 with Retry-After, not a challenge; its retransmission gets the same bytes', async () => {
     const ua = await TestUa.open('udp', h.port);
-    shedding = true;
+    await behindNow(true);
     try {
       const before = behind.shed.sip;
       const req = outOfDialog(ua, 'REGISTER');
@@ -92,17 +100,19 @@ describe('S8.3 SIP overload shedding', () => {
       ua.send(req.bytes);
       const again = await answerTo(ua, req.branch);
       expect([again.status, header(again, 'to')]).toEqual([503, header(first, 'to')]);
-      // The retransmission was answered from the transaction, not shed a second time.
+      // The retransmission was answered from the transaction, not shed a second time (a front
+      // thread reports what it shed with its next batch, within a turn).
+      await new Promise((r) => setTimeout(r, 30));
       expect(behind.shed.sip).toBe(before + 1);
     } finally {
-      shedding = false;
+      await behindNow(false);
       await ua.close();
     }
   });
 
   test('S8.3 while behind, out-of-dialog SUBSCRIBE, PUBLISH, INVITE and OPTIONS get 503 with Retry-After', async () => {
     const ua = await TestUa.open('udp', h.port);
-    shedding = true;
+    await behindNow(true);
     try {
       for (const method of ['SUBSCRIBE', 'PUBLISH', 'INVITE', 'OPTIONS']) {
         const req = outOfDialog(ua, method);
@@ -111,7 +121,7 @@ describe('S8.3 SIP overload shedding', () => {
         expect([method, res.status, header(res, 'retry-after')]).toEqual([method, 503, '1']);
       }
     } finally {
-      shedding = false;
+      await behindNow(false);
       await ua.close();
     }
     // Once the server has caught up, the same kind of request is served again.
@@ -128,13 +138,13 @@ describe('S8.3 SIP overload shedding', () => {
     ua.send(req.bytes);
     const challenge = await answerTo(ua, req.branch);
     expect(challenge.status).toBe(401);
-    shedding = true;
+    await behindNow(true);
     try {
       ua.send(req.bytes);
       const again = await answerTo(ua, req.branch);
       expect([again.status, header(again, 'www-authenticate')]).toEqual([401, header(challenge, 'www-authenticate')]);
     } finally {
-      shedding = false;
+      await behindNow(false);
       await ua.close();
     }
   });
@@ -144,7 +154,7 @@ describe('S8.3 SIP overload shedding', () => {
     await online('u1003');
     const sub = await subscribeDialog(ua, '1003');
     await ua.nextNotify();
-    shedding = true;
+    await behindNow(true);
     try {
       const uri = 'sip:1003@acme.test';
       const refresh = await ua.request(
@@ -164,7 +174,7 @@ describe('S8.3 SIP overload shedding', () => {
         expect([method, res.status]).toEqual([method, 481]);
       }
     } finally {
-      shedding = false;
+      await behindNow(false);
       await ua.close();
     }
   });

@@ -20,6 +20,8 @@ export interface Auth {
 
 export class TestUa {
   readonly requests: SipRequest[] = [];
+  /** Every response received, as its bytes (to compare a retransmission's answer byte for byte). */
+  readonly rawResponses: Buffer[] = [];
   private readonly waiters: {
     match: (m: SipRequest | SipResponse) => boolean;
     resolve: (m: SipRequest | SipResponse) => void;
@@ -76,6 +78,7 @@ export class TestUa {
     const parsed = parseMessage(bytes, { stream: this.transport === 'tcp' });
     if (!parsed.ok) return;
     const m = parsed.message;
+    if (m.kind === 'response') this.rawResponses.push(bytes);
     if (m.kind === 'request') {
       this.requests.push(m);
       if (m.method === 'NOTIFY' && this.notifyAnswer > 0) this.answer(m, this.notifyAnswer);
