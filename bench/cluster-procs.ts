@@ -131,6 +131,16 @@ export function rssKb(pid: number): number {
 }
 
 /** The pids of every process with this command name (postgres, nats-server). */
+/**
+ * The CPU time the processes of that name take from now until the function it answers is called:
+ * those alive at the end, less what those alive now had used already (a process that started
+ * meanwhile counts whole). One that ended meanwhile is missed: a lower bound.
+ */
+export function cpuOfNamed(name: string): () => number {
+  const before = new Map(pidsNamed(name).map((p) => [p, cpuMs(p)]));
+  return () => pidsNamed(name).reduce((a, p) => a + cpuMs(p) - (before.get(p) ?? 0), 0);
+}
+
 export function pidsNamed(name: string): number[] {
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {

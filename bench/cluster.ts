@@ -28,7 +28,7 @@ import type { LoadPlan } from './cluster-load.js';
 import { crossNodeLatency } from './cluster-latency.js';
 import { failover, settled } from './cluster-failover.js';
 import type { NodeSpec, RunningNode } from './cluster-procs.js';
-import { cpuMs, createDatabase, deleteStream, dropDatabase, machineTicks, pidsNamed, rssKb } from './cluster-procs.js';
+import { cpuMs, cpuOfNamed, createDatabase, deleteStream, dropDatabase, machineTicks, rssKb } from './cluster-procs.js';
 import { startNode, stopNode } from './cluster-procs.js';
 
 const O = {
@@ -63,32 +63,29 @@ const phase = async <T>(name: (typeof PHASES)[number], run: () => Promise<T>): P
 
 /** Runs a load phase and reports where the CPU time went meanwhile. */
 async function measured(plan: LoadPlan, nodes: readonly RunningNode[]) {
-  const pg = pidsNamed('postgres');
-  const nats = pidsNamed('nats-server');
-  const sum = (pids: readonly number[]) => pids.reduce((a, p) => a + cpuMs(p), 0);
-  const before = { nodes: nodes.map((n) => cpuMs(n.pid)), pg: sum(pg), nats: sum(nats), self: process.cpuUsage() };
+  const pg = cpuOfNamed('postgres');
+  const nats = cpuOfNamed('nats-server');
+  const before = { nodes: nodes.map((n) => cpuMs(n.pid)), self: process.cpuUsage() };
   const m0 = machineTicks();
   const load = await statusLoad(plan);
   const m1 = machineTicks();
   const self = process.cpuUsage(before.self);
   const nodeCpu = nodes.reduce((a, n, i) => a + cpuMs(n.pid) - before.nodes[i]!, 0);
+  const [pgCpu, natsCpu] = [pg(), nats()];
   const per = (ms: number) => Math.round(ms / (load.seconds + 1)); // ms of CPU per s (the phase had a 1 s warm-up)
   return {
     ...load,
     cpuMsPerSec: {
       nodes: Object.fromEntries(nodes.map((n, i) => [n.spec.id, per(cpuMs(n.pid) - before.nodes[i]!)])),
-      postgres: per(sum(pg) - before.pg),
-      nats: per(sum(nats) - before.nats),
+      postgres: per(pgCpu),
+      nats: per(natsCpu),
       bench: per((self.user + self.system) / 1000),
     },
     machineBusyPct: round((100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total), 1),
     /** CPU ms per acknowledged change over the phase (warm-up included), in the nodes and in all of node + PostgreSQL + NATS. */
     cpuMsPerChange: {
       nodes: round(nodeCpu / Math.max(1, load.acknowledged * (1 + 1 / load.seconds))),
-      withStoreAndBus: round(
-        (nodeCpu + sum(pg) - before.pg + sum(nats) - before.nats) /
-          Math.max(1, load.acknowledged * (1 + 1 / load.seconds)),
-      ),
+      withStoreAndBus: round((nodeCpu + pgCpu + natsCpu) / Math.max(1, load.acknowledged * (1 + 1 / load.seconds))),
     },
   };
 }
