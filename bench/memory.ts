@@ -43,11 +43,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** The node flags of the executable's first line (`#!/usr/bin/env -S node <flags>`). */
-function shebangFlags(): string[] {
+/** The words of the executable's first line (`#!/usr/bin/env -S NAME=value… node <flags>`). */
+function shebang(): string[] {
   const first = readFileSync(MAIN, 'utf8').split('\n', 1)[0]!;
-  return first.startsWith('#!') ? first.split(/\s+/).filter((w) => w.startsWith('--')) : [];
+  return first.startsWith('#!') ? first.split(/\s+/) : [];
 }
+const shebangFlags = (): string[] => shebang().filter((w) => w.startsWith('--'));
+/** The environment settings `env` gives node on that line. */
+const shebangEnv = (): Record<string, string> =>
+  Object.fromEntries(shebang().flatMap((w) => (/^[A-Z_]+=/.test(w) ? [w.split('=', 2) as [string, string]] : [])));
 
 /** RSS and its parts of a process, in MB, from /proc/<pid>/status. */
 function rssOf(pid: number): { rss: number; anon: number; file: number } {
@@ -80,7 +84,8 @@ async function prepare(dataDir: string, users: number): Promise<string[]> {
 async function start(dataDir: string, httpPort: number, sipPort: number): Promise<ChildProcess> {
   const args = [...shebangFlags(), MAIN, 'start', '--data-dir', dataDir, '--host', '127.0.0.1'];
   args.push('--http-port', String(httpPort), '--sip-port', String(sipPort), '--no-demo');
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = { ...process.env, ...shebangEnv() };
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`switchboard start exited with ${code}`)));
     child.stdout!.on('data', (d: Buffer) => {
@@ -166,7 +171,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   };
   const report = {
     bench: 'memory',
-    measured: `RSS of \`switchboard start\` (${shebangFlags().join(' ') || 'no node flags'}), idle ${options.settleSec} s after it says it is running with ${options.users} users; per registration ${TIMER_J_SEC + options.settleSec} s after the last REGISTER`,
+    measured: `RSS of \`switchboard start\` (${shebang().slice(2).join(' ')}), idle ${options.settleSec} s after it says it is running with ${options.users} users; per registration ${TIMER_J_SEC + options.settleSec} s after the last REGISTER`,
     machine: {
       cpus: cpus().length,
       model: cpus()[0]?.model ?? 'unknown',
