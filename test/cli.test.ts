@@ -324,9 +324,9 @@ describe('switchboard command line', () => {
   });
 
   test('the executable starts with a node shebang', () => {
-    // With node's flags after it (test/heap.test.ts checks which).
+    // With environment settings before node and node's flags after it (test/heap.test.ts checks which).
     expect(readFileSync(join(import.meta.dirname, '..', 'src', 'cli', 'main.ts'), 'utf8')).toMatch(
-      /^#!\/usr\/bin\/env -S node( --[a-z-]+=\S+)*\n/,
+      /^#!\/usr\/bin\/env -S( [A-Z_]+=\S+)* node( --[a-z-]+=\S+)*\n/,
     );
   });
 

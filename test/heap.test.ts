@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { NODE_FLAGS, SEMI_SPACE_MB, semiSpaceMb } from '../src/app/heap.js';
+import { MALLOC_ENV, NODE_FLAGS, SEMI_SPACE_MB, semiSpaceMb } from '../src/app/heap.js';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -27,7 +27,8 @@ describe('heap settings', () => {
       }
     }
     const firstLine = readFileSync(`${root}src/cli/main.ts`, 'utf8').split('\n')[0];
-    expect(firstLine).toBe(`#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}`);
+    expect(firstLine).toBe(`#!/usr/bin/env -S ${MALLOC_ENV.join(' ')} node ${NODE_FLAGS.join(' ')}`);
+    expect(pkg.scripts['start']).toContain(`&& ${MALLOC_ENV.join(' ')} node `);
   });
 
   test('node started with the flags has a larger young generation and knows it', () => {

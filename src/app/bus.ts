@@ -2,8 +2,7 @@
 // uses it instead of the in-process bus, starts it once every surface has subscribed and closes
 // it after the engine's last commit (server.ts).
 import type { Logger } from 'pino';
-import { NatsBus } from '../cluster/index.js';
-import type { NatsBusOptions } from '../cluster/index.js';
+import type { NatsBus, NatsBusOptions } from '../cluster/index.js';
 import type { Config } from './config.js';
 
 /** The configured bus cannot be used (NATS not reachable, JetStream off, the stream refused). */
@@ -16,6 +15,8 @@ export async function natsBus(
   extra: Pick<NatsBusOptions, 'codec' | 'onGap' | 'replicaOf'> = {},
 ): Promise<NatsBus> {
   const log = logger.child({ surface: 'bus' });
+  // Loaded only with a bus configured: a single node does not load the NATS client (issue 19).
+  const { NatsBus } = await import('../cluster/index.js');
   return NatsBus.connect({
     servers: config.busUrl,
     stream: config.busStream,

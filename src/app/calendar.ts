@@ -7,6 +7,7 @@ import type { CalendarService } from '../http/index.js';
 import { AddressPolicy } from '../webhooks/index.js';
 import type { Config } from './config.js';
 import type { CallLogRetention } from './call-log-retention.js';
+import { shrinkYoungWhenQuiet } from './young-generation.js';
 
 export type Calendar = CalendarService & { readonly sync: CalendarSync };
 
@@ -31,14 +32,17 @@ export function calendarService(config: Config, engine: Engine, logger: Logger):
 
 /** The jobs the server runs in the background, started and stopped together. */
 export function backgroundJobs(calls: CallLogRetention, calendar: Calendar): { start(): void; stop(): void } {
+  let stopShrinking = (): void => {};
   return {
     start: () => {
       calls.start();
       calendar.sync.start();
+      stopShrinking = shrinkYoungWhenQuiet();
     },
     stop: () => {
       calls.stop();
       calendar.sync.stop();
+      stopShrinking();
     },
   };
 }

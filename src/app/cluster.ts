@@ -167,6 +167,12 @@ export class ClusterNode {
     return this.ownership.stop();
   }
 
+  /** What /readyz shows of this node among several. */
+  view(): { node: string; ownedTenants: number; liveNodes: readonly string[] } {
+    const { node, ownedTenants, liveNodes } = this.stats();
+    return { node, ownedTenants, liveNodes };
+  }
+
   stats(): ClusterStats {
     const o = this.ownership.stats();
     const f = this.forwarder.stats();
@@ -254,14 +260,4 @@ export class ClusterNode {
     if (loaded === undefined || this.engine().owns(tenant)) return;
     this.engine().follow(loaded.state, { epoch: loaded.row.epoch, seq: loaded.row.seq });
   }
-}
-
-/** What /readyz shows of this node among several. */
-export function clusterView(cluster: ClusterNode): {
-  node: string;
-  ownedTenants: number;
-  liveNodes: readonly string[];
-} {
-  const { node, ownedTenants, liveNodes } = cluster.stats();
-  return { node, ownedTenants, liveNodes };
 }

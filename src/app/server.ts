@@ -7,7 +7,7 @@ import type { Bus, Clock, JournalEntry } from '../engine/index.js';
 import { Feed } from '../feed/index.js';
 import type { FeedOptions } from '../feed/index.js';
 import type { NatsBus } from '../cluster/index.js';
-import { ClusterNode, clusterView } from './cluster.js';
+import type { ClusterNode } from './cluster.js';
 import { Accounts } from '../auth/index.js';
 import {
   agentRoutes,
@@ -30,7 +30,6 @@ import { Metrics } from '../shared/metrics.js';
 import type { OverloadMonitor } from '../shared/overload.js';
 import { overloadMonitor } from './overload.js';
 import { TenantRows } from './tenant-rows.js';
-import { PostgresStore } from '../store/index.js';
 import type { Store, TenantRow } from '../store/index.js';
 import type { SipServer } from '../sip/index.js';
 import { AddressPolicy, Dispatcher } from '../webhooks/index.js';
@@ -96,9 +95,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const store = options.store ?? (opened = await openStore(config, logger));
     // S10.1: with a NATS bus configured, committed batches go through JetStream (closed on stop);
     // with PostgreSQL as well, this node is one of several (cluster.ts).
+    // The cluster's modules (NATS, PostgreSQL) are loaded only when configured (issue 19).
     const cluster =
-      options.bus === undefined && config.busUrl !== '' && store instanceof PostgresStore
-        ? await ClusterNode.open(config, store, logger)
+      options.bus === undefined &&
+      config.busUrl !== '' &&
+      store instanceof (await import('../store/postgres.js')).PostgresStore
+        ? await (await import('./cluster.js')).ClusterNode.open(config, store, logger)
         : undefined;
     nats =
       cluster?.nats ?? (options.bus === undefined && config.busUrl !== '' ? await natsBus(config, logger) : undefined);
@@ -176,11 +178,12 @@ async function startOn(
     addTenant,
     overload: core.overload,
     sipDevices: (tenant, userId) => sip.devices(tenant, userId),
-    ...(cluster !== undefined ? { cluster: () => clusterView(cluster) } : {}),
+    ...(cluster !== undefined ? { cluster: () => cluster.view() } : {}),
   };
   if (cluster !== undefined) core.metrics.cluster = () => cluster.counts();
   const { http, feed } = await surfaces(config, options, core, ctx, logger, () => ready);
-  // The jobs that run in the background: call-log retention, S11.3 calendar fetches.
+  // The jobs that run in the background: call-log retention, S11.3 calendar fetches, and handing
+  // back the young generation a load grew once the server is quiet (issue 19).
   const retention = backgroundJobs(new CallLogRetention(store, clock, logger), core.calendar);
   // Every surface has subscribed: the bus may start handing batches over.
   await nats?.start();

@@ -3,7 +3,7 @@
 // directory, which needs nothing else running.
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { parseSecretKey, PostgresStore, redactedUrl, SecretKeyError, SqliteStore } from '../store/index.js';
+import { parseSecretKey, SecretKeyError, SqliteStore } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import type { Config } from './config.js';
 
@@ -19,6 +19,8 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
       ...secretKey,
       log: logger,
     });
+  // Loaded only here: the embedded default does not load node-postgres (issue 19).
+  const { PostgresStore, redactedUrl } = await import('../store/postgres.js');
   return PostgresStore.open(config.storeUrl, { ...secretKey, keyDir: config.dataDir, log: logger }).catch(
     (err: unknown) => {
       if (err instanceof SecretKeyError) throw err;
@@ -32,6 +34,7 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
 /** S10: why the configured PostgreSQL cannot be used, in one line, or undefined (preflight.ts). */
 export async function storeProblem(config: Config): Promise<string | undefined> {
   if (config.storeUrl === '') return undefined;
+  const { PostgresStore, redactedUrl } = await import('../store/postgres.js');
   try {
     await PostgresStore.ping(config.storeUrl);
     return undefined;

@@ -1,6 +1,7 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 MALLOC_TRIM_THRESHOLD_=131072 node --max-semi-space-size=64
 // The `switchboard` executable (package.json "bin"): wires the real process to the CLI.
-// Its first line gives node the young-generation size the server runs with (src/app/heap.ts).
+// Its first line gives node the young-generation size the server runs with and glibc's allocator
+// settings (src/app/heap.ts).
 import { readFileSync } from 'node:fs';
 import { runCli } from './cli.js';
 

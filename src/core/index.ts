@@ -11,6 +11,8 @@ export {
   DEFAULT_QUEUE,
   DEFAULT_GROUP,
   LOGGED_OUT,
+  NO_ENTRIES,
+  NO_ITEMS,
   MAX_APP_SESSIONS,
 } from './defaults.js';
 export { PRESENCE_RULES, effectiveStatus, presenceFacts, presenceRecord, presenceChanged } from './presence.js';

@@ -1,6 +1,6 @@
 // Building a tenant's state and a new user's first record. The core never changes a state:
 // `apply` answers a patch, and the engine (the tenant's single writer) commits it.
-import { DEFAULT_POLICY, DEFAULT_USER_SETTINGS } from './defaults.js';
+import { DEFAULT_POLICY, DEFAULT_USER_SETTINGS, NO_ENTRIES, NO_ITEMS } from './defaults.js';
 import { presenceRecord } from './presence.js';
 import { userWith } from './user.js';
 import type { UserDraft } from './user.js';
@@ -57,13 +57,13 @@ export function newUser(
     name: input.name,
     role: input.role ?? 'user',
     settings: { ...DEFAULT_USER_SETTINGS, ...input.settings },
-    registrations: [],
-    sessions: [],
-    legs: [],
+    registrations: NO_ITEMS,
+    sessions: NO_ITEMS,
+    legs: NO_ITEMS,
     hadRegistrationInSession: false,
     missedCalls: 0,
     voicemail: 0,
-    agent: {},
+    agent: NO_ENTRIES,
   };
   const draft = base as UserState;
   return userWith(draft, { presence: presenceRecord(draft, policy, now) });

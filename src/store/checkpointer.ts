@@ -20,6 +20,8 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = 1000');
 db.pragma('wal_autocheckpoint = 0');
+// A checkpoint copies WAL frames to the file; it needs no cache of its own (issue 19).
+db.pragma('cache_size = -256');
 let lastError = '';
 const checkpoint = () => {
   try {

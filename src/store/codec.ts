@@ -7,7 +7,7 @@
 // whole UserState as JSON) are upgraded when read (UPGRADES below), so no rewrite is needed.
 import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { newUser, presenceRecord } from '../core/index.js';
+import { NO_ENTRIES, NO_ITEMS, newUser, presenceRecord } from '../core/index.js';
 import type { Group, QueueState, TenantId, TenantPolicy, UserState } from '../core/index.js';
 import { userWith } from '../core/user.js';
 import { GroupRowV1, QueueRowV1, UserRowV1 } from './codec-schemas.js';
@@ -111,10 +111,10 @@ export function decodeUser(text: string, tenant: TenantId, id: string, policy: T
   const at = row.settledAt ?? row.statusSince;
   const base = newUser({ id: row.id, extension: row.extension, name: row.name, role: row.role }, policy, at);
   const user = userWith(base, {
-    settings: row.settings as UserState['settings'],
-    registrations: row.registrations as UserState['registrations'],
-    sessions: row.sessions,
-    legs: row.legs as UserState['legs'],
+    settings: sharedActions(row.settings as UserState['settings'], base.settings),
+    registrations: items(row.registrations as UserState['registrations']),
+    sessions: items(row.sessions),
+    legs: items(row.legs as UserState['legs']),
     manual: row.manual as UserState['manual'],
     schedule: row.schedule as UserState['schedule'],
     calendar: row.calendar as UserState['calendar'],
@@ -122,12 +122,17 @@ export function decodeUser(text: string, tenant: TenantId, id: string, policy: T
     missedCalls: row.missedCalls,
     voicemail: row.voicemail,
     lastCallEndedAt: row.lastCallEndedAt,
-    agent: row.agent as UserState['agent'],
+    agent: Object.keys(row.agent).length === 0 ? NO_ENTRIES : (row.agent as UserState['agent']),
     settledAt: row.settledAt,
   });
   const presence = presenceRecord(user, policy, at);
   return userWith(user, { presence: { ...presence, since: row.statusSince } });
 }
+
+// Empty lists and records read from a row are the core's shared ones (issue 19: memory per user).
+const items = <T>(list: readonly T[]): readonly T[] => (list.length === 0 ? NO_ITEMS : list);
+const sharedActions = (settings: UserState['settings'], defaults: UserState['settings']): UserState['settings'] =>
+  Object.keys(settings.actions).length === 0 ? { ...settings, actions: defaults.actions } : settings;
 
 export const encodeGroup = (g: Group): string => JSON.stringify({ v: 1, ...g });
 

@@ -14,7 +14,9 @@ export {
   encodeQueue,
   decodeQueue,
 } from './codec.js';
-export { PostgresStore, redactedUrl } from './postgres.js';
+// PostgreSQL (S10) is loaded only where configured: app/ imports './postgres.js' when --store names
+// one, so the embedded default does not load node-postgres (issue 19: idle memory).
+export type { PostgresStore } from './postgres.js';
 export type { PostgresStoreOptions } from './postgres.js';
 export { PgLeases, epochOf } from './postgres-leases.js';
 export type { Grant, LeaseRow } from './postgres-leases.js';

@@ -39,6 +39,14 @@ import type {
 
 type Row = Record<string, unknown>;
 
+/**
+ * SQLite's page cache for the store's connection, in KiB (as `cache_size`, negative). The
+ * store writes at the end of its tables and reads whole tenants only at a start; the operating
+ * system caches the file as well. better-sqlite3's default (16 MB) filled up loading 20,000 users
+ * and stayed in the RSS of an idle server (issue 19, docs/performance.md).
+ */
+export const PAGE_CACHE_KIB = -2048;
+
 export interface SqliteStoreOptions {
   readonly onCheckpointError?: (message: string) => void;
   /** Encrypts webhook secrets at rest (32 bytes); absent: the key file beside the database. */
@@ -75,6 +83,7 @@ export class SqliteStore implements Store {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('foreign_keys = ON');
       this.db.pragma('busy_timeout = 5000');
+      this.db.pragma(`cache_size = ${PAGE_CACHE_KIB}`);
       this.migrate();
       this.box = unlockSecrets(this.db, memory ? undefined : dirname(file), options.secretKey, log);
     } catch (err) {

@@ -2,7 +2,7 @@
 // (test/support/postgres.ts); then what only this adapter has: its migrations from an empty database.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { PostgresStore } from '../../src/store/index.js';
+import { PostgresStore } from '../../src/store/postgres.js';
 import type { Store } from '../../src/store/index.js';
 import type { RowKind } from '../../src/store/codec.js';
 import { PG_MIGRATIONS } from '../../src/store/postgres-schema.js';

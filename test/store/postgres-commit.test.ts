@@ -3,7 +3,8 @@
 // removed after this node cached the tenant's webhooks is honoured by the very next commit (S6.3).
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, test } from 'vitest';
-import { FencedError, PostgresStore } from '../../src/store/index.js';
+import { FencedError } from '../../src/store/index.js';
+import { PostgresStore } from '../../src/store/postgres.js';
 import type { WebhookRow } from '../../src/store/index.js';
 import { tempDatabases } from '../support/postgres.js';
 import { T0 } from '../support/tenant.js';
