@@ -429,30 +429,13 @@ export async function runPeerBench(options: PeerOptions, progress: (line: string
     );
     const results: Record<string, object> = {};
     const run = (what: 'register' | 'subscribe' | 'presence') => options.only === undefined || options.only === what;
-    if (run('register'))
-      results.register = await ramp(
-        'register',
-        'register.xml',
-        options.register,
-        ports,
-        cpu,
-        exts,
-        options,
-        dir,
-        progress,
-      );
-    if (run('subscribe'))
-      results.subscribe = await ramp(
-        'subscribe',
-        'subscribe-dialog.xml',
-        options.subscribe,
-        ports,
-        cpu,
-        exts,
-        options,
-        dir,
-        progress,
-      );
+    const ramps = [
+      ['register', 'register.xml'],
+      ['subscribe', 'subscribe-dialog.xml'],
+    ] as const;
+    for (const [what, scenario] of ramps)
+      if (run(what))
+        results[what] = await ramp(what, scenario, options[what], ports, cpu, exts, options, dir, progress);
     if (run('presence')) results.presence = await presence(ports, exts, options, progress);
     return {
       options,
