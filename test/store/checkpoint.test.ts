@@ -5,6 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_POLICY, newUser } from '../../src/core/index.js';
 import { SqliteStore } from '../../src/store/index.js';
+import { Checkpointer } from '../../src/store/checkpointer.js';
 import { tempStores } from '../support/files.js';
 
 const tempStore = tempStores('ckpt');
@@ -47,4 +48,36 @@ describe('S8.2 WAL checkpoints', () => {
     // nothing of the store is left writing in its directory (the key file is S5.4's, written once).
     expect(readdirSync(dir).sort()).toEqual(['secret.key', 'switchboard.db']);
   });
+});
+
+describe('S8.2 a quiet store has no checkpoint worker', () => {
+  test('S8.2 the worker stops once the WAL is copied and unchanged, and the next write starts one that copies it', async () => {
+    const { file } = tempStore();
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.exec('CREATE TABLE t (x TEXT)');
+    const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
+    const errors: string[] = [];
+    const ckpt = new Checkpointer(file, (m) => errors.push(m), 20, 300);
+    const until = async (what: () => boolean) => {
+      const deadline = Date.now() + 5000;
+      while (!what() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      return what();
+    };
+    try {
+      expect(ckpt.running).toBe(true);
+      expect(await until(() => !ckpt.running)).toBe(true);
+      const size = statSync(file).size;
+      for (let i = 0; i < 50; i++) insert.run('y'.repeat(3000));
+      // The write is seen within the poll's second and a worker copies it into the database file.
+      expect(await until(() => ckpt.running)).toBe(true);
+      expect(await until(() => statSync(file).size > size + 50 * 3000)).toBe(true);
+      expect(await until(() => !ckpt.running)).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      ckpt.stop();
+      db.close();
+    }
+  }, 20_000);
 });
