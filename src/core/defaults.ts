@@ -49,10 +49,11 @@ export const DEFAULT_GROUP: Omit<Group, 'id' | 'name'> = {
 
 /**
  * The empty list and record every user without registrations, sessions, legs or agent states
- * shares (records are immutable): three arrays and an object fewer per user (issue 19).
+ * shares (records are immutable): three arrays and an object fewer per user (issue 19). Frozen,
+ * so a write through one user's record throws instead of reaching every user.
  */
-export const NO_ITEMS: readonly never[] = [];
-export const NO_ENTRIES: Readonly<Record<string, never>> = {};
+export const NO_ITEMS: readonly never[] = Object.freeze([]);
+export const NO_ENTRIES: Readonly<Record<string, never>> = Object.freeze({});
 
 export const LOGGED_OUT: AgentRecord = { state: 'logged_out', since: 0, callsToday: 0 };
 
