@@ -93,13 +93,15 @@ export function shrinkYoungWhenQuiet(everyMs = LOOK_EVERY_MS): () => void {
   let tries = 0;
   const timer = setInterval(() => {
     const now = { ...heapNow(), gcs };
+    const collect = shouldCollect(prev, now, tries);
     if (!isQuiet(prev, now)) tries = 0;
-    else if (shouldCollect(prev, now, tries)) {
+    if (collect) {
       gc();
       tries++;
     }
     gcs = 0;
-    prev = { ...heapNow(), gcs: 0 };
+    // The heap is read again only when the GC changed it.
+    prev = { ...(collect ? heapNow() : now), gcs: 0 };
   }, everyMs);
   timer.unref();
   return () => {

@@ -65,7 +65,7 @@ const parsed = (b: Buffer): SipResponse => {
 };
 
 describe('SIP threads: the front thread', () => {
-  test('a REGISTER is challenged, its retransmission gets the same bytes, and the nonce is good for the main thread', async () => {
+  test('S7.1 a REGISTER is challenged, its retransmission gets the same bytes, and the nonce is good for the main thread', async () => {
     const ua = await TestUa.open('udp', h.port);
     // The first request for the domain goes to the main thread, which tells the front its realm.
     const first = register(ua, '1001');
@@ -91,7 +91,7 @@ describe('SIP threads: the front thread', () => {
     await ua.close();
   });
 
-  test('the front challenges, and answers the retransmission, while the main thread is blocked', () => {
+  test('S7.1 the front challenges, and answers the retransmission, while the main thread is blocked', () => {
     // sipp runs to its end while this (the main) thread waits for it: every answer it gets comes
     // from the front (acme.test was served by the main thread in the test before).
     const run = spawnSync(
@@ -107,7 +107,7 @@ describe('SIP threads: the front thread', () => {
     expect(run.status, run.stdout.slice(-2000)).toBe(0);
   });
 
-  test('what the checks before digest refuse is answered by the main thread as before', async () => {
+  test('S8.1 what the checks before digest refuse is answered by the main thread as before', async () => {
     const ua = await TestUa.open('udp', h.port);
     const unknown = register(ua, '1002', [], 'nowhere.test');
     ua.send(unknown.bytes());
