@@ -121,6 +121,9 @@ export class LeaseTable implements LeaseReader {
   }
 
   private save(row: number): void {
+    // Once the whole table is saved, it holds every row as it was before any later write; a row
+    // noted after it could put back a field of another user (a freed row given out again).
+    if (this.undo!.structure !== undefined) return;
     this.undo!.rows.push(row, this.ends[2 * row]!, this.ends[2 * row + 1]!);
     this.undo!.soles.push(this.who[2 * row + 1] as AppSession | undefined);
   }

@@ -454,28 +454,37 @@ async function batch(r: Awaited<ReturnType<typeof bare>>, steps: readonly Step[]
   return out;
 }
 
+/** Any history, then a batch the journal refuses: the tenant is exactly as it was, nothing published. */
+const refusedBatchLeavesNothing = fc.asyncProperty(
+  fc.array(stepArb, { maxLength: 25 }),
+  fc.array(stepArb, { minLength: 1, maxLength: 15 }),
+  async (history, steps) => {
+    const r = await bare();
+    await play(r, history);
+    const before = exact(r);
+    const published = r.published.length;
+    r.mode = 'full';
+    const outcomes = await batch(r, [opener, ...steps]);
+    expect(exact(r)).toEqual(before);
+    expect(r.published.length).toBe(published);
+    // Each command is refused: for what it asked (a rule) or as not saved, never acknowledged.
+    expect(outcomes.filter((o) => o.ok)).toEqual([]);
+    expect(outcomes.filter(refusedUnsaved).length).toBeGreaterThan(0);
+  },
+);
+
 describe('S8.2 a refused batch, for any history and any batch', () => {
   test('S8.2 any batch the journal refuses, timers falling due inside it included, leaves the tenant exactly as it was and publishes nothing', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(stepArb, { maxLength: 25 }),
-        fc.array(stepArb, { minLength: 1, maxLength: 15 }),
-        async (history, steps) => {
-          const r = await bare();
-          await play(r, history);
-          const before = exact(r);
-          const published = r.published.length;
-          r.mode = 'full';
-          const outcomes = await batch(r, [opener, ...steps]);
-          expect(exact(r)).toEqual(before);
-          expect(r.published.length).toBe(published);
-          // Each command is refused: for what it asked (a rule) or as not saved, never acknowledged.
-          expect(outcomes.filter((o) => o.ok)).toEqual([]);
-          expect(outcomes.filter(refusedUnsaved).length).toBeGreaterThan(0);
-        },
-      ),
-      { numRuns: 150, seed: Number(process.env.SEED ?? Date.now() & 0x7fffffff) },
-    );
+    await fc.assert(refusedBatchLeavesNothing, {
+      numRuns: 150,
+      seed: Number(process.env.SEED ?? Date.now() & 0x7fffffff),
+    });
+  });
+
+  test('S8.2 a user removed and another added in the refused batch (a freed lease row given out again): the first keeps its sole session', async () => {
+    // The counterexample this property found: the lease table put back the new user's write over
+    // the restored row of the removed one (engine/leases.ts save).
+    await fc.assert(refusedBatchLeavesNothing, { seed: 1397168853, path: '21:33:31:31:64:95:92', endOnFailure: true });
   });
 
   test('S8.2 a refused batch retried ends where the same batch saved the first time ends', async () => {
